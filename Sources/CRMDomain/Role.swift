@@ -1,0 +1,42 @@
+/// Who a session is, as granted by its token (the contract's four roles).
+public enum Role: String, Sendable, CaseIterable, Codable {
+    /// Everything, including tokens and configuration.
+    case admin
+    /// Members, points, levels, tags, segments.
+    case `operator`
+    /// Read-only, with personal data masked.
+    case analyst
+    /// Pushes events for the one shop its token is bound to, nothing else.
+    case agent
+
+    /// Whether this role may call a method that needs `access`.
+    public func may(_ access: Access) -> Bool {
+        switch (self, access) {
+        case (_, .open), (_, .session): return true
+        case (.admin, _): return true
+        case (.operator, .read), (.operator, .write): return true
+        case (.analyst, .read): return true
+        case (.agent, .push): return true
+        default: return false
+        }
+    }
+
+    /// Whether tokens of this role are bound to a shop (exactly the agents').
+    public var isShopBound: Bool { self == .agent }
+}
+
+/// What a method needs of the calling session.
+public enum Access: String, Sendable {
+    /// No session needed (`server.health`, `session.hello`).
+    case open
+    /// Any authenticated session.
+    case session
+    /// Reading members and reports.
+    case read
+    /// Changing members, points, tags, segments.
+    case write
+    /// Pushing a shop's events.
+    case push
+    /// Tokens, shops, configuration.
+    case admin
+}

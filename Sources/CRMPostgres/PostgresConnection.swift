@@ -1,0 +1,223 @@
+import CLibPQ
+import Glibc
+
+/// One libpq connection. It owns its `PGconn` (always finished) and every `PGresult` it receives
+/// (always cleared). All calls block, so it is used from one thread at a time, off any event loop:
+/// `PostgresPool` enforces both.
+public final class PostgresConnection: @unchecked Sendable {
+    private var handle: OpaquePointer?
+    /// Set once the connection is known to be unusable; the pool then discards it.
+    public private(set) var isBroken = false
+
+    /// Opens a connection, blocking until it is made or fails.
+    public init(configuration: PostgresConfiguration) throws(PostgresError) {
+        let pairs = configuration.keywordValues
+        let keywords = pairs.map { strdup($0.0) }
+        let values = pairs.map { strdup($0.1) }
+        defer {
+            keywords.forEach { free($0) }
+            values.forEach { free($0) }
+        }
+        var keywordPointers: [UnsafePointer<CChar>?] = keywords.map { UnsafePointer($0) } + [nil]
+        var valuePointers: [UnsafePointer<CChar>?] = values.map { UnsafePointer($0) } + [nil]
+        let connection = keywordPointers.withUnsafeMutableBufferPointer { k in
+            valuePointers.withUnsafeMutableBufferPointer { v in
+                PQconnectdbParams(k.baseAddress, v.baseAddress, 1)
+            }
+        }
+        guard let connection else {
+            throw PostgresError(kind: .connection, message: "libpq could not allocate a connection")
+        }
+        guard PQstatus(connection) == CONNECTION_OK else {
+            let message = Self.trimmed(PQerrorMessage(connection))
+            PQfinish(connection)
+            throw PostgresError(kind: .connection, message: message.isEmpty ? "connection failed" : message)
+        }
+        PQsetNoticeReceiver(connection, { _, _ in }, nil)
+        self.handle = connection
+    }
+
+    deinit {
+        if let handle { PQfinish(handle) }
+    }
+
+    /// Closes the connection now; later calls fail.
+    public func close() {
+        if let handle { PQfinish(handle) }
+        handle = nil
+        isBroken = true
+    }
+
+    /// The server's version number (e.g. 150018).
+    public var serverVersion: Int {
+        guard let handle else { return 0 }
+        return Int(PQserverVersion(handle))
+    }
+
+    /// Checks without blocking whether the server has closed the connection while it sat idle
+    /// (a restart, an administrator's kill). Costs one `poll` and no round trip.
+    public func isStillUsable() -> Bool {
+        guard let handle, !isBroken, PQstatus(handle) == CONNECTION_OK else { return false }
+        let socket = PQsocket(handle)
+        guard socket >= 0 else { return false }
+        var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&descriptor, 1, 0)
+        if ready > 0 {
+            // Data while idle is either a notice or the server saying goodbye; consume and look.
+            if PQconsumeInput(handle) == 0 || PQstatus(handle) != CONNECTION_OK {
+                isBroken = true
+                return false
+            }
+            // Anything the server sent unprompted on an idle connection is a termination message.
+            if PQisBusy(handle) == 0, let result = PQgetResult(handle) {
+                PQclear(result)
+                isBroken = true
+                return false
+            }
+        }
+        return true
+    }
+
+    /// Runs one statement with parameters (`$1`, `$2`, …) and returns its rows.
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [PostgresValue] = []) throws(PostgresError) -> PostgresResult {
+        guard let handle, !isBroken else {
+            throw PostgresError(kind: .connection, message: "connection is closed")
+        }
+        let count = parameters.count
+        precondition(count <= 65_535, "PostgreSQL accepts at most 65535 parameters")
+        var buffers: [UnsafeMutablePointer<CChar>?] = []
+        buffers.reserveCapacity(count)
+        var lengths: [Int32] = []
+        var formats: [Int32] = []
+        defer { buffers.forEach { free($0) } }
+        for parameter in parameters {
+            if case .bytes(let bytes) = parameter {
+                let copy = malloc(max(bytes.count, 1))!
+                bytes.withUnsafeBytes { source in
+                    if let base = source.baseAddress { copy.copyMemory(from: base, byteCount: bytes.count) }
+                }
+                buffers.append(copy.assumingMemoryBound(to: CChar.self))
+                lengths.append(Int32(bytes.count))
+                formats.append(1)
+            } else if let text = parameter.textEncoding {
+                buffers.append(strdup(text))
+                lengths.append(0)
+                formats.append(0)
+            } else {
+                buffers.append(nil)
+                lengths.append(0)
+                formats.append(0)
+            }
+        }
+        let result: OpaquePointer? = buffers.withUnsafeBufferPointer { valuesBuffer in
+            valuesBuffer.withMemoryRebound(to: UnsafePointer<CChar>?.self) { values in
+                PQexecParams(handle, sql, Int32(count), nil, values.baseAddress, lengths, formats, 0)
+            }
+        }
+        return try consume(result)
+    }
+
+    /// Runs a script of several statements with no parameters (migrations); returns nothing.
+    public func execute(script sql: String) throws(PostgresError) {
+        guard let handle, !isBroken else {
+            throw PostgresError(kind: .connection, message: "connection is closed")
+        }
+        _ = try consume(PQexec(handle, sql))
+    }
+
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    public func transaction<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+        try query("BEGIN")
+        do {
+            let value = try body(self)
+            try query("COMMIT")
+            return value
+        } catch {
+            if !isBroken { _ = try? query("ROLLBACK") }
+            throw error
+        }
+    }
+
+    private func consume(_ result: OpaquePointer?) throws(PostgresError) -> PostgresResult {
+        guard let handle else { throw PostgresError(kind: .connection, message: "connection is closed") }
+        guard let result else {
+            isBroken = PQstatus(handle) != CONNECTION_OK
+            throw PostgresError(kind: .connection, message: Self.trimmed(PQerrorMessage(handle)))
+        }
+        defer { PQclear(result) }
+        let status = PQresultStatus(result)
+        switch status {
+        case PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
+            return PostgresResult(rows: [], affectedRows: Self.affected(result))
+        case PGRES_TUPLES_OK:
+            let rowCount = Int(PQntuples(result))
+            let columnCount = Int(PQnfields(result))
+            let columns = PostgresColumns(names: (0..<columnCount).map { String(cString: PQfname(result, Int32($0))) })
+            var rows: [PostgresRow] = []
+            rows.reserveCapacity(rowCount)
+            for r in 0..<rowCount {
+                var fields: [String?] = []
+                fields.reserveCapacity(columnCount)
+                for c in 0..<columnCount {
+                    if PQgetisnull(result, Int32(r), Int32(c)) == 1 {
+                        fields.append(nil)
+                    } else {
+                        let length = Int(PQgetlength(result, Int32(r), Int32(c)))
+                        let pointer = PQgetvalue(result, Int32(r), Int32(c))!
+                        let text = pointer.withMemoryRebound(to: UInt8.self, capacity: length) {
+                            String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
+                        }
+                        fields.append(text)
+                    }
+                }
+                rows.append(PostgresRow(columns: columns, fields: fields))
+            }
+            return PostgresResult(rows: rows, affectedRows: Self.affected(result) ?? rowCount)
+        default:
+            let sqlState = Self.field(result, "C")
+            let message = Self.field(result, "M") ?? Self.trimmed(PQresultErrorMessage(result))
+            let error = PostgresError(
+                kind: sqlState == "57014" ? .timeout : .server,
+                message: message,
+                sqlState: sqlState,
+                detail: Self.field(result, "D"),
+                constraint: Self.field(result, "n")
+            )
+            if PQstatus(handle) != CONNECTION_OK {
+                isBroken = true
+                return try failConnection(error)
+            }
+            throw error
+        }
+    }
+
+    private func failConnection(_ error: PostgresError) throws(PostgresError) -> PostgresResult {
+        var lost = error
+        lost.kind = .connection
+        throw lost
+    }
+
+    private static func affected(_ result: OpaquePointer) -> Int? {
+        guard let text = PQcmdTuples(result) else { return nil }
+        return Int(String(cString: text))
+    }
+
+    private static func field(_ result: OpaquePointer, _ code: Character) -> String? {
+        guard let ascii = code.asciiValue, let pointer = PQresultErrorField(result, Int32(ascii)) else { return nil }
+        return String(cString: pointer)
+    }
+
+    private static func trimmed(_ pointer: UnsafePointer<CChar>?) -> String {
+        guard let pointer else { return "" }
+        return String(cString: pointer).trimmingTrailingWhitespace()
+    }
+}
+
+extension String {
+    func trimmingTrailingWhitespace() -> String {
+        var s = Substring(self)
+        while let last = s.last, last.isWhitespace { s.removeLast() }
+        return String(s)
+    }
+}

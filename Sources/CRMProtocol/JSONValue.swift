@@ -1,0 +1,130 @@
+/// A JSON document as a value: the one representation of JSON that crmd and its clients share.
+///
+/// Numbers keep their exact text so that money (`"399.00"`) and 64-bit ids survive a round trip
+/// without passing through `Double`.
+public enum JSONValue: Sendable, Equatable {
+    case null
+    case bool(Bool)
+    /// The number exactly as written in the document (already validated as a JSON number).
+    case number(String)
+    case string(String)
+    case array([JSONValue])
+    /// An object; keys keep the order they were written or inserted in.
+    case object(JSONObject)
+
+    /// A JSON number from an integer.
+    public static func int(_ value: Int64) -> JSONValue { .number(String(value)) }
+    /// A JSON number from an integer.
+    public static func int(_ value: Int) -> JSONValue { .number(String(value)) }
+    /// A JSON number from a double (used only for measurements, never for money or points).
+    public static func double(_ value: Double) -> JSONValue {
+        guard value.isFinite else { return .null }
+        if value == value.rounded(), abs(value) < 1e15 { return .number(String(Int64(value))) }
+        return .number(String(value))
+    }
+
+    /// The value as an `Int64` when it is a JSON number with no fraction or exponent that fits.
+    public var int64Value: Int64? {
+        guard case .number(let text) = self else { return nil }
+        return Int64(text)
+    }
+
+    /// The value as a `Double` when it is a JSON number.
+    public var doubleValue: Double? {
+        guard case .number(let text) = self else { return nil }
+        return Double(text)
+    }
+
+    public var stringValue: String? {
+        guard case .string(let s) = self else { return nil }
+        return s
+    }
+
+    public var boolValue: Bool? {
+        guard case .bool(let b) = self else { return nil }
+        return b
+    }
+
+    public var arrayValue: [JSONValue]? {
+        guard case .array(let a) = self else { return nil }
+        return a
+    }
+
+    public var objectValue: JSONObject? {
+        guard case .object(let o) = self else { return nil }
+        return o
+    }
+
+    public var isNull: Bool {
+        if case .null = self { return true }
+        return false
+    }
+
+    /// Member access for objects; `nil` for anything else or a missing key.
+    public subscript(key: String) -> JSONValue? {
+        guard case .object(let o) = self else { return nil }
+        return o[key]
+    }
+
+    /// A short name of the JSON type, for error messages.
+    public var typeName: String {
+        switch self {
+        case .null: return "null"
+        case .bool: return "boolean"
+        case .number: return "number"
+        case .string: return "string"
+        case .array: return "array"
+        case .object: return "object"
+        }
+    }
+}
+
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
+    ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral
+{
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int64) { self = .number(String(value)) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        self = .object(JSONObject(elements))
+    }
+    public init(nilLiteral: ()) { self = .null }
+}
+
+/// A JSON object that keeps its keys in order (so responses read the way the docs show them).
+public struct JSONObject: Sendable, Equatable, Sequence {
+    public private(set) var entries: [(key: String, value: JSONValue)]
+
+    public init() { entries = [] }
+
+    public init(_ pairs: [(String, JSONValue)]) {
+        entries = []
+        entries.reserveCapacity(pairs.count)
+        for (k, v) in pairs { self[k] = v }
+    }
+
+    public var count: Int { entries.count }
+    public var keys: [String] { entries.map(\.key) }
+
+    public subscript(key: String) -> JSONValue? {
+        get { entries.first(where: { $0.key == key })?.value }
+        set {
+            if let index = entries.firstIndex(where: { $0.key == key }) {
+                if let newValue { entries[index].value = newValue } else { entries.remove(at: index) }
+            } else if let newValue {
+                entries.append((key, newValue))
+            }
+        }
+    }
+
+    public func makeIterator() -> IndexingIterator<[(key: String, value: JSONValue)]> {
+        entries.makeIterator()
+    }
+
+    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+        guard lhs.entries.count == rhs.entries.count else { return false }
+        for (key, value) in lhs.entries where rhs[key] != value { return false }
+        return true
+    }
+}

@@ -1,0 +1,73 @@
+import CRMPostgres
+import Logging
+
+/// Applies migrations in order, each in its own transaction, recording them in `schema_migration`.
+/// A session advisory lock makes several crmd instances starting at once take turns; the ones
+/// that come second find nothing left to do. An applied migration whose text changed is refused.
+public struct Migrator: Sendable {
+    /// Arbitrary constant identifying crm's migration lock among advisory locks.
+    static let lockKey: Int64 = 0x63726d5f6d6967  // "crm_mig"
+
+    public let migrations: [Migration]
+    let logger: Logger
+
+    public init(migrations: [Migration] = Migration.embedded, logger: Logger = Logger(label: "crm.migrate")) {
+        for (a, b) in zip(migrations, migrations.dropFirst()) {
+            precondition(a.version < b.version, "migrations must be in strictly increasing order")
+        }
+        self.migrations = migrations
+        self.logger = logger
+    }
+
+    /// Applies what is pending; returns the versions applied now (empty when up to date).
+    @discardableResult
+    public func migrate(configuration: PostgresConfiguration) throws -> [Int] {
+        var settings = configuration
+        settings.statementTimeoutMilliseconds = 0
+        settings.applicationName = "crmd-migrate"
+        let connection = try PostgresConnection(configuration: settings)
+        defer { connection.close() }
+        try connection.query("SELECT pg_advisory_lock($1)", [.int(Self.lockKey)])
+        defer { _ = try? connection.query("SELECT pg_advisory_unlock($1)", [.int(Self.lockKey)]) }
+        try connection.query("""
+            CREATE TABLE IF NOT EXISTS schema_migration (
+                version     integer PRIMARY KEY,
+                name        text NOT NULL,
+                checksum    text NOT NULL,
+                applied_at  timestamptz NOT NULL DEFAULT now()
+            )
+            """)
+        var applied: [Int: String] = [:]
+        for row in try connection.query("SELECT version, checksum FROM schema_migration") {
+            applied[try row.decode(Int.self, at: 0)] = try row.decode(String.self, at: 1)
+        }
+        var done: [Int] = []
+        for migration in migrations {
+            let checksum = try connection.query("SELECT md5($1)", [.text(migration.sql)]).single!.decode(String.self, at: 0)
+            if let recorded = applied[migration.version] {
+                guard recorded == checksum else {
+                    throw MigrationError(message: "migration \(migration.version) (\(migration.name)) was changed after it was applied; add a new migration instead")
+                }
+                continue
+            }
+            logger.info("applying migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
+            try connection.transaction { c in
+                try c.execute(script: migration.sql)
+                try c.query("INSERT INTO schema_migration (version, name, checksum) VALUES ($1, $2, $3)",
+                            [.int(Int64(migration.version)), .text(migration.name), .text(checksum)])
+            }
+            done.append(migration.version)
+        }
+        let known = Set(migrations.map(\.version))
+        if let unknown = applied.keys.filter({ !known.contains($0) }).max() {
+            logger.warning("the database has a migration this crmd does not know; it is older than the schema", metadata: ["version": "\(unknown)"])
+        }
+        return done
+    }
+}
+
+/// A migration could not be applied.
+public struct MigrationError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public var description: String { message }
+}
