@@ -1,0 +1,44 @@
+import CRMPostgres
+import CRMProtocol
+import CRMStorage
+import CRMPostgres
+
+extension RPCError {
+    /// The error a client is told for anything a method threw. Unexpected errors become an
+    /// internal error whose message hides details (they go to the log instead).
+    static func from(_ error: any Error) -> RPCError {
+        switch error {
+        case let rpc as RPCError:
+            return rpc
+        case let storage as StorageError:
+            switch storage {
+            case .conflict(let reason, let message): return .conflict(message, reason: reason)
+            case .notFound(let reason, let message): return .notFound(message, reason: reason)
+            case .invalid(let field, let reason, let message): return .invalidParams(message, field: field, reason: reason)
+            }
+        case let pg as PostgresError:
+            if pg.kind == .poolExhausted {
+                return .overloaded("the server is busy: \(pg.message)", reason: "pool_exhausted")
+            }
+            if pg.kind == .poolClosed {
+                return .unavailable("the server is shutting down", reason: "shutting_down")
+            }
+            if pg.isConnectionFailure {
+                return .unavailable("the database cannot be reached", reason: "database_unavailable")
+            }
+            if pg.kind == .timeout {
+                var e = RPCError.internalError("the statement ran longer than the statement timeout", reason: "statement_timeout")
+                e.retryable = true
+                return e
+            }
+            if pg.isTransient {
+                var e = RPCError.internalError("the transaction conflicted with another; retry", reason: "serialization_failure")
+                e.retryable = true
+                return e
+            }
+            return .internalError()
+        default:
+            return .internalError()
+        }
+    }
+}

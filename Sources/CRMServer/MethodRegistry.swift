@@ -1,0 +1,32 @@
+import CRMDomain
+import CRMProtocol
+
+/// One JSON-RPC method: what access it needs and what it does.
+public struct MethodSpec: Sendable {
+    public typealias Handler = @Sendable (inout CallContext) async throws -> JSONValue
+    public let name: String
+    public let access: Access
+    public let handler: Handler
+
+    public init(_ name: String, access: Access, handler: @escaping Handler) {
+        self.name = name
+        self.access = access
+        self.handler = handler
+    }
+}
+
+/// The methods crmd answers, by name.
+public struct MethodRegistry: Sendable {
+    private(set) var methods: [String: MethodSpec] = [:]
+
+    public init(_ specs: [MethodSpec]) {
+        for spec in specs {
+            precondition(methods[spec.name] == nil, "method \(spec.name) registered twice")
+            precondition(!spec.name.hasPrefix("rpc."), "rpc.* names are reserved by JSON-RPC 2.0")
+            methods[spec.name] = spec
+        }
+    }
+
+    public subscript(name: String) -> MethodSpec? { methods[name] }
+    public var names: Set<String> { Set(methods.keys) }
+}

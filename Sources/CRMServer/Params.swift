@@ -1,0 +1,86 @@
+import CRMProtocol
+
+/// Typed, checked access to a method's named parameters. Every failure is an invalid-params
+/// error naming the field by its JSON path; unknown fields are refused so typos do not pass silently.
+public struct Params: Sendable {
+    public let object: JSONObject
+    /// Path of this object within the request (`""` at the top, `events[3].member` deeper).
+    public let path: String
+
+    /// Reads `params` as sent: absent means `{}`; anything but an object is refused.
+    public init(_ value: JSONValue?, path: String = "") throws(RPCError) {
+        switch value {
+        case nil, .null?: object = JSONObject()
+        case .object(let o)?: object = o
+        case let other?:
+            throw .invalidParams("params must be an object with named members, not \(other.typeName)", field: path.isEmpty ? nil : path)
+        }
+        self.path = path
+    }
+
+    public func field(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
+
+    /// Refuses members other than `allowed`.
+    public func allowOnly(_ allowed: Set<String>) throws(RPCError) {
+        for key in object.keys where !allowed.contains(key) {
+            throw .invalidParams("unknown parameter \(key)", field: field(key), reason: "unknown_field")
+        }
+    }
+
+    public func has(_ key: String) -> Bool {
+        if let value = object[key], !value.isNull { return true }
+        return false
+    }
+
+    public func string(_ key: String, maxLength: Int = 1_000) throws(RPCError) -> String {
+        guard let value = try optionalString(key, maxLength: maxLength) else {
+            throw .invalidParams("\(field(key)) is required", field: field(key), reason: "missing_field")
+        }
+        return value
+    }
+
+    public func optionalString(_ key: String, maxLength: Int = 1_000) throws(RPCError) -> String? {
+        switch object[key] {
+        case nil, .null?: return nil
+        case .string(let s)?:
+            guard s.utf8.count <= maxLength * 4, s.count <= maxLength else {
+                throw .invalidParams("\(field(key)) is longer than \(maxLength) characters", field: field(key), reason: "too_long")
+            }
+            return s
+        case let other?:
+            throw .invalidParams("\(field(key)) must be a string, not \(other.typeName)", field: field(key), reason: "wrong_type")
+        }
+    }
+
+    public func int(_ key: String, in range: ClosedRange<Int64>) throws(RPCError) -> Int64 {
+        guard let value = try optionalInt(key, in: range) else {
+            throw .invalidParams("\(field(key)) is required", field: field(key), reason: "missing_field")
+        }
+        return value
+    }
+
+    public func optionalInt(_ key: String, in range: ClosedRange<Int64>) throws(RPCError) -> Int64? {
+        switch object[key] {
+        case nil, .null?: return nil
+        case .number(let text)?:
+            guard let value = Int64(text) else {
+                throw .invalidParams("\(field(key)) must be a whole number", field: field(key), reason: "wrong_type")
+            }
+            guard range.contains(value) else {
+                throw .invalidParams("\(field(key)) must be between \(range.lowerBound) and \(range.upperBound)", field: field(key), reason: "out_of_range")
+            }
+            return value
+        case let other?:
+            throw .invalidParams("\(field(key)) must be a number, not \(other.typeName)", field: field(key), reason: "wrong_type")
+        }
+    }
+
+    public func optionalBool(_ key: String) throws(RPCError) -> Bool? {
+        switch object[key] {
+        case nil, .null?: return nil
+        case .bool(let b)?: return b
+        case let other?:
+            throw .invalidParams("\(field(key)) must be true or false, not \(other.typeName)", field: field(key), reason: "wrong_type")
+        }
+    }
+}

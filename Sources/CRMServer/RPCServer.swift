@@ -1,0 +1,218 @@
+import CRMProtocol
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import NIOSSL
+import ServiceLifecycle
+
+/// The JSON-RPC listener, run as a swift-service-lifecycle `Service` (as hummingbird 2 runs its
+/// server). Each connection is read line by line by its own task; requests run in order and their
+/// replies go back in order. Reading pauses when `maxInFlightPerConnection` lines wait (back-pressure
+/// through the async channel's watermarks), so a client that floods or stops reading only slows
+/// itself. On graceful shutdown it stops accepting, lets each connection finish the request it is
+/// running and send its reply, then closes.
+public final class RPCServer: Service, Sendable {
+    public let context: ServerContext
+    let dispatcher: Dispatcher
+    let group: any EventLoopGroup
+    let sslContext: NIOSSLContext?
+    private let boundAddress = NIOLockedValueBox<SocketAddress?>(nil)
+    private let bound = AsyncStreamBox()
+    private let connectionCounter = NIOLockedValueBox(0)
+
+    public init(context: ServerContext, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
+        self.context = context
+        self.group = group
+        let registry = MethodRegistry(
+            SessionMethods.specs(context) + ServerMethods.specs(context) + AdminMethods.specs(context)
+        )
+        context.metricsBox.withLockedValue { $0 = ServerMetrics(knownMethods: registry.names, maxConnections: context.configuration.maxConnections) }
+        self.dispatcher = Dispatcher(registry: registry, context: context)
+        if let cert = context.configuration.tlsCertificatePath, let key = context.configuration.tlsKeyPath {
+            let chain = try NIOSSLCertificate.fromPEMFile(cert).map { NIOSSLCertificateSource.certificate($0) }
+            let configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+            self.sslContext = try NIOSSLContext(configuration: configuration)
+        } else {
+            self.sslContext = nil
+        }
+    }
+
+    /// The address the listener is bound to, once it is (port 0 picks a free port).
+    public func waitUntilBound() async -> SocketAddress {
+        await bound.wait()
+        return boundAddress.withLockedValue { $0! }
+    }
+
+    public func run() async throws {
+        let configuration = context.configuration
+        let logger = context.logger
+        let metrics = context.metrics
+        let sslContext = self.sslContext
+        let watermarks = NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark(
+            lowWatermark: max(1, configuration.maxInFlightPerConnection / 2),
+            highWatermark: configuration.maxInFlightPerConnection
+        )
+        let server = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .bind(host: configuration.host, port: configuration.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let pipeline = channel.pipeline.syncOperations
+                    if let sslContext {
+                        try pipeline.addHandler(NIOSSLServerHandler(context: sslContext))
+                    }
+                    try pipeline.addHandler(IdleStateHandler(allTimeout: .seconds(Int64(configuration.idleTimeoutSeconds))))
+                    try pipeline.addHandler(IdleCloseHandler(metrics: metrics, logger: logger))
+                    try pipeline.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLineBytes: configuration.maxLineBytes)))
+                    return try NIOAsyncChannel<LineFrame, ByteBuffer>(
+                        wrappingChannelSynchronously: channel,
+                        configuration: .init(backPressureStrategy: watermarks, isOutboundHalfClosureEnabled: true)
+                    )
+                }
+            }
+        let address = server.channel.localAddress
+        boundAddress.withLockedValue { $0 = address }
+        bound.signal()
+        logger.info("listening", metadata: ["address": "\(address.map { "\($0)" } ?? "?")", "tls": "\(sslContext != nil)"])
+
+        let shutdown = ShutdownFlag()
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await server.executeThenClose { inbound in
+                    for try await connection in inbound {
+                        let id = connectionCounter.withLockedValue { $0 += 1; return $0 }
+                        group.addTask {
+                            await self.serve(connection, id: id, shutdown: shutdown)
+                        }
+                    }
+                }
+                logger.info("stopped accepting connections; finishing requests in flight")
+            }
+        } onGracefulShutdown: {
+            shutdown.begin()
+            server.channel.close(promise: nil)
+        }
+        logger.info("all connections closed")
+    }
+
+    private func serve(_ connection: NIOAsyncChannel<LineFrame, ByteBuffer>, id: Int, shutdown: ShutdownFlag) async {
+        let metrics = context.metrics
+        let peer = connection.channel.remoteAddress.map { "\($0)" } ?? "?"
+        var logger = context.logger
+        logger[metadataKey: "connection"] = "\(id)"
+        guard metrics.openConnection() else {
+            logger.warning("connection limit reached; refusing", metadata: ["peer": "\(peer)", "limit": "\(context.configuration.maxConnections)"])
+            let error = RPCError.overloaded("the server has reached its limit of \(context.configuration.maxConnections) connections", reason: "too_many_connections")
+            try? await connection.executeThenClose { _, outbound in
+                try await outbound.write(Self.encode(RPCResponse(id: .null, error: error).json))
+            }
+            return
+        }
+        defer { metrics.closeConnection() }
+        logger.debug("connection opened", metadata: ["peer": "\(peer)"])
+        let channel = connection.channel
+        // While a request runs the connection is busy; a shutdown closes idle connections at once.
+        let busy = NIOLockedValueBox(false)
+        let unregister = shutdown.onBegin {
+            if !busy.withLockedValue({ $0 }) { channel.close(promise: nil) }
+        }
+        defer { unregister() }
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                var session: Session? = nil
+                var sequence = 0
+                for try await frame in inbound {
+                    switch frame {
+                    case .tooLong(let limit):
+                        metrics.countOversizeLine()
+                        logger.warning("line over the limit; closing", metadata: ["peer": "\(peer)", "limit": "\(limit)"])
+                        let error = RPCError.invalidRequest("line longer than \(limit) bytes", reason: "line_too_long")
+                        try await outbound.write(Self.encode(RPCResponse(id: .null, error: error).json))
+                        return
+                    case .line(let buffer):
+                        let bytes = buffer.readableBytesView
+                        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }  // keep-alive blank lines
+                        if shutdown.isShuttingDown { return }
+                        busy.withLockedValue { $0 = true }
+                        let reply = await dispatcher.handle(line: Array(bytes), session: &session, connectionID: id, sequence: &sequence)
+                        if let reply { try await outbound.write(Self.encode(reply)) }
+                        busy.withLockedValue { $0 = false }
+                        if shutdown.isShuttingDown { return }
+                    }
+                }
+            }
+        } catch {
+            logger.debug("connection ended with an error", metadata: ["error": "\(error)"])
+        }
+        logger.debug("connection closed", metadata: ["peer": "\(peer)"])
+    }
+
+    static func encode(_ value: JSONValue) -> ByteBuffer {
+        var text = JSONSerializer.serialize(value)
+        text += "\n"
+        return ByteBuffer(string: text)
+    }
+}
+
+/// Set once when graceful shutdown begins; connections register to hear of it.
+final class ShutdownFlag: Sendable {
+    private struct State {
+        var begun = false
+        var next = 0
+        var callbacks: [Int: @Sendable () -> Void] = [:]
+    }
+    private let state = NIOLockedValueBox(State())
+
+    var isShuttingDown: Bool { state.withLockedValue { $0.begun } }
+
+    func begin() {
+        let callbacks = state.withLockedValue { s -> [@Sendable () -> Void] in
+            s.begun = true
+            defer { s.callbacks = [:] }
+            return Array(s.callbacks.values)
+        }
+        callbacks.forEach { $0() }
+    }
+
+    /// Registers `callback` (run at once if shutdown has begun); returns the way to unregister.
+    func onBegin(_ callback: @escaping @Sendable () -> Void) -> @Sendable () -> Void {
+        let key = state.withLockedValue { s -> Int? in
+            if s.begun { return nil }
+            s.next += 1
+            s.callbacks[s.next] = callback
+            return s.next
+        }
+        guard let key else {
+            callback()
+            return {}
+        }
+        return { [state] in _ = state.withLockedValue { $0.callbacks.removeValue(forKey: key) } }
+    }
+}
+
+/// A one-shot signal that async callers can wait for.
+final class AsyncStreamBox: Sendable {
+    private let state = NIOLockedValueBox<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func signal() {
+        let waiters = state.withLockedValue { s -> [CheckedContinuation<Void, Never>] in
+            s.done = true
+            defer { s.waiters = [] }
+            return s.waiters
+        }
+        waiters.forEach { $0.resume() }
+    }
+
+    func wait() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = state.withLockedValue { s -> Bool in
+                if s.done { return true }
+                s.waiters.append(continuation)
+                return false
+            }
+            if done { continuation.resume() }
+        }
+    }
+}

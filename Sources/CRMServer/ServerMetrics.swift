@@ -1,0 +1,175 @@
+import CRMPostgres
+import CRMProtocol
+import NIOConcurrencyHelpers
+
+/// Counters and latencies of one crmd process: what `server.stats` answers and the Prometheus
+/// endpoint exposes. Method names outside the known set are counted as `(unknown)` so a hostile
+/// client cannot grow the tables.
+public final class ServerMetrics: Sendable {
+    struct MethodStats: Sendable {
+        var requests: UInt64 = 0
+        var errors: UInt64 = 0
+        var errorsByCode: [Int: UInt64] = [:]
+        var latency = LatencyHistogram()
+    }
+
+    struct State: Sendable {
+        var openConnections = 0
+        var acceptedConnections: UInt64 = 0
+        var rejectedConnections: UInt64 = 0
+        var oversizeLines: UInt64 = 0
+        var idleClosed: UInt64 = 0
+        var methods: [String: MethodStats] = [:]
+    }
+
+    private let state = NIOLockedValueBox(State())
+    private let knownMethods: Set<String>
+    public let startedAt = ContinuousClock.now
+    public let maxConnections: Int
+
+    init(knownMethods: Set<String>, maxConnections: Int) {
+        self.knownMethods = knownMethods
+        self.maxConnections = maxConnections
+    }
+
+    /// Counts a new connection if there is room; false when the limit is reached.
+    func openConnection() -> Bool {
+        state.withLockedValue { s in
+            guard s.openConnections < maxConnections else {
+                s.rejectedConnections += 1
+                return false
+            }
+            s.openConnections += 1
+            s.acceptedConnections += 1
+            return true
+        }
+    }
+
+    func closeConnection() {
+        state.withLockedValue { s in
+            precondition(s.openConnections > 0, "connection count went negative")
+            s.openConnections -= 1
+        }
+    }
+
+    func countOversizeLine() { state.withLockedValue { $0.oversizeLines += 1 } }
+    func countIdleClose() { state.withLockedValue { $0.idleClosed += 1 } }
+
+    func record(method: String, microseconds: UInt64, errorCode: Int?) {
+        let key = knownMethods.contains(method) ? method : "(unknown)"
+        state.withLockedValue { s in
+            s.methods[key, default: MethodStats()].requests += 1
+            s.methods[key]!.latency.record(microseconds: microseconds)
+            if let errorCode {
+                s.methods[key]!.errors += 1
+                s.methods[key]!.errorsByCode[errorCode, default: 0] += 1
+            }
+        }
+    }
+
+    var uptimeSeconds: Double {
+        let elapsed = ContinuousClock.now - startedAt
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+
+    func snapshot() -> State { state.withLockedValue { $0 } }
+
+    /// The `server.stats` result.
+    func statsJSON(version: String, pool: PostgresPool.Statistics, databaseUp: Bool) -> JSONValue {
+        let s = snapshot()
+        var total = LatencyHistogram()
+        var methods = JSONObject()
+        var requests: UInt64 = 0
+        var errors: UInt64 = 0
+        for (name, m) in s.methods.sorted(by: { $0.key < $1.key }) {
+            total.merge(m.latency)
+            requests += m.requests
+            errors += m.errors
+            var codes = JSONObject()
+            for (code, n) in m.errorsByCode.sorted(by: { $0.key < $1.key }) { codes[String(code)] = .int(Int64(n)) }
+            methods[name] = [
+                "requests": .int(Int64(m.requests)), "errors": .int(Int64(m.errors)), "errors_by_code": .object(codes),
+                "latency_ms": Self.percentiles(m.latency),
+            ]
+        }
+        return [
+            "version": .string(version),
+            "uptime_seconds": .double((uptimeSeconds * 1000).rounded() / 1000),
+            "database": databaseUp ? "ok" : "down",
+            "connections": [
+                "open": .int(s.openConnections), "accepted": .int(Int64(s.acceptedConnections)),
+                "rejected": .int(Int64(s.rejectedConnections)), "limit": .int(maxConnections),
+                "closed_idle": .int(Int64(s.idleClosed)), "oversize_lines": .int(Int64(s.oversizeLines)),
+            ],
+            "requests": ["total": .int(Int64(requests)), "errors": .int(Int64(errors)), "latency_ms": Self.percentiles(total)],
+            "methods": .object(methods),
+            "pool": [
+                "open": .int(pool.open), "in_use": .int(pool.inUse), "idle": .int(pool.idle), "waiting": .int(pool.waiting),
+                "max": .int(pool.maxConnections), "opened": .int(pool.connectionsOpened),
+                "discarded": .int(pool.connectionsDiscarded), "refused": .int(pool.refused),
+            ],
+        ]
+    }
+
+    static func percentiles(_ h: LatencyHistogram) -> JSONValue {
+        func ms(_ v: Double) -> JSONValue { .double((v * 1000).rounded() / 1000) }
+        return ["p50": ms(h.percentile(0.5)), "p90": ms(h.percentile(0.9)), "p99": ms(h.percentile(0.99)),
+                "max": ms(Double(h.maxMicroseconds) / 1000), "count": .int(Int64(h.count))]
+    }
+
+    /// The Prometheus text exposition (format 0.0.4).
+    func prometheusText(pool: PostgresPool.Statistics, databaseUp: Bool) -> String {
+        let s = snapshot()
+        var out = ""
+        func line(_ text: String) { out += text + "\n" }
+        line("# HELP crmd_uptime_seconds Seconds since crmd started.")
+        line("# TYPE crmd_uptime_seconds gauge")
+        line("crmd_uptime_seconds \(uptimeSeconds)")
+        line("# HELP crmd_database_up Whether the last database check succeeded.")
+        line("# TYPE crmd_database_up gauge")
+        line("crmd_database_up \(databaseUp ? 1 : 0)")
+        line("# HELP crmd_connections_open Client connections open now.")
+        line("# TYPE crmd_connections_open gauge")
+        line("crmd_connections_open \(s.openConnections)")
+        line("# HELP crmd_connections_accepted_total Client connections accepted.")
+        line("# TYPE crmd_connections_accepted_total counter")
+        line("crmd_connections_accepted_total \(s.acceptedConnections)")
+        line("# HELP crmd_connections_rejected_total Connections refused at the connection limit.")
+        line("# TYPE crmd_connections_rejected_total counter")
+        line("crmd_connections_rejected_total \(s.rejectedConnections)")
+        line("# HELP crmd_oversize_lines_total Lines over the length limit (connection closed).")
+        line("# TYPE crmd_oversize_lines_total counter")
+        line("crmd_oversize_lines_total \(s.oversizeLines)")
+        line("# HELP crmd_requests_total Requests by method.")
+        line("# TYPE crmd_requests_total counter")
+        for (name, m) in s.methods.sorted(by: { $0.key < $1.key }) { line("crmd_requests_total{method=\"\(name)\"} \(m.requests)") }
+        line("# HELP crmd_request_errors_total Error responses by method and code.")
+        line("# TYPE crmd_request_errors_total counter")
+        for (name, m) in s.methods.sorted(by: { $0.key < $1.key }) {
+            for (code, n) in m.errorsByCode.sorted(by: { $0.key < $1.key }) {
+                line("crmd_request_errors_total{method=\"\(name)\",code=\"\(code)\"} \(n)")
+            }
+        }
+        line("# HELP crmd_request_duration_seconds Request latency by method.")
+        line("# TYPE crmd_request_duration_seconds summary")
+        for (name, m) in s.methods.sorted(by: { $0.key < $1.key }) {
+            for q in [0.5, 0.9, 0.99] {
+                line("crmd_request_duration_seconds{method=\"\(name)\",quantile=\"\(q)\"} \(m.latency.percentile(q) / 1000)")
+            }
+            line("crmd_request_duration_seconds_sum{method=\"\(name)\"} \(Double(m.latency.sumMicroseconds) / 1e6)")
+            line("crmd_request_duration_seconds_count{method=\"\(name)\"} \(m.latency.count)")
+        }
+        line("# HELP crmd_pool_connections Database connections by state.")
+        line("# TYPE crmd_pool_connections gauge")
+        line("crmd_pool_connections{state=\"in_use\"} \(pool.inUse)")
+        line("crmd_pool_connections{state=\"idle\"} \(pool.idle)")
+        line("crmd_pool_connections{state=\"max\"} \(pool.maxConnections)")
+        line("# HELP crmd_pool_waiting Requests waiting for a database connection.")
+        line("# TYPE crmd_pool_waiting gauge")
+        line("crmd_pool_waiting \(pool.waiting)")
+        line("# HELP crmd_pool_refused_total Requests refused because the pool was saturated.")
+        line("# TYPE crmd_pool_refused_total counter")
+        line("crmd_pool_refused_total \(pool.refused)")
+        return out
+    }
+}

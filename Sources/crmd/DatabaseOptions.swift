@@ -1,0 +1,46 @@
+import ArgumentParser
+import CRMServer
+import Foundation
+import Logging
+
+/// Where the database is: shared by every crmd subcommand.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .customLong("database-url"), help: "PostgreSQL URL or libpq connection string (CRM_DATABASE_URL). Without one, a private cluster runs under --data-dir.")
+    var databaseURL: String?
+
+    @Option(name: .customLong("data-dir"), help: "Directory for crmd's own files and private PostgreSQL (CRM_DATA_DIR, default ./.crm).")
+    var dataDirectory: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (CRM_LOG_LEVEL, default info).")
+    var logLevel: String?
+
+    var resolvedURL: String? { databaseURL ?? Environment.value("CRM_DATABASE_URL") }
+    var resolvedDataDirectory: String { dataDirectory ?? Environment.value("CRM_DATA_DIR") ?? "./.crm" }
+
+    func bootstrapLogging() throws -> Logger {
+        let text = logLevel ?? Environment.value("CRM_LOG_LEVEL") ?? "info"
+        guard let level = Logger.Level(rawValue: text) else {
+            throw ValidationError("unknown log level \(text)")
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        return Logger(label: "crmd")
+    }
+}
+
+/// Reads configuration from the environment; empty values count as unset.
+enum Environment {
+    static func value(_ name: String) -> String? {
+        guard let v = ProcessInfo.processInfo.environment[name], !v.isEmpty else { return nil }
+        return v
+    }
+
+    static func int(_ name: String) throws -> Int? {
+        guard let text = value(name) else { return nil }
+        guard let v = Int(text) else { throw ValidationError("\(name) must be a whole number, not \(text)") }
+        return v
+    }
+}

@@ -1,0 +1,116 @@
+import ArgumentParser
+import CRMPostgres
+import CRMServer
+import CRMStorage
+import Logging
+import ServiceLifecycle
+
+/// `crmd serve`: migrate, then answer JSON-RPC until SIGTERM or SIGINT.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the server (applies pending migrations first).")
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "host:port to listen on (CRM_LISTEN, default 127.0.0.1:7433).")
+    var listen: String?
+    @Option(name: .customLong("metrics-listen"), help: "host:port for Prometheus /metrics and /healthz over HTTP (CRM_METRICS_LISTEN; off by default).")
+    var metricsListen: String?
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain; with --tls-key, clients must use TLS (CRM_TLS_CERT).")
+    var tlsCert: String?
+    @Option(name: .customLong("tls-key"), help: "PEM private key (CRM_TLS_KEY).")
+    var tlsKey: String?
+    @Option(name: .customLong("max-line-bytes"), help: "Longest message line (CRM_MAX_LINE_BYTES, default 1048576).")
+    var maxLineBytes: Int?
+    @Option(name: .customLong("max-connections"), help: "Most client connections at once (CRM_MAX_CONNECTIONS, default 1024).")
+    var maxConnections: Int?
+    @Option(name: .customLong("max-in-flight"), help: "Requests read ahead per connection before reading pauses (CRM_MAX_IN_FLIGHT, default 32).")
+    var maxInFlight: Int?
+    @Option(name: .customLong("max-batch"), help: "Most entries in one JSON-RPC batch (CRM_MAX_BATCH, default 1000).")
+    var maxBatch: Int?
+    @Option(name: .customLong("idle-timeout"), help: "Seconds a silent connection stays open (CRM_IDLE_TIMEOUT, default 300).")
+    var idleTimeout: Int?
+    @Option(name: .customLong("statement-timeout"), help: "Milliseconds one SQL statement may run (CRM_STATEMENT_TIMEOUT_MS, default 30000).")
+    var statementTimeout: Int?
+    @Option(name: .customLong("pool-size"), help: "Database connections (CRM_POOL_SIZE, default 10).")
+    var poolSize: Int?
+    @Option(name: .customLong("pool-max-waiters"), help: "Requests that may wait for a database connection before new ones are refused as overloaded (CRM_POOL_MAX_WAITERS, default 1000).")
+    var poolMaxWaiters: Int?
+    @Option(name: .customLong("shutdown-timeout"), help: "Seconds to let requests in flight finish at shutdown (CRM_SHUTDOWN_TIMEOUT, default 30).")
+    var shutdownTimeout: Int?
+
+    func serverConfiguration() throws -> ServerConfiguration {
+        var c = ServerConfiguration()
+        let listenText = listen ?? Environment.value("CRM_LISTEN") ?? "127.0.0.1:7433"
+        guard let address = HostPort(listenText) else { throw ValidationError("--listen must be host:port, not \(listenText)") }
+        c.host = address.host
+        c.port = address.port
+        if let text = metricsListen ?? Environment.value("CRM_METRICS_LISTEN") {
+            guard let m = HostPort(text) else { throw ValidationError("--metrics-listen must be host:port, not \(text)") }
+            c.metricsHost = m.host
+            c.metricsPort = m.port
+        }
+        c.tlsCertificatePath = tlsCert ?? Environment.value("CRM_TLS_CERT")
+        c.tlsKeyPath = tlsKey ?? Environment.value("CRM_TLS_KEY")
+        if let v = try maxLineBytes ?? Environment.int("CRM_MAX_LINE_BYTES") { c.maxLineBytes = v }
+        if let v = try maxConnections ?? Environment.int("CRM_MAX_CONNECTIONS") { c.maxConnections = v }
+        if let v = try maxInFlight ?? Environment.int("CRM_MAX_IN_FLIGHT") { c.maxInFlightPerConnection = v }
+        if let v = try maxBatch ?? Environment.int("CRM_MAX_BATCH") { c.maxBatchEntries = v }
+        if let v = try idleTimeout ?? Environment.int("CRM_IDLE_TIMEOUT") { c.idleTimeoutSeconds = v }
+        if let v = try statementTimeout ?? Environment.int("CRM_STATEMENT_TIMEOUT_MS") { c.statementTimeoutMilliseconds = v }
+        if let problem = c.validate() { throw ValidationError(problem) }
+        return c
+    }
+
+    func run() async throws {
+        let logger = try database.bootstrapLogging()
+        let configuration = try serverConfiguration()
+        let poolLimits = PostgresPool.Limits(
+            maxConnections: try poolSize ?? Environment.int("CRM_POOL_SIZE") ?? 10,
+            maxWaiters: try poolMaxWaiters ?? Environment.int("CRM_POOL_MAX_WAITERS") ?? 1_000
+        )
+        let graceSeconds = try shutdownTimeout ?? Environment.int("CRM_SHUTDOWN_TIMEOUT") ?? 30
+
+        let setup = try DatabaseSetup.prepare(databaseURL: database.resolvedURL, dataDirectory: database.resolvedDataDirectory,
+                                              statementTimeoutMilliseconds: configuration.statementTimeoutMilliseconds, logger: logger)
+        defer { setup.shutdown(logger: logger) }
+        let applied = try Migrator(logger: logger).migrate(configuration: setup.configuration)
+        logger.info("schema up to date", metadata: ["applied_now": "\(applied)"])
+
+        let pool = PostgresPool(configuration: setup.configuration, limits: poolLimits, logger: logger)
+        let context = ServerContext(configuration: configuration, pool: pool, logger: logger)
+        if let adminToken = Environment.value("CRM_ADMIN_TOKEN") {
+            if try await context.tokens.ensureBootstrapAdmin(token: adminToken) {
+                logger.notice("created the admin token given in CRM_ADMIN_TOKEN")
+            }
+        }
+        let server = try RPCServer(context: context)
+        var services: [any Service] = [server]
+        if let host = configuration.metricsHost, let port = configuration.metricsPort {
+            services.append(MetricsHTTPServer(context: context, host: host, port: port))
+        }
+        let group = ServiceGroup(configuration: .init(
+            services: services.map { .init(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            cancellationSignals: [],
+            logger: logger
+        ).withShutdownTimeout(graceSeconds))
+        do {
+            try await group.run()
+        } catch {
+            logger.error("server stopped with an error", metadata: ["error": "\(error)"])
+            await pool.close()
+            throw error
+        }
+        await pool.close()
+        logger.info("crmd stopped")
+    }
+}
+
+extension ServiceGroupConfiguration {
+    func withShutdownTimeout(_ seconds: Int) -> ServiceGroupConfiguration {
+        var copy = self
+        copy.maximumGracefulShutdownDuration = .seconds(seconds)
+        copy.maximumCancellationDuration = .seconds(5)
+        return copy
+    }
+}
