@@ -107,6 +107,9 @@ public struct LocalCluster: Sendable {
     private func prepareDirectories() throws(Failure) {
         let fm = FileManager.default
         do {
+            // Parents stay traversable (the server may run as another user); the cluster itself is private.
+            let parent = (root as NSString).deletingLastPathComponent
+            try fm.createDirectory(atPath: parent, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
             try fm.createDirectory(atPath: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             try fm.createDirectory(atPath: socketDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
@@ -138,33 +141,20 @@ public struct LocalCluster: Sendable {
             argv = ["-u", serverUser, "--", executable] + argv
             launch = FileManager.default.isExecutableFile(atPath: "/usr/sbin/runuser") ? "/usr/sbin/runuser" : "/sbin/runuser"
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: launch)
-        process.arguments = argv
-        process.currentDirectoryURL = URL(fileURLWithPath: root)
         var environment = ProcessInfo.processInfo.environment
         environment["LC_ALL"] = "C"
-        process.environment = environment
         // Output goes to a file, not a pipe: the postmaster inherits descriptors and would hold a pipe open.
         let outputPath = NSTemporaryDirectory() + "crmd-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).out"
-        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
         defer { unlink(outputPath) }
-        guard let output = FileHandle(forWritingAtPath: outputPath) else {
-            throw Failure(description: "\(what): cannot create \(outputPath)")
-        }
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
+        let status: Int32
         do {
-            try process.run()
+            status = try ChildProcess.run(launch, argv, directory: root, outputPath: outputPath, environment: environment)
         } catch {
-            throw Failure(description: "\(what): could not run \(launch): \(error)")
+            throw Failure(description: "\(what): \(error)")
         }
-        process.waitUntilExit()
-        try? output.close()
         let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        guard process.terminationStatus == 0 else {
-            var message = "\(what) failed (exit \(process.terminationStatus)): \(text.trimmingTrailingWhitespace())"
+        guard status == 0 else {
+            var message = "\(what) failed (exit \(status)): \(text.trimmingTrailingWhitespace())"
             if program == "pg_ctl", arguments.first != "status",
                let log = try? String(contentsOfFile: logFile, encoding: .utf8) {
                 message += "\nlast lines of \(logFile):\n" + log.split(separator: "\n").suffix(10).joined(separator: "\n")
