@@ -1,0 +1,129 @@
+import CRMProtocol
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import NIOSSL
+
+/// A connection to crmd speaking JSON-RPC 2.0 over newline-framed TCP (optionally TLS). Calls may
+/// be made concurrently; they are pipelined on the one connection and answered in order.
+public final class RPCClient: Sendable {
+    /// TLS settings of a client.
+    public struct TLSOptions: Sendable {
+        /// PEM file of the certificate authorities to trust (default: the system's).
+        public var caFile: String?
+        /// Name to verify the server's certificate against (default: the host).
+        public var serverName: String?
+
+        public init(caFile: String? = nil, serverName: String? = nil) {
+            self.caFile = caFile
+            self.serverName = serverName
+        }
+    }
+
+    private let channel: any Channel
+    private let handler: NIOLoopBound<RPCClientHandler>
+    private let nextID = NIOLockedValueBox<Int64>(0)
+
+    private init(channel: any Channel, handler: NIOLoopBound<RPCClientHandler>) {
+        self.channel = channel
+        self.handler = handler
+    }
+
+    /// Opens a connection to `host:port`.
+    public static func connect(host: String, port: Int, tls: TLSOptions? = nil, connectTimeoutSeconds: Int64 = 5,
+                               group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> RPCClient {
+        var sslContext: NIOSSLContext? = nil
+        if let tls {
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            if let ca = tls.caFile {
+                configuration.trustRoots = .file(ca)
+            }
+            sslContext = try NIOSSLContext(configuration: configuration)
+        }
+        let serverName = tls?.serverName ?? host
+        let tlsContext = sslContext
+        let channel: any Channel
+        do {
+            channel = try await ClientBootstrap(group: group)
+                .connectTimeout(.seconds(connectTimeoutSeconds))
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let pipeline = channel.pipeline.syncOperations
+                        if let sslContext = tlsContext {
+                            let isIP = serverName.contains(":") || serverName.allSatisfy { $0.isNumber || $0 == "." }
+                            try pipeline.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: isIP ? nil : serverName))
+                        }
+                        try pipeline.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLineBytes: 256 << 20)))
+                        try pipeline.addHandler(RPCClientHandler())
+                    }
+                }
+                .connect(host: host, port: port).get()
+        } catch {
+            throw ClientError.connectFailed("\(host):\(port): \(error)")
+        }
+        let handler = try await channel.eventLoop.submit {
+            NIOLoopBound(try channel.pipeline.syncOperations.handler(type: RPCClientHandler.self), eventLoop: channel.eventLoop)
+        }.get()
+        return RPCClient(channel: channel, handler: handler)
+    }
+
+    /// Calls `method` and returns its result; an error reply is thrown as `RPCError`.
+    public func call(_ method: String, _ params: JSONValue? = nil) async throws -> JSONValue {
+        let reply = try await send(raw: request(method, params))
+        guard let response = RPCResponse(json: reply) else {
+            throw ClientError.badResponse(String(JSONSerializer.serialize(reply).prefix(200)))
+        }
+        switch response.outcome {
+        case .success(let value): return value
+        case .failure(let error): throw error
+        }
+    }
+
+    /// Sends a notification (no reply is expected or given).
+    public func notify(_ method: String, _ params: JSONValue? = nil) {
+        let request = RPCRequest(id: nil, method: method, params: params)
+        sendLine(JSONSerializer.serialize(request.json), promise: nil)
+    }
+
+    /// Sends one raw line and returns the reply line's JSON; for tests and tools that need
+    /// to send exactly what they choose (batches, malformed input).
+    public func send(rawLine: String) async throws -> JSONValue {
+        let promise = channel.eventLoop.makePromise(of: JSONValue.self)
+        sendLine(rawLine, promise: promise)
+        return try await promise.futureResult.get()
+    }
+
+    /// Sends one raw line without waiting for anything.
+    public func sendWithoutReply(rawLine: String) {
+        sendLine(rawLine, promise: nil)
+    }
+
+    private func send(raw request: RPCRequest) async throws -> JSONValue {
+        try await send(rawLine: JSONSerializer.serialize(request.json))
+    }
+
+    private func request(_ method: String, _ params: JSONValue?) -> RPCRequest {
+        let id = nextID.withLockedValue { $0 += 1; return $0 }
+        return RPCRequest(id: .int(id), method: method, params: params)
+    }
+
+    private func sendLine(_ line: String, promise: EventLoopPromise<JSONValue>?) {
+        var buffer = channel.allocator.buffer(capacity: line.utf8.count + 1)
+        buffer.writeString(line)
+        buffer.writeInteger(UInt8(ascii: "\n"))
+        let handler = self.handler
+        let line = buffer
+        channel.eventLoop.execute {
+            handler.value.send(line, expectingReply: promise)
+        }
+    }
+
+    /// Closes the connection; calls still waiting fail with `ClientError.disconnected`.
+    public func close() async {
+        try? await channel.close()
+    }
+
+    /// True while the connection is open.
+    public var isActive: Bool { channel.isActive }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import CRMClient
+import CRMProtocol
+import Foundation
+
+/// Exit codes shared by the clients, documented in docs/operations.md.
+public enum ClientExit {
+    /// The server answered with an error that retrying will not fix.
+    public static let failed: Int32 = 1
+    /// Nothing answered, or the server said to retry later (EX_UNAVAILABLE).
+    public static let unavailable: Int32 = 69
+}
+
+/// Runs a client command body, printing any failure as one line on standard error and exiting
+/// non-zero, so scripts can rely on the exit status.
+public func runClientCommand(_ program: String, _ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as RPCError {
+        FileHandle.standardError.write(Data("\(program): \(error.message) [\(error.code) \(error.reason)\(error.field.map { " at \($0)" } ?? "")]\n".utf8))
+        throw ExitCode(error.retryable ? ClientExit.unavailable : ClientExit.failed)
+    } catch let error as ClientError {
+        FileHandle.standardError.write(Data("\(program): \(error)\n".utf8))
+        throw ExitCode(ClientExit.unavailable)
+    }
+}
+
+/// Prints a JSON value on one line (for `--json`).
+public func printJSON(_ value: JSONValue) {
+    print(JSONSerializer.serialize(value))
+}
+
+extension JSONValue {
+    /// A cell for a table: strings bare, null as `-`, the rest as JSON.
+    public var cellText: String {
+        switch self {
+        case .null: return "-"
+        case .string(let s): return s
+        case .number(let n): return n
+        case .bool(let b): return b ? "yes" : "no"
+        default: return JSONSerializer.serialize(self)
+        }
+    }
+}
+
+/// Writes text to standard error.
+public enum FileHandleWriter {
+    public static func writeToStandardError(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}

@@ -1,0 +1,71 @@
+import ArgumentParser
+import CRMClient
+import CRMProtocol
+import Foundation
+
+/// How every client (crmctl, store-sync, points-expiry) reaches crmd: the same flags and the
+/// same environment variables everywhere.
+public struct ConnectionOptions: ParsableArguments, Sendable {
+    @Option(name: .customLong("server"), help: "crmd address host:port (CRM_SERVER, default 127.0.0.1:7433).")
+    public var server: String?
+
+    @Option(name: .customLong("token"), help: "Access token (CRM_TOKEN).")
+    public var token: String?
+
+    @Flag(name: .customLong("tls"), help: "Connect with TLS (CRM_TLS=1).")
+    public var tls = false
+
+    @Option(name: .customLong("tls-ca"), help: "PEM file of certificate authorities to trust (CRM_TLS_CA; implies --tls).")
+    public var tlsCA: String?
+
+    @Option(name: .customLong("tls-server-name"), help: "Name to check the server certificate against (CRM_TLS_SERVER_NAME).")
+    public var tlsServerName: String?
+
+    @Option(name: .customLong("connect-timeout"), help: "Seconds to wait for the connection (default 5).")
+    public var connectTimeout: Int64 = 5
+
+    public init() {}
+
+    static func env(_ name: String) -> String? {
+        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { return nil }
+        return value
+    }
+
+    /// The server address, after flags and environment.
+    public func address() throws -> (host: String, port: Int) {
+        let text = server ?? Self.env("CRM_SERVER") ?? "127.0.0.1:7433"
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65_535).contains(port) else {
+            throw ValidationError("--server must be host:port, not \(text)")
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host, port)
+    }
+
+    public var resolvedToken: String? { token ?? Self.env("CRM_TOKEN") }
+
+    var tlsOptions: RPCClient.TLSOptions? {
+        let ca = tlsCA ?? Self.env("CRM_TLS_CA")
+        let wanted = tls || ca != nil || Self.env("CRM_TLS") == "1"
+        guard wanted else { return nil }
+        return RPCClient.TLSOptions(caFile: ca, serverName: tlsServerName ?? Self.env("CRM_TLS_SERVER_NAME"))
+    }
+
+    /// Connects and, when a token is given, opens the session with `session.hello`.
+    public func connect(client: String, requireToken: Bool = true) async throws -> RPCClient {
+        let (host, port) = try address()
+        let connection = try await RPCClient.connect(host: host, port: port, tls: tlsOptions, connectTimeoutSeconds: connectTimeout)
+        if let token = resolvedToken {
+            do {
+                _ = try await connection.call("session.hello", ["token": .string(token), "client": .string(client)])
+            } catch {
+                await connection.close()
+                throw error
+            }
+        } else if requireToken {
+            await connection.close()
+            throw ValidationError("no token: pass --token or set CRM_TOKEN")
+        }
+        return connection
+    }
+}

@@ -1,0 +1,79 @@
+import ArgumentParser
+import CRMClient
+import CRMCommandLine
+import CRMProtocol
+import Foundation
+
+/// `crm-bench`: load generators behind `scripts/bench`.
+@main
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "crm-bench",
+        abstract: "Benchmarks for crmd (run through scripts/bench).",
+        subcommands: [Health.self]
+    )
+
+    /// Pipelined `server.health` over N connections: requests/s and latency percentiles.
+    struct Health: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Pipelined server.health requests over several connections.")
+        @OptionGroup var connection: ConnectionOptions
+        @Option(help: "Connection counts to measure, comma-separated.") var connections = "1,8,64"
+        @Option(help: "Requests kept in flight per connection.") var depth = 16
+        @Option(help: "Seconds to measure each connection count.") var seconds = 5.0
+        @Flag(help: "Print the results as one JSON array.") var json = false
+
+        func run() async throws {
+            let counts = connections.split(separator: ",").compactMap { Int($0) }
+            guard !counts.isEmpty, counts.allSatisfy({ $0 > 0 && $0 <= 1_000 }) else { throw ValidationError("--connections must list counts in 1...1000") }
+            guard depth > 0 && depth <= 1_000, seconds > 0 && seconds <= 600 else { throw ValidationError("--depth 1...1000, --seconds up to 600") }
+            var results: [JSONValue] = []
+            for count in counts {
+                let r = try await measure(connections: count)
+                results.append(r)
+                if !json {
+                    print("connections=\(count) depth=\(depth) requests=\(r["requests"]!.cellText) rate=\(r["per_second"]!.cellText)/s p50=\(r["p50_ms"]!.cellText)ms p99=\(r["p99_ms"]!.cellText)ms")
+                }
+            }
+            if json { printJSON(.array(results)) }
+        }
+
+        func measure(connections count: Int) async throws -> JSONValue {
+            var clients: [RPCClient] = []
+            for _ in 0..<count { clients.append(try await connection.connect(client: "crm-bench/0.1", requireToken: false)) }
+            // Warm up every connection once.
+            for c in clients { _ = try await c.call("server.health") }
+            let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+            let start = ContinuousClock.now
+            let samples = try await withThrowingTaskGroup(of: [Double].self) { group in
+                for c in clients {
+                    for _ in 0..<depth {
+                        group.addTask {
+                            var latencies: [Double] = []
+                            while ContinuousClock.now < deadline {
+                                let t0 = ContinuousClock.now
+                                _ = try await c.call("server.health")
+                                let d = ContinuousClock.now - t0
+                                latencies.append(Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
+                            }
+                            return latencies
+                        }
+                    }
+                }
+                var all: [Double] = []
+                for try await part in group { all += part }
+                return all
+            }
+            let elapsed = ContinuousClock.now - start
+            let secondsTaken = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            for c in clients { await c.close() }
+            let sorted = samples.sorted()
+            func pct(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
+            func round3(_ v: Double) -> JSONValue { .double((v * 1000).rounded() / 1000) }
+            return [
+                "connections": .int(count), "depth": .int(depth), "requests": .int(sorted.count),
+                "seconds": round3(secondsTaken), "per_second": .int(Int64(Double(sorted.count) / secondsTaken)),
+                "p50_ms": round3(pct(0.5)), "p99_ms": round3(pct(0.99)),
+            ]
+        }
+    }
+}

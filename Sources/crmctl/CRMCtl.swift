@@ -1,0 +1,20 @@
+import ArgumentParser
+import CRMCommandLine
+
+/// `crmctl`: the operators' command line for crmd.
+@main
+struct CRMCtl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "crmctl",
+        abstract: "Administer a crm server.",
+        discussion: "Connection: --server/--token or CRM_SERVER/CRM_TOKEN. Tables by default, --json for scripts.",
+        version: "0.1.0",
+        subcommands: [Health.self, Stats.self, ShopCommand.self, TokenCommand.self]
+    )
+}
+
+/// Options every crmctl subcommand takes.
+struct CommonOptions: ParsableArguments {
+    @OptionGroup var connection: ConnectionOptions
+    @Flag(help: "Print the server's JSON result on one line instead of a table.") var json = false
+}

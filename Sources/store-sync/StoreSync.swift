@@ -1,0 +1,42 @@
+import ArgumentParser
+import CRMCommandLine
+import CRMProtocol
+
+/// `store-sync`: one agent per shop, pushing that shop's events to crmd.
+@main
+struct StoreSync: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "store-sync",
+        abstract: "Push one shop's members, orders and refunds to crmd.",
+        discussion: "Connection: --server/--token or CRM_SERVER/CRM_TOKEN, as for crmctl.",
+        version: "0.1.0",
+        subcommands: [Check.self]
+    )
+
+    /// Verifies an agent's deployment: the server answers and the token may push for the shop.
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Check that the server answers and this token may push for --shop.")
+        @OptionGroup var connection: ConnectionOptions
+        @Option(help: "The shop this agent pushes for.") var shop: String
+
+        func run() async throws {
+            try await runClientCommand("store-sync") {
+                let client = try await connection.connect(client: "store-sync/0.1", requireToken: false)
+                defer { Task { await client.close() } }
+                guard let token = connection.resolvedToken else { throw ValidationError("no token: pass --token or set CRM_TOKEN") }
+                let hello = try await client.call("session.hello", ["token": .string(token), "client": "store-sync/0.1"])
+                let role = hello["role"]?.stringValue ?? "?"
+                let bound = hello["shop"]?.stringValue
+                if role == "agent", bound != shop {
+                    FileHandleWriter.writeToStandardError("store-sync: this token is bound to shop \(bound ?? "-"), not \(shop)\n")
+                    throw ExitCode(ClientExit.failed)
+                }
+                if role != "agent", role != "admin" {
+                    FileHandleWriter.writeToStandardError("store-sync: a \(role) token may not push events; use an agent token\n")
+                    throw ExitCode(ClientExit.failed)
+                }
+                print("ok: \(hello["server"]?.cellText ?? "crmd") accepts this \(role) token for shop \(shop)")
+            }
+        }
+    }
+}
