@@ -1,0 +1,60 @@
+import Foundation
+
+/// The executables `swift build` made, beside the test bundle (or in `CRM_BIN_DIR`).
+enum Binaries {
+    static var directory: URL {
+        if let dir = ProcessInfo.processInfo.environment["CRM_BIN_DIR"] { return URL(fileURLWithPath: dir) }
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        // .build/<triple>/debug/crmPackageTests.xctest[/...]: walk up to the folder holding crmd.
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            if FileManager.default.isExecutableFile(atPath: url.appendingPathComponent("crmd").path) { return url }
+        }
+        preconditionFailure("cannot find the crmd executable near \(CommandLine.arguments[0]); set CRM_BIN_DIR")
+    }
+
+    static func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+}
+
+/// What a finished command printed and how it exited.
+struct CommandOutput {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs one of the project's executables to completion.
+func runBinary(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws -> CommandOutput {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: Binaries.path(name))
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    for key in ["CRM_SERVER", "CRM_TOKEN", "CRM_DATABASE_URL", "CRM_ADMIN_TOKEN"] { env[key] = nil }
+    for (k, v) in environment { env[k] = v }
+    process.environment = env
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return CommandOutput(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                         stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// Picks a free loopback port (bind to 0, read it, release it).
+func freePort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = 0
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    return Int(UInt16(bigEndian: address.sin_port))
+}

@@ -1,0 +1,81 @@
+import CRMProtocol
+import Foundation
+import Glibc
+
+/// A plain blocking TCP socket to crmd for framing tests: the test decides exactly which bytes go
+/// out in which packet, and reads replies line by line with a deadline.
+final class RawConnection {
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        precondition(fd >= 0, "socket() failed")
+        var one: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard result == 0 else {
+            close(fd)
+            throw POSIXError(.ECONNREFUSED)
+        }
+    }
+
+    deinit { close(fd) }
+
+    /// Sends bytes as one write (one packet on loopback, with Nagle off).
+    func send(_ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { return }
+            offset += n
+        }
+    }
+
+    func send(_ text: String) { send(Array(text.utf8)) }
+
+    /// The next reply line parsed as JSON, or `nil` when the connection closed or `timeout` passed.
+    func readJSON(timeout: Double = 5) -> JSONValue? {
+        guard let line = readLine(timeout: timeout) else { return nil }
+        return try? JSONParser.parse(line)
+    }
+
+    /// The next line (without its newline), or `nil` at EOF or after `timeout` seconds.
+    func readLine(timeout: Double = 5) -> [UInt8]? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = Array(buffer[..<newline])
+                buffer.removeSubrange(...newline)
+                return line
+            }
+            let remaining = deadline.timeIntervalSinceNow
+            guard remaining > 0 else { return nil }
+            var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&descriptor, 1, Int32(remaining * 1000)) > 0 else { return nil }
+            var chunk = [UInt8](repeating: 0, count: 65_536)
+            let n = recv(fd, &chunk, chunk.count, 0)
+            guard n > 0 else { return nil }
+            buffer += chunk[..<n]
+        }
+    }
+
+    /// True when the server closed the connection (EOF) within `timeout` seconds.
+    func isClosedByPeer(timeout: Double = 5) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while deadline.timeIntervalSinceNow > 0 {
+            var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&descriptor, 1, Int32(deadline.timeIntervalSinceNow * 1000)) > 0 else { return false }
+            var chunk = [UInt8](repeating: 0, count: 65_536)
+            let n = recv(fd, &chunk, chunk.count, 0)
+            if n <= 0 { return true }
+        }
+        return false
+    }
+}

@@ -1,0 +1,79 @@
+# Shared by scripts/run and scripts/test: installing what is missing on Debian, and a throwaway
+# PostgreSQL cluster that runs as the `postgres` user when we are root.
+
+crm_log() { printf '%s\n' "$*" >&2; }
+
+# Installs the Debian packages named, if any are missing. Uses sudo when not root.
+crm_install_packages() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  crm_log "installing Debian packages: ${missing[*]}"
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { crm_log "need root or sudo to install: ${missing[*]}"; return 1; }
+    sudo=(sudo)
+  fi
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+crm_require_swift() {
+  if ! command -v swift >/dev/null; then
+    for d in /opt/swift/usr/bin /usr/share/swift/usr/bin; do
+      [ -x "$d/swift" ] && export PATH="$d:$PATH" && return 0
+    done
+    crm_log "the Swift toolchain (6.0 or later) is not on PATH; install it from swift.org and retry"
+    return 1
+  fi
+}
+
+crm_pg_bin() {
+  local d
+  d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  [ -n "$d" ] || { crm_log "PostgreSQL server programs not found (Debian package postgresql)"; return 1; }
+  echo "$d"
+}
+
+# Runs a PostgreSQL program as the postgres user when we are root.
+crm_pg_run() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# Starts a throwaway cluster in a fresh directory (socket only, fsync off) and exports PG* for it.
+# Sets CRM_PG_TMP; crm_pg_stop removes it.
+crm_pg_start() {
+  local bin
+  bin=$(crm_pg_bin) || return 1
+  CRM_PG_TMP=$(mktemp -d /tmp/crm-pg.XXXXXX)
+  chmod 755 "$CRM_PG_TMP"
+  mkdir -p "$CRM_PG_TMP/run"
+  [ "$(id -u)" -eq 0 ] && chown -R postgres:postgres "$CRM_PG_TMP"
+  crm_pg_run "$bin/initdb" -D "$CRM_PG_TMP/data" -U crm --auth=trust --encoding=UTF8 --locale=C >"$CRM_PG_TMP/initdb.log" 2>&1 \
+    || { cat "$CRM_PG_TMP/initdb.log" >&2; return 1; }
+  cat >>"$CRM_PG_TMP/data/postgresql.conf" <<CONF
+listen_addresses = ''
+unix_socket_directories = '$CRM_PG_TMP/run'
+port = 5432
+max_connections = 400
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+shared_buffers = 256MB
+CONF
+  crm_pg_run "$bin/pg_ctl" -D "$CRM_PG_TMP/data" -l "$CRM_PG_TMP/postgres.log" -w -t 60 start >/dev/null \
+    || { cat "$CRM_PG_TMP/postgres.log" >&2; return 1; }
+  export PGHOST="$CRM_PG_TMP/run" PGPORT=5432 PGUSER=crm PGDATABASE=postgres
+  crm_log "throwaway PostgreSQL running at $PGHOST"
+}
+
+crm_pg_stop() {
+  [ -n "${CRM_PG_TMP:-}" ] || return 0
+  local bin
+  bin=$(crm_pg_bin) || return 0
+  crm_pg_run "$bin/pg_ctl" -D "$CRM_PG_TMP/data" -m immediate -w stop >/dev/null 2>&1 || true
+  rm -rf "$CRM_PG_TMP"
+  CRM_PG_TMP=
+}
