@@ -62,18 +62,11 @@ public final class PostgresConnection: @unchecked Sendable {
         guard socket >= 0 else { return false }
         var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
         let ready = poll(&descriptor, 1, 0)
-        if ready > 0 {
-            // Data while idle is either a notice or the server saying goodbye; consume and look.
-            if PQconsumeInput(handle) == 0 || PQstatus(handle) != CONNECTION_OK {
-                isBroken = true
-                return false
-            }
-            // Anything the server sent unprompted on an idle connection is a termination message.
-            if PQisBusy(handle) == 0, let result = PQgetResult(handle) {
-                PQclear(result)
-                isBroken = true
-                return false
-            }
+        if ready != 0 {
+            // Nothing is sent unprompted to an idle session of ours (no LISTEN, notices off): data,
+            // EOF or an error here is the server saying goodbye (restart, terminate, idle timeout).
+            isBroken = true
+            return false
         }
         return true
     }

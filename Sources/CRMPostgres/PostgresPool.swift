@@ -92,7 +92,9 @@ public final class PostgresPool: Sendable {
                 case .connection(let existing) where existing.isStillUsable():
                     connection = existing
                 case .connection(let stale):
+                    // The server closed it while idle (restart, terminate): replace it.
                     stale.close()
+                    self.state.withLockedValue { $0.discarded += 1 }
                     connection = try PostgresConnection(configuration: configuration)
                 case .slot:
                     connection = try PostgresConnection(configuration: configuration)
