@@ -4,7 +4,7 @@ import Glibc
 
 /// A plain blocking TCP socket to crmd for framing tests: the test decides exactly which bytes go
 /// out in which packet, and reads replies line by line with a deadline.
-final class RawConnection {
+final class RawConnection: @unchecked Sendable {
     private let fd: Int32
     private var buffer: [UInt8] = []
 
@@ -41,13 +41,19 @@ final class RawConnection {
     func send(_ text: String) { send(Array(text.utf8)) }
 
     /// The next reply line parsed as JSON, or `nil` when the connection closed or `timeout` passed.
-    func readJSON(timeout: Double = 5) -> JSONValue? {
-        guard let line = readLine(timeout: timeout) else { return nil }
+    /// Waits on a thread of its own: blocking a cooperative thread could starve the server under test.
+    func readJSON(timeout: Double = 10) async -> JSONValue? {
+        guard let line = await offThread({ self.readLine(timeout: timeout) }) else { return nil }
         return try? JSONParser.parse(line)
     }
 
+    /// True when the server closed the connection (EOF) within `timeout` seconds.
+    func isClosedByPeer(timeout: Double = 10) async -> Bool {
+        await offThread { self.waitForEOF(timeout: timeout) }
+    }
+
     /// The next line (without its newline), or `nil` at EOF or after `timeout` seconds.
-    func readLine(timeout: Double = 5) -> [UInt8]? {
+    private func readLine(timeout: Double) -> [UInt8]? {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
@@ -66,8 +72,7 @@ final class RawConnection {
         }
     }
 
-    /// True when the server closed the connection (EOF) within `timeout` seconds.
-    func isClosedByPeer(timeout: Double = 5) -> Bool {
+    private func waitForEOF(timeout: Double) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while deadline.timeIntervalSinceNow > 0 {
             var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
@@ -77,5 +82,13 @@ final class RawConnection {
             if n <= 0 { return true }
         }
         return false
+    }
+}
+
+/// Runs blocking work on a new thread and awaits its result.
+func offThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        let thread = Thread { continuation.resume(returning: work()) }
+        thread.start()
     }
 }
