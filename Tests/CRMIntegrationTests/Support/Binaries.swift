@@ -23,8 +23,13 @@ struct CommandOutput {
     var stderr: String
 }
 
-/// Runs one of the project's executables to completion.
-func runBinary(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws -> CommandOutput {
+/// Runs one of the project's executables to completion, waiting on a thread of its own.
+func runBinary(_ name: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> CommandOutput {
+    let result = await offThread { Result { try runBinaryBlocking(name, arguments, environment: environment) } }
+    return try result.get()
+}
+
+private func runBinaryBlocking(_ name: String, _ arguments: [String], environment: [String: String]) throws -> CommandOutput {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: Binaries.path(name))
     process.arguments = arguments

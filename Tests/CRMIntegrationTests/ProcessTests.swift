@@ -1,0 +1,139 @@
+import CRMDomain
+import CRMPostgres
+import CRMProtocol
+import Foundation
+import Glibc
+import Testing
+
+/// The real executables, as an operator runs them.
+@Suite("crmd and crmctl as processes")
+struct ProcessTests {
+    @Test("crmctl drives a running crmd: health, shops, tokens, errors as one line and exit status")
+    func crmctl() async throws {
+        try await withTestDatabase { db in
+            let port = freePort()
+            let admin = AccessToken.generate()
+            let crmd = try await startCRMD(arguments: ["--database-url", db.connectionString], environment: ["CRM_ADMIN_TOKEN": admin], port: port)
+            defer { Task { await crmd.kill9() } }
+            let env = ["CRM_SERVER": "127.0.0.1:\(port)", "CRM_TOKEN": admin]
+
+            let health = try await runBinary("crmctl", ["health"], environment: ["CRM_SERVER": "127.0.0.1:\(port)"])
+            #expect(health.status == 0)
+            #expect(health.stdout.contains("status    ok"))
+
+            let created = try await runBinary("crmctl", ["shop", "create", "sh01", "--name", "旗艦店"], environment: env)
+            #expect(created.status == 0, "\(created.stderr)")
+            let list = try await runBinary("crmctl", ["shop", "list"], environment: env)
+            #expect(list.stdout.contains("sh01"))
+            #expect(list.stdout.contains("旗艦店"))
+            let json = try await runBinary("crmctl", ["shop", "list", "--json"], environment: env)
+            let parsed = try JSONParser.parse(json.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+            #expect(parsed.arrayValue?.first?["code"] == "sh01")
+
+            let duplicate = try await runBinary("crmctl", ["shop", "create", "sh01"], environment: env)
+            #expect(duplicate.status == 1)
+            #expect(duplicate.stderr.split(separator: "\n").count == 1)
+            #expect(duplicate.stderr.contains("shop_exists"))
+
+            let token = try await runBinary("crmctl", ["token", "create", "--role", "agent", "--shop", "sh01", "--name", "sh01 agent"], environment: env)
+            #expect(token.status == 0)
+            let agentToken = token.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(agentToken.hasPrefix("crm_"))
+            let check = try await runBinary("store-sync", ["check", "--shop", "sh01"], environment: ["CRM_SERVER": "127.0.0.1:\(port)", "CRM_TOKEN": agentToken])
+            #expect(check.status == 0, "\(check.stderr)")
+            let wrongShop = try await runBinary("store-sync", ["check", "--shop", "sh02"], environment: ["CRM_SERVER": "127.0.0.1:\(port)", "CRM_TOKEN": agentToken])
+            #expect(wrongShop.status == 1)
+            let forbidden = try await runBinary("crmctl", ["shop", "list"], environment: ["CRM_SERVER": "127.0.0.1:\(port)", "CRM_TOKEN": agentToken])
+            #expect(forbidden.status == 1)
+            #expect(forbidden.stderr.contains("-32003"))
+
+            let tokens = try await runBinary("crmctl", ["token", "list", "--json"], environment: env)
+            let agentID = try JSONParser.parse(tokens.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).arrayValue?.first { $0["role"] == "agent" }?["id"]
+            let revoke = try await runBinary("crmctl", ["token", "revoke", agentID!.cellTextForTest], environment: env)
+            #expect(revoke.status == 0)
+            let afterRevoke = try await runBinary("store-sync", ["check", "--shop", "sh01"], environment: ["CRM_SERVER": "127.0.0.1:\(port)", "CRM_TOKEN": agentToken])
+            #expect(afterRevoke.status == 1)
+
+            let stats = try await runBinary("crmctl", ["stats"], environment: env)
+            #expect(stats.stdout.contains("shop.create"))
+
+            let unreachable = try await runBinary("crmctl", ["health", "--server", "127.0.0.1:\(freePort())"])
+            #expect(unreachable.status == 69)
+        }
+    }
+
+    @Test("SIGTERM: a request in flight still gets its answer, then crmd exits cleanly")
+    func gracefulShutdown() async throws {
+        try await withTestDatabase { db in
+            let port = freePort()
+            let admin = AccessToken.generate()
+            let crmd = try await startCRMD(arguments: ["--database-url", db.connectionString], environment: ["CRM_ADMIN_TOKEN": admin], port: port)
+            defer { Task { await crmd.kill9() } }
+            // Hold the shop table so shop.create blocks inside the server.
+            let blocker = try PostgresConnection(configuration: db.configuration)
+            defer { blocker.close() }
+            try blocker.query("BEGIN")
+            try blocker.query("LOCK TABLE shop IN EXCLUSIVE MODE")
+
+            let c = try RawConnection(port: port)
+            c.send(#"{"jsonrpc":"2.0","method":"session.hello","params":{"token":"\#(admin)"},"id":1}"# + "\n")
+            #expect(await c.readJSON()?["result"]?["role"] == "admin")
+            c.send(#"{"jsonrpc":"2.0","method":"shop.create","params":{"code":"late"},"id":2}"# + "\n")
+            try await Task.sleep(nanoseconds: 300_000_000)
+            crmd.signal(SIGTERM)
+            try await Task.sleep(nanoseconds: 300_000_000)
+            // No new connections once shutdown has begun.
+            #expect((try? RawConnection(port: port)) == nil)
+            #expect(await crmd.wait(timeout: 0.1) == nil, "crmd must wait for the request in flight")
+            try blocker.query("COMMIT")
+            let reply = await c.readJSON()
+            #expect(reply?["id"] == 2)
+            #expect(reply?["result"]?["code"] == "late")
+            #expect(await c.isClosedByPeer())
+            #expect(await crmd.wait(timeout: 20) == 0, "\(crmd.log)")
+            let stored = try db.withConnection { try $0.query("SELECT count(*) FROM shop WHERE code = 'late'").single!.decode(Int.self, at: 0) }
+            #expect(stored == 1)
+        }
+    }
+
+    @Test("with no database named, crmd runs a private PostgreSQL, reuses it, and stops it on exit")
+    func privateDatabase() async throws {
+        let directory = NSTemporaryDirectory() + "crm-private-" + UUID().uuidString.prefix(8)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let made = try await runBinary("crmd", ["token", "create", "--role", "admin", "--data-dir", directory])
+        #expect(made.status == 0, "\(made.stderr)")
+        let admin = made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(admin.hasPrefix("crm_"))
+        let cluster = try LocalCluster(directory: directory)
+        #expect(cluster.isInitialized)
+        #expect(!cluster.isRunning(), "crmd token create stops the cluster it started")
+
+        for round in 1...2 {
+            let port = freePort()
+            let crmd = try await startCRMD(arguments: ["--data-dir", directory], environment: [:], port: port)
+            defer { Task { await crmd.kill9() } }
+            let env = ["CRM_SERVER": "127.0.0.1:\(port)", "CRM_TOKEN": admin]
+            if round == 1 {
+                let created = try await runBinary("crmctl", ["shop", "create", "sh01"], environment: env)
+                #expect(created.status == 0, "\(created.stderr)")
+            } else {
+                // The second start reused the cluster: the shop is still there.
+                let list = try await runBinary("crmctl", ["shop", "list", "--json"], environment: env)
+                #expect(list.stdout.contains("\"sh01\""))
+            }
+            crmd.signal(SIGTERM)
+            #expect(await crmd.wait(timeout: 60) == 0, "\(crmd.log)")
+            #expect(!cluster.isRunning())
+        }
+    }
+}
+
+extension JSONValue {
+    var cellTextForTest: String {
+        switch self {
+        case .number(let n): return n
+        case .string(let s): return s
+        default: return JSONSerializer.serialize(self)
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import Glibc
+
+/// A child process started with `posix_spawn`, its output in a log file, that a test can signal
+/// and wait for without blocking Swift's cooperative threads.
+final class SpawnedProcess: @unchecked Sendable {
+    let pid: pid_t
+    let logPath: String
+    private var exitStatus: Int32?
+
+    init(_ path: String, _ arguments: [String], environment: [String: String]) throws {
+        logPath = NSTemporaryDirectory() + "crm-child-\(UUID().uuidString.prefix(8)).log"
+        let fd = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        precondition(fd >= 0, "cannot open \(logPath)")
+        defer { close(fd) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, fd, 1)
+        posix_spawn_file_actions_adddup2(&actions, fd, 2)
+        var env = ProcessInfo.processInfo.environment
+        for key in ["CRM_SERVER", "CRM_TOKEN", "CRM_DATABASE_URL", "CRM_ADMIN_TOKEN", "CRM_LISTEN", "CRM_DATA_DIR"] { env[key] = nil }
+        for (k, v) in environment { env[k] = v }
+        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+        let envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, path, &actions, nil, argv, envp)
+        guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: result) ?? .EINVAL) }
+        self.pid = pid
+    }
+
+    func signal(_ number: Int32) { kill(pid, number) }
+
+    /// The exit status once the process ends (128+N for signal N), or `nil` after `timeout` seconds.
+    func wait(timeout: Double) async -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let exitStatus { return exitStatus }
+            var status: Int32 = 0
+            let r = waitpid(pid, &status, WNOHANG)
+            if r == pid {
+                let sig = status & 0x7F
+                exitStatus = sig == 0 ? (status >> 8) & 0xFF : 128 + sig
+                return exitStatus
+            }
+            try? await Task.sleep(nanoseconds: 50_000_000)
+        }
+        return nil
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// Makes sure the process is gone (tests call this on every path).
+    func kill9() async {
+        if exitStatus == nil {
+            signal(SIGKILL)
+            _ = await wait(timeout: 10)
+        }
+        unlink(logPath)
+    }
+}
+
+/// Starts `crmd serve` on a free port and waits until it answers `server.health`.
+func startCRMD(arguments: [String], environment: [String: String], port: Int) async throws -> SpawnedProcess {
+    let process = try SpawnedProcess(Binaries.path("crmd"), ["serve", "--listen", "127.0.0.1:\(port)"] + arguments, environment: environment)
+    let deadline = Date().addingTimeInterval(60)
+    while Date() < deadline {
+        if let connection = try? RawConnection(port: port) {
+            connection.send(#"{"jsonrpc":"2.0","method":"server.health","id":1}"# + "\n")
+            if await connection.readJSON(timeout: 5)?["result"] != nil { return process }
+        }
+        if let status = await process.wait(timeout: 0.2) {
+            struct Exited: Error, CustomStringConvertible { var description: String }
+            throw Exited(description: "crmd exited with \(status):\n\(process.log)")
+        }
+    }
+    let log = process.log
+    await process.kill9()
+    struct NeverReady: Error, CustomStringConvertible { var description: String }
+    throw NeverReady(description: "crmd did not answer within 60 s:\n\(log)")
+}
