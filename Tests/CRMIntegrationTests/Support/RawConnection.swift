@@ -47,6 +47,12 @@ final class RawConnection: @unchecked Sendable {
         return try? JSONParser.parse(line)
     }
 
+    /// The next line as text, or `nil` at EOF or after `timeout` seconds.
+    func readRawLine(timeout: Double = 10) async -> String? {
+        guard let line = await offThread({ self.readLine(timeout: timeout) }) else { return nil }
+        return String(decoding: line, as: UTF8.self)
+    }
+
     /// True when the server closed the connection (EOF) within `timeout` seconds.
     func isClosedByPeer(timeout: Double = 10) async -> Bool {
         await offThread { self.waitForEOF(timeout: timeout) }

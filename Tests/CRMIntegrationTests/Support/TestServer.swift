@@ -44,7 +44,11 @@ final class TestServer: Sendable {
         let adminToken = AccessToken.generate()
         _ = try await context.tokens.ensureBootstrapAdmin(token: adminToken)
         let server = try RPCServer(context: context)
-        let group = ServiceGroup(configuration: .init(services: [.init(service: server)], logger: logger))
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server)]
+        if let port = configuration.metricsPort {
+            services.append(.init(service: MetricsHTTPServer(context: context, host: "127.0.0.1", port: port)))
+        }
+        let group = ServiceGroup(configuration: .init(services: services, logger: logger))
         let runTask = Task { try await group.run() }
         let address = await server.waitUntilBound()
         return TestServer(database: database, pool: pool, context: context, server: server, group: group,
