@@ -21,25 +21,42 @@ struct Bench: AsyncParsableCommand {
         @Option(help: "Requests kept in flight per connection.") var depth = 16
         @Option(help: "Seconds to measure each connection count.") var seconds = 5.0
         @Flag(help: "Print the results as one JSON array.") var json = false
+        @Flag(help: "Also measure, in the same run, a fixed-reply server with the same framing (the transport ceiling).") var baseline = false
 
         func run() async throws {
             let counts = connections.split(separator: ",").compactMap { Int($0) }
             guard !counts.isEmpty, counts.allSatisfy({ $0 > 0 && $0 <= 1_000 }) else { throw ValidationError("--connections must list counts in 1...1000") }
             guard depth > 0 && depth <= 1_000, seconds > 0 && seconds <= 600 else { throw ValidationError("--depth 1...1000, --seconds up to 600") }
+            let (host, port) = try connection.address()
+            var echo: (any Channel, Int)? = nil
+            if baseline { echo = try await EchoBaseline.start() }
             var results: [JSONValue] = []
             for count in counts {
-                let r = try await measure(connections: count)
-                results.append(r)
+                var r = try await measure(connections: count, host: host, port: port)
+                if let (_, echoPort) = echo {
+                    let b = try await measure(connections: count, host: "127.0.0.1", port: echoPort)
+                    r["baseline_per_second"] = b["per_second"]
+                    r["baseline_p50_ms"] = b["p50_ms"]
+                    r["baseline_p99_ms"] = b["p99_ms"]
+                    let ratio = Double(r["per_second"]!.int64Value!) / Double(max(1, b["per_second"]!.int64Value!))
+                    r["ratio_to_baseline"] = .double((ratio * 100).rounded() / 100)
+                }
+                results.append(.object(r))
                 if !json {
-                    print("connections=\(count) depth=\(depth) requests=\(r["requests"]!.cellText) rate=\(r["per_second"]!.cellText)/s p50=\(r["p50_ms"]!.cellText)ms p99=\(r["p99_ms"]!.cellText)ms")
+                    var text = "connections=\(count) depth=\(depth) crmd: \(r["per_second"]!.cellText) req/s p50=\(r["p50_ms"]!.cellText)ms p99=\(r["p99_ms"]!.cellText)ms"
+                    if echo != nil {
+                        text += " | baseline: \(r["baseline_per_second"]!.cellText) req/s p50=\(r["baseline_p50_ms"]!.cellText)ms p99=\(r["baseline_p99_ms"]!.cellText)ms | ratio \(r["ratio_to_baseline"]!.cellText)"
+                    }
+                    print(text)
                 }
             }
+            if let (channel, _) = echo { try await channel.close() }
             if json { printJSON(.array(results)) }
         }
 
-        func measure(connections count: Int) async throws -> JSONValue {
+        func measure(connections count: Int, host: String, port: Int) async throws -> JSONObject {
             var clients: [RPCClient] = []
-            for _ in 0..<count { clients.append(try await connection.connect(client: "crm-bench/0.1", requireToken: false)) }
+            for _ in 0..<count { clients.append(try await RPCClient.connect(host: host, port: port)) }
             // Warm up every connection once.
             for c in clients { _ = try await c.call("server.health") }
             let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
