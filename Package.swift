@@ -125,7 +125,9 @@ let package = Package(
         .executableTarget(
             name: "crm-bench",
             dependencies: ["CRMClient", "CRMProtocol", "CRMCommandLine",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio")],
             path: "Sources/crm-bench",
             swiftSettings: swiftSettings
         ),

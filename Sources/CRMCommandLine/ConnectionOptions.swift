@@ -51,11 +51,11 @@ public struct ConnectionOptions: ParsableArguments, Sendable {
         return RPCClient.TLSOptions(caFile: ca, serverName: tlsServerName ?? Self.env("CRM_TLS_SERVER_NAME"))
     }
 
-    /// Connects and, when a token is given, opens the session with `session.hello`.
-    public func connect(client: String, requireToken: Bool = true) async throws -> RPCClient {
+    /// Connects and, when a token is given and `hello` is true, opens the session with `session.hello`.
+    public func connect(client: String, requireToken: Bool = true, hello: Bool = true) async throws -> RPCClient {
         let (host, port) = try address()
         let connection = try await RPCClient.connect(host: host, port: port, tls: tlsOptions, connectTimeoutSeconds: connectTimeout)
-        if let token = resolvedToken {
+        if hello, let token = resolvedToken {
             do {
                 _ = try await connection.call("session.hello", ["token": .string(token), "client": .string(client)])
             } catch {
@@ -67,5 +67,20 @@ public struct ConnectionOptions: ParsableArguments, Sendable {
             throw ValidationError("no token: pass --token or set CRM_TOKEN")
         }
         return connection
+    }
+}
+
+extension ConnectionOptions {
+    /// Connects (with hello when a token is given), runs `body`, and closes the connection.
+    public func withClient<T>(client: String, requireToken: Bool = true, hello: Bool = true, _ body: (RPCClient) async throws -> T) async throws -> T {
+        let connection = try await connect(client: client, requireToken: requireToken, hello: hello)
+        do {
+            let value = try await body(connection)
+            await connection.close()
+            return value
+        } catch {
+            await connection.close()
+            throw error
+        }
     }
 }

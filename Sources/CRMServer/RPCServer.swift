@@ -27,7 +27,7 @@ public final class RPCServer: Service, Sendable {
         let registry = MethodRegistry(
             SessionMethods.specs(context) + ServerMethods.specs(context) + AdminMethods.specs(context)
         )
-        context.metricsBox.withLockedValue { $0 = ServerMetrics(knownMethods: registry.names, maxConnections: context.configuration.maxConnections) }
+        context.metricsBox.withLockedValue { $0 = ServerMetrics(knownMethods: registry.names.union(["(invalid)"]), maxConnections: context.configuration.maxConnections) }
         self.dispatcher = Dispatcher(registry: registry, context: context)
         if let cert = context.configuration.tlsCertificatePath, let key = context.configuration.tlsKeyPath {
             let chain = try NIOSSLCertificate.fromPEMFile(cert).map { NIOSSLCertificateSource.certificate($0) }
@@ -134,8 +134,10 @@ public final class RPCServer: Service, Sendable {
                     case .line(let buffer):
                         let bytes = buffer.readableBytesView
                         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }  // keep-alive blank lines
-                        if shutdown.isShuttingDown { return }
+                        // Mark busy before looking at the shutdown flag, so a shutdown either sees this
+                        // request running (and waits for it) or this request sees the shutdown (and skips it).
                         busy.withLockedValue { $0 = true }
+                        if shutdown.isShuttingDown { return }
                         let reply = await dispatcher.handle(line: Array(bytes), session: &session, connectionID: id, sequence: &sequence)
                         if let reply { try await outbound.write(Self.encode(reply)) }
                         busy.withLockedValue { $0 = false }

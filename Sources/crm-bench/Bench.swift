@@ -3,6 +3,7 @@ import CRMClient
 import CRMCommandLine
 import CRMProtocol
 import Foundation
+import NIOCore
 
 /// `crm-bench`: load generators behind `scripts/bench`.
 @main

@@ -8,14 +8,14 @@ struct Health: AsyncParsableCommand {
 
     func run() async throws {
         try await runClientCommand("crmctl") {
-            let client = try await options.connection.connect(client: "crmctl/0.1", requireToken: false)
-            defer { Task { await client.close() } }
-            let result = try await client.call("server.health")
-            if options.json { return printJSON(result) }
-            print("status    \(result["status"]?.cellText ?? "?")")
-            print("database  \(result["database"]?.cellText ?? "?")")
-            print("version   \(result["version"]?.cellText ?? "?")")
-            if result["status"]?.stringValue != "ok" { throw ExitCode(ClientExit.unavailable) }
+            try await options.connection.withClient(client: "crmctl/0.1", requireToken: false) { client in
+                let result = try await client.call("server.health")
+                if options.json { return printJSON(result) }
+                print("status    \(result["status"]?.cellText ?? "?")")
+                print("database  \(result["database"]?.cellText ?? "?")")
+                print("version   \(result["version"]?.cellText ?? "?")")
+                if result["status"]?.stringValue != "ok" { throw ExitCode(ClientExit.unavailable) }
+            }
         }
     }
 }
@@ -26,23 +26,23 @@ struct Stats: AsyncParsableCommand {
 
     func run() async throws {
         try await runClientCommand("crmctl") {
-            let client = try await options.connection.connect(client: "crmctl/0.1")
-            defer { Task { await client.close() } }
-            let s = try await client.call("server.stats")
-            if options.json { return printJSON(s) }
-            print("version \(s["version"]?.cellText ?? "?")  uptime \(s["uptime_seconds"]?.cellText ?? "?") s  database \(s["database"]?.cellText ?? "?")")
-            let c = s["connections"]
-            print("connections: open \(c?["open"]?.cellText ?? "?") of \(c?["limit"]?.cellText ?? "?"), accepted \(c?["accepted"]?.cellText ?? "?"), rejected \(c?["rejected"]?.cellText ?? "?")")
-            let p = s["pool"]
-            print("database pool: in use \(p?["in_use"]?.cellText ?? "?"), idle \(p?["idle"]?.cellText ?? "?"), max \(p?["max"]?.cellText ?? "?"), waiting \(p?["waiting"]?.cellText ?? "?"), refused \(p?["refused"]?.cellText ?? "?")")
-            print("")
-            var table = TextTable(headers: ["method", "requests", "errors", "p50 ms", "p90 ms", "p99 ms", "max ms"])
-            for (name, m) in s["methods"]?.objectValue ?? JSONObject() {
-                let l = m["latency_ms"]
-                table.add([name, m["requests"]?.cellText ?? "", m["errors"]?.cellText ?? "",
-                           l?["p50"]?.cellText ?? "", l?["p90"]?.cellText ?? "", l?["p99"]?.cellText ?? "", l?["max"]?.cellText ?? ""])
+            try await options.connection.withClient(client: "crmctl/0.1") { client in
+                let s = try await client.call("server.stats")
+                if options.json { return printJSON(s) }
+                print("version \(s["version"]?.cellText ?? "?")  uptime \(s["uptime_seconds"]?.cellText ?? "?") s  database \(s["database"]?.cellText ?? "?")")
+                let c = s["connections"]
+                print("connections: open \(c?["open"]?.cellText ?? "?") of \(c?["limit"]?.cellText ?? "?"), accepted \(c?["accepted"]?.cellText ?? "?"), rejected \(c?["rejected"]?.cellText ?? "?")")
+                let p = s["pool"]
+                print("database pool: in use \(p?["in_use"]?.cellText ?? "?"), idle \(p?["idle"]?.cellText ?? "?"), max \(p?["max"]?.cellText ?? "?"), waiting \(p?["waiting"]?.cellText ?? "?"), refused \(p?["refused"]?.cellText ?? "?")")
+                print("")
+                var table = TextTable(headers: ["method", "requests", "errors", "p50 ms", "p90 ms", "p99 ms", "max ms"])
+                for (name, m) in s["methods"]?.objectValue ?? JSONObject() {
+                    let l = m["latency_ms"]
+                    table.add([name, m["requests"]?.cellText ?? "", m["errors"]?.cellText ?? "",
+                               l?["p50"]?.cellText ?? "", l?["p90"]?.cellText ?? "", l?["p99"]?.cellText ?? "", l?["max"]?.cellText ?? ""])
+                }
+                print(table.render())
             }
-            print(table.render())
         }
     }
 }

@@ -13,13 +13,13 @@ struct ShopCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("crmctl") {
-                let client = try await options.connection.connect(client: "crmctl/0.1")
-                defer { Task { await client.close() } }
-                var params: JSONObject = ["code": .string(code)]
-                if let name { params["name"] = .string(name) }
-                let shop = try await client.call("shop.create", .object(params))
-                if options.json { return printJSON(shop) }
-                print("created shop \(shop["code"]?.cellText ?? "?") (\(shop["name"]?.cellText ?? ""))")
+                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                    var params: JSONObject = ["code": .string(code)]
+                    if let name { params["name"] = .string(name) }
+                    let shop = try await client.call("shop.create", .object(params))
+                    if options.json { return printJSON(shop) }
+                    print("created shop \(shop["code"]?.cellText ?? "?") (\(shop["name"]?.cellText ?? ""))")
+                }
             }
         }
     }
@@ -30,13 +30,13 @@ struct ShopCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("crmctl") {
-                let client = try await options.connection.connect(client: "crmctl/0.1")
-                defer { Task { await client.close() } }
-                let shops = try await fetchAll(client, method: "shop.list", key: "shops")
-                if options.json { return printJSON(.array(shops)) }
-                var table = TextTable(headers: ["code", "name", "created"])
-                for s in shops { table.add([s["code"]?.cellText ?? "", s["name"]?.cellText ?? "", s["created_at"]?.cellText ?? ""]) }
-                print(table.render())
+                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                    let shops = try await fetchAll(client, method: "shop.list", key: "shops")
+                    if options.json { return printJSON(.array(shops)) }
+                    var table = TextTable(headers: ["code", "name", "created"])
+                    for s in shops { table.add([s["code"]?.cellText ?? "", s["name"]?.cellText ?? "", s["created_at"]?.cellText ?? ""]) }
+                    print(table.render())
+                }
             }
         }
     }

@@ -20,16 +20,16 @@ struct PointsExpiry: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("points-expiry") {
-                let client = try await connection.connect(client: "points-expiry/0.1", requireToken: false)
-                defer { Task { await client.close() } }
-                guard let token = connection.resolvedToken else { throw ValidationError("no token: pass --token or set CRM_TOKEN") }
-                let hello = try await client.call("session.hello", ["token": .string(token), "client": "points-expiry/0.1"])
-                let role = hello["role"]?.stringValue ?? "?"
-                guard role == "admin" || role == "operator" else {
-                    FileHandleWriter.writeToStandardError("points-expiry: a \(role) token may not run the job; use an operator token\n")
-                    throw ExitCode(ClientExit.failed)
+                try await connection.withClient(client: "points-expiry/0.1", requireToken: false, hello: false) { client in
+                    guard let token = connection.resolvedToken else { throw ValidationError("no token: pass --token or set CRM_TOKEN") }
+                    let hello = try await client.call("session.hello", ["token": .string(token), "client": "points-expiry/0.1"])
+                    let role = hello["role"]?.stringValue ?? "?"
+                    guard role == "admin" || role == "operator" else {
+                        FileHandleWriter.writeToStandardError("points-expiry: a \(role) token may not run the job; use an operator token\n")
+                        throw ExitCode(ClientExit.failed)
+                    }
+                    print("ok: \(hello["server"]?.cellText ?? "crmd") accepts this \(role) token")
                 }
-                print("ok: \(hello["server"]?.cellText ?? "crmd") accepts this \(role) token")
             }
         }
     }

@@ -21,21 +21,21 @@ struct StoreSync: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("store-sync") {
-                let client = try await connection.connect(client: "store-sync/0.1", requireToken: false)
-                defer { Task { await client.close() } }
-                guard let token = connection.resolvedToken else { throw ValidationError("no token: pass --token or set CRM_TOKEN") }
-                let hello = try await client.call("session.hello", ["token": .string(token), "client": "store-sync/0.1"])
-                let role = hello["role"]?.stringValue ?? "?"
-                let bound = hello["shop"]?.stringValue
-                if role == "agent", bound != shop {
-                    FileHandleWriter.writeToStandardError("store-sync: this token is bound to shop \(bound ?? "-"), not \(shop)\n")
-                    throw ExitCode(ClientExit.failed)
+                try await connection.withClient(client: "store-sync/0.1", requireToken: false, hello: false) { client in
+                    guard let token = connection.resolvedToken else { throw ValidationError("no token: pass --token or set CRM_TOKEN") }
+                    let hello = try await client.call("session.hello", ["token": .string(token), "client": "store-sync/0.1"])
+                    let role = hello["role"]?.stringValue ?? "?"
+                    let bound = hello["shop"]?.stringValue
+                    if role == "agent", bound != shop {
+                        FileHandleWriter.writeToStandardError("store-sync: this token is bound to shop \(bound ?? "-"), not \(shop)\n")
+                        throw ExitCode(ClientExit.failed)
+                    }
+                    if role != "agent", role != "admin" {
+                        FileHandleWriter.writeToStandardError("store-sync: a \(role) token may not push events; use an agent token\n")
+                        throw ExitCode(ClientExit.failed)
+                    }
+                    print("ok: \(hello["server"]?.cellText ?? "crmd") accepts this \(role) token for shop \(shop)")
                 }
-                if role != "agent", role != "admin" {
-                    FileHandleWriter.writeToStandardError("store-sync: a \(role) token may not push events; use an agent token\n")
-                    throw ExitCode(ClientExit.failed)
-                }
-                print("ok: \(hello["server"]?.cellText ?? "crmd") accepts this \(role) token for shop \(shop)")
             }
         }
     }

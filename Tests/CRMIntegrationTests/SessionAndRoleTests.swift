@@ -79,7 +79,7 @@ struct SessionAndRoleTests {
             let analyst = try await server.client(token: created["token"]!.stringValue!)
             #expect(try await analyst.call("shop.list")["shops"] == [])
             // Revoke directly in the database, as another crmd would.
-            try server.database.withConnection { try $0.query("UPDATE api_token SET revoked_at = now() WHERE id = $1", [.int(created["id"]!.int64Value!)]) }
+            _ = try server.database.withConnection { try $0.query("UPDATE api_token SET revoked_at = now() WHERE id = $1", [.int(created["id"]!.int64Value!)]) }
             #expect(await rpcError { try await analyst.call("shop.list") }?.reason == "token_revoked")
         }
     }

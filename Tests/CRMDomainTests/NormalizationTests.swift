@@ -1,0 +1,57 @@
+import CRMDomain
+import Testing
+
+@Suite("money")
+struct MoneyTests {
+    @Test("decimal yuan text becomes integer fen", arguments: [("399.00", 39_900), ("399", 39_900), ("0.5", 50), ("0.05", 5), ("12345.67", 1_234_567)] as [(String, Int64)])
+    func parses(_ text: String, _ fen: Int64) { #expect(Money.parseFen(text) == fen) }
+
+    @Test("anything else is refused", arguments: ["", "-1", "1.234", "1e3", "1,000", ".5", "5.", "abc", "１００", "99999999999999999999"])
+    func refuses(_ text: String) { #expect(Money.parseFen(text) == nil) }
+
+    @Test("fen format back to yuan with two decimals")
+    func formats() {
+        #expect(Money.format(fen: 39_900) == "399.00")
+        #expect(Money.format(fen: 5) == "0.05")
+    }
+}
+
+@Suite("normalisation")
+struct NormalizationTests {
+    @Test("phones in the ways shops write them become one E.164 number", arguments: [
+        "13800138000", "138 0013 8000", "138-0013-8000", "+86 138 0013 8000", "0086 13800138000", "8613800138000", "＋８６ １３８００１３８０００",
+    ])
+    func phones(_ text: String) { #expect(PhoneNumber.normalize(text) == "+8613800138000") }
+
+    @Test("landlines and foreign numbers")
+    func otherPhones() {
+        #expect(PhoneNumber.normalize("021-6888 8888") == "+862168888888")
+        #expect(PhoneNumber.normalize("+852 9123 4567") == "+85291234567")
+    }
+
+    @Test("what cannot be a phone is refused", arguments: ["", "abc", "138001380", "1380013800099", "12+34", "+86 1380013800"])
+    func badPhones(_ text: String) { #expect(PhoneNumber.normalize(text) == nil) }
+
+    @Test("e-mail is trimmed and lower-cased")
+    func emails() {
+        #expect(EmailAddress.normalize("  XM@Example.COM ") == "xm@example.com")
+        #expect(EmailAddress.normalize("no-at-sign") == nil)
+        #expect(EmailAddress.normalize("a@b") == nil)
+        #expect(EmailAddress.normalize("a@@b.com") == nil)
+    }
+
+    @Test("text keys fold full-width forms and white space")
+    func textKeys() {
+        #expect(TextKey.normalize("  王　小明  ") == "王 小明")
+        #expect(TextKey.normalize("ＡＢＣ１２３") == "ABC123")
+    }
+
+    @Test("birthdays in the usual formats", arguments: ["1990-05-17", "1990/5/17", "19900517", "1990.05.17", "1990年5月17日"])
+    func birthdays(_ text: String) { #expect(BirthDate.normalize(text) == "1990-05-17") }
+
+    @Test("impossible dates are refused", arguments: ["1990-02-30", "1899-01-01", "1990-13-01", "May 17", "2001-02-29"])
+    func badBirthdays(_ text: String) { #expect(BirthDate.normalize(text) == nil) }
+
+    @Test("a leap day is a date")
+    func leapDay() { #expect(BirthDate.normalize("2000-02-29") == "2000-02-29") }
+}
