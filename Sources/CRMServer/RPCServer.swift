@@ -38,6 +38,9 @@ public final class RPCServer: Service, Sendable {
         }
     }
 
+    /// Every method this server answers (docs/protocol.md is checked against it).
+    public var methodNames: Set<String> { dispatcher.registry.names }
+
     /// The address the listener is bound to, once it is (port 0 picks a free port).
     public func waitUntilBound() async -> SocketAddress {
         await bound.wait()
