@@ -1,0 +1,198 @@
+import CRMDomain
+import CRMPostgres
+
+/// Decides which members an account belongs with, inside the caller's transaction: deterministic
+/// keys first (with the guards against over-merging), then fuzzy matching for an account that
+/// shares no key with anyone. Every guard that fires is recorded in `identity_flag`.
+struct IdentityResolver {
+    let c: PostgresConnection
+    let policy: IdentityPolicy
+    let codec: PersonalDataCodec
+    let merger: MemberMerger
+
+    /// Links `accountID` (whose keys are already stored) to whoever it shares keys with.
+    /// Returns the member the account belongs to afterwards.
+    func resolve(accountID: Int64, shopID: Int64, channel: Channel, keys: [IdentityKey], fields: PersonFields) throws -> Int64 {
+        var memberID = try currentMember(of: accountID)
+        var linked = false
+        for key in keys {
+            let value = codec.index(kind: key.kind, key.value)
+            if try isBlocked(kind: key.kind, value: value, normalized: key.value) {
+                try flag("blocked", key.kind, value, ["account": .int(accountID)])
+                continue
+            }
+            let counts = try c.query("""
+                SELECT count(*) FILTER (WHERE a.shop_id = $3 AND a.channel = $4 AND a.id <> $5),
+                       count(*)
+                FROM identity_key k JOIN account a ON a.id = k.account_id
+                WHERE k.kind = $1 AND k.value = $2
+                """, [.text(key.kind), .text(value), .int(shopID), .text(channel.rawValue), .int(accountID)]).single!
+            let sameChannel: Int = try counts.decode(at: 0)
+            let total: Int = try counts.decode(at: 1)
+            if sameChannel >= policy.maxAccountsPerKeyPerShopChannel {
+                try flag("shared_in_channel", key.kind, value, ["accounts_in_channel": .int(Int64(sameChannel + 1)), "limit": .int(Int64(policy.maxAccountsPerKeyPerShopChannel))])
+                continue
+            }
+            if total > policy.maxAccountsPerKey {
+                try flag("shared_widely", key.kind, value, ["accounts": .int(Int64(total)), "limit": .int(Int64(policy.maxAccountsPerKey))])
+                continue
+            }
+            let candidates = try c.query("""
+                SELECT DISTINCT a.member_id FROM identity_key k JOIN account a ON a.id = k.account_id
+                WHERE k.kind = $1 AND k.value = $2 AND a.member_id <> $3 ORDER BY 1
+                """, [.text(key.kind), .text(value), .int(memberID)]).map { try $0.decode(Int64.self, at: 0) }
+            for candidate in candidates {
+                let other = try merger.liveMember(candidate)
+                if other == memberID { continue }
+                if try merger.areSeparated(memberID, other) {
+                    try flag("separated", key.kind, value, ["members": .array([.int(memberID), .int(other)])])
+                    continue
+                }
+                if let conflict = try priorityConflict(key: key, keys: keys, candidate: other) {
+                    try flag("priority_conflict", key.kind, value, ["stronger_kind": .string(conflict), "members": .array([.int(memberID), .int(other)])])
+                    continue
+                }
+                memberID = try merger.merge(memberID, other, rule: "key:\(key.kind)", score: nil,
+                                            evidence: ["kind": .string(key.kind)], actor: "system", reason: "shared \(key.kind)")
+                linked = true
+            }
+        }
+        if !linked, try accountCount(of: memberID) == 1 {
+            memberID = try fuzzyMatch(accountID: accountID, memberID: memberID, fields: fields)
+        }
+        return memberID
+    }
+
+    /// A stronger key kind that both sides carry with different values vetoes merging on a weaker key.
+    private func priorityConflict(key: IdentityKey, keys: [IdentityKey], candidate: Int64) throws -> String? {
+        let rank = IdentityKey.rank(key.kind, policy.keyPriority)
+        for stronger in keys where IdentityKey.rank(stronger.kind, policy.keyPriority) < rank {
+            let theirs = try c.query("""
+                SELECT DISTINCT k.value FROM identity_key k JOIN account a ON a.id = k.account_id
+                WHERE a.member_id = $1 AND k.kind = $2
+                """, [.int(candidate), .text(stronger.kind)]).map { try $0.decode(String.self, at: 0) }
+            if !theirs.isEmpty, !theirs.contains(codec.index(kind: stronger.kind, stronger.value)) { return stronger.kind }
+        }
+        return nil
+    }
+
+    private func fuzzyMatch(accountID: Int64, memberID: Int64, fields: PersonFields) throws -> Int64 {
+        let blocks = fields.blockingKeys
+        guard !blocks.isEmpty else { return memberID }
+        let rows = try c.query("""
+            WITH usable AS (
+                SELECT key FROM blocking_key WHERE key = ANY($1::text[]) GROUP BY key HAVING count(*) <= $2
+            )
+            SELECT DISTINCT a.id, a.member_id, a.name, a.birthday_sealed, a.address_sealed, a.region, a.phone_sealed
+            FROM blocking_key b JOIN usable u ON u.key = b.key JOIN account a ON a.id = b.account_id
+            WHERE a.member_id <> $3
+            LIMIT $4
+            """, [.textArray(blocks), .int(Int64(policy.maxCandidatesPerBlock)), .int(memberID), .int(Int64(policy.maxCandidatesPerBlock * 3))])
+        var best: [Int64: MatchScore] = [:]
+        for row in rows {
+            let other = PersonFields(name: try row.decode(at: 2), birthday: codec.open(try row.decode(at: 3)),
+                                     address: codec.open(try row.decode(at: 4)), region: try row.decode(at: 5), phone: codec.open(try row.decode(at: 6)))
+            let score = FuzzyMatcher.score(fields, other, autoMergeThreshold: policy.autoMergeThreshold)
+            let member: Int64 = try row.decode(at: 1)
+            if score.score > (best[member]?.score ?? -1) { best[member] = score }
+        }
+        var current = memberID
+        for (candidate, match) in best.sorted(by: { $0.value.score > $1.value.score || ($0.value.score == $1.value.score && $0.key < $1.key) }) {
+            guard match.score >= policy.reviewThreshold else { break }
+            let other = try merger.liveMember(candidate)
+            if other == current { continue }
+            if try merger.areSeparated(current, other) { continue }
+            let evidence = Self.evidence(match)
+            if match.score >= policy.autoMergeThreshold, current == memberID {
+                current = try merger.merge(current, other, rule: "fuzzy", score: match.score, evidence: evidence, actor: "system",
+                                           reason: "fuzzy match above the auto-merge threshold")
+            } else {
+                let (a, b) = (min(current, other), max(current, other))
+                try c.query("""
+                    INSERT INTO review_item (member_a, member_b, score, evidence) VALUES ($1, $2, $3, $4::jsonb)
+                    ON CONFLICT (member_a, member_b) WHERE status = 'open' DO UPDATE SET score = EXCLUDED.score, evidence = EXCLUDED.evidence
+                    """, [.int(a), .int(b), .text(String(match.score)), .text(JSONText.object(evidence))])
+            }
+        }
+        return current
+    }
+
+    static func evidence(_ match: MatchScore) -> [String: JSONText.Value] {
+        var fields: [String: JSONText.Value] = [:]
+        for (k, v) in match.fields { fields[k] = .number((v * 1000).rounded() / 1000) }
+        var evidence: [String: JSONText.Value] = ["score": .number(match.score), "fields": .object(fields)]
+        if let capped = match.cappedBecause { evidence["held_back"] = .string(capped) }
+        return evidence
+    }
+
+    private func isBlocked(kind: String, value: String, normalized: String) throws -> Bool {
+        if kind == "phone", PlaceholderKey.isPlaceholderPhone(normalized) { return true }
+        if policy.blockedKeys.contains(IdentityKey(kind: kind, value: normalized)) { return true }
+        return try !c.query("SELECT 1 FROM identity_blocklist WHERE kind = $1 AND value = $2", [.text(kind), .text(value)]).isEmpty
+    }
+
+    private func flag(_ guardName: String, _ kind: String, _ value: String, _ detail: [String: JSONText.Value]) throws {
+        try c.query("""
+            INSERT INTO identity_flag (guard, kind, value, detail) VALUES ($1, $2, $3, $4::jsonb)
+            ON CONFLICT (guard, kind, value) DO UPDATE
+            SET occurrences = identity_flag.occurrences + 1, last_seen_at = now(), detail = EXCLUDED.detail
+            """, [.text(guardName), .text(kind), .text(value), .text(JSONText.object(detail))])
+    }
+
+    private func currentMember(of accountID: Int64) throws -> Int64 {
+        try c.query("SELECT member_id FROM account WHERE id = $1", [.int(accountID)]).single!.decode(at: 0)
+    }
+
+    private func accountCount(of memberID: Int64) throws -> Int {
+        try c.query("SELECT count(*) FROM account WHERE member_id = $1", [.int(memberID)]).single!.decode(at: 0)
+    }
+}
+
+/// Small JSON texts built for jsonb parameters (storage does not depend on the protocol module).
+enum JSONText {
+    indirect enum Value: Sendable {
+        case string(String)
+        case number(Double)
+        case int(Int64)
+        case bool(Bool)
+        case null
+        case array([Value])
+        case object([String: Value])
+    }
+
+    static func object(_ fields: [String: Value]) -> String { render(.object(fields)) }
+
+    static func render(_ value: Value) -> String {
+        switch value {
+        case .string(let s): return quote(s)
+        case .number(let d): return d.isFinite ? (d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)) : "null"
+        case .int(let i): return String(i)
+        case .bool(let b): return b ? "true" : "false"
+        case .null: return "null"
+        case .array(let items): return "[" + items.map(render).joined(separator: ",") + "]"
+        case .object(let fields):
+            return "{" + fields.sorted(by: { $0.key < $1.key }).map { quote($0.key) + ":" + render($0.value) }.joined(separator: ",") + "}"
+        }
+    }
+
+    static func quote(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+}

@@ -1,0 +1,238 @@
+import CRMDomain
+import CRMPostgres
+
+/// Applies one pushed batch of a shop's events in one transaction: events in order, each inside
+/// a savepoint so a rejected event leaves nothing behind while the rest apply; every outcome
+/// recorded by (shop, event id) so a replay answers `duplicate` with the first outcome forever.
+/// Identity work takes one transaction-scoped advisory lock, so batches from several shops never
+/// merge the same members at once.
+public struct IngestEngine: Sendable {
+    static let identityLockKey: Int64 = 0x63726d5f6964  // "crm_id"
+
+    let pool: PostgresPool
+    let codec: PersonalDataCodec
+
+    public init(pool: PostgresPool, codec: PersonalDataCodec = PersonalDataCodec()) {
+        self.pool = pool
+        self.codec = codec
+    }
+
+    /// Applies `events` for `shopCode`; one outcome per event, in order.
+    public func push(shopCode: String, events: [PushedEvent], policy: IdentityPolicy) async throws -> [EventOutcome] {
+        let codec = self.codec
+        return try await pool.withTransaction { c in
+            guard let shopRow = try c.query("SELECT id FROM shop WHERE code = $1", [.text(shopCode)]).single else {
+                throw StorageError.notFound(reason: "shop_not_found", message: "no shop with code \(shopCode)")
+            }
+            let shopID: Int64 = try shopRow.decode(at: 0)
+            try c.query("SELECT pg_advisory_xact_lock($1)", [.int(Self.identityLockKey)])
+            let ids: [String?] = events.map { event in
+                switch event {
+                case .valid(let e): return e.id
+                case .invalid(let id, _, _, _): return id
+                }
+            }
+            var seen: [String: (hash: [UInt8], outcome: EventOutcome)] = [:]
+            for row in try c.query("""
+                SELECT event_id, content_hash, status, member_id, error->>'kind', error->>'reason', error->>'message', error->>'field'
+                FROM sync_event WHERE shop_id = $1 AND event_id = ANY($2::text[])
+                """, [.int(shopID), .textArray(ids.compactMap { $0 })]) {
+                let status = EventOutcome.Status(rawValue: try row.decode(at: 2))!
+                var rejection: EventRejection? = nil
+                if let kind: String = try row.decode(at: 4) {
+                    rejection = EventRejection(EventRejection.Kind(rawValue: kind) ?? .invalid, reason: try row.decode(at: 5) ?? "rejected",
+                                               message: try row.decode(at: 6) ?? "rejected", field: try row.decode(at: 7))
+                }
+                let id: String = try row.decode(at: 0)
+                seen[id] = (try row.decode(at: 1), EventOutcome(eventID: id, status: status, memberID: try row.decode(at: 3), rejection: rejection))
+            }
+            let applier = EventApplier(c: c, shopID: shopID, policy: policy, codec: codec)
+            var outcomes: [EventOutcome] = []
+            outcomes.reserveCapacity(events.count)
+            for (index, event) in events.enumerated() {
+                let (id, hash, type): (String?, [UInt8], String) = {
+                    switch event {
+                    case .valid(let e): return (e.id, e.contentHash, e.typeName)
+                    case .invalid(let id, let hash, let type, _): return (id, hash, type)
+                    }
+                }()
+                guard let id else {
+                    if case .invalid(_, _, _, let rejection) = event {
+                        outcomes.append(EventOutcome(eventID: nil, status: .rejected, rejection: rejection))
+                    }
+                    continue
+                }
+                if let first = seen[id] {
+                    if first.hash == hash {
+                        var duplicate = first.outcome
+                        duplicate.firstStatus = first.outcome.status
+                        duplicate.status = .duplicate
+                        outcomes.append(duplicate)
+                    } else {
+                        outcomes.append(EventOutcome(eventID: id, status: .rejected, rejection: EventRejection(
+                            .conflict, reason: "event_id_reused", message: "event \(id) was already received with different content",
+                            field: "events[\(index)].id")))
+                    }
+                    continue
+                }
+                var outcome: EventOutcome
+                switch event {
+                case .invalid(_, _, _, let rejection):
+                    outcome = EventOutcome(eventID: id, status: .rejected, rejection: rejection)
+                case .valid(let e):
+                    try c.query("SAVEPOINT event")
+                    do {
+                        let memberID = try applier.apply(e, index: index)
+                        try c.query("RELEASE SAVEPOINT event")
+                        outcome = EventOutcome(eventID: id, status: .applied, memberID: memberID)
+                    } catch let rejection as EventRejection {
+                        try c.query("ROLLBACK TO SAVEPOINT event")
+                        outcome = EventOutcome(eventID: id, status: .rejected, rejection: rejection)
+                    }
+                }
+                try c.query("""
+                    INSERT INTO sync_event (shop_id, event_id, content_hash, type, status, member_id, error)
+                    VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7::text IS NULL THEN NULL ELSE
+                        jsonb_build_object('kind', $7::text, 'reason', $8::text, 'message', $9::text, 'field', $10::text) END)
+                    """, [.int(shopID), .text(id), .bytes(hash), .text(type), .text(outcome.status.rawValue), .optional(outcome.memberID),
+                          .optional(outcome.rejection?.kind.rawValue), .optional(outcome.rejection?.reason),
+                          .optional(outcome.rejection?.message), .optional(outcome.rejection?.field)])
+                seen[id] = (hash, outcome)
+                outcomes.append(outcome)
+            }
+            return outcomes
+        }
+    }
+}
+
+/// Applies one valid event inside the batch's transaction (and the event's savepoint).
+struct EventApplier {
+    let c: PostgresConnection
+    let shopID: Int64
+    let policy: IdentityPolicy
+    let codec: PersonalDataCodec
+
+    var merger: MemberMerger { MemberMerger(c: c, policy: policy, codec: codec) }
+
+    func apply(_ event: SyncEvent, index: Int) throws -> Int64 {
+        switch event.payload {
+        case .memberUpsert(let profile, let raw, let attributes, let platformIDs):
+            return try upsert(event, profile, raw: raw, attributes: attributes, platformIDs: platformIDs)
+        case .orderPaid(let order):
+            return try paid(event, order, index: index)
+        case .orderRefunded(let refund):
+            return try refunded(event, refund, index: index)
+        }
+    }
+
+    private func upsert(_ event: SyncEvent, _ p: MemberProfile, raw: String, attributes: String, platformIDs: String) throws -> Int64 {
+        let existing = try c.query("""
+            SELECT id, member_id, source_updated_at IS NOT NULL AND source_updated_at > $4::timestamptz
+            FROM account WHERE shop_id = $1 AND channel = $2 AND external_id = $3 FOR UPDATE
+            """, [.int(shopID), .text(event.channel.rawValue), .text(p.externalID), .text(event.occurredAt)]).single
+        let values: [PostgresValue] = [
+            .optional(p.nameKey), .optional(p.nickname), .optional(p.gender), .optional(p.region),
+            .optional(codec.seal(p.phoneKey)), .optional(codec.seal(p.emailKey)), .optional(codec.seal(p.birthday)),
+            .optional(codec.seal(p.address.map(TextKey.normalize))), .text(platformIDs), .text(attributes), .text(raw),
+            .optional(p.registeredAt), .optional(p.referralCode), .text(event.occurredAt),
+        ]
+        let accountID: Int64
+        if let existing {
+            accountID = try existing.decode(at: 0)
+            if try existing.decode(Bool.self, at: 2) {
+                // Older than what the account already holds: recorded, changes nothing.
+                return try merger.liveMember(try existing.decode(at: 1))
+            }
+            try c.query("""
+                UPDATE account SET name = $2, nickname = $3, gender = $4, region = $5, phone_sealed = $6, email_sealed = $7,
+                    birthday_sealed = $8, address_sealed = $9, platform_ids = $10::jsonb, attributes = $11::jsonb, raw = $12::jsonb,
+                    registered_at = COALESCE($13::timestamptz, registered_at), referral_code = COALESCE($14, referral_code),
+                    source_updated_at = $15::timestamptz, updated_at = now()
+                WHERE id = $1
+                """, [.int(accountID)] + values)
+        } else {
+            let memberID: Int64 = try c.query("INSERT INTO member DEFAULT VALUES RETURNING id").single!.decode(at: 0)
+            accountID = try c.query("""
+                INSERT INTO account (shop_id, channel, external_id, member_id, name, nickname, gender, region, phone_sealed, email_sealed,
+                    birthday_sealed, address_sealed, platform_ids, attributes, raw, registered_at, referral_code, source_updated_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14::jsonb, $15::jsonb, $16::timestamptz, $17, $18::timestamptz)
+                RETURNING id
+                """, [.int(shopID), .text(event.channel.rawValue), .text(p.externalID), .int(memberID)] + values).single!.decode(at: 0)
+            try merger.history(memberID, "account_added", "sync", ["shop_id": .int(shopID), "channel": .string(event.channel.rawValue),
+                                                                    "external_id": .string(p.externalID), "event": .string(event.id)])
+        }
+        let keys = IdentityKey.keys(of: p, priority: policy.keyPriority)
+        try c.query("DELETE FROM identity_key WHERE account_id = $1", [.int(accountID)])
+        if !keys.isEmpty {
+            try c.query("INSERT INTO identity_key (account_id, kind, value) SELECT $1, k, v FROM unnest($2::text[], $3::text[]) AS t(k, v) ON CONFLICT DO NOTHING",
+                        [.int(accountID), .textArray(keys.map(\.kind)), .textArray(keys.map { codec.index(kind: $0.kind, $0.value) })])
+        }
+        let fields = PersonFields(name: p.nameKey, birthday: p.birthday, address: p.address, region: p.region, phone: p.phoneKey)
+        try c.query("DELETE FROM blocking_key WHERE account_id = $1", [.int(accountID)])
+        if !fields.blockingKeys.isEmpty {
+            try c.query("INSERT INTO blocking_key (account_id, key) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
+                        [.int(accountID), .textArray(fields.blockingKeys)])
+        }
+        let resolver = IdentityResolver(c: c, policy: policy, codec: codec, merger: merger)
+        let memberID = try resolver.resolve(accountID: accountID, shopID: shopID, channel: event.channel, keys: keys, fields: fields)
+        try merger.recomputeGolden(memberID)
+        return memberID
+    }
+
+    /// The account an order names, created (with a member of its own) when not seen yet.
+    private func account(channel: Channel, externalID: String, event: SyncEvent) throws -> (account: Int64, member: Int64) {
+        if let row = try c.query("SELECT id, member_id FROM account WHERE shop_id = $1 AND channel = $2 AND external_id = $3",
+                                 [.int(shopID), .text(channel.rawValue), .text(externalID)]).single {
+            return (try row.decode(at: 0), try row.decode(at: 1))
+        }
+        let memberID: Int64 = try c.query("INSERT INTO member DEFAULT VALUES RETURNING id").single!.decode(at: 0)
+        let accountID: Int64 = try c.query("""
+            INSERT INTO account (shop_id, channel, external_id, member_id) VALUES ($1, $2, $3, $4) RETURNING id
+            """, [.int(shopID), .text(channel.rawValue), .text(externalID), .int(memberID)]).single!.decode(at: 0)
+        try merger.history(memberID, "account_added", "sync", ["shop_id": .int(shopID), "channel": .string(channel.rawValue),
+                                                                "external_id": .string(externalID), "event": .string(event.id)])
+        return (accountID, memberID)
+    }
+
+    private func paid(_ event: SyncEvent, _ order: PaidOrder, index: Int) throws -> Int64 {
+        let (accountID, memberID) = try account(channel: event.channel, externalID: order.memberExternalID, event: event)
+        let inserted = try c.query("""
+            INSERT INTO shop_order (shop_id, channel, order_no, account_id, amount_fen, paid_at, payment_method, items, event_id)
+            VALUES ($1, $2, $3, $4, $5, $6::timestamptz, $7, $8::jsonb, $9)
+            ON CONFLICT (shop_id, channel, order_no) DO NOTHING RETURNING id
+            """, [.int(shopID), .text(event.channel.rawValue), .text(order.orderNo), .int(accountID), .int(order.amountFen),
+                  .text(order.paidAt), .optional(order.paymentMethod), .text(order.itemsJSON), .text(event.id)])
+        guard inserted.single != nil else {
+            throw EventRejection(.conflict, reason: "order_exists", message: "order \(order.orderNo) of this shop and channel was already received in another event",
+                                 field: "events[\(index)].order.order_no")
+        }
+        return memberID
+    }
+
+    private func refunded(_ event: SyncEvent, _ refund: Refund, index: Int) throws -> Int64 {
+        guard let order = try c.query("""
+            SELECT o.id, o.amount_fen - o.refunded_fen, a.member_id FROM shop_order o JOIN account a ON a.id = o.account_id
+            WHERE o.shop_id = $1 AND o.channel = $2 AND o.order_no = $3 FOR UPDATE OF o
+            """, [.int(shopID), .text(event.channel.rawValue), .text(refund.orderNo)]).single else {
+            throw EventRejection(.notFound, reason: "order_not_found", message: "no order \(refund.orderNo) in this shop and channel",
+                                 field: "events[\(index)].refund.order_no")
+        }
+        let orderID: Int64 = try order.decode(at: 0)
+        let left: Int64 = try order.decode(at: 1)
+        guard refund.amountFen <= left else {
+            throw EventRejection(.refused, reason: "refund_exceeds_order",
+                                 message: "refund of \(Money.format(fen: refund.amountFen)) is more than the \(Money.format(fen: left)) left of order \(refund.orderNo)",
+                                 field: "events[\(index)].refund.amount")
+        }
+        let inserted = try c.query("""
+            INSERT INTO refund (shop_id, order_id, refund_no, amount_fen, refunded_at, event_id)
+            VALUES ($1, $2, $3, $4, $5::timestamptz, $6) ON CONFLICT (shop_id, refund_no) DO NOTHING RETURNING id
+            """, [.int(shopID), .int(orderID), .text(refund.refundNo), .int(refund.amountFen), .text(refund.refundedAt), .text(event.id)])
+        guard inserted.single != nil else {
+            throw EventRejection(.conflict, reason: "refund_exists", message: "refund \(refund.refundNo) was already received in another event",
+                                 field: "events[\(index)].refund.refund_no")
+        }
+        try c.query("UPDATE shop_order SET refunded_fen = refunded_fen + $2 WHERE id = $1", [.int(orderID), .int(refund.amountFen)])
+        return try merger.liveMember(try order.decode(at: 2))
+    }
+}
