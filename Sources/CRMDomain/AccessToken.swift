@@ -32,11 +32,18 @@ public enum AccessToken {
 
     /// The stored form of a token.
     public static func hash(_ token: String) -> [UInt8] {
-        Array(SHA256.hash(data: Array(token.utf8)))
+        ContentHash.sha256(Array(token.utf8))
     }
 
     /// Whether `text` is shaped like a token at all (checked before any database work).
     public static func isWellFormed(_ text: String) -> Bool {
         !text.isEmpty && text.utf8.count <= maxLength && text.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
+    }
+}
+
+/// SHA-256 of bytes: token hashes and the content hashes that make pushed events idempotent.
+public enum ContentHash {
+    public static func sha256(_ bytes: [UInt8]) -> [UInt8] {
+        Array(SHA256.hash(data: bytes))
     }
 }

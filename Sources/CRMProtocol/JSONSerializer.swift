@@ -63,3 +63,36 @@ public enum JSONSerializer {
         out += "\""
     }
 }
+
+extension JSONSerializer {
+    /// The canonical text of a value: object keys sorted, no white space. Two documents that mean
+    /// the same thing (key order aside) have the same canonical text; content hashes use it.
+    public static func canonical(_ value: JSONValue) -> String {
+        var out = ""
+        writeCanonical(value, into: &out)
+        return out
+    }
+
+    static func writeCanonical(_ value: JSONValue, into out: inout String) {
+        switch value {
+        case .array(let elements):
+            out += "["
+            for (i, element) in elements.enumerated() {
+                if i > 0 { out += "," }
+                writeCanonical(element, into: &out)
+            }
+            out += "]"
+        case .object(let object):
+            out += "{"
+            for (i, entry) in object.entries.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }).enumerated() {
+                if i > 0 { out += "," }
+                writeString(entry.key, into: &out)
+                out += ":"
+                writeCanonical(entry.value, into: &out)
+            }
+            out += "}"
+        default:
+            write(value, into: &out)
+        }
+    }
+}

@@ -26,6 +26,7 @@ public final class RPCServer: Service, Sendable {
         self.group = group
         let registry = MethodRegistry(
             SessionMethods.specs(context) + ServerMethods.specs(context) + AdminMethods.specs(context)
+                + SyncMethods.specs(context) + MemberMethods.specs(context) + ConfigMethods.specs(context)
         )
         context.metricsBox.withLockedValue { $0 = ServerMetrics(knownMethods: registry.names.union(["(invalid)"]), maxConnections: context.configuration.maxConnections) }
         self.dispatcher = Dispatcher(registry: registry, context: context)

@@ -11,6 +11,8 @@ public struct ServerConfiguration: Sendable {
     public var maxInFlightPerConnection: Int = 32
     /// Most entries in one JSON-RPC batch.
     public var maxBatchEntries: Int = 1_000
+    /// Most events in one `sync.push`.
+    public var maxEventsPerPush: Int = 1_000
     /// A connection that sends and receives nothing for this long is closed.
     public var idleTimeoutSeconds: Int = 300
     /// Longest one SQL statement may run.
@@ -33,6 +35,7 @@ public struct ServerConfiguration: Sendable {
         if maxConnections < 1 || maxConnections > 100_000 { return "max connections must be 1...100000" }
         if maxInFlightPerConnection < 1 || maxInFlightPerConnection > 10_000 { return "max in-flight must be 1...10000" }
         if maxBatchEntries < 1 || maxBatchEntries > 100_000 { return "max batch must be 1...100000" }
+        if maxEventsPerPush < 1 || maxEventsPerPush > 100_000 { return "max events per push must be 1...100000" }
         if idleTimeoutSeconds < 1 { return "idle timeout must be at least 1 second" }
         if statementTimeoutMilliseconds < 0 { return "statement timeout must not be negative" }
         if tokenRecheckSeconds < 0 { return "token recheck interval must not be negative" }

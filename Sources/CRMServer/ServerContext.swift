@@ -12,6 +12,9 @@ public final class ServerContext: Sendable {
     public let pool: PostgresPool
     public let shops: ShopStore
     public let tokens: TokenStore
+    public let members: MemberStore
+    public let ingest: IngestEngine
+    public let settings: SettingStore
     let health: DatabaseHealth
     let logger: Logger
     /// Tokens revoked by this process, so its own sessions stop at once (others re-check periodically).
@@ -24,6 +27,9 @@ public final class ServerContext: Sendable {
         self.pool = pool
         self.shops = ShopStore(pool: pool)
         self.tokens = TokenStore(pool: pool)
+        self.members = MemberStore(pool: pool)
+        self.ingest = IngestEngine(pool: pool)
+        self.settings = SettingStore(pool: pool)
         self.health = DatabaseHealth(pool: pool)
         self.logger = logger
     }

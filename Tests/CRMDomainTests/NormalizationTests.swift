@@ -55,3 +55,24 @@ struct NormalizationTests {
     @Test("a leap day is a date")
     func leapDay() { #expect(BirthDate.normalize("2000-02-29") == "2000-02-29") }
 }
+
+@Suite("masking")
+struct MaskingTests {
+    @Test("analysts see enough to recognise, not to contact")
+    func masks() {
+        #expect(Masking.phone("+8613800138000") == "138****8000")
+        #expect(Masking.email("xm@example.com") == "x***@example.com")
+        #expect(Masking.name("王小明") == "王**")
+        #expect(Masking.birthday("1990-05-17") == "1990-**-**")
+        #expect(Masking.address("上海市浦东新区世纪大道100号") == "上海市浦东新****")
+    }
+}
+
+@Suite("timestamps")
+struct TimestampTests {
+    @Test("RFC 3339 date-times", arguments: ["2026-03-01T10:00:00+08:00", "2026-03-01T02:00:00Z", "2026-03-01T02:00:00.123456Z"])
+    func valid(_ text: String) { #expect(Timestamp.isRFC3339(text)) }
+
+    @Test("not RFC 3339", arguments: ["2026-03-01", "2026-03-01 10:00", "2026-02-30T00:00:00Z", "2026-03-01T10:00:00+8:00", "2026-03-01T10:00:00"])
+    func invalid(_ text: String) { #expect(!Timestamp.isRFC3339(text)) }
+}

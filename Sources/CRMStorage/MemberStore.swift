@@ -1,0 +1,285 @@
+import CRMDomain
+import CRMPostgres
+
+/// A member as `member.get` shows it.
+public struct MemberRecord: Sendable, Equatable {
+    public struct Account: Sendable, Equatable {
+        public var shop: String
+        public var channel: String
+        public var externalID: String
+    }
+
+    public var id: Int64
+    /// The id asked for, when it was merged into this member.
+    public var mergedFrom: Int64?
+    public var name: String?
+    public var nickname: String?
+    public var phone: String?
+    public var email: String?
+    public var birthday: String?
+    public var gender: String?
+    public var region: String?
+    public var address: String?
+    public var accounts: [Account]
+    public var createdAt: String
+}
+
+/// One line of a member's history.
+public struct HistoryEntry: Sendable, Equatable {
+    public var id: Int64
+    public var at: String
+    public var action: String
+    public var actor: String
+    /// JSON text.
+    public var detailJSON: String
+}
+
+/// A fuzzy match waiting for (or decided by) an operator, or a guard that fired.
+public struct ReviewRecord: Sendable, Equatable {
+    public var id: Int64
+    public var type: String
+    public var status: String
+    public var memberA: Int64?
+    public var memberB: Int64?
+    public var score: Double?
+    public var detailJSON: String
+    public var createdAt: String
+}
+
+/// How a member is asked for.
+public enum MemberLookup: Sendable {
+    case id(Int64)
+    case account(shop: String, channel: Channel, externalID: String)
+    case phone(String)
+    case email(String)
+}
+
+/// Reading members and the operators' identity decisions: lookups, search, history, manual
+/// merges and unmerges, and the review queue.
+public struct MemberStore: Sendable {
+    let pool: PostgresPool
+    let codec: PersonalDataCodec
+
+    public init(pool: PostgresPool, codec: PersonalDataCodec = PersonalDataCodec()) {
+        self.pool = pool
+        self.codec = codec
+    }
+
+    public func get(_ lookup: MemberLookup) async throws -> MemberRecord {
+        let codec = self.codec
+        return try await pool.withConnection { c in
+            let merger = MemberMerger(c: c, policy: IdentityPolicy(), codec: codec)
+            var asked: Int64? = nil
+            let found: Int64
+            switch lookup {
+            case .id(let id):
+                asked = id
+                found = try merger.liveMember(id)
+            case .account(let shop, let channel, let externalID):
+                guard let row = try c.query("""
+                    SELECT a.member_id FROM account a JOIN shop s ON s.id = a.shop_id WHERE s.code = $1 AND a.channel = $2 AND a.external_id = $3
+                    """, [.text(shop), .text(channel.rawValue), .text(externalID)]).single else {
+                    throw StorageError.notFound(reason: "member_not_found", message: "no account \(externalID) in \(shop)/\(channel.rawValue)")
+                }
+                found = try row.decode(at: 0)
+            case .phone(let value), .email(let value):
+                let kind = { if case .phone = lookup { return "phone" } else { return "email" } }()
+                let members = try c.query("""
+                    SELECT DISTINCT a.member_id FROM identity_key k JOIN account a ON a.id = k.account_id
+                    WHERE k.kind = $1 AND k.value = $2 ORDER BY 1 LIMIT 11
+                    """, [.text(kind), .text(codec.index(kind: kind, value))]).map { try $0.decode(Int64.self, at: 0) }
+                guard let first = members.first else {
+                    throw StorageError.notFound(reason: "member_not_found", message: "no member with that \(kind)")
+                }
+                guard members.count == 1 else {
+                    throw StorageError.conflict(reason: "ambiguous", message: "\(members.count > 10 ? "more than 10" : String(members.count)) members share that \(kind); use member.find")
+                }
+                found = first
+            }
+            guard let record = try Self.load(c, found, codec: codec) else {
+                throw StorageError.notFound(reason: "member_not_found", message: "no member \(found)")
+            }
+            var result = record
+            if let asked, asked != found { result.mergedFrom = asked }
+            return result
+        }
+    }
+
+    static func load(_ c: PostgresConnection, _ id: Int64, codec: PersonalDataCodec) throws -> MemberRecord? {
+        guard let row = try c.query("""
+            SELECT id, name, nickname, phone_sealed, email_sealed, birthday_sealed, gender, region, address_sealed, crm_rfc3339(created_at)
+            FROM member WHERE id = $1
+            """, [.int(id)]).single else { return nil }
+        let accounts = try c.query("""
+            SELECT s.code, a.channel, a.external_id FROM account a JOIN shop s ON s.id = a.shop_id WHERE a.member_id = $1
+            ORDER BY s.code, a.channel, a.external_id
+            """, [.int(id)]).map { MemberRecord.Account(shop: try $0.decode(at: 0), channel: try $0.decode(at: 1), externalID: try $0.decode(at: 2)) }
+        return MemberRecord(id: try row.decode(at: 0), mergedFrom: nil, name: try row.decode(at: 1), nickname: try row.decode(at: 2),
+                            phone: codec.open(try row.decode(at: 3)), email: codec.open(try row.decode(at: 4)),
+                            birthday: codec.open(try row.decode(at: 5)), gender: try row.decode(at: 6), region: try row.decode(at: 7),
+                            address: codec.open(try row.decode(at: 8)), accounts: accounts, createdAt: try row.decode(at: 9))
+    }
+
+    /// Live members whose name contains `query`, or whose phone or e-mail is `query` (normalised),
+    /// or whose phone ends with `query` (4 or more digits); ordered by id, after `afterID`.
+    public func find(query: String, afterID: Int64?, limit: Int) async throws -> [MemberRecord] {
+        precondition(limit > 0 && limit <= PageCursor.maxLimit + 1, "limit out of range")
+        let codec = self.codec
+        let phone = PhoneNumber.normalize(query)
+        let email = EmailAddress.normalize(query)
+        let digits = query.allSatisfy(\.isNumber) && query.count >= 4 ? query : nil
+        return try await pool.withConnection { c in
+            let ids = try c.query("""
+                SELECT m.id FROM member m
+                WHERE m.merged_into IS NULL AND ($2::bigint IS NULL OR m.id > $2)
+                  AND (m.name ILIKE '%' || $1 || '%'
+                       OR ($3::text IS NOT NULL AND EXISTS (SELECT 1 FROM account a JOIN identity_key k ON k.account_id = a.id
+                            WHERE a.member_id = m.id AND k.kind = 'phone' AND k.value = $3))
+                       OR ($4::text IS NOT NULL AND EXISTS (SELECT 1 FROM account a JOIN identity_key k ON k.account_id = a.id
+                            WHERE a.member_id = m.id AND k.kind = 'email' AND k.value = $4))
+                       OR ($5::text IS NOT NULL AND m.phone_sealed LIKE '%' || $5))
+                ORDER BY m.id LIMIT $6
+                """, [.text(Self.escapeLike(query)), .optional(afterID), .optional(phone.map { codec.index(kind: "phone", $0) }),
+                      .optional(email.map { codec.index(kind: "email", $0) }), .optional(digits), .int(Int64(limit))])
+                .map { try $0.decode(Int64.self, at: 0) }
+            return try ids.compactMap { try Self.load(c, $0, codec: codec) }
+        }
+    }
+
+    static func escapeLike(_ text: String) -> String {
+        var out = ""
+        for ch in text {
+            if ch == "%" || ch == "_" || ch == "\\" { out.append("\\") }
+            out.append(ch)
+        }
+        return out
+    }
+
+    /// The member's history (its own, and that of members merged into it), oldest first, after `afterID`.
+    public func history(memberID: Int64, afterID: Int64?, limit: Int) async throws -> (member: Int64, entries: [HistoryEntry]) {
+        let codec = self.codec
+        return try await pool.withConnection { c in
+            let merger = MemberMerger(c: c, policy: IdentityPolicy(), codec: codec)
+            let live = try merger.liveMember(memberID)
+            let entries = try c.query("""
+                WITH RECURSIVE family(id) AS (
+                    SELECT $1::bigint UNION SELECT m.id FROM member m JOIN family f ON m.merged_into = f.id
+                )
+                SELECT h.id, crm_rfc3339(h.at), h.action, h.actor, jsonb_set(h.detail, '{member}', to_jsonb(h.member_id))::text
+                FROM member_history h WHERE h.member_id IN (SELECT id FROM family) AND ($2::bigint IS NULL OR h.id > $2)
+                ORDER BY h.id LIMIT $3
+                """, [.int(live), .optional(afterID), .int(Int64(limit))]).map {
+                HistoryEntry(id: try $0.decode(at: 0), at: try $0.decode(at: 1), action: try $0.decode(at: 2), actor: try $0.decode(at: 3), detailJSON: try $0.decode(at: 4))
+            }
+            return (live, entries)
+        }
+    }
+
+    /// An operator merges `other` and `member` (the older survives). Returns the survivor and the merge id.
+    public func merge(_ member: Int64, _ other: Int64, policy: IdentityPolicy, actor: String, reason: String) async throws -> (survivor: Int64, mergeID: Int64) {
+        let codec = self.codec
+        return try await pool.withTransaction { c in
+            try c.query("SELECT pg_advisory_xact_lock($1)", [.int(IngestEngine.identityLockKey)])
+            let merger = MemberMerger(c: c, policy: policy, codec: codec)
+            let a = try merger.liveMember(member)
+            let b = try merger.liveMember(other)
+            guard a != b else {
+                throw StorageError.conflict(reason: "already_merged", message: "members \(member) and \(other) are already one member (\(a))")
+            }
+            try c.query("DELETE FROM identity_separation WHERE member_a = $1 AND member_b = $2", [.int(min(a, b)), .int(max(a, b))])
+            let survivor = try merger.merge(a, b, rule: "manual", score: nil, evidence: [:], actor: actor, reason: reason)
+            let id: Int64 = try c.query("SELECT max(id) FROM merge_record WHERE survivor_id = $1", [.int(survivor)]).single!.decode(at: 0)
+            return (survivor, id)
+        }
+    }
+
+    /// Undoes a merge, named by its id or by the member that was merged away (its latest merge).
+    public func unmerge(mergeID: Int64?, mergedMember: Int64?, policy: IdentityPolicy, actor: String, reason: String) async throws -> (survivor: Int64, restored: Int64, mergeID: Int64) {
+        let codec = self.codec
+        return try await pool.withTransaction { c in
+            try c.query("SELECT pg_advisory_xact_lock($1)", [.int(IngestEngine.identityLockKey)])
+            var recordID = mergeID
+            if recordID == nil, let mergedMember {
+                recordID = try c.query("SELECT max(id) FROM merge_record WHERE merged_id = $1 AND undone_at IS NULL", [.int(mergedMember)])
+                    .single!.decode(Int64?.self, at: 0)
+                guard recordID != nil else {
+                    throw StorageError.notFound(reason: "merge_not_found", message: "member \(mergedMember) was not merged into anyone")
+                }
+            }
+            guard let recordID else { preconditionFailure("unmerge needs a merge id or a member") }
+            do {
+                let result = try MemberMerger(c: c, policy: policy, codec: codec).unmerge(recordID: recordID, actor: actor, reason: reason)
+                return (result.survivor, result.restored, recordID)
+            } catch let rejection as EventRejection {
+                throw rejection.asStorageError
+            }
+        }
+    }
+
+    /// Open (or decided) review items: fuzzy matches (`type: match`) or guards that fired (`type: guard`).
+    public func reviews(type: String, status: String, afterID: Int64?, limit: Int) async throws -> [ReviewRecord] {
+        try await pool.withConnection { c in
+            if type == "guard" {
+                return try c.query("""
+                    SELECT id, guard, kind, value, occurrences, detail::text, crm_rfc3339(first_seen_at), crm_rfc3339(last_seen_at)
+                    FROM identity_flag WHERE ($1::bigint IS NULL OR id > $1) ORDER BY id LIMIT $2
+                    """, [.optional(afterID), .int(Int64(limit))]).map { row in
+                    let detail = "{\"guard\":\(JSONText.quote(try row.decode(at: 1))),\"kind\":\(JSONText.quote(try row.decode(at: 2))),\"value\":\(JSONText.quote(try row.decode(at: 3))),\"occurrences\":\(try row.decode(Int.self, at: 4)),\"last_seen_at\":\(JSONText.quote(try row.decode(at: 7))),\"detail\":\(try row.decode(String.self, at: 5))}"
+                    return ReviewRecord(id: try row.decode(at: 0), type: "guard", status: "open", memberA: nil, memberB: nil, score: nil,
+                                        detailJSON: detail, createdAt: try row.decode(at: 6))
+                }
+            }
+            return try c.query("""
+                SELECT id, status, member_a, member_b, score, evidence::text, crm_rfc3339(created_at)
+                FROM review_item WHERE status = $1 AND ($2::bigint IS NULL OR id > $2) ORDER BY id LIMIT $3
+                """, [.text(status), .optional(afterID), .int(Int64(limit))]).map {
+                ReviewRecord(id: try $0.decode(at: 0), type: "match", status: try $0.decode(at: 1), memberA: try $0.decode(at: 2),
+                             memberB: try $0.decode(at: 3), score: try $0.decode(at: 4), detailJSON: try $0.decode(at: 5), createdAt: try $0.decode(at: 6))
+            }
+        }
+    }
+
+    /// An operator decides a review item: `merge` the two members, or mark them `separate` people.
+    public func decide(reviewID: Int64, merge: Bool, policy: IdentityPolicy, actor: String, reason: String?) async throws -> (status: String, survivor: Int64?) {
+        let codec = self.codec
+        return try await pool.withTransaction { c in
+            try c.query("SELECT pg_advisory_xact_lock($1)", [.int(IngestEngine.identityLockKey)])
+            guard let row = try c.query("SELECT member_a, member_b, status, score, evidence::text FROM review_item WHERE id = $1 FOR UPDATE", [.int(reviewID)]).single else {
+                throw StorageError.notFound(reason: "review_not_found", message: "no review item \(reviewID)")
+            }
+            guard try row.decode(String.self, at: 2) == "open" else {
+                throw StorageError.conflict(reason: "already_decided", message: "review item \(reviewID) was already decided")
+            }
+            let merger = MemberMerger(c: c, policy: policy, codec: codec)
+            let a = try merger.liveMember(try row.decode(at: 0))
+            let b = try merger.liveMember(try row.decode(at: 1))
+            if merge {
+                var survivor: Int64? = a
+                if a != b {
+                    survivor = try merger.merge(a, b, rule: "review", score: try row.decode(at: 3), evidence: ["review_id": .int(reviewID)],
+                                                actor: actor, reason: reason ?? "confirmed in review")
+                }
+                try c.query("UPDATE review_item SET status = 'merged', decided_at = now(), decided_by = $2, decision_reason = $3 WHERE id = $1",
+                            [.int(reviewID), .text(actor), .optional(reason)])
+                return ("merged", survivor)
+            }
+            if a != b {
+                try c.query("INSERT INTO identity_separation (member_a, member_b, actor, reason) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                            [.int(min(a, b)), .int(max(a, b)), .text(actor), .optional(reason)])
+            }
+            try c.query("UPDATE review_item SET status = 'separated', decided_at = now(), decided_by = $2, decision_reason = $3 WHERE id = $1",
+                        [.int(reviewID), .text(actor), .optional(reason)])
+            return ("separated", nil)
+        }
+    }
+}
+
+extension EventRejection {
+    var asStorageError: StorageError {
+        switch kind {
+        case .notFound: return .notFound(reason: reason, message: message)
+        case .conflict, .refused: return .conflict(reason: reason, message: message)
+        case .invalid: return .invalid(field: field ?? "", reason: reason, message: message)
+        }
+    }
+}

@@ -1,0 +1,25 @@
+import CRMPostgres
+
+/// Merchant settings stored as JSON text by name (`identity`, …); absent means the defaults.
+public struct SettingStore: Sendable {
+    let pool: PostgresPool
+
+    public init(pool: PostgresPool) { self.pool = pool }
+
+    /// The stored JSON text of a setting, or nil.
+    public func get(_ name: String) async throws -> String? {
+        try await pool.withConnection { c in
+            try c.query("SELECT value::text FROM setting WHERE name = $1", [.text(name)]).single?.decode(String.self, at: 0)
+        }
+    }
+
+    public func set(_ name: String, json: String, actor: String) async throws {
+        try await pool.withTransaction { c in
+            try c.query("""
+                INSERT INTO setting (name, value, updated_by) VALUES ($1, $2::jsonb, $3)
+                ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value, updated_by = EXCLUDED.updated_by, updated_at = now()
+                """, [.text(name), .text(json), .text(actor)])
+            try AuditLog.record(c, tokenID: nil, action: "config.set", subject: "setting:\(name)", detail: ["value": json, "actor": actor])
+        }
+    }
+}
