@@ -31,14 +31,13 @@ public struct IdentityKey: Sendable, Hashable, CustomStringConvertible {
 
 /// Values that look like keys but are not a person's: placeholders typed in for walk-in customers.
 public enum PlaceholderKey {
-    /// A phone whose subscriber number is one digit repeated, a run like 12345678, or a mobile prefix
-    /// followed by eight zeros (`13800000000`).
+    /// A phone whose last eight digits are one digit repeated (`13800000000`, `18888888888`) or a
+    /// run like 12345678.
     public static func isPlaceholderPhone(_ e164: String) -> Bool {
         guard e164.hasPrefix("+86") else { return false }
         let national = Array(e164.dropFirst(3))
         guard national.count >= 8 else { return true }
-        if Set(national).count == 1 { return true }
-        if national.count == 11, national[3...].allSatisfy({ $0 == "0" }) { return true }
+        if Set(national.suffix(8)).count == 1 { return true }
         let ascending = "0123456789012345"
         let descending = "9876543210987654"
         let tail = String(national.suffix(8))

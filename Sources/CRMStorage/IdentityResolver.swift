@@ -12,7 +12,7 @@ struct IdentityResolver {
 
     /// Links `accountID` (whose keys are already stored) to whoever it shares keys with.
     /// Returns the member the account belongs to afterwards.
-    func resolve(accountID: Int64, shopID: Int64, channel: Channel, keys: [IdentityKey], fields: PersonFields) throws -> Int64 {
+    func resolve(accountID: Int64, keys: [IdentityKey], fields: PersonFields) throws -> Int64 {
         var memberID = try currentMember(of: accountID)
         var linked = false
         for key in keys {
@@ -21,16 +21,17 @@ struct IdentityResolver {
                 try flag("blocked", key.kind, value, ["account": .int(accountID)])
                 continue
             }
+            // The most accounts holding this key in any one shop channel, and in all.
             let counts = try c.query("""
-                SELECT count(*) FILTER (WHERE a.shop_id = $3 AND a.channel = $4 AND a.id <> $5),
-                       count(*)
-                FROM identity_key k JOIN account a ON a.id = k.account_id
-                WHERE k.kind = $1 AND k.value = $2
-                """, [.text(key.kind), .text(value), .int(shopID), .text(channel.rawValue), .int(accountID)]).single!
-            let sameChannel: Int = try counts.decode(at: 0)
+                SELECT COALESCE(max(n), 0), COALESCE(sum(n), 0) FROM (
+                    SELECT count(*) AS n FROM identity_key k JOIN account a ON a.id = k.account_id
+                    WHERE k.kind = $1 AND k.value = $2 GROUP BY a.shop_id, a.channel
+                ) per_channel
+                """, [.text(key.kind), .text(value)]).single!
+            let perChannel: Int = try counts.decode(at: 0)
             let total: Int = try counts.decode(at: 1)
-            if sameChannel >= policy.maxAccountsPerKeyPerShopChannel {
-                try flag("shared_in_channel", key.kind, value, ["accounts_in_channel": .int(Int64(sameChannel + 1)), "limit": .int(Int64(policy.maxAccountsPerKeyPerShopChannel))])
+            if perChannel > policy.maxAccountsPerKeyPerShopChannel {
+                try flag("shared_in_channel", key.kind, value, ["accounts_in_one_channel": .int(Int64(perChannel)), "limit": .int(Int64(policy.maxAccountsPerKeyPerShopChannel))])
                 continue
             }
             if total > policy.maxAccountsPerKey {

@@ -174,7 +174,7 @@ struct EventApplier {
                         [.int(accountID), .textArray(fields.blockingKeys)])
         }
         let resolver = IdentityResolver(c: c, policy: policy, codec: codec, merger: merger)
-        let memberID = try resolver.resolve(accountID: accountID, shopID: shopID, channel: event.channel, keys: keys, fields: fields)
+        let memberID = try resolver.resolve(accountID: accountID, keys: keys, fields: fields)
         try merger.recomputeGolden(memberID)
         return memberID
     }

@@ -1,0 +1,250 @@
+import CRMProtocol
+import Testing
+
+@Suite("identity resolution")
+struct IdentityTests {
+    @Test("accounts in several channels merge by phone, e-mail and platform id, whatever the formatting")
+    func mergeByEachKey() async throws {
+        try await withTestServer { server in
+            let admin = try await server.adminWithShops()
+            let byPhone = try await admin.push("sh01", [
+                Events.upsert("p1", "web", "w-1", ["name": "王小明", "phone": "138 0013 8000"]),
+                Events.upsert("p2", "mobile", "m-1", ["name": "王小明", "phone": "+86-138-0013-8000"]),
+            ])
+            #expect(byPhone[0]["member_id"] == byPhone[1]["member_id"])
+            let byEmail = try await admin.push("sh02", [
+                Events.upsert("e1", "web", "w-2", ["name": "李四", "email": "LiSi@Example.com"]),
+                Events.upsert("e2", "group_buy", "g-2", ["name": "李四", "email": " lisi@example.COM "]),
+            ])
+            #expect(byEmail[0]["member_id"] == byEmail[1]["member_id"])
+            let byPlatform = try await admin.push("sh01", [
+                Events.upsert("w1", "mobile", "m-3", ["name": "張三", "platform_ids": ["wechat_unionid": "o6_abc"]]),
+                Events.upsert("w2", "group_buy", "g-3", ["platform_ids": ["wechat_unionid": "o6_abc"]]),
+            ])
+            #expect(byPlatform[0]["member_id"] == byPlatform[1]["member_id"])
+            #expect(Set([byPhone[0]["member_id"]!, byEmail[0]["member_id"]!, byPlatform[0]["member_id"]!].compactMap(\.stringValue)).count == 3)
+            let member = try await admin.member(["phone": "13800138000"])
+            #expect(member["accounts"]?.arrayValue?.count == 2)
+            #expect(member["phone"] == "+8613800138000")
+            let viaEmail = try await admin.member(["email": "lisi@example.com"])
+            #expect(viaEmail["member_id"] == byEmail[0]["member_id"])
+        }
+    }
+
+    @Test("keys link members transitively: phone to one, e-mail to another, one account with both joins all three")
+    func transitive() async throws {
+        try await withTestServer { server in
+            let admin = try await server.adminWithShops()
+            let r = try await admin.push("sh01", [
+                Events.upsert("a", "web", "a", ["name": "王小明", "phone": "13800138000"]),
+                Events.upsert("b", "mobile", "b", ["name": "王小明", "email": "xm@example.com"]),
+                Events.upsert("c", "group_buy", "c", ["name": "王小明", "phone": "13800138000", "email": "xm@example.com"]),
+            ])
+            #expect(r[0]["member_id"] != r[1]["member_id"])
+            let survivor = r[2]["member_id"]!
+            let all = try await admin.member(["member_id": survivor])
+            #expect(all["accounts"]?.arrayValue?.count == 3)
+            // The member merged away answers with the survivor.
+            let old = try await admin.member(["member_id": r[1]["member_id"]!])
+            #expect(old["member_id"] == survivor)
+            #expect(old["merged_from"] == r[1]["member_id"])
+            let history = try await admin.call("member.history", ["member_id": survivor])["entries"]!.arrayValue!
+            #expect(history.contains { $0["action"] == "merged" && $0["detail"]?["rule"] == "key:email" })
+        }
+    }
+
+    @Test("placeholder and block-listed keys never merge, and the guard is visible")
+    func blockedKeys() async throws {
+        try await withTestServer { server in
+            let admin = try await server.adminWithShops()
+            let r = try await admin.push("sh01", [
+                Events.upsert("a", "web", "a", ["name": "顧客甲", "phone": "13800000000"]),
+                Events.upsert("b", "mobile", "b", ["name": "顧客乙", "phone": "138-0000-0000"]),
+            ])
+            #expect(r[0]["member_id"] != r[1]["member_id"])
+            _ = try await admin.call("config.set", ["name": "identity", "value": ["blocked_keys": [["kind": "phone", "value": "021-6888 8888"]]]])
+            let landline = try await admin.push("sh01", [
+                Events.upsert("c", "web", "c", ["name": "張三", "phone": "021-68888888"]),
+                Events.upsert("d", "mobile", "d", ["name": "李四", "phone": "02168888888"]),
+            ])
+            #expect(landline[0]["member_id"] != landline[1]["member_id"])
+            let guards = try await admin.call("review.list", ["type": "guard"])["items"]!.arrayValue!
+            #expect(guards.contains { $0["guard"]?["guard"] == "blocked" && $0["guard"]?["value"] == "+8613800000000" })
+            #expect(guards.contains { $0["guard"]?["guard"] == "blocked" && $0["guard"]?["value"] == "+862168888888" })
+        }
+    }
+
+    @Test("a key shared by two accounts of one shop channel is a family phone: it stops merging and is flagged")
+    func sharedInChannel() async throws {
+        try await withTestServer { server in
+            let admin = try await server.adminWithShops()
+            let r = try await admin.push("sh01", [
+                Events.upsert("a", "web", "mum", ["name": "王媽媽", "phone": "13912345670"]),
+                Events.upsert("b", "web", "dad", ["name": "王爸爸", "phone": "13912345670"]),
+                Events.upsert("c", "mobile", "kid", ["name": "王小寶", "phone": "13912345670"]),
+            ])
+            #expect(Set(r.compactMap { $0["member_id"]?.stringValue }).count == 3)
+            let guards = try await admin.call("review.list", ["type": "guard"])["items"]!.arrayValue!
+            #expect(guards.contains { $0["guard"]?["guard"] == "shared_in_channel" })
+        }
+    }
+
+    @Test("keys of different priority that disagree: a shared e-mail does not merge people with different phones")
+    func priorityConflict() async throws {
+        try await withTestServer { server in
+            let admin = try await server.adminWithShops()
+            let r = try await admin.push("sh01", [
+                Events.upsert("a", "web", "a", ["name": "王小明", "phone": "13800138000", "email": "family@example.com"]),
+                Events.upsert("b", "mobile", "b", ["name": "王小紅", "phone": "13900139000", "email": "family@example.com"]),
+            ])
+            #expect(r[0]["member_id"] != r[1]["member_id"])
+            let guards = try await admin.call("review.list", ["type": "guard"])["items"]!.arrayValue!
+            #expect(guards.contains { $0["guard"]?["guard"] == "priority_conflict" && $0["guard"]?["detail"]?["stronger_kind"] == "phone" })
+        }
+    }
+
+    @Test("fuzzy: a near-certain match merges by itself; a likely one waits for review, where an operator decides")
+    func fuzzy() async throws {
+        try await withTestServer { server in
+            let admin = try await server.adminWithShops()
+            let person: JSONObject = ["name": "王小明", "birthday": "1990-05-17", "region": "上海", "address": "上海市浦东新区世纪大道100号"]
+            var moved = person
+            moved["address"] = "上海市浦东新区世纪大道100号1201室"
+            moved["birthday"] = "1990/5/17"
+            var typo = person
+            typo["name"] = "王小名"
+            let r = try await admin.push("sh01", [
+                Events.upsert("a", "web", "a", person),
+                Events.upsert("b", "mobile", "b", moved),
+                Events.upsert("c", "group_buy", "c", typo),
+            ])
+            #expect(r[0]["member_id"] == r[1]["member_id"])
+            #expect(r[2]["member_id"] != r[0]["member_id"])
+            let history = try await admin.call("member.history", ["member_id": r[0]["member_id"]!])["entries"]!.arrayValue!
+            #expect(history.contains { $0["action"] == "merged" && $0["detail"]?["rule"] == "fuzzy" })
+            let items = try await admin.call("review.list")["items"]!.arrayValue!
+            #expect(items.count == 1)
+            let item = items[0]
+            #expect(Set(item["member_ids"]!.arrayValue!.compactMap(\.stringValue)) == Set([r[0]["member_id"]!, r[2]["member_id"]!].compactMap(\.stringValue)))
+            #expect((item["score"]?.doubleValue ?? 0) >= 0.75)
+            #expect(item["evidence"]?["fields"]?["name"] != nil)
+            let decided = try await admin.call("review.decide", ["id": item["id"]!, "decision": "merge", "reason": "same customer, name typo"])
+            #expect(decided["status"] == "merged")
+            let merged = try await admin.member(["member_id": r[2]["member_id"]!])
+            #expect(merged["accounts"]?.arrayValue?.count == 3)
+            #expect(try await admin.call("review.list")["items"] == [])
+            #expect(await rpcError { try await admin.call("review.decide", ["id": item["id"]!, "decision": "merge"]) }?.reason == "already_decided")
+        }
+    }
+
+    @Test("separating in review keeps two people apart")
+    func separate() async throws {
+        try await withTestServer { server in
+            let admin = try await server.adminWithShops()
+            let r = try await admin.push("sh01", [
+                Events.upsert("a", "web", "a", ["name": "王小明", "birthday": "1990-05-17", "address": "上海市浦东新区世纪大道100号"]),
+                Events.upsert("b", "mobile", "b", ["name": "王小名", "birthday": "1990-05-17", "address": "上海市浦东新区世纪大道100号"]),
+            ])
+            let item = try await admin.call("review.list")["items"]!.arrayValue![0]
+            _ = try await admin.call("review.decide", ["id": item["id"]!, "decision": "separate", "reason": "twins"])
+            _ = try await admin.push("sh01", [Events.upsert("b2", "mobile", "b", ["name": "王小名", "birthday": "1990-05-17", "address": "上海市浦东新区世纪大道100号"], at: "2026-04-01T00:00:00Z")])
+            #expect(try await admin.member(["member_id": r[1]["member_id"]!])["member_id"] == r[1]["member_id"])
+            #expect(try await admin.call("review.list")["items"] == [])
+        }
+    }
+
+    @Test("unmerge restores both members exactly, and they are not merged again by the same key")
+    func unmerge() async throws {
+        try await withTestServer { server in
+            let admin = try await server.adminWithShops()
+            let first = try await admin.push("sh01", [
+                Events.upsert("a", "web", "a", ["name": "王小明", "phone": "13800138000", "address": "上海市浦东新区世纪大道100号"]),
+                Events.upsert("b", "mobile", "b", ["name": "王曉明", "email": "xm@example.com", "birthday": "1990-05-17"]),
+            ])
+            let m1 = first[0]["member_id"]!, m2 = first[1]["member_id"]!
+            let before1 = try await admin.member(["member_id": m1])
+            let before2 = try await admin.member(["member_id": m2])
+            let joined = try await admin.push("sh01", [Events.upsert("c", "group_buy", "c", ["phone": "13800138000", "email": "xm@example.com"])])
+            #expect(joined[0]["member_id"] == m1)
+            let merged = try await admin.member(["member_id": m1])
+            #expect(merged["accounts"]?.arrayValue?.count == 3)
+            #expect(merged["birthday"] == "1990-05-17")
+
+            let undone = try await admin.call("member.unmerge", ["member_id": m2, "reason": "two people share a tablet"])
+            #expect(undone["restored_member_id"] == m2)
+            let after2 = try await admin.member(["member_id": m2])
+            #expect(after2 == before2)
+            let after1 = try await admin.member(["member_id": m1])
+            #expect(after1["accounts"]?.arrayValue?.count == 2)
+            #expect(after1["name"] == before1["name"])
+            #expect(after1["birthday"] == .null)
+            // The same keys arriving again do not undo the operator's decision.
+            _ = try await admin.push("sh01", [Events.upsert("b2", "mobile", "b", ["name": "王曉明", "email": "xm@example.com", "birthday": "1990-05-17"], at: "2026-05-01T00:00:00Z")])
+            #expect(try await admin.member(["member_id": m2])["member_id"] == m2)
+            #expect(await rpcError { try await admin.call("member.unmerge", ["merge_id": undone["merge_id"]!, "reason": "again"]) }?.reason == "already_unmerged")
+            let history = try await admin.call("member.history", ["member_id": m2])["entries"]!.arrayValue!
+            #expect(history.contains { $0["action"] == "restored" && $0["actor"]?.stringValue?.hasPrefix("token:") == true })
+        }
+    }
+
+    @Test("operators merge by hand, audited; a merged member answers with the survivor")
+    func manualMerge() async throws {
+        try await withTestServer { server in
+            let admin = try await server.adminWithShops()
+            let r = try await admin.push("sh01", [
+                Events.upsert("a", "web", "a", ["name": "王小明"]),
+                Events.upsert("b", "mobile", "b", ["name": "Xiaoming Wang"]),
+            ])
+            let op = try await server.client(token: try await server.token(role: .operator))
+            let merged = try await op.call("member.merge", ["member_id": r[0]["member_id"]!, "other_member_id": r[1]["member_id"]!, "reason": "customer called"])
+            #expect(merged["member_id"] == r[0]["member_id"])
+            let viaOld = try await op.member(["member_id": r[1]["member_id"]!])
+            #expect(viaOld["merged_from"] == r[1]["member_id"])
+            #expect(await rpcError { try await op.call("member.merge", ["member_id": r[0]["member_id"]!, "other_member_id": r[1]["member_id"]!, "reason": "x"]) }?.reason == "already_merged")
+            let analyst = try await server.client(token: try await server.token(role: .analyst))
+            #expect(await rpcError { try await analyst.call("member.merge", ["member_id": "1", "other_member_id": "2", "reason": "x"]) }?.code == -32003)
+            let audit = try server.database.withConnection { try $0.query("SELECT actor, reason, rule FROM merge_record").single! }
+            #expect(try audit.decode(String.self, at: 0).hasPrefix("token:"))
+            #expect(try audit.decode(String.self, at: 1) == "customer called")
+            #expect(try audit.decode(String.self, at: 2) == "manual")
+        }
+    }
+
+    @Test("the golden record: the most trusted channel wins, then the most recent value; analysts see it masked")
+    func goldenRecordAndMasking() async throws {
+        try await withTestServer { server in
+            let admin = try await server.adminWithShops()
+            _ = try await admin.push("sh01", [
+                Events.upsert("g", "group_buy", "g", ["name": "小明", "phone": "13800138000", "region": "北京"], at: "2026-06-01T00:00:00Z"),
+                Events.upsert("w", "web", "w", ["name": "王小明", "phone": "13800138000"], at: "2026-01-01T00:00:00Z"),
+            ])
+            let member = try await admin.member(["phone": "13800138000"])
+            #expect(member["name"] == "王小明")
+            #expect(member["region"] == "北京")
+            let analyst = try await server.client(token: try await server.token(role: .analyst))
+            let masked = try await analyst.member(["phone": "13800138000"])
+            #expect(masked["phone"] == "138****8000")
+            #expect(masked["name"] == "王**")
+            let found = try await analyst.call("member.find", ["query": "小明"])["members"]!.arrayValue!
+            #expect(found.count == 1)
+            #expect(found[0]["phone"] == "138****8000")
+            let byTail = try await admin.call("member.find", ["query": "8000"])["members"]!.arrayValue!
+            #expect(byTail.count == 1)
+        }
+    }
+
+    @Test("identity settings are validated and read back")
+    func settings() async throws {
+        try await withTestServer { server in
+            let admin = try await server.adminClient()
+            let defaults = try await admin.call("config.get", ["name": "identity"])["value"]!
+            #expect(defaults["auto_merge_threshold"]?.doubleValue == 0.93)
+            let bad = await rpcError { try await admin.call("config.set", ["name": "identity", "value": ["review_threshold": .double(0.99)]]) }
+            #expect(bad?.reason == "bad_setting")
+            _ = try await admin.call("config.set", ["name": "identity", "value": ["auto_merge_threshold": .double(0.97)]])
+            #expect(try await admin.call("config.get", ["name": "identity"])["value"]?["auto_merge_threshold"]?.doubleValue == 0.97)
+            let op = try await server.client(token: try await server.token(role: .operator))
+            #expect(await rpcError { try await op.call("config.set", ["name": "identity", "value": [:]]) }?.code == -32003)
+        }
+    }
+}
