@@ -1,7 +1,6 @@
 import CRMPostgres
 import CRMProtocol
 import CRMStorage
-import CRMPostgres
 
 extension RPCError {
     /// The error a client is told for anything a method threw. Unexpected errors become an
@@ -16,6 +15,8 @@ extension RPCError {
             case .notFound(let reason, let message): return .notFound(message, reason: reason)
             case .invalid(let field, let reason, let message): return .invalidParams(message, field: field, reason: reason)
             }
+        case let rejection as EventRejection:
+            return RPCError(rejection: rejection)
         case let pg as PostgresError:
             if pg.kind == .poolExhausted {
                 return .overloaded("the server is busy: \(pg.message)", reason: "pool_exhausted")

@@ -1,3 +1,4 @@
+import CRMClient
 import CRMDomain
 import CRMPostgres
 import CRMProtocol
@@ -59,6 +60,45 @@ struct ProcessTests {
 
             let unreachable = try await runBinary("crmctl", ["health", "--server", "127.0.0.1:\(freePort())"])
             #expect(unreachable.status == 69)
+        }
+    }
+
+    @Test("crmctl member and review commands read and change identities readably")
+    func crmctlMembers() async throws {
+        try await withTestDatabase { db in
+            let port = freePort()
+            let admin = AccessToken.generate()
+            let crmd = try await startCRMD(arguments: ["--database-url", db.connectionString], environment: ["CRM_ADMIN_TOKEN": admin], port: port)
+            defer { Task { await crmd.kill9() } }
+            let client = try await RPCClient.connect(host: "127.0.0.1", port: port)
+            _ = try await client.call("session.hello", ["token": .string(admin)])
+            _ = try await client.call("shop.create", ["code": "sh01"])
+            let r = try await client.push("sh01", [
+                Events.upsert("a", "web", "w-1", ["name": "王小明", "phone": "138 0013 8000", "birthday": "1990-05-17", "address": "上海市浦东新区世纪大道100号"]),
+                Events.upsert("b", "mobile", "m-1", ["name": "王小明", "phone": "+86 13800138000"]),
+                Events.upsert("c", "group_buy", "g-1", ["name": "王小名", "birthday": "1990-05-17", "address": "上海市浦东新区世纪大道100号"]),
+            ])
+            await client.close()
+            let env = ["CRM_SERVER": "127.0.0.1:\(port)", "CRM_TOKEN": admin]
+            let get = try await runBinary("crmctl", ["member", "get", "--phone", "13800138000"], environment: env)
+            #expect(get.status == 0, "\(get.stderr)")
+            #expect(get.stdout.contains("王小明"))
+            #expect(get.stdout.contains("w-1") && get.stdout.contains("m-1"))
+            let find = try await runBinary("crmctl", ["member", "find", "小"], environment: env)
+            #expect(find.stdout.split(separator: "\n").count == 4)  // header, rule, two members
+            let reviews = try await runBinary("crmctl", ["review", "list"], environment: env)
+            #expect(reviews.stdout.contains(r[2]["member_id"]!.stringValue!))
+            let items = try await runBinary("crmctl", ["review", "list", "--json"], environment: env)
+            let reviewID = try JSONParser.parse(items.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).arrayValue![0]["id"]!.cellTextForTest
+            let decide = try await runBinary("crmctl", ["review", "decide", reviewID, "merge", "--reason", "typo"], environment: env)
+            #expect(decide.stdout.contains("merged"))
+            let history = try await runBinary("crmctl", ["member", "history", r[0]["member_id"]!.stringValue!], environment: env)
+            #expect(history.stdout.contains("review"))
+            let unmerge = try await runBinary("crmctl", ["member", "unmerge", "--member", r[2]["member_id"]!.stringValue!, "--reason", "not the same"], environment: env)
+            #expect(unmerge.status == 0, "\(unmerge.stderr)")
+            let missing = try await runBinary("crmctl", ["member", "get", "999999"], environment: env)
+            #expect(missing.status == 1)
+            #expect(missing.stderr.contains("member_not_found"))
         }
     }
 
