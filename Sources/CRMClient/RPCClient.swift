@@ -46,7 +46,7 @@ public final class RPCClient: Sendable {
         do {
             channel = try await ClientBootstrap(group: group)
                 .connectTimeout(.seconds(connectTimeoutSeconds))
-                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelOption(.tcpOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let pipeline = channel.pipeline.syncOperations

@@ -60,9 +60,14 @@ public final class RPCServer: Service, Sendable {
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .bind(host: configuration.host, port: configuration.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    // Set here rather than as a child option: a failing option must cost one connection, not the listener.
+                    do {
+                        try channel.syncOptions?.setOption(.tcpOption(.tcp_nodelay), value: 1)
+                    } catch {
+                        logger.warning("could not turn off Nagle's algorithm for a connection", metadata: ["error": "\(error)"])
+                    }
                     let pipeline = channel.pipeline.syncOperations
                     if let sslContext {
                         try pipeline.addHandler(NIOSSLServerHandler(context: sslContext))
