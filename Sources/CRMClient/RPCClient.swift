@@ -62,9 +62,15 @@ public final class RPCClient: Sendable {
         } catch {
             throw ClientError.connectFailed("\(host):\(port): \(error)")
         }
-        let handler = try await channel.eventLoop.submit {
-            NIOLoopBound(try channel.pipeline.syncOperations.handler(type: RPCClientHandler.self), eventLoop: channel.eventLoop)
-        }.get()
+        let handler: NIOLoopBound<RPCClientHandler>
+        do {
+            handler = try await channel.eventLoop.submit {
+                NIOLoopBound(try channel.pipeline.syncOperations.handler(type: RPCClientHandler.self), eventLoop: channel.eventLoop)
+            }.get()
+        } catch {
+            // The server closed the connection at once (for example at its connection limit).
+            throw ClientError.disconnected
+        }
         return RPCClient(channel: channel, handler: handler)
     }
 
