@@ -47,15 +47,67 @@ public struct IngestEngine: Sendable {
                 seen[id] = (try row.decode(at: 1), EventOutcome(eventID: id, status: status, memberID: try row.decode(at: 3), rejection: rejection))
             }
             let applier = EventApplier(c: c, shopID: shopID, policy: policy, codec: codec)
+            let bulk = BulkIngest(c: c, shopID: shopID, policy: policy, codec: codec)
             var outcomes: [EventOutcome] = []
             outcomes.reserveCapacity(events.count)
-            for (index, event) in events.enumerated() {
+            var pending: [(outcome: EventOutcome, hash: [UInt8], type: String)] = []
+
+            /// A valid event whose id has not been seen: it can join a set-based run.
+            func fresh(_ i: Int, _ runIDs: inout Set<String>) -> SyncEvent? {
+                guard case .valid(let e) = events[i], seen[e.id] == nil, runIDs.insert(e.id).inserted else { return nil }
+                return e
+            }
+            /// Notes the first outcome of a fresh event (recorded at the end, in one statement).
+            func finish(_ outcome: EventOutcome, hash: [UInt8], type: String) {
+                precondition(outcome.eventID != nil && outcome.status != .duplicate, "only fresh events with an id are recorded")
+                seen[outcome.eventID!] = (hash, outcome)
+                pending.append((outcome, hash, type))
+                outcomes.append(outcome)
+            }
+
+            var index = 0
+            while index < events.count {
+                // A run of paid orders.
+                var runIDs = Set<String>()
+                var orders: [BulkIngest.Indexed<PaidOrder>] = []
+                var j = index
+                while j < events.count, let e = fresh(j, &runIDs), case .orderPaid(let order) = e.payload {
+                    orders.append(.init(index: j, event: e, value: order))
+                    j += 1
+                }
+                if !orders.isEmpty {
+                    for (item, outcome) in zip(orders, try bulk.orders(orders)) { finish(outcome, hash: item.event.contentHash, type: item.event.typeName) }
+                    index = j
+                    continue
+                }
+                // A run of upserts of accounts not seen before.
+                runIDs = []
+                var accountsInRun = Set<String>()
+                var upserts: [BulkIngest.Indexed<BulkIngest.Upsert>] = []
+                j = index
+                while j < events.count, let e = fresh(j, &runIDs), case .memberUpsert(let profile, let raw, let attributes, let platformIDs) = e.payload,
+                      accountsInRun.insert(BulkIngest.accountKey(e.channel, profile.externalID)).inserted {
+                    upserts.append(.init(index: j, event: e, value: (profile, raw, attributes, platformIDs)))
+                    j += 1
+                }
+                if !upserts.isEmpty {
+                    let n = try bulk.newAccountPrefix(upserts)
+                    if n > 0 {
+                        let run = Array(upserts.prefix(n))
+                        for (item, outcome) in zip(run, try bulk.upserts(run)) { finish(outcome, hash: item.event.contentHash, type: item.event.typeName) }
+                        index += n
+                        continue
+                    }
+                }
+                // Everything else, one event at a time.
+                let event = events[index]
                 let (id, hash, type): (String?, [UInt8], String) = {
                     switch event {
                     case .valid(let e): return (e.id, e.contentHash, e.typeName)
                     case .invalid(let id, let hash, let type, _): return (id, hash, type)
                     }
                 }()
+                defer { index += 1 }
                 guard let id else {
                     if case .invalid(_, _, _, let rejection) = event {
                         outcomes.append(EventOutcome(eventID: nil, status: .rejected, rejection: rejection))
@@ -75,33 +127,50 @@ public struct IngestEngine: Sendable {
                     }
                     continue
                 }
-                var outcome: EventOutcome
                 switch event {
                 case .invalid(_, _, _, let rejection):
-                    outcome = EventOutcome(eventID: id, status: .rejected, rejection: rejection)
+                    finish(EventOutcome(eventID: id, status: .rejected, rejection: rejection), hash: hash, type: type)
                 case .valid(let e):
                     try c.query("SAVEPOINT event")
                     do {
                         let memberID = try applier.apply(e, index: index)
                         try c.query("RELEASE SAVEPOINT event")
-                        outcome = EventOutcome(eventID: id, status: .applied, memberID: memberID)
+                        finish(EventOutcome(eventID: id, status: .applied, memberID: memberID), hash: hash, type: type)
                     } catch let rejection as EventRejection {
                         try c.query("ROLLBACK TO SAVEPOINT event")
-                        outcome = EventOutcome(eventID: id, status: .rejected, rejection: rejection)
+                        finish(EventOutcome(eventID: id, status: .rejected, rejection: rejection), hash: hash, type: type)
                     }
                 }
-                try c.query("""
-                    INSERT INTO sync_event (shop_id, event_id, content_hash, type, status, member_id, error)
-                    VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7::text IS NULL THEN NULL ELSE
-                        jsonb_build_object('kind', $7::text, 'reason', $8::text, 'message', $9::text, 'field', $10::text) END)
-                    """, [.int(shopID), .text(id), .bytes(hash), .text(type), .text(outcome.status.rawValue), .optional(outcome.memberID),
-                          .optional(outcome.rejection?.kind.rawValue), .optional(outcome.rejection?.reason),
-                          .optional(outcome.rejection?.message), .optional(outcome.rejection?.field)])
-                seen[id] = (hash, outcome)
-                outcomes.append(outcome)
             }
+            try Self.record(c, shopID: shopID, pending)
             return outcomes
         }
+    }
+
+    /// Records the first outcome of each event, in one statement.
+    static func record(_ c: PostgresConnection, shopID: Int64, _ rows: [(outcome: EventOutcome, hash: [UInt8], type: String)]) throws {
+        guard !rows.isEmpty else { return }
+        try c.query("""
+            INSERT INTO sync_event (shop_id, event_id, content_hash, type, status, member_id, error)
+            SELECT $1, id, decode(h, 'hex'), ty, st, m,
+                   CASE WHEN k IS NULL THEN NULL ELSE jsonb_build_object('kind', k, 'reason', r, 'message', msg, 'field', f) END
+            FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::text[])
+                 AS t(id, h, ty, st, m, k, r, msg, f)
+            """, [.int(shopID), .textArray(rows.map(\.outcome.eventID)), .textArray(rows.map { Self.hex($0.hash) }), .textArray(rows.map(\.type)),
+                  .textArray(rows.map { $0.outcome.status.rawValue }), .intArray(rows.map(\.outcome.memberID)),
+                  .textArray(rows.map { $0.outcome.rejection?.kind.rawValue }), .textArray(rows.map { $0.outcome.rejection?.reason }),
+                  .textArray(rows.map { $0.outcome.rejection?.message }), .textArray(rows.map { $0.outcome.rejection?.field })])
+    }
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 15)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

@@ -38,10 +38,19 @@ struct IdentityTests {
             let r = try await admin.push("sh01", [
                 Events.upsert("a", "web", "a", ["name": "王小明", "phone": "13800138000"]),
                 Events.upsert("b", "mobile", "b", ["name": "王小明", "email": "xm@example.com"]),
+            ]) + admin.push("sh01", [
                 Events.upsert("c", "group_buy", "c", ["name": "王小明", "phone": "13800138000", "email": "xm@example.com"]),
             ])
             #expect(r[0]["member_id"] != r[1]["member_id"])
             let survivor = r[2]["member_id"]!
+            // In one push, the same three end as one member too.
+            let together = try await admin.push("sh02", [
+                Events.upsert("a", "web", "a", ["name": "李四", "phone": "13700137000"]),
+                Events.upsert("b", "mobile", "b", ["name": "李四", "email": "ls@example.com"]),
+                Events.upsert("c", "group_buy", "c", ["name": "李四", "phone": "13700137000", "email": "ls@example.com"]),
+            ])
+            let lisi = try await admin.member(["member_id": together[0]["member_id"]!])
+            #expect(lisi["accounts"]?.arrayValue?.count == 3)
             let all = try await admin.member(["member_id": survivor])
             #expect(all["accounts"]?.arrayValue?.count == 3)
             // The member merged away answers with the survivor.

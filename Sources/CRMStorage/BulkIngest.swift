@@ -1,0 +1,218 @@
+import CRMDomain
+import CRMPostgres
+
+/// The set-based path of ingest: a run of consecutive `order.paid` events, or of `member.upsert`
+/// events for accounts not seen before, is applied with a handful of statements over arrays
+/// (`unnest`) instead of several round trips per event. Only the accounts that share a key or a
+/// likely fuzzy match with someone go through `IdentityResolver` one by one; their results are the
+/// same as on the per-event path (the tests run both).
+struct BulkIngest {
+    let c: PostgresConnection
+    let shopID: Int64
+    let policy: IdentityPolicy
+    let codec: PersonalDataCodec
+
+    struct Indexed<T> {
+        let index: Int
+        let event: SyncEvent
+        let value: T
+    }
+
+    // MARK: orders
+
+    /// Applies paid orders; returns each event's outcome, in order.
+    func orders(_ run: [Indexed<PaidOrder>]) throws -> [EventOutcome] {
+        var outcomes = [EventOutcome?](repeating: nil, count: run.count)
+        // Order numbers taken before this run, or earlier in it.
+        let taken = Set(try c.query("""
+            SELECT o.channel || ' ' || o.order_no FROM shop_order o
+            JOIN unnest($2::text[], $3::text[]) AS t(ch, no) ON o.shop_id = $1 AND o.channel = t.ch AND o.order_no = t.no
+            """, [.int(shopID), .textArray(run.map { $0.event.channel.rawValue }), .textArray(run.map { $0.value.orderNo })])
+            .map { try $0.decode(String.self, at: 0) })
+        var inRun = Set<String>()
+        var accepted: [Int] = []
+        for (i, item) in run.enumerated() {
+            let key = item.event.channel.rawValue + " " + item.value.orderNo
+            if taken.contains(key) || !inRun.insert(key).inserted {
+                outcomes[i] = EventOutcome(eventID: item.event.id, status: .rejected, rejection: EventRejection(
+                    .conflict, reason: "order_exists", message: "order \(item.value.orderNo) of this shop and channel was already received in another event",
+                    field: "events[\(item.index)].order.order_no"))
+            } else {
+                accepted.append(i)
+            }
+        }
+        let accounts = try ensureAccounts(accepted.map { (run[$0].event.channel, run[$0].value.memberExternalID, run[$0].event.id) })
+        if !accepted.isEmpty {
+            try c.query("""
+                INSERT INTO shop_order (shop_id, channel, order_no, account_id, amount_fen, paid_at, payment_method, items, event_id)
+                SELECT $1, ch, no, acc, amt, paid::timestamptz, pm, items::jsonb, ev
+                FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[])
+                     WITH ORDINALITY AS t(ch, no, acc, amt, paid, pm, items, ev, n)
+                ORDER BY n
+                """, [.int(shopID), .textArray(accepted.map { run[$0].event.channel.rawValue }), .textArray(accepted.map { run[$0].value.orderNo }),
+                      .intArray(accepted.map { accounts[Self.accountKey(run[$0].event.channel, run[$0].value.memberExternalID)]!.account }),
+                      .intArray(accepted.map { run[$0].value.amountFen }), .textArray(accepted.map { run[$0].value.paidAt }),
+                      .textArray(accepted.map { run[$0].value.paymentMethod }), .textArray(accepted.map { run[$0].value.itemsJSON }),
+                      .textArray(accepted.map { run[$0].event.id })])
+        }
+        for i in accepted {
+            let member = accounts[Self.accountKey(run[i].event.channel, run[i].value.memberExternalID)]!.member
+            outcomes[i] = EventOutcome(eventID: run[i].event.id, status: .applied, memberID: member)
+        }
+        return outcomes.map { $0! }
+    }
+
+    static func accountKey(_ channel: Channel, _ external: String) -> String { channel.rawValue + " " + external }
+
+    /// The account (and its member) of each (channel, external id), creating the missing ones
+    /// with a member each, in bulk.
+    private func ensureAccounts(_ wanted: [(Channel, String, String)]) throws -> [String: (account: Int64, member: Int64)] {
+        var found: [String: (account: Int64, member: Int64)] = [:]
+        guard !wanted.isEmpty else { return found }
+        for row in try c.query("""
+            SELECT a.channel, a.external_id, a.id, a.member_id FROM account a
+            JOIN unnest($2::text[], $3::text[]) AS t(ch, ext) ON a.shop_id = $1 AND a.channel = t.ch AND a.external_id = t.ext
+            """, [.int(shopID), .textArray(wanted.map { $0.0.rawValue }), .textArray(wanted.map { $0.1 })]) {
+            found[try row.decode(String.self, at: 0) + " " + (try row.decode(String.self, at: 1))] = (try row.decode(at: 2), try row.decode(at: 3))
+        }
+        var missing: [(Channel, String, String)] = []
+        var seen = Set<String>()
+        for w in wanted where found[Self.accountKey(w.0, w.1)] == nil && seen.insert(Self.accountKey(w.0, w.1)).inserted { missing.append(w) }
+        guard !missing.isEmpty else { return found }
+        let members = try newMembers(missing.count)
+        for row in try c.query("""
+            INSERT INTO account (shop_id, channel, external_id, member_id)
+            SELECT $1, ch, ext, m FROM unnest($2::text[], $3::text[], $4::bigint[]) AS t(ch, ext, m)
+            RETURNING channel, external_id, id, member_id
+            """, [.int(shopID), .textArray(missing.map { $0.0.rawValue }), .textArray(missing.map { $0.1 }), .intArray(members)]) {
+            found[try row.decode(String.self, at: 0) + " " + (try row.decode(String.self, at: 1))] = (try row.decode(at: 2), try row.decode(at: 3))
+        }
+        try accountsAddedHistory(members: members, channels: missing.map { $0.0.rawValue }, externals: missing.map { $0.1 }, events: missing.map { $0.2 })
+        return found
+    }
+
+    private func newMembers(_ count: Int) throws -> [Int64] {
+        try c.query("INSERT INTO member (created_at) SELECT now() FROM generate_series(1, $1) RETURNING id", [.int(Int64(count))])
+            .map { try $0.decode(Int64.self, at: 0) }.sorted()
+    }
+
+    private func accountsAddedHistory(members: [Int64], channels: [String], externals: [String], events: [String]) throws {
+        try c.query("""
+            INSERT INTO member_history (member_id, action, actor, detail)
+            SELECT m, 'account_added', 'sync', jsonb_build_object('shop_id', $1::bigint, 'channel', ch, 'external_id', ext, 'event', ev)
+            FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS t(m, ch, ext, ev, n) ORDER BY n
+            """, [.int(shopID), .intArray(members), .textArray(channels), .textArray(externals), .textArray(events)])
+    }
+
+    // MARK: member upserts
+
+    typealias Upsert = (profile: MemberProfile, raw: String, attributes: String, platformIDs: String)
+
+    /// Which upserts of a candidate run can take the set-based path: the prefix up to the first
+    /// event whose account already exists (an update goes through the per-event path).
+    func newAccountPrefix(_ run: [Indexed<Upsert>]) throws -> Int {
+        let existing = Set(try c.query("""
+            SELECT a.channel || ' ' || a.external_id FROM account a
+            JOIN unnest($2::text[], $3::text[]) AS t(ch, ext) ON a.shop_id = $1 AND a.channel = t.ch AND a.external_id = t.ext
+            """, [.int(shopID), .textArray(run.map { $0.event.channel.rawValue }), .textArray(run.map { $0.value.profile.externalID })])
+            .map { try $0.decode(String.self, at: 0) })
+        return run.firstIndex { existing.contains(Self.accountKey($0.event.channel, $0.value.profile.externalID)) } ?? run.count
+    }
+
+    /// Applies upserts of accounts not seen before (each account once in the run).
+    func upserts(_ run: [Indexed<Upsert>]) throws -> [EventOutcome] {
+        guard !run.isEmpty else { return [] }
+        let members = try newMembers(run.count)
+        let p = run.map(\.value.profile)
+        let rows = try c.query("""
+            INSERT INTO account (shop_id, channel, external_id, member_id, name, nickname, gender, region, phone_sealed, email_sealed,
+                birthday_sealed, address_sealed, platform_ids, attributes, raw, registered_at, referral_code, source_updated_at)
+            SELECT $1, ch, ext, m, nm, nick, g, rg, ph, em, bd, ad, pl::jsonb, at::jsonb, raw::jsonb, reg::timestamptz, rc, occ::timestamptz
+            FROM unnest($2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+                        $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[])
+                 WITH ORDINALITY AS t(ch, ext, m, nm, nick, g, rg, ph, em, bd, ad, pl, at, raw, reg, rc, occ, n)
+            ORDER BY n
+            RETURNING id, member_id
+            """, [.int(shopID), .textArray(run.map { $0.event.channel.rawValue }), .textArray(p.map(\.externalID)), .intArray(members),
+                  .textArray(p.map(\.nameKey)), .textArray(p.map(\.nickname)), .textArray(p.map(\.gender)), .textArray(p.map(\.region)),
+                  .textArray(p.map { codec.seal($0.phoneKey) }), .textArray(p.map { codec.seal($0.emailKey) }),
+                  .textArray(p.map { codec.seal($0.birthday) }), .textArray(p.map { codec.seal($0.address.map(TextKey.normalize)) }),
+                  .textArray(run.map(\.value.platformIDs)), .textArray(run.map(\.value.attributes)), .textArray(run.map(\.value.raw)),
+                  .textArray(p.map(\.registeredAt)), .textArray(p.map(\.referralCode)), .textArray(run.map(\.event.occurredAt))])
+        var accountOfMember: [Int64: Int64] = [:]
+        for row in rows { accountOfMember[try row.decode(at: 1)] = try row.decode(at: 0) }
+        let accounts = members.map { accountOfMember[$0]! }
+        try accountsAddedHistory(members: members, channels: run.map { $0.event.channel.rawValue }, externals: p.map(\.externalID), events: run.map(\.event.id))
+
+        let keys = p.map { IdentityKey.keys(of: $0, priority: policy.keyPriority) }
+        let fields = p.map { PersonFields(name: $0.nameKey, birthday: $0.birthday, address: $0.address, region: $0.region, phone: $0.phoneKey) }
+        var keyAccounts: [Int64] = [], keyKinds: [String?] = [], keyValues: [String?] = []
+        var blockAccounts: [Int64] = [], blockKeys: [String?] = []
+        for (i, account) in accounts.enumerated() {
+            for k in Set(keys[i]) {
+                keyAccounts.append(account)
+                keyKinds.append(k.kind)
+                keyValues.append(codec.index(kind: k.kind, k.value))
+            }
+            for b in Set(fields[i].blockingKeys) {
+                blockAccounts.append(account)
+                blockKeys.append(b)
+            }
+        }
+        if !keyAccounts.isEmpty {
+            try c.query("INSERT INTO identity_key (account_id, kind, value) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])",
+                        [.intArray(keyAccounts), .textArray(keyKinds), .textArray(keyValues)])
+        }
+        if !blockAccounts.isEmpty {
+            try c.query("INSERT INTO blocking_key (account_id, key) SELECT * FROM unnest($1::bigint[], $2::text[])", [.intArray(blockAccounts), .textArray(blockKeys)])
+        }
+
+        // Accounts sharing a key with any other account need the resolver.
+        var slow = Set(try c.query("""
+            SELECT DISTINCT k.account_id FROM identity_key k
+            JOIN identity_key o ON o.kind = k.kind AND o.value = k.value AND o.account_id <> k.account_id
+            WHERE k.account_id = ANY($1::bigint[])
+            """, [.intArray(accounts)]).map { try $0.decode(Int64.self, at: 0) })
+        // So do those with a candidate that scores at least the review threshold.
+        let position = Dictionary(uniqueKeysWithValues: accounts.enumerated().map { ($1, $0) })
+        for row in try c.query("""
+            WITH mine AS (SELECT account_id, key FROM blocking_key WHERE account_id = ANY($1::bigint[])),
+                 usable AS (SELECT key FROM blocking_key WHERE key IN (SELECT key FROM mine) GROUP BY key HAVING count(*) <= $2)
+            SELECT DISTINCT m.account_id, a.name, a.birthday_sealed, a.address_sealed, a.region, a.phone_sealed
+            FROM mine m JOIN usable u ON u.key = m.key
+            JOIN blocking_key o ON o.key = m.key AND o.account_id <> m.account_id
+            JOIN account a ON a.id = o.account_id
+            """, [.intArray(accounts), .int(Int64(policy.maxCandidatesPerBlock))]) {
+            let account: Int64 = try row.decode(at: 0)
+            if slow.contains(account) { continue }
+            let other = PersonFields(name: try row.decode(at: 1), birthday: codec.open(try row.decode(at: 2)), address: codec.open(try row.decode(at: 3)),
+                                     region: try row.decode(at: 4), phone: codec.open(try row.decode(at: 5)))
+            if FuzzyMatcher.score(fields[position[account]!], other, autoMergeThreshold: policy.autoMergeThreshold).score >= policy.reviewThreshold {
+                slow.insert(account)
+            }
+        }
+
+        let merger = MemberMerger(c: c, policy: policy, codec: codec)
+        let resolver = IdentityResolver(c: c, policy: policy, codec: codec, merger: merger)
+        let fast = accounts.filter { !slow.contains($0) }
+        if !fast.isEmpty {
+            // A member with one account: its golden record is that account's non-empty fields.
+            try c.query("""
+                UPDATE member m SET name = NULLIF(btrim(a.name), ''), nickname = NULLIF(btrim(a.nickname), ''),
+                    phone_sealed = NULLIF(btrim(a.phone_sealed), ''), email_sealed = NULLIF(btrim(a.email_sealed), ''),
+                    birthday_sealed = NULLIF(btrim(a.birthday_sealed), ''), gender = NULLIF(btrim(a.gender), ''),
+                    region = NULLIF(btrim(a.region), ''), address_sealed = NULLIF(btrim(a.address_sealed), ''), updated_at = now()
+                FROM account a WHERE a.member_id = m.id AND a.id = ANY($1::bigint[])
+                """, [.intArray(fast)])
+        }
+        for (i, account) in accounts.enumerated() where slow.contains(account) {
+            let member = try resolver.resolve(accountID: account, keys: keys[i], fields: fields[i])
+            try merger.recomputeGolden(member)
+        }
+        var memberOf: [Int64: Int64] = [:]
+        for row in try c.query("SELECT id, member_id FROM account WHERE id = ANY($1::bigint[])", [.intArray(accounts)]) {
+            memberOf[try row.decode(at: 0)] = try row.decode(at: 1)
+        }
+        return run.enumerated().map { i, item in EventOutcome(eventID: item.event.id, status: .applied, memberID: memberOf[accounts[i]]!) }
+    }
+}
