@@ -22,6 +22,7 @@ struct BulkIngest {
 
     /// Applies paid orders; returns each event's outcome, in order.
     func orders(_ run: [Indexed<PaidOrder>]) throws -> [EventOutcome] {
+        guard !run.isEmpty else { return [] }
         var outcomes = [EventOutcome?](repeating: nil, count: run.count)
         // Order numbers taken before this run, or earlier in it.
         let taken = Set(try c.query("""
@@ -108,15 +109,20 @@ struct BulkIngest {
 
     typealias Upsert = (profile: MemberProfile, raw: String, attributes: String, platformIDs: String)
 
-    /// Which upserts of a candidate run can take the set-based path: the prefix up to the first
-    /// event whose account already exists (an update goes through the per-event path).
-    func newAccountPrefix(_ run: [Indexed<Upsert>]) throws -> Int {
-        let existing = Set(try c.query("""
+    /// The accounts (as `accountKey`) that the upserts among `events` name and that exist already.
+    func existingAccounts(_ events: [SyncEvent]) throws -> Set<String> {
+        var channels: [String?] = [], externals: [String?] = []
+        for e in events {
+            if case .memberUpsert(let profile, _, _, _) = e.payload {
+                channels.append(e.channel.rawValue)
+                externals.append(profile.externalID)
+            }
+        }
+        guard !channels.isEmpty else { return [] }
+        return Set(try c.query("""
             SELECT a.channel || ' ' || a.external_id FROM account a
             JOIN unnest($2::text[], $3::text[]) AS t(ch, ext) ON a.shop_id = $1 AND a.channel = t.ch AND a.external_id = t.ext
-            """, [.int(shopID), .textArray(run.map { $0.event.channel.rawValue }), .textArray(run.map { $0.value.profile.externalID })])
-            .map { try $0.decode(String.self, at: 0) })
-        return run.firstIndex { existing.contains(Self.accountKey($0.event.channel, $0.value.profile.externalID)) } ?? run.count
+            """, [.int(shopID), .textArray(channels), .textArray(externals)]).map { try $0.decode(String.self, at: 0) })
     }
 
     /// Applies upserts of accounts not seen before (each account once in the run).

@@ -67,37 +67,49 @@ public struct IngestEngine: Sendable {
 
             var index = 0
             while index < events.count {
-                // A run of paid orders.
+                // A segment of paid orders and upserts of new accounts goes the set-based way: its
+                // upserts first, then its orders (an order naming an account that an upsert of the
+                // same segment creates finds it; the end state is that of applying them in order).
                 var runIDs = Set<String>()
-                var orders: [BulkIngest.Indexed<PaidOrder>] = []
-                var j = index
-                while j < events.count, let e = fresh(j, &runIDs), case .orderPaid(let order) = e.payload {
-                    orders.append(.init(index: j, event: e, value: order))
-                    j += 1
-                }
-                if !orders.isEmpty {
-                    for (item, outcome) in zip(orders, try bulk.orders(orders)) { finish(outcome, hash: item.event.contentHash, type: item.event.typeName) }
-                    index = j
-                    continue
-                }
-                // A run of upserts of accounts not seen before.
-                runIDs = []
                 var accountsInRun = Set<String>()
-                var upserts: [BulkIngest.Indexed<BulkIngest.Upsert>] = []
-                j = index
-                while j < events.count, let e = fresh(j, &runIDs), case .memberUpsert(let profile, let raw, let attributes, let platformIDs) = e.payload,
-                      accountsInRun.insert(BulkIngest.accountKey(e.channel, profile.externalID)).inserted {
-                    upserts.append(.init(index: j, event: e, value: (profile, raw, attributes, platformIDs)))
+                var segment: [SyncEvent] = []
+                var j = index
+                collect: while j < events.count, let e = fresh(j, &runIDs) {
+                    switch e.payload {
+                    case .orderPaid: break
+                    case .memberUpsert(let profile, _, _, _):
+                        guard accountsInRun.insert(BulkIngest.accountKey(e.channel, profile.externalID)).inserted else { break collect }
+                    case .orderRefunded: break collect
+                    }
+                    segment.append(e)
                     j += 1
                 }
-                if !upserts.isEmpty {
-                    let n = try bulk.newAccountPrefix(upserts)
-                    if n > 0 {
-                        let run = Array(upserts.prefix(n))
-                        for (item, outcome) in zip(run, try bulk.upserts(run)) { finish(outcome, hash: item.event.contentHash, type: item.event.typeName) }
-                        index += n
-                        continue
+                let existing = try bulk.existingAccounts(segment)
+                let cut = segment.firstIndex { e in
+                    if case .memberUpsert(let profile, _, _, _) = e.payload { return existing.contains(BulkIngest.accountKey(e.channel, profile.externalID)) }
+                    return false
+                } ?? segment.count
+                if cut > 0 {
+                    var upserts: [BulkIngest.Indexed<BulkIngest.Upsert>] = []
+                    var orders: [BulkIngest.Indexed<PaidOrder>] = []
+                    for (offset, e) in segment.prefix(cut).enumerated() {
+                        switch e.payload {
+                        case .memberUpsert(let profile, let raw, let attributes, let platformIDs):
+                            upserts.append(.init(index: index + offset, event: e, value: (profile, raw, attributes, platformIDs)))
+                        case .orderPaid(let order):
+                            orders.append(.init(index: index + offset, event: e, value: order))
+                        case .orderRefunded:
+                            preconditionFailure("refunds never join a set-based segment")
+                        }
                     }
+                    var byIndex: [Int: EventOutcome] = [:]
+                    for (item, outcome) in zip(upserts, try bulk.upserts(upserts)) { byIndex[item.index] = outcome }
+                    for (item, outcome) in zip(orders, try bulk.orders(orders)) { byIndex[item.index] = outcome }
+                    for (offset, e) in segment.prefix(cut).enumerated() {
+                        finish(byIndex[index + offset]!, hash: e.contentHash, type: e.typeName)
+                    }
+                    index += cut
+                    continue
                 }
                 // Everything else, one event at a time.
                 let event = events[index]

@@ -40,11 +40,12 @@ struct IngestBench: AsyncParsableCommand {
                         for (k, channel) in channels.enumerated() {
                             if events.count + 3 > batch { try await flush() }
                             let external = "\(channel)-\(person)"
+                            let person = Person(person)
                             events.append(["id": .string("u-\(external)"), "type": "member.upsert", "channel": .string(channel),
                                            "occurred_at": "2026-03-01T10:00:00+08:00",
-                                           "member": ["external_id": .string(external), "name": .string("會員\(person)"),
-                                                      "phone": .string(k == 0 ? phone : "+86 " + phone), "birthday": .string(String(format: "19%02d-%02d-%02d", 60 + person % 40, 1 + person % 12, 1 + person % 28)),
-                                                      "region": "上海", "address": .string("上海市浦东新区世纪大道\(person % 500)号")]])
+                                           "member": ["external_id": .string(external), "name": .string(person.name),
+                                                      "phone": .string(k == 0 ? phone : "+86 " + phone), "birthday": .string(person.birthday),
+                                                      "region": .string(person.city), "address": .string(person.address)]])
                             for o in 0..<2 {
                                 events.append(["id": .string("o-\(external)-\(o)"), "type": "order.paid", "channel": .string(channel),
                                                "occurred_at": "2026-03-02T12:00:00+08:00",
@@ -66,5 +67,33 @@ struct IngestBench: AsyncParsableCommand {
         let seconds = Date().timeIntervalSince(started)
         let events = counts.values.reduce(0, +)
         print("events=\(events) seconds=\(String(format: "%.2f", seconds)) rate=\(Int(Double(events) / seconds))/s \(counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
+    }
+}
+
+/// A made-up person, the same for the same number: varied names, birthdays and addresses, as a
+/// merchant's real members are (so fuzzy matching finds as few look-alikes as in real data).
+struct Person {
+    static let surnames = Array("王李張劉陳楊黃趙吳周徐孫馬朱胡郭何高林羅鄭梁謝宋唐許韓馮鄧曹彭曾")
+    static let given = Array("偉芳娜秀英敏靜麗強磊軍洋勇艷傑娟濤明超蘭霞平剛桂華玉萍紅娥玲芬燕彬鵬輝斌宇浩凱健俊帆帥旭寧龍林歡佳陽婷雪琳晨")
+    static let cities = ["上海", "北京", "廣州", "深圳", "杭州", "成都", "南京", "武漢", "西安", "蘇州"]
+    static let roads = ["人民路", "解放路", "中山路", "建設路", "和平路", "新華路", "世紀大道", "長江路", "黃河路", "濱江路"]
+
+    let name: String
+    let birthday: String
+    let city: String
+    let address: String
+
+    init(_ n: Int) {
+        var x = UInt64(n) &* 0x9E37_79B9_7F4A_7C15 &+ 0x1234_5678
+        func next(_ bound: Int) -> Int {
+            x ^= x >> 33
+            x = x &* 0xFF51_AFD7_ED55_8CCD
+            x ^= x >> 29
+            return Int(x % UInt64(bound))
+        }
+        name = String(Self.surnames[next(Self.surnames.count)]) + String(Self.given[next(Self.given.count)]) + String(Self.given[next(Self.given.count)])
+        birthday = String(format: "%04d-%02d-%02d", 1960 + next(40), 1 + next(12), 1 + next(28))
+        city = Self.cities[next(Self.cities.count)]
+        address = "\(city)市\(Self.roads[next(Self.roads.count)])\(1 + next(999))號\(1 + next(30))樓"
     }
 }
