@@ -27,6 +27,8 @@ struct Serve: AsyncParsableCommand {
     var maxInFlight: Int?
     @Option(name: .customLong("max-batch"), help: "Most entries in one JSON-RPC batch (CRM_MAX_BATCH, default 1000).")
     var maxBatch: Int?
+    @Option(name: .customLong("max-events"), help: "Most events in one sync.push (CRM_MAX_EVENTS, default 1000).")
+    var maxEvents: Int?
     @Option(name: .customLong("idle-timeout"), help: "Seconds a silent connection stays open (CRM_IDLE_TIMEOUT, default 300).")
     var idleTimeout: Int?
     @Option(name: .customLong("statement-timeout"), help: "Milliseconds one SQL statement may run (CRM_STATEMENT_TIMEOUT_MS, default 30000).")
@@ -55,6 +57,7 @@ struct Serve: AsyncParsableCommand {
         if let v = try maxConnections ?? Environment.int("CRM_MAX_CONNECTIONS") { c.maxConnections = v }
         if let v = try maxInFlight ?? Environment.int("CRM_MAX_IN_FLIGHT") { c.maxInFlightPerConnection = v }
         if let v = try maxBatch ?? Environment.int("CRM_MAX_BATCH") { c.maxBatchEntries = v }
+        if let v = try maxEvents ?? Environment.int("CRM_MAX_EVENTS") { c.maxEventsPerPush = v }
         if let v = try idleTimeout ?? Environment.int("CRM_IDLE_TIMEOUT") { c.idleTimeoutSeconds = v }
         if let v = try statementTimeout ?? Environment.int("CRM_STATEMENT_TIMEOUT_MS") { c.statementTimeoutMilliseconds = v }
         if let problem = c.validate() { throw ValidationError(problem) }
