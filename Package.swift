@@ -48,16 +48,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // JSON values, a strict parser and serializers: pure Swift, shared by storage and protocol.
+        .target(
+            name: "CRMJSON",
+            swiftSettings: swiftSettings
+        ),
         // All SQL lives here.
         .target(
             name: "CRMStorage",
-            dependencies: ["CRMPostgres", "CRMDomain", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CRMPostgres", "CRMDomain", "CRMJSON", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         // JSON, JSON-RPC 2.0 messages and newline framing, shared by server and clients.
         .target(
             name: "CRMProtocol",
-            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["CRMJSON", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         // The crmd server: NIO listener, sessions, dispatch, metrics.

@@ -123,7 +123,7 @@ enum MemberMethods {
                 let (live, entries) = try await context.members.history(memberID: id, afterID: after, limit: paging.fetchLimit)
                 let page = paging.page(entries, key: { String($0.id) }) { e in
                     ["at": .string(e.at), "action": .string(e.action), "actor": .string(e.actor),
-                     "detail": (try? JSONParser.parse(e.detailJSON)) ?? .null]
+                     "detail": e.detail]
                 }
                 return ["member_id": .string(String(live)), "entries": page.items, "next_cursor": page.next]
             },
@@ -141,7 +141,7 @@ enum MemberMethods {
                     var o: JSONObject = ["id": .int(r.id), "type": .string(r.type), "status": .string(r.status), "created_at": .string(r.createdAt)]
                     if let a = r.memberA { o["member_ids"] = [.string(String(a)), .string(String(r.memberB!))] }
                     if let s = r.score { o["score"] = .double(s) }
-                    o[r.type == "guard" ? "guard" : "evidence"] = (try? JSONParser.parse(r.detailJSON)) ?? .null
+                    o[r.type == "guard" ? "guard" : "evidence"] = r.detail
                     return .object(o)
                 }
                 return ["items": page.items, "next_cursor": page.next]

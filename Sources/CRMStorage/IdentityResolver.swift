@@ -1,4 +1,5 @@
 import CRMDomain
+import CRMJSON
 import CRMPostgres
 
 /// Decides which members an account belongs with, inside the caller's transaction: deterministic
@@ -112,16 +113,16 @@ struct IdentityResolver {
                 try c.query("""
                     INSERT INTO review_item (member_a, member_b, score, evidence) VALUES ($1, $2, $3, $4::jsonb)
                     ON CONFLICT (member_a, member_b) WHERE status = 'open' DO UPDATE SET score = EXCLUDED.score, evidence = EXCLUDED.evidence
-                    """, [.int(a), .int(b), .text(String(match.score)), .text(JSONText.object(evidence))])
+                    """, [.int(a), .int(b), .text(String(match.score)), .text(JSONSerializer.canonicalObject(evidence))])
             }
         }
         return current
     }
 
-    static func evidence(_ match: MatchScore) -> [String: JSONText.Value] {
-        var fields: [String: JSONText.Value] = [:]
-        for (k, v) in match.fields { fields[k] = .number((v * 1000).rounded() / 1000) }
-        var evidence: [String: JSONText.Value] = ["score": .number(match.score), "fields": .object(fields)]
+    static func evidence(_ match: MatchScore) -> JSONObject {
+        var fields: JSONObject = [:]
+        for (k, v) in match.fields { fields[k] = .double((v * 1000).rounded() / 1000) }
+        var evidence: JSONObject = ["score": .double(match.score), "fields": .object(fields)]
         if let capped = match.cappedBecause { evidence["held_back"] = .string(capped) }
         return evidence
     }
@@ -132,12 +133,12 @@ struct IdentityResolver {
         return try !c.query("SELECT 1 FROM identity_blocklist WHERE kind = $1 AND value = $2", [.text(kind), .text(value)]).isEmpty
     }
 
-    private func flag(_ guardName: String, _ kind: String, _ value: String, _ detail: [String: JSONText.Value]) throws {
+    private func flag(_ guardName: String, _ kind: String, _ value: String, _ detail: JSONObject) throws {
         try c.query("""
             INSERT INTO identity_flag (guard, kind, value, detail) VALUES ($1, $2, $3, $4::jsonb)
             ON CONFLICT (guard, kind, value) DO UPDATE
             SET occurrences = identity_flag.occurrences + 1, last_seen_at = now(), detail = EXCLUDED.detail
-            """, [.text(guardName), .text(kind), .text(value), .text(JSONText.object(detail))])
+            """, [.text(guardName), .text(kind), .text(value), .text(JSONSerializer.canonicalObject(detail))])
     }
 
     private func currentMember(of accountID: Int64) throws -> Int64 {
@@ -149,51 +150,3 @@ struct IdentityResolver {
     }
 }
 
-/// Small JSON texts built for jsonb parameters (storage does not depend on the protocol module).
-enum JSONText {
-    indirect enum Value: Sendable {
-        case string(String)
-        case number(Double)
-        case int(Int64)
-        case bool(Bool)
-        case null
-        case array([Value])
-        case object([String: Value])
-    }
-
-    static func object(_ fields: [String: Value]) -> String { render(.object(fields)) }
-
-    static func render(_ value: Value) -> String {
-        switch value {
-        case .string(let s): return quote(s)
-        case .number(let d): return d.isFinite ? (d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)) : "null"
-        case .int(let i): return String(i)
-        case .bool(let b): return b ? "true" : "false"
-        case .null: return "null"
-        case .array(let items): return "[" + items.map(render).joined(separator: ",") + "]"
-        case .object(let fields):
-            return "{" + fields.sorted(by: { $0.key < $1.key }).map { quote($0.key) + ":" + render($0.value) }.joined(separator: ",") + "}"
-        }
-    }
-
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
-}

@@ -1,4 +1,5 @@
 import CRMDomain
+import CRMJSON
 import CRMPostgres
 
 /// Merging and unmerging members inside the caller's transaction. A merge moves every account
@@ -29,7 +30,7 @@ struct MemberMerger {
 
     /// Merges the younger of two live members into the older; returns the survivor.
     @discardableResult
-    func merge(_ x: Int64, _ y: Int64, rule: String, score: Double?, evidence: [String: JSONText.Value], actor: String, reason: String?) throws -> Int64 {
+    func merge(_ x: Int64, _ y: Int64, rule: String, score: Double?, evidence: JSONObject, actor: String, reason: String?) throws -> Int64 {
         precondition(x != y, "a member cannot merge with itself")
         let survivor = min(x, y)
         let merged = max(x, y)
@@ -44,13 +45,13 @@ struct MemberMerger {
             INSERT INTO merge_record (survivor_id, merged_id, account_ids, snapshot, rule, score, evidence, actor, reason)
             VALUES ($1, $2, $3::bigint[], $4::jsonb, $5, $6::double precision, $7::jsonb, $8, $9) RETURNING id
             """, [.int(survivor), .int(merged), .intArray(moved), .text(snapshot), .text(rule), score.map { .text(String($0)) } ?? .null,
-                  .text(JSONText.object(evidence)), .text(actor), .optional(reason)]).single!.decode(at: 0)
+                  .text(JSONSerializer.canonicalObject(evidence)), .text(actor), .optional(reason)]).single!.decode(at: 0)
         // Open reviews between the two are settled by the merge; others of the merged member now concern the survivor.
         try c.query("""
             UPDATE review_item SET status = 'obsolete', decided_at = now(), decided_by = $3, decision_reason = 'merged'
             WHERE status = 'open' AND member_a = LEAST($1::bigint, $2::bigint) AND member_b = GREATEST($1::bigint, $2::bigint)
             """, [.int(survivor), .int(merged), .text(actor)])
-        let detail: [String: JSONText.Value] = ["merge_id": .int(recordID), "rule": .string(rule), "score": score.map { .number($0) } ?? .null,
+        let detail: JSONObject = ["merge_id": .int(recordID), "rule": .string(rule), "score": score.map { .double($0) } ?? .null,
                                                 "reason": reason.map { .string($0) } ?? .null]
         var survivorDetail = detail
         survivorDetail["merged"] = .int(merged)
@@ -88,7 +89,7 @@ struct MemberMerger {
             INSERT INTO identity_separation (member_a, member_b, actor, reason) VALUES ($1, $2, $3, $4)
             ON CONFLICT DO NOTHING
             """, [.int(min(currentSurvivor, merged)), .int(max(currentSurvivor, merged)), .text(actor), .optional(reason)])
-        let detail: [String: JSONText.Value] = ["merge_id": .int(recordID), "reason": reason.map { .string($0) } ?? .null]
+        let detail: JSONObject = ["merge_id": .int(recordID), "reason": reason.map { .string($0) } ?? .null]
         var s = detail
         s["restored"] = .int(merged)
         var m = detail
@@ -128,8 +129,8 @@ struct MemberMerger {
                   .optional(g["region"]), .optional(codec.seal(g["address"]))])
     }
 
-    func history(_ memberID: Int64, _ action: String, _ actor: String, _ detail: [String: JSONText.Value]) throws {
+    func history(_ memberID: Int64, _ action: String, _ actor: String, _ detail: JSONObject) throws {
         try c.query("INSERT INTO member_history (member_id, action, actor, detail) VALUES ($1, $2, $3, $4::jsonb)",
-                    [.int(memberID), .text(action), .text(actor), .text(JSONText.object(detail))])
+                    [.int(memberID), .text(action), .text(actor), .text(JSONSerializer.canonicalObject(detail))])
     }
 }

@@ -1,4 +1,5 @@
 import CRMDomain
+import CRMJSON
 import CRMPostgres
 
 /// A member as `member.get` shows it.
@@ -30,8 +31,7 @@ public struct HistoryEntry: Sendable, Equatable {
     public var at: String
     public var action: String
     public var actor: String
-    /// JSON text.
-    public var detailJSON: String
+    public var detail: JSONValue
 }
 
 /// A fuzzy match waiting for (or decided by) an operator, or a guard that fired.
@@ -42,7 +42,8 @@ public struct ReviewRecord: Sendable, Equatable {
     public var memberA: Int64?
     public var memberB: Int64?
     public var score: Double?
-    public var detailJSON: String
+    /// The match evidence, or the guard's description.
+    public var detail: JSONValue
     public var createdAt: String
 }
 
@@ -169,7 +170,8 @@ public struct MemberStore: Sendable {
                 FROM member_history h WHERE h.member_id IN (SELECT id FROM family) AND ($2::bigint IS NULL OR h.id > $2)
                 ORDER BY h.id LIMIT $3
                 """, [.int(live), .optional(afterID), .int(Int64(limit))]).map {
-                HistoryEntry(id: try $0.decode(at: 0), at: try $0.decode(at: 1), action: try $0.decode(at: 2), actor: try $0.decode(at: 3), detailJSON: try $0.decode(at: 4))
+                HistoryEntry(id: try $0.decode(at: 0), at: try $0.decode(at: 1), action: try $0.decode(at: 2), actor: try $0.decode(at: 3),
+                             detail: try JSONParser.parse(try $0.decode(String.self, at: 4)))
             }
             return (live, entries)
         }
@@ -224,9 +226,13 @@ public struct MemberStore: Sendable {
                     SELECT id, guard, kind, value, occurrences, detail::text, crm_rfc3339(first_seen_at), crm_rfc3339(last_seen_at)
                     FROM identity_flag WHERE ($1::bigint IS NULL OR id > $1) ORDER BY id LIMIT $2
                     """, [.optional(afterID), .int(Int64(limit))]).map { row in
-                    let detail = "{\"guard\":\(JSONText.quote(try row.decode(at: 1))),\"kind\":\(JSONText.quote(try row.decode(at: 2))),\"value\":\(JSONText.quote(try row.decode(at: 3))),\"occurrences\":\(try row.decode(Int.self, at: 4)),\"last_seen_at\":\(JSONText.quote(try row.decode(at: 7))),\"detail\":\(try row.decode(String.self, at: 5))}"
+                    let stored = try JSONParser.parse(try row.decode(String.self, at: 5))
+                    let detail: JSONValue = [
+                        "guard": .string(try row.decode(at: 1)), "kind": .string(try row.decode(at: 2)), "value": .string(try row.decode(at: 3)),
+                        "occurrences": .int(try row.decode(Int64.self, at: 4)), "last_seen_at": .string(try row.decode(at: 7)), "detail": stored,
+                    ]
                     return ReviewRecord(id: try row.decode(at: 0), type: "guard", status: "open", memberA: nil, memberB: nil, score: nil,
-                                        detailJSON: detail, createdAt: try row.decode(at: 6))
+                                        detail: detail, createdAt: try row.decode(at: 6))
                 }
             }
             return try c.query("""
@@ -234,7 +240,8 @@ public struct MemberStore: Sendable {
                 FROM review_item WHERE status = $1 AND ($2::bigint IS NULL OR id > $2) ORDER BY id LIMIT $3
                 """, [.text(status), .optional(afterID), .int(Int64(limit))]).map {
                 ReviewRecord(id: try $0.decode(at: 0), type: "match", status: try $0.decode(at: 1), memberA: try $0.decode(at: 2),
-                             memberB: try $0.decode(at: 3), score: try $0.decode(at: 4), detailJSON: try $0.decode(at: 5), createdAt: try $0.decode(at: 6))
+                             memberB: try $0.decode(at: 3), score: try $0.decode(at: 4), detail: try JSONParser.parse(try $0.decode(String.self, at: 5)),
+                             createdAt: try $0.decode(at: 6))
             }
         }
     }

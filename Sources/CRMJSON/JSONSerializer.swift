@@ -96,3 +96,17 @@ extension JSONSerializer {
         }
     }
 }
+
+extension JSONSerializer {
+    /// The canonical text of an object (for jsonb parameters built in Swift).
+    public static func canonicalObject(_ object: JSONObject) -> String {
+        canonical(.object(object))
+    }
+
+    /// A string as a JSON string literal.
+    public static func quoted(_ s: String) -> String {
+        var out = ""
+        writeString(s, into: &out)
+        return out
+    }
+}
