@@ -137,11 +137,18 @@ enum MemberMethods {
                 }
                 let paging = try Paging(call.params)
                 let items = try await context.members.reviews(type: type, status: status, afterID: paging.afterKey.flatMap { Int64($0) }, limit: paging.fetchLimit)
+                let masked = isMasked(call)
                 let page = paging.page(items, key: { String($0.id) }) { r in
+                    var detail = r.detail
+                    // A guard names the key value it is about: a phone or e-mail is masked for analysts too.
+                    if masked, case .object(var g) = detail, let kind = g["kind"]?.stringValue, let value = g["value"]?.stringValue {
+                        if kind == "phone" { g["value"] = .string(Masking.phone(value)) } else if kind == "email" { g["value"] = .string(Masking.email(value)) }
+                        detail = .object(g)
+                    }
                     var o: JSONObject = ["id": .int(r.id), "type": .string(r.type), "status": .string(r.status), "created_at": .string(r.createdAt)]
                     if let a = r.memberA { o["member_ids"] = [.string(String(a)), .string(String(r.memberB!))] }
                     if let s = r.score { o["score"] = .double(s) }
-                    o[r.type == "guard" ? "guard" : "evidence"] = r.detail
+                    o[r.type == "guard" ? "guard" : "evidence"] = detail
                     return .object(o)
                 }
                 return ["items": page.items, "next_cursor": page.next]
