@@ -103,23 +103,42 @@ struct PostgresLayerTests {
     @Test("the pool bounds connections, queues waiters, and refuses beyond the queue")
     func poolLimits() async throws {
         let pool = PostgresPool(configuration: TestDatabase.serverConfiguration,
-                                limits: .init(maxConnections: 2, maxWaiters: 1, acquireTimeoutSeconds: 5))
-        // Two long statements hold both connections, one caller waits, the fourth is refused.
-        async let first: Void = { _ = try await pool.withConnection { try $0.query("SELECT pg_sleep(0.6)") } }()
-        async let second: Void = { _ = try await pool.withConnection { try $0.query("SELECT pg_sleep(0.6)") } }()
-        try await Task.sleep(nanoseconds: 200_000_000)
-        async let waiter: Int = pool.withConnection { try $0.query("SELECT 7").single!.decode(Int.self, at: 0) }
-        try await Task.sleep(nanoseconds: 100_000_000)
-        #expect(pool.statistics.waiting == 1)
-        await #expect(throws: PostgresError.self) {
-            _ = try await pool.withConnection { try $0.query("SELECT 1") }
+                                limits: .init(maxConnections: 2, maxWaiters: 1, acquireTimeoutSeconds: 30))
+        // Two statements that wait on a lock the test holds keep both connections busy until it lets go.
+        let blocker = try PostgresConnection(configuration: TestDatabase.serverConfiguration)
+        defer { blocker.close() }
+        let lockKey = Int64.random(in: 1...Int64.max)
+        try blocker.query("SELECT pg_advisory_lock($1)", [.int(lockKey)])
+        let hold: @Sendable () async throws -> Void = {
+            _ = try await pool.withConnection { try $0.query("SELECT pg_advisory_xact_lock_shared($1)", [.int(lockKey)]) }
         }
+        async let first: Void = hold()
+        async let second: Void = hold()
+        try await waitUntil { pool.statistics.inUse == 2 }
+        async let waiter: Int = pool.withConnection { try $0.query("SELECT 7").single!.decode(Int.self, at: 0) }
+        try await waitUntil { pool.statistics.waiting == 1 }
+        do {
+            _ = try await pool.withConnection { try $0.query("SELECT 1") }
+            Issue.record("a caller beyond the wait queue must be refused")
+        } catch let error as PostgresError {
+            #expect(error.kind == .poolExhausted)
+        }
+        try blocker.query("SELECT pg_advisory_unlock($1)", [.int(lockKey)])
         try await first
         try await second
         #expect(try await waiter == 7)
         #expect(pool.statistics.open <= 2)
         #expect(pool.statistics.refused == 1)
         await pool.close()
+    }
+
+    /// Polls a condition (state reached by other tasks), failing after 30 s.
+    private func waitUntil(_ condition: () -> Bool) async throws {
+        for _ in 0..<3_000 {
+            if condition() { return }
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
+        Issue.record("condition not reached within 30 s")
     }
 
     @Test("the pool reconnects after the database restarts")

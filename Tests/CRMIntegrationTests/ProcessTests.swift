@@ -119,11 +119,23 @@ struct ProcessTests {
             c.send(#"{"jsonrpc":"2.0","method":"session.hello","params":{"token":"\#(admin)"},"id":1}"# + "\n")
             #expect(await c.readJSON()?["result"]?["role"] == "admin")
             c.send(#"{"jsonrpc":"2.0","method":"shop.create","params":{"code":"late"},"id":2}"# + "\n")
-            try await Task.sleep(nanoseconds: 300_000_000)
+            // Wait until the request is inside the database, blocked on the lock: truly in flight.
+            var blocked = false
+            for _ in 0..<3_000 where !blocked {
+                blocked = try db.withConnection {
+                    try $0.query("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO shop%'").single!.decode(Int.self, at: 0)
+                } == 1
+                if !blocked { try await Task.sleep(nanoseconds: 10_000_000) }
+            }
+            #expect(blocked)
             crmd.signal(SIGTERM)
-            try await Task.sleep(nanoseconds: 300_000_000)
             // No new connections once shutdown has begun.
-            #expect((try? RawConnection(port: port)) == nil)
+            var refused = false
+            for _ in 0..<3_000 where !refused {
+                refused = (try? RawConnection(port: port)) == nil
+                if !refused { try await Task.sleep(nanoseconds: 10_000_000) }
+            }
+            #expect(refused)
             #expect(await crmd.wait(timeout: 0.1) == nil, "crmd must wait for the request in flight")
             try blocker.query("COMMIT")
             let reply = await c.readJSON()
