@@ -76,14 +76,32 @@ public final class RPCClient: Sendable {
 
     /// Calls `method` and returns its result; an error reply is thrown as `RPCError`.
     public func call(_ method: String, _ params: JSONValue? = nil) async throws -> JSONValue {
-        let reply = try await send(raw: request(method, params))
-        guard let response = RPCResponse(json: reply) else {
-            throw ClientError.badResponse(String(JSONSerializer.serialize(reply).prefix(200)))
+        try await start(method, params).result()
+    }
+
+    /// A call already sent whose reply has not been awaited yet.
+    public struct PendingCall: Sendable {
+        let reply: EventLoopFuture<JSONValue>
+
+        /// The result; an error reply is thrown as `RPCError`.
+        public func result() async throws -> JSONValue {
+            let json = try await reply.get()
+            guard let response = RPCResponse(json: json) else {
+                throw ClientError.badResponse(String(JSONSerializer.serialize(json).prefix(200)))
+            }
+            switch response.outcome {
+            case .success(let value): return value
+            case .failure(let error): throw error
+            }
         }
-        switch response.outcome {
-        case .success(let value): return value
-        case .failure(let error): throw error
-        }
+    }
+
+    /// Sends a call now and returns without waiting: calls started one after another are sent,
+    /// executed and answered in that order (for pipelining, as store-sync does with its batches).
+    public func start(_ method: String, _ params: JSONValue? = nil) -> PendingCall {
+        let promise = channel.eventLoop.makePromise(of: JSONValue.self)
+        sendLine(JSONSerializer.serialize(request(method, params).json), promise: promise)
+        return PendingCall(reply: promise.futureResult)
     }
 
     /// Sends a notification (no reply is expected or given).
@@ -103,10 +121,6 @@ public final class RPCClient: Sendable {
     /// Sends one raw line without waiting for anything.
     public func sendWithoutReply(rawLine: String) {
         sendLine(rawLine, promise: nil)
-    }
-
-    private func send(raw request: RPCRequest) async throws -> JSONValue {
-        try await send(rawLine: JSONSerializer.serialize(request.json))
     }
 
     private func request(_ method: String, _ params: JSONValue?) -> RPCRequest {

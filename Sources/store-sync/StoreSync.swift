@@ -10,7 +10,7 @@ struct StoreSync: AsyncParsableCommand {
         abstract: "Push one shop's members, orders and refunds to crmd.",
         discussion: "Connection: --server/--token or CRM_SERVER/CRM_TOKEN, as for crmctl.",
         version: "0.1.0",
-        subcommands: [Check.self]
+        subcommands: [Push.self, Check.self]
     )
 
     /// Verifies an agent's deployment: the server answers and the token may push for the shop.
