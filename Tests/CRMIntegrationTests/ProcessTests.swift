@@ -154,6 +154,49 @@ struct ProcessTests {
         }
     }
 
+    @Test("store-sync waits through a crmd crash and restart, then finishes with every event applied once")
+    func storeSyncSurvivesRestart() async throws {
+        try await withTestDatabase { db in
+            let port = freePort()
+            let admin = AccessToken.generate()
+            let crmd = try await startCRMD(arguments: ["--database-url", db.connectionString], environment: ["CRM_ADMIN_TOKEN": admin], port: port)
+            defer { Task { await crmd.kill9() } }
+            let setup = try await RPCClient.connect(host: "127.0.0.1", port: port)
+            _ = try await setup.call("session.hello", ["token": .string(admin)])
+            _ = try await setup.call("shop.create", ["code": "sh01"])
+            await setup.close()
+            let directory = NSTemporaryDirectory() + "crm-sync-" + UUID().uuidString.prefix(8)
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let count = 6_000
+            let lines = (1...count).map { JSONSerializer.serialize(Events.paid("o-\($0)", "mobile", order: "N\($0)", member: "u\($0 % 500)", amount: "10")) }
+            let source = directory + "/mobile.jsonl"
+            try (lines.joined(separator: "\n") + "\n").write(toFile: source, atomically: true, encoding: .utf8)
+            let agent = try SpawnedProcess(Binaries.path("store-sync"), ["push", "--shop", "sh01", "--source", source, "--batch-size", "20", "--in-flight", "2"],
+                                           environment: ["CRM_SERVER": "127.0.0.1:\(port)", "CRM_TOKEN": admin])
+            defer { Task { await agent.kill9() } }
+            // Let part of the stream arrive, then crash crmd.
+            var arrived = 0
+            for _ in 0..<3_000 where arrived < 200 {
+                arrived = try db.withConnection { try $0.query("SELECT count(*) FROM shop_order").single!.decode(Int.self, at: 0) }
+                if arrived < 200 { try await Task.sleep(nanoseconds: 10_000_000) }
+            }
+            crmd.signal(SIGKILL)
+            _ = await crmd.wait(timeout: 10)
+            await crmd.kill9()
+            try await Task.sleep(nanoseconds: 1_000_000_000)
+            let restarted = try await startCRMD(arguments: ["--database-url", db.connectionString], environment: [:], port: port)
+            defer { Task { await restarted.kill9() } }
+            #expect(await agent.wait(timeout: 120) == 0, "\(agent.log)")
+            #expect(agent.log.contains("retrying"))
+            let orders = try db.withConnection { try $0.query("SELECT count(*), count(DISTINCT order_no) FROM shop_order").single! }
+            #expect(try orders.decode(Int.self, at: 0) == count)
+            #expect(try orders.decode(Int.self, at: 1) == count)
+            let events = try db.withConnection { try $0.query("SELECT count(*) FROM sync_event WHERE status = 'applied'").single!.decode(Int.self, at: 0) }
+            #expect(events == count)
+        }
+    }
+
     @Test("SIGTERM: a request in flight still gets its answer, then crmd exits cleanly")
     func gracefulShutdown() async throws {
         try await withTestDatabase { db in
