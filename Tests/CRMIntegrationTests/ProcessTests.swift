@@ -218,7 +218,10 @@ struct ProcessTests {
             var blocked = false
             for _ in 0..<3_000 where !blocked {
                 blocked = try db.withConnection {
-                    try $0.query("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO shop%'").single!.decode(Int.self, at: 0)
+                    try $0.query("""
+                        SELECT count(*) FROM pg_stat_activity
+                        WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO shop%'
+                        """).single!.decode(Int.self, at: 0)
                 } == 1
                 if !blocked { try await Task.sleep(nanoseconds: 10_000_000) }
             }
@@ -234,7 +237,7 @@ struct ProcessTests {
             #expect(await crmd.wait(timeout: 0.1) == nil, "crmd must wait for the request in flight")
             try blocker.query("COMMIT")
             let reply = await c.readJSON()
-            #expect(reply?["id"] == 2)
+            #expect(reply?["id"] == 2, "\(crmd.log)")
             #expect(reply?["result"]?["code"] == "late")
             #expect(await c.isClosedByPeer())
             #expect(await crmd.wait(timeout: 20) == 0, "\(crmd.log)")
