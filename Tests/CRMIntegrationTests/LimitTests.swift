@@ -22,7 +22,7 @@ struct LimitTests {
             await b.close()
             // The freed slot becomes available once the server has seen the close; retry as a client would.
             var answered = false
-            for _ in 0..<50 where !answered {
+            for _ in 0..<300 where !answered {
                 try await Task.sleep(nanoseconds: 100_000_000)
                 guard let again = try? await server.client(token: nil) else { continue }
                 answered = (try? await again.call("server.health"))?["status"] == "ok"

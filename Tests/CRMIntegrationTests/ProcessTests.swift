@@ -105,95 +105,84 @@ struct ProcessTests {
     @Test("store-sync pushes JSON lines in batches, writes bad lines to the rejects file, and resumes from its checkpoint")
     func storeSyncPush() async throws {
         try await withTestDatabase { db in
-            let port = freePort()
-            let admin = AccessToken.generate()
-            let crmd = try await startCRMD(arguments: ["--database-url", db.connectionString], environment: ["CRM_ADMIN_TOKEN": admin], port: port)
-            defer { Task { await crmd.kill9() } }
-            let setup = try await RPCClient.connect(host: "127.0.0.1", port: port)
-            _ = try await setup.call("session.hello", ["token": .string(admin)])
-            _ = try await setup.call("shop.create", ["code": "sh01"])
+            let crmd = try await RunningCRMD.start(db)
+            defer { Task { await crmd.process.kill9() } }
+            let setup = try await crmd.adminClient()
             let agent = try await setup.call("token.create", ["role": "agent", "shop": "sh01"])["token"]!.stringValue!
             await setup.close()
+            try await withTemporaryDirectory { directory in
+                var lines: [String] = []
+                for i in 1...300 {
+                    var member = Events.upsert("u-\(i)", "web", "u\(i)", ["name": .string("會員\(i)"), "phone": .string(String(format: "139%08d", i))])
+                    if case .object(var o) = member { o["channel"] = nil; member = .object(o) }  // taken from --channel
+                    lines.append(JSONSerializer.serialize(member))
+                    lines.append(JSONSerializer.serialize(Events.paid("o-\(i)", "web", order: "N\(i)", member: "u\(i)", amount: "99.50")))
+                }
+                lines.insert("{not json", at: 10)                                                              // line 11
+                lines.insert(JSONSerializer.serialize(Events.upsert("bad", "web", "x", ["phone": "12"])), at: 20)  // line 21
+                let source = directory + "/web.jsonl"
+                try (lines.joined(separator: "\n") + "\n").write(toFile: source, atomically: true, encoding: .utf8)
+                let env = crmd.clientEnvironment(token: agent)
 
-            let directory = NSTemporaryDirectory() + "crm-sync-" + UUID().uuidString.prefix(8)
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(atPath: directory) }
-            var lines: [String] = []
-            for i in 1...300 {
-                var member = Events.upsert("u-\(i)", "web", "u\(i)", ["name": .string("會員\(i)"), "phone": .string(String(format: "139%08d", i))])
-                if case .object(var o) = member { o["channel"] = nil; member = .object(o) }  // taken from --channel
-                lines.append(JSONSerializer.serialize(member))
-                lines.append(JSONSerializer.serialize(Events.paid("o-\(i)", "web", order: "N\(i)", member: "u\(i)", amount: "99.50")))
+                let first = try await runBinary("store-sync", ["push", "--shop", "sh01", "--channel", "web", "--source", source, "--batch-size", "50"], environment: env)
+                #expect(first.status == 0, "\(first.stderr)")
+                #expect(first.stdout.contains("lines=602 applied=600 duplicate=0 rejected=1 invalid=1"))
+                let rejected = try String(contentsOfFile: source + ".rejects", encoding: .utf8).split(separator: "\n").map { try JSONParser.parse(String($0)) }
+                #expect(rejected.map { $0["line"]! } == [11, 21])
+                #expect(rejected[1]["error"]?["data"]?["field"] == "events[19].member.phone")  // its place in the push; line 11 was never sent
+
+                // A second run resumes after the checkpoint: nothing is sent again.
+                let again = try await runBinary("store-sync", ["push", "--shop", "sh01", "--source", source], environment: env)
+                #expect(again.stdout.contains("lines=602 applied=600 duplicate=0"), "\(again.stdout)")
+                // Without the checkpoint everything is resent, and crmd recognises every event.
+                try FileManager.default.removeItem(atPath: source + ".checkpoint")
+                let replay = try await runBinary("store-sync", ["push", "--shop", "sh01", "--channel", "web", "--source", source], environment: env)
+                #expect(replay.stdout.contains("applied=0 duplicate=601"), "\(replay.stdout)")
+                let orders = try db.withConnection { try $0.query("SELECT count(*), sum(amount_fen) FROM shop_order").single! }
+                #expect(try orders.decode(Int.self, at: 0) == 300)
+                #expect(try orders.decode(Int64.self, at: 1) == 300 * 9_950)
+                let dry = try await runBinary("store-sync", ["push", "--shop", "sh01", "--source", source, "--dry-run", "--checkpoint", directory + "/dry.checkpoint"], environment: [:])
+                #expect(dry.status == 1)
+                #expect(dry.stdout.contains("invalid=1"))
             }
-            lines.insert("{not json", at: 10)                                                              // line 11
-            lines.insert(JSONSerializer.serialize(Events.upsert("bad", "web", "x", ["phone": "12"])), at: 20)  // line 21
-            let source = directory + "/web.jsonl"
-            try (lines.joined(separator: "\n") + "\n").write(toFile: source, atomically: true, encoding: .utf8)
-            let env = ["CRM_SERVER": "127.0.0.1:\(port)", "CRM_TOKEN": agent]
-
-            let first = try await runBinary("store-sync", ["push", "--shop", "sh01", "--channel", "web", "--source", source, "--batch-size", "50"], environment: env)
-            #expect(first.status == 0, "\(first.stderr)")
-            #expect(first.stdout.contains("lines=602 applied=600 duplicate=0 rejected=1 invalid=1"))
-            let rejected = try String(contentsOfFile: source + ".rejects", encoding: .utf8).split(separator: "\n").map { try JSONParser.parse(String($0)) }
-            #expect(rejected.map { $0["line"]! } == [11, 21])
-            #expect(rejected[1]["error"]?["data"]?["field"] == "events[19].member.phone")  // its place in the push; line 11 was never sent
-
-            // A second run resumes after the checkpoint: nothing is sent again.
-            let again = try await runBinary("store-sync", ["push", "--shop", "sh01", "--source", source], environment: env)
-            #expect(again.stdout.contains("lines=602 applied=600 duplicate=0"), "\(again.stdout)")
-            // Without the checkpoint everything is resent, and crmd recognises every event.
-            try FileManager.default.removeItem(atPath: source + ".checkpoint")
-            let replay = try await runBinary("store-sync", ["push", "--shop", "sh01", "--channel", "web", "--source", source], environment: env)
-            #expect(replay.stdout.contains("applied=0 duplicate=601"), "\(replay.stdout)")
-            let orders = try db.withConnection { try $0.query("SELECT count(*), sum(amount_fen) FROM shop_order").single! }
-            #expect(try orders.decode(Int.self, at: 0) == 300)
-            #expect(try orders.decode(Int64.self, at: 1) == 300 * 9_950)
-            let dry = try await runBinary("store-sync", ["push", "--shop", "sh01", "--source", source, "--dry-run", "--checkpoint", directory + "/dry.checkpoint"], environment: [:])
-            #expect(dry.status == 1)
-            #expect(dry.stdout.contains("invalid=1"))
         }
     }
 
     @Test("store-sync waits through a crmd crash and restart, then finishes with every event applied once")
     func storeSyncSurvivesRestart() async throws {
         try await withTestDatabase { db in
-            let port = freePort()
-            let admin = AccessToken.generate()
-            let crmd = try await startCRMD(arguments: ["--database-url", db.connectionString], environment: ["CRM_ADMIN_TOKEN": admin], port: port)
+            let running = try await RunningCRMD.start(db)
+            let crmd = running.process
+            let (port, admin) = (running.port, running.adminToken)
             defer { Task { await crmd.kill9() } }
-            let setup = try await RPCClient.connect(host: "127.0.0.1", port: port)
-            _ = try await setup.call("session.hello", ["token": .string(admin)])
-            _ = try await setup.call("shop.create", ["code": "sh01"])
-            await setup.close()
-            let directory = NSTemporaryDirectory() + "crm-sync-" + UUID().uuidString.prefix(8)
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(atPath: directory) }
-            let count = 6_000
-            let lines = (1...count).map { JSONSerializer.serialize(Events.paid("o-\($0)", "mobile", order: "N\($0)", member: "u\($0 % 500)", amount: "10")) }
-            let source = directory + "/mobile.jsonl"
-            try (lines.joined(separator: "\n") + "\n").write(toFile: source, atomically: true, encoding: .utf8)
-            let agent = try SpawnedProcess(Binaries.path("store-sync"), ["push", "--shop", "sh01", "--source", source, "--batch-size", "20", "--in-flight", "2"],
-                                           environment: ["CRM_SERVER": "127.0.0.1:\(port)", "CRM_TOKEN": admin])
-            defer { Task { await agent.kill9() } }
-            // Let part of the stream arrive, then crash crmd.
-            var arrived = 0
-            for _ in 0..<3_000 where arrived < 200 {
-                arrived = try db.withConnection { try $0.query("SELECT count(*) FROM shop_order").single!.decode(Int.self, at: 0) }
-                if arrived < 200 { try await Task.sleep(nanoseconds: 10_000_000) }
+            try await withTemporaryDirectory { directory in
+                let count = 6_000
+                let lines = (1...count).map { JSONSerializer.serialize(Events.paid("o-\($0)", "mobile", order: "N\($0)", member: "u\($0 % 500)", amount: "10")) }
+                let source = directory + "/mobile.jsonl"
+                try (lines.joined(separator: "\n") + "\n").write(toFile: source, atomically: true, encoding: .utf8)
+                let agent = try SpawnedProcess(Binaries.path("store-sync"), ["push", "--shop", "sh01", "--source", source, "--batch-size", "20", "--in-flight", "2"],
+                                               environment: ["CRM_SERVER": "127.0.0.1:\(port)", "CRM_TOKEN": admin])
+                defer { Task { await agent.kill9() } }
+                // Let part of the stream arrive, then crash crmd.
+                var arrived = 0
+                for _ in 0..<3_000 where arrived < 200 {
+                    arrived = try await db.scalar("SELECT count(*) FROM shop_order")
+                    if arrived < 200 { try await Task.sleep(nanoseconds: 10_000_000) }
+                }
+                crmd.signal(SIGKILL)
+                _ = await crmd.wait(timeout: 10)
+                await crmd.kill9()
+                try await Task.sleep(nanoseconds: 1_000_000_000)
+                let restarted = try await startCRMD(arguments: ["--database-url", db.connectionString], environment: [:], port: port)
+                defer { Task { await restarted.kill9() } }
+                #expect(await agent.wait(timeout: 120) == 0, "\(agent.log)")
+                #expect(agent.log.contains("retrying"))
+                let orders = try db.withConnection { try $0.query("SELECT count(*), count(DISTINCT order_no) FROM shop_order").single! }
+                #expect(try orders.decode(Int.self, at: 0) == count)
+                #expect(try orders.decode(Int.self, at: 1) == count)
+                let events = try db.withConnection { try $0.query("SELECT count(*) FROM sync_event WHERE status = 'applied'").single!.decode(Int.self, at: 0) }
+                #expect(events == count)
             }
-            crmd.signal(SIGKILL)
-            _ = await crmd.wait(timeout: 10)
-            await crmd.kill9()
-            try await Task.sleep(nanoseconds: 1_000_000_000)
-            let restarted = try await startCRMD(arguments: ["--database-url", db.connectionString], environment: [:], port: port)
-            defer { Task { await restarted.kill9() } }
-            #expect(await agent.wait(timeout: 120) == 0, "\(agent.log)")
-            #expect(agent.log.contains("retrying"))
-            let orders = try db.withConnection { try $0.query("SELECT count(*), count(DISTINCT order_no) FROM shop_order").single! }
-            #expect(try orders.decode(Int.self, at: 0) == count)
-            #expect(try orders.decode(Int.self, at: 1) == count)
-            let events = try db.withConnection { try $0.query("SELECT count(*) FROM sync_event WHERE status = 'applied'").single!.decode(Int.self, at: 0) }
-            #expect(events == count)
         }
     }
 
@@ -217,12 +206,10 @@ struct ProcessTests {
             // Wait until the request is inside the database, blocked on the lock: truly in flight.
             var blocked = false
             for _ in 0..<3_000 where !blocked {
-                blocked = try db.withConnection {
-                    try $0.query("""
-                        SELECT count(*) FROM pg_stat_activity
-                        WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO shop%'
-                        """).single!.decode(Int.self, at: 0)
-                } == 1
+                blocked = try await db.scalar("""
+                    SELECT count(*) FROM pg_stat_activity
+                    WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO shop%'
+                    """) == 1
                 if !blocked { try await Task.sleep(nanoseconds: 10_000_000) }
             }
             #expect(blocked)

@@ -1,3 +1,5 @@
+import CRMClient
+import CRMDomain
 import Foundation
 import Glibc
 
@@ -83,4 +85,40 @@ func startCRMD(arguments: [String], environment: [String: String], port: Int) as
     await process.kill9()
     struct NeverReady: Error, CustomStringConvertible { var description: String }
     throw NeverReady(description: "crmd did not answer within 60 s:\n\(log)")
+}
+
+/// A `crmd serve` process over a test database, with an admin token and shop `sh01` made.
+struct RunningCRMD {
+    let process: SpawnedProcess
+    let port: Int
+    let adminToken: String
+
+    /// Environment for a client process talking to this crmd with `token`.
+    func clientEnvironment(token: String) -> [String: String] { ["CRM_SERVER": "127.0.0.1:\(port)", "CRM_TOKEN": token] }
+
+    /// An admin connection (hello done); close it when finished.
+    func adminClient() async throws -> RPCClient {
+        let client = try await RPCClient.connect(host: "127.0.0.1", port: port)
+        _ = try await client.call("session.hello", ["token": .string(adminToken)])
+        return client
+    }
+
+    static func start(_ db: TestDatabase) async throws -> RunningCRMD {
+        let port = freePort()
+        let admin = AccessToken.generate()
+        let process = try await startCRMD(arguments: ["--database-url", db.connectionString], environment: ["CRM_ADMIN_TOKEN": admin], port: port)
+        let running = RunningCRMD(process: process, port: port, adminToken: admin)
+        let client = try await running.adminClient()
+        _ = try await client.call("shop.create", ["code": "sh01"])
+        await client.close()
+        return running
+    }
+}
+
+/// A fresh temporary directory for `body`, removed afterwards.
+func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws -> T {
+    let directory = NSTemporaryDirectory() + "crm-test-" + UUID().uuidString.prefix(8)
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    return try await body(directory)
 }

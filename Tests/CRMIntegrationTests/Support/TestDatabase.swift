@@ -39,6 +39,19 @@ struct TestDatabase {
         return parts.joined(separator: " ")
     }
 
+    /// The integer a one-value query returns, computed on a thread of its own (polling loops must
+    /// not hold Swift's cooperative threads, which the in-process servers of other tests need).
+    func scalar(_ sql: String) async throws -> Int {
+        let configuration = self.configuration
+        return try await offThread {
+            Result { () throws -> Int in
+                let c = try PostgresConnection(configuration: configuration)
+                defer { c.close() }
+                return try c.query(sql).single!.decode(Int.self, at: 0)
+            }
+        }.get()
+    }
+
     /// Runs `body` with a connection of its own (for arranging and checking state directly).
     func withConnection<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
         let connection = try PostgresConnection(configuration: configuration)
