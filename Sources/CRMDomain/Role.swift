@@ -23,6 +23,13 @@ public enum Role: String, Sendable, CaseIterable, Codable {
 
     /// Whether tokens of this role are bound to a shop (exactly the agents').
     public var isShopBound: Bool { self == .agent }
+
+    /// What is wrong with giving a token of this role `shop`, if anything: agents need one, others take none.
+    public func shopProblem(_ shop: String?) -> String? {
+        if isShopBound, shop == nil { return "an agent token must name its shop" }
+        if !isShopBound, shop != nil { return "only agent tokens are bound to a shop" }
+        return nil
+    }
 }
 
 /// What a method needs of the calling session.

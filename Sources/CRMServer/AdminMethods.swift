@@ -46,11 +46,8 @@ enum AdminMethods {
                     throw RPCError.invalidParams("role must be one of admin, operator, analyst, agent", field: "role", reason: "bad_role")
                 }
                 let shop = try call.params.optionalString("shop", maxLength: ShopCode.maxLength)
-                if role.isShopBound, shop == nil {
-                    throw RPCError.invalidParams("an agent token must name its shop", field: "shop", reason: "missing_field")
-                }
-                if !role.isShopBound, shop != nil {
-                    throw RPCError.invalidParams("only agent tokens are bound to a shop", field: "shop", reason: "unexpected_field")
+                if let problem = role.shopProblem(shop) {
+                    throw RPCError.invalidParams(problem, field: "shop", reason: shop == nil ? "missing_field" : "unexpected_field")
                 }
                 let nameText = try call.params.optionalString("name", maxLength: DisplayName.maxLength) ?? "\(role.rawValue) token"
                 guard let name = DisplayName.validate(nameText) else {

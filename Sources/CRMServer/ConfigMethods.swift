@@ -20,7 +20,7 @@ enum ConfigMethods {
                 guard let value = call.params.object["value"] else { throw RPCError.invalidParams("value is required", field: "value", reason: "missing_field") }
                 let policy = try IdentityPolicyJSON.parse(value)
                 let rendered = IdentityPolicyJSON.render(policy)
-                try await context.settings.set(name, json: JSONSerializer.serialize(rendered), actor: call.actor)
+                try await context.settings.set(name, json: JSONSerializer.serialize(rendered), actorTokenID: call.session?.identity.tokenID)
                 context.logger.notice("setting changed", metadata: ["request": "\(call.requestID)", "setting": "\(name)"])
                 return ["name": .string(name), "value": rendered]
             },

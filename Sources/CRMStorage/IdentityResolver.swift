@@ -55,7 +55,7 @@ struct IdentityResolver {
                     continue
                 }
                 memberID = try merger.merge(memberID, other, rule: "key:\(key.kind)", score: nil,
-                                            evidence: ["kind": .string(key.kind)], actor: "system", reason: "shared \(key.kind)")
+                                            evidence: ["kind": .string(key.kind)], actor: "system", reason: "shared \(key.kind)").survivor
                 linked = true
             }
         }
@@ -107,7 +107,7 @@ struct IdentityResolver {
             let evidence = Self.evidence(match)
             if match.score >= policy.autoMergeThreshold, current == memberID {
                 current = try merger.merge(current, other, rule: "fuzzy", score: match.score, evidence: evidence, actor: "system",
-                                           reason: "fuzzy match above the auto-merge threshold")
+                                           reason: "fuzzy match above the auto-merge threshold").survivor
             } else {
                 let (a, b) = (min(current, other), max(current, other))
                 try c.query("""

@@ -186,7 +186,8 @@ public struct IngestEngine: Sendable {
     }
 }
 
-/// Applies one valid event inside the batch's transaction (and the event's savepoint).
+/// Applies, one at a time, the events the set-based path does not take: upserts of accounts that
+/// exist already (updates), and refunds. Runs inside the batch's transaction and the event's savepoint.
 struct EventApplier {
     let c: PostgresConnection
     let shopID: Int64
@@ -199,49 +200,39 @@ struct EventApplier {
         switch event.payload {
         case .memberUpsert(let profile, let raw, let attributes, let platformIDs):
             return try upsert(event, profile, raw: raw, attributes: attributes, platformIDs: platformIDs)
-        case .orderPaid(let order):
-            return try paid(event, order, index: index)
+        case .orderPaid:
+            preconditionFailure("paid orders always take the set-based path")
         case .orderRefunded(let refund):
             return try refunded(event, refund, index: index)
         }
     }
 
+    /// Updates an existing account (new accounts always take the set-based path) and re-resolves it.
     private func upsert(_ event: SyncEvent, _ p: MemberProfile, raw: String, attributes: String, platformIDs: String) throws -> Int64 {
-        let existing = try c.query("""
+        guard let existing = try c.query("""
             SELECT id, member_id, source_updated_at IS NOT NULL AND source_updated_at > $4::timestamptz
             FROM account WHERE shop_id = $1 AND channel = $2 AND external_id = $3 FOR UPDATE
-            """, [.int(shopID), .text(event.channel.rawValue), .text(p.externalID), .text(event.occurredAt)]).single
+            """, [.int(shopID), .text(event.channel.rawValue), .text(p.externalID), .text(event.occurredAt)]).single else {
+            preconditionFailure("upserts of new accounts always take the set-based path")
+        }
         let values: [PostgresValue] = [
             .optional(p.nameKey), .optional(p.nickname), .optional(p.gender), .optional(p.region),
             .optional(codec.seal(p.phoneKey)), .optional(codec.seal(p.emailKey)), .optional(codec.seal(p.birthday)),
             .optional(codec.seal(p.address.map(TextKey.normalize))), .text(platformIDs), .text(attributes), .text(raw),
             .optional(p.registeredAt), .optional(p.referralCode), .text(event.occurredAt),
         ]
-        let accountID: Int64
-        if let existing {
-            accountID = try existing.decode(at: 0)
-            if try existing.decode(Bool.self, at: 2) {
-                // Older than what the account already holds: recorded, changes nothing.
-                return try merger.liveMember(try existing.decode(at: 1))
-            }
-            try c.query("""
-                UPDATE account SET name = $2, nickname = $3, gender = $4, region = $5, phone_sealed = $6, email_sealed = $7,
-                    birthday_sealed = $8, address_sealed = $9, platform_ids = $10::jsonb, attributes = $11::jsonb, raw = $12::jsonb,
-                    registered_at = COALESCE($13::timestamptz, registered_at), referral_code = COALESCE($14, referral_code),
-                    source_updated_at = $15::timestamptz, updated_at = now()
-                WHERE id = $1
-                """, [.int(accountID)] + values)
-        } else {
-            let memberID: Int64 = try c.query("INSERT INTO member DEFAULT VALUES RETURNING id").single!.decode(at: 0)
-            accountID = try c.query("""
-                INSERT INTO account (shop_id, channel, external_id, member_id, name, nickname, gender, region, phone_sealed, email_sealed,
-                    birthday_sealed, address_sealed, platform_ids, attributes, raw, registered_at, referral_code, source_updated_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14::jsonb, $15::jsonb, $16::timestamptz, $17, $18::timestamptz)
-                RETURNING id
-                """, [.int(shopID), .text(event.channel.rawValue), .text(p.externalID), .int(memberID)] + values).single!.decode(at: 0)
-            try merger.history(memberID, "account_added", "sync", ["shop_id": .int(shopID), "channel": .string(event.channel.rawValue),
-                                                                    "external_id": .string(p.externalID), "event": .string(event.id)])
+        let accountID: Int64 = try existing.decode(at: 0)
+        if try existing.decode(Bool.self, at: 2) {
+            // Older than what the account already holds: recorded, changes nothing.
+            return try merger.liveMember(try existing.decode(at: 1))
         }
+        try c.query("""
+            UPDATE account SET name = $2, nickname = $3, gender = $4, region = $5, phone_sealed = $6, email_sealed = $7,
+                birthday_sealed = $8, address_sealed = $9, platform_ids = $10::jsonb, attributes = $11::jsonb, raw = $12::jsonb,
+                registered_at = COALESCE($13::timestamptz, registered_at), referral_code = COALESCE($14, referral_code),
+                source_updated_at = $15::timestamptz, updated_at = now()
+            WHERE id = $1
+            """, [.int(accountID)] + values)
         let keys = IdentityKey.keys(of: p, priority: policy.keyPriority)
         try c.query("DELETE FROM identity_key WHERE account_id = $1", [.int(accountID)])
         if !keys.isEmpty {
@@ -257,36 +248,6 @@ struct EventApplier {
         let resolver = IdentityResolver(c: c, policy: policy, codec: codec, merger: merger)
         let memberID = try resolver.resolve(accountID: accountID, keys: keys, fields: fields)
         try merger.recomputeGolden(memberID)
-        return memberID
-    }
-
-    /// The account an order names, created (with a member of its own) when not seen yet.
-    private func account(channel: Channel, externalID: String, event: SyncEvent) throws -> (account: Int64, member: Int64) {
-        if let row = try c.query("SELECT id, member_id FROM account WHERE shop_id = $1 AND channel = $2 AND external_id = $3",
-                                 [.int(shopID), .text(channel.rawValue), .text(externalID)]).single {
-            return (try row.decode(at: 0), try row.decode(at: 1))
-        }
-        let memberID: Int64 = try c.query("INSERT INTO member DEFAULT VALUES RETURNING id").single!.decode(at: 0)
-        let accountID: Int64 = try c.query("""
-            INSERT INTO account (shop_id, channel, external_id, member_id) VALUES ($1, $2, $3, $4) RETURNING id
-            """, [.int(shopID), .text(channel.rawValue), .text(externalID), .int(memberID)]).single!.decode(at: 0)
-        try merger.history(memberID, "account_added", "sync", ["shop_id": .int(shopID), "channel": .string(channel.rawValue),
-                                                                "external_id": .string(externalID), "event": .string(event.id)])
-        return (accountID, memberID)
-    }
-
-    private func paid(_ event: SyncEvent, _ order: PaidOrder, index: Int) throws -> Int64 {
-        let (accountID, memberID) = try account(channel: event.channel, externalID: order.memberExternalID, event: event)
-        let inserted = try c.query("""
-            INSERT INTO shop_order (shop_id, channel, order_no, account_id, amount_fen, paid_at, payment_method, items, event_id)
-            VALUES ($1, $2, $3, $4, $5, $6::timestamptz, $7, $8::jsonb, $9)
-            ON CONFLICT (shop_id, channel, order_no) DO NOTHING RETURNING id
-            """, [.int(shopID), .text(event.channel.rawValue), .text(order.orderNo), .int(accountID), .int(order.amountFen),
-                  .text(order.paidAt), .optional(order.paymentMethod), .text(order.itemsJSON), .text(event.id)])
-        guard inserted.single != nil else {
-            throw EventRejection(.conflict, reason: "order_exists", message: "order \(order.orderNo) of this shop and channel was already received in another event",
-                                 field: "events[\(index)].order.order_no")
-        }
         return memberID
     }
 

@@ -28,9 +28,9 @@ struct MemberMerger {
         try !c.query("SELECT 1 FROM identity_separation WHERE member_a = $1 AND member_b = $2", [.int(min(a, b)), .int(max(a, b))]).isEmpty
     }
 
-    /// Merges the younger of two live members into the older; returns the survivor.
+    /// Merges the younger of two live members into the older; returns the survivor and the merge record.
     @discardableResult
-    func merge(_ x: Int64, _ y: Int64, rule: String, score: Double?, evidence: JSONObject, actor: String, reason: String?) throws -> Int64 {
+    func merge(_ x: Int64, _ y: Int64, rule: String, score: Double?, evidence: JSONObject, actor: String, reason: String?) throws -> (survivor: Int64, mergeID: Int64) {
         precondition(x != y, "a member cannot merge with itself")
         let survivor = min(x, y)
         let merged = max(x, y)
@@ -61,7 +61,7 @@ struct MemberMerger {
         try history(survivor, "merged", actor, survivorDetail)
         try history(merged, "merged_into", actor, mergedDetail)
         try recomputeGolden(survivor)
-        return survivor
+        return (survivor, recordID)
     }
 
     /// Undoes a merge: the merged member gets back exactly the accounts it had, both golden records

@@ -203,9 +203,7 @@ public struct MemberStore: Sendable {
                 throw StorageError.conflict(reason: "already_merged", message: "members \(member) and \(other) are already one member (\(a))")
             }
             try c.query("DELETE FROM identity_separation WHERE member_a = $1 AND member_b = $2", [.int(min(a, b)), .int(max(a, b))])
-            let survivor = try merger.merge(a, b, rule: "manual", score: nil, evidence: [:], actor: actor, reason: reason)
-            let id: Int64 = try c.query("SELECT max(id) FROM merge_record WHERE survivor_id = $1", [.int(survivor)]).single!.decode(at: 0)
-            return (survivor, id)
+            return try merger.merge(a, b, rule: "manual", score: nil, evidence: [:], actor: actor, reason: reason)
         }
     }
 
@@ -223,12 +221,8 @@ public struct MemberStore: Sendable {
                 }
             }
             guard let recordID else { preconditionFailure("unmerge needs a merge id or a member") }
-            do {
-                let result = try MemberMerger(c: c, policy: policy, codec: codec).unmerge(recordID: recordID, actor: actor, reason: reason)
-                return (result.survivor, result.restored, recordID)
-            } catch let rejection as EventRejection {
-                throw rejection.asStorageError
-            }
+            let result = try MemberMerger(c: c, policy: policy, codec: codec).unmerge(recordID: recordID, actor: actor, reason: reason)
+            return (result.survivor, result.restored, recordID)
         }
     }
 
@@ -278,7 +272,7 @@ public struct MemberStore: Sendable {
                 var survivor: Int64? = a
                 if a != b {
                     survivor = try merger.merge(a, b, rule: "review", score: try row.decode(at: 3), evidence: ["review_id": .int(reviewID)],
-                                                actor: actor, reason: reason ?? "confirmed in review")
+                                                actor: actor, reason: reason ?? "confirmed in review").survivor
                 }
                 try c.query("UPDATE review_item SET status = 'merged', decided_at = now(), decided_by = $2, decision_reason = $3 WHERE id = $1",
                             [.int(reviewID), .text(actor), .optional(reason)])
@@ -291,16 +285,6 @@ public struct MemberStore: Sendable {
             try c.query("UPDATE review_item SET status = 'separated', decided_at = now(), decided_by = $2, decision_reason = $3 WHERE id = $1",
                         [.int(reviewID), .text(actor), .optional(reason)])
             return ("separated", nil)
-        }
-    }
-}
-
-extension EventRejection {
-    var asStorageError: StorageError {
-        switch kind {
-        case .notFound: return .notFound(reason: reason, message: message)
-        case .conflict, .refused: return .conflict(reason: reason, message: message)
-        case .invalid: return .invalid(field: field ?? "", reason: reason, message: message)
         }
     }
 }

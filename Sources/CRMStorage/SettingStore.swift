@@ -13,13 +13,14 @@ public struct SettingStore: Sendable {
         }
     }
 
-    public func set(_ name: String, json: String, actor: String) async throws {
+    public func set(_ name: String, json: String, actorTokenID: Int64?) async throws {
+        let actor = actorTokenID.map { "token:\($0)" } ?? "system"
         try await pool.withTransaction { c in
             try c.query("""
                 INSERT INTO setting (name, value, updated_by) VALUES ($1, $2::jsonb, $3)
                 ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value, updated_by = EXCLUDED.updated_by, updated_at = now()
                 """, [.text(name), .text(json), .text(actor)])
-            try AuditLog.record(c, tokenID: nil, action: "config.set", subject: "setting:\(name)", detail: ["value": json, "actor": actor])
+            try AuditLog.record(c, tokenID: actorTokenID, action: "config.set", subject: "setting:\(name)", detail: ["value": json])
         }
     }
 }

@@ -43,7 +43,7 @@ public struct TokenStore: Sendable {
 
     /// Issues a token; returns its record and the token text, which is shown this once only.
     public func create(role: Role, shop: String?, name: String, actorTokenID: Int64?) async throws -> (TokenRecord, String) {
-        precondition(role.isShopBound == (shop != nil), "agent tokens, and only they, name a shop")
+        precondition(role.shopProblem(shop) == nil, "agent tokens, and only they, name a shop")
         let token = AccessToken.generate()
         let hash = AccessToken.hash(token)
         let record = try await pool.withTransaction { c in

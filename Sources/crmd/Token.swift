@@ -18,7 +18,7 @@ struct Token: AsyncParsableCommand {
 
         func run() async throws {
             guard let role = Role(rawValue: role) else { throw ValidationError("--role must be admin, operator, analyst or agent") }
-            if role.isShopBound != (shop != nil) { throw ValidationError(role.isShopBound ? "an agent token needs --shop" : "only agent tokens take --shop") }
+            if let problem = role.shopProblem(shop) { throw ValidationError(problem + " (--shop)") }
             guard let name = DisplayName.validate(name ?? "\(role.rawValue) token (crmd token create)") else {
                 throw ValidationError("--name must be 1-\(DisplayName.maxLength) printable characters")
             }

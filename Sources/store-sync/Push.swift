@@ -34,12 +34,13 @@ struct Push: AsyncParsableCommand {
         if let channel, !["mobile", "web", "group_buy"].contains(channel) { throw ValidationError("--channel must be mobile, web or group_buy") }
     }
 
-    var checkpointPath: String? { checkpoint ?? (source == "-" ? nil : source + ".checkpoint") }
+    var checkpointPath: String? { dryRun ? nil : checkpoint ?? (source == "-" ? nil : source + ".checkpoint") }
     var rejectsPath: String { rejects ?? (source == "-" ? "store-sync.rejects" : source + ".rejects") }
 
     func run() async throws {
         let rejectsFile = try RejectsFile(path: rejectsPath)
-        var state = try checkpointPath.map(Checkpoint.load) ?? Checkpoint()
+        // A dry run checks every line, whatever a real run's checkpoint says, and writes none.
+        var state = dryRun ? Checkpoint() : try checkpointPath.map(Checkpoint.load) ?? Checkpoint()
         if state.line > 0 { log("resuming after line \(state.line) (checkpoint \(checkpointPath!))") }
         var invalid = 0
         // The retry budget restarts whenever crmd acknowledged something since the last failure.
@@ -158,11 +159,11 @@ final class RejectsFile: @unchecked Sendable {
     init(path: String) throws {
         if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         guard let handle = FileHandle(forWritingAtPath: path) else { throw SyncFailure("cannot write \(path)") }
-        handle.seekToEndOfFile()
+        try handle.seekToEnd()
         self.handle = handle
     }
 
     func write(line: Int, id: JSONValue, error: JSONValue) throws {
-        handle.write(Data((JSONSerializer.serialize(["line": .int(line), "id": id, "error": error]) + "\n").utf8))
+        try handle.write(contentsOf: Data((JSONSerializer.serialize(["line": .int(line), "id": id, "error": error]) + "\n").utf8))
     }
 }
