@@ -1,99 +1,145 @@
 import ArgumentParser
-import CRMClient
-import CRMCommandLine
 import CRMProtocol
 import Foundation
 
-/// `crm-bench ingest`: synthetic members and orders pushed through `sync.push`, events per second.
-struct IngestBench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ingest", abstract: "Push synthetic members and orders and report events per second.")
-    @OptionGroup var connection: ConnectionOptions
-    @Option(help: "People to generate (each has 1-2 accounts and 2 orders per account).") var people = 20_000
-    @Option(help: "Events per push.") var batch = 1_000
-    @Option(help: "Connections pushing at once (one shop each).") var connections = 3
-    @Option(help: "Share of people registered in a second channel.") var multiChannel = 0.2
+/// `crm-bench copy-rows`: the ceiling for `scripts/bench ingest`. Turns the generated events into
+/// the rows ingest stores (member, account, shop_order, refund, sync_event: one member per
+/// account, no identity keys, no merges) as COPY text files, so the script can time a plain bulk
+/// load of the same data into the same tables.
+struct CopyRows: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "copy-rows",
+                                                    abstract: "Write COPY files of the rows the generated events become, without identity work.")
 
-    func run() async throws {
-        guard people > 0, batch > 0, batch <= 100_000, (1...9).contains(connections) else { throw ValidationError("bad sizes") }
-        let admin = try await connection.connect(client: "crm-bench/0.1")
-        for s in 0..<connections { _ = try? await admin.call("shop.create", ["code": .string("bench\(s)")]) }
-        await admin.close()
-        let per = people / connections
-        let started = Date()
-        let counts = try await withThrowingTaskGroup(of: [String: Int].self) { group in
-            for s in 0..<connections {
-                group.addTask {
-                    let client = try await connection.connect(client: "crm-bench/0.1")
-                    var events: [JSONValue] = []
-                    var tally: [String: Int] = [:]
-                    func flush() async throws {
-                        guard !events.isEmpty else { return }
-                        let results = try await client.call("sync.push", ["shop": .string("bench\(s)"), "events": .array(events)])["results"]?.arrayValue ?? []
-                        for r in results { tally[r["status"]?.stringValue ?? "?", default: 0] += 1 }
-                        events.removeAll(keepingCapacity: true)
+    @Option(help: "The directory crm-bench generate wrote (one directory per shop).") var source: String
+    @Option(help: "Where to write member.copy, account.copy, shop_order.copy, refund.copy, sync_event.copy.") var out: String
+    @Option(help: "Shop ids in the target database, e.g. sh01=1,sh02=2,sh03=3.") var shopIDs: String
+
+    func run() throws {
+        var ids: [String: Int] = [:]
+        for pair in shopIDs.split(separator: ",") {
+            let parts = pair.split(separator: "=")
+            guard parts.count == 2, let id = Int(parts[1]) else { throw ValidationError("--shop-ids must look like sh01=1,sh02=2") }
+            ids[String(parts[0])] = id
+        }
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        var writer = CopyWriter(directory: out)
+        var accounts: [String: (id: Int, member: Int)] = [:]
+        var orders: [String: Int] = [:]
+        var refunded: [Int: Int] = [:]
+        var orderRows: [(id: Int, columns: [String?])] = []
+        var nextMember = 0, nextAccount = 0, nextOrder = 0, nextRefund = 0
+        for shop in ids.keys.sorted() {
+            let dir = source + "/" + shop
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: dir))?.filter { $0.hasSuffix(".jsonl") }.sorted() ?? []
+            for file in files {
+                guard let text = try? String(contentsOfFile: dir + "/" + file, encoding: .utf8) else { throw ValidationError("cannot read \(dir)/\(file)") }
+                for line in text.split(separator: "\n") {
+                    let event = try JSONParser.parse(String(line))
+                    let shopID = String(ids[shop]!)
+                    let channel = event["channel"]?.stringValue ?? ""
+                    let eventID = event["id"]?.stringValue ?? ""
+                    let type = event["type"]?.stringValue ?? ""
+                    var memberID: Int? = nil
+                    switch type {
+                    case "member.upsert":
+                        let m = event["member"]!
+                        nextMember += 1
+                        nextAccount += 1
+                        memberID = nextMember
+                        let external = m["external_id"]?.stringValue ?? ""
+                        accounts[shop + "|" + channel + "|" + external] = (nextAccount, nextMember)
+                        let personal = ["name", "nickname", "gender", "region", "phone", "email", "birthday", "address"].map { m[$0]?.stringValue }
+                        writer.row("member", [String(nextMember)] + personal)
+                        writer.row("account", [String(nextAccount), shopID, channel, external, String(nextMember)] + personal
+                                   + [JSONSerializer.serialize(m["platform_ids"] ?? [:]), JSONSerializer.serialize(m["attributes"] ?? [:]),
+                                      JSONSerializer.serialize(m), m["registered_at"]?.stringValue, event["occurred_at"]?.stringValue])
+                    case "order.paid":
+                        let o = event["order"]!
+                        guard let account = accounts[shop + "|" + channel + "|" + (o["member_external_id"]?.stringValue ?? "")] else { continue }
+                        nextOrder += 1
+                        memberID = account.member
+                        let orderNo = o["order_no"]?.stringValue ?? ""
+                        orders[shop + "|" + orderNo] = nextOrder
+                        orderRows.append((nextOrder, [String(nextOrder), shopID, channel, orderNo, String(account.id), Self.fen(o["amount"]),
+                                                      o["paid_at"]?.stringValue, o["payment_method"]?.stringValue,
+                                                      JSONSerializer.serialize(o["items"] ?? []), eventID]))
+                    case "order.refunded":
+                        let r = event["refund"]!
+                        guard let order = orders[shop + "|" + (r["order_no"]?.stringValue ?? "")] else { continue }
+                        nextRefund += 1
+                        let amount = Int(Self.fen(r["amount"]) ?? "0") ?? 0
+                        refunded[order, default: 0] += amount
+                        writer.row("refund", [String(nextRefund), shopID, String(order), r["refund_no"]?.stringValue, String(amount),
+                                              r["refunded_at"]?.stringValue, eventID])
+                    default:
+                        continue
                     }
-                    for i in 0..<per {
-                        let person = s * per + i
-                        let phone = String(format: "139%08d", person)
-                        var channels = ["web"]
-                        if Double(person % 100) / 100 < multiChannel { channels.append("mobile") }
-                        for (k, channel) in channels.enumerated() {
-                            if events.count + 3 > batch { try await flush() }
-                            let external = "\(channel)-\(person)"
-                            let person = Person(person)
-                            events.append(["id": .string("u-\(external)"), "type": "member.upsert", "channel": .string(channel),
-                                           "occurred_at": "2026-03-01T10:00:00+08:00",
-                                           "member": ["external_id": .string(external), "name": .string(person.name),
-                                                      "phone": .string(k == 0 ? phone : "+86 " + phone), "birthday": .string(person.birthday),
-                                                      "region": .string(person.city), "address": .string(person.address)]])
-                            for o in 0..<2 {
-                                events.append(["id": .string("o-\(external)-\(o)"), "type": "order.paid", "channel": .string(channel),
-                                               "occurred_at": "2026-03-02T12:00:00+08:00",
-                                               "order": ["order_no": .string("\(external)-\(o)"), "member_external_id": .string(external),
-                                                         "amount": "199.00", "paid_at": "2026-03-02T12:00:00+08:00",
-                                                         "items": [["sku": "SKU-1", "name": "蕾絲文胸", "quantity": 1, "price": "199.00"]]]])
-                            }
-                        }
-                    }
-                    try await flush()
-                    await client.close()
-                    return tally
+                    // The content hash: 32 bytes, as ingest stores a SHA-256.
+                    let hash = "\\\\x" + String(repeating: String(format: "%016llx", UInt64(truncatingIfNeeded: eventID.hashValue)), count: 4)
+                    writer.row("sync_event", [shopID, eventID, hash, type, "applied", memberID.map(String.init)], raw: [2])
                 }
             }
-            var total: [String: Int] = [:]
-            for try await t in group { for (k, v) in t { total[k, default: 0] += v } }
-            return total
         }
-        let seconds = Date().timeIntervalSince(started)
-        let events = counts.values.reduce(0, +)
-        print("events=\(events) seconds=\(String(format: "%.2f", seconds)) rate=\(Int(Double(events) / seconds))/s \(counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
+        for (id, var columns) in orderRows {
+            columns.insert(String(refunded[id] ?? 0), at: 6)
+            writer.row("shop_order", columns)
+        }
+        try writer.close()
+        print("member=\(nextMember) account=\(nextAccount) shop_order=\(nextOrder) refund=\(nextRefund)")
+    }
+
+    /// Yuan text to fen text.
+    static func fen(_ value: JSONValue?) -> String? {
+        guard let text = value?.stringValue ?? (value.flatMap { if case .number(let n) = $0 { return n } else { return nil } }) else { return nil }
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard let yuan = Int(parts[0]) else { return nil }
+        let cents = parts.count > 1 ? Int(parts[1].padding(toLength: 2, withPad: "0", startingAt: 0)) ?? 0 : 0
+        return String(yuan * 100 + cents)
     }
 }
 
-/// A made-up person, the same for the same number: varied names, birthdays and addresses, as a
-/// merchant's real members are (so fuzzy matching finds as few look-alikes as in real data).
-struct Person {
-    static let surnames = Array("王李張劉陳楊黃趙吳周徐孫馬朱胡郭何高林羅鄭梁謝宋唐許韓馮鄧曹彭曾")
-    static let given = Array("偉芳娜秀英敏靜麗強磊軍洋勇艷傑娟濤明超蘭霞平剛桂華玉萍紅娥玲芬燕彬鵬輝斌宇浩凱健俊帆帥旭寧龍林歡佳陽婷雪琳晨")
-    static let cities = ["上海", "北京", "廣州", "深圳", "杭州", "成都", "南京", "武漢", "西安", "蘇州"]
-    static let roads = ["人民路", "解放路", "中山路", "建設路", "和平路", "新華路", "世紀大道", "長江路", "黃河路", "濱江路"]
+/// Writes PostgreSQL COPY text files (tab-separated, `\N` for NULL, backslash escapes).
+struct CopyWriter {
+    let directory: String
+    private var buffers: [String: String] = [:]
+    private var handles: [String: FileHandle] = [:]
 
-    let name: String
-    let birthday: String
-    let city: String
-    let address: String
+    init(directory: String) { self.directory = directory }
 
-    init(_ n: Int) {
-        var x = UInt64(n) &* 0x9E37_79B9_7F4A_7C15 &+ 0x1234_5678
-        func next(_ bound: Int) -> Int {
-            x ^= x >> 33
-            x = x &* 0xFF51_AFD7_ED55_8CCD
-            x ^= x >> 29
-            return Int(x % UInt64(bound))
+    /// Appends a row; columns listed in `raw` are written as given (already escaped).
+    mutating func row(_ table: String, _ columns: [String?], raw: Set<Int> = []) {
+        var line = ""
+        for (i, column) in columns.enumerated() {
+            if i > 0 { line += "\t" }
+            guard let column else { line += "\\N"; continue }
+            if raw.contains(i) { line += column; continue }
+            for ch in column.unicodeScalars {
+                switch ch {
+                case "\\": line += "\\\\"
+                case "\t": line += "\\t"
+                case "\n": line += "\\n"
+                case "\r": line += "\\r"
+                default: line.unicodeScalars.append(ch)
+                }
+            }
         }
-        name = String(Self.surnames[next(Self.surnames.count)]) + String(Self.given[next(Self.given.count)]) + String(Self.given[next(Self.given.count)])
-        birthday = String(format: "%04d-%02d-%02d", 1960 + next(40), 1 + next(12), 1 + next(28))
-        city = Self.cities[next(Self.cities.count)]
-        address = "\(city)市\(Self.roads[next(Self.roads.count)])\(1 + next(999))號\(1 + next(30))樓"
+        buffers[table, default: ""] += line + "\n"
+        if buffers[table]!.utf8.count > 1 << 20 { flush(table) }
+    }
+
+    private mutating func flush(_ table: String) {
+        guard let text = buffers[table], !text.isEmpty else { return }
+        if handles[table] == nil {
+            let path = directory + "/" + table + ".copy"
+            FileManager.default.createFile(atPath: path, contents: nil)
+            handles[table] = FileHandle(forWritingAtPath: path)
+        }
+        handles[table]!.write(Data(text.utf8))
+        buffers[table] = ""
+    }
+
+    mutating func close() throws {
+        for table in buffers.keys { flush(table) }
+        for handle in handles.values { try handle.close() }
     }
 }

@@ -2,28 +2,49 @@ import CRMProtocol
 import Foundation
 import Glibc
 
-/// How far a source has been acknowledged by crmd: the last line whose event (and every event
-/// before it) crmd answered. Written atomically (temporary file, fsync, rename) after each
-/// acknowledged batch, so after `kill -9` the agent resends at most what was not acknowledged.
+/// How far each source file has been acknowledged by crmd: the line, and the byte offset after
+/// it, up to which crmd answered every event. Written atomically (temporary file, fsync, rename)
+/// after each acknowledged batch, so after `kill -9` the agent resends at most what was not
+/// acknowledged, and resumes by seeking rather than re-reading.
 struct Checkpoint: Equatable {
-    var line: Int = 0
-    var applied: Int = 0
-    var duplicate: Int = 0
-    var rejected: Int = 0
+    struct Position: Equatable {
+        var line = 0
+        var offset: Int64 = 0
+    }
+
+    /// Keyed by the file's name within the source directory (its base name for a single file).
+    var files: [String: Position] = [:]
+    var applied = 0
+    var duplicate = 0
+    var rejected = 0
+    /// Lines that could not be read as events (written to the rejects file).
+    var invalid = 0
+
+    var lines: Int { files.values.reduce(0) { $0 + $1.line } }
 
     static func load(_ path: String) throws -> Checkpoint {
         guard let data = FileManager.default.contents(atPath: path) else { return Checkpoint() }
-        guard let json = try? JSONParser.parse(Array(data)), let line = json["line"]?.int64Value else {
+        guard let json = try? JSONParser.parse(Array(data)), case .object(let files)? = json["files"] else {
             throw SyncFailure("checkpoint \(path) is unreadable; move it away to start from the beginning")
         }
-        return Checkpoint(line: Int(line), applied: Int(json["applied"]?.int64Value ?? 0),
-                          duplicate: Int(json["duplicate"]?.int64Value ?? 0), rejected: Int(json["rejected"]?.int64Value ?? 0))
+        var checkpoint = Checkpoint(applied: Int(json["applied"]?.int64Value ?? 0), duplicate: Int(json["duplicate"]?.int64Value ?? 0),
+                                    rejected: Int(json["rejected"]?.int64Value ?? 0), invalid: Int(json["invalid"]?.int64Value ?? 0))
+        for (name, value) in files {
+            guard let line = value["line"]?.int64Value, let offset = value["offset"]?.int64Value, line >= 0, offset >= 0 else {
+                throw SyncFailure("checkpoint \(path): bad position for \(name)")
+            }
+            checkpoint.files[name] = Position(line: Int(line), offset: offset)
+        }
+        return checkpoint
     }
 
     func save(_ path: String) throws {
-        let text = JSONSerializer.serialize(["line": .int(line), "applied": .int(applied), "duplicate": .int(duplicate), "rejected": .int(rejected)]) + "\n"
+        var positions: JSONObject = [:]
+        for (name, p) in files { positions[name] = ["line": .int(Int64(p.line)), "offset": .int(p.offset)] }
+        let text = JSONSerializer.serialize(["files": .object(positions), "applied": .int(Int64(applied)),
+                                             "duplicate": .int(Int64(duplicate)), "rejected": .int(Int64(rejected)), "invalid": .int(Int64(invalid))]) + "\n"
         let temporary = path + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw SyncFailure("cannot write \(temporary): \(String(cString: strerror(errno)))") }
         let bytes = Array(text.utf8)
         let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }

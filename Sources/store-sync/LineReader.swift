@@ -1,40 +1,132 @@
 import Glibc
 
-/// Reads a file (or standard input) line by line with `getline`, numbering lines from 1, without
-/// loading the whole file.
+/// Reads a file (or standard input) line by line from a byte offset, numbering lines from 1 and
+/// knowing the byte offset after every line, so a checkpoint can say exactly where to resume.
+///
+/// At the end of the data a line without its `\n` is held back unless the caller says the data is
+/// final: a file that is still being written (`--follow`) never yields half a line.
 final class LineReader {
-    private let file: UnsafeMutablePointer<FILE>
-    private let ownsFile: Bool
-    private var buffer: UnsafeMutablePointer<CChar>? = nil
-    private var capacity = 0
-    private(set) var lineNumber = 0
+    /// What one call to `next` found.
+    enum Line {
+        /// A whole line without its `\n` (and `\r`).
+        case text([UInt8])
+        /// A line longer than the limit; its bytes were skipped.
+        case tooLong(bytes: Int)
+    }
 
-    /// Opens `path` (`-` is standard input).
-    init(path: String) throws {
+    static let chunkBytes = 64 << 10
+
+    private let fd: Int32
+    private let ownsFile: Bool
+    let maxLineBytes: Int
+    private var buffer: [UInt8] = []
+    private var start = 0
+    /// Bytes of an over-long line skipped so far, while looking for its end.
+    private var skipping: Int? = nil
+    /// The file offset just after the last line returned.
+    private(set) var offset: Int64
+    /// The number of the last line returned.
+    private(set) var lineNumber: Int
+
+    /// Opens `path` (`-` is standard input) at `offset`, whose line number is `line`.
+    init(path: String, offset: Int64 = 0, line: Int = 0, maxLineBytes: Int = 1 << 20) throws {
+        precondition(offset >= 0 && line >= 0 && maxLineBytes > 0)
+        self.maxLineBytes = maxLineBytes
+        self.offset = offset
+        self.lineNumber = line
         if path == "-" {
-            guard let f = fdopen(0, "r") else { throw SyncFailure("cannot read standard input") }
-            file = f
+            precondition(offset == 0, "standard input cannot be resumed at an offset")
+            fd = 0
             ownsFile = false
         } else {
-            guard let f = fopen(path, "r") else { throw SyncFailure("cannot open \(path): \(String(cString: strerror(errno)))") }
-            file = f
+            let opened = open(path, O_RDONLY | O_CLOEXEC)
+            guard opened >= 0 else { throw SyncFailure("cannot open \(path): \(String(cString: strerror(errno)))") }
+            fd = opened
             ownsFile = true
+            if offset > 0 {
+                var info = stat()
+                guard fstat(fd, &info) == 0, Int64(info.st_size) >= offset else {
+                    close(fd)
+                    throw SyncFailure("\(path) is shorter than its checkpoint (offset \(offset)); was it replaced? Move the checkpoint away to start it from the beginning")
+                }
+                guard lseek(fd, off_t(offset), SEEK_SET) == off_t(offset) else {
+                    close(fd)
+                    throw SyncFailure("cannot seek in \(path): \(String(cString: strerror(errno)))")
+                }
+            }
         }
+        buffer.reserveCapacity(Self.chunkBytes)
     }
 
     deinit {
-        free(buffer)
-        if ownsFile { fclose(file) }
+        if ownsFile { close(fd) }
     }
 
-    /// The next line without its `\n` (and `\r`), or nil at the end.
-    func next() -> [UInt8]? {
-        let n = getline(&buffer, &capacity, file)
-        guard n >= 0, let buffer else { return nil }
-        lineNumber += 1
-        var length = n
-        while length > 0, buffer[length - 1] == 0x0A || buffer[length - 1] == 0x0D { length -= 1 }
-        return buffer.withMemoryRebound(to: UInt8.self, capacity: n) { Array(UnsafeBufferPointer(start: $0, count: length)) }
+    /// The next line, or nil when no whole line is available now. With `final`, the bytes after
+    /// the last `\n` count as a line.
+    func next(final: Bool) throws -> Line? {
+        while true {
+            if let newline = buffer[start...].firstIndex(of: 0x0A) {
+                let length = newline - start
+                defer {
+                    offset += Int64(length + 1)
+                    lineNumber += 1
+                    start = newline + 1
+                }
+                if let skipped = skipping {
+                    skipping = nil
+                    return .tooLong(bytes: skipped + length)
+                }
+                if length > maxLineBytes { return .tooLong(bytes: length) }
+                return .text(trimmed(buffer[start..<newline]))
+            }
+            // No whole line in the buffer: keep what is left, skip it if it is already too long.
+            if skipping != nil || buffer.count - start > maxLineBytes {
+                skipping = (skipping ?? 0) + buffer.count - start
+                offset += Int64(buffer.count - start)
+                buffer.removeAll(keepingCapacity: true)
+                start = 0
+            } else if start > 0 {
+                buffer.removeFirst(start)
+                start = 0
+            }
+            if try fill() == 0 {
+                guard final else { return nil }
+                if let skipped = skipping {
+                    skipping = nil
+                    lineNumber += 1
+                    return .tooLong(bytes: skipped)
+                }
+                guard start < buffer.count else { return nil }
+                let rest = buffer[start...]
+                offset += Int64(rest.count)
+                lineNumber += 1
+                start = buffer.count
+                return .text(trimmed(rest))
+            }
+        }
+    }
+
+    private func trimmed(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
+        var slice = bytes
+        while let last = slice.last, last == 0x0D { slice = slice.dropLast() }
+        return Array(slice)
+    }
+
+    /// Reads one chunk onto the end of the buffer; returns the bytes read (0 at the end for now).
+    private func fill() throws -> Int {
+        let old = buffer.count
+        buffer.append(contentsOf: repeatElement(0, count: Self.chunkBytes))
+        let n = buffer.withUnsafeMutableBytes { raw -> Int in
+            while true {
+                let r = read(fd, raw.baseAddress! + old, Self.chunkBytes)
+                if r < 0, errno == EINTR { continue }
+                return r
+            }
+        }
+        buffer.removeLast(Self.chunkBytes - max(n, 0))
+        guard n >= 0 else { throw SyncFailure("read failed: \(String(cString: strerror(errno)))") }
+        return n
     }
 }
 

@@ -4,70 +4,104 @@ import CRMCommandLine
 import CRMProtocol
 import Foundation
 
-/// `store-sync push`: streams a shop's export (JSON lines in the event shape) to crmd in batches,
-/// several in flight, with a durable checkpoint and retries, so it can be killed and restarted.
+/// `store-sync push`: streams a shop's export (JSON lines in the event shape, or CSV through a
+/// column mapping; a file, a directory of files, or standard input) to crmd in batches, several in
+/// flight, with a durable checkpoint and retries, so it can be killed and restarted at any point.
 struct Push: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Push a shop channel's events from JSON lines (a file or -) to crmd.",
+        abstract: "Push a shop channel's events (JSON lines or CSV; a file, a directory or -) to crmd.",
         discussion: """
-            Each line is one event ({"id", "type", "channel", "occurred_at", …}); a missing channel is taken from
-            --channel. After each acknowledged batch the line reached is written to the checkpoint file, so a
-            restart resends at most what crmd had not acknowledged (harmless: ingest is idempotent). Lines crmd
-            rejects, and lines that are not JSON, go to the rejects file with their line number.
+            JSON lines: one event a line ({"id", "type", "channel", "occurred_at", …}). CSV: a header row and a
+            --mapping file saying which column goes where (docs/store-sync.md). A missing channel is taken from
+            --channel. After each acknowledged batch the position reached in every file is written to the
+            checkpoint, so a restart resends at most what crmd had not acknowledged (harmless: ingest is
+            idempotent). Lines crmd rejects, and lines that cannot be read, go to the rejects file with their line
+            number. With --follow the agent keeps reading what is appended (and, for a directory, new files) until
+            SIGINT or SIGTERM, on which it finishes what is in flight, writes its checkpoint and exits 0.
             """
     )
 
     @OptionGroup var connection: ConnectionOptions
     @Option(help: "The shop whose events these are.") var shop: String
     @Option(help: "mobile, web or group_buy: set on events that carry no channel.") var channel: String?
-    @Option(help: "JSON lines file, or - for standard input.") var source: String
+    @Option(help: "A file, a directory of export files (taken in name order), or - for standard input.") var source: String
+    @Option(help: "jsonl or csv (default: by file extension, .csv/.tsv are CSV).") var format: SourceFormat?
+    @Option(help: "The JSON column mapping for CSV files (docs/store-sync.md).") var mapping: String?
     @Option(help: "Checkpoint file (default SOURCE.checkpoint; none for standard input unless given).") var checkpoint: String?
     @Option(help: "Rejected lines go here, as JSON lines (default SOURCE.rejects, or store-sync.rejects).") var rejects: String?
     @Option(name: .customLong("batch-size"), help: "Events per push (1-1000).") var batchSize = 500
+    @Option(name: .customLong("batch-bytes"), help: "Most bytes of events in one push; keep it under crmd's --max-line-bytes.") var batchBytes = 900_000
     @Option(name: .customLong("in-flight"), help: "Pushes sent ahead of their answers (1-32).") var inFlight = 4
     @Option(name: .customLong("give-up-after"), help: "Seconds of failed retries before giving up.") var giveUpAfter = 600
+    @Option(name: .customLong("poll-interval"), help: "With --follow, milliseconds between looks for new data.") var pollInterval = 500
+    @Flag(help: "Keep reading appended lines and new files until SIGINT/SIGTERM.") var follow = false
     @Flag(name: .customLong("dry-run"), help: "Check every line locally; send nothing.") var dryRun = false
+
+    /// A source line is at most this long; a longer one is rejected without stopping the stream.
+    static let maxLineBytes = 1 << 20
 
     func validate() throws {
         guard (1...1_000).contains(batchSize) else { throw ValidationError("--batch-size must be 1...1000") }
+        guard (1_024...(64 << 20)).contains(batchBytes) else { throw ValidationError("--batch-bytes must be 1024...67108864") }
         guard (1...32).contains(inFlight) else { throw ValidationError("--in-flight must be 1...32") }
+        guard (10...60_000).contains(pollInterval) else { throw ValidationError("--poll-interval must be 10...60000 ms") }
         if let channel, !["mobile", "web", "group_buy"].contains(channel) { throw ValidationError("--channel must be mobile, web or group_buy") }
+        if follow, source == "-" { throw ValidationError("--follow needs a file or a directory, not standard input") }
     }
 
-    var checkpointPath: String? { dryRun ? nil : checkpoint ?? (source == "-" ? nil : source + ".checkpoint") }
-    var rejectsPath: String { rejects ?? (source == "-" ? "store-sync.rejects" : source + ".rejects") }
+    private var sourceBase: String { source.hasSuffix("/") && source.count > 1 ? String(source.dropLast()) : source }
+    var checkpointPath: String? { dryRun ? nil : checkpoint ?? (source == "-" ? nil : sourceBase + ".checkpoint") }
+    var rejectsPath: String { rejects ?? (source == "-" ? "store-sync.rejects" : sourceBase + ".rejects") }
 
     func run() async throws {
-        let rejectsFile = try RejectsFile(path: rejectsPath)
+        let sources = SourceSet(source: sourceBase, format: format)
+        let mappings = try mapping.map(CSVMapping.load)
+        let initialFiles = try sources.files()
+        if mappings == nil, initialFiles.contains(where: { $0.format == .csv }) {
+            throw ValidationError("CSV input needs --mapping FILE (docs/store-sync.md)")
+        }
+        let rejectsFile = try RejectsFile(path: rejectsPath, namesFiles: sources.isDirectory)
         // A dry run checks every line, whatever a real run's checkpoint says, and writes none.
         var state = dryRun ? Checkpoint() : try checkpointPath.map(Checkpoint.load) ?? Checkpoint()
-        if state.line > 0 { log("resuming after line \(state.line) (checkpoint \(checkpointPath!))") }
-        var invalid = 0
+        if state.lines > 0 { log("resuming after \(state.lines) lines (checkpoint \(checkpointPath!))") }
+        StopSignal.install()
+        let progress = Progress(startBytes: state.files.values.reduce(0) { $0 + $1.offset },
+                                startEvents: state.applied + state.duplicate + state.rejected)
+        var counts = LocalCounts()
         // The retry budget restarts whenever crmd acknowledged something since the last failure.
         var retryUntil = Date().addingTimeInterval(TimeInterval(giveUpAfter))
         var attempt = 0
-        var lineAtLastFailure = state.line
+        var linesAtLastFailure = state.lines
         while true {
             do {
-                try await pushAll(from: &state, invalid: &invalid, rejects: rejectsFile)
+                let pass = PushPass(options: self, sources: sources, mappings: mappings, rejects: rejectsFile, progress: progress)
+                try await pass.run(&state, counts: &counts)
                 break
             } catch let error where Self.isRetryable(error) {
-                if state.line > lineAtLastFailure {
+                progress.finish()
+                if state.lines > linesAtLastFailure {
                     retryUntil = Date().addingTimeInterval(TimeInterval(giveUpAfter))
                     attempt = 0
-                    lineAtLastFailure = state.line
+                    linesAtLastFailure = state.lines
                 }
                 if source == "-" { throw SyncFailure("\(error); standard input cannot be re-read, so the agent stops (the checkpoint says how far crmd got)") }
                 guard Date() < retryUntil else { throw SyncFailure("gave up after \(giveUpAfter) s of failures: \(error)") }
+                if StopSignal.isRequested { break }
                 attempt += 1
                 let delay = min(30.0, 0.2 * pow(2.0, Double(min(attempt, 10)))) * Double.random(in: 0.5...1.0)
-                log("\(error); retrying in \(String(format: "%.1f", delay)) s from line \(state.line + 1)")
+                log("\(error); retrying in \(String(format: "%.1f", delay)) s from the checkpoint (\(state.lines) lines acknowledged)")
                 try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
-                continue
             }
         }
-        print("\(dryRun ? "checked" : "done"): lines=\(state.line) applied=\(state.applied) duplicate=\(state.duplicate) rejected=\(state.rejected) invalid=\(invalid)\(invalid + state.rejected > 0 ? " (see \(rejectsPath))" : "")")
-        if dryRun, invalid > 0 { throw ExitCode(ClientExit.failed) }
+        progress.finish()
+        let stopped = StopSignal.isRequested ? " (stopped by signal)" : ""
+        let see = state.invalid + state.rejected > 0 ? " (see \(rejectsPath))" : ""
+        if dryRun {
+            print("checked\(stopped): lines=\(state.lines) events=\(counts.events) invalid=\(state.invalid)\(see)")
+            if state.invalid > 0 { throw ExitCode(ClientExit.failed) }
+        } else {
+            print("done\(stopped): lines=\(state.lines) applied=\(state.applied) duplicate=\(state.duplicate) rejected=\(state.rejected) invalid=\(state.invalid)\(see)")
+        }
     }
 
     static func isRetryable(_ error: any Error) -> Bool {
@@ -76,94 +110,180 @@ struct Push: AsyncParsableCommand {
         return false
     }
 
-    private func log(_ text: String) { FileHandleWriter.writeToStandardError("store-sync: \(text)\n") }
+    func log(_ text: String) { FileHandleWriter.writeToStandardError("store-sync: \(text)\n") }
+}
 
-    /// One pass over the source from the checkpoint: returns at the end, throws on failures.
-    private func pushAll(from state: inout Checkpoint, invalid: inout Int, rejects: RejectsFile) async throws {
-        let reader = try LineReader(path: source)
-        let client: RPCClient? = dryRun ? nil : try await connection.connect(client: "store-sync/0.1")
+/// One pass of `push` over the source, from the checkpoint: returns at the end of the data (or,
+/// following, at a stop signal), throws on failures for the caller to retry from the checkpoint.
+struct PushPass {
+    let options: Push
+    let sources: SourceSet
+    let mappings: [CSVMapping]?
+    let rejects: RejectsFile
+    let progress: Progress
+
+    /// A push sent and not yet answered, or (call nil) positions waiting behind pushes in flight.
+    private struct Pending {
+        let call: RPCClient.PendingCall?
+        let places: [(file: String, line: Int)]
+        let ids: [JSONValue]
+        let positions: [String: Checkpoint.Position]
+        /// Lines that could not be events, written to the rejects file when this is acknowledged.
+        let unreadable: [(file: String, line: Int, id: JSONValue, error: JSONValue)]
+    }
+
+    func run(_ state: inout Checkpoint, counts: inout LocalCounts) async throws {
+        let client: RPCClient? = options.dryRun ? nil : try await options.connection.connect(client: "store-sync/0.2")
         defer { if let client { Task { await client.close() } } }
-        struct Pending {
-            let call: RPCClient.PendingCall
-            let lines: [Int]
-            let ids: [JSONValue]
-            let lastLine: Int
-        }
         var window: [Pending] = []
         var batch: [JSONValue] = []
-        var batchLines: [Int] = []
-        var lastReport = Date()
+        var batchSize = 0
+        var places: [(file: String, line: Int)] = []
+        var reached: [String: Checkpoint.Position] = [:]
+        var unreadable: [(file: String, line: Int, id: JSONValue, error: JSONValue)] = []
 
         func acknowledge(_ p: Pending, _ state: inout Checkpoint) async throws {
-            let results = try await p.call.result()["results"]?.arrayValue ?? []
-            guard results.count == p.lines.count else { throw SyncFailure("crmd answered \(results.count) results for \(p.lines.count) events") }
-            for (i, r) in results.enumerated() {
-                switch r["status"]?.stringValue {
-                case "applied": state.applied += 1
-                case "duplicate": state.duplicate += 1
-                default:
-                    state.rejected += 1
-                    try rejects.write(line: p.lines[i], id: p.ids[i], error: r["error"] ?? .null)
+            if let call = p.call {
+                let results = try await call.result()["results"]?.arrayValue ?? []
+                guard results.count == p.places.count else { throw SyncFailure("crmd answered \(results.count) results for \(p.places.count) events") }
+                for (i, r) in results.enumerated() {
+                    switch r["status"]?.stringValue {
+                    case "applied": state.applied += 1
+                    case "duplicate": state.duplicate += 1
+                    default:
+                        state.rejected += 1
+                        try rejects.write(file: p.places[i].file, line: p.places[i].line, id: p.ids[i], error: r["error"] ?? .null)
+                    }
                 }
             }
-            state.line = p.lastLine
-            if let path = checkpointPath { try state.save(path) }
+            for entry in p.unreadable {
+                state.invalid += 1
+                try rejects.write(file: entry.file, line: entry.line, id: entry.id, error: entry.error)
+            }
+            for (name, position) in p.positions { state.files[name] = position }
+            if let path = options.checkpointPath { try state.save(path) }
         }
 
-        func flush(_ state: inout Checkpoint, through line: Int) async throws {
-            guard !batch.isEmpty else {
-                if window.isEmpty, line > state.line, !dryRun {
-                    state.line = line
-                    if let path = checkpointPath { try state.save(path) }
-                }
-                return
+        /// Sends the batch (or queues the positions reached), then waits while the window is full.
+        func flush(_ state: inout Checkpoint) async throws {
+            guard !batch.isEmpty || !reached.isEmpty || !unreadable.isEmpty else { return }
+            var call: RPCClient.PendingCall? = nil
+            if let client, !batch.isEmpty {
+                call = client.start("sync.push", ["shop": .string(options.shop), "events": .array(batch)])
             }
-            if let client {
-                window.append(Pending(call: client.start("sync.push", ["shop": .string(shop), "events": .array(batch)]),
-                                      lines: batchLines, ids: batch.map { $0["id"] ?? .null }, lastLine: line))
-            } else {
-                state.line = line
-            }
+            window.append(Pending(call: call, places: places, ids: batch.map { $0["id"] ?? .null }, positions: reached, unreadable: unreadable))
+            unreadable.removeAll(keepingCapacity: true)
             batch.removeAll(keepingCapacity: true)
-            batchLines.removeAll(keepingCapacity: true)
-            while window.count >= inFlight { try await acknowledge(window.removeFirst(), &state) }
+            places.removeAll(keepingCapacity: true)
+            reached.removeAll(keepingCapacity: true)
+            batchSize = 0
+            // Positions with no push ahead of them are acknowledged at once; otherwise wait for room.
+            while let first = window.first, first.call == nil || window.count >= options.inFlight {
+                try await acknowledge(window.removeFirst(), &state)
+            }
         }
 
-        while let bytes = reader.next() {
-            let n = reader.lineNumber
-            if n <= state.line { continue }
-            if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-            guard case .object(var event)? = try? JSONParser.parse(bytes) else {
-                invalid += 1
-                try rejects.write(line: n, id: .null, error: ["message": "not a JSON object", "data": ["reason": "parse_error"]])
-                continue
+        while true {
+            let files = try sources.files()
+            var doneBytes: Int64 = 0
+            let totalBytes = files.allSatisfy({ $0.size != nil }) ? files.reduce(0) { $0 + $1.size! } : nil
+            var readSomething = false
+            for file in files {
+                // Where this file was read to: not yet sent, in flight, or acknowledged.
+                let known = reached[file.name] ?? window.reversed().lazy.compactMap { $0.positions[file.name] }.first
+                    ?? state.files[file.name] ?? Checkpoint.Position()
+                if let size = file.size {
+                    if size < known.offset {
+                        throw SyncFailure("\(file.path) is now shorter (\(size) bytes) than what was read (\(known.offset)); was it replaced? Move the checkpoint away to start over")
+                    }
+                    if size == known.offset {
+                        doneBytes += size
+                        continue
+                    }
+                }
+                let decoder = try makeDecoder(file, at: known)
+                while let record = try decoder.next(final: !options.follow) {
+                    readSomething = true
+                    switch record.content {
+                    case .invalid(let reason, let message):
+                        unreadable.append((file.name, record.firstLine, .null, ["message": .string(message), "data": ["reason": .string(reason)]]))
+                    case .event(let event):
+                        let value = JSONValue.object(event)
+                        let bytes = JSONSerializer.serialize(value).utf8.count + 1
+                        if bytes > options.batchBytes {
+                            unreadable.append((file.name, record.firstLine, event["id"] ?? .null,
+                                               ["message": .string("event of \(bytes) bytes is larger than --batch-bytes"), "data": ["reason": "event_too_large"]]))
+                        } else {
+                            if batchSize + bytes > options.batchBytes { try await flush(&state) }
+                            batch.append(value)
+                            counts.events += 1
+                            batchSize += bytes
+                            places.append((file.name, record.firstLine))
+                        }
+                    }
+                    reached[file.name] = Checkpoint.Position(line: record.lastLine, offset: record.endOffset)
+                    if batch.count >= options.batchSize { try await flush(&state) }
+                    progress.update(done: doneBytes + record.endOffset, total: totalBytes, events: state.applied + state.duplicate + state.rejected, rejected: state.rejected)
+                    if StopSignal.isRequested { break }
+                }
+                let end = decoder.position
+                if end.offset > (reached[file.name] ?? known).offset { reached[file.name] = Checkpoint.Position(line: end.line, offset: end.offset) }
+                doneBytes += end.offset
+                if StopSignal.isRequested { break }
             }
-            if event["channel"] == nil, let channel { event["channel"] = .string(channel) }
-            batch.append(.object(event))
-            batchLines.append(n)
-            if batch.count >= batchSize { try await flush(&state, through: n) }
-            if Date().timeIntervalSince(lastReport) >= 5 {
-                lastReport = Date()
-                log("line \(n): applied \(state.applied), duplicate \(state.duplicate), rejected \(state.rejected), invalid \(invalid)")
+            try await flush(&state)
+            if !options.follow || StopSignal.isRequested { break }
+            if !readSomething {
+                // Idle: let every answer in, so the checkpoint is current while nothing happens.
+                while !window.isEmpty { try await acknowledge(window.removeFirst(), &state) }
+                progress.update(done: doneBytes, total: totalBytes, events: state.applied + state.duplicate + state.rejected, rejected: state.rejected)
+                var waited = 0
+                while waited < options.pollInterval, !StopSignal.isRequested {
+                    try await Task.sleep(nanoseconds: 10_000_000)
+                    waited += 10
+                }
             }
         }
-        try await flush(&state, through: reader.lineNumber)
         while !window.isEmpty { try await acknowledge(window.removeFirst(), &state) }
+    }
+
+    private func makeDecoder(_ file: SourceFile, at position: Checkpoint.Position) throws -> any EventDecoder {
+        switch file.format {
+        case .jsonl:
+            return JSONLinesDecoder(lines: try LineReader(path: file.path, offset: position.offset, line: position.line, maxLineBytes: Push.maxLineBytes),
+                                    channel: options.channel)
+        case .csv:
+            guard let mappings else { throw SyncFailure("\(file.path) is CSV: give --mapping FILE") }
+            return try CSVDecoder(path: file.path, offset: position.offset, line: position.line, mappings: mappings,
+                                  channel: options.channel, maxLineBytes: Push.maxLineBytes)
+        }
     }
 }
 
-/// The rejects file: one JSON line per rejected input line, appended and flushed as they come.
-final class RejectsFile: @unchecked Sendable {
-    private let handle: FileHandle
+/// What a dry run counts: the events it read.
+struct LocalCounts {
+    var events = 0
+}
 
-    init(path: String) throws {
+/// The rejects file: one JSON line per rejected input line, appended and flushed as they come.
+final class RejectsFile {
+    private let handle: FileHandle
+    private let namesFiles: Bool
+
+    init(path: String, namesFiles: Bool) throws {
         if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         guard let handle = FileHandle(forWritingAtPath: path) else { throw SyncFailure("cannot write \(path)") }
         try handle.seekToEnd()
         self.handle = handle
+        self.namesFiles = namesFiles
     }
 
-    func write(line: Int, id: JSONValue, error: JSONValue) throws {
-        try handle.write(contentsOf: Data((JSONSerializer.serialize(["line": .int(line), "id": id, "error": error]) + "\n").utf8))
+    func write(file: String, line: Int, id: JSONValue, error: JSONValue) throws {
+        var entry: JSONObject = [:]
+        if namesFiles { entry["file"] = .string(file) }
+        entry["line"] = .int(line)
+        entry["id"] = id
+        entry["error"] = error
+        try handle.write(contentsOf: Data((JSONSerializer.serialize(.object(entry)) + "\n").utf8))
     }
 }
