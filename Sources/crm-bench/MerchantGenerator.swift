@@ -125,6 +125,7 @@ struct MerchantGenerator {
         var counts: [String: Int] = [:]
         let firstDay = lastDay - 730
         var multi = 0
+        var examples: [String] = []
         for person in 0..<people {
             let p = makePerson(person)
             let homeShop = 1 + random.below(shops)
@@ -138,6 +139,10 @@ struct MerchantGenerator {
                 let variation: Variation = roll < 0.45 ? .phoneFormat : roll < 0.65 ? .emailOnly : roll < 0.80 ? .nameTypo
                     : roll < 0.92 ? .missingFields : roll < 0.97 ? .profileOnly : .profileTypo
                 accounts.append((other.0, other.1, variation))
+                if examples.count < 12 {
+                    let key = variation == .emailOnly ? "--email \(p.email)" : "--phone \(p.phone)"
+                    examples.append("\(variation)\t\(key)\t\(p.name)\tsh0\(homeShop)/\(homeChannel) + sh0\(other.0)/\(other.1)")
+                }
             }
             let registered = firstDay + random.below(700)
             for (k, account) in accounts.enumerated() {
@@ -176,6 +181,7 @@ struct MerchantGenerator {
             try? FileManager.default.removeItem(atPath: dir)
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         }
+        try (examples.joined(separator: "\n") + "\n").write(toFile: directory + "/examples.tsv", atomically: true, encoding: .utf8)
         var total = 0
         for (file, stream) in streams {
             let sorted = stream.lines.sorted { $0.0 < $1.0 }

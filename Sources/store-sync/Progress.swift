@@ -8,7 +8,7 @@ final class Progress {
     private let isTerminal: Bool
     private let logInterval: TimeInterval
     private let started = Date()
-    private var lastShown = Date.distantPast
+    private var lastShown = Date()
     private var drewBar = false
     private let startBytes: Int64
     private let startEvents: Int
