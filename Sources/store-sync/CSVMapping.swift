@@ -29,6 +29,8 @@ struct CSVMapping {
         var source: Source
         var kind: Kind
         var isTimestamp: Bool { path.last.map { $0 == "occurred_at" || $0.hasSuffix("_at") } ?? false }
+        /// The path as the mapping file writes it.
+        var name: String { path.joined(separator: ".").replacingOccurrences(of: ".[]", with: "[]") }
     }
 
     var match: String?
@@ -195,13 +197,13 @@ struct CSVRowConverter {
                 case .string: value = .string(cell)
                 case .integer:
                     guard let n = Int64(cell.trimmingCharacters(in: .whitespaces)) else {
-                        return .failure(SyncFailure("\(field.path.joined(separator: ".")): \"\(cell)\" is not an integer"))
+                        return .failure(SyncFailure("\(field.name): \"\(cell)\" is not an integer"))
                     }
                     value = .int(n)
                 case .number:
                     let trimmed = cell.trimmingCharacters(in: .whitespaces)
                     guard Double(trimmed) != nil, trimmed.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "." || $0 == "-") }) else {
-                        return .failure(SyncFailure("\(field.path.joined(separator: ".")): \"\(cell)\" is not a number"))
+                        return .failure(SyncFailure("\(field.name): \"\(cell)\" is not a number"))
                     }
                     value = .number(trimmed)
                 }

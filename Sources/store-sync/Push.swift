@@ -143,6 +143,8 @@ struct PushPass {
         var unreadable: [(file: String, line: Int, id: JSONValue, error: JSONValue)] = []
 
         func acknowledge(_ p: Pending, _ state: inout Checkpoint) async throws {
+            var refused = p.unreadable
+            state.invalid += p.unreadable.count
             if let call = p.call {
                 let results = try await call.result()["results"]?.arrayValue ?? []
                 guard results.count == p.places.count else { throw SyncFailure("crmd answered \(results.count) results for \(p.places.count) events") }
@@ -152,12 +154,12 @@ struct PushPass {
                     case "duplicate": state.duplicate += 1
                     default:
                         state.rejected += 1
-                        try rejects.write(file: p.places[i].file, line: p.places[i].line, id: p.ids[i], error: r["error"] ?? .null)
+                        refused.append((p.places[i].file, p.places[i].line, p.ids[i], r["error"] ?? .null))
                     }
                 }
             }
-            for entry in p.unreadable {
-                state.invalid += 1
+            // In the order of the source: files by name, lines by number.
+            for entry in refused.sorted(by: { ($0.file, $0.line) < ($1.file, $1.line) }) {
                 try rejects.write(file: entry.file, line: entry.line, id: entry.id, error: entry.error)
             }
             for (name, position) in p.positions { state.files[name] = position }
