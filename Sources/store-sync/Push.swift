@@ -54,6 +54,10 @@ struct Push: AsyncParsableCommand {
     var rejectsPath: String { rejects ?? (source == "-" ? "store-sync.rejects" : sourceBase + ".rejects") }
 
     func run() async throws {
+        try await runClientCommand("store-sync") { try await push() }
+    }
+
+    private func push() async throws {
         let sources = SourceSet(source: sourceBase, format: format)
         let mappings = try mapping.map(CSVMapping.load)
         let initialFiles = try sources.files()
@@ -85,7 +89,10 @@ struct Push: AsyncParsableCommand {
                     linesAtLastFailure = state.lines
                 }
                 if source == "-" { throw SyncFailure("\(error); standard input cannot be re-read, so the agent stops (the checkpoint says how far crmd got)") }
-                guard Date() < retryUntil else { throw SyncFailure("gave up after \(giveUpAfter) s of failures: \(error)") }
+                guard Date() < retryUntil else {
+                    log("gave up after \(giveUpAfter) s of failures: \(error); the checkpoint says how far crmd got")
+                    throw ExitCode(ClientExit.unavailable)
+                }
                 if StopSignal.isRequested { break }
                 attempt += 1
                 let delay = min(30.0, 0.2 * pow(2.0, Double(min(attempt, 10)))) * Double.random(in: 0.5...1.0)
