@@ -175,18 +175,23 @@ struct BulkIngest {
 
         // Accounts sharing a key with any other account need the resolver.
         var slow = Set(try c.query("""
-            SELECT DISTINCT k.account_id FROM identity_key k
-            JOIN identity_key o ON o.kind = k.kind AND o.value = k.value AND o.account_id <> k.account_id
-            WHERE k.account_id = ANY($1::bigint[])
+            SELECT DISTINCT k.account_id
+            FROM unnest($1::bigint[]) AS t(id)
+            CROSS JOIN LATERAL (SELECT account_id, kind, value FROM identity_key WHERE account_id = t.id) k
+            WHERE EXISTS (SELECT 1 FROM identity_key o WHERE o.kind = k.kind AND o.value = k.value AND o.account_id <> k.account_id)
             """, [.intArray(accounts)]).map { try $0.decode(Int64.self, at: 0) })
         // So do those with a candidate that scores at least the review threshold.
         let position = Dictionary(uniqueKeysWithValues: accounts.enumerated().map { ($1, $0) })
         for row in try c.query("""
-            WITH mine AS (SELECT account_id, key FROM blocking_key WHERE account_id = ANY($1::bigint[])),
-                 usable AS (SELECT key FROM blocking_key WHERE key IN (SELECT key FROM mine) GROUP BY key HAVING count(*) <= $2)
+            WITH mine AS MATERIALIZED (
+                     SELECT b.account_id, b.key FROM unnest($1::bigint[]) AS t(id)
+                     CROSS JOIN LATERAL (SELECT account_id, key FROM blocking_key WHERE account_id = t.id) b),
+                 usable AS MATERIALIZED (
+                     SELECT k.key FROM (SELECT DISTINCT key FROM mine) k
+                     WHERE (SELECT count(*) FROM (SELECT 1 FROM blocking_key x WHERE x.key = k.key LIMIT $2 + 1) c) <= $2)
             SELECT DISTINCT m.account_id, a.name, a.birthday_sealed, a.address_sealed, a.region, a.phone_sealed
             FROM mine m JOIN usable u ON u.key = m.key
-            JOIN blocking_key o ON o.key = m.key AND o.account_id <> m.account_id
+            CROSS JOIN LATERAL (SELECT account_id FROM blocking_key o WHERE o.key = m.key AND o.account_id <> m.account_id) o
             JOIN account a ON a.id = o.account_id
             """, [.intArray(accounts), .int(Int64(policy.maxCandidatesPerBlock))]) {
             let account: Int64 = try row.decode(at: 0)

@@ -82,11 +82,13 @@ struct IdentityResolver {
         let blocks = fields.blockingKeys
         guard !blocks.isEmpty else { return memberID }
         let rows = try c.query("""
-            WITH usable AS (
-                SELECT key FROM blocking_key WHERE key = ANY($1::text[]) GROUP BY key HAVING count(*) <= $2
+            WITH usable AS MATERIALIZED (
+                SELECT k.key FROM unnest($1::text[]) AS k(key)
+                WHERE (SELECT count(*) FROM (SELECT 1 FROM blocking_key x WHERE x.key = k.key LIMIT $2 + 1) c) <= $2
             )
             SELECT DISTINCT a.id, a.member_id, a.name, a.birthday_sealed, a.address_sealed, a.region, a.phone_sealed
-            FROM blocking_key b JOIN usable u ON u.key = b.key JOIN account a ON a.id = b.account_id
+            FROM usable u CROSS JOIN LATERAL (SELECT account_id FROM blocking_key b WHERE b.key = u.key) b
+            JOIN account a ON a.id = b.account_id
             WHERE a.member_id <> $3
             LIMIT $4
             """, [.textArray(blocks), .int(Int64(policy.maxCandidatesPerBlock)), .int(memberID), .int(Int64(policy.maxCandidatesPerBlock * 3))])

@@ -52,6 +52,19 @@ public struct IngestEngine: Sendable {
             outcomes.reserveCapacity(events.count)
             var pending: [(outcome: EventOutcome, hash: [UInt8], type: String)] = []
 
+            /// Applies one event inside a savepoint: a rejection leaves nothing behind.
+            func applyOne(_ e: SyncEvent, index: Int) throws -> EventOutcome {
+                try c.query("SAVEPOINT event")
+                do {
+                    let memberID = try applier.apply(e, index: index)
+                    try c.query("RELEASE SAVEPOINT event")
+                    return EventOutcome(eventID: e.id, status: .applied, memberID: memberID)
+                } catch let rejection as EventRejection {
+                    try c.query("ROLLBACK TO SAVEPOINT event")
+                    return EventOutcome(eventID: e.id, status: .rejected, rejection: rejection)
+                }
+            }
+
             /// A valid event whose id has not been seen: it can join a set-based run.
             func fresh(_ i: Int, _ runIDs: inout Set<String>) -> SyncEvent? {
                 guard case .valid(let e) = events[i], seen[e.id] == nil, runIDs.insert(e.id).inserted else { return nil }
@@ -67,9 +80,11 @@ public struct IngestEngine: Sendable {
 
             var index = 0
             while index < events.count {
-                // A segment of paid orders and upserts of new accounts goes the set-based way: its
-                // upserts first, then its orders (an order naming an account that an upsert of the
-                // same segment creates finds it; the end state is that of applying them in order).
+                // A segment of paid orders, upserts of new accounts and refunds goes the set-based
+                // way: its upserts first, then its orders (an order naming an account that an upsert
+                // of the same segment creates finds it), then its refunds one by one (a refund naming
+                // an order that comes later in the segment is refused, as in order); the end state is
+                // that of applying them in order.
                 var runIDs = Set<String>()
                 var accountsInRun = Set<String>()
                 var segment: [SyncEvent] = []
@@ -79,7 +94,7 @@ public struct IngestEngine: Sendable {
                     case .orderPaid: break
                     case .memberUpsert(let profile, _, _, _):
                         guard accountsInRun.insert(BulkIngest.accountKey(e.channel, profile.externalID)).inserted else { break collect }
-                    case .orderRefunded: break collect
+                    case .orderRefunded: break
                     }
                     segment.append(e)
                     j += 1
@@ -92,19 +107,31 @@ public struct IngestEngine: Sendable {
                 if cut > 0 {
                     var upserts: [BulkIngest.Indexed<BulkIngest.Upsert>] = []
                     var orders: [BulkIngest.Indexed<PaidOrder>] = []
+                    var refunds: [BulkIngest.Indexed<Refund>] = []
                     for (offset, e) in segment.prefix(cut).enumerated() {
                         switch e.payload {
                         case .memberUpsert(let profile, let raw, let attributes, let platformIDs):
                             upserts.append(.init(index: index + offset, event: e, value: (profile, raw, attributes, platformIDs)))
                         case .orderPaid(let order):
                             orders.append(.init(index: index + offset, event: e, value: order))
-                        case .orderRefunded:
-                            preconditionFailure("refunds never join a set-based segment")
+                        case .orderRefunded(let refund):
+                            refunds.append(.init(index: index + offset, event: e, value: refund))
                         }
                     }
                     var byIndex: [Int: EventOutcome] = [:]
                     for (item, outcome) in zip(upserts, try bulk.upserts(upserts)) { byIndex[item.index] = outcome }
                     for (item, outcome) in zip(orders, try bulk.orders(orders)) { byIndex[item.index] = outcome }
+                    var orderPlace: [String: Int] = [:]
+                    for item in orders where orderPlace[item.event.channel.rawValue + "|" + item.value.orderNo] == nil {
+                        orderPlace[item.event.channel.rawValue + "|" + item.value.orderNo] = item.index
+                    }
+                    for item in refunds {
+                        if let place = orderPlace[item.event.channel.rawValue + "|" + item.value.orderNo], place > item.index {
+                            byIndex[item.index] = EventOutcome(eventID: item.event.id, status: .rejected, rejection: EventApplier.orderNotFound(item.value, index: item.index))
+                            continue
+                        }
+                        byIndex[item.index] = try applyOne(item.event, index: item.index)
+                    }
                     for (offset, e) in segment.prefix(cut).enumerated() {
                         finish(byIndex[index + offset]!, hash: e.contentHash, type: e.typeName)
                     }
@@ -143,15 +170,7 @@ public struct IngestEngine: Sendable {
                 case .invalid(_, _, _, let rejection):
                     finish(EventOutcome(eventID: id, status: .rejected, rejection: rejection), hash: hash, type: type)
                 case .valid(let e):
-                    try c.query("SAVEPOINT event")
-                    do {
-                        let memberID = try applier.apply(e, index: index)
-                        try c.query("RELEASE SAVEPOINT event")
-                        finish(EventOutcome(eventID: id, status: .applied, memberID: memberID), hash: hash, type: type)
-                    } catch let rejection as EventRejection {
-                        try c.query("ROLLBACK TO SAVEPOINT event")
-                        finish(EventOutcome(eventID: id, status: .rejected, rejection: rejection), hash: hash, type: type)
-                    }
+                    finish(try applyOne(e, index: index), hash: hash, type: type)
                 }
             }
             try Self.record(c, shopID: shopID, pending)
@@ -251,13 +270,17 @@ struct EventApplier {
         return memberID
     }
 
+    static func orderNotFound(_ refund: Refund, index: Int) -> EventRejection {
+        EventRejection(.notFound, reason: "order_not_found", message: "no order \(refund.orderNo) in this shop and channel",
+                       field: "events[\(index)].refund.order_no")
+    }
+
     private func refunded(_ event: SyncEvent, _ refund: Refund, index: Int) throws -> Int64 {
         guard let order = try c.query("""
             SELECT o.id, o.amount_fen - o.refunded_fen, a.member_id FROM shop_order o JOIN account a ON a.id = o.account_id
             WHERE o.shop_id = $1 AND o.channel = $2 AND o.order_no = $3 FOR UPDATE OF o
             """, [.int(shopID), .text(event.channel.rawValue), .text(refund.orderNo)]).single else {
-            throw EventRejection(.notFound, reason: "order_not_found", message: "no order \(refund.orderNo) in this shop and channel",
-                                 field: "events[\(index)].refund.order_no")
+            throw Self.orderNotFound(refund, index: index)
         }
         let orderID: Int64 = try order.decode(at: 0)
         let left: Int64 = try order.decode(at: 1)

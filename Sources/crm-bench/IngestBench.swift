@@ -12,7 +12,7 @@ struct CopyRows: ParsableCommand {
 
     @Option(help: "The directory crm-bench generate wrote (one directory per shop).") var source: String
     @Option(help: "Where to write member.copy, account.copy, shop_order.copy, refund.copy, sync_event.copy.") var out: String
-    @Option(help: "Shop ids in the target database, e.g. sh01=1,sh02=2,sh03=3.") var shopIDs: String
+    @Option(name: .customLong("shop-ids"), help: "Shop ids in the target database, e.g. sh01=1,sh02=2,sh03=3.") var shopIDs: String
 
     func run() throws {
         var ids: [String: Int] = [:]
