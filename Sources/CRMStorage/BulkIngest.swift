@@ -20,8 +20,8 @@ struct BulkIngest {
 
     // MARK: orders
 
-    /// Applies paid orders; returns each event's outcome, in order.
-    func orders(_ run: [Indexed<PaidOrder>]) throws -> [EventOutcome] {
+    /// Applies paid orders; returns each event's outcome, in order, and the account of each applied one.
+    func orders(_ run: [Indexed<PaidOrder>]) throws -> [(outcome: EventOutcome, account: Int64?)] {
         guard !run.isEmpty else { return [] }
         var outcomes = [EventOutcome?](repeating: nil, count: run.count)
         // Order numbers taken before this run, or earlier in it.
@@ -56,11 +56,13 @@ struct BulkIngest {
                       .textArray(accepted.map { run[$0].value.paymentMethod }), .textArray(accepted.map { run[$0].value.itemsJSON }),
                       .textArray(accepted.map { run[$0].event.id })])
         }
+        var accountOf = [Int64?](repeating: nil, count: run.count)
         for i in accepted {
-            let member = accounts[Self.accountKey(run[i].event.channel, run[i].value.memberExternalID)]!.member
-            outcomes[i] = EventOutcome(eventID: run[i].event.id, status: .applied, memberID: member)
+            let found = accounts[Self.accountKey(run[i].event.channel, run[i].value.memberExternalID)]!
+            outcomes[i] = EventOutcome(eventID: run[i].event.id, status: .applied, memberID: found.member)
+            accountOf[i] = found.account
         }
-        return outcomes.map { $0! }
+        return zip(outcomes, accountOf).map { ($0!, $1) }
     }
 
     static func accountKey(_ channel: Channel, _ external: String) -> String { channel.rawValue + " " + external }
@@ -125,9 +127,19 @@ struct BulkIngest {
             """, [.int(shopID), .textArray(channels), .textArray(externals)]).map { try $0.decode(String.self, at: 0) })
     }
 
-    /// Applies upserts of accounts not seen before (each account once in the run).
-    func upserts(_ run: [Indexed<Upsert>]) throws -> [EventOutcome] {
-        guard !run.isEmpty else { return [] }
+    /// New accounts written by `insertUpserts`, waiting for identity resolution.
+    struct InsertedUpserts {
+        let run: [Indexed<Upsert>]
+        let accounts: [Int64]
+        let keys: [[IdentityKey]]
+        let fields: [PersonFields]
+    }
+
+    /// Writes upserts of accounts not seen before (each account once in the run): each gets a new
+    /// member whose golden record is its own fields, and its keys. Needs no identity lock: nothing
+    /// here reads what other pushes write; `resolveUpserts` then finds who they are.
+    func insertUpserts(_ run: [Indexed<Upsert>]) throws -> InsertedUpserts {
+        guard !run.isEmpty else { return InsertedUpserts(run: [], accounts: [], keys: [], fields: []) }
         let members = try newMembers(run.count)
         let p = run.map(\.value.profile)
         let rows = try c.query("""
@@ -172,6 +184,22 @@ struct BulkIngest {
         if !blockAccounts.isEmpty {
             try c.query("INSERT INTO blocking_key (account_id, key) SELECT * FROM unnest($1::bigint[], $2::text[])", [.intArray(blockAccounts), .textArray(blockKeys)])
         }
+        // A member with one account: its golden record is that account's non-empty fields.
+        try c.query("""
+            UPDATE member m SET name = NULLIF(btrim(a.name), ''), nickname = NULLIF(btrim(a.nickname), ''),
+                phone_sealed = NULLIF(btrim(a.phone_sealed), ''), email_sealed = NULLIF(btrim(a.email_sealed), ''),
+                birthday_sealed = NULLIF(btrim(a.birthday_sealed), ''), gender = NULLIF(btrim(a.gender), ''),
+                region = NULLIF(btrim(a.region), ''), address_sealed = NULLIF(btrim(a.address_sealed), ''), updated_at = now()
+            FROM account a WHERE a.member_id = m.id AND a.id = ANY($1::bigint[])
+            """, [.intArray(accounts)])
+        return InsertedUpserts(run: run, accounts: accounts, keys: keys, fields: fields)
+    }
+
+    /// Resolves the identity of accounts `insertUpserts` wrote; the caller holds the identity lock,
+    /// so what every push before this one committed is seen. Returns each upsert's outcome, in order.
+    func resolveUpserts(_ inserted: InsertedUpserts) throws -> [EventOutcome] {
+        let (run, accounts, keys, fields) = (inserted.run, inserted.accounts, inserted.keys, inserted.fields)
+        guard !run.isEmpty else { return [] }
 
         // Accounts sharing a key with any other account need the resolver.
         var slow = Set(try c.query("""
@@ -205,25 +233,21 @@ struct BulkIngest {
 
         let merger = MemberMerger(c: c, policy: policy, codec: codec)
         let resolver = IdentityResolver(c: c, policy: policy, codec: codec, merger: merger)
-        let fast = accounts.filter { !slow.contains($0) }
-        if !fast.isEmpty {
-            // A member with one account: its golden record is that account's non-empty fields.
-            try c.query("""
-                UPDATE member m SET name = NULLIF(btrim(a.name), ''), nickname = NULLIF(btrim(a.nickname), ''),
-                    phone_sealed = NULLIF(btrim(a.phone_sealed), ''), email_sealed = NULLIF(btrim(a.email_sealed), ''),
-                    birthday_sealed = NULLIF(btrim(a.birthday_sealed), ''), gender = NULLIF(btrim(a.gender), ''),
-                    region = NULLIF(btrim(a.region), ''), address_sealed = NULLIF(btrim(a.address_sealed), ''), updated_at = now()
-                FROM account a WHERE a.member_id = m.id AND a.id = ANY($1::bigint[])
-                """, [.intArray(fast)])
-        }
         for (i, account) in accounts.enumerated() where slow.contains(account) {
             let member = try resolver.resolve(accountID: account, keys: keys[i], fields: fields[i])
             try merger.recomputeGolden(member)
         }
+        let memberOf = try members(ofAccounts: accounts)
+        return run.enumerated().map { i, item in EventOutcome(eventID: item.event.id, status: .applied, memberID: memberOf[accounts[i]]!) }
+    }
+
+    /// The member each account belongs to now (merges move accounts to the survivor).
+    func members(ofAccounts accounts: [Int64]) throws -> [Int64: Int64] {
         var memberOf: [Int64: Int64] = [:]
+        guard !accounts.isEmpty else { return memberOf }
         for row in try c.query("SELECT id, member_id FROM account WHERE id = ANY($1::bigint[])", [.intArray(accounts)]) {
             memberOf[try row.decode(at: 0)] = try row.decode(at: 1)
         }
-        return run.enumerated().map { i, item in EventOutcome(eventID: item.event.id, status: .applied, memberID: memberOf[accounts[i]]!) }
+        return memberOf
     }
 }

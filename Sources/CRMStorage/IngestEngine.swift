@@ -4,10 +4,15 @@ import CRMPostgres
 /// Applies one pushed batch of a shop's events in one transaction: events in order, each inside
 /// a savepoint so a rejected event leaves nothing behind while the rest apply; every outcome
 /// recorded by (shop, event id) so a replay answers `duplicate` with the first outcome forever.
-/// Identity work takes one transaction-scoped advisory lock, so batches from several shops never
-/// merge the same members at once.
+/// A shop's pushes apply one after another (a per-shop advisory lock). Pushes of different shops
+/// write their rows in parallel; identity resolution takes one transaction-scoped advisory lock held
+/// until commit, so each push resolves against everything committed before it and two pushes never
+/// merge the same members at once (accounts two pushes add at the same time are matched by the one
+/// that resolves second).
 public struct IngestEngine: Sendable {
     static let identityLockKey: Int64 = 0x63726d5f6964  // "crm_id"
+    /// The first key of the two-key advisory locks that serialise one shop's pushes.
+    static let shopLockSpace: Int32 = 0x63736870  // "cshp"
 
     let pool: PostgresPool
     let codec: PersonalDataCodec
@@ -25,7 +30,16 @@ public struct IngestEngine: Sendable {
                 throw StorageError.notFound(reason: "shop_not_found", message: "no shop with code \(shopCode)")
             }
             let shopID: Int64 = try shopRow.decode(at: 0)
-            try c.query("SELECT pg_advisory_xact_lock($1)", [.int(Self.identityLockKey)])
+            // Pushes of one shop apply one after another (event ids and order numbers are per shop);
+            // pushes of different shops write in parallel and take the identity lock only to resolve.
+            try c.query("SELECT pg_advisory_xact_lock($1::int, ($2::bigint % 2147483647)::int)", [.int(Int64(Self.shopLockSpace)), .int(shopID)])
+            var identityLocked = false
+            /// Takes the identity lock (held until commit): resolution sees every push committed before.
+            func lockIdentity() throws {
+                guard !identityLocked else { return }
+                try c.query("SELECT pg_advisory_xact_lock($1)", [.int(Self.identityLockKey)])
+                identityLocked = true
+            }
             let ids: [String?] = events.map { event in
                 switch event {
                 case .valid(let e): return e.id
@@ -119,8 +133,20 @@ public struct IngestEngine: Sendable {
                         }
                     }
                     var byIndex: [Int: EventOutcome] = [:]
-                    for (item, outcome) in zip(upserts, try bulk.upserts(upserts)) { byIndex[item.index] = outcome }
-                    for (item, outcome) in zip(orders, try bulk.orders(orders)) { byIndex[item.index] = outcome }
+                    // Writing needs no identity lock; finding who the new accounts are does.
+                    let inserted = try bulk.insertUpserts(upserts)
+                    let placed = try bulk.orders(orders)
+                    if !upserts.isEmpty {
+                        try lockIdentity()
+                        for (item, outcome) in zip(upserts, try bulk.resolveUpserts(inserted)) { byIndex[item.index] = outcome }
+                    }
+                    // Orders answer with their account's member after this segment's merges.
+                    let memberOf = upserts.isEmpty ? [:] : try bulk.members(ofAccounts: placed.compactMap(\.account))
+                    for (item, order) in zip(orders, placed) {
+                        var outcome = order.outcome
+                        if let account = order.account, let member = memberOf[account] { outcome.memberID = member }
+                        byIndex[item.index] = outcome
+                    }
                     var orderPlace: [String: Int] = [:]
                     for item in orders where orderPlace[item.event.channel.rawValue + "|" + item.value.orderNo] == nil {
                         orderPlace[item.event.channel.rawValue + "|" + item.value.orderNo] = item.index
@@ -170,6 +196,7 @@ public struct IngestEngine: Sendable {
                 case .invalid(_, _, _, let rejection):
                     finish(EventOutcome(eventID: id, status: .rejected, rejection: rejection), hash: hash, type: type)
                 case .valid(let e):
+                    if case .memberUpsert = e.payload { try lockIdentity() }
                     finish(try applyOne(e, index: index), hash: hash, type: type)
                 }
             }

@@ -49,8 +49,8 @@ struct CopyRows: ParsableCommand {
                         let external = m["external_id"]?.stringValue ?? ""
                         accounts[shop + "|" + channel + "|" + external] = (nextAccount, nextMember)
                         let personal = ["name", "nickname", "gender", "region", "phone", "email", "birthday", "address"].map { m[$0]?.stringValue }
-                        writer.row("member", [String(nextMember)] + personal)
-                        writer.row("account", [String(nextAccount), shopID, channel, external, String(nextMember)] + personal
+                        try writer.row("member", [String(nextMember)] + personal)
+                        try writer.row("account", [String(nextAccount), shopID, channel, external, String(nextMember)] + personal
                                    + [JSONSerializer.serialize(m["platform_ids"] ?? [:]), JSONSerializer.serialize(m["attributes"] ?? [:]),
                                       JSONSerializer.serialize(m), m["registered_at"]?.stringValue, event["occurred_at"]?.stringValue])
                     case "order.paid":
@@ -69,20 +69,20 @@ struct CopyRows: ParsableCommand {
                         nextRefund += 1
                         let amount = Int(Self.fen(r["amount"]) ?? "0") ?? 0
                         refunded[order, default: 0] += amount
-                        writer.row("refund", [String(nextRefund), shopID, String(order), r["refund_no"]?.stringValue, String(amount),
+                        try writer.row("refund", [String(nextRefund), shopID, String(order), r["refund_no"]?.stringValue, String(amount),
                                               r["refunded_at"]?.stringValue, eventID])
                     default:
                         continue
                     }
                     // The content hash: 32 bytes, as ingest stores a SHA-256.
                     let hash = "\\\\x" + String(repeating: String(format: "%016llx", UInt64(truncatingIfNeeded: eventID.hashValue)), count: 4)
-                    writer.row("sync_event", [shopID, eventID, hash, type, "applied", memberID.map(String.init)], raw: [2])
+                    try writer.row("sync_event", [shopID, eventID, hash, type, "applied", memberID.map(String.init)], raw: [2])
                 }
             }
         }
         for (id, var columns) in orderRows {
             columns.insert(String(refunded[id] ?? 0), at: 6)
-            writer.row("shop_order", columns)
+            try writer.row("shop_order", columns)
         }
         try writer.close()
         print("member=\(nextMember) account=\(nextAccount) shop_order=\(nextOrder) refund=\(nextRefund)")
@@ -107,7 +107,7 @@ struct CopyWriter {
     init(directory: String) { self.directory = directory }
 
     /// Appends a row; columns listed in `raw` are written as given (already escaped).
-    mutating func row(_ table: String, _ columns: [String?], raw: Set<Int> = []) {
+    mutating func row(_ table: String, _ columns: [String?], raw: Set<Int> = []) throws {
         var line = ""
         for (i, column) in columns.enumerated() {
             if i > 0 { line += "\t" }
@@ -124,22 +124,24 @@ struct CopyWriter {
             }
         }
         buffers[table, default: ""] += line + "\n"
-        if buffers[table]!.utf8.count > 1 << 20 { flush(table) }
+        if buffers[table]!.utf8.count > 1 << 20 { try flush(table) }
     }
 
-    private mutating func flush(_ table: String) {
+    private mutating func flush(_ table: String) throws {
         guard let text = buffers[table], !text.isEmpty else { return }
         if handles[table] == nil {
             let path = directory + "/" + table + ".copy"
-            FileManager.default.createFile(atPath: path, contents: nil)
-            handles[table] = FileHandle(forWritingAtPath: path)
+            guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+                throw ValidationError("cannot write \(path)")
+            }
+            handles[table] = handle
         }
-        handles[table]!.write(Data(text.utf8))
+        try handles[table]!.write(contentsOf: Data(text.utf8))
         buffers[table] = ""
     }
 
     mutating func close() throws {
-        for table in buffers.keys { flush(table) }
+        for table in buffers.keys { try flush(table) }
         for handle in handles.values { try handle.close() }
     }
 }
