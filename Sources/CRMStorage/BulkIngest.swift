@@ -164,19 +164,7 @@ struct BulkIngest {
 
         let keys = p.map { IdentityKey.keys(of: $0, priority: policy.keyPriority) }
         let fields = p.map { PersonFields(name: $0.nameKey, birthday: $0.birthday, address: $0.address, region: $0.region, phone: $0.phoneKey) }
-        var keyAccounts: [Int64] = [], keyKinds: [String?] = [], keyValues: [String?] = []
-        var blockAccounts: [Int64] = [], blockKeys: [String?] = []
-        for (i, account) in accounts.enumerated() {
-            for k in Set(keys[i]) {
-                keyAccounts.append(account)
-                keyKinds.append(k.kind)
-                keyValues.append(codec.index(kind: k.kind, k.value))
-            }
-            for b in Set(fields[i].blockingKeys) {
-                blockAccounts.append(account)
-                blockKeys.append(b)
-            }
-        }
+        let (keyAccounts, keyKinds, keyValues, blockAccounts, blockKeys) = keyRows(accounts, keys, fields)
         if !keyAccounts.isEmpty {
             try c.query("INSERT INTO identity_key (account_id, kind, value) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])",
                         [.intArray(keyAccounts), .textArray(keyKinds), .textArray(keyValues)])
@@ -201,27 +189,30 @@ struct BulkIngest {
         let (run, accounts, keys, fields) = (inserted.run, inserted.accounts, inserted.keys, inserted.fields)
         guard !run.isEmpty else { return [] }
 
-        // Accounts sharing a key with any other account need the resolver.
-        var slow = Set(try c.query("""
-            SELECT DISTINCT k.account_id
-            FROM unnest($1::bigint[]) AS t(id)
-            CROSS JOIN LATERAL (SELECT account_id, kind, value FROM identity_key WHERE account_id = t.id) k
-            WHERE EXISTS (SELECT 1 FROM identity_key o WHERE o.kind = k.kind AND o.value = k.value AND o.account_id <> k.account_id)
-            """, [.intArray(accounts)]).map { try $0.decode(Int64.self, at: 0) })
+        // Accounts sharing a key with any other account need the resolver. The keys and blocking
+        // keys are the ones just written, so they come from memory; each look-up is a scalar
+        // subquery (one index probe a key), a plan that holds however stale the statistics are.
+        let (keyAccounts, keyKinds, keyValues, blockAccounts, blockKeys) = keyRows(accounts, keys, fields)
+        var slow = Set<Int64>()
+        if !keyAccounts.isEmpty {
+            slow = Set(try c.query("""
+                SELECT DISTINCT t.acc FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(acc, kind, value)
+                WHERE (SELECT 1 FROM identity_key o WHERE o.kind = t.kind AND o.value = t.value AND o.account_id <> t.acc LIMIT 1) IS NOT NULL
+                """, [.intArray(keyAccounts), .textArray(keyKinds), .textArray(keyValues)]).map { try $0.decode(Int64.self, at: 0) })
+        }
         // So do those with a candidate that scores at least the review threshold.
         let position = Dictionary(uniqueKeysWithValues: accounts.enumerated().map { ($1, $0) })
-        for row in try c.query("""
-            WITH mine AS MATERIALIZED (
-                     SELECT b.account_id, b.key FROM unnest($1::bigint[]) AS t(id)
-                     CROSS JOIN LATERAL (SELECT account_id, key FROM blocking_key WHERE account_id = t.id) b),
+        let candidates = blockAccounts.isEmpty ? [] : try c.query("""
+            WITH mine AS MATERIALIZED (SELECT * FROM unnest($1::bigint[], $2::text[]) AS t(account_id, key)),
                  usable AS MATERIALIZED (
                      SELECT k.key FROM (SELECT DISTINCT key FROM mine) k
-                     WHERE (SELECT count(*) FROM (SELECT 1 FROM blocking_key x WHERE x.key = k.key LIMIT $2 + 1) c) <= $2)
+                     WHERE (SELECT count(*) FROM (SELECT 1 FROM blocking_key x WHERE x.key = k.key LIMIT $3 + 1) c) <= $3)
             SELECT DISTINCT m.account_id, a.name, a.birthday_sealed, a.address_sealed, a.region, a.phone_sealed
             FROM mine m JOIN usable u ON u.key = m.key
-            CROSS JOIN LATERAL (SELECT account_id FROM blocking_key o WHERE o.key = m.key AND o.account_id <> m.account_id) o
+            CROSS JOIN LATERAL (SELECT account_id FROM blocking_key o WHERE o.key = m.key AND o.account_id <> m.account_id LIMIT $3 + 1) o
             JOIN account a ON a.id = o.account_id
-            """, [.intArray(accounts), .int(Int64(policy.maxCandidatesPerBlock))]) {
+            """, [.intArray(blockAccounts), .textArray(blockKeys), .int(Int64(policy.maxCandidatesPerBlock))]).map { $0 }
+        for row in candidates {
             let account: Int64 = try row.decode(at: 0)
             if slow.contains(account) { continue }
             let other = PersonFields(name: try row.decode(at: 1), birthday: codec.open(try row.decode(at: 2)), address: codec.open(try row.decode(at: 3)),
@@ -239,6 +230,25 @@ struct BulkIngest {
         }
         let memberOf = try members(ofAccounts: accounts)
         return run.enumerated().map { i, item in EventOutcome(eventID: item.event.id, status: .applied, memberID: memberOf[accounts[i]]!) }
+    }
+
+    /// The identity-key and blocking-key rows of new accounts, as column arrays.
+    private func keyRows(_ accounts: [Int64], _ keys: [[IdentityKey]], _ fields: [PersonFields])
+        -> (keyAccounts: [Int64], kinds: [String?], values: [String?], blockAccounts: [Int64], blockKeys: [String?]) {
+        var keyAccounts: [Int64] = [], kinds: [String?] = [], values: [String?] = []
+        var blockAccounts: [Int64] = [], blockKeys: [String?] = []
+        for (i, account) in accounts.enumerated() {
+            for k in Set(keys[i]) {
+                keyAccounts.append(account)
+                kinds.append(k.kind)
+                values.append(codec.index(kind: k.kind, k.value))
+            }
+            for b in Set(fields[i].blockingKeys) {
+                blockAccounts.append(account)
+                blockKeys.append(b)
+            }
+        }
+        return (keyAccounts, kinds, values, blockAccounts, blockKeys)
     }
 
     /// The member each account belongs to now (merges move accounts to the survivor).

@@ -70,8 +70,9 @@ struct IdentityResolver {
         let rank = IdentityKey.rank(key.kind, policy.keyPriority)
         for stronger in keys where IdentityKey.rank(stronger.kind, policy.keyPriority) < rank {
             let theirs = try c.query("""
-                SELECT DISTINCT k.value FROM identity_key k JOIN account a ON a.id = k.account_id
-                WHERE a.member_id = $1 AND k.kind = $2
+                SELECT DISTINCT k.value FROM account a
+                CROSS JOIN LATERAL (SELECT value FROM identity_key k WHERE k.account_id = a.id AND k.kind = $2 LIMIT 1000) k
+                WHERE a.member_id = $1
                 """, [.int(candidate), .text(stronger.kind)]).map { try $0.decode(String.self, at: 0) }
             if !theirs.isEmpty, !theirs.contains(codec.index(kind: stronger.kind, stronger.value)) { return stronger.kind }
         }
@@ -87,7 +88,7 @@ struct IdentityResolver {
                 WHERE (SELECT count(*) FROM (SELECT 1 FROM blocking_key x WHERE x.key = k.key LIMIT $2 + 1) c) <= $2
             )
             SELECT DISTINCT a.id, a.member_id, a.name, a.birthday_sealed, a.address_sealed, a.region, a.phone_sealed
-            FROM usable u CROSS JOIN LATERAL (SELECT account_id FROM blocking_key b WHERE b.key = u.key) b
+            FROM usable u CROSS JOIN LATERAL (SELECT account_id FROM blocking_key b WHERE b.key = u.key LIMIT $2 + 1) b
             JOIN account a ON a.id = b.account_id
             WHERE a.member_id <> $3
             LIMIT $4
