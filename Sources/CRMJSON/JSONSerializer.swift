@@ -42,24 +42,45 @@ public enum JSONSerializer {
 
     static func writeString(_ s: String, into out: inout String) {
         out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{2028}": out += "\\u2028"
-            case "\u{2029}": out += "\\u2029"
+        // Most strings need no escape: copy them whole.
+        guard s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0xE2 }) else {
+            out += s
+            out += "\""
+            return
+        }
+        let source = Array(s.utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(source.count + 16)
+        func append(_ text: StaticString) {
+            text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        }
+        var i = 0
+        while i < source.count {
+            let b = source[i]
+            switch b {
+            case 0x22: append("\\\"")
+            case 0x5C: append("\\\\")
+            case 0x0A: append("\\n")
+            case 0x0D: append("\\r")
+            case 0x09: append("\\t")
+            case 0xE2 where i + 2 < source.count && source[i + 1] == 0x80 && (source[i + 2] == 0xA8 || source[i + 2] == 0xA9):
+                // U+2028 and U+2029 end lines in JavaScript: always escaped.
+                append(source[i + 2] == 0xA8 ? "\\u2028" : "\\u2029")
+                i += 3
+                continue
             default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                if b < 0x20 {
+                    let digits = Array("0123456789abcdef".utf8)
+                    append("\\u00")
+                    bytes.append(digits[Int(b >> 4)])
+                    bytes.append(digits[Int(b & 15)])
                 } else {
-                    out.unicodeScalars.append(scalar)
+                    bytes.append(b)
                 }
             }
+            i += 1
         }
+        out += String(decoding: bytes, as: UTF8.self)
         out += "\""
     }
 }

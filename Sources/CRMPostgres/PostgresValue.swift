@@ -20,15 +20,29 @@ public enum PostgresValue: Sendable, Equatable {
         case .bool(let b): return b ? "t" : "f"
         case .bytes: return nil
         case .textArray(let elements):
-            return "{" + elements.map { element -> String in
-                guard let element else { return "NULL" }
-                var quoted = "\""
-                for ch in element.unicodeScalars {
-                    if ch == "\"" || ch == "\\" { quoted.unicodeScalars.append("\\") }
-                    quoted.unicodeScalars.append(ch)
+            var out = "{"
+            out.reserveCapacity(elements.reduce(2) { $0 + ($1?.utf8.count ?? 4) + 3 })
+            for (i, element) in elements.enumerated() {
+                if i > 0 { out += "," }
+                guard let element else {
+                    out += "NULL"
+                    continue
                 }
-                return quoted + "\""
-            }.joined(separator: ",") + "}"
+                out += "\""
+                if element.utf8.contains(where: { $0 == 0x22 || $0 == 0x5C }) {
+                    var bytes: [UInt8] = []
+                    bytes.reserveCapacity(element.utf8.count + 8)
+                    for b in element.utf8 {
+                        if b == 0x22 || b == 0x5C { bytes.append(0x5C) }
+                        bytes.append(b)
+                    }
+                    out += String(decoding: bytes, as: UTF8.self)
+                } else {
+                    out += element
+                }
+                out += "\""
+            }
+            return out + "}"
         case .intArray(let elements):
             return "{" + elements.map { $0.map(String.init) ?? "NULL" }.joined(separator: ",") + "}"
         }
