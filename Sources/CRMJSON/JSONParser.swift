@@ -144,37 +144,43 @@ public struct JSONParser {
 
         mutating func parseString() throws(JSONParseError) -> String {
             index += 1  // opening quote
-            var scalars = String.UnicodeScalarView()
+            // Bytes of a string with escapes; a string without any is made from the input at once.
+            var decoded: [UInt8]? = nil
             var runStart = index
-            func flush(_ cursor: Cursor, into view: inout String.UnicodeScalarView, from start: Int) {
-                if cursor.index > start {
-                    view.append(contentsOf: String(decoding: UnsafeBufferPointer(rebasing: cursor.bytes[start..<cursor.index]), as: UTF8.self).unicodeScalars)
-                }
+            func flush(_ cursor: Cursor, into buffer: inout [UInt8]?, from start: Int) {
+                if buffer == nil { buffer = [] }
+                if cursor.index > start { buffer!.append(contentsOf: cursor.bytes[start..<cursor.index]) }
+            }
+            func append(_ scalar: Unicode.Scalar, to buffer: inout [UInt8]?) {
+                buffer!.append(contentsOf: UTF8.encode(scalar)!)
             }
             while true {
                 guard index < bytes.count else { throw error("unterminated string") }
                 let b = bytes[index]
                 if b == UInt8(ascii: "\"") {
-                    flush(self, into: &scalars, from: runStart)
-                    index += 1
-                    return String(scalars)
+                    defer { index += 1 }
+                    guard decoded != nil else {
+                        return String(decoding: UnsafeBufferPointer(rebasing: bytes[runStart..<index]), as: UTF8.self)
+                    }
+                    flush(self, into: &decoded, from: runStart)
+                    return String(decoding: decoded!, as: UTF8.self)
                 }
                 if b < 0x20 { throw error("control character in string") }
                 if b == UInt8(ascii: "\\") {
-                    flush(self, into: &scalars, from: runStart)
+                    flush(self, into: &decoded, from: runStart)
                     index += 1
                     guard index < bytes.count else { throw error("unterminated escape") }
                     let e = bytes[index]
                     index += 1
                     switch e {
-                    case UInt8(ascii: "\""): scalars.append("\"")
-                    case UInt8(ascii: "\\"): scalars.append("\\")
-                    case UInt8(ascii: "/"): scalars.append("/")
-                    case UInt8(ascii: "b"): scalars.append("\u{08}")
-                    case UInt8(ascii: "f"): scalars.append("\u{0C}")
-                    case UInt8(ascii: "n"): scalars.append("\n")
-                    case UInt8(ascii: "r"): scalars.append("\r")
-                    case UInt8(ascii: "t"): scalars.append("\t")
+                    case UInt8(ascii: "\""): decoded!.append(0x22)
+                    case UInt8(ascii: "\\"): decoded!.append(0x5C)
+                    case UInt8(ascii: "/"): decoded!.append(0x2F)
+                    case UInt8(ascii: "b"): decoded!.append(0x08)
+                    case UInt8(ascii: "f"): decoded!.append(0x0C)
+                    case UInt8(ascii: "n"): decoded!.append(0x0A)
+                    case UInt8(ascii: "r"): decoded!.append(0x0D)
+                    case UInt8(ascii: "t"): decoded!.append(0x09)
                     case UInt8(ascii: "u"):
                         let high = try parseHex4()
                         if (0xD800...0xDBFF).contains(high) {
@@ -185,11 +191,11 @@ public struct JSONParser {
                             let low = try parseHex4()
                             guard (0xDC00...0xDFFF).contains(low) else { throw error("unpaired surrogate") }
                             let value = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
-                            scalars.append(Unicode.Scalar(value)!)
+                            append(Unicode.Scalar(value)!, to: &decoded)
                         } else if (0xDC00...0xDFFF).contains(high) {
                             throw error("unpaired surrogate")
                         } else {
-                            scalars.append(Unicode.Scalar(high)!)
+                            append(Unicode.Scalar(high)!, to: &decoded)
                         }
                     default: throw error("invalid escape")
                     }
