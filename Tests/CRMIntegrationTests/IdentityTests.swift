@@ -1,3 +1,5 @@
+import CRMClient
+import CRMDomain
 import CRMProtocol
 import Testing
 
@@ -28,6 +30,42 @@ struct IdentityTests {
             #expect(member["phone"] == "+8613800138000")
             let viaEmail = try await admin.member(["email": "lisi@example.com"])
             #expect(viaEmail["member_id"] == byEmail[0]["member_id"])
+        }
+    }
+
+    @Test("two shops pushing the same people at the same moment end with one member per person")
+    func concurrentShops() async throws {
+        try await withTestServer(poolSize: 6) { server in
+            let admin = try await server.adminWithShops()
+            let sh01 = try await server.client(token: try await server.token(role: .agent, shop: "sh01"))
+            let sh02 = try await server.client(token: try await server.token(role: .agent, shop: "sh02"))
+            let people = 300
+            // Each round, both shops push the same people in pushes of 50, interleaving at random;
+            // new accounts of one push must be matched with the other's whichever resolves first.
+            for round in 0..<3 {
+                func pushes(_ shop: String, _ channel: String, _ client: RPCClient) async throws -> [JSONValue] {
+                    var results: [JSONValue] = []
+                    for start in stride(from: 0, to: people, by: 50) {
+                        let events = (start..<start + 50).map { i in
+                            Events.upsert("\(shop)-\(round)-\(i)", channel, "r\(round)p\(i)",
+                                          ["name": .string("會員\(round)-\(i)"), "phone": .string(String(format: "139%d%07d", round, i + 1_234))])
+                        }
+                        results += try await client.push(shop, events)
+                    }
+                    return results
+                }
+                async let first = pushes("sh01", "web", sh01)
+                async let second = pushes("sh02", "mobile", sh02)
+                let (a, b) = try await (first, second)
+                #expect(a.allSatisfy { $0["status"] == "applied" } && b.allSatisfy { $0["status"] == "applied" })
+                let members = try await server.database.scalar("SELECT count(DISTINCT member_id) FROM account WHERE external_id LIKE 'r\(round)p%'")
+                #expect(members == people, "round \(round): \(members) members for \(people) people")
+            }
+            let sample = try await admin.member(["phone": "13920001241"])  // round 2, person 7
+            #expect(Set(sample["accounts"]?.arrayValue?.compactMap { $0["shop"]?.stringValue } ?? []) == ["sh01", "sh02"])
+            await sh01.close()
+            await sh02.close()
+            await admin.close()
         }
     }
 
