@@ -12,6 +12,7 @@ final class Progress {
     private var drewBar = false
     private let startBytes: Int64
     private let startEvents: Int
+    private var last: (done: Int64, total: Int64?, events: Int, rejected: Int)? = nil
 
     init(startBytes: Int64, startEvents: Int, logInterval: TimeInterval = 10) {
         isTerminal = isatty(2) == 1
@@ -22,6 +23,7 @@ final class Progress {
 
     /// Reports `done` of `total` bytes read (total nil when unknown) and the events acknowledged.
     func update(done: Int64, total: Int64?, events: Int, rejected: Int, force: Bool = false) {
+        last = (done, total, events, rejected)
         let now = Date()
         guard force || now.timeIntervalSince(lastShown) >= (isTerminal ? 0.2 : logInterval) else { return }
         lastShown = now
@@ -47,8 +49,11 @@ final class Progress {
         }
     }
 
-    /// Ends the bar's line so later output starts on a new one.
-    func finish() {
+    /// Draws the bar as it ends (everything read) and ends its line, so later output starts on a new one.
+    func finish(complete: Bool = true) {
+        if drewBar, complete, let last {
+            update(done: last.total ?? last.done, total: last.total, events: last.events, rejected: last.rejected, force: true)
+        }
         if drewBar { FileHandleWriter.writeToStandardError("\n") }
         drewBar = false
     }

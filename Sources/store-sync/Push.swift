@@ -82,7 +82,7 @@ struct Push: AsyncParsableCommand {
                 try await pass.run(&state, counts: &counts)
                 break
             } catch let error where Self.isRetryable(error) {
-                progress.finish()
+                progress.finish(complete: false)
                 if state.lines > linesAtLastFailure {
                     retryUntil = Date().addingTimeInterval(TimeInterval(giveUpAfter))
                     attempt = 0
@@ -100,7 +100,7 @@ struct Push: AsyncParsableCommand {
                 try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
             }
         }
-        progress.finish()
+        progress.finish(complete: !StopSignal.isRequested)
         let stopped = StopSignal.isRequested ? " (stopped by signal)" : ""
         let see = state.invalid + state.rejected > 0 ? " (see \(rejectsPath))" : ""
         if dryRun {
@@ -232,7 +232,7 @@ struct PushPass {
                     }
                     reached[file.name] = Checkpoint.Position(line: record.lastLine, offset: record.endOffset)
                     if batch.count >= options.batchSize { try await flush(&state) }
-                    progress.update(done: doneBytes + record.endOffset, total: totalBytes, events: state.applied + state.duplicate + state.rejected, rejected: state.rejected)
+                    progress.update(done: doneBytes + record.endOffset, total: totalBytes, events: options.dryRun ? counts.events : state.applied + state.duplicate + state.rejected, rejected: state.rejected)
                     if StopSignal.isRequested { break }
                 }
                 let end = decoder.position
@@ -245,7 +245,7 @@ struct PushPass {
             if !readSomething {
                 // Idle: let every answer in, so the checkpoint is current while nothing happens.
                 while !window.isEmpty { try await acknowledge(window.removeFirst(), &state) }
-                progress.update(done: doneBytes, total: totalBytes, events: state.applied + state.duplicate + state.rejected, rejected: state.rejected)
+                progress.update(done: doneBytes, total: totalBytes, events: options.dryRun ? counts.events : state.applied + state.duplicate + state.rejected, rejected: state.rejected)
                 var waited = 0
                 while waited < options.pollInterval, !StopSignal.isRequested {
                     try await Task.sleep(nanoseconds: 10_000_000)
