@@ -39,21 +39,23 @@ final class LineReader {
             fd = 0
             ownsFile = false
         } else {
+            // Stored only once usable: a throwing init of a fully initialised object runs deinit,
+            // which would close the descriptor a second time.
             let opened = open(path, O_RDONLY | O_CLOEXEC)
             guard opened >= 0 else { throw SyncFailure("cannot open \(path): \(String(cString: strerror(errno)))") }
-            fd = opened
-            ownsFile = true
             if offset > 0 {
                 var info = stat()
-                guard fstat(fd, &info) == 0, Int64(info.st_size) >= offset else {
-                    close(fd)
+                guard fstat(opened, &info) == 0, Int64(info.st_size) >= offset else {
+                    close(opened)
                     throw SyncFailure("\(path) is shorter than its checkpoint (offset \(offset)); was it replaced? Move the checkpoint away to start it from the beginning")
                 }
-                guard lseek(fd, off_t(offset), SEEK_SET) == off_t(offset) else {
-                    close(fd)
+                guard lseek(opened, off_t(offset), SEEK_SET) == off_t(offset) else {
+                    close(opened)
                     throw SyncFailure("cannot seek in \(path): \(String(cString: strerror(errno)))")
                 }
             }
+            fd = opened
+            ownsFile = true
         }
         buffer.reserveCapacity(Self.chunkBytes)
     }
