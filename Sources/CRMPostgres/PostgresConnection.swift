@@ -77,6 +77,44 @@ public final class PostgresConnection: @unchecked Sendable {
         guard let handle, !isBroken else {
             throw PostgresError(kind: .connection, message: "connection is closed")
         }
+        let result = Self.withParameters(parameters) { count, values, lengths, formats in
+            PQexecParams(handle, sql, count, nil, values, lengths, formats, 0)
+        }
+        return try consume(result)
+    }
+
+    /// The most statements one connection keeps prepared; past it, statements run unprepared.
+    public static let maxPreparedStatements = 256
+    /// Statement text → its prepared name on this connection.
+    private var prepared: [String: String] = [:]
+
+    /// Like `query`, but the statement is parsed once per connection and kept (named prepared
+    /// statements outlive transactions, including failed ones). For the statements a hot path runs
+    /// again and again with different parameters.
+    @discardableResult
+    public func queryPrepared(_ sql: String, _ parameters: [PostgresValue]) throws(PostgresError) -> PostgresResult {
+        guard let handle, !isBroken else {
+            throw PostgresError(kind: .connection, message: "connection is closed")
+        }
+        var name = prepared[sql]
+        if name == nil, prepared.count < Self.maxPreparedStatements {
+            let candidate = "crm_\(prepared.count + 1)"
+            _ = try consume(PQprepare(handle, candidate, sql, Int32(parameters.count), nil))
+            prepared[sql] = candidate
+            name = candidate
+        }
+        guard let name else { return try query(sql, parameters) }
+        let result = Self.withParameters(parameters) { count, values, lengths, formats in
+            PQexecPrepared(handle, name, count, values, lengths, formats, 0)
+        }
+        return try consume(result)
+    }
+
+    /// Calls `body` with libpq's parameter arrays: text for everything but bytes, sent binary.
+    private static func withParameters(
+        _ parameters: [PostgresValue],
+        _ body: (Int32, UnsafePointer<UnsafePointer<CChar>?>?, [Int32], [Int32]) -> OpaquePointer?
+    ) -> OpaquePointer? {
         let count = parameters.count
         precondition(count <= 65_535, "PostgreSQL accepts at most 65535 parameters")
         var buffers: [UnsafeMutablePointer<CChar>?] = []
@@ -103,12 +141,11 @@ public final class PostgresConnection: @unchecked Sendable {
                 formats.append(0)
             }
         }
-        let result: OpaquePointer? = buffers.withUnsafeBufferPointer { valuesBuffer in
+        return buffers.withUnsafeBufferPointer { valuesBuffer in
             valuesBuffer.withMemoryRebound(to: UnsafePointer<CChar>?.self) { values in
-                PQexecParams(handle, sql, Int32(count), nil, values.baseAddress, lengths, formats, 0)
+                body(Int32(count), values.baseAddress, lengths, formats)
             }
         }
-        return try consume(result)
     }
 
     /// Runs a script of several statements with no parameters (migrations); returns nothing.

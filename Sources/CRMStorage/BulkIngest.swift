@@ -25,7 +25,7 @@ struct BulkIngest {
         guard !run.isEmpty else { return [] }
         var outcomes = [EventOutcome?](repeating: nil, count: run.count)
         // Order numbers taken before this run, or earlier in it.
-        let taken = Set(try c.query("""
+        let taken = Set(try c.queryPrepared("""
             SELECT o.channel || ' ' || o.order_no FROM shop_order o
             JOIN unnest($2::text[], $3::text[]) AS t(ch, no) ON o.shop_id = $1 AND o.channel = t.ch AND o.order_no = t.no
             """, [.int(shopID), .textArray(run.map { $0.event.channel.rawValue }), .textArray(run.map { $0.value.orderNo })])
@@ -44,7 +44,7 @@ struct BulkIngest {
         }
         let accounts = try ensureAccounts(accepted.map { (run[$0].event.channel, run[$0].value.memberExternalID, run[$0].event.id) })
         if !accepted.isEmpty {
-            try c.query("""
+            try c.queryPrepared("""
                 INSERT INTO shop_order (shop_id, channel, order_no, account_id, amount_fen, paid_at, payment_method, items, event_id)
                 SELECT $1, ch, no, acc, amt, paid::timestamptz, pm, items::jsonb, ev
                 FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[])
@@ -72,7 +72,7 @@ struct BulkIngest {
     private func ensureAccounts(_ wanted: [(Channel, String, String)]) throws -> [String: (account: Int64, member: Int64)] {
         var found: [String: (account: Int64, member: Int64)] = [:]
         guard !wanted.isEmpty else { return found }
-        for row in try c.query("""
+        for row in try c.queryPrepared("""
             SELECT a.channel, a.external_id, a.id, a.member_id FROM account a
             JOIN unnest($2::text[], $3::text[]) AS t(ch, ext) ON a.shop_id = $1 AND a.channel = t.ch AND a.external_id = t.ext
             """, [.int(shopID), .textArray(wanted.map { $0.0.rawValue }), .textArray(wanted.map { $0.1 })]) {
@@ -83,7 +83,7 @@ struct BulkIngest {
         for w in wanted where found[Self.accountKey(w.0, w.1)] == nil && seen.insert(Self.accountKey(w.0, w.1)).inserted { missing.append(w) }
         guard !missing.isEmpty else { return found }
         let members = try newMembers(missing.count)
-        for row in try c.query("""
+        for row in try c.queryPrepared("""
             INSERT INTO account (shop_id, channel, external_id, member_id)
             SELECT $1, ch, ext, m FROM unnest($2::text[], $3::text[], $4::bigint[]) AS t(ch, ext, m)
             RETURNING channel, external_id, id, member_id
@@ -95,12 +95,12 @@ struct BulkIngest {
     }
 
     private func newMembers(_ count: Int) throws -> [Int64] {
-        try c.query("INSERT INTO member (created_at) SELECT now() FROM generate_series(1, $1) RETURNING id", [.int(Int64(count))])
+        try c.queryPrepared("INSERT INTO member (created_at) SELECT now() FROM generate_series(1, $1) RETURNING id", [.int(Int64(count))])
             .map { try $0.decode(Int64.self, at: 0) }.sorted()
     }
 
     private func accountsAddedHistory(members: [Int64], channels: [String], externals: [String], events: [String]) throws {
-        try c.query("""
+        try c.queryPrepared("""
             INSERT INTO member_history (member_id, action, actor, detail)
             SELECT m, 'account_added', 'sync', jsonb_build_object('shop_id', $1::bigint, 'channel', ch, 'external_id', ext, 'event', ev)
             FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS t(m, ch, ext, ev, n) ORDER BY n
@@ -121,7 +121,7 @@ struct BulkIngest {
             }
         }
         guard !channels.isEmpty else { return [] }
-        return Set(try c.query("""
+        return Set(try c.queryPrepared("""
             SELECT a.channel || ' ' || a.external_id FROM account a
             JOIN unnest($2::text[], $3::text[]) AS t(ch, ext) ON a.shop_id = $1 AND a.channel = t.ch AND a.external_id = t.ext
             """, [.int(shopID), .textArray(channels), .textArray(externals)]).map { try $0.decode(String.self, at: 0) })
@@ -142,7 +142,7 @@ struct BulkIngest {
         guard !run.isEmpty else { return InsertedUpserts(run: [], accounts: [], keys: [], fields: []) }
         let members = try newMembers(run.count)
         let p = run.map(\.value.profile)
-        let rows = try c.query("""
+        let rows = try c.queryPrepared("""
             INSERT INTO account (shop_id, channel, external_id, member_id, name, nickname, gender, region, phone_sealed, email_sealed,
                 birthday_sealed, address_sealed, platform_ids, attributes, raw, registered_at, referral_code, source_updated_at)
             SELECT $1, ch, ext, m, nm, nick, g, rg, ph, em, bd, ad, pl::jsonb, at::jsonb, raw::jsonb, reg::timestamptz, rc, occ::timestamptz
@@ -166,14 +166,14 @@ struct BulkIngest {
         let fields = p.map { PersonFields(name: $0.nameKey, birthday: $0.birthday, address: $0.address, region: $0.region, phone: $0.phoneKey) }
         let (keyAccounts, keyKinds, keyValues, blockAccounts, blockKeys) = keyRows(accounts, keys, fields)
         if !keyAccounts.isEmpty {
-            try c.query("INSERT INTO identity_key (account_id, kind, value) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])",
+            try c.queryPrepared("INSERT INTO identity_key (account_id, kind, value) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])",
                         [.intArray(keyAccounts), .textArray(keyKinds), .textArray(keyValues)])
         }
         if !blockAccounts.isEmpty {
-            try c.query("INSERT INTO blocking_key (account_id, key) SELECT * FROM unnest($1::bigint[], $2::text[])", [.intArray(blockAccounts), .textArray(blockKeys)])
+            try c.queryPrepared("INSERT INTO blocking_key (account_id, key) SELECT * FROM unnest($1::bigint[], $2::text[])", [.intArray(blockAccounts), .textArray(blockKeys)])
         }
         // A member with one account: its golden record is that account's non-empty fields.
-        try c.query("""
+        try c.queryPrepared("""
             UPDATE member m SET name = NULLIF(btrim(a.name), ''), nickname = NULLIF(btrim(a.nickname), ''),
                 phone_sealed = NULLIF(btrim(a.phone_sealed), ''), email_sealed = NULLIF(btrim(a.email_sealed), ''),
                 birthday_sealed = NULLIF(btrim(a.birthday_sealed), ''), gender = NULLIF(btrim(a.gender), ''),
@@ -195,14 +195,14 @@ struct BulkIngest {
         let (keyAccounts, keyKinds, keyValues, blockAccounts, blockKeys) = keyRows(accounts, keys, fields)
         var slow = Set<Int64>()
         if !keyAccounts.isEmpty {
-            slow = Set(try c.query("""
+            slow = Set(try c.queryPrepared("""
                 SELECT DISTINCT t.acc FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(acc, kind, value)
                 WHERE (SELECT 1 FROM identity_key o WHERE o.kind = t.kind AND o.value = t.value AND o.account_id <> t.acc LIMIT 1) IS NOT NULL
                 """, [.intArray(keyAccounts), .textArray(keyKinds), .textArray(keyValues)]).map { try $0.decode(Int64.self, at: 0) })
         }
         // So do those with a candidate that scores at least the review threshold.
         let position = Dictionary(uniqueKeysWithValues: accounts.enumerated().map { ($1, $0) })
-        let candidates = blockAccounts.isEmpty ? [] : try c.query("""
+        let candidates = blockAccounts.isEmpty ? [] : try c.queryPrepared("""
             WITH mine AS MATERIALIZED (SELECT * FROM unnest($1::bigint[], $2::text[]) AS t(account_id, key)),
                  usable AS MATERIALIZED (
                      SELECT k.key FROM (SELECT DISTINCT key FROM mine) k
@@ -255,7 +255,7 @@ struct BulkIngest {
     func members(ofAccounts accounts: [Int64]) throws -> [Int64: Int64] {
         var memberOf: [Int64: Int64] = [:]
         guard !accounts.isEmpty else { return memberOf }
-        for row in try c.query("SELECT id, member_id FROM account WHERE id = ANY($1::bigint[])", [.intArray(accounts)]) {
+        for row in try c.queryPrepared("SELECT id, member_id FROM account WHERE id = ANY($1::bigint[])", [.intArray(accounts)]) {
             memberOf[try row.decode(at: 0)] = try row.decode(at: 1)
         }
         return memberOf

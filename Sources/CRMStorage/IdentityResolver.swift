@@ -23,7 +23,7 @@ struct IdentityResolver {
                 continue
             }
             // The most accounts holding this key in any one shop channel, and in all.
-            let counts = try c.query("""
+            let counts = try c.queryPrepared("""
                 SELECT COALESCE(max(n), 0), COALESCE(sum(n), 0) FROM (
                     SELECT count(*) AS n FROM identity_key k JOIN account a ON a.id = k.account_id
                     WHERE k.kind = $1 AND k.value = $2 GROUP BY a.shop_id, a.channel
@@ -39,7 +39,7 @@ struct IdentityResolver {
                 try flag("shared_widely", key.kind, value, ["accounts": .int(Int64(total)), "limit": .int(Int64(policy.maxAccountsPerKey))])
                 continue
             }
-            let candidates = try c.query("""
+            let candidates = try c.queryPrepared("""
                 SELECT DISTINCT a.member_id FROM identity_key k JOIN account a ON a.id = k.account_id
                 WHERE k.kind = $1 AND k.value = $2 AND a.member_id <> $3 ORDER BY 1
                 """, [.text(key.kind), .text(value), .int(memberID)]).map { try $0.decode(Int64.self, at: 0) }
@@ -69,7 +69,7 @@ struct IdentityResolver {
     private func priorityConflict(key: IdentityKey, keys: [IdentityKey], candidate: Int64) throws -> String? {
         let rank = IdentityKey.rank(key.kind, policy.keyPriority)
         for stronger in keys where IdentityKey.rank(stronger.kind, policy.keyPriority) < rank {
-            let theirs = try c.query("""
+            let theirs = try c.queryPrepared("""
                 SELECT DISTINCT k.value FROM account a
                 CROSS JOIN LATERAL (SELECT value FROM identity_key k WHERE k.account_id = a.id AND k.kind = $2 LIMIT 1000) k
                 WHERE a.member_id = $1
@@ -82,7 +82,7 @@ struct IdentityResolver {
     private func fuzzyMatch(accountID: Int64, memberID: Int64, fields: PersonFields) throws -> Int64 {
         let blocks = fields.blockingKeys
         guard !blocks.isEmpty else { return memberID }
-        let rows = try c.query("""
+        let rows = try c.queryPrepared("""
             WITH usable AS MATERIALIZED (
                 SELECT k.key FROM unnest($1::text[]) AS k(key)
                 WHERE (SELECT count(*) FROM (SELECT 1 FROM blocking_key x WHERE x.key = k.key LIMIT $2 + 1) c) <= $2
@@ -113,7 +113,7 @@ struct IdentityResolver {
                                            reason: "fuzzy match above the auto-merge threshold").survivor
             } else {
                 let (a, b) = (min(current, other), max(current, other))
-                try c.query("""
+                try c.queryPrepared("""
                     INSERT INTO review_item (member_a, member_b, score, evidence) VALUES ($1, $2, $3, $4::jsonb)
                     ON CONFLICT (member_a, member_b) WHERE status = 'open' DO UPDATE SET score = EXCLUDED.score, evidence = EXCLUDED.evidence
                     """, [.int(a), .int(b), .text(String(match.score)), .text(JSONSerializer.canonicalObject(evidence))])
@@ -133,11 +133,11 @@ struct IdentityResolver {
     private func isBlocked(kind: String, value: String, normalized: String) throws -> Bool {
         if kind == "phone", PlaceholderKey.isPlaceholderPhone(normalized) { return true }
         if policy.blockedKeys.contains(IdentityKey(kind: kind, value: normalized)) { return true }
-        return try !c.query("SELECT 1 FROM identity_blocklist WHERE kind = $1 AND value = $2", [.text(kind), .text(value)]).isEmpty
+        return try !c.queryPrepared("SELECT 1 FROM identity_blocklist WHERE kind = $1 AND value = $2", [.text(kind), .text(value)]).isEmpty
     }
 
     private func flag(_ guardName: String, _ kind: String, _ value: String, _ detail: JSONObject) throws {
-        try c.query("""
+        try c.queryPrepared("""
             INSERT INTO identity_flag (guard, kind, value, detail) VALUES ($1, $2, $3, $4::jsonb)
             ON CONFLICT (guard, kind, value) DO UPDATE
             SET occurrences = identity_flag.occurrences + 1, last_seen_at = now(), detail = EXCLUDED.detail
@@ -145,11 +145,11 @@ struct IdentityResolver {
     }
 
     private func currentMember(of accountID: Int64) throws -> Int64 {
-        try c.query("SELECT member_id FROM account WHERE id = $1", [.int(accountID)]).single!.decode(at: 0)
+        try c.queryPrepared("SELECT member_id FROM account WHERE id = $1", [.int(accountID)]).single!.decode(at: 0)
     }
 
     private func accountCount(of memberID: Int64) throws -> Int {
-        try c.query("SELECT count(*) FROM account WHERE member_id = $1", [.int(memberID)]).single!.decode(at: 0)
+        try c.queryPrepared("SELECT count(*) FROM account WHERE member_id = $1", [.int(memberID)]).single!.decode(at: 0)
     }
 }
 

@@ -26,18 +26,18 @@ public struct IngestEngine: Sendable {
     public func push(shopCode: String, events: [PushedEvent], policy: IdentityPolicy) async throws -> [EventOutcome] {
         let codec = self.codec
         return try await pool.withTransaction { c in
-            guard let shopRow = try c.query("SELECT id FROM shop WHERE code = $1", [.text(shopCode)]).single else {
+            guard let shopRow = try c.queryPrepared("SELECT id FROM shop WHERE code = $1", [.text(shopCode)]).single else {
                 throw StorageError.notFound(reason: "shop_not_found", message: "no shop with code \(shopCode)")
             }
             let shopID: Int64 = try shopRow.decode(at: 0)
             // Pushes of one shop apply one after another (event ids and order numbers are per shop);
             // pushes of different shops write in parallel and take the identity lock only to resolve.
-            try c.query("SELECT pg_advisory_xact_lock($1::int, ($2::bigint % 2147483647)::int)", [.int(Int64(Self.shopLockSpace)), .int(shopID)])
+            try c.queryPrepared("SELECT pg_advisory_xact_lock($1::int, ($2::bigint % 2147483647)::int)", [.int(Int64(Self.shopLockSpace)), .int(shopID)])
             var identityLocked = false
             /// Takes the identity lock (held until commit): resolution sees every push committed before.
             func lockIdentity() throws {
                 guard !identityLocked else { return }
-                try c.query("SELECT pg_advisory_xact_lock($1)", [.int(Self.identityLockKey)])
+                try c.queryPrepared("SELECT pg_advisory_xact_lock($1)", [.int(Self.identityLockKey)])
                 identityLocked = true
             }
             let ids: [String?] = events.map { event in
@@ -47,7 +47,7 @@ public struct IngestEngine: Sendable {
                 }
             }
             var seen: [String: (hash: [UInt8], outcome: EventOutcome)] = [:]
-            for row in try c.query("""
+            for row in try c.queryPrepared("""
                 SELECT event_id, content_hash, status, member_id, error->>'kind', error->>'reason', error->>'message', error->>'field'
                 FROM sync_event WHERE shop_id = $1 AND event_id = ANY($2::text[])
                 """, [.int(shopID), .textArray(ids.compactMap { $0 })]) {
@@ -208,7 +208,7 @@ public struct IngestEngine: Sendable {
     /// Records the first outcome of each event, in one statement.
     static func record(_ c: PostgresConnection, shopID: Int64, _ rows: [(outcome: EventOutcome, hash: [UInt8], type: String)]) throws {
         guard !rows.isEmpty else { return }
-        try c.query("""
+        try c.queryPrepared("""
             INSERT INTO sync_event (shop_id, event_id, content_hash, type, status, member_id, error)
             SELECT $1, id, decode(h, 'hex'), ty, st, m,
                    CASE WHEN k IS NULL THEN NULL ELSE jsonb_build_object('kind', k, 'reason', r, 'message', msg, 'field', f) END
@@ -255,7 +255,7 @@ struct EventApplier {
 
     /// Updates an existing account (new accounts always take the set-based path) and re-resolves it.
     private func upsert(_ event: SyncEvent, _ p: MemberProfile, raw: String, attributes: String, platformIDs: String) throws -> Int64 {
-        guard let existing = try c.query("""
+        guard let existing = try c.queryPrepared("""
             SELECT id, member_id, source_updated_at IS NOT NULL AND source_updated_at > $4::timestamptz
             FROM account WHERE shop_id = $1 AND channel = $2 AND external_id = $3 FOR UPDATE
             """, [.int(shopID), .text(event.channel.rawValue), .text(p.externalID), .text(event.occurredAt)]).single else {
@@ -272,7 +272,7 @@ struct EventApplier {
             // Older than what the account already holds: recorded, changes nothing.
             return try merger.liveMember(try existing.decode(at: 1))
         }
-        try c.query("""
+        try c.queryPrepared("""
             UPDATE account SET name = $2, nickname = $3, gender = $4, region = $5, phone_sealed = $6, email_sealed = $7,
                 birthday_sealed = $8, address_sealed = $9, platform_ids = $10::jsonb, attributes = $11::jsonb, raw = $12::jsonb,
                 registered_at = COALESCE($13::timestamptz, registered_at), referral_code = COALESCE($14, referral_code),
@@ -280,15 +280,15 @@ struct EventApplier {
             WHERE id = $1
             """, [.int(accountID)] + values)
         let keys = IdentityKey.keys(of: p, priority: policy.keyPriority)
-        try c.query("DELETE FROM identity_key WHERE account_id = $1", [.int(accountID)])
+        try c.queryPrepared("DELETE FROM identity_key WHERE account_id = $1", [.int(accountID)])
         if !keys.isEmpty {
-            try c.query("INSERT INTO identity_key (account_id, kind, value) SELECT $1, k, v FROM unnest($2::text[], $3::text[]) AS t(k, v) ON CONFLICT DO NOTHING",
+            try c.queryPrepared("INSERT INTO identity_key (account_id, kind, value) SELECT $1, k, v FROM unnest($2::text[], $3::text[]) AS t(k, v) ON CONFLICT DO NOTHING",
                         [.int(accountID), .textArray(keys.map(\.kind)), .textArray(keys.map { codec.index(kind: $0.kind, $0.value) })])
         }
         let fields = PersonFields(name: p.nameKey, birthday: p.birthday, address: p.address, region: p.region, phone: p.phoneKey)
-        try c.query("DELETE FROM blocking_key WHERE account_id = $1", [.int(accountID)])
+        try c.queryPrepared("DELETE FROM blocking_key WHERE account_id = $1", [.int(accountID)])
         if !fields.blockingKeys.isEmpty {
-            try c.query("INSERT INTO blocking_key (account_id, key) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
+            try c.queryPrepared("INSERT INTO blocking_key (account_id, key) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
                         [.int(accountID), .textArray(fields.blockingKeys)])
         }
         let resolver = IdentityResolver(c: c, policy: policy, codec: codec, merger: merger)
@@ -303,7 +303,7 @@ struct EventApplier {
     }
 
     private func refunded(_ event: SyncEvent, _ refund: Refund, index: Int) throws -> Int64 {
-        guard let order = try c.query("""
+        guard let order = try c.queryPrepared("""
             SELECT o.id, o.amount_fen - o.refunded_fen, a.member_id FROM shop_order o JOIN account a ON a.id = o.account_id
             WHERE o.shop_id = $1 AND o.channel = $2 AND o.order_no = $3 FOR UPDATE OF o
             """, [.int(shopID), .text(event.channel.rawValue), .text(refund.orderNo)]).single else {
@@ -316,7 +316,7 @@ struct EventApplier {
                                  message: "refund of \(Money.format(fen: refund.amountFen)) is more than the \(Money.format(fen: left)) left of order \(refund.orderNo)",
                                  field: "events[\(index)].refund.amount")
         }
-        let inserted = try c.query("""
+        let inserted = try c.queryPrepared("""
             INSERT INTO refund (shop_id, order_id, refund_no, amount_fen, refunded_at, event_id)
             VALUES ($1, $2, $3, $4, $5::timestamptz, $6) ON CONFLICT (shop_id, refund_no) DO NOTHING RETURNING id
             """, [.int(shopID), .int(orderID), .text(refund.refundNo), .int(refund.amountFen), .text(refund.refundedAt), .text(event.id)])
@@ -324,7 +324,7 @@ struct EventApplier {
             throw EventRejection(.conflict, reason: "refund_exists", message: "refund \(refund.refundNo) was already received in another event",
                                  field: "events[\(index)].refund.refund_no")
         }
-        try c.query("UPDATE shop_order SET refunded_fen = refunded_fen + $2 WHERE id = $1", [.int(orderID), .int(refund.amountFen)])
+        try c.queryPrepared("UPDATE shop_order SET refunded_fen = refunded_fen + $2 WHERE id = $1", [.int(orderID), .int(refund.amountFen)])
         return try merger.liveMember(try order.decode(at: 2))
     }
 }

@@ -15,7 +15,7 @@ struct MemberMerger {
     func liveMember(_ id: Int64) throws -> Int64 {
         var current = id
         for _ in 0..<64 {
-            guard let row = try c.query("SELECT merged_into FROM member WHERE id = $1", [.int(current)]).single else {
+            guard let row = try c.queryPrepared("SELECT merged_into FROM member WHERE id = $1", [.int(current)]).single else {
                 throw EventRejection(.notFound, reason: "member_not_found", message: "no member \(id)")
             }
             guard let next: Int64 = try row.decode(at: 0) else { return current }
@@ -25,7 +25,7 @@ struct MemberMerger {
     }
 
     func areSeparated(_ a: Int64, _ b: Int64) throws -> Bool {
-        try !c.query("SELECT 1 FROM identity_separation WHERE member_a = $1 AND member_b = $2", [.int(min(a, b)), .int(max(a, b))]).isEmpty
+        try !c.queryPrepared("SELECT 1 FROM identity_separation WHERE member_a = $1 AND member_b = $2", [.int(min(a, b)), .int(max(a, b))]).isEmpty
     }
 
     /// Merges the younger of two live members into the older; returns the survivor and the merge record.
@@ -34,20 +34,20 @@ struct MemberMerger {
         precondition(x != y, "a member cannot merge with itself")
         let survivor = min(x, y)
         let merged = max(x, y)
-        let live = try c.query("SELECT id FROM member WHERE id = ANY($1::bigint[]) AND merged_into IS NULL ORDER BY id FOR UPDATE",
+        let live = try c.queryPrepared("SELECT id FROM member WHERE id = ANY($1::bigint[]) AND merged_into IS NULL ORDER BY id FOR UPDATE",
                                [.intArray([survivor, merged])])
         precondition(live.count == 2, "merge of members that are not both live: \(survivor), \(merged)")
-        let snapshot = try c.query("SELECT to_jsonb(m) - 'merged_into' FROM member m WHERE id = $1", [.int(merged)]).single!.decode(String.self, at: 0)
-        let moved = try c.query("UPDATE account SET member_id = $1, updated_at = now() WHERE member_id = $2 RETURNING id",
+        let snapshot = try c.queryPrepared("SELECT to_jsonb(m) - 'merged_into' FROM member m WHERE id = $1", [.int(merged)]).single!.decode(String.self, at: 0)
+        let moved = try c.queryPrepared("UPDATE account SET member_id = $1, updated_at = now() WHERE member_id = $2 RETURNING id",
                                 [.int(survivor), .int(merged)]).map { try $0.decode(Int64.self, at: 0) }
-        try c.query("UPDATE member SET merged_into = $1, updated_at = now() WHERE id = $2", [.int(survivor), .int(merged)])
-        let recordID: Int64 = try c.query("""
+        try c.queryPrepared("UPDATE member SET merged_into = $1, updated_at = now() WHERE id = $2", [.int(survivor), .int(merged)])
+        let recordID: Int64 = try c.queryPrepared("""
             INSERT INTO merge_record (survivor_id, merged_id, account_ids, snapshot, rule, score, evidence, actor, reason)
             VALUES ($1, $2, $3::bigint[], $4::jsonb, $5, $6::double precision, $7::jsonb, $8, $9) RETURNING id
             """, [.int(survivor), .int(merged), .intArray(moved), .text(snapshot), .text(rule), score.map { .text(String($0)) } ?? .null,
                   .text(JSONSerializer.canonicalObject(evidence)), .text(actor), .optional(reason)]).single!.decode(at: 0)
         // Open reviews between the two are settled by the merge; others of the merged member now concern the survivor.
-        try c.query("""
+        try c.queryPrepared("""
             UPDATE review_item SET status = 'obsolete', decided_at = now(), decided_by = $3, decision_reason = 'merged'
             WHERE status = 'open' AND member_a = LEAST($1::bigint, $2::bigint) AND member_b = GREATEST($1::bigint, $2::bigint)
             """, [.int(survivor), .int(merged), .text(actor)])
@@ -67,7 +67,7 @@ struct MemberMerger {
     /// Undoes a merge: the merged member gets back exactly the accounts it had, both golden records
     /// are recomputed, and the pair is remembered as separate so it is not merged again automatically.
     func unmerge(recordID: Int64, actor: String, reason: String?) throws -> (survivor: Int64, restored: Int64) {
-        guard let row = try c.query("""
+        guard let row = try c.queryPrepared("""
             SELECT survivor_id, merged_id, array_to_string(account_ids, ','), undone_at IS NOT NULL FROM merge_record WHERE id = $1 FOR UPDATE
             """, [.int(recordID)]).single else {
             throw EventRejection(.notFound, reason: "merge_not_found", message: "no merge \(recordID)")
@@ -80,12 +80,12 @@ struct MemberMerger {
         }
         let accounts = accountsText.split(separator: ",").compactMap { Int64($0) }
         let currentSurvivor = try liveMember(survivor)
-        try c.query("SELECT id FROM member WHERE id = ANY($1::bigint[]) FOR UPDATE", [.intArray([currentSurvivor, merged])])
-        try c.query("UPDATE account SET member_id = $1, updated_at = now() WHERE id = ANY($2::bigint[])", [.int(merged), .intArray(accounts)])
-        try c.query("UPDATE member SET merged_into = NULL, updated_at = now() WHERE id = $1", [.int(merged)])
-        try c.query("UPDATE merge_record SET undone_at = now(), undone_by = $2, undo_reason = $3 WHERE id = $1",
+        try c.queryPrepared("SELECT id FROM member WHERE id = ANY($1::bigint[]) FOR UPDATE", [.intArray([currentSurvivor, merged])])
+        try c.queryPrepared("UPDATE account SET member_id = $1, updated_at = now() WHERE id = ANY($2::bigint[])", [.int(merged), .intArray(accounts)])
+        try c.queryPrepared("UPDATE member SET merged_into = NULL, updated_at = now() WHERE id = $1", [.int(merged)])
+        try c.queryPrepared("UPDATE merge_record SET undone_at = now(), undone_by = $2, undo_reason = $3 WHERE id = $1",
                     [.int(recordID), .text(actor), .optional(reason)])
-        try c.query("""
+        try c.queryPrepared("""
             INSERT INTO identity_separation (member_a, member_b, actor, reason) VALUES ($1, $2, $3, $4)
             ON CONFLICT DO NOTHING
             """, [.int(min(currentSurvivor, merged)), .int(max(currentSurvivor, merged)), .text(actor), .optional(reason)])
@@ -104,7 +104,7 @@ struct MemberMerger {
 
     /// Derives the member's golden record from its accounts by survivorship.
     func recomputeGolden(_ memberID: Int64) throws {
-        let rows = try c.query("""
+        let rows = try c.queryPrepared("""
             SELECT channel, crm_rfc3339(COALESCE(source_updated_at, created_at)), name, nickname, phone_sealed, email_sealed,
                    birthday_sealed, gender, region, address_sealed
             FROM account WHERE member_id = $1
@@ -120,7 +120,7 @@ struct MemberMerger {
             return AccountView(channel: Channel(rawValue: try row.decode(at: 0))!, updatedAt: try row.decode(at: 1), fields: fields)
         }
         let g = Survivorship.golden(views, trust: policy.channelTrust)
-        try c.query("""
+        try c.queryPrepared("""
             UPDATE member SET name = $2, nickname = $3, phone_sealed = $4, email_sealed = $5, birthday_sealed = $6,
                    gender = $7, region = $8, address_sealed = $9, updated_at = now()
             WHERE id = $1
@@ -130,7 +130,7 @@ struct MemberMerger {
     }
 
     func history(_ memberID: Int64, _ action: String, _ actor: String, _ detail: JSONObject) throws {
-        try c.query("INSERT INTO member_history (member_id, action, actor, detail) VALUES ($1, $2, $3, $4::jsonb)",
+        try c.queryPrepared("INSERT INTO member_history (member_id, action, actor, detail) VALUES ($1, $2, $3, $4::jsonb)",
                     [.int(memberID), .text(action), .text(actor), .text(JSONSerializer.canonicalObject(detail))])
     }
 }
