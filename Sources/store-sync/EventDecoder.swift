@@ -12,6 +12,8 @@ struct SourceRecord {
     var firstLine: Int
     var lastLine: Int
     var endOffset: Int64
+    /// At least the bytes the event takes in a push, when known without serialising it.
+    var sizeBound: Int? = nil
 }
 
 /// Reads records from one source file, in one format.
@@ -46,8 +48,14 @@ final class JSONLinesDecoder: EventDecoder {
                 guard case .object(var event)? = try? JSONParser.parse(bytes) else {
                     return SourceRecord(content: .invalid(reason: "parse_error", message: "not a JSON object"), firstLine: n, lastLine: n, endOffset: lines.offset)
                 }
-                if event["channel"] == nil, let channel { event["channel"] = .string(channel) }
-                return SourceRecord(content: .event(event), firstLine: n, lastLine: n, endOffset: lines.offset)
+                // Re-serialised compactly, an event is no longer than its line (plus the channel we add
+                // and the rare U+2028/2029 that grow when escaped: the slack covers a few).
+                var bound = bytes.count + 64
+                if event["channel"] == nil, let channel {
+                    event["channel"] = .string(channel)
+                    bound += channel.utf8.count + 16
+                }
+                return SourceRecord(content: .event(event), firstLine: n, lastLine: n, endOffset: lines.offset, sizeBound: bound)
             }
         }
         return nil

@@ -218,7 +218,7 @@ struct PushPass {
                         unreadable.append((file.name, record.firstLine, .null, ["message": .string(message), "data": ["reason": .string(reason)]]))
                     case .event(let event):
                         let value = JSONValue.object(event)
-                        let bytes = JSONSerializer.serialize(value).utf8.count + 1
+                        let bytes = record.sizeBound ?? JSONSerializer.serialize(value).utf8.count + 1
                         if bytes > options.batchBytes {
                             unreadable.append((file.name, record.firstLine, event["id"] ?? .null,
                                                ["message": .string("event of \(bytes) bytes is larger than --batch-bytes"), "data": ["reason": "event_too_large"]]))
