@@ -10,6 +10,9 @@ struct Checkpoint: Equatable {
     struct Position: Equatable {
         var line = 0
         var offset: Int64 = 0
+        /// The file's inode when the position was taken: a file replaced under the same name (a new
+        /// inode) is read again from its start instead of from an offset that belongs to another file.
+        var inode: UInt64? = nil
     }
 
     /// Keyed by the file's name within the source directory (its base name for a single file).
@@ -33,14 +36,19 @@ struct Checkpoint: Equatable {
             guard let line = value["line"]?.int64Value, let offset = value["offset"]?.int64Value, line >= 0, offset >= 0 else {
                 throw SyncFailure("checkpoint \(path): bad position for \(name)")
             }
-            checkpoint.files[name] = Position(line: Int(line), offset: offset)
+            let inode = value["inode"]?.int64Value.map { UInt64(bitPattern: $0) }
+            checkpoint.files[name] = Position(line: Int(line), offset: offset, inode: inode)
         }
         return checkpoint
     }
 
     func save(_ path: String) throws {
         var positions: JSONObject = [:]
-        for (name, p) in files { positions[name] = ["line": .int(Int64(p.line)), "offset": .int(p.offset)] }
+        for (name, p) in files {
+            var position: JSONObject = ["line": .int(Int64(p.line)), "offset": .int(p.offset)]
+            if let inode = p.inode { position["inode"] = .int(Int64(bitPattern: inode)) }
+            positions[name] = .object(position)
+        }
         let text = JSONSerializer.serialize(["files": .object(positions), "applied": .int(Int64(applied)),
                                              "duplicate": .int(Int64(duplicate)), "rejected": .int(Int64(rejected)), "invalid": .int(Int64(invalid))]) + "\n"
         let temporary = path + ".tmp"

@@ -199,8 +199,14 @@ struct PushPass {
             var readSomething = false
             for file in files {
                 // Where this file was read to: not yet sent, in flight, or acknowledged.
-                let known = reached[file.name] ?? window.reversed().lazy.compactMap { $0.positions[file.name] }.first
-                    ?? state.files[file.name] ?? Checkpoint.Position()
+                var known = reached[file.name] ?? window.reversed().lazy.compactMap { $0.positions[file.name] }.first
+                    ?? state.files[file.name] ?? Checkpoint.Position(inode: file.inode)
+                if let inode = file.inode, let recorded = known.inode, recorded != inode {
+                    // Another file under the same name (replaced by rename, or deleted and made
+                    // again): read it from the start; events already sent come back as duplicates.
+                    options.log("\(file.path) was replaced; reading it from the start")
+                    known = Checkpoint.Position(inode: inode)
+                }
                 if let size = file.size {
                     if size < known.offset {
                         throw SyncFailure("\(file.path) is now shorter (\(size) bytes) than what was read (\(known.offset)); was it replaced? Move the checkpoint away to start over")
@@ -230,13 +236,15 @@ struct PushPass {
                             places.append((file.name, record.firstLine))
                         }
                     }
-                    reached[file.name] = Checkpoint.Position(line: record.lastLine, offset: record.endOffset)
+                    reached[file.name] = Checkpoint.Position(line: record.lastLine, offset: record.endOffset, inode: file.inode)
                     if batch.count >= options.batchSize { try await flush(&state) }
                     progress.update(done: doneBytes + record.endOffset, total: totalBytes, events: options.dryRun ? counts.events : state.applied + state.duplicate + state.rejected, rejected: state.rejected)
                     if StopSignal.isRequested { break }
                 }
                 let end = decoder.position
-                if end.offset > (reached[file.name] ?? known).offset { reached[file.name] = Checkpoint.Position(line: end.line, offset: end.offset) }
+                if end.offset > (reached[file.name] ?? known).offset {
+                    reached[file.name] = Checkpoint.Position(line: end.line, offset: end.offset, inode: file.inode)
+                }
                 doneBytes += end.offset
                 if StopSignal.isRequested { break }
             }

@@ -22,6 +22,8 @@ struct SourceFile {
     let format: SourceFormat
     /// Bytes now (nil for standard input).
     let size: Int64?
+    /// Which file this is, whatever its name (nil for standard input).
+    let inode: UInt64?
 }
 
 /// What `--source` names: one file, standard input, or a directory whose export files are taken
@@ -37,7 +39,7 @@ struct SourceSet {
 
     /// The files as they are now, in the order they are pushed.
     func files() throws -> [SourceFile] {
-        if source == "-" { return [SourceFile(path: "-", name: "-", format: format ?? .jsonl, size: nil)] }
+        if source == "-" { return [SourceFile(path: "-", name: "-", format: format ?? .jsonl, size: nil, inode: nil)] }
         if isDirectory {
             let names: [String]
             do { names = try FileManager.default.contentsOfDirectory(atPath: source) } catch {
@@ -46,19 +48,19 @@ struct SourceSet {
             return names.sorted().compactMap { name -> SourceFile? in
                 guard !name.hasPrefix("."), let kind = SourceFormat.of(fileName: name), format == nil || kind == format else { return nil }
                 let path = source + "/" + name
-                guard let size = Self.size(path) else { return nil }
-                return SourceFile(path: path, name: name, format: kind, size: size)
+                guard let (size, inode) = Self.regularFile(path) else { return nil }
+                return SourceFile(path: path, name: name, format: kind, size: size, inode: inode)
             }
         }
-        guard let size = Self.size(source) else { throw SyncFailure("cannot open \(source): no such file") }
+        guard let (size, inode) = Self.regularFile(source) else { throw SyncFailure("cannot open \(source): no such file") }
         let name = source.split(separator: "/").last.map(String.init) ?? source
-        return [SourceFile(path: source, name: name, format: format ?? SourceFormat.of(fileName: name) ?? .jsonl, size: size)]
+        return [SourceFile(path: source, name: name, format: format ?? SourceFormat.of(fileName: name) ?? .jsonl, size: size, inode: inode)]
     }
 
-    /// The size of a regular file, or nil for anything else.
-    static func size(_ path: String) -> Int64? {
+    /// The size and inode of a regular file, or nil for anything else.
+    static func regularFile(_ path: String) -> (size: Int64, inode: UInt64)? {
         var info = stat()
         guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
-        return Int64(info.st_size)
+        return (Int64(info.st_size), UInt64(info.st_ino))
     }
 }

@@ -93,6 +93,26 @@ struct StoreSyncTests {
         }
     }
 
+    @Test("an export replaced under the same name is read from its start, not from the old file's offset")
+    func replacedFile() async throws {
+        try await Self.withAgentSetup { db, crmd, directory, exports in
+            func lines(_ range: ClosedRange<Int>) -> String {
+                range.map { JSONSerializer.serialize(Events.paid("o-\($0)", "web", order: "D\($0)", member: "u\($0)", amount: "1")) }.joined(separator: "\n") + "\n"
+            }
+            let arguments = ["push", "--shop", "sh01", "--source", exports]
+            try lines(1...3).write(toFile: exports + "/daily.jsonl", atomically: true, encoding: .utf8)
+            let first = try await runBinary("store-sync", arguments, environment: crmd.clientEnvironment(token: crmd.adminToken))
+            #expect(first.stdout.contains("applied=3"), "\(first.stdout)")
+            // The exporter writes a new file and renames it over the old one: longer, other orders.
+            try lines(1...8).write(toFile: exports + "/daily.jsonl", atomically: true, encoding: .utf8)
+            let second = try await runBinary("store-sync", arguments, environment: crmd.clientEnvironment(token: crmd.adminToken))
+            #expect(second.status == 0, "\(second.stderr)")
+            #expect(second.stderr.contains("was replaced"))
+            #expect(second.stdout.contains("applied=8 duplicate=3"), "\(second.stdout)")
+            #expect(try await db.scalar("SELECT count(*) FROM shop_order WHERE order_no LIKE 'D%'") == 8)
+        }
+    }
+
     @Test("an agent killed with kill -9 mid-stream and restarted ends with every event applied exactly once")
     func killedAgentResumes() async throws {
         try await withTestDatabase { db in
