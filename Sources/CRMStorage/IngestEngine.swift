@@ -147,8 +147,9 @@ public struct IngestEngine: Sendable {
                         if let account = order.account, let member = memberOf[account] { outcome.memberID = member }
                         byIndex[item.index] = outcome
                     }
+                    // Where each order this segment created stands in the push.
                     var orderPlace: [String: Int] = [:]
-                    for item in orders where orderPlace[item.event.channel.rawValue + "|" + item.value.orderNo] == nil {
+                    for (item, order) in zip(orders, placed) where order.outcome.status == .applied {
                         orderPlace[item.event.channel.rawValue + "|" + item.value.orderNo] = item.index
                     }
                     for item in refunds {

@@ -76,6 +76,20 @@ struct SyncTests {
             #expect(results[6]["error"]?["data"]?["reason"] == "order_not_found")
             let refunded = try server.database.withConnection { try $0.query("SELECT refunded_fen FROM shop_order WHERE order_no = '5001'").single!.decode(Int64.self, at: 0) }
             #expect(refunded == 6_050)
+
+            // In one push, as if applied in order: a refund before its order is not found, one after it applies.
+            let mixed = try await admin.push("sh01", [
+                Events.refunded("r7", "web", order: "5002", refund: "R7", amount: "5"),
+                Events.upsert("u7", "web", "u-7", ["name": "趙七"]),
+                Events.paid("o2", "web", order: "5002", member: "u-7", amount: "20.00"),
+                Events.refunded("r8", "web", order: "5002", refund: "R8", amount: "5"),
+            ])
+            #expect(mixed.map { $0["status"]! } == ["rejected", "applied", "applied", "applied"])
+            #expect(mixed[0]["error"]?["data"]?["reason"] == "order_not_found")
+            #expect(mixed[0]["error"]?["data"]?["field"] == "events[0].refund.order_no")
+            #expect(mixed[3]["member_id"] == mixed[1]["member_id"])
+            let second = try server.database.withConnection { try $0.query("SELECT refunded_fen FROM shop_order WHERE order_no = '5002'").single!.decode(Int64.self, at: 0) }
+            #expect(second == 500)
         }
     }
 
