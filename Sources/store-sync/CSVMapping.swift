@@ -42,10 +42,12 @@ struct CSVMapping {
     var fields: [Field]
 
     static let eventTypes: Set<String> = ["member.upsert", "order.paid", "order.refunded"]
+    static let maxMappingBytes = 1 << 20
 
     /// Reads a mapping file: one mapping object, or `{"mappings": [{"match": "orders*.csv", …}, …]}`.
     static func load(_ path: String) throws -> [CSVMapping] {
         guard let data = FileManager.default.contents(atPath: path) else { throw SyncFailure("cannot read mapping \(path)") }
+        guard data.count <= Self.maxMappingBytes else { throw SyncFailure("mapping \(path) is larger than \(Self.maxMappingBytes) bytes") }
         let json: JSONValue
         do { json = try JSONParser.parse(Array(data)) } catch { throw SyncFailure("mapping \(path) is not JSON: \(error)") }
         if let list = json["mappings"] {
@@ -68,7 +70,7 @@ struct CSVMapping {
         guard let id = o["id"] else { throw fail("\"id\" is required: a column or template that makes each event's id, e.g. \"o-{order_no}\"") }
         self.id = try Self.source(id, fail: { fail("\"id\": " + $0) }).0
         channel = o["channel"]?.stringValue
-        if let channel, !["mobile", "web", "group_buy"].contains(channel) { throw fail("\"channel\" must be mobile, web or group_buy") }
+        if let channel, !knownChannels.contains(channel) { throw fail("\"channel\" must be mobile, web or group_buy") }
         timezone = o["timezone"]?.stringValue ?? "+08:00"
         guard Self.isOffset(timezone) else { throw fail("\"timezone\" must look like +08:00") }
         let delimiterText = o["delimiter"]?.stringValue ?? ","

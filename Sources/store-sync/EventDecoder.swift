@@ -85,7 +85,13 @@ final class CSVDecoder: EventDecoder {
         if let first = names.first, first.hasPrefix("\u{FEFF}") { names[0] = String(first.dropFirst()) }
         converter = try mapping.bind(header: names, file: path)
         let resumeAt = offset >= header.endOffset ? (offset, line) : (header.endOffset, header.lastLine)
-        let lines = path == "-" ? headerReader.lines : try LineReader(path: path, offset: resumeAt.0, line: resumeAt.1, maxLineBytes: maxLineBytes)
+        let lines: LineReader
+        if path == "-" {
+            lines = headerReader.lines
+            try lines.skip(toLine: line)
+        } else {
+            lines = try LineReader(path: path, offset: resumeAt.0, line: resumeAt.1, maxLineBytes: maxLineBytes)
+        }
         records = CSVRecordReader(lines: lines, delimiter: mapping.delimiter)
         self.channel = channel
         groups = mapping.fields.contains { $0.path.contains("[]") }

@@ -64,6 +64,12 @@ final class LineReader {
         if ownsFile { close(fd) }
     }
 
+    /// Reads and drops lines until `line` lines have been read (resuming standard input, which
+    /// cannot seek, after a checkpoint).
+    func skip(toLine line: Int) throws {
+        while lineNumber < line, try next(final: true) != nil {}
+    }
+
     /// The next line, or nil when no whole line is available now. With `final`, the bytes after
     /// the last `\n` count as a line.
     func next(final: Bool) throws -> Line? {

@@ -45,7 +45,7 @@ struct Push: AsyncParsableCommand {
         guard (1_024...(64 << 20)).contains(batchBytes) else { throw ValidationError("--batch-bytes must be 1024...67108864") }
         guard (1...32).contains(inFlight) else { throw ValidationError("--in-flight must be 1...32") }
         guard (10...60_000).contains(pollInterval) else { throw ValidationError("--poll-interval must be 10...60000 ms") }
-        if let channel, !["mobile", "web", "group_buy"].contains(channel) { throw ValidationError("--channel must be mobile, web or group_buy") }
+        if let channel, !knownChannels.contains(channel) { throw ValidationError("--channel must be mobile, web or group_buy") }
         if follow, source == "-" { throw ValidationError("--follow needs a file or a directory, not standard input") }
     }
 
@@ -267,6 +267,11 @@ struct PushPass {
     private func makeDecoder(_ file: SourceFile, at position: Checkpoint.Position) throws -> any EventDecoder {
         switch file.format {
         case .jsonl:
+            if file.path == "-" {
+                let lines = try LineReader(path: "-", maxLineBytes: Push.maxLineBytes)
+                try lines.skip(toLine: position.line)
+                return JSONLinesDecoder(lines: lines, channel: options.channel)
+            }
             return JSONLinesDecoder(lines: try LineReader(path: file.path, offset: position.offset, line: position.line, maxLineBytes: Push.maxLineBytes),
                                     channel: options.channel)
         case .csv:

@@ -40,3 +40,6 @@ struct StoreSync: AsyncParsableCommand {
         }
     }
 }
+
+/// The channels events may name (the server checks again; the agent refuses bad flags early).
+let knownChannels: Set<String> = ["mobile", "web", "group_buy"]
