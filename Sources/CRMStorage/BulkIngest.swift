@@ -133,16 +133,24 @@ struct BulkIngest {
         let accounts: [Int64]
         let keys: [[IdentityKey]]
         let fields: [PersonFields]
+        /// The identity-key and blocking-key rows written, as column arrays.
+        let rows: KeyRows
+    }
+
+    /// Identity-key and blocking-key rows of new accounts, as the column arrays statements take.
+    struct KeyRows {
+        var keyAccounts: [Int64] = [], kinds: [String?] = [], values: [String?] = []
+        var blockAccounts: [Int64] = [], blockKeys: [String?] = []
     }
 
     /// Writes upserts of accounts not seen before (each account once in the run): each gets a new
     /// member whose golden record is its own fields, and its keys. Needs no identity lock: nothing
     /// here reads what other pushes write; `resolveUpserts` then finds who they are.
     func insertUpserts(_ run: [Indexed<Upsert>]) throws -> InsertedUpserts {
-        guard !run.isEmpty else { return InsertedUpserts(run: [], accounts: [], keys: [], fields: []) }
+        guard !run.isEmpty else { return InsertedUpserts(run: [], accounts: [], keys: [], fields: [], rows: KeyRows()) }
         let members = try newMembers(run.count)
         let p = run.map(\.value.profile)
-        let rows = try c.queryPrepared("""
+        let created = try c.queryPrepared("""
             INSERT INTO account (shop_id, channel, external_id, member_id, name, nickname, gender, region, phone_sealed, email_sealed,
                 birthday_sealed, address_sealed, platform_ids, attributes, raw, registered_at, referral_code, source_updated_at)
             SELECT $1, ch, ext, m, nm, nick, g, rg, ph, em, bd, ad, pl::jsonb, at::jsonb, raw::jsonb, reg::timestamptz, rc, occ::timestamptz
@@ -158,19 +166,20 @@ struct BulkIngest {
                   .textArray(run.map(\.value.platformIDs)), .textArray(run.map(\.value.attributes)), .textArray(run.map(\.value.raw)),
                   .textArray(p.map(\.registeredAt)), .textArray(p.map(\.referralCode)), .textArray(run.map(\.event.occurredAt))])
         var accountOfMember: [Int64: Int64] = [:]
-        for row in rows { accountOfMember[try row.decode(at: 1)] = try row.decode(at: 0) }
+        for row in created { accountOfMember[try row.decode(at: 1)] = try row.decode(at: 0) }
         let accounts = members.map { accountOfMember[$0]! }
         try accountsAddedHistory(members: members, channels: run.map { $0.event.channel.rawValue }, externals: p.map(\.externalID), events: run.map(\.event.id))
 
         let keys = p.map { IdentityKey.keys(of: $0, priority: policy.keyPriority) }
         let fields = p.map { PersonFields(name: $0.nameKey, birthday: $0.birthday, address: $0.address, region: $0.region, phone: $0.phoneKey) }
-        let (keyAccounts, keyKinds, keyValues, blockAccounts, blockKeys) = keyRows(accounts, keys, fields)
-        if !keyAccounts.isEmpty {
+        let rows = keyRows(accounts, keys, fields)
+        if !rows.keyAccounts.isEmpty {
             try c.queryPrepared("INSERT INTO identity_key (account_id, kind, value) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])",
-                        [.intArray(keyAccounts), .textArray(keyKinds), .textArray(keyValues)])
+                        [.intArray(rows.keyAccounts), .textArray(rows.kinds), .textArray(rows.values)])
         }
-        if !blockAccounts.isEmpty {
-            try c.queryPrepared("INSERT INTO blocking_key (account_id, key) SELECT * FROM unnest($1::bigint[], $2::text[])", [.intArray(blockAccounts), .textArray(blockKeys)])
+        if !rows.blockAccounts.isEmpty {
+            try c.queryPrepared("INSERT INTO blocking_key (account_id, key) SELECT * FROM unnest($1::bigint[], $2::text[])",
+                                [.intArray(rows.blockAccounts), .textArray(rows.blockKeys)])
         }
         // A member with one account: its golden record is that account's non-empty fields.
         try c.queryPrepared("""
@@ -180,7 +189,7 @@ struct BulkIngest {
                 region = NULLIF(btrim(a.region), ''), address_sealed = NULLIF(btrim(a.address_sealed), ''), updated_at = now()
             FROM account a WHERE a.member_id = m.id AND a.id = ANY($1::bigint[])
             """, [.intArray(accounts)])
-        return InsertedUpserts(run: run, accounts: accounts, keys: keys, fields: fields)
+        return InsertedUpserts(run: run, accounts: accounts, keys: keys, fields: fields, rows: rows)
     }
 
     /// Resolves the identity of accounts `insertUpserts` wrote; the caller holds the identity lock,
@@ -192,17 +201,17 @@ struct BulkIngest {
         // Accounts sharing a key with any other account need the resolver. The keys and blocking
         // keys are the ones just written, so they come from memory; each look-up is a scalar
         // subquery (one index probe a key), a plan that holds however stale the statistics are.
-        let (keyAccounts, keyKinds, keyValues, blockAccounts, blockKeys) = keyRows(accounts, keys, fields)
+        let rows = inserted.rows
         var slow = Set<Int64>()
-        if !keyAccounts.isEmpty {
+        if !rows.keyAccounts.isEmpty {
             slow = Set(try c.queryPrepared("""
                 SELECT DISTINCT t.acc FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(acc, kind, value)
                 WHERE (SELECT 1 FROM identity_key o WHERE o.kind = t.kind AND o.value = t.value AND o.account_id <> t.acc LIMIT 1) IS NOT NULL
-                """, [.intArray(keyAccounts), .textArray(keyKinds), .textArray(keyValues)]).map { try $0.decode(Int64.self, at: 0) })
+                """, [.intArray(rows.keyAccounts), .textArray(rows.kinds), .textArray(rows.values)]).map { try $0.decode(Int64.self, at: 0) })
         }
         // So do those with a candidate that scores at least the review threshold.
         let position = Dictionary(uniqueKeysWithValues: accounts.enumerated().map { ($1, $0) })
-        let candidates = blockAccounts.isEmpty ? [] : try c.queryPrepared("""
+        let candidates = rows.blockAccounts.isEmpty ? [] : try c.queryPrepared("""
             WITH mine AS MATERIALIZED (SELECT * FROM unnest($1::bigint[], $2::text[]) AS t(account_id, key)),
                  usable AS MATERIALIZED (
                      SELECT k.key FROM (SELECT DISTINCT key FROM mine) k
@@ -211,7 +220,7 @@ struct BulkIngest {
             FROM mine m JOIN usable u ON u.key = m.key
             CROSS JOIN LATERAL (SELECT account_id FROM blocking_key o WHERE o.key = m.key AND o.account_id <> m.account_id LIMIT $3 + 1) o
             JOIN account a ON a.id = o.account_id
-            """, [.intArray(blockAccounts), .textArray(blockKeys), .int(Int64(policy.maxCandidatesPerBlock))]).map { $0 }
+            """, [.intArray(rows.blockAccounts), .textArray(rows.blockKeys), .int(Int64(policy.maxCandidatesPerBlock))]).map { $0 }
         for row in candidates {
             let account: Int64 = try row.decode(at: 0)
             if slow.contains(account) { continue }
@@ -232,23 +241,21 @@ struct BulkIngest {
         return run.enumerated().map { i, item in EventOutcome(eventID: item.event.id, status: .applied, memberID: memberOf[accounts[i]]!) }
     }
 
-    /// The identity-key and blocking-key rows of new accounts, as column arrays.
-    private func keyRows(_ accounts: [Int64], _ keys: [[IdentityKey]], _ fields: [PersonFields])
-        -> (keyAccounts: [Int64], kinds: [String?], values: [String?], blockAccounts: [Int64], blockKeys: [String?]) {
-        var keyAccounts: [Int64] = [], kinds: [String?] = [], values: [String?] = []
-        var blockAccounts: [Int64] = [], blockKeys: [String?] = []
+    /// The identity-key and blocking-key rows of new accounts.
+    private func keyRows(_ accounts: [Int64], _ keys: [[IdentityKey]], _ fields: [PersonFields]) -> KeyRows {
+        var rows = KeyRows()
         for (i, account) in accounts.enumerated() {
             for k in Set(keys[i]) {
-                keyAccounts.append(account)
-                kinds.append(k.kind)
-                values.append(codec.index(kind: k.kind, k.value))
+                rows.keyAccounts.append(account)
+                rows.kinds.append(k.kind)
+                rows.values.append(codec.index(kind: k.kind, k.value))
             }
             for b in Set(fields[i].blockingKeys) {
-                blockAccounts.append(account)
-                blockKeys.append(b)
+                rows.blockAccounts.append(account)
+                rows.blockKeys.append(b)
             }
         }
-        return (keyAccounts, kinds, values, blockAccounts, blockKeys)
+        return rows
     }
 
     /// The member each account belongs to now (merges move accounts to the survivor).

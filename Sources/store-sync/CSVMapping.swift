@@ -163,8 +163,9 @@ struct CSVMapping {
     /// Checks the mapping against a file's header row and returns the row converter.
     func bind(header: [String], file: String) throws -> CSVRowConverter {
         var index: [String: Int] = [:]
-        for (i, name) in header.enumerated() where index[name] == nil {
-            index[name.trimmingCharacters(in: .whitespaces)] = i
+        for (i, raw) in header.enumerated() {
+            let name = raw.trimmingCharacters(in: .whitespaces)
+            if index[name] == nil { index[name] = i }  // a repeated column name: the first one counts
         }
         let missing = columns.filter { index[$0] == nil }
         guard missing.isEmpty else {

@@ -21,6 +21,8 @@ final class LineReader {
     let maxLineBytes: Int
     private var buffer: [UInt8] = []
     private var start = 0
+    /// Where the search for the next `\n` goes on: bytes before it hold none.
+    private var searched = 0
     /// Bytes of an over-long line skipped so far, while looking for its end.
     private var skipping: Int? = nil
     /// The file offset just after the last line returned.
@@ -74,12 +76,13 @@ final class LineReader {
     /// the last `\n` count as a line.
     func next(final: Bool) throws -> Line? {
         while true {
-            if let newline = buffer[start...].firstIndex(of: 0x0A) {
+            if let newline = buffer[max(start, searched)...].firstIndex(of: 0x0A) {
                 let length = newline - start
                 defer {
                     offset += Int64(length + 1)
                     lineNumber += 1
                     start = newline + 1
+                    searched = start
                 }
                 if let skipped = skipping {
                     skipping = nil
@@ -98,6 +101,7 @@ final class LineReader {
                 buffer.removeFirst(start)
                 start = 0
             }
+            searched = buffer.count
             if try fill() == 0 {
                 guard final else { return nil }
                 if let skipped = skipping {

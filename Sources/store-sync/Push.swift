@@ -194,6 +194,10 @@ struct PushPass {
 
         while true {
             let files = try sources.files()
+            // Files gone from the directory leave the checkpoint (one made again under the same
+            // name is another file, read from its start), so it does not grow with every rotation.
+            let present = Set(files.map(\.name))
+            state.files = state.files.filter { present.contains($0.key) }
             var doneBytes: Int64 = 0
             let totalBytes = files.allSatisfy({ $0.size != nil }) ? files.reduce(0) { $0 + $1.size! } : nil
             var readSomething = false
@@ -288,17 +292,23 @@ struct LocalCounts {
 }
 
 /// The rejects file: one JSON line per rejected input line, appended and flushed as they come.
+/// It is made at the first rejection, so a clean run leaves no empty file behind; whether it can
+/// be written is checked at the start, before anything is sent.
 final class RejectsFile {
-    private let handle: FileHandle
+    private let path: String
+    private var handle: FileHandle?
     private let namesFiles: Bool
 
     init(path: String, namesFiles: Bool) throws {
-        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
-        guard let handle = FileHandle(forWritingAtPath: path) else { throw SyncFailure("cannot write \(path)") }
-        try handle.seekToEnd()
-        self.handle = handle
+        let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+        guard access(FileManager.default.fileExists(atPath: path) ? path : (directory.isEmpty ? "/" : directory), W_OK) == 0 else {
+            throw SyncFailure("cannot write the rejects file \(path): \(String(cString: strerror(errno)))")
+        }
+        self.path = path
         self.namesFiles = namesFiles
     }
+
+    deinit { try? handle?.close() }
 
     func write(file: String, line: Int, id: JSONValue, error: JSONValue) throws {
         var entry: JSONObject = [:]
@@ -306,6 +316,12 @@ final class RejectsFile {
         entry["line"] = .int(line)
         entry["id"] = id
         entry["error"] = error
-        try handle.write(contentsOf: Data((JSONSerializer.serialize(.object(entry)) + "\n").utf8))
+        if handle == nil {
+            if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+            guard let opened = FileHandle(forWritingAtPath: path) else { throw SyncFailure("cannot write \(path)") }
+            try opened.seekToEnd()
+            handle = opened
+        }
+        try handle!.write(contentsOf: Data((JSONSerializer.serialize(.object(entry)) + "\n").utf8))
     }
 }
