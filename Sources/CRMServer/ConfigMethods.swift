@@ -1,9 +1,14 @@
 import CRMDomain
 import CRMProtocol
 
-/// Merchant settings: `config.get` (read) and `config.set` (admin). Today: `identity`.
+/// Merchant settings: `config.get` (read) and `config.set` (admin): `identity` and `points`
+/// (the level ladder has its own `level.rules.*`).
 enum ConfigMethods {
-    static let names: Set<String> = ["identity"]
+    static let names: Set<String> = ["identity", "points"]
+
+    static func render(_ name: String, _ context: ServerContext) async throws -> JSONValue {
+        name == "points" ? LoyaltySettingsJSON.render(try await context.loyaltyPolicy().points) : IdentityPolicyJSON.render(try await context.identityPolicy())
+    }
 
     static func specs(_ context: ServerContext) -> [MethodSpec] {
         [
@@ -11,15 +16,15 @@ enum ConfigMethods {
                 try call.params.allowOnly(["name"])
                 let name = try call.params.string("name", maxLength: 64)
                 guard names.contains(name) else { throw RPCError.notFound("no setting named \(name)", reason: "setting_not_found") }
-                return ["name": .string(name), "value": IdentityPolicyJSON.render(try await context.identityPolicy())]
+                return ["name": .string(name), "value": try await render(name, context)]
             },
             MethodSpec("config.set", access: .admin) { call in
                 try call.params.allowOnly(["name", "value"])
                 let name = try call.params.string("name", maxLength: 64)
                 guard names.contains(name) else { throw RPCError.notFound("no setting named \(name)", reason: "setting_not_found") }
                 guard let value = call.params.object["value"] else { throw RPCError.invalidParams("value is required", field: "value", reason: "missing_field") }
-                let policy = try IdentityPolicyJSON.parse(value)
-                let rendered = IdentityPolicyJSON.render(policy)
+                let rendered = name == "points" ? LoyaltySettingsJSON.render(try LoyaltySettingsJSON.parsePoints(value))
+                    : IdentityPolicyJSON.render(try IdentityPolicyJSON.parse(value))
                 try await context.settings.set(name, json: JSONSerializer.serialize(rendered), actorTokenID: call.session?.identity.tokenID)
                 context.logger.notice("setting changed", metadata: ["request": "\(call.requestID)", "setting": "\(name)"])
                 return ["name": .string(name), "value": rendered]
@@ -37,6 +42,21 @@ extension ServerContext {
         } catch {
             preconditionFailure("the stored identity setting no longer parses: \(error)")
         }
+    }
+}
+
+extension ServerContext {
+    /// The points settings and level ladder in force (stored settings, or the defaults).
+    func loyaltyPolicy() async throws -> LoyaltyPolicy {
+        let stored = try await settings.getMany(["points", "levels"])
+        var loyalty = LoyaltyPolicy()
+        do {
+            if let text = stored["points"] { loyalty.points = try LoyaltySettingsJSON.parsePoints(try JSONParser.parse(text)) }
+            if let text = stored["levels"] { loyalty.ladder = try LoyaltySettingsJSON.parseLadder(try JSONParser.parse(text)) }
+        } catch {
+            preconditionFailure("a stored loyalty setting no longer parses: \(error)")
+        }
+        return loyalty
     }
 }
 

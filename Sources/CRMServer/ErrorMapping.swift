@@ -14,6 +14,7 @@ extension RPCError {
             case .conflict(let reason, let message): return .conflict(message, reason: reason)
             case .notFound(let reason, let message): return .notFound(message, reason: reason)
             case .invalid(let field, let reason, let message): return .invalidParams(message, field: field, reason: reason)
+            case .refused(let reason, let message): return .refused(message, reason: reason)
             }
         case let rejection as EventRejection:
             return RPCError(rejection: rejection)

@@ -23,7 +23,7 @@ enum MemberMethods {
         return id
     }
 
-    static func render(_ m: MemberRecord, masked: Bool) -> JSONValue {
+    static func render(_ m: MemberRecord, masked: Bool, ladder: LevelLadder) -> JSONValue {
         func personal(_ value: String?, _ mask: (String) -> String) -> JSONValue {
             guard let value else { return .null }
             return .string(masked ? mask(value) : value)
@@ -38,9 +38,8 @@ enum MemberMethods {
             "gender": m.gender.map(JSONValue.string) ?? .null,
             "region": m.region.map(JSONValue.string) ?? .null,
             "address": personal(m.address, Masking.address),
-            // Levels and points arrive with the ledger; until then every member is at the entry level with nothing earned.
-            "level": ["code": "regular", "name": "普通會員"],
-            "points": ["balance": 0, "pending": 0],
+            "level": levelJSON(ladder.levels[ladder.rank(of: m.levelCode)]),
+            "points": ["balance": .int(m.pointsBalance), "pending": .int(m.pointsPending)],
             "accounts": .array(m.accounts.map { ["shop": .string($0.shop), "channel": .string($0.channel), "external_id": .string($0.externalID)] }),
             "tags": [],
             "referral": ["code": .null, "referred_by": .null],
@@ -49,6 +48,8 @@ enum MemberMethods {
         if let from = m.mergedFrom { o["merged_from"] = .string(String(from)) }
         return .object(o)
     }
+
+    static func levelJSON(_ level: LevelLadder.Level) -> JSONValue { ["code": .string(level.code), "name": .string(level.name)] }
 
     static func isMasked(_ call: CallContext) -> Bool { call.session?.identity.role == .analyst }
 
@@ -78,7 +79,7 @@ enum MemberMethods {
                 guard lookups.count == 1 else {
                     throw RPCError.invalidParams("give exactly one of member_id, shop+channel+external_id, phone, email", reason: "one_lookup")
                 }
-                return render(try await context.members.get(lookups[0]), masked: isMasked(call))
+                return render(try await context.members.get(lookups[0]), masked: isMasked(call), ladder: try await context.loyaltyPolicy().ladder)
             },
             MethodSpec("member.find", access: .read) { call in
                 try call.params.allowOnly(["query", "cursor", "limit"])
@@ -91,7 +92,8 @@ enum MemberMethods {
                 }
                 let found = try await context.members.find(query: query, afterID: after, limit: paging.fetchLimit)
                 let masked = isMasked(call)
-                let page = paging.page(found, key: { String($0.id) }, render: { render($0, masked: masked) })
+                let ladder = try await context.loyaltyPolicy().ladder
+                let page = paging.page(found, key: { String($0.id) }, render: { render($0, masked: masked, ladder: ladder) })
                 return ["members": page.items, "next_cursor": page.next]
             },
             MethodSpec("member.merge", access: .write) { call in
@@ -99,7 +101,8 @@ enum MemberMethods {
                 let a = try requiredMemberID(call.params, "member_id")
                 let b = try requiredMemberID(call.params, "other_member_id")
                 let reason = try call.params.string("reason", maxLength: 500)
-                let result = try await context.members.merge(a, b, policy: try await context.identityPolicy(), actor: call.actor, reason: reason)
+                let result = try await context.members.merge(a, b, policy: try await context.identityPolicy(),
+                                                         loyalty: try await context.loyaltyPolicy(), actor: call.actor, reason: reason)
                 context.logger.notice("members merged by hand", metadata: ["request": "\(call.requestID)", "survivor": "\(result.survivor)", "merge": "\(result.mergeID)"])
                 return ["member_id": .string(String(result.survivor)), "merge_id": .int(result.mergeID)]
             },
@@ -111,7 +114,8 @@ enum MemberMethods {
                     throw RPCError.invalidParams("give merge_id, or member_id of the member that was merged away", reason: "one_lookup")
                 }
                 let reason = try call.params.string("reason", maxLength: 500)
-                let r = try await context.members.unmerge(mergeID: mergeID, mergedMember: member, policy: try await context.identityPolicy(), actor: call.actor, reason: reason)
+                let r = try await context.members.unmerge(mergeID: mergeID, mergedMember: member, policy: try await context.identityPolicy(),
+                                                           loyalty: try await context.loyaltyPolicy(), actor: call.actor, reason: reason)
                 context.logger.notice("merge undone", metadata: ["request": "\(call.requestID)", "merge": "\(r.mergeID)"])
                 return ["merge_id": .int(r.mergeID), "member_id": .string(String(r.survivor)), "restored_member_id": .string(String(r.restored))]
             },
@@ -161,7 +165,8 @@ enum MemberMethods {
                     throw RPCError.invalidParams("decision must be merge or separate", field: "decision", reason: "bad_decision")
                 }
                 let reason = try call.params.optionalString("reason", maxLength: 500)
-                let r = try await context.members.decide(reviewID: id, merge: decision == "merge", policy: try await context.identityPolicy(), actor: call.actor, reason: reason)
+                let r = try await context.members.decide(reviewID: id, merge: decision == "merge", policy: try await context.identityPolicy(),
+                                                      loyalty: try await context.loyaltyPolicy(), actor: call.actor, reason: reason)
                 var o: JSONObject = ["id": .int(id), "status": .string(r.status)]
                 if let s = r.survivor { o["member_id"] = .string(String(s)) }
                 return .object(o)

@@ -15,6 +15,14 @@ public final class ServerContext: Sendable {
     public let members: MemberStore
     public let ingest: IngestEngine
     public let settings: SettingStore
+    public let points: PointsStore
+    public let levels: LevelStore
+    public let expiry: ExpiryJob
+    public let verifier: LedgerVerifier
+    /// Names this process among several crmd instances (job runs are held per connection).
+    public let instanceID: String
+    /// Connections of this process that started a job run: their runs are abandoned when they close.
+    let runHolders = NIOLockedValueBox(Set<String>())
     let health: DatabaseHealth
     let logger: Logger
     /// Tokens revoked by this process, so its own sessions stop at once (others re-check periodically).
@@ -30,8 +38,26 @@ public final class ServerContext: Sendable {
         self.members = MemberStore(pool: pool)
         self.ingest = IngestEngine(pool: pool)
         self.settings = SettingStore(pool: pool)
+        self.points = PointsStore(pool: pool)
+        self.levels = LevelStore(pool: pool)
+        self.expiry = ExpiryJob(pool: pool)
+        self.verifier = LedgerVerifier(pool: pool)
+        self.instanceID = String(UInt64.random(in: 1...UInt64.max), radix: 36)
         self.health = DatabaseHealth(pool: pool)
         self.logger = logger
+    }
+
+    func connectionName(_ id: Int) -> String { "\(instanceID)/c\(id)" }
+
+    /// A connection closed: abandon the job runs it held, so a rerun may start at once.
+    func connectionClosed(_ id: Int) async {
+        let name = connectionName(id)
+        guard runHolders.withLockedValue({ $0.remove(name) != nil }) else { return }
+        do {
+            try await expiry.abandon(holder: name)
+        } catch {
+            logger.warning("could not abandon the job runs of a closed connection", metadata: ["connection": "\(id)", "error": "\(error)"])
+        }
     }
 
     var metrics: ServerMetrics {

@@ -16,4 +16,6 @@ public struct CallContext: Sendable {
     public var session: Session?
     /// Server-made id for logs: connection number and request sequence (`c12-r7`).
     public let requestID: String
+    /// This process and connection (`<instance>/c12`): who holds a batch job's run.
+    public let connection: String
 }

@@ -20,7 +20,8 @@ enum SyncMethods {
                     throw RPCError.invalidParams("a push holds at most \(limit) events, not \(events.count)", field: "events", reason: "batch_too_large")
                 }
                 let policy = try await context.identityPolicy()
-                let outcomes = try await context.ingest.push(shopCode: shop, events: EventParser.parse(events), policy: policy)
+                let outcomes = try await context.ingest.push(shopCode: shop, events: EventParser.parse(events), policy: policy,
+                                                             loyalty: try await context.loyaltyPolicy())
                 precondition(outcomes.count == events.count, "one outcome per event")
                 var counts = ["applied": 0, "duplicate": 0, "rejected": 0]
                 for o in outcomes { counts[o.status.rawValue, default: 0] += 1 }

@@ -9,8 +9,10 @@ import CRMPostgres
 struct BulkIngest {
     let c: PostgresConnection
     let shopID: Int64
+    let shopCode: String
     let policy: IdentityPolicy
     let codec: PersonalDataCodec
+    let loyalty: LoyaltyPolicy
 
     struct Indexed<T> {
         let index: Int
@@ -44,17 +46,32 @@ struct BulkIngest {
         }
         let accounts = try ensureAccounts(accepted.map { (run[$0].event.channel, run[$0].value.memberExternalID, run[$0].event.id) })
         if !accepted.isEmpty {
-            try c.queryPrepared("""
+            let ids = try c.queryPrepared("""
                 INSERT INTO shop_order (shop_id, channel, order_no, account_id, amount_fen, paid_at, payment_method, items, event_id)
                 SELECT $1, ch, no, acc, amt, paid::timestamptz, pm, items::jsonb, ev
                 FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[])
                      WITH ORDINALITY AS t(ch, no, acc, amt, paid, pm, items, ev, n)
                 ORDER BY n
+                RETURNING channel || ' ' || order_no, id
                 """, [.int(shopID), .textArray(accepted.map { run[$0].event.channel.rawValue }), .textArray(accepted.map { run[$0].value.orderNo }),
                       .intArray(accepted.map { accounts[Self.accountKey(run[$0].event.channel, run[$0].value.memberExternalID)]!.account }),
                       .intArray(accepted.map { run[$0].value.amountFen }), .textArray(accepted.map { run[$0].value.paidAt }),
                       .textArray(accepted.map { run[$0].value.paymentMethod }), .textArray(accepted.map { run[$0].value.itemsJSON }),
                       .textArray(accepted.map { run[$0].event.id })])
+            var orderID: [String: Int64] = [:]
+            for row in ids { orderID[try row.decode(String.self, at: 0)] = try row.decode(at: 1) }
+            // Points for every order, at the level its member held before them; then the levels they reach.
+            let paid = accepted.map { i -> PointsLedger.PaidOrderRow in
+                let item = run[i]
+                return PointsLedger.PaidOrderRow(
+                    orderID: orderID[item.event.channel.rawValue + " " + item.value.orderNo]!,
+                    member: accounts[Self.accountKey(item.event.channel, item.value.memberExternalID)]!.member, shop: shopCode,
+                    channel: item.event.channel, amountFen: item.value.amountFen, paymentMethod: item.value.paymentMethod,
+                    paidAt: item.value.paidAt, itemsJSON: item.value.itemsJSON)
+            }
+            let ledger = PointsLedger(c: c, policy: loyalty.points)
+            try ledger.earn(paid, ladder: loyalty.ladder, actor: "sync")
+            try LevelKeeper(c: c, ladder: loyalty.ladder).raiseAfterOrders(Array(Set(paid.map(\.member))), now: try ledger.now(), actor: "sync")
         }
         var accountOf = [Int64?](repeating: nil, count: run.count)
         for i in accepted {
@@ -231,7 +248,7 @@ struct BulkIngest {
             }
         }
 
-        let merger = MemberMerger(c: c, policy: policy, codec: codec)
+        let merger = MemberMerger(c: c, policy: policy, codec: codec, loyalty: loyalty)
         let resolver = IdentityResolver(c: c, policy: policy, codec: codec, merger: merger)
         for (i, account) in accounts.enumerated() where slow.contains(account) {
             let member = try resolver.resolve(accountID: account, keys: keys[i], fields: fields[i])

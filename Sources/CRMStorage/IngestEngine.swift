@@ -23,7 +23,7 @@ public struct IngestEngine: Sendable {
     }
 
     /// Applies `events` for `shopCode`; one outcome per event, in order.
-    public func push(shopCode: String, events: [PushedEvent], policy: IdentityPolicy) async throws -> [EventOutcome] {
+    public func push(shopCode: String, events: [PushedEvent], policy: IdentityPolicy, loyalty: LoyaltyPolicy) async throws -> [EventOutcome] {
         let codec = self.codec
         return try await pool.withTransaction { c in
             guard let shopRow = try c.queryPrepared("SELECT id FROM shop WHERE code = $1", [.text(shopCode)]).single else {
@@ -60,8 +60,8 @@ public struct IngestEngine: Sendable {
                 let id: String = try row.decode(at: 0)
                 seen[id] = (try row.decode(at: 1), EventOutcome(eventID: id, status: status, memberID: try row.decode(at: 3), rejection: rejection))
             }
-            let applier = EventApplier(c: c, shopID: shopID, policy: policy, codec: codec)
-            let bulk = BulkIngest(c: c, shopID: shopID, policy: policy, codec: codec)
+            let applier = EventApplier(c: c, shopID: shopID, policy: policy, codec: codec, loyalty: loyalty)
+            let bulk = BulkIngest(c: c, shopID: shopID, shopCode: shopCode, policy: policy, codec: codec, loyalty: loyalty)
             var outcomes: [EventOutcome] = []
             outcomes.reserveCapacity(events.count)
             var pending: [(outcome: EventOutcome, hash: [UInt8], type: String)] = []
@@ -240,8 +240,9 @@ struct EventApplier {
     let shopID: Int64
     let policy: IdentityPolicy
     let codec: PersonalDataCodec
+    let loyalty: LoyaltyPolicy
 
-    var merger: MemberMerger { MemberMerger(c: c, policy: policy, codec: codec) }
+    var merger: MemberMerger { MemberMerger(c: c, policy: policy, codec: codec, loyalty: loyalty) }
 
     func apply(_ event: SyncEvent, index: Int) throws -> Int64 {
         switch event.payload {
@@ -326,6 +327,9 @@ struct EventApplier {
                                  field: "events[\(index)].refund.refund_no")
         }
         try c.queryPrepared("UPDATE shop_order SET refunded_fen = refunded_fen + $2 WHERE id = $1", [.int(orderID), .int(refund.amountFen)])
-        return try merger.liveMember(try order.decode(at: 2))
+        let member = try merger.liveMember(try order.decode(at: 2))
+        try PointsLedger(c: c, policy: loyalty.points).reverse(orderID: orderID, refundID: try inserted.single!.decode(at: 0), refundNo: refund.refundNo,
+                                                              member: member, actor: "sync")
+        return member
     }
 }

@@ -10,9 +10,13 @@ struct MemberMerger {
     let c: PostgresConnection
     let policy: IdentityPolicy
     let codec: PersonalDataCodec
+    let loyalty: LoyaltyPolicy
 
     /// The member that answers for `id` now (following merges).
-    func liveMember(_ id: Int64) throws -> Int64 {
+    func liveMember(_ id: Int64) throws -> Int64 { try Self.liveMember(c, id) }
+
+    /// The member that answers for `id` now (following merges).
+    static func liveMember(_ c: PostgresConnection, _ id: Int64) throws -> Int64 {
         var current = id
         for _ in 0..<64 {
             guard let row = try c.queryPrepared("SELECT merged_into FROM member WHERE id = $1", [.int(current)]).single else {
@@ -61,6 +65,10 @@ struct MemberMerger {
         try history(survivor, "merged", actor, survivorDetail)
         try history(merged, "merged_into", actor, mergedDetail)
         try recomputeGolden(survivor)
+        // Points and level follow the person.
+        let ledger = PointsLedger(c: c, policy: loyalty.points)
+        try ledger.mergeTransfer(from: merged, to: survivor, mergeID: recordID, actor: actor)
+        try LevelKeeper(c: c, ladder: loyalty.ladder).afterMerge(survivor: survivor, merged: merged, mergeID: recordID, now: try ledger.now(), actor: actor)
         return (survivor, recordID)
     }
 
@@ -99,6 +107,10 @@ struct MemberMerger {
         try history(merged, "restored", actor, m)
         try recomputeGolden(currentSurvivor)
         try recomputeGolden(merged)
+        // The restored member takes back its own points (what is left of them) and both levels are recomputed.
+        let ledger = PointsLedger(c: c, policy: loyalty.points)
+        try ledger.unmergeTransfer(survivor: currentSurvivor, restored: merged, accounts: accounts, mergeID: recordID, actor: actor)
+        try LevelKeeper(c: c, ladder: loyalty.ladder).afterUnmerge([currentSurvivor, merged], mergeID: recordID, now: try ledger.now(), actor: actor)
         return (currentSurvivor, merged)
     }
 

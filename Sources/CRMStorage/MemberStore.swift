@@ -23,6 +23,10 @@ public struct MemberRecord: Sendable, Equatable {
     public var address: String?
     public var accounts: [Account]
     public var createdAt: String
+    /// The level held (nil: the ladder's first).
+    public var levelCode: String? = nil
+    public var pointsBalance: Int64 = 0
+    public var pointsPending: Int64 = 0
 }
 
 /// One line of a member's history.
@@ -69,13 +73,12 @@ public struct MemberStore: Sendable {
     public func get(_ lookup: MemberLookup) async throws -> MemberRecord {
         let codec = self.codec
         return try await pool.withConnection { c in
-            let merger = MemberMerger(c: c, policy: IdentityPolicy(), codec: codec)
             var asked: Int64? = nil
             let found: Int64
             switch lookup {
             case .id(let id):
                 asked = id
-                found = try merger.liveMember(id)
+                found = try MemberMerger.liveMember(c, id)
             case .account(let shop, let channel, let externalID):
                 guard let row = try c.query("""
                     SELECT a.member_id FROM account a JOIN shop s ON s.id = a.shop_id WHERE s.code = $1 AND a.channel = $2 AND a.external_id = $3
@@ -132,6 +135,11 @@ public struct MemberStore: Sendable {
                                     birthday: codec.open(try row.decode(at: 5)), gender: try row.decode(at: 6), region: try row.decode(at: 7),
                                     address: codec.open(try row.decode(at: 8)), accounts: accounts[id] ?? [], createdAt: try row.decode(at: 9))
         }
+        for (id, s) in try PointsStore.standing(c, Array(byID.keys)) {
+            byID[id]?.levelCode = s.level
+            byID[id]?.pointsBalance = s.balance
+            byID[id]?.pointsPending = s.pending
+        }
         return ids.compactMap { byID[$0] }
     }
 
@@ -172,10 +180,8 @@ public struct MemberStore: Sendable {
 
     /// The member's history (its own, and that of members merged into it), oldest first, after `afterID`.
     public func history(memberID: Int64, afterID: Int64?, limit: Int) async throws -> (member: Int64, entries: [HistoryEntry]) {
-        let codec = self.codec
-        return try await pool.withConnection { c in
-            let merger = MemberMerger(c: c, policy: IdentityPolicy(), codec: codec)
-            let live = try merger.liveMember(memberID)
+        try await pool.withConnection { c in
+            let live = try MemberMerger.liveMember(c, memberID)
             let entries = try c.query("""
                 WITH RECURSIVE family(id) AS (
                     SELECT $1::bigint UNION SELECT m.id FROM member m JOIN family f ON m.merged_into = f.id
@@ -192,11 +198,11 @@ public struct MemberStore: Sendable {
     }
 
     /// An operator merges `other` and `member` (the older survives). Returns the survivor and the merge id.
-    public func merge(_ member: Int64, _ other: Int64, policy: IdentityPolicy, actor: String, reason: String) async throws -> (survivor: Int64, mergeID: Int64) {
+    public func merge(_ member: Int64, _ other: Int64, policy: IdentityPolicy, loyalty: LoyaltyPolicy, actor: String, reason: String) async throws -> (survivor: Int64, mergeID: Int64) {
         let codec = self.codec
         return try await pool.withTransaction { c in
             try c.query("SELECT pg_advisory_xact_lock($1)", [.int(IngestEngine.identityLockKey)])
-            let merger = MemberMerger(c: c, policy: policy, codec: codec)
+            let merger = MemberMerger(c: c, policy: policy, codec: codec, loyalty: loyalty)
             let a = try merger.liveMember(member)
             let b = try merger.liveMember(other)
             guard a != b else {
@@ -208,7 +214,7 @@ public struct MemberStore: Sendable {
     }
 
     /// Undoes a merge, named by its id or by the member that was merged away (its latest merge).
-    public func unmerge(mergeID: Int64?, mergedMember: Int64?, policy: IdentityPolicy, actor: String, reason: String) async throws -> (survivor: Int64, restored: Int64, mergeID: Int64) {
+    public func unmerge(mergeID: Int64?, mergedMember: Int64?, policy: IdentityPolicy, loyalty: LoyaltyPolicy, actor: String, reason: String) async throws -> (survivor: Int64, restored: Int64, mergeID: Int64) {
         let codec = self.codec
         return try await pool.withTransaction { c in
             try c.query("SELECT pg_advisory_xact_lock($1)", [.int(IngestEngine.identityLockKey)])
@@ -221,7 +227,7 @@ public struct MemberStore: Sendable {
                 }
             }
             guard let recordID else { preconditionFailure("unmerge needs a merge id or a member") }
-            let result = try MemberMerger(c: c, policy: policy, codec: codec).unmerge(recordID: recordID, actor: actor, reason: reason)
+            let result = try MemberMerger(c: c, policy: policy, codec: codec, loyalty: loyalty).unmerge(recordID: recordID, actor: actor, reason: reason)
             return (result.survivor, result.restored, recordID)
         }
     }
@@ -255,7 +261,7 @@ public struct MemberStore: Sendable {
     }
 
     /// An operator decides a review item: `merge` the two members, or mark them `separate` people.
-    public func decide(reviewID: Int64, merge: Bool, policy: IdentityPolicy, actor: String, reason: String?) async throws -> (status: String, survivor: Int64?) {
+    public func decide(reviewID: Int64, merge: Bool, policy: IdentityPolicy, loyalty: LoyaltyPolicy, actor: String, reason: String?) async throws -> (status: String, survivor: Int64?) {
         let codec = self.codec
         return try await pool.withTransaction { c in
             try c.query("SELECT pg_advisory_xact_lock($1)", [.int(IngestEngine.identityLockKey)])
@@ -265,7 +271,7 @@ public struct MemberStore: Sendable {
             guard try row.decode(String.self, at: 2) == "open" else {
                 throw StorageError.conflict(reason: "already_decided", message: "review item \(reviewID) was already decided")
             }
-            let merger = MemberMerger(c: c, policy: policy, codec: codec)
+            let merger = MemberMerger(c: c, policy: policy, codec: codec, loyalty: loyalty)
             let a = try merger.liveMember(try row.decode(at: 0))
             let b = try merger.liveMember(try row.decode(at: 1))
             if merge {

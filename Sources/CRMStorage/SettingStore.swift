@@ -13,6 +13,17 @@ public struct SettingStore: Sendable {
         }
     }
 
+    /// The stored JSON text of several settings, by name (absent ones left out), in one statement.
+    public func getMany(_ names: [String]) async throws -> [String: String] {
+        try await pool.withConnection { c in
+            var out: [String: String] = [:]
+            for row in try c.queryPrepared("SELECT name, value::text FROM setting WHERE name = ANY($1::text[])", [.textArray(names)]) {
+                out[try row.decode(at: 0)] = try row.decode(at: 1)
+            }
+            return out
+        }
+    }
+
     public func set(_ name: String, json: String, actorTokenID: Int64?) async throws {
         let actor = actorTokenID.map { "token:\($0)" } ?? "system"
         try await pool.withTransaction { c in

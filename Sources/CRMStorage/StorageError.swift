@@ -7,4 +7,6 @@ public enum StorageError: Error, Sendable, Equatable {
     case notFound(reason: String, message: String)
     /// The request is well-formed but names something unusable (a revoked token's shop, …).
     case invalid(field: String, reason: String, message: String)
+    /// A business rule refuses it (not enough points, …); nothing changed.
+    case refused(reason: String, message: String)
 }

@@ -1,0 +1,95 @@
+import CRMPostgres
+
+/// The books' invariants, checked by the database against everything written: what `crmctl verify`
+/// reports. Each check counts its violations and names a few.
+public struct LedgerVerifier: Sendable {
+    let pool: PostgresPool
+
+    public init(pool: PostgresPool) { self.pool = pool }
+
+    public struct Check: Sendable {
+        public var name: String
+        public var violations: Int64
+        public var examples: [String]
+        public var ok: Bool { violations == 0 }
+    }
+
+    public struct Totals: Sendable {
+        public var issued: Int64 = 0, spent: Int64 = 0, donated: Int64 = 0, expired: Int64 = 0, reversed: Int64 = 0
+        public var adjustedOut: Int64 = 0, transfers: Int64 = 0, outstanding: Int64 = 0, debt: Int64 = 0
+    }
+
+    public struct Report: Sendable {
+        public var checks: [Check]
+        public var totals: Totals
+        public var ok: Bool { checks.allSatisfy(\.ok) }
+    }
+
+    static let checks: [(name: String, sql: String)] = [
+        ("lot_within_bounds", """
+            SELECT 'lot ' || id || ': remaining ' || remaining || ' of ' || amount FROM points_lot WHERE remaining < 0 OR remaining > amount
+            """),
+        ("lot_matches_entries", """
+            SELECT 'lot ' || l.id || ': remaining ' || l.remaining || ', entries say ' || COALESCE(k.s, 0)
+            FROM points_lot l LEFT JOIN (SELECT lot_id, sum(points) AS s FROM points_entry_lot GROUP BY lot_id) k ON k.lot_id = l.id
+            WHERE l.remaining <> COALESCE(k.s, 0)
+            """),
+        ("entry_matches_lots", """
+            SELECT 'entry ' || e.id || ' (' || e.kind || '): ' || e.points || ' points, lots changed ' || COALESCE(k.s, 0) || ', debt ' || e.debt_change
+            FROM points_entry e LEFT JOIN (SELECT entry_id, sum(points) AS s FROM points_entry_lot GROUP BY entry_id) k ON k.entry_id = e.id
+            WHERE e.kind NOT IN ('merge_in', 'merge_out', 'unmerge_in', 'unmerge_out') AND e.points <> COALESCE(k.s, 0) - e.debt_change
+            """),
+        ("member_matches_lots", """
+            SELECT 'member ' || member_id || ': entries ' || sum(e) || ', lots ' || sum(l) || ', debt ' || sum(d)
+            FROM (SELECT member_id, points AS e, 0::bigint AS l, 0::bigint AS d FROM points_entry
+                  UNION ALL SELECT member_id, 0, remaining, 0 FROM points_lot
+                  UNION ALL SELECT member_id, 0, 0, debt FROM points_account) t
+            GROUP BY member_id HAVING sum(e) <> sum(l) - sum(d)
+            """),
+        ("debt_matches_entries", """
+            SELECT 'member ' || COALESCE(a.member_id, e.member_id) || ': debt ' || COALESCE(a.debt, 0) || ', entries say ' || COALESCE(e.s, 0)
+            FROM points_account a FULL JOIN (SELECT member_id, sum(debt_change) AS s FROM points_entry GROUP BY member_id HAVING sum(debt_change) <> 0) e
+                 ON e.member_id = a.member_id
+            WHERE COALESCE(a.debt, 0) <> COALESCE(e.s, 0)
+            """),
+        ("lots_of_live_members", """
+            SELECT 'lot ' || l.id || ' with ' || l.remaining || ' points belongs to merged member ' || l.member_id
+            FROM points_lot l JOIN member m ON m.id = l.member_id WHERE m.merged_into IS NOT NULL AND l.remaining > 0
+            """),
+    ]
+
+    public func run() async throws -> Report {
+        try await pool.withTransaction { c in
+            // One snapshot for every check, so a write in between cannot look like a violation.
+            try c.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            var checks: [Check] = []
+            for (name, sql) in Self.checks {
+                let row = try c.query("SELECT count(*), array_to_string((array_agg(x))[1:5], '|') FROM (\(sql)) v(x)").single!
+                let text: String? = try row.decode(at: 1)
+                checks.append(Check(name: name, violations: try row.decode(at: 0), examples: text.map { $0.split(separator: "|").map(String.init) } ?? []))
+            }
+            let t = try c.query("""
+                SELECT COALESCE(sum(points) FILTER (WHERE kind = 'earn' OR (kind = 'adjust' AND points > 0)), 0)::bigint,
+                       COALESCE(-sum(points) FILTER (WHERE kind = 'spend'), 0)::bigint,
+                       COALESCE(-sum(points) FILTER (WHERE kind = 'donate'), 0)::bigint,
+                       COALESCE(-sum(points) FILTER (WHERE kind = 'expire'), 0)::bigint,
+                       COALESCE(-sum(points) FILTER (WHERE kind = 'reverse'), 0)::bigint,
+                       COALESCE(-sum(points) FILTER (WHERE kind = 'adjust' AND points < 0), 0)::bigint,
+                       COALESCE(sum(points) FILTER (WHERE kind IN ('merge_in', 'merge_out', 'unmerge_in', 'unmerge_out')), 0)::bigint,
+                       (SELECT COALESCE(sum(remaining), 0) FROM points_lot)::bigint,
+                       (SELECT COALESCE(sum(debt), 0) FROM points_account)::bigint
+                FROM points_entry
+                """).single!
+            var totals = Totals()
+            totals.issued = try t.decode(at: 0); totals.spent = try t.decode(at: 1); totals.donated = try t.decode(at: 2)
+            totals.expired = try t.decode(at: 3); totals.reversed = try t.decode(at: 4); totals.adjustedOut = try t.decode(at: 5)
+            totals.transfers = try t.decode(at: 6); totals.outstanding = try t.decode(at: 7); totals.debt = try t.decode(at: 8)
+            let balance = totals.issued - totals.spent - totals.donated - totals.expired - totals.reversed - totals.adjustedOut + totals.transfers
+            let program = balance == totals.outstanding - totals.debt
+            checks.append(Check(name: "program_balances", violations: program ? 0 : 1, examples: program ? [] : [
+                "issued \(totals.issued) - spent \(totals.spent) - donated \(totals.donated) - expired \(totals.expired) - reversed \(totals.reversed) - adjusted out \(totals.adjustedOut) + transfers \(totals.transfers) = \(balance), but outstanding \(totals.outstanding) - debt \(totals.debt) = \(totals.outstanding - totals.debt)",
+            ]))
+            return Report(checks: checks, totals: totals)
+        }
+    }
+}

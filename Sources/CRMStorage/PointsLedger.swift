@@ -1,0 +1,351 @@
+import CRMDomain
+import CRMJSON
+import CRMPostgres
+
+/// The points ledger inside the caller's transaction: lots and append-only entries, written so
+/// that every entry's points equal its lots' changes less its debt change, and every member's
+/// entries equal their lots less their debt.
+///
+/// Locking: every path that takes points from a member first locks the member's `points_account`
+/// row (spending, adjusting, reversing, merging) or, for the expiry batch, locks the lots it
+/// expires in the same order (member, expiry, earning, id) that the others lock them in; so two
+/// paths never wait on each other in a cycle.
+struct PointsLedger {
+    let c: PostgresConnection
+    let policy: PointsPolicy
+
+    /// A lot with points left, locked, as the spending paths see it.
+    struct LockedLot {
+        let id: Int64
+        let remaining: Int64
+        let orderID: Int64?
+        /// Still in its pending period.
+        let pending: Bool
+        /// Past its expiry date, not yet expired by the job: no longer spendable.
+        let lapsed: Bool
+    }
+
+    /// The transaction's time, in UTC seconds.
+    func now() throws -> Int64 {
+        try c.queryPrepared("SELECT extract(epoch FROM now())::bigint", []).single!.decode(at: 0)
+    }
+
+    /// Locks the member's points account (made on first use) and returns its debt.
+    func lockAccount(_ member: Int64) throws -> Int64 {
+        try c.queryPrepared("""
+            INSERT INTO points_account (member_id) VALUES ($1)
+            ON CONFLICT (member_id) DO UPDATE SET debt = points_account.debt RETURNING debt
+            """, [.int(member)]).single!.decode(at: 0)
+    }
+
+    /// The member's lots with points left, oldest expiry first, locked.
+    func lockLots(_ member: Int64) throws -> [LockedLot] {
+        try c.queryPrepared("""
+            SELECT id, remaining, order_id, available_at > now(), expires_at IS NOT NULL AND expires_at <= now()
+            FROM points_lot WHERE member_id = $1 AND remaining > 0
+            ORDER BY expires_at NULLS LAST, earned_at, id FOR UPDATE
+            """, [.int(member)]).map {
+            LockedLot(id: try $0.decode(at: 0), remaining: try $0.decode(at: 1), orderID: try $0.decode(at: 2),
+                      pending: try $0.decode(at: 3), lapsed: try $0.decode(at: 4))
+        }
+    }
+
+    /// What can be spent now: available lots not past expiry, less the debt.
+    static func spendable(_ lots: [LockedLot], debt: Int64) -> Int64 {
+        lots.reduce(0) { $0 + ($1.pending || $1.lapsed ? 0 : $1.remaining) } - debt
+    }
+
+    /// One entry to write.
+    struct Entry {
+        var member: Int64
+        var kind: String
+        var points: Int64
+        var debtChange: Int64 = 0
+        /// Lot changes: negative consumes, positive gives back.
+        var links: [(lot: Int64, points: Int64)] = []
+        var at: String? = nil
+        var orderID: Int64? = nil
+        var refundID: Int64? = nil
+        var mergeID: Int64? = nil
+        var runID: Int64? = nil
+        var period: String? = nil
+        var detail: JSONObject? = nil
+        var actor: String
+        var reason: String? = nil
+        var idempotencyKey: String? = nil
+    }
+
+    /// Writes an entry, its lot changes and its debt change in one statement; returns its id.
+    @discardableResult
+    func write(_ e: Entry) throws -> Int64 {
+        let linked = e.links.reduce(0) { $0 + $1.points }
+        precondition(["merge_in", "merge_out", "unmerge_in", "unmerge_out"].contains(e.kind) || e.points == linked - e.debtChange,
+                     "an entry's points are its lots' changes less its debt change")
+        precondition(Set(e.links.map(\.lot)).count == e.links.count, "an entry changes each lot once")
+        let id: Int64 = try c.queryPrepared("""
+            WITH e AS (
+                INSERT INTO points_entry (member_id, kind, points, debt_change, at, order_id, refund_id, merge_id, run_id, period, detail,
+                                          actor, reason, idempotency_key)
+                VALUES ($1, $2, $3, $4, COALESCE($5::timestamptz, now()), $6, $7, $8, $9, $10, $11::jsonb, $12, $13, $14) RETURNING id),
+            l AS (UPDATE points_lot p SET remaining = p.remaining + t.pts FROM unnest($15::bigint[], $16::bigint[]) AS t(lot, pts) WHERE p.id = t.lot),
+            k AS (INSERT INTO points_entry_lot (entry_id, lot_id, points) SELECT e.id, t.lot, t.pts FROM e, unnest($15::bigint[], $16::bigint[]) AS t(lot, pts)),
+            d AS (UPDATE points_account SET debt = debt + $4 WHERE member_id = $1 AND $4 <> 0)
+            SELECT id FROM e
+            """, [.int(e.member), .text(e.kind), .int(e.points), .int(e.debtChange), .optional(e.at), .optional(e.orderID), .optional(e.refundID),
+                  .optional(e.mergeID), .optional(e.runID), .optional(e.period), e.detail.map { .text(JSONSerializer.canonicalObject($0)) } ?? .null,
+                  .text(e.actor), .optional(e.reason), .optional(e.idempotencyKey),
+                  .intArray(e.links.map(\.lot)), .intArray(e.links.map(\.points))]).single!.decode(at: 0)
+        return id
+    }
+
+    // MARK: spending and adjusting
+
+    /// Takes `points` from the member's spendable lots, oldest expiry first, as one `kind` entry;
+    /// refuses (changing nothing) when the balance is smaller. Returns the entry and the new balance.
+    func spend(member: Int64, points: Int64, kind: String, actor: String, reason: String?, key: String?, detail: JSONObject?) throws -> (entry: Int64, balance: Int64) {
+        precondition(points > 0, "spending takes a positive number of points")
+        let debt = try lockAccount(member)
+        let lots = try lockLots(member)
+        let balance = Self.spendable(lots, debt: debt)
+        guard points <= balance else {
+            throw StorageError.refused(reason: "insufficient_points", message: "member \(member) has \(max(balance, 0)) points to spend, not \(points)")
+        }
+        let usable = lots.filter { !$0.pending && !$0.lapsed }.map { LotAllocation.Lot(id: $0.id, remaining: $0.remaining) }
+        let (taken, shortfall) = LotAllocation.take(points, from: usable)
+        precondition(shortfall == 0, "a balance that covers the points covers them from its lots")
+        let entry = try write(Entry(member: member, kind: kind, points: -points, links: taken.map { ($0.lot, -$0.points) },
+                                    detail: detail, actor: actor, reason: reason, idempotencyKey: key))
+        return (entry, balance - points)
+    }
+
+    /// Adds a lot of `points` to the member (an operator's adjustment): spendable at once, expiring by the policy.
+    func credit(member: Int64, points: Int64, actor: String, reason: String?, key: String?) throws -> (entry: Int64, balance: Int64) {
+        precondition(points > 0, "a credit is positive")
+        let debt = try lockAccount(member)
+        let now = try now()
+        let lot: Int64 = try c.queryPrepared("""
+            INSERT INTO points_lot (member_id, origin_member_id, earned_at, available_at, expires_at, amount, remaining)
+            VALUES ($1, $1, now(), now(), $2::timestamptz, $3, 0) RETURNING id
+            """, [.int(member), .optional(policy.expiresAt(earnedAt: now).map(CivilTime.rfc3339)), .int(points)]).single!.decode(at: 0)
+        let settle = min(debt, points)
+        let entry = try write(Entry(member: member, kind: "adjust", points: points, debtChange: -settle, links: [(lot, points - settle)].filter { $0.1 != 0 },
+                                    actor: actor, reason: reason, idempotencyKey: key))
+        let lots = try lockLots(member)
+        return (entry, Self.spendable(lots, debt: debt - settle))
+    }
+
+    // MARK: refunds
+
+    /// Takes back what a refund owes of its order's points (in proportion to everything refunded so
+    /// far, less what earlier refunds took), by the refund policy. The entry goes to the member who
+    /// holds the order's account now.
+    func reverse(orderID: Int64, refundID: Int64, refundNo: String, member: Int64, actor: String) throws {
+        let row = try c.queryPrepared("""
+            SELECT o.amount_fen, o.refunded_fen,
+                   COALESCE((SELECT sum(points) FROM points_entry WHERE order_id = o.id AND kind = 'earn'), 0),
+                   COALESCE((SELECT sum((detail->>'due')::bigint) FROM points_entry WHERE order_id = o.id AND kind = 'reverse'), 0)
+            FROM shop_order o WHERE o.id = $1
+            """, [.int(orderID)]).single!
+        let owed = PointsPolicy.reversedPoints(earned: try row.decode(at: 2), orderFen: try row.decode(at: 0), refundedFen: try row.decode(at: 1))
+        let due = owed - (try row.decode(Int64.self, at: 3))
+        guard due > 0 else { return }
+        _ = try lockAccount(member)
+        let lots = try lockLots(member)
+        let ofOrder = lots.filter { $0.orderID == orderID }
+        let candidates: [LockedLot]
+        switch policy.refundPolicy {
+        case .pendingOnly:
+            candidates = ofOrder.filter(\.pending)
+        case .withinBalance, .allowNegative:
+            // The order's own lots first, then the rest of what can be spent, oldest expiry first.
+            candidates = ofOrder + lots.filter { $0.orderID != orderID && !$0.pending && !$0.lapsed }
+        }
+        let (taken, shortfall) = LotAllocation.take(due, from: candidates.map { LotAllocation.Lot(id: $0.id, remaining: $0.remaining) })
+        let newDebt = policy.refundPolicy == .allowNegative ? shortfall : 0
+        let takenTotal = taken.reduce(0) { $0 + $1.points }
+        try write(Entry(member: member, kind: "reverse", points: -(takenTotal + newDebt), debtChange: newDebt,
+                        links: taken.map { ($0.lot, -$0.points) }, orderID: orderID, refundID: refundID,
+                        detail: ["due": .int(due), "shortfall": .int(shortfall - newDebt), "refund_no": .string(refundNo)], actor: actor))
+    }
+
+    // MARK: earning
+
+    /// A paid order that has just been written.
+    struct PaidOrderRow {
+        let orderID: Int64
+        let member: Int64
+        let shop: String
+        let channel: Channel
+        let amountFen: Int64
+        let paymentMethod: String?
+        let paidAt: String
+        let itemsJSON: String
+    }
+
+    /// Earns the points of paid orders, set-based: one lot and one `earn` entry per order that
+    /// earns anything, at the level each member held before these orders.
+    func earn(_ orders: [PaidOrderRow], ladder: LevelLadder, actor: String) throws {
+        guard !orders.isEmpty else { return }
+        let rules = try Self.activeRules(c)
+        let members = Array(Set(orders.map(\.member)))
+        var levelOf: [Int64: String] = [:]
+        for row in try c.queryPrepared("SELECT member_id, level_code FROM member_level WHERE member_id = ANY($1::bigint[])", [.intArray(members)]) {
+            levelOf[try row.decode(at: 0)] = try row.decode(at: 1)
+        }
+        let needsItems = rules.contains(where: \.matchesItems)
+        let capped = rules.filter { $0.capPerMemberPerDay != nil }
+        var used: [String: Int64] = [:]  // "member|rule|day"
+        func usageKey(_ m: Int64, _ rule: String, _ day: String) -> String { "\(m)|\(rule)|\(day)" }
+        if !capped.isEmpty {
+            for row in try c.queryPrepared("""
+                SELECT member_id, rule_name, day::text, points FROM points_rule_usage WHERE member_id = ANY($1::bigint[]) AND rule_name = ANY($2::text[])
+                """, [.intArray(members), .textArray(capped.map(\.name))]) {
+                used[usageKey(try row.decode(at: 0), try row.decode(at: 1), try row.decode(at: 2))] = try row.decode(at: 3)
+            }
+        }
+        var lots: (member: [Int64?], order: [Int64?], earned: [String?], available: [String?], expires: [String?], points: [Int64?], detail: [String?]) = ([], [], [], [], [], [], [])
+        var usageRows: (member: [Int64?], rule: [String?], day: [String?], points: [Int64?]) = ([], [], [], [])
+        for o in orders {
+            guard let paidAt = CivilTime.seconds(rfc3339: o.paidAt) else { preconditionFailure("paid_at was validated as RFC 3339") }
+            let level = ladder.levels[ladder.rank(of: levelOf[o.member])]
+            let day = CivilTime.localDateText(paidAt, offsetMinutes: policy.offsetMinutes)
+            var usedToday: [String: Int64] = [:]
+            for rule in capped { usedToday[rule.name] = used[usageKey(o.member, rule.name, day)] ?? 0 }
+            let order = AccrualOrder(shop: o.shop, channel: o.channel, amountFen: o.amountFen, paymentMethod: o.paymentMethod, paidAt: paidAt,
+                                     items: needsItems ? Self.items(o.itemsJSON) : [])
+            let accrual = Accrual.compute(order: order, rateCenti: policy.earnRateCenti, levelCode: level.code,
+                                          levelMultiplierPercent: level.pointsMultiplierPercent, rules: rules, usedToday: usedToday)
+            for bonus in accrual.bonuses where capped.contains(where: { $0.id == bonus.ruleID }) {
+                used[usageKey(o.member, bonus.name, day), default: 0] += bonus.points
+                usageRows.member.append(o.member); usageRows.rule.append(bonus.name); usageRows.day.append(day); usageRows.points.append(bonus.points)
+            }
+            guard accrual.total > 0 else { continue }
+            lots.member.append(o.member)
+            lots.order.append(o.orderID)
+            lots.earned.append(o.paidAt)
+            lots.available.append(CivilTime.rfc3339(policy.availableAt(earnedAt: paidAt)))
+            lots.expires.append(policy.expiresAt(earnedAt: paidAt).map(CivilTime.rfc3339))
+            lots.points.append(accrual.total)
+            lots.detail.append(JSONSerializer.serialize(Self.explanation(accrual, amountFen: o.amountFen)))
+        }
+        if !lots.member.isEmpty {
+            try c.queryPrepared("""
+                WITH t AS MATERIALIZED (
+                    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[])
+                        WITH ORDINALITY AS t(m, o, earned, avail, expires, pts, detail, n)),
+                l AS (INSERT INTO points_lot (member_id, origin_member_id, order_id, earned_at, available_at, expires_at, amount, remaining)
+                      SELECT m, m, o, earned::timestamptz, GREATEST(avail::timestamptz, earned::timestamptz), expires::timestamptz, pts, pts FROM t ORDER BY n
+                      RETURNING id, order_id, amount),
+                e AS (INSERT INTO points_entry (member_id, kind, points, at, order_id, detail, actor)
+                      SELECT m, 'earn', pts, earned::timestamptz, o, detail::jsonb, $8 FROM t ORDER BY n
+                      RETURNING id, order_id)
+                INSERT INTO points_entry_lot (entry_id, lot_id, points) SELECT e.id, l.id, l.amount FROM e JOIN l USING (order_id)
+                """, [.intArray(lots.member), .intArray(lots.order), .textArray(lots.earned), .textArray(lots.available), .textArray(lots.expires),
+                      .intArray(lots.points), .textArray(lots.detail), .text(actor)])
+        }
+        if !usageRows.member.isEmpty {
+            try c.queryPrepared("""
+                INSERT INTO points_rule_usage (member_id, rule_name, day, points)
+                SELECT m, r, d::date, sum(p) FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[]) AS t(m, r, d, p) GROUP BY m, r, d
+                ON CONFLICT (member_id, rule_name, day) DO UPDATE SET points = points_rule_usage.points + EXCLUDED.points
+                """, [.intArray(usageRows.member), .textArray(usageRows.rule), .textArray(usageRows.day), .intArray(usageRows.points)])
+        }
+        try settleDebts(Array(Set(lots.member.compactMap { $0 })), actor: actor)
+    }
+
+    /// Members with a debt pay it from their new points first (an entry of kind `adjust` would be
+    /// wrong: nothing is issued), as a `settle`-reason reversal entry of zero points.
+    func settleDebts(_ members: [Int64], actor: String) throws {
+        guard !members.isEmpty else { return }
+        let indebted = try c.queryPrepared("SELECT member_id FROM points_account WHERE member_id = ANY($1::bigint[]) AND debt > 0 ORDER BY member_id",
+                                           [.intArray(members)]).map { try $0.decode(Int64.self, at: 0) }
+        for member in indebted {
+            let debt = try lockAccount(member)
+            let lots = try lockLots(member).filter { !$0.lapsed }
+            let (taken, _) = LotAllocation.take(debt, from: lots.map { LotAllocation.Lot(id: $0.id, remaining: $0.remaining) })
+            let paid = taken.reduce(0) { $0 + $1.points }
+            guard paid > 0 else { continue }
+            try write(Entry(member: member, kind: "reverse", points: 0, debtChange: -paid, links: taken.map { ($0.lot, -$0.points) },
+                            detail: ["settled_debt": .int(paid)], actor: actor, reason: "debt settled from new points"))
+        }
+    }
+
+    static func explanation(_ a: Accrual, amountFen: Int64) -> JSONValue {
+        ["amount_fen": .int(amountFen), "rate": .string(PointsPolicy.rateText(a.rateCenti)),
+         "level": ["code": .string(a.levelCode), "multiplier_percent": .int(a.levelMultiplierPercent)],
+         "base": .int(a.base),
+         "rules": .array(a.bonuses.map { ["id": .int($0.ruleID), "name": .string($0.name), "version": .int($0.version), "bonus": .int($0.points)] }),
+         "total": .int(a.total)]
+    }
+
+    /// An order's items as accrual sees them (validated at ingest; anything unreadable counts as nothing).
+    static func items(_ json: String) -> [AccrualOrder.Item] {
+        guard let value = try? JSONParser.parse(json), let list = value.arrayValue else { return [] }
+        return list.compactMap { item in
+            guard let o = item.objectValue else { return nil }
+            let quantity = o["quantity"]?.int64Value ?? 1
+            let priceFen: Int64? = switch o["price"] {
+            case .string(let s)?: Money.parseFen(s)
+            case .number(let n)?: Money.parseFen(n)
+            default: nil
+            }
+            guard let priceFen, quantity >= 0, quantity <= 1_000_000 else { return nil }
+            return AccrualOrder.Item(sku: o["sku"]?.stringValue, category: o["category"]?.stringValue, amountFen: priceFen * quantity)
+        }
+    }
+
+    /// The rules in force, each at its current version.
+    static func activeRules(_ c: PostgresConnection) throws -> [AccrualRule] {
+        try c.queryPrepared("SELECT id, name, version, definition::text FROM points_rule WHERE disabled_at IS NULL ORDER BY id", []).map { row in
+            let name: String = try row.decode(at: 1)
+            guard let object = try JSONParser.parse(try row.decode(String.self, at: 3)).objectValue,
+                  let rule = try? AccrualRuleDefinition.parse(object, id: try row.decode(at: 0), name: name, version: try row.decode(at: 2)) else {
+                preconditionFailure("stored rule \(name) no longer parses")
+            }
+            return rule
+        }
+    }
+
+    // MARK: merges
+
+    /// Moves every lot, and the debt, of `from` to `to` (a merge), as a `merge_out`/`merge_in` pair.
+    func mergeTransfer(from: Int64, to: Int64, mergeID: Int64, actor: String) throws {
+        try transfer(from: from, to: to, lotFilter: nil, kinds: ("merge_out", "merge_in"), moveDebt: true, mergeID: mergeID, actor: actor)
+    }
+
+    /// Gives back to `restored` the lots that are its own (earned by its accounts' orders, or
+    /// credited to it before the merge), with what is left of them.
+    func unmergeTransfer(survivor: Int64, restored: Int64, accounts: [Int64], mergeID: Int64, actor: String) throws {
+        try transfer(from: survivor, to: restored, lotFilter: accounts, kinds: ("unmerge_out", "unmerge_in"), moveDebt: false, mergeID: mergeID, actor: actor)
+    }
+
+    private func transfer(from: Int64, to: Int64, lotFilter accounts: [Int64]?, kinds: (String, String), moveDebt: Bool, mergeID: Int64, actor: String) throws {
+        // Lock both accounts in id order, then the lots of the member they leave.
+        let debts = try [min(from, to), max(from, to)].map { ($0, try lockAccount($0)) }
+        let debt = moveDebt ? debts.first { $0.0 == from }!.1 : 0
+        _ = try lockLots(from)
+        let moved: Int64 = try c.queryPrepared("""
+            WITH m AS (UPDATE points_lot l SET member_id = $2
+                       WHERE l.member_id = $1 AND l.remaining > 0
+                         AND ($3::bigint[] IS NULL
+                              OR (l.order_id IS NOT NULL AND EXISTS (SELECT 1 FROM shop_order o WHERE o.id = l.order_id AND o.account_id = ANY($3::bigint[])))
+                              OR (l.order_id IS NULL AND l.origin_member_id = $2))
+                       RETURNING remaining)
+            SELECT COALESCE(sum(remaining), 0)::bigint FROM m
+            """, [.int(from), .int(to), accounts.map { .intArray($0) } ?? .null]).single!.decode(at: 0)
+        // Lots that had nothing left move too, so the member who earned them sees their history.
+        try c.queryPrepared("""
+            UPDATE points_lot l SET member_id = $2 WHERE l.member_id = $1 AND l.remaining = 0
+              AND ($3::bigint[] IS NULL
+                   OR (l.order_id IS NOT NULL AND EXISTS (SELECT 1 FROM shop_order o WHERE o.id = l.order_id AND o.account_id = ANY($3::bigint[])))
+                   OR (l.order_id IS NULL AND l.origin_member_id = $2))
+            """, [.int(from), .int(to), accounts.map { .intArray($0) } ?? .null])
+        guard moved != 0 || debt != 0 else { return }
+        let detail: JSONObject = ["points": .int(moved), "debt": .int(debt), "to": .string(String(to))]
+        try write(Entry(member: from, kind: kinds.0, points: -(moved - debt), debtChange: -debt, mergeID: mergeID, detail: detail, actor: actor))
+        var inDetail = detail
+        inDetail["to"] = nil
+        inDetail["from"] = .string(String(from))
+        try write(Entry(member: to, kind: kinds.1, points: moved - debt, debtChange: debt, mergeID: mergeID, detail: inDetail, actor: actor))
+    }
+}
