@@ -277,6 +277,8 @@ CREATE TABLE job_run (
     heartbeat_at  timestamptz NOT NULL DEFAULT now(),
     finished_at   timestamptz,
     actor         text NOT NULL,
+    -- Members up to this id are done (the yearly clearing walks members in id order).
+    cursor        bigint NOT NULL DEFAULT 0,
     members       bigint NOT NULL DEFAULT 0,
     lots          bigint NOT NULL DEFAULT 0,
     points        bigint NOT NULL DEFAULT 0
