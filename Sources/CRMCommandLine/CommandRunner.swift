@@ -9,6 +9,22 @@ public enum ClientExit {
     public static let failed: Int32 = 1
     /// Nothing answered, or the server said to retry later (EX_UNAVAILABLE).
     public static let unavailable: Int32 = 69
+    /// A job could not start because another run of it is going; try again later (EX_TEMPFAIL).
+    public static let busy: Int32 = 75
+}
+
+/// A failure a client explains itself: printed as one line on standard error, `program: message`,
+/// and the process exits with `exitCode`.
+public struct CommandFailure: Error, CustomStringConvertible {
+    public var message: String
+    public var exitCode: Int32
+
+    public init(_ message: String, exitCode: Int32 = ClientExit.failed) {
+        self.message = message
+        self.exitCode = exitCode
+    }
+
+    public var description: String { message }
 }
 
 /// Runs a client command body, printing any failure as one line on standard error and exiting
@@ -22,6 +38,9 @@ public func runClientCommand(_ program: String, _ body: () async throws -> Void)
     } catch let error as ClientError {
         FileHandle.standardError.write(Data("\(program): \(error)\n".utf8))
         throw ExitCode(ClientExit.unavailable)
+    } catch let failure as CommandFailure {
+        FileHandle.standardError.write(Data("\(program): \(failure.message)\n".utf8))
+        throw ExitCode(failure.exitCode)
     }
 }
 

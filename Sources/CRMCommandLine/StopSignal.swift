@@ -1,18 +1,30 @@
 import Glibc
 import Synchronization
 
-/// Set by SIGINT or SIGTERM: the agent stops reading, waits for the answers to what it sent,
-/// writes its checkpoint and exits 0. A second signal ends it at once (the checkpoint is still
-/// good: it is only ever replaced whole).
-enum StopSignal {
+/// Set by SIGINT or SIGTERM: a client finishes what it has in flight (store-sync: the answers to
+/// what it sent, then its checkpoint; points-expiry: the batch the server is running), then stops.
+/// A second signal ends the process at once, with status 128 + the signal's number.
+public enum StopSignal {
     private static let requested = Atomic<Bool>(false)
+    private static let number = Atomic<Int32>(0)
 
-    static var isRequested: Bool { requested.load(ordering: .relaxed) }
+    public static var isRequested: Bool { requested.load(ordering: .sequentiallyConsistent) }
 
-    static func install() {
+    /// The signal that asked to stop (SIGINT or SIGTERM), or nil when none came.
+    public static var signalNumber: Int32? {
+        let value = number.load(ordering: .relaxed)
+        return value == 0 ? nil : value
+    }
+
+    /// The conventional exit status of a process stopped by that signal (130 for SIGINT, 143 for SIGTERM).
+    public static var exitStatus: Int32 { 128 + (signalNumber ?? SIGTERM) }
+
+    public static func install() {
         for sig in [SIGINT, SIGTERM] {
             signal(sig) { number in
-                if StopSignal.requested.exchange(true, ordering: .relaxed) { _exit(128 + number) }
+                // The first signal's number is kept before the flag is raised, so whoever sees the flag sees it too.
+                _ = StopSignal.number.compareExchange(expected: 0, desired: number, ordering: .relaxed)
+                if StopSignal.requested.exchange(true, ordering: .sequentiallyConsistent) { _exit(128 + number) }
             }
         }
     }

@@ -8,9 +8,18 @@ struct PointsExpiry: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "points-expiry",
         abstract: "Expire points that are due and list members to warn.",
-        discussion: "Connection: --server/--token or CRM_SERVER/CRM_TOKEN, as for crmctl.",
+        discussion: """
+            Connection: --server/--token or CRM_SERVER/CRM_TOKEN, as for crmctl; the token must be an operator's or an \
+            admin's. `run` (the default) expires what is due, then re-evaluates levels; `warn` writes the warning list \
+            as CSV; `check` verifies a deployment. Usage and scheduling: docs/points-expiry.md.
+
+            Exit statuses: 0 done; 1 the server refused (the message says why); 64 bad usage; 69 crmd unreachable, \
+            the connection lost, or the server said to retry later; 75 another expiry run is going (try again later); \
+            130/143 stopped by SIGINT/SIGTERM after the batch in flight (run again to resume).
+            """,
         version: "0.1.0",
-        subcommands: [Check.self]
+        subcommands: [Run.self, Warn.self, Check.self],
+        defaultSubcommand: Run.self
     )
 
     /// Verifies the job's deployment: the server answers and the token is an operator's or admin's.
@@ -33,4 +42,9 @@ struct PointsExpiry: AsyncParsableCommand {
             }
         }
     }
+}
+
+/// One line on standard error, prefixed with the program's name.
+func log(_ text: String) {
+    FileHandleWriter.writeToStandardError("points-expiry: \(text)\n")
 }

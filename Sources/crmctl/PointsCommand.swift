@@ -1,0 +1,265 @@
+import ArgumentParser
+import CRMClient
+import CRMCommandLine
+import CRMProtocol
+
+struct PointsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "points",
+        abstract: "Read a member's points and ledger, spend, donate or adjust points, manage accrual rules, list points about to expire.",
+        subcommands: [Get.self, History.self, Redeem.self, Adjust.self, PointsRuleCommand.self, Expiring.self]
+    )
+
+    struct Get: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a member's balance, pending points, debt, and the lots that still hold points.")
+        @OptionGroup var options: CommonOptions
+        @Argument(help: "Member id.") var memberID: String
+
+        func run() async throws {
+            try await runClientCommand("crmctl") {
+                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                    let p = try await client.call("points.get", ["member_id": .string(memberID)])
+                    if options.json { return printJSON(p) }
+                    printLabelled([("member", p["member_id"]?.cellText ?? memberID), ("balance", p["balance"]?.cellText ?? "0"),
+                                   ("pending", p["pending"]?.cellText ?? "0"), ("debt", p["debt"]?.cellText ?? "0")])
+                    let lots = p["lots"]?.arrayValue ?? []
+                    guard !lots.isEmpty else { return print("\nno lot holds points") }
+                    var table = TextTable(headers: ["lot", "earned", "available", "expires", "amount", "remaining", "pending"])
+                    for l in lots {
+                        table.add([l["id"]?.cellText ?? "", l["earned_at"]?.cellText ?? "-", l["available_at"]?.cellText ?? "-",
+                                   l["expires_at"]?.cellText ?? "-", l["amount"]?.cellText ?? "", l["remaining"]?.cellText ?? "",
+                                   l["pending"]?.cellText ?? "-"])
+                    }
+                    print("")
+                    print(table.render())
+                }
+            }
+        }
+    }
+
+    struct History: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A member's points ledger, newest first: what changed the balance, by how much, and why.")
+        @OptionGroup var options: CommonOptions
+        @Argument(help: "Member id.") var memberID: String
+        @Option(help: "Entries per page (1-1000; default 50, or 500 with --all).") var limit: Int?
+        @Flag(help: "Read every page, not only the newest entries.") var all = false
+
+        func validate() throws {
+            if let limit, !(1...1_000).contains(limit) { throw ValidationError("--limit must be 1...1000") }
+        }
+
+        func run() async throws {
+            let pageSize = limit ?? (all ? 500 : 50)
+            try await runClientCommand("crmctl") {
+                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                    var entries: [JSONValue] = []
+                    var cursor: JSONValue = .null
+                    repeat {
+                        var params: JSONObject = ["member_id": .string(memberID), "limit": .int(pageSize)]
+                        if !cursor.isNull { params["cursor"] = cursor }
+                        let page = try await client.call("points.history", .object(params))
+                        entries += page["entries"]?.arrayValue ?? []
+                        cursor = page["next_cursor"] ?? .null
+                    } while all && !cursor.isNull
+                    // The same shape as the server's answer, whether one page or all of them.
+                    if options.json {
+                        return printJSON(["member_id": .string(memberID), "entries": .array(entries), "next_cursor": cursor])
+                    }
+                    var table = TextTable(headers: ["at", "kind", "points", "order", "why", "reason", "by"])
+                    for e in entries {
+                        table.add([e["at"]?.cellText ?? "", e["kind"]?.cellText ?? "",
+                                   e["points"]?.int64Value.map(Formats.signedPoints) ?? e["points"]?.cellText ?? "",
+                                   Self.orderText(e), Self.whyText(e), e["reason"]?.cellText ?? "", e["actor"]?.cellText ?? ""])
+                    }
+                    print(table.render())
+                    if !cursor.isNull { print("(older entries: --all, or a larger --limit)") }
+                }
+            }
+        }
+
+        /// `sh01/mobile/A1001`, with `refund R7` for a reversal; `-` when the entry has no order.
+        static func orderText(_ e: JSONValue) -> String {
+            var parts: [String] = []
+            if let o = e["order"], !o.isNull {
+                parts.append("\(o["shop"]?.cellText ?? "?")/\(o["channel"]?.cellText ?? "?")/\(o["order_no"]?.cellText ?? "?")")
+            }
+            if let refund = e["refund_no"], !refund.isNull { parts.append("refund \(refund.cellText)") }
+            return parts.isEmpty ? "-" : parts.joined(separator: " ")
+        }
+
+        /// Why the points changed: the accrual rules (name, version, extra points) of an earning;
+        /// the run, merge or shortfall of the others.
+        static func whyText(_ e: JSONValue) -> String {
+            var parts: [String] = []
+            if let x = e["explanation"], !x.isNull {
+                var base = "base \(x["base"]?.cellText ?? "?")"
+                if let level = x["level"], !level.isNull { base += " \(level["code"]?.cellText ?? "?") \(multiplierText(level["multiplier"]))" }
+                parts.append(base)
+                for r in x["rules"]?.arrayValue ?? [] {
+                    let bonus = r["bonus"]?.int64Value.map(Formats.signedPoints) ?? r["bonus"]?.cellText ?? "?"
+                    parts.append("\(r["name"]?.cellText ?? "?") v\(r["version"]?.cellText ?? "?") \(bonus)")
+                }
+            }
+            if let shortfall = e["shortfall"], !shortfall.isNull { parts.append("shortfall \(shortfall.cellText)") }
+            if let project = e["project"] ?? e["detail"]?["project"], !project.isNull { parts.append("project \(project.cellText)") }
+            if let run = e["run_id"], !run.isNull { parts.append("run \(run.cellText)") }
+            if let merge = e["merge_id"], !merge.isNull { parts.append("merge \(merge.cellText)") }
+            return parts.isEmpty ? "-" : parts.joined(separator: ", ")
+        }
+
+        /// The level's multiplier: a whole number from 10 up is a percentage (`150%`, as the ladder's
+        /// points_multiplier_percent), anything else a factor (`x1.5`).
+        static func multiplierText(_ value: JSONValue?) -> String {
+            guard let value, !value.isNull else { return "?" }
+            if let n = value.int64Value, n >= 10 { return "\(n)%" }
+            return "x\(value.cellText)"
+        }
+    }
+
+    struct Redeem: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Spend (or, with --donate, donate) a member's points, oldest expiry first.",
+            discussion: """
+                --key makes the request idempotent: sending the same request with the same key again changes nothing and \
+                answers the first result (marked replayed); the same key with a different request is refused. More than \
+                the balance is refused and changes nothing.
+                """
+        )
+        @OptionGroup var options: CommonOptions
+        @Argument(help: "Member id.") var memberID: String
+        @Argument(help: "Points to take (a positive whole number).") var points: Int64
+        @OptionGroup var request: PointsRequestOptions
+        @Flag(help: "Donate the points (kind donate) instead of spending them.") var donate = false
+        @Option(help: "The project a donation goes to (with --donate).") var project: String?
+
+        func validate() throws {
+            guard points > 0 else { throw ValidationError("POINTS must be positive; to take points back use `crmctl points adjust` with a negative --points") }
+            if project != nil, !donate { throw ValidationError("--project goes with --donate") }
+        }
+
+        func run() async throws {
+            var params: JSONObject = ["member_id": .string(memberID), "points": .int(points), "idempotency_key": .string(request.key),
+                                      "reason": .string(request.reason), "kind": donate ? "donate" : "spend"]
+            if let project { params["project"] = .string(project) }
+            let sent = params
+            try await runClientCommand("crmctl") {
+                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                    let r = try await client.call("points.redeem", .object(sent))
+                    if options.json { return printJSON(r) }
+                    printPointsChange(r, verb: donate ? "donated" : "spent", memberID: memberID)
+                }
+            }
+        }
+    }
+
+    struct Adjust: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add or take away a member's points by hand (audited).",
+            discussion: """
+                The amount is given with --points so that a negative number reads as a value: \
+                `crmctl points adjust 1001 --points -50 --key fix-1001-1 --reason "double credit"`. \
+                Positive points make a lot that expires by the points policy; negative points consume lots like \
+                spending, never below zero. --key makes the request idempotent, as for redeem.
+                """
+        )
+        @OptionGroup var options: CommonOptions
+        @Argument(help: "Member id.") var memberID: String
+        @Option(name: .customLong("points"), parsing: .unconditional,
+                help: ArgumentHelp("Points to add (positive) or take away (negative, e.g. --points -50).", valueName: "points"))
+        var points: Int64
+        @OptionGroup var request: PointsRequestOptions
+
+        func validate() throws {
+            guard points != 0 else { throw ValidationError("--points must not be zero") }
+        }
+
+        func run() async throws {
+            let params: JSONObject = ["member_id": .string(memberID), "points": .int(points), "idempotency_key": .string(request.key),
+                                      "reason": .string(request.reason)]
+            try await runClientCommand("crmctl") {
+                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                    let r = try await client.call("points.adjust", .object(params))
+                    if options.json { return printJSON(r) }
+                    printPointsChange(r, verb: "adjusted", memberID: memberID)
+                }
+            }
+        }
+    }
+
+    struct Expiring: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Members with points expiring in the next days (the warning list; `points-expiry warn` writes it as CSV).")
+        @OptionGroup var options: CommonOptions
+        @Option(help: ArgumentHelp("The window in days after --as-of: 30 or 30d.", valueName: "days")) var within: String
+        @Option(name: .customLong("as-of"), help: ArgumentHelp("The day the window starts after, YYYY-MM-DD (default: the server's today).", valueName: "date"))
+        var asOf: String?
+
+        func validate() throws {
+            guard let days = Formats.days(within), (1...3_650).contains(days) else { throw ValidationError("--within must be a number of days, 30 or 30d") }
+            if let asOf, !Formats.isCalendarDate(asOf) { throw ValidationError("--as-of must be a date YYYY-MM-DD") }
+        }
+
+        func run() async throws {
+            var params: JSONObject = ["within_days": .int(Formats.days(within) ?? 0)]
+            if let asOf { params["as_of"] = .string(asOf) }
+            let sent = params
+            try await runClientCommand("crmctl") {
+                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                    // Every page; the answer keeps the first page's other members (such as as_of).
+                    var answer = JSONObject()
+                    var members: [JSONValue] = []
+                    var cursor: JSONValue = .null
+                    repeat {
+                        var params = sent
+                        params["limit"] = .int(500)
+                        if !cursor.isNull { params["cursor"] = cursor }
+                        let page = try await client.call("points.expiring", .object(params))
+                        if answer.count == 0 { answer = page.objectValue ?? JSONObject() }
+                        members += page["members"]?.arrayValue ?? []
+                        cursor = page["next_cursor"] ?? .null
+                    } while !cursor.isNull
+                    answer["members"] = .array(members)
+                    answer["next_cursor"] = .null
+                    if options.json { return printJSON(.object(answer)) }
+                    var table = TextTable(headers: ["member", "name", "phone", "email", "balance", "expiring", "first expiry", "by date"])
+                    var total: Int64 = 0
+                    for m in members {
+                        total += m["expiring_points"]?.int64Value ?? 0
+                        let schedule = (m["expiring"]?.arrayValue ?? []).map { "\($0["date"]?.cellText ?? "?"):\($0["points"]?.cellText ?? "?")" }
+                        table.add([m["member_id"]?.cellText ?? "", m["name"]?.cellText ?? "-", m["phone"]?.cellText ?? "-", m["email"]?.cellText ?? "-",
+                                   m["balance"]?.cellText ?? "", m["expiring_points"]?.cellText ?? "", m["first_expiry"]?.cellText ?? "-",
+                                   schedule.joined(separator: " ")])
+                    }
+                    print(table.render())
+                    let window = "within \(Formats.days(within) ?? 0) days" + (answer["as_of"]?.stringValue.map { " after \($0)" } ?? "")
+                    print("\n\(members.count) members, \(total) points expiring \(window)")
+                }
+            }
+        }
+    }
+}
+
+/// `--key` and `--reason` of the requests that change a balance.
+struct PointsRequestOptions: ParsableArguments {
+    @Option(help: "Idempotency key, 1-128 characters: the same request sent again with it changes nothing.") var key: String
+    @Option(help: "Why (kept in the ledger and the audit).") var reason: String
+
+    func validate() throws {
+        guard (1...128).contains(key.count) else { throw ValidationError("--key must be 1-128 characters") }
+        guard !reason.allSatisfy(\.isWhitespace) else { throw ValidationError("--reason must say why") }
+    }
+}
+
+/// The answer of points.redeem and points.adjust, as a sentence.
+func printPointsChange(_ r: JSONValue, verb: String, memberID: String) {
+    let points = r["points"]?.int64Value
+    let amount = verb == "adjusted" ? (points.map(Formats.signedPoints) ?? r["points"]?.cellText ?? "?")
+                                    : (points.map { String($0.magnitude) } ?? r["points"]?.cellText ?? "?")
+    print("\(verb) \(amount) points of member \(r["member_id"]?.cellText ?? memberID) (entry \(r["entry_id"]?.cellText ?? "?")); balance now \(r["balance"]?.cellText ?? "?")")
+    if r["replayed"]?.boolValue == true { print("(replayed: this key was used before for the same request; nothing changed this time)") }
+}
+
+/// Lines of `label  value`, the labels aligned.
+func printLabelled(_ lines: [(String, String)]) {
+    let width = lines.map { TextTable.displayWidth($0.0) }.max() ?? 0
+    for (label, value) in lines { print(label + String(repeating: " ", count: width + 2 - TextTable.displayWidth(label)) + value) }
+}
