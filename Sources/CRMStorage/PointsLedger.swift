@@ -278,19 +278,14 @@ struct PointsLedger {
          "total": .int(a.total)]
     }
 
-    /// An order's items as accrual sees them (validated at ingest; anything unreadable counts as nothing).
+    /// An order's items as accrual sees them (as ingest stored them: `price_fen` and `quantity`).
     static func items(_ json: String) -> [AccrualOrder.Item] {
-        guard let value = try? JSONParser.parse(json), let list = value.arrayValue else { return [] }
-        return list.compactMap { item in
-            guard let o = item.objectValue else { return nil }
-            let quantity = o["quantity"]?.int64Value ?? 1
-            let priceFen: Int64? = switch o["price"] {
-            case .string(let s)?: Money.parseFen(s)
-            case .number(let n)?: Money.parseFen(n)
-            default: nil
+        guard let value = try? JSONParser.parse(json), let list = value.arrayValue else { preconditionFailure("stored order items are a JSON array") }
+        return list.map { item in
+            guard let price = item["price_fen"]?.int64Value, let quantity = item["quantity"]?.int64Value else {
+                preconditionFailure("stored order items have price_fen and quantity")
             }
-            guard let priceFen, quantity >= 0, quantity <= 1_000_000 else { return nil }
-            return AccrualOrder.Item(sku: o["sku"]?.stringValue, category: o["category"]?.stringValue, amountFen: priceFen * quantity)
+            return AccrualOrder.Item(sku: item["sku"]?.stringValue, category: item["category"]?.stringValue, amountFen: price * quantity)
         }
     }
 

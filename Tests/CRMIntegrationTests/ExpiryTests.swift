@@ -1,0 +1,106 @@
+import CRMClient
+import CRMDomain
+import CRMProtocol
+import Foundation
+import Testing
+
+@Suite("points expiry over the real server")
+struct ExpiryTests {
+    @Test("rolling expiry: due lots expire once, a second run for the date expires nothing, members are warned before")
+    func rolling() async throws {
+        try await withTestServer { server in
+            let admin = try await server.adminWithShops()
+            let m = try await admin.paid("o1", order: "1", member: "u-1", amount: "100.00", at: When.at(days: -400))
+            _ = try await admin.paid("o2", order: "2", member: "u-1", amount: "50.00", at: When.at(days: -340))
+            // The lot past its date no longer counts even before the job runs.
+            #expect(try await admin.points(m).balance == 50)
+            let dry = try await admin.call("points.expire", ["as_of": .string(When.date(days: 0)), "dry_run": true])
+            #expect(dry["points"] == 100)
+            #expect(dry["run_id"] == .null)
+            let first = try await admin.expireAll(asOf: When.date(days: 0))
+            #expect(first.members == 1 && first.lots == 1 && first.points == 100)
+            let second = try await admin.expireAll(asOf: When.date(days: 0))
+            #expect(second.points == 0)
+            #expect(try await admin.points(m).balance == 50)
+            let warned = try await admin.call("points.expiring", ["within_days": 60])["members"]!.arrayValue!
+            #expect(warned.count == 1)
+            #expect(warned.first?["expiring_points"] == 50)
+            #expect(warned.first?["balance"] == 50)
+            #expect(try await admin.call("points.expiring", ["within_days": 10])["members"]?.arrayValue?.isEmpty == true)
+            // Analysts see the list masked.
+            _ = try await admin.push("sh01", [Events.upsert("u1", "web", "u-1", ["name": "王小明", "phone": "138 0013 8000"])])
+            let analyst = try await server.client(token: try await server.token(role: .analyst))
+            let masked = try await analyst.call("points.expiring", ["within_days": 60])["members"]!.arrayValue!
+            #expect(masked.first?["phone"] == "138****8000")
+            let history = try await admin.call("points.history", ["member_id": m])["entries"]!.arrayValue!
+            #expect(history[0]["kind"] == "expire")
+            #expect(history[0]["points"] == -100)
+            #expect(history[0]["run_id"] != nil)
+            #expect(try await admin.verify()["ok"] == true)
+        }
+    }
+
+    @Test("rounding to month end, and the yearly clearing of a share once per clearing date")
+    func policies() async throws {
+        try await withTestServer { server in
+            let admin = try await server.adminWithShops()
+            _ = try await admin.call("config.set", ["name": "points", "value": ["expiry": ["policy": "rolling", "months": 12, "round": "month_end"]]])
+            let m = try await admin.paid("o1", order: "1", member: "u-1", amount: "10.00", at: "2025-06-15T10:00:00+08:00")
+            let expires = try server.database.withConnection {
+                try $0.query("SELECT crm_rfc3339(expires_at) FROM points_lot WHERE member_id = $1", [.int(Int64(m.stringValue!)!)]).single!.decode(String.self, at: 0)
+            }
+            #expect(expires == "2026-06-30T16:00:00.000Z")  // the end of June 2026 in +08:00
+
+            _ = try await admin.call("config.set", ["name": "points", "value": ["expiry": ["policy": "yearly_clearing", "month": 1, "day": 1, "share_percent": 30]]])
+            let y = try await admin.paid("o2", order: "2", member: "u-2", amount: "1000.00", at: When.at(days: -2))
+            _ = try await admin.adjust(y, 1, key: "odd")
+            let first = try await admin.expireAll(asOf: When.date(days: 0), limit: 1)
+            #expect(first.points == 300)  // 30 % of 1,001, rounded down
+            #expect(try await admin.points(y).balance == 701)
+            let again = try await admin.expireAll(asOf: When.date(days: 0))
+            #expect(again.points == 0)
+            #expect(try await admin.verify()["ok"] == true)
+        }
+    }
+
+    @Test("one run at a time; a run whose connection dies is taken over and finishes what it left")
+    func guardedAndResumable() async throws {
+        try await withTestServer { server in
+            let admin = try await server.adminWithShops()
+            var events: [JSONValue] = []
+            for i in 0..<30 { events.append(Events.paid("o\(i)", "web", order: "\(i)", member: "u-\(i)", amount: "10.00", at: When.at(days: -400))) }
+            #expect(try await admin.push("sh01", events).allSatisfy { $0["status"] == "applied" })
+            let today = When.date(days: 0)
+            let a = try await server.adminClient()
+            let firstBatch = try await a.call("points.expire", ["as_of": .string(today), "limit": 5])
+            #expect(firstBatch["members"] == 5)
+            #expect(firstBatch["done"] == false)
+            let b = try await server.adminClient()
+            let overlap = await rpcError { try await b.call("points.expire", ["as_of": .string(today)]) }
+            #expect(overlap?.code == -32009)
+            #expect(overlap?.reason == "job_running")
+            // Another connection cannot continue a run it does not hold.
+            let stolen = await rpcError { try await b.call("points.expire", ["as_of": .string(today), "run_id": firstBatch["run_id"]!]) }
+            #expect(stolen?.reason == "run_not_running")
+            // The job dies: its connection closes, and its run is abandoned.
+            await a.close()
+            var rest: (members: Int64, lots: Int64, points: Int64)? = nil
+            for _ in 0..<100 {
+                do {
+                    rest = try await b.expireAll(asOf: today)
+                    break
+                } catch let e as RPCError where e.reason == "job_running" {
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+            }
+            #expect(rest?.members == 25)
+            #expect(rest?.points == 250)
+            #expect(try await b.expireAll(asOf: today).points == 0)
+            let runs = try server.database.withConnection {
+                try $0.query("SELECT status FROM job_run ORDER BY id").map { try $0.decode(String.self, at: 0) }
+            }
+            #expect(runs == ["abandoned", "finished", "finished"])
+            #expect(try await admin.verify()["ok"] == true)
+        }
+    }
+}
