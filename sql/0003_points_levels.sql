@@ -69,7 +69,7 @@ CREATE INDEX points_lot_order ON points_lot (order_id) WHERE order_id IS NOT NUL
 CREATE TABLE points_entry (
     id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     member_id        bigint NOT NULL REFERENCES member (id),
-    kind             text NOT NULL CHECK (kind IN ('earn', 'reverse', 'spend', 'donate', 'adjust', 'expire',
+    kind             text NOT NULL CHECK (kind IN ('earn', 'referral', 'reverse', 'spend', 'donate', 'adjust', 'expire',
                                                    'merge_in', 'merge_out', 'unmerge_in', 'unmerge_out')),
     points           bigint NOT NULL,
     debt_change      bigint NOT NULL DEFAULT 0,
@@ -86,7 +86,7 @@ CREATE TABLE points_entry (
     reason           text,
     idempotency_key  text,
     created_at       timestamptz NOT NULL DEFAULT now(),
-    CHECK (CASE WHEN kind = 'earn' THEN points > 0
+    CHECK (CASE WHEN kind IN ('earn', 'referral') THEN points > 0
                 WHEN kind IN ('spend', 'donate', 'expire') THEN points < 0
                 WHEN kind = 'reverse' THEN points <= 0
                 WHEN kind = 'adjust' THEN points <> 0

@@ -42,7 +42,7 @@ enum MemberMethods {
             "points": ["balance": .int(m.pointsBalance), "pending": .int(m.pointsPending)],
             "accounts": .array(m.accounts.map { ["shop": .string($0.shop), "channel": .string($0.channel), "external_id": .string($0.externalID)] }),
             "tags": [],
-            "referral": ["code": .null, "referred_by": .null],
+            "referral": ["code": m.referralCode.map(JSONValue.string) ?? .null, "referred_by": m.referredBy.map { .string(String($0)) } ?? .null],
             "created_at": .string(m.createdAt),
         ]
         if let from = m.mergedFrom { o["merged_from"] = .string(String(from)) }

@@ -27,7 +27,7 @@ public final class RPCServer: Service, Sendable {
         let registry = MethodRegistry(
             SessionMethods.specs(context) + ServerMethods.specs(context) + AdminMethods.specs(context)
                 + SyncMethods.specs(context) + MemberMethods.specs(context) + ConfigMethods.specs(context)
-                + PointsMethods.specs(context) + LevelMethods.specs(context)
+                + PointsMethods.specs(context) + LevelMethods.specs(context) + ReferralMethods.specs(context)
         )
         context.metricsBox.withLockedValue { $0 = ServerMetrics(knownMethods: registry.names.union(["(invalid)"]), maxConnections: context.configuration.maxConnections) }
         self.dispatcher = Dispatcher(registry: registry, context: context)

@@ -19,6 +19,7 @@ public final class ServerContext: Sendable {
     public let levels: LevelStore
     public let expiry: ExpiryJob
     public let verifier: LedgerVerifier
+    public let referrals: ReferralStore
     /// Names this process among several crmd instances (job runs are held per connection).
     public let instanceID: String
     /// Connections of this process that started a job run: their runs are abandoned when they close.
@@ -42,6 +43,7 @@ public final class ServerContext: Sendable {
         self.levels = LevelStore(pool: pool)
         self.expiry = ExpiryJob(pool: pool)
         self.verifier = LedgerVerifier(pool: pool)
+        self.referrals = ReferralStore(pool: pool)
         self.instanceID = String(UInt64.random(in: 1...UInt64.max), radix: 36)
         self.health = DatabaseHealth(pool: pool)
         self.logger = logger

@@ -71,7 +71,10 @@ struct BulkIngest {
             }
             let ledger = PointsLedger(c: c, policy: loyalty.points)
             try ledger.earn(paid, ladder: loyalty.ladder, actor: "sync")
-            try LevelKeeper(c: c, ladder: loyalty.ladder).raiseAfterOrders(Array(Set(paid.map(\.member))), now: try ledger.now(), actor: "sync")
+            let members = Array(Set(paid.map(\.member)))
+            try LevelKeeper(c: c, ladder: loyalty.ladder).raiseAfterOrders(members, now: try ledger.now(), actor: "sync")
+            // Referred members' orders: the first pays both sides, later ones the referrer's share.
+            try ReferralBook(c: c, policy: loyalty.points).settle(members, actor: "sync")
         }
         var accountOf = [Int64?](repeating: nil, count: run.count)
         for i in accepted {
@@ -148,6 +151,8 @@ struct BulkIngest {
     struct InsertedUpserts {
         let run: [Indexed<Upsert>]
         let accounts: [Int64]
+        /// The member made for each account (it is still that member unless resolution merged it away).
+        let members: [Int64]
         let keys: [[IdentityKey]]
         let fields: [PersonFields]
         /// The identity-key and blocking-key rows written, as column arrays.
@@ -164,7 +169,7 @@ struct BulkIngest {
     /// member whose golden record is its own fields, and its keys. Needs no identity lock: nothing
     /// here reads what other pushes write; `resolveUpserts` then finds who they are.
     func insertUpserts(_ run: [Indexed<Upsert>]) throws -> InsertedUpserts {
-        guard !run.isEmpty else { return InsertedUpserts(run: [], accounts: [], keys: [], fields: [], rows: KeyRows()) }
+        guard !run.isEmpty else { return InsertedUpserts(run: [], accounts: [], members: [], keys: [], fields: [], rows: KeyRows()) }
         let members = try newMembers(run.count)
         let p = run.map(\.value.profile)
         let created = try c.queryPrepared("""
@@ -206,7 +211,7 @@ struct BulkIngest {
                 region = NULLIF(btrim(a.region), ''), address_sealed = NULLIF(btrim(a.address_sealed), ''), updated_at = now()
             FROM account a WHERE a.member_id = m.id AND a.id = ANY($1::bigint[])
             """, [.intArray(accounts)])
-        return InsertedUpserts(run: run, accounts: accounts, keys: keys, fields: fields, rows: rows)
+        return InsertedUpserts(run: run, accounts: accounts, members: members, keys: keys, fields: fields, rows: rows)
     }
 
     /// Resolves the identity of accounts `insertUpserts` wrote; the caller holds the identity lock,

@@ -138,7 +138,15 @@ public struct IngestEngine: Sendable {
                     let placed = try bulk.orders(orders)
                     if !upserts.isEmpty {
                         try lockIdentity()
-                        for (item, outcome) in zip(upserts, try bulk.resolveUpserts(inserted)) { byIndex[item.index] = outcome }
+                        var signups: [(member: Int64, code: String, event: String)] = []
+                        for (i, (item, outcome)) in zip(upserts, try bulk.resolveUpserts(inserted)).enumerated() {
+                            byIndex[item.index] = outcome
+                            // A new member (not merged into someone already there) who signed up with a code.
+                            if let code = item.value.profile.referralCode, outcome.memberID == inserted.members[i] {
+                                signups.append((inserted.members[i], code, item.event.id))
+                            }
+                        }
+                        try ReferralBook(c: c, policy: loyalty.points).bindNewMembers(signups, actor: "sync")
                     }
                     // Orders answer with their account's member after this segment's merges.
                     let memberOf = upserts.isEmpty ? [:] : try bulk.members(ofAccounts: placed.compactMap(\.account))
@@ -330,6 +338,7 @@ struct EventApplier {
         let member = try merger.liveMember(try order.decode(at: 2))
         try PointsLedger(c: c, policy: loyalty.points).reverse(orderID: orderID, refundID: try inserted.single!.decode(at: 0), refundNo: refund.refundNo,
                                                               member: member, actor: "sync")
+        try ReferralBook(c: c, policy: loyalty.points).refunded(orderID: orderID, refundedAt: refund.refundedAt, actor: "sync")
         return member
     }
 }

@@ -69,7 +69,7 @@ public struct LedgerVerifier: Sendable {
                 checks.append(Check(name: name, violations: try row.decode(at: 0), examples: text.map { $0.split(separator: "|").map(String.init) } ?? []))
             }
             let t = try c.query("""
-                SELECT COALESCE(sum(points) FILTER (WHERE kind = 'earn' OR (kind = 'adjust' AND points > 0)), 0)::bigint,
+                SELECT COALESCE(sum(points) FILTER (WHERE kind IN ('earn', 'referral') OR (kind = 'adjust' AND points > 0)), 0)::bigint,
                        COALESCE(-sum(points) FILTER (WHERE kind = 'spend'), 0)::bigint,
                        COALESCE(-sum(points) FILTER (WHERE kind = 'donate'), 0)::bigint,
                        COALESCE(-sum(points) FILTER (WHERE kind = 'expire'), 0)::bigint,

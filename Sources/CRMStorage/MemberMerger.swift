@@ -68,6 +68,7 @@ struct MemberMerger {
         // Points and level follow the person.
         let ledger = PointsLedger(c: c, policy: loyalty.points)
         try ledger.mergeTransfer(from: merged, to: survivor, mergeID: recordID, actor: actor)
+        try ReferralBook(c: c, policy: loyalty.points).afterMerge(survivor: survivor, merged: merged, actor: actor)
         try LevelKeeper(c: c, ladder: loyalty.ladder).afterMerge(survivor: survivor, merged: merged, mergeID: recordID, now: try ledger.now(), actor: actor)
         return (survivor, recordID)
     }

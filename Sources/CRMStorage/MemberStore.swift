@@ -27,6 +27,9 @@ public struct MemberRecord: Sendable, Equatable {
     public var levelCode: String? = nil
     public var pointsBalance: Int64 = 0
     public var pointsPending: Int64 = 0
+    /// The member's referral code (shown by `member.get`, made on first use) and referrer.
+    public var referralCode: String? = nil
+    public var referredBy: Int64? = nil
 }
 
 /// One line of a member's history.
@@ -105,6 +108,9 @@ public struct MemberStore: Sendable {
             }
             var result = record
             if let asked, asked != found { result.mergedFrom = asked }
+            result.referralCode = try ReferralBook.code(c, for: found)
+            result.referredBy = try c.queryPrepared("SELECT referrer_id FROM referral_binding WHERE referred_id = $1 AND status <> 'voided'",
+                                                    [.int(found)]).single?.decode(Int64.self, at: 0)
             return result
         }
     }

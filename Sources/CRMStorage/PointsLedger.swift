@@ -149,23 +149,56 @@ struct PointsLedger {
         let owed = PointsPolicy.reversedPoints(earned: try row.decode(at: 2), orderFen: try row.decode(at: 0), refundedFen: try row.decode(at: 1))
         let due = owed - (try row.decode(Int64.self, at: 3))
         guard due > 0 else { return }
+        try takeBack(due, from: member, preferring: { $0.orderID == orderID },
+                     entry: Entry(member: member, kind: "reverse", points: 0, orderID: orderID, refundID: refundID,
+                                  detail: ["due": .int(due), "refund_no": .string(refundNo)], actor: actor))
+    }
+
+    /// Takes back `due` points from a member by the refund policy: the lots `preferring` picks first
+    /// (under `pending_only`, only those still pending), then other spendable lots; what cannot be
+    /// taken is the entry's `shortfall`, or a debt under `allow_negative`. Writes `entry` (kind
+    /// `reverse`) with the points, links and debt filled in.
+    @discardableResult
+    func takeBack(_ due: Int64, from member: Int64, preferring: (LockedLot) -> Bool, entry: Entry) throws -> Int64 {
+        precondition(due > 0, "something to take back")
         _ = try lockAccount(member)
         let lots = try lockLots(member)
-        let ofOrder = lots.filter { $0.orderID == orderID }
+        let preferred = lots.filter(preferring)
         let candidates: [LockedLot]
         switch policy.refundPolicy {
         case .pendingOnly:
-            candidates = ofOrder.filter(\.pending)
+            candidates = preferred.filter(\.pending)
         case .withinBalance, .allowNegative:
-            // The order's own lots first, then the rest of what can be spent, oldest expiry first.
-            candidates = ofOrder + lots.filter { $0.orderID != orderID && !$0.pending && !$0.lapsed }
+            candidates = preferred + lots.filter { !preferring($0) && !$0.pending && !$0.lapsed }
         }
         let (taken, shortfall) = LotAllocation.take(due, from: candidates.map { LotAllocation.Lot(id: $0.id, remaining: $0.remaining) })
         let newDebt = policy.refundPolicy == .allowNegative ? shortfall : 0
         let takenTotal = taken.reduce(0) { $0 + $1.points }
-        try write(Entry(member: member, kind: "reverse", points: -(takenTotal + newDebt), debtChange: newDebt,
-                        links: taken.map { ($0.lot, -$0.points) }, orderID: orderID, refundID: refundID,
-                        detail: ["due": .int(due), "shortfall": .int(shortfall - newDebt), "refund_no": .string(refundNo)], actor: actor))
+        var e = entry
+        e.points = -(takenTotal + newDebt)
+        e.debtChange = newDebt
+        e.links = taken.map { ($0.lot, -$0.points) }
+        var detail = e.detail ?? JSONObject()
+        detail["shortfall"] = .int(shortfall - newDebt)
+        e.detail = detail
+        return try write(e)
+    }
+
+    /// Grants points as a new lot (`referral` rewards): earned at `earnedAt`, pending and expiring by
+    /// the policy; a debt is paid from it first. Returns the lot and the entry.
+    func grant(_ points: Int64, to member: Int64, kind: String, earnedAt: String, detail: JSONObject, actor: String) throws -> (lot: Int64, entry: Int64) {
+        precondition(points > 0, "a grant is positive")
+        guard let earned = CivilTime.seconds(rfc3339: earnedAt) else { preconditionFailure("grant times are RFC 3339") }
+        let debt = try lockAccount(member)
+        let lot: Int64 = try c.queryPrepared("""
+            INSERT INTO points_lot (member_id, origin_member_id, earned_at, available_at, expires_at, amount, remaining)
+            VALUES ($1, $1, $2::timestamptz, GREATEST($3::timestamptz, $2::timestamptz), $4::timestamptz, $5, 0) RETURNING id
+            """, [.int(member), .text(earnedAt), .text(CivilTime.rfc3339(policy.availableAt(earnedAt: earned))),
+                  .optional(policy.expiresAt(earnedAt: earned).map(CivilTime.rfc3339)), .int(points)]).single!.decode(at: 0)
+        let settle = min(debt, points)
+        let entry = try write(Entry(member: member, kind: kind, points: points, debtChange: -settle, links: [(lot, points - settle)].filter { $0.1 != 0 },
+                                    at: earnedAt, detail: detail, actor: actor))
+        return (lot, entry)
     }
 
     // MARK: earning
