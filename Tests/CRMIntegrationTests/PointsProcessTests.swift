@@ -82,4 +82,39 @@ struct PointsProcessTests {
             #expect(broken.stderr.contains("lot_matches_entries"))
         }
     }
+
+    @Test("crmctl points, level and referral commands: what an operator reads and does")
+    func operatorCommands() async throws {
+        try await Self.withDueLots(members: 2) { _, crmd, env in
+            let admin = try await crmd.adminClient()
+            let member = try await admin.member(["shop": "sh01", "channel": "web", "external_id": "u-0"])["member_id"]!.stringValue!
+            await admin.close()
+            let get = try await runBinary("crmctl", ["points", "get", member], environment: env)
+            #expect(get.status == 0, "\(get.stderr)")
+            #expect(get.stdout.contains("balance"))
+            let redeem = try await runBinary("crmctl", ["points", "redeem", member, "1", "--key", "cli-1", "--reason", "gift"], environment: env)
+            #expect(redeem.status == 0, "\(redeem.stderr)")
+            let again = try await runBinary("crmctl", ["points", "redeem", member, "2", "--key", "cli-1", "--reason", "gift"], environment: env)
+            #expect(again.status == 1)
+            #expect(again.stderr.contains("idempotency_key_reused"))
+            let adjust = try await runBinary("crmctl", ["points", "adjust", member, "--points", "5", "--key", "cli-2", "--reason", "fix"], environment: env)
+            #expect(adjust.status == 0, "\(adjust.stderr)")
+            let history = try await runBinary("crmctl", ["points", "history", member], environment: env)
+            #expect(history.stdout.contains("spend"))
+            #expect(history.stdout.contains("gift"))
+            let level = try await runBinary("crmctl", ["level", "get", member], environment: env)
+            #expect(level.stdout.contains("普通會員"))
+            let link = try await runBinary("crmctl", ["referral", "link", member, "--json"], environment: env)
+            #expect(link.status == 0, "\(link.stderr)")
+            let code = try JSONParser.parse(link.stdout.trimmingCharacters(in: .whitespacesAndNewlines))["code"]!.stringValue!
+            let other = try await runBinary("crmctl", ["member", "get", "--shop", "sh01", "--channel", "web", "--external-id", "u-1", "--json"], environment: env)
+            let otherID = try JSONParser.parse(other.stdout.trimmingCharacters(in: .whitespacesAndNewlines))["member_id"]!.stringValue!
+            let bind = try await runBinary("crmctl", ["referral", "bind", otherID, code, "--reason", "till"], environment: env)
+            #expect(bind.status == 0, "\(bind.stderr)")
+            let referral = try await runBinary("crmctl", ["referral", "get", member], environment: env)
+            #expect(referral.stdout.contains(otherID))
+            let stats = try await runBinary("crmctl", ["referral", "stats"], environment: env)
+            #expect(stats.stdout.contains("bindings"))
+        }
+    }
 }
