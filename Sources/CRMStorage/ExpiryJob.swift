@@ -29,6 +29,11 @@ public struct ExpiryJob: Sendable {
         guard let date = CivilTime.date(asOf) else { throw StorageError.invalid(field: "as_of", reason: "bad_date", message: "as_of must be a date YYYY-MM-DD") }
         let asOfEnd = CivilTime.endOfDay(date, offsetMinutes: policy.offsetMinutes)
         let period = policy.clearingPeriods(onOrBefore: date, limit: 1).first
+        // Expiring as of a day that has not begun would take points members still hold.
+        let now: Int64 = try await pool.withConnection { c in try c.queryPrepared("SELECT extract(epoch FROM now())::bigint", []).single!.decode(at: 0) }
+        guard asOfEnd <= CivilTime.endOfDay(CivilTime.localDate(now, offsetMinutes: policy.offsetMinutes), offsetMinutes: policy.offsetMinutes) else {
+            throw StorageError.invalid(field: "as_of", reason: "as_of_in_future", message: "as_of \(asOf) is after today (\(CivilTime.localDateText(now, offsetMinutes: policy.offsetMinutes)))")
+        }
         if dryRun { return try await preview(asOfEnd: asOfEnd, period: period, policy: policy) }
         let run: Int64
         if let runID {

@@ -20,32 +20,17 @@ struct LevelKeeper {
         let belowDays: Int64?
     }
 
-    /// Which members to look at: some by id, or a page of live members by id.
-    enum Selection {
-        case members([Int64])
-        case page(after: Int64, limit: Int)
-    }
-
     /// Standings at the end of `asOfEnd` (UTC seconds), with the ladder's basis and window.
-    func standings(_ selection: Selection, asOfEnd: Int64) throws -> [Standing] {
+    func standings(_ members: [Int64], asOfEnd: Int64) throws -> [Standing] {
+        guard !members.isEmpty else { return [] }
         let windowStart: String? = ladder.basis == .rolling
             ? CivilTime.rfc3339(CivilTime.addingMonths(-ladder.windowMonths, to: asOfEnd, offsetMinutes: 0)) : nil
-        let picked: String
-        var params: [PostgresValue] = [.text(CivilTime.rfc3339(asOfEnd)), .optional(windowStart)]
-        switch selection {
-        case .members(let ids):
-            guard !ids.isEmpty else { return [] }
-            picked = "SELECT id FROM member WHERE id = ANY($3::bigint[]) AND merged_into IS NULL"
-            params.append(.intArray(ids))
-        case .page(let after, let limit):
-            picked = "SELECT id FROM member WHERE id > $3 AND merged_into IS NULL ORDER BY id LIMIT $4"
-            params += [.int(after), .int(Int64(limit))]
-        }
+        let params: [PostgresValue] = [.text(CivilTime.rfc3339(asOfEnd)), .optional(windowStart), .intArray(members)]
         return try c.queryPrepared("""
             SELECT m.id, COALESCE(s.spend, 0)::bigint, COALESCE(s.orders, 0)::bigint, l.level_code, COALESCE(l.manual, false),
                    CASE WHEN l.below_since IS NULL THEN NULL
                         ELSE floor(extract(epoch FROM ($1::timestamptz - l.below_since)) / 86400)::bigint END
-            FROM (\(picked)) m
+            FROM (SELECT id FROM member WHERE id = ANY($3::bigint[]) AND merged_into IS NULL) m
             LEFT JOIN LATERAL (
                 SELECT sum(o.amount_fen - o.refunded_fen) AS spend, count(*) FILTER (WHERE o.refunded_fen < o.amount_fen) AS orders
                 FROM account a JOIN shop_order o ON o.account_id = a.id
@@ -122,7 +107,7 @@ struct LevelKeeper {
 
     /// Raises members whose new orders qualify them (never lowers: a refund waits for evaluation).
     func raiseAfterOrders(_ members: [Int64], now: Int64, actor: String) throws {
-        try apply(try standings(.members(members), asOfEnd: now + 1), lowering: false, reason: "order", actor: actor, asOfEnd: now + 1)
+        try apply(try standings(members, asOfEnd: now + 1), lowering: false, reason: "order", actor: actor, asOfEnd: now + 1)
     }
 
     /// Sets a member's level: an operator's (`manual`), or after a merge or unmerge.
@@ -146,7 +131,7 @@ struct LevelKeeper {
         for row in try c.queryPrepared("SELECT member_id, level_code, manual FROM member_level WHERE member_id = ANY($1::bigint[])", [.intArray([survivor, merged])]) {
             held[try row.decode(at: 0)] = (try row.decode(at: 1), try row.decode(at: 2))
         }
-        guard let standing = try standings(.members([survivor]), asOfEnd: now + 1).first else { return }
+        guard let standing = try standings([survivor], asOfEnd: now + 1).first else { return }
         let rank = max(ladder.rank(of: held[survivor]?.code), ladder.rank(of: held[merged]?.code),
                        ladder.qualifyingRank(spendFen: standing.spendFen, orders: standing.orders))
         let code = ladder.levels[rank].code
@@ -159,7 +144,7 @@ struct LevelKeeper {
 
     /// After an unmerge both members hold what their own orders qualify for (an operator's level kept).
     func afterUnmerge(_ members: [Int64], mergeID: Int64, now: Int64, actor: String) throws {
-        for s in try standings(.members(members), asOfEnd: now + 1) {
+        for s in try standings(members, asOfEnd: now + 1) {
             let current = ladder.rank(of: s.code)
             let rank = max(ladder.qualifyingRank(spendFen: s.spendFen, orders: s.orders), s.manual ? current : 0)
             if rank != current {

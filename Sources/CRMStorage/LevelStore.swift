@@ -37,7 +37,7 @@ public struct LevelStore: Sendable {
             let member = try MemberMerger.liveMember(c, id)
             let now: Int64 = try c.queryPrepared("SELECT extract(epoch FROM now())::bigint", []).single!.decode(at: 0)
             let keeper = LevelKeeper(c: c, ladder: ladder)
-            guard let s = try keeper.standings(.members([member]), asOfEnd: now + 1).first else {
+            guard let s = try keeper.standings([member], asOfEnd: now + 1).first else {
                 throw StorageError.notFound(reason: "member_not_found", message: "no member \(id)")
             }
             let row = try c.queryPrepared("SELECT crm_rfc3339(since), crm_rfc3339(below_since) FROM member_level WHERE member_id = $1", [.int(member)]).single
@@ -75,12 +75,16 @@ public struct LevelStore: Sendable {
             let after = cursor
             let (outcome, last) = try await pool.withTransaction { c -> (LevelKeeper.Outcome, Int64?) in
                 let keeper = LevelKeeper(c: c, ladder: ladder)
-                let standings = try keeper.standings(.page(after: after, limit: Self.evaluationBatch), asOfEnd: asOfEnd)
+                let page = try c.queryPrepared("SELECT id FROM member WHERE id > $1 AND merged_into IS NULL ORDER BY id LIMIT $2",
+                                               [.int(after), .int(Int64(Self.evaluationBatch))]).map { try $0.decode(Int64.self, at: 0) }
+                // The page's levels are locked before its standings are read, so an order raising one of
+                // them meanwhile waits and is not overwritten by a decision made on older figures.
                 if !dryRun {
-                    try c.queryPrepared("SELECT 1 FROM member_level WHERE member_id = ANY($1::bigint[]) ORDER BY member_id FOR UPDATE", [.intArray(standings.map(\.member))])
+                    try c.queryPrepared("SELECT 1 FROM member_level WHERE member_id = ANY($1::bigint[]) ORDER BY member_id FOR UPDATE", [.intArray(page)])
                 }
+                let standings = try keeper.standings(page, asOfEnd: asOfEnd)
                 let outcome = try keeper.apply(standings, lowering: true, reason: "evaluate", actor: actor, asOfEnd: asOfEnd, write: !dryRun)
-                return (outcome, standings.last?.member)
+                return (outcome, page.last)
             }
             total.members += outcome.members
             total.raised += outcome.raised

@@ -21,6 +21,9 @@ struct ExpiryTests {
             #expect(first.members == 1 && first.lots == 1 && first.points == 100)
             let second = try await admin.expireAll(asOf: When.date(days: 0))
             #expect(second.points == 0)
+            // A day that has not begun would take points members still hold.
+            let future = await rpcError { try await admin.call("points.expire", ["as_of": .string(When.date(days: 2))]) }
+            #expect(future?.reason == "as_of_in_future")
             #expect(try await admin.points(m).balance == 50)
             let warned = try await admin.call("points.expiring", ["within_days": 60])["members"]!.arrayValue!
             #expect(warned.count == 1)
