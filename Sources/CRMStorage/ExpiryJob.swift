@@ -55,7 +55,7 @@ public struct ExpiryJob: Sendable {
                 guard let period else {
                     return try Self.finish(c, run, ExpiryBatch(runID: run, members: 0, lots: 0, points: 0, done: true))
                 }
-                batch = try Self.clear(c, run: run, cursor: try row.decode(at: 1), limit: limit, period: period, sharePercent: share, actor: actor, policy: policy)
+                batch = try Self.clear(c, run: run, cursor: try row.decode(at: 1), limit: limit, period: period, sharePercent: share, actor: actor)
             } else {
                 batch = try Self.expireDue(c, run: run, asOf: asOf, asOfEnd: asOfEnd, limit: limit, actor: actor)
             }
@@ -120,33 +120,38 @@ public struct ExpiryJob: Sendable {
         return ExpiryBatch(runID: run, members: try row.decode(at: 0), lots: lots, points: try row.decode(at: 2), done: lots == 0)
     }
 
-    /// Yearly clearing: `sharePercent` of the balance of each member (in id order from `cursor`)
-    /// who has not been cleared for `period`, oldest expiry first.
-    static func clear(_ c: PostgresConnection, run: Int64, cursor: Int64, limit: Int, period: String, sharePercent: Int64, actor: String, policy: PointsPolicy) throws -> ExpiryBatch {
-        let members = try c.queryPrepared("""
-            SELECT m FROM (SELECT DISTINCT member_id AS m FROM points_lot WHERE remaining > 0 AND member_id > $1 ORDER BY member_id LIMIT $2) t
-            """, [.int(cursor), .int(Int64(limit))]).map { try $0.decode(Int64.self, at: 0) }
-        guard let last = members.last else { return ExpiryBatch(runID: run, members: 0, lots: 0, points: 0, done: true) }
-        let cleared = Set(try c.queryPrepared("SELECT member_id FROM points_entry WHERE member_id = ANY($1::bigint[]) AND period = $2",
-                                              [.intArray(members), .text(period)]).map { try $0.decode(Int64.self, at: 0) })
-        let ledger = PointsLedger(c: c, policy: policy)
-        var batch = ExpiryBatch(runID: run, members: 0, lots: 0, points: 0, done: false)
-        for member in members where !cleared.contains(member) {
-            let debt = try ledger.lockAccount(member)
-            let lots = try ledger.lockLots(member)
-            let share = PointsPolicy.clearingShare(balance: PointsLedger.spendable(lots, debt: debt), sharePercent: sharePercent)
-            guard share > 0 else { continue }
-            let usable = lots.filter { !$0.pending && !$0.lapsed }.map { LotAllocation.Lot(id: $0.id, remaining: $0.remaining) }
-            let (taken, shortfall) = LotAllocation.take(share, from: usable)
-            precondition(shortfall == 0, "a share of the balance is covered by the balance's lots")
-            try ledger.write(.init(member: member, kind: "expire", points: -share, links: taken.map { ($0.lot, -$0.points) }, runID: run, period: period,
-                                   detail: ["period": .string(period), "share_percent": .int(sharePercent)], actor: actor))
-            batch.members += 1
-            batch.lots += Int64(taken.count)
-            batch.points += share
-        }
+    /// Yearly clearing: `sharePercent` of the spendable balance of each member (in id order after
+    /// `cursor`) not cleared for `period` yet, taken from lots oldest expiry first, in one statement.
+    /// Lots are locked in the order every other path locks them; the share is computed from the lots
+    /// just locked (running sums give each lot its part).
+    static func clear(_ c: PostgresConnection, run: Int64, cursor: Int64, limit: Int, period: String, sharePercent: Int64, actor: String) throws -> ExpiryBatch {
+        let row = try c.queryPrepared("""
+            WITH picked AS (SELECT DISTINCT member_id FROM points_lot WHERE remaining > 0 AND member_id > $1 ORDER BY member_id LIMIT $2),
+            todo AS (SELECT p.member_id FROM picked p WHERE NOT EXISTS (SELECT 1 FROM points_entry e WHERE e.member_id = p.member_id AND e.period = $3)),
+            locked AS MATERIALIZED (
+                SELECT l.id, l.member_id, l.remaining, l.expires_at, l.earned_at,
+                       l.available_at <= now() AND (l.expires_at IS NULL OR l.expires_at > now()) AS usable
+                FROM points_lot l WHERE l.member_id IN (SELECT member_id FROM todo) AND l.remaining > 0
+                ORDER BY l.member_id, l.expires_at NULLS LAST, l.earned_at, l.id FOR UPDATE),
+            usable AS (SELECT id, member_id, remaining,
+                              sum(remaining) OVER (PARTITION BY member_id ORDER BY expires_at NULLS LAST, earned_at, id) AS cum,
+                              sum(remaining) OVER (PARTITION BY member_id) AS total
+                       FROM locked WHERE usable),
+            share AS (SELECT u.member_id, GREATEST(max(u.total) - COALESCE(max(a.debt), 0), 0) * $4 / 100 AS pts
+                      FROM usable u LEFT JOIN points_account a ON a.member_id = u.member_id GROUP BY u.member_id),
+            take AS MATERIALIZED (
+                SELECT u.id, u.member_id, LEAST(u.remaining, s.pts - (u.cum - u.remaining))::bigint AS pts
+                FROM usable u JOIN share s USING (member_id) WHERE s.pts > u.cum - u.remaining),
+            upd AS (UPDATE points_lot l SET remaining = l.remaining - t.pts FROM take t WHERE l.id = t.id),
+            ent AS (INSERT INTO points_entry (member_id, kind, points, run_id, period, detail, actor)
+                    SELECT member_id, 'expire', -sum(pts), $5, $3, jsonb_build_object('period', $3::text, 'share_percent', $4::bigint), $6
+                    FROM take GROUP BY member_id RETURNING id, member_id),
+            lnk AS (INSERT INTO points_entry_lot (entry_id, lot_id, points) SELECT ent.id, t.id, -t.pts FROM take t JOIN ent USING (member_id))
+            SELECT (SELECT max(member_id) FROM picked), (SELECT count(*) FROM ent), (SELECT count(*) FROM take), COALESCE((SELECT sum(pts) FROM take), 0)::bigint
+            """, [.int(cursor), .int(Int64(limit)), .text(period), .int(sharePercent), .int(run), .text(actor)]).single!
+        guard let last: Int64 = try row.decode(at: 0) else { return ExpiryBatch(runID: run, members: 0, lots: 0, points: 0, done: true) }
         try c.queryPrepared("UPDATE job_run SET cursor = $2 WHERE id = $1", [.int(run), .int(last)])
-        return batch
+        return ExpiryBatch(runID: run, members: try row.decode(at: 1), lots: try row.decode(at: 2), points: try row.decode(at: 3), done: false)
     }
 
     /// What a run would expire now, changing nothing.

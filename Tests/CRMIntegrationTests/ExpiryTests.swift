@@ -57,9 +57,15 @@ struct ExpiryTests {
             _ = try await admin.call("config.set", ["name": "points", "value": ["expiry": ["policy": "yearly_clearing", "month": 1, "day": 1, "share_percent": 30]]])
             let y = try await admin.paid("o2", order: "2", member: "u-2", amount: "1000.00", at: When.at(days: -2))
             _ = try await admin.adjust(y, 1, key: "odd")
+            // A share that spans lots: 30 % of 10 + 10 + 100 = 36, the oldest lots first.
+            let z = try await admin.paid("o3", order: "3", member: "u-3", amount: "10.00", at: When.at(days: -30))
+            _ = try await admin.paid("o4", order: "4", member: "u-3", amount: "10.00", at: When.at(days: -20))
+            _ = try await admin.paid("o5", order: "5", member: "u-3", amount: "100.00", at: When.at(days: -10))
             let first = try await admin.expireAll(asOf: When.date(days: 0), limit: 1)
-            #expect(first.points == 300)  // 30 % of 1,001, rounded down
+            #expect(first.points == 300 + 36)  // 30 % of 1,001 and of 120, rounded down
+            #expect(first.members == 2)
             #expect(try await admin.points(y).balance == 701)
+            #expect(try await admin.points(z).lots.map { $0["remaining"]! } == [84])
             let again = try await admin.expireAll(asOf: When.date(days: 0))
             #expect(again.points == 0)
             #expect(try await admin.verify()["ok"] == true)
