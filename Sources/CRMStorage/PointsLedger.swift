@@ -120,18 +120,10 @@ struct PointsLedger {
 
     /// Adds a lot of `points` to the member (an operator's adjustment): spendable at once, expiring by the policy.
     func credit(member: Int64, points: Int64, actor: String, reason: String?, key: String?) throws -> (entry: Int64, balance: Int64) {
-        precondition(points > 0, "a credit is positive")
+        let (_, entry) = try grant(points, to: member, kind: "adjust", earnedAt: CivilTime.rfc3339(try now()), pending: false, detail: nil,
+                                   actor: actor, reason: reason, key: key)
         let debt = try lockAccount(member)
-        let now = try now()
-        let lot: Int64 = try c.queryPrepared("""
-            INSERT INTO points_lot (member_id, origin_member_id, earned_at, available_at, expires_at, amount, remaining)
-            VALUES ($1, $1, now(), now(), $2::timestamptz, $3, 0) RETURNING id
-            """, [.int(member), .optional(policy.expiresAt(earnedAt: now).map(CivilTime.rfc3339)), .int(points)]).single!.decode(at: 0)
-        let settle = min(debt, points)
-        let entry = try write(Entry(member: member, kind: "adjust", points: points, debtChange: -settle, links: [(lot, points - settle)].filter { $0.1 != 0 },
-                                    actor: actor, reason: reason, idempotencyKey: key))
-        let lots = try lockLots(member)
-        return (entry, Self.spendable(lots, debt: debt - settle))
+        return (entry, Self.spendable(try lockLots(member), debt: debt))
     }
 
     // MARK: refunds
@@ -184,20 +176,22 @@ struct PointsLedger {
         return try write(e)
     }
 
-    /// Grants points as a new lot (`referral` rewards): earned at `earnedAt`, pending and expiring by
-    /// the policy; a debt is paid from it first. Returns the lot and the entry.
-    func grant(_ points: Int64, to member: Int64, kind: String, earnedAt: String, detail: JSONObject, actor: String) throws -> (lot: Int64, entry: Int64) {
+    /// Grants points as a new lot (an operator's credit, a referral reward): earned at `earnedAt`,
+    /// pending by the policy when `pending`, expiring by the policy; a debt is paid from it first.
+    /// Returns the lot and the entry.
+    func grant(_ points: Int64, to member: Int64, kind: String, earnedAt: String, pending: Bool, detail: JSONObject?, actor: String,
+               reason: String? = nil, key: String? = nil) throws -> (lot: Int64, entry: Int64) {
         precondition(points > 0, "a grant is positive")
         guard let earned = CivilTime.seconds(rfc3339: earnedAt) else { preconditionFailure("grant times are RFC 3339") }
         let debt = try lockAccount(member)
         let lot: Int64 = try c.queryPrepared("""
             INSERT INTO points_lot (member_id, origin_member_id, earned_at, available_at, expires_at, amount, remaining)
             VALUES ($1, $1, $2::timestamptz, GREATEST($3::timestamptz, $2::timestamptz), $4::timestamptz, $5, 0) RETURNING id
-            """, [.int(member), .text(earnedAt), .text(CivilTime.rfc3339(policy.availableAt(earnedAt: earned))),
+            """, [.int(member), .text(earnedAt), .text(CivilTime.rfc3339(pending ? policy.availableAt(earnedAt: earned) : earned)),
                   .optional(policy.expiresAt(earnedAt: earned).map(CivilTime.rfc3339)), .int(points)]).single!.decode(at: 0)
         let settle = min(debt, points)
         let entry = try write(Entry(member: member, kind: kind, points: points, debtChange: -settle, links: [(lot, points - settle)].filter { $0.1 != 0 },
-                                    at: earnedAt, detail: detail, actor: actor))
+                                    at: earnedAt, detail: detail, actor: actor, reason: reason, idempotencyKey: key))
         return (lot, entry)
     }
 

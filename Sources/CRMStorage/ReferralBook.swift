@@ -172,7 +172,7 @@ struct ReferralBook {
         guard points > 0 else { return }
         var d = detail
         d["side"] = .string(side)
-        let (lot, entry) = try ledger.grant(points, to: member, kind: "referral", earnedAt: paidAt, detail: d, actor: actor)
+        let (lot, entry) = try ledger.grant(points, to: member, kind: "referral", earnedAt: paidAt, pending: true, detail: d, actor: actor)
         try c.queryPrepared("""
             INSERT INTO referral_reward (binding_id, side, order_id, member_id, lot_id, entry_id, points) VALUES ($1, $2, $3, $4, $5, $6, $7)
             """, [.int(binding), .text(side), .int(order), .int(member), .int(lot), .int(entry), .int(points)])
