@@ -7,6 +7,9 @@ public struct LedgerVerifier: Sendable {
 
     public init(pool: PostgresPool) { self.pool = pool }
 
+    /// How long one check may take (the whole ledger is read; 5,000,000 lots take about 20 s here).
+    public static let timeoutSeconds = 1_800
+
     public struct Check: Sendable {
         public var name: String
         public var violations: Int64
@@ -62,6 +65,8 @@ public struct LedgerVerifier: Sendable {
         try await pool.withTransaction { c in
             // One snapshot for every check, so a write in between cannot look like a violation.
             try c.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            // A full pass over a large ledger outlasts the per-request statement limit; it reads only.
+            try c.query("SET LOCAL statement_timeout = '\(Self.timeoutSeconds)s'")
             var checks: [Check] = []
             for (name, sql) in Self.checks {
                 let row = try c.query("SELECT count(*), array_to_string((array_agg(x))[1:5], '|') FROM (\(sql)) v(x)").single!
