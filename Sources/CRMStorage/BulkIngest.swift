@@ -22,9 +22,17 @@ struct BulkIngest {
 
     // MARK: orders
 
-    /// Applies paid orders; returns each event's outcome, in order, and the account of each applied one.
-    func orders(_ run: [Indexed<PaidOrder>]) throws -> [(outcome: EventOutcome, account: Int64?)] {
-        guard !run.isEmpty else { return [] }
+    /// Paid orders just written: each event's outcome, in order, with the account of each applied one,
+    /// and what their points need.
+    struct PlacedOrders {
+        var results: [(outcome: EventOutcome, account: Int64?)] = []
+        var paid: [PointsLedger.PaidOrderRow] = []
+    }
+
+    /// Writes paid orders (their points come after, from `earn`, under the identity lock).
+    func orders(_ run: [Indexed<PaidOrder>]) throws -> PlacedOrders {
+        guard !run.isEmpty else { return PlacedOrders() }
+        var placed = PlacedOrders()
         var outcomes = [EventOutcome?](repeating: nil, count: run.count)
         // Order numbers taken before this run, or earlier in it.
         let taken = Set(try c.queryPrepared("""
@@ -60,21 +68,14 @@ struct BulkIngest {
                       .textArray(accepted.map { run[$0].event.id })])
             var orderID: [String: Int64] = [:]
             for row in ids { orderID[try row.decode(String.self, at: 0)] = try row.decode(at: 1) }
-            // Points for every order, at the level its member held before them; then the levels they reach.
-            let paid = accepted.map { i -> PointsLedger.PaidOrderRow in
+            placed.paid = accepted.map { i -> PointsLedger.PaidOrderRow in
                 let item = run[i]
+                let found = accounts[Self.accountKey(item.event.channel, item.value.memberExternalID)]!
                 return PointsLedger.PaidOrderRow(
-                    orderID: orderID[item.event.channel.rawValue + " " + item.value.orderNo]!,
-                    member: accounts[Self.accountKey(item.event.channel, item.value.memberExternalID)]!.member, shop: shopCode,
-                    channel: item.event.channel, amountFen: item.value.amountFen, paymentMethod: item.value.paymentMethod,
+                    orderID: orderID[item.event.channel.rawValue + " " + item.value.orderNo]!, account: found.account, member: found.member,
+                    shop: shopCode, channel: item.event.channel, amountFen: item.value.amountFen, paymentMethod: item.value.paymentMethod,
                     paidAt: item.value.paidAt, itemsJSON: item.value.itemsJSON)
             }
-            let ledger = PointsLedger(c: c, policy: loyalty.points)
-            try ledger.earn(paid, ladder: loyalty.ladder, actor: "sync")
-            let members = Array(Set(paid.map(\.member)))
-            try LevelKeeper(c: c, ladder: loyalty.ladder).raiseAfterOrders(members, now: try ledger.now(), actor: "sync")
-            // Referred members' orders: the first pays both sides, later ones the referrer's share.
-            try ReferralBook(c: c, policy: loyalty.points).settle(members, actor: "sync")
         }
         var accountOf = [Int64?](repeating: nil, count: run.count)
         for i in accepted {
@@ -82,7 +83,27 @@ struct BulkIngest {
             outcomes[i] = EventOutcome(eventID: run[i].event.id, status: .applied, memberID: found.member)
             accountOf[i] = found.account
         }
-        return zip(outcomes, accountOf).map { ($0!, $1) }
+        placed.results = zip(outcomes, accountOf).map { ($0!, $1) }
+        return placed
+    }
+
+    /// Points for paid orders, at the level each member held before them, then the levels they reach
+    /// and what referrals they settle. The caller holds the identity lock (shared at least), so no
+    /// merge moves these members' points meanwhile; `memberOf` maps accounts to their members after
+    /// this segment's merges.
+    func earn(_ paid: [PointsLedger.PaidOrderRow], memberOf: [Int64: Int64]) throws {
+        guard !paid.isEmpty else { return }
+        let rows = paid.map { row in
+            var r = row
+            if let member = memberOf[row.account] { r.member = member }
+            return r
+        }
+        let ledger = PointsLedger(c: c, policy: loyalty.points)
+        try ledger.earn(rows, ladder: loyalty.ladder, actor: "sync")
+        let members = Array(Set(rows.map(\.member))).sorted()
+        try LevelKeeper(c: c, ladder: loyalty.ladder).raiseAfterOrders(members, now: try ledger.now(), actor: "sync")
+        // Referred members' orders: the first pays both sides, later ones the referrer's share.
+        try ReferralBook(c: c, policy: loyalty.points).settle(members, actor: "sync")
     }
 
     static func accountKey(_ channel: Channel, _ external: String) -> String { channel.rawValue + " " + external }

@@ -30,7 +30,7 @@ public struct ExpiryJob: Sendable {
         let asOfEnd = CivilTime.endOfDay(date, offsetMinutes: policy.offsetMinutes)
         let period = policy.clearingPeriods(onOrBefore: date, limit: 1).first
         // Expiring as of a day that has not begun would take points members still hold.
-        let now: Int64 = try await pool.withConnection { c in try c.queryPrepared("SELECT extract(epoch FROM now())::bigint", []).single!.decode(at: 0) }
+        let now: Int64 = try await pool.withConnection { c in try c.nowSeconds() }
         guard asOfEnd <= CivilTime.endOfDay(CivilTime.localDate(now, offsetMinutes: policy.offsetMinutes), offsetMinutes: policy.offsetMinutes) else {
             throw StorageError.invalid(field: "as_of", reason: "as_of_in_future", message: "as_of \(asOf) is after today (\(CivilTime.localDateText(now, offsetMinutes: policy.offsetMinutes)))")
         }

@@ -34,8 +34,24 @@ public struct IngestEngine: Sendable {
             // pushes of different shops write in parallel and take the identity lock only to resolve.
             try c.queryPrepared("SELECT pg_advisory_xact_lock($1::int, ($2::bigint % 2147483647)::int)", [.int(Int64(Self.shopLockSpace)), .int(shopID)])
             var identityLocked = false
+            var identityShared = false
+            /// A push with upserts takes the identity lock exclusively before any points work, one
+            /// without takes it shared: so no push ever holds it shared and then waits to hold it alone.
+            let hasUpserts = events.contains { event in
+                if case .valid(let e) = event, case .memberUpsert = e.payload { return true }
+                return false
+            }
+            /// Points and levels hang off members: writing them, no merge may move those members
+            /// meanwhile, so they are written under the identity lock, shared among pushes of orders.
+            func lockForPoints() throws {
+                if hasUpserts { return try lockIdentity() }
+                guard !identityLocked, !identityShared else { return }
+                try c.queryPrepared("SELECT pg_advisory_xact_lock_shared($1)", [.int(Self.identityLockKey)])
+                identityShared = true
+            }
             /// Takes the identity lock (held until commit): resolution sees every push committed before.
             func lockIdentity() throws {
+                precondition(!identityShared, "a push that holds the identity lock shared never asks for it alone")
                 guard !identityLocked else { return }
                 try c.queryPrepared("SELECT pg_advisory_xact_lock($1)", [.int(Self.identityLockKey)])
                 identityLocked = true
@@ -149,15 +165,19 @@ public struct IngestEngine: Sendable {
                         try ReferralBook(c: c, policy: loyalty.points).bindNewMembers(signups, actor: "sync")
                     }
                     // Orders answer with their account's member after this segment's merges.
-                    let memberOf = upserts.isEmpty ? [:] : try bulk.members(ofAccounts: placed.compactMap(\.account))
-                    for (item, order) in zip(orders, placed) {
+                    let memberOf = upserts.isEmpty ? [:] : try bulk.members(ofAccounts: placed.results.compactMap(\.account))
+                    if !placed.paid.isEmpty {
+                        try lockForPoints()
+                        try bulk.earn(placed.paid, memberOf: memberOf)
+                    }
+                    for (item, order) in zip(orders, placed.results) {
                         var outcome = order.outcome
                         if let account = order.account, let member = memberOf[account] { outcome.memberID = member }
                         byIndex[item.index] = outcome
                     }
                     // Where each order this segment created stands in the push.
                     var orderPlace: [String: Int] = [:]
-                    for (item, order) in zip(orders, placed) where order.outcome.status == .applied {
+                    for (item, order) in zip(orders, placed.results) where order.outcome.status == .applied {
                         orderPlace[item.event.channel.rawValue + "|" + item.value.orderNo] = item.index
                     }
                     for item in refunds {
@@ -165,6 +185,7 @@ public struct IngestEngine: Sendable {
                             byIndex[item.index] = EventOutcome(eventID: item.event.id, status: .rejected, rejection: EventApplier.orderNotFound(item.value, index: item.index))
                             continue
                         }
+                        try lockForPoints()
                         byIndex[item.index] = try applyOne(item.event, index: item.index)
                     }
                     for (offset, e) in segment.prefix(cut).enumerated() {
@@ -205,7 +226,11 @@ public struct IngestEngine: Sendable {
                 case .invalid(_, _, _, let rejection):
                     finish(EventOutcome(eventID: id, status: .rejected, rejection: rejection), hash: hash, type: type)
                 case .valid(let e):
-                    if case .memberUpsert = e.payload { try lockIdentity() }
+                    switch e.payload {
+                    case .memberUpsert: try lockIdentity()
+                    case .orderRefunded: try lockForPoints()
+                    case .orderPaid: break
+                    }
                     finish(try applyOne(e, index: index), hash: hash, type: type)
                 }
             }

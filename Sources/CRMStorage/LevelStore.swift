@@ -35,7 +35,7 @@ public struct LevelStore: Sendable {
     public func standing(member id: Int64, ladder: LevelLadder) async throws -> LevelStanding {
         try await pool.withConnection { c in
             let member = try MemberMerger.liveMember(c, id)
-            let now: Int64 = try c.queryPrepared("SELECT extract(epoch FROM now())::bigint", []).single!.decode(at: 0)
+            let now: Int64 = try c.nowSeconds()
             let keeper = LevelKeeper(c: c, ladder: ladder)
             guard let s = try keeper.standings([member], asOfEnd: now + 1).first else {
                 throw StorageError.notFound(reason: "member_not_found", message: "no member \(id)")
@@ -58,6 +58,7 @@ public struct LevelStore: Sendable {
             throw StorageError.invalid(field: "level", reason: "unknown_level", message: "no level \(code): \(ladder.levels.map(\.code).joined(separator: ", "))")
         }
         return try await pool.withTransaction { c in
+            try c.queryPrepared("SELECT pg_advisory_xact_lock_shared($1)", [.int(IngestEngine.identityLockKey)])
             let member = try MemberMerger.liveMember(c, id)
             try LevelKeeper(c: c, ladder: ladder).set(member, to: code, manual: true, reason: "manual", actor: actor, detail: ["reason": .string(reason)])
             try AuditLog.record(c, tokenID: actorTokenID, action: "level.set", subject: "member:\(member)", detail: ["level": code, "reason": reason])

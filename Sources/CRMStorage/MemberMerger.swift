@@ -38,7 +38,8 @@ struct MemberMerger {
         precondition(x != y, "a member cannot merge with itself")
         let survivor = min(x, y)
         let merged = max(x, y)
-        let live = try c.queryPrepared("SELECT id FROM member WHERE id = ANY($1::bigint[]) AND merged_into IS NULL ORDER BY id FOR UPDATE",
+        // NO KEY UPDATE: rows that merely reference these members (lots, history) do not block a merge.
+        let live = try c.queryPrepared("SELECT id FROM member WHERE id = ANY($1::bigint[]) AND merged_into IS NULL ORDER BY id FOR NO KEY UPDATE",
                                [.intArray([survivor, merged])])
         precondition(live.count == 2, "merge of members that are not both live: \(survivor), \(merged)")
         let snapshot = try c.queryPrepared("SELECT to_jsonb(m) - 'merged_into' FROM member m WHERE id = $1", [.int(merged)]).single!.decode(String.self, at: 0)
@@ -89,7 +90,7 @@ struct MemberMerger {
         }
         let accounts = accountsText.split(separator: ",").compactMap { Int64($0) }
         let currentSurvivor = try liveMember(survivor)
-        try c.queryPrepared("SELECT id FROM member WHERE id = ANY($1::bigint[]) FOR UPDATE", [.intArray([currentSurvivor, merged])])
+        try c.queryPrepared("SELECT id FROM member WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE", [.intArray([currentSurvivor, merged])])
         try c.queryPrepared("UPDATE account SET member_id = $1, updated_at = now() WHERE id = ANY($2::bigint[])", [.int(merged), .intArray(accounts)])
         try c.queryPrepared("UPDATE member SET merged_into = NULL, updated_at = now() WHERE id = $1", [.int(merged)])
         try c.queryPrepared("UPDATE merge_record SET undone_at = now(), undone_by = $2, undo_reason = $3 WHERE id = $1",

@@ -27,7 +27,7 @@ struct PointsLedger {
 
     /// The transaction's time, in UTC seconds.
     func now() throws -> Int64 {
-        try c.queryPrepared("SELECT extract(epoch FROM now())::bigint", []).single!.decode(at: 0)
+        try c.nowSeconds()
     }
 
     /// Locks the member's points account (made on first use) and returns its debt.
@@ -36,6 +36,15 @@ struct PointsLedger {
             INSERT INTO points_account (member_id) VALUES ($1)
             ON CONFLICT (member_id) DO UPDATE SET debt = points_account.debt RETURNING debt
             """, [.int(member)]).single!.decode(at: 0)
+    }
+
+    /// Locks several members' points accounts in id order (so two callers never wait on each other in a cycle).
+    func lockAccounts(_ members: [Int64]) throws {
+        guard !members.isEmpty else { return }
+        try c.queryPrepared("""
+            INSERT INTO points_account (member_id) SELECT m FROM unnest($1::bigint[]) AS t(m) ORDER BY m
+            ON CONFLICT (member_id) DO UPDATE SET debt = points_account.debt
+            """, [.intArray(Array(Set(members)).sorted())])
     }
 
     /// The member's lots with points left, oldest expiry first, locked.
@@ -200,7 +209,8 @@ struct PointsLedger {
     /// A paid order that has just been written.
     struct PaidOrderRow {
         let orderID: Int64
-        let member: Int64
+        let account: Int64
+        var member: Int64
         let shop: String
         let channel: Channel
         let amountFen: Int64
@@ -274,6 +284,7 @@ struct PointsLedger {
             try c.queryPrepared("""
                 INSERT INTO points_rule_usage (member_id, rule_name, day, points)
                 SELECT m, r, d::date, sum(p) FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[]) AS t(m, r, d, p) GROUP BY m, r, d
+                ORDER BY m, r, d
                 ON CONFLICT (member_id, rule_name, day) DO UPDATE SET points = points_rule_usage.points + EXCLUDED.points
                 """, [.intArray(usageRows.member), .textArray(usageRows.rule), .textArray(usageRows.day), .intArray(usageRows.points)])
         }

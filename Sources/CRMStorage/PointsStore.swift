@@ -56,7 +56,7 @@ public struct PointsStore: Sendable {
 
     /// Today's date in the merchant's local time, by the database's clock.
     public func today(offsetMinutes: Int) async throws -> String {
-        let now: Int64 = try await pool.withConnection { c in try c.queryPrepared("SELECT extract(epoch FROM now())::bigint", []).single!.decode(at: 0) }
+        let now: Int64 = try await pool.withConnection { c in try c.nowSeconds() }
         return CivilTime.localDateText(now, offsetMinutes: offsetMinutes)
     }
 
@@ -158,8 +158,10 @@ public struct PointsStore: Sendable {
     /// Spends, donates or adjusts points once per idempotency key: a replay answers the first result.
     public func change(_ request: Request, policy: PointsPolicy, actor: String) async throws -> PointsChange {
         try await pool.withTransaction { c in
-            // Requests with the same key run one after another, so a replay always sees the first.
+            // Requests with the same key run one after another, so a replay always sees the first; and
+            // no merge moves the member's points meanwhile (the identity lock, shared).
             try c.queryPrepared("SELECT pg_advisory_xact_lock($1::int, hashtext($2))", [.int(Int64(Self.requestLockSpace)), .text(request.key)])
+            try c.queryPrepared("SELECT pg_advisory_xact_lock_shared($1)", [.int(IngestEngine.identityLockKey)])
             if let row = try c.queryPrepared("""
                 SELECT request_hash = sha256(convert_to($2, 'UTF8')), result::text FROM points_request WHERE idempotency_key = $1
                 """, [.text(request.key), .text(request.canonical)]).single {

@@ -100,6 +100,10 @@ struct ReferralBook {
         guard !bindings.isEmpty else { return }
         let program = try Self.program(c)
         let ledger = PointsLedger(c: c, policy: policy)
+        // Every account this may pay into, locked up front in id order.
+        var payees: [Int64] = []
+        for b in bindings { payees += [try b.decode(at: 1), try MemberMerger.liveMember(c, try b.decode(at: 2))] }
+        try ledger.lockAccounts(payees)
         for b in bindings {
             let binding: Int64 = try b.decode(at: 0)
             let referred: Int64 = try b.decode(at: 1)

@@ -33,17 +33,18 @@ struct PointsProcessTests {
     func killedJobResumes() async throws {
         try await Self.withDueLots(members: 3_000) { db, crmd, env in
             let today = When.date(days: 0)
-            let job = try SpawnedProcess(Binaries.path("points-expiry"), ["run", "--as-of", today, "--batch-size", "20"], environment: env)
-            // Wait until some batches have committed, then kill it.
+            // Two members a batch: 1,500 committed batches, so the job is caught in the middle.
+            let job = try SpawnedProcess(Binaries.path("points-expiry"), ["run", "--as-of", today, "--batch-size", "2"], environment: env)
             var expired: Int64 = 0
-            for _ in 0..<600 {
+            for _ in 0..<12_000 {
                 expired = try db.withConnection { try $0.query("SELECT COALESCE(sum(members), 0)::bigint FROM job_run").single!.decode(Int64.self, at: 0) }
-                if expired >= 100 { break }
-                try await Task.sleep(for: .milliseconds(20))
+                if expired >= 50 { break }
+                try await Task.sleep(for: .milliseconds(5))
             }
             await job.kill9()
-            #expect(expired >= 100)
-            #expect(expired < 3_000, "the job finished before it could be killed; make the test bigger")
+            let afterKill = try db.withConnection { try $0.query("SELECT COALESCE(sum(members), 0)::bigint FROM job_run").single!.decode(Int64.self, at: 0) }
+            #expect(expired >= 50)
+            #expect(afterKill < 3_000, "the job finished before it could be killed")
             let rerun = try await runBinary("points-expiry", ["run", "--as-of", today, "--batch-size", "500"], environment: env)
             #expect(rerun.status == 0, "\(rerun.stderr)")
             #expect(rerun.stdout.contains("levels:") || rerun.stderr.contains("levels:"))
