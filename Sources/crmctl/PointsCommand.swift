@@ -93,7 +93,7 @@ struct PointsCommand: AsyncParsableCommand {
             var parts: [String] = []
             if let x = e["explanation"], !x.isNull {
                 var base = "base \(x["base"]?.cellText ?? "?")"
-                if let level = x["level"], !level.isNull { base += " \(level["code"]?.cellText ?? "?") \(multiplierText(level["multiplier"]))" }
+                if let level = x["level"], !level.isNull { base += " \(level["code"]?.cellText ?? "?") \(multiplierText(level["multiplier_percent"]))" }
                 parts.append(base)
                 for r in x["rules"]?.arrayValue ?? [] {
                     let bonus = r["bonus"]?.int64Value.map(Formats.signedPoints) ?? r["bonus"]?.cellText ?? "?"
@@ -107,12 +107,10 @@ struct PointsCommand: AsyncParsableCommand {
             return parts.isEmpty ? "-" : parts.joined(separator: ", ")
         }
 
-        /// The level's multiplier: a whole number from 10 up is a percentage (`150%`, as the ladder's
-        /// points_multiplier_percent), anything else a factor (`x1.5`).
+        /// The level's multiplier, a percentage (`120%`).
         static func multiplierText(_ value: JSONValue?) -> String {
             guard let value, !value.isNull else { return "?" }
-            if let n = value.int64Value, n >= 10 { return "\(n)%" }
-            return "x\(value.cellText)"
+            return "\(value.cellText)%"
         }
     }
 
