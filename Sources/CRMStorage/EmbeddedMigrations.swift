@@ -315,7 +315,8 @@ CREATE TABLE points_lot (
     remaining         bigint NOT NULL CHECK (remaining >= 0 AND remaining <= amount),
     CHECK (available_at >= earned_at)
 );
-CREATE INDEX points_lot_member ON points_lot (member_id, expires_at, id) WHERE remaining > 0;
+-- Every lot of a member (merges move them all, emptied ones too), in the order spending takes them.
+CREATE INDEX points_lot_member ON points_lot (member_id, expires_at, id);
 CREATE INDEX points_lot_due ON points_lot (expires_at, member_id) WHERE remaining > 0;
 CREATE INDEX points_lot_order ON points_lot (order_id) WHERE order_id IS NOT NULL;
 

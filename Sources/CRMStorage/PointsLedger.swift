@@ -357,22 +357,16 @@ struct PointsLedger {
         let debts = try [min(from, to), max(from, to)].map { ($0, try lockAccount($0)) }
         let debt = moveDebt ? debts.first { $0.0 == from }!.1 : 0
         _ = try lockLots(from)
+        // Every lot moves, emptied ones too, so the member who earned them keeps their history.
         let moved: Int64 = try c.queryPrepared("""
             WITH m AS (UPDATE points_lot l SET member_id = $2
-                       WHERE l.member_id = $1 AND l.remaining > 0
+                       WHERE l.member_id = $1
                          AND ($3::bigint[] IS NULL
                               OR (l.order_id IS NOT NULL AND EXISTS (SELECT 1 FROM shop_order o WHERE o.id = l.order_id AND o.account_id = ANY($3::bigint[])))
                               OR (l.order_id IS NULL AND l.origin_member_id = $2))
                        RETURNING remaining)
             SELECT COALESCE(sum(remaining), 0)::bigint FROM m
             """, [.int(from), .int(to), accounts.map { .intArray($0) } ?? .null]).single!.decode(at: 0)
-        // Lots that had nothing left move too, so the member who earned them sees their history.
-        try c.queryPrepared("""
-            UPDATE points_lot l SET member_id = $2 WHERE l.member_id = $1 AND l.remaining = 0
-              AND ($3::bigint[] IS NULL
-                   OR (l.order_id IS NOT NULL AND EXISTS (SELECT 1 FROM shop_order o WHERE o.id = l.order_id AND o.account_id = ANY($3::bigint[])))
-                   OR (l.order_id IS NULL AND l.origin_member_id = $2))
-            """, [.int(from), .int(to), accounts.map { .intArray($0) } ?? .null])
         guard moved != 0 || debt != 0 else { return }
         let detail: JSONObject = ["points": .int(moved), "debt": .int(debt), "to": .string(String(to))]
         try write(Entry(member: from, kind: kinds.0, points: -(moved - debt), debtChange: -debt, mergeID: mergeID, detail: detail, actor: actor))
