@@ -44,6 +44,7 @@ let package = Package(
         .target(
             name: "CRMDomain",
             dependencies: [
+                "CRMJSON",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
@@ -138,7 +139,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CRMDomainTests",
-            dependencies: ["CRMDomain"],
+            dependencies: ["CRMDomain", "CRMJSON"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

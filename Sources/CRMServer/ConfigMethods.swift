@@ -1,13 +1,29 @@
 import CRMDomain
 import CRMProtocol
 
-/// Merchant settings: `config.get` (read) and `config.set` (admin): `identity` and `points`
-/// (the level ladder has its own `level.rules.*`).
+/// Merchant settings: `config.get` (read) and `config.set` (admin): `identity`, `points`,
+/// `segments` and `tags` (the level ladder has its own `level.rules.*`).
 enum ConfigMethods {
-    static let names: Set<String> = ["identity", "points"]
+    static let names: Set<String> = ["identity", "points", "segments", "tags"]
 
     static func render(_ name: String, _ context: ServerContext) async throws -> JSONValue {
-        name == "points" ? LoyaltySettingsJSON.render(try await context.loyaltyPolicy().points) : IdentityPolicyJSON.render(try await context.identityPolicy())
+        switch name {
+        case "points": return LoyaltySettingsJSON.render(try await context.loyaltyPolicy().points)
+        case "segments": return SegmentSettingsJSON.render(try await context.segmentSettings())
+        case "tags":
+            guard let text = try await context.settings.get("tags") else { return SegmentSettingsJSON.renderTags(AttributeTagSettings()) }
+            return SegmentSettingsJSON.renderTags(try SegmentSettingsJSON.parseTags(try JSONParser.parse(text)))
+        default: return IdentityPolicyJSON.render(try await context.identityPolicy())
+        }
+    }
+
+    static func parse(_ name: String, _ value: JSONValue) throws(RPCError) -> JSONValue {
+        switch name {
+        case "points": return LoyaltySettingsJSON.render(try LoyaltySettingsJSON.parsePoints(value))
+        case "segments": return SegmentSettingsJSON.render(try SegmentSettingsJSON.parse(value))
+        case "tags": return SegmentSettingsJSON.renderTags(try SegmentSettingsJSON.parseTags(value))
+        default: return IdentityPolicyJSON.render(try IdentityPolicyJSON.parse(value))
+        }
     }
 
     static func specs(_ context: ServerContext) -> [MethodSpec] {
@@ -23,8 +39,7 @@ enum ConfigMethods {
                 let name = try call.params.string("name", maxLength: 64)
                 guard names.contains(name) else { throw RPCError.notFound("no setting named \(name)", reason: "setting_not_found") }
                 guard let value = call.params.object["value"] else { throw RPCError.invalidParams("value is required", field: "value", reason: "missing_field") }
-                let rendered = name == "points" ? LoyaltySettingsJSON.render(try LoyaltySettingsJSON.parsePoints(value))
-                    : IdentityPolicyJSON.render(try IdentityPolicyJSON.parse(value))
+                let rendered = try parse(name, value)
                 try await context.settings.set(name, json: JSONSerializer.serialize(rendered), actorTokenID: call.session?.identity.tokenID)
                 context.logger.notice("setting changed", metadata: ["request": "\(call.requestID)", "setting": "\(name)"])
                 return ["name": .string(name), "value": rendered]

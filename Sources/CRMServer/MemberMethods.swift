@@ -41,7 +41,7 @@ enum MemberMethods {
             "level": levelJSON(ladder.levels[ladder.rank(of: m.levelCode)]),
             "points": ["balance": .int(m.pointsBalance), "pending": .int(m.pointsPending)],
             "accounts": .array(m.accounts.map { ["shop": .string($0.shop), "channel": .string($0.channel), "external_id": .string($0.externalID)] }),
-            "tags": [],
+            "tags": .array(m.tags.map(JSONValue.string)),
             "referral": ["code": m.referralCode.map(JSONValue.string) ?? .null, "referred_by": m.referredBy.map { .string(String($0)) } ?? .null],
             "created_at": .string(m.createdAt),
         ]

@@ -28,6 +28,7 @@ public final class RPCServer: Service, Sendable {
             SessionMethods.specs(context) + ServerMethods.specs(context) + AdminMethods.specs(context)
                 + SyncMethods.specs(context) + MemberMethods.specs(context) + ConfigMethods.specs(context)
                 + PointsMethods.specs(context) + LevelMethods.specs(context) + ReferralMethods.specs(context)
+                + TagMethods.specs(context) + SegmentMethods.specs(context) + ReportMethods.specs(context)
         )
         context.metricsBox.withLockedValue { $0 = ServerMetrics(knownMethods: registry.names.union(["(invalid)"]), maxConnections: context.configuration.maxConnections) }
         self.dispatcher = Dispatcher(registry: registry, context: context)

@@ -20,6 +20,9 @@ public final class ServerContext: Sendable {
     public let expiry: ExpiryJob
     public let verifier: LedgerVerifier
     public let referrals: ReferralStore
+    public let tags: TagStore
+    public let segments: SegmentStore
+    public let reports: ReportStore
     /// Names this process among several crmd instances (job runs are held per connection).
     public let instanceID: String
     /// Connections of this process that started a job run: their runs are abandoned when they close.
@@ -44,6 +47,9 @@ public final class ServerContext: Sendable {
         self.expiry = ExpiryJob(pool: pool)
         self.verifier = LedgerVerifier(pool: pool)
         self.referrals = ReferralStore(pool: pool)
+        self.tags = TagStore(pool: pool)
+        self.segments = SegmentStore(pool: pool)
+        self.reports = ReportStore(pool: pool)
         self.instanceID = String(UInt64.random(in: 1...UInt64.max), radix: 36)
         self.health = DatabaseHealth(pool: pool)
         self.logger = logger

@@ -100,6 +100,7 @@ struct BulkIngest {
         }
         let ledger = PointsLedger(c: c, policy: loyalty.points)
         try ledger.earn(rows, ladder: loyalty.ladder, actor: "sync")
+        try OrderTagger(c: c).apply(orderIDs: rows.map(\.orderID), actor: "sync")
         let members = Array(Set(rows.map(\.member))).sorted()
         try LevelKeeper(c: c, ladder: loyalty.ladder).raiseAfterOrders(members, now: try ledger.now(), actor: "sync")
         // Referred members' orders: the first pays both sides, later ones the referrer's share.
@@ -211,6 +212,7 @@ struct BulkIngest {
         var accountOfMember: [Int64: Int64] = [:]
         for row in created { accountOfMember[try row.decode(at: 1)] = try row.decode(at: 0) }
         let accounts = members.map { accountOfMember[$0]! }
+        try AttributeTagger(c: c).apply(accounts: accounts, actor: "sync")
         try accountsAddedHistory(members: members, channels: run.map { $0.event.channel.rawValue }, externals: p.map(\.externalID), events: run.map(\.event.id))
 
         let keys = p.map { IdentityKey.keys(of: $0, priority: policy.keyPriority) }

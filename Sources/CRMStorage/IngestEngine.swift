@@ -314,6 +314,7 @@ struct EventApplier {
                 source_updated_at = $15::timestamptz, updated_at = now()
             WHERE id = $1
             """, [.int(accountID)] + values)
+        try AttributeTagger(c: c).apply(accounts: [accountID], actor: "sync")
         let keys = IdentityKey.keys(of: p, priority: policy.keyPriority)
         try c.queryPrepared("DELETE FROM identity_key WHERE account_id = $1", [.int(accountID)])
         if !keys.isEmpty {

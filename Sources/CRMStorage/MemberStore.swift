@@ -30,6 +30,8 @@ public struct MemberRecord: Sendable, Equatable {
     /// The member's referral code (shown by `member.get`, made on first use) and referrer.
     public var referralCode: String? = nil
     public var referredBy: Int64? = nil
+    /// Names of the tags the member carries, sorted.
+    public var tags: [String] = []
 }
 
 /// One line of a member's history.
@@ -120,7 +122,7 @@ public struct MemberStore: Sendable {
     }
 
     /// Members by id, in the order given (missing ones left out), in two statements.
-    static func loadMany(_ c: PostgresConnection, _ ids: [Int64], codec: PersonalDataCodec) throws -> [MemberRecord] {
+    static func loadMany(_ c: PostgresConnection, _ ids: [Int64], codec: PersonalDataCodec, withTags: Bool = true) throws -> [MemberRecord] {
         guard !ids.isEmpty else { return [] }
         var accounts: [Int64: [MemberRecord.Account]] = [:]
         for row in try c.query("""
@@ -145,6 +147,15 @@ public struct MemberStore: Sendable {
             byID[id]?.levelCode = s.level
             byID[id]?.pointsBalance = s.balance
             byID[id]?.pointsPending = s.pending
+        }
+        if withTags {
+            for row in try c.query("""
+                SELECT mt.member_id, array_to_json(array_agg(DISTINCT t.name ORDER BY t.name))::text FROM member_tag mt JOIN tag t ON t.id = mt.tag_id
+                WHERE mt.member_id = ANY($1::bigint[]) GROUP BY mt.member_id
+                """, [.intArray(ids)]) {
+                let names = try JSONParser.parse(try row.decode(String.self, at: 1)).arrayValue?.compactMap(\.stringValue) ?? []
+                byID[try row.decode(at: 0)]?.tags = names
+            }
         }
         return ids.compactMap { byID[$0] }
     }

@@ -1,0 +1,52 @@
+import CRMDomain
+import CRMPostgres
+
+/// What segments and reports are evaluated with: the merchant's measures settings, the ladder's
+/// first level, the merchant's UTC offset, and the evaluation time (nil: now).
+public struct MeasureContext: Sendable {
+    public var settings: SegmentSettings
+    public var firstLevel: String
+    public var offsetMinutes: Int
+    /// RFC 3339; windows end here and later orders are not counted. Nil: the database's now.
+    public var asOf: String?
+
+    public init(settings: SegmentSettings, firstLevel: String, offsetMinutes: Int, asOf: String? = nil) {
+        self.settings = settings
+        self.firstLevel = firstLevel
+        self.offsetMinutes = offsetMinutes
+        self.asOf = asOf
+    }
+
+    /// Repurchase intervals of the merchant (days between a member's consecutive purchases).
+    public struct Intervals: Sendable, Equatable {
+        public var count: Int64
+        public var p50: Double, p75: Double, p90: Double, p95: Double
+    }
+
+    /// The evaluation time and lifecycle thresholds in force (derived from the intervals when so configured).
+    func resolve(_ c: PostgresConnection) throws -> (asOf: String, compiler: SegmentCompiler.Context, intervals: Intervals?) {
+        let at: String = try asOf ?? c.query("SELECT crm_rfc3339(now())").single!.decode(at: 0)
+        var thresholds = settings.lifecycle
+        var intervals: Intervals? = nil
+        if settings.lifecycleDerived {
+            let found = try Self.intervals(c, asOf: at)
+            intervals = found
+            if found.count > 0 {
+                thresholds = LifecycleThresholds.derived(p50: found.p50, p75: found.p75, p90: found.p90, p95: found.p95, newDays: settings.lifecycle.newDays)
+            }
+        }
+        return (at, SegmentCompiler.Context(rfm: settings.rfm, lifecycle: thresholds, firstLevel: firstLevel, offsetMinutes: offsetMinutes), intervals)
+    }
+
+    static func intervals(_ c: PostgresConnection, asOf: String) throws -> Intervals {
+        let row = try c.query("""
+            SELECT count(gap), COALESCE(percentile_cont(0.5) WITHIN GROUP (ORDER BY gap), 0), COALESCE(percentile_cont(0.75) WITHIN GROUP (ORDER BY gap), 0),
+                   COALESCE(percentile_cont(0.9) WITHIN GROUP (ORDER BY gap), 0), COALESCE(percentile_cont(0.95) WITHIN GROUP (ORDER BY gap), 0)
+            FROM (SELECT extract(epoch FROM o.paid_at - lag(o.paid_at) OVER (PARTITION BY a.member_id ORDER BY o.paid_at)) / 86400.0 AS gap
+                  FROM shop_order o JOIN account a ON a.id = o.account_id JOIN member m ON m.id = a.member_id AND m.merged_into IS NULL
+                  WHERE o.paid_at <= $1::timestamptz AND o.refunded_fen < o.amount_fen) x
+            WHERE gap IS NOT NULL
+            """, [.text(asOf)]).single!
+        return Intervals(count: try row.decode(at: 0), p50: try row.decode(at: 1), p75: try row.decode(at: 2), p90: try row.decode(at: 3), p95: try row.decode(at: 4))
+    }
+}

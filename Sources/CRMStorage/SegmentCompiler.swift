@@ -1,0 +1,267 @@
+import CRMDomain
+import CRMPostgres
+
+/// Compiles a `SegmentFilter` to one parameterised statement selecting the ids of the live members
+/// it matches. Every value of the filter is a `$n` parameter; the SQL text depends only on the
+/// filter's shape. Order-based conditions become aggregate columns of a single pass over the
+/// purchases (paid orders not wholly refunded, paid at or before the evaluation time `$1`), points
+/// conditions columns of a single pass over the lots; member-set conditions (tags, registration)
+/// are semi-joins. Each condition yields true or false, never NULL, so NOT is exact.
+struct SegmentCompiler {
+    /// Everything a compiled statement depends on besides the filter.
+    struct Context {
+        var rfm: RFMBands
+        var lifecycle: LifecycleThresholds
+        /// Code of the ladder's first level (members without a level row hold it).
+        var firstLevel: String
+        /// The merchant's UTC offset in minutes (seasons, dates).
+        var offsetMinutes: Int
+    }
+
+    let context: Context
+    private(set) var binder: SQLBinder
+    private var orderColumns: [String] = []
+    private var pointColumns: [String] = []
+    private var windowParams: [Int: String] = [:]
+    private var needsLevel = false
+    private var needsDebt = false
+
+    /// `asOf` (RFC 3339) is `$1`: windows end there and later orders are not seen.
+    init(context: Context, asOf: String) {
+        self.context = context
+        binder = SQLBinder([.text(asOf)])
+    }
+
+    /// The statement: `SELECT m.id FROM … WHERE …` over live members.
+    static func compile(_ filter: SegmentFilter, context: Context, asOf: String) -> (sql: String, params: [PostgresValue]) {
+        var c = SegmentCompiler(context: context, asOf: asOf)
+        let predicate = c.predicate(filter)
+        return (c.statement(select: "m.id", predicate: predicate), c.binder.values)
+    }
+
+    /// The FROM/WHERE around a predicate built by this compiler.
+    func statement(select: String, predicate: String) -> String {
+        var with: [String] = []
+        var joins = ""
+        if !orderColumns.isEmpty {
+            with.append("""
+                s AS (SELECT a.member_id AS mid, \(orderColumns.enumerated().map { "\($1) AS o\($0)" }.joined(separator: ", "))
+                      FROM shop_order o JOIN account a ON a.id = o.account_id
+                      WHERE o.paid_at <= $1::timestamptz AND o.refunded_fen < o.amount_fen GROUP BY a.member_id)
+                """)
+            joins += " LEFT JOIN s ON s.mid = m.id"
+        }
+        if !pointColumns.isEmpty {
+            with.append("""
+                p AS (SELECT l.member_id AS mid, \(pointColumns.enumerated().map { "\($1) AS p\($0)" }.joined(separator: ", "))
+                      FROM points_lot l WHERE l.remaining > 0 GROUP BY l.member_id)
+                """)
+            joins += " LEFT JOIN p ON p.mid = m.id"
+        }
+        if needsDebt { joins += " LEFT JOIN points_account pa ON pa.member_id = m.id" }
+        if needsLevel { joins += " LEFT JOIN member_level ml ON ml.member_id = m.id" }
+        return (with.isEmpty ? "" : "WITH " + with.joined(separator: ",\n") + "\n")
+            + "SELECT \(select) FROM member m\(joins) WHERE m.merged_into IS NULL AND (\(predicate))"
+    }
+
+    // MARK: predicates
+
+    mutating func predicate(_ f: SegmentFilter) -> String {
+        switch f {
+        case .and(let parts): return "(" + parts.map { predicate($0) }.joined(separator: " AND ") + ")"
+        case .or(let parts): return "(" + parts.map { predicate($0) }.joined(separator: " OR ") + ")"
+        case .not(let inner): return "(NOT \(predicate(inner)))"
+        case .condition(let c): return "COALESCE((\(condition(c))), false)"
+        }
+    }
+
+    private mutating func orderColumn(_ sql: String) -> String {
+        if let i = orderColumns.firstIndex(of: sql) { return "s.o\(i)" }
+        orderColumns.append(sql)
+        return "s.o\(orderColumns.count - 1)"
+    }
+
+    private mutating func pointColumn(_ sql: String) -> String {
+        if let i = pointColumns.firstIndex(of: sql) { return "p.p\(i)" }
+        pointColumns.append(sql)
+        return "p.p\(pointColumns.count - 1)"
+    }
+
+    /// `o.paid_at` within the last `days` days of `$1` (true when `days` is nil).
+    private mutating func window(_ days: Int?) -> String {
+        guard let days else { return "true" }
+        if windowParams[days] == nil { windowParams[days] = binder.bind(.int(Int64(days))) }
+        return "o.paid_at > $1::timestamptz - \(windowParams[days]!)::int * interval '1 day'"
+    }
+
+    /// Purchases in a window, as an aggregate column (never NULL).
+    mutating func purchasesIn(_ days: Int?) -> String {
+        "COALESCE(\(orderColumn(days == nil ? "count(*)" : "count(*) FILTER (WHERE \(window(days)))")), 0)"
+    }
+
+    /// Spend (fen) in a window, as an aggregate column (never NULL).
+    mutating func spendIn(_ days: Int?) -> String {
+        let sum = "sum(o.amount_fen - o.refunded_fen)"
+        return "COALESCE(\(orderColumn(days == nil ? sum : "\(sum) FILTER (WHERE \(window(days)))")), 0)"
+    }
+
+    mutating func lastPurchase() -> String { orderColumn("max(o.paid_at)") }
+    mutating func firstPurchase() -> String { orderColumn("min(o.paid_at)") }
+
+    /// Days (fractional) from the last purchase to `$1`; NULL when never bought.
+    mutating func daysSinceLast() -> String { "(extract(epoch FROM $1::timestamptz - \(lastPurchase())) / 86400.0)" }
+
+    /// The RFM bands as SQL expressions (see `RFMBands`).
+    mutating func recencyBand() -> String {
+        let d = daysSinceLast()
+        var cases = "CASE WHEN \(d) IS NULL THEN 0"
+        for (i, b) in context.rfm.recencyDays.enumerated() { cases += " WHEN \(d) <= \(binder.bind(.int(Int64(b)))) THEN \(i + 1)" }
+        return cases + " ELSE \(context.rfm.recencyBandCount) END"
+    }
+
+    mutating func frequencyBand() -> String {
+        let n = purchasesIn(context.rfm.windowDays)
+        var cases = "CASE"
+        for (i, t) in context.rfm.frequencyMins.enumerated().reversed() { cases += " WHEN \(n) >= \(binder.bind(.int(Int64(t)))) THEN \(i + 1)" }
+        return cases + " ELSE 0 END"
+    }
+
+    mutating func monetaryBand() -> String {
+        let s = spendIn(context.rfm.windowDays)
+        var cases = "CASE WHEN \(s) <= 0 THEN 0"
+        for (i, b) in context.rfm.monetaryFen.enumerated() { cases += " WHEN \(s) <= \(binder.bind(.int(b))) THEN \(i + 1)" }
+        return cases + " ELSE \(context.rfm.monetaryBandCount) END"
+    }
+
+    /// The lifecycle stage (its raw value) as an SQL expression.
+    mutating func lifecycleStage() -> String {
+        let t = context.lifecycle
+        let first = firstPurchase(), last = lastPurchase()
+        func ago(_ days: Int, _ b: inout SQLBinder) -> String { "$1::timestamptz - \(b.bind(.int(Int64(days))))::int * interval '1 day'" }
+        return """
+            CASE WHEN \(last) IS NULL THEN 'prospect' WHEN \(first) >= \(ago(t.newDays, &binder)) THEN 'new' \
+            WHEN \(last) >= \(ago(t.activeDays, &binder)) THEN 'active' WHEN \(last) >= \(ago(t.silentDays, &binder)) THEN 'silent' \
+            WHEN \(last) >= \(ago(t.sleepingDays, &binder)) THEN 'sleeping' ELSE 'churned' END
+            """
+    }
+
+    /// Bits of the seasons bought in within a window (winter 1, spring 2, summer 4, autumn 8), never NULL.
+    mutating func seasonsMask(_ days: Int?) -> String {
+        let offset = binder.bind(.int(Int64(context.offsetMinutes)))
+        let season = "(1 << ((extract(month FROM (o.paid_at AT TIME ZONE 'UTC') + \(offset)::int * interval '1 minute')::int % 12) / 3))"
+        return "COALESCE(\(orderColumn(days == nil ? "bit_or(\(season))" : "bit_or(\(season)) FILTER (WHERE \(window(days)))")), 0)"
+    }
+
+    /// Spendable points now (available lots not expired, less debt).
+    mutating func pointsBalance() -> String {
+        needsDebt = true
+        let lots = pointColumn("sum(l.remaining) FILTER (WHERE l.available_at <= now() AND (l.expires_at IS NULL OR l.expires_at > now()))")
+        return "(COALESCE(\(lots), 0) - COALESCE(pa.debt, 0))"
+    }
+
+    /// Whether the member bought in a channel within a window (never NULL).
+    mutating func boughtInChannel(_ channel: Channel, withinDays days: Int?) -> String {
+        "COALESCE(\(orderColumn("bool_or(o.channel = \(binder.bind(.text(channel.rawValue))) AND \(window(days)))")), false)"
+    }
+
+    /// The instant `days` days before `$1`.
+    mutating func daysBefore(_ days: Int) -> String { "($1::timestamptz - \(binder.bind(.int(Int64(days))))::int * interval '1 day')" }
+
+    /// A text array parameter.
+    private mutating func texts(_ values: [String]) -> String { "\(binder.bind(.textArray(values)))::text[]" }
+
+    private mutating func range(_ value: String, _ r: ValueRange) -> String {
+        var parts: [String] = []
+        if let lo = r.min { parts.append("\(value) >= \(binder.bind(.int(lo)))") }
+        if let hi = r.max { parts.append("\(value) <= \(binder.bind(.int(hi)))") }
+        return parts.isEmpty ? "true" : parts.joined(separator: " AND ")
+    }
+
+    /// What an item of `o.items` must match, as a condition on the order.
+    private mutating func itemMatch(_ m: ItemMatch) -> String {
+        var parts: [String] = []
+        if !m.nameContains.isEmpty { parts.append("EXISTS (SELECT 1 FROM unnest(\(texts(m.nameContains))) k(w) WHERE strpos(i.e->>'name', k.w) > 0)") }
+        if !m.skus.isEmpty { parts.append("i.e->>'sku' = ANY(\(texts(m.skus)))") }
+        if !m.categories.isEmpty { parts.append("i.e->>'category' = ANY(\(texts(m.categories)))") }
+        return "EXISTS (SELECT 1 FROM jsonb_array_elements(o.items) i(e) WHERE \(parts.joined(separator: " AND ")))"
+    }
+
+    private mutating func condition(_ c: SegmentCondition) -> String {
+        switch c {
+        case .rfm(let r, let f, let m):
+            var parts: [String] = []
+            if !r.isEmpty { parts.append("(\(recencyBand())) = ANY(\(binder.bind(.intArray(r.map { Int64($0) })))::int[])") }
+            if !f.isEmpty { parts.append("(\(frequencyBand())) = ANY(\(binder.bind(.intArray(f.map { Int64($0) })))::int[])") }
+            if !m.isEmpty { parts.append("(\(monetaryBand())) = ANY(\(binder.bind(.intArray(m.map { Int64($0) })))::int[])") }
+            return parts.joined(separator: " AND ")
+        case .purchases(let r, let days):
+            return range(purchasesIn(days), r)
+        case .spend(let r, let days):
+            return range(spendIn(days), r)
+        case .lastPurchase(let lo, let hi):
+            let last = lastPurchase()
+            var parts = ["\(last) IS NOT NULL"]
+            if let lo { parts.append("\(last) <= $1::timestamptz - \(binder.bind(.int(Int64(lo))))::int * interval '1 day'") }
+            if let hi { parts.append("\(last) >= $1::timestamptz - \(binder.bind(.int(Int64(hi))))::int * interval '1 day'") }
+            return parts.joined(separator: " AND ")
+        case .averageOrder(let r, let days):
+            let n = purchasesIn(days), s = spendIn(days)
+            var parts = ["\(n) > 0"]
+            if let lo = r.min { parts.append("\(s) >= \(binder.bind(.int(lo))) * \(n)") }
+            if let hi = r.max { parts.append("\(s) <= \(binder.bind(.int(hi))) * \(n)") }
+            return parts.joined(separator: " AND ")
+        case .level(let codes):
+            needsLevel = true
+            return "COALESCE(ml.level_code, \(binder.bind(.text(context.firstLevel)))) = ANY(\(texts(codes)))"
+        case .points(let r):
+            return range(pointsBalance(), r)
+        case .expiringPoints(let r, let days):
+            let col = pointColumn("sum(l.remaining) FILTER (WHERE l.expires_at > now() AND l.expires_at <= now() + \(binder.bind(.int(Int64(days))))::int * interval '1 day')")
+            return range("COALESCE(\(col), 0)", r)
+        case .tags(let match, let names):
+            let list = texts(names)
+            switch match {
+            case .any: return "m.id IN (SELECT mt.member_id FROM member_tag mt JOIN tag t ON t.id = mt.tag_id WHERE t.name = ANY(\(list)))"
+            case .none: return "NOT (m.id IN (SELECT mt.member_id FROM member_tag mt JOIN tag t ON t.id = mt.tag_id WHERE t.name = ANY(\(list))))"
+            case .all:
+                return """
+                    m.id IN (SELECT mt.member_id FROM member_tag mt JOIN tag t ON t.id = mt.tag_id WHERE t.name = ANY(\(list))
+                             GROUP BY mt.member_id HAVING count(DISTINCT t.name) = cardinality(ARRAY(SELECT DISTINCT unnest(\(list)))))
+                    """
+            }
+        case .channels(let channels, let days):
+            return "COALESCE(\(orderColumn("bool_or(o.channel = ANY(\(texts(channels.map(\.rawValue)))) AND \(window(days)))")), false)"
+        case .shops(let codes, let days):
+            return "COALESCE(\(orderColumn("bool_or(o.shop_id IN (SELECT id FROM shop WHERE code = ANY(\(texts(codes)))) AND \(window(days)))")), false)"
+        case .items(let m, let days):
+            return "COALESCE(\(orderColumn("bool_or(\(window(days)) AND \(itemMatch(m)))")), false)"
+        case .region(let words):
+            return "EXISTS (SELECT 1 FROM unnest(\(texts(words))) k(w) WHERE strpos(m.region, k.w) > 0)"
+        case .address(let words):
+            return "EXISTS (SELECT 1 FROM unnest(\(texts(words))) k(w) WHERE strpos(m.address_sealed, k.w) > 0)"
+        case .registered(let from, let until):
+            var having: [String] = []
+            if let from { having.append("min(COALESCE(registered_at, created_at)) >= \(binder.bind(.text(localMidnight(from))))::timestamptz") }
+            if let until { having.append("min(COALESCE(registered_at, created_at)) < \(binder.bind(.text(localMidnight(until))))::timestamptz") }
+            return "m.id IN (SELECT member_id FROM account GROUP BY member_id HAVING \(having.joined(separator: " AND ")))"
+        case .lifecycle(let stages):
+            return "(\(lifecycleStage())) = ANY(\(texts(stages.map(\.rawValue))))"
+        case .seasons(let r, let all, let days):
+            let mask = seasonsMask(days)
+            var parts = [range("bit_count(\(mask)::bit(4))", r)]
+            if !all.isEmpty {
+                let want = binder.bind(.int(Int64(Season.mask(all))))
+                parts.append("(\(mask) & \(want)::int) = \(want)::int")
+            }
+            return parts.joined(separator: " AND ")
+        }
+    }
+
+    /// `YYYY-MM-DD` at 00:00 in the merchant's offset, as RFC 3339.
+    private func localMidnight(_ date: String) -> String {
+        let m = context.offsetMinutes
+        let sign = m < 0 ? "-" : "+"
+        let h = abs(m) / 60, mm = abs(m) % 60
+        return "\(date)T00:00:00\(sign)\(h < 10 ? "0" : "")\(h):\(mm < 10 ? "0" : "")\(mm)"
+    }
+}
