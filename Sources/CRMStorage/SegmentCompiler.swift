@@ -61,7 +61,8 @@ struct SegmentCompiler {
         if needsDebt { joins += " LEFT JOIN points_account pa ON pa.member_id = m.id" }
         if needsLevel { joins += " LEFT JOIN member_level ml ON ml.member_id = m.id" }
         return (with.isEmpty ? "" : "WITH " + with.joined(separator: ",\n") + "\n")
-            + "SELECT \(select) FROM member m\(joins) WHERE m.merged_into IS NULL AND (\(predicate))"
+            // `$1` is always typed, even when no condition reads it.
+            + "SELECT \(select) FROM member m\(joins) WHERE m.merged_into IS NULL AND $1::timestamptz IS NOT NULL AND (\(predicate))"
     }
 
     // MARK: predicates
