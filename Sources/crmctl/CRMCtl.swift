@@ -10,7 +10,8 @@ struct CRMCtl: AsyncParsableCommand {
         discussion: "Connection: --server/--token or CRM_SERVER/CRM_TOKEN. Tables by default, --json for scripts.",
         version: "0.1.0",
         subcommands: [Health.self, Stats.self, ShopCommand.self, TokenCommand.self, MemberCommand.self, ReviewCommand.self,
-                      PointsCommand.self, LevelCommand.self, VerifyCommand.self, ReferralCommand.self]
+                      PointsCommand.self, LevelCommand.self, VerifyCommand.self, ReferralCommand.self, TagCommand.self,
+                      SegmentCommand.self, ReportCommand.self]
     )
 }
 

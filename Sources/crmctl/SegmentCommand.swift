@@ -1,0 +1,212 @@
+import ArgumentParser
+import CRMClient
+import CRMCommandLine
+import CRMProtocol
+import Foundation
+
+/// `crmctl segment`: saved segments, previews, exports and bulk tagging.
+struct SegmentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "segment", abstract: "Save, preview, export and tag segments of members.",
+        discussion: "A segment is a JSON filter (docs/segments.md), e.g. {\"and\": [{\"rfm\": {\"r\": [1, 2]}}, {\"tags\": {\"any\": [\"蕾絲\"]}}]}.",
+        subcommands: [Save.self, List.self, Show.self, Preview.self, Export.self, TagMembers.self, Delete.self])
+
+    struct Save: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Save a filter (a JSON file, or - for standard input) under a name.")
+        @OptionGroup var options: CommonOptions
+        @Argument(help: "Segment name.") var name: String
+        @Argument(help: ArgumentHelp("The filter as JSON, or - for standard input.", valueName: "filter.json")) var file: String
+        @Option(help: "What the segment is for.") var description: String?
+
+        func run() async throws {
+            try await runClientCommand("crmctl") {
+                var params: JSONObject = ["name": .string(name), "filter": try readJSONFile(file)]
+                if let description { params["description"] = .string(description) }
+                let sent = params
+                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                    let r = try await client.call("segment.save", .object(sent))
+                    if options.json { return printJSON(r) }
+                    print("segment \(name) saved; `crmctl segment preview \(name)` shows how many members it holds")
+                }
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List saved segments.")
+        @OptionGroup var options: CommonOptions
+
+        func run() async throws {
+            try await runClientCommand("crmctl") {
+                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                    let r = try await client.call("segment.list", ["limit": 1000])
+                    if options.json { return printJSON(r) }
+                    var table = TextTable(headers: ["segment", "description", "updated", "filter"])
+                    for s in r["segments"]?.arrayValue ?? [] {
+                        table.add([s["name"]?.cellText ?? "", s["description"]?.cellText ?? "-", s["updated_at"]?.cellText ?? "", s["filter"]?.cellText ?? ""])
+                    }
+                    print(table.render())
+                }
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "get", abstract: "Show a saved segment's filter.")
+        @OptionGroup var options: CommonOptions
+        @Argument(help: "Segment name.") var name: String
+
+        func run() async throws {
+            try await runClientCommand("crmctl") {
+                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                    let r = try await client.call("segment.get", ["name": .string(name)])
+                    if options.json { return printJSON(r) }
+                    let s = r["segment"] ?? .null
+                    printLabelled([("segment", s["name"]?.cellText ?? name), ("description", s["description"]?.cellText ?? "-"),
+                                   ("filter", s["filter"]?.cellText ?? ""), ("updated", s["updated_at"]?.cellText ?? "")])
+                }
+            }
+        }
+    }
+
+    struct Preview: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Count a segment's members and show a sample (a saved name, or --filter FILE).")
+        @OptionGroup var options: CommonOptions
+        @Argument(help: "Saved segment name.") var name: String?
+        @Option(help: ArgumentHelp("A filter as JSON instead of a saved name.", valueName: "filter.json")) var filter: String?
+        @Option(help: "How many members to show (0-100).") var sample: Int = 10
+
+        func validate() throws {
+            guard (name == nil) != (filter == nil) else { throw ValidationError("give a saved segment's name or --filter FILE") }
+        }
+
+        func run() async throws {
+            try await runClientCommand("crmctl") {
+                var params: JSONObject = ["sample": .int(Int64(sample))]
+                if let name { params["name"] = .string(name) }
+                if let filter { params["filter"] = try readJSONFile(filter) }
+                let sent = params
+                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                    let started = Date()
+                    let r = try await client.call("segment.preview", .object(sent))
+                    if options.json { return printJSON(r) }
+                    print("\(r["count"]?.cellText ?? "?") members (as of \(r["as_of"]?.cellText ?? "now"), \(String(format: "%.2f", Date().timeIntervalSince(started))) s)")
+                    var table = TextTable(headers: ["member", "name", "phone", "region", "level", "points", "tags"])
+                    for m in r["sample"]?.arrayValue ?? [] {
+                        table.add([m["member_id"]?.cellText ?? "", m["name"]?.cellText ?? "-", m["phone"]?.cellText ?? "-", m["region"]?.cellText ?? "-",
+                                   m["level"]?["code"]?.cellText ?? "-", m["points"]?["balance"]?.cellText ?? "0",
+                                   (m["tags"]?.arrayValue ?? []).map(\.cellText).joined(separator: ",")])
+                    }
+                    if !(r["sample"]?.arrayValue ?? []).isEmpty { print(table.render()) }
+                }
+            }
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Export a segment's members to a CSV or JSON-lines file, page by page, with progress.",
+            discussion: "The server takes a snapshot at the first page, so the file is consistent. The file appears (atomically) only when complete.")
+        @OptionGroup var options: CommonOptions
+        @Argument(help: "Segment name.") var name: String
+        @Option(help: "Where to write.") var out: String
+        @Option(help: "csv or jsonl (default: by the file's extension, csv otherwise).") var format: String?
+        @Option(name: .customLong("page-size"), help: "Members per request (1-5000).") var pageSize: Int = 5_000
+
+        static let columns = ["member_id", "name", "phone", "email", "gender", "region", "address", "level", "points", "tags", "created_at"]
+
+        func validate() throws {
+            if let format, !["csv", "jsonl"].contains(format) { throw ValidationError("--format must be csv or jsonl") }
+            guard (1...5_000).contains(pageSize) else { throw ValidationError("--page-size must be 1 to 5000") }
+        }
+
+        static func csvField(_ text: String) -> String {
+            guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+            return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+
+        func run() async throws {
+            let jsonl = (format ?? (out.hasSuffix(".jsonl") || out.hasSuffix(".ndjson") ? "jsonl" : "csv")) == "jsonl"
+            try await runClientCommand("crmctl") {
+                let temporary = out + ".partial"
+                guard FileManager.default.createFile(atPath: temporary, contents: nil), let handle = FileHandle(forWritingAtPath: temporary) else {
+                    throw CommandFailure("cannot write \(temporary)")
+                }
+                var closed = false
+                defer { if !closed { try? handle.close(); try? FileManager.default.removeItem(atPath: temporary) } }
+                if !jsonl { handle.write(Data((Self.columns.joined(separator: ",") + "\n").utf8)) }
+                let started = Date()
+                var written: Int64 = 0
+                var total: Int64 = 0
+                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                    let progress = LineProgress()
+                    var params: JSONObject = ["name": .string(name), "limit": .int(Int64(pageSize))]
+                    while true {
+                        let page = try await client.call("segment.export", .object(params))
+                        total = page["total"]?.int64Value ?? total
+                        var text = ""
+                        for m in page["members"]?.arrayValue ?? [] {
+                            if jsonl {
+                                text += JSONSerializer.serialize(m) + "\n"
+                            } else {
+                                text += Self.columns.map { c -> String in
+                                    guard let v = m[c], !v.isNull else { return "" }
+                                    if c == "tags" { return Self.csvField((v.arrayValue ?? []).map(\.cellText).joined(separator: "|")) }
+                                    return Self.csvField(v.cellText)
+                                }.joined(separator: ",") + "\n"
+                            }
+                            written += 1
+                        }
+                        handle.write(Data(text.utf8))
+                        let rate = Int(Double(written) / max(Date().timeIntervalSince(started), 0.001))
+                        progress.show(done: written, of: total, text: "\(written)/\(total) members, \(rate) rows/s")
+                        guard let cursor = page["next_cursor"], cursor != .null else { break }
+                        params = ["cursor": cursor, "limit": .int(Int64(pageSize))]
+                    }
+                    progress.finish()
+                }
+                try handle.synchronize()
+                try handle.close()
+                closed = true
+                if FileManager.default.fileExists(atPath: out) { try FileManager.default.removeItem(atPath: out) }
+                try FileManager.default.moveItem(atPath: temporary, toPath: out)
+                let seconds = max(Date().timeIntervalSince(started), 0.001)
+                if options.json { return printJSON(["rows": .int(written), "seconds": .double(seconds), "file": .string(out)]) }
+                print("wrote \(written) members to \(out) in \(String(format: "%.1f", seconds)) s (\(Int(Double(written) / seconds)) rows/s)")
+            }
+        }
+    }
+
+    struct TagMembers: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "tag", abstract: "Put a defined tag on every member of a segment.")
+        @OptionGroup var options: CommonOptions
+        @Argument(help: "Segment name.") var name: String
+        @Argument(help: "Tag name.") var tag: String
+
+        func run() async throws {
+            try await runClientCommand("crmctl") {
+                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                    let r = try await client.call("segment.tag", ["name": .string(name), "tag": .string(tag)])
+                    if options.json { return printJSON(r) }
+                    print("\(r["added"]?.cellText ?? "0") of the segment's \(r["members"]?.cellText ?? "?") members newly tagged \(tag)")
+                }
+            }
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete a saved segment (tags it gave stay).")
+        @OptionGroup var options: CommonOptions
+        @Argument(help: "Segment name.") var name: String
+
+        func run() async throws {
+            try await runClientCommand("crmctl") {
+                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                    let r = try await client.call("segment.delete", ["name": .string(name)])
+                    if options.json { return printJSON(r) }
+                    print("segment \(name) deleted")
+                }
+            }
+        }
+    }
+}
