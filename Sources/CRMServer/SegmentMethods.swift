@@ -79,7 +79,7 @@ enum SegmentMethods {
             },
             MethodSpec("segment.preview", access: .read) { call in
                 let p = call.params
-                try p.allowOnly(["name", "filter", "sample", "as_of"])
+                try p.allowOnly(["name", "filter", "sample", "as_of", "explain"])
                 guard p.has("name") != p.has("filter") else {
                     throw RPCError.invalidParams("give a saved segment's name or a filter", reason: "one_lookup")
                 }
@@ -91,6 +91,12 @@ enum SegmentMethods {
                 }
                 let sample = Int(try p.optionalInt("sample", in: 0...Int64(SegmentStore.maxSample)) ?? 10)
                 let m = try await context.measureContext(asOf: try asOf(p))
+                if try p.optionalBool("explain") == true {
+                    guard call.session?.identity.role == .admin else {
+                        throw RPCError.forbidden("only an admin may ask for a statement's plan", reason: "role_forbidden")
+                    }
+                    return ["plan": .string(try await context.segments.explain(f, context: m.value))]
+                }
                 let r = try await context.segments.preview(f, context: m.value, sample: sample)
                 let masked = MemberMethods.isMasked(call)
                 return ["count": .int(r.count), "as_of": .string(r.asOf), "sample": .array(r.sample.map { MemberMethods.render($0, masked: masked, ladder: m.ladder) })]

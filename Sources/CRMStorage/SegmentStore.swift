@@ -102,12 +102,13 @@ public struct SegmentStore: Sendable {
         }
     }
 
-    /// The SQL and plan of a filter (for operators tuning segments and for the benchmark).
+    /// The plan of a filter's statement, executed (`EXPLAIN ANALYZE`): for tuning segments and the benchmark.
     public func explain(_ filter: SegmentFilter, context: MeasureContext) async throws -> String {
         try await pool.withConnection { c in
             let resolved = try context.resolve(c)
             let q = SegmentCompiler.compile(filter, context: resolved.compiler, asOf: resolved.asOf)
-            return try c.query("EXPLAIN \(q.sql)", q.params).map { try $0.decode(String.self, at: 0) }.joined(separator: "\n")
+            return try c.query("EXPLAIN (ANALYZE, BUFFERS) SELECT count(*) FROM (\(q.sql)) seg", q.params)
+                .map { try $0.decode(String.self, at: 0) }.joined(separator: "\n")
         }
     }
 
