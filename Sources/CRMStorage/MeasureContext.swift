@@ -17,6 +17,12 @@ public struct MeasureContext: Sendable {
         self.asOf = asOf
     }
 
+    /// Settings for the transaction of one large read (a segment or a report): no JIT compilation,
+    /// which costs more than it saves on these one-pass aggregations (measured at 5,000,000 orders).
+    static func prepare(_ c: PostgresConnection) throws {
+        try c.query("SET LOCAL jit = off")
+    }
+
     /// Repurchase intervals of the merchant (days between a member's consecutive purchases).
     public struct Intervals: Sendable, Equatable {
         public var count: Int64

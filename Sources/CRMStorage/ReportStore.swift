@@ -22,7 +22,8 @@ public struct ReportStore: Sendable {
     /// Runs `build` with a compiler, then groups its statement by the selected keys.
     private func grouped(_ context: MeasureContext, keys: Int,
                          _ build: @escaping @Sendable (inout SegmentCompiler) -> (select: [String], spend: String?)) async throws -> (cells: [Cell], asOf: String, compiler: SegmentCompiler.Context, intervals: MeasureContext.Intervals?) {
-        try await pool.withConnection { c in
+        try await pool.withTransaction { c in
+            try MeasureContext.prepare(c)
             let resolved = try context.resolve(c)
             var compiler = SegmentCompiler(context: resolved.compiler, asOf: resolved.asOf)
             let (select, spend) = build(&compiler)

@@ -23,6 +23,8 @@ struct SegmentCompiler {
     private var orderColumns: [String] = []
     private var pointColumns: [String] = []
     private var windowParams: [Int: String] = [:]
+    /// Members the passes over purchases and lots are limited to (see `restrict`).
+    private var restriction: String?
     private var needsLevel = false
     private var needsDebt = false
 
@@ -36,7 +38,33 @@ struct SegmentCompiler {
     static func compile(_ filter: SegmentFilter, context: Context, asOf: String) -> (sql: String, params: [PostgresValue]) {
         var c = SegmentCompiler(context: context, asOf: asOf)
         let predicate = c.predicate(filter)
+        c.restrict(to: filter)
         return (c.statement(select: "m.id", predicate: predicate), c.binder.values)
+    }
+
+    /// Conditions that read only the member's own rows (tags, region, address, registration).
+    static func isMemberOnly(_ c: SegmentCondition) -> Bool {
+        switch c {
+        case .tags(let match, _): return match != .none
+        case .region, .address, .registered: return true
+        default: return false
+        }
+    }
+
+    /// When the filter is an AND (or one condition) with member-only parts, the passes over the
+    /// purchases and lots read only the members those parts accept: a member failing one of them
+    /// is out whatever its purchases, and the members that pass keep all their rows, so the result
+    /// is the same with a fraction of the aggregation.
+    mutating func restrict(to filter: SegmentFilter) {
+        let conjuncts: [SegmentCondition]
+        switch filter {
+        case .condition(let c): conjuncts = [c]
+        case .and(let parts): conjuncts = parts.compactMap { if case .condition(let c) = $0 { return c } else { return nil } }
+        default: conjuncts = []
+        }
+        let usable = conjuncts.filter(Self.isMemberOnly)
+        guard !usable.isEmpty, !orderColumns.isEmpty || !pointColumns.isEmpty else { return }
+        restriction = "SELECT m.id FROM member m WHERE m.merged_into IS NULL AND " + usable.map { "COALESCE((\(condition($0))), false)" }.joined(separator: " AND ")
     }
 
     /// The FROM/WHERE around a predicate built by this compiler.
@@ -47,14 +75,15 @@ struct SegmentCompiler {
             with.append("""
                 s AS (SELECT a.member_id AS mid, \(orderColumns.enumerated().map { "\($1) AS o\($0)" }.joined(separator: ", "))
                       FROM shop_order o JOIN account a ON a.id = o.account_id
-                      WHERE o.paid_at <= $1::timestamptz AND o.refunded_fen < o.amount_fen GROUP BY a.member_id)
+                      WHERE o.paid_at <= $1::timestamptz AND o.refunded_fen < o.amount_fen\(restriction.map { " AND a.member_id IN (\($0))" } ?? "")
+                      GROUP BY a.member_id)
                 """)
             joins += " LEFT JOIN s ON s.mid = m.id"
         }
         if !pointColumns.isEmpty {
             with.append("""
                 p AS (SELECT l.member_id AS mid, \(pointColumns.enumerated().map { "\($1) AS p\($0)" }.joined(separator: ", "))
-                      FROM points_lot l WHERE l.remaining > 0 GROUP BY l.member_id)
+                      FROM points_lot l WHERE l.remaining > 0\(restriction.map { " AND l.member_id IN (\($0))" } ?? "") GROUP BY l.member_id)
                 """)
             joins += " LEFT JOIN p ON p.mid = m.id"
         }

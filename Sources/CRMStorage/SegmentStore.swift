@@ -89,7 +89,8 @@ public struct SegmentStore: Sendable {
     public func preview(_ filter: SegmentFilter, context: MeasureContext, sample: Int) async throws -> (count: Int64, sample: [MemberRecord], asOf: String) {
         precondition(sample >= 0 && sample <= Self.maxSample, "sample out of range")
         let codec = self.codec
-        return try await pool.withConnection { c in
+        return try await pool.withTransaction { c in
+            try MeasureContext.prepare(c)
             let resolved = try context.resolve(c)
             let q = SegmentCompiler.compile(filter, context: resolved.compiler, asOf: resolved.asOf)
             let n = q.params.count + 1
@@ -104,7 +105,8 @@ public struct SegmentStore: Sendable {
 
     /// The plan of a filter's statement, executed (`EXPLAIN ANALYZE`): for tuning segments and the benchmark.
     public func explain(_ filter: SegmentFilter, context: MeasureContext) async throws -> String {
-        try await pool.withConnection { c in
+        try await pool.withTransaction { c in
+            try MeasureContext.prepare(c)
             let resolved = try context.resolve(c)
             let q = SegmentCompiler.compile(filter, context: resolved.compiler, asOf: resolved.asOf)
             return try c.query("EXPLAIN (ANALYZE, BUFFERS) SELECT count(*) FROM (\(q.sql)) seg", q.params)
@@ -119,6 +121,7 @@ public struct SegmentStore: Sendable {
                 WITH old AS (DELETE FROM segment_export WHERE created_at < now() - $1::int * interval '1 hour' RETURNING id)
                 DELETE FROM segment_export_member WHERE export_id IN (SELECT id FROM old)
                 """, [.int(Int64(Self.snapshotHours))])
+            try MeasureContext.prepare(c)
             let resolved = try context.resolve(c)
             let exportID: Int64 = try c.query("INSERT INTO segment_export (segment_id, total, actor) VALUES ($1, 0, $2) RETURNING id",
                                               [.int(segmentID), .text(actor)]).single!.decode(at: 0)
@@ -151,6 +154,7 @@ public struct SegmentStore: Sendable {
     public func tagMembers(segmentID: Int64, filter: SegmentFilter, tag: String, context: MeasureContext, actor: String) async throws -> (added: Int64, members: Int64) {
         try await pool.withTransaction { c in
             let tagID = try TagStore.tagID(c, tag)
+            try MeasureContext.prepare(c)
             let resolved = try context.resolve(c)
             let q = SegmentCompiler.compile(filter, context: resolved.compiler, asOf: resolved.asOf)
             let n = q.params.count
