@@ -29,7 +29,7 @@ public struct ReportStore: Sendable {
             let (select, spend) = build(&compiler)
             precondition(select.count == keys, "one expression per key")
             let columns = select.enumerated().map { "(\($1))::text AS k\($0)" } + ["(\(spend ?? "0"))::bigint AS spend"]
-            let inner = compiler.statement(select: columns.joined(separator: ", "), predicate: "true")
+            let inner = compiler.statement(select: columns.joined(separator: ", "), predicate: "true", materialized: true)
             let keyList = (0..<keys).map { "k\($0)" }.joined(separator: ", ")
             let cells = try c.query("SELECT \(keyList), count(*), COALESCE(sum(spend), 0)::bigint FROM (\(inner)) x GROUP BY \(keyList) ORDER BY \(keyList)",
                                     compiler.binder.values).map { row in

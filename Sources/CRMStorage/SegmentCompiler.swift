@@ -67,13 +67,17 @@ struct SegmentCompiler {
         restriction = "SELECT m.id FROM member m WHERE m.merged_into IS NULL AND " + usable.map { "COALESCE((\(condition($0))), false)" }.joined(separator: " AND ")
     }
 
-    /// The FROM/WHERE around a predicate built by this compiler.
-    func statement(select: String, predicate: String) -> String {
+    /// The FROM/WHERE around a predicate built by this compiler. `materialized` computes each pass
+    /// once before joining members: reports over every member need it (inlined, a parallel plan
+    /// built the aggregate once per worker: 11 s instead of 7 s at 5,000,000 orders); a filtered
+    /// segment does better inlined (the planner probes the aggregate in parallel).
+    func statement(select: String, predicate: String, materialized: Bool = false) -> String {
+        let cte = materialized ? "AS MATERIALIZED" : "AS"
         var with: [String] = []
         var joins = ""
         if !orderColumns.isEmpty {
             with.append("""
-                s AS (SELECT a.member_id AS mid, \(orderColumns.enumerated().map { "\($1) AS o\($0)" }.joined(separator: ", "))
+                s \(cte) (SELECT a.member_id AS mid, \(orderColumns.enumerated().map { "\($1) AS o\($0)" }.joined(separator: ", "))
                       FROM shop_order o JOIN account a ON a.id = o.account_id
                       WHERE o.paid_at <= $1::timestamptz AND o.refunded_fen < o.amount_fen\(restriction.map { " AND a.member_id IN (\($0))" } ?? "")
                       GROUP BY a.member_id)
@@ -82,7 +86,7 @@ struct SegmentCompiler {
         }
         if !pointColumns.isEmpty {
             with.append("""
-                p AS (SELECT l.member_id AS mid, \(pointColumns.enumerated().map { "\($1) AS p\($0)" }.joined(separator: ", "))
+                p \(cte) (SELECT l.member_id AS mid, \(pointColumns.enumerated().map { "\($1) AS p\($0)" }.joined(separator: ", "))
                       FROM points_lot l WHERE l.remaining > 0\(restriction.map { " AND l.member_id IN (\($0))" } ?? "") GROUP BY l.member_id)
                 """)
             joins += " LEFT JOIN p ON p.mid = m.id"
