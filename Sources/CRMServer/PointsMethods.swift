@@ -1,6 +1,7 @@
 import CRMDomain
 import CRMProtocol
 import CRMStorage
+import Logging
 
 /// The points ledger: `points.get|history|redeem|adjust|expire|expiring|verify` and `points.rule.*`.
 enum PointsMethods {
@@ -43,6 +44,14 @@ enum PointsMethods {
         return text
     }
 
+    /// Runs a redemption or an adjustment once per idempotency key, logs it, and renders the result.
+    static func perform(_ request: PointsStore.Request, _ call: CallContext, _ context: ServerContext, level: Logger.Level, _ message: Logger.Message) async throws -> JSONValue {
+        let change = try await context.points.change(request, policy: try await context.loyaltyPolicy().points, actor: call.actor)
+        context.logger.log(level: level, message, metadata: ["request": "\(call.requestID)", "member": "\(change.member)", "points": "\(change.points)",
+                                                            "replayed": "\(change.replayed)"])
+        return render(change)
+    }
+
     static func specs(_ context: ServerContext) -> [MethodSpec] {
         [
             MethodSpec("points.get", access: .read) { call in
@@ -77,10 +86,7 @@ enum PointsMethods {
                 let request = PointsStore.Request(method: "points.redeem", member: try MemberMethods.requiredMemberID(p, "member_id"),
                                                   points: try p.int("points", in: 1...maxPoints), key: try idempotencyKey(p),
                                                   reason: try p.string("reason", maxLength: 500), kind: kind, project: project)
-                let change = try await context.points.change(request, policy: try await context.loyaltyPolicy().points, actor: call.actor)
-                context.logger.info("points redeemed", metadata: ["request": "\(call.requestID)", "member": "\(change.member)", "points": "\(change.points)",
-                                                                  "replayed": "\(change.replayed)"])
-                return render(change)
+                return try await perform(request, call, context, level: .info, "points redeemed")
             },
             MethodSpec("points.adjust", access: .write) { call in
                 let p = call.params
@@ -89,10 +95,7 @@ enum PointsMethods {
                 guard points != 0 else { throw RPCError.invalidParams("points must not be zero", field: "points", reason: "out_of_range") }
                 let request = PointsStore.Request(method: "points.adjust", member: try MemberMethods.requiredMemberID(p, "member_id"), points: points,
                                                   key: try idempotencyKey(p), reason: try p.string("reason", maxLength: 500), kind: "adjust", project: nil)
-                let change = try await context.points.change(request, policy: try await context.loyaltyPolicy().points, actor: call.actor)
-                context.logger.notice("points adjusted", metadata: ["request": "\(call.requestID)", "member": "\(change.member)", "points": "\(change.points)",
-                                                                    "replayed": "\(change.replayed)"])
-                return render(change)
+                return try await perform(request, call, context, level: .notice, "points adjusted")
             },
             MethodSpec("points.expire", access: .write) { call in
                 let p = call.params
