@@ -67,7 +67,13 @@ public struct ReferralStore: Sendable {
             let code = try ReferralBook.code(c, for: member)
             // Points each binding paid to one side, less what was taken back.
             let rows = try c.queryPrepared("""
-                SELECT b.id, b.referred_id, b.referrer_id, b.code, b.status, b.source, crm_rfc3339(b.bound_at), crm_rfc3339(b.qualified_at), b.void_reason,
+                SELECT b.id, b.referred_id, b.referrer_id, b.code,
+                       -- Rewarded but a reward still in its pending period (the return window): qualified.
+                       CASE WHEN b.status = 'rewarded' AND EXISTS (
+                                SELECT 1 FROM referral_reward r JOIN points_lot l ON l.id = r.lot_id
+                                WHERE r.binding_id = b.id AND r.side <> 'share' AND r.reversed_entry_id IS NULL AND l.available_at > now())
+                            THEN 'qualified' ELSE b.status END,
+                       b.source, crm_rfc3339(b.bound_at), crm_rfc3339(b.qualified_at), b.void_reason,
                        COALESCE((SELECT sum(r.points) FILTER (WHERE r.reversed_entry_id IS NULL) FROM referral_reward r
                                  WHERE r.binding_id = b.id AND r.side = CASE WHEN b.referred_id = $1 THEN 'referred' ELSE r.side END
                                    AND (b.referred_id = $1 OR r.side <> 'referred')), 0)::bigint,

@@ -158,6 +158,13 @@ struct ReferralTests {
             let stats = try await admin.call("referral.stats", [:])
             #expect(stats["voided"] == 1)
             #expect(stats["rewarded"] == 1)
+            // With a return window on points, a first order's rewards wait in it: the binding is qualified.
+            _ = try await admin.call("config.set", ["name": "points", "value": ["pending_days": 7]])
+            _ = try await Self.signup(admin, "u-q", code: code)
+            _ = try await admin.paid("q1", order: "q1", member: "u-q", amount: "100.00", at: When.at(days: -1), channel: "mobile")
+            let referred = try await admin.call("referral.get", ["member_id": r])["referred"]!.arrayValue!
+            #expect(referred.map { $0["status"]! } == ["voided", "rewarded", "qualified"])
+            #expect(try await admin.points(r).pending == 100)
             #expect(try await admin.verify()["ok"] == true)
         }
     }
