@@ -76,6 +76,8 @@ public struct LevelStore: Sendable {
             let after = cursor
             let (outcome, last) = try await pool.withTransaction { c -> (LevelKeeper.Outcome, Int64?) in
                 let keeper = LevelKeeper(c: c, ladder: ladder)
+                // No merge moves these members' orders or levels while the batch decides (the identity lock, shared).
+                if !dryRun { try c.queryPrepared("SELECT pg_advisory_xact_lock_shared($1)", [.int(IngestEngine.identityLockKey)]) }
                 let page = try c.queryPrepared("SELECT id FROM member WHERE id > $1 AND merged_into IS NULL ORDER BY id LIMIT $2",
                                                [.int(after), .int(Int64(Self.evaluationBatch))]).map { try $0.decode(Int64.self, at: 0) }
                 // The page's levels are locked before its standings are read, so an order raising one of
