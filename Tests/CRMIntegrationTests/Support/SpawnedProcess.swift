@@ -67,6 +67,12 @@ final class SpawnedProcess: @unchecked Sendable {
     }
 }
 
+/// crmd stopped before answering; `portTaken` when its listening port was in use.
+struct CRMDExited: Error, CustomStringConvertible {
+    var description: String
+    var portTaken: Bool
+}
+
 /// Starts `crmd serve` on a free port and waits until it answers `server.health`.
 func startCRMD(arguments: [String], environment: [String: String], port: Int) async throws -> SpawnedProcess {
     let process = try SpawnedProcess(Binaries.path("crmd"), ["serve", "--listen", "127.0.0.1:\(port)"] + arguments, environment: environment)
@@ -77,8 +83,8 @@ func startCRMD(arguments: [String], environment: [String: String], port: Int) as
             if await connection.readJSON(timeout: 5)?["result"] != nil { return process }
         }
         if let status = await process.wait(timeout: 0.2) {
-            struct Exited: Error, CustomStringConvertible { var description: String }
-            throw Exited(description: "crmd exited with \(status):\n\(process.log)")
+            let log = process.log
+            throw CRMDExited(description: "crmd exited with \(status):\n\(log)", portTaken: log.contains("Address already in use"))
         }
     }
     let log = process.log
@@ -104,9 +110,19 @@ struct RunningCRMD {
     }
 
     static func start(_ db: TestDatabase) async throws -> RunningCRMD {
-        let port = freePort()
+        var port = freePort()
         let admin = AccessToken.generate()
-        let process = try await startCRMD(arguments: ["--database-url", db.connectionString], environment: ["CRM_ADMIN_TOKEN": admin], port: port)
+        var started: SpawnedProcess? = nil
+        // Another test may take the port between the check and crmd's bind: try another.
+        for attempt in 1...5 {
+            do {
+                started = try await startCRMD(arguments: ["--database-url", db.connectionString], environment: ["CRM_ADMIN_TOKEN": admin], port: port)
+                break
+            } catch let error as CRMDExited where error.portTaken && attempt < 5 {
+                port = freePort()
+            }
+        }
+        guard let process = started else { preconditionFailure("crmd started or threw") }
         let running = RunningCRMD(process: process, port: port, adminToken: admin)
         let client = try await running.adminClient()
         _ = try await client.call("shop.create", ["code": "sh01"])
