@@ -89,13 +89,14 @@ struct BulkIngest {
 
     /// Points for paid orders, at the level each member held before them, then the levels they reach
     /// and what referrals they settle. The caller holds the identity lock (shared at least), so no
-    /// merge moves these members' points meanwhile; `memberOf` maps accounts to their members after
-    /// this segment's merges.
+    /// merge moves these members' points meanwhile, and `memberOf` maps every account to its member
+    /// as read under that lock.
     func earn(_ paid: [PointsLedger.PaidOrderRow], memberOf: [Int64: Int64]) throws {
         guard !paid.isEmpty else { return }
         let rows = paid.map { row in
+            guard let member = memberOf[row.account] else { preconditionFailure("every paid order's account has a member") }
             var r = row
-            if let member = memberOf[row.account] { r.member = member }
+            r.member = member
             return r
         }
         let ledger = PointsLedger(c: c, policy: loyalty.points)

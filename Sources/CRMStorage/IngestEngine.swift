@@ -164,12 +164,11 @@ public struct IngestEngine: Sendable {
                         }
                         try ReferralBook(c: c, policy: loyalty.points).bindNewMembers(signups, actor: "sync")
                     }
-                    // Orders answer with their account's member after this segment's merges.
-                    let memberOf = upserts.isEmpty ? [:] : try bulk.members(ofAccounts: placed.results.compactMap(\.account))
-                    if !placed.paid.isEmpty {
-                        try lockForPoints()
-                        try bulk.earn(placed.paid, memberOf: memberOf)
-                    }
+                    // Orders earn for, and answer with, their account's member as it is once the identity lock
+                    // is held: after this segment's merges and any another push committed meanwhile.
+                    if !placed.paid.isEmpty { try lockForPoints() }
+                    let memberOf = upserts.isEmpty && placed.paid.isEmpty ? [:] : try bulk.members(ofAccounts: placed.results.compactMap(\.account))
+                    try bulk.earn(placed.paid, memberOf: memberOf)
                     for (item, order) in zip(orders, placed.results) {
                         var outcome = order.outcome
                         if let account = order.account, let member = memberOf[account] { outcome.memberID = member }

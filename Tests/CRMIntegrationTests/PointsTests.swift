@@ -203,3 +203,50 @@ struct RPCClientBox: Sendable {
     let client: RPCClient
     init(_ client: RPCClient) { self.client = client }
 }
+
+@Suite("points under concurrent shops")
+struct PointsConcurrencyTests {
+    @Test("orders of one shop earning while another shop's signups merge their members away: every point stays with a live member")
+    func earnWhileMerging() async throws {
+        try await withTestServer(poolSize: 6) { server in
+            let admin = try await server.adminWithShops()
+            _ = try await admin.call("shop.create", ["code": "sh03", "name": "三店"])
+            let sh02 = try await server.client(token: try await server.token(role: .agent, shop: "sh02"))
+            let sh03 = try await server.client(token: try await server.token(role: .agent, shop: "sh03"))
+            let people = 120
+            func phone(_ i: Int) -> String { String(format: "137%08d", i + 4_321) }
+            func email(_ i: Int) -> String { "p\(i)@example.com" }
+            // Each person: an older member by phone in sh01, a younger one by e-mail in sh02.
+            for start in stride(from: 0, to: people, by: 60) {
+                _ = try await admin.push("sh01", (start..<start + 60).map { Events.upsert("a\($0)", "web", "a\($0)", ["name": .string("甲\($0)"), "phone": .string(phone($0))]) })
+                _ = try await sh02.push("sh02", (start..<start + 60).map { Events.upsert("b\($0)", "mobile", "b\($0)", ["name": .string("乙\($0)"), "email": .string(email($0))]) })
+            }
+            // Now sh02's orders earn for the younger members while sh03's signups, carrying both keys, merge them into the older.
+            async let orders: Void = {
+                for start in stride(from: 0, to: people, by: 10) {
+                    let results = try await sh02.push("sh02", (start..<start + 10).map {
+                        Events.paid("o\($0)", "mobile", order: "o\($0)", member: "b\($0)", amount: "100.00", at: When.at(days: -1))
+                    })
+                    #expect(results.allSatisfy { $0["status"] == "applied" })
+                }
+            }()
+            async let merges: Void = {
+                for start in stride(from: 0, to: people, by: 10) {
+                    let results = try await sh03.push("sh03", (start..<start + 10).map {
+                        Events.upsert("c\($0)", "web", "c\($0)", ["name": .string("丙\($0)"), "phone": .string(phone($0)), "email": .string(email($0))])
+                    })
+                    #expect(results.allSatisfy { $0["status"] == "applied" })
+                }
+            }()
+            _ = try await (orders, merges)
+            let report = try await admin.verify()
+            #expect(report["ok"] == true, "\(report)")
+            #expect(report["totals"]?["outstanding"] == .int(Int64(people) * 100))
+            let person = try await admin.member(["phone": .string(phone(7))])
+            #expect(person["points"]?["balance"] == 100)
+            #expect(person["accounts"]?.arrayValue?.count == 3)
+            await sh02.close()
+            await sh03.close()
+        }
+    }
+}
