@@ -46,7 +46,7 @@ public struct IngestEngine: Sendable {
             func lockForPoints() throws {
                 if hasUpserts { return try lockIdentity() }
                 guard !identityLocked, !identityShared else { return }
-                try c.queryPrepared("SELECT pg_advisory_xact_lock_shared($1)", [.int(Self.identityLockKey)])
+                try c.lockIdentityShared()
                 identityShared = true
             }
             /// Takes the identity lock (held until commit): resolution sees every push committed before.

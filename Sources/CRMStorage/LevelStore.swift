@@ -58,7 +58,7 @@ public struct LevelStore: Sendable {
             throw StorageError.invalid(field: "level", reason: "unknown_level", message: "no level \(code): \(ladder.levels.map(\.code).joined(separator: ", "))")
         }
         return try await pool.withTransaction { c in
-            try c.queryPrepared("SELECT pg_advisory_xact_lock_shared($1)", [.int(IngestEngine.identityLockKey)])
+            try c.lockIdentityShared()
             let member = try MemberMerger.liveMember(c, id)
             try LevelKeeper(c: c, ladder: ladder).set(member, to: code, manual: true, reason: "manual", actor: actor, detail: ["reason": .string(reason)])
             try AuditLog.record(c, tokenID: actorTokenID, action: "level.set", subject: "member:\(member)", detail: ["level": code, "reason": reason])
@@ -77,7 +77,7 @@ public struct LevelStore: Sendable {
             let (outcome, last) = try await pool.withTransaction { c -> (LevelKeeper.Outcome, Int64?) in
                 let keeper = LevelKeeper(c: c, ladder: ladder)
                 // No merge moves these members' orders or levels while the batch decides (the identity lock, shared).
-                if !dryRun { try c.queryPrepared("SELECT pg_advisory_xact_lock_shared($1)", [.int(IngestEngine.identityLockKey)]) }
+                if !dryRun { try c.lockIdentityShared() }
                 let page = try c.queryPrepared("SELECT id FROM member WHERE id > $1 AND merged_into IS NULL ORDER BY id LIMIT $2",
                                                [.int(after), .int(Int64(Self.evaluationBatch))]).map { try $0.decode(Int64.self, at: 0) }
                 // The page's levels are locked before its standings are read, so an order raising one of

@@ -161,7 +161,7 @@ public struct PointsStore: Sendable {
             // Requests with the same key run one after another, so a replay always sees the first; and
             // no merge moves the member's points meanwhile (the identity lock, shared).
             try c.queryPrepared("SELECT pg_advisory_xact_lock($1::int, hashtext($2))", [.int(Int64(Self.requestLockSpace)), .text(request.key)])
-            try c.queryPrepared("SELECT pg_advisory_xact_lock_shared($1)", [.int(IngestEngine.identityLockKey)])
+            try c.lockIdentityShared()
             if let row = try c.queryPrepared("""
                 SELECT request_hash = sha256(convert_to($2, 'UTF8')), result::text FROM points_request WHERE idempotency_key = $1
                 """, [.text(request.key), .text(request.canonical)]).single {

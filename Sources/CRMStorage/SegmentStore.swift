@@ -153,6 +153,7 @@ public struct SegmentStore: Sendable {
     /// Puts a tag (source `segment`) on every member of the segment now; returns how many got it newly and the segment's size.
     public func tagMembers(segmentID: Int64, filter: SegmentFilter, tag: String, context: MeasureContext, actor: String) async throws -> (added: Int64, members: Int64) {
         try await pool.withTransaction { c in
+            try c.lockIdentityShared()
             let tagID = try TagStore.tagID(c, tag)
             try MeasureContext.prepare(c)
             let resolved = try context.resolve(c)

@@ -98,6 +98,7 @@ public struct TagStore: Sendable {
     /// Puts a defined tag on a member by hand; returns the live member and whether it was new.
     public func add(member: Int64, tag: String, actor: String) async throws -> (member: Int64, added: Bool) {
         try await pool.withTransaction { c in
+            try c.lockIdentityShared()
             let live = try MemberMerger.liveMember(c, member)
             let tagID = try Self.tagID(c, tag)
             let added = try c.query("""
@@ -115,6 +116,7 @@ public struct TagStore: Sendable {
     /// Takes a tag off a member: every source of it, or only `source`. Returns the live member and how many sources went.
     public func remove(member: Int64, tag: String, source: String?, actor: String) async throws -> (member: Int64, removed: Int) {
         try await pool.withTransaction { c in
+            try c.lockIdentityShared()
             let live = try MemberMerger.liveMember(c, member)
             let tagID = try Self.tagID(c, tag)
             let removed = try c.query("DELETE FROM member_tag WHERE member_id = $1 AND tag_id = $2 AND ($3::text IS NULL OR source = $3) RETURNING 1",
@@ -210,6 +212,7 @@ public struct TagStore: Sendable {
     public func backfill(rule name: String, limit: Int, actor: String) async throws -> BackfillBatch {
         precondition(limit > 0, "a batch has orders")
         return try await pool.withTransaction { c in
+            try c.lockIdentityShared()
             guard let rule = try c.query("SELECT id, backfilled_through FROM tag_rule WHERE name = $1 AND disabled_at IS NULL FOR UPDATE",
                                          [.text(name)]).single else {
                 throw StorageError.notFound(reason: "rule_not_found", message: "no active tag rule named \(name)")
