@@ -26,14 +26,10 @@ public struct ExpiryJob: Sendable {
     /// Runs one batch of expiry as of the end of local day `asOf`, starting a run when `runID` is nil.
     public func expire(asOf: String, limit: Int, runID: Int64?, holder: String, actor: String, policy: PointsPolicy, dryRun: Bool) async throws -> ExpiryBatch {
         precondition((1...Self.maxBatch).contains(limit), "batch size checked by the caller")
-        guard let date = CivilTime.date(asOf) else { throw StorageError.invalid(field: "as_of", reason: "bad_date", message: "as_of must be a date YYYY-MM-DD") }
-        let asOfEnd = CivilTime.endOfDay(date, offsetMinutes: policy.offsetMinutes)
-        let period = policy.clearingPeriods(onOrBefore: date, limit: 1).first
-        // Expiring as of a day that has not begun would take points members still hold.
-        let now: Int64 = try await pool.withConnection { c in try c.nowSeconds() }
-        guard asOfEnd <= CivilTime.endOfDay(CivilTime.localDate(now, offsetMinutes: policy.offsetMinutes), offsetMinutes: policy.offsetMinutes) else {
-            throw StorageError.invalid(field: "as_of", reason: "as_of_in_future", message: "as_of \(asOf) is after today (\(CivilTime.localDateText(now, offsetMinutes: policy.offsetMinutes)))")
-        }
+        let day = try AsOfDate(asOf, offsetMinutes: policy.offsetMinutes)
+        try await day.requireStarted(pool, offsetMinutes: policy.offsetMinutes)
+        let asOfEnd = day.end
+        let period = policy.clearingPeriods(onOrBefore: day.date, limit: 1).first
         if dryRun { return try await preview(asOfEnd: asOfEnd, period: period, policy: policy) }
         let run: Int64
         if let runID {
@@ -190,8 +186,7 @@ public struct ExpiryJob: Sendable {
 
     /// Members with points expiring after the end of `asOf` and within `withinDays`, by member id after `afterMember`.
     public func expiring(asOf: String, withinDays: Int64, afterMember: Int64?, limit: Int, policy: PointsPolicy, codec: PersonalDataCodec = PersonalDataCodec()) async throws -> [Expiring] {
-        guard let date = CivilTime.date(asOf) else { throw StorageError.invalid(field: "as_of", reason: "bad_date", message: "as_of must be a date YYYY-MM-DD") }
-        let from = CivilTime.endOfDay(date, offsetMinutes: policy.offsetMinutes)
+        let from = try AsOfDate(asOf, offsetMinutes: policy.offsetMinutes).end
         let until = from + withinDays * 86_400
         return try await pool.withConnection { c in
             let rows = try c.queryPrepared("""

@@ -68,8 +68,9 @@ public struct LevelStore: Sendable {
 
     /// Re-evaluates every live member as of the end of local day `asOf`, in batches by member id.
     public func evaluate(asOf: String, offsetMinutes: Int, ladder: LevelLadder, actor: String, dryRun: Bool) async throws -> (members: Int, raised: Int, lowered: Int, pendingDrop: Int) {
-        guard let date = CivilTime.date(asOf) else { throw StorageError.invalid(field: "as_of", reason: "bad_date", message: "as_of must be a date YYYY-MM-DD") }
-        let asOfEnd = CivilTime.endOfDay(date, offsetMinutes: offsetMinutes)
+        let day = try AsOfDate(asOf, offsetMinutes: offsetMinutes)
+        try await day.requireStarted(pool, offsetMinutes: offsetMinutes)
+        let asOfEnd = day.end
         var total = (members: 0, raised: 0, lowered: 0, pendingDrop: 0)
         var cursor: Int64 = 0
         while true {

@@ -65,7 +65,7 @@ struct LedgerPropertyTests {
                 case 92..<96:
                     _ = try await admin.expireAll(asOf: When.date(days: Int.random(in: -100...0, using: &rng)), limit: 3)
                 default:
-                    _ = try await admin.call("level.evaluate", ["as_of": .string(When.date(days: Int.random(in: 0...60, using: &rng)))])
+                    _ = try await admin.call("level.evaluate", ["as_of": .string(When.date(days: Int.random(in: -60...0, using: &rng)))])
                 }
                 if step % 30 == 29 {
                     let report = try await admin.verify()

@@ -26,9 +26,13 @@ struct LevelTests {
             #expect(standing["level"]?["code"] == "senior")
             #expect(standing["qualifies"]?["code"] == "regular")
             #expect(standing["below_since"] != .null)
-            let early = try await admin.call("level.evaluate", ["as_of": .string(When.date(days: 20))])
+            // Time passes: the member has been below for 20 days, then for 31.
+            let today = JSONValue.string(When.date(days: 0))
+            try server.database.withConnection { _ = try $0.query("UPDATE member_level SET below_since = below_since - interval '20 days'") }
+            let early = try await admin.call("level.evaluate", ["as_of": today])
             #expect(early["lowered"] == 0)
-            let late = try await admin.call("level.evaluate", ["as_of": .string(When.date(days: 31))])
+            try server.database.withConnection { _ = try $0.query("UPDATE member_level SET below_since = below_since - interval '11 days'") }
+            let late = try await admin.call("level.evaluate", ["as_of": today])
             #expect(late["lowered"] == 1)
             let after = try await admin.call("level.get", ["member_id": m])
             #expect(after["level"]?["code"] == "regular")
@@ -37,8 +41,12 @@ struct LevelTests {
             // An operator's level: audited, never lowered by evaluation.
             let set = try await admin.call("level.set", ["member_id": m, "level": "vip", "reason": "key account"])
             #expect(set["level"]?["name"] == "VIP會員")
-            _ = try await admin.call("level.evaluate", ["as_of": .string(When.date(days: 400))])
+            _ = try await admin.call("level.evaluate", ["as_of": today])
+            try server.database.withConnection { _ = try $0.query("UPDATE member_level SET below_since = now() - interval '400 days'") }
+            _ = try await admin.call("level.evaluate", ["as_of": today])
             #expect(try await admin.call("level.get", ["member_id": m])["level"]?["code"] == "vip")
+            // A day that has not begun would lower levels early.
+            #expect(await rpcError { try await admin.call("level.evaluate", ["as_of": .string(When.date(days: 2))]) }?.reason == "as_of_in_future")
             #expect(await rpcError { try await admin.call("level.set", ["member_id": m, "level": "gold", "reason": "x"]) }?.reason == "unknown_level")
             let audited = try server.database.withConnection {
                 try $0.query("SELECT count(*) FROM audit_log WHERE action = 'level.set'").single!.decode(Int.self, at: 0)
@@ -64,8 +72,9 @@ struct LevelTests {
             #expect(try await admin.member(["member_id": m])["level"]?["code"] == "regular")  // one order in the window
             _ = try await admin.paid("o3", order: "3", member: "u-1", amount: "10.00", at: When.at(days: -9))
             #expect(try await admin.member(["member_id": m])["level"]?["code"] == "silver")
-            // With no grace, evaluation a year on lowers at once.
-            let r = try await admin.call("level.evaluate", ["as_of": .string(When.date(days: 400))])
+            // With no grace, evaluation a year on lowers at once (the orders move a year back in time).
+            try server.database.withConnection { _ = try $0.query("UPDATE shop_order SET paid_at = paid_at - interval '400 days'") }
+            let r = try await admin.call("level.evaluate", ["as_of": .string(When.date(days: 0))])
             #expect(r["lowered"] == 1)
             let bad = await rpcError { try await admin.call("level.rules.set", ["value": ["levels": [["code": "a", "name": "A", "min_spend": "10"]]]]) }
             #expect(bad?.reason == "bad_setting")
