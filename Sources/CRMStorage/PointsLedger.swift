@@ -210,6 +210,8 @@ struct PointsLedger {
     struct PaidOrderRow {
         let orderID: Int64
         let account: Int64
+        /// The account's member when the order was written; `BulkIngest.earn` replaces it with the
+        /// member read under the identity lock, the one the points go to.
         var member: Int64
         let shop: String
         let channel: Channel
