@@ -19,6 +19,9 @@ public struct ServerConfiguration: Sendable {
     public var statementTimeoutMilliseconds: Int = 30_000
     /// How often a session re-checks that its token has not been revoked (another instance may have revoked it).
     public var tokenRecheckSeconds: Int = 30
+    /// How often crmd looks for tables that grew by half since PostgreSQL last analysed them, and
+    /// analyses them (0: never, leaving it to autovacuum). See `StatisticsKeeper`.
+    public var analyzeIntervalSeconds: Int = 5
     /// PEM certificate chain and key for TLS; both or neither.
     public var tlsCertificatePath: String? = nil
     public var tlsKeyPath: String? = nil
@@ -39,6 +42,7 @@ public struct ServerConfiguration: Sendable {
         if idleTimeoutSeconds < 1 { return "idle timeout must be at least 1 second" }
         if statementTimeoutMilliseconds < 0 { return "statement timeout must not be negative" }
         if tokenRecheckSeconds < 0 { return "token recheck interval must not be negative" }
+        if analyzeIntervalSeconds < 0 || analyzeIntervalSeconds > 86_400 { return "analyze interval must be 0...86400 seconds" }
         if (tlsCertificatePath == nil) != (tlsKeyPath == nil) { return "TLS needs both a certificate and a key" }
         return nil
     }

@@ -19,6 +19,7 @@ public final class ServerMetrics: Sendable {
         var rejectedConnections: UInt64 = 0
         var oversizeLines: UInt64 = 0
         var idleClosed: UInt64 = 0
+        var analyzedTables: UInt64 = 0
         var methods: [String: MethodStats] = [:]
     }
 
@@ -54,6 +55,7 @@ public final class ServerMetrics: Sendable {
 
     func countOversizeLine() { state.withLockedValue { $0.oversizeLines += 1 } }
     func countIdleClose() { state.withLockedValue { $0.idleClosed += 1 } }
+    func countAnalyzed(_ tables: Int) { state.withLockedValue { $0.analyzedTables += UInt64(tables) } }
 
     func record(method: String, microseconds: UInt64, errorCode: Int?) {
         let key = knownMethods.contains(method) ? method : "(unknown)"
@@ -159,6 +161,9 @@ public final class ServerMetrics: Sendable {
             line("crmd_request_duration_seconds_sum{method=\"\(name)\"} \(Double(m.latency.sumMicroseconds) / 1e6)")
             line("crmd_request_duration_seconds_count{method=\"\(name)\"} \(m.latency.count)")
         }
+        line("# HELP crmd_tables_analyzed_total Tables crmd analysed because they grew by half since their last analysis.")
+        line("# TYPE crmd_tables_analyzed_total counter")
+        line("crmd_tables_analyzed_total \(s.analyzedTables)")
         line("# HELP crmd_pool_connections Database connections by state.")
         line("# TYPE crmd_pool_connections gauge")
         line("crmd_pool_connections{state=\"in_use\"} \(pool.inUse)")

@@ -33,6 +33,8 @@ struct Serve: AsyncParsableCommand {
     var idleTimeout: Int?
     @Option(name: .customLong("statement-timeout"), help: "Milliseconds one SQL statement may run (CRM_STATEMENT_TIMEOUT_MS, default 30000).")
     var statementTimeout: Int?
+    @Option(name: .customLong("analyze-interval"), help: "Seconds between looks for tables that grew by half since they were last analysed; 0 leaves it to autovacuum (CRM_ANALYZE_INTERVAL, default 5).")
+    var analyzeInterval: Int?
     @Option(name: .customLong("pool-size"), help: "Database connections (CRM_POOL_SIZE, default 10).")
     var poolSize: Int?
     @Option(name: .customLong("pool-max-waiters"), help: "Requests that may wait for a database connection before new ones are refused as overloaded (CRM_POOL_MAX_WAITERS, default 1000).")
@@ -60,6 +62,7 @@ struct Serve: AsyncParsableCommand {
         if let v = try maxEvents ?? Environment.int("CRM_MAX_EVENTS") { c.maxEventsPerPush = v }
         if let v = try idleTimeout ?? Environment.int("CRM_IDLE_TIMEOUT") { c.idleTimeoutSeconds = v }
         if let v = try statementTimeout ?? Environment.int("CRM_STATEMENT_TIMEOUT_MS") { c.statementTimeoutMilliseconds = v }
+        if let v = try analyzeInterval ?? Environment.int("CRM_ANALYZE_INTERVAL") { c.analyzeIntervalSeconds = v }
         if let problem = c.validate() { throw ValidationError(problem) }
         return c
     }
@@ -88,6 +91,9 @@ struct Serve: AsyncParsableCommand {
         }
         let server = try RPCServer(context: context)
         var services: [any Service] = [server]
+        if configuration.analyzeIntervalSeconds > 0 {
+            services.append(StatisticsService(context: context, interval: .seconds(configuration.analyzeIntervalSeconds)))
+        }
         if let host = configuration.metricsHost, let port = configuration.metricsPort {
             services.append(MetricsHTTPServer(context: context, host: host, port: port))
         }
