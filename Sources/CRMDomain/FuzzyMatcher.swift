@@ -68,6 +68,28 @@ public enum FuzzyMatcher {
         return MatchScore(score: (total * 10_000).rounded() / 10_000, fields: fields, cappedBecause: capped)
     }
 
+    /// Whether `score(a, b, autoMergeThreshold:).score >= threshold`, answered without the costly
+    /// parts when the cheap ones already show the score cannot get there: birthday and region first,
+    /// then the name, and the address (the longest comparison) only when the others leave it open.
+    /// Exactly as `score` decides; ingest screens every candidate of a new account with it.
+    public static func reaches(_ a: PersonFields, _ b: PersonFields, threshold: Double, autoMergeThreshold: Double) -> Bool {
+        // Scores are rounded to 4 decimals: a bound below this cannot round up to the threshold.
+        let below = threshold - 0.0001
+        let nameWeight = a.name != nil && b.name != nil ? weights["name"]! : 0
+        let addressWeight = a.address != nil && b.address != nil ? weights["address"]! : 0
+        var known = 0.0
+        if let x = a.birthday, let y = b.birthday { known += weights["birthday"]! * birthdaySimilarity(x, y) }
+        if let x = a.region, let y = b.region, compact(x) == compact(y) { known += weights["region"]! }
+        if known + nameWeight + addressWeight < below { return false }
+        if let x = a.name, let y = b.name {
+            let name = nameSimilarity(x, y)
+            // Different names cap the whole score at 0.5.
+            if name < 0.5, 0.5 < below { return false }
+            if known + nameWeight * name + addressWeight < below { return false }
+        }
+        return score(a, b, autoMergeThreshold: autoMergeThreshold).score >= threshold
+    }
+
     /// Name similarity: edit distance with transpositions over characters, also with the words
     /// sorted (given and family names swapped), case-insensitive.
     public static func nameSimilarity(_ a: String, _ b: String) -> Double {

@@ -272,7 +272,7 @@ struct BulkIngest {
             if slow.contains(account) { continue }
             let other = PersonFields(name: try row.decode(at: 1), birthday: codec.open(try row.decode(at: 2)), address: codec.open(try row.decode(at: 3)),
                                      region: try row.decode(at: 4), phone: codec.open(try row.decode(at: 5)))
-            if FuzzyMatcher.score(fields[position[account]!], other, autoMergeThreshold: policy.autoMergeThreshold).score >= policy.reviewThreshold {
+            if FuzzyMatcher.reaches(fields[position[account]!], other, threshold: policy.reviewThreshold, autoMergeThreshold: policy.autoMergeThreshold) {
                 slow.insert(account)
             }
         }

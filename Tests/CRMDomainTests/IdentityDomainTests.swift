@@ -78,6 +78,32 @@ struct FuzzyMatcherTests {
         #expect(FuzzyMatcher.birthdaySimilarity("1990-05-17", "1985-01-02") == 0)
     }
 
+    @Test("the quick screen decides as the full score does, for every threshold")
+    func screenAgreesWithScore() {
+        // Variations of the kind shops send: typos, swapped words, day and month swapped, missing fields.
+        let names: [String?] = ["王小明", "王小名", "王 小明", "小明 王", "李美華", "李美华", "John Smith", "Smith John", "Jon Smith", nil]
+        let birthdays: [String?] = ["1990-05-17", "1990-17-05", "1990-05-18", "1990-07-05", "1985-01-02", nil]
+        let addresses: [String?] = ["上海市浦东新区世纪大道100号", "上海市浦东新区世纪大道100号 1201室", "北京市朝阳区建国路88号", "上海市浦東新區世紀大道100號", nil]
+        let regions: [String?] = ["上海", "北京", nil]
+        let phones: [String?] = ["13800138000", "13900139000", nil]
+        var seed: UInt64 = 0x9E3779B97F4A7C15
+        func pick<T>(_ xs: [T]) -> T {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return xs[Int((seed >> 33) % UInt64(xs.count))]
+        }
+        var reached = 0
+        for _ in 0..<4_000 {
+            let a = PersonFields(name: pick(names), birthday: pick(birthdays), address: pick(addresses), region: pick(regions), phone: pick(phones))
+            let b = PersonFields(name: pick(names), birthday: pick(birthdays), address: pick(addresses), region: pick(regions), phone: pick(phones))
+            for review in [0.3, 0.5, 0.6, 0.75, 0.8, 0.9, 0.93] {
+                let full = FuzzyMatcher.score(a, b, autoMergeThreshold: threshold).score >= review
+                #expect(FuzzyMatcher.reaches(a, b, threshold: review, autoMergeThreshold: threshold) == full, "\(a) vs \(b) at \(review)")
+                if full { reached += 1 }
+            }
+        }
+        #expect(reached > 1_000, "the sample must contain pairs on both sides of the thresholds")
+    }
+
     @Test("blocking keys group records that could match")
     func blocking() {
         let a = person("王小明", "1990-05-17", nil)
