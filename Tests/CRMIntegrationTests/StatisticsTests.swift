@@ -1,0 +1,39 @@
+import CRMPostgres
+import CRMStorage
+import Foundation
+import Testing
+
+@Suite("planner statistics during bulk loads")
+struct StatisticsTests {
+    @Test("a table that grew by half since its last analysis is analysed once; a small change is left to autovacuum")
+    func growingTableAnalysed() async throws {
+        try await withTestDatabase { db in
+            let pool = PostgresPool(configuration: db.configuration, limits: .init(maxConnections: 2))
+            let keeper = StatisticsKeeper(pool: pool)
+            // The connection that writes reports its statistics when it closes.
+            try db.withConnection { c in
+                try c.query("INSERT INTO member (created_at) SELECT now() FROM generate_series(1, 3000)")
+                try c.query("INSERT INTO shop (code, name) VALUES ('s1', 's1')")
+            }
+            // The statistics collector may take a moment to show the writes.
+            var analyzed: [StatisticsKeeper.Analyzed] = []
+            for _ in 0..<100 where !analyzed.contains(where: { $0.table == "member" }) {
+                analyzed += try await keeper.refresh()
+                if !analyzed.contains(where: { $0.table == "member" }) { try await Task.sleep(for: .milliseconds(200)) }
+            }
+            let member = try #require(analyzed.first { $0.table == "member" }, "member grew by 3,000 rows and was never analysed")
+            #expect(member.countedBefore == 0)
+            #expect(member.changedSince >= 3_000)
+            #expect(!analyzed.contains { $0.table == "shop" }, "one new shop is below the 1,000 changed rows a table needs")
+            // What the planner now knows: the rows ANALYZE counted.
+            #expect(try await db.scalar("SELECT reltuples::int FROM pg_class WHERE relname = 'member'") == 3_000)
+
+            // 500 more rows: less than half of 3,000 plus the floor, so nothing is analysed again.
+            _ = try db.withConnection { c in try c.query("INSERT INTO member (created_at) SELECT now() FROM generate_series(1, 500)") }
+            try await Task.sleep(for: .seconds(1))
+            #expect(try await keeper.refresh().contains { $0.table == "member" } == false)
+            #expect(try await db.scalar("SELECT reltuples::int FROM pg_class WHERE relname = 'member'") == 3_000)
+            await pool.close()
+        }
+    }
+}
