@@ -278,10 +278,11 @@ struct BulkIngest {
         }
 
         let merger = MemberMerger(c: c, policy: policy, codec: codec, loyalty: loyalty)
-        let resolver = IdentityResolver(c: c, policy: policy, codec: codec, merger: merger)
+        let resolver = IdentityResolver(c: c, policy: policy, codec: codec, merger: merger, newMembers: Set(inserted.members))
+        // A merge recomputes its survivor's golden record; an account that merged with no one keeps the
+        // one `insertUpserts` gave its new member, so nothing is left to recompute here.
         for (i, account) in accounts.enumerated() where slow.contains(account) {
-            let member = try resolver.resolve(accountID: account, keys: keys[i], fields: fields[i])
-            try merger.recomputeGolden(member)
+            _ = try resolver.resolve(accountID: account, keys: keys[i], fields: fields[i])
         }
         let memberOf = try members(ofAccounts: accounts)
         return run.enumerated().map { i, item in EventOutcome(eventID: item.event.id, status: .applied, memberID: memberOf[accounts[i]]!) }

@@ -10,6 +10,8 @@ struct IdentityResolver {
     let policy: IdentityPolicy
     let codec: PersonalDataCodec
     let merger: MemberMerger
+    /// Members made by the caller's push for accounts seen for the first time (see `MemberMerger.merge`).
+    var newMembers: Set<Int64> = []
 
     /// Links `accountID` (whose keys are already stored) to whoever it shares keys with.
     /// Returns the member the account belongs to afterwards.
@@ -55,7 +57,7 @@ struct IdentityResolver {
                     continue
                 }
                 memberID = try merger.merge(memberID, other, rule: "key:\(key.kind)", score: nil,
-                                            evidence: ["kind": .string(key.kind)], actor: "system", reason: "shared \(key.kind)").survivor
+                                            evidence: ["kind": .string(key.kind)], actor: "system", reason: "shared \(key.kind)", newMembers: newMembers).survivor
                 linked = true
             }
         }
@@ -110,7 +112,7 @@ struct IdentityResolver {
             let evidence = Self.evidence(match)
             if match.score >= policy.autoMergeThreshold, current == memberID {
                 current = try merger.merge(current, other, rule: "fuzzy", score: match.score, evidence: evidence, actor: "system",
-                                           reason: "fuzzy match above the auto-merge threshold").survivor
+                                           reason: "fuzzy match above the auto-merge threshold", newMembers: newMembers).survivor
             } else {
                 let (a, b) = (min(current, other), max(current, other))
                 try c.queryPrepared("""

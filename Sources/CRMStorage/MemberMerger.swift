@@ -33,8 +33,12 @@ struct MemberMerger {
     }
 
     /// Merges the younger of two live members into the older; returns the survivor and the merge record.
+    /// `newMembers`: members the caller's push made for accounts seen for the first time, before any of
+    /// their orders earned: merged away, such a member brings no points, referral binding or level, so
+    /// those steps (a dozen statements) are skipped. Debug builds check that it holds none.
     @discardableResult
-    func merge(_ x: Int64, _ y: Int64, rule: String, score: Double?, evidence: JSONObject, actor: String, reason: String?) throws -> (survivor: Int64, mergeID: Int64) {
+    func merge(_ x: Int64, _ y: Int64, rule: String, score: Double?, evidence: JSONObject, actor: String, reason: String?,
+               newMembers: Set<Int64> = []) throws -> (survivor: Int64, mergeID: Int64) {
         precondition(x != y, "a member cannot merge with itself")
         let survivor = min(x, y)
         let merged = max(x, y)
@@ -66,11 +70,22 @@ struct MemberMerger {
         try history(survivor, "merged", actor, survivorDetail)
         try history(merged, "merged_into", actor, mergedDetail)
         try recomputeGolden(survivor)
+        try MemberTagTransfer(c: c).merge(from: merged, to: survivor)
+        if newMembers.contains(merged) {
+            #if DEBUG
+            let held: Int = try c.queryPrepared("""
+                SELECT (SELECT count(*) FROM points_lot WHERE member_id = $1) + (SELECT count(*) FROM points_account WHERE member_id = $1)
+                     + (SELECT count(*) FROM referral_binding WHERE $1 IN (referrer_id, referred_id))
+                     + (SELECT count(*) FROM member_level WHERE member_id = $1)
+                """, [.int(merged)]).single!.decode(at: 0)
+            precondition(held == 0, "member \(merged), new in this push, already holds points, a referral or a level")
+            #endif
+            return (survivor, recordID)
+        }
         // Points and level follow the person.
         let ledger = PointsLedger(c: c, policy: loyalty.points)
         try ledger.mergeTransfer(from: merged, to: survivor, mergeID: recordID, actor: actor)
         try ReferralBook(c: c, policy: loyalty.points).afterMerge(survivor: survivor, merged: merged, actor: actor)
-        try MemberTagTransfer(c: c).merge(from: merged, to: survivor)
         try LevelKeeper(c: c, ladder: loyalty.ladder).afterMerge(survivor: survivor, merged: merged, mergeID: recordID, now: try ledger.now(), actor: actor)
         return (survivor, recordID)
     }
