@@ -63,6 +63,8 @@ synchronous_commit = off
 full_page_writes = off
 shared_buffers = 256MB
 CONF
+  # Extra settings a caller asks for (scripts/bench --profile loads pg_stat_statements).
+  [ -n "${CRM_PG_EXTRA_CONF:-}" ] && printf '%s\n' "$CRM_PG_EXTRA_CONF" >>"$CRM_PG_TMP/data/postgresql.conf"
   crm_pg_run "$bin/pg_ctl" -D "$CRM_PG_TMP/data" -l "$CRM_PG_TMP/postgres.log" -w -t 60 start >/dev/null \
     || { cat "$CRM_PG_TMP/postgres.log" >&2; return 1; }
   export PGHOST="$CRM_PG_TMP/run" PGPORT=5432 PGUSER=crm PGDATABASE=postgres
