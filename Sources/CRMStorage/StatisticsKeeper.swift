@@ -50,6 +50,8 @@ public struct StatisticsKeeper: Sendable {
                 SELECT s.relname, greatest(c.reltuples, 0)::bigint, s.n_mod_since_analyze
                 FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
                 WHERE s.schemaname = current_schema()
+                  -- Only tables this role may analyse (PostgreSQL skips others with a warning every round).
+                  AND pg_has_role(current_user, c.relowner, 'MEMBER')
                   AND s.n_mod_since_analyze > $1::bigint + $2::float8 * greatest(c.reltuples, 0)
                 ORDER BY s.n_mod_since_analyze DESC
                 """, [.int(limits.minChangedRows), .text(String(limits.changedShare))]).map {
