@@ -33,11 +33,14 @@ public struct StatisticsService: Service {
     private func round() async {
         let started = ContinuousClock.now
         do {
-            let analyzed = try await keeper.refresh()
-            guard !analyzed.isEmpty else { return }
-            context.metrics.countAnalyzed(analyzed.count)
+            let round = try await keeper.refresh()
+            for failure in round.failed {
+                context.logger.warning("could not analyse a table", metadata: ["table": "\(failure.table)", "error": "\(failure.error)"])
+            }
+            guard !round.analyzed.isEmpty else { return }
+            context.metrics.countAnalyzed(round.analyzed.count)
             context.logger.info("analysed tables that grew", metadata: [
-                "tables": "\(analyzed.map { "\($0.table) (\($0.countedBefore) rows counted, \($0.changedSince) changed)" }.joined(separator: ", "))",
+                "tables": "\(round.analyzed.map { "\($0.table) (\($0.countedBefore) rows counted, \($0.changedSince) changed)" }.joined(separator: ", "))",
                 "elapsed": "\(ContinuousClock.now - started)",
             ])
         } catch {

@@ -41,9 +41,16 @@ public struct StatisticsKeeper: Sendable {
         self.limits = limits
     }
 
-    /// Analyses the tables of the current schema that changed enough; returns them (none when
-    /// another instance is analysing at the moment).
-    public func refresh() async throws -> [Analyzed] {
+    /// What one round did: the tables analysed, and those whose `ANALYZE` failed (a statement
+    /// timeout on a huge table, say) with why — a failing table never keeps the others from their turn.
+    public struct Round: Sendable {
+        public var analyzed: [Analyzed] = []
+        public var failed: [(table: String, error: String)] = []
+    }
+
+    /// Analyses the tables of the current schema that changed enough (nothing when another
+    /// instance is analysing at the moment).
+    public func refresh() async throws -> Round {
         let limits = self.limits
         return try await pool.withConnection { c in
             let due = try c.queryPrepared("""
@@ -57,14 +64,20 @@ public struct StatisticsKeeper: Sendable {
                 """, [.int(limits.minChangedRows), .text(String(limits.changedShare))]).map {
                 Analyzed(table: try $0.decode(at: 0), countedBefore: try $0.decode(at: 1), changedSince: try $0.decode(at: 2))
             }
-            guard !due.isEmpty else { return [] }
-            guard try c.query("SELECT pg_try_advisory_lock($1)", [.int(Self.lockKey)]).single!.decode(Bool.self, at: 0) else { return [] }
+            var round = Round()
+            guard !due.isEmpty else { return round }
+            guard try c.query("SELECT pg_try_advisory_lock($1)", [.int(Self.lockKey)]).single!.decode(Bool.self, at: 0) else { return round }
             defer { _ = try? c.query("SELECT pg_advisory_unlock($1)", [.int(Self.lockKey)]) }
             for table in due {
                 // One statement per table: its statistics (and the re-planning) take effect at once.
-                try c.query("ANALYZE " + Self.quoted(table.table))
+                do {
+                    try c.query("ANALYZE " + Self.quoted(table.table))
+                    round.analyzed.append(table)
+                } catch {
+                    round.failed.append((table.table, "\(error)"))
+                }
             }
-            return due
+            return round
         }
     }
 
