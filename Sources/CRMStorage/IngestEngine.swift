@@ -112,9 +112,9 @@ public struct IngestEngine: Sendable {
             while index < events.count {
                 // A segment of paid orders, upserts of new accounts and refunds goes the set-based
                 // way: its upserts first, then its orders (an order naming an account that an upsert
-                // of the same segment creates finds it), then its refunds one by one (a refund naming
-                // an order that comes later in the segment is refused, as in order); the end state is
-                // that of applying them in order.
+                // of the same segment creates finds it), then its refunds (`RefundRun`: each sees what
+                // the ones before it left; one naming an order that comes later in the segment is
+                // refused, as in order); the end state is that of applying them in order.
                 var runIDs = Set<String>()
                 var accountsInRun = Set<String>()
                 var segment: [SyncEvent] = []
@@ -179,13 +179,22 @@ public struct IngestEngine: Sendable {
                     for (item, order) in zip(orders, placed.results) where order.outcome.status == .applied {
                         orderPlace[item.event.channel.rawValue + "|" + item.value.orderNo] = item.index
                     }
+                    var refundRun: [RefundRun.Item] = []
                     for item in refunds {
                         if let place = orderPlace[item.event.channel.rawValue + "|" + item.value.orderNo], place > item.index {
                             byIndex[item.index] = EventOutcome(eventID: item.event.id, status: .rejected, rejection: EventApplier.orderNotFound(item.value, index: item.index))
                             continue
                         }
+                        refundRun.append(RefundRun.Item(index: item.index, event: item.event, refund: item.value))
+                    }
+                    if !refundRun.isEmpty {
                         try lockForPoints()
-                        byIndex[item.index] = try applyOne(item.event, index: item.index)
+                        if let applied = try RefundRun(c: c, shopID: shopID, policy: loyalty.points).apply(refundRun) {
+                            for (item, outcome) in zip(refundRun, applied) { byIndex[item.index] = outcome }
+                        } else {
+                            // A refunded order qualified a rewarded referral: one by one, as a refund may void it.
+                            for item in refundRun { byIndex[item.index] = try applyOne(item.event, index: item.index) }
+                        }
                     }
                     for (offset, e) in segment.prefix(cut).enumerated() {
                         finish(byIndex[index + offset]!, hash: e.contentHash, type: e.typeName)
@@ -266,7 +275,9 @@ public struct IngestEngine: Sendable {
 }
 
 /// Applies, one at a time, the events the set-based path does not take: upserts of accounts that
-/// exist already (updates), and refunds. Runs inside the batch's transaction and the event's savepoint.
+/// exist already (updates), and the refunds of a segment that refunds an order which qualified a
+/// rewarded referral (`RefundRun` leaves those to this path). Runs inside the batch's transaction
+/// and the event's savepoint.
 struct EventApplier {
     let c: PostgresConnection
     let shopID: Int64

@@ -59,6 +59,23 @@ struct PointsLedger {
         }
     }
 
+    /// Several members' lots with points left, each member's oldest expiry first, locked in the order
+    /// `lockLots` and the expiry batch lock them (member, expiry, earning, id).
+    func lockLots(ofMembers members: [Int64]) throws -> [Int64: [LockedLot]] {
+        var lots: [Int64: [LockedLot]] = [:]
+        guard !members.isEmpty else { return lots }
+        for row in try c.queryPrepared("""
+            SELECT member_id, id, remaining, order_id, available_at > now(), expires_at IS NOT NULL AND expires_at <= now()
+            FROM points_lot WHERE member_id = ANY($1::bigint[]) AND remaining > 0
+            ORDER BY member_id, expires_at NULLS LAST, earned_at, id FOR UPDATE
+            """, [.intArray(members)]) {
+            lots[try row.decode(at: 0), default: []].append(LockedLot(
+                id: try row.decode(at: 1), remaining: try row.decode(at: 2), orderID: try row.decode(at: 3), pending: try row.decode(at: 4),
+                lapsed: try row.decode(at: 5)))
+        }
+        return lots
+    }
+
     /// What can be spent now: available lots not past expiry, less the debt.
     static func spendable(_ lots: [LockedLot], debt: Int64) -> Int64 {
         lots.reduce(0) { $0 + ($1.pending || $1.lapsed ? 0 : $1.remaining) } - debt

@@ -1,0 +1,191 @@
+import CRMDomain
+import CRMJSON
+import CRMPostgres
+
+/// The refunds of one pushed segment, applied set-based: a few statements for the whole run
+/// instead of a savepoint and about ten statements per refund. The end state, every outcome and
+/// every rejection are those of applying the refunds one by one in push order (`EventApplier`):
+/// each refund sees what the refunds before it left of its order, of the points the order earned
+/// and of the member's lots. A run in which a refunded order qualified a referral binding that paid
+/// its rewards (a refund may void it and take points back between two refunds) is left to the
+/// one-by-one path: `apply` answers nil and writes nothing.
+///
+/// The caller holds the shop's lock and the identity lock (shared at least), so no other push
+/// refunds this shop's orders or moves these members meanwhile.
+struct RefundRun {
+    let c: PostgresConnection
+    let shopID: Int64
+    let policy: PointsPolicy
+
+    /// A refund to apply, at its place in the push.
+    struct Item {
+        let index: Int
+        let event: SyncEvent
+        let refund: Refund
+    }
+
+    /// An order as the run found it, locked, updated in memory as the run's refunds apply.
+    private struct OrderState {
+        let id: Int64
+        let amountFen: Int64
+        var refundedFen: Int64
+        let member: Int64
+        let earned: Int64
+        /// Points already due back to it (the `due` of its `reverse` entries).
+        var reversedDue: Int64
+    }
+
+    /// A refund accepted by the run, with the points it takes back.
+    private struct Accepted {
+        let item: Item
+        let order: Int64
+        let member: Int64
+        let due: Int64
+        var taken: [(lot: Int64, points: Int64)] = []
+        var shortfall: Int64 = 0
+        var debt: Int64 = 0
+    }
+
+    /// Applies `items` (in push order); one outcome per item, or nil when the run must go one by one.
+    func apply(_ items: [Item]) throws -> [EventOutcome]? {
+        guard !items.isEmpty else { return [] }
+        let keys = items.map { $0.event.channel.rawValue + " " + $0.refund.orderNo }
+        var orders: [String: OrderState] = [:]
+        var rewarded = false
+        for row in try c.queryPrepared("""
+            SELECT o.channel || ' ' || o.order_no, o.id, o.amount_fen, o.refunded_fen, a.member_id, m.merged_into IS NULL,
+                   COALESCE((SELECT sum(points) FROM points_entry WHERE order_id = o.id AND kind = 'earn'), 0)::bigint,
+                   COALESCE((SELECT sum((detail->>'due')::bigint) FROM points_entry WHERE order_id = o.id AND kind = 'reverse'), 0)::bigint,
+                   EXISTS (SELECT 1 FROM referral_binding b WHERE b.qualified_order_id = o.id AND b.status = 'rewarded')
+            FROM shop_order o JOIN account a ON a.id = o.account_id JOIN member m ON m.id = a.member_id
+            WHERE o.shop_id = $1 AND (o.channel, o.order_no) IN (SELECT * FROM unnest($2::text[], $3::text[]))
+            ORDER BY o.id FOR UPDATE OF o
+            """, [.int(shopID), .textArray(items.map { $0.event.channel.rawValue }), .textArray(items.map(\.refund.orderNo))]) {
+            let live: Bool = try row.decode(at: 5)
+            precondition(live, "an account always belongs to a live member (merges move accounts)")
+            orders[try row.decode(String.self, at: 0)] = OrderState(
+                id: try row.decode(at: 1), amountFen: try row.decode(at: 2), refundedFen: try row.decode(at: 3), member: try row.decode(at: 4),
+                earned: try row.decode(at: 6), reversedDue: try row.decode(at: 7))
+            if try row.decode(Bool.self, at: 8) { rewarded = true }
+        }
+        guard !rewarded else { return nil }
+        var takenNumbers = Set(try c.queryPrepared("SELECT refund_no FROM refund WHERE shop_id = $1 AND refund_no = ANY($2::text[])",
+                                                   [.int(shopID), .textArray(items.map(\.refund.refundNo))]).map { try $0.decode(String.self, at: 0) })
+
+        // Decide each refund in order, as the one-by-one path would: the order, then the amount, then the number.
+        var outcomes: [EventOutcome?] = Array(repeating: nil, count: items.count)
+        var accepted: [(position: Int, refund: Accepted)] = []
+        for (position, item) in items.enumerated() {
+            guard var order = orders[keys[position]] else {
+                outcomes[position] = EventOutcome(eventID: item.event.id, status: .rejected, rejection: EventApplier.orderNotFound(item.refund, index: item.index))
+                continue
+            }
+            let left = order.amountFen - order.refundedFen
+            guard item.refund.amountFen <= left else {
+                outcomes[position] = EventOutcome(eventID: item.event.id, status: .rejected, rejection: EventRejection(
+                    .refused, reason: "refund_exceeds_order",
+                    message: "refund of \(Money.format(fen: item.refund.amountFen)) is more than the \(Money.format(fen: left)) left of order \(item.refund.orderNo)",
+                    field: "events[\(item.index)].refund.amount"))
+                continue
+            }
+            guard takenNumbers.insert(item.refund.refundNo).inserted else {
+                outcomes[position] = EventOutcome(eventID: item.event.id, status: .rejected, rejection: EventRejection(
+                    .conflict, reason: "refund_exists", message: "refund \(item.refund.refundNo) was already received in another event",
+                    field: "events[\(item.index)].refund.refund_no"))
+                continue
+            }
+            order.refundedFen += item.refund.amountFen
+            let owed = PointsPolicy.reversedPoints(earned: order.earned, orderFen: order.amountFen, refundedFen: order.refundedFen)
+            let due = owed - order.reversedDue
+            if due > 0 { order.reversedDue += due }
+            orders[keys[position]] = order
+            accepted.append((position, Accepted(item: item, order: order.id, member: order.member, due: due)))
+            outcomes[position] = EventOutcome(eventID: item.event.id, status: .applied, memberID: order.member)
+        }
+        guard !accepted.isEmpty else { return outcomes.map { $0! } }
+
+        // Take the points back from the lots, refund after refund, as `PointsLedger.takeBack` would.
+        let ledger = PointsLedger(c: c, policy: policy)
+        let owing = Array(Set(accepted.filter { $0.refund.due > 0 }.map(\.refund.member))).sorted()
+        try ledger.lockAccounts(owing)
+        var lots = try ledger.lockLots(ofMembers: owing)
+        for k in accepted.indices where accepted[k].refund.due > 0 {
+            let r = accepted[k].refund
+            let mine = lots[r.member, default: []].filter { $0.remaining > 0 }
+            let preferred = mine.filter { $0.orderID == r.order }
+            let candidates: [PointsLedger.LockedLot]
+            switch policy.refundPolicy {
+            case .pendingOnly:
+                candidates = preferred.filter(\.pending)
+            case .withinBalance, .allowNegative:
+                candidates = preferred + mine.filter { $0.orderID != r.order && !$0.pending && !$0.lapsed }
+            }
+            let (taken, shortfall) = LotAllocation.take(r.due, from: candidates.map { LotAllocation.Lot(id: $0.id, remaining: $0.remaining) })
+            let debt = policy.refundPolicy == .allowNegative ? shortfall : 0
+            accepted[k].refund.taken = taken
+            accepted[k].refund.shortfall = shortfall - debt
+            accepted[k].refund.debt = debt
+            guard !taken.isEmpty else { continue }
+            let takenFrom = Dictionary(uniqueKeysWithValues: taken.map { ($0.lot, $0.points) })
+            lots[r.member] = lots[r.member, default: []].map { lot in
+                guard let t = takenFrom[lot.id] else { return lot }
+                return PointsLedger.LockedLot(id: lot.id, remaining: lot.remaining - t, orderID: lot.orderID, pending: lot.pending, lapsed: lot.lapsed)
+            }
+        }
+        try write(accepted.map(\.refund))
+        return outcomes.map { $0! }
+    }
+
+    /// Writes the accepted refunds, their orders' refunded amounts and their `reverse` entries.
+    private func write(_ accepted: [Accepted]) throws {
+        var refundID: [String: Int64] = [:]
+        for row in try c.queryPrepared("""
+            INSERT INTO refund (shop_id, order_id, refund_no, amount_fen, refunded_at, event_id)
+            SELECT $1, o, no, amt, at::timestamptz, ev FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[])
+                 WITH ORDINALITY AS t(o, no, amt, at, ev, n)
+            ORDER BY n
+            RETURNING refund_no, id
+            """, [.int(shopID), .intArray(accepted.map(\.order)), .textArray(accepted.map(\.item.refund.refundNo)),
+                  .intArray(accepted.map(\.item.refund.amountFen)), .textArray(accepted.map(\.item.refund.refundedAt)),
+                  .textArray(accepted.map(\.item.event.id))]) {
+            refundID[try row.decode(at: 0)] = try row.decode(at: 1)
+        }
+        precondition(refundID.count == accepted.count, "every accepted refund number was free")
+        try c.queryPrepared("""
+            UPDATE shop_order o SET refunded_fen = o.refunded_fen + s.amt
+            FROM (SELECT o, sum(amt) AS amt FROM unnest($1::bigint[], $2::bigint[]) AS t(o, amt) GROUP BY o) s WHERE o.id = s.o
+            """, [.intArray(accepted.map(\.order)), .intArray(accepted.map(\.item.refund.amountFen))])
+
+        let entries = accepted.filter { $0.due > 0 }
+        guard !entries.isEmpty else { return }
+        var links: (refund: [Int64?], lot: [Int64?], points: [Int64?]) = ([], [], [])
+        for e in entries {
+            for t in e.taken {
+                links.refund.append(refundID[e.item.refund.refundNo]!)
+                links.lot.append(t.lot)
+                links.points.append(-t.points)
+            }
+        }
+        let details = entries.map { e -> String? in
+            JSONSerializer.canonicalObject(["due": .int(e.due), "refund_no": .string(e.item.refund.refundNo), "shortfall": .int(e.shortfall)])
+        }
+        // Each entry's points are its lots' changes less its debt change: -(taken + debt), debt change +debt.
+        try c.queryPrepared("""
+            WITH t AS MATERIALIZED (
+                SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[])
+                    WITH ORDINALITY AS t(m, pts, debt, o, r, detail, n)),
+            k AS MATERIALIZED (SELECT * FROM unnest($8::bigint[], $9::bigint[], $10::bigint[]) AS k(r, lot, pts)),
+            e AS (INSERT INTO points_entry (member_id, kind, points, debt_change, at, order_id, refund_id, detail, actor)
+                  SELECT m, 'reverse', pts, debt, now(), o, r, detail::jsonb, $7 FROM t ORDER BY n
+                  RETURNING id, refund_id),
+            l AS (UPDATE points_lot p SET remaining = p.remaining + s.pts
+                  FROM (SELECT lot, sum(pts) AS pts FROM k GROUP BY lot) s WHERE p.id = s.lot),
+            x AS (INSERT INTO points_entry_lot (entry_id, lot_id, points) SELECT e.id, k.lot, k.pts FROM e JOIN k ON k.r = e.refund_id),
+            d AS (UPDATE points_account a SET debt = a.debt + s.debt
+                  FROM (SELECT m, sum(debt) AS debt FROM t GROUP BY m HAVING sum(debt) <> 0) s WHERE a.member_id = s.m)
+            SELECT count(*) FROM e
+            """, [.intArray(entries.map(\.member)), .intArray(entries.map { e in -(e.taken.reduce(0) { $0 + $1.points } + e.debt) }),
+                  .intArray(entries.map(\.debt)), .intArray(entries.map(\.order)), .intArray(entries.map { refundID[$0.item.refund.refundNo]! }),
+                  .textArray(details), .text("sync"), .intArray(links.refund), .intArray(links.lot), .intArray(links.points)])
+    }
+}
