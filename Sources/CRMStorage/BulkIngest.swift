@@ -238,26 +238,36 @@ struct BulkIngest {
         return InsertedUpserts(run: run, accounts: accounts, members: members, keys: keys, fields: fields, rows: rows)
     }
 
-    /// Resolves the identity of accounts `insertUpserts` wrote; the caller holds the identity lock,
-    /// so what every push before this one committed is seen. Returns each upsert's outcome, in order.
-    func resolveUpserts(_ inserted: InsertedUpserts) throws -> [EventOutcome] {
-        let (run, accounts, keys, fields) = (inserted.run, inserted.accounts, inserted.keys, inserted.fields)
-        guard !run.isEmpty else { return [] }
-
-        // Accounts sharing a key with any other account need the resolver. The keys and blocking
-        // keys are the ones just written, so they come from memory; each look-up is a scalar
-        // subquery (one index probe a key), a plan that holds however stale the statistics are.
-        let rows = inserted.rows
+    /// The accounts among those `insertUpserts` wrote that may be someone already known: they share
+    /// an identity key with another account, or have a fuzzy candidate that could reach the review
+    /// threshold. Compared with every account committed (and this push's own), or, with `among`, only
+    /// with those accounts. Needs no lock: it reads, and a push re-screens under the identity lock
+    /// against what committed meanwhile (`IdentityJournal`).
+    func screen(_ inserted: InsertedUpserts, among: [Int64]? = nil) throws -> Set<Int64> {
+        let (accounts, fields, rows) = (inserted.accounts, inserted.fields, inserted.rows)
+        guard !accounts.isEmpty else { return [] }
+        if let among, among.isEmpty { return [] }
+        // The keys and blocking keys are the ones just written, so they come from memory; each look-up
+        // is a scalar subquery (one index probe a key), a plan that holds however stale the statistics are.
         var slow = Set<Int64>()
         if !rows.keyAccounts.isEmpty {
-            slow = Set(try c.queryPrepared("""
+            let sharing = among == nil ? """
                 SELECT DISTINCT t.acc FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(acc, kind, value)
                 WHERE (SELECT 1 FROM identity_key o WHERE o.kind = t.kind AND o.value = t.value AND o.account_id <> t.acc LIMIT 1) IS NOT NULL
-                """, [.intArray(rows.keyAccounts), .textArray(rows.kinds), .textArray(rows.values)]).map { try $0.decode(Int64.self, at: 0) })
+                """ : """
+                SELECT DISTINCT t.acc FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(acc, kind, value)
+                WHERE EXISTS (SELECT 1 FROM identity_key o WHERE o.kind = t.kind AND o.value = t.value AND o.account_id <> t.acc
+                                AND o.account_id = ANY($4::bigint[]))
+                """
+            var params: [PostgresValue] = [.intArray(rows.keyAccounts), .textArray(rows.kinds), .textArray(rows.values)]
+            if let among { params.append(.intArray(among)) }
+            slow = Set(try c.queryPrepared(sharing, params).map { try $0.decode(Int64.self, at: 0) })
         }
-        // So do those with a candidate that scores at least the review threshold.
-        let position = Dictionary(uniqueKeysWithValues: accounts.enumerated().map { ($1, $0) })
-        let candidates = rows.blockAccounts.isEmpty ? [] : try c.queryPrepared("""
+        guard !rows.blockAccounts.isEmpty else { return slow }
+        // So do those with a candidate that scores at least the review threshold. Against all accounts,
+        // a block with more accounts than the resolver compares is left out (as the resolver does);
+        // against `among`, every block counts (at worst an account goes through the resolver for nothing).
+        let candidates = among == nil ? try c.queryPrepared("""
             WITH mine AS MATERIALIZED (SELECT * FROM unnest($1::bigint[], $2::text[]) AS t(account_id, key)),
                  usable AS MATERIALIZED (
                      SELECT k.key FROM (SELECT DISTINCT key FROM mine) k
@@ -267,6 +277,13 @@ struct BulkIngest {
             CROSS JOIN LATERAL (SELECT account_id FROM blocking_key o WHERE o.key = m.key AND o.account_id <> m.account_id LIMIT $3 + 1) o
             JOIN account a ON a.id = o.account_id
             """, [.intArray(rows.blockAccounts), .textArray(rows.blockKeys), .int(Int64(policy.maxCandidatesPerBlock))]).map { $0 }
+            : try c.queryPrepared("""
+            SELECT DISTINCT m.account_id, a.name, a.birthday_sealed, a.address_sealed, a.region, a.phone_sealed
+            FROM unnest($1::bigint[], $2::text[]) AS m(account_id, key)
+            JOIN blocking_key o ON o.key = m.key AND o.account_id <> m.account_id AND o.account_id = ANY($3::bigint[])
+            JOIN account a ON a.id = o.account_id
+            """, [.intArray(rows.blockAccounts), .textArray(rows.blockKeys), .intArray(among!)]).map { $0 }
+        let position = Dictionary(uniqueKeysWithValues: accounts.enumerated().map { ($1, $0) })
         for row in candidates {
             let account: Int64 = try row.decode(at: 0)
             if slow.contains(account) { continue }
@@ -276,7 +293,15 @@ struct BulkIngest {
                 slow.insert(account)
             }
         }
+        return slow
+    }
 
+    /// Resolves the identity of accounts `insertUpserts` wrote, of which `slow` (by `screen`) may match
+    /// someone; the caller holds the identity lock, so what every push before this one committed is
+    /// seen. Returns each upsert's outcome, in order.
+    func resolveUpserts(_ inserted: InsertedUpserts, slow: Set<Int64>) throws -> [EventOutcome] {
+        let (run, accounts, keys, fields) = (inserted.run, inserted.accounts, inserted.keys, inserted.fields)
+        guard !run.isEmpty else { return [] }
         let merger = MemberMerger(c: c, policy: policy, codec: codec, loyalty: loyalty)
         let resolver = IdentityResolver(c: c, policy: policy, codec: codec, merger: merger, newMembers: Set(inserted.members))
         // A merge recomputes its survivor's golden record; an account that merged with no one keeps the

@@ -8,7 +8,8 @@ import CRMPostgres
 /// write their rows in parallel; identity resolution takes one transaction-scoped advisory lock held
 /// until commit, so each push resolves against everything committed before it and two pushes never
 /// merge the same members at once (accounts two pushes add at the same time are matched by the one
-/// that resolves second).
+/// that resolves second). A push screens its new accounts for possible matches before it waits for
+/// that lock and, holding it, only against what committed meanwhile (`IdentityJournal`).
 public struct IngestEngine: Sendable {
     static let identityLockKey: Int64 = 0x63726d5f6964  // "crm_id"
     /// The first key of the two-key advisory locks that serialise one shop's pushes.
@@ -153,9 +154,20 @@ public struct IngestEngine: Sendable {
                     let inserted = try bulk.insertUpserts(upserts)
                     let placed = try bulk.orders(orders)
                     if !upserts.isEmpty {
+                        // Screening the new accounts for possible matches needs no lock; holding it, they are
+                        // screened again only against the accounts other pushes noted meanwhile.
+                        let journal = IdentityJournal(c: c)
+                        let mark = try journal.mark()
+                        var slow = try bulk.screen(inserted)
                         try lockIdentity()
+                        if let changed = try journal.changed(since: mark) {
+                            slow.formUnion(try bulk.screen(inserted, among: changed))
+                        } else {
+                            slow = try bulk.screen(inserted)
+                        }
+                        try journal.note(inserted.accounts, replaced: false)
                         var signups: [(member: Int64, code: String, event: String)] = []
-                        for (i, (item, outcome)) in zip(upserts, try bulk.resolveUpserts(inserted)).enumerated() {
+                        for (i, (item, outcome)) in zip(upserts, try bulk.resolveUpserts(inserted, slow: slow)).enumerated() {
                             byIndex[item.index] = outcome
                             // A new member (not merged into someone already there) who signed up with a code.
                             if let code = item.value.profile.referralCode, outcome.memberID == inserted.members[i] {
@@ -337,6 +349,7 @@ struct EventApplier {
             try c.queryPrepared("INSERT INTO blocking_key (account_id, key) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
                         [.int(accountID), .textArray(fields.blockingKeys)])
         }
+        try IdentityJournal(c: c).note([accountID], replaced: true)
         let resolver = IdentityResolver(c: c, policy: policy, codec: codec, merger: merger)
         let memberID = try resolver.resolve(accountID: accountID, keys: keys, fields: fields)
         try merger.recomputeGolden(memberID)

@@ -1,5 +1,6 @@
 import CRMClient
 import CRMDomain
+import CRMPostgres
 import CRMProtocol
 import Testing
 
@@ -63,6 +64,40 @@ struct IdentityTests {
             }
             let sample = try await admin.member(["phone": "13920001241"])  // round 2, person 7
             #expect(Set(sample["accounts"]?.arrayValue?.compactMap { $0["shop"]?.stringValue } ?? []) == ["sh01", "sh02"])
+            await sh01.close()
+            await sh02.close()
+            await admin.close()
+        }
+    }
+
+    @Test("a push that waited for the identity lock matches the accounts another push committed while it waited")
+    func matchedAfterWaiting() async throws {
+        try await withTestServer(poolSize: 6) { server in
+            let admin = try await server.adminWithShops()
+            let sh01 = try await server.client(token: try await server.token(role: .agent, shop: "sh01"))
+            let sh02 = try await server.client(token: try await server.token(role: .agent, shop: "sh02"))
+            // Hold the identity lock so that both pushes screen their new account (neither sees the
+            // other's, not yet committed) and then wait for it; the one that resolves second must still
+            // find the other, committed while it waited.
+            let holder = try PostgresConnection(configuration: server.database.configuration)
+            defer { holder.close() }
+            try holder.query("BEGIN")
+            try holder.query("SELECT pg_advisory_xact_lock(\(0x63726d5f6964 as Int64))")
+            async let first = sh01.push("sh01", [Events.upsert("w1", "web", "waiter-1", ["name": "錢多多", "phone": "13700001111"])])
+            async let second = sh02.push("sh02", [Events.upsert("w2", "mobile", "waiter-2", ["name": "錢多多", "phone": "+86 137 0000 1111"])])
+            var waiting = 0
+            for _ in 0..<500 where waiting < 2 {
+                waiting = try await server.database.scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+                if waiting < 2 { try await Task.sleep(for: .milliseconds(10)) }
+            }
+            #expect(waiting == 2, "both pushes wait for the identity lock")
+            try holder.query("COMMIT")
+            let (a, b) = try await (first, second)
+            #expect(a[0]["status"] == "applied" && b[0]["status"] == "applied")
+            // The push that resolved first answered with its own new member, the second with the one both are now.
+            let member = try await admin.member(["phone": "13700001111"])
+            #expect(member["accounts"]?.arrayValue?.count == 2)
+            #expect([a[0]["member_id"], b[0]["member_id"]].contains(member["member_id"]))
             await sh01.close()
             await sh02.close()
             await admin.close()
