@@ -303,12 +303,29 @@ struct BulkIngest {
         let (run, accounts, keys, fields) = (inserted.run, inserted.accounts, inserted.keys, inserted.fields)
         guard !run.isEmpty else { return [] }
         let merger = MemberMerger(c: c, policy: policy, codec: codec, loyalty: loyalty)
-        let resolver = IdentityResolver(c: c, policy: policy, codec: codec, merger: merger, newMembers: Set(inserted.members))
-        // A merge recomputes its survivor's golden record; an account that merged with no one keeps the
-        // one `insertUpserts` gave its new member, so nothing is left to recompute here.
-        for (i, account) in accounts.enumerated() where slow.contains(account) {
-            _ = try resolver.resolve(accountID: account, keys: keys[i], fields: fields[i])
+        let newMembers = Set(inserted.members)
+        let resolver = IdentityResolver(c: c, policy: policy, codec: codec, merger: merger, newMembers: newMembers)
+        let batch = KeyMergeBatch(c: c, policy: policy, codec: codec, merger: merger, newMembers: newMembers)
+        // In push order: accounts whose keys lead to one known member merge in batches; the others go
+        // through the resolver, each after the batch before it, and when it merged anything, where the
+        // rest lead is read again. A merge recomputes its survivor's golden record; an account that
+        // merged with no one keeps the one `insertUpserts` gave its new member.
+        let order = accounts.indices.filter { slow.contains(accounts[$0]) }
+        var leads = try batch.leads(order.map { (accounts[$0], keys[$0]) })
+        var pending: [KeyMergeBatch.Lead] = []
+        for (k, i) in order.enumerated() {
+            if let lead = leads[accounts[i]] {
+                pending.append(lead)
+                continue
+            }
+            try batch.merge(pending)
+            pending = []
+            let resolved = try resolver.resolveCounting(accountID: accounts[i], keys: keys[i], fields: fields[i])
+            if resolved.merges > 0, k + 1 < order.count {
+                leads = try batch.leads(order[(k + 1)...].map { (accounts[$0], keys[$0]) })
+            }
         }
+        try batch.merge(pending)
         let memberOf = try members(ofAccounts: accounts)
         return run.enumerated().map { i, item in EventOutcome(eventID: item.event.id, status: .applied, memberID: memberOf[accounts[i]]!) }
     }

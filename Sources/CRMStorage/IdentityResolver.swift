@@ -16,6 +16,12 @@ struct IdentityResolver {
     /// Links `accountID` (whose keys are already stored) to whoever it shares keys with.
     /// Returns the member the account belongs to afterwards.
     func resolve(accountID: Int64, keys: [IdentityKey], fields: PersonFields) throws -> Int64 {
+        try resolveCounting(accountID: accountID, keys: keys, fields: fields).member
+    }
+
+    /// `resolve`, also saying how many merges it made.
+    func resolveCounting(accountID: Int64, keys: [IdentityKey], fields: PersonFields) throws -> (member: Int64, merges: Int) {
+        var merges = 0
         var memberID = try currentMember(of: accountID)
         var linked = false
         for key in keys {
@@ -58,13 +64,16 @@ struct IdentityResolver {
                 }
                 memberID = try merger.merge(memberID, other, rule: "key:\(key.kind)", score: nil,
                                             evidence: ["kind": .string(key.kind)], actor: "system", reason: "shared \(key.kind)", newMembers: newMembers).survivor
+                merges += 1
                 linked = true
             }
         }
         if !linked, try accountCount(of: memberID) == 1 {
-            memberID = try fuzzyMatch(accountID: accountID, memberID: memberID, fields: fields)
+            let matched = try fuzzyMatch(accountID: accountID, memberID: memberID, fields: fields)
+            if matched.merged { merges += 1 }
+            memberID = matched.member
         }
-        return memberID
+        return (memberID, merges)
     }
 
     /// A stronger key kind that both sides carry with different values vetoes merging on a weaker key.
@@ -81,9 +90,10 @@ struct IdentityResolver {
         return nil
     }
 
-    private func fuzzyMatch(accountID: Int64, memberID: Int64, fields: PersonFields) throws -> Int64 {
+    /// The member the account belongs to after fuzzy matching, and whether it merged.
+    private func fuzzyMatch(accountID: Int64, memberID: Int64, fields: PersonFields) throws -> (member: Int64, merged: Bool) {
         let blocks = fields.blockingKeys
-        guard !blocks.isEmpty else { return memberID }
+        guard !blocks.isEmpty else { return (memberID, false) }
         let rows = try c.queryPrepared("""
             WITH usable AS MATERIALIZED (
                 SELECT k.key FROM unnest($1::text[]) AS k(key)
@@ -104,6 +114,7 @@ struct IdentityResolver {
             if score.score > (best[member]?.score ?? -1) { best[member] = score }
         }
         var current = memberID
+        var merged = false
         for (candidate, match) in best.sorted(by: { $0.value.score > $1.value.score || ($0.value.score == $1.value.score && $0.key < $1.key) }) {
             guard match.score >= policy.reviewThreshold else { break }
             let other = try merger.liveMember(candidate)
@@ -113,6 +124,7 @@ struct IdentityResolver {
             if match.score >= policy.autoMergeThreshold, current == memberID {
                 current = try merger.merge(current, other, rule: "fuzzy", score: match.score, evidence: evidence, actor: "system",
                                            reason: "fuzzy match above the auto-merge threshold", newMembers: newMembers).survivor
+                merged = true
             } else {
                 let (a, b) = (min(current, other), max(current, other))
                 try c.queryPrepared("""
@@ -121,7 +133,7 @@ struct IdentityResolver {
                     """, [.int(a), .int(b), .text(String(match.score)), .text(JSONSerializer.canonicalObject(evidence))])
             }
         }
-        return current
+        return (current, merged)
     }
 
     static func evidence(_ match: MatchScore) -> JSONObject {

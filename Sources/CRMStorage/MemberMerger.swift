@@ -135,29 +135,40 @@ struct MemberMerger {
 
     /// Derives the member's golden record from its accounts by survivorship.
     func recomputeGolden(_ memberID: Int64) throws {
-        let rows = try c.queryPrepared("""
-            SELECT channel, crm_rfc3339(COALESCE(source_updated_at, created_at)), name, nickname, phone_sealed, email_sealed,
+        try recomputeGolden([memberID])
+    }
+
+    /// Derives several members' golden records from their accounts by survivorship, in two statements.
+    func recomputeGolden(_ members: [Int64]) throws {
+        guard !members.isEmpty else { return }
+        let names = ["name", "nickname", "phone", "email", "birthday", "gender", "region", "address"]
+        var views: [Int64: [AccountView]] = [:]
+        for row in try c.queryPrepared("""
+            SELECT member_id, channel, crm_rfc3339(COALESCE(source_updated_at, created_at)), name, nickname, phone_sealed, email_sealed,
                    birthday_sealed, gender, region, address_sealed
-            FROM account WHERE member_id = $1
-            """, [.int(memberID)])
-        let views = try rows.map { row -> AccountView in
+            FROM account WHERE member_id = ANY($1::bigint[])
+            """, [.intArray(members)]) {
             var fields: [String: String] = [:]
-            let names = ["name", "nickname", "phone", "email", "birthday", "gender", "region", "address"]
             for (i, name) in names.enumerated() {
-                var value: String? = try row.decode(at: i + 2)
+                var value: String? = try row.decode(at: i + 3)
                 if ["phone", "email", "birthday", "address"].contains(name) { value = codec.open(value) }
                 if let value { fields[name] = value }
             }
-            return AccountView(channel: Channel(rawValue: try row.decode(at: 0))!, updatedAt: try row.decode(at: 1), fields: fields)
+            views[try row.decode(at: 0), default: []].append(
+                AccountView(channel: Channel(rawValue: try row.decode(at: 1))!, updatedAt: try row.decode(at: 2), fields: fields))
         }
-        let g = Survivorship.golden(views, trust: policy.channelTrust)
+        let golden = members.map { Survivorship.golden(views[$0] ?? [], trust: policy.channelTrust) }
+        func column(_ name: String, sealed: Bool = false) -> PostgresValue {
+            .textArray(golden.map { sealed ? codec.seal($0[name]) : $0[name] })
+        }
         try c.queryPrepared("""
-            UPDATE member SET name = $2, nickname = $3, phone_sealed = $4, email_sealed = $5, birthday_sealed = $6,
-                   gender = $7, region = $8, address_sealed = $9, updated_at = now()
-            WHERE id = $1
-            """, [.int(memberID), .optional(g["name"]), .optional(g["nickname"]), .optional(codec.seal(g["phone"])),
-                  .optional(codec.seal(g["email"])), .optional(codec.seal(g["birthday"])), .optional(g["gender"]),
-                  .optional(g["region"]), .optional(codec.seal(g["address"]))])
+            UPDATE member m SET name = t.name, nickname = t.nickname, phone_sealed = t.phone, email_sealed = t.email, birthday_sealed = t.birthday,
+                   gender = t.gender, region = t.region, address_sealed = t.address, updated_at = now()
+            FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+                 AS t(id, name, nickname, phone, email, birthday, gender, region, address)
+            WHERE m.id = t.id
+            """, [.intArray(members), column("name"), column("nickname"), column("phone", sealed: true), column("email", sealed: true),
+                  column("birthday", sealed: true), column("gender"), column("region"), column("address", sealed: true)])
     }
 
     func history(_ memberID: Int64, _ action: String, _ actor: String, _ detail: JSONObject) throws {

@@ -7,13 +7,22 @@ struct MemberTagTransfer {
     let c: PostgresConnection
 
     func merge(from merged: Int64, to survivor: Int64) throws {
+        try merge(from: [merged], to: [survivor])
+    }
+
+    /// Several merges at once, as if made in order: `merged[i]`'s tags move to `survivor[i]`; where
+    /// the survivor already holds a tag from the same source, the one it held first stays.
+    func merge(from merged: [Int64], to survivors: [Int64]) throws {
+        precondition(merged.count == survivors.count, "one survivor per merged member")
+        guard !merged.isEmpty else { return }
         try c.queryPrepared("""
-            WITH moved AS (DELETE FROM member_tag WHERE member_id = $1
-                           RETURNING tag_id, source, account_id, rule_id, segment_id, actor, created_at)
+            WITH t AS MATERIALIZED (SELECT * FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS t(merged, survivor, n)),
+            moved AS (DELETE FROM member_tag g USING t WHERE g.member_id = t.merged
+                      RETURNING t.n, t.survivor, g.tag_id, g.source, g.account_id, g.rule_id, g.segment_id, g.actor, g.created_at)
             INSERT INTO member_tag (member_id, tag_id, source, account_id, rule_id, segment_id, actor, created_at)
-            SELECT $2, tag_id, source, account_id, rule_id, segment_id, actor, created_at FROM moved
+            SELECT survivor, tag_id, source, account_id, rule_id, segment_id, actor, created_at FROM moved ORDER BY n
             ON CONFLICT (member_id, tag_id, source, COALESCE(account_id, 0)) DO NOTHING
-            """, [.int(merged), .int(survivor)])
+            """, [.intArray(merged), .intArray(survivors)])
     }
 
     func unmerge(survivor: Int64, restored: Int64, accounts: [Int64]) throws {

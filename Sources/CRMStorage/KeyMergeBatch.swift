@@ -1,0 +1,191 @@
+import CRMDomain
+import CRMJSON
+import CRMPostgres
+
+/// The common case of identity resolution, in bulk: a new account of this push whose identity keys
+/// lead to exactly one member already known, with no guard firing on any of its keys, is merged into
+/// that member by a few statements for the whole batch instead of some twenty per account through
+/// `IdentityResolver`. `leads` decides which accounts qualify — exactly those for which the resolver
+/// would make that one merge and nothing else (no flag, no fuzzy match) — and `merge` makes those
+/// merges as `MemberMerger.merge` would, in order. The caller holds the identity lock.
+struct KeyMergeBatch {
+    let c: PostgresConnection
+    let policy: IdentityPolicy
+    let codec: PersonalDataCodec
+    let merger: MemberMerger
+    /// Members the push made for its new accounts (each holds nothing but its one account yet).
+    let newMembers: Set<Int64>
+
+    /// The one merge a new account's keys lead to.
+    struct Lead {
+        let account: Int64
+        /// The account's member, new in this push: merged away.
+        let member: Int64
+        /// The member already known that its keys lead to: the survivor (the older of the two).
+        let survivor: Int64
+        /// The kind of the first key that leads there (the merge's rule).
+        let kind: String
+    }
+
+    /// For each account (with its keys, in the resolver's order) whose resolution is exactly one
+    /// merge into a known member, that merge; the others are left to the resolver.
+    func leads(_ accounts: [(account: Int64, keys: [IdentityKey])]) throws -> [Int64: Lead] {
+        var accs: [Int64] = [], kinds: [String?] = [], values: [String?] = []
+        for (account, keys) in accounts {
+            for key in keys {
+                accs.append(account)
+                kinds.append(key.kind)
+                values.append(codec.index(kind: key.kind, key.value))
+            }
+        }
+        guard !accs.isEmpty else { return [:] }
+        // Per key: the account's member now, whether the blocklist holds the key, the guards' counts
+        // (as the resolver counts them) and the other members holding it.
+        struct KeyFacts {
+            var member: Int64 = 0
+            var blocked = false
+            var perChannel = 0
+            var total = 0
+            var others: [Int64] = []
+        }
+        var facts = [KeyFacts](repeating: KeyFacts(), count: accs.count)
+        for row in try c.queryPrepared("""
+            SELECT t.n, a.member_id,
+                   EXISTS (SELECT 1 FROM identity_blocklist b WHERE b.kind = t.kind AND b.value = t.value),
+                   g.per_channel, g.total, d.member_id
+            FROM unnest($1::bigint[], $2::text[], $3::text[]) WITH ORDINALITY AS t(acc, kind, value, n)
+            JOIN account a ON a.id = t.acc
+            CROSS JOIN LATERAL (
+                SELECT COALESCE(max(n), 0) AS per_channel, COALESCE(sum(n), 0) AS total FROM (
+                    SELECT count(*) AS n FROM identity_key k JOIN account x ON x.id = k.account_id
+                    WHERE k.kind = t.kind AND k.value = t.value GROUP BY x.shop_id, x.channel) per) g
+            LEFT JOIN LATERAL (
+                SELECT DISTINCT o.member_id FROM identity_key k JOIN account o ON o.id = k.account_id
+                WHERE k.kind = t.kind AND k.value = t.value AND o.member_id <> a.member_id) d ON true
+            ORDER BY t.n
+            """, [.intArray(accs), .textArray(kinds), .textArray(values)]) {
+            let n = Int(try row.decode(Int64.self, at: 0)) - 1
+            facts[n].member = try row.decode(at: 1)
+            facts[n].blocked = try row.decode(at: 2)
+            facts[n].perChannel = try row.decode(at: 3)
+            facts[n].total = try row.decode(at: 4)
+            if let other: Int64 = try row.decode(at: 5) { facts[n].others.append(other) }
+        }
+
+        // The accounts whose keys, all unguarded, lead to one known member older than their own.
+        var leads: [Int64: Lead] = [:]
+        var strongerNeeded: [Int64: [(kind: String, value: String)]] = [:]  // account -> its keys stronger than the linking one
+        var position = 0
+        for (account, keys) in accounts {
+            let mine = facts[position..<position + keys.count]
+            position += keys.count
+            let member = mine.first?.member ?? 0
+            guard newMembers.contains(member) else { continue }
+            let guarded = zip(keys, mine).contains { key, f in
+                (key.kind == "phone" && PlaceholderKey.isPlaceholderPhone(key.value)) || policy.blockedKeys.contains(key)
+                    || f.blocked || f.perChannel > policy.maxAccountsPerKeyPerShopChannel || f.total > policy.maxAccountsPerKey
+            }
+            guard !guarded else { continue }
+            let others = Set(mine.flatMap(\.others))
+            guard others.count == 1, let survivor = others.first, survivor < member, !newMembers.contains(survivor),
+                  let linking = zip(keys, mine).first(where: { !$0.1.others.isEmpty })?.0 else { continue }
+            let rank = IdentityKey.rank(linking.kind, policy.keyPriority)
+            let stronger = keys.filter { IdentityKey.rank($0.kind, policy.keyPriority) < rank }
+            if !stronger.isEmpty { strongerNeeded[account] = stronger.map { ($0.kind, codec.index(kind: $0.kind, $0.value)) } }
+            leads[account] = Lead(account: account, member: member, survivor: survivor, kind: linking.kind)
+        }
+
+        // A stronger kind that both sides carry with different values vetoes the merge (the resolver
+        // flags it): those accounts are left to it.
+        if !strongerNeeded.isEmpty {
+            var theirs: [Int64: [String: Set<String>]] = [:]
+            for row in try c.queryPrepared("""
+                SELECT a.member_id, k.kind, k.value FROM account a JOIN identity_key k ON k.account_id = a.id WHERE a.member_id = ANY($1::bigint[])
+                """, [.intArray(Array(Set(strongerNeeded.keys.map { leads[$0]!.survivor })))]) {
+                theirs[try row.decode(at: 0), default: [:]][try row.decode(at: 1), default: []].insert(try row.decode(at: 2))
+            }
+            for (account, stronger) in strongerNeeded {
+                let values = theirs[leads[account]!.survivor] ?? [:]
+                if stronger.contains(where: { key in values[key.kind].map { !$0.isEmpty && !$0.contains(key.value) } ?? false }) {
+                    leads[account] = nil
+                }
+            }
+        }
+        return leads
+    }
+
+    /// Merges each lead's member into its survivor, in order, as `MemberMerger.merge` does for a
+    /// member new in the push: the account moves, a merge record with the merged member's snapshot,
+    /// open reviews between the two settled, history on both sides, the merged member's tags moved,
+    /// and each survivor's golden record recomputed once.
+    func merge(_ leads: [Lead]) throws {
+        guard !leads.isEmpty else { return }
+        let merged = leads.map(\.member), survivors = leads.map(\.survivor)
+        precondition(Set(merged).count == merged.count && Set(merged).isDisjoint(with: survivors), "each new member merges once, into a member that stays")
+        let involved = Array(Set(merged + survivors)).sorted()
+        // NO KEY UPDATE, in id order: rows that merely reference these members (lots, history) do not block it.
+        let live = try c.queryPrepared("SELECT id FROM member WHERE id = ANY($1::bigint[]) AND merged_into IS NULL ORDER BY id FOR NO KEY UPDATE",
+                                       [.intArray(involved)])
+        precondition(live.count == involved.count, "merge of members that are not all live")
+        #if DEBUG
+        let held: Int = try c.queryPrepared("""
+            SELECT (SELECT count(*) FROM points_lot WHERE member_id = ANY($1::bigint[])) + (SELECT count(*) FROM points_account WHERE member_id = ANY($1::bigint[]))
+                 + (SELECT count(*) FROM referral_binding WHERE referrer_id = ANY($1::bigint[]) OR referred_id = ANY($1::bigint[]))
+                 + (SELECT count(*) FROM member_level WHERE member_id = ANY($1::bigint[]))
+                 + (SELECT count(*) FROM account WHERE member_id = ANY($1::bigint[])) - cardinality($1::bigint[])
+            """, [.intArray(merged)]).single!.decode(at: 0)
+        precondition(held == 0, "members new in this push hold their one account and no points, referral or level")
+        #endif
+        let rules = leads.map { "key:\($0.kind)" }, reasons = leads.map { "shared \($0.kind)" }
+        let evidence = leads.map { JSONSerializer.canonicalObject(["kind": .string($0.kind)]) }
+        // Snapshot, move, mark, record: one statement, records in the leads' order.
+        var recordOf: [Int64: (record: Int64, accounts: [Int64])] = [:]
+        for row in try c.queryPrepared("""
+            WITH t AS MATERIALIZED (
+                SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS t(merged, survivor, rule, reason, evidence, n)),
+            snap AS MATERIALIZED (SELECT t.n, to_jsonb(m) - 'merged_into' AS snapshot FROM t JOIN member m ON m.id = t.merged),
+            moved AS (UPDATE account a SET member_id = t.survivor, updated_at = now() FROM t WHERE a.member_id = t.merged RETURNING t.n, a.id),
+            marked AS (UPDATE member m SET merged_into = t.survivor, updated_at = now() FROM t WHERE m.id = t.merged),
+            rec AS (INSERT INTO merge_record (survivor_id, merged_id, account_ids, snapshot, rule, score, evidence, actor, reason)
+                    SELECT t.survivor, t.merged, ARRAY(SELECT mv.id FROM moved mv WHERE mv.n = t.n ORDER BY mv.id), s.snapshot, t.rule, NULL,
+                           t.evidence::jsonb, 'system', t.reason
+                    FROM t JOIN snap s USING (n) ORDER BY t.n
+                    RETURNING id, merged_id, account_ids::text)
+            SELECT merged_id, id, account_ids FROM rec
+            """, [.intArray(merged), .intArray(survivors), .textArray(rules), .textArray(reasons), .textArray(evidence)]) {
+            let list: String = try row.decode(at: 2)
+            let accounts = list.dropFirst().dropLast().split(separator: ",").map { part -> Int64 in
+                guard let id = Int64(part) else { preconditionFailure("merge_record.account_ids holds account ids") }
+                return id
+            }
+            recordOf[try row.decode(at: 0)] = (try row.decode(at: 1), accounts)
+        }
+        precondition(recordOf.count == leads.count && leads.allSatisfy { recordOf[$0.member]?.accounts == [$0.account] },
+                     "each merged member had exactly its one new account")
+        try c.queryPrepared("""
+            UPDATE review_item r SET status = 'obsolete', decided_at = now(), decided_by = 'system', decision_reason = 'merged'
+            FROM unnest($1::bigint[], $2::bigint[]) AS t(a, b)
+            WHERE r.status = 'open' AND r.member_a = LEAST(t.a, t.b) AND r.member_b = GREATEST(t.a, t.b)
+            """, [.intArray(survivors), .intArray(merged)])
+        // History, in the order the merges are made: the survivor's line, then the merged member's.
+        var historyMembers: [Int64?] = [], actions: [String?] = [], details: [String?] = []
+        for lead in leads {
+            let (record, accounts) = recordOf[lead.member]!
+            let detail: JSONObject = ["merge_id": .int(record), "rule": .string("key:\(lead.kind)"), "score": .null, "reason": .string("shared \(lead.kind)")]
+            var survivorDetail = detail
+            survivorDetail["merged"] = .int(lead.member)
+            survivorDetail["accounts"] = .array(accounts.map { .int($0) })
+            var mergedDetail = detail
+            mergedDetail["survivor"] = .int(lead.survivor)
+            historyMembers += [lead.survivor, lead.member]
+            actions += ["merged", "merged_into"]
+            details += [JSONSerializer.canonicalObject(survivorDetail), JSONSerializer.canonicalObject(mergedDetail)]
+        }
+        try c.queryPrepared("""
+            INSERT INTO member_history (member_id, action, actor, detail)
+            SELECT m, a, 'system', d::jsonb FROM unnest($1::bigint[], $2::text[], $3::text[]) WITH ORDINALITY AS t(m, a, d, n) ORDER BY n
+            """, [.intArray(historyMembers), .textArray(actions), .textArray(details)])
+        try merger.recomputeGolden(Array(Set(survivors)).sorted())
+        try MemberTagTransfer(c: c).merge(from: merged, to: survivors)
+    }
+}
