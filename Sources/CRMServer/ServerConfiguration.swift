@@ -21,7 +21,7 @@ public struct ServerConfiguration: Sendable {
     public var tokenRecheckSeconds: Int = 30
     /// How often crmd looks for tables that grew by half since PostgreSQL last analysed them, and
     /// analyses them (0: never, leaving it to autovacuum). See `StatisticsKeeper`.
-    public var analyzeIntervalSeconds: Int = 5
+    public var analyzeIntervalSeconds: Int = 1
     /// PEM certificate chain and key for TLS; both or neither.
     public var tlsCertificatePath: String? = nil
     public var tlsKeyPath: String? = nil

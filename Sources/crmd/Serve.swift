@@ -33,7 +33,7 @@ struct Serve: AsyncParsableCommand {
     var idleTimeout: Int?
     @Option(name: .customLong("statement-timeout"), help: "Milliseconds one SQL statement may run (CRM_STATEMENT_TIMEOUT_MS, default 30000).")
     var statementTimeout: Int?
-    @Option(name: .customLong("analyze-interval"), help: "Seconds between looks for tables that grew by half since they were last analysed; 0 leaves it to autovacuum (CRM_ANALYZE_INTERVAL, default 5).")
+    @Option(name: .customLong("analyze-interval"), help: "Seconds between looks for tables that grew by half since they were last analysed; 0 leaves it to autovacuum (CRM_ANALYZE_INTERVAL, default 1).")
     var analyzeInterval: Int?
     @Option(name: .customLong("pool-size"), help: "Database connections (CRM_POOL_SIZE, default 10).")
     var poolSize: Int?
