@@ -11,7 +11,7 @@ struct KeyMergeBatchTests {
         Events.upsert("b\(i)", "web", "base-\(i)", ["name": .string("顧客\(i)"), "phone": .string("1370000\(1000 + i)"), "email": .string("p\(i)@example.com")])
     } + [
         Events.upsert("bp", "web", "solo-phone", ["name": "單電話", "phone": "13700002000"]),
-        Events.upsert("be", "web", "solo-email", ["name": "單郵件", "email": "solo@example.com"]),
+        Events.upsert("be", "web", "solo-email", ["name": "單郵件", "email": "solo@example.com", "platform_ids": ["wechat_unionid": "o_solo"]]),
         Events.upsert("bf", "group_buy", "family-5", ["phone": "13700001005"]),
         Events.upsert("bl", "web", "look-alike", ["name": "顧客10", "birthday": "1991-02-03", "address": "杭州市西湖區文三路10號"]),
     ]
@@ -20,7 +20,8 @@ struct KeyMergeBatchTests {
     /// (whatever the formatting), a stronger key that disagrees, a second account of sh02's group-buy
     /// channel with base-5's phone (a family phone: it links no one), an account joining
     /// two known people (after which one of them is merged away), an account matching another new
-    /// account of the push, an account matching the person just joined, a fuzzy look-alike with no
+    /// account of the push, an account matching the person merged away by a key the joining account
+    /// does not carry (it must find where that person went), a fuzzy look-alike with no
     /// key, and more plain matches after all that.
     static let mixed: [JSONValue] = [
         Events.upsert("m0", "mobile", "new-0", ["name": "顧客0", "phone": "+86 137-0000-1000"]),
@@ -31,7 +32,7 @@ struct KeyMergeBatchTests {
         Events.upsert("mj", "group_buy", "new-joins", ["phone": "137 0000 2000", "email": "solo@example.com"]),
         Events.upsert("m6", "group_buy", "new-6", ["phone": "13700001006", "platform_ids": ["wechat_unionid": "o6_shared"]]),
         Events.upsert("m6b", "web", "new-6b", ["platform_ids": ["wechat_unionid": "o6_shared"]]),
-        Events.upsert("ms", "web", "new-solo", ["email": "SOLO@example.com"]),
+        Events.upsert("ms", "web", "new-solo", ["platform_ids": ["wechat_unionid": "o_solo"]]),
         Events.upsert("m10", "web", "new-10", ["name": "顧客10", "birthday": "1991-02-03", "address": "杭州市西湖區文三路10號"]),
         Events.upsert("m7", "web", "new-7", ["phone": "137 0000 1007"]),
         Events.upsert("m8", "web", "new-8", ["email": "P8@EXAMPLE.COM", "phone": "13700001008"]),
@@ -96,5 +97,75 @@ struct KeyMergeBatchTests {
         #expect(groups.isSuperset(of: ["base-5 family-5", "new-5"]))  // a second account of that channel with the phone: a family phone
         #expect(groups.contains("new-joins new-solo solo-email solo-phone"))
         #expect(groups.isSuperset(of: ["look-alike", "new-10"]))  // alike, but without a key, left for review
+    }
+}
+
+@Suite("identity resolution of a whole push, at random")
+struct KeyMergeBatchPropertyTests {
+    /// Known people (some sharing keys already), then new accounts each carrying one to three keys
+    /// drawn from theirs — leading to one person, to several, to a family phone of a channel, or
+    /// against a stronger key — but no key shared between two new accounts, and no names (so nothing
+    /// but keys decides). Pushed together or one at a time, people must end up grouped alike.
+    static func scenario(seed: UInt64) -> (base: [(shop: String, event: JSONValue)], mixed: [JSONValue]) {
+        var rng = LedgerPropertyTests.SplitMix(state: seed)
+        let channels = ["web", "mobile", "group_buy"]
+        let phones = (0..<14).map { "1370001\(String(format: "%04d", $0 * 7 + 11))" }
+        let emails = (0..<14).map { "k\($0)@example.com" }
+        var base: [(shop: String, event: JSONValue)] = []
+        var keysOf: [[(String, String)]] = []
+        for i in 0..<24 {
+            var member: JSONObject = [:]
+            var keys: [(String, String)] = []
+            if Int.random(in: 0..<4, using: &rng) > 0 { let p = phones.randomElement(using: &rng)!; member["phone"] = .string(p); keys.append(("phone", p)) }
+            if Int.random(in: 0..<3, using: &rng) > 0 { let e = emails.randomElement(using: &rng)!; member["email"] = .string(e); keys.append(("email", e)) }
+            if keys.isEmpty { member["email"] = .string("only\(i)@example.com"); keys.append(("email", "only\(i)@example.com")) }
+            let shop = Bool.random(using: &rng) ? "sh01" : "sh02"
+            base.append((shop, Events.upsert("b\(i)", channels.randomElement(using: &rng)!, "base-\(i)", member)))
+            keysOf.append(keys)
+        }
+        var used = Set<String>()
+        var mixed: [JSONValue] = []
+        for i in 0..<30 {
+            var member: JSONObject = [:]
+            for _ in 0..<Int.random(in: 1...3, using: &rng) {
+                let (kind, value) = keysOf.randomElement(using: &rng)!.randomElement(using: &rng)!
+                guard !used.contains(kind + value), member[kind] == nil else { continue }
+                used.insert(kind + value)
+                member[kind] = .string(value)
+            }
+            if member.count == 0 { member["email"] = .string("fresh\(i)@example.com") }
+            mixed.append(Events.upsert("m\(i)", channels.randomElement(using: &rng)!, "new-\(i)", member))
+        }
+        return (base, mixed)
+    }
+
+    static func outcome(_ server: TestServer) throws -> [String] {
+        try server.database.withConnection { c in
+            try c.query("SELECT string_agg(external_id, ' ' ORDER BY external_id) FROM account GROUP BY member_id ORDER BY 1")
+                .map { try $0.decode(String.self, at: 0) }
+            + c.query("SELECT 'merges ' || rule || ' ' || count(*) FROM merge_record GROUP BY rule ORDER BY 1").map { try $0.decode(String.self, at: 0) }
+            + c.query("SELECT 'flag ' || guard || ' ' || kind || ' ' || value FROM identity_flag ORDER BY 1").map { try $0.decode(String.self, at: 0) }
+        }
+    }
+
+    @Test("random pushes of new accounts group people as the same accounts pushed one at a time", arguments: [UInt64(1), 2, 3, 4])
+    func randomPushes(seed: UInt64) async throws {
+        let (base, mixed) = Self.scenario(seed: seed)
+        var results: [[String]] = []
+        for together in [true, false] {
+            try await withTestServer { server in
+                let admin = try await server.adminWithShops()
+                for b in base { _ = try await admin.push(b.shop, [b.event]) }
+                if together {
+                    let r = try await admin.push("sh02", mixed)
+                    #expect(r.allSatisfy { $0["status"] == "applied" })
+                } else {
+                    for event in mixed { _ = try await admin.push("sh02", [event]) }
+                }
+                results.append(try Self.outcome(server))
+            }
+        }
+        #expect(results[0] == results[1], "seed \(seed)")
+        #expect(results[0].contains { $0.hasPrefix("merges key:") }, "seed \(seed): some accounts merged")
     }
 }
