@@ -22,15 +22,10 @@ struct IdentityJournal {
         let oldest: Int64? = try c.queryPrepared("SELECT min(seq) FROM identity_change", []).single!.decode(at: 0)
         guard let oldest else { return mark == 0 ? [] : nil }
         if oldest > mark + 1 { return nil }
-        let notes = try c.queryPrepared("SELECT accounts::text, replaced FROM identity_change WHERE seq > $1", [.int(mark)])
         var accounts = Set<Int64>()
-        for note in notes {
-            if try note.decode(Bool.self, at: 1) { return nil }
-            let list: String = try note.decode(at: 0)
-            for id in list.dropFirst().dropLast().split(separator: ",") {
-                guard let account = Int64(id) else { preconditionFailure("identity_change.accounts holds account ids") }
-                accounts.insert(account)
-            }
+        for row in try c.queryPrepared("SELECT unnest(accounts), replaced FROM identity_change WHERE seq > $1", [.int(mark)]) {
+            if try row.decode(Bool.self, at: 1) { return nil }
+            accounts.insert(try row.decode(at: 0))
         }
         return accounts.sorted()
     }

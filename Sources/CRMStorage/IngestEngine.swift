@@ -361,6 +361,17 @@ struct EventApplier {
                        field: "events[\(index)].refund.order_no")
     }
 
+    static func refundExceedsOrder(_ refund: Refund, left: Int64, index: Int) -> EventRejection {
+        EventRejection(.refused, reason: "refund_exceeds_order",
+                       message: "refund of \(Money.format(fen: refund.amountFen)) is more than the \(Money.format(fen: left)) left of order \(refund.orderNo)",
+                       field: "events[\(index)].refund.amount")
+    }
+
+    static func refundExists(_ refund: Refund, index: Int) -> EventRejection {
+        EventRejection(.conflict, reason: "refund_exists", message: "refund \(refund.refundNo) was already received in another event",
+                       field: "events[\(index)].refund.refund_no")
+    }
+
     private func refunded(_ event: SyncEvent, _ refund: Refund, index: Int) throws -> Int64 {
         guard let order = try c.queryPrepared("""
             SELECT o.id, o.amount_fen - o.refunded_fen, a.member_id FROM shop_order o JOIN account a ON a.id = o.account_id
@@ -370,19 +381,12 @@ struct EventApplier {
         }
         let orderID: Int64 = try order.decode(at: 0)
         let left: Int64 = try order.decode(at: 1)
-        guard refund.amountFen <= left else {
-            throw EventRejection(.refused, reason: "refund_exceeds_order",
-                                 message: "refund of \(Money.format(fen: refund.amountFen)) is more than the \(Money.format(fen: left)) left of order \(refund.orderNo)",
-                                 field: "events[\(index)].refund.amount")
-        }
+        guard refund.amountFen <= left else { throw Self.refundExceedsOrder(refund, left: left, index: index) }
         let inserted = try c.queryPrepared("""
             INSERT INTO refund (shop_id, order_id, refund_no, amount_fen, refunded_at, event_id)
             VALUES ($1, $2, $3, $4, $5::timestamptz, $6) ON CONFLICT (shop_id, refund_no) DO NOTHING RETURNING id
             """, [.int(shopID), .int(orderID), .text(refund.refundNo), .int(refund.amountFen), .text(refund.refundedAt), .text(event.id)])
-        guard inserted.single != nil else {
-            throw EventRejection(.conflict, reason: "refund_exists", message: "refund \(refund.refundNo) was already received in another event",
-                                 field: "events[\(index)].refund.refund_no")
-        }
+        guard inserted.single != nil else { throw Self.refundExists(refund, index: index) }
         try c.queryPrepared("UPDATE shop_order SET refunded_fen = refunded_fen + $2 WHERE id = $1", [.int(orderID), .int(refund.amountFen)])
         let member = try merger.liveMember(try order.decode(at: 2))
         try PointsLedger(c: c, policy: loyalty.points).reverse(orderID: orderID, refundID: try inserted.single!.decode(at: 0), refundNo: refund.refundNo,

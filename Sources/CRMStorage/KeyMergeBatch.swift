@@ -139,7 +139,7 @@ struct KeyMergeBatch {
         let rules = leads.map { "key:\($0.kind)" }, reasons = leads.map { "shared \($0.kind)" }
         let evidence = leads.map { JSONSerializer.canonicalObject(["kind": .string($0.kind)]) }
         // Snapshot, move, mark, record: one statement, records in the leads' order.
-        var recordOf: [Int64: (record: Int64, accounts: [Int64])] = [:]
+        var recordOf: [Int64: Int64] = [:]
         for row in try c.queryPrepared("""
             WITH t AS MATERIALIZED (
                 SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS t(merged, survivor, rule, reason, evidence, n)),
@@ -150,18 +150,16 @@ struct KeyMergeBatch {
                     SELECT t.survivor, t.merged, ARRAY(SELECT mv.id FROM moved mv WHERE mv.n = t.n ORDER BY mv.id), s.snapshot, t.rule, NULL,
                            t.evidence::jsonb, 'system', t.reason
                     FROM t JOIN snap s USING (n) ORDER BY t.n
-                    RETURNING id, merged_id, account_ids::text)
-            SELECT merged_id, id, account_ids FROM rec
+                    RETURNING id, merged_id, cardinality(account_ids) AS moved, account_ids[1] AS account)
+            SELECT merged_id, id, moved, account FROM rec
             """, [.intArray(merged), .intArray(survivors), .textArray(rules), .textArray(reasons), .textArray(evidence)]) {
-            let list: String = try row.decode(at: 2)
-            let accounts = list.dropFirst().dropLast().split(separator: ",").map { part -> Int64 in
-                guard let id = Int64(part) else { preconditionFailure("merge_record.account_ids holds account ids") }
-                return id
-            }
-            recordOf[try row.decode(at: 0)] = (try row.decode(at: 1), accounts)
+            let member: Int64 = try row.decode(at: 0)
+            let moved: Int64 = try row.decode(at: 2)
+            let account: Int64? = try row.decode(at: 3)
+            precondition(moved == 1 && leads.contains { $0.member == member && $0.account == account }, "each merged member had exactly its one new account")
+            recordOf[member] = try row.decode(at: 1)
         }
-        precondition(recordOf.count == leads.count && leads.allSatisfy { recordOf[$0.member]?.accounts == [$0.account] },
-                     "each merged member had exactly its one new account")
+        precondition(recordOf.count == leads.count, "every lead was merged")
         try c.queryPrepared("""
             UPDATE review_item r SET status = 'obsolete', decided_at = now(), decided_by = 'system', decision_reason = 'merged'
             FROM unnest($1::bigint[], $2::bigint[]) AS t(a, b)
@@ -169,17 +167,12 @@ struct KeyMergeBatch {
             """, [.intArray(survivors), .intArray(merged)])
         // History, in the order the merges are made: the survivor's line, then the merged member's.
         var historyMembers: [Int64?] = [], actions: [String?] = [], details: [String?] = []
-        for lead in leads {
-            let (record, accounts) = recordOf[lead.member]!
-            let detail: JSONObject = ["merge_id": .int(record), "rule": .string("key:\(lead.kind)"), "score": .null, "reason": .string("shared \(lead.kind)")]
-            var survivorDetail = detail
-            survivorDetail["merged"] = .int(lead.member)
-            survivorDetail["accounts"] = .array(accounts.map { .int($0) })
-            var mergedDetail = detail
-            mergedDetail["survivor"] = .int(lead.survivor)
+        for (lead, (rule, reason)) in zip(leads, zip(rules, reasons)) {
+            let sides = MemberMerger.mergeHistory(recordID: recordOf[lead.member]!, rule: rule, score: nil, reason: reason,
+                                                  survivor: lead.survivor, merged: lead.member, accounts: [lead.account])
             historyMembers += [lead.survivor, lead.member]
             actions += ["merged", "merged_into"]
-            details += [JSONSerializer.canonicalObject(survivorDetail), JSONSerializer.canonicalObject(mergedDetail)]
+            details += [JSONSerializer.canonicalObject(sides.survivor), JSONSerializer.canonicalObject(sides.merged)]
         }
         try c.queryPrepared("""
             INSERT INTO member_history (member_id, action, actor, detail)

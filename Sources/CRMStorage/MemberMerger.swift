@@ -60,15 +60,9 @@ struct MemberMerger {
             UPDATE review_item SET status = 'obsolete', decided_at = now(), decided_by = $3, decision_reason = 'merged'
             WHERE status = 'open' AND member_a = LEAST($1::bigint, $2::bigint) AND member_b = GREATEST($1::bigint, $2::bigint)
             """, [.int(survivor), .int(merged), .text(actor)])
-        let detail: JSONObject = ["merge_id": .int(recordID), "rule": .string(rule), "score": score.map { .double($0) } ?? .null,
-                                                "reason": reason.map { .string($0) } ?? .null]
-        var survivorDetail = detail
-        survivorDetail["merged"] = .int(merged)
-        survivorDetail["accounts"] = .array(moved.map { .int($0) })
-        var mergedDetail = detail
-        mergedDetail["survivor"] = .int(survivor)
-        try history(survivor, "merged", actor, survivorDetail)
-        try history(merged, "merged_into", actor, mergedDetail)
+        let details = Self.mergeHistory(recordID: recordID, rule: rule, score: score, reason: reason, survivor: survivor, merged: merged, accounts: moved)
+        try history(survivor, "merged", actor, details.survivor)
+        try history(merged, "merged_into", actor, details.merged)
         try recomputeGolden(survivor)
         try MemberTagTransfer(c: c).merge(from: merged, to: survivor)
         if newMembers.contains(merged) {
@@ -88,6 +82,19 @@ struct MemberMerger {
         try ReferralBook(c: c, policy: loyalty.points).afterMerge(survivor: survivor, merged: merged, actor: actor)
         try LevelKeeper(c: c, ladder: loyalty.ladder).afterMerge(survivor: survivor, merged: merged, mergeID: recordID, now: try ledger.now(), actor: actor)
         return (survivor, recordID)
+    }
+
+    /// What a merge's history says on each side: the survivor's `merged` line and the merged member's `merged_into`.
+    static func mergeHistory(recordID: Int64, rule: String, score: Double?, reason: String?, survivor: Int64, merged: Int64,
+                             accounts: [Int64]) -> (survivor: JSONObject, merged: JSONObject) {
+        let detail: JSONObject = ["merge_id": .int(recordID), "rule": .string(rule), "score": score.map { .double($0) } ?? .null,
+                                  "reason": reason.map { .string($0) } ?? .null]
+        var survivorDetail = detail
+        survivorDetail["merged"] = .int(merged)
+        survivorDetail["accounts"] = .array(accounts.map { .int($0) })
+        var mergedDetail = detail
+        mergedDetail["survivor"] = .int(survivor)
+        return (survivorDetail, mergedDetail)
     }
 
     /// Undoes a merge: the merged member gets back exactly the accounts it had, both golden records

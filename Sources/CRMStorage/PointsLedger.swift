@@ -180,26 +180,34 @@ struct PointsLedger {
     func takeBack(_ due: Int64, from member: Int64, preferring: (LockedLot) -> Bool, entry: Entry) throws -> Int64 {
         precondition(due > 0, "something to take back")
         _ = try lockAccount(member)
-        let lots = try lockLots(member)
-        let preferred = lots.filter(preferring)
+        let plan = takeBackPlan(due, from: try lockLots(member), preferring: preferring)
+        var e = entry
+        e.points = -(plan.taken.reduce(0) { $0 + $1.points } + plan.debt)
+        e.debtChange = plan.debt
+        e.links = plan.taken.map { ($0.lot, -$0.points) }
+        var detail = e.detail ?? JSONObject()
+        detail["shortfall"] = .int(plan.shortfall)
+        e.detail = detail
+        return try write(e)
+    }
+
+    /// What taking `due` points back from a member's locked lots takes by the refund policy: the lots
+    /// `preferring` picks first (under `pending_only`, only those still pending), then other spendable
+    /// lots; what cannot be taken becomes a debt under `allow_negative`, the `shortfall` otherwise.
+    func takeBackPlan(_ due: Int64, from lots: [LockedLot], preferring: (LockedLot) -> Bool)
+        -> (taken: [(lot: Int64, points: Int64)], debt: Int64, shortfall: Int64) {
+        let held = lots.filter { $0.remaining > 0 }
+        let preferred = held.filter(preferring)
         let candidates: [LockedLot]
         switch policy.refundPolicy {
         case .pendingOnly:
             candidates = preferred.filter(\.pending)
         case .withinBalance, .allowNegative:
-            candidates = preferred + lots.filter { !preferring($0) && !$0.pending && !$0.lapsed }
+            candidates = preferred + held.filter { !preferring($0) && !$0.pending && !$0.lapsed }
         }
         let (taken, shortfall) = LotAllocation.take(due, from: candidates.map { LotAllocation.Lot(id: $0.id, remaining: $0.remaining) })
-        let newDebt = policy.refundPolicy == .allowNegative ? shortfall : 0
-        let takenTotal = taken.reduce(0) { $0 + $1.points }
-        var e = entry
-        e.points = -(takenTotal + newDebt)
-        e.debtChange = newDebt
-        e.links = taken.map { ($0.lot, -$0.points) }
-        var detail = e.detail ?? JSONObject()
-        detail["shortfall"] = .int(shortfall - newDebt)
-        e.detail = detail
-        return try write(e)
+        let debt = policy.refundPolicy == .allowNegative ? shortfall : 0
+        return (taken, debt, shortfall - debt)
     }
 
     /// Grants points as a new lot (an operator's credit, a referral reward): earned at `earnedAt`,

@@ -82,16 +82,12 @@ struct RefundRun {
             }
             let left = order.amountFen - order.refundedFen
             guard item.refund.amountFen <= left else {
-                outcomes[position] = EventOutcome(eventID: item.event.id, status: .rejected, rejection: EventRejection(
-                    .refused, reason: "refund_exceeds_order",
-                    message: "refund of \(Money.format(fen: item.refund.amountFen)) is more than the \(Money.format(fen: left)) left of order \(item.refund.orderNo)",
-                    field: "events[\(item.index)].refund.amount"))
+                outcomes[position] = EventOutcome(eventID: item.event.id, status: .rejected,
+                                                  rejection: EventApplier.refundExceedsOrder(item.refund, left: left, index: item.index))
                 continue
             }
             guard takenNumbers.insert(item.refund.refundNo).inserted else {
-                outcomes[position] = EventOutcome(eventID: item.event.id, status: .rejected, rejection: EventRejection(
-                    .conflict, reason: "refund_exists", message: "refund \(item.refund.refundNo) was already received in another event",
-                    field: "events[\(item.index)].refund.refund_no"))
+                outcomes[position] = EventOutcome(eventID: item.event.id, status: .rejected, rejection: EventApplier.refundExists(item.refund, index: item.index))
                 continue
             }
             order.refundedFen += item.refund.amountFen
@@ -104,29 +100,19 @@ struct RefundRun {
         }
         guard !accepted.isEmpty else { return outcomes.map { $0! } }
 
-        // Take the points back from the lots, refund after refund, as `PointsLedger.takeBack` would.
+        // Take the points back from the lots, refund after refund, by `PointsLedger.takeBack`'s plan.
         let ledger = PointsLedger(c: c, policy: policy)
         let owing = Array(Set(accepted.filter { $0.refund.due > 0 }.map(\.refund.member))).sorted()
         try ledger.lockAccounts(owing)
         var lots = try ledger.lockLots(ofMembers: owing)
         for k in accepted.indices where accepted[k].refund.due > 0 {
             let r = accepted[k].refund
-            let mine = lots[r.member, default: []].filter { $0.remaining > 0 }
-            let preferred = mine.filter { $0.orderID == r.order }
-            let candidates: [PointsLedger.LockedLot]
-            switch policy.refundPolicy {
-            case .pendingOnly:
-                candidates = preferred.filter(\.pending)
-            case .withinBalance, .allowNegative:
-                candidates = preferred + mine.filter { $0.orderID != r.order && !$0.pending && !$0.lapsed }
-            }
-            let (taken, shortfall) = LotAllocation.take(r.due, from: candidates.map { LotAllocation.Lot(id: $0.id, remaining: $0.remaining) })
-            let debt = policy.refundPolicy == .allowNegative ? shortfall : 0
-            accepted[k].refund.taken = taken
-            accepted[k].refund.shortfall = shortfall - debt
-            accepted[k].refund.debt = debt
-            guard !taken.isEmpty else { continue }
-            let takenFrom = Dictionary(uniqueKeysWithValues: taken.map { ($0.lot, $0.points) })
+            let plan = ledger.takeBackPlan(r.due, from: lots[r.member, default: []], preferring: { $0.orderID == r.order })
+            accepted[k].refund.taken = plan.taken
+            accepted[k].refund.shortfall = plan.shortfall
+            accepted[k].refund.debt = plan.debt
+            guard !plan.taken.isEmpty else { continue }
+            let takenFrom = Dictionary(uniqueKeysWithValues: plan.taken.map { ($0.lot, $0.points) })
             lots[r.member] = lots[r.member, default: []].map { lot in
                 guard let t = takenFrom[lot.id] else { return lot }
                 return PointsLedger.LockedLot(id: lot.id, remaining: lot.remaining - t, orderID: lot.orderID, pending: lot.pending, lapsed: lot.lapsed)
