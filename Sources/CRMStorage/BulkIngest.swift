@@ -247,17 +247,18 @@ struct BulkIngest {
         let (accounts, fields, rows) = (inserted.accounts, inserted.fields, inserted.rows)
         guard !accounts.isEmpty else { return [] }
         if let among, among.isEmpty { return [] }
-        // The keys and blocking keys are the ones just written, so they come from memory; each look-up
-        // is a scalar subquery (one index probe a key), a plan that holds however stale the statistics are.
+        // The keys and blocking keys are the ones just written, so they come from memory; against all
+        // accounts each look-up is a scalar subquery (one index probe a key), a plan that holds however
+        // stale the statistics are; against `among`, those accounts' own keys are read (by account) and joined.
         var slow = Set<Int64>()
         if !rows.keyAccounts.isEmpty {
             let sharing = among == nil ? """
                 SELECT DISTINCT t.acc FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(acc, kind, value)
                 WHERE (SELECT 1 FROM identity_key o WHERE o.kind = t.kind AND o.value = t.value AND o.account_id <> t.acc LIMIT 1) IS NOT NULL
                 """ : """
+                WITH theirs AS MATERIALIZED (SELECT account_id, kind, value FROM identity_key WHERE account_id = ANY($4::bigint[]))
                 SELECT DISTINCT t.acc FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(acc, kind, value)
-                WHERE EXISTS (SELECT 1 FROM identity_key o WHERE o.kind = t.kind AND o.value = t.value AND o.account_id <> t.acc
-                                AND o.account_id = ANY($4::bigint[]))
+                JOIN theirs o ON o.kind = t.kind AND o.value = t.value AND o.account_id <> t.acc
                 """
             var params: [PostgresValue] = [.intArray(rows.keyAccounts), .textArray(rows.kinds), .textArray(rows.values)]
             if let among { params.append(.intArray(among)) }
@@ -278,9 +279,10 @@ struct BulkIngest {
             JOIN account a ON a.id = o.account_id
             """, [.intArray(rows.blockAccounts), .textArray(rows.blockKeys), .int(Int64(policy.maxCandidatesPerBlock))]).map { $0 }
             : try c.queryPrepared("""
+            WITH theirs AS MATERIALIZED (SELECT account_id, key FROM blocking_key WHERE account_id = ANY($3::bigint[]))
             SELECT DISTINCT m.account_id, a.name, a.birthday_sealed, a.address_sealed, a.region, a.phone_sealed
             FROM unnest($1::bigint[], $2::text[]) AS m(account_id, key)
-            JOIN blocking_key o ON o.key = m.key AND o.account_id <> m.account_id AND o.account_id = ANY($3::bigint[])
+            JOIN theirs o ON o.key = m.key AND o.account_id <> m.account_id
             JOIN account a ON a.id = o.account_id
             """, [.intArray(rows.blockAccounts), .textArray(rows.blockKeys), .intArray(among!)]).map { $0 }
         let position = Dictionary(uniqueKeysWithValues: accounts.enumerated().map { ($1, $0) })
