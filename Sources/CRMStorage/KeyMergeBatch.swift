@@ -40,7 +40,9 @@ struct KeyMergeBatch {
         }
         guard !accs.isEmpty else { return [:] }
         // Per key: the account's member now, whether the blocklist holds the key, the guards' counts
-        // (as the resolver counts them) and the other members holding it.
+        // (as the resolver counts them) and the other members holding it. A key held by more accounts
+        // than `max_accounts_per_key` is guarded whatever else holds, so no more than one over that
+        // limit are read: below it nothing is cut off.
         struct KeyFacts {
             var member: Int64 = 0
             var blocked = false
@@ -57,13 +59,15 @@ struct KeyMergeBatch {
             JOIN account a ON a.id = t.acc
             CROSS JOIN LATERAL (
                 SELECT COALESCE(max(n), 0) AS per_channel, COALESCE(sum(n), 0) AS total FROM (
-                    SELECT count(*) AS n FROM identity_key k JOIN account x ON x.id = k.account_id
-                    WHERE k.kind = t.kind AND k.value = t.value GROUP BY x.shop_id, x.channel) per) g
+                    SELECT count(*) AS n FROM (
+                        SELECT x.shop_id, x.channel FROM identity_key k JOIN account x ON x.id = k.account_id
+                        WHERE k.kind = t.kind AND k.value = t.value LIMIT $4) held
+                    GROUP BY shop_id, channel) per) g
             LEFT JOIN LATERAL (
                 SELECT DISTINCT o.member_id FROM identity_key k JOIN account o ON o.id = k.account_id
-                WHERE k.kind = t.kind AND k.value = t.value AND o.member_id <> a.member_id) d ON true
+                WHERE k.kind = t.kind AND k.value = t.value AND o.member_id <> a.member_id LIMIT $4) d ON true
             ORDER BY t.n
-            """, [.intArray(accs), .textArray(kinds), .textArray(values)]) {
+            """, [.intArray(accs), .textArray(kinds), .textArray(values), .int(Int64(policy.maxAccountsPerKey) + 1)]) {
             let n = Int(try row.decode(Int64.self, at: 0)) - 1
             facts[n].member = try row.decode(at: 1)
             facts[n].blocked = try row.decode(at: 2)
