@@ -169,3 +169,23 @@ struct KeyMergeBatchPropertyTests {
         #expect(results[0].contains { $0.hasPrefix("merges key:") }, "seed \(seed): some accounts merged")
     }
 }
+
+@Suite("identity guards on a push of new accounts")
+struct KeyGuardTests {
+    @Test("a key held by more accounts than max_accounts_per_key links no one more, and is flagged")
+    func sharedWidely() async throws {
+        try await withTestServer { server in
+            let admin = try await server.adminWithShops()
+            _ = try await admin.call("config.set", ["name": "identity", "value": ["max_accounts_per_key": 3]])
+            let known = try await admin.push("sh01", [Events.upsert("a", "web", "a", ["email": "shared@example.com"])])
+                + admin.push("sh01", [Events.upsert("b", "mobile", "b", ["email": "shared@example.com"])])
+                + admin.push("sh02", [Events.upsert("c", "web", "c", ["email": "SHARED@example.com"])])
+            #expect(Set(known.compactMap { $0["member_id"]?.stringValue }).count == 1, "three accounts: within the limit, one person")
+            let fourth = try await admin.push("sh02", [Events.upsert("d", "mobile", "d", ["email": "shared@example.com"])])
+            #expect(fourth[0]["status"] == "applied")
+            #expect(fourth[0]["member_id"] != known[0]["member_id"], "a fourth account is over the limit: it links no one")
+            let guards = try await admin.call("review.list", ["type": "guard"])["items"]!.arrayValue!
+            #expect(guards.contains { $0["guard"]?["guard"] == "shared_widely" && $0["guard"]?["detail"]?["accounts"] == 4 })
+        }
+    }
+}
