@@ -74,7 +74,7 @@ struct RefundRun {
 
         // Decide each refund in order, as the one-by-one path would: the order, then the amount, then the number.
         var outcomes: [EventOutcome?] = Array(repeating: nil, count: items.count)
-        var accepted: [(position: Int, refund: Accepted)] = []
+        var accepted: [Accepted] = []
         for (position, item) in items.enumerated() {
             guard var order = orders[keys[position]] else {
                 outcomes[position] = EventOutcome(eventID: item.event.id, status: .rejected, rejection: EventApplier.orderNotFound(item.refund, index: item.index))
@@ -95,22 +95,22 @@ struct RefundRun {
             let due = owed - order.reversedDue
             if due > 0 { order.reversedDue += due }
             orders[keys[position]] = order
-            accepted.append((position, Accepted(item: item, order: order.id, member: order.member, due: due)))
+            accepted.append(Accepted(item: item, order: order.id, member: order.member, due: due))
             outcomes[position] = EventOutcome(eventID: item.event.id, status: .applied, memberID: order.member)
         }
         guard !accepted.isEmpty else { return outcomes.map { $0! } }
 
         // Take the points back from the lots, refund after refund, by `PointsLedger.takeBack`'s plan.
         let ledger = PointsLedger(c: c, policy: policy)
-        let owing = Array(Set(accepted.filter { $0.refund.due > 0 }.map(\.refund.member))).sorted()
+        let owing = Array(Set(accepted.filter { $0.due > 0 }.map(\.member))).sorted()
         try ledger.lockAccounts(owing)
         var lots = try ledger.lockLots(ofMembers: owing)
-        for k in accepted.indices where accepted[k].refund.due > 0 {
-            let r = accepted[k].refund
+        for k in accepted.indices where accepted[k].due > 0 {
+            let r = accepted[k]
             let plan = ledger.takeBackPlan(r.due, from: lots[r.member, default: []], preferring: { $0.orderID == r.order })
-            accepted[k].refund.taken = plan.taken
-            accepted[k].refund.shortfall = plan.shortfall
-            accepted[k].refund.debt = plan.debt
+            accepted[k].taken = plan.taken
+            accepted[k].shortfall = plan.shortfall
+            accepted[k].debt = plan.debt
             guard !plan.taken.isEmpty else { continue }
             let takenFrom = Dictionary(uniqueKeysWithValues: plan.taken.map { ($0.lot, $0.points) })
             lots[r.member] = lots[r.member, default: []].map { lot in
@@ -118,7 +118,7 @@ struct RefundRun {
                 return PointsLedger.LockedLot(id: lot.id, remaining: lot.remaining - t, orderID: lot.orderID, pending: lot.pending, lapsed: lot.lapsed)
             }
         }
-        try write(accepted.map(\.refund))
+        try write(accepted)
         return outcomes.map { $0! }
     }
 
