@@ -121,7 +121,7 @@ struct IdentityResolver {
             if other == current { continue }
             if try merger.areSeparated(current, other) { continue }
             let evidence = Self.evidence(match)
-            if match.score >= policy.autoMergeThreshold, current == memberID {
+            if match.score >= policy.autoMergeThreshold, !merged {
                 current = try merger.merge(current, other, rule: "fuzzy", score: match.score, evidence: evidence, actor: "system",
                                            reason: "fuzzy match above the auto-merge threshold", newMembers: newMembers).survivor
                 merged = true

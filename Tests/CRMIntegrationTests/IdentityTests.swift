@@ -113,6 +113,34 @@ struct IdentityTests {
         }
     }
 
+    @Test("an account that changes to look like two people auto-merges with one at most; the other waits for review")
+    func oneAutoMergeAtMost() async throws {
+        try await withTestServer { server in
+            let admin = try await server.adminWithShops()
+            let person: JSONObject = ["name": "王小明", "birthday": "1990-05-17", "region": "上海", "address": "上海市浦东新区世纪大道100号"]
+            // An older account, unlike anyone yet.
+            let a = try await admin.push("sh01", [Events.upsert("a1", "web", "a", ["name": "李四", "birthday": "1970-01-02"], at: "2026-03-01T10:00:00+08:00")])
+            // Two look-alikes with different phones: they never merge with each other by themselves.
+            var b = person
+            b["phone"] = "13800138001"
+            var c = person
+            c["phone"] = "13900139002"
+            let bc = try await admin.push("sh01", [Events.upsert("b1", "mobile", "b", b)]) + admin.push("sh02", [Events.upsert("c1", "web", "c", c)])
+            #expect(bc[0]["member_id"] != bc[1]["member_id"])
+            // The older account now says it is that person (no phone): it scores above auto-merge with both.
+            let updated = try await admin.push("sh01", [Events.upsert("a2", "web", "a", person, at: "2026-03-02T10:00:00+08:00")])
+            #expect(updated[0]["status"] == "applied")
+            let members = Set(try await [admin.member(["member_id": a[0]["member_id"]!]), admin.member(["member_id": bc[0]["member_id"]!]),
+                                         admin.member(["member_id": bc[1]["member_id"]!])].compactMap { $0["member_id"]?.stringValue })
+            #expect(members.count == 2, "one merge by itself, not two: b and c have different phones")
+            // In review: b and c (since c arrived), and the merged member with the one it did not merge.
+            let merged = try await admin.member(["member_id": a[0]["member_id"]!])["member_id"]!
+            let items = try await admin.call("review.list")["items"]!.arrayValue!
+            #expect(items.count == 2)
+            #expect(items.contains { $0["member_ids"]?.arrayValue?.contains(merged) == true })
+        }
+    }
+
     @Test("keys link members transitively: phone to one, e-mail to another, one account with both joins all three")
     func transitive() async throws {
         try await withTestServer { server in
