@@ -197,12 +197,12 @@ public struct IngestEngine: Sendable {
                             byIndex[item.index] = EventOutcome(eventID: item.event.id, status: .rejected, rejection: EventApplier.orderNotFound(item.value, index: item.index))
                             continue
                         }
-                        refundRun.append(RefundRun.Item(index: item.index, event: item.event, refund: item.value))
+                        refundRun.append(item)
                     }
                     if !refundRun.isEmpty {
                         try lockForPoints()
                         if let applied = try RefundRun(c: c, shopID: shopID, policy: loyalty.points).apply(refundRun) {
-                            for (item, outcome) in zip(refundRun, applied) { byIndex[item.index] = outcome }
+                            for (item, result) in zip(refundRun, applied) { byIndex[item.index] = result.outcome }
                         } else {
                             // A refunded order qualified a rewarded referral: one by one, as a refund may void it.
                             for item in refundRun { byIndex[item.index] = try applyOne(item.event, index: item.index) }
@@ -372,26 +372,15 @@ struct EventApplier {
                        field: "events[\(index)].refund.refund_no")
     }
 
+    /// One refund: as a run of one (`RefundRun`), then what it does to a referral its order qualified.
     private func refunded(_ event: SyncEvent, _ refund: Refund, index: Int) throws -> Int64 {
-        guard let order = try c.queryPrepared("""
-            SELECT o.id, o.amount_fen - o.refunded_fen, a.member_id FROM shop_order o JOIN account a ON a.id = o.account_id
-            WHERE o.shop_id = $1 AND o.channel = $2 AND o.order_no = $3 FOR UPDATE OF o
-            """, [.int(shopID), .text(event.channel.rawValue), .text(refund.orderNo)]).single else {
-            throw Self.orderNotFound(refund, index: index)
+        let item = RefundRun.Item(index: index, event: event, value: refund)
+        guard let result = try RefundRun(c: c, shopID: shopID, policy: loyalty.points).apply([item], alone: true)?.first else {
+            preconditionFailure("a refund applied alone always gets a result")
         }
-        let orderID: Int64 = try order.decode(at: 0)
-        let left: Int64 = try order.decode(at: 1)
-        guard refund.amountFen <= left else { throw Self.refundExceedsOrder(refund, left: left, index: index) }
-        let inserted = try c.queryPrepared("""
-            INSERT INTO refund (shop_id, order_id, refund_no, amount_fen, refunded_at, event_id)
-            VALUES ($1, $2, $3, $4, $5::timestamptz, $6) ON CONFLICT (shop_id, refund_no) DO NOTHING RETURNING id
-            """, [.int(shopID), .int(orderID), .text(refund.refundNo), .int(refund.amountFen), .text(refund.refundedAt), .text(event.id)])
-        guard inserted.single != nil else { throw Self.refundExists(refund, index: index) }
-        try c.queryPrepared("UPDATE shop_order SET refunded_fen = refunded_fen + $2 WHERE id = $1", [.int(orderID), .int(refund.amountFen)])
-        let member = try merger.liveMember(try order.decode(at: 2))
-        try PointsLedger(c: c, policy: loyalty.points).reverse(orderID: orderID, refundID: try inserted.single!.decode(at: 0), refundNo: refund.refundNo,
-                                                              member: member, actor: "sync")
-        try ReferralBook(c: c, policy: loyalty.points).refunded(orderID: orderID, refundedAt: refund.refundedAt, actor: "sync")
+        if let rejection = result.outcome.rejection { throw rejection }
+        guard let order = result.order, let member = result.outcome.memberID else { preconditionFailure("an applied refund names its order and member") }
+        try ReferralBook(c: c, policy: loyalty.points).refunded(orderID: order, refundedAt: refund.refundedAt, actor: "sync")
         return member
     }
 }

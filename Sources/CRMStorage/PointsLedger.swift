@@ -154,24 +154,6 @@ struct PointsLedger {
 
     // MARK: refunds
 
-    /// Takes back what a refund owes of its order's points (in proportion to everything refunded so
-    /// far, less what earlier refunds took), by the refund policy. The entry goes to the member who
-    /// holds the order's account now.
-    func reverse(orderID: Int64, refundID: Int64, refundNo: String, member: Int64, actor: String) throws {
-        let row = try c.queryPrepared("""
-            SELECT o.amount_fen, o.refunded_fen,
-                   COALESCE((SELECT sum(points) FROM points_entry WHERE order_id = o.id AND kind = 'earn'), 0),
-                   COALESCE((SELECT sum((detail->>'due')::bigint) FROM points_entry WHERE order_id = o.id AND kind = 'reverse'), 0)
-            FROM shop_order o WHERE o.id = $1
-            """, [.int(orderID)]).single!
-        let owed = PointsPolicy.reversedPoints(earned: try row.decode(at: 2), orderFen: try row.decode(at: 0), refundedFen: try row.decode(at: 1))
-        let due = owed - (try row.decode(Int64.self, at: 3))
-        guard due > 0 else { return }
-        try takeBack(due, from: member, preferring: { $0.orderID == orderID },
-                     entry: Entry(member: member, kind: "reverse", points: 0, orderID: orderID, refundID: refundID,
-                                  detail: ["due": .int(due), "refund_no": .string(refundNo)], actor: actor))
-    }
-
     /// Takes back `due` points from a member by the refund policy: the lots `preferring` picks first
     /// (under `pending_only`, only those still pending), then other spendable lots; what cannot be
     /// taken is the entry's `shortfall`, or a debt under `allow_negative`. Writes `entry` (kind

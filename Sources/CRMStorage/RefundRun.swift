@@ -4,11 +4,12 @@ import CRMPostgres
 
 /// The refunds of one pushed segment, applied set-based: a few statements for the whole run
 /// instead of a savepoint and about ten statements per refund. The end state, every outcome and
-/// every rejection are those of applying the refunds one by one in push order (`EventApplier`):
-/// each refund sees what the refunds before it left of its order, of the points the order earned
-/// and of the member's lots. A run in which a refunded order qualified a referral binding that paid
-/// its rewards (a refund may void it and take points back between two refunds) is left to the
-/// one-by-one path: `apply` answers nil and writes nothing.
+/// every rejection are those of applying the refunds one at a time in push order: each refund sees
+/// what the refunds before it left of its order, of the points the order earned and of the member's
+/// lots. A run in which a refunded order qualified a referral binding that paid its rewards (a
+/// refund may void it and take points back between two refunds) goes one refund at a time instead:
+/// `apply` answers nil and writes nothing, and `EventApplier` applies each refund `alone`, in its own
+/// savepoint, followed by what it does to the referral.
 ///
 /// The caller holds the shop's lock and the identity lock (shared at least), so no other push
 /// refunds this shop's orders or moves these members meanwhile.
@@ -18,11 +19,10 @@ struct RefundRun {
     let policy: PointsPolicy
 
     /// A refund to apply, at its place in the push.
-    struct Item {
-        let index: Int
-        let event: SyncEvent
-        let refund: Refund
-    }
+    typealias Item = BulkIngest.Indexed<Refund>
+
+    /// What the run did with one refund: its outcome, and the order it refunded when applied.
+    typealias Applied = (outcome: EventOutcome, order: Int64?)
 
     /// An order as the run found it, locked, updated in memory as the run's refunds apply.
     private struct OrderState {
@@ -46,10 +46,12 @@ struct RefundRun {
         var debt: Int64 = 0
     }
 
-    /// Applies `items` (in push order); one outcome per item, or nil when the run must go one by one.
-    func apply(_ items: [Item]) throws -> [EventOutcome]? {
+    /// Applies `items` (in push order); one result per item, or nil when the run must go one refund at
+    /// a time. `alone`: a single refund that the caller follows with its referral step.
+    func apply(_ items: [Item], alone: Bool = false) throws -> [Applied]? {
+        precondition(!alone || items.count == 1, "a refund applied alone is one refund")
         guard !items.isEmpty else { return [] }
-        let keys = items.map { $0.event.channel.rawValue + " " + $0.refund.orderNo }
+        let keys = items.map { $0.event.channel.rawValue + " " + $0.value.orderNo }
         var orders: [String: OrderState] = [:]
         var rewarded = false
         for row in try c.queryPrepared("""
@@ -60,7 +62,7 @@ struct RefundRun {
             FROM shop_order o JOIN account a ON a.id = o.account_id JOIN member m ON m.id = a.member_id
             WHERE o.shop_id = $1 AND (o.channel, o.order_no) IN (SELECT * FROM unnest($2::text[], $3::text[]))
             ORDER BY o.id FOR UPDATE OF o
-            """, [.int(shopID), .textArray(items.map { $0.event.channel.rawValue }), .textArray(items.map(\.refund.orderNo))]) {
+            """, [.int(shopID), .textArray(items.map { $0.event.channel.rawValue }), .textArray(items.map(\.value.orderNo))]) {
             let live: Bool = try row.decode(at: 5)
             precondition(live, "an account always belongs to a live member (merges move accounts)")
             orders[try row.decode(String.self, at: 0)] = OrderState(
@@ -68,35 +70,35 @@ struct RefundRun {
                 earned: try row.decode(at: 6), reversedDue: try row.decode(at: 7))
             if try row.decode(Bool.self, at: 8) { rewarded = true }
         }
-        guard !rewarded else { return nil }
+        guard alone || !rewarded else { return nil }
         var takenNumbers = Set(try c.queryPrepared("SELECT refund_no FROM refund WHERE shop_id = $1 AND refund_no = ANY($2::text[])",
-                                                   [.int(shopID), .textArray(items.map(\.refund.refundNo))]).map { try $0.decode(String.self, at: 0) })
+                                                   [.int(shopID), .textArray(items.map(\.value.refundNo))]).map { try $0.decode(String.self, at: 0) })
 
         // Decide each refund in order, as the one-by-one path would: the order, then the amount, then the number.
-        var outcomes: [EventOutcome?] = Array(repeating: nil, count: items.count)
+        var outcomes: [Applied?] = Array(repeating: nil, count: items.count)
         var accepted: [Accepted] = []
         for (position, item) in items.enumerated() {
             guard var order = orders[keys[position]] else {
-                outcomes[position] = EventOutcome(eventID: item.event.id, status: .rejected, rejection: EventApplier.orderNotFound(item.refund, index: item.index))
+                outcomes[position] = (EventOutcome(eventID: item.event.id, status: .rejected, rejection: EventApplier.orderNotFound(item.value, index: item.index)), nil)
                 continue
             }
             let left = order.amountFen - order.refundedFen
-            guard item.refund.amountFen <= left else {
-                outcomes[position] = EventOutcome(eventID: item.event.id, status: .rejected,
-                                                  rejection: EventApplier.refundExceedsOrder(item.refund, left: left, index: item.index))
+            guard item.value.amountFen <= left else {
+                outcomes[position] = (EventOutcome(eventID: item.event.id, status: .rejected,
+                                                   rejection: EventApplier.refundExceedsOrder(item.value, left: left, index: item.index)), nil)
                 continue
             }
-            guard takenNumbers.insert(item.refund.refundNo).inserted else {
-                outcomes[position] = EventOutcome(eventID: item.event.id, status: .rejected, rejection: EventApplier.refundExists(item.refund, index: item.index))
+            guard takenNumbers.insert(item.value.refundNo).inserted else {
+                outcomes[position] = (EventOutcome(eventID: item.event.id, status: .rejected, rejection: EventApplier.refundExists(item.value, index: item.index)), nil)
                 continue
             }
-            order.refundedFen += item.refund.amountFen
+            order.refundedFen += item.value.amountFen
             let owed = PointsPolicy.reversedPoints(earned: order.earned, orderFen: order.amountFen, refundedFen: order.refundedFen)
             let due = owed - order.reversedDue
             if due > 0 { order.reversedDue += due }
             orders[keys[position]] = order
             accepted.append(Accepted(item: item, order: order.id, member: order.member, due: due))
-            outcomes[position] = EventOutcome(eventID: item.event.id, status: .applied, memberID: order.member)
+            outcomes[position] = (EventOutcome(eventID: item.event.id, status: .applied, memberID: order.member), order.id)
         }
         guard !accepted.isEmpty else { return outcomes.map { $0! } }
 
@@ -131,8 +133,8 @@ struct RefundRun {
                  WITH ORDINALITY AS t(o, no, amt, at, ev, n)
             ORDER BY n
             RETURNING refund_no, id
-            """, [.int(shopID), .intArray(accepted.map(\.order)), .textArray(accepted.map(\.item.refund.refundNo)),
-                  .intArray(accepted.map(\.item.refund.amountFen)), .textArray(accepted.map(\.item.refund.refundedAt)),
+            """, [.int(shopID), .intArray(accepted.map(\.order)), .textArray(accepted.map(\.item.value.refundNo)),
+                  .intArray(accepted.map(\.item.value.amountFen)), .textArray(accepted.map(\.item.value.refundedAt)),
                   .textArray(accepted.map(\.item.event.id))]) {
             refundID[try row.decode(at: 0)] = try row.decode(at: 1)
         }
@@ -140,20 +142,20 @@ struct RefundRun {
         try c.queryPrepared("""
             UPDATE shop_order o SET refunded_fen = o.refunded_fen + s.amt
             FROM (SELECT o, sum(amt) AS amt FROM unnest($1::bigint[], $2::bigint[]) AS t(o, amt) GROUP BY o) s WHERE o.id = s.o
-            """, [.intArray(accepted.map(\.order)), .intArray(accepted.map(\.item.refund.amountFen))])
+            """, [.intArray(accepted.map(\.order)), .intArray(accepted.map(\.item.value.amountFen))])
 
         let entries = accepted.filter { $0.due > 0 }
         guard !entries.isEmpty else { return }
         var links: (refund: [Int64?], lot: [Int64?], points: [Int64?]) = ([], [], [])
         for e in entries {
             for t in e.taken {
-                links.refund.append(refundID[e.item.refund.refundNo]!)
+                links.refund.append(refundID[e.item.value.refundNo]!)
                 links.lot.append(t.lot)
                 links.points.append(-t.points)
             }
         }
         let details = entries.map { e -> String? in
-            JSONSerializer.canonicalObject(["due": .int(e.due), "refund_no": .string(e.item.refund.refundNo), "shortfall": .int(e.shortfall)])
+            JSONSerializer.canonicalObject(["due": .int(e.due), "refund_no": .string(e.item.value.refundNo), "shortfall": .int(e.shortfall)])
         }
         // Each entry's points are its lots' changes less its debt change: -(taken + debt), debt change +debt.
         try c.queryPrepared("""
@@ -171,7 +173,7 @@ struct RefundRun {
                   FROM (SELECT m, sum(debt) AS debt FROM t GROUP BY m HAVING sum(debt) <> 0) s WHERE a.member_id = s.m)
             SELECT count(*) FROM e
             """, [.intArray(entries.map(\.member)), .intArray(entries.map { e in -(e.taken.reduce(0) { $0 + $1.points } + e.debt) }),
-                  .intArray(entries.map(\.debt)), .intArray(entries.map(\.order)), .intArray(entries.map { refundID[$0.item.refund.refundNo]! }),
+                  .intArray(entries.map(\.debt)), .intArray(entries.map(\.order)), .intArray(entries.map { refundID[$0.item.value.refundNo]! }),
                   .textArray(details), .text("sync"), .intArray(links.refund), .intArray(links.lot), .intArray(links.points)])
     }
 }
