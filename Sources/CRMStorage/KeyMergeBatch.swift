@@ -131,15 +131,7 @@ struct KeyMergeBatch {
         let live = try c.queryPrepared("SELECT id FROM member WHERE id = ANY($1::bigint[]) AND merged_into IS NULL ORDER BY id FOR NO KEY UPDATE",
                                        [.intArray(involved)])
         precondition(live.count == involved.count, "merge of members that are not all live")
-        #if DEBUG
-        let held: Int = try c.queryPrepared("""
-            SELECT (SELECT count(*) FROM points_lot WHERE member_id = ANY($1::bigint[])) + (SELECT count(*) FROM points_account WHERE member_id = ANY($1::bigint[]))
-                 + (SELECT count(*) FROM referral_binding WHERE referrer_id = ANY($1::bigint[]) OR referred_id = ANY($1::bigint[]))
-                 + (SELECT count(*) FROM member_level WHERE member_id = ANY($1::bigint[]))
-                 + (SELECT count(*) FROM account WHERE member_id = ANY($1::bigint[])) - cardinality($1::bigint[])
-            """, [.intArray(merged)]).single!.decode(at: 0)
-        precondition(held == 0, "members new in this push hold their one account and no points, referral or level")
-        #endif
+        try merger.checkHoldNothing(merged)
         let rules = leads.map { "key:\($0.kind)" }, reasons = leads.map { "shared \($0.kind)" }
         let evidence = leads.map { JSONSerializer.canonicalObject(["kind": .string($0.kind)]) }
         // Snapshot, move, mark, record: one statement, records in the leads' order.

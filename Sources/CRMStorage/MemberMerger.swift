@@ -66,14 +66,7 @@ struct MemberMerger {
         try recomputeGolden(survivor)
         try MemberTagTransfer(c: c).merge(from: merged, to: survivor)
         if newMembers.contains(merged) {
-            #if DEBUG
-            let held: Int = try c.queryPrepared("""
-                SELECT (SELECT count(*) FROM points_lot WHERE member_id = $1) + (SELECT count(*) FROM points_account WHERE member_id = $1)
-                     + (SELECT count(*) FROM referral_binding WHERE $1 IN (referrer_id, referred_id))
-                     + (SELECT count(*) FROM member_level WHERE member_id = $1)
-                """, [.int(merged)]).single!.decode(at: 0)
-            precondition(held == 0, "member \(merged), new in this push, already holds points, a referral or a level")
-            #endif
+            try checkHoldNothing([merged])
             return (survivor, recordID)
         }
         // Points and level follow the person.
@@ -82,6 +75,20 @@ struct MemberMerger {
         try ReferralBook(c: c, policy: loyalty.points).afterMerge(survivor: survivor, merged: merged, actor: actor)
         try LevelKeeper(c: c, ladder: loyalty.ladder).afterMerge(survivor: survivor, merged: merged, mergeID: recordID, now: try ledger.now(), actor: actor)
         return (survivor, recordID)
+    }
+
+    /// Debug builds check that members new in the push, about to be merged away without their points,
+    /// referral and level steps, indeed hold none of those yet.
+    func checkHoldNothing(_ members: [Int64]) throws {
+        #if DEBUG
+        let held: Int = try c.queryPrepared("""
+            SELECT (SELECT count(*) FROM points_lot WHERE member_id = ANY($1::bigint[]))
+                 + (SELECT count(*) FROM points_account WHERE member_id = ANY($1::bigint[]))
+                 + (SELECT count(*) FROM referral_binding WHERE referrer_id = ANY($1::bigint[]) OR referred_id = ANY($1::bigint[]))
+                 + (SELECT count(*) FROM member_level WHERE member_id = ANY($1::bigint[]))
+            """, [.intArray(members)]).single!.decode(at: 0)
+        precondition(held == 0, "members \(members), new in this push, already hold points, a referral or a level")
+        #endif
     }
 
     /// What a merge's history says on each side: the survivor's `merged` line and the merged member's `merged_into`.
