@@ -7,15 +7,19 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
 }
 
 /// A strict RFC 8259 parser over UTF-8 bytes, with a nesting limit so hostile input cannot
-/// exhaust the stack.
+/// exhaust the stack, and a limit on the keys of one object. Its work is linear in the input.
 public struct JSONParser {
     /// Deepest nesting of arrays and objects accepted.
     public static let defaultMaxDepth = 64
+    /// Most keys in one object. No request of the protocol needs more than a few hundred; the limit
+    /// keeps one line from building a huge index.
+    public static let defaultMaxObjectKeys = 10_000
 
-    public static func parse(_ bytes: some Collection<UInt8>, maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> JSONValue {
+    public static func parse(_ bytes: some Collection<UInt8>, maxDepth: Int = defaultMaxDepth,
+                             maxObjectKeys: Int = defaultMaxObjectKeys) throws(JSONParseError) -> JSONValue {
         let array = Array(bytes)
         return try array.withUnsafeBufferPointer { (buffer) throws(JSONParseError) -> JSONValue in
-            var parser = Cursor(bytes: buffer, maxDepth: maxDepth)
+            var parser = Cursor(bytes: buffer, maxDepth: maxDepth, maxObjectKeys: maxObjectKeys)
             parser.skipWhitespace()
             let value = try parser.parseValue(depth: 0)
             parser.skipWhitespace()
@@ -24,18 +28,21 @@ public struct JSONParser {
         }
     }
 
-    public static func parse(_ text: String, maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> JSONValue {
-        try parse(Array(text.utf8), maxDepth: maxDepth)
+    public static func parse(_ text: String, maxDepth: Int = defaultMaxDepth,
+                             maxObjectKeys: Int = defaultMaxObjectKeys) throws(JSONParseError) -> JSONValue {
+        try parse(Array(text.utf8), maxDepth: maxDepth, maxObjectKeys: maxObjectKeys)
     }
 
     private struct Cursor {
         let bytes: UnsafeBufferPointer<UInt8>
         let maxDepth: Int
+        let maxObjectKeys: Int
         var index = 0
 
-        init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+        init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int, maxObjectKeys: Int) {
             self.bytes = bytes
             self.maxDepth = maxDepth
+            self.maxObjectKeys = maxObjectKeys
         }
 
         func error(_ reason: String) -> JSONParseError { JSONParseError(offset: index, reason: reason) }
@@ -75,14 +82,14 @@ public struct JSONParser {
             guard depth <= maxDepth else { throw error("nesting deeper than \(maxDepth)") }
             index += 1
             var object = JSONObject()
-            var seen = Set<String>()
             skipWhitespace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(object) }
             while true {
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+                guard object.count < maxObjectKeys else { throw error("object with more than \(maxObjectKeys) keys") }
                 let key = try parseString()
-                guard seen.insert(key).inserted else { throw error("duplicate key \"\(key)\"") }
+                guard !object.contains(key) else { throw error("duplicate key \(ClientText.quoted(key))") }
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
                 index += 1

@@ -93,28 +93,54 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
 }
 
 /// A JSON object that keeps its keys in order (so responses read the way the docs show them).
+/// Keys are found through an index, so building or reading an object of n keys costs O(n), not
+/// O(n²): a hostile line of many small keys must not cost seconds of CPU.
 public struct JSONObject: Sendable, Equatable, Sequence {
     public private(set) var entries: [(key: String, value: JSONValue)]
+    /// Position of each key in `entries`; always holds exactly the keys of `entries`.
+    private var positions: [String: Int]
 
-    public init() { entries = [] }
+    public init() {
+        entries = []
+        positions = [:]
+    }
 
     public init(_ pairs: [(String, JSONValue)]) {
-        entries = []
+        self.init()
         entries.reserveCapacity(pairs.count)
+        positions.reserveCapacity(pairs.count)
         for (k, v) in pairs { self[k] = v }
     }
 
     public var count: Int { entries.count }
     public var keys: [String] { entries.map(\.key) }
 
+    /// Reserves room for `capacity` keys (a parser that knows the size avoids rehashing).
+    public mutating func reserveCapacity(_ capacity: Int) {
+        entries.reserveCapacity(capacity)
+        positions.reserveCapacity(capacity)
+    }
+
+    /// Whether `key` is present.
+    public func contains(_ key: String) -> Bool { positions[key] != nil }
+
     public subscript(key: String) -> JSONValue? {
-        get { entries.first(where: { $0.key == key })?.value }
+        get { positions[key].map { entries[$0].value } }
         set {
-            if let index = entries.firstIndex(where: { $0.key == key }) {
-                if let newValue { entries[index].value = newValue } else { entries.remove(at: index) }
+            if let index = positions[key] {
+                if let newValue {
+                    entries[index].value = newValue
+                } else {
+                    // Rare (objects are built, not edited): renumber the keys after the removed one.
+                    entries.remove(at: index)
+                    positions[key] = nil
+                    for i in index..<entries.count { positions[entries[i].key] = i }
+                }
             } else if let newValue {
+                positions[key] = entries.count
                 entries.append((key, newValue))
             }
+            assert(positions.count == entries.count, "JSONObject index out of step with its entries")
         }
     }
 

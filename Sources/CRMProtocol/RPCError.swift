@@ -73,8 +73,9 @@ extension RPCError {
     public static func invalidRequest(_ detail: String, reason: String = "invalid_request") -> RPCError {
         RPCError(code: RPCErrorCode.invalidRequest, message: "Invalid Request: \(detail)", reason: reason)
     }
+    /// The name is the client's: it is shown cut and escaped (`ClientText`), never echoed whole.
     public static func methodNotFound(_ method: String) -> RPCError {
-        RPCError(code: RPCErrorCode.methodNotFound, message: "Method not found: \(method)", reason: "method_not_found")
+        RPCError(code: RPCErrorCode.methodNotFound, message: "Method not found: \(ClientText.excerpt(method))", reason: "method_not_found")
     }
     public static func invalidParams(_ detail: String, field: String? = nil, reason: String = "invalid_params") -> RPCError {
         RPCError(code: RPCErrorCode.invalidParams, message: detail, reason: reason, field: field)

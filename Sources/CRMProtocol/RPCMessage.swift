@@ -69,10 +69,11 @@ public enum RPCIncoming: Sendable, Equatable {
     case failure(RPCError)
 
     /// Classifies one line of bytes.
-    public static func parse(_ bytes: some Collection<UInt8>, maxBatch: Int, maxDepth: Int = JSONParser.defaultMaxDepth) -> RPCIncoming {
+    public static func parse(_ bytes: some Collection<UInt8>, maxBatch: Int, maxDepth: Int = JSONParser.defaultMaxDepth,
+                             maxObjectKeys: Int = JSONParser.defaultMaxObjectKeys) -> RPCIncoming {
         let document: JSONValue
         do {
-            document = try JSONParser.parse(bytes, maxDepth: maxDepth)
+            document = try JSONParser.parse(bytes, maxDepth: maxDepth, maxObjectKeys: maxObjectKeys)
         } catch {
             return .failure(.parseError(error.description))
         }
@@ -130,7 +131,7 @@ public enum RPCEntry: Sendable, Equatable {
             }
         }
         for key in object.keys where !["jsonrpc", "method", "params", "id"].contains(key) {
-            self = .invalid(id: answerID, error: .invalidRequest("unknown member \"\(key)\""))
+            self = .invalid(id: answerID, error: .invalidRequest("unknown member \(ClientText.quoted(key))"))
             return
         }
         self = .request(RPCRequest(id: id, method: method, params: object["params"]))

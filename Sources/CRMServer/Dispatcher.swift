@@ -16,7 +16,7 @@ public struct Dispatcher: Sendable {
 
     /// Handles a line; returns the reply to send, or `nil` when there is none.
     func handle(line: [UInt8], session: inout Session?, connectionID: Int, sequence: inout Int) async -> JSONValue? {
-        switch RPCIncoming.parse(line, maxBatch: context.configuration.maxBatchEntries) {
+        switch RPCIncoming.parse(line, maxBatch: context.configuration.maxBatchEntries, maxObjectKeys: context.configuration.maxObjectKeys) {
         case .failure(let error):
             context.logger.notice("bad message", metadata: ["connection": "\(connectionID)", "reason": "\(error.reason)"])
             context.metrics.record(method: "(invalid)", microseconds: 0, errorCode: error.code)
@@ -51,7 +51,7 @@ public struct Dispatcher: Sendable {
                 errorCode = error.code
                 var logger = context.logger
                 logger[metadataKey: "request"] = "\(requestID)"
-                logger[metadataKey: "method"] = "\(request.method)"
+                logger[metadataKey: "method"] = "\(ClientText.excerpt(request.method))"
                 if let shop = session?.identity.shop { logger[metadataKey: "shop"] = "\(shop)" }
                 if let role = session?.identity.role { logger[metadataKey: "role"] = "\(role.rawValue)" }
                 let level: Logger.Level = error.code == RPCErrorCode.internalError ? .error : .info
@@ -88,7 +88,7 @@ public struct Dispatcher: Sendable {
         } catch {
             let rpc = RPCError.from(error)
             if rpc.code == RPCErrorCode.internalError, !(error is RPCError) {
-                context.logger.error("unexpected failure", metadata: ["request": "\(requestID)", "method": "\(request.method)", "error": "\(String(describing: error))"])
+                context.logger.error("unexpected failure", metadata: ["request": "\(requestID)", "method": "\(ClientText.excerpt(request.method))", "error": "\(String(describing: error))"])
             }
             return .failure(rpc)
         }

@@ -4,17 +4,17 @@ import NIOCore
 /// Closes a connection when `IdleStateHandler` reports it idle, counting and logging it.
 final class IdleCloseHandler: ChannelInboundHandler, Sendable {
     typealias InboundIn = NIOAny
-    let metrics: ServerMetrics
     let logger: Logger
+    let countClose: @Sendable () -> Void
 
-    init(metrics: ServerMetrics, logger: Logger) {
-        self.metrics = metrics
+    init(logger: Logger, countClose: @escaping @Sendable () -> Void) {
         self.logger = logger
+        self.countClose = countClose
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is IdleStateHandler.IdleStateEvent {
-            metrics.countIdleClose()
+            countClose()
             logger.info("closing idle connection", metadata: ["peer": "\(context.remoteAddress.map { "\($0)" } ?? "?")"])
             context.close(promise: nil)
             return

@@ -1,16 +1,20 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import ServiceLifecycle
 
 /// A small HTTP listener for operators' tooling: `GET /metrics` (Prometheus text) and
-/// `GET /healthz` (200 when the database answers, 503 otherwise, for load balancers).
+/// `GET /healthz` (200 when the database answers, 503 otherwise, for load balancers). It has its own
+/// small connection cap and idle timeout, so idle scrapers cannot take the descriptors the JSON-RPC
+/// port needs: a connection past the cap is closed at once, a silent one after the timeout.
 public final class MetricsHTTPServer: Service, Sendable {
     let context: ServerContext
     let host: String
     let port: Int
     let group: any EventLoopGroup
+    private let openConnections = NIOLockedValueBox(0)
 
     public init(context: ServerContext, host: String, port: Int, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.context = context
@@ -20,10 +24,16 @@ public final class MetricsHTTPServer: Service, Sendable {
     }
 
     public func run() async throws {
+        let configuration = context.configuration
+        let logger = context.logger
+        let metrics = context.metrics
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    let idle = TimeAmount.seconds(Int64(configuration.metricsIdleTimeoutSeconds))
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: idle))
+                    try channel.pipeline.syncOperations.addHandler(IdleCloseHandler(logger: logger, countClose: metrics.countMetricsIdleClose))
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
                 }
@@ -33,12 +43,30 @@ public final class MetricsHTTPServer: Service, Sendable {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { inbound in
                     for try await connection in inbound {
-                        group.addTask { await self.serve(connection) }
+                        guard admit() else {
+                            metrics.countMetricsRefused()
+                            logger.warning("metrics connection limit reached; closing", metadata: ["limit": "\(configuration.metricsMaxConnections)"])
+                            try? await connection.channel.close()
+                            continue
+                        }
+                        group.addTask {
+                            await self.serve(connection)
+                            self.openConnections.withLockedValue { $0 -= 1 }
+                        }
                     }
                 }
             }
         } onGracefulShutdown: {
             server.channel.close(promise: nil)
+        }
+    }
+
+    /// Counts a new connection if the cap allows it.
+    private func admit() -> Bool {
+        openConnections.withLockedValue { open in
+            guard open < context.configuration.metricsMaxConnections else { return false }
+            open += 1
+            return true
         }
     }
 

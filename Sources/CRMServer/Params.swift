@@ -23,7 +23,9 @@ public struct Params: Sendable {
     /// Refuses members other than `allowed`.
     public func allowOnly(_ allowed: Set<String>) throws(RPCError) {
         for key in object.keys where !allowed.contains(key) {
-            throw .invalidParams("unknown parameter \(key)", field: field(key), reason: "unknown_field")
+            // The name is the client's: shown cut and escaped, in the message and in `field`.
+            let shown = field(ClientText.excerpt(key))
+            throw .invalidParams("unknown parameter \(shown)", field: shown, reason: "unknown_field")
         }
     }
 

@@ -10,8 +10,10 @@ import ServiceLifecycle
 /// server). Each connection is read line by line by its own task; requests run in order and their
 /// replies go back in order. Reading pauses when `maxInFlightPerConnection` lines wait (back-pressure
 /// through the async channel's watermarks), so a client that floods or stops reading only slows
-/// itself. On graceful shutdown it stops accepting, lets each connection finish the request it is
-/// running and send its reply, then closes.
+/// itself. The limits that keep clients without a token from stopping the server (admission, the
+/// hello and message deadlines, the memory budget) live in their own types, wired in here. On
+/// graceful shutdown it stops accepting, lets each connection finish the request it is running and
+/// send its reply, then closes.
 public final class RPCServer: Service, Sendable {
     public let context: ServerContext
     let dispatcher: Dispatcher
@@ -20,6 +22,7 @@ public final class RPCServer: Service, Sendable {
     private let boundAddress = NIOLockedValueBox<SocketAddress?>(nil)
     private let bound = AsyncStreamBox()
     private let connectionCounter = NIOLockedValueBox(0)
+    let admission: ConnectionAdmission
 
     public init(context: ServerContext, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
         self.context = context
@@ -30,7 +33,13 @@ public final class RPCServer: Service, Sendable {
                 + PointsMethods.specs(context) + LevelMethods.specs(context) + ReferralMethods.specs(context)
                 + TagMethods.specs(context) + SegmentMethods.specs(context) + ReportMethods.specs(context)
         )
-        context.metricsBox.withLockedValue { $0 = ServerMetrics(knownMethods: registry.names.union(["(invalid)"]), maxConnections: context.configuration.maxConnections) }
+        let configuration = context.configuration
+        context.metricsBox.withLockedValue {
+            $0 = ServerMetrics(knownMethods: registry.names.union(["(invalid)"]), maxConnections: configuration.maxConnections,
+                               maxBufferedBytes: configuration.maxBufferedBytes)
+        }
+        self.admission = ConnectionAdmission(limits: .init(total: configuration.maxConnections, perAddress: configuration.maxConnectionsPerAddress,
+                                                           unauthenticated: configuration.maxUnauthenticatedConnections))
         self.dispatcher = Dispatcher(registry: registry, context: context)
         if let cert = context.configuration.tlsCertificatePath, let key = context.configuration.tlsKeyPath {
             let chain = try NIOSSLCertificate.fromPEMFile(cert).map { NIOSSLCertificateSource.certificate($0) }
@@ -75,12 +84,16 @@ public final class RPCServer: Service, Sendable {
                         try pipeline.addHandler(NIOSSLServerHandler(context: sslContext))
                     }
                     try pipeline.addHandler(IdleStateHandler(allTimeout: .seconds(Int64(configuration.idleTimeoutSeconds))))
-                    try pipeline.addHandler(IdleCloseHandler(metrics: metrics, logger: logger))
+                    try pipeline.addHandler(IdleCloseHandler(logger: logger, countClose: metrics.countIdleClose))
+                    try pipeline.addHandler(MessageDeadlineHandler(timeoutSeconds: configuration.messageTimeoutSeconds, metrics: metrics, logger: logger))
                     try pipeline.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLineBytes: configuration.maxLineBytes)))
-                    return try NIOAsyncChannel<LineFrame, ByteBuffer>(
+                    let account = BudgetAccount(budget: metrics.budget)
+                    try pipeline.addHandler(BufferBudgetHandler(account: account, logger: logger))
+                    let wrapped = try NIOAsyncChannel<LineFrame, ByteBuffer>(
                         wrappingChannelSynchronously: channel,
                         configuration: .init(backPressureStrategy: watermarks, isOutboundHalfClosureEnabled: true)
                     )
+                    return AcceptedConnection(channel: wrapped, budget: account)
                 }
             }
         let address = server.channel.localAddress
@@ -108,22 +121,24 @@ public final class RPCServer: Service, Sendable {
         logger.info("all connections closed")
     }
 
-    private func serve(_ connection: NIOAsyncChannel<LineFrame, ByteBuffer>, id: Int, shutdown: ShutdownFlag) async {
+    private func serve(_ accepted: AcceptedConnection, id: Int, shutdown: ShutdownFlag) async {
+        let connection = accepted.channel
+        defer { accepted.budget.close() }
         let metrics = context.metrics
-        let peer = connection.channel.remoteAddress.map { "\($0)" } ?? "?"
+        let channel = connection.channel
+        let peer = channel.remoteAddress.map { "\($0)" } ?? "?"
+        let address = channel.remoteAddress?.ipAddress ?? peer
         var logger = context.logger
         logger[metadataKey: "connection"] = "\(id)"
-        guard metrics.openConnection() else {
-            logger.warning("connection limit reached; refusing", metadata: ["peer": "\(peer)", "limit": "\(context.configuration.maxConnections)"])
-            let error = RPCError.overloaded("the server has reached its limit of \(context.configuration.maxConnections) connections", reason: "too_many_connections")
-            try? await connection.executeThenClose { _, outbound in
-                try await outbound.write(Self.encode(RPCResponse(id: .null, error: error).json))
-            }
-            return
+        guard await admit(connection, id: id, address: address, logger: logger) else { return }
+        metrics.openConnection()
+        defer {
+            metrics.closeConnection()
+            admission.closed(id: id, address: address)
         }
-        defer { metrics.closeConnection() }
         logger.debug("connection opened", metadata: ["peer": "\(peer)"])
-        let channel = connection.channel
+        let helloDeadline = scheduleHelloDeadline(channel, id: id, logger: logger)
+        defer { helloDeadline.cancel() }
         // While a request runs the connection is busy; a shutdown closes idle connections at once.
         let busy = NIOLockedValueBox(false)
         let unregister = shutdown.onBegin {
@@ -143,6 +158,7 @@ public final class RPCServer: Service, Sendable {
                         try await outbound.write(Self.encode(RPCResponse(id: .null, error: error).json))
                         return
                     case .line(let buffer):
+                        defer { accepted.budget.release(buffer.readableBytes) }  // reserved by BufferBudgetHandler
                         let bytes = buffer.readableBytesView
                         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }  // keep-alive blank lines
                         // Mark busy before looking at the shutdown flag, so a shutdown either sees this
@@ -150,6 +166,7 @@ public final class RPCServer: Service, Sendable {
                         busy.withLockedValue { $0 = true }
                         if shutdown.isShuttingDown { return }
                         let reply = await dispatcher.handle(line: Array(bytes), session: &session, connectionID: id, sequence: &sequence)
+                        if session != nil { admission.authenticated(id: id) }
                         if let reply { try await outbound.write(Self.encode(reply)) }
                         busy.withLockedValue { $0 = false }
                         if shutdown.isShuttingDown { return }
@@ -163,11 +180,63 @@ public final class RPCServer: Service, Sendable {
         logger.debug("connection closed", metadata: ["peer": "\(peer)"])
     }
 
+    /// Lets the connection in, or tells it why not (and closes it). Closes the oldest connection
+    /// without a session when this one takes its place.
+    private func admit(_ connection: NIOAsyncChannel<LineFrame, ByteBuffer>, id: Int, address: String, logger: Logger) async -> Bool {
+        let metrics = context.metrics
+        let channel = connection.channel
+        let peer = channel.remoteAddress.map { "\($0)" } ?? "?"
+        let decision = admission.admit(id: id, address: address) {
+            metrics.countEvicted()
+            logger.notice("closing the oldest connection without a session to make room", metadata: ["peer": "\(peer)"])
+            let error = RPCError.overloaded("too many connections without a session; this one waited longest for its session.hello",
+                                            reason: "too_many_unauthenticated")
+            Self.closeWithError(channel, error)
+        }
+        switch decision {
+        case .admitted(let evicted):
+            evicted?()
+            return true
+        case .refused(let error):
+            metrics.countRefused(reason: error.reason)
+            logger.warning("connection limit reached; refusing", metadata: ["peer": "\(peer)", "reason": "\(error.reason)"])
+            try? await connection.executeThenClose { _, outbound in
+                try await outbound.write(Self.encode(RPCResponse(id: .null, error: error).json))
+            }
+            return false
+        }
+    }
+
+    /// Closes the connection if it has not completed `session.hello` within the hello deadline.
+    private func scheduleHelloDeadline(_ channel: any Channel, id: Int, logger: Logger) -> Scheduled<Void> {
+        let seconds = context.configuration.helloTimeoutSeconds
+        let metrics = context.metrics
+        let admission = self.admission
+        return channel.eventLoop.scheduleTask(in: .seconds(Int64(seconds))) {
+            guard admission.isWaitingForHello(id: id) else { return }
+            metrics.countHelloTimeout()
+            logger.info("no session.hello within the deadline; closing", metadata: ["peer": "\(channel.remoteAddress.map { "\($0)" } ?? "?")"])
+            Self.closeWithError(channel, .unauthenticated("call session.hello within \(seconds) s of connecting", reason: "hello_timeout"))
+        }
+    }
+
+    /// Sends one error line with `id: null` and closes, from outside the connection's own task.
+    static func closeWithError(_ channel: any Channel, _ error: RPCError) {
+        channel.writeAndFlush(encode(RPCResponse(id: .null, error: error).json), promise: nil)
+        channel.close(promise: nil)
+    }
+
     static func encode(_ value: JSONValue) -> ByteBuffer {
         var text = JSONSerializer.serialize(value)
         text += "\n"
         return ByteBuffer(string: text)
     }
+}
+
+/// A connection as the listener hands it over: the channel and its part of the memory budget.
+struct AcceptedConnection: Sendable {
+    let channel: NIOAsyncChannel<LineFrame, ByteBuffer>
+    let budget: BudgetAccount
 }
 
 /// Set once when graceful shutdown begins; connections register to hear of it.

@@ -17,6 +17,12 @@ public final class ServerMetrics: Sendable {
         var openConnections = 0
         var acceptedConnections: UInt64 = 0
         var rejectedConnections: UInt64 = 0
+        var refusedPerAddress: UInt64 = 0
+        var evictedUnauthenticated: UInt64 = 0
+        var helloTimeouts: UInt64 = 0
+        var messageTimeouts: UInt64 = 0
+        var metricsRefused: UInt64 = 0
+        var metricsIdleClosed: UInt64 = 0
         var oversizeLines: UInt64 = 0
         var idleClosed: UInt64 = 0
         var analyzedTables: UInt64 = 0
@@ -27,24 +33,36 @@ public final class ServerMetrics: Sendable {
     private let knownMethods: Set<String>
     public let startedAt = ContinuousClock.now
     public let maxConnections: Int
+    /// Read-ahead lines and queued replies of all connections (its figures are shown here).
+    let budget: ConnectionBudget
 
-    init(knownMethods: Set<String>, maxConnections: Int) {
+    init(knownMethods: Set<String>, maxConnections: Int, maxBufferedBytes: Int) {
         self.knownMethods = knownMethods
         self.maxConnections = maxConnections
+        self.budget = ConnectionBudget(limitBytes: maxBufferedBytes)
     }
 
-    /// Counts a new connection if there is room; false when the limit is reached.
-    func openConnection() -> Bool {
+    /// Counts a connection that `ConnectionAdmission` let in.
+    func openConnection() {
         state.withLockedValue { s in
-            guard s.openConnections < maxConnections else {
-                s.rejectedConnections += 1
-                return false
-            }
             s.openConnections += 1
             s.acceptedConnections += 1
-            return true
         }
     }
+
+    /// Counts a connection refused by `ConnectionAdmission` (`reason` as told to the client).
+    func countRefused(reason: String) {
+        state.withLockedValue { s in
+            s.rejectedConnections += 1
+            if reason == "too_many_from_address" { s.refusedPerAddress += 1 }
+        }
+    }
+
+    func countEvicted() { state.withLockedValue { $0.evictedUnauthenticated += 1 } }
+    func countHelloTimeout() { state.withLockedValue { $0.helloTimeouts += 1 } }
+    func countMessageTimeout() { state.withLockedValue { $0.messageTimeouts += 1 } }
+    func countMetricsRefused() { state.withLockedValue { $0.metricsRefused += 1 } }
+    func countMetricsIdleClose() { state.withLockedValue { $0.metricsIdleClosed += 1 } }
 
     func closeConnection() {
         state.withLockedValue { s in
@@ -79,6 +97,7 @@ public final class ServerMetrics: Sendable {
     /// The `server.stats` result.
     func statsJSON(version: String, pool: PostgresPool.Statistics, databaseUp: Bool) -> JSONValue {
         let s = snapshot()
+        let buffers = budget.figures
         var total = LatencyHistogram()
         var methods = JSONObject()
         var requests: UInt64 = 0
@@ -102,6 +121,14 @@ public final class ServerMetrics: Sendable {
                 "open": .int(s.openConnections), "accepted": .int(Int64(s.acceptedConnections)),
                 "rejected": .int(Int64(s.rejectedConnections)), "limit": .int(maxConnections),
                 "closed_idle": .int(Int64(s.idleClosed)), "oversize_lines": .int(Int64(s.oversizeLines)),
+                "refused_per_address": .int(Int64(s.refusedPerAddress)),
+                "closed_unauthenticated": .int(Int64(s.evictedUnauthenticated)),
+                "closed_hello_timeout": .int(Int64(s.helloTimeouts)),
+                "closed_message_timeout": .int(Int64(s.messageTimeouts)),
+            ],
+            "buffers": [
+                "used_bytes": .int(buffers.usedBytes), "peak_bytes": .int(buffers.peakBytes),
+                "limit_bytes": .int(budget.limitBytes), "refused": .int(Int64(buffers.refused)),
             ],
             "requests": ["total": .int(Int64(requests)), "errors": .int(Int64(errors)), "latency_ms": Self.percentiles(total)],
             "methods": .object(methods),
@@ -142,6 +169,24 @@ public final class ServerMetrics: Sendable {
         line("# HELP crmd_oversize_lines_total Lines over the length limit (connection closed).")
         line("# TYPE crmd_oversize_lines_total counter")
         line("crmd_oversize_lines_total \(s.oversizeLines)")
+        line("# HELP crmd_connections_closed_total Connections closed by a protection limit.")
+        line("# TYPE crmd_connections_closed_total counter")
+        line("crmd_connections_closed_total{reason=\"too_many_from_address\"} \(s.refusedPerAddress)")
+        line("crmd_connections_closed_total{reason=\"too_many_unauthenticated\"} \(s.evictedUnauthenticated)")
+        line("crmd_connections_closed_total{reason=\"hello_timeout\"} \(s.helloTimeouts)")
+        line("crmd_connections_closed_total{reason=\"message_timeout\"} \(s.messageTimeouts)")
+        line("crmd_connections_closed_total{reason=\"metrics_connection_limit\"} \(s.metricsRefused)")
+        line("crmd_connections_closed_total{reason=\"metrics_idle\"} \(s.metricsIdleClosed)")
+        let buffers = budget.figures
+        line("# HELP crmd_buffered_bytes Bytes of read-ahead lines and queued replies of all connections.")
+        line("# TYPE crmd_buffered_bytes gauge")
+        line("crmd_buffered_bytes \(buffers.usedBytes)")
+        line("# HELP crmd_buffered_bytes_limit The budget for crmd_buffered_bytes.")
+        line("# TYPE crmd_buffered_bytes_limit gauge")
+        line("crmd_buffered_bytes_limit \(budget.limitBytes)")
+        line("# HELP crmd_buffer_refusals_total Lines or replies refused because the budget was spent (connection closed).")
+        line("# TYPE crmd_buffer_refusals_total counter")
+        line("crmd_buffer_refusals_total \(buffers.refused)")
         line("# HELP crmd_requests_total Requests by method.")
         line("# TYPE crmd_requests_total counter")
         for (name, m) in s.methods.sorted(by: { $0.key < $1.key }) { line("crmd_requests_total{method=\"\(name)\"} \(m.requests)") }

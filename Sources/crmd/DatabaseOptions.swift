@@ -23,7 +23,8 @@ struct DatabaseOptions: ParsableArguments {
             throw ValidationError("unknown log level \(text)")
         }
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            // Client text reaches the log (method names, reasons): escaped and bounded, see EscapingLogHandler.
+            var handler = EscapingLogHandler(wrapping: StreamLogHandler.standardError(label: label))
             handler.logLevel = level
             return handler
         }

@@ -25,6 +25,22 @@ struct Serve: AsyncParsableCommand {
     var maxConnections: Int?
     @Option(name: .customLong("max-in-flight"), help: "Requests read ahead per connection before reading pauses (CRM_MAX_IN_FLIGHT, default 32).")
     var maxInFlight: Int?
+    @Option(name: .customLong("max-connections-per-address"), help: "Most connections from one client address (CRM_MAX_CONNECTIONS_PER_ADDRESS, default 256).")
+    var maxConnectionsPerAddress: Int?
+    @Option(name: .customLong("max-unauthenticated"), help: "Most connections without a session; past it the oldest is closed (CRM_MAX_UNAUTHENTICATED, default 512).")
+    var maxUnauthenticated: Int?
+    @Option(name: .customLong("hello-timeout"), help: "Seconds a new connection has to complete session.hello (CRM_HELLO_TIMEOUT, default 10).")
+    var helloTimeout: Int?
+    @Option(name: .customLong("message-timeout"), help: "Seconds a message line may take from its first byte to its newline (CRM_MESSAGE_TIMEOUT, default 60).")
+    var messageTimeout: Int?
+    @Option(name: .customLong("max-buffered-bytes"), help: "Bytes of read-ahead lines and queued replies of all connections together (CRM_MAX_BUFFERED_BYTES, default 268435456).")
+    var maxBufferedBytes: Int?
+    @Option(name: .customLong("max-object-keys"), help: "Most keys in one JSON object of a message (CRM_MAX_OBJECT_KEYS, default 10000).")
+    var maxObjectKeys: Int?
+    @Option(name: .customLong("metrics-max-connections"), help: "Most connections to the metrics listener (CRM_METRICS_MAX_CONNECTIONS, default 16).")
+    var metricsMaxConnections: Int?
+    @Option(name: .customLong("metrics-idle-timeout"), help: "Seconds a silent metrics connection stays open (CRM_METRICS_IDLE_TIMEOUT, default 10).")
+    var metricsIdleTimeout: Int?
     @Option(name: .customLong("max-batch"), help: "Most entries in one JSON-RPC batch (CRM_MAX_BATCH, default 1000).")
     var maxBatch: Int?
     @Option(name: .customLong("max-events"), help: "Most events in one sync.push (CRM_MAX_EVENTS, default 1000).")
@@ -58,6 +74,14 @@ struct Serve: AsyncParsableCommand {
         if let v = try maxLineBytes ?? Environment.int("CRM_MAX_LINE_BYTES") { c.maxLineBytes = v }
         if let v = try maxConnections ?? Environment.int("CRM_MAX_CONNECTIONS") { c.maxConnections = v }
         if let v = try maxInFlight ?? Environment.int("CRM_MAX_IN_FLIGHT") { c.maxInFlightPerConnection = v }
+        if let v = try maxConnectionsPerAddress ?? Environment.int("CRM_MAX_CONNECTIONS_PER_ADDRESS") { c.maxConnectionsPerAddress = v }
+        if let v = try maxUnauthenticated ?? Environment.int("CRM_MAX_UNAUTHENTICATED") { c.maxUnauthenticatedConnections = v }
+        if let v = try helloTimeout ?? Environment.int("CRM_HELLO_TIMEOUT") { c.helloTimeoutSeconds = v }
+        if let v = try messageTimeout ?? Environment.int("CRM_MESSAGE_TIMEOUT") { c.messageTimeoutSeconds = v }
+        if let v = try maxBufferedBytes ?? Environment.int("CRM_MAX_BUFFERED_BYTES") { c.maxBufferedBytes = v }
+        if let v = try maxObjectKeys ?? Environment.int("CRM_MAX_OBJECT_KEYS") { c.maxObjectKeys = v }
+        if let v = try metricsMaxConnections ?? Environment.int("CRM_METRICS_MAX_CONNECTIONS") { c.metricsMaxConnections = v }
+        if let v = try metricsIdleTimeout ?? Environment.int("CRM_METRICS_IDLE_TIMEOUT") { c.metricsIdleTimeoutSeconds = v }
         if let v = try maxBatch ?? Environment.int("CRM_MAX_BATCH") { c.maxBatchEntries = v }
         if let v = try maxEvents ?? Environment.int("CRM_MAX_EVENTS") { c.maxEventsPerPush = v }
         if let v = try idleTimeout ?? Environment.int("CRM_IDLE_TIMEOUT") { c.idleTimeoutSeconds = v }

@@ -8,13 +8,18 @@ final class RawConnection: @unchecked Sendable {
     private let fd: Int32
     private var buffer: [UInt8] = []
 
-    init(port: Int) throws {
+    /// `receiveBufferBytes` shrinks the socket's receive buffer (before connecting, so the window
+    /// is small from the start): a client that does not read then stalls the server's writes soon.
+    init(port: Int, receiveBufferBytes: Int32? = nil) throws {
         // The descriptor is stored only once connected: a throwing init of a fully initialised
         // object runs deinit, and closing twice would close whatever reused the number meanwhile.
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         precondition(fd >= 0, "socket() failed")
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        if var size = receiveBufferBytes {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
