@@ -137,6 +137,16 @@ let package = Package(
             path: "Sources/crm-bench",
             swiftSettings: swiftSettings
         ),
+        // libFuzzer target for the JSON parser and the line protocol; a stub unless scripts/fuzz
+        // builds it with -sanitize=fuzzer -DCRM_FUZZ.
+        .executableTarget(
+            name: "crm-fuzz",
+            dependencies: ["CRMProtocol",
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOEmbedded", package: "swift-nio")],
+            path: "Sources/crm-fuzz",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "CRMDomainTests",
             dependencies: ["CRMDomain", "CRMJSON"],

@@ -167,7 +167,8 @@ public struct SegmentFilterParser {
     private func object(_ v: JSONValue, _ path: String, allowed: Set<String>) throws(SegmentFilterError) -> JSONObject {
         guard case .object(let o) = v else { throw fail(path, "wrong_type", "must be an object, not \(v.typeName)") }
         for k in o.keys where !allowed.contains(k) {
-            throw fail(path + "." + k, "unknown_field", "unknown member \(k) (known: \(allowed.sorted().joined(separator: ", ")))")
+            let shown = ClientText.excerpt(k)  // the client's name, cut and escaped
+            throw fail(path + "." + shown, "unknown_field", "unknown member \(shown) (known: \(allowed.sorted().joined(separator: ", ")))")
         }
         return o
     }

@@ -137,10 +137,12 @@ public final class RPCServer: Service, Sendable {
             admission.closed(id: id, address: address)
         }
         logger.debug("connection opened", metadata: ["peer": "\(peer)"])
-        let helloDeadline = scheduleHelloDeadline(channel, id: id, logger: logger)
-        defer { helloDeadline.cancel() }
         // While a request runs the connection is busy; a shutdown closes idle connections at once.
         let busy = NIOLockedValueBox(false)
+        // Only while the dispatcher runs (not while a reply waits for a client that does not read).
+        let dispatching = NIOLockedValueBox(false)
+        let helloDeadline = scheduleHelloDeadline(channel, id: id, dispatching: dispatching, logger: logger)
+        defer { helloDeadline.cancel() }
         let unregister = shutdown.onBegin {
             if !busy.withLockedValue({ $0 }) { channel.close(promise: nil) }
         }
@@ -165,7 +167,9 @@ public final class RPCServer: Service, Sendable {
                         // request running (and waits for it) or this request sees the shutdown (and skips it).
                         busy.withLockedValue { $0 = true }
                         if shutdown.isShuttingDown { return }
+                        dispatching.withLockedValue { $0 = true }
                         let reply = await dispatcher.handle(line: Array(bytes), session: &session, connectionID: id, sequence: &sequence)
+                        dispatching.withLockedValue { $0 = false }
                         if session != nil { admission.authenticated(id: id) }
                         if let reply { try await outbound.write(Self.encode(reply)) }
                         busy.withLockedValue { $0 = false }
@@ -207,13 +211,20 @@ public final class RPCServer: Service, Sendable {
         }
     }
 
-    /// Closes the connection if it has not completed `session.hello` within the hello deadline.
-    private func scheduleHelloDeadline(_ channel: any Channel, id: Int, logger: Logger) -> Scheduled<Void> {
+    /// Closes the connection if it has not completed `session.hello` within the hello deadline. A
+    /// request running at the deadline (a hello the database is slow to check) is let finish: the
+    /// check is repeated every second until the connection is idle.
+    private func scheduleHelloDeadline(_ channel: any Channel, id: Int, dispatching: NIOLockedValueBox<Bool>, logger: Logger) -> RepeatedTask {
         let seconds = context.configuration.helloTimeoutSeconds
         let metrics = context.metrics
         let admission = self.admission
-        return channel.eventLoop.scheduleTask(in: .seconds(Int64(seconds))) {
-            guard admission.isWaitingForHello(id: id) else { return }
+        return channel.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(Int64(seconds)), delay: .seconds(1)) { task in
+            guard admission.isWaitingForHello(id: id) else {
+                task.cancel()
+                return
+            }
+            if dispatching.withLockedValue({ $0 }) { return }
+            task.cancel()
             metrics.countHelloTimeout()
             logger.info("no session.hello within the deadline; closing", metadata: ["peer": "\(channel.remoteAddress.map { "\($0)" } ?? "?")"])
             Self.closeWithError(channel, .unauthenticated("call session.hello within \(seconds) s of connecting", reason: "hello_timeout"))

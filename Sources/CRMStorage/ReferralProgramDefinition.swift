@@ -9,7 +9,10 @@ public enum ReferralProgramDefinition {
         func bad(_ key: String, _ message: String) -> StorageError { .invalid(field: field(key), reason: "bad_setting", message: message) }
         let known = ["referrer_points", "referred_points", "min_order", "tiers", "campaigns", "share_percent", "share_months",
                      "cap_per_referrer_per_day", "cap_per_referrer_per_month", "return_window_days", "link_template"]
-        for key in object.keys where !known.contains(key) { throw .invalid(field: field(key), reason: "unknown_field", message: "unknown parameter \(key)") }
+        for key in object.keys where !known.contains(key) {
+            let shown = ClientText.excerpt(key)  // the client's name, cut and escaped
+            throw .invalid(field: field(shown), reason: "unknown_field", message: "unknown parameter \(shown)")
+        }
         func int(_ o: JSONObject, _ key: String, _ path: String) throws(StorageError) -> Int64? {
             guard let v = o[key], !v.isNull else { return nil }
             guard let i = v.int64Value else { throw .invalid(field: path + "." + key, reason: "bad_setting", message: "\(key) must be a whole number") }

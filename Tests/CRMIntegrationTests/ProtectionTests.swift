@@ -77,14 +77,14 @@ struct ProtectionTests {
 
     @Test("a connection that does not say hello in time is told so and closed; one that does stays")
     func helloDeadline() async throws {
-        try await withTestServer({ $0.helloTimeoutSeconds = 1 }) { server in
+        try await withTestServer({ $0.helloTimeoutSeconds = 2 }) { server in
             let silent = try RawConnection(port: server.port)
             let admin = try await server.adminClient()
             let reply = await silent.readJSON(timeout: 30)
             #expect(reply?["error"]?["code"] == -32001)
             #expect(reply?["error"]?["data"]?["reason"] == "hello_timeout")
             #expect(await silent.isClosedByPeer(timeout: 30))
-            try await Task.sleep(nanoseconds: 1_500_000_000)
+            try await Task.sleep(nanoseconds: 2_500_000_000)
             #expect(try await admin.call("server.health")["status"] == "ok")
         }
     }
@@ -110,7 +110,7 @@ struct ProtectionTests {
 
     @Test("past the per-address limit the next connection is told so and closed")
     func perAddressLimit() async throws {
-        try await withTestServer({ $0.maxConnectionsPerAddress = 2 }) { server in
+        try await withTestServer({ $0.maxConnectionsPerAddress = 2; $0.helloTimeoutSeconds = 300 }) { server in
             // Each is answered before the next connects, so the server has counted it.
             let a = try RawConnection(port: server.port)
             a.send(health)
@@ -130,7 +130,7 @@ struct ProtectionTests {
 
     @Test("with the unauthenticated slots full, a client with a token still gets in (the oldest silent one makes room)")
     func roomForSessions() async throws {
-        try await withTestServer({ $0.maxUnauthenticatedConnections = 2; $0.maxConnections = 10 }) { server in
+        try await withTestServer({ $0.maxUnauthenticatedConnections = 2; $0.maxConnections = 10; $0.helloTimeoutSeconds = 300 }) { server in
             // Each is answered before the next connects, so the server has counted it.
             let oldest = try RawConnection(port: server.port)
             oldest.send(health)

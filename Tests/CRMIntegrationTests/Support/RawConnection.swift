@@ -78,9 +78,12 @@ final class RawConnection: @unchecked Sendable {
             let remaining = deadline.timeIntervalSinceNow
             guard remaining > 0 else { return nil }
             var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&descriptor, 1, Int32(remaining * 1000)) > 0 else { return nil }
+            let ready = poll(&descriptor, 1, Int32(remaining * 1000))
+            if ready < 0, errno == EINTR { continue }  // a signal (a child process of another test exiting)
+            guard ready > 0 else { return nil }
             var chunk = [UInt8](repeating: 0, count: 65_536)
             let n = recv(fd, &chunk, chunk.count, 0)
+            if n < 0, errno == EINTR { continue }
             guard n > 0 else { return nil }
             buffer += chunk[..<n]
         }
@@ -90,9 +93,12 @@ final class RawConnection: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         while deadline.timeIntervalSinceNow > 0 {
             var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&descriptor, 1, Int32(deadline.timeIntervalSinceNow * 1000)) > 0 else { return false }
+            let ready = poll(&descriptor, 1, Int32(deadline.timeIntervalSinceNow * 1000))
+            if ready < 0, errno == EINTR { continue }  // a signal (a child process of another test exiting)
+            guard ready > 0 else { return false }
             var chunk = [UInt8](repeating: 0, count: 65_536)
             let n = recv(fd, &chunk, chunk.count, 0)
+            if n < 0, errno == EINTR { continue }
             if n <= 0 { return true }
         }
         return false
