@@ -93,55 +93,65 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
 }
 
 /// A JSON object that keeps its keys in order (so responses read the way the docs show them).
-/// Keys are found through an index, so building or reading an object of n keys costs O(n), not
-/// O(n²): a hostile line of many small keys must not cost seconds of CPU.
+/// Past a few keys they are found through an index, so building or reading an object of n keys
+/// costs O(n), not O(n²): a hostile line of many small keys must not cost seconds of CPU. Small
+/// objects (most requests and replies) skip the index, a scan of a few keys being cheaper.
 public struct JSONObject: Sendable, Equatable, Sequence {
+    /// Objects with more keys than this get an index.
+    static let indexThreshold = 16
+
     public private(set) var entries: [(key: String, value: JSONValue)]
-    /// Position of each key in `entries`; always holds exactly the keys of `entries`.
-    private var positions: [String: Int]
+    /// Position of each key in `entries` once there are more than `indexThreshold`; then it holds
+    /// exactly the keys of `entries`.
+    private var positions: [String: Int]?
 
     public init() {
         entries = []
-        positions = [:]
+        positions = nil
     }
 
     public init(_ pairs: [(String, JSONValue)]) {
         self.init()
         entries.reserveCapacity(pairs.count)
-        positions.reserveCapacity(pairs.count)
         for (k, v) in pairs { self[k] = v }
     }
 
     public var count: Int { entries.count }
     public var keys: [String] { entries.map(\.key) }
 
-    /// Reserves room for `capacity` keys (a parser that knows the size avoids rehashing).
-    public mutating func reserveCapacity(_ capacity: Int) {
-        entries.reserveCapacity(capacity)
-        positions.reserveCapacity(capacity)
+    /// Whether `key` is present.
+    public func contains(_ key: String) -> Bool { position(of: key) != nil }
+
+    private func position(of key: String) -> Int? {
+        if let positions { return positions[key] }
+        return entries.firstIndex(where: { $0.key == key })
     }
 
-    /// Whether `key` is present.
-    public func contains(_ key: String) -> Bool { positions[key] != nil }
-
     public subscript(key: String) -> JSONValue? {
-        get { positions[key].map { entries[$0].value } }
+        get { position(of: key).map { entries[$0].value } }
         set {
-            if let index = positions[key] {
+            if let index = position(of: key) {
                 if let newValue {
                     entries[index].value = newValue
                 } else {
                     // Rare (objects are built, not edited): renumber the keys after the removed one.
                     entries.remove(at: index)
-                    positions[key] = nil
-                    for i in index..<entries.count { positions[entries[i].key] = i }
+                    positions?[key] = nil
+                    if positions != nil { for i in index..<entries.count { positions![entries[i].key] = i } }
                 }
             } else if let newValue {
-                positions[key] = entries.count
+                positions?[key] = entries.count
                 entries.append((key, newValue))
+                if positions == nil, entries.count > Self.indexThreshold { buildIndex() }
             }
-            assert(positions.count == entries.count, "JSONObject index out of step with its entries")
+            assert(positions == nil || positions!.count == entries.count, "JSONObject index out of step with its entries")
         }
+    }
+
+    private mutating func buildIndex() {
+        var index = [String: Int](minimumCapacity: entries.count * 2)
+        for (i, entry) in entries.enumerated() { index[entry.key] = i }
+        positions = index
     }
 
     public func makeIterator() -> IndexingIterator<[(key: String, value: JSONValue)]> {

@@ -46,6 +46,16 @@ struct ProtectionLimitTests {
         o["a"] = 4
         #expect(o.keys == ["b", "c", "a"])
         #expect(o == ["a": 4, "c": 3, "b": 2])
+        // The same past the size where objects get an index.
+        var big = JSONObject((0..<40).map { ("k\($0)", JSONValue.int($0)) })
+        big["k3"] = nil
+        #expect(big.count == 39)
+        #expect(big["k3"] == nil)
+        #expect(big["k39"] == 39)
+        #expect(big.keys[3] == "k4")
+        big["k3"] = 3
+        #expect(big.keys.last == "k3")
+        #expect(big == JSONObject((0..<40).map { ("k\($0)", JSONValue.int($0)) }))
     }
 
     @Test("client text is escaped and cut, so it cannot forge a log line or fill a message")
