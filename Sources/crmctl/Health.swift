@@ -29,7 +29,7 @@ struct Stats: AsyncParsableCommand {
             try await options.connection.withClient(client: "crmctl/0.1") { client in
                 let s = try await client.call("server.stats")
                 if options.json { return printJSON(s) }
-                print("version \(s["version"]?.cellText ?? "?")  uptime \(s["uptime_seconds"]?.cellText ?? "?") s  database \(s["database"]?.cellText ?? "?")")
+                print("version \(s["version"]?.cellText ?? "?")  uptime \(s["uptime_seconds"]?.doubleValue.map { Formats.duration(seconds: $0) } ?? "?")  database \(s["database"]?.cellText ?? "?")")
                 let c = s["connections"]
                 print("connections: open \(c?["open"]?.cellText ?? "?") of \(c?["limit"]?.cellText ?? "?"), accepted \(c?["accepted"]?.cellText ?? "?"), rejected \(c?["rejected"]?.cellText ?? "?")")
                 let p = s["pool"]
