@@ -63,6 +63,7 @@ public enum Formats {
         let scaled = (value.magnitude * scale).rounded()
         guard scaled < 9e15 else { return String(Int64(value.rounded())) }
         let units = Int64(scaled), whole = units / Int64(scale)
+        guard decimals > 0 else { return (value < 0 && units > 0 ? "-" : "") + "\(whole)" }
         var fraction = String(units % Int64(scale))
         fraction = String(repeating: "0", count: decimals - fraction.count) + fraction
         while fraction.hasSuffix("0") { fraction.removeLast() }
