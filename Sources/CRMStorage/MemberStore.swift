@@ -103,7 +103,7 @@ public struct MemberStore: Sendable {
                     throw StorageError.notFound(reason: "member_not_found", message: "no member with that \(kind)")
                 }
                 guard members.count == 1 else {
-                    throw StorageError.conflict(reason: "ambiguous", message: "\(members.count > 10 ? "more than 10" : String(members.count)) members share that \(kind); look them up by name or member id")
+                    throw StorageError.conflict(reason: "ambiguous", message: "\(members.count > 10 ? "more than 10" : String(members.count)) members share that \(kind)")
                 }
                 found = first
             }

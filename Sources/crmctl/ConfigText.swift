@@ -17,10 +17,11 @@ enum ConfigText {
     static func points(_ p: JSONValue) {
         Swift.print("points")
         let e = p["expiry"] ?? .null
+        let round = e["round"]?.stringValue ?? "none"
         let expiry = e["policy"]?.stringValue == "yearly_clearing"
             ? "yearly clearing: \(e["share_percent"]?.cellText ?? "?")% of unused points on \(monthDay(e["month"], e["day"])) each year"
-            : "rolling: \(e["months"]?.cellText ?? "?") months after earning, rounded to \((e["round"]?.stringValue ?? "none").replacingOccurrences(of: "_", with: "-"))"
-        printLabelled([("  earn rate", "\(p["earn_rate"]?.cellText ?? "?") points per yuan"), ("  pending", "\(p["pending_days"]?.cellText ?? "0") days"),
+            : "rolling: \(e["months"]?.cellText ?? "?") months after earning" + (round == "month_end" ? ", to the month's end" : round == "year_end" ? ", to the year's end" : "")
+        printLabelled([("  earn rate", "\(p["earn_rate"]?.cellText ?? "?") per yuan"), ("  pending", "\(p["pending_days"]?.cellText ?? "0") days"),
                        ("  refund policy", p["refund_policy"]?.cellText ?? "?"), ("  expiry", expiry), ("  timezone", p["timezone"]?.cellText ?? "?")])
     }
 
@@ -37,20 +38,21 @@ enum ConfigText {
         printLabelled([("  RFM window", "\(r["window_days"]?.cellText ?? "?") days"), ("  R (recency)", "\(list(r["recency_days"])) days"),
                        ("  F (frequency)", "\(list(r["frequency_min"])) purchases"), ("  M (monetary)", "\(list(r["monetary"])) yuan"),
                        ("  lifecycle", mode)])
-        var table = TextTable(headers: ["  pyramid tier", "purchases", "average order (yuan)"])
+        Swift.print("\ncontribution pyramid (tiers tried from the top; purchases in the RFM window)")
+        var table = TextTable(headers: ["tier", "purchases", "average order (yuan)"])
         for tier in ["top", "second", "third", "bottom"] {
             let t = s["pyramid"]?[tier] ?? .null
-            table.add(["  " + tier, PyramidText.purchases(t), PyramidText.average(t)])
+            table.add([tier, PyramidText.purchases(t), PyramidText.average(t)])
         }
         Swift.print(table.render())
     }
 
     static func tags(_ t: JSONValue) {
         Swift.print("tag mappings (attribute → tag)")
-        var table = TextTable(headers: ["  attribute", "value", "tag"])
-        for m in t["mappings"]?.arrayValue ?? [] { table.add(["  " + (m["attribute"]?.cellText ?? ""), m["value"]?.cellText ?? "any", m["tag"]?.cellText ?? ""]) }
-        Swift.print(table.render())
-        Swift.print("  lists of tags in: \(list(t["list_attributes"]).nonEmpty ?? "-")")
+        var table = TextTable(headers: ["attribute", "value", "tag"])
+        for m in t["mappings"]?.arrayValue ?? [] { table.add([m["attribute"]?.cellText ?? "", m["value"]?.cellText ?? "any", m["tag"]?.cellText ?? ""]) }
+        Swift.print(table.rows.isEmpty ? "  (none)" : table.render())
+        Swift.print("attributes holding lists of tags: \(list(t["list_attributes"]).nonEmpty ?? "-")")
     }
 
     static func identity(_ i: JSONValue) {
