@@ -142,6 +142,16 @@ struct OperatorProcessTests {
         }
     }
 
+    @Test("store-sync reads its CSV mapping from a pipe (the shell's <(…))")
+    func pipedMapping() async throws {
+        try await withTemporaryDirectory { dir in
+            try "uid,姓名,手機,郵箱,註冊時間,地址,unionid\ng1,王小明,13800138000,,2026-03-01 10:00:00,,\n".write(toFile: dir + "/members-1.csv", atomically: true, encoding: .utf8)
+            let env = ["STORE_SYNC": Binaries.path("store-sync"), "SOURCE": dir + "/members-1.csv", "MAPPING": StoreSyncTests.mapping]
+            let out = try await runShell(#""$STORE_SYNC" push --shop sh01 --source "$SOURCE" --mapping <(printf '%s' "$MAPPING") --dry-run"#, environment: env)
+            #expect(out.status == 0, "\(out.stderr)")
+        }
+    }
+
     @Test("crmctl's errors name the commands and flags the operator types, not wire methods and fields")
     func errorWording() async throws {
         try await withTestServer { server in
