@@ -28,12 +28,13 @@ public struct CommandFailure: Error, CustomStringConvertible {
 }
 
 /// Runs a client command body, printing any failure as one line on standard error and exiting
-/// non-zero, so scripts can rely on the exit status.
-public func runClientCommand(_ program: String, _ body: () async throws -> Void) async throws {
+/// non-zero, so scripts can rely on the exit status. A server's error is told in `wording`'s
+/// words (the client's commands and flags); the code and reason stay for scripts.
+public func runClientCommand(_ program: String, wording: ErrorWording = ErrorWording(), _ body: () async throws -> Void) async throws {
     do {
         try await body()
     } catch let error as RPCError {
-        FileHandle.standardError.write(Data("\(program): \(error.message) [\(error.code) \(error.reason)\(error.field.map { " at \($0)" } ?? "")]\n".utf8))
+        FileHandle.standardError.write(Data("\(program): \(wording.text(error))\n".utf8))
         throw ExitCode(error.retryable ? ClientExit.unavailable : ClientExit.failed)
     } catch let error as ClientError {
         FileHandle.standardError.write(Data("\(program): \(error)\n".utf8))

@@ -52,6 +52,32 @@ public enum Formats {
         return true
     }
 
+    /// A measured quantity (days between purchases, a score) for people to read: rounded to
+    /// `decimals` places, trailing zeros dropped (`26.849652777777777` → `26.8`, `27.0` → `27`).
+    /// The server's JSON keeps full precision for scripts; this is display only, never money.
+    public static func rounded(_ value: Double, decimals: Int = 1) -> String {
+        precondition((0...6).contains(decimals))
+        guard value.isFinite else { return String(value) }
+        var scale: Double = 1
+        for _ in 0..<decimals { scale *= 10 }
+        let scaled = (value.magnitude * scale).rounded()
+        guard scaled < 9e15 else { return String(Int64(value.rounded())) }
+        let units = Int64(scaled), whole = units / Int64(scale)
+        guard decimals > 0 else { return (value < 0 && units > 0 ? "-" : "") + "\(whole)" }
+        var fraction = String(units % Int64(scale))
+        fraction = String(repeating: "0", count: decimals - fraction.count) + fraction
+        while fraction.hasSuffix("0") { fraction.removeLast() }
+        return (value < 0 && units > 0 ? "-" : "") + "\(whole)" + (fraction.isEmpty ? "" : "." + fraction)
+    }
+
+    /// A length of time in seconds as people say it: `45 s`, `12 min`, `3.5 h`, `2.1 days`.
+    public static func duration(seconds: Double) -> String {
+        if seconds < 60 { return "\(rounded(seconds, decimals: 0)) s" }
+        if seconds < 3_600 { return "\(rounded(seconds / 60, decimals: 0)) min" }
+        if seconds < 86_400 { return "\(rounded(seconds / 3_600)) h" }
+        return "\(rounded(seconds / 86_400)) days"
+    }
+
     /// A number of days written `30` or `30d`.
     public static func days(_ text: String) -> Int? {
         let number = text.hasSuffix("d") ? String(text.dropLast()) : text

@@ -72,11 +72,11 @@ public struct Dispatcher: Sendable {
         }
         if spec.access != .open {
             guard let current = session else {
-                return .failure(.unauthenticated("call session.hello with a token first", reason: "no_session"))
+                return .failure(.unauthenticated("no session: log in with a token first", reason: "no_session"))
             }
             if let error = await revalidate(current, session: &session) { return .failure(error) }
             guard current.identity.role.may(spec.access) else {
-                return .failure(.forbidden("the \(current.identity.role.rawValue) role may not call \(request.method)", reason: "role_forbidden"))
+                return .failure(.forbidden("the \(current.identity.role.rawValue) role may not do this", reason: "role_forbidden"))
             }
         }
         do {

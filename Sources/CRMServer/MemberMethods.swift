@@ -44,6 +44,7 @@ enum MemberMethods {
             "tags": .array(m.tags.map(JSONValue.string)),
             "referral": ["code": m.referralCode.map(JSONValue.string) ?? .null, "referred_by": m.referredBy.map { .string(String($0)) } ?? .null],
             "created_at": .string(m.createdAt),
+            "registered_at": m.registeredAt.map(JSONValue.string) ?? .null,
         ]
         if let from = m.mergedFrom { o["merged_from"] = .string(String(from)) }
         return .object(o)

@@ -51,8 +51,10 @@ enum ReportMethods {
                 return ["as_of": .string(asOf), "window_days": .int(m.value.settings.rfm.windowDays), "members": .int(total),
                         "tiers": .array(ContributionTier.allCases.map { tier in
                             let c = cells.first { $0.keys[0] == tier.rawValue }
-                            return ["tier": .string(tier.rawValue), "members": .int(c?.members ?? 0), "share": percent(c?.members ?? 0, of: total),
-                                    "spend": yuan(c?.spendFen ?? 0), "spend_share": percent(c?.spendFen ?? 0, of: spend)]
+                            var o: JSONObject = ["tier": .string(tier.rawValue), "members": .int(c?.members ?? 0), "share": percent(c?.members ?? 0, of: total),
+                                                 "spend": yuan(c?.spendFen ?? 0), "spend_share": percent(c?.spendFen ?? 0, of: spend)]
+                            if let t = m.value.settings.pyramid[tier] { o["thresholds"] = SegmentSettingsJSON.renderTier(t) }
+                            return .object(o)
                         })]
             },
             report("report.purchase_groups", context) { m, _ in

@@ -10,7 +10,54 @@ enum SegmentSettingsJSON {
                  "monetary": .array(s.rfm.monetaryFen.map { .string(Money.format(fen: $0)) }), "window_days": .int(s.rfm.windowDays)],
          "lifecycle": ["mode": .string(s.lifecycleDerived ? "derived" : "fixed"), "new_days": .int(s.lifecycle.newDays),
                        "active_days": .int(s.lifecycle.activeDays), "silent_days": .int(s.lifecycle.silentDays),
-                       "sleeping_days": .int(s.lifecycle.sleepingDays)]]
+                       "sleeping_days": .int(s.lifecycle.sleepingDays)],
+         "pyramid": renderPyramid(s.pyramid)]
+    }
+
+    /// The pyramid's tiers, each with only the bounds it has.
+    static func renderPyramid(_ p: PyramidThresholds) -> JSONValue {
+        var tiers: JSONObject = [:]
+        for tier in PyramidThresholds.ranked {
+            tiers[tier.rawValue] = renderTier(p[tier]!)
+        }
+        return .object(tiers)
+    }
+
+    static func renderTier(_ t: PyramidThresholds.Tier) -> JSONValue {
+        var o: JSONObject = ["min_purchases": .int(t.minPurchases)]
+        if let m = t.maxPurchases { o["max_purchases"] = .int(m) }
+        for (key, fen) in [("average_from", t.averageFromFen), ("average_above", t.averageAboveFen), ("average_to", t.averageToFen),
+                           ("average_below", t.averageBelowFen)] {
+            if let fen { o[key] = .string(Money.format(fen: fen)) }
+        }
+        return .object(o)
+    }
+
+    /// `pyramid`: tiers given replace the default tier whole (bounds left out are absent); tiers
+    /// left out keep their defaults.
+    static func parsePyramid(_ p: Params) throws(RPCError) -> PyramidThresholds {
+        try p.allowOnly(Set(PyramidThresholds.ranked.map(\.rawValue)))
+        var out = PyramidThresholds()
+        for tier in PyramidThresholds.ranked where p.has(tier.rawValue) {
+            let t = try Params(p.object[tier.rawValue], path: p.field(tier.rawValue))
+            try t.allowOnly(["min_purchases", "max_purchases", "average_from", "average_above", "average_to", "average_below"])
+            var parsed = PyramidThresholds.Tier(minPurchases: Int(try t.optionalInt("min_purchases", in: 0...Int64.max) ?? 1))
+            parsed.maxPurchases = try t.optionalInt("max_purchases", in: 0...Int64.max).map { Int(clamping: $0) }
+            func amount(_ key: String) throws(RPCError) -> Int64? {
+                guard let v = t.object[key], !v.isNull else { return nil }
+                let text: String? = switch v { case .string(let s): s; case .number(let n): n; default: nil }
+                guard let text, let fen = Money.parseFen(text) else {
+                    throw .invalidParams("\(key) must be an amount in yuan", field: t.field(key), reason: "bad_setting")
+                }
+                return fen
+            }
+            parsed.averageFromFen = try amount("average_from")
+            parsed.averageAboveFen = try amount("average_above")
+            parsed.averageToFen = try amount("average_to")
+            parsed.averageBelowFen = try amount("average_below")
+            out[tier] = parsed
+        }
+        return out
     }
 
     private static func ints(_ p: Params, _ key: String) throws(RPCError) -> [Int]? {
@@ -30,7 +77,7 @@ enum SegmentSettingsJSON {
 
     static func parse(_ value: JSONValue, path: String = "value") throws(RPCError) -> SegmentSettings {
         let p = try Params(value, path: path)
-        try p.allowOnly(["rfm", "lifecycle"])
+        try p.allowOnly(["rfm", "lifecycle", "pyramid"])
         var s = SegmentSettings()
         if p.has("rfm") {
             let r = try Params(p.object["rfm"], path: p.field("rfm"))
@@ -64,6 +111,7 @@ enum SegmentSettingsJSON {
             if let d = try l.optionalInt("silent_days", in: 1...3_650) { s.lifecycle.silentDays = Int(d) }
             if let d = try l.optionalInt("sleeping_days", in: 1...3_650) { s.lifecycle.sleepingDays = Int(d) }
         }
+        if p.has("pyramid") { s.pyramid = try parsePyramid(try Params(p.object["pyramid"], path: p.field("pyramid"))) }
         if let problem = s.problems().first { throw .invalidParams(problem, field: path, reason: "bad_setting") }
         return s
     }

@@ -32,6 +32,8 @@ public struct MemberRecord: Sendable, Equatable {
     public var referredBy: Int64? = nil
     /// Names of the tags the member carries, sorted.
     public var tags: [String] = []
+    /// When the member registered: the earliest `registered_at` its shops sent (nil when none did).
+    public var registeredAt: String? = nil
 }
 
 /// One line of a member's history.
@@ -101,7 +103,7 @@ public struct MemberStore: Sendable {
                     throw StorageError.notFound(reason: "member_not_found", message: "no member with that \(kind)")
                 }
                 guard members.count == 1 else {
-                    throw StorageError.conflict(reason: "ambiguous", message: "\(members.count > 10 ? "more than 10" : String(members.count)) members share that \(kind); use member.find")
+                    throw StorageError.conflict(reason: "ambiguous", message: "\(members.count > 10 ? "more than 10" : String(members.count)) members share that \(kind)")
                 }
                 found = first
             }
@@ -134,14 +136,16 @@ public struct MemberStore: Sendable {
         }
         var byID: [Int64: MemberRecord] = [:]
         for row in try c.query("""
-            SELECT id, name, nickname, phone_sealed, email_sealed, birthday_sealed, gender, region, address_sealed, crm_rfc3339(created_at)
-            FROM member WHERE id = ANY($1::bigint[])
+            SELECT id, name, nickname, phone_sealed, email_sealed, birthday_sealed, gender, region, address_sealed, crm_rfc3339(created_at),
+                   (SELECT crm_rfc3339(min(a.registered_at)) FROM account a WHERE a.member_id = m.id)
+            FROM member m WHERE id = ANY($1::bigint[])
             """, [.intArray(ids)]) {
             let id: Int64 = try row.decode(at: 0)
             byID[id] = MemberRecord(id: id, mergedFrom: nil, name: try row.decode(at: 1), nickname: try row.decode(at: 2),
                                     phone: codec.open(try row.decode(at: 3)), email: codec.open(try row.decode(at: 4)),
                                     birthday: codec.open(try row.decode(at: 5)), gender: try row.decode(at: 6), region: try row.decode(at: 7),
                                     address: codec.open(try row.decode(at: 8)), accounts: accounts[id] ?? [], createdAt: try row.decode(at: 9))
+            byID[id]?.registeredAt = try row.decode(at: 10)
         }
         for (id, s) in try PointsStore.standing(c, Array(byID.keys)) {
             byID[id]?.levelCode = s.level

@@ -47,16 +47,32 @@ public struct ReportStore: Sendable {
         return (r.cells, r.asOf)
     }
 
-    /// Members by contribution tier (see `ContributionTier`) over the RFM window, with their spend.
+    /// Members by contribution tier over the RFM window, with their spend: the thresholds in
+    /// force (`context.settings.pyramid`) made into one CASE, tried from the top.
     public func pyramid(_ context: MeasureContext) async throws -> (cells: [Cell], asOf: String) {
+        let thresholds = context.settings.pyramid
+        precondition(thresholds.problems().isEmpty, "settings are validated before they are stored")
         let r = try await grouped(context, keys: 1) { c in
             let n = c.purchasesIn(c.context.rfm.windowDays), s = c.spendIn(c.context.rfm.windowDays)
-            return (["""
-                CASE WHEN \(n) >= 3 AND \(s) > 30000 * \(n) THEN 'top' WHEN \(n) = 2 AND \(s) BETWEEN 20000 * \(n) AND 30000 * \(n) THEN 'second'
-                     WHEN \(n) = 1 AND \(s) BETWEEN 10000 AND 20000 THEN 'third' WHEN \(n) = 1 AND \(s) < 10000 THEN 'bottom' ELSE 'other' END
-                """], s)
+            let arms = PyramidThresholds.ranked.map { tier in
+                "WHEN \(Self.condition(thresholds[tier]!, purchases: n, spend: s)) THEN '\(tier.rawValue)'"
+            }
+            return (["CASE \(arms.joined(separator: " ")) ELSE '\(ContributionTier.other.rawValue)' END"], s)
         }
         return (r.cells, r.asOf)
+    }
+
+    /// A tier's test in SQL over the window's purchase count `n` and spend `s` (fen): averages
+    /// compared as `s` against `n` × bound, exactly. The bounds are validated integers, written
+    /// as literals.
+    static func condition(_ t: PyramidThresholds.Tier, purchases n: String, spend s: String) -> String {
+        var parts = ["\(n) >= \(t.minPurchases)"]
+        if let m = t.maxPurchases { parts.append("\(n) <= \(m)") }
+        if let b = t.averageFromFen { parts.append("\(s) >= \(b)::bigint * \(n)") }
+        if let b = t.averageAboveFen { parts.append("\(s) > \(b)::bigint * \(n)") }
+        if let b = t.averageToFen { parts.append("\(s) <= \(b)::bigint * \(n)") }
+        if let b = t.averageBelowFen { parts.append("\(s) < \(b)::bigint * \(n)") }
+        return "(" + parts.joined(separator: " AND ") + ")"
     }
 
     /// Members by purchase-count group (see `PurchaseGroup`).

@@ -90,7 +90,7 @@ public struct TagStore: Sendable {
 
     static func tagID(_ c: PostgresConnection, _ name: String) throws -> Int64 {
         guard let row = try c.query("SELECT id FROM tag WHERE name = $1", [.text(name)]).single else {
-            throw StorageError.notFound(reason: "tag_not_found", message: "no tag named \(name): define it with tag.define")
+            throw StorageError.notFound(reason: "tag_not_found", message: "no tag named \(name) (a tag is defined before it is used)")
         }
         return try row.decode(at: 0)
     }

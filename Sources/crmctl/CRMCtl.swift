@@ -11,7 +11,7 @@ struct CRMCtl: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [Health.self, Stats.self, ShopCommand.self, TokenCommand.self, MemberCommand.self, ReviewCommand.self,
                       PointsCommand.self, LevelCommand.self, VerifyCommand.self, ReferralCommand.self, TagCommand.self,
-                      SegmentCommand.self, ReportCommand.self]
+                      SegmentCommand.self, ReportCommand.self, ConfigCommand.self]
     )
 }
 

@@ -76,7 +76,14 @@ enum HTMLReport {
             body += "<section><h3>\(escape(title))</h3>" + bars(rows(rfm[key]) { "\($0["band"]?.cellText ?? "") \($0["label"]?.cellText ?? "")" }) + "</section>"
         }
         body += "</div><h3>R × F (members)</h3>" + heatmap(rfm)
-        body += "<h2>Contribution pyramid</h2>" + bars(rows(pyramid["tiers"]) { "\($0["tier"]?.cellText ?? "") · ¥\($0["spend"]?.cellText ?? "0")" }, color: "#8e44ad")
+        body += "<h2>Contribution pyramid</h2>" + bars(rows(pyramid["tiers"]) { $0["tier"]?.cellText ?? "" }, color: "#8e44ad")
+        body += "<table><tr><th>tier</th><th>purchases</th><th>average order ¥</th><th>spend ¥</th><th>spend share %</th></tr>"
+        for t in pyramid["tiers"]?.arrayValue ?? [] {
+            let cells = [t["tier"]?.cellText ?? "", t["thresholds"].map(PyramidText.purchases) ?? "-", t["thresholds"].map(PyramidText.average) ?? "-",
+                         t["spend"]?.cellText ?? "0", t["spend_share"]?.cellText ?? "0"]
+            body += "<tr>" + cells.map { "<td>\(escape($0))</td>" }.joined() + "</tr>"
+        }
+        body += "</table>"
         body += "<h2>Purchase-count groups</h2>" + bars(rows(groups["groups"]) { $0["group"]?.cellText ?? "" }, color: "#16a085")
         let t = life["thresholds"] ?? .null
         body += "<h2>Lifecycle</h2><p class=\"muted\">\(escape(life["mode"]?.cellText ?? "")) thresholds: new ≤ \(t["new_days"]?.cellText ?? "?") d, active ≤ \(t["active_days"]?.cellText ?? "?") d, silent ≤ \(t["silent_days"]?.cellText ?? "?") d, sleeping ≤ \(t["sleeping_days"]?.cellText ?? "?") d</p>"

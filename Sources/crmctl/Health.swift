@@ -29,7 +29,7 @@ struct Stats: AsyncParsableCommand {
             try await options.connection.withClient(client: "crmctl/0.1") { client in
                 let s = try await client.call("server.stats")
                 if options.json { return printJSON(s) }
-                print("version \(s["version"]?.cellText ?? "?")  uptime \(s["uptime_seconds"]?.cellText ?? "?") s  database \(s["database"]?.cellText ?? "?")")
+                print("version \(s["version"]?.cellText ?? "?")  uptime \(s["uptime_seconds"]?.doubleValue.map { Formats.duration(seconds: $0) } ?? "?")  database \(s["database"]?.cellText ?? "?")")
                 let c = s["connections"]
                 print("connections: open \(c?["open"]?.cellText ?? "?") of \(c?["limit"]?.cellText ?? "?"), accepted \(c?["accepted"]?.cellText ?? "?"), rejected \(c?["rejected"]?.cellText ?? "?")")
                 let p = s["pool"]
@@ -37,9 +37,9 @@ struct Stats: AsyncParsableCommand {
                 print("")
                 var table = TextTable(headers: ["method", "requests", "errors", "p50 ms", "p90 ms", "p99 ms", "max ms"])
                 for (name, m) in s["methods"]?.objectValue ?? JSONObject() {
-                    let l = m["latency_ms"]
-                    table.add([name, m["requests"]?.cellText ?? "", m["errors"]?.cellText ?? "",
-                               l?["p50"]?.cellText ?? "", l?["p90"]?.cellText ?? "", l?["p99"]?.cellText ?? "", l?["max"]?.cellText ?? ""])
+                    // Latencies to a tenth of a millisecond: the server's microseconds are noise here.
+                    let ms = ["p50", "p90", "p99", "max"].map { m["latency_ms"]?[$0]?.doubleValue.map { Formats.rounded($0) } ?? "" }
+                    table.add([name, m["requests"]?.cellText ?? "", m["errors"]?.cellText ?? ""] + ms)
                 }
                 print(table.render())
             }

@@ -168,24 +168,3 @@ func printLadder(_ answer: JSONValue) {
     print("")
     print(table.render())
 }
-
-/// Reads a JSON file (at most 1 MiB; `-` is standard input) that must hold an object.
-func readJSONFile(_ path: String) throws -> JSONValue {
-    let name = path == "-" ? "standard input" : path
-    let data: Data
-    if path == "-" {
-        data = FileHandle.standardInput.readDataToEndOfFile()
-    } else {
-        guard let read = FileManager.default.contents(atPath: path) else { throw CommandFailure("cannot read \(path)") }
-        data = read
-    }
-    guard data.count <= 1 << 20 else { throw CommandFailure("\(name) is larger than 1 MiB") }
-    let value: JSONValue
-    do {
-        value = try JSONParser.parse(Array(data))
-    } catch {
-        throw CommandFailure("\(name) is not valid JSON: \(error)")
-    }
-    guard value.objectValue != nil else { throw CommandFailure("\(name) must hold a JSON object (the ladder); it holds a JSON \(value.typeName)") }
-    return value
-}

@@ -17,6 +17,14 @@ struct MemberCommand: AsyncParsableCommand {
         @Option(help: "mobile, web or group_buy.") var channel: String?
         @Option(name: .customLong("external-id"), help: "The account id in that shop channel.") var externalID: String?
 
+        func validate() throws {
+            let account = shop != nil || channel != nil || externalID != nil
+            guard [memberID != nil, phone != nil, email != nil, account].filter({ $0 }).count == 1 else {
+                throw ValidationError("give one of: a member id, --phone, --email, or --shop with --channel and --external-id")
+            }
+            if account, shop == nil || channel == nil || externalID == nil { throw ValidationError("--shop, --channel and --external-id go together") }
+        }
+
         func run() async throws {
             var params: JSONObject = [:]
             if let memberID { params["member_id"] = .string(memberID) }
@@ -134,7 +142,10 @@ func printMember(_ m: JSONValue) {
         ("phone", m["phone"]?.cellText ?? "-"), ("email", m["email"]?.cellText ?? "-"), ("birthday", m["birthday"]?.cellText ?? "-"),
         ("gender", m["gender"]?.cellText ?? "-"), ("region", m["region"]?.cellText ?? "-"), ("address", m["address"]?.cellText ?? "-"),
         ("level", m["level"]?["name"]?.cellText ?? "-"), ("points", "\(m["points"]?["balance"]?.cellText ?? "0") (pending \(m["points"]?["pending"]?.cellText ?? "0"))"),
-        ("since", m["created_at"]?.cellText ?? "-"),
+        ("tags", (m["tags"]?.arrayValue ?? []).map(\.cellText).joined(separator: ", ").nonEmpty ?? "-"),
+        ("referral", referralText(m["referral"])),
+        // When the member registered, as the shops said; the load time only when none said.
+        ("registered", m["registered_at"].flatMap(\.stringValue) ?? "unknown (first loaded \(m["created_at"]?.cellText ?? "-"))"),
     ]
     if let from = m["merged_from"] { lines.insert(("merged from", from.cellText), at: 1) }
     for (label, value) in lines { print(label + String(repeating: " ", count: 12 - TextTable.displayWidth(label)) + value) }
@@ -142,4 +153,16 @@ func printMember(_ m: JSONValue) {
     for a in m["accounts"]?.arrayValue ?? [] { table.add([a["shop"]?.cellText ?? "", a["channel"]?.cellText ?? "", a["external_id"]?.cellText ?? ""]) }
     print("")
     print(table.render())
+}
+
+/// The member's own referral code and who referred them: `code K7Q2M9; referred by member 12`.
+private func referralText(_ referral: JSONValue?) -> String {
+    let code = referral?["code"]?.stringValue.map { "code \($0)" } ?? "no code"
+    guard let by = referral?["referred_by"]?.stringValue else { return code }
+    return "\(code); referred by member \(by)"
+}
+
+extension String {
+    /// Nil for the empty string (for `?? "-"` in tables).
+    var nonEmpty: String? { isEmpty ? nil : self }
 }

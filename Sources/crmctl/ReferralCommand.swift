@@ -121,10 +121,8 @@ struct ReferralCommand: AsyncParsableCommand {
         @Argument(help: "JSON file with the programme (see docs/referrals.md); - reads standard input.") var file: String
 
         func run() async throws {
-            let data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: file))
-            guard data.count <= 1 << 20 else { throw ValidationError("\(file) is larger than 1 MiB") }
-            let value = try JSONParser.parse(Array(data))
             try await runClientCommand("crmctl") {
+                let value = try readJSONFile(file)
                 try await connection.withClient(client: "crmctl/0.1") { client in
                     let saved = try await client.call("referral.program.set", ["value": value])
                     print("referral programme version \(saved["version"]?.cellText ?? "?") in force")

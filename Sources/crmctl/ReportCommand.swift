@@ -49,6 +49,9 @@ struct ReportCommand: AsyncParsableCommand {
         }
     }
 
+    /// Days measured by the server (fractions of a day) to a tenth: `26.8`.
+    static func days(_ value: JSONValue?) -> String { value?.doubleValue.map { Formats.rounded($0) } ?? "?" }
+
     static func chart(_ title: String, _ rows: [JSONValue]?, label: (JSONValue) -> String) -> String {
         var c = BarChart(title: title)
         for r in rows ?? [] { c.bars.append(.init(label: label(r), value: r["members"]?.int64Value ?? 0, share: r["share"]?.stringValue)) }
@@ -90,11 +93,7 @@ struct ReportCommand: AsyncParsableCommand {
             @Option(name: .customLong("as-of"), help: "Evaluate as of this time (RFC 3339).") var asOf: String?
 
             func run() async throws {
-                try await ReportCommand.show(options, "report.pyramid", asOf: asOf) { r in
-                    print(ReportCommand.chart("Contribution pyramid (\(r["members"]?.cellText ?? "?") members)", r["tiers"]?.arrayValue) {
-                        "\($0["tier"]?.cellText ?? "")  ¥\($0["spend"]?.cellText ?? "0") (\($0["spend_share"]?.cellText ?? "0")% of spend)"
-                    })
-                }
+                try await ReportCommand.show(options, "report.pyramid", asOf: asOf) { r in print(PyramidText.report(r)) }
             }
         }
 
@@ -108,7 +107,7 @@ struct ReportCommand: AsyncParsableCommand {
                     let t = r["thresholds"] ?? .null
                     print("Lifecycle (\(r["mode"]?.cellText ?? "fixed") thresholds: new ≤ \(t["new_days"]?.cellText ?? "?") days since the first purchase; active ≤ \(t["active_days"]?.cellText ?? "?"), silent ≤ \(t["silent_days"]?.cellText ?? "?"), sleeping ≤ \(t["sleeping_days"]?.cellText ?? "?") days since the last)")
                     if let i = r["repurchase_intervals"] {
-                        print("repurchase intervals: \(i["count"]?.cellText ?? "0") gaps, median \(i["p50_days"]?.cellText ?? "?") days, p90 \(i["p90_days"]?.cellText ?? "?")")
+                        print("repurchase intervals: \(i["count"]?.cellText ?? "0") gaps, median \(ReportCommand.days(i["p50_days"])) days, p90 \(ReportCommand.days(i["p90_days"])) days")
                     }
                     print(ReportCommand.chart("", r["stages"]?.arrayValue) { $0["stage"]?.cellText ?? "" })
                 }

@@ -31,7 +31,7 @@ struct ReviewCommand: AsyncParsableCommand {
                     for i in items {
                         let f = i["evidence"]?["fields"]
                         table.add([i["id"]?.cellText ?? "", (i["member_ids"]?.arrayValue ?? []).map(\.cellText).joined(separator: " + "),
-                                   i["score"]?.cellText ?? "", f?["name"]?.cellText ?? "-", f?["birthday"]?.cellText ?? "-",
+                                   i["score"]?.doubleValue.map { Formats.rounded($0, decimals: 2) } ?? "", f?["name"]?.cellText ?? "-", f?["birthday"]?.cellText ?? "-",
                                    f?["address"]?.cellText ?? "-", f?["region"]?.cellText ?? "-", i["evidence"]?["held_back"]?.cellText ?? ""])
                     }
                     print(table.render())

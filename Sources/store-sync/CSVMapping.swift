@@ -1,3 +1,4 @@
+import CRMCommandLine
 import CRMProtocol
 import Foundation
 import Glibc
@@ -46,10 +47,11 @@ struct CSVMapping {
 
     /// Reads a mapping file: one mapping object, or `{"mappings": [{"match": "orders*.csv", …}, …]}`.
     static func load(_ path: String) throws -> [CSVMapping] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw SyncFailure("cannot read mapping \(path)") }
-        guard data.count <= Self.maxMappingBytes else { throw SyncFailure("mapping \(path) is larger than \(Self.maxMappingBytes) bytes") }
+        // Any readable path: a file, a FIFO, the shell's <(…) (see InputFile).
+        let data: [UInt8]
+        do { data = try InputFile.read(path, maxBytes: Self.maxMappingBytes) } catch { throw SyncFailure("mapping: \(error.description)") }
         let json: JSONValue
-        do { json = try JSONParser.parse(Array(data)) } catch { throw SyncFailure("mapping \(path) is not JSON: \(error)") }
+        do { json = try JSONParser.parse(data) } catch { throw SyncFailure("mapping \(path) is not JSON: \(error)") }
         if let list = json["mappings"] {
             guard let items = list.arrayValue, !items.isEmpty else { throw SyncFailure("mapping \(path): \"mappings\" must be a non-empty array") }
             return try items.enumerated().map { try CSVMapping(json: $0.element, at: "mappings[\($0.offset)]", file: path) }

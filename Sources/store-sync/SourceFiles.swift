@@ -52,7 +52,11 @@ struct SourceSet {
                 return SourceFile(path: path, name: name, format: kind, size: size, inode: inode)
             }
         }
-        guard let (size, inode) = Self.regularFile(source) else { throw SyncFailure("cannot open \(source): no such file") }
+        guard let (size, inode) = Self.regularFile(source) else {
+            // A pipe or FIFO has no offsets to checkpoint: standard input is the way to stream one.
+            guard access(source, R_OK) == 0 else { throw SyncFailure("cannot open \(source): \(String(cString: strerror(errno)))") }
+            throw SyncFailure("\(source) is not a regular file: stream it as standard input (--source - < \(source))")
+        }
         let name = source.split(separator: "/").last.map(String.init) ?? source
         return [SourceFile(path: source, name: name, format: format ?? SourceFormat.of(fileName: name) ?? .jsonl, size: size, inode: inode)]
     }

@@ -95,12 +95,15 @@ struct SegmentDomainTests {
     func groups() {
         #expect((1...12).map { Season.of(month: $0) } == [.winter, .winter, .spring, .spring, .spring, .summer, .summer, .summer, .autumn, .autumn, .autumn, .winter])
         #expect(Season.inMask(Season.mask([.spring, .autumn])) == [.spring, .autumn])
-        #expect(ContributionTier.of(purchases: 3, spendFen: 90_003) == .top)
-        #expect(ContributionTier.of(purchases: 3, spendFen: 90_000) == .other)
-        #expect(ContributionTier.of(purchases: 2, spendFen: 50_000) == .second)
-        #expect(ContributionTier.of(purchases: 1, spendFen: 15_000) == .third)
-        #expect(ContributionTier.of(purchases: 1, spendFen: 9_999) == .bottom)
-        #expect(ContributionTier.of(purchases: 0, spendFen: 0) == .other)
+        // The pyramid's thresholds are validated here and evaluated in SQL (ReportTests, OperatorProcessTests).
+        var pyramid = PyramidThresholds()
+        #expect(pyramid.problems().isEmpty)
+        pyramid.second.averageAboveFen = 1
+        pyramid.third.averageFromFen = 30_000
+        pyramid.bottom.maxPurchases = 0
+        #expect(pyramid.problems() == ["pyramid.second: give average_from or average_above, not both",
+                                       "pyramid.third: the lower average bound must be below the upper one",
+                                       "pyramid.bottom.max_purchases must be min_purchases to 100000"])
         #expect(PurchaseGroup.of(inWindow: 4, ever: 9) == .threePlus)
         #expect(PurchaseGroup.of(inWindow: 0, ever: 2) == .lapsedRepeat)
         #expect(PurchaseGroup.of(inWindow: 0, ever: 1) == .lapsedOnce)
