@@ -111,6 +111,7 @@ public final class RPCServer: Service, Sendable {
     private func serve(_ connection: NIOAsyncChannel<LineFrame, ByteBuffer>, id: Int, shutdown: ShutdownFlag) async {
         let metrics = context.metrics
         let peer = connection.channel.remoteAddress.map { "\($0)" } ?? "?"
+        let client = ClientPeer(connection.channel.remoteAddress)
         var logger = context.logger
         logger[metadataKey: "connection"] = "\(id)"
         guard metrics.openConnection() else {
@@ -149,7 +150,7 @@ public final class RPCServer: Service, Sendable {
                         // request running (and waits for it) or this request sees the shutdown (and skips it).
                         busy.withLockedValue { $0 = true }
                         if shutdown.isShuttingDown { return }
-                        let reply = await dispatcher.handle(line: Array(bytes), session: &session, connectionID: id, sequence: &sequence)
+                        let reply = await dispatcher.handle(line: Array(bytes), session: &session, connectionID: id, peer: client, sequence: &sequence)
                         if let reply { try await outbound.write(Self.encode(reply)) }
                         busy.withLockedValue { $0 = false }
                         if shutdown.isShuttingDown { return }

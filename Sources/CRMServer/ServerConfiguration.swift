@@ -28,6 +28,10 @@ public struct ServerConfiguration: Sendable {
     /// Where to serve Prometheus metrics over HTTP (`host:port`), if anywhere.
     public var metricsHost: String? = nil
     public var metricsPort: Int? = nil
+    /// Failed logins allowed per connection and per client address (see `LoginLimiter`).
+    public var logins = LoginLimiter.Limits()
+    /// Member lookups allowed to masked roles (see `LookupLimiter`).
+    public var lookups = LookupLimiter.Limits()
 
     public init() {}
 
@@ -44,6 +48,7 @@ public struct ServerConfiguration: Sendable {
         if tokenRecheckSeconds < 0 { return "token recheck interval must not be negative" }
         if analyzeIntervalSeconds < 0 || analyzeIntervalSeconds > 86_400 { return "analyze interval must be 0...86400 seconds" }
         if (tlsCertificatePath == nil) != (tlsKeyPath == nil) { return "TLS needs both a certificate and a key" }
+        if let problem = logins.problem() ?? lookups.problem() { return problem }
         return nil
     }
 }

@@ -27,6 +27,8 @@ public final class ServerMetrics: Sendable {
     private let knownMethods: Set<String>
     public let startedAt = ContinuousClock.now
     public let maxConnections: Int
+    /// Login, lookup and outage counters (kept apart: they are counted outside the request path).
+    public let security = SecurityCounters()
 
     init(knownMethods: Set<String>, maxConnections: Int) {
         self.knownMethods = knownMethods
@@ -105,6 +107,7 @@ public final class ServerMetrics: Sendable {
             ],
             "requests": ["total": .int(Int64(requests)), "errors": .int(Int64(errors)), "latency_ms": Self.percentiles(total)],
             "methods": .object(methods),
+            "security": security.json,
             "pool": [
                 "open": .int(pool.open), "in_use": .int(pool.inUse), "idle": .int(pool.idle), "waiting": .int(pool.waiting),
                 "max": .int(pool.maxConnections), "opened": .int(pool.connectionsOpened),
@@ -175,6 +178,7 @@ public final class ServerMetrics: Sendable {
         line("# HELP crmd_pool_refused_total Requests refused because the pool was saturated.")
         line("# TYPE crmd_pool_refused_total counter")
         line("crmd_pool_refused_total \(pool.refused)")
+        out += security.prometheusText
         return out
     }
 }

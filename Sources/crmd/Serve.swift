@@ -1,4 +1,5 @@
 import ArgumentParser
+import CRMDomain
 import CRMPostgres
 import CRMServer
 import CRMStorage
@@ -70,6 +71,11 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let logger = try database.bootstrapLogging()
         let configuration = try serverConfiguration()
+        let adminToken = Environment.value("CRM_ADMIN_TOKEN")
+        // Refused before anything starts: a guessable admin token would open the whole server.
+        if let adminToken, let problem = AccessToken.strengthProblem(adminToken) {
+            throw ValidationError("CRM_ADMIN_TOKEN is too weak: \(problem). Make one with: printf 'crm_%s\\n' \"$(openssl rand -hex 32)\"")
+        }
         let poolLimits = PostgresPool.Limits(
             maxConnections: try poolSize ?? Environment.int("CRM_POOL_SIZE") ?? 10,
             maxWaiters: try poolMaxWaiters ?? Environment.int("CRM_POOL_MAX_WAITERS") ?? 1_000
@@ -84,7 +90,7 @@ struct Serve: AsyncParsableCommand {
 
         let pool = PostgresPool(configuration: setup.configuration, limits: poolLimits, logger: logger)
         let context = ServerContext(configuration: configuration, pool: pool, logger: logger)
-        if let adminToken = Environment.value("CRM_ADMIN_TOKEN") {
+        if let adminToken {
             if try await context.tokens.ensureBootstrapAdmin(token: adminToken) {
                 logger.notice("created the admin token given in CRM_ADMIN_TOKEN")
             }
