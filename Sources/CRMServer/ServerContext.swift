@@ -77,6 +77,9 @@ public final class ServerContext: Sendable {
         }
     }
 
+    /// The login, lookup and outage counters (see `SecurityCounters`).
+    public var security: SecurityCounters { metrics.security }
+
     var metrics: ServerMetrics {
         guard let m = metricsBox.withLockedValue({ $0 }) else { preconditionFailure("metrics used before the server was built") }
         return m

@@ -1,0 +1,63 @@
+import CRMClient
+import CRMDomain
+import CRMPostgres
+import CRMProtocol
+import Foundation
+import Glibc
+import Testing
+
+/// Stopping crmd while a request cannot finish.
+@Suite("shutdown")
+struct ShutdownTests {
+    /// The identity lock every push that resolves members takes (`IngestEngine.identityLockKey`, "crm_id").
+    static let identityLockKey: Int64 = 0x63726d5f6964
+
+    @Test("SIGTERM while a push waits on a lock past the grace period: the statement is cancelled, nothing is written, crmd exits 0")
+    func cancelsStuckRequestAtShutdown() async throws {
+        try await withTestDatabase { db in
+            let port = freePort()
+            let admin = AccessToken.generate()
+            let crmd = try await startCRMD(arguments: ["--database-url", db.connectionString, "--shutdown-timeout", "1"],
+                                           environment: ["CRM_ADMIN_TOKEN": admin], port: port)
+            defer { Task { await crmd.kill9() } }
+            let setup = try await RPCClient.connect(host: "127.0.0.1", port: port)
+            _ = try await setup.call("session.hello", ["token": .string(admin)])
+            _ = try await setup.call("shop.create", ["code": "sh01"])
+            await setup.close()
+
+            // Hold the identity lock from outside, as a long merge elsewhere would.
+            let holder = try PostgresConnection(configuration: db.configuration)
+            defer { holder.close() }
+            try holder.query("SELECT pg_advisory_lock($1)", [.int(Self.identityLockKey)])
+
+            let client = try RawConnection(port: port)
+            client.send(#"{"jsonrpc":"2.0","method":"session.hello","id":1,"params":{"token":"\#(admin)"}}"# + "\n")
+            #expect(await client.readJSON()?["result"] != nil)
+            let push: JSONValue = ["jsonrpc": "2.0", "method": "sync.push", "id": 2,
+                                   "params": ["shop": "sh01", "events": [Events.upsert("u1", "web", "w-1", ["name": "王小明", "phone": "13800138000"])]]]
+            client.send(JSONSerializer.serialize(push) + "\n")
+            // Wait until the push is queued behind the lock.
+            var waiting = 0
+            for _ in 0..<600 where waiting == 0 {
+                waiting = try await db.scalar("""
+                    SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+                    WHERE d.datname = current_database() AND l.locktype = 'advisory' AND NOT l.granted
+                    """)
+                if waiting == 0 { try await Task.sleep(nanoseconds: 50_000_000) }
+            }
+            #expect(waiting == 1)
+
+            crmd.signal(SIGTERM)
+            let status = await crmd.wait(timeout: 60)
+            #expect(status == 0, "\(crmd.log)")
+            #expect(crmd.log.contains("cancelled a database statement in progress"), "\(crmd.log)")
+            // The client hears that the request failed, or sees the connection close; never a success.
+            let reply = await client.readJSON(timeout: 5)
+            #expect(reply?["result"] == nil)
+            if let reply { #expect(reply["error"]?["data"]?["reason"] == "shutting_down", "\(reply)") }
+            // Nothing of the push was written.
+            #expect(try await db.scalar("SELECT count(*) FROM sync_event") == 0)
+            #expect(try await db.scalar("SELECT count(*) FROM account") == 0)
+        }
+    }
+}
