@@ -32,8 +32,9 @@ public final class LoginLimiter: Sendable {
     public struct Refusal: Sendable, Equatable {
         public enum Scope: String, Sendable { case connection, address }
         public var scope: Scope
-        /// Seconds until a hello may succeed again (for the connection: never; reconnect).
-        public var retryAfterSeconds: Int
+        /// Seconds until a hello from the address may succeed again; `nil` for a connection, which
+        /// stays refused (the client must reconnect, which counts against its address).
+        public var retryAfterSeconds: Int?
     }
 
     /// What recording a failure led to.
@@ -64,7 +65,7 @@ public final class LoginLimiter: Sendable {
     public func refusal(connection: String, host: String, now: ContinuousClock.Instant = .now) -> Refusal? {
         state.withLockedValue { s in
             if s.byConnection[connection, default: 0] >= limits.maxFailuresPerConnection {
-                return Refusal(scope: .connection, retryAfterSeconds: limits.windowSeconds)
+                return Refusal(scope: .connection, retryAfterSeconds: nil)
             }
             guard let times = s.byAddress[host] else { return nil }
             let recent = times.filter { now - $0 < window }

@@ -71,7 +71,10 @@ public final class ServerContext: Sendable {
         logins.connectionClosed(name)
         guard runHolders.withLockedValue({ $0.remove(name) != nil }) else { return }
         do {
-            try await expiry.abandon(holder: name)
+            // Its own task: past the shutdown grace the connection's task is cancelled, which would
+            // cancel this one short statement too and leave the runs held until they time out.
+            let expiry = self.expiry
+            try await Task { try await expiry.abandon(holder: name) }.value
         } catch {
             logger.warning("could not abandon the job runs of a closed connection", metadata: ["connection": "\(id)", "error": "\(error)"])
         }

@@ -36,12 +36,15 @@ enum SessionMethods {
         guard let refusal = context.logins.refusal(connection: call.connection, host: call.peer.host) else { return }
         context.metrics.security.count(\.refusedLogins)
         let limits = context.logins.limits
-        let detail = refusal.scope == .connection
-            ? "this connection made \(limits.maxFailuresPerConnection) failed logins; reconnect to try again"
-            : "\(limits.maxFailuresPerAddress) failed logins from \(call.peer.host) within \(limits.windowSeconds) s; try again in \(refusal.retryAfterSeconds) s"
-        var error = RPCError.overloaded(detail, reason: "too_many_failed_logins")
+        var error: RPCError
+        if let seconds = refusal.retryAfterSeconds {
+            error = .overloaded("\(limits.maxFailuresPerAddress) failed logins from \(call.peer.host) within \(limits.windowSeconds) s; try again in \(seconds) s",
+                                reason: "too_many_failed_logins")
+            error.extra["retry_after_seconds"] = .int(Int64(seconds))
+        } else {
+            error = .overloaded("this connection made \(limits.maxFailuresPerConnection) failed logins; reconnect to try again", reason: "too_many_failed_logins")
+        }
         error.extra["scope"] = .string(refusal.scope.rawValue)
-        if refusal.scope == .address { error.extra["retry_after_seconds"] = .int(Int64(refusal.retryAfterSeconds)) }
         throw error
     }
 

@@ -47,6 +47,8 @@ public struct StatisticsService: Service {
                 "tables": "\(round.analyzed.map { "\($0.table) (\($0.countedBefore) rows counted, \($0.changedSince) changed)" }.joined(separator: ", "))",
                 "elapsed": "\(ContinuousClock.now - started)",
             ])
+        } catch let error as PostgresError where error.kind == .cancelled {
+            return  // shutting down: the round was cut short on purpose
         } catch let error as PostgresError where error.isConnectionFailure {
             context.metrics.security.count(\.databaseFailures)
             if let report = outage.failed() { log(report, error: error) }

@@ -1,6 +1,7 @@
 import CRMClient
 import CRMDomain
 import CRMProtocol
+import CRMServer
 import Foundation
 import Testing
 
@@ -73,6 +74,30 @@ struct LoginHardeningTests {
             #expect(failures.allSatisfy { $0.contains("peer=127.0.0.1:") })
             #expect(log.contains("failed logins over the limit"))
         }
+    }
+
+    @Test("the address limit lifts as its failures leave the window; the connection limit lasts the connection")
+    func loginWindow() {
+        var limits = LoginLimiter.Limits()
+        limits.maxFailuresPerConnection = 3
+        limits.maxFailuresPerAddress = 4
+        limits.windowSeconds = 60
+        let limiter = LoginLimiter(limits: limits)
+        let start = ContinuousClock.now
+        for (i, connection) in ["a", "a", "b", "b"].enumerated() {
+            #expect(limiter.refusal(connection: connection, host: "10.0.0.1", now: start + .seconds(i)) == nil)
+            _ = limiter.recordFailure(connection: connection, host: "10.0.0.1", now: start + .seconds(i))
+        }
+        let refusal = limiter.refusal(connection: "c", host: "10.0.0.1", now: start + .seconds(10))
+        #expect(refusal?.scope == .address)
+        #expect(refusal?.retryAfterSeconds == 51)
+        #expect(limiter.refusal(connection: "c", host: "10.0.0.2", now: start + .seconds(10)) == nil)
+        // The first failure is a minute old: one more may be tried.
+        #expect(limiter.refusal(connection: "c", host: "10.0.0.1", now: start + .seconds(60)) == nil)
+        _ = limiter.recordFailure(connection: "a", host: "10.0.0.1", now: start + .seconds(60))
+        #expect(limiter.refusal(connection: "a", host: "10.0.0.9", now: start + .seconds(3_600))?.scope == .connection)
+        limiter.connectionClosed("a")
+        #expect(limiter.refusal(connection: "a", host: "10.0.0.9", now: start + .seconds(3_600)) == nil)
     }
 
     @Test("a failed second session.hello ends the session it replaced")
