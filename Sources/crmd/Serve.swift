@@ -40,6 +40,10 @@ struct Serve: AsyncParsableCommand {
     var poolSize: Int?
     @Option(name: .customLong("pool-max-waiters"), help: "Requests that may wait for a database connection before new ones are refused as overloaded (CRM_POOL_MAX_WAITERS, default 1000).")
     var poolMaxWaiters: Int?
+    @Option(name: .customLong("max-failed-logins"), help: "Failed session.hello calls one client address may make per minute before its hellos are refused (CRM_MAX_FAILED_LOGINS, default 20).")
+    var maxFailedLogins: Int?
+    @Option(name: .customLong("max-lookups"), help: "Member lookups an analyst token may make per minute (CRM_MAX_LOOKUPS, default 20).")
+    var maxLookups: Int?
     @Option(name: .customLong("shutdown-timeout"), help: "Seconds to let requests in flight finish at shutdown (CRM_SHUTDOWN_TIMEOUT, default 30).")
     var shutdownTimeout: Int?
 
@@ -64,6 +68,8 @@ struct Serve: AsyncParsableCommand {
         if let v = try idleTimeout ?? Environment.int("CRM_IDLE_TIMEOUT") { c.idleTimeoutSeconds = v }
         if let v = try statementTimeout ?? Environment.int("CRM_STATEMENT_TIMEOUT_MS") { c.statementTimeoutMilliseconds = v }
         if let v = try analyzeInterval ?? Environment.int("CRM_ANALYZE_INTERVAL") { c.analyzeIntervalSeconds = v }
+        if let v = try maxFailedLogins ?? Environment.int("CRM_MAX_FAILED_LOGINS") { c.logins.maxFailuresPerAddress = v }
+        if let v = try maxLookups ?? Environment.int("CRM_MAX_LOOKUPS") { c.lookups.maxLookups = v }
         if let problem = c.validate() { throw ValidationError(problem) }
         return c
     }
