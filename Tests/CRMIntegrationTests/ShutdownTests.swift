@@ -12,6 +12,38 @@ struct ShutdownTests {
     /// The identity lock every push that resolves members takes (`IngestEngine.identityLockKey`, "crm_id").
     static let identityLockKey: Int64 = 0x63726d5f6964
 
+    @Test("cancelling the task of a pool caller stops its statement in PostgreSQL and rolls its transaction back")
+    func poolCancellation() async throws {
+        try await withTestDatabase { db in
+            let pool = PostgresPool(configuration: db.configuration, limits: .init(maxConnections: 1))
+            try await pool.withConnection { try $0.execute(script: "CREATE TABLE t (x int)") }
+            let work = Task {
+                try await pool.withTransaction { c in
+                    try c.query("INSERT INTO t VALUES (1)")
+                    try c.query("SELECT pg_sleep(600)")
+                }
+            }
+            // Cancel once the sleep is running.
+            var sleeping = 0
+            for _ in 0..<600 where sleeping == 0 {
+                sleeping = try await db.scalar("SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(600)' AND datname = current_database()")
+                if sleeping == 0 { try await Task.sleep(nanoseconds: 50_000_000) }
+            }
+            #expect(sleeping == 1)
+            work.cancel()
+            let outcome = await work.result
+            if case .failure(let error as PostgresError) = outcome {
+                #expect(error.kind == .cancelled)
+            } else {
+                Issue.record("the cancelled call ended with \(outcome)")
+            }
+            // Nothing of it stayed, and the pool serves the next caller on a fresh connection.
+            #expect(try await pool.withConnection { try $0.query("SELECT count(*) FROM t").single!.decode(Int.self, at: 0) } == 0)
+            #expect(pool.statistics.connectionsDiscarded == 1)
+            await pool.close()
+        }
+    }
+
     @Test("SIGTERM while a push waits on a lock past the grace period: the statement is cancelled, nothing is written, crmd exits 0")
     func cancelsStuckRequestAtShutdown() async throws {
         try await withTestDatabase { db in
