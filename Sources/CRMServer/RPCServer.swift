@@ -151,7 +151,15 @@ public final class RPCServer: Service, Sendable {
                         busy.withLockedValue { $0 = true }
                         if shutdown.isShuttingDown { return }
                         let reply = await dispatcher.handle(line: Array(bytes), session: &session, connectionID: id, peer: client, sequence: &sequence)
-                        if let reply { try await outbound.write(Self.encode(reply)) }
+                        if let reply {
+                            if Task.isCancelled {
+                                // Past the shutdown grace this task is cancelled and the writer refuses its
+                                // writes; the reply (the request's error) still goes out, from a task of its own.
+                                try await Task { try await outbound.write(Self.encode(reply)) }.value
+                            } else {
+                                try await outbound.write(Self.encode(reply))
+                            }
+                        }
                         busy.withLockedValue { $0 = false }
                         if shutdown.isShuttingDown { return }
                     }
