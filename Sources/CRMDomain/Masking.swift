@@ -23,6 +23,12 @@ public enum Masking {
     /// `1990-05-17` → `1990-**-**`.
     public static func birthday(_ date: String) -> String { String(date.prefix(4)) + "-**-**" }
 
+    /// `o6_abc123xyz` → `o6_***`: a platform id (WeChat unionid, Alipay user id) keeps its first
+    /// three characters, which tell the platform's format but not the person.
+    public static func platformID(_ id: String) -> String {
+        id.count <= 6 ? "***" : String(id.prefix(3)) + "***"
+    }
+
     /// An address keeps its first six characters (province and city, usually).
     public static func address(_ address: String) -> String {
         address.count <= 6 ? String(repeating: "*", count: address.count) : String(address.prefix(6)) + "****"

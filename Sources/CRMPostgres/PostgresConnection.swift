@@ -1,5 +1,6 @@
 import CLibPQ
 import Glibc
+import NIOConcurrencyHelpers
 
 /// One libpq connection. It owns its `PGconn` (always finished) and every `PGresult` it receives
 /// (always cleared). All calls block, so it is used from one thread at a time, off any event loop:
@@ -8,6 +9,13 @@ public final class PostgresConnection: @unchecked Sendable {
     private var handle: OpaquePointer?
     /// Set once the connection is known to be unusable; the pool then discards it.
     public private(set) var isBroken = false
+
+    // Cancellation, the one part used from other threads: under `cancelLock`. The `PGcancel` is
+    // made on the connection's thread when it connects; `PQcancel` may then use it from any thread.
+    private let cancelLock = NIOLock()
+    private var cancelObject: OpaquePointer?
+    private var cancelRequested = false
+    private var statementRunning = false
 
     /// Opens a connection, blocking until it is made or fails.
     public init(configuration: PostgresConfiguration) throws(PostgresError) {
@@ -35,17 +43,61 @@ public final class PostgresConnection: @unchecked Sendable {
         }
         PQsetNoticeReceiver(connection, { _, _ in }, nil)
         self.handle = connection
+        self.cancelObject = PQgetCancel(connection)
     }
 
     deinit {
+        if let cancelObject { PQfreeCancel(cancelObject) }
         if let handle { PQfinish(handle) }
     }
 
     /// Closes the connection now; later calls fail.
     public func close() {
+        cancelLock.withLock {
+            if let cancelObject { PQfreeCancel(cancelObject) }
+            cancelObject = nil
+        }
         if let handle { PQfinish(handle) }
         handle = nil
         isBroken = true
+    }
+
+    /// Whether the connection may serve another caller: not broken and never cancelled (a cancelled
+    /// one may be inside a failed transaction; closing it is what rolls that back).
+    public var isReusable: Bool { !isBroken && !cancelLock.withLock { cancelRequested } }
+
+    /// Stops this connection's work, from any thread: the statement running now is cancelled on
+    /// the server (`PQcancel`) and every later statement fails with `.cancelled` at once, so a
+    /// transaction in progress can neither go on nor commit. Returns whether a statement was running.
+    /// (A cancel that reaches the server just before the statement does is lost, as libpq's are.)
+    @discardableResult
+    public func cancel() -> Bool {
+        cancelLock.withLock {
+            cancelRequested = true
+            guard statementRunning, let cancelObject else { return false }
+            var message = [CChar](repeating: 0, count: 256)
+            _ = PQcancel(cancelObject, &message, Int32(message.count))
+            return true
+        }
+    }
+
+    /// Runs one libpq statement call, marked as running for `cancel`; after a cancel, fails with `.cancelled`.
+    private func statement<T>(_ body: () throws(PostgresError) -> T) throws(PostgresError) -> T {
+        let refused = cancelLock.withLock { () -> Bool in
+            if cancelRequested { return true }
+            statementRunning = true
+            return false
+        }
+        if refused { throw PostgresError(kind: .cancelled, message: "the connection's work was cancelled") }
+        defer { cancelLock.withLock { statementRunning = false } }
+        do throws(PostgresError) {
+            return try body()
+        } catch {
+            guard cancelLock.withLock({ cancelRequested }) else { throw error }
+            var cancelled = error
+            cancelled.kind = .cancelled
+            throw cancelled
+        }
     }
 
     /// The server's version number (e.g. 150018).
@@ -77,10 +129,12 @@ public final class PostgresConnection: @unchecked Sendable {
         guard let handle, !isBroken else {
             throw PostgresError(kind: .connection, message: "connection is closed")
         }
-        let result = Self.withParameters(parameters) { count, values, lengths, formats in
-            PQexecParams(handle, sql, count, nil, values, lengths, formats, 0)
+        return try statement { () throws(PostgresError) in
+            let result = Self.withParameters(parameters) { count, values, lengths, formats in
+                PQexecParams(handle, sql, count, nil, values, lengths, formats, 0)
+            }
+            return try consume(result)
         }
-        return try consume(result)
     }
 
     /// The most statements one connection keeps prepared; past it, statements run unprepared.
@@ -99,15 +153,17 @@ public final class PostgresConnection: @unchecked Sendable {
         var name = prepared[sql]
         if name == nil, prepared.count < Self.maxPreparedStatements {
             let candidate = "crm_\(prepared.count + 1)"
-            _ = try consume(PQprepare(handle, candidate, sql, Int32(parameters.count), nil))
+            _ = try statement { () throws(PostgresError) in try consume(PQprepare(handle, candidate, sql, Int32(parameters.count), nil)) }
             prepared[sql] = candidate
             name = candidate
         }
         guard let name else { return try query(sql, parameters) }
-        let result = Self.withParameters(parameters) { count, values, lengths, formats in
-            PQexecPrepared(handle, name, count, values, lengths, formats, 0)
+        return try statement { () throws(PostgresError) in
+            let result = Self.withParameters(parameters) { count, values, lengths, formats in
+                PQexecPrepared(handle, name, count, values, lengths, formats, 0)
+            }
+            return try consume(result)
         }
-        return try consume(result)
     }
 
     /// Calls `body` with libpq's parameter arrays: text for everything but bytes, sent binary.
@@ -153,7 +209,7 @@ public final class PostgresConnection: @unchecked Sendable {
         guard let handle, !isBroken else {
             throw PostgresError(kind: .connection, message: "connection is closed")
         }
-        _ = try consume(PQexec(handle, sql))
+        _ = try statement { () throws(PostgresError) in try consume(PQexec(handle, sql)) }
     }
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.

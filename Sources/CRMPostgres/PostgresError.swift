@@ -14,6 +14,9 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         /// The pool is closed or has no capacity left (too many waiters, or waited too long).
         case poolExhausted
         case poolClosed
+        /// The caller's task was cancelled (a shutdown past its grace period): the statement was
+        /// stopped on the server, or never started, and the transaction rolled back.
+        case cancelled
     }
 
     public var kind: Kind

@@ -79,34 +79,65 @@ public final class PostgresPool: Sendable {
         threads.start()
     }
 
+    /// The connection a caller leased, and whether the caller's task was cancelled (either may come first).
+    private struct Lease {
+        var connection: PostgresConnection?
+        var cancelled = false
+    }
+
     /// Leases a connection, runs `body` with it on a pool thread, and returns the connection
-    /// (or discards it if it broke). Everything `body` does is synchronous libpq work.
+    /// (or discards it if it broke). Everything `body` does is synchronous libpq work. Cancelling
+    /// the calling task cancels that work (`PostgresConnection.cancel`): the statement running
+    /// stops, `body` fails with `.cancelled`, and the connection is discarded, rolling back its
+    /// transaction — so a shutdown never waits on a statement stuck behind a lock.
     public func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         let grant = try await acquire()
         let configuration = self.configuration
-        let box = NIOLockedValueBox<PostgresConnection?>(nil)
+        let lease = NIOLockedValueBox(Lease())
+        let logger = self.logger
         do {
-            let value = try await threads.runIfActive { () throws -> T in
-                let connection: PostgresConnection
-                switch grant {
-                case .connection(let existing) where existing.isStillUsable():
-                    connection = existing
-                case .connection(let stale):
-                    // The server closed it while idle (restart, terminate): replace it.
-                    stale.close()
-                    self.state.withLockedValue { $0.discarded += 1 }
-                    connection = try PostgresConnection(configuration: configuration)
-                case .slot:
-                    connection = try PostgresConnection(configuration: configuration)
+            let value = try await withTaskCancellationHandler {
+                try await runLeased(grant, configuration: configuration, lease: lease, body)
+            } onCancel: {
+                let connection = lease.withLockedValue { l -> PostgresConnection? in
+                    l.cancelled = true
+                    return l.connection
                 }
-                box.withLockedValue { $0 = connection }
-                return try body(connection)
+                if let connection, connection.cancel() {
+                    logger.notice("cancelled a database statement in progress: its request was cancelled")
+                }
             }
-            release(box.withLockedValue { $0 }, newlyOpened: grant.isSlot)
+            release(lease.withLockedValue { $0.connection }, newlyOpened: grant.isSlot)
             return value
         } catch {
-            release(box.withLockedValue { $0 }, newlyOpened: grant.isSlot)
+            release(lease.withLockedValue { $0.connection }, newlyOpened: grant.isSlot)
             throw error
+        }
+    }
+
+    /// `withConnection`'s work on a pool thread: opens or checks the granted connection, makes it
+    /// known to the cancellation handler, and runs `body`.
+    private func runLeased<T: Sendable>(_ grant: Grant, configuration: PostgresConfiguration, lease: NIOLockedValueBox<Lease>,
+                                        _ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        try await threads.runIfActive { () throws -> T in
+            let connection: PostgresConnection
+            switch grant {
+            case .connection(let existing) where existing.isStillUsable():
+                connection = existing
+            case .connection(let stale):
+                // The server closed it while idle (restart, terminate): replace it.
+                stale.close()
+                self.state.withLockedValue { $0.discarded += 1 }
+                connection = try PostgresConnection(configuration: configuration)
+            case .slot:
+                connection = try PostgresConnection(configuration: configuration)
+            }
+            let cancelled = lease.withLockedValue { l -> Bool in
+                l.connection = connection
+                return l.cancelled
+            }
+            if cancelled { connection.cancel() }
+            return try body(connection)
         }
     }
 
@@ -185,7 +216,7 @@ public final class PostgresPool: Sendable {
     }
 
     private func release(_ connection: PostgresConnection?, newlyOpened: Bool) {
-        let usable = connection.map { !$0.isBroken } ?? false
+        let usable = connection.map { $0.isReusable } ?? false
         let handoff = state.withLockedValue { s -> (Waiter, Grant)? in
             if newlyOpened, connection != nil { s.opened += 1 }
             if !usable || s.closed {

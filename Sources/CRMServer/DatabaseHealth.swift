@@ -35,6 +35,10 @@ final class DatabaseHealth: Sendable {
             up = true
         } catch let error as PostgresError where error.kind == .poolExhausted {
             up = true  // busy, not down
+        } catch let error as PostgresError where error.kind == .cancelled {
+            // The asking task was cancelled (shutdown): that says nothing about the database.
+            state.withLockedValue { $0.checking = false }
+            return cached
         } catch {
             up = false
         }

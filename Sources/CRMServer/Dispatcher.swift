@@ -15,7 +15,7 @@ public struct Dispatcher: Sendable {
     }
 
     /// Handles a line; returns the reply to send, or `nil` when there is none.
-    func handle(line: [UInt8], session: inout Session?, connectionID: Int, sequence: inout Int) async -> JSONValue? {
+    func handle(line: [UInt8], session: inout Session?, connectionID: Int, peer: ClientPeer, sequence: inout Int) async -> JSONValue? {
         switch RPCIncoming.parse(line, maxBatch: context.configuration.maxBatchEntries, maxObjectKeys: context.configuration.maxObjectKeys) {
         case .failure(let error):
             context.logger.notice("bad message", metadata: ["connection": "\(connectionID)", "reason": "\(error.reason)"])
@@ -23,12 +23,12 @@ public struct Dispatcher: Sendable {
             return RPCResponse(id: .null, error: error).json
         case .single(let entry):
             sequence += 1
-            return await handle(entry: entry, session: &session, connectionID: connectionID, requestID: "c\(connectionID)-r\(sequence)")?.json
+            return await handle(entry: entry, session: &session, connectionID: connectionID, peer: peer, requestID: "c\(connectionID)-r\(sequence)")?.json
         case .batch(let entries):
             var replies: [JSONValue] = []
             for entry in entries {
                 sequence += 1
-                if let reply = await handle(entry: entry, session: &session, connectionID: connectionID, requestID: "c\(connectionID)-r\(sequence)") {
+                if let reply = await handle(entry: entry, session: &session, connectionID: connectionID, peer: peer, requestID: "c\(connectionID)-r\(sequence)") {
                     replies.append(reply.json)
                 }
             }
@@ -36,14 +36,14 @@ public struct Dispatcher: Sendable {
         }
     }
 
-    private func handle(entry: RPCEntry, session: inout Session?, connectionID: Int, requestID: String) async -> RPCResponse? {
+    private func handle(entry: RPCEntry, session: inout Session?, connectionID: Int, peer: ClientPeer, requestID: String) async -> RPCResponse? {
         switch entry {
         case .invalid(let id, let error):
             context.metrics.record(method: "(invalid)", microseconds: 0, errorCode: error.code)
             return RPCResponse(id: id, error: error)
         case .request(let request):
             let started = ContinuousClock.now
-            let outcome = await execute(request, session: &session, connectionID: connectionID, requestID: requestID)
+            let outcome = await execute(request, session: &session, connectionID: connectionID, peer: peer, requestID: requestID)
             let elapsed = ContinuousClock.now - started
             let micros = UInt64(max(0, elapsed.components.seconds)) * 1_000_000 + UInt64(max(0, elapsed.components.attoseconds)) / 1_000_000_000_000
             var errorCode: Int? = nil
@@ -66,7 +66,7 @@ public struct Dispatcher: Sendable {
         }
     }
 
-    private func execute(_ request: RPCRequest, session: inout Session?, connectionID: Int, requestID: String) async -> Result<JSONValue, RPCError> {
+    private func execute(_ request: RPCRequest, session: inout Session?, connectionID: Int, peer: ClientPeer, requestID: String) async -> Result<JSONValue, RPCError> {
         guard let spec = registry[request.method] else {
             return .failure(.methodNotFound(request.method))
         }
@@ -79,13 +79,21 @@ public struct Dispatcher: Sendable {
                 return .failure(.forbidden("the \(current.identity.role.rawValue) role may not do this", reason: "role_forbidden"))
             }
         }
+        let params: Params
         do {
-            var call = CallContext(params: try Params(request.params), session: session, requestID: requestID,
-                                   connection: context.connectionName(connectionID))
+            params = try Params(request.params)
+        } catch {
+            return .failure(RPCError.from(error))
+        }
+        var call = CallContext(params: params, session: session, requestID: requestID,
+                               connection: context.connectionName(connectionID), peer: peer)
+        do {
             let result = try await spec.handler(&call)
             session = call.session
             return .success(result)
         } catch {
+            // A method may end the session even as it fails: a failed session.hello does.
+            session = call.session
             let rpc = RPCError.from(error)
             if rpc.code == RPCErrorCode.internalError, !(error is RPCError) {
                 context.logger.error("unexpected failure", metadata: ["request": "\(requestID)", "method": "\(ClientText.excerpt(request.method))", "error": "\(String(describing: error))"])

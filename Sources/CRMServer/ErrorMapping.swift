@@ -22,6 +22,9 @@ extension RPCError {
             if pg.kind == .poolExhausted {
                 return .overloaded("the server is busy: \(pg.message)", reason: "pool_exhausted")
             }
+            if pg.kind == .cancelled {
+                return .unavailable("the server is shutting down: the request was cancelled and its open transaction rolled back", reason: "shutting_down")
+            }
             if pg.kind == .poolClosed {
                 return .unavailable("the server is shutting down", reason: "shutting_down")
             }

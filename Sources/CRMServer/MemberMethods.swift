@@ -54,6 +54,26 @@ enum MemberMethods {
 
     static func isMasked(_ call: CallContext) -> Bool { call.session?.identity.role == .analyst }
 
+    /// What a `member.get` looks up by, for the audit of masked roles' lookups.
+    static func lookupKind(_ lookup: MemberLookup) -> String {
+        switch lookup {
+        case .id: return "member_id"
+        case .account: return "account"
+        case .phone: return "phone"
+        case .email: return "email"
+        }
+    }
+
+    /// A guard's key value as a masked role sees it: phones and e-mails as everywhere, platform ids
+    /// (`wechat_unionid` …) cut to their first three characters.
+    static func maskedKeyValue(kind: String, _ value: String) -> String {
+        switch kind {
+        case "phone": return Masking.phone(value)
+        case "email": return Masking.email(value)
+        default: return Masking.platformID(value)
+        }
+    }
+
     static func specs(_ context: ServerContext) -> [MethodSpec] {
         [
             MethodSpec("member.get", access: .read) { call in
@@ -80,7 +100,10 @@ enum MemberMethods {
                 guard lookups.count == 1 else {
                     throw RPCError.invalidParams("give exactly one of member_id, shop+channel+external_id, phone, email", reason: "one_lookup")
                 }
-                return render(try await context.members.get(lookups[0]), masked: isMasked(call), ladder: try await context.loyaltyPolicy().ladder)
+                let member = try await MaskedLookup.run(call, context: context, action: "member.get", kind: lookupKind(lookups[0]), members: { [$0.id] }) {
+                    try await context.members.get(lookups[0])
+                }
+                return render(member, masked: isMasked(call), ladder: try await context.loyaltyPolicy().ladder)
             },
             MethodSpec("member.find", access: .read) { call in
                 try call.params.allowOnly(["query", "cursor", "limit"])
@@ -91,8 +114,11 @@ enum MemberMethods {
                     guard let id = Int64(key) else { throw RPCError.invalidParams("cursor is not one this server issued", field: "cursor", reason: "bad_cursor") }
                     return id
                 }
-                let found = try await context.members.find(query: query, afterID: after, limit: paging.fetchLimit)
                 let masked = isMasked(call)
+                let kind = PhoneNumber.normalize(query) != nil ? "phone" : EmailAddress.normalize(query) != nil ? "email" : "name"
+                let found = try await MaskedLookup.run(call, context: context, action: "member.find", kind: kind, members: { $0.map(\.id) }) {
+                    try await context.members.find(query: query, wholeValuesOnly: masked, afterID: after, limit: paging.fetchLimit)
+                }
                 let ladder = try await context.loyaltyPolicy().ladder
                 let page = paging.page(found, key: { String($0.id) }, render: { render($0, masked: masked, ladder: ladder) })
                 return ["members": page.items, "next_cursor": page.next]
@@ -145,9 +171,9 @@ enum MemberMethods {
                 let masked = isMasked(call)
                 let page = paging.page(items, key: { String($0.id) }) { r in
                     var detail = r.detail
-                    // A guard names the key value it is about: a phone or e-mail is masked for analysts too.
+                    // A guard names the key value it is about: personal data, masked for analysts like any other.
                     if masked, case .object(var g) = detail, let kind = g["kind"]?.stringValue, let value = g["value"]?.stringValue {
-                        if kind == "phone" { g["value"] = .string(Masking.phone(value)) } else if kind == "email" { g["value"] = .string(Masking.email(value)) }
+                        g["value"] = .string(maskedKeyValue(kind: kind, value))
                         detail = .object(g)
                     }
                     var o: JSONObject = ["id": .int(r.id), "type": .string(r.type), "status": .string(r.status), "created_at": .string(r.createdAt)]

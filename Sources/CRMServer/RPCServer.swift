@@ -128,6 +128,7 @@ public final class RPCServer: Service, Sendable {
         let channel = connection.channel
         let peer = channel.remoteAddress.map { "\($0)" } ?? "?"
         let address = channel.remoteAddress?.ipAddress ?? peer
+        let client = ClientPeer(channel.remoteAddress)
         var logger = context.logger
         logger[metadataKey: "connection"] = "\(id)"
         guard await admit(connection, id: id, address: address, logger: logger) else { return }
@@ -168,10 +169,18 @@ public final class RPCServer: Service, Sendable {
                         busy.withLockedValue { $0 = true }
                         if shutdown.isShuttingDown { return }
                         dispatching.withLockedValue { $0 = true }
-                        let reply = await dispatcher.handle(line: Array(bytes), session: &session, connectionID: id, sequence: &sequence)
+                        let reply = await dispatcher.handle(line: Array(bytes), session: &session, connectionID: id, peer: client, sequence: &sequence)
                         dispatching.withLockedValue { $0 = false }
                         if session != nil { admission.authenticated(id: id) }
-                        if let reply { try await outbound.write(Self.encode(reply)) }
+                        if let reply {
+                            if Task.isCancelled {
+                                // Past the shutdown grace this task is cancelled and the writer refuses its
+                                // writes; the reply (the request's error) still goes out, from a task of its own.
+                                try await Task { try await outbound.write(Self.encode(reply)) }.value
+                            } else {
+                                try await outbound.write(Self.encode(reply))
+                            }
+                        }
                         busy.withLockedValue { $0 = false }
                         if shutdown.isShuttingDown { return }
                     }

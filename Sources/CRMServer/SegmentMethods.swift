@@ -48,6 +48,19 @@ enum SegmentMethods {
                 "tags": .array(m.tags.map(JSONValue.string)), "created_at": .string(m.createdAt)]
     }
 
+    /// A masked role's own filter may not test the address: counts and samples of keyword after
+    /// keyword would spell out the address its mask hides. Saved segments (written by roles that see
+    /// addresses) still run for them.
+    static func refuseAddressProbe(_ f: SegmentFilter, _ call: CallContext) throws(RPCError) {
+        guard MemberMethods.isMasked(call) else { return }
+        for condition in f.conditions {
+            if case .address = condition {
+                throw .forbidden("the \(call.session?.identity.role.rawValue ?? "") role may not filter on the address in its own filters; preview a saved segment instead",
+                                 reason: "masked_filter")
+            }
+        }
+    }
+
     static func specs(_ context: ServerContext) -> [MethodSpec] {
         [
             MethodSpec("segment.save", access: .write) { call in
@@ -88,6 +101,7 @@ enum SegmentMethods {
                     f = try await filter(try await context.segments.get(name: try segmentName(p)).filter, path: "segment.filter", context: context)
                 } else {
                     f = try await filter(p.object["filter"], path: "filter", context: context)
+                    try refuseAddressProbe(f, call)
                 }
                 let sample = Int(try p.optionalInt("sample", in: 0...Int64(SegmentStore.maxSample)) ?? 10)
                 let m = try await context.measureContext(asOf: try asOf(p))

@@ -48,6 +48,10 @@ public struct ServerConfiguration: Sendable {
     public var metricsMaxConnections: Int = 16
     /// A metrics connection that sends and receives nothing for this long is closed.
     public var metricsIdleTimeoutSeconds: Int = 10
+    /// Failed logins allowed per connection and per client address (see `LoginLimiter`).
+    public var logins = LoginLimiter.Limits()
+    /// Member lookups allowed to masked roles (see `LookupLimiter`).
+    public var lookups = LookupLimiter.Limits()
 
     public init() {}
 
@@ -72,6 +76,7 @@ public struct ServerConfiguration: Sendable {
         if tokenRecheckSeconds < 0 { return "token recheck interval must not be negative" }
         if analyzeIntervalSeconds < 0 || analyzeIntervalSeconds > 86_400 { return "analyze interval must be 0...86400 seconds" }
         if (tlsCertificatePath == nil) != (tlsKeyPath == nil) { return "TLS needs both a certificate and a key" }
+        if let problem = logins.problem() ?? lookups.problem() { return problem }
         return nil
     }
 }

@@ -23,6 +23,7 @@ public final class ServerContext: Sendable {
     public let tags: TagStore
     public let segments: SegmentStore
     public let reports: ReportStore
+    public let lookupAudit: LookupAudit
     /// Names this process among several crmd instances (job runs are held per connection).
     public let instanceID: String
     /// Connections of this process that started a job run: their runs are abandoned when they close.
@@ -31,6 +32,10 @@ public final class ServerContext: Sendable {
     let logger: Logger
     /// Tokens revoked by this process, so its own sessions stop at once (others re-check periodically).
     let revokedTokens = NIOLockedValueBox(Set<Int64>())
+    /// Failed `session.hello` calls, per connection and client address.
+    let logins: LoginLimiter
+    /// Member lookups by masked roles, per token.
+    let lookups: LookupLimiter
     /// Filled in once the registry is built.
     let metricsBox = NIOLockedValueBox<ServerMetrics?>(nil)
 
@@ -50,9 +55,12 @@ public final class ServerContext: Sendable {
         self.tags = TagStore(pool: pool)
         self.segments = SegmentStore(pool: pool)
         self.reports = ReportStore(pool: pool)
+        self.lookupAudit = LookupAudit(pool: pool)
         self.instanceID = String(UInt64.random(in: 1...UInt64.max), radix: 36)
         self.health = DatabaseHealth(pool: pool)
         self.logger = logger
+        self.logins = LoginLimiter(limits: configuration.logins)
+        self.lookups = LookupLimiter(limits: configuration.lookups)
     }
 
     func connectionName(_ id: Int) -> String { "\(instanceID)/c\(id)" }
@@ -60,13 +68,20 @@ public final class ServerContext: Sendable {
     /// A connection closed: abandon the job runs it held, so a rerun may start at once.
     func connectionClosed(_ id: Int) async {
         let name = connectionName(id)
+        logins.connectionClosed(name)
         guard runHolders.withLockedValue({ $0.remove(name) != nil }) else { return }
         do {
-            try await expiry.abandon(holder: name)
+            // Its own task: past the shutdown grace the connection's task is cancelled, which would
+            // cancel this one short statement too and leave the runs held until they time out.
+            let expiry = self.expiry
+            try await Task { try await expiry.abandon(holder: name) }.value
         } catch {
             logger.warning("could not abandon the job runs of a closed connection", metadata: ["connection": "\(id)", "error": "\(error)"])
         }
     }
+
+    /// The login, lookup and outage counters (see `SecurityCounters`).
+    public var security: SecurityCounters { metrics.security }
 
     var metrics: ServerMetrics {
         guard let m = metricsBox.withLockedValue({ $0 }) else { preconditionFailure("metrics used before the server was built") }

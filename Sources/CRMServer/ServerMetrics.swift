@@ -35,6 +35,8 @@ public final class ServerMetrics: Sendable {
     public let maxConnections: Int
     /// Read-ahead lines and queued replies of all connections (its figures are shown here).
     let budget: ConnectionBudget
+    /// Login, lookup and outage counters (kept apart: they are counted outside the request path).
+    public let security = SecurityCounters()
 
     init(knownMethods: Set<String>, maxConnections: Int, maxBufferedBytes: Int) {
         self.knownMethods = knownMethods
@@ -132,6 +134,7 @@ public final class ServerMetrics: Sendable {
             ],
             "requests": ["total": .int(Int64(requests)), "errors": .int(Int64(errors)), "latency_ms": Self.percentiles(total)],
             "methods": .object(methods),
+            "security": security.json,
             "pool": [
                 "open": .int(pool.open), "in_use": .int(pool.inUse), "idle": .int(pool.idle), "waiting": .int(pool.waiting),
                 "max": .int(pool.maxConnections), "opened": .int(pool.connectionsOpened),
@@ -220,6 +223,7 @@ public final class ServerMetrics: Sendable {
         line("# HELP crmd_pool_refused_total Requests refused because the pool was saturated.")
         line("# TYPE crmd_pool_refused_total counter")
         line("crmd_pool_refused_total \(pool.refused)")
+        out += security.prometheusText
         return out
     }
 }

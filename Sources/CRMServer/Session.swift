@@ -18,4 +18,6 @@ public struct CallContext: Sendable {
     public let requestID: String
     /// This process and connection (`<instance>/c12`): who holds a batch job's run.
     public let connection: String
+    /// The client's address, as the socket says (never what the client claims).
+    public let peer: ClientPeer
 }

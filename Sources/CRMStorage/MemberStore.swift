@@ -165,25 +165,29 @@ public struct MemberStore: Sendable {
     }
 
     /// Live members whose name contains `query`, or whose phone or e-mail is `query` (normalised),
-    /// or whose phone ends with `query` (4 or more digits); ordered by id, after `afterID`.
-    public func find(query: String, afterID: Int64?, limit: Int) async throws -> [MemberRecord] {
+    /// or whose phone ends with `query` (4 or more digits); ordered by id, after `afterID`. With
+    /// `wholeValuesOnly` (for roles that see personal data masked) the name must equal `query`
+    /// and phone suffixes are not looked at, so a masked value cannot be found piece by piece.
+    public func find(query: String, wholeValuesOnly: Bool = false, afterID: Int64?, limit: Int) async throws -> [MemberRecord] {
         precondition(limit > 0 && limit <= PageCursor.maxLimit + 1, "limit out of range")
         let codec = self.codec
         let phone = PhoneNumber.normalize(query)
         let email = EmailAddress.normalize(query)
-        let digits = query.allSatisfy(\.isNumber) && query.count >= 4 ? query : nil
+        // Whole values only: the name equals the query (no fragment), no phone suffixes.
+        let digits = !wholeValuesOnly && query.allSatisfy(\.isNumber) && query.count >= 4 ? query : nil
+        let namePattern = wholeValuesOnly ? Self.escapeLike(query) : "%" + Self.escapeLike(query) + "%"
         return try await pool.withConnection { c in
             let ids = try c.query("""
                 SELECT m.id FROM member m
                 WHERE m.merged_into IS NULL AND ($2::bigint IS NULL OR m.id > $2)
-                  AND (m.name ILIKE '%' || $1 || '%'
+                  AND (m.name ILIKE $1
                        OR ($3::text IS NOT NULL AND EXISTS (SELECT 1 FROM account a JOIN identity_key k ON k.account_id = a.id
                             WHERE a.member_id = m.id AND k.kind = 'phone' AND k.value = $3))
                        OR ($4::text IS NOT NULL AND EXISTS (SELECT 1 FROM account a JOIN identity_key k ON k.account_id = a.id
                             WHERE a.member_id = m.id AND k.kind = 'email' AND k.value = $4))
                        OR ($5::text IS NOT NULL AND m.phone_sealed LIKE '%' || $5))
                 ORDER BY m.id LIMIT $6
-                """, [.text(Self.escapeLike(query)), .optional(afterID), .optional(phone.map { codec.index(kind: "phone", $0) }),
+                """, [.text(namePattern), .optional(afterID), .optional(phone.map { codec.index(kind: "phone", $0) }),
                       .optional(email.map { codec.index(kind: "email", $0) }), .optional(digits), .int(Int64(limit))])
                 .map { try $0.decode(Int64.self, at: 0) }
             return try Self.loadMany(c, ids, codec: codec)
@@ -254,13 +258,14 @@ public struct MemberStore: Sendable {
     }
 
     /// Open (or decided) review items: fuzzy matches (`type: match`) or guards that fired (`type: guard`).
+    /// Guards are never decided, so they are all `open`: any other status finds none.
     public func reviews(type: String, status: String, afterID: Int64?, limit: Int) async throws -> [ReviewRecord] {
         try await pool.withConnection { c in
             if type == "guard" {
                 return try c.query("""
                     SELECT id, guard, kind, value, occurrences, detail::text, crm_rfc3339(first_seen_at), crm_rfc3339(last_seen_at)
-                    FROM identity_flag WHERE ($1::bigint IS NULL OR id > $1) ORDER BY id LIMIT $2
-                    """, [.optional(afterID), .int(Int64(limit))]).map { row in
+                    FROM identity_flag WHERE $3 = 'open' AND ($1::bigint IS NULL OR id > $1) ORDER BY id LIMIT $2
+                    """, [.optional(afterID), .int(Int64(limit)), .text(status)]).map { row in
                     let stored = try JSONParser.parse(try row.decode(String.self, at: 5))
                     let detail: JSONValue = [
                         "guard": .string(try row.decode(at: 1)), "kind": .string(try row.decode(at: 2)), "value": .string(try row.decode(at: 3)),

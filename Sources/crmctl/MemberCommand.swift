@@ -45,7 +45,7 @@ struct MemberCommand: AsyncParsableCommand {
     }
 
     struct Find: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Find members by name fragment, phone, e-mail, or the last digits of a phone.")
+        static let configuration = CommandConfiguration(abstract: "Find members by name fragment, phone, e-mail, or the last digits of a phone (an analyst: by a whole name, phone or e-mail only).")
         @OptionGroup var options: CommonOptions
         @Argument(help: "What to look for.") var query: String
         @Option(help: "Most members to show.") var limit = 50

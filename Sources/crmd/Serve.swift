@@ -1,4 +1,5 @@
 import ArgumentParser
+import CRMDomain
 import CRMPostgres
 import CRMServer
 import CRMStorage
@@ -55,6 +56,10 @@ struct Serve: AsyncParsableCommand {
     var poolSize: Int?
     @Option(name: .customLong("pool-max-waiters"), help: "Requests that may wait for a database connection before new ones are refused as overloaded (CRM_POOL_MAX_WAITERS, default 1000).")
     var poolMaxWaiters: Int?
+    @Option(name: .customLong("max-failed-logins"), help: "Failed session.hello calls one client address may make per minute before its hellos are refused (CRM_MAX_FAILED_LOGINS, default 20).")
+    var maxFailedLogins: Int?
+    @Option(name: .customLong("max-lookups"), help: "Member lookups an analyst token may make per minute (CRM_MAX_LOOKUPS, default 20).")
+    var maxLookups: Int?
     @Option(name: .customLong("shutdown-timeout"), help: "Seconds to let requests in flight finish at shutdown (CRM_SHUTDOWN_TIMEOUT, default 30).")
     var shutdownTimeout: Int?
 
@@ -87,6 +92,8 @@ struct Serve: AsyncParsableCommand {
         if let v = try idleTimeout ?? Environment.int("CRM_IDLE_TIMEOUT") { c.idleTimeoutSeconds = v }
         if let v = try statementTimeout ?? Environment.int("CRM_STATEMENT_TIMEOUT_MS") { c.statementTimeoutMilliseconds = v }
         if let v = try analyzeInterval ?? Environment.int("CRM_ANALYZE_INTERVAL") { c.analyzeIntervalSeconds = v }
+        if let v = try maxFailedLogins ?? Environment.int("CRM_MAX_FAILED_LOGINS") { c.logins.maxFailuresPerAddress = v }
+        if let v = try maxLookups ?? Environment.int("CRM_MAX_LOOKUPS") { c.lookups.maxLookups = v }
         if let problem = c.validate() { throw ValidationError(problem) }
         return c
     }
@@ -94,6 +101,11 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let logger = try database.bootstrapLogging()
         let configuration = try serverConfiguration()
+        let adminToken = Environment.value("CRM_ADMIN_TOKEN")
+        // Refused before anything starts: a guessable admin token would open the whole server.
+        if let adminToken, let problem = AccessToken.strengthProblem(adminToken) {
+            throw ValidationError("CRM_ADMIN_TOKEN is too weak: \(problem). Make one with: printf 'crm_%s\\n' \"$(openssl rand -hex 32)\"")
+        }
         let poolLimits = PostgresPool.Limits(
             maxConnections: try poolSize ?? Environment.int("CRM_POOL_SIZE") ?? 10,
             maxWaiters: try poolMaxWaiters ?? Environment.int("CRM_POOL_MAX_WAITERS") ?? 1_000
@@ -108,7 +120,7 @@ struct Serve: AsyncParsableCommand {
 
         let pool = PostgresPool(configuration: setup.configuration, limits: poolLimits, logger: logger)
         let context = ServerContext(configuration: configuration, pool: pool, logger: logger)
-        if let adminToken = Environment.value("CRM_ADMIN_TOKEN") {
+        if let adminToken {
             if try await context.tokens.ensureBootstrapAdmin(token: adminToken) {
                 logger.notice("created the admin token given in CRM_ADMIN_TOKEN")
             }

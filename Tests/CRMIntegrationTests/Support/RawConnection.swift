@@ -8,9 +8,11 @@ final class RawConnection: @unchecked Sendable {
     private let fd: Int32
     private var buffer: [UInt8] = []
 
-    /// `receiveBufferBytes` shrinks the socket's receive buffer (before connecting, so the window
-    /// is small from the start): a client that does not read then stalls the server's writes soon.
-    init(port: Int, receiveBufferBytes: Int32? = nil) throws {
+    /// Connects to crmd on 127.0.0.1:`port`, from the loopback address `source` when given
+    /// (`127.0.0.2`: another client address on the same machine). `receiveBufferBytes` shrinks the
+    /// socket's receive buffer (before connecting, so the window is small from the start): a client
+    /// that does not read then stalls the server's writes soon.
+    init(port: Int, source: String? = nil, receiveBufferBytes: Int32? = nil) throws {
         // The descriptor is stored only once connected: a throwing init of a fully initialised
         // object runs deinit, and closing twice would close whatever reused the number meanwhile.
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -19,6 +21,18 @@ final class RawConnection: @unchecked Sendable {
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         if var size = receiveBufferBytes {
             setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = inet_addr(source)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else {
+                close(fd)
+                throw POSIXError(.EADDRNOTAVAIL)
+            }
         }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
