@@ -80,7 +80,7 @@ public struct Dispatcher: Sendable {
             }
         }
         do {
-            var call = CallContext(params: try Params(request.params), session: session, requestID: requestID,
+            var call = CallContext(params: try Params(request.params, screenedLater: spec.screenedLater), session: session, requestID: requestID,
                                    connection: context.connectionName(connectionID))
             let result = try await spec.handler(&call)
             session = call.session
