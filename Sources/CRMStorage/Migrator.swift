@@ -58,6 +58,10 @@ public struct Migrator: Sendable {
             }
             done.append(migration.version)
         }
+        // Rows written before script folding existed are folded now (they need OpenCC, not SQL).
+        if migrations.contains(where: { $0.version == 8 }), applied[8] != nil || done.contains(8) {
+            try ScriptFoldBackfill(connection: connection, logger: logger).run()
+        }
         let known = Set(migrations.map(\.version))
         if let unknown = applied.keys.filter({ !known.contains($0) }).max() {
             logger.warning("the database has a migration this crmd does not know; it is older than the schema", metadata: ["version": "\(unknown)"])

@@ -1,6 +1,7 @@
 import CRMDomain
 import CRMJSON
 import CRMPostgres
+import CRMText
 
 /// A tag definition, with how many live members carry it.
 public struct TagRecord: Sendable, Equatable {
@@ -168,7 +169,9 @@ public struct TagStore: Sendable {
         try await pool.withTransaction { c in
             let tagID = try Self.tagID(c, tag)
             try c.query("UPDATE tag_rule SET disabled_at = now(), disabled_by = $2 WHERE name = $1 AND disabled_at IS NULL", [.text(name), .text(actor)])
-            func list(_ xs: [String]) -> PostgresValue { xs.isEmpty ? .null : .textArray(xs) }
+            // The lists are what orders are matched against, with Chinese scripts folded as the orders'
+            // text is (`ScriptFolder`); `definition` keeps the rule as it was given.
+            func list(_ xs: [String]) -> PostgresValue { xs.isEmpty ? .null : .textArray(xs.map(ScriptFolder.shared.fold)) }
             let id: Int64 = try c.query("""
                 INSERT INTO tag_rule (name, tag_id, definition, name_contains, skus, categories, min_amount_fen, channels, shops, address_contains, created_by)
                 VALUES ($1, $2, $3::jsonb, $4::text[], $5::text[], $6::text[], $7, $8::text[], $9::text[], $10::text[], $11) RETURNING id
