@@ -567,7 +567,7 @@ CREATE TABLE identity_change (
 """#),
         Migration(version: 8, name: "script_folding", sql: #"""
 -- Merchant text is compared with Traditional and Simplified Chinese folded to one script (crmd's
--- ScriptFolder, OpenCC's t2s conversion): keywords are folded when a rule is stored or a filter is
+-- ScriptFolder: each character as OpenCC's t2s conversion writes it): keywords are folded when a rule is stored or a filter is
 -- compiled, and the text they are looked for in is folded when it is written. A `*_fold` column
 -- holds the folded text only where folding changes it (NULL: compare the text itself), so Simplified
 -- and Latin data cost nothing; comparisons read COALESCE(x_fold, x).

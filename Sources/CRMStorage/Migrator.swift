@@ -1,4 +1,5 @@
 import CRMPostgres
+import CRMText
 import Logging
 
 /// Applies migrations in order, each in its own transaction, recording them in `schema_migration`.
@@ -22,6 +23,8 @@ public struct Migrator: Sendable {
     /// Applies what is pending; returns the versions applied now (empty when up to date).
     @discardableResult
     public func migrate(configuration: PostgresConfiguration) throws -> [Int] {
+        // Every write folds merchant text (`ScriptFolder`): without OpenCC's data crmd must not start.
+        _ = try ScriptFolder.load()
         var settings = configuration
         settings.statementTimeoutMilliseconds = 0
         settings.applicationName = "crmd-migrate"

@@ -1,62 +1,93 @@
 import COpenCC
-import Foundation
 
 /// Folds Traditional and Simplified Chinese to one script, so merchant text written in either
-/// compares equal: `法式蕾絲文胸` and `法式蕾丝文胸` fold to the same text. It converts Traditional to
-/// Simplified with OpenCC's `t2s` conversion (phrases first, then characters); that direction is
-/// many-to-one, so two spellings of one word meet, and Simplified text folds to itself. Folding is
-/// for comparing only: stored text is shown as it was sent. Both sides of a comparison must be
-/// folded (a keyword and the text it is looked for in).
-public final class ScriptFolder: @unchecked Sendable {
-    /// The folder every comparison uses, opened at first use. OpenCC's data must be installed
-    /// (Debian's `libopencc-data`, pulled in by `libopencc-dev`): without it nothing can be compared
-    /// correctly, so a missing file stops the process with a message saying what to install.
-    public static let shared: ScriptFolder = {
-        do {
-            return try ScriptFolder()
+/// compares equal: `法式蕾絲文胸` and `法式蕾丝文胸` both fold to `法式蕾丝文胸`. Each character is
+/// replaced by itself as OpenCC's Traditional-to-Simplified conversion (`t2s`) writes it; that
+/// direction is many-to-one, so two spellings of one word meet, and Simplified text folds to itself.
+///
+/// Character by character, not phrase by phrase: a word found in a text is then always found in
+/// the folded text (phrase conversion may turn a character one way alone and another way inside a
+/// longer phrase), and folding is a table lookup, cheap enough for every order ingested. The table
+/// is made once, at start, by converting every CJK character through OpenCC.
+///
+/// Folding is for comparing only: stored text is shown as it was sent. Both sides of a comparison
+/// must be folded (a keyword and the text it is looked for in).
+public struct ScriptFolder: Sendable {
+    /// The folder every comparison uses, made at first use. OpenCC's data must be installed (Debian's
+    /// `libopencc-data`, pulled in by `libopencc-dev`); crmd calls `load()` before serving, so
+    /// failing here is a broken installation.
+    public static var shared: ScriptFolder {
+        switch loaded {
+        case .success(let folder): return folder
+        case .failure(let error): preconditionFailure("\(error)")
+        }
+    }
+
+    /// The shared folder, or why OpenCC's conversion could not be opened.
+    public static func load() throws -> ScriptFolder { try loaded.get() }
+
+    private static let loaded: Result<ScriptFolder, ScriptFolderError> = {
+        do throws(ScriptFolderError) {
+            return .success(try ScriptFolder())
         } catch {
-            preconditionFailure("\(error)")
+            return .failure(error)
         }
     }()
 
-    /// OpenCC's handle; its converter is immutable once opened, the lock makes no assumption about
-    /// OpenCC's own thread safety (a conversion takes microseconds).
-    private let handle: UnsafeMutableRawPointer
-    private let lock = NSLock()
+    /// The blocks of CJK characters folded: radicals, extension A, unified ideographs, compatibility
+    /// ideographs, and the supplementary extensions B to F and their compatibility block.
+    static let blocks: [ClosedRange<UInt32>] = [
+        0x2E80...0x2FDF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF,
+        0x20000...0x2A6DF, 0x2A700...0x2EBEF, 0x2F800...0x2FA1F,
+    ]
 
-    /// Opens `config` (a file name in OpenCC's data directory, or a path).
-    public init(config: String = "t2s.json") throws {
-        var opened: UnsafeMutableRawPointer? = nil
+    /// Characters that fold to another (about 4,000 with OpenCC 1.1's tables).
+    let table: [UInt32: Unicode.Scalar]
+
+    /// Builds the table with OpenCC's `config` (a file name in OpenCC's data directory, or a path).
+    public init(config: String = "t2s.json") throws(ScriptFolderError) {
+        var handle: UnsafeMutableRawPointer? = nil
         for candidate in [config, "/usr/share/opencc/" + config] {
-            let h = opencc_open(candidate)
-            if let h, Int(bitPattern: h) != -1 {
-                opened = h
+            if let h = opencc_open(candidate), Int(bitPattern: h) != -1 {
+                handle = h
                 break
             }
         }
-        guard let opened else {
-            throw ScriptFolderError(message: "cannot open the OpenCC conversion \(config): \(String(cString: opencc_error())); install the OpenCC data (Debian: libopencc-data)")
+        guard let handle else {
+            throw ScriptFolderError(message: "cannot open the OpenCC conversion \(config): \(String(cString: opencc_error())); install OpenCC's data (Debian: libopencc-data)")
         }
-        handle = opened
+        defer { opencc_close(handle) }
+        // One character a line: OpenCC's phrases never span a line break, so each is converted alone.
+        let characters = Self.blocks.flatMap { $0.compactMap(Unicode.Scalar.init) }
+        var text = String.UnicodeScalarView()
+        for c in characters {
+            text.append(c)
+            text.append("\n")
+        }
+        let input = String(text)
+        guard let converted = opencc_convert_utf8(handle, input, input.utf8.count) else {
+            throw ScriptFolderError(message: "OpenCC could not convert its own characters: \(String(cString: opencc_error()))")
+        }
+        defer { opencc_convert_utf8_free(converted) }
+        let lines = String(cString: converted).split(separator: "\n", omittingEmptySubsequences: false)
+        guard lines.count >= characters.count else {
+            throw ScriptFolderError(message: "OpenCC answered \(lines.count) lines for \(characters.count) characters")
+        }
+        var table: [UInt32: Unicode.Scalar] = [:]
+        for (c, line) in zip(characters, lines) {
+            // Only one character for one: a conversion to several (none in OpenCC 1.1) is left out.
+            let out = line.unicodeScalars
+            if out.count == 1, let folded = out.first, folded != c { table[c.value] = folded }
+        }
+        self.table = table
     }
 
-    deinit { opencc_close(handle) }
-
-    /// `text` in one script. Text without Chinese (ASCII) is returned as it is, without a call into OpenCC.
+    /// `text` in one script (text without CJK characters comes back as it is).
     public func fold(_ text: String) -> String {
-        if text.utf8.allSatisfy({ $0 < 0x80 }) { return text }
-        var input = text
-        return input.withUTF8 { bytes -> String in
-            lock.lock()
-            defer { lock.unlock() }
-            guard let base = bytes.baseAddress,
-                  let converted = base.withMemoryRebound(to: CChar.self, capacity: bytes.count, { opencc_convert_utf8(handle, $0, bytes.count) }) else {
-                // OpenCC refuses only what is not UTF-8, which a Swift string never is.
-                preconditionFailure("OpenCC could not convert valid UTF-8: \(String(cString: opencc_error()))")
-            }
-            defer { opencc_convert_utf8_free(converted) }
-            return String(cString: converted)
-        }
+        guard text.unicodeScalars.contains(where: { $0.value >= 0x2E80 && table[$0.value] != nil }) else { return text }
+        var out = String.UnicodeScalarView()
+        for c in text.unicodeScalars { out.append(c.value >= 0x2E80 ? table[c.value] ?? c : c) }
+        return String(out)
     }
 
     /// The folded text, or nil when folding leaves it as it is (what a `*_fold` column holds).
@@ -64,6 +95,9 @@ public final class ScriptFolder: @unchecked Sendable {
         let folded = fold(text)
         return folded == text ? nil : folded
     }
+
+    /// How many characters fold to another.
+    public var size: Int { table.count }
 }
 
 /// OpenCC's conversion could not be opened.

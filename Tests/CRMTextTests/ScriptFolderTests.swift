@@ -24,6 +24,15 @@ struct ScriptFolderTests {
         #expect(folder.foldedIfChanged("蕾絲") == "蕾丝")
     }
 
+    @Test("character by character: a word found in a text is found in the folded text")
+    func characterByCharacter() {
+        #expect(folder.size > 2_000)
+        for (text, word) in [("乾隆年間的蕾絲", "乾"), ("頭髮護理", "髮"), ("著作權", "著"), ("臺北市", "臺")] {
+            #expect(folder.fold(text).contains(folder.fold(word)), "\(text) \(word)")
+        }
+        #expect(folder.fold("臺灣") == folder.fold("台湾"))
+    }
+
     @Test("JSON text keeps its structure: only Chinese characters change")
     func jsonText() {
         let items = #"[{"category":"內衣","name":"蕾絲深V聚攏文胸","price_fen":39900,"quantity":1,"sku":"BRA-LACE-75B"}]"#
