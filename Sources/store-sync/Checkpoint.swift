@@ -25,7 +25,8 @@ struct Checkpoint: Equatable {
     var invalid = 0
     /// The size of the rejects file once the rejections of every acknowledged push were written:
     /// lines beyond it were written for pushes whose acknowledgement this checkpoint does not hold,
-    /// so their resends do not write them again (`RejectsFile.skipWritten`). Nil: no rejects file yet.
+    /// so their resends do not write them again (`RejectsFile.skipWritten`). Nil in a checkpoint
+    /// written before this was recorded: the whole file counts as written.
     var rejectsBytes: Int64? = nil
 
     var lines: Int { files.values.reduce(0) { $0 + $1.line } }
