@@ -29,6 +29,18 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
+        // C boundary: the only place OpenCC's header is seen (Chinese script conversion).
+        .systemLibrary(
+            name: "COpenCC",
+            pkgConfig: "opencc",
+            providers: [.apt(["libopencc-dev"])]
+        ),
+        // Merchant text compared across Simplified and Traditional Chinese. The only importer of COpenCC.
+        .target(
+            name: "CRMText",
+            dependencies: ["COpenCC"],
+            swiftSettings: swiftSettings
+        ),
         // The libpq wrapper: connections, pool, errors, local clusters. The only importer of CLibPQ.
         .target(
             name: "CRMPostgres",
@@ -57,7 +69,7 @@ let package = Package(
         // All SQL lives here.
         .target(
             name: "CRMStorage",
-            dependencies: ["CRMPostgres", "CRMDomain", "CRMJSON", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CRMPostgres", "CRMDomain", "CRMJSON", "CRMText", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         // JSON, JSON-RPC 2.0 messages and newline framing, shared by server and clients.
@@ -150,6 +162,11 @@ let package = Package(
         .testTarget(
             name: "CRMDomainTests",
             dependencies: ["CRMDomain", "CRMJSON"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CRMTextTests",
+            dependencies: ["CRMText"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

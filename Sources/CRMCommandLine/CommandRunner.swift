@@ -11,6 +11,8 @@ public enum ClientExit {
     public static let unavailable: Int32 = 69
     /// A job could not start because another run of it is going; try again later (EX_TEMPFAIL).
     public static let busy: Int32 = 75
+    /// A local file could not be written or read (a checkpoint, a rejects file): nothing the server said (EX_IOERR).
+    public static let ioError: Int32 = 74
 }
 
 /// A failure a client explains itself: printed as one line on standard error, `program: message`,

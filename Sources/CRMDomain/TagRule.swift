@@ -19,7 +19,8 @@ public struct TagRuleMatch: Sendable, Equatable {
         public init(sku: String?, name: String?, category: String?) { (self.sku, self.name, self.category) = (sku, name, category) }
     }
 
-    /// Whether an order matches (the storage layer evaluates the same in SQL).
+    /// Whether an order matches, its text and the rule's compared as given (the storage layer
+    /// evaluates the same in SQL, on text with Chinese scripts folded to one).
     public func matches(amountFen: Int64, channel: Channel, shop: String, items: [Item], address: String?) -> Bool {
         if let min = minAmountFen, amountFen < min { return false }
         if !channels.isEmpty && !channels.contains(channel) { return false }

@@ -81,7 +81,7 @@ public struct Dispatcher: Sendable {
         }
         let params: Params
         do {
-            params = try Params(request.params)
+            params = try Params(request.params, screenedLater: spec.screenedLater)
         } catch {
             return .failure(RPCError.from(error))
         }

@@ -19,12 +19,14 @@ enum EventParser {
         guard case .object(let object) = value else {
             return .invalid(id: nil, contentHash: hash, type: "?", rejection: invalid(path, "an event must be an object", "wrong_type"))
         }
+        // The id and type are recorded even for a rejected event, so one holding a NUL (which
+        // PostgreSQL cannot store) is no id or type at all; `Params` rejects the event for it.
         var id: String? = nil
-        if case .string(let s)? = object["id"], !s.isEmpty, s.utf8.count <= 128 { id = s }
-        let type = object["type"]?.stringValue ?? "?"
+        if case .string(let s)? = object["id"], !s.isEmpty, s.utf8.count <= 128, !s.utf8.contains(0) { id = s }
+        let type = object["type"]?.stringValue.flatMap { $0.utf8.contains(0) ? nil : $0 } ?? "?"
         do {
-            guard id != nil else { throw invalid(path + ".id", "id must be a string of 1-128 bytes", "bad_id") }
             let params = try Params(value, path: path)
+            guard id != nil else { throw invalid(path + ".id", "id must be a string of 1-128 bytes", "bad_id") }
             try params.allowOnly(["id", "type", "channel", "occurred_at", "member", "order", "refund"])
             let channelText = try params.string("channel", maxLength: 20)
             guard let channel = Channel(rawValue: channelText) else {

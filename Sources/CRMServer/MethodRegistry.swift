@@ -7,10 +7,13 @@ public struct MethodSpec: Sendable {
     public let name: String
     public let access: Access
     public let handler: Handler
+    /// Top-level params the handler screens for NUL characters itself, entry by entry (`Params`).
+    public let screenedLater: Set<String>
 
-    public init(_ name: String, access: Access, handler: @escaping Handler) {
+    public init(_ name: String, access: Access, screenedLater: Set<String> = [], handler: @escaping Handler) {
         self.name = name
         self.access = access
+        self.screenedLater = screenedLater
         self.handler = handler
     }
 }

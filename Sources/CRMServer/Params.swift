@@ -7,8 +7,12 @@ public struct Params: Sendable {
     /// Path of this object within the request (`""` at the top, `events[3].member` deeper).
     public let path: String
 
-    /// Reads `params` as sent: absent means `{}`; anything but an object is refused.
-    public init(_ value: JSONValue?, path: String = "") throws(RPCError) {
+    /// Reads `params` as sent: absent means `{}`; anything but an object is refused, and so is a
+    /// NUL character in any string or member name within it (PostgreSQL cannot store one, and
+    /// C-string code would silently cut the text there) — except under the top-level members
+    /// `screenedLater`, whose entries the method screens one by one (`sync.push` rejects one event,
+    /// not the push).
+    public init(_ value: JSONValue?, path: String = "", screenedLater: Set<String> = []) throws(RPCError) {
         switch value {
         case nil, .null?: object = JSONObject()
         case .object(let o)?: object = o
@@ -16,6 +20,37 @@ public struct Params: Sendable {
             throw .invalidParams("params must be an object with named members, not \(other.typeName)", field: path.isEmpty ? nil : path)
         }
         self.path = path
+        for (key, member) in object where !screenedLater.contains(key) {
+            let keyPath = field(Self.printable(key))
+            if let at = key.utf8.contains(0) ? keyPath : Self.nulPath(in: member, path: keyPath) {
+                throw .invalidParams("\(at) contains a NUL character (U+0000), which text may not hold", field: at, reason: "nul_character")
+            }
+        }
+    }
+
+    /// The JSON path of the first string or member name holding a NUL character, or nil.
+    static func nulPath(in value: JSONValue, path: String) -> String? {
+        switch value {
+        case .string(let s): return s.utf8.contains(0) ? path : nil
+        case .array(let items):
+            for (i, item) in items.enumerated() {
+                if let at = nulPath(in: item, path: path + "[\(i)]") { return at }
+            }
+            return nil
+        case .object(let o):
+            for (key, member) in o {
+                let at = path + "." + printable(key)
+                if key.utf8.contains(0) { return at }
+                if let found = nulPath(in: member, path: at) { return found }
+            }
+            return nil
+        default: return nil
+        }
+    }
+
+    /// A member name as a path shows it: NUL as `\u0000`, so the path itself can be stored and logged.
+    static func printable(_ key: String) -> String {
+        key.utf8.contains(0) ? key.unicodeScalars.map { $0 == "\u{0}" ? "\\u0000" : String($0) }.joined() : key
     }
 
     public func field(_ key: String) -> String { path.isEmpty ? key : path + "." + key }

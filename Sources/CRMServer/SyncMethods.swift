@@ -6,7 +6,7 @@ import CRMStorage
 enum SyncMethods {
     static func specs(_ context: ServerContext) -> [MethodSpec] {
         [
-            MethodSpec("sync.push", access: .push) { call in
+            MethodSpec("sync.push", access: .push, screenedLater: ["events"]) { call in
                 try call.params.allowOnly(["shop", "events"])
                 let shop = try call.params.string("shop", maxLength: ShopCode.maxLength)
                 if let session = call.session, session.identity.role == .agent, session.identity.shop != shop {

@@ -1,5 +1,6 @@
 import CRMDomain
 import CRMPostgres
+import CRMText
 
 /// The set-based path of ingest: a run of consecutive `order.paid` events, or of `member.upsert`
 /// events for accounts not seen before, is applied with a handful of statements over arrays
@@ -55,17 +56,19 @@ struct BulkIngest {
         let accounts = try ensureAccounts(accepted.map { (run[$0].event.channel, run[$0].value.memberExternalID, run[$0].event.id) })
         if !accepted.isEmpty {
             let ids = try c.queryPrepared("""
-                INSERT INTO shop_order (shop_id, channel, order_no, account_id, amount_fen, paid_at, payment_method, items, event_id)
-                SELECT $1, ch, no, acc, amt, paid::timestamptz, pm, items::jsonb, ev
-                FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[])
-                     WITH ORDINALITY AS t(ch, no, acc, amt, paid, pm, items, ev, n)
+                INSERT INTO shop_order (shop_id, channel, order_no, account_id, amount_fen, paid_at, payment_method, items, event_id, items_fold)
+                SELECT $1, ch, no, acc, amt, paid::timestamptz, pm, items::jsonb, ev, fold::jsonb
+                FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+                     WITH ORDINALITY AS t(ch, no, acc, amt, paid, pm, items, ev, fold, n)
                 ORDER BY n
                 RETURNING channel || ' ' || order_no, id
                 """, [.int(shopID), .textArray(accepted.map { run[$0].event.channel.rawValue }), .textArray(accepted.map { run[$0].value.orderNo }),
                       .intArray(accepted.map { accounts[Self.accountKey(run[$0].event.channel, run[$0].value.memberExternalID)]!.account }),
                       .intArray(accepted.map { run[$0].value.amountFen }), .textArray(accepted.map { run[$0].value.paidAt }),
                       .textArray(accepted.map { run[$0].value.paymentMethod }), .textArray(accepted.map { run[$0].value.itemsJSON }),
-                      .textArray(accepted.map { run[$0].event.id })])
+                      .textArray(accepted.map { run[$0].event.id }),
+                      // Item names and categories as tag rules and segments compare them (ScriptFolder: JSON keeps its shape).
+                      .textArray(accepted.map { ScriptFolder.shared.foldedIfChanged(run[$0].value.itemsJSON) })])
             var orderID: [String: Int64] = [:]
             for row in ids { orderID[try row.decode(String.self, at: 0)] = try row.decode(at: 1) }
             placed.paid = accepted.map { i -> PointsLedger.PaidOrderRow in
@@ -235,7 +238,29 @@ struct BulkIngest {
                 region = NULLIF(btrim(a.region), ''), address_sealed = NULLIF(btrim(a.address_sealed), ''), updated_at = now()
             FROM account a WHERE a.member_id = m.id AND a.id = ANY($1::bigint[])
             """, [.intArray(accounts)])
+        try Self.foldAddresses(c, members: members, addresses: p.map { $0.address.map(TextKey.normalize) }, regions: p.map(\.region), fresh: true)
         return InsertedUpserts(run: run, accounts: accounts, members: members, keys: keys, fields: fields, rows: rows)
+    }
+
+    /// Writes the folded address and region (`ScriptFolder`) of members whose golden record has these
+    /// (both NULL where folding changes nothing, the usual case for Simplified and Latin text).
+    /// `fresh` members have no folds yet: only those with one are written.
+    static func foldAddresses(_ c: PostgresConnection, members: [Int64], addresses: [String?], regions: [String?], fresh: Bool = false) throws {
+        var ids: [Int64] = [], addressFolds: [String?] = [], regionFolds: [String?] = []
+        for (i, member) in members.enumerated() {
+            let address = addresses[i].flatMap(ScriptFolder.shared.foldedIfChanged)
+            let region = regions[i].flatMap(ScriptFolder.shared.foldedIfChanged)
+            if fresh, address == nil, region == nil { continue }
+            ids.append(member)
+            addressFolds.append(address)
+            regionFolds.append(region)
+        }
+        guard !ids.isEmpty else { return }
+        try c.queryPrepared("""
+            UPDATE member m SET address_fold = t.a, region_fold = t.r
+            FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(id, a, r)
+            WHERE m.id = t.id AND (t.a IS DISTINCT FROM m.address_fold OR t.r IS DISTINCT FROM m.region_fold)
+            """, [.intArray(ids), .textArray(addressFolds), .textArray(regionFolds)])
     }
 
     /// The accounts among those `insertUpserts` wrote that may be someone already known: they share

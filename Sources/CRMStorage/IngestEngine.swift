@@ -96,9 +96,15 @@ public struct IngestEngine: Sendable {
                 }
             }
 
-            /// A valid event whose id has not been seen: it can join a set-based run.
+            /// Whether an event with this id and content is new: never seen, or sent again with other
+            /// content after being rejected (a rejected event leaves nothing behind, so it may be corrected).
+            func isNew(_ id: String, _ hash: [UInt8]) -> Bool {
+                guard let first = seen[id] else { return true }
+                return first.outcome.status == .rejected && first.hash != hash
+            }
+            /// A valid, new event: it can join a set-based run.
             func fresh(_ i: Int, _ runIDs: inout Set<String>) -> SyncEvent? {
-                guard case .valid(let e) = events[i], seen[e.id] == nil, runIDs.insert(e.id).inserted else { return nil }
+                guard case .valid(let e) = events[i], isNew(e.id, e.contentHash), runIDs.insert(e.id).inserted else { return nil }
                 return e
             }
             /// Notes the first outcome of a fresh event (recorded at the end, in one statement).
@@ -229,7 +235,7 @@ public struct IngestEngine: Sendable {
                     }
                     continue
                 }
-                if let first = seen[id] {
+                if let first = seen[id], !isNew(id, hash) {
                     if first.hash == hash {
                         var duplicate = first.outcome
                         duplicate.firstStatus = first.outcome.status
@@ -259,15 +265,23 @@ public struct IngestEngine: Sendable {
         }
     }
 
-    /// Records the first outcome of each event, in one statement.
-    static func record(_ c: PostgresConnection, shopID: Int64, _ rows: [(outcome: EventOutcome, hash: [UInt8], type: String)]) throws {
-        guard !rows.isEmpty else { return }
+    /// Records the first outcome of each event, in one statement; a rejected event sent again with
+    /// other content replaces its record (the last outcome in the push, when it came more than once).
+    static func record(_ c: PostgresConnection, shopID: Int64, _ all: [(outcome: EventOutcome, hash: [UInt8], type: String)]) throws {
+        guard !all.isEmpty else { return }
+        var last: [String: Int] = [:]
+        for (i, row) in all.enumerated() { last[row.outcome.eventID!] = i }
+        let rows = all.indices.filter { last[all[$0].outcome.eventID!] == $0 }.map { all[$0] }
         try c.queryPrepared("""
             INSERT INTO sync_event (shop_id, event_id, content_hash, type, status, member_id, error)
             SELECT $1, id, decode(h, 'hex'), ty, st, m,
                    CASE WHEN k IS NULL THEN NULL ELSE jsonb_build_object('kind', k, 'reason', r, 'message', msg, 'field', f) END
             FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::text[])
                  AS t(id, h, ty, st, m, k, r, msg, f)
+            ON CONFLICT (shop_id, event_id) DO UPDATE
+                SET content_hash = EXCLUDED.content_hash, type = EXCLUDED.type, status = EXCLUDED.status,
+                    member_id = EXCLUDED.member_id, error = EXCLUDED.error, received_at = now()
+                WHERE sync_event.status = 'rejected'
             """, [.int(shopID), .textArray(rows.map(\.outcome.eventID)), .textArray(rows.map { Self.hex($0.hash) }), .textArray(rows.map(\.type)),
                   .textArray(rows.map { $0.outcome.status.rawValue }), .intArray(rows.map(\.outcome.memberID)),
                   .textArray(rows.map { $0.outcome.rejection?.kind.rawValue }), .textArray(rows.map { $0.outcome.rejection?.reason }),

@@ -183,6 +183,7 @@ struct MemberMerger {
             WHERE m.id = t.id
             """, [.intArray(members), column("name"), column("nickname"), column("phone", sealed: true), column("email", sealed: true),
                   column("birthday", sealed: true), column("gender"), column("region"), column("address", sealed: true)])
+        try BulkIngest.foldAddresses(c, members: members, addresses: golden.map { $0["address"] }, regions: golden.map { $0["region"] })
     }
 
     func history(_ memberID: Int64, _ action: String, _ actor: String, _ detail: JSONObject) throws {

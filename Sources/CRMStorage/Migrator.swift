@@ -1,4 +1,5 @@
 import CRMPostgres
+import CRMText
 import Logging
 
 /// Applies migrations in order, each in its own transaction, recording them in `schema_migration`.
@@ -22,6 +23,8 @@ public struct Migrator: Sendable {
     /// Applies what is pending; returns the versions applied now (empty when up to date).
     @discardableResult
     public func migrate(configuration: PostgresConfiguration) throws -> [Int] {
+        // Every write folds merchant text (`ScriptFolder`): without OpenCC's data crmd must not start.
+        _ = try ScriptFolder.load()
         var settings = configuration
         settings.statementTimeoutMilliseconds = 0
         settings.applicationName = "crmd-migrate"
@@ -57,6 +60,10 @@ public struct Migrator: Sendable {
                             [.int(Int64(migration.version)), .text(migration.name), .text(checksum)])
             }
             done.append(migration.version)
+        }
+        // Rows written before script folding existed are folded now (they need OpenCC, not SQL).
+        if migrations.contains(where: { $0.version == 8 }), applied[8] != nil || done.contains(8) {
+            try ScriptFoldBackfill(connection: connection, logger: logger).run()
         }
         let known = Set(migrations.map(\.version))
         if let unknown = applied.keys.filter({ !known.contains($0) }).max() {

@@ -2,7 +2,9 @@ import CRMPostgres
 
 /// Applies the tag rules in force to paid orders inside the caller's transaction, in one
 /// set-based statement: each matching (member, tag, account) gets one `rule` tag. Used right after
-/// the points of new orders are earned, and by the back-fill of a rule over past orders.
+/// the points of new orders are earned, and by the back-fill of a rule over past orders. Text is
+/// compared with Chinese scripts folded: the rule's keywords were folded when it was stored
+/// (`TagStore.addRule`), orders' items and members' addresses when they were written.
 struct OrderTagger {
     let c: PostgresConnection
 
@@ -22,9 +24,9 @@ struct OrderTagger {
               AND (r.min_amount_fen IS NULL OR o.amount_fen >= r.min_amount_fen)
               AND (r.channels IS NULL OR o.channel = ANY(r.channels))
               AND (r.shops IS NULL OR sh.code = ANY(r.shops))
-              AND (r.address_contains IS NULL OR EXISTS (SELECT 1 FROM unnest(r.address_contains) k(w) WHERE strpos(m.address_sealed, k.w) > 0))
+              AND (r.address_contains IS NULL OR EXISTS (SELECT 1 FROM unnest(r.address_contains) k(w) WHERE strpos(COALESCE(m.address_fold, m.address_sealed), k.w) > 0))
               AND ((r.name_contains IS NULL AND r.skus IS NULL AND r.categories IS NULL) OR EXISTS (
-                    SELECT 1 FROM jsonb_array_elements(o.items) i(e)
+                    SELECT 1 FROM jsonb_array_elements(COALESCE(o.items_fold, o.items)) i(e)
                     WHERE (r.name_contains IS NULL OR EXISTS (SELECT 1 FROM unnest(r.name_contains) k(w) WHERE strpos(i.e->>'name', k.w) > 0))
                       AND (r.skus IS NULL OR i.e->>'sku' = ANY(r.skus))
                       AND (r.categories IS NULL OR i.e->>'category' = ANY(r.categories))))

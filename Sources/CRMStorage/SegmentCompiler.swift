@@ -1,5 +1,6 @@
 import CRMDomain
 import CRMPostgres
+import CRMText
 
 /// Compiles a `SegmentFilter` to one parameterised statement selecting the ids of the live members
 /// it matches. Every value of the filter is a `$n` parameter; the SQL text depends only on the
@@ -211,13 +212,17 @@ struct SegmentCompiler {
         return parts.isEmpty ? "true" : parts.joined(separator: " AND ")
     }
 
-    /// What an item of `o.items` must match, as a condition on the order.
+    /// A text array parameter of merchant words, with Chinese scripts folded as the text they are
+    /// compared with was folded when written (`ScriptFolder`: `items_fold`, `address_fold`, `region_fold`).
+    private mutating func folded(_ values: [String]) -> String { texts(values.map(ScriptFolder.shared.fold)) }
+
+    /// What an item of `o.items` must match, as a condition on the order (on its script-folded items).
     private mutating func itemMatch(_ m: ItemMatch) -> String {
         var parts: [String] = []
-        if !m.nameContains.isEmpty { parts.append("EXISTS (SELECT 1 FROM unnest(\(texts(m.nameContains))) k(w) WHERE strpos(i.e->>'name', k.w) > 0)") }
-        if !m.skus.isEmpty { parts.append("i.e->>'sku' = ANY(\(texts(m.skus)))") }
-        if !m.categories.isEmpty { parts.append("i.e->>'category' = ANY(\(texts(m.categories)))") }
-        return "EXISTS (SELECT 1 FROM jsonb_array_elements(o.items) i(e) WHERE \(parts.joined(separator: " AND ")))"
+        if !m.nameContains.isEmpty { parts.append("EXISTS (SELECT 1 FROM unnest(\(folded(m.nameContains))) k(w) WHERE strpos(i.e->>'name', k.w) > 0)") }
+        if !m.skus.isEmpty { parts.append("i.e->>'sku' = ANY(\(folded(m.skus)))") }
+        if !m.categories.isEmpty { parts.append("i.e->>'category' = ANY(\(folded(m.categories)))") }
+        return "EXISTS (SELECT 1 FROM jsonb_array_elements(COALESCE(o.items_fold, o.items)) i(e) WHERE \(parts.joined(separator: " AND ")))"
     }
 
     private mutating func condition(_ c: SegmentCondition) -> String {
@@ -270,9 +275,9 @@ struct SegmentCompiler {
         case .items(let m, let days):
             return "COALESCE(\(orderColumn("bool_or(\(window(days)) AND \(itemMatch(m)))")), false)"
         case .region(let words):
-            return "EXISTS (SELECT 1 FROM unnest(\(texts(words))) k(w) WHERE strpos(m.region, k.w) > 0)"
+            return "EXISTS (SELECT 1 FROM unnest(\(folded(words))) k(w) WHERE strpos(COALESCE(m.region_fold, m.region), k.w) > 0)"
         case .address(let words):
-            return "EXISTS (SELECT 1 FROM unnest(\(texts(words))) k(w) WHERE strpos(m.address_sealed, k.w) > 0)"
+            return "EXISTS (SELECT 1 FROM unnest(\(folded(words))) k(w) WHERE strpos(COALESCE(m.address_fold, m.address_sealed), k.w) > 0)"
         case .registered(let from, let until):
             var having: [String] = []
             if let from { having.append("min(COALESCE(registered_at, created_at)) >= \(binder.bind(.text(localMidnight(from))))::timestamptz") }

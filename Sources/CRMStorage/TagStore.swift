@@ -1,6 +1,7 @@
 import CRMDomain
 import CRMJSON
 import CRMPostgres
+import CRMText
 
 /// A tag definition, with how many live members carry it.
 public struct TagRecord: Sendable, Equatable {
@@ -169,11 +170,14 @@ public struct TagStore: Sendable {
             let tagID = try Self.tagID(c, tag)
             try c.query("UPDATE tag_rule SET disabled_at = now(), disabled_by = $2 WHERE name = $1 AND disabled_at IS NULL", [.text(name), .text(actor)])
             func list(_ xs: [String]) -> PostgresValue { xs.isEmpty ? .null : .textArray(xs) }
+            // Merchant words are matched with Chinese scripts folded, as the orders' text and members'
+            // addresses are (`ScriptFolder`); `definition` keeps the rule as it was given.
+            func words(_ xs: [String]) -> PostgresValue { list(xs.map(ScriptFolder.shared.fold)) }
             let id: Int64 = try c.query("""
                 INSERT INTO tag_rule (name, tag_id, definition, name_contains, skus, categories, min_amount_fen, channels, shops, address_contains, created_by)
                 VALUES ($1, $2, $3::jsonb, $4::text[], $5::text[], $6::text[], $7, $8::text[], $9::text[], $10::text[], $11) RETURNING id
-                """, [.text(name), .int(tagID), .text(definition), list(match.item.nameContains), list(match.item.skus), list(match.item.categories),
-                      .optional(match.minAmountFen), list(match.channels.map(\.rawValue)), list(match.shops), list(match.addressContains),
+                """, [.text(name), .int(tagID), .text(definition), words(match.item.nameContains), words(match.item.skus), words(match.item.categories),
+                      .optional(match.minAmountFen), list(match.channels.map(\.rawValue)), list(match.shops), words(match.addressContains),
                       .text(actor)]).single!.decode(at: 0)
             try AuditLog.record(c, tokenID: Self.tokenID(actor), action: "tag.rule.add", subject: "tag_rule:\(name)", detail: ["definition": definition])
             return try Self.rules(c, includeDisabled: true, id: id).first!

@@ -1,3 +1,4 @@
+import CRMCommandLine
 import CRMProtocol
 import Foundation
 import Glibc
@@ -22,6 +23,11 @@ struct Checkpoint: Equatable {
     var rejected = 0
     /// Lines that could not be read as events (written to the rejects file).
     var invalid = 0
+    /// The size of the rejects file once the rejections of every acknowledged push were written:
+    /// lines beyond it were written for pushes whose acknowledgement this checkpoint does not hold,
+    /// so their resends do not write them again (`RejectsFile.skipWritten`). Nil in a checkpoint
+    /// written before this was recorded: the whole file counts as written.
+    var rejectsBytes: Int64? = nil
 
     var lines: Int { files.values.reduce(0) { $0 + $1.line } }
 
@@ -32,6 +38,7 @@ struct Checkpoint: Equatable {
         }
         var checkpoint = Checkpoint(applied: Int(json["applied"]?.int64Value ?? 0), duplicate: Int(json["duplicate"]?.int64Value ?? 0),
                                     rejected: Int(json["rejected"]?.int64Value ?? 0), invalid: Int(json["invalid"]?.int64Value ?? 0))
+        checkpoint.rejectsBytes = json["rejects_bytes"]?.int64Value
         for (name, value) in files {
             guard let line = value["line"]?.int64Value, let offset = value["offset"]?.int64Value, line >= 0, offset >= 0 else {
                 throw SyncFailure("checkpoint \(path): bad position for \(name)")
@@ -49,17 +56,31 @@ struct Checkpoint: Equatable {
             if let inode = p.inode { position["inode"] = .int(Int64(bitPattern: inode)) }
             positions[name] = .object(position)
         }
-        let text = JSONSerializer.serialize(["files": .object(positions), "applied": .int(Int64(applied)),
-                                             "duplicate": .int(Int64(duplicate)), "rejected": .int(Int64(rejected)), "invalid": .int(Int64(invalid))]) + "\n"
+        var object: JSONObject = ["files": .object(positions), "applied": .int(Int64(applied)),
+                                  "duplicate": .int(Int64(duplicate)), "rejected": .int(Int64(rejected)), "invalid": .int(Int64(invalid))]
+        if let rejectsBytes { object["rejects_bytes"] = .int(rejectsBytes) }
+        let text = JSONSerializer.serialize(.object(object)) + "\n"
         let temporary = path + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SyncFailure("cannot write \(temporary): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw CommandFailure.local("cannot write the checkpoint \(temporary): \(String(cString: strerror(errno)))") }
         let bytes = Array(text.utf8)
         let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         let synced = fsync(fd)
         close(fd)
         guard written == bytes.count, synced == 0, rename(temporary, path) == 0 else {
-            throw SyncFailure("cannot write checkpoint \(path): \(String(cString: strerror(errno)))")
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)  // no half-written temporary file left behind
+            throw CommandFailure.local("cannot write the checkpoint \(path): \(reason)")
         }
+    }
+
+    /// Refuses a checkpoint location that cannot be written (checked before anything is sent, so
+    /// an agent never pushes what it could not record): makes and removes its temporary file.
+    static func checkWritable(_ path: String) throws {
+        let temporary = path + ".tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw CommandFailure.local("cannot write the checkpoint \(path): \(String(cString: strerror(errno)))") }
+        close(fd)
+        unlink(temporary)
     }
 }

@@ -67,6 +67,11 @@ struct Push: AsyncParsableCommand {
         let rejectsFile = try RejectsFile(path: rejectsPath, namesFiles: sources.isDirectory)
         // A dry run checks every line, whatever a real run's checkpoint says, and writes none.
         var state = dryRun ? Checkpoint() : try checkpointPath.map(Checkpoint.load) ?? Checkpoint()
+        if let checkpointPath {
+            try Checkpoint.checkWritable(checkpointPath)
+            // Rejections written for pushes the checkpoint does not hold come back with their resends.
+            try rejectsFile.skipWritten(after: state.rejectsBytes ?? 0)
+        }
         if state.lines > 0 { log("resuming after \(state.lines) lines (checkpoint \(checkpointPath!))") }
         StopSignal.install()
         let progress = Progress(startBytes: state.files.values.reduce(0) { $0 + $1.offset },
@@ -155,10 +160,17 @@ struct PushPass {
             if let call = p.call {
                 let results = try await call.result()["results"]?.arrayValue ?? []
                 guard results.count == p.places.count else { throw SyncFailure("crmd answered \(results.count) results for \(p.places.count) events") }
+                TestCrash.at("reply")
                 for (i, r) in results.enumerated() {
                     switch r["status"]?.stringValue {
                     case "applied": state.applied += 1
-                    case "duplicate": state.duplicate += 1
+                    case "duplicate":
+                        state.duplicate += 1
+                        // Rejected the first time: that answer may have been lost (the agent or crmd was killed
+                        // before it was recorded), so it is reported now; the rejects file skips lines it has.
+                        if r["first_status"] == "rejected" {
+                            refused.append((p.places[i].file, p.places[i].line, p.ids[i], r["error"] ?? .null))
+                        }
                     default:
                         state.rejected += 1
                         refused.append((p.places[i].file, p.places[i].line, p.ids[i], r["error"] ?? .null))
@@ -169,7 +181,9 @@ struct PushPass {
             for entry in refused.sorted(by: { ($0.file, $0.line) < ($1.file, $1.line) }) {
                 try rejects.write(file: entry.file, line: entry.line, id: entry.id, error: entry.error)
             }
+            TestCrash.at("rejects")
             for (name, position) in p.positions { state.files[name] = position }
+            state.rejectsBytes = rejects.size
             if let path = options.checkpointPath { try state.save(path) }
         }
 
@@ -293,16 +307,20 @@ struct LocalCounts {
 
 /// The rejects file: one JSON line per rejected input line, appended and flushed as they come.
 /// It is made at the first rejection, so a clean run leaves no empty file behind; whether it can
-/// be written is checked at the start, before anything is sent.
+/// be written is checked at the start, before anything is sent. Each input line is written once:
+/// lines written after the checkpoint's record (for pushes whose acknowledgement was not recorded,
+/// so they are sent and answered again) are skipped when they come back.
 final class RejectsFile {
     private let path: String
     private var handle: FileHandle?
     private let namesFiles: Bool
+    /// Input lines (file, line, id) already in the file beyond the checkpoint's record.
+    private var written: Set<String> = []
 
     init(path: String, namesFiles: Bool) throws {
         let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
         guard access(FileManager.default.fileExists(atPath: path) ? path : (directory.isEmpty ? "/" : directory), W_OK) == 0 else {
-            throw SyncFailure("cannot write the rejects file \(path): \(String(cString: strerror(errno)))")
+            throw CommandFailure.local("cannot write the rejects file \(path): \(String(cString: strerror(errno)))")
         }
         self.path = path
         self.namesFiles = namesFiles
@@ -310,18 +328,68 @@ final class RejectsFile {
 
     deinit { try? handle?.close() }
 
+    /// The file's size now (0 when it does not exist yet).
+    var size: Int64 {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int64(info.st_size) : 0
+    }
+
+    /// Notes the lines written beyond `offset` (the checkpoint's record of the file's size), so
+    /// they are not written again. A file shorter than that was moved or cut by hand: nothing to skip.
+    func skipWritten(after offset: Int64) throws {
+        guard size > offset, let file = FileHandle(forReadingAtPath: path) else { return }
+        defer { try? file.close() }
+        try file.seek(toOffset: UInt64(offset))
+        let tail = try file.readToEnd() ?? Data()
+        for line in tail.split(separator: UInt8(ascii: "\n")) {
+            guard let entry = try? JSONParser.parse(Array(line)) else { continue }
+            written.insert(Self.key(file: entry["file"]?.stringValue ?? "", line: Int(entry["line"]?.int64Value ?? 0), id: entry["id"] ?? .null))
+        }
+    }
+
+    static func key(file: String, line: Int, id: JSONValue) -> String {
+        "\(file)\n\(line)\n\(JSONSerializer.serialize(id))"
+    }
+
     func write(file: String, line: Int, id: JSONValue, error: JSONValue) throws {
+        if !written.isEmpty, written.remove(Self.key(file: namesFiles ? file : "", line: line, id: id)) != nil { return }
         var entry: JSONObject = [:]
         if namesFiles { entry["file"] = .string(file) }
         entry["line"] = .int(line)
         entry["id"] = id
         entry["error"] = error
-        if handle == nil {
-            if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
-            guard let opened = FileHandle(forWritingAtPath: path) else { throw SyncFailure("cannot write \(path)") }
-            try opened.seekToEnd()
-            handle = opened
+        do {
+            if handle == nil {
+                if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+                guard let opened = FileHandle(forWritingAtPath: path) else { throw CommandFailure.local("cannot write the rejects file \(path)") }
+                try opened.seekToEnd()
+                handle = opened
+            }
+            try handle!.write(contentsOf: Data((JSONSerializer.serialize(.object(entry)) + "\n").utf8))
+        } catch let failure as CommandFailure {
+            throw failure
+        } catch {
+            throw CommandFailure.local("cannot write the rejects file \(path): \(error)")
         }
-        try handle!.write(contentsOf: Data((JSONSerializer.serialize(.object(entry)) + "\n").utf8))
+    }
+}
+
+extension CommandFailure {
+    /// A local file could not be written (the checkpoint, the rejects file): the agent exits 74
+    /// (`ClientExit.ioError`), which says the fault is on this machine, not in what crmd answered.
+    static func local(_ message: String) -> CommandFailure {
+        CommandFailure(message, exitCode: ClientExit.ioError)
+    }
+}
+
+/// A test-only fault point: with `STORE_SYNC_TEST_CRASH=reply` the agent kills itself (SIGKILL)
+/// right after crmd answered its first push, before recording anything; with `=rejects`, after
+/// writing that push's rejections and before its checkpoint. Tests use it to be killed at exactly
+/// the moment a real `kill -9` could only hit by chance.
+enum TestCrash {
+    static let point = ProcessInfo.processInfo.environment["STORE_SYNC_TEST_CRASH"]
+
+    static func at(_ name: String) {
+        if point == name { kill(getpid(), SIGKILL) }
     }
 }
