@@ -21,6 +21,7 @@ enum ChildProcess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, outputFD, 1)
         posix_spawn_file_actions_adddup2(&actions, outputFD, 2)
+        InheritedDescriptors.closeAbove2(&actions)
 
         // `env -C` sets the working directory (glibc's addchdir_np is not visible to Swift).
         let argv: [UnsafeMutablePointer<CChar>?] = (["/usr/bin/env", "-C", directory, path] + arguments).map { strdup($0) } + [nil]

@@ -171,7 +171,7 @@ struct ProtectionTests {
     @Test("an idle connection to the metrics port is closed after its idle timeout")
     func metricsIdle() async throws {
         let metricsPort = freePort()
-        try await withTestServer({ $0.metricsHost = "127.0.0.1"; $0.metricsPort = metricsPort; $0.metricsIdleTimeoutSeconds = 1 }) { server in
+        try await withTestServer({ $0.metricsHost = "127.0.0.1"; $0.metricsPort = metricsPort; $0.metricsIdleTimeoutSeconds = 2 }) { server in
             let idle = try RawConnection(port: metricsPort)
             #expect(await idle.isClosedByPeer(timeout: 30))
             #expect(try await httpGet(port: metricsPort, path: "/healthz").hasPrefix("HTTP/1.1 200"))

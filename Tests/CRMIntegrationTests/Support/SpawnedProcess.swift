@@ -1,7 +1,9 @@
 import CRMClient
 import CRMDomain
+import CRMPostgres
 import Foundation
 import Glibc
+import Testing
 
 /// A child process started with `posix_spawn`, its output in a log file, that a test can signal
 /// and wait for without blocking Swift's cooperative threads.
@@ -21,6 +23,9 @@ final class SpawnedProcess: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, fd, 1)
         posix_spawn_file_actions_adddup2(&actions, fd, 2)
+        // The in-process servers of other tests have connections open: a child holding their
+        // sockets would keep a connection the server closed open for the client.
+        InheritedDescriptors.closeAbove2(&actions)
         var env = ProcessInfo.processInfo.environment
         for key in ["CRM_SERVER", "CRM_TOKEN", "CRM_DATABASE_URL", "CRM_ADMIN_TOKEN", "CRM_LISTEN", "CRM_DATA_DIR"] { env[key] = nil }
         for (k, v) in environment { env[k] = v }
