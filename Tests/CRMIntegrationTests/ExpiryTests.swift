@@ -113,3 +113,30 @@ struct ExpiryTests {
         }
     }
 }
+
+@Suite("the yearly clearing's share in whole points")
+struct ClearingShareTests {
+    @Test("30 % of lots 299 / 220 / 478 clears 299 points, oldest first, with no link row of zero points; a rerun clears nothing")
+    func thirtyPercentOfThreeLots() async throws {
+        try await withTestServer { server in
+            let admin = try await server.adminWithShops()
+            _ = try await admin.call("config.set", ["name": "points", "value": ["expiry": ["policy": "yearly_clearing", "month": 1, "day": 1, "share_percent": 30]]])
+            let m = try await admin.paid("c1", order: "c1", member: "u-c", amount: "299.00", at: When.at(days: -30))
+            _ = try await admin.paid("c2", order: "c2", member: "u-c", amount: "220.00", at: When.at(days: -20))
+            _ = try await admin.paid("c3", order: "c3", member: "u-c", amount: "478.00", at: When.at(days: -10))
+            let dry = try await admin.call("points.expire", ["as_of": .string(When.date(days: 0)), "dry_run": true])
+            #expect(dry["points"] == 299)
+            let cleared = try await admin.expireAll(asOf: When.date(days: 0))
+            #expect(cleared.points == 299)  // ⌊997 × 30 / 100⌋
+            #expect(cleared.members == 1 && cleared.lots == 1)
+            #expect(try await admin.points(m).balance == 698)
+            #expect(try await admin.points(m).lots.map { $0["remaining"]! } == [220, 478])
+            let zeroLinks = try server.database.withConnection {
+                try $0.query("SELECT count(*) FROM points_entry_lot WHERE points = 0").single!.decode(Int64.self, at: 0)
+            }
+            #expect(zeroLinks == 0)
+            #expect(try await admin.expireAll(asOf: When.date(days: 0)).points == 0)
+            #expect(try await admin.verify()["ok"] == true)
+        }
+    }
+}
