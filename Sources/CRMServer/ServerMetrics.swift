@@ -1,5 +1,6 @@
 import CRMPostgres
 import CRMProtocol
+import CRMStorage
 import NIOConcurrencyHelpers
 
 /// Counters and latencies of one crmd process: what `server.stats` answers and the Prometheus
@@ -175,6 +176,9 @@ public final class ServerMetrics: Sendable {
         line("# HELP crmd_pool_refused_total Requests refused because the pool was saturated.")
         line("# TYPE crmd_pool_refused_total counter")
         line("crmd_pool_refused_total \(pool.refused)")
+        line("# HELP crmd_points_limit_total Times a points limit cut an earning, refused a credit or a sum, by limit.")
+        line("# TYPE crmd_points_limit_total counter")
+        for kind in PointsLimits.Kind.allCases { line("crmd_points_limit_total{limit=\"\(kind.name)\"} \(PointsLimits.count(kind))") }
         return out
     }
 }

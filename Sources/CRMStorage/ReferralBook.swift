@@ -173,6 +173,10 @@ struct ReferralBook {
 
     private func pay(_ points: Int64, to member: Int64, side: String, binding: Int64, order: Int64, paidAt: String, detail: JSONObject,
                      ledger: PointsLedger, actor: String) throws {
+        // The balance limit holds for rewards too: what it leaves is paid, the rest is not.
+        let room = try ledger.headroom(member)
+        if points > room { PointsLimits.hit(.balance, ["member": "\(member)", "points": "\(points)", "room": "\(room)", "binding": "\(binding)"]) }
+        let points = min(points, room)
         guard points > 0 else { return }
         var d = detail
         d["side"] = .string(side)
