@@ -258,17 +258,19 @@ struct PointsLedger {
     }
 
     /// Earns the points of paid orders, set-based: one lot and one `earn` entry per order that
-    /// earns anything, at the level each member held before these orders; each order at most
+    /// earns anything, at the level the member held when it was paid (`earningRanks`), then re-rates
+    /// the members' orders paid after these but earned before they came (`rerateLater`); each order at most
     /// `max_points_per_order`, and no member past `max_balance` (the rest is not earned; the
     /// explanation names the limit).
     func earn(_ orders: [PaidOrderRow], ladder: LevelLadder, actor: String) throws {
         guard !orders.isEmpty else { return }
         let rules = try Self.activeRules(c)
         let members = Array(Set(orders.map(\.member)))
-        var levelOf: [Int64: String] = [:]
-        for row in try c.queryPrepared("SELECT member_id, level_code FROM member_level WHERE member_id = ANY($1::bigint[])", [.intArray(members)]) {
-            levelOf[try row.decode(at: 0)] = try row.decode(at: 1)
-        }
+        // Pushes earning for the same member run one after another from here, so the later one sees
+        // the earlier one's orders, rates its own by them and re-rates the earlier one's later-paid orders.
+        try lockAccounts(members)
+        let paidAt = orders.map { PaidAt(order: $0.orderID, member: $0.member, paidAt: $0.paidAt) }
+        let rankOf = try earningRanks(paidAt, ladder: ladder)
         let needsItems = rules.contains(where: \.matchesItems)
         let capped = rules.filter { $0.capPerMemberPerDay != nil }
         var used: [String: Int64] = [:]  // "member|rule|day"
@@ -285,7 +287,7 @@ struct PointsLedger {
         var room = try held(members).mapValues { max(0, policy.maxBalance - min($0, policy.maxBalance)) }
         for o in orders {
             guard let paidAt = CivilTime.seconds(rfc3339: o.paidAt) else { preconditionFailure("paid_at was validated as RFC 3339") }
-            let level = ladder.levels[ladder.rank(of: levelOf[o.member])]
+            let level = ladder.levels[rankOf[o.orderID] ?? 0]
             let day = CivilTime.localDateText(paidAt, offsetMinutes: policy.offsetMinutes)
             var usedToday: [String: Int64] = [:]
             for rule in capped { usedToday[rule.name] = used[usageKey(o.member, rule.name, day)] ?? 0 }
@@ -342,6 +344,7 @@ struct PointsLedger {
                 ON CONFLICT (member_id, rule_name, day) DO UPDATE SET points = points_rule_usage.points + EXCLUDED.points
                 """, [.intArray(usageRows.member), .textArray(usageRows.rule), .textArray(usageRows.day), .intArray(usageRows.points)])
         }
+        try rerateLater(than: paidAt, ladder: ladder, actor: actor)
         try settleDebts(Array(Set(lots.member.compactMap { $0 })), actor: actor)
     }
 
