@@ -100,6 +100,12 @@ struct PointsCommand: AsyncParsableCommand {
                     parts.append("\(r["name"]?.cellText ?? "?") v\(r["version"]?.cellText ?? "?") \(bonus)")
                 }
             }
+            // A re-rating (at the level held when the order was paid) says so, earning or taking back.
+            let rerate = (e["explanation"] ?? e["detail"])?["rerate"]
+            if let rerate, !rerate.isNull {
+                let level = (e["explanation"] ?? e["detail"])?["level"]
+                parts.append("re-rated at \(level?["code"]?.cellText ?? "?") \(multiplierText(level?["multiplier_percent"])) (was \(rerate["previous_total"]?.cellText ?? "?"))")
+            }
             if let referral = referralText(e) { parts.append(referral) }
             if let shortfall = e["shortfall"], !shortfall.isNull { parts.append("shortfall \(shortfall.cellText)") }
             if let project = e["project"] ?? e["detail"]?["project"], !project.isNull { parts.append("project \(project.cellText)") }
