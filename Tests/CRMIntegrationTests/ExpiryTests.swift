@@ -187,8 +187,12 @@ struct ExpiryDeadConnectionTests {
             // The database goes away under crmd just as the job's connection closes: abandoning its run fails.
             try Self.closeDatabase(server)
             await a.close()
-            // Orders the close before the database comes back (crmd tries to abandon at once); nothing is timed.
-            try await Task.sleep(for: .milliseconds(300))
+            // crmd counts a connection closed once it has tried to abandon its runs: wait for that
+            // (polling, bounded) before the database comes back.
+            for _ in 0..<1_000 where try await admin.call("server.stats", [:])["connections"]?["open"] != 1 {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(try await admin.call("server.stats", [:])["connections"]?["open"] == 1)
             try Self.setConnections(server, allowed: true)
             let b = try await server.adminClient()
             let second = try await Self.callThroughRecovery(b, "points.expire", ["as_of": .string(today), "limit": 10])
