@@ -345,7 +345,8 @@ struct PointsLedger {
                 """, [.intArray(usageRows.member), .textArray(usageRows.rule), .textArray(usageRows.day), .intArray(usageRows.points)])
         }
         try rerateLater(than: paidAt, ladder: ladder, actor: actor)
-        try settleDebts(Array(Set(lots.member.compactMap { $0 })), actor: actor)
+        // Every member of the push: a re-rating may have given points to one whose new orders earned none.
+        try settleDebts(members.sorted(), actor: actor)
     }
 
     /// Members with a debt pay it from their new points first (an entry of kind `adjust` would be
