@@ -9,6 +9,14 @@ public struct PointsPolicy: Sendable, Equatable {
     public var expiry: ExpiryPolicy = .rolling(months: 12, round: .none)
     /// The merchant's local time as a UTC offset, for dates, daily caps and rounding.
     public var offsetMinutes: Int = 8 * 60
+    /// Most points one order earns, whatever its amount, rate, level and rules.
+    public var maxPointsPerOrder: Int64 = 1_000_000_000
+    /// Most points a member holds (their lots' remaining points): earning stops there, credits are
+    /// refused. Far below Int64.max, so sums over members stay exact.
+    public var maxBalance: Int64 = 1_000_000_000_000
+
+    public static let maxPointsPerOrderRange: ClosedRange<Int64> = 1...1_000_000_000_000
+    public static let maxBalanceRange: ClosedRange<Int64> = 1...1_000_000_000_000_000
 
     public init() {}
 
@@ -41,6 +49,8 @@ public struct PointsPolicy: Sendable, Equatable {
         if !(0...100_000).contains(earnRateCenti) { out.append("earn_rate must be between 0 and 1000 points per yuan") }
         if !(0...365).contains(pendingDays) { out.append("pending_days must be between 0 and 365") }
         if abs(offsetMinutes) > 14 * 60 { out.append("timezone must be between -14:00 and +14:00") }
+        if !Self.maxPointsPerOrderRange.contains(maxPointsPerOrder) { out.append("max_points_per_order must be between 1 and \(Self.maxPointsPerOrderRange.upperBound)") }
+        if !Self.maxBalanceRange.contains(maxBalance) { out.append("max_balance must be between 1 and \(Self.maxBalanceRange.upperBound)") }
         switch expiry {
         case .rolling(let months, _):
             if !(1...240).contains(months) { out.append("expiry.months must be between 1 and 240") }

@@ -46,9 +46,11 @@ enum LevelMethods {
             MethodSpec("level.rules.set", access: .admin) { call in
                 try call.params.allowOnly(["value"])
                 guard let value = call.params.object["value"] else { throw RPCError.invalidParams("value is required", field: "value", reason: "missing_field") }
-                let rendered = LoyaltySettingsJSON.render(try LoyaltySettingsJSON.parseLadder(value))
-                try await context.settings.set("levels", json: JSONSerializer.serialize(rendered), actorTokenID: call.session?.identity.tokenID)
-                context.logger.notice("level ladder changed", metadata: ["request": "\(call.requestID)"])
+                let ladder = try LoyaltySettingsJSON.parseLadder(value)
+                let rendered = LoyaltySettingsJSON.render(ladder)
+                let moved = try await context.levels.replaceLadder(ladder, json: JSONSerializer.serialize(rendered), actor: call.actor,
+                                                                   actorTokenID: call.session?.identity.tokenID)
+                context.logger.notice("level ladder changed", metadata: ["request": "\(call.requestID)", "moved": "\(moved)"])
                 return rendered
             },
         ]

@@ -13,12 +13,13 @@ enum LoyaltySettingsJSON {
             expiry = ["policy": "yearly_clearing", "month": .int(month), "day": .int(day), "share_percent": .int(share)]
         }
         return ["earn_rate": .string(PointsPolicy.rateText(p.earnRateCenti)), "pending_days": .int(p.pendingDays), "refund_policy": .string(p.refundPolicy.rawValue),
-                "expiry": expiry, "timezone": .string(CivilTime.offsetText(p.offsetMinutes))]
+                "expiry": expiry, "timezone": .string(CivilTime.offsetText(p.offsetMinutes)),
+                "max_points_per_order": .int(p.maxPointsPerOrder), "max_balance": .int(p.maxBalance)]
     }
 
     static func parsePoints(_ value: JSONValue, path: String = "value") throws(RPCError) -> PointsPolicy {
         let p = try Params(value, path: path)
-        try p.allowOnly(["earn_rate", "pending_days", "refund_policy", "expiry", "timezone"])
+        try p.allowOnly(["earn_rate", "pending_days", "refund_policy", "expiry", "timezone", "max_points_per_order", "max_balance"])
         var policy = PointsPolicy()
         if let rate = p.object["earn_rate"] {
             let text: String? = switch rate { case .string(let s): s; case .number(let n): n; default: nil }
@@ -28,6 +29,8 @@ enum LoyaltySettingsJSON {
             policy.earnRateCenti = centi
         }
         if let days = try p.optionalInt("pending_days", in: 0...365) { policy.pendingDays = days }
+        if let n = try p.optionalInt("max_points_per_order", in: PointsPolicy.maxPointsPerOrderRange) { policy.maxPointsPerOrder = n }
+        if let n = try p.optionalInt("max_balance", in: PointsPolicy.maxBalanceRange) { policy.maxBalance = n }
         if let name = try p.optionalString("refund_policy", maxLength: 20) {
             guard let r = PointsPolicy.RefundPolicy(rawValue: name) else {
                 throw .invalidParams("refund_policy must be pending_only, within_balance or allow_negative", field: p.field("refund_policy"), reason: "bad_setting")

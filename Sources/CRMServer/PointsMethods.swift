@@ -105,14 +105,17 @@ enum PointsMethods {
                 let runID = try p.optionalInt("run_id", in: 1...Int64.max)
                 let dryRun = try p.optionalBool("dry_run") ?? false
                 if !dryRun { _ = context.runHolders.withLockedValue { $0.insert(call.connection) } }
+                let live = (prefix: context.connectionName(prefix: ()), names: context.runHolders.withLockedValue { Array($0) })
                 let batch = try await context.expiry.expire(asOf: asOf, limit: limit, runID: runID, holder: call.connection, actor: call.actor,
-                                                            policy: try await context.loyaltyPolicy().points, dryRun: dryRun)
+                                                            policy: try await context.loyaltyPolicy().points, dryRun: dryRun, liveHolders: live)
                 if batch.points > 0 || batch.done {
                     context.logger.info("points expired", metadata: ["request": "\(call.requestID)", "run": "\(batch.runID.map(String.init) ?? "dry")",
                                                                      "members": "\(batch.members)", "points": "\(batch.points)", "done": "\(batch.done)"])
                 }
-                return ["run_id": batch.runID.map { .int($0) } ?? .null, "members": .int(batch.members), "lots": .int(batch.lots),
-                        "points": .int(batch.points), "done": .bool(batch.done)]
+                var reply: JSONObject = ["run_id": batch.runID.map { .int($0) } ?? .null, "members": .int(batch.members), "lots": .int(batch.lots),
+                                         "points": .int(batch.points), "done": .bool(batch.done)]
+                if let run = batch.run { reply["run"] = ["members": .int(run.members), "lots": .int(run.lots), "points": .int(run.points)] }
+                return .object(reply)
             },
             MethodSpec("points.expiring", access: .read) { call in
                 let p = call.params

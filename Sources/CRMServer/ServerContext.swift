@@ -63,20 +63,46 @@ public final class ServerContext: Sendable {
         self.lookups = LookupLimiter(limits: configuration.lookups)
     }
 
-    func connectionName(_ id: Int) -> String { "\(instanceID)/c\(id)" }
+    func connectionName(_ id: Int) -> String { connectionName(prefix: ()) + "c\(id)" }
 
-    /// A connection closed: abandon the job runs it held, so a rerun may start at once.
+    /// What every connection name of this process starts with.
+    func connectionName(prefix: Void) -> String { "\(instanceID)/" }
+
+    /// Attempts to abandon a closed connection's runs; the waits between them (seconds) double up to a minute.
+    static let abandonAttempts = 8
+
+    /// A connection closed: abandon the job runs it held, so a rerun may start at once. When the
+    /// database cannot be reached (it is recovering) the abandon is retried in the background with
+    /// backoff, the connection's slot already free; meanwhile a new run on this process takes the
+    /// closed connection's run over anyway (`ExpiryJob.start`).
     func connectionClosed(_ id: Int) async {
         let name = connectionName(id)
         logins.connectionClosed(name)
         guard runHolders.withLockedValue({ $0.remove(name) != nil }) else { return }
+        if await abandonRuns(of: name, id: id, attempt: 1) { return }
+        Task {
+            for attempt in 2...Self.abandonAttempts {
+                try? await Task.sleep(for: .seconds(min(1 << (attempt - 1), 60)))
+                if await abandonRuns(of: name, id: id, attempt: attempt) { return }
+            }
+        }
+    }
+
+    /// One attempt to abandon a closed connection's runs; true when there is nothing more to try.
+    private func abandonRuns(of name: String, id: Int, attempt: Int) async -> Bool {
         do {
             // Its own task: past the shutdown grace the connection's task is cancelled, which would
             // cancel this one short statement too and leave the runs held until they time out.
             let expiry = self.expiry
             try await Task { try await expiry.abandon(holder: name) }.value
+            if attempt > 1 { logger.notice("abandoned the job runs of a closed connection", metadata: ["connection": "\(id)", "attempt": "\(attempt)"]) }
+            return true
+        } catch let error as PostgresError where error.kind == .poolClosed {
+            return true  // shutting down: the heartbeat lets another instance take the run over
         } catch {
-            logger.warning("could not abandon the job runs of a closed connection", metadata: ["connection": "\(id)", "error": "\(error)"])
+            logger.warning("could not abandon the job runs of a closed connection", metadata: [
+                "connection": "\(id)", "attempt": "\(attempt)", "of": "\(Self.abandonAttempts)", "error": "\(error)"])
+            return attempt >= Self.abandonAttempts
         }
     }
 

@@ -1,5 +1,6 @@
 import CRMPostgres
 import CRMProtocol
+import CRMStorage
 import NIOConcurrencyHelpers
 
 /// Counters and latencies of one crmd process: what `server.stats` answers and the Prometheus
@@ -224,6 +225,9 @@ public final class ServerMetrics: Sendable {
         line("# TYPE crmd_pool_refused_total counter")
         line("crmd_pool_refused_total \(pool.refused)")
         out += security.prometheusText
+        line("# HELP crmd_points_limit_total Times a points limit cut an earning, refused a credit or a sum, by limit.")
+        line("# TYPE crmd_points_limit_total counter")
+        for kind in PointsLimits.Kind.allCases { line("crmd_points_limit_total{limit=\"\(kind.name)\"} \(PointsLimits.count(kind))") }
         return out
     }
 }

@@ -9,6 +9,9 @@ public struct ExpiryBatch: Sendable {
     public var lots: Int64
     public var points: Int64
     public var done: Bool
+    /// What the whole run has expired so far, as recorded with this batch (nil in a dry run): a
+    /// client sums nothing itself, so a batch whose reply was lost is still counted.
+    public var run: (members: Int64, lots: Int64, points: Int64)? = nil
 }
 
 /// The points-expiry job: runs guarded so two cannot overlap, each batch its own short
@@ -24,7 +27,10 @@ public struct ExpiryJob: Sendable {
     public init(pool: PostgresPool) { self.pool = pool }
 
     /// Runs one batch of expiry as of the end of local day `asOf`, starting a run when `runID` is nil.
-    public func expire(asOf: String, limit: Int, runID: Int64?, holder: String, actor: String, policy: PointsPolicy, dryRun: Bool) async throws -> ExpiryBatch {
+    /// `liveHolders`: this process's holder-name prefix and its connections still open, so that a
+    /// run held by one of its closed connections is taken over at once (see `start`).
+    public func expire(asOf: String, limit: Int, runID: Int64?, holder: String, actor: String, policy: PointsPolicy, dryRun: Bool,
+                       liveHolders: (prefix: String, names: [String])? = nil) async throws -> ExpiryBatch {
         precondition((1...Self.maxBatch).contains(limit), "batch size checked by the caller")
         let day = try AsOfDate(asOf, offsetMinutes: policy.offsetMinutes)
         try await day.requireStarted(pool, offsetMinutes: policy.offsetMinutes)
@@ -35,7 +41,7 @@ public struct ExpiryJob: Sendable {
         if let runID {
             run = runID
         } else {
-            run = try await start(asOf: asOf, holder: holder, actor: actor)
+            run = try await start(asOf: asOf, holder: holder, actor: actor, liveHolders: liveHolders)
         }
         return try await pool.withTransaction { c in
             guard let row = try c.queryPrepared("""
@@ -56,8 +62,10 @@ public struct ExpiryJob: Sendable {
                 batch = try Self.expireDue(c, run: run, asOf: asOf, asOfEnd: asOfEnd, limit: limit, actor: actor)
             }
             batch.runID = run
-            try c.queryPrepared("UPDATE job_run SET members = members + $2, lots = lots + $3, points = points + $4 WHERE id = $1",
-                                [.int(run), .int(batch.members), .int(batch.lots), .int(batch.points)])
+            let totals = try c.queryPrepared("""
+                UPDATE job_run SET members = members + $2, lots = lots + $3, points = points + $4 WHERE id = $1 RETURNING members, lots, points
+                """, [.int(run), .int(batch.members), .int(batch.lots), .int(batch.points)]).single!
+            batch.run = (try totals.decode(at: 0), try totals.decode(at: 1), try totals.decode(at: 2))
             return batch.done ? try Self.finish(c, run, batch) : batch
         }
     }
@@ -67,13 +75,18 @@ public struct ExpiryJob: Sendable {
         return batch
     }
 
-    /// Starts a run, taking over one whose holder went silent; refuses while another is going.
-    private func start(asOf: String, holder: String, actor: String) async throws -> Int64 {
+    /// Starts a run, taking over one whose holder went silent, or whose holder was a connection of
+    /// this process that has closed (its name starts with `liveHolders.prefix` and is not among
+    /// `liveHolders.names`): abandoning it when the connection closed can fail (the database was
+    /// recovering), and a rerun must not wait for the heartbeat to go stale. Refuses while another is going.
+    private func start(asOf: String, holder: String, actor: String, liveHolders: (prefix: String, names: [String])?) async throws -> Int64 {
         try await pool.withTransaction { c in
             try c.queryPrepared("""
                 UPDATE job_run SET status = 'abandoned', finished_at = now()
-                WHERE job = $1 AND status = 'running' AND heartbeat_at < now() - make_interval(secs => $2)
-                """, [.text(Self.job), .int(Int64(Self.staleAfterSeconds))])
+                WHERE job = $1 AND status = 'running'
+                  AND (heartbeat_at < now() - make_interval(secs => $2)
+                       OR ($3::text IS NOT NULL AND starts_with(holder, $3) AND holder <> ALL($4::text[])))
+                """, [.text(Self.job), .int(Int64(Self.staleAfterSeconds)), .optional(liveHolders?.prefix), .textArray(liveHolders?.names ?? [])])
             if let row = try c.queryPrepared("""
                 INSERT INTO job_run (job, as_of, holder, actor) VALUES ($1, $2::date, $3, $4)
                 ON CONFLICT (job) WHERE status = 'running' DO NOTHING RETURNING id
@@ -119,7 +132,9 @@ public struct ExpiryJob: Sendable {
     /// Yearly clearing: `sharePercent` of the spendable balance of each member (in id order after
     /// `cursor`) not cleared for `period` yet, taken from lots oldest expiry first, in one statement.
     /// Lots are locked in the order every other path locks them; the share is computed from the lots
-    /// just locked (running sums give each lot its part).
+    /// just locked (running sums give each lot its part). The share is rounded down in whole points
+    /// (`div`: `sum` of bigint is numeric, and a fraction left in it would give the next lot a
+    /// part of zero), so the lots' parts add up to exactly ⌊balance × share / 100⌋.
     static func clear(_ c: PostgresConnection, run: Int64, cursor: Int64, limit: Int, period: String, sharePercent: Int64, actor: String) throws -> ExpiryBatch {
         let row = try c.queryPrepared("""
             WITH picked AS (SELECT DISTINCT member_id FROM points_lot WHERE remaining > 0 AND member_id > $1 ORDER BY member_id LIMIT $2),
@@ -133,7 +148,7 @@ public struct ExpiryJob: Sendable {
                               sum(remaining) OVER (PARTITION BY member_id ORDER BY expires_at NULLS LAST, earned_at, id) AS cum,
                               sum(remaining) OVER (PARTITION BY member_id) AS total
                        FROM locked WHERE usable),
-            share AS (SELECT u.member_id, GREATEST(max(u.total) - COALESCE(max(a.debt), 0), 0) * $4 / 100 AS pts
+            share AS (SELECT u.member_id, div(GREATEST(max(u.total) - COALESCE(max(a.debt), 0), 0) * $4, 100) AS pts
                       FROM usable u LEFT JOIN points_account a ON a.member_id = u.member_id GROUP BY u.member_id),
             take AS MATERIALIZED (
                 SELECT u.id, u.member_id, LEAST(u.remaining, s.pts - (u.cum - u.remaining))::bigint AS pts
@@ -158,7 +173,7 @@ public struct ExpiryJob: Sendable {
                 guard let period else { return ExpiryBatch(runID: nil, members: 0, lots: 0, points: 0, done: true) }
                 row = try c.queryPrepared("""
                     SELECT count(*) FILTER (WHERE s > 0), 0::bigint, COALESCE(sum(s), 0)::bigint FROM (
-                        SELECT (GREATEST(sum(l.remaining) - COALESCE(max(a.debt), 0), 0) * $1 / 100) AS s
+                        SELECT div(GREATEST(sum(l.remaining) - COALESCE(max(a.debt), 0), 0) * $1, 100) AS s
                         FROM points_lot l LEFT JOIN points_account a ON a.member_id = l.member_id
                         WHERE l.remaining > 0 AND l.available_at <= now() AND (l.expires_at IS NULL OR l.expires_at > now())
                           AND NOT EXISTS (SELECT 1 FROM points_entry e WHERE e.member_id = l.member_id AND e.period = $2)

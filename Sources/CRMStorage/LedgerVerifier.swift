@@ -73,28 +73,43 @@ public struct LedgerVerifier: Sendable {
                 let text: String? = try row.decode(at: 1)
                 checks.append(Check(name: name, violations: try row.decode(at: 0), examples: text.map { $0.split(separator: "|").map(String.init) } ?? []))
             }
+            // Summed as numeric and compared there: points written before the limits may add up to more
+            // than an Int64 (the totals shown then stop at its bounds; the check still tells the truth).
             let t = try c.query("""
-                SELECT COALESCE(sum(points) FILTER (WHERE kind IN ('earn', 'referral') OR (kind = 'adjust' AND points > 0)), 0)::bigint,
-                       COALESCE(-sum(points) FILTER (WHERE kind = 'spend'), 0)::bigint,
-                       COALESCE(-sum(points) FILTER (WHERE kind = 'donate'), 0)::bigint,
-                       COALESCE(-sum(points) FILTER (WHERE kind = 'expire'), 0)::bigint,
-                       COALESCE(-sum(points) FILTER (WHERE kind = 'reverse'), 0)::bigint,
-                       COALESCE(-sum(points) FILTER (WHERE kind = 'adjust' AND points < 0), 0)::bigint,
-                       COALESCE(sum(points) FILTER (WHERE kind IN ('merge_in', 'merge_out', 'unmerge_in', 'unmerge_out')), 0)::bigint,
-                       (SELECT COALESCE(sum(remaining), 0) FROM points_lot)::bigint,
-                       (SELECT COALESCE(sum(debt), 0) FROM points_account)::bigint
-                FROM points_entry
+                WITH s AS (
+                    SELECT COALESCE(sum(points) FILTER (WHERE kind IN ('earn', 'referral') OR (kind = 'adjust' AND points > 0)), 0) AS issued,
+                           COALESCE(-sum(points) FILTER (WHERE kind = 'spend'), 0) AS spent,
+                           COALESCE(-sum(points) FILTER (WHERE kind = 'donate'), 0) AS donated,
+                           COALESCE(-sum(points) FILTER (WHERE kind = 'expire'), 0) AS expired,
+                           COALESCE(-sum(points) FILTER (WHERE kind = 'reverse'), 0) AS reversed,
+                           COALESCE(-sum(points) FILTER (WHERE kind = 'adjust' AND points < 0), 0) AS adjusted_out,
+                           COALESCE(sum(points) FILTER (WHERE kind IN ('merge_in', 'merge_out', 'unmerge_in', 'unmerge_out')), 0) AS transfers,
+                           (SELECT COALESCE(sum(remaining), 0) FROM points_lot) AS outstanding,
+                           (SELECT COALESCE(sum(debt), 0) FROM points_account) AS debt
+                    FROM points_entry)
+                SELECT \(Self.saturated("issued")), \(Self.saturated("spent")), \(Self.saturated("donated")), \(Self.saturated("expired")),
+                       \(Self.saturated("reversed")), \(Self.saturated("adjusted_out")), \(Self.saturated("transfers")),
+                       \(Self.saturated("outstanding")), \(Self.saturated("debt")),
+                       issued - spent - donated - expired - reversed - adjusted_out + transfers = outstanding - debt,
+                       (issued - spent - donated - expired - reversed - adjusted_out + transfers)::text, (outstanding - debt)::text
+                FROM s
                 """).single!
             var totals = Totals()
             totals.issued = try t.decode(at: 0); totals.spent = try t.decode(at: 1); totals.donated = try t.decode(at: 2)
             totals.expired = try t.decode(at: 3); totals.reversed = try t.decode(at: 4); totals.adjustedOut = try t.decode(at: 5)
             totals.transfers = try t.decode(at: 6); totals.outstanding = try t.decode(at: 7); totals.debt = try t.decode(at: 8)
-            let balance = totals.issued - totals.spent - totals.donated - totals.expired - totals.reversed - totals.adjustedOut + totals.transfers
-            let program = balance == totals.outstanding - totals.debt
+            let program: Bool = try t.decode(at: 9)
+            let balance: String = try t.decode(at: 10)
+            let held: String = try t.decode(at: 11)
             checks.append(Check(name: "program_balances", violations: program ? 0 : 1, examples: program ? [] : [
-                "issued \(totals.issued) - spent \(totals.spent) - donated \(totals.donated) - expired \(totals.expired) - reversed \(totals.reversed) - adjusted out \(totals.adjustedOut) + transfers \(totals.transfers) = \(balance), but outstanding \(totals.outstanding) - debt \(totals.debt) = \(totals.outstanding - totals.debt)",
+                "issued \(totals.issued) - spent \(totals.spent) - donated \(totals.donated) - expired \(totals.expired) - reversed \(totals.reversed) - adjusted out \(totals.adjustedOut) + transfers \(totals.transfers) = \(balance), but outstanding \(totals.outstanding) - debt \(totals.debt) = \(held)",
             ]))
             return Report(checks: checks, totals: totals)
         }
+    }
+
+    /// A numeric sum as an Int64 for display, stopped at Int64's bounds.
+    static func saturated(_ column: String) -> String {
+        "LEAST(GREATEST(\(column), -9223372036854775808), 9223372036854775807)::bigint"
     }
 }

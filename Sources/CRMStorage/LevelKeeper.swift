@@ -105,6 +105,38 @@ struct LevelKeeper {
         return outcome
     }
 
+    /// After the ladder changed: members holding a code the ladder no longer has move to the rung
+    /// their orders qualify for now (an operator's level on a removed rung is gone with it), each
+    /// with a `level_change` row (reason `evaluate`, `ladder_changed` in its detail). Returns how many
+    /// moved. Merged records left on such codes go to the entry rung, without history.
+    func moveOffRemovedRungs(now: Int64, actor: String) throws -> Int {
+        let codes = ladder.levels.map(\.code)
+        let stale = try c.queryPrepared("""
+            SELECT member_id FROM member_level WHERE level_code <> ALL($1::text[]) ORDER BY member_id FOR UPDATE
+            """, [.textArray(codes)]).map { try $0.decode(Int64.self, at: 0) }
+        guard !stale.isEmpty else { return 0 }
+        var changes: (member: [Int64?], to: [String?], detail: [String?]) = ([], [], [])
+        for s in try standings(stale, asOfEnd: now + 1) {
+            let rank = ladder.qualifyingRank(spendFen: s.spendFen, orders: s.orders)
+            changes.member.append(s.member)
+            changes.to.append(ladder.levels[rank].code)
+            changes.detail.append(JSONSerializer.serialize(["ladder_changed": true, "spend_fen": .int(s.spendFen), "orders": .int(s.orders)]))
+        }
+        if !changes.member.isEmpty {
+            try c.queryPrepared("""
+                WITH t AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(m, tc, d)),
+                h AS (INSERT INTO level_change (member_id, from_code, to_code, reason, actor, detail)
+                      SELECT t.m, l.level_code, t.tc, 'evaluate', $4, t.d::jsonb FROM t JOIN member_level l ON l.member_id = t.m)
+                UPDATE member_level l SET level_code = t.tc, since = now(), below_since = NULL, manual = false, updated_at = now()
+                FROM t WHERE l.member_id = t.m
+                """, [.intArray(changes.member), .textArray(changes.to), .textArray(changes.detail), .text(actor)])
+        }
+        // What is still on a removed code belongs to a merged record: the entry rung.
+        try c.queryPrepared("UPDATE member_level SET level_code = $2, below_since = NULL, manual = false, updated_at = now() WHERE level_code <> ALL($1::text[])",
+                            [.textArray(codes), .text(codes[0])])
+        return changes.member.count
+    }
+
     /// Raises members whose new orders qualify them (never lowers: a refund waits for evaluation).
     func raiseAfterOrders(_ members: [Int64], now: Int64, actor: String) throws {
         try apply(try standings(members, asOfEnd: now + 1), lowering: false, reason: "order", actor: actor, asOfEnd: now + 1)

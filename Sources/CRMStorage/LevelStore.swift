@@ -66,6 +66,18 @@ public struct LevelStore: Sendable {
         }
     }
 
+    /// Replaces the ladder (the `levels` setting, `json` as stored) and, in the same transaction, moves
+    /// every member holding a code the new ladder does not have to the rung they qualify for, so no
+    /// member is left on a level that no longer exists. Returns how many moved.
+    public func replaceLadder(_ ladder: LevelLadder, json: String, actor: String, actorTokenID: Int64?) async throws -> Int {
+        try await pool.withTransaction { c in
+            // No merge moves orders or levels meanwhile (the identity lock, shared, as the evaluation takes it).
+            try c.lockIdentityShared()
+            try SettingStore.write(c, "levels", json: json, actorTokenID: actorTokenID)
+            return try LevelKeeper(c: c, ladder: ladder).moveOffRemovedRungs(now: try c.nowSeconds(), actor: actor)
+        }
+    }
+
     /// Re-evaluates every live member as of the end of local day `asOf`, in batches by member id.
     public func evaluate(asOf: String, offsetMinutes: Int, ladder: LevelLadder, actor: String, dryRun: Bool) async throws -> (members: Int, raised: Int, lowered: Int, pendingDrop: Int) {
         let day = try AsOfDate(asOf, offsetMinutes: offsetMinutes)

@@ -76,9 +76,30 @@ struct PointsLedger {
         return lots
     }
 
-    /// What can be spent now: available lots not past expiry, less the debt.
-    static func spendable(_ lots: [LockedLot], debt: Int64) -> Int64 {
-        lots.reduce(0) { $0 + ($1.pending || $1.lapsed ? 0 : $1.remaining) } - debt
+    /// What can be spent now: available lots not past expiry, less the debt; a `points_out_of_range`
+    /// refusal when the lots add up to more than an Int64 holds.
+    static func spendable(_ lots: [LockedLot], debt: Int64, member: Int64) throws -> Int64 {
+        var sum: Int64 = 0
+        for lot in lots where !lot.pending && !lot.lapsed { sum = try PointsLimits.add(sum, lot.remaining, member: member) }
+        return try PointsLimits.add(sum, -debt, member: member)
+    }
+
+    /// Points the members hold in lots (pending ones too), each at most Int64.max, for the balance limit.
+    func held(_ members: [Int64]) throws -> [Int64: Int64] {
+        var out: [Int64: Int64] = [:]
+        guard !members.isEmpty else { return out }
+        for row in try c.queryPrepared("""
+            SELECT member_id, LEAST(sum(remaining), 9223372036854775807)::bigint FROM points_lot
+            WHERE member_id = ANY($1::bigint[]) AND remaining > 0 GROUP BY member_id
+            """, [.intArray(members)]) {
+            out[try row.decode(at: 0)] = try row.decode(at: 1)
+        }
+        return out
+    }
+
+    /// What the balance limit still lets the member receive.
+    func headroom(_ member: Int64) throws -> Int64 {
+        max(0, policy.maxBalance - min(try held([member])[member] ?? 0, policy.maxBalance))
     }
 
     /// One entry to write.
@@ -132,7 +153,7 @@ struct PointsLedger {
         precondition(points > 0, "spending takes a positive number of points")
         let debt = try lockAccount(member)
         let lots = try lockLots(member)
-        let balance = Self.spendable(lots, debt: debt)
+        let balance = try Self.spendable(lots, debt: debt, member: member)
         guard points <= balance else {
             throw StorageError.refused(reason: "insufficient_points", message: "member \(member) has \(max(balance, 0)) points to spend, not \(points)")
         }
@@ -145,11 +166,19 @@ struct PointsLedger {
     }
 
     /// Adds a lot of `points` to the member (an operator's adjustment): spendable at once, expiring by the policy.
+    /// Refused (`balance_limit`, nothing changed) when it would take the member's points past `max_balance`.
     func credit(member: Int64, points: Int64, actor: String, reason: String?, key: String?) throws -> (entry: Int64, balance: Int64) {
+        _ = try lockAccount(member)
+        let room = try headroom(member)
+        guard points <= room else {
+            PointsLimits.hit(.balance, ["member": "\(member)", "points": "\(points)", "room": "\(room)"])
+            throw StorageError.refused(reason: "balance_limit",
+                                       message: "member \(member) may receive at most \(room) more points (max_balance \(policy.maxBalance)), not \(points)")
+        }
         let (_, entry) = try grant(points, to: member, kind: "adjust", earnedAt: CivilTime.rfc3339(try now()), pending: false, detail: nil,
                                    actor: actor, reason: reason, key: key)
         let debt = try lockAccount(member)
-        return (entry, Self.spendable(try lockLots(member), debt: debt))
+        return (entry, try Self.spendable(try lockLots(member), debt: debt, member: member))
     }
 
     // MARK: refunds
@@ -229,15 +258,19 @@ struct PointsLedger {
     }
 
     /// Earns the points of paid orders, set-based: one lot and one `earn` entry per order that
-    /// earns anything, at the level each member held before these orders.
+    /// earns anything, at the level the member held when it was paid (`earningRanks`), then re-rates
+    /// the members' orders paid after these but earned before they came (`rerateLater`); each order at most
+    /// `max_points_per_order`, and no member past `max_balance` (the rest is not earned; the
+    /// explanation names the limit).
     func earn(_ orders: [PaidOrderRow], ladder: LevelLadder, actor: String) throws {
         guard !orders.isEmpty else { return }
         let rules = try Self.activeRules(c)
         let members = Array(Set(orders.map(\.member)))
-        var levelOf: [Int64: String] = [:]
-        for row in try c.queryPrepared("SELECT member_id, level_code FROM member_level WHERE member_id = ANY($1::bigint[])", [.intArray(members)]) {
-            levelOf[try row.decode(at: 0)] = try row.decode(at: 1)
-        }
+        // Pushes earning for the same member run one after another from here, so the later one sees
+        // the earlier one's orders, rates its own by them and re-rates the earlier one's later-paid orders.
+        try lockAccounts(members)
+        let paidAt = orders.map { PaidAt(order: $0.orderID, member: $0.member, paidAt: $0.paidAt) }
+        let rankOf = try earningRanks(paidAt, ladder: ladder)
         let needsItems = rules.contains(where: \.matchesItems)
         let capped = rules.filter { $0.capPerMemberPerDay != nil }
         var used: [String: Int64] = [:]  // "member|rule|day"
@@ -251,28 +284,42 @@ struct PointsLedger {
         }
         var lots: (member: [Int64?], order: [Int64?], earned: [String?], available: [String?], expires: [String?], points: [Int64?], detail: [String?]) = ([], [], [], [], [], [], [])
         var usageRows: (member: [Int64?], rule: [String?], day: [String?], points: [Int64?]) = ([], [], [], [])
+        var room = try held(members).mapValues { max(0, policy.maxBalance - min($0, policy.maxBalance)) }
         for o in orders {
             guard let paidAt = CivilTime.seconds(rfc3339: o.paidAt) else { preconditionFailure("paid_at was validated as RFC 3339") }
-            let level = ladder.levels[ladder.rank(of: levelOf[o.member])]
+            let level = ladder.levels[rankOf[o.orderID] ?? 0]
             let day = CivilTime.localDateText(paidAt, offsetMinutes: policy.offsetMinutes)
             var usedToday: [String: Int64] = [:]
             for rule in capped { usedToday[rule.name] = used[usageKey(o.member, rule.name, day)] ?? 0 }
             let order = AccrualOrder(shop: o.shop, channel: o.channel, amountFen: o.amountFen, paymentMethod: o.paymentMethod, paidAt: paidAt,
                                      items: needsItems ? Self.items(o.itemsJSON) : [])
             let accrual = Accrual.compute(order: order, rateCenti: policy.earnRateCenti, levelCode: level.code,
-                                          levelMultiplierPercent: level.pointsMultiplierPercent, rules: rules, usedToday: usedToday)
+                                          levelMultiplierPercent: level.pointsMultiplierPercent, rules: rules, usedToday: usedToday,
+                                          maxPoints: policy.maxPointsPerOrder)
             for bonus in accrual.bonuses where capped.contains(where: { $0.id == bonus.ruleID }) {
-                used[usageKey(o.member, bonus.name, day), default: 0] += bonus.points
+                // A capped rule's daily use never passes its cap; saturate rather than trap all the same.
+                let key = usageKey(o.member, bonus.name, day)
+                let (sum, overflow) = (used[key] ?? 0).addingReportingOverflow(bonus.points)
+                used[key] = overflow ? .max : sum
                 usageRows.member.append(o.member); usageRows.rule.append(bonus.name); usageRows.day.append(day); usageRows.points.append(bonus.points)
             }
-            guard accrual.total > 0 else { continue }
+            let left = room[o.member] ?? policy.maxBalance
+            let total = min(accrual.total, left)
+            var limit: (name: String, value: Int64)? = accrual.limitedTo.map { (PointsLimits.Kind.pointsPerOrder.name, $0) }
+            if limit != nil { PointsLimits.hit(.pointsPerOrder, ["member": "\(o.member)", "order": "\(o.orderID)", "points": "\(accrual.total)"]) }
+            if total < accrual.total {
+                limit = (PointsLimits.Kind.balance.name, policy.maxBalance)
+                PointsLimits.hit(.balance, ["member": "\(o.member)", "order": "\(o.orderID)", "points": "\(accrual.total)", "room": "\(left)"])
+            }
+            room[o.member] = left - total
+            guard total > 0 else { continue }
             lots.member.append(o.member)
             lots.order.append(o.orderID)
             lots.earned.append(o.paidAt)
             lots.available.append(CivilTime.rfc3339(policy.availableAt(earnedAt: paidAt)))
             lots.expires.append(policy.expiresAt(earnedAt: paidAt).map(CivilTime.rfc3339))
-            lots.points.append(accrual.total)
-            lots.detail.append(JSONSerializer.serialize(Self.explanation(accrual, amountFen: o.amountFen)))
+            lots.points.append(total)
+            lots.detail.append(JSONSerializer.serialize(Self.explanation(accrual, amountFen: o.amountFen, total: total, limit: limit)))
         }
         if !lots.member.isEmpty {
             try c.queryPrepared("""
@@ -297,7 +344,9 @@ struct PointsLedger {
                 ON CONFLICT (member_id, rule_name, day) DO UPDATE SET points = points_rule_usage.points + EXCLUDED.points
                 """, [.intArray(usageRows.member), .textArray(usageRows.rule), .textArray(usageRows.day), .intArray(usageRows.points)])
         }
-        try settleDebts(Array(Set(lots.member.compactMap { $0 })), actor: actor)
+        try rerateLater(than: paidAt, ladder: ladder, actor: actor)
+        // Every member of the push: a re-rating may have given points to one whose new orders earned none.
+        try settleDebts(members.sorted(), actor: actor)
     }
 
     /// Members with a debt pay it from their new points first (an entry of kind `adjust` would be
@@ -317,12 +366,16 @@ struct PointsLedger {
         }
     }
 
-    static func explanation(_ a: Accrual, amountFen: Int64) -> JSONValue {
-        ["amount_fen": .int(amountFen), "rate": .string(PointsPolicy.rateText(a.rateCenti)),
-         "level": ["code": .string(a.levelCode), "multiplier_percent": .int(a.levelMultiplierPercent)],
-         "base": .int(a.base),
-         "rules": .array(a.bonuses.map { ["id": .int($0.ruleID), "name": .string($0.name), "version": .int($0.version), "bonus": .int($0.points)] }),
-         "total": .int(a.total)]
+    /// An earning's explanation; `limit` names the limit that cut the total, when one did.
+    static func explanation(_ a: Accrual, amountFen: Int64, total: Int64, limit: (name: String, value: Int64)?) -> JSONValue {
+        var x: JSONObject = [
+            "amount_fen": .int(amountFen), "rate": .string(PointsPolicy.rateText(a.rateCenti)),
+            "level": ["code": .string(a.levelCode), "multiplier_percent": .int(a.levelMultiplierPercent)],
+            "base": .int(a.base),
+            "rules": .array(a.bonuses.map { ["id": .int($0.ruleID), "name": .string($0.name), "version": .int($0.version), "bonus": .int($0.points)] }),
+            "total": .int(total)]
+        if let limit { x["limit"] = ["name": .string(limit.name), "value": .int(limit.value)] }
+        return .object(x)
     }
 
     /// An order's items as accrual sees them (as ingest stored them: `price_fen` and `quantity`).

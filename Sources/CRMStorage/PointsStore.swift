@@ -80,29 +80,38 @@ public struct PointsStore: Sendable {
             let isPending: Bool = try row.decode(at: 6)
             let lapsed: Bool = try row.decode(at: 7)
             if lapsed { continue }
-            if isPending { pending += remaining } else { balance += remaining }
+            // Checked: lots written before the limits existed may add up to more than an Int64.
+            if isPending { pending = try PointsLimits.add(pending, remaining, member: member) } else { balance = try PointsLimits.add(balance, remaining, member: member) }
             if lots.count < maxLotsShown {
                 lots.append(.init(id: try row.decode(at: 0), earnedAt: try row.decode(at: 1), availableAt: try row.decode(at: 2), expiresAt: try row.decode(at: 3),
                                   amount: try row.decode(at: 4), remaining: remaining, pending: isPending))
             }
         }
-        return PointsSummary(member: member, balance: balance - debt, pending: pending, debt: debt, lots: lots)
+        return PointsSummary(member: member, balance: try PointsLimits.add(balance, -debt, member: member), pending: pending, debt: debt, lots: lots)
     }
 
     /// Balances and levels of several live members at once, for member pages: (balance, pending, level code).
+    /// Sums are numeric in SQL and checked before they become Int64: `points_out_of_range` otherwise.
     static func standing(_ c: PostgresConnection, _ members: [Int64]) throws -> [Int64: (balance: Int64, pending: Int64, level: String?)] {
         var out: [Int64: (balance: Int64, pending: Int64, level: String?)] = [:]
         guard !members.isEmpty else { return out }
         for row in try c.queryPrepared("""
-            SELECT m.id,
-                   COALESCE((SELECT sum(remaining) FROM points_lot l WHERE l.member_id = m.id AND l.remaining > 0 AND l.available_at <= now()
-                             AND (l.expires_at IS NULL OR l.expires_at > now())), 0)::bigint - COALESCE(a.debt, 0),
-                   COALESCE((SELECT sum(remaining) FROM points_lot l WHERE l.member_id = m.id AND l.remaining > 0 AND l.available_at > now()
-                             AND (l.expires_at IS NULL OR l.expires_at > now())), 0)::bigint,
-                   lv.level_code
-            FROM unnest($1::bigint[]) AS m(id) LEFT JOIN points_account a ON a.member_id = m.id LEFT JOIN member_level lv ON lv.member_id = m.id
+            SELECT id, CASE WHEN balance BETWEEN -9223372036854775808 AND 9223372036854775807 THEN balance::bigint END,
+                   CASE WHEN pending <= 9223372036854775807 THEN pending::bigint END, level_code
+            FROM (SELECT m.id,
+                         COALESCE((SELECT sum(remaining) FROM points_lot l WHERE l.member_id = m.id AND l.remaining > 0 AND l.available_at <= now()
+                                   AND (l.expires_at IS NULL OR l.expires_at > now())), 0) - COALESCE(a.debt, 0) AS balance,
+                         COALESCE((SELECT sum(remaining) FROM points_lot l WHERE l.member_id = m.id AND l.remaining > 0 AND l.available_at > now()
+                                   AND (l.expires_at IS NULL OR l.expires_at > now())), 0) AS pending,
+                         lv.level_code
+                  FROM unnest($1::bigint[]) AS m(id) LEFT JOIN points_account a ON a.member_id = m.id LEFT JOIN member_level lv ON lv.member_id = m.id) t
             """, [.intArray(members)]) {
-            out[try row.decode(at: 0)] = (try row.decode(at: 1), try row.decode(at: 2), try row.decode(at: 3))
+            let id: Int64 = try row.decode(at: 0)
+            guard let balance: Int64 = try row.decode(at: 1), let pending: Int64 = try row.decode(at: 2) else {
+                PointsLimits.hit(.outOfRange, ["member": "\(id)"])
+                throw StorageError.refused(reason: "points_out_of_range", message: "member \(id) holds more points than can be counted; an operator must correct the ledger")
+            }
+            out[id] = (balance, pending, try row.decode(at: 3))
         }
         return out
     }

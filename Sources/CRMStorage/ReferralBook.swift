@@ -173,6 +173,10 @@ struct ReferralBook {
 
     private func pay(_ points: Int64, to member: Int64, side: String, binding: Int64, order: Int64, paidAt: String, detail: JSONObject,
                      ledger: PointsLedger, actor: String) throws {
+        // The balance limit holds for rewards too: what it leaves is paid, the rest is not.
+        let room = try ledger.headroom(member)
+        if points > room { PointsLimits.hit(.balance, ["member": "\(member)", "points": "\(points)", "room": "\(room)", "binding": "\(binding)"]) }
+        let points = min(points, room)
         guard points > 0 else { return }
         var d = detail
         d["side"] = .string(side)
@@ -208,7 +212,8 @@ struct ReferralBook {
         }
         try c.queryPrepared("UPDATE referral_binding SET referrer_id = $1 WHERE referrer_id = $2", [.int(survivor), .int(merged)])
         // One person is referred once: the survivor's binding stands; the merged member's moves over only if there is none.
-        if try c.queryPrepared("SELECT 1 FROM referral_binding WHERE referred_id = $1", [.int(survivor)]).single == nil {
+        // (A voided self-referral, now the survivor's on both sides, is no one's binding of them.)
+        if try c.queryPrepared("SELECT 1 FROM referral_binding WHERE referred_id = $1 AND referrer_id <> referred_id LIMIT 1", [.int(survivor)]).single == nil {
             try c.queryPrepared("UPDATE referral_binding SET referred_id = $1 WHERE referred_id = $2", [.int(survivor), .int(merged)])
         } else if let other = try c.queryPrepared("SELECT id FROM referral_binding WHERE referred_id = $1 AND status <> 'voided'", [.int(merged)]).single {
             try void(try other.decode(at: 0), reason: "merged_duplicate", sides: ["referrer", "referred", "share"], actor: actor)

@@ -85,7 +85,9 @@ public struct ReferralStore: Sendable {
             var referredBy: ReferralRecord.Binding? = nil
             var referred: [ReferralRecord.Binding] = []
             for row in rows {
-                let isReferred = try row.decode(Int64.self, at: 1) == member
+                // A voided self-referral has the member on both sides once the merge moved them: it is
+                // one the member made (and lost), never a referrer of their own.
+                let isReferred = try row.decode(Int64.self, at: 1) == member && row.decode(Int64.self, at: 2) != member
                 let binding = ReferralRecord.Binding(
                     id: try row.decode(at: 0), member: try row.decode(at: isReferred ? 2 : 1), name: try row.decode(at: 10), code: try row.decode(at: 3),
                     status: try row.decode(at: 4), source: try row.decode(at: 5), boundAt: try row.decode(at: 6), qualifiedAt: try row.decode(at: 7),

@@ -25,13 +25,16 @@ public struct SettingStore: Sendable {
     }
 
     public func set(_ name: String, json: String, actorTokenID: Int64?) async throws {
+        try await pool.withTransaction { c in try Self.write(c, name, json: json, actorTokenID: actorTokenID) }
+    }
+
+    /// Stores a setting (audited) inside the caller's transaction.
+    static func write(_ c: PostgresConnection, _ name: String, json: String, actorTokenID: Int64?) throws {
         let actor = actorTokenID.map { "token:\($0)" } ?? "system"
-        try await pool.withTransaction { c in
-            try c.query("""
-                INSERT INTO setting (name, value, updated_by) VALUES ($1, $2::jsonb, $3)
-                ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value, updated_by = EXCLUDED.updated_by, updated_at = now()
-                """, [.text(name), .text(json), .text(actor)])
-            try AuditLog.record(c, tokenID: actorTokenID, action: "config.set", subject: "setting:\(name)", detail: ["value": json])
-        }
+        try c.query("""
+            INSERT INTO setting (name, value, updated_by) VALUES ($1, $2::jsonb, $3)
+            ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value, updated_by = EXCLUDED.updated_by, updated_at = now()
+            """, [.text(name), .text(json), .text(actor)])
+        try AuditLog.record(c, tokenID: actorTokenID, action: "config.set", subject: "setting:\(name)", detail: ["value": json])
     }
 }

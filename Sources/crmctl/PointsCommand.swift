@@ -88,7 +88,7 @@ struct PointsCommand: AsyncParsableCommand {
         }
 
         /// Why the points changed: the accrual rules (name, version, extra points) of an earning;
-        /// the run, merge or shortfall of the others.
+        /// the referral binding of a reward; the run, merge or shortfall of the others.
         static func whyText(_ e: JSONValue) -> String {
             var parts: [String] = []
             if let x = e["explanation"], !x.isNull {
@@ -100,11 +100,36 @@ struct PointsCommand: AsyncParsableCommand {
                     parts.append("\(r["name"]?.cellText ?? "?") v\(r["version"]?.cellText ?? "?") \(bonus)")
                 }
             }
+            // A re-rating (at the level held when the order was paid) says so, earning or taking back.
+            let rerate = (e["explanation"] ?? e["detail"])?["rerate"]
+            if let rerate, !rerate.isNull {
+                let level = (e["explanation"] ?? e["detail"])?["level"]
+                parts.append("re-rated at \(level?["code"]?.cellText ?? "?") \(multiplierText(level?["multiplier_percent"])) (was \(rerate["previous_total"]?.cellText ?? "?"))")
+            }
+            if let referral = referralText(e) { parts.append(referral) }
             if let shortfall = e["shortfall"], !shortfall.isNull { parts.append("shortfall \(shortfall.cellText)") }
             if let project = e["project"] ?? e["detail"]?["project"], !project.isNull { parts.append("project \(project.cellText)") }
             if let run = e["run_id"], !run.isNull { parts.append("run \(run.cellText)") }
             if let merge = e["merge_id"], !merge.isNull { parts.append("merge \(merge.cellText)") }
             return parts.isEmpty ? "-" : parts.joined(separator: ", ")
+        }
+
+        /// A referral reward or its take-back: the binding, whose side, on which order by which
+        /// programme version (`referral binding 3 referrer, first order A1001 (tier), programme v2`),
+        /// or why it was taken back (`… taken back: self_referral`); nil for other entries.
+        static func referralText(_ e: JSONValue) -> String? {
+            guard let d = e["detail"], let binding = d["binding"], !binding.isNull else { return nil }
+            var text = "referral binding \(binding.cellText)"
+            if let side = d["side"], !side.isNull { text += " \(side.cellText)" }
+            if let order = d["order_no"], !order.isNull {
+                let basis = d["basis"]?.stringValue
+                text += basis == "share" ? ", share of order \(order.cellText)" : ", first order \(order.cellText)"
+                if let percent = d["share_percent"], !percent.isNull { text += " \(percent.cellText)%" }
+                if let basis, basis != "share" { text += " (\(basis))" }
+            }
+            if let version = d["program_version"], !version.isNull { text += ", programme v\(version.cellText)" }
+            if e["kind"]?.stringValue == "reverse", let reason = d["reason"], !reason.isNull { text += " taken back: \(reason.cellText)" }
+            return text
         }
 
         /// The level's multiplier, a percentage (`120%`).

@@ -4,19 +4,29 @@ import CRMCommandLine
 import CRMProtocol
 import Foundation
 
-/// What a run has expired so far: the sums of its batches' answers.
+/// What a run has expired so far, as the server recorded it: each answer carries the run's totals
+/// (`run`), which replace what came before. Summing the batches' answers would miss a batch that
+/// committed while its answer was lost (the database connection broke after the commit, and the
+/// retried call went on with the next batch).
 struct ExpiryTotals {
     var batches = 0
     var members: Int64 = 0
     var lots: Int64 = 0
     var points: Int64 = 0
 
-    /// Adds one batch's answer. Expired points are reported as a count, whatever sign the server uses.
+    /// Takes one batch's answer. Expired points are reported as a count, whatever sign the server uses.
     mutating func add(_ batch: JSONValue) {
         batches += 1
-        members += batch["members"]?.int64Value ?? 0
-        lots += batch["lots"]?.int64Value ?? 0
-        points += Int64(clamping: (batch["points"]?.int64Value ?? 0).magnitude)
+        let run = batch["run"].flatMap { $0.isNull ? nil : $0 }
+        func figure(_ name: String) -> Int64 { (run ?? batch)[name]?.int64Value ?? 0 }
+        if run != nil {
+            (members, lots, points) = (figure("members"), figure("lots"), Int64(clamping: figure("points").magnitude))
+        } else {
+            // A dry run, or a server without run totals: its own figures.
+            members += figure("members")
+            lots += figure("lots")
+            points += Int64(clamping: figure("points").magnitude)
+        }
     }
 
     var sentence: String { "\(points) points from \(lots) lots of \(members) members" }

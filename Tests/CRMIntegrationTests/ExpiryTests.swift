@@ -1,3 +1,4 @@
+import CRMPostgres
 import CRMClient
 import CRMDomain
 import CRMProtocol
@@ -109,6 +110,104 @@ struct ExpiryTests {
                 try $0.query("SELECT status FROM job_run ORDER BY id").map { try $0.decode(String.self, at: 0) }
             }
             #expect(runs == ["abandoned", "finished", "finished"])
+            #expect(try await admin.verify()["ok"] == true)
+        }
+    }
+}
+
+@Suite("the yearly clearing's share in whole points")
+struct ClearingShareTests {
+    @Test("30 % of lots 299 / 220 / 478 clears 299 points, oldest first, with no link row of zero points; a rerun clears nothing")
+    func thirtyPercentOfThreeLots() async throws {
+        try await withTestServer { server in
+            let admin = try await server.adminWithShops()
+            _ = try await admin.call("config.set", ["name": "points", "value": ["expiry": ["policy": "yearly_clearing", "month": 1, "day": 1, "share_percent": 30]]])
+            let m = try await admin.paid("c1", order: "c1", member: "u-c", amount: "299.00", at: When.at(days: -30))
+            _ = try await admin.paid("c2", order: "c2", member: "u-c", amount: "220.00", at: When.at(days: -20))
+            _ = try await admin.paid("c3", order: "c3", member: "u-c", amount: "478.00", at: When.at(days: -10))
+            let dry = try await admin.call("points.expire", ["as_of": .string(When.date(days: 0)), "dry_run": true])
+            #expect(dry["points"] == 299)
+            let cleared = try await admin.expireAll(asOf: When.date(days: 0))
+            #expect(cleared.points == 299)  // ⌊997 × 30 / 100⌋
+            #expect(cleared.members == 1 && cleared.lots == 1)
+            #expect(try await admin.points(m).balance == 698)
+            #expect(try await admin.points(m).lots.map { $0["remaining"]! } == [220, 478])
+            let zeroLinks = try server.database.withConnection {
+                try $0.query("SELECT count(*) FROM points_entry_lot WHERE points = 0").single!.decode(Int64.self, at: 0)
+            }
+            #expect(zeroLinks == 0)
+            #expect(try await admin.expireAll(asOf: When.date(days: 0)).points == 0)
+            #expect(try await admin.verify()["ok"] == true)
+        }
+    }
+}
+
+@Suite("an expiry run whose connection died while the database was away")
+struct ExpiryDeadConnectionTests {
+    /// The database "recovering": it takes no new connections and every other backend ends, so
+    /// crmd's pool connections die under it and it cannot open new ones until `reopen`.
+    static func closeDatabase(_ server: TestServer) throws {
+        try setConnections(server, allowed: false)
+        let c = try PostgresConnection(configuration: TestDatabase.serverConfiguration)
+        defer { c.close() }
+        _ = try c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", [.text(server.database.name)])
+    }
+
+    static func setConnections(_ server: TestServer, allowed: Bool) throws {
+        // From the server's default database: the test database may be refusing connections.
+        let c = try PostgresConnection(configuration: TestDatabase.serverConfiguration)
+        defer { c.close() }
+        _ = try c.query("ALTER DATABASE \(server.database.name) ALLOW_CONNECTIONS \(allowed)")
+    }
+
+    /// Calls until the server stops answering "database unavailable" (its pool replacing the dead
+    /// connections), at most 20 times; any other error is thrown.
+    static func callThroughRecovery(_ client: RPCClient, _ method: String, _ params: JSONValue) async throws -> JSONValue {
+        for _ in 0..<20 {
+            do {
+                return try await client.call(method, params)
+            } catch let e as RPCError where e.retryable || e.reason == "database_unavailable" {
+                continue
+            }
+        }
+        return try await client.call(method, params)
+    }
+
+    @Test("the run of a connection that closed while its abandon could not reach the database does not block a rerun, and run totals are what the database holds")
+    func rerunStartsAtOnce() async throws {
+        try await withTestServer { server in
+            let admin = try await server.adminWithShops()
+            var events: [JSONValue] = []
+            for i in 0..<30 { events.append(Events.paid("o\(i)", "web", order: "\(i)", member: "u-\(i)", amount: "10.00", at: When.at(days: -400))) }
+            #expect(try await admin.push("sh01", events).allSatisfy { $0["status"] == "applied" })
+            let today = When.date(days: 0)
+            let a = try await server.adminClient()
+            let first = try await a.call("points.expire", ["as_of": .string(today), "limit": 5])
+            #expect(first["run"]?["points"] == 50)
+            // The database goes away under crmd just as the job's connection closes: abandoning its run fails.
+            try Self.closeDatabase(server)
+            await a.close()
+            // crmd counts a connection closed once it has tried to abandon its runs: wait for that
+            // (polling, bounded) before the database comes back.
+            for _ in 0..<1_000 where try await admin.call("server.stats", [:])["connections"]?["open"] != 1 {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(try await admin.call("server.stats", [:])["connections"]?["open"] == 1)
+            try Self.setConnections(server, allowed: true)
+            let b = try await server.adminClient()
+            let second = try await Self.callThroughRecovery(b, "points.expire", ["as_of": .string(today), "limit": 10])
+            #expect(second["run_id"] != first["run_id"])
+            var last = second
+            while last["done"] != true {
+                last = try await b.call("points.expire", ["as_of": .string(today), "limit": 10, "run_id": second["run_id"]!])
+            }
+            let held = try server.database.withConnection {
+                try $0.query("SELECT -sum(points)::bigint, count(DISTINCT member_id) FROM points_entry WHERE kind = 'expire' AND run_id = $1",
+                             [.int(second["run_id"]!.int64Value!)]).single!
+            }
+            #expect(last["run"]?["points"]?.int64Value == (try held.decode(Int64.self, at: 0)))
+            #expect(last["run"]?["members"]?.int64Value == (try held.decode(Int64.self, at: 1)))
+            #expect(last["run"]?["points"] == 250)
             #expect(try await admin.verify()["ok"] == true)
         }
     }

@@ -53,6 +53,15 @@ struct PointsProcessTests {
             }
             #expect(try totals.decode(Int64.self, at: 1) == 30_000)
             #expect(try totals.decode(Int64.self, at: 2) == 3_000)
+            // The rerun's summary is its run's totals as the server recorded them.
+            let summary = try #require(rerun.stdout.split(separator: "\n").first { $0.hasPrefix("expired ") })
+            let run = try #require(Int64(summary.split(separator: "(run ").last?.dropLast() ?? ""))
+            let recorded = try db.withConnection {
+                try $0.query("SELECT -sum(l.points)::bigint, count(*), count(DISTINCT e.member_id) FROM points_entry e JOIN points_entry_lot l ON l.entry_id = e.id WHERE e.run_id = $1",
+                             [.int(run)]).single!
+            }
+            #expect(summary.hasPrefix("expired \(try recorded.decode(Int64.self, at: 0)) points from \(try recorded.decode(Int64.self, at: 1)) lots of \(try recorded.decode(Int64.self, at: 2)) members"),
+                    "\(summary)")
             let again = try await runBinary("points-expiry", ["run", "--as-of", today, "--skip-levels"], environment: env)
             #expect(again.status == 0)
             #expect((again.stdout + again.stderr).contains("expired 0 points"))
