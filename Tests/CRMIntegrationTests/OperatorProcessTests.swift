@@ -249,25 +249,7 @@ struct OperatorProcessTests {
 /// Runs a bash command line (for pipes and process substitution, as an operator's shell does).
 func runShell(_ command: String, environment: [String: String]) async throws -> CommandOutput {
     let result = await offThread {
-        Result { () throws -> CommandOutput in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/bash")
-            process.arguments = ["-c", command]
-            var env = ProcessInfo.processInfo.environment
-            for key in ["CRM_SERVER", "CRM_TOKEN"] { env[key] = nil }
-            for (k, v) in environment { env[k] = v }
-            process.environment = env
-            let out = Pipe(), err = Pipe()
-            process.standardOutput = out
-            process.standardError = err
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
-            let outData = out.fileHandleForReading.readDataToEndOfFile()
-            let errData = err.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return CommandOutput(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                                 stderr: String(decoding: errData, as: UTF8.self))
-        }
+        Result { try runProcessBlocking("/bin/bash", ["-c", command], environment: environment, cleared: ["CRM_SERVER", "CRM_TOKEN"]) }
     }
     return try result.get()
 }

@@ -30,11 +30,18 @@ func runBinary(_ name: String, _ arguments: [String], environment: [String: Stri
 }
 
 private func runBinaryBlocking(_ name: String, _ arguments: [String], environment: [String: String]) throws -> CommandOutput {
+    try runProcessBlocking(Binaries.path(name), arguments, environment: environment,
+                           cleared: ["CRM_SERVER", "CRM_TOKEN", "CRM_DATABASE_URL", "CRM_ADMIN_TOKEN"])
+}
+
+/// Runs `path` to completion with standard input from /dev/null, in this process's environment
+/// less the `cleared` variables, plus `environment`; returns its status and output.
+func runProcessBlocking(_ path: String, _ arguments: [String], environment: [String: String], cleared: [String]) throws -> CommandOutput {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: Binaries.path(name))
+    process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
     var env = ProcessInfo.processInfo.environment
-    for key in ["CRM_SERVER", "CRM_TOKEN", "CRM_DATABASE_URL", "CRM_ADMIN_TOKEN"] { env[key] = nil }
+    for key in cleared { env[key] = nil }
     for (k, v) in environment { env[k] = v }
     process.environment = env
     let out = Pipe()
