@@ -1,0 +1,55 @@
+-- What a fault run is compared on: the stored events, orders, refunds, members (as the accounts
+-- each person holds), points and levels, one sorted line each, without database ids (they depend
+-- on the order rows arrived in). A member is named by the smallest of its accounts
+-- (shop/channel/external id); merged members count with the member they were merged into.
+\pset footer off
+CREATE TEMP VIEW account_name AS
+SELECT a.id, a.member_id, s.code || '/' || a.channel || '/' || a.external_id AS name
+FROM account a JOIN shop s ON s.id = a.shop_id;
+
+CREATE TEMP TABLE member_root AS
+WITH RECURSIVE tree (id, root) AS (
+    SELECT id, id FROM member WHERE merged_into IS NULL
+    UNION ALL
+    SELECT m.id, t.root FROM member m JOIN tree t ON m.merged_into = t.id)
+SELECT id, root FROM tree;
+
+CREATE TEMP TABLE member_key AS
+SELECT r.root AS member_id, min(an.name) AS key, string_agg(an.name, ',' ORDER BY an.name) AS accounts
+FROM member_root r JOIN account_name an ON an.member_id = r.id
+GROUP BY r.root;
+
+SELECT line FROM (
+    SELECT 'event ' || s.code || ' ' || e.event_id || ' ' || e.type || ' ' || e.status || ' '
+           || encode(e.content_hash, 'hex') || ' ' || coalesce(e.error ->> 'reason', '-')
+           -- the field's place in its push (events[N].) depends on how the stream was cut into pushes
+           || ' ' || coalesce(regexp_replace(e.error ->> 'field', '^events\[[0-9]+\]\.?', ''), '-') AS line
+    FROM sync_event e JOIN shop s ON s.id = e.shop_id
+  UNION ALL
+    SELECT 'member ' || key || ' accounts=' || accounts FROM member_key
+  UNION ALL
+    SELECT 'order ' || s.code || '/' || o.channel || '/' || o.order_no || ' account=' || an.name || ' amount=' || o.amount_fen
+           || ' refunded=' || o.refunded_fen || ' paid=' || to_char(o.paid_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
+           || ' event=' || o.event_id
+    FROM shop_order o JOIN shop s ON s.id = o.shop_id JOIN account_name an ON an.id = o.account_id
+  UNION ALL
+    SELECT 'refund ' || s.code || '/' || r.refund_no || ' order=' || o.channel || '/' || o.order_no || ' amount=' || r.amount_fen
+           || ' at=' || to_char(r.refunded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || ' event=' || r.event_id
+    FROM refund r JOIN shop s ON s.id = r.shop_id JOIN shop_order o ON o.id = r.order_id
+  UNION ALL
+    -- Entries stay with the member that earned them (a merge adds merge_out/merge_in), so the
+    -- totals by kind are taken over each member's whole tree; merge moves are left out.
+    SELECT 'points ' || k.key
+           || ' balance=' || coalesce((SELECT sum(l.remaining) FROM points_lot l WHERE l.member_id = k.member_id), 0)
+           || ' debt=' || coalesce((SELECT sum(pa.debt) FROM points_account pa WHERE pa.member_id = k.member_id), 0)
+           || ' ' || coalesce((SELECT string_agg(x.kind || '=' || x.points, ' ' ORDER BY x.kind)
+                               FROM (SELECT e.kind, sum(e.points) AS points
+                                     FROM points_entry e JOIN member_root r ON r.id = e.member_id
+                                     WHERE r.root = k.member_id AND e.kind NOT IN ('merge_in', 'merge_out')
+                                     GROUP BY e.kind) x), 'no entries')
+    FROM member_key k
+  UNION ALL
+    SELECT 'level ' || k.key || ' ' || ml.level_code
+    FROM member_level ml JOIN member_key k ON k.member_id = ml.member_id
+) lines
+ORDER BY line COLLATE "C";
