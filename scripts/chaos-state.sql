@@ -26,7 +26,10 @@ SELECT line FROM (
            || ' ' || coalesce(regexp_replace(e.error ->> 'field', '^events\[[0-9]+\]\.?', ''), '-') AS line
     FROM sync_event e JOIN shop s ON s.id = e.shop_id
   UNION ALL
-    SELECT 'member ' || key || ' accounts=' || accounts FROM member_key
+    -- The golden record too: derived from the accounts, it must not depend on their arrival.
+    SELECT 'member ' || k.key || ' accounts=' || k.accounts || ' name=' || coalesce(m.name, '-') || ' profile='
+           || md5(concat_ws('|', m.nickname, m.gender, m.region, m.phone_sealed, m.email_sealed, m.birthday_sealed, m.address_sealed))
+    FROM member_key k JOIN member m ON m.id = k.member_id
   UNION ALL
     SELECT 'order ' || s.code || '/' || o.channel || '/' || o.order_no || ' account=' || an.name || ' amount=' || o.amount_fen
            || ' refunded=' || o.refunded_fen || ' paid=' || to_char(o.paid_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
