@@ -52,6 +52,17 @@ SELECT line FROM (
                                      GROUP BY e.kind) x), 'no entries')
     FROM member_key k
   UNION ALL
+    -- Each order's points, and the level its last earning or re-rating used: says which order of
+    -- a member whose totals differ earned differently.
+    SELECT 'order-points ' || s.code || '/' || o.channel || '/' || o.order_no || ' ' || e.totals
+           || ' level=' || coalesce((SELECT l.detail -> 'level' ->> 'code' FROM points_entry l
+                                     WHERE l.order_id = o.id AND l.kind = 'earn' ORDER BY l.id DESC LIMIT 1), '-')
+    FROM (SELECT x.order_id, string_agg(x.kind || '=' || x.points, ' ' ORDER BY x.kind) AS totals
+          FROM (SELECT order_id, kind, sum(points) AS points FROM points_entry
+                WHERE order_id IS NOT NULL AND kind IN ('earn', 'reverse') GROUP BY order_id, kind) x
+          GROUP BY x.order_id) e
+    JOIN shop_order o ON o.id = e.order_id JOIN shop s ON s.id = o.shop_id
+  UNION ALL
     SELECT 'level ' || k.key || ' ' || ml.level_code
     FROM member_level ml JOIN member_key k ON k.member_id = ml.member_id
 ) lines
