@@ -9,7 +9,7 @@ import Testing
 struct InheritedDescriptorTests {
     @Test("a connection the server closes ends for its client while a child spawned meanwhile lives on")
     func closedConnectionEndsDespiteChild() async throws {
-        try await withTestServer({ $0.idleTimeoutSeconds = 2 }) { server in
+        try await withTestServer({ $0.idleTimeoutSeconds = 5 }) { server in
             let c = try RawConnection(port: server.port)
             c.send(#"{"jsonrpc":"2.0","method":"server.health","id":1}"# + "\n")
             #expect(await c.readJSON()?["id"] == 1)
@@ -17,7 +17,7 @@ struct InheritedDescriptorTests {
             let child = try SpawnedProcess("/bin/sleep", ["60"], environment: [:])
             defer { Task { await child.kill9() } }
             // The idle timeout closes the socket outright (no half-close that would end it anyway).
-            #expect(await c.isClosedByPeer(timeout: 20))
+            #expect(await c.isClosedByPeer(timeout: 30))
         }
     }
 }
