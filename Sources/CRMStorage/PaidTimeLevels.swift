@@ -178,32 +178,22 @@ extension PointsLedger {
     /// Brings a refunded order's take-back in line with what it has `earned` now: its refunds are due
     /// `⌊ earned × refunded / amount ⌋` (all of it when refunded in full), as if they had come after
     /// the re-rated earning; what that adds to what they were due is a `reverse` entry naming the
-    /// order, its latest refund and `rerate`, counted with the refunds' `due` by later refunds. The
-    /// points come from the re-rating's own `lot` (a refund takes the order's lot first), which holds
-    /// them: the refunded share of a rise is never more than the rise. Anything beyond it (a ledger
-    /// written otherwise) is taken by the refund policy.
+    /// order, its latest refund and `rerate`, counted with the refunds' `due` by later refunds. It is
+    /// taken back by the refund policy from the re-rating's own `lot` first, which holds it (the
+    /// refunded share of a rise is never more than the rise), so nothing else the member holds moves.
     private func catchUpRefunds(_ e: Earned, earned: Int64, lot: Int64?, level: LevelLadder.Level, actor: String) throws {
         let due = PointsPolicy.reversedPoints(earned: earned, orderFen: e.accrualOrder.amountFen, refundedFen: e.refundedFen) - e.reversedDue
         guard due > 0 else { return }
         _ = try lockAccount(e.member)
         let lots = try lockLots(e.member)
-        let own = lot.flatMap { id in lots.first { $0.id == id } }
-        let first = min(due, own?.remaining ?? 0)
-        var links: [(lot: Int64, points: Int64)] = own.map { [($0.id, -first)] } ?? []
-        var debt: Int64 = 0, shortfall: Int64 = 0
-        if due > first {
-            let rest = takeBackPlan(due - first, from: lots.filter { $0.id != own?.id }, preferring: { $0.orderID == e.order })
-            links += rest.taken.map { ($0.lot, -$0.points) }
-            debt = rest.debt
-            shortfall = rest.shortfall
-        }
+        let plan = takeBackPlan(due, from: lots.filter { $0.id == lot } + lots.filter { $0.id != lot }, preferring: { $0.orderID == e.order })
         let detail: JSONObject = [
-            "due": .int(due), "shortfall": .int(shortfall),
+            "due": .int(due), "shortfall": .int(plan.shortfall),
             "level": ["code": .string(level.code), "multiplier_percent": .int(level.pointsMultiplierPercent)],
             "rerate": ["previous_total": .int(e.current), "earned": .int(earned), "refunded_fen": .int(e.refundedFen),
                        "because": "an order paid earlier arrived later"]]
-        try write(Entry(member: e.member, kind: "reverse", points: links.reduce(0) { $0 + $1.points } - debt, debtChange: debt,
-                        links: links.filter { $0.points != 0 }, orderID: e.order, refundID: e.lastRefund, detail: detail, actor: actor,
-                        reason: "refunds re-figured on the re-rated earning"))
+        try write(Entry(member: e.member, kind: "reverse", points: -(plan.taken.reduce(0) { $0 + $1.points } + plan.debt), debtChange: plan.debt,
+                        links: plan.taken.map { ($0.lot, -$0.points) }, orderID: e.order, refundID: e.lastRefund, detail: detail, actor: actor,
+                        reason: "refunds figured again on the re-rated earning"))
     }
 }
