@@ -1,4 +1,5 @@
 import CRMClient
+import CRMPostgres
 import CRMProtocol
 import Testing
 
@@ -112,5 +113,46 @@ struct PaidTimeLevelTests {
             outcomes.insert("\(got.balance) \(got.pending) \(got.debt) \(got.perKind.sorted { $0.key < $1.key })")
         }
         #expect(outcomes.count == 1, "\(outcomes)")
+    }
+
+    @Test("a refund racing the push that re-rates its order takes back its share of what the order earns in the end")
+    func refundRacingRerating() async throws {
+        try await withTestServer { server in
+            let admin = try await server.adminWithShops()
+            _ = try await admin.push("sh01", [Self.shop1[0], Self.shop1[1], Self.shop1[2]])  // A2 earns 100 at regular
+            _ = try await admin.push("sh02", [Self.shop2[0]])
+            // Hold the levels, so that shop 2's late order (B1, paid before A2, re-rates A2 to senior
+            // and then raises the member) waits with its re-rating written but not committed; shop 1's
+            // refund of A2 comes meanwhile and must count what A2 earns once that push commits.
+            let blocker = try PostgresConnection(configuration: server.database.configuration)
+            defer { blocker.close() }
+            try blocker.query("BEGIN")
+            try blocker.query("LOCK TABLE member_level IN EXCLUSIVE MODE")
+            func waitForWaiters(_ n: Int) async throws {
+                var waiting = 0
+                for _ in 0..<3_000 where waiting < n {
+                    waiting = try await server.database.scalar(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")
+                    if waiting < n { try await Task.sleep(nanoseconds: 10_000_000) }
+                }
+                #expect(waiting >= n)
+            }
+            let late = Task { try await server.adminClient().push("sh02", [Self.shop2[1]]) }
+            try await waitForWaiters(1)
+            let refund = Task { try await server.adminClient().push("sh01", [Self.refundA2]) }
+            try await waitForWaiters(2)
+            try blocker.query("COMMIT")
+            #expect(try await late.value.allSatisfy { $0["status"] == "applied" })
+            #expect(try await refund.value.allSatisfy { $0["status"] == "applied" })
+            let member = try await admin.member(["shop": "sh01", "channel": "web", "external_id": "u-a"])["member_id"]!
+            var a2: [String: Int64] = [:]
+            for e in try await admin.call("points.history", ["member_id": member, "limit": 100])["entries"]!.arrayValue!
+            where e["order"]?["order_no"] == "A2" {
+                a2[e["kind"]!.stringValue!, default: 0] += e["points"]!.int64Value!
+            }
+            // 120 at senior; the refund of 33 of 100 takes ⌊120 × 33/100⌋ = 39, as in paid order.
+            #expect(a2 == ["earn": 120, "reverse": -39])
+            #expect(try await admin.verify()["ok"] == true)
+        }
     }
 }
