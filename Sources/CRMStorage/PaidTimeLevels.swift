@@ -179,8 +179,8 @@ extension PointsLedger {
     /// `⌊ earned × refunded / amount ⌋` (all of it when refunded in full), as if they had come after
     /// the re-rated earning; what that adds to what they were due is a `reverse` entry naming the
     /// order, its latest refund and `rerate`, counted with the refunds' `due` by later refunds. It is
-    /// taken back by the refund policy from the re-rating's own `lot` first, which holds it (the
-    /// refunded share of a rise is never more than the rise), so nothing else the member holds moves.
+    /// taken back by the refund policy from the re-rating's own `lot` first, which holds it: the
+    /// refunded share of a rise is never more than the rise.
     private func catchUpRefunds(_ e: Earned, earned: Int64, lot: Int64?, level: LevelLadder.Level, actor: String) throws {
         let due = PointsPolicy.reversedPoints(earned: earned, orderFen: e.accrualOrder.amountFen, refundedFen: e.refundedFen) - e.reversedDue
         guard due > 0 else { return }
