@@ -49,15 +49,21 @@ extension PointsLedger {
         let explanation: JSONValue
         let current: Int64
         let accrualOrder: AccrualOrder
+        /// What its refunds refunded so far, the points they were due (the `due` of its `reverse`
+        /// entries), and the latest refund.
+        let refundedFen: Int64
+        let reversedDue: Int64
+        let lastRefund: Int64?
     }
 
     /// Re-rates the members' orders that were earned before `arrived` came in but are paid after the
     /// earliest of them: each earns what it would have earned had everything arrived in paid order
     /// (the same rate and rule versions as its earning, the level from `earningRanks`). The difference
     /// is an `earn` entry with a lot of its own, or a `reverse` entry taking points back by the refund
-    /// policy; both carry the order and `rerate` in their detail. Orders with a refund are left as they
-    /// are (their refunds were figured on what they earned); a rule capped per member and day never
-    /// gives more than it gave.
+    /// policy; both carry the order and `rerate` in their detail. An order already refunded has its
+    /// refunds' take-back brought in line too (`catchUpRefunds`), so it ends as paid order would
+    /// leave it; one that a re-rating would lower is left as it is. A rule capped per member and day
+    /// never gives more than it gave.
     func rerateLater(than arrived: [PaidAt], ladder: LevelLadder, actor: String) throws {
         guard !arrived.isEmpty else { return }
         var earliest: [Int64: String] = [:]
@@ -75,22 +81,27 @@ extension PointsLedger {
             if e.explanation["level"]?["code"]?.stringValue == level.code { continue }
             let accrual = try reaccrue(e, level: level, rules: &rules)
             let delta = accrual.total - e.current
-            guard delta != 0 else { continue }
-            try writeRerate(e, accrual: accrual, delta: delta, actor: actor)
+            // Lowering a refunded order would give back what its refunds took: only an unmerge
+            // lowers a level an order earned at, never a late order; such an order stays.
+            guard delta > 0 || (delta < 0 && e.refundedFen == 0) else { continue }
+            let (earned, lot) = try writeRerate(e, accrual: accrual, delta: delta, actor: actor)
+            if e.refundedFen > 0 { try catchUpRefunds(e, earned: earned, lot: lot, level: level, actor: actor) }
         }
     }
 
-    /// The orders of each member paid after the member's time in `after`, earned and never refunded,
-    /// with what they earned so far (earning, re-ratings) and the explanation of the last.
+    /// The orders of each member paid after the member's time in `after` that earned something, with
+    /// what they earned so far (earning, re-ratings) and the explanation of the last, and their refunds.
     private func earnedAfter(_ after: [Int64: String], excluding: [Int64]) throws -> [Earned] {
         try c.queryPrepared("""
             SELECT o.id, t.m, crm_rfc3339(o.paid_at), last.detail::text,
                    (SELECT COALESCE(sum(CASE WHEN e.kind = 'earn' THEN e.points ELSE -(e.detail->>'rerate_points')::bigint END), 0)::bigint
                     FROM points_entry e WHERE e.order_id = o.id AND (e.kind = 'earn' OR (e.kind = 'reverse' AND e.detail ? 'rerate_points'))),
-                   o.amount_fen, s.code, o.channel, o.payment_method, o.items::text
+                   o.amount_fen, s.code, o.channel, o.payment_method, o.items::text, o.refunded_fen,
+                   (SELECT COALESCE(sum((e.detail->>'due')::bigint), 0)::bigint FROM points_entry e WHERE e.order_id = o.id AND e.kind = 'reverse'),
+                   (SELECT max(r.id) FROM refund r WHERE r.order_id = o.id)
             FROM unnest($1::bigint[], $2::text[]) AS t(m, p)
             JOIN account a ON a.member_id = t.m
-            JOIN shop_order o ON o.account_id = a.id AND o.paid_at > t.p::timestamptz AND o.refunded_fen = 0 AND o.id <> ALL($3::bigint[])
+            JOIN shop_order o ON o.account_id = a.id AND o.paid_at > t.p::timestamptz AND o.id <> ALL($3::bigint[])
             JOIN shop s ON s.id = o.shop_id
             JOIN LATERAL (SELECT detail FROM points_entry e WHERE e.order_id = o.id AND e.detail ? 'level'
                                  AND (e.kind = 'earn' OR (e.kind = 'reverse' AND e.detail ? 'rerate_points'))
@@ -105,7 +116,8 @@ extension PointsLedger {
             let order = AccrualOrder(shop: try row.decode(at: 6), channel: channel, amountFen: try row.decode(at: 5), paymentMethod: try row.decode(at: 8),
                                      paidAt: paid, items: Self.items(try row.decode(at: 9)))
             return Earned(order: try row.decode(at: 0), member: try row.decode(at: 1), paidAt: paidAt, explanation: explanation,
-                          current: try row.decode(at: 4), accrualOrder: order)
+                          current: try row.decode(at: 4), accrualOrder: order, refundedFen: try row.decode(at: 10),
+                          reversedDue: try row.decode(at: 11), lastRefund: try row.decode(at: 12))
         }
     }
 
@@ -137,8 +149,9 @@ extension PointsLedger {
                                rules: applied, usedToday: usedToday, maxPoints: policy.maxPointsPerOrder)
     }
 
-    /// Writes the difference a re-rating makes to an order's points.
-    private func writeRerate(_ e: Earned, accrual: Accrual, delta: Int64, actor: String) throws {
+    /// Writes the difference a re-rating makes to an order's points; returns what the order has
+    /// earned now (less than the accrual when the balance limit cut the difference) and the lot of a rise.
+    private func writeRerate(_ e: Earned, accrual: Accrual, delta: Int64, actor: String) throws -> (earned: Int64, lot: Int64?) {
         var x = Self.explanation(accrual, amountFen: e.accrualOrder.amountFen, total: accrual.total,
                                  limit: accrual.limitedTo.map { (PointsLimits.Kind.pointsPerOrder.name, $0) }).objectValue!
         x["rerate"] = ["previous_total": .int(e.current), "because": "an order paid earlier arrived later"]
@@ -146,17 +159,41 @@ extension PointsLedger {
         if delta > 0 {
             _ = try lockAccount(e.member)
             let points = min(delta, try headroom(e.member))
-            guard points > 0 else { return }
+            guard points > 0 else { return (e.current, nil) }
             let lot: Int64 = try c.queryPrepared("""
                 INSERT INTO points_lot (member_id, origin_member_id, order_id, earned_at, available_at, expires_at, amount, remaining)
                 VALUES ($1, $1, $2, $3::timestamptz, GREATEST($4::timestamptz, $3::timestamptz), $5::timestamptz, $6, 0) RETURNING id
                 """, [.int(e.member), .int(e.order), .text(e.paidAt), .text(CivilTime.rfc3339(policy.availableAt(earnedAt: paid))),
                       .optional(policy.expiresAt(earnedAt: paid).map(CivilTime.rfc3339)), .int(points)]).single!.decode(at: 0)
             try write(Entry(member: e.member, kind: "earn", points: points, links: [(lot, points)], orderID: e.order, detail: x, actor: actor))
+            return (e.current + points, lot)
         } else {
             x["rerate_points"] = .int(-delta)
             try takeBack(-delta, from: e.member, preferring: { $0.orderID == e.order }, entry: Entry(
                 member: e.member, kind: "reverse", points: 0, orderID: e.order, detail: x, actor: actor, reason: "re-rated at the level held when paid"))
+            return (e.current + delta, nil)
         }
+    }
+
+    /// Brings a refunded order's take-back in line with what it has `earned` now: its refunds are due
+    /// `⌊ earned × refunded / amount ⌋` (all of it when refunded in full), as if they had come after
+    /// the re-rated earning; what that adds to what they were due is a `reverse` entry naming the
+    /// order, its latest refund and `rerate`, counted with the refunds' `due` by later refunds. It is
+    /// taken back by the refund policy from the re-rating's own `lot` first, which holds it: the
+    /// refunded share of a rise is never more than the rise.
+    private func catchUpRefunds(_ e: Earned, earned: Int64, lot: Int64?, level: LevelLadder.Level, actor: String) throws {
+        let due = PointsPolicy.reversedPoints(earned: earned, orderFen: e.accrualOrder.amountFen, refundedFen: e.refundedFen) - e.reversedDue
+        guard due > 0 else { return }
+        _ = try lockAccount(e.member)
+        let lots = try lockLots(e.member)
+        let plan = takeBackPlan(due, from: lots.filter { $0.id == lot } + lots.filter { $0.id != lot }, preferring: { $0.orderID == e.order })
+        let detail: JSONObject = [
+            "due": .int(due), "shortfall": .int(plan.shortfall),
+            "level": ["code": .string(level.code), "multiplier_percent": .int(level.pointsMultiplierPercent)],
+            "rerate": ["previous_total": .int(e.current), "earned": .int(earned), "refunded_fen": .int(e.refundedFen),
+                       "because": "an order paid earlier arrived later"]]
+        try write(Entry(member: e.member, kind: "reverse", points: -(plan.taken.reduce(0) { $0 + $1.points } + plan.debt), debtChange: plan.debt,
+                        links: plan.taken.map { ($0.lot, -$0.points) }, orderID: e.order, refundID: e.lastRefund, detail: detail, actor: actor,
+                        reason: "refunds figured again on the re-rated earning"))
     }
 }

@@ -52,6 +52,7 @@ struct RefundRun {
         precondition(!alone || items.count == 1, "a refund applied alone is one refund")
         guard !items.isEmpty else { return [] }
         let keys = items.map { $0.event.channel.rawValue + " " + $0.value.orderNo }
+        try lockMembers(items)
         var orders: [String: OrderState] = [:]
         var rewarded = false
         for row in try c.queryPrepared("""
@@ -124,6 +125,20 @@ struct RefundRun {
         }
         try write(accepted)
         return outcomes.map { $0! }
+    }
+
+    /// Locks the points accounts of the refunded orders' members (in id order, as every points path
+    /// does) before what their orders earned is read: another shop's push earning for the same
+    /// member may have re-rated these orders (PaidTimeLevels) and not committed yet. It holds the
+    /// accounts until it commits, so the orders are read after it, and each refund takes its share
+    /// of what the order earns in the end.
+    private func lockMembers(_ items: [Item]) throws {
+        let members = try c.queryPrepared("""
+            SELECT DISTINCT a.member_id FROM shop_order o JOIN account a ON a.id = o.account_id
+            WHERE o.shop_id = $1 AND (o.channel, o.order_no) IN (SELECT * FROM unnest($2::text[], $3::text[]))
+            """, [.int(shopID), .textArray(items.map { $0.event.channel.rawValue }), .textArray(items.map(\.value.orderNo))])
+            .map { try $0.decode(Int64.self, at: 0) }
+        try PointsLedger(c: c, policy: policy).lockAccounts(members)
     }
 
     /// Writes the accepted refunds, their orders' refunded amounts and their `reverse` entries.
