@@ -23,6 +23,20 @@ public enum ClientText {
         return out
     }
 
+    /// The text cut to at most `maxBytes` bytes of UTF-8 (on a character boundary) with the same
+    /// marker as `excerpt`, not escaped: for text already made printable that goes where it is
+    /// escaped anyway (an error's JSON, a log line through the escaping handler).
+    public static func cut(_ text: String, maxBytes: Int = defaultMaxBytes) -> String {
+        precondition(maxBytes > 0, "maxBytes must be positive")
+        guard text.utf8.count > maxBytes else { return text }
+        var kept = 0
+        for scalar in text.unicodeScalars {
+            guard kept + UTF8.width(scalar) <= maxBytes else { break }
+            kept += UTF8.width(scalar)
+        }
+        return String(decoding: text.utf8.prefix(kept), as: UTF8.self) + "…(+\(text.utf8.count - kept) bytes)"
+    }
+
     /// `excerpt` between double quotes, for naming a client's value in a message.
     public static func quoted(_ text: String, maxBytes: Int = defaultMaxBytes) -> String {
         "\"" + excerpt(text, maxBytes: maxBytes) + "\""

@@ -21,30 +21,53 @@ public struct Params: Sendable {
         }
         self.path = path
         for (key, member) in object where !screenedLater.contains(key) {
-            let keyPath = field(Self.printable(key))
-            if let at = key.utf8.contains(0) ? keyPath : Self.nulPath(in: member, path: keyPath) {
-                throw .invalidParams("\(at) contains a NUL character (U+0000), which text may not hold", field: at, reason: "nul_character")
-            }
+            guard let at = Self.nulPath(in: member, key: key, path: path) else { continue }
+            throw .invalidParams("\(at) contains a NUL character (U+0000), which text may not hold", field: at, reason: "nul_character")
         }
     }
 
-    /// The JSON path of the first string or member name holding a NUL character, or nil.
-    static func nulPath(in value: JSONValue, path: String) -> String? {
+    /// The JSON path (cut to a readable length) of the first string or member name holding a NUL
+    /// character within `value`, the member `key` of the object at `path`; nil when there is none.
+    static func nulPath(in value: JSONValue, key: String, path: String) -> String? {
+        var steps: [PathStep] = []
+        if key.utf8.contains(0) || nulSteps(in: value, reversed: &steps) {
+            let tail = steps.reversed().map { step in
+                switch step {
+                case .index(let i): return "[\(i)]"
+                case .member(let name): return "." + printable(name)
+                }
+            }.joined()
+            let full = (path.isEmpty ? "" : path + ".") + printable(key) + tail
+            return ClientText.cut(full)
+        }
+        return nil
+    }
+
+    /// One step down a JSON path.
+    enum PathStep {
+        case index(Int)
+        case member(String)
+    }
+
+    /// Whether `value` holds a NUL character in a string or member name; the steps to the first
+    /// one are appended on the way back, last step first. Nothing is built while looking, so the
+    /// search is linear in the document however long its names are.
+    static func nulSteps(in value: JSONValue, reversed steps: inout [PathStep]) -> Bool {
         switch value {
-        case .string(let s): return s.utf8.contains(0) ? path : nil
+        case .string(let s): return s.utf8.contains(0)
         case .array(let items):
-            for (i, item) in items.enumerated() {
-                if let at = nulPath(in: item, path: path + "[\(i)]") { return at }
+            for (i, item) in items.enumerated() where nulSteps(in: item, reversed: &steps) {
+                steps.append(.index(i))
+                return true
             }
-            return nil
+            return false
         case .object(let o):
-            for (key, member) in o {
-                let at = path + "." + printable(key)
-                if key.utf8.contains(0) { return at }
-                if let found = nulPath(in: member, path: at) { return found }
+            for (name, member) in o where name.utf8.contains(0) || nulSteps(in: member, reversed: &steps) {
+                steps.append(.member(name))
+                return true
             }
-            return nil
-        default: return nil
+            return false
+        default: return false
         }
     }
 

@@ -27,6 +27,25 @@ struct ProtectionTests {
         }
     }
 
+    @Test("looking for NUL characters is linear and its error short: a long key over a long array, before any session")
+    func nulScreeningIsLinear() async throws {
+        try await withTestServer { server in
+            // A 400 KB member name over 200,000 items: building each item's path anew copied the
+            // name once per item (80 GB) before the answer came.
+            let key = String(repeating: "k", count: 400_000)
+            let items = Array(repeating: "0", count: 200_000).joined(separator: ",")
+            let line = #"{"jsonrpc":"2.0","method":"session.hello","params":{""# + key + #"":["# + items + #","\u0000"]},"id":3}"# + "\n"
+            let c = try RawConnection(port: server.port)
+            c.send(line)
+            let reply = await c.readRawLine(timeout: 120)
+            let error = reply.flatMap { try? JSONParser.parse($0) }?["error"]
+            #expect(error?["data"]?["reason"] == "nul_character")
+            #expect((reply?.utf8.count ?? .max) < 2_000, "the path is cut, not echoed whole")
+            c.send(health)
+            #expect(await c.readJSON()?["result"]?["status"] == "ok")
+        }
+    }
+
     @Test("the error for an unknown 1 MiB method name is short")
     func unknownMethodIsNotEchoed() async throws {
         try await withTestServer({ $0.maxLineBytes = 2 << 20 }) { server in
