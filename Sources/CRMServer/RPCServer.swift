@@ -199,11 +199,19 @@ public final class RPCServer: Service, Sendable {
         let metrics = context.metrics
         let channel = connection.channel
         let peer = channel.remoteAddress.map { "\($0)" } ?? "?"
-        let decision = admission.admit(id: id, address: address) {
+        let decision = admission.admit(id: id, address: address) { why in
             metrics.countEvicted()
-            logger.notice("closing the oldest connection without a session to make room", metadata: ["peer": "\(peer)"])
-            let error = RPCError.overloaded("too many connections without a session; this one waited longest for its session.hello",
-                                            reason: "too_many_unauthenticated")
+            let error: RPCError
+            switch why {
+            case .unauthenticated:
+                logger.notice("closing the oldest connection without a session to make room", metadata: ["peer": "\(peer)"])
+                error = .overloaded("too many connections without a session; this one waited longest for its session.hello",
+                                    reason: "too_many_unauthenticated")
+            case .address:
+                logger.notice("closing the oldest connection of its address without a session to make room", metadata: ["peer": "\(peer)"])
+                error = .overloaded("too many connections from this address; this one waited longest for its session.hello",
+                                    reason: "too_many_from_address")
+            }
             Self.closeWithError(channel, error)
         }
         switch decision {

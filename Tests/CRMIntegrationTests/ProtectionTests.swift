@@ -127,23 +127,39 @@ struct ProtectionTests {
         }
     }
 
-    @Test("past the per-address limit the next connection is told so and closed")
+    @Test("past the per-address limit, when all its connections have sessions, the next one is told so and closed")
     func perAddressLimit() async throws {
         try await withTestServer({ $0.maxConnectionsPerAddress = 2; $0.helloTimeoutSeconds = 300 }) { server in
-            // Each is answered before the next connects, so the server has counted it.
-            let a = try RawConnection(port: server.port)
-            a.send(health)
-            #expect(await a.readJSON()?["result"]?["status"] == "ok")
-            let b = try RawConnection(port: server.port)
-            b.send(health)
-            #expect(await b.readJSON()?["result"]?["status"] == "ok")
+            let a = try await server.adminClient()
+            let b = try await server.adminClient()
+            #expect(try await b.call("server.health")["status"] == "ok")
             let third = try RawConnection(port: server.port)
             let reply = await third.readJSON()
             #expect(reply?["error"]?["code"] == -32029)
             #expect(reply?["error"]?["data"]?["reason"] == "too_many_from_address")
             #expect(await third.isClosedByPeer())
-            a.send(health)
-            #expect(await a.readJSON()?["result"]?["status"] == "ok")
+            #expect(try await a.call("server.health")["status"] == "ok")
+        }
+    }
+
+    @Test("at the per-address limit, the address's oldest connection without a session makes room: a client with a token gets in")
+    func perAddressRoomForSessions() async throws {
+        try await withTestServer({ $0.maxConnectionsPerAddress = 2; $0.helloTimeoutSeconds = 300 }) { server in
+            // Each is answered before the next connects, so the server has counted it.
+            let oldest = try RawConnection(port: server.port)
+            oldest.send(health)
+            #expect(await oldest.readJSON()?["result"]?["status"] == "ok")
+            let newer = try RawConnection(port: server.port)
+            newer.send(health)
+            #expect(await newer.readJSON()?["result"]?["status"] == "ok")
+            let admin = try await server.adminClient()
+            #expect(try await admin.call("server.health")["status"] == "ok")
+            let reply = await oldest.readJSON()
+            #expect(reply?["error"]?["code"] == -32029)
+            #expect(reply?["error"]?["data"]?["reason"] == "too_many_from_address")
+            #expect(await oldest.isClosedByPeer(timeout: 30))
+            newer.send(health)
+            #expect(await newer.readJSON()?["result"]?["status"] == "ok")
         }
     }
 
