@@ -38,7 +38,12 @@ struct Checkpoint: Equatable {
         }
         var checkpoint = Checkpoint(applied: Int(json["applied"]?.int64Value ?? 0), duplicate: Int(json["duplicate"]?.int64Value ?? 0),
                                     rejected: Int(json["rejected"]?.int64Value ?? 0), invalid: Int(json["invalid"]?.int64Value ?? 0))
-        checkpoint.rejectsBytes = json["rejects_bytes"]?.int64Value
+        if let rejectsBytes = json["rejects_bytes"] {
+            guard let size = rejectsBytes.int64Value, size >= 0 else {
+                throw SyncFailure("checkpoint \(path): bad rejects size \(ClientText.excerpt(JSONSerializer.serialize(rejectsBytes)))")
+            }
+            checkpoint.rejectsBytes = size
+        }
         for (name, value) in files {
             guard let line = value["line"]?.int64Value, let offset = value["offset"]?.int64Value, line >= 0, offset >= 0 else {
                 throw SyncFailure("checkpoint \(path): bad position for \(name)")

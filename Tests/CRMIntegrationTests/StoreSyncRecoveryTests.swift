@@ -66,4 +66,23 @@ struct StoreSyncRecoveryTests {
             #expect(try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".tmp") }.isEmpty)
         }
     }
+
+    @Test("a checkpoint with a negative rejects size is refused with a message, nothing sent")
+    func corruptRejectsSize() async throws {
+        try await StoreSyncTests.withAgentSetup { db, crmd, directory, _ in
+            let setup = try await crmd.adminClient()
+            let agent = try await setup.call("token.create", ["role": "agent", "shop": "sh01"])["token"]!.stringValue!
+            let source = directory + "/web.jsonl"
+            try Self.export(prefix: "w").write(toFile: source, atomically: true, encoding: .utf8)
+            let checkpoint = directory + "/web.checkpoint"
+            try #"{"files":{},"applied":0,"duplicate":0,"rejected":0,"invalid":0,"rejects_bytes":-5}"#
+                .write(toFile: checkpoint, atomically: true, encoding: .utf8)
+            let run = try await runBinary("store-sync", ["push", "--shop", "sh01", "--source", source, "--checkpoint", checkpoint],
+                                          environment: crmd.clientEnvironment(token: agent))
+            #expect(run.status == 1, "\(run.stderr)")
+            #expect(run.stderr.contains("rejects size"), "\(run.stderr)")
+            let events = try db.withConnection { try $0.query("SELECT count(*) FROM sync_event").single!.decode(Int.self, at: 0) }
+            #expect(events == 0)
+        }
+    }
 }
