@@ -94,10 +94,9 @@ extension PointsLedger {
     private func earnedAfter(_ after: [Int64: String], excluding: [Int64]) throws -> [Earned] {
         try c.queryPrepared("""
             SELECT o.id, t.m, crm_rfc3339(o.paid_at), last.detail::text,
-                   (SELECT COALESCE(sum(CASE WHEN e.kind = 'earn' THEN e.points ELSE -(e.detail->>'rerate_points')::bigint END), 0)::bigint
-                    FROM points_entry e WHERE e.order_id = o.id AND (e.kind = 'earn' OR (e.kind = 'reverse' AND e.detail ? 'rerate_points'))),
+                   \(OrderPointsSQL.earned),
                    o.amount_fen, s.code, o.channel, o.payment_method, o.items::text, o.refunded_fen,
-                   (SELECT COALESCE(sum((e.detail->>'due')::bigint), 0)::bigint FROM points_entry e WHERE e.order_id = o.id AND e.kind = 'reverse'),
+                   \(OrderPointsSQL.refundsDue),
                    (SELECT max(r.id) FROM refund r WHERE r.order_id = o.id)
             FROM unnest($1::bigint[], $2::text[]) AS t(m, p)
             JOIN account a ON a.member_id = t.m

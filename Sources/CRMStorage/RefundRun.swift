@@ -57,10 +57,8 @@ struct RefundRun {
         var rewarded = false
         for row in try c.queryPrepared("""
             SELECT o.channel || ' ' || o.order_no, o.id, o.amount_fen, o.refunded_fen, a.member_id, m.merged_into IS NULL,
-                   -- Earned: the earning and its re-ratings (PaidTimeLevels).
-                   COALESCE((SELECT sum(CASE WHEN kind = 'earn' THEN points ELSE -(detail->>'rerate_points')::bigint END) FROM points_entry
-                             WHERE order_id = o.id AND (kind = 'earn' OR (kind = 'reverse' AND detail ? 'rerate_points'))), 0)::bigint,
-                   COALESCE((SELECT sum((detail->>'due')::bigint) FROM points_entry WHERE order_id = o.id AND kind = 'reverse'), 0)::bigint,
+                   \(OrderPointsSQL.earned),
+                   \(OrderPointsSQL.refundsDue),
                    EXISTS (SELECT 1 FROM referral_binding b WHERE b.qualified_order_id = o.id AND b.status = 'rewarded')
             FROM shop_order o JOIN account a ON a.id = o.account_id JOIN member m ON m.id = a.member_id
             WHERE o.shop_id = $1 AND (o.channel, o.order_no) IN (SELECT * FROM unnest($2::text[], $3::text[]))
