@@ -75,7 +75,7 @@ let package = Package(
         // JSON, JSON-RPC 2.0 messages and newline framing, shared by server and clients.
         .target(
             name: "CRMProtocol",
-            dependencies: ["CRMJSON", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["CRMJSON", "CRMDomain", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         // The crmd server: NIO listener, sessions, dispatch, metrics.

@@ -35,7 +35,7 @@ public struct ErrorWording: Sendable {
             let word = word(forField: field)
             out += fields[Self.leaf(field)] == nil ? " (at \(word))" : " (\(word))"
         }
-        if let hint = hints[error.reason] { out += "; " + hint }
+        if let hint = hints[error.reason.rawValue] { out += "; " + hint }
         return out + " [\(error.code) \(error.reason)]"
     }
 

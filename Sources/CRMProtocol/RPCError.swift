@@ -4,14 +4,14 @@ public struct RPCError: Error, Sendable, Equatable, CustomStringConvertible {
     public var code: Int
     public var message: String
     /// Stable machine-readable word (`not_found`, `line_too_long`, …).
-    public var reason: String
+    public var reason: ErrorReason
     public var retryable: Bool
     /// JSON path of the offending field, for field errors (`events[3].member.phone`).
     public var field: String?
     /// Anything else worth telling the caller.
     public var extra: JSONObject
 
-    public init(code: Int, message: String, reason: String, retryable: Bool = false, field: String? = nil, extra: JSONObject = JSONObject()) {
+    public init(code: Int, message: String, reason: ErrorReason, retryable: Bool = false, field: String? = nil, extra: JSONObject = JSONObject()) {
         self.code = code
         self.message = message
         self.reason = reason
@@ -28,7 +28,7 @@ public struct RPCError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var json: JSONValue {
         var data = JSONObject()
-        data["reason"] = .string(reason)
+        data["reason"] = .string(reason.rawValue)
         data["retryable"] = .bool(retryable)
         if let field { data["field"] = .string(field) }
         for (k, v) in extra { data[k] = v }
@@ -41,7 +41,7 @@ public struct RPCError: Error, Sendable, Equatable, CustomStringConvertible {
         self.code = Int(code)
         self.message = message
         let data = json["data"]?.objectValue ?? JSONObject()
-        self.reason = data["reason"]?.stringValue ?? "unknown"
+        self.reason = ErrorReason(wire: data["reason"]?.stringValue ?? "unknown")
         self.retryable = data["retryable"]?.boolValue ?? false
         self.field = data["field"]?.stringValue
         var extra = JSONObject()
@@ -68,40 +68,40 @@ public enum RPCErrorCode {
 
 extension RPCError {
     public static func parseError(_ detail: String) -> RPCError {
-        RPCError(code: RPCErrorCode.parseError, message: "Parse error: \(detail)", reason: "parse_error")
+        RPCError(code: RPCErrorCode.parseError, message: "Parse error: \(detail)", reason: .parseError)
     }
-    public static func invalidRequest(_ detail: String, reason: String = "invalid_request") -> RPCError {
+    public static func invalidRequest(_ detail: String, reason: ErrorReason = .invalidRequest) -> RPCError {
         RPCError(code: RPCErrorCode.invalidRequest, message: "Invalid Request: \(detail)", reason: reason)
     }
     /// The name is the client's: it is shown cut and escaped (`ClientText`), never echoed whole.
     public static func methodNotFound(_ method: String) -> RPCError {
-        RPCError(code: RPCErrorCode.methodNotFound, message: "Method not found: \(ClientText.excerpt(method))", reason: "method_not_found")
+        RPCError(code: RPCErrorCode.methodNotFound, message: "Method not found: \(ClientText.excerpt(method))", reason: .methodNotFound)
     }
-    public static func invalidParams(_ detail: String, field: String? = nil, reason: String = "invalid_params") -> RPCError {
+    public static func invalidParams(_ detail: String, field: String? = nil, reason: ErrorReason = .invalidParams) -> RPCError {
         RPCError(code: RPCErrorCode.invalidParams, message: detail, reason: reason, field: field)
     }
-    public static func internalError(_ detail: String = "internal error", reason: String = "internal") -> RPCError {
+    public static func internalError(_ detail: String = "internal error", reason: ErrorReason = .internal) -> RPCError {
         RPCError(code: RPCErrorCode.internalError, message: detail, reason: reason)
     }
-    public static func unauthenticated(_ detail: String, reason: String = "unauthenticated") -> RPCError {
+    public static func unauthenticated(_ detail: String, reason: ErrorReason = .unauthenticated) -> RPCError {
         RPCError(code: RPCErrorCode.unauthenticated, message: detail, reason: reason)
     }
-    public static func forbidden(_ detail: String, reason: String = "forbidden") -> RPCError {
+    public static func forbidden(_ detail: String, reason: ErrorReason = .forbidden) -> RPCError {
         RPCError(code: RPCErrorCode.forbidden, message: detail, reason: reason)
     }
-    public static func notFound(_ detail: String, reason: String = "not_found") -> RPCError {
+    public static func notFound(_ detail: String, reason: ErrorReason = .notFound) -> RPCError {
         RPCError(code: RPCErrorCode.notFound, message: detail, reason: reason)
     }
-    public static func conflict(_ detail: String, reason: String = "conflict") -> RPCError {
+    public static func conflict(_ detail: String, reason: ErrorReason = .conflict) -> RPCError {
         RPCError(code: RPCErrorCode.conflict, message: detail, reason: reason)
     }
-    public static func refused(_ detail: String, reason: String) -> RPCError {
+    public static func refused(_ detail: String, reason: ErrorReason) -> RPCError {
         RPCError(code: RPCErrorCode.refused, message: detail, reason: reason)
     }
-    public static func overloaded(_ detail: String, reason: String = "overloaded") -> RPCError {
+    public static func overloaded(_ detail: String, reason: ErrorReason = .overloaded) -> RPCError {
         RPCError(code: RPCErrorCode.overloaded, message: detail, reason: reason, retryable: true)
     }
-    public static func unavailable(_ detail: String, reason: String = "database_unavailable") -> RPCError {
+    public static func unavailable(_ detail: String, reason: ErrorReason = .databaseUnavailable) -> RPCError {
         RPCError(code: RPCErrorCode.unavailable, message: detail, reason: reason, retryable: true)
     }
 }

@@ -11,10 +11,10 @@ extension RPCError {
             return rpc
         case let storage as StorageError:
             switch storage {
-            case .conflict(let reason, let message): return .conflict(message, reason: reason)
-            case .notFound(let reason, let message): return .notFound(message, reason: reason)
-            case .invalid(let field, let reason, let message): return .invalidParams(message, field: field, reason: reason)
-            case .refused(let reason, let message): return .refused(message, reason: reason)
+            case .conflict(let reason, let message): return .conflict(message, reason: ErrorReason(rawValue: reason))
+            case .notFound(let reason, let message): return .notFound(message, reason: ErrorReason(rawValue: reason))
+            case .invalid(let field, let reason, let message): return .invalidParams(message, field: field, reason: ErrorReason(rawValue: reason))
+            case .refused(let reason, let message): return .refused(message, reason: ErrorReason(rawValue: reason))
             }
         case let rejection as EventRejection:
             return RPCError(rejection: rejection)

@@ -49,7 +49,7 @@ enum EventParser {
             }
             return .valid(SyncEvent(id: id!, channel: channel, occurredAt: occurredAt, contentHash: hash, payload: payload))
         } catch let error as RPCError {
-            return .invalid(id: id, contentHash: hash, type: type, rejection: EventRejection(.invalid, reason: error.reason, message: error.message, field: error.field))
+            return .invalid(id: id, contentHash: hash, type: type, rejection: EventRejection(.invalid, reason: error.reason.rawValue, message: error.message, field: error.field))
         } catch let rejection as EventRejection {
             return .invalid(id: id, contentHash: hash, type: type, rejection: rejection)
         } catch {

@@ -219,7 +219,7 @@ public final class RPCServer: Service, Sendable {
             evicted?()
             return true
         case .refused(let error):
-            metrics.countRefused(reason: error.reason)
+            metrics.countRefused(reason: error.reason.rawValue)
             logger.warning("connection limit reached; refusing", metadata: ["peer": "\(peer)", "reason": "\(error.reason)"])
             try? await connection.executeThenClose { _, outbound in
                 try await outbound.write(Self.encode(RPCResponse(id: .null, error: error).json))

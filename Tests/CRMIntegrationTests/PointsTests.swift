@@ -146,7 +146,7 @@ struct PointsTests {
                             _ = try await client.redeem(m, 15, key: "c-\(i)")
                             return "ok"
                         } catch let e as RPCError {
-                            return e.reason
+                            return e.reason.rawValue
                         } catch {
                             return "\(error)"
                         }

@@ -96,7 +96,7 @@ struct SegmentTests {
                 let e = await rpcError { try await admin.call("segment.preview", ["filter": filter]) }
                 #expect(e?.code == -32602)
                 #expect(e?.field == path, "\(filter)")
-                #expect(e?.reason == reason, "\(filter)")
+                #expect(e?.reason.rawValue == reason, "\(filter)")
             }
             // Saving validates too; nothing is saved.
             #expect(await rpcError { try await admin.call("segment.save", ["name": "bad", "filter": ["rfm": [:]]]) }?.field == "filter.rfm")
