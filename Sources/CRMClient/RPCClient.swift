@@ -147,3 +147,22 @@ public final class RPCClient: Sendable {
     /// True while the connection is open.
     public var isActive: Bool { channel.isActive }
 }
+
+extension RPCClient {
+    /// Calls a method of the contract with typed params and returns its typed result. A reply
+    /// that does not have the result's shape is `ClientError.badResponse`; members a newer server
+    /// added are ignored.
+    public func call<M: RPCMethod>(_ method: M.Type, _ params: M.Params) async throws -> M.Result {
+        let reply = try await call(M.name, try JSONValueEncoder().encode(params))
+        do {
+            return try JSONValueDecoder(rejectsUnknownFields: false).decode(M.Result.self, from: reply)
+        } catch {
+            throw ClientError.badResponse("\(M.name) answered with \(error.message)")
+        }
+    }
+
+    /// Calls a method of the contract that takes no params.
+    public func call<M: RPCMethod>(_ method: M.Type) async throws -> M.Result where M.Params == NoParams {
+        try await call(method, NoParams())
+    }
+}

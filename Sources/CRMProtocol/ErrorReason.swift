@@ -41,7 +41,7 @@ public struct ErrorReason: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let badShopCode = ErrorReason(rawValue: "bad_shop_code")
     public static let badName = ErrorReason(rawValue: "bad_name")
     public static let badRole = ErrorReason(rawValue: "bad_role")
-    public static let badMemberId = ErrorReason(rawValue: "bad_member_id")
+    public static let badMemberID = ErrorReason(rawValue: "bad_member_id")
     public static let badSetting = ErrorReason(rawValue: "bad_setting")
     public static let badDecision = ErrorReason(rawValue: "bad_decision")
     public static let badFilter = ErrorReason(rawValue: "bad_filter")
@@ -52,7 +52,7 @@ public struct ErrorReason: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let badSource = ErrorReason(rawValue: "bad_source")
     public static let badStatus = ErrorReason(rawValue: "bad_status")
     public static let badType = ErrorReason(rawValue: "bad_type")
-    public static let badId = ErrorReason(rawValue: "bad_id")
+    public static let badID = ErrorReason(rawValue: "bad_id")
     public static let oneLookup = ErrorReason(rawValue: "one_lookup")
     public static let asOfInFuture = ErrorReason(rawValue: "as_of_in_future")
     public static let asOfMismatch = ErrorReason(rawValue: "as_of_mismatch")
@@ -139,7 +139,7 @@ public struct ErrorReason: RawRepresentable, Hashable, Sendable, CustomStringCon
     /// Every reason crmd sends, in the order above.
     public static let known: [ErrorReason] = [
         .parseError, .invalidRequest, .emptyBatch, .batchTooLarge, .lineTooLong, .methodNotFound,
-        .invalidParams, .unknownField, .unexpectedField, .missingField, .wrongType, .outOfRange, .tooLong, .nulCharacter, .badCursor, .badDate, .badKind, .badShopCode, .badName, .badRole, .badMemberId, .badSetting, .badDecision, .badFilter, .filterTooDeep, .filterTooLarge, .badRule, .badCode, .badSource, .badStatus, .badType, .badId, .oneLookup, .asOfInFuture, .asOfMismatch,
+        .invalidParams, .unknownField, .unexpectedField, .missingField, .wrongType, .outOfRange, .tooLong, .nulCharacter, .badCursor, .badDate, .badKind, .badShopCode, .badName, .badRole, .badMemberID, .badSetting, .badDecision, .badFilter, .filterTooDeep, .filterTooLarge, .badRule, .badCode, .badSource, .badStatus, .badType, .badID, .oneLookup, .asOfInFuture, .asOfMismatch,
         .badChannel, .badTimestamp, .badPhone, .badEmail, .badBirthday, .badAmount, .badPlatformId,
         .internal, .statementTimeout, .serializationFailure,
         .unauthenticated, .noSession, .invalidToken, .tokenRevoked, .forbidden, .roleForbidden, .wrongShop, .maskedFilter,

@@ -6,6 +6,33 @@ struct Paging {
     let afterKey: String?
     let limit: Int
 
+    /// The paging of a typed request (its limits already checked by the contract's field rules).
+    init(cursor: String?, limit: Int?) throws(RPCError) {
+        self.limit = limit ?? PageCursor.defaultLimit
+        if let cursor {
+            guard let key = PageCursor.decode(cursor) else {
+                throw .invalidParams("cursor is not one this server issued", field: "cursor", reason: .badCursor)
+            }
+            afterKey = key
+        } else {
+            afterKey = nil
+        }
+    }
+
+    /// The cursor's key as a number (the list is ordered by an id).
+    func afterID() throws(RPCError) -> Int64? {
+        guard let afterKey else { return nil }
+        guard let v = Int64(afterKey) else { throw .invalidParams("cursor is not one this server issued", field: "cursor", reason: .badCursor) }
+        return v
+    }
+
+    /// The page's items, mapped, and the cursor of the next page (nil at the end).
+    func page<T, R>(of items: [T], key: (T) -> String, map: (T) -> R) -> (items: [R], next: String?) {
+        let shown = Array(items.prefix(limit))
+        let next = items.count > limit ? PageCursor.encode(key(shown.last!)) : nil
+        return (shown.map(map), next)
+    }
+
     init(_ params: Params) throws(RPCError) {
         limit = Int(try params.optionalInt("limit", in: 1...Int64(PageCursor.maxLimit)) ?? Int64(PageCursor.defaultLimit))
         if let cursor = try params.optionalString("cursor", maxLength: 1_000) {

@@ -25,6 +25,8 @@ enum ValueWriter {
         case let v as Int: return .int(v)
         case let v as Bool: return .bool(v)
         case let v as Double: return .double(v)
+        case let v as any WireScalar: return v.wire
+        case let v as any WireEnum: return .string(v.rawValue)
         default:
             let encoder = ValueEncoder()
             try value.encode(to: encoder)

@@ -16,6 +16,7 @@ struct SchemaRecorder {
 
     func record<T: Decodable>(_ type: T.Type, rule: FieldRule?) throws -> (schema: JSONValue, placeholder: T) {
         if let scalar = Self.scalar(type, rule: rule) { return scalar }
+        if let custom = T.self as? any WireScalar.Type, let value = custom.placeholder as? T { return (custom.schema, value) }
         if let sent = T.self as? any AlwaysSent.Type, let (schema, value) = try sent.recordValue(self, rule: rule) as? (JSONValue, T) {
             return (schema, value)
         }

@@ -1,0 +1,16 @@
+import CRMDomain
+
+/// The wire contract: every method crmd answers, as types (`RPC.Points.Redeem`), grouped by the
+/// part of the product they belong to. crmd registers a handler for each, the clients call them
+/// by type, and `OpenRPCDocument` describes them.
+public enum RPC {
+    /// Every method of the contract, in the order the reference documents them.
+    public static let methods: [any RPCMethod.Type] = Points.methods
+}
+
+/// A page of a list: where to go on from (`cursor`, from the previous page's `next_cursor`) and
+/// how many to return (`limit`, 1–1,000, default 100).
+public enum Page {
+    public static let limitRule = FieldRule.integer(1...Int64(PageCursor.maxLimit))
+    public static let cursorRule = FieldRule.text(maxLength: 1_000)
+}
