@@ -67,6 +67,15 @@ public struct Dispatcher: Sendable {
     }
 
     private func execute(_ request: RPCRequest, session: inout Session?, connectionID: Int, peer: ClientPeer, requestID: String) async -> Result<JSONValue, RPCError> {
+        if request.method == RPC.discoverMethod {
+            // The OpenRPC convention: the contract describes itself, to anyone, as it is.
+            do {
+                try Params(request.params).allowOnly([])
+            } catch {
+                return .failure(error)
+            }
+            return .success(registry.openRPC)
+        }
         guard let spec = registry[request.method] else {
             return .failure(.methodNotFound(request.method))
         }

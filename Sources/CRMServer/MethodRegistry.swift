@@ -21,8 +21,11 @@ public struct MethodSpec: Sendable {
 /// The methods crmd answers, by name.
 public struct MethodRegistry: Sendable {
     private(set) var methods: [String: MethodSpec] = [:]
+    /// What `rpc.discover` answers: the OpenRPC document of the contract, made once.
+    let openRPC: JSONValue
 
     public init(_ specs: [MethodSpec]) {
+        openRPC = OpenRPCDocument.make()
         for spec in specs {
             precondition(methods[spec.name] == nil, "method \(spec.name) registered twice")
             precondition(!spec.name.hasPrefix("rpc."), "rpc.* names are reserved by JSON-RPC 2.0")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CRMProtocol
 
 /// `crmd`: the member and loyalty server.
 @main
@@ -10,8 +11,8 @@ struct CRMD: AsyncParsableCommand {
             With no database URL, crmd runs a private PostgreSQL under its data directory.
             Every option can also be set through the environment variable named in its help.
             """,
-        version: "0.1.0",
-        subcommands: [Serve.self, Migrate.self, Token.self],
+        version: RPC.productVersion,
+        subcommands: [Serve.self, Migrate.self, Token.self, OpenRPC.self],
         defaultSubcommand: Serve.self
     )
 }

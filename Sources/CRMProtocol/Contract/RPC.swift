@@ -4,6 +4,11 @@ import CRMDomain
 /// part of the product they belong to. crmd registers a handler for each, the clients call them
 /// by type, and `OpenRPCDocument` describes them.
 public enum RPC {
+    /// The version of crmd and its clients, as `session.hello` and `--version` tell it.
+    public static let productVersion = "0.1.0"
+    /// The method that answers the OpenRPC document (the OpenRPC convention's name).
+    public static let discoverMethod = "rpc.discover"
+
     /// Every method of the contract, in the order the reference documents them.
     public static let methods: [any RPCMethod.Type] = Points.methods
 }
