@@ -73,7 +73,6 @@ struct Push: AsyncParsableCommand {
             try rejectsFile.skipWritten(after: state.rejectsBytes ?? 0)
         }
         if state.lines > 0 { log("resuming after \(state.lines) lines (checkpoint \(checkpointPath!))") }
-        StopSignal.install()
         let progress = Progress(startBytes: state.files.values.reduce(0) { $0 + $1.offset },
                                 startEvents: state.applied + state.duplicate + state.rejected)
         var counts = LocalCounts()
@@ -81,7 +80,7 @@ struct Push: AsyncParsableCommand {
         var retryUntil = Date().addingTimeInterval(TimeInterval(giveUpAfter))
         var attempt = 0
         var linesAtLastFailure = state.lines
-        while true {
+        try await StopSignal.handling { while true {
             do {
                 let pass = PushPass(options: self, sources: sources, mappings: mappings, rejects: rejectsFile, progress: progress)
                 try await pass.run(&state, counts: &counts)
@@ -104,7 +103,7 @@ struct Push: AsyncParsableCommand {
                 log("\(error); retrying in \(String(format: "%.1f", delay)) s from the checkpoint (\(state.lines) lines acknowledged)")
                 try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
             }
-        }
+        } }
         progress.finish(complete: !StopSignal.isRequested)
         let stopped = StopSignal.isRequested ? " (stopped by signal)" : ""
         let see = state.invalid + state.rejected > 0 ? " (see \(rejectsPath))" : ""
@@ -272,11 +271,7 @@ struct PushPass {
                 // Idle: let every answer in, so the checkpoint is current while nothing happens.
                 while !window.isEmpty { try await acknowledge(window.removeFirst(), &state) }
                 progress.update(done: doneBytes, total: totalBytes, events: options.dryRun ? counts.events : state.applied + state.duplicate + state.rejected, rejected: state.rejected)
-                var waited = 0
-                while waited < options.pollInterval, !StopSignal.isRequested {
-                    try await Task.sleep(nanoseconds: 10_000_000)
-                    waited += 10
-                }
+                try await StopSignal.sleep(for: .milliseconds(options.pollInterval))
             }
         }
         while !window.isEmpty { try await acknowledge(window.removeFirst(), &state) }
