@@ -64,7 +64,8 @@ struct Push: AsyncParsableCommand {
     private func push() async throws {
         let sources = SourceSet(source: sourceBase, format: format)
         let mappings = try mapping.map(CSVMapping.load)
-        if mappings == nil, try sources.files().contains(where: { $0.format == .csv }) {
+        let initialFiles = try sources.files()
+        if mappings == nil, initialFiles.contains(where: { $0.format == .csv }) {
             throw ValidationError("CSV input needs --mapping FILE (docs/store-sync.md)")
         }
         let rejectsFile = try RejectsFile(path: rejectsPath, namesFiles: sources.isDirectory)
