@@ -109,6 +109,7 @@ let package = Package(
             dependencies: [
                 "CRMClient", "CRMProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

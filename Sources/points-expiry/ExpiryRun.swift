@@ -62,21 +62,25 @@ extension PointsExpiry {
         }
 
         func run() async throws {
-            StopSignal.install()
-            try await runClientCommand("points-expiry") {
-                try await connection.withClient(client: "points-expiry/0.1") { client in
-                    if dryRun { return try await countDue(client) }
-                    let finished = try await expire(client)
-                    if StopSignal.isRequested {
-                        log(finished ? "stopped by signal before evaluating levels; run the same command again to evaluate them (nothing more will expire)"
-                                     : "stopped by signal after the batch in flight; what was expired stays expired: run the same command again to expire the rest")
-                        throw ExitCode(StopSignal.exitStatus)
-                    }
-                    guard !skipLevels else { return }
-                    let levels = try await call(client, "level.evaluate", ["as_of": .string(asOf)])
-                    print("levels: \(levels["members"]?.cellText ?? "?") members evaluated, \(levels["raised"]?.cellText ?? "?") raised, \(levels["lowered"]?.cellText ?? "?") lowered, \(levels["pending_drop"]?.cellText ?? "?") pending a drop")
+            try await StopSignal.handling {
+                try await runClientCommand("points-expiry") {
+                    try await connection.withClient(client: "points-expiry/0.1") { try await job($0) }
                 }
             }
+        }
+
+        /// Expires (or counts), then evaluates levels unless told not to or stopped by a signal.
+        private func job(_ client: RPCClient) async throws {
+            if dryRun { return try await countDue(client) }
+            let finished = try await expire(client)
+            if StopSignal.isRequested {
+                log(finished ? "stopped by signal before evaluating levels; run the same command again to evaluate them (nothing more will expire)"
+                             : "stopped by signal after the batch in flight; what was expired stays expired: run the same command again to expire the rest")
+                throw ExitCode(StopSignal.exitStatus)
+            }
+            guard !skipLevels else { return }
+            let levels = try await call(client, "level.evaluate", ["as_of": .string(asOf)])
+            print("levels: \(levels["members"]?.cellText ?? "?") members evaluated, \(levels["raised"]?.cellText ?? "?") raised, \(levels["lowered"]?.cellText ?? "?") lowered, \(levels["pending_drop"]?.cellText ?? "?") pending a drop")
         }
 
         private func countDue(_ client: RPCClient) async throws {
@@ -140,9 +144,8 @@ extension PointsExpiry {
                     progress?.finish()
                     log("\(method): \(error.message) [\(error.code) \(error.reason)]; retrying in \(Int(delay)) s")
                     attempt += 1
-                    // Sleeps in short steps so that a signal is not kept waiting.
-                    let until = Date().addingTimeInterval(delay)
-                    while Date() < until, !StopSignal.isRequested { try await Task.sleep(nanoseconds: 100_000_000) }
+                    // A signal ends the wait at once rather than after it.
+                    try await StopSignal.sleep(for: .seconds(delay))
                     if StopSignal.isRequested { throw CommandFailure("stopped by signal while waiting to retry \(method)", exitCode: StopSignal.exitStatus) }
                 }
             }

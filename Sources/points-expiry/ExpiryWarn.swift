@@ -31,18 +31,22 @@ extension PointsExpiry {
         }
 
         func run() async throws {
-            let days = Formats.days(within) ?? 0
-            StopSignal.install()
-            try await runClientCommand("points-expiry") {
-                let output = try CSVOutput(path: out)
-                defer { output.discard() }
-                let (members, points, serverAsOf) = try await connection.withClient(client: "points-expiry/0.1") { client in
-                    try await write(client, to: output, days: days)
-                }
-                try output.commit()
-                let period = "within \(days) days" + ((asOf ?? serverAsOf).map { " after \($0)" } ?? "")
-                log("\(members) members to warn, \(points) points expiring \(period)" + (out.map { " (written to \($0))" } ?? ""))
+            try await StopSignal.handling {
+                try await runClientCommand("points-expiry") { try await writeList() }
             }
+        }
+
+        /// Writes the whole list (or nothing, to a file), then says how many members and points it holds.
+        private func writeList() async throws {
+            let days = Formats.days(within) ?? 0
+            let output = try CSVOutput(path: out)
+            defer { output.discard() }
+            let (members, points, serverAsOf) = try await connection.withClient(client: "points-expiry/0.1") { client in
+                try await write(client, to: output, days: days)
+            }
+            try output.commit()
+            let period = "within \(days) days" + ((asOf ?? serverAsOf).map { " after \($0)" } ?? "")
+            log("\(members) members to warn, \(points) points expiring \(period)" + (out.map { " (written to \($0))" } ?? ""))
         }
 
         /// Pages through points.expiring, writing each page as it comes; answers the members and points
