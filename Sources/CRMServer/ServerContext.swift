@@ -5,7 +5,7 @@ import NIOConcurrencyHelpers
 
 /// What every method of one crmd process shares: the pool, the stores, limits and counters.
 public final class ServerContext: Sendable {
-    public static let version = "0.1.0"
+    public static let version = RPC.productVersion
     public static let protocolVersion = 1
 
     public let configuration: ServerConfiguration

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CRMProtocol
 import CRMCommandLine
 
 /// `crmctl`: the operators' command line for crmd.
@@ -8,7 +9,7 @@ struct CRMCtl: AsyncParsableCommand {
         commandName: "crmctl",
         abstract: "Administer a crm server.",
         discussion: "Connection: --server/--token or CRM_SERVER/CRM_TOKEN. Tables by default, --json for scripts.",
-        version: "0.1.0",
+        version: RPC.productVersion,
         subcommands: [Health.self, Stats.self, ShopCommand.self, TokenCommand.self, MemberCommand.self, ReviewCommand.self,
                       PointsCommand.self, LevelCommand.self, VerifyCommand.self, ReferralCommand.self, TagCommand.self,
                       SegmentCommand.self, ReportCommand.self, ConfigCommand.self]

@@ -17,7 +17,7 @@ struct PointsExpiry: AsyncParsableCommand {
             the connection lost, or the server said to retry later; 75 another expiry run is going (try again later); \
             130/143 stopped by SIGINT/SIGTERM after the batch in flight (run again to resume).
             """,
-        version: "0.1.0",
+        version: RPC.productVersion,
         subcommands: [Run.self, Warn.self, Check.self],
         defaultSubcommand: Run.self
     )

@@ -9,7 +9,7 @@ struct StoreSync: AsyncParsableCommand {
         commandName: "store-sync",
         abstract: "Push one shop's members, orders and refunds to crmd.",
         discussion: "Connection: --server/--token or CRM_SERVER/CRM_TOKEN, as for crmctl.",
-        version: "0.1.0",
+        version: RPC.productVersion,
         subcommands: [Push.self, Check.self]
     )
 
