@@ -1,3 +1,4 @@
+import CRMProtocol
 import CRMPostgres
 import CRMStorage
 import Logging
