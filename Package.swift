@@ -48,6 +48,7 @@ let package = Package(
                 "CLibPQ",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -82,8 +83,9 @@ let package = Package(
         .target(
             name: "CRMServer",
             dependencies: [
-                "CRMProtocol", "CRMStorage", "CRMDomain",
+                "CRMProtocol", "CRMStorage", "CRMDomain", "CRMPostgres",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -98,6 +100,7 @@ let package = Package(
             dependencies: [
                 "CRMProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
@@ -142,7 +145,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "crm-bench",
-            dependencies: ["CRMClient", "CRMProtocol", "CRMCommandLine",
+            dependencies: ["CRMClient", "CRMProtocol", "CRMJSON", "CRMCommandLine",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOPosix", package: "swift-nio")],
@@ -178,8 +181,9 @@ let package = Package(
         .testTarget(
             name: "CRMIntegrationTests",
             dependencies: [
-                "CRMServer", "CRMStorage", "CRMPostgres", "CRMClient", "CRMProtocol", "CRMDomain",
+                "CRMServer", "CRMStorage", "CRMPostgres", "CRMClient", "CRMProtocol", "CRMDomain", "CRMJSON",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,4 +1,8 @@
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Synchronization
 
 /// Set by SIGINT or SIGTERM: a client finishes what it has in flight (store-sync: the answers to

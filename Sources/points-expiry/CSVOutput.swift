@@ -1,6 +1,10 @@
 import CRMCommandLine
 import Foundation
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// RFC 4180 fields: quoted when they hold a comma, a quote, a line break or surrounding spaces,
 /// with quotes doubled; rows end with `\n`.

@@ -1,7 +1,11 @@
 import CRMCommandLine
 import CRMProtocol
 import Foundation
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// How far each source file has been acknowledged by crmd: the line, and the byte offset after
 /// it, up to which crmd answered every event. Written atomically (temporary file, fsync, rename)

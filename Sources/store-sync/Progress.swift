@@ -1,6 +1,10 @@
 import CRMCommandLine
 import Foundation
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Shows how a push is going: on a terminal a bar with rate and time left, redrawn in place;
 /// otherwise (a service, a pipe) one log line every `logInterval` seconds.
