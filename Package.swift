@@ -106,11 +106,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // What the three clients share: connection options, tables, error output.
+        // How operators configure every program: host:port addresses and CRM_* environment variables.
+        .target(
+            name: "CRMConfiguration",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
+        // What the three clients share: connection options, tables, error output, CSV and atomic files.
         .target(
             name: "CRMCommandLine",
             dependencies: [
-                "CRMClient", "CRMProtocol",
+                "CRMClient", "CRMProtocol", "CRMConfiguration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -118,7 +124,7 @@ let package = Package(
         .executableTarget(
             name: "crmd",
             dependencies: [
-                "CRMServer", "CRMStorage", "CRMDomain", "CRMPostgres",
+                "CRMServer", "CRMStorage", "CRMDomain", "CRMPostgres", "CRMConfiguration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -133,7 +139,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "store-sync",
-            dependencies: ["CRMCommandLine", "CRMClient", "CRMProtocol",
+            dependencies: ["CRMCommandLine", "CRMConfiguration", "CRMClient", "CRMProtocol",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
@@ -176,6 +182,11 @@ let package = Package(
             name: "CRMProtocolTests",
             dependencies: ["CRMProtocol", .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOEmbedded", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CRMCommandLineTests",
+            dependencies: ["CRMCommandLine", "CRMConfiguration"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CRMClient
 import CRMCommandLine
+import CRMConfiguration
 import CRMProtocol
 import Foundation
 
@@ -387,7 +388,7 @@ extension CommandFailure {
 /// writing that push's rejections and before its checkpoint. Tests use it to be killed at exactly
 /// the moment a real `kill -9` could only hit by chance.
 enum TestCrash {
-    static let point = ProcessInfo.processInfo.environment["STORE_SYNC_TEST_CRASH"]
+    static let point = Environment.value("STORE_SYNC_TEST_CRASH")
 
     static func at(_ name: String) {
         if point == name { kill(getpid(), SIGKILL) }
