@@ -186,7 +186,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CRMCommandLineTests",
-            dependencies: ["CRMCommandLine", "CRMConfiguration"],
+            dependencies: ["CRMCommandLine", "CRMConfiguration", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
