@@ -48,6 +48,7 @@ let package = Package(
                 "CLibPQ",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -82,8 +83,9 @@ let package = Package(
         .target(
             name: "CRMServer",
             dependencies: [
-                "CRMProtocol", "CRMStorage", "CRMDomain",
+                "CRMProtocol", "CRMStorage", "CRMDomain", "CRMPostgres",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -98,16 +100,23 @@ let package = Package(
             dependencies: [
                 "CRMProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),
-        // What the three clients share: connection options, tables, error output.
+        // How operators configure every program: host:port addresses and CRM_* environment variables.
+        .target(
+            name: "CRMConfiguration",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
+        // What the three clients share: connection options, tables, error output, CSV and atomic files.
         .target(
             name: "CRMCommandLine",
             dependencies: [
-                "CRMClient", "CRMProtocol",
+                "CRMClient", "CRMProtocol", "CRMConfiguration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
@@ -116,7 +125,7 @@ let package = Package(
         .executableTarget(
             name: "crmd",
             dependencies: [
-                "CRMServer", "CRMStorage", "CRMDomain", "CRMPostgres",
+                "CRMServer", "CRMStorage", "CRMDomain", "CRMPostgres", "CRMConfiguration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -131,7 +140,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "store-sync",
-            dependencies: ["CRMCommandLine", "CRMClient", "CRMProtocol",
+            dependencies: ["CRMCommandLine", "CRMConfiguration", "CRMClient", "CRMProtocol",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
@@ -143,7 +152,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "crm-bench",
-            dependencies: ["CRMClient", "CRMProtocol", "CRMCommandLine",
+            dependencies: ["CRMClient", "CRMProtocol", "CRMJSON", "CRMCommandLine",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOPosix", package: "swift-nio")],
@@ -177,10 +186,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "CRMCommandLineTests",
+            dependencies: ["CRMCommandLine", "CRMConfiguration", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "CRMIntegrationTests",
             dependencies: [
-                "CRMServer", "CRMStorage", "CRMPostgres", "CRMClient", "CRMProtocol", "CRMDomain",
+                "CRMServer", "CRMStorage", "CRMPostgres", "CRMClient", "CRMProtocol", "CRMDomain", "CRMJSON",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -44,6 +44,9 @@ public func runClientCommand(_ program: String, wording: ErrorWording = ErrorWor
     } catch let failure as CommandFailure {
         FileHandle.standardError.write(Data("\(program): \(failure.message)\n".utf8))
         throw ExitCode(failure.exitCode)
+    } catch let failure as AtomicFile.Failure {
+        FileHandle.standardError.write(Data("\(program): \(failure)\n".utf8))
+        throw ExitCode(ClientExit.ioError)
     }
 }
 

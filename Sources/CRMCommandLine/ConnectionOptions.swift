@@ -1,5 +1,6 @@
 import ArgumentParser
 import CRMClient
+import CRMConfiguration
 import CRMProtocol
 import Foundation
 
@@ -26,29 +27,20 @@ public struct ConnectionOptions: ParsableArguments, Sendable {
 
     public init() {}
 
-    static func env(_ name: String) -> String? {
-        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { return nil }
-        return value
-    }
-
     /// The server address, after flags and environment.
     public func address() throws -> (host: String, port: Int) {
-        let text = server ?? Self.env("CRM_SERVER") ?? "127.0.0.1:7433"
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65_535).contains(port) else {
-            throw ValidationError("--server must be host:port, not \(text)")
-        }
-        var host = String(text[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return (host, port)
+        let text = server ?? Environment.value("CRM_SERVER") ?? "127.0.0.1:7433"
+        let address = try HostPort.parse(text, option: "--server")
+        return (address.host, address.port)
     }
 
-    public var resolvedToken: String? { token ?? Self.env("CRM_TOKEN") }
+    public var resolvedToken: String? { token ?? Environment.value("CRM_TOKEN") }
 
     var tlsOptions: RPCClient.TLSOptions? {
-        let ca = tlsCA ?? Self.env("CRM_TLS_CA")
-        let wanted = tls || ca != nil || Self.env("CRM_TLS") == "1"
+        let ca = tlsCA ?? Environment.value("CRM_TLS_CA")
+        let wanted = tls || ca != nil || Environment.value("CRM_TLS") == "1"
         guard wanted else { return nil }
-        return RPCClient.TLSOptions(caFile: ca, serverName: tlsServerName ?? Self.env("CRM_TLS_SERVER_NAME"))
+        return RPCClient.TLSOptions(caFile: ca, serverName: tlsServerName ?? Environment.value("CRM_TLS_SERVER_NAME"))
     }
 
     /// Connects and, when a token is given and `hello` is true, opens the session with `session.hello`.

@@ -1,4 +1,8 @@
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A file argument read whole: a regular file, or anything else `open(2)` can read — a pipe from
 /// the shell's `<(…)` (`/dev/fd/63`), a FIFO, `/dev/stdin`; `-` is standard input. The size is
@@ -29,7 +33,7 @@ public enum InputFile {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 << 10)
         while true {
-            let n = chunk.withUnsafeMutableBytes { raw in Glibc.read(fd, raw.baseAddress!, raw.count) }
+            let n = chunk.withUnsafeMutableBytes { raw in readChunk(fd, raw.baseAddress!, raw.count) }
             if n < 0 {
                 if errno == EINTR { continue }
                 // EISDIR and the like: say what the operator gave, and why it cannot be read.
@@ -42,4 +46,9 @@ public enum InputFile {
             bytes.append(contentsOf: chunk[0..<n])
         }
     }
+}
+
+/// `read(2)`, called from outside `InputFile`, whose own `read` would shadow it.
+private func readChunk(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+    read(fd, buffer, count)
 }

@@ -58,12 +58,7 @@ public struct SegmentFilterParser {
     private func condition(_ key: String, _ v: JSONValue, _ path: String) throws(SegmentFilterError) -> SegmentCondition {
         switch key {
         case "rfm":
-            let o = try object(v, path, allowed: ["r", "f", "m"])
-            let r = try bands(o["r"], path + ".r", 0...rfm.recencyBandCount)
-            let f = try bands(o["f"], path + ".f", 0...rfm.frequencyBandCount)
-            let m = try bands(o["m"], path + ".m", 0...rfm.monetaryBandCount)
-            guard !(r.isEmpty && f.isEmpty && m.isEmpty) else { throw fail(path, "bad_filter", "give at least one of r, f, m") }
-            return .rfm(r: r, f: f, m: m)
+            return try rfmCondition(v, path)
         case "purchases":
             let o = try object(v, path, allowed: ["min", "max", "within_days"])
             return .purchases(try range(o, path, money: false), withinDays: try days(o["within_days"], path + ".within_days"))
@@ -74,92 +69,137 @@ public struct SegmentFilterParser {
             let o = try object(v, path, allowed: ["min", "max", "within_days"])
             return .averageOrder(try range(o, path, money: true), withinDays: try days(o["within_days"], path + ".within_days"))
         case "last_purchase":
-            let o = try object(v, path, allowed: ["min_days", "max_days"])
-            let lo = try days(o["min_days"], path + ".min_days", from: 0)
-            let hi = try days(o["max_days"], path + ".max_days", from: 0)
-            guard lo != nil || hi != nil else { throw fail(path, "bad_filter", "give min_days, max_days or both") }
-            if let lo, let hi, lo > hi { throw fail(path + ".min_days", "out_of_range", "min_days is more than max_days") }
-            return .lastPurchase(minDays: lo, maxDays: hi)
+            return try lastPurchaseCondition(v, path)
         case "level":
             return .level(try texts(v, path))
         case "points":
             let o = try object(v, path, allowed: ["min", "max"])
             return .points(try range(o, path, money: false, allowNegative: true))
         case "expiring_points":
-            let o = try object(v, path, allowed: ["min", "max", "within_days"])
-            guard let d = try days(o["within_days"], path + ".within_days") else { throw fail(path + ".within_days", "missing_field", "within_days is required") }
-            var r = try range(o, path, money: false, required: false)
-            if r.min == nil && r.max == nil { r.min = 1 }
-            return .expiringPoints(r, withinDays: d)
+            return try expiringPointsCondition(v, path)
         case "tags":
-            let o = try object(v, path, allowed: ["any", "all", "none"])
-            guard o.count == 1, let (mode, list) = o.entries.first.map({ ($0.key, $0.value) }), let match = TagMatch(rawValue: mode) else {
-                throw fail(path, "bad_filter", "tags takes exactly one of any, all, none")
-            }
-            return .tags(match, try texts(list, path + "." + mode))
+            return try tagsCondition(v, path)
         case "channels":
-            let o = try object(v, path, allowed: ["any", "within_days"])
-            let names = try texts(o["any"] ?? .null, path + ".any")
-            var channels: [Channel] = []
-            for (i, n) in names.enumerated() {
-                guard let c = Channel(rawValue: n) else { throw fail("\(path).any[\(i)]", "bad_filter", "a channel is mobile, web or group_buy") }
-                channels.append(c)
-            }
-            return .channels(channels, withinDays: try days(o["within_days"], path + ".within_days"))
+            return try channelsCondition(v, path)
         case "shops":
             let o = try object(v, path, allowed: ["any", "within_days"])
             return .shops(try texts(o["any"] ?? .null, path + ".any"), withinDays: try days(o["within_days"], path + ".within_days"))
         case "items":
-            let o = try object(v, path, allowed: ["name_contains", "skus", "categories", "within_days"])
-            let m = ItemMatch(nameContains: try texts(o["name_contains"], path + ".name_contains", optional: true),
-                              skus: try texts(o["skus"], path + ".skus", optional: true),
-                              categories: try texts(o["categories"], path + ".categories", optional: true))
-            guard !m.isEmpty else { throw fail(path, "bad_filter", "give name_contains, skus or categories") }
-            return .items(m, withinDays: try days(o["within_days"], path + ".within_days"))
+            return try itemsCondition(v, path)
         case "region":
             return .region(try texts(v, path))
         case "address":
-            let o = try object(v, path, allowed: ["keywords", "groups"])
-            var keywords = try texts(o["keywords"], path + ".keywords", optional: true)
-            for (i, g) in try texts(o["groups"], path + ".groups", optional: true).enumerated() {
-                guard let k = AddressKeywords.keywords(of: g) else {
-                    throw fail("\(path).groups[\(i)]", "bad_filter", "no keyword group \(g) (known: \(AddressKeywords.groups.keys.sorted().joined(separator: ", ")))")
-                }
-                keywords += k
-            }
-            guard !keywords.isEmpty else { throw fail(path, "bad_filter", "give keywords, groups or both") }
-            return .address(keywords)
+            return try addressCondition(v, path)
         case "registered":
-            let o = try object(v, path, allowed: ["from", "until"])
-            let from = try date(o["from"], path + ".from")
-            let until = try date(o["until"], path + ".until")
-            guard from != nil || until != nil else { throw fail(path, "bad_filter", "give from, until or both") }
-            if let from, let until, from >= until { throw fail(path + ".until", "out_of_range", "until must be after from") }
-            return .registered(from: from, until: until)
+            return try registeredCondition(v, path)
         case "lifecycle":
-            var stages: [LifecycleStage] = []
-            for (i, n) in try texts(v, path).enumerated() {
-                guard let s = LifecycleStage(rawValue: n) else {
-                    throw fail("\(path)[\(i)]", "bad_filter", "a stage is one of \(LifecycleStage.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                stages.append(s)
-            }
-            return .lifecycle(stages)
+            return try lifecycleCondition(v, path)
         case "seasons":
-            let o = try object(v, path, allowed: ["min", "max", "all", "within_days"])
-            let r = try range(o, path, money: false, required: false)
-            if let hi = r.max, hi > 4 { throw fail(path + ".max", "out_of_range", "there are 4 seasons") }
-            if let lo = r.min, lo > 4 { throw fail(path + ".min", "out_of_range", "there are 4 seasons") }
-            var seasons: [Season] = []
-            for (i, n) in try texts(o["all"], path + ".all", optional: true).enumerated() {
-                guard let s = Season(rawValue: n) else { throw fail("\(path).all[\(i)]", "bad_filter", "a season is spring, summer, autumn or winter") }
-                seasons.append(s)
-            }
-            guard r.min != nil || r.max != nil || !seasons.isEmpty else { throw fail(path, "bad_filter", "give min, max or all") }
-            return .seasons(r, all: seasons, withinDays: try days(o["within_days"], path + ".within_days"))
+            return try seasonsCondition(v, path)
         default:
             throw fail(path, "unknown_field", "no condition named \(key) (known: and, or, not, \(Self.conditionNames.joined(separator: ", ")))")
         }
+    }
+
+    private func rfmCondition(_ v: JSONValue, _ path: String) throws(SegmentFilterError) -> SegmentCondition {
+        let o = try object(v, path, allowed: ["r", "f", "m"])
+        let r = try bands(o["r"], path + ".r", 0...rfm.recencyBandCount)
+        let f = try bands(o["f"], path + ".f", 0...rfm.frequencyBandCount)
+        let m = try bands(o["m"], path + ".m", 0...rfm.monetaryBandCount)
+        guard !(r.isEmpty && f.isEmpty && m.isEmpty) else { throw fail(path, "bad_filter", "give at least one of r, f, m") }
+        return .rfm(r: r, f: f, m: m)
+    }
+
+    private func lastPurchaseCondition(_ v: JSONValue, _ path: String) throws(SegmentFilterError) -> SegmentCondition {
+        let o = try object(v, path, allowed: ["min_days", "max_days"])
+        let lo = try days(o["min_days"], path + ".min_days", from: 0)
+        let hi = try days(o["max_days"], path + ".max_days", from: 0)
+        guard lo != nil || hi != nil else { throw fail(path, "bad_filter", "give min_days, max_days or both") }
+        if let lo, let hi, lo > hi { throw fail(path + ".min_days", "out_of_range", "min_days is more than max_days") }
+        return .lastPurchase(minDays: lo, maxDays: hi)
+    }
+
+    private func expiringPointsCondition(_ v: JSONValue, _ path: String) throws(SegmentFilterError) -> SegmentCondition {
+        let o = try object(v, path, allowed: ["min", "max", "within_days"])
+        guard let d = try days(o["within_days"], path + ".within_days") else { throw fail(path + ".within_days", "missing_field", "within_days is required") }
+        var r = try range(o, path, money: false, required: false)
+        if r.min == nil && r.max == nil { r.min = 1 }
+        return .expiringPoints(r, withinDays: d)
+    }
+
+    private func tagsCondition(_ v: JSONValue, _ path: String) throws(SegmentFilterError) -> SegmentCondition {
+        let o = try object(v, path, allowed: ["any", "all", "none"])
+        guard o.count == 1, let (mode, list) = o.entries.first.map({ ($0.key, $0.value) }), let match = TagMatch(rawValue: mode) else {
+            throw fail(path, "bad_filter", "tags takes exactly one of any, all, none")
+        }
+        return .tags(match, try texts(list, path + "." + mode))
+    }
+
+    private func channelsCondition(_ v: JSONValue, _ path: String) throws(SegmentFilterError) -> SegmentCondition {
+        let o = try object(v, path, allowed: ["any", "within_days"])
+        let names = try texts(o["any"] ?? .null, path + ".any")
+        var channels: [Channel] = []
+        for (i, n) in names.enumerated() {
+            guard let c = Channel(rawValue: n) else { throw fail("\(path).any[\(i)]", "bad_filter", "a channel is mobile, web or group_buy") }
+            channels.append(c)
+        }
+        return .channels(channels, withinDays: try days(o["within_days"], path + ".within_days"))
+    }
+
+    private func itemsCondition(_ v: JSONValue, _ path: String) throws(SegmentFilterError) -> SegmentCondition {
+        let o = try object(v, path, allowed: ["name_contains", "skus", "categories", "within_days"])
+        let m = ItemMatch(nameContains: try texts(o["name_contains"], path + ".name_contains", optional: true),
+                          skus: try texts(o["skus"], path + ".skus", optional: true),
+                          categories: try texts(o["categories"], path + ".categories", optional: true))
+        guard !m.isEmpty else { throw fail(path, "bad_filter", "give name_contains, skus or categories") }
+        return .items(m, withinDays: try days(o["within_days"], path + ".within_days"))
+    }
+
+    private func addressCondition(_ v: JSONValue, _ path: String) throws(SegmentFilterError) -> SegmentCondition {
+        let o = try object(v, path, allowed: ["keywords", "groups"])
+        var keywords = try texts(o["keywords"], path + ".keywords", optional: true)
+        for (i, g) in try texts(o["groups"], path + ".groups", optional: true).enumerated() {
+            guard let k = AddressKeywords.keywords(of: g) else {
+                throw fail("\(path).groups[\(i)]", "bad_filter", "no keyword group \(g) (known: \(AddressKeywords.groups.keys.sorted().joined(separator: ", ")))")
+            }
+            keywords += k
+        }
+        guard !keywords.isEmpty else { throw fail(path, "bad_filter", "give keywords, groups or both") }
+        return .address(keywords)
+    }
+
+    private func registeredCondition(_ v: JSONValue, _ path: String) throws(SegmentFilterError) -> SegmentCondition {
+        let o = try object(v, path, allowed: ["from", "until"])
+        let from = try date(o["from"], path + ".from")
+        let until = try date(o["until"], path + ".until")
+        guard from != nil || until != nil else { throw fail(path, "bad_filter", "give from, until or both") }
+        if let from, let until, from >= until { throw fail(path + ".until", "out_of_range", "until must be after from") }
+        return .registered(from: from, until: until)
+    }
+
+    private func lifecycleCondition(_ v: JSONValue, _ path: String) throws(SegmentFilterError) -> SegmentCondition {
+        var stages: [LifecycleStage] = []
+        for (i, n) in try texts(v, path).enumerated() {
+            guard let s = LifecycleStage(rawValue: n) else {
+                throw fail("\(path)[\(i)]", "bad_filter", "a stage is one of \(LifecycleStage.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            stages.append(s)
+        }
+        return .lifecycle(stages)
+    }
+
+    private func seasonsCondition(_ v: JSONValue, _ path: String) throws(SegmentFilterError) -> SegmentCondition {
+        let o = try object(v, path, allowed: ["min", "max", "all", "within_days"])
+        let r = try range(o, path, money: false, required: false)
+        if let hi = r.max, hi > 4 { throw fail(path + ".max", "out_of_range", "there are 4 seasons") }
+        if let lo = r.min, lo > 4 { throw fail(path + ".min", "out_of_range", "there are 4 seasons") }
+        var seasons: [Season] = []
+        for (i, n) in try texts(o["all"], path + ".all", optional: true).enumerated() {
+            guard let s = Season(rawValue: n) else { throw fail("\(path).all[\(i)]", "bad_filter", "a season is spring, summer, autumn or winter") }
+            seasons.append(s)
+        }
+        guard r.min != nil || r.max != nil || !seasons.isEmpty else { throw fail(path, "bad_filter", "give min, max or all") }
+        return .seasons(r, all: seasons, withinDays: try days(o["within_days"], path + ".within_days"))
     }
 
     // MARK: values

@@ -1,4 +1,8 @@
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Runs a program to completion with `posix_spawn` and `waitpid`. Foundation's `Process` is not
 /// used because it notices a child's exit through a descriptor the child inherits, and a daemon

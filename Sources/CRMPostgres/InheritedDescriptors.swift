@@ -1,4 +1,8 @@
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Keeps a spawned child from inheriting this process's open descriptors. SwiftNIO accepts
 /// connections without close-on-exec, so a child spawned while clients are connected (`pg_ctl

@@ -1,5 +1,9 @@
 import Foundation
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A private PostgreSQL cluster that crmd (or a test) creates and runs under a directory of its
 /// own: `initdb` once, then `pg_ctl start`/`stop`, listening on a Unix socket only. When the

@@ -273,80 +273,66 @@ struct PointsLedger {
         let rankOf = try earningRanks(paidAt, ladder: ladder)
         let needsItems = rules.contains(where: \.matchesItems)
         let capped = rules.filter { $0.capPerMemberPerDay != nil }
-        var used: [String: Int64] = [:]  // "member|rule|day"
-        func usageKey(_ m: Int64, _ rule: String, _ day: String) -> String { "\(m)|\(rule)|\(day)" }
-        if !capped.isEmpty {
-            for row in try c.queryPrepared("""
-                SELECT member_id, rule_name, day::text, points FROM points_rule_usage WHERE member_id = ANY($1::bigint[]) AND rule_name = ANY($2::text[])
-                """, [.intArray(members), .textArray(capped.map(\.name))]) {
-                used[usageKey(try row.decode(at: 0), try row.decode(at: 1), try row.decode(at: 2))] = try row.decode(at: 3)
-            }
-        }
-        var lots: (member: [Int64?], order: [Int64?], earned: [String?], available: [String?], expires: [String?], points: [Int64?], detail: [String?]) = ([], [], [], [], [], [], [])
-        var usageRows: (member: [Int64?], rule: [String?], day: [String?], points: [Int64?]) = ([], [], [], [])
-        var room = try held(members).mapValues { max(0, policy.maxBalance - min($0, policy.maxBalance)) }
+        let used = try ruleUsage(members, capped: capped)
+        var batch = EarnBatch(policy: policy, capped: capped, held: try held(members), used: used)
         for o in orders {
             guard let paidAt = CivilTime.seconds(rfc3339: o.paidAt) else { preconditionFailure("paid_at was validated as RFC 3339") }
             let level = ladder.levels[rankOf[o.orderID] ?? 0]
             let day = CivilTime.localDateText(paidAt, offsetMinutes: policy.offsetMinutes)
-            var usedToday: [String: Int64] = [:]
-            for rule in capped { usedToday[rule.name] = used[usageKey(o.member, rule.name, day)] ?? 0 }
             let order = AccrualOrder(shop: o.shop, channel: o.channel, amountFen: o.amountFen, paymentMethod: o.paymentMethod, paidAt: paidAt,
                                      items: needsItems ? Self.items(o.itemsJSON) : [])
             let accrual = Accrual.compute(order: order, rateCenti: policy.earnRateCenti, levelCode: level.code,
-                                          levelMultiplierPercent: level.pointsMultiplierPercent, rules: rules, usedToday: usedToday,
-                                          maxPoints: policy.maxPointsPerOrder)
-            for bonus in accrual.bonuses where capped.contains(where: { $0.id == bonus.ruleID }) {
-                // A capped rule's daily use never passes its cap; saturate rather than trap all the same.
-                let key = usageKey(o.member, bonus.name, day)
-                let (sum, overflow) = (used[key] ?? 0).addingReportingOverflow(bonus.points)
-                used[key] = overflow ? .max : sum
-                usageRows.member.append(o.member); usageRows.rule.append(bonus.name); usageRows.day.append(day); usageRows.points.append(bonus.points)
-            }
-            let left = room[o.member] ?? policy.maxBalance
-            let total = min(accrual.total, left)
-            var limit: (name: String, value: Int64)? = accrual.limitedTo.map { (PointsLimits.Kind.pointsPerOrder.name, $0) }
-            if limit != nil { PointsLimits.hit(.pointsPerOrder, ["member": "\(o.member)", "order": "\(o.orderID)", "points": "\(accrual.total)"]) }
-            if total < accrual.total {
-                limit = (PointsLimits.Kind.balance.name, policy.maxBalance)
-                PointsLimits.hit(.balance, ["member": "\(o.member)", "order": "\(o.orderID)", "points": "\(accrual.total)", "room": "\(left)"])
-            }
-            room[o.member] = left - total
-            guard total > 0 else { continue }
-            lots.member.append(o.member)
-            lots.order.append(o.orderID)
-            lots.earned.append(o.paidAt)
-            lots.available.append(CivilTime.rfc3339(policy.availableAt(earnedAt: paidAt)))
-            lots.expires.append(policy.expiresAt(earnedAt: paidAt).map(CivilTime.rfc3339))
-            lots.points.append(total)
-            lots.detail.append(JSONSerializer.serialize(Self.explanation(accrual, amountFen: o.amountFen, total: total, limit: limit)))
+                                          levelMultiplierPercent: level.pointsMultiplierPercent, rules: rules,
+                                          usedToday: batch.usedToday(member: o.member, day: day), maxPoints: policy.maxPointsPerOrder)
+            batch.countCapped(accrual.bonuses, member: o.member, day: day)
+            batch.credit(o, paidAt: paidAt, accrual: accrual)
         }
-        if !lots.member.isEmpty {
-            try c.queryPrepared("""
-                WITH t AS MATERIALIZED (
-                    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[])
-                        WITH ORDINALITY AS t(m, o, earned, avail, expires, pts, detail, n)),
-                l AS (INSERT INTO points_lot (member_id, origin_member_id, order_id, earned_at, available_at, expires_at, amount, remaining)
-                      SELECT m, m, o, earned::timestamptz, GREATEST(avail::timestamptz, earned::timestamptz), expires::timestamptz, pts, pts FROM t ORDER BY n
-                      RETURNING id, order_id, amount),
-                e AS (INSERT INTO points_entry (member_id, kind, points, at, order_id, detail, actor)
-                      SELECT m, 'earn', pts, earned::timestamptz, o, detail::jsonb, $8 FROM t ORDER BY n
-                      RETURNING id, order_id)
-                INSERT INTO points_entry_lot (entry_id, lot_id, points) SELECT e.id, l.id, l.amount FROM e JOIN l USING (order_id)
-                """, [.intArray(lots.member), .intArray(lots.order), .textArray(lots.earned), .textArray(lots.available), .textArray(lots.expires),
-                      .intArray(lots.points), .textArray(lots.detail), .text(actor)])
-        }
-        if !usageRows.member.isEmpty {
-            try c.queryPrepared("""
-                INSERT INTO points_rule_usage (member_id, rule_name, day, points)
-                SELECT m, r, d::date, sum(p) FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[]) AS t(m, r, d, p) GROUP BY m, r, d
-                ORDER BY m, r, d
-                ON CONFLICT (member_id, rule_name, day) DO UPDATE SET points = points_rule_usage.points + EXCLUDED.points
-                """, [.intArray(usageRows.member), .textArray(usageRows.rule), .textArray(usageRows.day), .intArray(usageRows.points)])
-        }
+        try writeEarned(batch.lots, actor: actor)
+        try writeRuleUsage(batch.usage)
         try rerateLater(than: paidAt, ladder: ladder, actor: actor)
         // Every member of the push: a re-rating may have given points to one whose new orders earned none.
         try settleDebts(members.sorted(), actor: actor)
+    }
+
+    /// What the capped rules gave these members so far, keyed by `EarnBatch.usageKey`.
+    private func ruleUsage(_ members: [Int64], capped: [AccrualRule]) throws -> [String: Int64] {
+        guard !capped.isEmpty else { return [:] }
+        var used: [String: Int64] = [:]
+        for row in try c.queryPrepared("""
+            SELECT member_id, rule_name, day::text, points FROM points_rule_usage WHERE member_id = ANY($1::bigint[]) AND rule_name = ANY($2::text[])
+            """, [.intArray(members), .textArray(capped.map(\.name))]) {
+            used[EarnBatch.usageKey(try row.decode(at: 0), try row.decode(at: 1), try row.decode(at: 2))] = try row.decode(at: 3)
+        }
+        return used
+    }
+
+    /// One lot, one `earn` entry and their link per order that earned anything, in one statement.
+    private func writeEarned(_ lots: EarnBatch.LotColumns, actor: String) throws {
+        guard !lots.member.isEmpty else { return }
+        try c.queryPrepared("""
+            WITH t AS MATERIALIZED (
+                SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[])
+                    WITH ORDINALITY AS t(m, o, earned, avail, expires, pts, detail, n)),
+            l AS (INSERT INTO points_lot (member_id, origin_member_id, order_id, earned_at, available_at, expires_at, amount, remaining)
+                  SELECT m, m, o, earned::timestamptz, GREATEST(avail::timestamptz, earned::timestamptz), expires::timestamptz, pts, pts FROM t ORDER BY n
+                  RETURNING id, order_id, amount),
+            e AS (INSERT INTO points_entry (member_id, kind, points, at, order_id, detail, actor)
+                  SELECT m, 'earn', pts, earned::timestamptz, o, detail::jsonb, $8 FROM t ORDER BY n
+                  RETURNING id, order_id)
+            INSERT INTO points_entry_lot (entry_id, lot_id, points) SELECT e.id, l.id, l.amount FROM e JOIN l USING (order_id)
+            """, [.intArray(lots.member), .intArray(lots.order), .textArray(lots.earned), .textArray(lots.available), .textArray(lots.expires),
+                  .intArray(lots.points), .textArray(lots.detail), .text(actor)])
+    }
+
+    /// Adds what capped rules gave to each member's day, summed per member, rule and day.
+    private func writeRuleUsage(_ usage: EarnBatch.UsageColumns) throws {
+        guard !usage.member.isEmpty else { return }
+        try c.queryPrepared("""
+            INSERT INTO points_rule_usage (member_id, rule_name, day, points)
+            SELECT m, r, d::date, sum(p) FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[]) AS t(m, r, d, p) GROUP BY m, r, d
+            ORDER BY m, r, d
+            ON CONFLICT (member_id, rule_name, day) DO UPDATE SET points = points_rule_usage.points + EXCLUDED.points
+            """, [.intArray(usage.member), .textArray(usage.rule), .textArray(usage.day), .intArray(usage.points)])
     }
 
     /// Members with a debt pay it from their new points first (an entry of kind `adjust` would be

@@ -5,7 +5,11 @@
 // stub at the bottom, so the package builds everywhere without libFuzzer.
 #if CRM_FUZZ
 import CRMProtocol
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import NIOCore
 import NIOEmbedded
 

@@ -27,9 +27,8 @@ struct ReportCommand: AsyncParsableCommand {
                     reports[name] = try await client.call(name, .object(params))
                 }
                 let page = HTMLReport.page(reports)
-                guard FileManager.default.createFile(atPath: html + ".partial", contents: Data(page.utf8)) else { throw CommandFailure("cannot write \(html)") }
-                if FileManager.default.fileExists(atPath: html) { try FileManager.default.removeItem(atPath: html) }
-                try FileManager.default.moveItem(atPath: html + ".partial", toPath: html)
+                // Counts and shares only, no personal data: readable like any page.
+                try AtomicFile.write(page, to: html, temporaryPath: html + ".partial", mode: 0o644)
                 print("wrote \(html) (\(page.utf8.count / 1024) KiB): open it in a browser")
             }
         }

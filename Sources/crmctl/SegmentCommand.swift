@@ -120,21 +120,12 @@ struct SegmentCommand: AsyncParsableCommand {
             guard (1...5_000).contains(pageSize) else { throw ValidationError("--page-size must be 1 to 5000") }
         }
 
-        static func csvField(_ text: String) -> String {
-            guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-            return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        }
-
         func run() async throws {
             let jsonl = (format ?? (out.hasSuffix(".jsonl") || out.hasSuffix(".ndjson") ? "jsonl" : "csv")) == "jsonl"
             try await runClientCommand("crmctl") {
-                let temporary = out + ".partial"
-                guard FileManager.default.createFile(atPath: temporary, contents: nil), let handle = FileHandle(forWritingAtPath: temporary) else {
-                    throw CommandFailure("cannot write \(temporary)")
-                }
-                var closed = false
-                defer { if !closed { try? handle.close(); try? FileManager.default.removeItem(atPath: temporary) } }
-                if !jsonl { handle.write(Data((Self.columns.joined(separator: ",") + "\n").utf8)) }
+                // Mode 0600: the members' personal data.
+                let file = try AtomicFile(out, temporaryPath: out + ".partial")
+                if !jsonl { try file.write(CSV.row(Self.columns)) }
                 let started = Date()
                 var written: Int64 = 0
                 var total: Int64 = 0
@@ -149,15 +140,15 @@ struct SegmentCommand: AsyncParsableCommand {
                             if jsonl {
                                 text += JSONSerializer.serialize(m) + "\n"
                             } else {
-                                text += Self.columns.map { c -> String in
+                                text += CSV.row(Self.columns.map { c -> String in
                                     guard let v = m[c], !v.isNull else { return "" }
-                                    if c == "tags" { return Self.csvField((v.arrayValue ?? []).map(\.cellText).joined(separator: "|")) }
-                                    return Self.csvField(v.cellText)
-                                }.joined(separator: ",") + "\n"
+                                    if c == "tags" { return (v.arrayValue ?? []).map(\.cellText).joined(separator: "|") }
+                                    return v.cellText
+                                })
                             }
                             written += 1
                         }
-                        handle.write(Data(text.utf8))
+                        try file.write(text)
                         let rate = Int(Double(written) / max(Date().timeIntervalSince(started), 0.001))
                         progress.show(done: written, of: total, text: "\(written)/\(total) members, \(rate) rows/s")
                         guard let cursor = page["next_cursor"], cursor != .null else { break }
@@ -165,11 +156,7 @@ struct SegmentCommand: AsyncParsableCommand {
                     }
                     progress.finish()
                 }
-                try handle.synchronize()
-                try handle.close()
-                closed = true
-                if FileManager.default.fileExists(atPath: out) { try FileManager.default.removeItem(atPath: out) }
-                try FileManager.default.moveItem(atPath: temporary, toPath: out)
+                try file.commit()
                 let seconds = max(Date().timeIntervalSince(started), 0.001)
                 if options.json { return printJSON(["rows": .int(written), "seconds": .double(seconds), "file": .string(out)]) }
                 print("wrote \(written) members to \(out) in \(String(format: "%.1f", seconds)) s (\(Int(Double(written) / seconds)) rows/s)")

@@ -1,6 +1,6 @@
 import ArgumentParser
+import CRMConfiguration
 import CRMServer
-import Foundation
 import Logging
 
 /// Where the database is: shared by every crmd subcommand.
@@ -29,19 +29,5 @@ struct DatabaseOptions: ParsableArguments {
             return handler
         }
         return Logger(label: "crmd")
-    }
-}
-
-/// Reads configuration from the environment; empty values count as unset.
-enum Environment {
-    static func value(_ name: String) -> String? {
-        guard let v = ProcessInfo.processInfo.environment[name], !v.isEmpty else { return nil }
-        return v
-    }
-
-    static func int(_ name: String) throws -> Int? {
-        guard let text = value(name) else { return nil }
-        guard let v = Int(text) else { throw ValidationError("\(name) must be a whole number, not \(text)") }
-        return v
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CRMConfiguration
 import CRMDomain
 import CRMPostgres
 import CRMServer
@@ -66,11 +67,11 @@ struct Serve: AsyncParsableCommand {
     func serverConfiguration() throws -> ServerConfiguration {
         var c = ServerConfiguration()
         let listenText = listen ?? Environment.value("CRM_LISTEN") ?? "127.0.0.1:7433"
-        guard let address = HostPort(listenText) else { throw ValidationError("--listen must be host:port, not \(listenText)") }
+        let address = try HostPort.parse(listenText, option: "--listen")
         c.host = address.host
         c.port = address.port
         if let text = metricsListen ?? Environment.value("CRM_METRICS_LISTEN") {
-            guard let m = HostPort(text) else { throw ValidationError("--metrics-listen must be host:port, not \(text)") }
+            let m = try HostPort.parse(text, option: "--metrics-listen")
             c.metricsHost = m.host
             c.metricsPort = m.port
         }

@@ -1,6 +1,10 @@
 import CRMCommandLine
 import Foundation
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Shows how an expiry run is going: on a terminal one line redrawn in place after every batch;
 /// otherwise (a timer, cron, a pipe) one log line every `logInterval` seconds.

@@ -1,7 +1,11 @@
 import CRMCommandLine
 import CRMProtocol
 import Foundation
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// How the columns of a CSV export become events: read from a JSON mapping file (see
 /// docs/store-sync.md). One mapping describes one kind of export; a file may hold several, each

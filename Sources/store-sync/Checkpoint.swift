@@ -1,10 +1,9 @@
 import CRMCommandLine
 import CRMProtocol
 import Foundation
-import Glibc
 
 /// How far each source file has been acknowledged by crmd: the line, and the byte offset after
-/// it, up to which crmd answered every event. Written atomically (temporary file, fsync, rename)
+/// it, up to which crmd answered every event. Written atomically (`AtomicFile`: temporary file, fsync, rename)
 /// after each acknowledged batch, so after `kill -9` the agent resends at most what was not
 /// acknowledged, and resumes by seeking rather than re-reading.
 struct Checkpoint: Equatable {
@@ -65,27 +64,20 @@ struct Checkpoint: Equatable {
                                   "duplicate": .int(Int64(duplicate)), "rejected": .int(Int64(rejected)), "invalid": .int(Int64(invalid))]
         if let rejectsBytes { object["rejects_bytes"] = .int(rejectsBytes) }
         let text = JSONSerializer.serialize(.object(object)) + "\n"
-        let temporary = path + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw CommandFailure.local("cannot write the checkpoint \(temporary): \(String(cString: strerror(errno)))") }
-        let bytes = Array(text.utf8)
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        let synced = fsync(fd)
-        close(fd)
-        guard written == bytes.count, synced == 0, rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)  // no half-written temporary file left behind
-            throw CommandFailure.local("cannot write the checkpoint \(path): \(reason)")
+        do {
+            try AtomicFile.write(text, to: path, mode: 0o644)
+        } catch {
+            throw CommandFailure.local("cannot write the checkpoint \(path): \(error.reason)")
         }
     }
 
     /// Refuses a checkpoint location that cannot be written (checked before anything is sent, so
     /// an agent never pushes what it could not record): makes and removes its temporary file.
     static func checkWritable(_ path: String) throws {
-        let temporary = path + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw CommandFailure.local("cannot write the checkpoint \(path): \(String(cString: strerror(errno)))") }
-        close(fd)
-        unlink(temporary)
+        do {
+            try AtomicFile(path, mode: 0o644).discard()
+        } catch {
+            throw CommandFailure.local("cannot write the checkpoint \(path): \(error.reason)")
+        }
     }
 }

@@ -1,4 +1,8 @@
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Reads a file (or standard input) line by line from a byte offset, numbering lines from 1 and
 /// knowing the byte offset after every line, so a checkpoint can say exactly where to resume.

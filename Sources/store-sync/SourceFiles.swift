@@ -1,6 +1,10 @@
 import ArgumentParser
 import Foundation
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The formats an export can be in.
 enum SourceFormat: String, ExpressibleByArgument, CaseIterable {

@@ -1,3 +1,4 @@
+import CRMConfiguration
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -10,7 +11,7 @@ import Darwin
 /// writing that push's rejections and before its checkpoint. Tests use it to be killed at exactly
 /// the moment a real `kill -9` could only hit by chance.
 enum TestCrash {
-    static let point = ProcessInfo.processInfo.environment["STORE_SYNC_TEST_CRASH"]
+    static let point = Environment.value("STORE_SYNC_TEST_CRASH")
 
     static func at(_ name: String) {
         if point == name { kill(getpid(), SIGKILL) }

@@ -2,7 +2,11 @@ import CRMClient
 import CRMDomain
 import CRMProtocol
 import Foundation
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Testing
 
 /// points-expiry and crmctl as an operator runs them, against a crmd process.

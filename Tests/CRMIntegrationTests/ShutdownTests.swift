@@ -3,7 +3,11 @@ import CRMDomain
 import CRMPostgres
 import CRMProtocol
 import Foundation
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Testing
 
 /// Stopping crmd while a request cannot finish.

@@ -1,7 +1,11 @@
 import CRMClient
 import CRMProtocol
 import Foundation
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Testing
 
 /// The store-sync agent as a shop runs it: a process reading exports and pushing them to a real crmd.

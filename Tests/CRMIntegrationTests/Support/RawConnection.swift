@@ -1,6 +1,10 @@
 import CRMProtocol
 import Foundation
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A plain blocking TCP socket to crmd for framing tests: the test decides exactly which bytes go
 /// out in which packet, and reads replies line by line with a deadline.
@@ -54,7 +58,7 @@ final class RawConnection: @unchecked Sendable {
     func send(_ bytes: [UInt8]) {
         var offset = 0
         while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let n = bytes[offset...].withUnsafeBytes { sendBytes(fd, $0) }
             if n <= 0 { return }
             offset += n
         }
@@ -125,4 +129,14 @@ func offThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
         let thread = Thread { continuation.resume(returning: work()) }
         thread.start()
     }
+}
+
+/// `send(2)`, called from outside `RawConnection`, whose own `send` would shadow it; on Linux with
+/// MSG_NOSIGNAL, so a connection the server closed fails the write instead of killing the tests.
+private func sendBytes(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int {
+    #if canImport(Glibc)
+    send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
+    #else
+    send(fd, bytes.baseAddress, bytes.count, 0)
+    #endif
 }

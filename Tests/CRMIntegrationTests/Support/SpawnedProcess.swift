@@ -2,7 +2,11 @@ import CRMClient
 import CRMDomain
 import CRMPostgres
 import Foundation
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Testing
 
 /// A child process started with `posix_spawn`, its output in a log file, that a test can signal
