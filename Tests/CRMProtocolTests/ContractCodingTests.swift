@@ -26,6 +26,8 @@ struct ContractCodingTests {
         #expect(WireName.of("idempotencyKey") == "idempotency_key")
         #expect(WireName.of("capPerMemberPerDay") == "cap_per_member_per_day")
         #expect(WireName.of("URLText") == "url_text")
+        #expect(WireName.of("memberIDs") == "member_ids")
+        #expect(WireName.of("IDsFound") == "ids_found")
         #expect(WireName.of("points") == "points")
         #expect(WireName.of("gmv30d") == "gmv30d")
     }

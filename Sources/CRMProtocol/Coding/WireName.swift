@@ -1,6 +1,6 @@
 /// How a Swift property name is written on the wire: `memberID` is `member_id`, `idempotencyKey`
-/// is `idempotency_key`. A run of capitals is one word (`runID`, `URLText` → `run_id`, `url_text`);
-/// a name without capitals is sent as it is. The contract's types therefore write each field's
+/// is `idempotency_key`. A run of capitals is one word (`runID`, `URLText` → `run_id`, `url_text`),
+/// and so is its plural (`memberIDs` → `member_ids`); a name without capitals is sent as it is. The contract's types therefore write each field's
 /// name once, as a Swift property, and need no coding keys.
 public enum WireName {
     public static func of(_ swiftName: String) -> String {
@@ -13,8 +13,10 @@ public enum WireName {
                 let next = i + 1 < scalars.count ? scalars[i + 1] : nil
                 // A word starts at a capital after a lower-case letter or digit, or at the last
                 // capital of a run that a lower-case letter follows (`URLText` → `url_text`).
+                let afterNext = i + 2 < scalars.count ? scalars[i + 2] : nil
+                let plural = next == "s" && !(afterNext.map(isLower) ?? false)
                 let startsWord = previous.map { !isUpper($0) && $0 != "_" } ?? false
-                    || (previous.map(isUpper) ?? false) && (next.map(isLower) ?? false)
+                    || (previous.map(isUpper) ?? false) && (next.map(isLower) ?? false) && !plural
                 if startsWord { out.append("_") }
                 out.append(contentsOf: String(c).lowercased().unicodeScalars)
             } else {

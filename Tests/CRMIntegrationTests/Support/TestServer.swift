@@ -103,6 +103,6 @@ func rpcError(_ body: () async throws -> JSONValue) async -> RPCError? {
     } catch let error as RPCError {
         return error
     } catch {
-        return RPCError.internalError("not an RPC error: \(error)", reason: "test_transport")
+        return RPCError.internalError("not an RPC error: \(error)", reason: ErrorReason(wire: "test_transport"))
     }
 }
