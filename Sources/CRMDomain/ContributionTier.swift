@@ -9,8 +9,7 @@ public enum ContributionTier: String, Sendable, CaseIterable {
 /// both fit. Defaults are the playbook's: `top` 3+ purchases averaging over ¥300; `second` 2
 /// purchases averaging ¥200–300; `third` 1 purchase of ¥100–200; `bottom` 1 purchase under ¥100.
 ///
-/// Reports evaluate this in SQL, made from these values (`ReportStore.pyramid`); nothing else
-/// computes a tier.
+/// `rule` is the pyramid as data; reports run it in SQL made from it (`ReportStore.pyramid`).
 public struct PyramidThresholds: Sendable, Equatable {
     /// One tier: a purchase count range and bounds on the average order (fen), each optional.
     /// Averages are compared exactly, as spend against count × bound, never through division.
@@ -35,6 +34,17 @@ public struct PyramidThresholds: Sendable, Equatable {
             self.averageAboveFen = averageAboveFen
             self.averageToFen = averageToFen
             self.averageBelowFen = averageBelowFen
+        }
+
+        /// The tier's test: every bound given, on the window's purchases and average order.
+        public var test: MeasureTest {
+            var parts: [MeasureTest] = [.compare(.purchasesInWindow, .atLeast, Int64(minPurchases))]
+            if let m = maxPurchases { parts.append(.compare(.purchasesInWindow, .atMost, Int64(m))) }
+            if let b = averageFromFen { parts.append(.average(.atLeast, b)) }
+            if let b = averageAboveFen { parts.append(.average(.above, b)) }
+            if let b = averageToFen { parts.append(.average(.atMost, b)) }
+            if let b = averageBelowFen { parts.append(.average(.below, b)) }
+            return .all(parts)
         }
 
         /// What is wrong with this tier, if anything, naming it `name`.
@@ -69,6 +79,11 @@ public struct PyramidThresholds: Sendable, Equatable {
 
     /// The tiers with thresholds, in the order they are tried (every case but `other`).
     public static let ranked: [ContributionTier] = [.top, .second, .third, .bottom]
+
+    /// The pyramid as a rule: the first tier from the top whose test holds, else `other`.
+    public var rule: Placement<ContributionTier> {
+        Placement(Self.ranked.map { (self[$0]!.test, $0) }, otherwise: .other)
+    }
 
     public subscript(tier: ContributionTier) -> Tier? {
         get {

@@ -26,14 +26,18 @@ public struct LifecycleThresholds: Sendable, Equatable {
         return out
     }
 
+    /// The stages as a rule over elapsed days since the first and last purchase. Reports and
+    /// segments run it in SQL made from this value.
+    public var stages: Placement<LifecycleStage> {
+        Placement([(.neverBought, .prospect), (.compare(.daysSinceFirst, .atMost, Int64(newDays)), .new),
+                   (.compare(.daysSinceLast, .atMost, Int64(activeDays)), .active), (.compare(.daysSinceLast, .atMost, Int64(silentDays)), .silent),
+                   (.compare(.daysSinceLast, .atMost, Int64(sleepingDays)), .sleeping)],
+                  otherwise: .churned)
+    }
+
     /// The stage of a member, from whole days since its first and last purchase (nil: never bought).
     public func stage(daysSinceFirst: Int?, daysSinceLast: Int?) -> LifecycleStage {
-        guard let first = daysSinceFirst, let last = daysSinceLast else { return .prospect }
-        if first <= newDays { return .new }
-        if last <= activeDays { return .active }
-        if last <= silentDays { return .silent }
-        if last <= sleepingDays { return .sleeping }
-        return .churned
+        stages.place(MemberMeasures(daysSinceFirst: daysSinceFirst.map(Double.init), daysSinceLast: daysSinceLast.map(Double.init)))
     }
 
     /// Thresholds from the merchant's repurchase intervals (days between a member's consecutive

@@ -105,11 +105,6 @@ public struct PointsPolicy: Sendable, Equatable {
         if fraction == 0 { return String(whole) }
         return fraction % 10 == 0 ? "\(whole).\(fraction / 10)" : "\(whole).\(fraction < 10 ? "0" : "")\(fraction)"
     }
-
-    /// A clearing's share of a balance, rounded down.
-    public static func clearingShare(balance: Int64, sharePercent: Int64) -> Int64 {
-        balance <= 0 ? 0 : Int64(Int128(balance) * Int128(sharePercent) / 100)
-    }
 }
 
 /// The merchant's loyalty settings that ingest, merges and the points methods apply together.

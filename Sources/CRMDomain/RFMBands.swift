@@ -28,22 +28,32 @@ public struct RFMBands: Sendable, Equatable {
         return out
     }
 
-    /// R band 1… (1 = most recent), 0 when never bought.
-    public func recencyBand(daysSinceLast: Double?) -> Int {
-        guard let d = daysSinceLast else { return 0 }
-        for (i, bound) in recencyDays.enumerated() where d <= Double(bound) { return i + 1 }
-        return recencyBandCount
+    /// The R band as a rule: 1… (1 = most recent), 0 when never bought. Reports and segments run it
+    /// in SQL made from this value.
+    public var recency: Placement<Int> {
+        Placement([(.neverBought, 0)] + recencyDays.enumerated().map { (.compare(.daysSinceLast, .atMost, Int64($1)), $0 + 1) },
+                  otherwise: recencyBandCount)
     }
+
+    /// The F band as a rule: the highest band whose minimum is reached, 0 when no purchase in the window.
+    public var frequency: Placement<Int> {
+        Placement(frequencyMins.enumerated().reversed().map { (.compare(.purchasesInWindow, .atLeast, Int64($1)), $0 + 1) }, otherwise: 0)
+    }
+
+    /// The M band as a rule: 1…, 0 when nothing was spent in the window.
+    public var monetary: Placement<Int> {
+        Placement([(.compare(.spendInWindowFen, .atMost, 0), 0)] + monetaryFen.enumerated().map { (.compare(.spendInWindowFen, .atMost, $1), $0 + 1) },
+                  otherwise: monetaryBandCount)
+    }
+
+    /// R band 1… (1 = most recent), 0 when never bought.
+    public func recencyBand(daysSinceLast: Double?) -> Int { recency.place(MemberMeasures(daysSinceLast: daysSinceLast)) }
 
     /// F band 1…, 0 when no purchase in the window.
-    public func frequencyBand(purchases: Int64) -> Int { frequencyMins.filter { purchases >= Int64($0) }.count }
+    public func frequencyBand(purchases: Int64) -> Int { frequency.place(MemberMeasures(purchasesInWindow: purchases)) }
 
     /// M band 1…, 0 when nothing was spent in the window.
-    public func monetaryBand(spendFen: Int64) -> Int {
-        guard spendFen > 0 else { return 0 }
-        for (i, bound) in monetaryFen.enumerated() where spendFen <= bound { return i + 1 }
-        return monetaryBandCount
-    }
+    public func monetaryBand(spendFen: Int64) -> Int { monetary.place(MemberMeasures(spendInWindowFen: spendFen)) }
 
     /// Labels of the bands, for reports.
     public var recencyLabels: [String] {

@@ -132,9 +132,8 @@ public struct ExpiryJob: Sendable {
     /// Yearly clearing: `sharePercent` of the spendable balance of each member (in id order after
     /// `cursor`) not cleared for `period` yet, taken from lots oldest expiry first, in one statement.
     /// Lots are locked in the order every other path locks them; the share is computed from the lots
-    /// just locked (running sums give each lot its part). The share is rounded down in whole points
-    /// (`div`: `sum` of bigint is numeric, and a fraction left in it would give the next lot a
-    /// part of zero), so the lots' parts add up to exactly ⌊balance × share / 100⌋.
+    /// just locked (running sums give each lot its part). The share (`ClearingShare`) is in whole
+    /// points, so the lots' parts add up to exactly it.
     static func clear(_ c: PostgresConnection, run: Int64, cursor: Int64, limit: Int, period: String, sharePercent: Int64, actor: String) throws -> ExpiryBatch {
         let row = try c.queryPrepared("""
             WITH picked AS (SELECT DISTINCT member_id FROM points_lot WHERE remaining > 0 AND member_id > $1 ORDER BY member_id LIMIT $2),
@@ -148,7 +147,7 @@ public struct ExpiryJob: Sendable {
                               sum(remaining) OVER (PARTITION BY member_id ORDER BY expires_at NULLS LAST, earned_at, id) AS cum,
                               sum(remaining) OVER (PARTITION BY member_id) AS total
                        FROM locked WHERE usable),
-            share AS (SELECT u.member_id, div(GREATEST(max(u.total) - COALESCE(max(a.debt), 0), 0) * $4, 100) AS pts
+            share AS (SELECT u.member_id, \(ClearingShare.sql(balance: "max(u.total) - COALESCE(max(a.debt), 0)", percent: "$4")) AS pts
                       FROM usable u LEFT JOIN points_account a ON a.member_id = u.member_id GROUP BY u.member_id),
             take AS MATERIALIZED (
                 SELECT u.id, u.member_id, LEAST(u.remaining, s.pts - (u.cum - u.remaining))::bigint AS pts
@@ -173,7 +172,7 @@ public struct ExpiryJob: Sendable {
                 guard let period else { return ExpiryBatch(runID: nil, members: 0, lots: 0, points: 0, done: true) }
                 row = try c.queryPrepared("""
                     SELECT count(*) FILTER (WHERE s > 0), 0::bigint, COALESCE(sum(s), 0)::bigint FROM (
-                        SELECT div(GREATEST(sum(l.remaining) - COALESCE(max(a.debt), 0), 0) * $1, 100) AS s
+                        SELECT \(ClearingShare.sql(balance: "sum(l.remaining) - COALESCE(max(a.debt), 0)", percent: "$1")) AS s
                         FROM points_lot l LEFT JOIN points_account a ON a.member_id = l.member_id
                         WHERE l.remaining > 0 AND l.available_at <= now() AND (l.expires_at IS NULL OR l.expires_at > now())
                           AND NOT EXISTS (SELECT 1 FROM points_entry e WHERE e.member_id = l.member_id AND e.period = $2)

@@ -3,7 +3,7 @@ import CRMJSON
 import CRMPostgres
 
 /// Decides which members an account belongs with, inside the caller's transaction: deterministic
-/// keys first (with the guards against over-merging), then fuzzy matching for an account that
+/// keys first (with the guards against over-merging, decided by `IdentityGuards`), then fuzzy matching for an account that
 /// shares no key with anyone. Every guard that fires is recorded in `identity_flag`.
 struct IdentityResolver {
     let c: PostgresConnection
@@ -21,30 +21,14 @@ struct IdentityResolver {
 
     /// `resolve`, also saying how many merges it made.
     func resolveCounting(accountID: Int64, keys: [IdentityKey], fields: PersonFields) throws -> (member: Int64, merges: Int) {
+        let guards = IdentityGuards(policy: policy)
         var merges = 0
         var memberID = try currentMember(of: accountID)
         var linked = false
         for key in keys {
             let value = codec.index(kind: key.kind, key.value)
-            if try isBlocked(kind: key.kind, value: value, normalized: key.value) {
-                try flag("blocked", key.kind, value, ["account": .int(accountID)])
-                continue
-            }
-            // The most accounts holding this key in any one shop channel, and in all.
-            let counts = try c.queryPrepared("""
-                SELECT COALESCE(max(n), 0), COALESCE(sum(n), 0) FROM (
-                    SELECT count(*) AS n FROM identity_key k JOIN account a ON a.id = k.account_id
-                    WHERE k.kind = $1 AND k.value = $2 GROUP BY a.shop_id, a.channel
-                ) per_channel
-                """, [.text(key.kind), .text(value)]).single!
-            let perChannel: Int = try counts.decode(at: 0)
-            let total: Int = try counts.decode(at: 1)
-            if perChannel > policy.maxAccountsPerKeyPerShopChannel {
-                try flag("shared_in_channel", key.kind, value, ["accounts_in_one_channel": .int(Int64(perChannel)), "limit": .int(Int64(policy.maxAccountsPerKeyPerShopChannel))])
-                continue
-            }
-            if total > policy.maxAccountsPerKey {
-                try flag("shared_widely", key.kind, value, ["accounts": .int(Int64(total)), "limit": .int(Int64(policy.maxAccountsPerKey))])
+            if let fired = try guards.stop(key: key, use: { try keyUse(kind: key.kind, value: value) }) {
+                try flag(fired, key.kind, value, account: accountID)
                 continue
             }
             let candidates = try c.queryPrepared("""
@@ -54,12 +38,9 @@ struct IdentityResolver {
             for candidate in candidates {
                 let other = try merger.liveMember(candidate)
                 if other == memberID { continue }
-                if try merger.areSeparated(memberID, other) {
-                    try flag("separated", key.kind, value, ["members": .array([.int(memberID), .int(other)])])
-                    continue
-                }
-                if let conflict = try priorityConflict(key: key, keys: keys, candidate: other) {
-                    try flag("priority_conflict", key.kind, value, ["stronger_kind": .string(conflict), "members": .array([.int(memberID), .int(other)])])
+                if let fired = try guards.stop(mergingOn: key.kind, keys: keys, separated: { try merger.areSeparated(memberID, other) },
+                                               stored: { codec.index(kind: $0.kind, $0.value) }, theirValues: { try values(of: other, kind: $0) }) {
+                    try flag(fired, key.kind, value, account: accountID, members: (memberID, other))
                     continue
                 }
                 memberID = try merger.merge(memberID, other, rule: "key:\(key.kind)", score: nil,
@@ -76,18 +57,25 @@ struct IdentityResolver {
         return (memberID, merges)
     }
 
-    /// A stronger key kind that both sides carry with different values vetoes merging on a weaker key.
-    private func priorityConflict(key: IdentityKey, keys: [IdentityKey], candidate: Int64) throws -> String? {
-        let rank = IdentityKey.rank(key.kind, policy.keyPriority)
-        for stronger in keys where IdentityKey.rank(stronger.kind, policy.keyPriority) < rank {
-            let theirs = try c.queryPrepared("""
-                SELECT DISTINCT k.value FROM account a
-                CROSS JOIN LATERAL (SELECT value FROM identity_key k WHERE k.account_id = a.id AND k.kind = $2 LIMIT 1000) k
-                WHERE a.member_id = $1
-                """, [.int(candidate), .text(stronger.kind)]).map { try $0.decode(String.self, at: 0) }
-            if !theirs.isEmpty, !theirs.contains(codec.index(kind: stronger.kind, stronger.value)) { return stronger.kind }
-        }
-        return nil
+    /// Whether a key value is on the blocklist, and how many accounts hold it: the most in any one
+    /// shop channel, and in all.
+    private func keyUse(kind: String, value: String) throws -> IdentityGuards.KeyUse {
+        let row = try c.queryPrepared("""
+            SELECT EXISTS (SELECT 1 FROM identity_blocklist b WHERE b.kind = $1 AND b.value = $2), COALESCE(max(n), 0), COALESCE(sum(n), 0) FROM (
+                SELECT count(*) AS n FROM identity_key k JOIN account a ON a.id = k.account_id
+                WHERE k.kind = $1 AND k.value = $2 GROUP BY a.shop_id, a.channel
+            ) per_channel
+            """, [.text(kind), .text(value)]).single!
+        return IdentityGuards.KeyUse(blocklisted: try row.decode(at: 0), mostInOneShopChannel: try row.decode(at: 1), accounts: try row.decode(at: 2))
+    }
+
+    /// The stored values of one key kind on a member's accounts.
+    private func values(of member: Int64, kind: String) throws -> Set<String> {
+        Set(try c.queryPrepared("""
+            SELECT DISTINCT k.value FROM account a
+            CROSS JOIN LATERAL (SELECT value FROM identity_key k WHERE k.account_id = a.id AND k.kind = $2 LIMIT 1000) k
+            WHERE a.member_id = $1
+            """, [.int(member), .text(kind)]).map { try $0.decode(String.self, at: 0) })
     }
 
     /// The member the account belongs to after fuzzy matching, and whether it merged.
@@ -144,18 +132,22 @@ struct IdentityResolver {
         return evidence
     }
 
-    private func isBlocked(kind: String, value: String, normalized: String) throws -> Bool {
-        if kind == "phone", PlaceholderKey.isPlaceholderPhone(normalized) { return true }
-        if policy.blockedKeys.contains(IdentityKey(kind: kind, value: normalized)) { return true }
-        return try !c.queryPrepared("SELECT 1 FROM identity_blocklist WHERE kind = $1 AND value = $2", [.text(kind), .text(value)]).isEmpty
-    }
-
-    private func flag(_ guardName: String, _ kind: String, _ value: String, _ detail: JSONObject) throws {
+    /// Records a guard that fired on a key, with what made it fire.
+    private func flag(_ fired: IdentityGuards.Fired, _ kind: String, _ value: String, account: Int64, members: (Int64, Int64)? = nil) throws {
+        let pair: JSONValue = members.map { .array([.int($0.0), .int($0.1)]) } ?? .null
+        let detail: JSONObject
+        switch fired {
+        case .blocked: detail = ["account": .int(account)]
+        case .sharedInChannel(let accounts, let limit): detail = ["accounts_in_one_channel": .int(Int64(accounts)), "limit": .int(Int64(limit))]
+        case .sharedWidely(let accounts, let limit): detail = ["accounts": .int(Int64(accounts)), "limit": .int(Int64(limit))]
+        case .separated: detail = ["members": pair]
+        case .priorityConflict(let stronger): detail = ["stronger_kind": .string(stronger), "members": pair]
+        }
         try c.queryPrepared("""
             INSERT INTO identity_flag (guard, kind, value, detail) VALUES ($1, $2, $3, $4::jsonb)
             ON CONFLICT (guard, kind, value) DO UPDATE
             SET occurrences = identity_flag.occurrences + 1, last_seen_at = now(), detail = EXCLUDED.detail
-            """, [.text(guardName), .text(kind), .text(value), .text(JSONSerializer.canonicalObject(detail))])
+            """, [.text(fired.name), .text(kind), .text(value), .text(JSONSerializer.canonicalObject(detail))])
     }
 
     private func currentMember(of accountID: Int64) throws -> Int64 {

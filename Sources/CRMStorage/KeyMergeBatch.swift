@@ -3,7 +3,7 @@ import CRMJSON
 import CRMPostgres
 
 /// The common case of identity resolution, in bulk: a new account of this push whose identity keys
-/// lead to exactly one member already known, with no guard firing on any of its keys, is merged into
+/// lead to exactly one member already known, with no guard (`IdentityGuards`) firing on any of its keys, is merged into
 /// that member by a few statements for the whole batch instead of some twenty per account through
 /// `IdentityResolver`. `leads` decides which accounts qualify — exactly those for which the resolver
 /// would make that one merge and nothing else (no flag, no fuzzy match) — and `merge` makes those
@@ -27,9 +27,45 @@ struct KeyMergeBatch {
         let kind: String
     }
 
+    /// The guards, decided as the resolver decides them.
+    var guards: IdentityGuards { IdentityGuards(policy: policy) }
+
     /// For each account (with its keys, in the resolver's order) whose resolution is exactly one
     /// merge into a known member, that merge; the others are left to the resolver.
     func leads(_ accounts: [(account: Int64, keys: [IdentityKey])]) throws -> [Int64: Lead] {
+        let facts = try keyFacts(accounts)
+        var leads: [Int64: Lead] = [:]
+        var keysOf: [Int64: [IdentityKey]] = [:]
+        var position = 0
+        for (account, keys) in accounts {
+            let mine = Array(facts[position..<position + keys.count])
+            position += keys.count
+            if let lead = lead(account: account, keys: keys, facts: mine) {
+                leads[account] = lead
+                keysOf[account] = keys
+            }
+        }
+        return try passingPairGuards(leads, keysOf: keysOf)
+    }
+
+    /// What the guards and the lead need to know of one key of an account.
+    private struct KeyFacts {
+        /// The account's member now.
+        var member: Int64 = 0
+        var blocked = false
+        var perChannel = 0
+        var total = 0
+        /// The other members holding the key.
+        var others: [Int64] = []
+
+        var use: IdentityGuards.KeyUse { IdentityGuards.KeyUse(blocklisted: blocked, mostInOneShopChannel: perChannel, accounts: total) }
+    }
+
+    /// Per key of each account, in order: the account's member now, whether the blocklist holds the
+    /// key, the guards' counts (as the resolver counts them) and the other members holding it. A
+    /// key held by more accounts than `max_accounts_per_key` is guarded whatever else holds, so no
+    /// more than one over that limit are read: below it nothing is cut off.
+    private func keyFacts(_ accounts: [(account: Int64, keys: [IdentityKey])]) throws -> [KeyFacts] {
         var accs: [Int64] = [], kinds: [String?] = [], values: [String?] = []
         for (account, keys) in accounts {
             for key in keys {
@@ -38,18 +74,7 @@ struct KeyMergeBatch {
                 values.append(codec.index(kind: key.kind, key.value))
             }
         }
-        guard !accs.isEmpty else { return [:] }
-        // Per key: the account's member now, whether the blocklist holds the key, the guards' counts
-        // (as the resolver counts them) and the other members holding it. A key held by more accounts
-        // than `max_accounts_per_key` is guarded whatever else holds, so no more than one over that
-        // limit are read: below it nothing is cut off.
-        struct KeyFacts {
-            var member: Int64 = 0
-            var blocked = false
-            var perChannel = 0
-            var total = 0
-            var others: [Int64] = []
-        }
+        guard !accs.isEmpty else { return [] }
         var facts = [KeyFacts](repeating: KeyFacts(), count: accs.count)
         for row in try c.queryPrepared("""
             SELECT t.n, a.member_id,
@@ -75,47 +100,47 @@ struct KeyMergeBatch {
             facts[n].total = try row.decode(at: 4)
             if let other: Int64 = try row.decode(at: 5) { facts[n].others.append(other) }
         }
+        return facts
+    }
 
-        // The accounts whose keys, all unguarded, lead to one known member older than their own.
-        var leads: [Int64: Lead] = [:]
-        var strongerNeeded: [Int64: [(kind: String, value: String)]] = [:]  // account -> its keys stronger than the linking one
-        var position = 0
-        for (account, keys) in accounts {
-            let mine = facts[position..<position + keys.count]
-            position += keys.count
-            let member = mine.first?.member ?? 0
-            guard newMembers.contains(member) else { continue }
-            let guarded = zip(keys, mine).contains { key, f in
-                (key.kind == "phone" && PlaceholderKey.isPlaceholderPhone(key.value)) || policy.blockedKeys.contains(key)
-                    || f.blocked || f.perChannel > policy.maxAccountsPerKeyPerShopChannel || f.total > policy.maxAccountsPerKey
-            }
-            guard !guarded else { continue }
-            let others = Set(mine.flatMap(\.others))
-            guard others.count == 1, let survivor = others.first, survivor < member, !newMembers.contains(survivor),
-                  let linking = zip(keys, mine).first(where: { !$0.1.others.isEmpty })?.0 else { continue }
-            let rank = IdentityKey.rank(linking.kind, policy.keyPriority)
-            let stronger = keys.filter { IdentityKey.rank($0.kind, policy.keyPriority) < rank }
-            if !stronger.isEmpty { strongerNeeded[account] = stronger.map { ($0.kind, codec.index(kind: $0.kind, $0.value)) } }
-            leads[account] = Lead(account: account, member: member, survivor: survivor, kind: linking.kind)
-        }
+    /// The merge a new account's keys lead to when none of them is stopped by a key guard and they
+    /// lead to exactly one known member, older than the account's own.
+    private func lead(account: Int64, keys: [IdentityKey], facts: [KeyFacts]) -> Lead? {
+        let member = facts.first?.member ?? 0
+        guard newMembers.contains(member) else { return nil }
+        let guards = self.guards
+        guard !zip(keys, facts).contains(where: { key, f in guards.stop(key: key, use: { f.use }) != nil }) else { return nil }
+        let others = Set(facts.flatMap(\.others))
+        guard others.count == 1, let survivor = others.first, survivor < member, !newMembers.contains(survivor),
+              let linking = zip(keys, facts).first(where: { !$0.1.others.isEmpty })?.0 else { return nil }
+        return Lead(account: account, member: member, survivor: survivor, kind: linking.kind)
+    }
 
-        // A stronger kind that both sides carry with different values vetoes the merge (the resolver
-        // flags it): those accounts are left to it.
-        if !strongerNeeded.isEmpty {
-            var theirs: [Int64: [String: Set<String>]] = [:]
-            for row in try c.queryPrepared("""
-                SELECT a.member_id, k.kind, k.value FROM account a JOIN identity_key k ON k.account_id = a.id WHERE a.member_id = ANY($1::bigint[])
-                """, [.intArray(Array(Set(strongerNeeded.keys.map { leads[$0]!.survivor })))]) {
-                theirs[try row.decode(at: 0), default: [:]][try row.decode(at: 1), default: []].insert(try row.decode(at: 2))
-            }
-            for (account, stronger) in strongerNeeded {
-                let values = theirs[leads[account]!.survivor] ?? [:]
-                if stronger.contains(where: { key in values[key.kind].map { !$0.isEmpty && !$0.contains(key.value) } ?? false }) {
-                    leads[account] = nil
-                }
-            }
+    /// The leads the pair guards let through (the others are left to the resolver, which flags
+    /// them). No separation can hold: the merged member is new in this push, and operators separate
+    /// members that exist. A stronger kind is looked up on the survivors only for accounts that
+    /// carry a key stronger than the linking one.
+    private func passingPairGuards(_ leads: [Int64: Lead], keysOf: [Int64: [IdentityKey]]) throws -> [Int64: Lead] {
+        let guards = self.guards
+        let needing = leads.values.filter { lead in
+            let rank = IdentityKey.rank(lead.kind, policy.keyPriority)
+            return keysOf[lead.account]!.contains { IdentityKey.rank($0.kind, policy.keyPriority) < rank }
         }
-        return leads
+        guard !needing.isEmpty else { return leads }
+        var theirs: [Int64: [String: Set<String>]] = [:]
+        for row in try c.queryPrepared("""
+            SELECT a.member_id, k.kind, k.value FROM account a JOIN identity_key k ON k.account_id = a.id WHERE a.member_id = ANY($1::bigint[])
+            """, [.intArray(Array(Set(needing.map(\.survivor))))]) {
+            theirs[try row.decode(at: 0), default: [:]][try row.decode(at: 1), default: []].insert(try row.decode(at: 2))
+        }
+        var passing = leads
+        for lead in needing {
+            let values = theirs[lead.survivor] ?? [:]
+            let fired = guards.stop(mergingOn: lead.kind, keys: keysOf[lead.account]!, separated: { false },
+                                    stored: { codec.index(kind: $0.kind, $0.value) }, theirValues: { values[$0] ?? [] })
+            if fired != nil { passing[lead.account] = nil }
+        }
+        return passing
     }
 
     /// Merges each lead's member into its survivor, in order, as `MemberMerger.merge` does for a

@@ -47,42 +47,22 @@ public struct ReportStore: Sendable {
         return (r.cells, r.asOf)
     }
 
-    /// Members by contribution tier over the RFM window, with their spend: the thresholds in
-    /// force (`context.settings.pyramid`) made into one CASE, tried from the top.
+    /// Members by contribution tier over the RFM window, with their spend: the pyramid's rule in
+    /// force (`context.settings.pyramid`) made into one CASE, tried from the top, its bounds
+    /// (validated integers) written as literals.
     public func pyramid(_ context: MeasureContext) async throws -> (cells: [Cell], asOf: String) {
         let thresholds = context.settings.pyramid
         precondition(thresholds.problems().isEmpty, "settings are validated before they are stored")
         let r = try await grouped(context, keys: 1) { c in
-            let n = c.purchasesIn(c.context.rfm.windowDays), s = c.spendIn(c.context.rfm.windowDays)
-            let arms = PyramidThresholds.ranked.map { tier in
-                "WHEN \(Self.condition(thresholds[tier]!, purchases: n, spend: s)) THEN '\(tier.rawValue)'"
-            }
-            return (["CASE \(arms.joined(separator: " ")) ELSE '\(ContributionTier.other.rawValue)' END"], s)
+            ([c.render(thresholds.rule, bounds: .literals)], c.spendIn(c.context.rfm.windowDays))
         }
         return (r.cells, r.asOf)
     }
 
-    /// A tier's test in SQL over the window's purchase count `n` and spend `s` (fen): averages
-    /// compared as `s` against `n` × bound, exactly. The bounds are validated integers, written
-    /// as literals.
-    static func condition(_ t: PyramidThresholds.Tier, purchases n: String, spend s: String) -> String {
-        var parts = ["\(n) >= \(t.minPurchases)"]
-        if let m = t.maxPurchases { parts.append("\(n) <= \(m)") }
-        if let b = t.averageFromFen { parts.append("\(s) >= \(b)::bigint * \(n)") }
-        if let b = t.averageAboveFen { parts.append("\(s) > \(b)::bigint * \(n)") }
-        if let b = t.averageToFen { parts.append("\(s) <= \(b)::bigint * \(n)") }
-        if let b = t.averageBelowFen { parts.append("\(s) < \(b)::bigint * \(n)") }
-        return "(" + parts.joined(separator: " AND ") + ")"
-    }
-
-    /// Members by purchase-count group (see `PurchaseGroup`).
+    /// Members by purchase-count group (`PurchaseGroup.rule`).
     public func purchaseGroups(_ context: MeasureContext) async throws -> (cells: [Cell], asOf: String) {
         let r = try await grouped(context, keys: 1) { c in
-            let n = c.purchasesIn(c.context.rfm.windowDays), e = c.purchasesIn(nil)
-            return (["""
-                CASE WHEN \(n) >= 3 THEN '3+_in_year' WHEN \(n) = 2 THEN '2_in_year' WHEN \(n) = 1 THEN '1_in_year'
-                     WHEN \(e) >= 2 THEN '2+_ever_none_in_year' WHEN \(e) = 1 THEN '1_ever_none_in_year' ELSE 'never' END
-                """], c.spendIn(c.context.rfm.windowDays))
+            ([c.render(PurchaseGroup.rule, bounds: .literals)], c.spendIn(c.context.rfm.windowDays))
         }
         return (r.cells, r.asOf)
     }

@@ -20,7 +20,7 @@ struct SegmentCompiler {
     }
 
     let context: Context
-    private(set) var binder: SQLBinder
+    var binder: SQLBinder
     private var orderColumns: [String] = []
     private var pointColumns: [String] = []
     private var windowParams: [Int: String] = [:]
@@ -143,42 +143,15 @@ struct SegmentCompiler {
     mutating func lastPurchase() -> String { orderColumn("max(o.paid_at)") }
     mutating func firstPurchase() -> String { orderColumn("min(o.paid_at)") }
 
-    /// Days (fractional) from the last purchase to `$1`; NULL when never bought.
-    mutating func daysSinceLast() -> String { "(extract(epoch FROM $1::timestamptz - \(lastPurchase())) / 86400.0)" }
+    /// Elapsed days (fractional) from `instant` (a purchase column) to `$1`; NULL when never bought.
+    func daysSince(_ instant: String) -> String { "(extract(epoch FROM $1::timestamptz - \(instant)) / 86400.0)" }
 
-    /// The RFM bands as SQL expressions (see `RFMBands`).
-    mutating func recencyBand() -> String {
-        let d = daysSinceLast()
-        var cases = "CASE WHEN \(d) IS NULL THEN 0"
-        for (i, b) in context.rfm.recencyDays.enumerated() { cases += " WHEN \(d) <= \(binder.bind(.int(Int64(b)))) THEN \(i + 1)" }
-        return cases + " ELSE \(context.rfm.recencyBandCount) END"
-    }
-
-    mutating func frequencyBand() -> String {
-        let n = purchasesIn(context.rfm.windowDays)
-        var cases = "CASE"
-        for (i, t) in context.rfm.frequencyMins.enumerated().reversed() { cases += " WHEN \(n) >= \(binder.bind(.int(Int64(t)))) THEN \(i + 1)" }
-        return cases + " ELSE 0 END"
-    }
-
-    mutating func monetaryBand() -> String {
-        let s = spendIn(context.rfm.windowDays)
-        var cases = "CASE WHEN \(s) <= 0 THEN 0"
-        for (i, b) in context.rfm.monetaryFen.enumerated() { cases += " WHEN \(s) <= \(binder.bind(.int(b))) THEN \(i + 1)" }
-        return cases + " ELSE \(context.rfm.monetaryBandCount) END"
-    }
-
-    /// The lifecycle stage (its raw value) as an SQL expression.
-    mutating func lifecycleStage() -> String {
-        let t = context.lifecycle
-        let first = firstPurchase(), last = lastPurchase()
-        func ago(_ days: Int, _ b: inout SQLBinder) -> String { "$1::timestamptz - \(b.bind(.int(Int64(days))))::int * interval '1 day'" }
-        return """
-            CASE WHEN \(last) IS NULL THEN 'prospect' WHEN \(first) >= \(ago(t.newDays, &binder)) THEN 'new' \
-            WHEN \(last) >= \(ago(t.activeDays, &binder)) THEN 'active' WHEN \(last) >= \(ago(t.silentDays, &binder)) THEN 'silent' \
-            WHEN \(last) >= \(ago(t.sleepingDays, &binder)) THEN 'sleeping' ELSE 'churned' END
-            """
-    }
+    /// The RFM bands and the lifecycle stage (its raw value) as SQL expressions, made from their
+    /// rules (`RFMBands`, `LifecycleThresholds`), the thresholds bound as parameters.
+    mutating func recencyBand() -> String { render(context.rfm.recency, bounds: .parameters) }
+    mutating func frequencyBand() -> String { render(context.rfm.frequency, bounds: .parameters) }
+    mutating func monetaryBand() -> String { render(context.rfm.monetary, bounds: .parameters) }
+    mutating func lifecycleStage() -> String { render(context.lifecycle.stages, bounds: .parameters) }
 
     /// Bits of the seasons bought in within a window (winter 1, spring 2, summer 4, autumn 8), never NULL.
     mutating func seasonsMask(_ days: Int?) -> String {

@@ -129,3 +129,41 @@ struct SurvivorshipTests {
         #expect(g["address"] == nil)
     }
 }
+
+@Suite("the identity guards both merge paths ask")
+struct IdentityGuardTests {
+    static let phone = IdentityKey(kind: "phone", value: "+8613800138000")
+    static let email = IdentityKey(kind: "email", value: "xm@example.com")
+    static let quiet = IdentityGuards.KeyUse(blocklisted: false, mostInOneShopChannel: 1, accounts: 2)
+
+    @Test("a key is stopped by its value alone before the database is asked, then by the blocklist and how many hold it")
+    func keyGuards() {
+        var policy = IdentityPolicy()
+        policy.blockedKeys = [Self.email]
+        let guards = IdentityGuards(policy: policy)
+        var asked = 0
+        let use = { (u: IdentityGuards.KeyUse) in { () -> IdentityGuards.KeyUse in asked += 1; return u } }
+        #expect(guards.stop(key: IdentityKey(kind: "phone", value: "+8613800000000"), use: use(Self.quiet)) == .blocked)
+        #expect(guards.stop(key: Self.email, use: use(Self.quiet)) == .blocked)
+        #expect(asked == 0)
+        #expect(guards.stop(key: Self.phone, use: use(Self.quiet)) == nil)
+        #expect(guards.stop(key: Self.phone, use: use(.init(blocklisted: true, mostInOneShopChannel: 1, accounts: 1))) == .blocked)
+        #expect(guards.stop(key: Self.phone, use: use(.init(blocklisted: false, mostInOneShopChannel: 2, accounts: 2))) == .sharedInChannel(accounts: 2, limit: 1))
+        #expect(guards.stop(key: Self.phone, use: use(.init(blocklisted: false, mostInOneShopChannel: 1, accounts: 21))) == .sharedWidely(accounts: 21, limit: 20))
+        #expect(guards.stop(key: Self.phone, use: use(.init(blocklisted: false, mostInOneShopChannel: 1, accounts: 20))) == nil)
+    }
+
+    @Test("separated members never merge; different phones veto merging on a weaker key, a phone only one side has does not")
+    func pairGuards() {
+        let guards = IdentityGuards(policy: IdentityPolicy())
+        func stop(on kind: String, separated: Bool = false, theirs: [String: Set<String>]) -> IdentityGuards.Fired? {
+            guards.stop(mergingOn: kind, keys: [Self.phone, Self.email], separated: { separated }, stored: { $0.value }, theirValues: { theirs[$0] ?? [] })
+        }
+        #expect(stop(on: "email", separated: true, theirs: [:]) == .separated)
+        #expect(stop(on: "email", theirs: ["phone": ["+8613900139000"]]) == .priorityConflict(strongerKind: "phone"))
+        #expect(stop(on: "email", theirs: ["phone": ["+8613900139000", Self.phone.value]]) == nil)
+        #expect(stop(on: "email", theirs: [:]) == nil)
+        #expect(stop(on: "phone", theirs: ["phone": ["+8613900139000"]]) == nil)  // nothing is stronger than the linking key
+        #expect(IdentityGuards.Fired.priorityConflict(strongerKind: "phone").name == "priority_conflict")
+    }
+}

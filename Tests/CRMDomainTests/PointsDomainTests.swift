@@ -36,8 +36,7 @@ struct PointsDomainTests {
         #expect(p.clearingPeriods(onOrBefore: (2026, 12, 31), limit: 1) == ["2026-12-31"])
         p.expiry = .yearlyClearing(month: 2, day: 29, sharePercent: 30)
         #expect(p.problems().isEmpty == false)
-        #expect(PointsPolicy.clearingShare(balance: 1001, sharePercent: 30) == 300)
-        #expect(PointsPolicy.clearingShare(balance: -5, sharePercent: 30) == 0)
+        // The clearing's share is defined in the SQL that runs it (ClearingShare): tested in ClearingShareTests.
     }
 
     @Test("refunds take back points in proportion to everything refunded, rounding down, all of it on a full refund")

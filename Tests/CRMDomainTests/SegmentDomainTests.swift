@@ -110,6 +110,20 @@ struct SegmentDomainTests {
         #expect(PurchaseGroup.of(inWindow: 0, ever: 0) == .never)
     }
 
+    @Test("the pyramid's rule places members from the top tier down, averages compared exactly")
+    func pyramidRule() {
+        let rule = PyramidThresholds().rule
+        func tier(_ n: Int64, _ fen: Int64) -> ContributionTier { rule.place(MemberMeasures(purchasesInWindow: n, spendInWindowFen: fen)) }
+        #expect(tier(3, 90_003) == .top)
+        #expect(tier(3, 90_000) == .other)  // an average of exactly ¥300 is not above it
+        #expect(tier(2, 60_000) == .second)
+        #expect(tier(2, 40_000) == .second)
+        #expect(tier(1, 20_000) == .third)
+        #expect(tier(1, 9_999) == .bottom)
+        #expect(tier(0, 0) == .other)
+        #expect(rule.arms.map(\.result) == PyramidThresholds.ranked)
+    }
+
     @Test("tag rules match orders by items, amount, channel, shop and address keywords")
     func tagRules() {
         var r = TagRuleMatch()

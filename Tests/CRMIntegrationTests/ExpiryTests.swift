@@ -2,6 +2,7 @@ import CRMPostgres
 import CRMClient
 import CRMDomain
 import CRMProtocol
+import CRMStorage
 import Foundation
 import Testing
 
@@ -117,6 +118,20 @@ struct ExpiryTests {
 
 @Suite("the yearly clearing's share in whole points")
 struct ClearingShareTests {
+    @Test("the share of a balance rounds down, and a balance below zero gives nothing (the SQL the clearing runs)")
+    func shareOfABalance() throws {
+        let database = try TestDatabase.create(migrate: false)
+        defer { database.drop() }
+        func share(balance: Int64, sharePercent: Int64) throws -> Int64 {
+            try database.withConnection { c in
+                try c.query("SELECT (\(ClearingShare.sql(balance: "$1::bigint", percent: "$2::bigint")))::bigint",
+                            [.int(balance), .int(sharePercent)]).single!.decode(at: 0)
+            }
+        }
+        #expect(try share(balance: 1001, sharePercent: 30) == 300)
+        #expect(try share(balance: -5, sharePercent: 30) == 0)
+    }
+
     @Test("30 % of lots 299 / 220 / 478 clears 299 points, oldest first, with no link row of zero points; a rerun clears nothing")
     func thirtyPercentOfThreeLots() async throws {
         try await withTestServer { server in

@@ -62,114 +62,135 @@ struct ReportTests {
             let asOf: JSONValue = ["as_of": .string(SegmentFixture.asOf)]
             let rows = try Self.rows(server)
             #expect(rows.count == 7)
-
-            // RFM: every cell.
-            let rfm = try await admin.call("report.rfm", asOf)
-            var want: [String: Int64] = [:]
-            for r in rows {
-                let rb: Int = r.sinceLast.map { d in d <= 30 ? 1 : d <= 90 ? 2 : d <= 180 ? 3 : d <= 365 ? 4 : 5 } ?? 0
-                let fb: Int = r.n >= 3 ? 3 : Int(r.n)
-                let mb: Int = r.s == 0 ? 0 : r.s <= 10_000 ? 1 : r.s <= 20_000 ? 2 : r.s <= 30_000 ? 3 : 4
-                want["\(rb)\(fb)\(mb)", default: 0] += 1
-            }
-            var got: [String: Int64] = [:]
-            for c in rfm["cells"]!.arrayValue! { got["\(c["r"]!.int64Value!)\(c["f"]!.int64Value!)\(c["m"]!.int64Value!)"] = c["members"]!.int64Value! }
-            #expect(got == want)
-            #expect(rfm["members"] == 7)
-            #expect(Self.counts(rfm["r"]!.arrayValue!, key: "band") == ["0": 1, "1": 2, "2": 1, "3": 0, "4": 1, "5": 2])
-            #expect(rfm["m"]!.arrayValue![4]["label"] == ">300.00")
-
-            // Pyramid.
-            let pyramid = try await admin.call("report.pyramid", asOf)
-            var tiers: [String: Int64] = ["top": 0, "second": 0, "third": 0, "bottom": 0, "other": 0]
-            for r in rows {
-                let t = r.n >= 3 && Double(r.s) / Double(r.n) > 30_000 ? "top" : r.n == 2 && (20_000...30_000).contains(Double(r.s) / 2) ? "second"
-                    : r.n == 1 && (10_000...20_000).contains(r.s) ? "third" : r.n == 1 && r.s < 10_000 ? "bottom" : "other"
-                tiers[t, default: 0] += 1
-            }
-            #expect(Self.counts(pyramid["tiers"]!.arrayValue!, key: "tier") == tiers)
-            #expect(tiers == ["top": 1, "second": 1, "third": 1, "bottom": 1, "other": 3])
-            #expect(pyramid["tiers"]!.arrayValue![0]["spend"] == "1350.00")
-
-            // Purchase-count groups.
-            let groups = try await admin.call("report.purchase_groups", asOf)
-            var g: [String: Int64] = [:]
-            for r in rows {
-                let k = r.n >= 3 ? "3+_in_year" : r.n == 2 ? "2_in_year" : r.n == 1 ? "1_in_year" : r.ever >= 2 ? "2+_ever_none_in_year" : r.ever == 1 ? "1_ever_none_in_year" : "never"
-                g[k, default: 0] += 1
-            }
-            #expect(Self.counts(groups["groups"]!.arrayValue!, key: "group").filter { $0.value > 0 } == g)
-
-            // Lifecycle with the default thresholds.
-            let life = try await admin.call("report.lifecycle", asOf)
-            var stages: [String: Int64] = [:]
-            for r in rows {
-                let k: String
-                if let last = r.sinceLast, let first = r.sinceFirst {
-                    k = first <= 30 ? "new" : last <= 90 ? "active" : last <= 180 ? "silent" : last <= 365 ? "sleeping" : "churned"
-                } else { k = "prospect" }
-                stages[k, default: 0] += 1
-            }
-            #expect(Self.counts(life["stages"]!.arrayValue!, key: "stage").filter { $0.value > 0 } == stages)
-            #expect(life["thresholds"]?["active_days"] == 90)
-
-            // Seasons.
-            let seasons = try await admin.call("report.seasons", asOf)
-            var bySeasons: [String: Int64] = [:]
-            for r in rows where r.n > 0 { bySeasons[String(r.seasons), default: 0] += 1 }
-            #expect(Self.counts(seasons["by_seasons"]!.arrayValue!, key: "seasons").filter { $0.value > 0 } == bySeasons)
-            #expect(seasons["at_risk"]!.int64Value! == Int64(rows.filter { $0.n > 0 && $0.recent == 0 }.count))
-
-            // Repurchase.
-            let rep = try await admin.call("report.repurchase", asOf)
-            let buyers = rows.filter { $0.n >= 1 }.count, repeaters = rows.filter { $0.n >= 2 }.count
-            #expect(rep["buyers_in_window"]!.int64Value! == Int64(buyers))
-            #expect(rep["repeat_buyers_in_window"]!.int64Value! == Int64(repeaters))
-            #expect(rep["repeat_buyers_ever"]!.int64Value! == Int64(rows.filter { $0.ever >= 2 }.count))
-            let spend = rows.reduce(0) { $0 + $1.s }
-            #expect(rep["spend_in_window"]!.stringValue! == "\(spend / 100).\(String(format: "%02d", spend % 100))")
-            let old = rows.filter { ($0.sinceFirst ?? 0) >= 365 }.reduce(0) { $0 + $1.s }
-            #expect(rep["old_customer_spend"]!.stringValue! == "\(old / 100).\(String(format: "%02d", old % 100))")
-            #expect(rep["repurchase_rate_in_window"] == "50.0")  // A and B of A, B, C, E
-
-            // Channels (ever): combinations and members buying in several.
-            let ch = try await admin.call("report.channels", [:])
-            var combos: [String: Int64] = [:]
-            for r in rows { if let c = r.channels { combos[c, default: 0] += 1 } }
-            // concat_ws keeps the channels' declared order; the SQL sorted them: compare as sets of names.
-            var gotCombos: [String: Int64] = [:]
-            for c in ch["combinations"]!.arrayValue! {
-                gotCombos[c["channels"]!.stringValue!.split(separator: "+").sorted().joined(separator: "+"), default: 0] += c["members"]!.int64Value!
-            }
-            #expect(gotCombos == combos)
-            #expect(ch["multi_channel"]!.int64Value! == combos.filter { $0.key.contains("+") }.reduce(0) { $0 + $1.value })
-            #expect(ch["multi_channel"] == 1)  // A: web and mobile
-
-            // Levels.
-            let levels = try await admin.call("report.levels", [:])
-            let sqlLevels: [String: Int64] = try server.database.withConnection { c in
-                var out: [String: Int64] = [:]
-                for row in try c.query("""
-                    SELECT COALESCE((SELECT level_code FROM member_level l WHERE l.member_id = m.id), 'regular'), count(*)
-                    FROM member m WHERE merged_into IS NULL GROUP BY 1
-                    """) { out[try row.decode(at: 0)] = try row.decode(at: 1) }
-                return out
-            }
-            #expect(Self.counts(levels["levels"]!.arrayValue!, key: "code").filter { $0.value > 0 } == sqlLevels)
-            #expect(sqlLevels == ["regular": 6, "senior": 1])
-
-            // Derived lifecycle thresholds come from the repurchase intervals.
-            _ = try await admin.call("config.set", ["name": "segments", "value": ["lifecycle": ["mode": "derived"]]])
-            let derived = try await admin.call("report.lifecycle", asOf)
-            #expect(derived["mode"] == "derived")
-            #expect(derived["repurchase_intervals"]?["count"] == 6)  // A 4, B 1, D 1
-            #expect(derived["stages"]!.arrayValue!.reduce(0) { $0 + $1["members"]!.int64Value! } == 7)
-            // Configured bands change the report.
-            _ = try await admin.call("config.set", ["name": "segments", "value": ["rfm": ["monetary": ["1000"], "window_days": 730]]])
-            let rfm2 = try await admin.call("report.rfm", asOf)
-            #expect(Self.counts(rfm2["m"]!.arrayValue!, key: "band") == ["0": 1, "1": 5, "2": 1])
-            #expect(await rpcError { try await admin.call("config.set", ["name": "segments", "value": ["rfm": ["recency_days": [90, 30]]]]) }?.reason == "bad_setting")
+            try await Self.checkRFM(admin, rows, asOf)
+            try await Self.checkPyramid(admin, rows, asOf)
+            try await Self.checkPurchaseGroups(admin, rows, asOf)
+            try await Self.checkLifecycle(admin, rows, asOf)
+            try await Self.checkSeasons(admin, rows, asOf)
+            try await Self.checkRepurchase(admin, rows, asOf)
+            try await Self.checkChannels(admin, rows)
+            try await Self.checkLevels(admin, server)
+            try await Self.checkSettingsChangeReports(admin, asOf)
         }
+    }
+
+    /// RFM: every cell.
+    static func checkRFM(_ admin: RPCClient, _ rows: [Row], _ asOf: JSONValue) async throws {
+        let rfm = try await admin.call("report.rfm", asOf)
+        var want: [String: Int64] = [:]
+        for r in rows {
+            let rb: Int = r.sinceLast.map { d in d <= 30 ? 1 : d <= 90 ? 2 : d <= 180 ? 3 : d <= 365 ? 4 : 5 } ?? 0
+            let fb: Int = r.n >= 3 ? 3 : Int(r.n)
+            let mb: Int = r.s == 0 ? 0 : r.s <= 10_000 ? 1 : r.s <= 20_000 ? 2 : r.s <= 30_000 ? 3 : 4
+            want["\(rb)\(fb)\(mb)", default: 0] += 1
+        }
+        var got: [String: Int64] = [:]
+        for c in rfm["cells"]!.arrayValue! { got["\(c["r"]!.int64Value!)\(c["f"]!.int64Value!)\(c["m"]!.int64Value!)"] = c["members"]!.int64Value! }
+        #expect(got == want)
+        #expect(rfm["members"] == 7)
+        #expect(Self.counts(rfm["r"]!.arrayValue!, key: "band") == ["0": 1, "1": 2, "2": 1, "3": 0, "4": 1, "5": 2])
+        #expect(rfm["m"]!.arrayValue![4]["label"] == ">300.00")
+    }
+
+    static func checkPyramid(_ admin: RPCClient, _ rows: [Row], _ asOf: JSONValue) async throws {
+        let pyramid = try await admin.call("report.pyramid", asOf)
+        var tiers: [String: Int64] = ["top": 0, "second": 0, "third": 0, "bottom": 0, "other": 0]
+        for r in rows {
+            let t = r.n >= 3 && Double(r.s) / Double(r.n) > 30_000 ? "top" : r.n == 2 && (20_000...30_000).contains(Double(r.s) / 2) ? "second"
+                : r.n == 1 && (10_000...20_000).contains(r.s) ? "third" : r.n == 1 && r.s < 10_000 ? "bottom" : "other"
+            tiers[t, default: 0] += 1
+        }
+        #expect(Self.counts(pyramid["tiers"]!.arrayValue!, key: "tier") == tiers)
+        #expect(tiers == ["top": 1, "second": 1, "third": 1, "bottom": 1, "other": 3])
+        #expect(pyramid["tiers"]!.arrayValue![0]["spend"] == "1350.00")
+    }
+
+    static func checkPurchaseGroups(_ admin: RPCClient, _ rows: [Row], _ asOf: JSONValue) async throws {
+        let groups = try await admin.call("report.purchase_groups", asOf)
+        var g: [String: Int64] = [:]
+        for r in rows {
+            let k = r.n >= 3 ? "3+_in_year" : r.n == 2 ? "2_in_year" : r.n == 1 ? "1_in_year" : r.ever >= 2 ? "2+_ever_none_in_year" : r.ever == 1 ? "1_ever_none_in_year" : "never"
+            g[k, default: 0] += 1
+        }
+        #expect(Self.counts(groups["groups"]!.arrayValue!, key: "group").filter { $0.value > 0 } == g)
+    }
+
+    /// Lifecycle with the default thresholds.
+    static func checkLifecycle(_ admin: RPCClient, _ rows: [Row], _ asOf: JSONValue) async throws {
+        let life = try await admin.call("report.lifecycle", asOf)
+        var stages: [String: Int64] = [:]
+        for r in rows {
+            let k: String
+            if let last = r.sinceLast, let first = r.sinceFirst {
+                k = first <= 30 ? "new" : last <= 90 ? "active" : last <= 180 ? "silent" : last <= 365 ? "sleeping" : "churned"
+            } else { k = "prospect" }
+            stages[k, default: 0] += 1
+        }
+        #expect(Self.counts(life["stages"]!.arrayValue!, key: "stage").filter { $0.value > 0 } == stages)
+        #expect(life["thresholds"]?["active_days"] == 90)
+    }
+
+    static func checkSeasons(_ admin: RPCClient, _ rows: [Row], _ asOf: JSONValue) async throws {
+        let seasons = try await admin.call("report.seasons", asOf)
+        var bySeasons: [String: Int64] = [:]
+        for r in rows where r.n > 0 { bySeasons[String(r.seasons), default: 0] += 1 }
+        #expect(Self.counts(seasons["by_seasons"]!.arrayValue!, key: "seasons").filter { $0.value > 0 } == bySeasons)
+        #expect(seasons["at_risk"]!.int64Value! == Int64(rows.filter { $0.n > 0 && $0.recent == 0 }.count))
+    }
+
+    static func checkRepurchase(_ admin: RPCClient, _ rows: [Row], _ asOf: JSONValue) async throws {
+        let rep = try await admin.call("report.repurchase", asOf)
+        let buyers = rows.filter { $0.n >= 1 }.count, repeaters = rows.filter { $0.n >= 2 }.count
+        #expect(rep["buyers_in_window"]!.int64Value! == Int64(buyers))
+        #expect(rep["repeat_buyers_in_window"]!.int64Value! == Int64(repeaters))
+        #expect(rep["repeat_buyers_ever"]!.int64Value! == Int64(rows.filter { $0.ever >= 2 }.count))
+        let spend = rows.reduce(0) { $0 + $1.s }
+        #expect(rep["spend_in_window"]!.stringValue! == "\(spend / 100).\(String(format: "%02d", spend % 100))")
+        let old = rows.filter { ($0.sinceFirst ?? 0) >= 365 }.reduce(0) { $0 + $1.s }
+        #expect(rep["old_customer_spend"]!.stringValue! == "\(old / 100).\(String(format: "%02d", old % 100))")
+        #expect(rep["repurchase_rate_in_window"] == "50.0")  // A and B of A, B, C, E
+    }
+
+    /// Channels (ever): combinations and members buying in several.
+    static func checkChannels(_ admin: RPCClient, _ rows: [Row]) async throws {
+        let ch = try await admin.call("report.channels", [:])
+        var combos: [String: Int64] = [:]
+        for r in rows { if let c = r.channels { combos[c, default: 0] += 1 } }
+        // concat_ws keeps the channels' declared order; the SQL sorted them: compare as sets of names.
+        var gotCombos: [String: Int64] = [:]
+        for c in ch["combinations"]!.arrayValue! {
+            gotCombos[c["channels"]!.stringValue!.split(separator: "+").sorted().joined(separator: "+"), default: 0] += c["members"]!.int64Value!
+        }
+        #expect(gotCombos == combos)
+        #expect(ch["multi_channel"]!.int64Value! == combos.filter { $0.key.contains("+") }.reduce(0) { $0 + $1.value })
+        #expect(ch["multi_channel"] == 1)  // A: web and mobile
+    }
+
+    static func checkLevels(_ admin: RPCClient, _ server: TestServer) async throws {
+        let levels = try await admin.call("report.levels", [:])
+        let sqlLevels: [String: Int64] = try server.database.withConnection { c in
+            var out: [String: Int64] = [:]
+            for row in try c.query("""
+                SELECT COALESCE((SELECT level_code FROM member_level l WHERE l.member_id = m.id), 'regular'), count(*)
+                FROM member m WHERE merged_into IS NULL GROUP BY 1
+                """) { out[try row.decode(at: 0)] = try row.decode(at: 1) }
+            return out
+        }
+        #expect(Self.counts(levels["levels"]!.arrayValue!, key: "code").filter { $0.value > 0 } == sqlLevels)
+        #expect(sqlLevels == ["regular": 6, "senior": 1])
+    }
+
+    /// Derived lifecycle thresholds come from the repurchase intervals; configured bands change the report.
+    static func checkSettingsChangeReports(_ admin: RPCClient, _ asOf: JSONValue) async throws {
+        _ = try await admin.call("config.set", ["name": "segments", "value": ["lifecycle": ["mode": "derived"]]])
+        let derived = try await admin.call("report.lifecycle", asOf)
+        #expect(derived["mode"] == "derived")
+        #expect(derived["repurchase_intervals"]?["count"] == 6)  // A 4, B 1, D 1
+        #expect(derived["stages"]!.arrayValue!.reduce(0) { $0 + $1["members"]!.int64Value! } == 7)
+        _ = try await admin.call("config.set", ["name": "segments", "value": ["rfm": ["monetary": ["1000"], "window_days": 730]]])
+        let rfm2 = try await admin.call("report.rfm", asOf)
+        #expect(Self.counts(rfm2["m"]!.arrayValue!, key: "band") == ["0": 1, "1": 5, "2": 1])
+        #expect(await rpcError { try await admin.call("config.set", ["name": "segments", "value": ["rfm": ["recency_days": [90, 30]]]]) }?.reason == "bad_setting")
     }
 }
 
