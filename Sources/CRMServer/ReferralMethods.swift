@@ -60,7 +60,10 @@ enum ReferralMethods {
                 try render(try await context.referrals.program())
             },
             MethodSpec(Referral.ProgramSet.self, access: .admin) { p, call in
-                let saved = try await context.referrals.setProgram(try ReferralProgramDefinition.parse(p.value), actor: call.actor,
+                guard let value = p.value.objectValue else {
+                    throw RPCError.invalidParams("value must be an object", field: "value", reason: .missingField)
+                }
+                let saved = try await context.referrals.setProgram(try ReferralProgramDefinition.parse(value), actor: call.actor,
                                                                    actorTokenID: call.session?.identity.tokenID)
                 context.logger.notice("referral programme changed", metadata: ["request": "\(call.requestID)", "version": "\(saved.version)"])
                 return try render(saved)

@@ -75,8 +75,8 @@ extension PointsExpiry {
                         throw ExitCode(StopSignal.exitStatus)
                     }
                     guard !skipLevels else { return }
-                    let levels = try await call(client, "level.evaluate", ["as_of": .string(asOf)])
-                    print("levels: \(levels["members"]?.cellText ?? "?") members evaluated, \(levels["raised"]?.cellText ?? "?") raised, \(levels["lowered"]?.cellText ?? "?") lowered, \(levels["pending_drop"]?.cellText ?? "?") pending a drop")
+                    let levels = try await call(client, RPC.Level.Evaluate.self, .init(asOf: asOf))
+                    print("levels: \(levels.members) members evaluated, \(levels.raised) raised, \(levels.lowered) lowered, \(levels.pendingDrop) pending a drop")
                 }
             }
         }
@@ -117,6 +117,16 @@ extension PointsExpiry {
             let run = runID.map { " (run \($0.cellText))" } ?? ""
             print((done ? "" : "stopped after \(totals.batchesText): ") + "expired \(totals.sentence) as of \(asOf)\(run)")
             return done
+        }
+
+        /// `call` for a method of the typed contract: its params sent, its result read.
+        private func call<M: RPCMethod>(_ client: RPCClient, _ method: M.Type, _ params: M.Params) async throws -> M.Result {
+            let reply = try await call(client, M.name, try JSONValueEncoder().encode(params))
+            do {
+                return try JSONValueDecoder(rejectsUnknownFields: false).decode(M.Result.self, from: reply)
+            } catch {
+                throw ClientError.badResponse("\(M.name) answered with \(error.message)")
+            }
         }
 
         /// One call, retried with backoff while the server says to retry later; another run going is

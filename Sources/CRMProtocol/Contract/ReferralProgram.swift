@@ -78,8 +78,9 @@ extension RPC.Referral {
 
         /// The programme is checked as a whole by its parser, which names the part at fault.
         public struct Params: RPCObject {
-            public var value: JSONObject
-            public init(value: JSONObject) { self.value = value }
+            /// An object; anything else is refused (`value must be an object`).
+            public var value: JSONValue
+            public init(value: JSONValue) { self.value = value }
         }
     }
 }
