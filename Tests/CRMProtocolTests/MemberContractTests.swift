@@ -70,4 +70,22 @@ struct MemberContractTests {
         #expect(json["void_reason"] == .null)
         #expect(json.objectValue?.keys.first == "binding_id")
     }
+
+    func schemas<M: RPCMethod>(_ method: M.Type) -> (params: JSONValue, result: JSONValue) {
+        (RPCSchema.params(of: method), RPCSchema.result(of: method))
+    }
+
+    @Test("every method of the four groups has a params and a result schema, named as on the wire")
+    func schemasRecorded() {
+        let methods = RPC.Member.methods + RPC.Review.methods + RPC.Level.methods + RPC.Referral.methods
+        #expect(methods.count == 18)
+        for method in methods {
+            let (params, result) = schemas(method)
+            #expect(params["type"] == "object", "\(method.name)")
+            #expect(result["type"] == "object", "\(method.name)")
+        }
+        let item = schemas(RPC.Review.List.self).result["properties"]?["items"]?["items"]
+        #expect(item?["properties"]?["member_ids"] != nil)
+        #expect(schemas(RPC.Member.Get.self).params["properties"]?["external_id"] != nil)
+    }
 }
