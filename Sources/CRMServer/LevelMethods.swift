@@ -4,54 +4,59 @@ import CRMStorage
 
 /// Member levels: `level.get|set|evaluate` and the ladder, `level.rules.get|set`.
 enum LevelMethods {
+    typealias Level = RPC.Level
+
     static func specs(_ context: ServerContext) -> [MethodSpec] {
+        memberSpecs(context) + ladderSpecs(context)
+    }
+
+    /// The ladder as results show it: as `LoyaltySettingsJSON` writes it (and stores it), read as the contract's type.
+    static func ladder(_ ladder: LevelLadder) throws(RPCError) -> Level.Ladder {
+        try JSONValueDecoder().decode(Level.Ladder.self, from: LoyaltySettingsJSON.render(ladder))
+    }
+
+    /// A member's level: `level.get|set`, and everyone's, `level.evaluate`.
+    static func memberSpecs(_ context: ServerContext) -> [MethodSpec] {
         [
-            MethodSpec("level.get", access: .read) { call in
-                try call.params.allowOnly(["member_id"])
+            MethodSpec(Level.Get.self, access: .read) { p, call in
                 let ladder = try await context.loyaltyPolicy().ladder
-                let s = try await context.levels.standing(member: try MemberMethods.requiredMemberID(call.params, "member_id"), ladder: ladder)
-                func level(_ code: String) -> JSONValue { MemberMethods.levelJSON(ladder.levels[ladder.rank(of: code)]) }
-                return ["member_id": .string(String(s.member)), "level": level(s.code), "since": s.since.map(JSONValue.string) ?? .null,
-                        "manual": .bool(s.manual), "below_since": s.belowSince.map(JSONValue.string) ?? .null, "qualifies": level(s.qualifies),
-                        "spend_fen": .int(s.spendFen), "orders": .int(s.orders),
-                        "history": .array(s.history.map { ["at": .string($0.at), "from": $0.from.map(JSONValue.string) ?? .null, "to": .string($0.to),
-                                                           "reason": .string($0.reason), "actor": .string($0.actor)] })]
+                let s = try await context.levels.standing(member: p.memberID.value, ladder: ladder)
+                func level(_ code: String) -> Level.Ref { MemberMethods.level(ladder.levels[ladder.rank(of: code)]) }
+                return Level.Get.Result(memberID: MemberID(s.member), level: level(s.code), since: s.since, manual: s.manual, belowSince: s.belowSince,
+                                        qualifies: level(s.qualifies), spendFen: s.spendFen, orders: s.orders,
+                                        history: s.history.map { Level.Get.Change(at: $0.at, from: $0.from, to: $0.to, reason: $0.reason, actor: $0.actor) })
             },
-            MethodSpec("level.set", access: .write) { call in
-                try call.params.allowOnly(["member_id", "level", "reason"])
+            MethodSpec(Level.Set.self, access: .write) { p, call in
                 let ladder = try await context.loyaltyPolicy().ladder
-                let code = try call.params.string("level", maxLength: 32)
-                let member = try await context.levels.set(member: try MemberMethods.requiredMemberID(call.params, "member_id"), code: code, ladder: ladder,
-                                                          actor: call.actor, actorTokenID: call.session?.identity.tokenID,
-                                                          reason: try call.params.string("reason", maxLength: 500))
-                context.logger.notice("level set by hand", metadata: ["request": "\(call.requestID)", "member": "\(member)", "level": "\(code)"])
-                return ["member_id": .string(String(member)), "level": MemberMethods.levelJSON(ladder.levels[ladder.rank(of: code)])]
+                let member = try await context.levels.set(member: p.memberID.value, code: p.level, ladder: ladder, actor: call.actor,
+                                                          actorTokenID: call.session?.identity.tokenID, reason: p.reason)
+                context.logger.notice("level set by hand", metadata: ["request": "\(call.requestID)", "member": "\(member)", "level": "\(p.level)"])
+                return Level.Set.Result(memberID: MemberID(member), level: MemberMethods.level(ladder.levels[ladder.rank(of: p.level)]))
             },
-            MethodSpec("level.evaluate", access: .write) { call in
-                try call.params.allowOnly(["as_of", "dry_run"])
-                guard let asOf = try PointsMethods.date(call.params, "as_of") else {
-                    throw RPCError.invalidParams("as_of is required", field: "as_of", reason: "missing_field")
-                }
+            MethodSpec(Level.Evaluate.self, access: .write) { p, call in
                 let loyalty = try await context.loyaltyPolicy()
-                let r = try await context.levels.evaluate(asOf: asOf, offsetMinutes: loyalty.points.offsetMinutes, ladder: loyalty.ladder,
-                                                          actor: call.actor, dryRun: try call.params.optionalBool("dry_run") ?? false)
-                context.logger.notice("levels evaluated", metadata: ["request": "\(call.requestID)", "as_of": "\(asOf)", "members": "\(r.members)",
+                let r = try await context.levels.evaluate(asOf: p.asOf, offsetMinutes: loyalty.points.offsetMinutes, ladder: loyalty.ladder,
+                                                          actor: call.actor, dryRun: p.dryRun ?? false)
+                context.logger.notice("levels evaluated", metadata: ["request": "\(call.requestID)", "as_of": "\(p.asOf)", "members": "\(r.members)",
                                                                      "raised": "\(r.raised)", "lowered": "\(r.lowered)"])
-                return ["members": .int(r.members), "raised": .int(r.raised), "lowered": .int(r.lowered), "pending_drop": .int(r.pendingDrop)]
+                return Level.Evaluate.Result(members: Int64(r.members), raised: Int64(r.raised), lowered: Int64(r.lowered), pendingDrop: Int64(r.pendingDrop))
             },
-            MethodSpec("level.rules.get", access: .read) { call in
-                try call.params.allowOnly([])
-                return LoyaltySettingsJSON.render(try await context.loyaltyPolicy().ladder)
+        ]
+    }
+
+    /// The ladder: `level.rules.get|set`.
+    static func ladderSpecs(_ context: ServerContext) -> [MethodSpec] {
+        [
+            MethodSpec(Level.RulesGet.self, access: .read) { _, call in
+                try ladder(try await context.loyaltyPolicy().ladder)
             },
-            MethodSpec("level.rules.set", access: .admin) { call in
-                try call.params.allowOnly(["value"])
-                guard let value = call.params.object["value"] else { throw RPCError.invalidParams("value is required", field: "value", reason: "missing_field") }
-                let ladder = try LoyaltySettingsJSON.parseLadder(value)
+            MethodSpec(Level.RulesSet.self, access: .admin) { p, call in
+                let ladder = try LoyaltySettingsJSON.parseLadder(p.value)
                 let rendered = LoyaltySettingsJSON.render(ladder)
                 let moved = try await context.levels.replaceLadder(ladder, json: JSONSerializer.serialize(rendered), actor: call.actor,
                                                                    actorTokenID: call.session?.identity.tokenID)
                 context.logger.notice("level ladder changed", metadata: ["request": "\(call.requestID)", "moved": "\(moved)"])
-                return rendered
+                return try JSONValueDecoder().decode(Level.Ladder.self, from: rendered)
             },
         ]
     }

@@ -19,7 +19,7 @@ enum MaskedLookup {
                 ])
             }
             var error = RPCError.overloaded("more than \(context.lookups.limits.maxLookups) member lookups within \(context.lookups.limits.windowSeconds) s; try again in \(retryAfter) s",
-                                            reason: "too_many_lookups")
+                                            reason: .tooManyLookups)
             error.extra["retry_after_seconds"] = .int(Int64(retryAfter))
             throw error
         }

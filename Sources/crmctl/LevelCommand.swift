@@ -11,25 +11,23 @@ struct LevelCommand: AsyncParsableCommand {
     struct Get: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show a member's level, what it qualifies for, its spend and orders, and its level history.")
         @OptionGroup var options: CommonOptions
-        @Argument(help: "Member id.") var memberID: String
+        @Argument(help: "Member id.") var memberID: MemberID
 
         func run() async throws {
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    let l = try await client.call("level.get", ["member_id": .string(memberID)])
-                    if options.json { return printJSON(l) }
+                    let l = try await client.call(RPC.Level.Get.self, .init(memberID: memberID))
+                    if options.json { return printJSON(try JSONValueEncoder().encode(l)) }
                     printLabelled([
-                        ("member", l["member_id"]?.cellText ?? memberID), ("level", levelText(l["level"])), ("since", l["since"]?.cellText ?? "-"),
-                        ("manual", l["manual"]?.boolValue == true ? "yes (set by an operator: evaluation never lowers it below this)" : "no"),
-                        ("below since", l["below_since"]?.cellText ?? "-"), ("qualifies", levelText(l["qualifies"])),
-                        ("spend", l["spend_fen"]?.int64Value.map { "\(Formats.yuan(fen: $0)) yuan" } ?? l["spend_fen"]?.cellText ?? "-"),
-                        ("orders", l["orders"]?.cellText ?? "-"),
+                        ("member", l.memberID.description), ("level", levelText(l.level)), ("since", l.since ?? "-"),
+                        ("manual", l.manual ? "yes (set by an operator: evaluation never lowers it below this)" : "no"),
+                        ("below since", l.belowSince ?? "-"), ("qualifies", levelText(l.qualifies)),
+                        ("spend", "\(Formats.yuan(fen: l.spendFen)) yuan"), ("orders", String(l.orders)),
                     ])
-                    let history = l["history"]?.arrayValue ?? []
-                    guard !history.isEmpty else { return }
+                    guard !l.history.isEmpty else { return }
                     var table = TextTable(headers: ["at", "from", "to", "reason", "by"])
-                    for h in history {
-                        table.add([h["at"]?.cellText ?? "", levelCode(h["from"]), levelCode(h["to"]), h["reason"]?.cellText ?? "", h["actor"]?.cellText ?? ""])
+                    for h in l.history {
+                        table.add([h.at, h.from ?? "-", h.to, h.reason, h.actor])
                     }
                     print("")
                     print(table.render())
@@ -45,16 +43,16 @@ struct LevelCommand: AsyncParsableCommand {
             discussion: "An operator's level holds: evaluation may raise the member but never lowers it below the level set."
         )
         @OptionGroup var options: CommonOptions
-        @Argument(help: "Member id.") var memberID: String
+        @Argument(help: "Member id.") var memberID: MemberID
         @Argument(help: "Level code, as in `crmctl level rules get`.") var level: String
         @Option(help: "Why (kept in the level history and the audit).") var reason: String
 
         func run() async throws {
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    let r = try await client.call("level.set", ["member_id": .string(memberID), "level": .string(level), "reason": .string(reason)])
-                    if options.json { return printJSON(r) }
-                    print("member \(r["member_id"]?.cellText ?? memberID) is now \(levelText(r["level"]))")
+                    let r = try await client.call(RPC.Level.Set.self, .init(memberID: memberID, level: level, reason: reason))
+                    if options.json { return printJSON(try JSONValueEncoder().encode(r)) }
+                    print("member \(r.memberID) is now \(levelText(r.level))")
                 }
             }
         }
@@ -74,13 +72,11 @@ struct LevelCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            var params: JSONObject = ["as_of": .string(asOf)]
-            if dryRun { params["dry_run"] = true }
-            let sent = params
+            let sent = RPC.Level.Evaluate.Params(asOf: asOf, dryRun: dryRun ? true : nil)
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    let r = try await client.call("level.evaluate", .object(sent))
-                    if options.json { return printJSON(r) }
+                    let r = try await client.call(RPC.Level.Evaluate.self, sent)
+                    if options.json { return printJSON(try JSONValueEncoder().encode(r)) }
                     print(evaluationText(r) + (dryRun ? " (dry run: nothing changed)" : ""))
                 }
             }
@@ -98,8 +94,8 @@ struct LevelCommand: AsyncParsableCommand {
         func run() async throws {
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    let r = try await client.call("level.rules.get", [:])
-                    if options.json { return printJSON(r) }
+                    let r = try await client.call(RPC.Level.RulesGet.self)
+                    if options.json { return printJSON(try JSONValueEncoder().encode(r)) }
                     printLadder(r)
                 }
             }
@@ -124,8 +120,8 @@ struct LevelCommand: AsyncParsableCommand {
             try await runClientCommand("crmctl") {
                 let value = try readJSONFile(file)
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    let r = try await client.call("level.rules.set", ["value": value])
-                    if options.json { return printJSON(r) }
+                    let r = try await client.call(RPC.Level.RulesSet.self, .init(value: value))
+                    if options.json { return printJSON(try JSONValueEncoder().encode(r)) }
                     print("the ladder is now:")
                     printLadder(r)
                 }
@@ -134,36 +130,24 @@ struct LevelCommand: AsyncParsableCommand {
     }
 }
 
-/// `gold (金卡)`, or `-` when absent.
-func levelText(_ level: JSONValue?) -> String {
-    guard let level, !level.isNull else { return "-" }
-    guard level.objectValue != nil else { return level.cellText }
-    let code = level["code"]?.cellText ?? "?"
-    guard let name = level["name"]?.stringValue, name != code else { return code }
-    return "\(code) (\(name))"
-}
-
-/// A level's code whether the server sent the code or a `{"code", "name"}` object; `-` for none.
-func levelCode(_ level: JSONValue?) -> String {
-    guard let level, !level.isNull else { return "-" }
-    return level["code"]?.cellText ?? level.cellText
+/// `gold (金卡)`; the code alone when the name says no more.
+func levelText(_ level: RPC.Level.Ref) -> String {
+    level.name == level.code ? level.code : "\(level.code) (\(level.name))"
 }
 
 /// The answer of level.evaluate as a sentence.
-func evaluationText(_ r: JSONValue) -> String {
-    "\(r["members"]?.cellText ?? "?") members evaluated, \(r["raised"]?.cellText ?? "?") raised, \(r["lowered"]?.cellText ?? "?") lowered, \(r["pending_drop"]?.cellText ?? "?") pending a drop"
+func evaluationText(_ r: RPC.Level.Evaluate.Result) -> String {
+    "\(r.members) members evaluated, \(r.raised) raised, \(r.lowered) lowered, \(r.pendingDrop) pending a drop"
 }
 
-/// The level ladder: its basis and a table of levels. Takes the ladder or `{"value": ladder}`.
-func printLadder(_ answer: JSONValue) {
-    let ladder = answer["value"].flatMap { $0.objectValue == nil ? nil : $0 } ?? answer
-    var basis = ladder["basis"]?.cellText ?? "?"
-    if ladder["basis"]?.stringValue == "rolling" { basis += " (over \(ladder["window_months"]?.cellText ?? "?") months)" }
-    printLabelled([("basis", basis), ("grace", "\(ladder["grace_days"]?.cellText ?? "?") days before a member who no longer qualifies drops")])
+/// The level ladder: its basis and a table of levels.
+func printLadder(_ ladder: RPC.Level.Ladder) {
+    var basis = ladder.basis
+    if ladder.basis == "rolling" { basis += " (over \(ladder.windowMonths) months)" }
+    printLabelled([("basis", basis), ("grace", "\(ladder.graceDays) days before a member who no longer qualifies drops")])
     var table = TextTable(headers: ["code", "name", "min spend (yuan)", "min orders", "price", "points"])
-    for l in ladder["levels"]?.arrayValue ?? [] {
-        table.add([l["code"]?.cellText ?? "", l["name"]?.cellText ?? "", l["min_spend"]?.cellText ?? "", l["min_orders"]?.cellText ?? "",
-                   l["price_percent"].map { "\($0.cellText)%" } ?? "-", l["points_multiplier_percent"].map { "\($0.cellText)%" } ?? "-"])
+    for l in ladder.levels {
+        table.add([l.code, l.name, l.minSpend, String(l.minOrders), "\(l.pricePercent)%", "\(l.pointsMultiplierPercent)%"])
     }
     print("")
     print(table.render())

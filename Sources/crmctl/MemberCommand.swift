@@ -10,7 +10,7 @@ struct MemberCommand: AsyncParsableCommand {
     struct Get: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show one member: by id, by account, by phone or by e-mail.")
         @OptionGroup var options: CommonOptions
-        @Argument(help: "Member id.") var memberID: String?
+        @Argument(help: "Member id.") var memberID: MemberID?
         @Option(help: "Phone, in any usual format.") var phone: String?
         @Option(help: "E-mail address.") var email: String?
         @Option(help: "Shop code (with --channel and --external-id).") var shop: String?
@@ -26,18 +26,11 @@ struct MemberCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            var params: JSONObject = [:]
-            if let memberID { params["member_id"] = .string(memberID) }
-            if let phone { params["phone"] = .string(phone) }
-            if let email { params["email"] = .string(email) }
-            if let shop { params["shop"] = .string(shop) }
-            if let channel { params["channel"] = .string(channel) }
-            if let externalID { params["external_id"] = .string(externalID) }
-            let request = params
+            let request = RPC.Member.Get.Params(memberID: memberID, shop: shop, channel: channel, externalID: externalID, phone: phone, email: email)
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    let m = try await client.call("member.get", .object(request))
-                    if options.json { return printJSON(m) }
+                    let m = try await client.call(RPC.Member.Get.self, request)
+                    if options.json { return printJSON(try JSONValueEncoder().encode(m)) }
                     printMember(m)
                 }
             }
@@ -53,17 +46,15 @@ struct MemberCommand: AsyncParsableCommand {
         func run() async throws {
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    let page = try await client.call("member.find", ["query": .string(query), "limit": .int(min(max(limit, 1), 1_000))])
-                    let members = page["members"]?.arrayValue ?? []
-                    if options.json { return printJSON(.array(members)) }
+                    let page = try await client.call(RPC.Member.Find.self, .init(query: query, limit: min(max(limit, 1), 1_000)))
+                    if options.json { return printJSON(try JSONValueEncoder().encode(page.members)) }
                     var table = TextTable(headers: ["member", "name", "phone", "email", "accounts"])
-                    for m in members {
-                        let accounts = (m["accounts"]?.arrayValue ?? []).map { "\($0["shop"]?.cellText ?? "")/\($0["channel"]?.cellText ?? "")" }
-                        table.add([m["member_id"]?.cellText ?? "", m["name"]?.cellText ?? "-", m["phone"]?.cellText ?? "-",
-                                   m["email"]?.cellText ?? "-", accounts.joined(separator: " ")])
+                    for m in page.members {
+                        table.add([m.memberID.description, m.name ?? "-", m.phone ?? "-", m.email ?? "-",
+                                   m.accounts.map { "\($0.shop)/\($0.channel)" }.joined(separator: " ")])
                     }
                     print(table.render())
-                    if !(page["next_cursor"]?.isNull ?? true) { print("(more: narrow the query or raise --limit)") }
+                    if page.nextCursor != nil { print("(more: narrow the query or raise --limit)") }
                 }
             }
         }
@@ -72,16 +63,16 @@ struct MemberCommand: AsyncParsableCommand {
     struct Merge: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Merge two members (the older survives); audited.")
         @OptionGroup var options: CommonOptions
-        @Argument(help: "Member id.") var memberID: String
-        @Argument(help: "The other member id.") var otherMemberID: String
+        @Argument(help: "Member id.") var memberID: MemberID
+        @Argument(help: "The other member id.") var otherMemberID: MemberID
         @Option(help: "Why (kept in the audit).") var reason: String
 
         func run() async throws {
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    let r = try await client.call("member.merge", ["member_id": .string(memberID), "other_member_id": .string(otherMemberID), "reason": .string(reason)])
-                    if options.json { return printJSON(r) }
-                    print("merged into member \(r["member_id"]?.cellText ?? "?") (merge \(r["merge_id"]?.cellText ?? "?"); undo with: crmctl member unmerge --merge \(r["merge_id"]?.cellText ?? "?"))")
+                    let r = try await client.call(RPC.Member.Merge.self, .init(memberID: memberID, otherMemberID: otherMemberID, reason: reason))
+                    if options.json { return printJSON(try JSONValueEncoder().encode(r)) }
+                    print("merged into member \(r.memberID) (merge \(r.mergeID); undo with: crmctl member unmerge --merge \(r.mergeID))")
                 }
             }
         }
@@ -91,20 +82,17 @@ struct MemberCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Undo a merge, by merge id or by the member that was merged away.")
         @OptionGroup var options: CommonOptions
         @Option(name: .customLong("merge"), help: "Merge id (from history).") var mergeID: Int64?
-        @Option(name: .customLong("member"), help: "The member that was merged away.") var memberID: String?
+        @Option(name: .customLong("member"), help: "The member that was merged away.") var memberID: MemberID?
         @Option(help: "Why (kept in the audit).") var reason: String
 
         func run() async throws {
             guard (mergeID == nil) != (memberID == nil) else { throw ValidationError("give --merge or --member") }
-            var params: JSONObject = ["reason": .string(reason)]
-            if let mergeID { params["merge_id"] = .int(mergeID) }
-            if let memberID { params["member_id"] = .string(memberID) }
-            let request = params
+            let request = RPC.Member.Unmerge.Params(mergeID: mergeID, memberID: memberID, reason: reason)
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    let r = try await client.call("member.unmerge", .object(request))
-                    if options.json { return printJSON(r) }
-                    print("undid merge \(r["merge_id"]?.cellText ?? "?"): member \(r["restored_member_id"]?.cellText ?? "?") is separate from \(r["member_id"]?.cellText ?? "?") again")
+                    let r = try await client.call(RPC.Member.Unmerge.self, request)
+                    if options.json { return printJSON(try JSONValueEncoder().encode(r)) }
+                    print("undid merge \(r.mergeID): member \(r.restoredMemberID) is separate from \(r.memberID) again")
                 }
             }
         }
@@ -113,20 +101,23 @@ struct MemberCommand: AsyncParsableCommand {
     struct History: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "What happened to a member: accounts, merges, unmerges.")
         @OptionGroup var options: CommonOptions
-        @Argument(help: "Member id.") var memberID: String
+        @Argument(help: "Member id.") var memberID: MemberID
 
         func run() async throws {
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    let entries = try await fetchAll(client, method: "member.history", key: "entries", params: ["member_id": .string(memberID)])
-                    if options.json { return printJSON(.array(entries)) }
+                    let entries = try await allPages { cursor in
+                        let page = try await client.call(RPC.Member.History.self, .init(memberID: memberID, cursor: cursor, limit: 500))
+                        return (page.entries, page.nextCursor)
+                    }
+                    if options.json { return printJSON(try JSONValueEncoder().encode(entries)) }
                     var table = TextTable(headers: ["at", "member", "action", "by", "detail"])
                     for e in entries {
-                        var detail = e["detail"]?.objectValue ?? JSONObject()
+                        var detail = e.detail.objectValue ?? JSONObject()
                         let member = detail["member"]?.cellText ?? ""
                         detail["member"] = nil
                         let text = detail.filter { !$0.value.isNull }.map { "\($0.key)=\($0.value.cellText)" }.joined(separator: " ")
-                        table.add([e["at"]?.cellText ?? "", member, e["action"]?.cellText ?? "", e["actor"]?.cellText ?? "", text])
+                        table.add([e.at, member, e.action, e.actor, text])
                     }
                     print(table.render())
                 }
@@ -136,29 +127,29 @@ struct MemberCommand: AsyncParsableCommand {
 }
 
 /// A member as an operator reads it.
-func printMember(_ m: JSONValue) {
+func printMember(_ m: RPC.Member.Profile) {
     var lines: [(String, String)] = [
-        ("member", m["member_id"]?.cellText ?? "?"), ("name", m["name"]?.cellText ?? "-"), ("nickname", m["nickname"]?.cellText ?? "-"),
-        ("phone", m["phone"]?.cellText ?? "-"), ("email", m["email"]?.cellText ?? "-"), ("birthday", m["birthday"]?.cellText ?? "-"),
-        ("gender", m["gender"]?.cellText ?? "-"), ("region", m["region"]?.cellText ?? "-"), ("address", m["address"]?.cellText ?? "-"),
-        ("level", m["level"]?["name"]?.cellText ?? "-"), ("points", "\(m["points"]?["balance"]?.cellText ?? "0") (pending \(m["points"]?["pending"]?.cellText ?? "0"))"),
-        ("tags", (m["tags"]?.arrayValue ?? []).map(\.cellText).joined(separator: ", ").nonEmpty ?? "-"),
-        ("referral", referralText(m["referral"])),
+        ("member", m.memberID.description), ("name", m.name ?? "-"), ("nickname", m.nickname ?? "-"),
+        ("phone", m.phone ?? "-"), ("email", m.email ?? "-"), ("birthday", m.birthday ?? "-"),
+        ("gender", m.gender ?? "-"), ("region", m.region ?? "-"), ("address", m.address ?? "-"),
+        ("level", m.level.name), ("points", "\(m.points.balance) (pending \(m.points.pending))"),
+        ("tags", m.tags.joined(separator: ", ").nonEmpty ?? "-"),
+        ("referral", referralText(m.referral)),
         // When the member registered, as the shops said; the load time only when none said.
-        ("registered", m["registered_at"].flatMap(\.stringValue) ?? "unknown (first loaded \(m["created_at"]?.cellText ?? "-"))"),
+        ("registered", m.registeredAt ?? "unknown (first loaded \(m.createdAt))"),
     ]
-    if let from = m["merged_from"] { lines.insert(("merged from", from.cellText), at: 1) }
+    if let from = m.mergedFrom { lines.insert(("merged from", from.description), at: 1) }
     for (label, value) in lines { print(label + String(repeating: " ", count: 12 - TextTable.displayWidth(label)) + value) }
     var table = TextTable(headers: ["shop", "channel", "account"])
-    for a in m["accounts"]?.arrayValue ?? [] { table.add([a["shop"]?.cellText ?? "", a["channel"]?.cellText ?? "", a["external_id"]?.cellText ?? ""]) }
+    for a in m.accounts { table.add([a.shop, a.channel, a.externalID]) }
     print("")
     print(table.render())
 }
 
 /// The member's own referral code and who referred them: `code K7Q2M9; referred by member 12`.
-private func referralText(_ referral: JSONValue?) -> String {
-    let code = referral?["code"]?.stringValue.map { "code \($0)" } ?? "no code"
-    guard let by = referral?["referred_by"]?.stringValue else { return code }
+private func referralText(_ referral: RPC.Member.Profile.Referral) -> String {
+    let code = referral.code.map { "code \($0)" } ?? "no code"
+    guard let by = referral.referredBy else { return code }
     return "\(code); referred by member \(by)"
 }
 

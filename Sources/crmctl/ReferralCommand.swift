@@ -13,14 +13,14 @@ struct ReferralCommand: AsyncParsableCommand {
     struct Link: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show a member's referral code and link (made on first use).")
         @OptionGroup var options: CommonOptions
-        @Argument(help: "Member id.") var memberID: String
+        @Argument(help: "Member id.") var memberID: MemberID
 
         func run() async throws {
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    let r = try await client.call("referral.link", ["member_id": .string(memberID)])
-                    if options.json { return printJSON(r) }
-                    printLabelled([("member", r["member_id"]?.cellText ?? memberID), ("code", r["code"]?.cellText ?? "-"), ("link", r["url"]?.cellText ?? "-")])
+                    let r = try await client.call(RPC.Referral.Link.self, .init(memberID: memberID))
+                    if options.json { return printJSON(try JSONValueEncoder().encode(r)) }
+                    printLabelled([("member", r.memberID.description), ("code", r.code), ("link", r.url)])
                 }
             }
         }
@@ -29,24 +29,21 @@ struct ReferralCommand: AsyncParsableCommand {
     struct Get: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show who referred a member and whom the member referred, with status and points.")
         @OptionGroup var options: CommonOptions
-        @Argument(help: "Member id.") var memberID: String
+        @Argument(help: "Member id.") var memberID: MemberID
 
         func run() async throws {
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    let r = try await client.call("referral.get", ["member_id": .string(memberID)])
-                    if options.json { return printJSON(r) }
-                    let by = r["referred_by"]
+                    let r = try await client.call(RPC.Referral.Get.self, .init(memberID: memberID))
+                    if options.json { return printJSON(try JSONValueEncoder().encode(r)) }
                     printLabelled([
-                        ("member", r["member_id"]?.cellText ?? memberID), ("code", r["code"]?.cellText ?? "-"),
-                        ("referred by", by == nil || by == .null ? "-" : "\(by?["member_id"]?.cellText ?? "?") \(by?["name"]?.cellText ?? "") (\(by?["status"]?.cellText ?? ""), \(by?["points"]?.cellText ?? "0") points to this member)"),
+                        ("member", r.memberID.description), ("code", r.code),
+                        ("referred by", r.referredBy.map { by in "\(by.memberID) \(by.name ?? "-") (\(by.status), \(by.points) points to this member)" } ?? "-"),
                     ])
-                    let referred = r["referred"]?.arrayValue ?? []
-                    guard !referred.isEmpty else { return }
+                    guard !r.referred.isEmpty else { return }
                     var table = TextTable(headers: ["member", "name", "status", "source", "bound", "qualified", "points", "voided because"])
-                    for b in referred {
-                        table.add([b["member_id"]?.cellText ?? "", b["name"]?.cellText ?? "", b["status"]?.cellText ?? "", b["source"]?.cellText ?? "",
-                                   b["bound_at"]?.cellText ?? "", b["qualified_at"]?.cellText ?? "-", b["points"]?.cellText ?? "0", b["void_reason"]?.cellText ?? ""])
+                    for b in r.referred {
+                        table.add([b.memberID.description, b.name ?? "-", b.status, b.source, b.boundAt, b.qualifiedAt ?? "-", String(b.points), b.voidReason ?? "-"])
                     }
                     print("")
                     print(table.render())
@@ -60,16 +57,16 @@ struct ReferralCommand: AsyncParsableCommand {
             abstract: "Bind a member to the owner of a referral code by hand (audited).",
             discussion: "The same rules as a signup: a member is bound once, never to itself, never in a cycle. Rewards follow the member's next paid order.")
         @OptionGroup var options: CommonOptions
-        @Argument(help: "Member id of the referred member.") var memberID: String
+        @Argument(help: "Member id of the referred member.") var memberID: MemberID
         @Argument(help: "The referrer's code.") var code: String
         @Option(help: "Why (kept in the audit log).") var reason: String
 
         func run() async throws {
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    let r = try await client.call("referral.bind", ["member_id": .string(memberID), "code": .string(code), "reason": .string(reason)])
-                    if options.json { return printJSON(r) }
-                    print("member \(r["member_id"]?.cellText ?? memberID) bound (binding \(r["binding_id"]?.cellText ?? "?"))")
+                    let r = try await client.call(RPC.Referral.Bind.self, .init(memberID: memberID, code: code, reason: reason))
+                    if options.json { return printJSON(try JSONValueEncoder().encode(r)) }
+                    print("member \(r.memberID) bound (binding \(r.bindingID))")
                 }
             }
         }
@@ -83,14 +80,13 @@ struct ReferralCommand: AsyncParsableCommand {
         func run() async throws {
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    let s = try await client.call("referral.stats", ["limit": .int(limit)])
-                    if options.json { return printJSON(s) }
-                    printLabelled([("bindings", s["bindings"]?.cellText ?? "0"), ("rewarded", s["rewarded"]?.cellText ?? "0"),
-                                   ("voided", s["voided"]?.cellText ?? "0"), ("conversion", "\(s["conversion_percent"]?.cellText ?? "0") %")])
+                    let s = try await client.call(RPC.Referral.Stats.self, .init(limit: limit))
+                    if options.json { return printJSON(try JSONValueEncoder().encode(s)) }
+                    printLabelled([("bindings", String(s.bindings)), ("rewarded", String(s.rewarded)), ("voided", String(s.voided)),
+                                   ("conversion", "\(JSONValue.double(s.conversionPercent).cellText) %")])
                     var table = TextTable(headers: ["referrer", "name", "referred", "rewarded", "voided", "points"])
-                    for t in s["top"]?.arrayValue ?? [] {
-                        table.add([t["member_id"]?.cellText ?? "", t["name"]?.cellText ?? "", t["referred"]?.cellText ?? "", t["rewarded"]?.cellText ?? "",
-                                   t["voided"]?.cellText ?? "", t["points"]?.cellText ?? ""])
+                    for t in s.top {
+                        table.add([t.memberID.description, t.name ?? "-", String(t.referred), String(t.rewarded), String(t.voided), String(t.points)])
                     }
                     print("")
                     print(table.render())
@@ -110,7 +106,9 @@ struct ReferralCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("crmctl") {
-                try await connection.withClient(client: "crmctl/0.1") { client in printJSON(try await client.call("referral.program.get", [:])) }
+                try await connection.withClient(client: "crmctl/0.1") { client in
+                    printJSON(try JSONValueEncoder().encode(try await client.call(RPC.Referral.ProgramGet.self)))
+                }
             }
         }
     }
@@ -124,8 +122,8 @@ struct ReferralCommand: AsyncParsableCommand {
             try await runClientCommand("crmctl") {
                 let value = try readJSONFile(file)
                 try await connection.withClient(client: "crmctl/0.1") { client in
-                    let saved = try await client.call("referral.program.set", ["value": value])
-                    print("referral programme version \(saved["version"]?.cellText ?? "?") in force")
+                    let saved = try await client.call(RPC.Referral.ProgramSet.self, .init(value: value))
+                    print("referral programme version \(saved.version) in force")
                 }
             }
         }

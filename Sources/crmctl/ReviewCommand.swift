@@ -1,4 +1,5 @@
 import ArgumentParser
+import CRMClient
 import CRMCommandLine
 import CRMProtocol
 
@@ -15,24 +16,26 @@ struct ReviewCommand: AsyncParsableCommand {
         func run() async throws {
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    let items = try await fetchAll(client, method: "review.list", key: "items",
-                                                   params: ["type": guards ? "guard" : "match", "status": .string(status)])
-                    if options.json { return printJSON(.array(items)) }
+                    let items = try await allPages { cursor in
+                        let page = try await client.call(RPC.Review.List.self, .init(type: guards ? "guard" : "match", status: status, cursor: cursor, limit: 500))
+                        return (page.items, page.nextCursor)
+                    }
+                    if options.json { return printJSON(try JSONValueEncoder().encode(items)) }
                     if guards {
                         var table = TextTable(headers: ["id", "guard", "key", "times", "last seen"])
                         for i in items {
-                            let g = i["guard"]
-                            table.add([i["id"]?.cellText ?? "", g?["guard"]?.cellText ?? "", "\(g?["kind"]?.cellText ?? ""):\(g?["value"]?.cellText ?? "")",
+                            let g = i.guard
+                            table.add([String(i.id), g?["guard"]?.cellText ?? "", "\(g?["kind"]?.cellText ?? ""):\(g?["value"]?.cellText ?? "")",
                                        g?["occurrences"]?.cellText ?? "", g?["last_seen_at"]?.cellText ?? ""])
                         }
                         return print(table.render())
                     }
                     var table = TextTable(headers: ["id", "members", "score", "name", "birthday", "address", "region", "note"])
                     for i in items {
-                        let f = i["evidence"]?["fields"]
-                        table.add([i["id"]?.cellText ?? "", (i["member_ids"]?.arrayValue ?? []).map(\.cellText).joined(separator: " + "),
-                                   i["score"]?.doubleValue.map { Formats.rounded($0, decimals: 2) } ?? "", f?["name"]?.cellText ?? "-", f?["birthday"]?.cellText ?? "-",
-                                   f?["address"]?.cellText ?? "-", f?["region"]?.cellText ?? "-", i["evidence"]?["held_back"]?.cellText ?? ""])
+                        let f = i.evidence?["fields"]
+                        table.add([String(i.id), (i.memberIDs ?? []).map(\.description).joined(separator: " + "),
+                                   i.score.map { Formats.rounded($0, decimals: 2) } ?? "", f?["name"]?.cellText ?? "-", f?["birthday"]?.cellText ?? "-",
+                                   f?["address"]?.cellText ?? "-", f?["region"]?.cellText ?? "-", i.evidence?["held_back"]?.cellText ?? ""])
                     }
                     print(table.render())
                     if !items.isEmpty { print("\ndecide with: crmctl review decide ID merge|separate --reason \"…\"") }
@@ -50,14 +53,12 @@ struct ReviewCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard ["merge", "separate"].contains(decision) else { throw ValidationError("decision must be merge or separate") }
-            var params: JSONObject = ["id": .int(id), "decision": .string(decision)]
-            if let reason { params["reason"] = .string(reason) }
-            let request = params
+            let request = RPC.Review.Decide.Params(id: id, decision: decision, reason: reason)
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    let r = try await client.call("review.decide", .object(request))
-                    if options.json { return printJSON(r) }
-                    print("review \(id): \(r["status"]?.cellText ?? "?")\(r["member_id"].map { ", member \($0.cellText)" } ?? "")")
+                    let r = try await client.call(RPC.Review.Decide.self, request)
+                    if options.json { return printJSON(try JSONValueEncoder().encode(r)) }
+                    print("review \(id): \(r.status)\(r.memberID.map { ", member \($0)" } ?? "")")
                 }
             }
         }

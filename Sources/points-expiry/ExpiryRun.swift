@@ -79,8 +79,8 @@ extension PointsExpiry {
                 throw ExitCode(StopSignal.exitStatus)
             }
             guard !skipLevels else { return }
-            let levels = try await call(client, "level.evaluate", ["as_of": .string(asOf)])
-            print("levels: \(levels["members"]?.cellText ?? "?") members evaluated, \(levels["raised"]?.cellText ?? "?") raised, \(levels["lowered"]?.cellText ?? "?") lowered, \(levels["pending_drop"]?.cellText ?? "?") pending a drop")
+            let levels = try await call(client, RPC.Level.Evaluate.self, .init(asOf: asOf))
+            print("levels: \(levels.members) members evaluated, \(levels.raised) raised, \(levels.lowered) lowered, \(levels.pendingDrop) pending a drop")
         }
 
         private func countDue(_ client: RPCClient) async throws {

@@ -182,6 +182,16 @@ struct OperatorProcessTests {
         }
     }
 
+    @Test("crmctl refuses a member id that is not one as bad usage, before connecting")
+    func memberIDArgument() async throws {
+        // Nothing listens on port 1: a command that got as far as connecting would fail with 69, not 64.
+        let env = ["CRM_SERVER": "127.0.0.1:1", "CRM_TOKEN": "crm_unused"]
+        for args in [["member", "get", "abc"], ["level", "get", "0"], ["referral", "link", "12.5"], ["member", "unmerge", "--member", "x1", "--reason", "r"]] {
+            let out = try await runBinary("crmctl", args, environment: env)
+            #expect(out.status == 64, "\(args): \(out.stderr)")
+        }
+    }
+
     @Test("report lifecycle prints repurchase intervals rounded to a tenth of a day")
     func roundedDurations() async throws {
         try await withTestServer { server in

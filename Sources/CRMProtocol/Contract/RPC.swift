@@ -11,6 +11,10 @@ public enum RPC {
 
     /// Every method of the contract, in the order the reference documents them.
     public static let methods: [any RPCMethod.Type] = Points.methods
+        + Member.methods
+        + Review.methods
+        + Level.methods
+        + Referral.methods
 }
 
 /// A page of a list: where to go on from (`cursor`, from the previous page's `next_cursor`) and
