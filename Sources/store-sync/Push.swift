@@ -158,22 +158,22 @@ struct PushPass {
             var refused = p.unreadable
             state.invalid += p.unreadable.count
             if let call = p.call {
-                let results = try await call.result()["results"]?.arrayValue ?? []
+                let results = try await call.result(of: RPC.Sync.Push.self).results
                 guard results.count == p.places.count else { throw SyncFailure("crmd answered \(results.count) results for \(p.places.count) events") }
                 TestCrash.at("reply")
                 for (i, r) in results.enumerated() {
-                    switch r["status"]?.stringValue {
+                    switch r.status {
                     case "applied": state.applied += 1
                     case "duplicate":
                         state.duplicate += 1
                         // Rejected the first time: that answer may have been lost (the agent or crmd was killed
                         // before it was recorded), so it is reported now; the rejects file skips lines it has.
-                        if r["first_status"] == "rejected" {
-                            refused.append((p.places[i].file, p.places[i].line, p.ids[i], r["error"] ?? .null))
+                        if r.firstStatus == "rejected" {
+                            refused.append((p.places[i].file, p.places[i].line, p.ids[i], r.error?.json ?? .null))
                         }
                     default:
                         state.rejected += 1
-                        refused.append((p.places[i].file, p.places[i].line, p.ids[i], r["error"] ?? .null))
+                        refused.append((p.places[i].file, p.places[i].line, p.ids[i], r.error?.json ?? .null))
                     }
                 }
             }
@@ -192,7 +192,7 @@ struct PushPass {
             guard !batch.isEmpty || !reached.isEmpty || !unreadable.isEmpty else { return }
             var call: RPCClient.PendingCall? = nil
             if let client, !batch.isEmpty {
-                call = client.start("sync.push", ["shop": .string(options.shop), "events": .array(batch)])
+                call = try client.start(RPC.Sync.Push.self, .init(shop: options.shop, events: batch))
             }
             window.append(Pending(call: call, places: places, ids: batch.map { $0["id"] ?? .null }, positions: reached, unreadable: unreadable))
             unreadable.removeAll(keepingCapacity: true)

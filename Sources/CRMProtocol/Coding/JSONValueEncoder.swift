@@ -19,6 +19,7 @@ enum ValueWriter {
     static func write<T: Encodable>(_ value: T) throws -> JSONValue {
         switch value {
         case let v as JSONValue: return v
+        case let v as [JSONValue]: return .array(v)
         case let v as JSONObject: return .object(v)
         case let v as String: return .string(v)
         case let v as Int64: return .int(v)

@@ -5,7 +5,14 @@ import CRMDomain
 /// by type, and `OpenRPCDocument` describes them.
 public enum RPC {
     /// Every method of the contract, in the order the reference documents them.
-    public static let methods: [any RPCMethod.Type] = Points.methods
+    public static let methods: [any RPCMethod.Type] =
+        Session.methods
+        + Server.methods
+        + Shop.methods
+        + Token.methods
+        + Config.methods
+        + Sync.methods
+        + Points.methods
 }
 
 /// A page of a list: where to go on from (`cursor`, from the previous page's `next_cursor`) and
