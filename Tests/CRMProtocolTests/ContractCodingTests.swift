@@ -64,4 +64,20 @@ struct ContractCodingTests {
         #expect(json["results"]?.arrayValue?.count == 20_000)
         #expect(json["results"]?.arrayValue?.last == ["id": "e20000", "status": "applied", "member_id": "20000"])
     }
+
+    @Test("the OpenRPC schemas of session, server, shop, token, config and sync methods can be read off their types")
+    func schemas() {
+        let groups: [[any RPCMethod.Type]] = [RPC.Session.methods, RPC.Server.methods, RPC.Shop.methods, RPC.Token.methods, RPC.Config.methods, RPC.Sync.methods]
+        for method in groups.joined() {
+            func check<M: RPCMethod>(_ m: M.Type) {
+                #expect(RPCSchema.params(of: m)["type"] == "object", "\(M.name)")
+                #expect(RPCSchema.result(of: m)["type"] == "object", "\(M.name)")
+            }
+            check(method)
+        }
+        let stats = RPCSchema.result(of: RPC.Server.Stats.self)
+        #expect(stats["properties"]?["methods"]?["additionalProperties"]?["properties"]?["latency_ms"] != nil)
+        #expect(RPCSchema.params(of: RPC.Token.Create.self)["properties"]?["role"]?["enum"] == ["admin", "operator", "analyst", "agent"])
+        #expect(RPCSchema.result(of: RPC.Session.Hello.self)["properties"]?["protocol"]?["type"] == "integer")
+    }
 }
