@@ -153,16 +153,30 @@ extension RPCClient {
     /// that does not have the result's shape is `ClientError.badResponse`; members a newer server
     /// added are ignored.
     public func call<M: RPCMethod>(_ method: M.Type, _ params: M.Params) async throws -> M.Result {
-        let reply = try await call(M.name, try JSONValueEncoder().encode(params))
-        do {
-            return try JSONValueDecoder(rejectsUnknownFields: false).decode(M.Result.self, from: reply)
-        } catch {
-            throw ClientError.badResponse("\(M.name) answered with \(error.message)")
-        }
+        try await start(method, params).result(of: method)
+    }
+
+    /// Sends a call of the contract now and returns without waiting (as `start(_:_:)` does);
+    /// its typed result is `result(of:)` of the same method.
+    public func start<M: RPCMethod>(_ method: M.Type, _ params: M.Params) throws(RPCError) -> PendingCall {
+        start(M.name, try JSONValueEncoder().encode(params))
     }
 
     /// Calls a method of the contract that takes no params.
     public func call<M: RPCMethod>(_ method: M.Type) async throws -> M.Result where M.Params == NoParams {
         try await call(method, NoParams())
+    }
+}
+
+extension RPCClient.PendingCall {
+    /// The typed result of a call of `method` started with `start(_:_:)`. A reply that does not
+    /// have the result's shape is `ClientError.badResponse`; members a newer server added are ignored.
+    public func result<M: RPCMethod>(of method: M.Type) async throws -> M.Result {
+        let reply = try await result()
+        do {
+            return try JSONValueDecoder(rejectsUnknownFields: false).decode(M.Result.self, from: reply)
+        } catch {
+            throw ClientError.badResponse("\(M.name) answered with \(error.message)")
+        }
     }
 }

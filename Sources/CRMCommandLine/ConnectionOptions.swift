@@ -49,7 +49,7 @@ public struct ConnectionOptions: ParsableArguments, Sendable {
         let connection = try await RPCClient.connect(host: host, port: port, tls: tlsOptions, connectTimeoutSeconds: connectTimeout)
         if hello, let token = resolvedToken {
             do {
-                _ = try await connection.call("session.hello", ["token": .string(token), "client": .string(client)])
+                _ = try await connection.call(RPC.Session.Hello.self, .init(token: token, client: client))
             } catch {
                 await connection.close()
                 throw error

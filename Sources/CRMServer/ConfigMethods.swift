@@ -26,23 +26,23 @@ enum ConfigMethods {
         }
     }
 
+    /// Refuses a name that is not one of the settings.
+    static func check(_ name: String) throws(RPCError) {
+        guard names.contains(name) else { throw .notFound("no setting named \(name)", reason: .settingNotFound) }
+    }
+
     static func specs(_ context: ServerContext) -> [MethodSpec] {
         [
-            MethodSpec("config.get", access: .read) { call in
-                try call.params.allowOnly(["name"])
-                let name = try call.params.string("name", maxLength: 64)
-                guard names.contains(name) else { throw RPCError.notFound("no setting named \(name)", reason: "setting_not_found") }
-                return ["name": .string(name), "value": try await render(name, context)]
+            MethodSpec(RPC.Config.Get.self, access: .read) { p, call in
+                try check(p.name)
+                return RPC.Config.Setting(name: p.name, value: try await render(p.name, context))
             },
-            MethodSpec("config.set", access: .admin) { call in
-                try call.params.allowOnly(["name", "value"])
-                let name = try call.params.string("name", maxLength: 64)
-                guard names.contains(name) else { throw RPCError.notFound("no setting named \(name)", reason: "setting_not_found") }
-                guard let value = call.params.object["value"] else { throw RPCError.invalidParams("value is required", field: "value", reason: "missing_field") }
-                let rendered = try parse(name, value)
-                try await context.settings.set(name, json: JSONSerializer.serialize(rendered), actorTokenID: call.session?.identity.tokenID)
-                context.logger.notice("setting changed", metadata: ["request": "\(call.requestID)", "setting": "\(name)"])
-                return ["name": .string(name), "value": rendered]
+            MethodSpec(RPC.Config.Set.self, access: .admin) { p, call in
+                try check(p.name)
+                let rendered = try parse(p.name, p.value)
+                try await context.settings.set(p.name, json: JSONSerializer.serialize(rendered), actorTokenID: call.session?.identity.tokenID)
+                context.logger.notice("setting changed", metadata: ["request": "\(call.requestID)", "setting": "\(p.name)"])
+                return RPC.Config.Setting(name: p.name, value: rendered)
             },
         ]
     }

@@ -25,11 +25,11 @@ public final class SecurityCounters: Sendable {
 
     public var snapshot: Snapshot { state.withLockedValue { $0 } }
 
-    var json: JSONValue {
+    /// What `server.stats` shows under `security`.
+    var stats: RPC.Server.Stats.Security {
         let s = snapshot
-        return ["failed_logins": .int(Int64(s.failedLogins)), "refused_logins": .int(Int64(s.refusedLogins)),
-                "masked_lookups": .int(Int64(s.maskedLookups)), "refused_lookups": .int(Int64(s.refusedLookups)),
-                "database_failures": .int(Int64(s.databaseFailures))]
+        return RPC.Server.Stats.Security(failedLogins: Int64(s.failedLogins), refusedLogins: Int64(s.refusedLogins), maskedLookups: Int64(s.maskedLookups),
+                                         refusedLookups: Int64(s.refusedLookups), databaseFailures: Int64(s.databaseFailures))
     }
 
     /// Lines of the Prometheus text exposition.

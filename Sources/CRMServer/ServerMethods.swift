@@ -3,17 +3,30 @@ import CRMProtocol
 
 /// `server.health` (no session needed) and `server.stats`.
 enum ServerMethods {
+    typealias Health = RPC.Server.Health
+
+    /// The two answers of `server.health`, encoded once: load balancers ask it often.
+    static let healthReplies: (up: JSONValue, down: JSONValue) = {
+        func reply(_ up: Bool) -> JSONValue {
+            let result = Health.Result(status: up ? "ok" : "degraded", database: up ? "ok" : "down", version: ServerContext.version)
+            do {
+                return try JSONValueEncoder().encode(result)
+            } catch {
+                preconditionFailure("server.health's result does not encode: \(error)")
+            }
+        }
+        return (reply(true), reply(false))
+    }()
+
     static func specs(_ context: ServerContext) -> [MethodSpec] {
         [
-            MethodSpec("server.health", access: .open) { call in
-                try call.params.allowOnly([])
-                let up = await context.health.isUp()
-                return ["status": up ? "ok" : "degraded", "database": up ? "ok" : "down", "version": .string(ServerContext.version)]
+            MethodSpec(Health.name, access: .open) { call in
+                if call.params.object.count > 0 { _ = try JSONValueDecoder().decode(Health.Params.self, from: .object(call.params.object)) }
+                return await context.health.isUp() ? healthReplies.up : healthReplies.down
             },
-            MethodSpec("server.stats", access: .read) { call in
-                try call.params.allowOnly([])
+            MethodSpec(RPC.Server.Stats.self, access: .read) { _, _ in
                 let up = await context.health.isUp()
-                return context.metrics.statsJSON(version: ServerContext.version, pool: context.pool.statistics, databaseUp: up)
+                return context.metrics.stats(version: ServerContext.version, pool: context.pool.statistics, databaseUp: up)
             },
         ]
     }

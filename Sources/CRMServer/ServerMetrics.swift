@@ -98,56 +98,43 @@ public final class ServerMetrics: Sendable {
     func snapshot() -> State { state.withLockedValue { $0 } }
 
     /// The `server.stats` result.
-    func statsJSON(version: String, pool: PostgresPool.Statistics, databaseUp: Bool) -> JSONValue {
+    func stats(version: String, pool: PostgresPool.Statistics, databaseUp: Bool) -> RPC.Server.Stats.Result {
+        typealias Stats = RPC.Server.Stats
         let s = snapshot()
         let buffers = budget.figures
         var total = LatencyHistogram()
-        var methods = JSONObject()
+        var methods: [(name: String, value: Stats.Method)] = []
         var requests: UInt64 = 0
         var errors: UInt64 = 0
         for (name, m) in s.methods.sorted(by: { $0.key < $1.key }) {
             total.merge(m.latency)
             requests += m.requests
             errors += m.errors
-            var codes = JSONObject()
-            for (code, n) in m.errorsByCode.sorted(by: { $0.key < $1.key }) { codes[String(code)] = .int(Int64(n)) }
-            methods[name] = [
-                "requests": .int(Int64(m.requests)), "errors": .int(Int64(m.errors)), "errors_by_code": .object(codes),
-                "latency_ms": Self.percentiles(m.latency),
-            ]
+            let codes = m.errorsByCode.sorted(by: { $0.key < $1.key }).map { (name: String($0.key), value: Int64($0.value)) }
+            methods.append((name, Stats.Method(requests: Int64(m.requests), errors: Int64(m.errors), errorsByCode: WireMap(codes),
+                                               latencyMs: Self.percentiles(m.latency))))
         }
-        return [
-            "version": .string(version),
-            "uptime_seconds": .double((uptimeSeconds * 1000).rounded() / 1000),
-            "database": databaseUp ? "ok" : "down",
-            "connections": [
-                "open": .int(s.openConnections), "accepted": .int(Int64(s.acceptedConnections)),
-                "rejected": .int(Int64(s.rejectedConnections)), "limit": .int(maxConnections),
-                "closed_idle": .int(Int64(s.idleClosed)), "oversize_lines": .int(Int64(s.oversizeLines)),
-                "refused_per_address": .int(Int64(s.refusedPerAddress)),
-                "closed_unauthenticated": .int(Int64(s.evictedUnauthenticated)),
-                "closed_hello_timeout": .int(Int64(s.helloTimeouts)),
-                "closed_message_timeout": .int(Int64(s.messageTimeouts)),
-            ],
-            "buffers": [
-                "used_bytes": .int(buffers.usedBytes), "peak_bytes": .int(buffers.peakBytes),
-                "limit_bytes": .int(budget.limitBytes), "refused": .int(Int64(buffers.refused)),
-            ],
-            "requests": ["total": .int(Int64(requests)), "errors": .int(Int64(errors)), "latency_ms": Self.percentiles(total)],
-            "methods": .object(methods),
-            "security": security.json,
-            "pool": [
-                "open": .int(pool.open), "in_use": .int(pool.inUse), "idle": .int(pool.idle), "waiting": .int(pool.waiting),
-                "max": .int(pool.maxConnections), "opened": .int(pool.connectionsOpened),
-                "discarded": .int(pool.connectionsDiscarded), "refused": .int(pool.refused),
-            ],
-        ]
+        return Stats.Result(
+            version: version, uptimeSeconds: (uptimeSeconds * 1000).rounded() / 1000, database: databaseUp ? "ok" : "down",
+            connections: Stats.Connections(
+                open: Int64(s.openConnections), accepted: Int64(s.acceptedConnections), rejected: Int64(s.rejectedConnections),
+                limit: Int64(maxConnections), closedIdle: Int64(s.idleClosed), oversizeLines: Int64(s.oversizeLines),
+                refusedPerAddress: Int64(s.refusedPerAddress), closedUnauthenticated: Int64(s.evictedUnauthenticated),
+                closedHelloTimeout: Int64(s.helloTimeouts), closedMessageTimeout: Int64(s.messageTimeouts)),
+            buffers: Stats.Buffers(usedBytes: Int64(buffers.usedBytes), peakBytes: Int64(buffers.peakBytes), limitBytes: Int64(budget.limitBytes),
+                                   refused: Int64(buffers.refused)),
+            requests: Stats.Requests(total: Int64(requests), errors: Int64(errors), latencyMs: Self.percentiles(total)),
+            methods: WireMap(methods),
+            security: security.stats,
+            pool: Stats.Pool(open: Int64(pool.open), inUse: Int64(pool.inUse), idle: Int64(pool.idle), waiting: Int64(pool.waiting),
+                             max: Int64(pool.maxConnections), opened: Int64(pool.connectionsOpened), discarded: Int64(pool.connectionsDiscarded),
+                             refused: Int64(pool.refused)))
     }
 
-    static func percentiles(_ h: LatencyHistogram) -> JSONValue {
-        func ms(_ v: Double) -> JSONValue { .double((v * 1000).rounded() / 1000) }
-        return ["p50": ms(h.percentile(0.5)), "p90": ms(h.percentile(0.9)), "p99": ms(h.percentile(0.99)),
-                "max": ms(Double(h.maxMicroseconds) / 1000), "count": .int(Int64(h.count))]
+    static func percentiles(_ h: LatencyHistogram) -> RPC.Server.Stats.Latency {
+        func ms(_ v: Double) -> Double { (v * 1000).rounded() / 1000 }
+        return RPC.Server.Stats.Latency(p50: ms(h.percentile(0.5)), p90: ms(h.percentile(0.9)), p99: ms(h.percentile(0.99)),
+                                        max: ms(Double(h.maxMicroseconds) / 1000), count: Int64(h.count))
     }
 
     /// The Prometheus text exposition (format 0.0.4).

@@ -3,32 +3,35 @@ import CRMProtocol
 
 /// `session.hello`: authenticates the connection with a bearer token.
 enum SessionMethods {
+    typealias Hello = RPC.Session.Hello
+
     static func specs(_ context: ServerContext) -> [MethodSpec] {
         [
-            MethodSpec("session.hello", access: .open) { call in
-                // A hello replaces the session whatever its outcome: one that fails leaves none.
+            // Not `MethodSpec(Hello.self)`: the session ends before the params are read, so a
+            // malformed hello ends it too.
+            MethodSpec(Hello.name, access: .open) { call in
                 call.session = nil
-                try call.params.allowOnly(["token", "client"])
-                let token = try call.params.string("token", maxLength: AccessToken.maxLength)
-                let client = try call.params.optionalString("client", maxLength: 100) ?? "unknown"
-                try refuseOverLimit(call, context: context)
-                guard AccessToken.isWellFormed(token), let identity = try await context.tokens.authenticate(token: token) else {
-                    recordFailure(call, context: context)
-                    throw RPCError.unauthenticated("the token is unknown or revoked", reason: "invalid_token")
-                }
-                call.session = Session(identity: identity, client: client, verifiedAt: ContinuousClock.now)
-                context.logger.info("session opened", metadata: [
-                    "request": "\(call.requestID)", "token": "\(identity.tokenID)", "role": "\(identity.role.rawValue)",
-                    "shop": "\(identity.shop ?? "-")", "client": "\(client)", "peer": "\(call.peer)",
-                ])
-                return [
-                    "server": .string("crmd/\(ServerContext.version)"),
-                    "protocol": .int(ServerContext.protocolVersion),
-                    "role": .string(identity.role.rawValue),
-                    "shop": identity.shop.map(JSONValue.string) ?? .null,
-                ]
+                let p = try JSONValueDecoder().decode(Hello.Params.self, from: .object(call.params.object))
+                return try JSONValueEncoder().encode(try await hello(p, &call, context))
             },
         ]
+    }
+
+    /// Checks the token and opens the session.
+    private static func hello(_ p: Hello.Params, _ call: inout CallContext, _ context: ServerContext) async throws -> Hello.Result {
+        let client = p.client ?? "unknown"
+        try refuseOverLimit(call, context: context)
+        guard AccessToken.isWellFormed(p.token), let identity = try await context.tokens.authenticate(token: p.token) else {
+            recordFailure(call, context: context)
+            throw RPCError.unauthenticated("the token is unknown or revoked", reason: .invalidToken)
+        }
+        call.session = Session(identity: identity, client: client, verifiedAt: ContinuousClock.now)
+        context.logger.info("session opened", metadata: [
+            "request": "\(call.requestID)", "token": "\(identity.tokenID)", "role": "\(identity.role.rawValue)",
+            "shop": "\(identity.shop ?? "-")", "client": "\(client)", "peer": "\(call.peer)",
+        ])
+        return Hello.Result(server: "crmd/\(ServerContext.version)", protocol: Int64(ServerContext.protocolVersion),
+                            role: identity.role.rawValue, shop: identity.shop)
     }
 
     /// Refuses the hello, before the token is looked at, when its connection or address failed too often.
@@ -39,10 +42,10 @@ enum SessionMethods {
         var error: RPCError
         if let seconds = refusal.retryAfterSeconds {
             error = .overloaded("\(limits.maxFailuresPerAddress) failed logins from \(call.peer.host) within \(limits.windowSeconds) s; try again in \(seconds) s",
-                                reason: "too_many_failed_logins")
+                                reason: .tooManyFailedLogins)
             error.extra["retry_after_seconds"] = .int(Int64(seconds))
         } else {
-            error = .overloaded("this connection made \(limits.maxFailuresPerConnection) failed logins; reconnect to try again", reason: "too_many_failed_logins")
+            error = .overloaded("this connection made \(limits.maxFailuresPerConnection) failed logins; reconnect to try again", reason: .tooManyFailedLogins)
         }
         error.extra["scope"] = .string(refusal.scope.rawValue)
         throw error

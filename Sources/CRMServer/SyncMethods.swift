@@ -4,42 +4,37 @@ import CRMStorage
 
 /// `sync.push`: a shop's agent pushes a batch of events.
 enum SyncMethods {
+    typealias Push = RPC.Sync.Push
+
     static func specs(_ context: ServerContext) -> [MethodSpec] {
         [
-            MethodSpec("sync.push", access: .push, screenedLater: ["events"]) { call in
-                try call.params.allowOnly(["shop", "events"])
-                let shop = try call.params.string("shop", maxLength: ShopCode.maxLength)
-                if let session = call.session, session.identity.role == .agent, session.identity.shop != shop {
-                    throw RPCError.forbidden("this agent token pushes for shop \(session.identity.shop ?? "-") only", reason: "wrong_shop")
+            MethodSpec(Push.self, access: .push, screenedLater: ["events"]) { p, call in
+                if let session = call.session, session.identity.role == .agent, session.identity.shop != p.shop {
+                    throw RPCError.forbidden("this agent token pushes for shop \(session.identity.shop ?? "-") only", reason: .wrongShop)
                 }
-                guard case .array(let events)? = call.params.object["events"] else {
-                    throw RPCError.invalidParams("events must be an array", field: "events", reason: "missing_field")
-                }
+                // `--max-events` is the server's setting, not the contract's: checked here.
                 let limit = context.configuration.maxEventsPerPush
-                guard events.count <= limit else {
-                    throw RPCError.invalidParams("a push holds at most \(limit) events, not \(events.count)", field: "events", reason: "batch_too_large")
+                guard p.events.count <= limit else {
+                    throw RPCError.invalidParams("a push holds at most \(limit) events, not \(p.events.count)", field: "events", reason: .batchTooLarge)
                 }
                 let policy = try await context.identityPolicy()
-                let outcomes = try await context.ingest.push(shopCode: shop, events: EventParser.parse(events), policy: policy,
+                let outcomes = try await context.ingest.push(shopCode: p.shop, events: EventParser.parse(p.events), policy: policy,
                                                              loyalty: try await context.loyaltyPolicy())
-                precondition(outcomes.count == events.count, "one outcome per event")
+                precondition(outcomes.count == p.events.count, "one outcome per event")
                 var counts = ["applied": 0, "duplicate": 0, "rejected": 0]
                 for o in outcomes { counts[o.status.rawValue, default: 0] += 1 }
                 context.logger.info("events pushed", metadata: [
-                    "request": "\(call.requestID)", "shop": "\(shop)", "events": "\(events.count)",
+                    "request": "\(call.requestID)", "shop": "\(p.shop)", "events": "\(p.events.count)",
                     "applied": "\(counts["applied"]!)", "duplicate": "\(counts["duplicate"]!)", "rejected": "\(counts["rejected"]!)",
                 ])
-                return ["results": .array(outcomes.map(render))]
+                return Push.Result(results: outcomes.map(render))
             },
         ]
     }
 
-    static func render(_ outcome: EventOutcome) -> JSONValue {
-        var o: JSONObject = ["id": outcome.eventID.map(JSONValue.string) ?? .null, "status": .string(outcome.status.rawValue)]
-        if let member = outcome.memberID { o["member_id"] = .string(String(member)) }
-        if let first = outcome.firstStatus { o["first_status"] = .string(first.rawValue) }
-        if let r = outcome.rejection { o["error"] = RPCError(rejection: r).json }
-        return .object(o)
+    static func render(_ outcome: EventOutcome) -> Push.Outcome {
+        Push.Outcome(id: outcome.eventID, status: outcome.status.rawValue, memberID: outcome.memberID.map { MemberID($0) },
+                     firstStatus: outcome.firstStatus?.rawValue, error: outcome.rejection.map(RPCError.init(rejection:)))
     }
 }
 

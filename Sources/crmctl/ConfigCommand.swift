@@ -20,11 +20,11 @@ struct ConfigCommand: AsyncParsableCommand {
     static func update(_ options: CommonOptions, _ name: String, _ change: @escaping (inout JSONObject) throws -> Void) async throws {
         try await runClientCommand("crmctl") {
             try await options.connection.withClient(client: "crmctl/0.1") { client in
-                var value = try await client.call("config.get", ["name": .string(name)])["value"]?.objectValue ?? JSONObject()
+                var value = try await client.call(RPC.Config.Get.self, .init(name: name)).value.objectValue ?? JSONObject()
                 try change(&value)
-                let saved = try await client.call("config.set", ["name": .string(name), "value": .object(value)])
-                if options.json { return printJSON(saved["value"] ?? .null) }
-                ConfigText.print(name, saved["value"] ?? .null)
+                let saved = try await client.call(RPC.Config.Set.self, .init(name: name, value: .object(value)))
+                if options.json { return printJSON(saved.value) }
+                ConfigText.print(name, saved.value)
             }
         }
     }
@@ -37,7 +37,7 @@ struct ConfigCommand: AsyncParsableCommand {
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
                     var all = JSONObject()
-                    for name in ConfigCommand.names { all[name] = try await client.call("config.get", ["name": .string(name)])["value"] ?? .null }
+                    for name in ConfigCommand.names { all[name] = try await client.call(RPC.Config.Get.self, .init(name: name)).value }
                     if options.json { return printJSON(.object(all)) }
                     for name in ConfigCommand.names {
                         ConfigText.print(name, all[name] ?? .null)

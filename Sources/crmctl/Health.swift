@@ -9,12 +9,12 @@ struct Health: AsyncParsableCommand {
     func run() async throws {
         try await runClientCommand("crmctl") {
             try await options.connection.withClient(client: "crmctl/0.1", requireToken: false) { client in
-                let result = try await client.call("server.health")
-                if options.json { return printJSON(result) }
-                print("status    \(result["status"]?.cellText ?? "?")")
-                print("database  \(result["database"]?.cellText ?? "?")")
-                print("version   \(result["version"]?.cellText ?? "?")")
-                if result["status"]?.stringValue != "ok" { throw ExitCode(ClientExit.unavailable) }
+                let result = try await client.call(RPC.Server.Health.self)
+                if options.json { return printJSON(try JSONValueEncoder().encode(result)) }
+                print("status    \(result.status)")
+                print("database  \(result.database)")
+                print("version   \(result.version)")
+                if result.status != "ok" { throw ExitCode(ClientExit.unavailable) }
             }
         }
     }
@@ -27,19 +27,19 @@ struct Stats: AsyncParsableCommand {
     func run() async throws {
         try await runClientCommand("crmctl") {
             try await options.connection.withClient(client: "crmctl/0.1") { client in
-                let s = try await client.call("server.stats")
-                if options.json { return printJSON(s) }
-                print("version \(s["version"]?.cellText ?? "?")  uptime \(s["uptime_seconds"]?.doubleValue.map { Formats.duration(seconds: $0) } ?? "?")  database \(s["database"]?.cellText ?? "?")")
-                let c = s["connections"]
-                print("connections: open \(c?["open"]?.cellText ?? "?") of \(c?["limit"]?.cellText ?? "?"), accepted \(c?["accepted"]?.cellText ?? "?"), rejected \(c?["rejected"]?.cellText ?? "?")")
-                let p = s["pool"]
-                print("database pool: in use \(p?["in_use"]?.cellText ?? "?"), idle \(p?["idle"]?.cellText ?? "?"), max \(p?["max"]?.cellText ?? "?"), waiting \(p?["waiting"]?.cellText ?? "?"), refused \(p?["refused"]?.cellText ?? "?")")
+                let s = try await client.call(RPC.Server.Stats.self)
+                if options.json { return printJSON(try JSONValueEncoder().encode(s)) }
+                print("version \(s.version)  uptime \(Formats.duration(seconds: s.uptimeSeconds))  database \(s.database)")
+                let c = s.connections
+                print("connections: open \(c.open) of \(c.limit), accepted \(c.accepted), rejected \(c.rejected)")
+                let p = s.pool
+                print("database pool: in use \(p.inUse), idle \(p.idle), max \(p.max), waiting \(p.waiting), refused \(p.refused)")
                 print("")
                 var table = TextTable(headers: ["method", "requests", "errors", "p50 ms", "p90 ms", "p99 ms", "max ms"])
-                for (name, m) in s["methods"]?.objectValue ?? JSONObject() {
+                for (name, m) in s.methods.entries {
                     // Latencies to a tenth of a millisecond: the server's microseconds are noise here.
-                    let ms = ["p50", "p90", "p99", "max"].map { m["latency_ms"]?[$0]?.doubleValue.map { Formats.rounded($0) } ?? "" }
-                    table.add([name, m["requests"]?.cellText ?? "", m["errors"]?.cellText ?? ""] + ms)
+                    let ms = [m.latencyMs.p50, m.latencyMs.p90, m.latencyMs.p99, m.latencyMs.max].map { Formats.rounded($0) }
+                    table.add([name, String(m.requests), String(m.errors)] + ms)
                 }
                 print(table.render())
             }

@@ -14,11 +14,9 @@ struct ShopCommand: AsyncParsableCommand {
         func run() async throws {
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    var params: JSONObject = ["code": .string(code)]
-                    if let name { params["name"] = .string(name) }
-                    let shop = try await client.call("shop.create", .object(params))
-                    if options.json { return printJSON(shop) }
-                    print("created shop \(shop["code"]?.cellText ?? "?") (\(shop["name"]?.cellText ?? ""))")
+                    let shop = try await client.call(RPC.Shop.Create.self, .init(code: code, name: name))
+                    if options.json { return printJSON(try JSONValueEncoder().encode(shop)) }
+                    print("created shop \(shop.code) (\(shop.name))")
                 }
             }
         }
@@ -31,10 +29,13 @@ struct ShopCommand: AsyncParsableCommand {
         func run() async throws {
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    let shops = try await fetchAll(client, method: "shop.list", key: "shops")
-                    if options.json { return printJSON(.array(shops)) }
+                    let shops = try await fetchPages { cursor in
+                        let page = try await client.call(RPC.Shop.List.self, .init(cursor: cursor, limit: pageSize))
+                        return (page.shops, page.nextCursor)
+                    }
+                    if options.json { return printJSON(try JSONValueEncoder().encode(shops)) }
                     var table = TextTable(headers: ["code", "name", "created"])
-                    for s in shops { table.add([s["code"]?.cellText ?? "", s["name"]?.cellText ?? "", s["created_at"]?.cellText ?? ""]) }
+                    for s in shops { table.add([s.code, s.name, s.createdAt]) }
                     print(table.render())
                 }
             }

@@ -17,13 +17,10 @@ struct TokenCommand: AsyncParsableCommand {
         func run() async throws {
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    var params: JSONObject = ["role": .string(role)]
-                    if let shop { params["shop"] = .string(shop) }
-                    if let name { params["name"] = .string(name) }
-                    let token = try await client.call("token.create", .object(params))
-                    if options.json { return printJSON(token) }
-                    print(token["token"]?.cellText ?? "?")
-                    print("token \(token["id"]?.cellText ?? "?") (\(token["role"]?.cellText ?? "")\(token["shop"]?.stringValue.map { ", shop \($0)" } ?? "")): keep it now, it is not shown again", to: .standardError)
+                    let token = try await client.call(RPC.Token.Create.self, .init(role: role, shop: shop, name: name))
+                    if options.json { return printJSON(try JSONValueEncoder().encode(token)) }
+                    print(token.token)
+                    print("token \(token.id) (\(token.role)\(token.shop.map { ", shop \($0)" } ?? "")): keep it now, it is not shown again", to: .standardError)
                 }
             }
         }
@@ -37,12 +34,14 @@ struct TokenCommand: AsyncParsableCommand {
         func run() async throws {
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    let tokens = try await fetchAll(client, method: "token.list", key: "tokens", params: ["include_revoked": .bool(!activeOnly)])
-                    if options.json { return printJSON(.array(tokens)) }
+                    let tokens = try await fetchPages { cursor in
+                        let page = try await client.call(RPC.Token.List.self, .init(cursor: cursor, limit: pageSize, includeRevoked: !activeOnly))
+                        return (page.tokens, page.nextCursor)
+                    }
+                    if options.json { return printJSON(try JSONValueEncoder().encode(tokens)) }
                     var table = TextTable(headers: ["id", "role", "shop", "name", "created", "last used", "revoked"])
                     for t in tokens {
-                        table.add([t["id"]?.cellText ?? "", t["role"]?.cellText ?? "", t["shop"]?.cellText ?? "-", t["name"]?.cellText ?? "",
-                                   t["created_at"]?.cellText ?? "", t["last_used_at"]?.cellText ?? "-", t["revoked_at"]?.cellText ?? "-"])
+                        table.add([String(t.id), t.role, t.shop ?? "-", t.name, t.createdAt, t.lastUsedAt ?? "-", t.revokedAt ?? "-"])
                     }
                     print(table.render())
                 }
@@ -58,13 +57,29 @@ struct TokenCommand: AsyncParsableCommand {
         func run() async throws {
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    let token = try await client.call("token.revoke", ["id": .int(id)])
-                    if options.json { return printJSON(token) }
-                    print("revoked token \(token["id"]?.cellText ?? "?") (\(token["name"]?.cellText ?? "")) at \(token["revoked_at"]?.cellText ?? "?")")
+                    let token = try await client.call(RPC.Token.Revoke.self, .init(id: id))
+                    if options.json { return printJSON(try JSONValueEncoder().encode(token)) }
+                    print("revoked token \(token.id) (\(token.name)) at \(token.revokedAt ?? "?")")
                 }
             }
         }
     }
+}
+
+/// Page size of the list commands.
+let pageSize = 500
+
+/// Reads every page of a list method of the contract: `page` asks for the page after `cursor`
+/// (nil: the first) and says its items and the next cursor (nil: it was the last).
+func fetchPages<Item>(_ page: (_ cursor: String?) async throws -> (items: [Item], next: String?)) async throws -> [Item] {
+    var items: [Item] = []
+    var cursor: String? = nil
+    repeat {
+        let (got, next) = try await page(cursor)
+        items += got
+        cursor = next
+    } while cursor != nil
+    return items
 }
 
 /// Reads every page of a paged list method.

@@ -31,13 +31,13 @@ struct PointsExpiry: AsyncParsableCommand {
             try await runClientCommand("points-expiry") {
                 try await connection.withClient(client: "points-expiry/0.1", requireToken: false, hello: false) { client in
                     guard let token = connection.resolvedToken else { throw ValidationError("no token: pass --token or set CRM_TOKEN") }
-                    let hello = try await client.call("session.hello", ["token": .string(token), "client": "points-expiry/0.1"])
-                    let role = hello["role"]?.stringValue ?? "?"
+                    let hello = try await client.call(RPC.Session.Hello.self, .init(token: token, client: "points-expiry/0.1"))
+                    let role = hello.role
                     guard role == "admin" || role == "operator" else {
                         FileHandleWriter.writeToStandardError("points-expiry: a \(role) token may not run the job; use an operator token\n")
                         throw ExitCode(ClientExit.failed)
                     }
-                    print("ok: \(hello["server"]?.cellText ?? "crmd") accepts this \(role) token")
+                    print("ok: \(hello.server) accepts this \(role) token")
                 }
             }
         }

@@ -25,10 +25,10 @@ final class PushConnection: Sendable {
     }
 
     /// Starts the batch's push without waiting for its answer; pushes are answered in the order sent.
-    func send(_ batch: Batch) -> SentPush {
+    func send(_ batch: Batch) throws -> SentPush {
         var call: RPCClient.PendingCall? = nil
         if let client, !batch.events.isEmpty {
-            call = client.start(SyncPushCall.method, SyncPushCall.params(shop: shop, events: batch.events))
+            call = try SyncPushCall.start(client, shop: shop, events: batch.events)
         }
         return SentPush(call: call, places: batch.places, ids: batch.events.map { $0["id"] ?? .null },
                         positions: batch.positions, unreadable: batch.unreadable)

@@ -59,7 +59,7 @@ private struct PassSink: BatchSink {
 
     func send(_ batch: Batch) async throws {
         try await window.enter()
-        sent.yield(connection.send(batch))
+        sent.yield(try connection.send(batch))
     }
 
     func settle() async throws {

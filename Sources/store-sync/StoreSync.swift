@@ -23,9 +23,9 @@ struct StoreSync: AsyncParsableCommand {
             try await runClientCommand("store-sync") {
                 try await connection.withClient(client: "store-sync/0.1", requireToken: false, hello: false) { client in
                     guard let token = connection.resolvedToken else { throw ValidationError("no token: pass --token or set CRM_TOKEN") }
-                    let hello = try await client.call("session.hello", ["token": .string(token), "client": "store-sync/0.1"])
-                    let role = hello["role"]?.stringValue ?? "?"
-                    let bound = hello["shop"]?.stringValue
+                    let hello = try await client.call(RPC.Session.Hello.self, .init(token: token, client: "store-sync/0.1"))
+                    let role = hello.role
+                    let bound = hello.shop
                     if role == "agent", bound != shop {
                         FileHandleWriter.writeToStandardError("store-sync: this token is bound to shop \(bound ?? "-"), not \(shop)\n")
                         throw ExitCode(ClientExit.failed)
@@ -34,7 +34,7 @@ struct StoreSync: AsyncParsableCommand {
                         FileHandleWriter.writeToStandardError("store-sync: a \(role) token may not push events; use an agent token\n")
                         throw ExitCode(ClientExit.failed)
                     }
-                    print("ok: \(hello["server"]?.cellText ?? "crmd") accepts this \(role) token for shop \(shop)")
+                    print("ok: \(hello.server) accepts this \(role) token for shop \(shop)")
                 }
             }
         }

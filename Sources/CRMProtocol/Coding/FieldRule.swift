@@ -34,4 +34,16 @@ extension RPCObject {
 /// The params of a method that takes none (`{}` or absent).
 public struct NoParams: RPCObject, Equatable {
     public init() {}
+
+    // Written out: the synthesized coding of a type without fields asks for no object, so
+    // members sent anyway would not be refused, and it would be sent as null instead of `{}`.
+    public init(from decoder: any Decoder) throws {
+        _ = try decoder.container(keyedBy: NoKeys.self)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        _ = encoder.container(keyedBy: NoKeys.self)
+    }
+
+    private enum NoKeys: CodingKey {}
 }

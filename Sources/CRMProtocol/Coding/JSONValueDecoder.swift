@@ -55,6 +55,11 @@ struct ValueReader {
     /// Strings, numbers, booleans and raw JSON, checked against their rule; nil for other types.
     private func readScalar<T>(_ type: T.Type, _ value: JSONValue, path: String, rule: FieldRule?) throws -> T? {
         if T.self == JSONValue.self { return value as? T }
+        if T.self == [JSONValue].self, rule == nil {
+            // Raw entries (`sync.push`' events) are taken whole, not read one by one.
+            guard case .array(let items) = value else { throw Self.wrongType(path, "an array", value) }
+            return items as? T
+        }
         if let scalar = T.self as? any WireScalar.Type { return try scalar.read(value, path: path) as? T }
         if let words = T.self as? any WireEnum.Type {
             let word = try text(value, path: path, rule: .oneOf(words.wireWords, reason: .invalidParams))

@@ -19,6 +19,7 @@ enum ValueWriter {
     static func write<T: Encodable>(_ value: T) throws -> JSONValue {
         switch value {
         case let v as JSONValue: return v
+        case let v as [JSONValue]: return .array(v)
         case let v as JSONObject: return .object(v)
         case let v as String: return .string(v)
         case let v as Int64: return .int(v)
@@ -58,6 +59,8 @@ final class Slot {
     func member(_ name: String) -> Slot {
         let slot = Slot()
         if case .object(var members) = content {
+            // Let go of the slot's own reference first, so the append does not copy the array.
+            content = .empty
             members.append((name, slot))
             content = .object(members)
         } else {
@@ -69,6 +72,7 @@ final class Slot {
     func append() -> Slot {
         let slot = Slot()
         if case .array(var items) = content {
+            content = .empty
             items.append(slot)
             content = .array(items)
         } else {

@@ -10,11 +10,18 @@ public enum RPC {
     public static let discoverMethod = "rpc.discover"
 
     /// Every method of the contract, in the order the reference documents them.
-    public static let methods: [any RPCMethod.Type] = Points.methods
+    public static let methods: [any RPCMethod.Type] =
+        Session.methods
+        + Server.methods
+        + Shop.methods
+        + Token.methods
+        + Sync.methods
         + Member.methods
         + Review.methods
+        + Points.methods
         + Level.methods
         + Referral.methods
+        + Config.methods
 }
 
 /// A page of a list: where to go on from (`cursor`, from the previous page's `next_cursor`) and

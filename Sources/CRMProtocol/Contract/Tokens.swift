@@ -1,0 +1,124 @@
+import CRMDomain
+
+extension RPC {
+    /// Access tokens (admin): issued, listed and revoked; only their hash is stored.
+    public enum Token {
+        public static let methods: [any RPCMethod.Type] = [Create.self, List.self, Revoke.self]
+        /// The roles a token may have, as the wire writes them.
+        public static let roles = Role.allCases.map(\.rawValue)
+    }
+}
+
+extension RPC.Token {
+    /// A token as stored, without its text.
+    public struct Record: RPCObject {
+        public var id: Int64
+        public var name: String
+        public var role: String
+        /// The shop an agent token pushes for.
+        @Present public var shop: String?
+        public var createdAt: String
+        @Present public var revokedAt: String?
+        @Present public var lastUsedAt: String?
+        public init(id: Int64, name: String, role: String, shop: String?, createdAt: String, revokedAt: String?, lastUsedAt: String?) {
+            self.id = id
+            self.name = name
+            self.role = role
+            self.shop = shop
+            self.createdAt = createdAt
+            self.revokedAt = revokedAt
+            self.lastUsedAt = lastUsedAt
+        }
+    }
+
+    /// `token.create`: a new token, whose text this reply shows once and never again.
+    public enum Create: RPCMethod {
+        public static let name = "token.create"
+        public static let summary = "Issues a token; its text is in this reply only. Agent tokens name the shop they push for."
+
+        public struct Params: RPCObject {
+            public var role: String
+            /// Required for an agent token, refused for the other roles.
+            public var shop: String?
+            public var name: String?
+            public static let fieldRules: [String: FieldRule] = [
+                "role": .oneOf(roles, reason: .badRole), "shop": .text(maxLength: ShopCode.maxLength), "name": .text(maxLength: DisplayName.maxLength),
+            ]
+            public init(role: String, shop: String? = nil, name: String? = nil) {
+                self.role = role
+                self.shop = shop
+                self.name = name
+            }
+
+            public func validate() throws(RPCError) {
+                if let role = Role(rawValue: role), let problem = role.shopProblem(shop) {
+                    throw .invalidParams(problem, field: "shop", reason: shop == nil ? .missingField : .unexpectedField)
+                }
+            }
+        }
+
+        /// The token's record, and its text.
+        public struct Result: RPCObject {
+            public var id: Int64
+            public var name: String
+            public var role: String
+            @Present public var shop: String?
+            public var createdAt: String
+            @Present public var revokedAt: String?
+            @Present public var lastUsedAt: String?
+            /// `crm_` and 52 base32 characters.
+            public var token: String
+            public init(_ record: Record, token: String) {
+                id = record.id
+                name = record.name
+                role = record.role
+                shop = record.shop
+                createdAt = record.createdAt
+                revokedAt = record.revokedAt
+                lastUsedAt = record.lastUsedAt
+                self.token = token
+            }
+        }
+    }
+
+    /// `token.list`: the tokens, by id, a page at a time.
+    public enum List: RPCMethod {
+        public static let name = "token.list"
+        public static let summary = "Lists the tokens ordered by id (never their text), a page at a time; revoked ones too unless asked not to."
+
+        public struct Params: RPCObject {
+            public var cursor: String?
+            public var limit: Int?
+            /// Default true.
+            public var includeRevoked: Bool?
+            public static let fieldRules: [String: FieldRule] = ["cursor": Page.cursorRule, "limit": Page.limitRule]
+            public init(cursor: String? = nil, limit: Int? = nil, includeRevoked: Bool? = nil) {
+                self.cursor = cursor
+                self.limit = limit
+                self.includeRevoked = includeRevoked
+            }
+        }
+
+        public struct Result: RPCObject {
+            public var tokens: [Record]
+            @Present public var nextCursor: String?
+            public init(tokens: [Record], nextCursor: String?) {
+                self.tokens = tokens
+                self.nextCursor = nextCursor
+            }
+        }
+    }
+
+    /// `token.revoke`: ends a token and its sessions; revoking again keeps the first time.
+    public enum Revoke: RPCMethod {
+        public static let name = "token.revoke"
+        public static let summary = "Revokes a token by id; its sessions end. Revoking again keeps the first time."
+        public typealias Result = Record
+
+        public struct Params: RPCObject {
+            public var id: Int64
+            public static let fieldRules: [String: FieldRule] = ["id": .integer(1...Int64.max)]
+            public init(id: Int64) { self.id = id }
+        }
+    }
+}
