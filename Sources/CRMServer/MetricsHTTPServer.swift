@@ -98,7 +98,7 @@ public final class MetricsHTTPServer: Service, Sendable {
         switch request.uri.split(separator: "?").first.map(String.init) ?? "" {
         case "/metrics":
             let up = await context.health.isUp()
-            return (.ok, context.metrics.prometheusText(pool: context.pool.statistics, databaseUp: up))
+            return (.ok, context.metrics.exposition(pool: context.pool.statistics, databaseUp: up))
         case "/healthz":
             let up = await context.health.isUp()
             return up ? (.ok, "ok\n") : (.serviceUnavailable, "database down\n")
