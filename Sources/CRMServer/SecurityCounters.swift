@@ -42,6 +42,8 @@ public final class SecurityCounters: Sendable {
         }
     }
 
+    /// Read without `ServerMetrics`' reading lock: that lock guards the mirrored figures while they
+    /// are reset and set, and these counters are only ever added to.
     public var snapshot: Snapshot { Self.snapshot(PrometheusSamples(exposition: registry.emitToString())) }
 
     static func snapshot(_ samples: PrometheusSamples) -> Snapshot {
