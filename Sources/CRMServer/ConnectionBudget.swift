@@ -1,3 +1,4 @@
+import Metrics
 import NIOConcurrencyHelpers
 
 /// The memory budget of all connections together: bytes of complete lines read ahead (waiting or
@@ -10,16 +11,17 @@ final class ConnectionBudget: Sendable {
     struct Figures: Sendable {
         var usedBytes = 0
         var peakBytes = 0
-        /// Reservations refused because they did not fit.
-        var refused: UInt64 = 0
     }
 
     let limitBytes: Int
     private let state = NIOLockedValueBox(Figures())
+    /// Reservations refused because they did not fit (`crmd_buffer_refusals_total`).
+    private let refusals: Counter
 
-    init(limitBytes: Int) {
+    init(limitBytes: Int, refusals: Counter) {
         precondition(limitBytes > 0, "a budget must be positive")
         self.limitBytes = limitBytes
+        self.refusals = refusals
     }
 
     var figures: Figures { state.withLockedValue { $0 } }
@@ -29,7 +31,7 @@ final class ConnectionBudget: Sendable {
         precondition(bytes >= 0, "negative reservation")
         return state.withLockedValue { s in
             guard s.usedBytes + bytes <= limitBytes else {
-                s.refused += 1
+                refusals.increment()
                 return false
             }
             s.usedBytes += bytes

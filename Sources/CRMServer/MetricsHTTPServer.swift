@@ -15,6 +15,7 @@ public final class MetricsHTTPServer: Service, Sendable {
     let port: Int
     let group: any EventLoopGroup
     private let openConnections = NIOLockedValueBox(0)
+    private let bound = AsyncStreamBox()
 
     public init(context: ServerContext, host: String, port: Int, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.context = context
@@ -22,6 +23,9 @@ public final class MetricsHTTPServer: Service, Sendable {
         self.port = port
         self.group = group
     }
+
+    /// Returns once the listener is bound, so that a caller (the tests) can connect at once.
+    public func waitUntilBound() async { await bound.wait() }
 
     public func run() async throws {
         let configuration = context.configuration
@@ -39,6 +43,7 @@ public final class MetricsHTTPServer: Service, Sendable {
                 }
             }
         context.logger.info("metrics listening", metadata: ["address": "\(server.channel.localAddress.map { "\($0)" } ?? "?")"])
+        bound.signal()
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { inbound in
@@ -98,7 +103,7 @@ public final class MetricsHTTPServer: Service, Sendable {
         switch request.uri.split(separator: "?").first.map(String.init) ?? "" {
         case "/metrics":
             let up = await context.health.isUp()
-            return (.ok, context.metrics.prometheusText(pool: context.pool.statistics, databaseUp: up))
+            return (.ok, context.metrics.exposition(pool: context.pool.statistics, databaseUp: up))
         case "/healthz":
             let up = await context.health.isUp()
             return up ? (.ok, "ok\n") : (.serviceUnavailable, "database down\n")

@@ -1,8 +1,10 @@
 import CRMProtocol
-import NIOConcurrencyHelpers
+import Metrics
+import class Prometheus.PrometheusCollectorRegistry
 
 /// Counters of the limits that protect logins and personal data, and of database outages: what
-/// `server.stats` shows under `security` and the Prometheus endpoint exposes.
+/// `server.stats` shows under `security` and the Prometheus endpoint exposes. They are kept in the
+/// server's registry; `snapshot` reads them back from it.
 public final class SecurityCounters: Sendable {
     public struct Snapshot: Sendable, Equatable {
         /// `session.hello` calls with a token that is unknown, revoked or malformed.
@@ -17,31 +19,44 @@ public final class SecurityCounters: Sendable {
         public var databaseFailures: UInt64 = 0
     }
 
-    private let state = NIOLockedValueBox(Snapshot())
+    private let registry: PrometheusCollectorRegistry
+    private let counters: [String: Counter]
 
-    public init() {}
-
-    func count(_ counter: WritableKeyPath<Snapshot, UInt64>) { state.withLockedValue { $0[keyPath: counter] += 1 } }
-
-    public var snapshot: Snapshot { state.withLockedValue { $0 } }
-
-    /// What `server.stats` shows under `security`.
-    var stats: RPC.Server.Stats.Security {
-        let s = snapshot
-        return RPC.Server.Stats.Security(failedLogins: Int64(s.failedLogins), refusedLogins: Int64(s.refusedLogins), maskedLookups: Int64(s.maskedLookups),
-                                         refusedLookups: Int64(s.refusedLookups), databaseFailures: Int64(s.databaseFailures))
+    init(factory: any MetricsFactory, registry: PrometheusCollectorRegistry) {
+        self.registry = registry
+        let names = [MetricName.failedLogins, MetricName.refusedLogins, MetricName.maskedLookups, MetricName.refusedLookups, MetricName.databaseFailures]
+        counters = Dictionary(uniqueKeysWithValues: names.map { ($0, Counter(label: $0, factory: factory)) })
     }
 
-    /// Lines of the Prometheus text exposition.
-    var prometheusText: String {
-        let s = snapshot
-        let counters: [(String, String, UInt64)] = [
-            ("crmd_failed_logins_total", "session.hello calls with an unknown, revoked or malformed token.", s.failedLogins),
-            ("crmd_refused_logins_total", "session.hello calls refused over the failed-login limit.", s.refusedLogins),
-            ("crmd_masked_lookups_total", "Member lookups by masked roles (each audited).", s.maskedLookups),
-            ("crmd_refused_lookups_total", "Member lookups by masked roles refused over the lookup limit.", s.refusedLookups),
-            ("crmd_database_failures_total", "Background database work that failed because the database could not be reached.", s.databaseFailures),
-        ]
-        return counters.map { "# HELP \($0.0) \($0.1)\n# TYPE \($0.0) counter\n\($0.0) \($0.2)\n" }.joined()
+    func count(_ counter: WritableKeyPath<Snapshot, UInt64>) { counters[Self.name(of: counter)]!.increment() }
+
+    /// The metric that counts a field of `Snapshot`.
+    static func name(of counter: WritableKeyPath<Snapshot, UInt64>) -> String {
+        switch counter {
+        case \Snapshot.failedLogins: MetricName.failedLogins
+        case \Snapshot.refusedLogins: MetricName.refusedLogins
+        case \Snapshot.maskedLookups: MetricName.maskedLookups
+        case \Snapshot.refusedLookups: MetricName.refusedLookups
+        case \Snapshot.databaseFailures: MetricName.databaseFailures
+        default: preconditionFailure("not a security counter")
+        }
+    }
+
+    /// Read without `ServerMetrics`' reading lock: that lock guards the mirrored figures while they
+    /// are reset and set, and these counters are only ever added to.
+    public var snapshot: Snapshot { Self.snapshot(PrometheusSamples(exposition: registry.emitToString())) }
+
+    static func snapshot(_ samples: PrometheusSamples) -> Snapshot {
+        func read(_ name: String) -> UInt64 { UInt64(max(0, samples.count(name))) }
+        return Snapshot(failedLogins: read(MetricName.failedLogins), refusedLogins: read(MetricName.refusedLogins),
+                        maskedLookups: read(MetricName.maskedLookups), refusedLookups: read(MetricName.refusedLookups),
+                        databaseFailures: read(MetricName.databaseFailures))
+    }
+
+    /// What `server.stats` shows under `security`.
+    static func stats(_ samples: PrometheusSamples) -> RPC.Server.Stats.Security {
+        let s = snapshot(samples)
+        return RPC.Server.Stats.Security(failedLogins: Int64(s.failedLogins), refusedLogins: Int64(s.refusedLogins), maskedLookups: Int64(s.maskedLookups),
+                                         refusedLookups: Int64(s.refusedLookups), databaseFailures: Int64(s.databaseFailures))
     }
 }

@@ -45,12 +45,13 @@ final class TestServer: Sendable {
         _ = try await context.tokens.ensureBootstrapAdmin(token: adminToken)
         let server = try RPCServer(context: context)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server)]
-        if let port = configuration.metricsPort {
-            services.append(.init(service: MetricsHTTPServer(context: context, host: "127.0.0.1", port: port)))
-        }
+        let metricsServer = configuration.metricsPort.map { MetricsHTTPServer(context: context, host: "127.0.0.1", port: $0) }
+        if let metricsServer { services.append(.init(service: metricsServer)) }
         let group = ServiceGroup(configuration: .init(services: services, logger: logger))
         let runTask = Task { try await group.run() }
         let address = await server.waitUntilBound()
+        // Tests connect to the metrics port at once: it must be listening too.
+        await metricsServer?.waitUntilBound()
         return TestServer(database: database, pool: pool, context: context, server: server, group: group,
                           runTask: runTask, port: address.port!, adminToken: adminToken)
     }
