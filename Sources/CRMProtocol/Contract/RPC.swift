@@ -6,6 +6,9 @@ import CRMDomain
 public enum RPC {
     /// Every method of the contract, in the order the reference documents them.
     public static let methods: [any RPCMethod.Type] = Points.methods
+        + Tag.methods
+        + Segment.methods
+        + Report.methods
 }
 
 /// A page of a list: where to go on from (`cursor`, from the previous page's `next_cursor`) and
