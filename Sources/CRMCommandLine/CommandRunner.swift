@@ -71,3 +71,14 @@ public enum FileHandleWriter {
         FileHandle.standardError.write(Data(text.utf8))
     }
 }
+
+/// Prints a typed result of the contract on one line (for `--json`), as the server sent it.
+public func printJSON<T: Encodable>(_ value: T) throws {
+    printJSON(try JSONValueEncoder().encode(value))
+}
+
+/// A member id typed on the command line (`1001`); a usage error names `label` otherwise.
+public func memberID(_ text: String, label: String = "MEMBER-ID") throws -> MemberID {
+    guard let id = MemberID(text: text) else { throw ValidationError("\(label) must be a member id (digits), not \(text)") }
+    return id
+}

@@ -18,17 +18,13 @@ struct PointsCommand: AsyncParsableCommand {
         func run() async throws {
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    let p = try await client.call("points.get", ["member_id": .string(memberID)])
-                    if options.json { return printJSON(p) }
-                    printLabelled([("member", p["member_id"]?.cellText ?? memberID), ("balance", p["balance"]?.cellText ?? "0"),
-                                   ("pending", p["pending"]?.cellText ?? "0"), ("debt", p["debt"]?.cellText ?? "0")])
-                    let lots = p["lots"]?.arrayValue ?? []
-                    guard !lots.isEmpty else { return print("\nno lot holds points") }
+                    let p = try await client.call(RPC.Points.Get.self, .init(memberID: try CRMCommandLine.memberID(memberID)))
+                    if options.json { return try printJSON(p) }
+                    printLabelled([("member", p.memberID.description), ("balance", String(p.balance)), ("pending", String(p.pending)), ("debt", String(p.debt))])
+                    guard !p.lots.isEmpty else { return print("\nno lot holds points") }
                     var table = TextTable(headers: ["lot", "earned", "available", "expires", "amount", "remaining", "pending"])
-                    for l in lots {
-                        table.add([l["id"]?.cellText ?? "", l["earned_at"]?.cellText ?? "-", l["available_at"]?.cellText ?? "-",
-                                   l["expires_at"]?.cellText ?? "-", l["amount"]?.cellText ?? "", l["remaining"]?.cellText ?? "",
-                                   l["pending"]?.cellText ?? "-"])
+                    for l in p.lots {
+                        table.add([String(l.id), l.earnedAt, l.availableAt, l.expiresAt ?? "-", String(l.amount), String(l.remaining), l.pending ? "yes" : "no"])
                     }
                     print("")
                     print(table.render())
@@ -52,46 +48,39 @@ struct PointsCommand: AsyncParsableCommand {
             let pageSize = limit ?? (all ? 500 : 50)
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    var entries: [JSONValue] = []
-                    var cursor: JSONValue = .null
+                    let member = try CRMCommandLine.memberID(memberID)
+                    var entries: [RPC.Points.History.Entry] = []
+                    var cursor: String?
                     repeat {
-                        var params: JSONObject = ["member_id": .string(memberID), "limit": .int(pageSize)]
-                        if !cursor.isNull { params["cursor"] = cursor }
-                        let page = try await client.call("points.history", .object(params))
-                        entries += page["entries"]?.arrayValue ?? []
-                        cursor = page["next_cursor"] ?? .null
-                    } while all && !cursor.isNull
+                        let page = try await client.call(RPC.Points.History.self, .init(memberID: member, cursor: cursor, limit: pageSize))
+                        entries += page.entries
+                        cursor = page.nextCursor
+                    } while all && cursor != nil
                     // The same shape as the server's answer, whether one page or all of them.
-                    if options.json {
-                        return printJSON(["member_id": .string(memberID), "entries": .array(entries), "next_cursor": cursor])
-                    }
+                    if options.json { return try printJSON(RPC.Points.History.Result(memberID: member, entries: entries, nextCursor: cursor)) }
                     var table = TextTable(headers: ["at", "kind", "points", "order", "why", "reason", "by"])
                     for e in entries {
-                        table.add([e["at"]?.cellText ?? "", e["kind"]?.cellText ?? "",
-                                   e["points"]?.int64Value.map(Formats.signedPoints) ?? e["points"]?.cellText ?? "",
-                                   Self.orderText(e), Self.whyText(e), e["reason"]?.cellText ?? "", e["actor"]?.cellText ?? ""])
+                        table.add([e.at, e.kind, Formats.signedPoints(e.points), Self.orderText(e), Self.whyText(e), e.reason ?? "", e.actor])
                     }
                     print(table.render())
-                    if !cursor.isNull { print("(older entries: --all, or a larger --limit)") }
+                    if cursor != nil { print("(older entries: --all, or a larger --limit)") }
                 }
             }
         }
 
         /// `sh01/mobile/A1001`, with `refund R7` for a reversal; `-` when the entry has no order.
-        static func orderText(_ e: JSONValue) -> String {
+        static func orderText(_ e: RPC.Points.History.Entry) -> String {
             var parts: [String] = []
-            if let o = e["order"], !o.isNull {
-                parts.append("\(o["shop"]?.cellText ?? "?")/\(o["channel"]?.cellText ?? "?")/\(o["order_no"]?.cellText ?? "?")")
-            }
-            if let refund = e["refund_no"], !refund.isNull { parts.append("refund \(refund.cellText)") }
+            if let o = e.order { parts.append("\(o.shop)/\(o.channel)/\(o.orderNo)") }
+            if let refund = e.refundNo { parts.append("refund \(refund)") }
             return parts.isEmpty ? "-" : parts.joined(separator: " ")
         }
 
         /// Why the points changed: the accrual rules (name, version, extra points) of an earning;
         /// the referral binding of a reward; the run, merge or shortfall of the others.
-        static func whyText(_ e: JSONValue) -> String {
+        static func whyText(_ e: RPC.Points.History.Entry) -> String {
             var parts: [String] = []
-            if let x = e["explanation"], !x.isNull {
+            if let x = e.explanation, !x.isNull {
                 var base = "base \(x["base"]?.cellText ?? "?")"
                 if let level = x["level"], !level.isNull { base += " \(level["code"]?.cellText ?? "?") \(multiplierText(level["multiplier_percent"]))" }
                 parts.append(base)
@@ -101,24 +90,24 @@ struct PointsCommand: AsyncParsableCommand {
                 }
             }
             // A re-rating (at the level held when the order was paid) says so, earning or taking back.
-            let rerate = (e["explanation"] ?? e["detail"])?["rerate"]
+            let rerate = (e.explanation ?? e.detail)?["rerate"]
             if let rerate, !rerate.isNull {
-                let level = (e["explanation"] ?? e["detail"])?["level"]
+                let level = (e.explanation ?? e.detail)?["level"]
                 parts.append("re-rated at \(level?["code"]?.cellText ?? "?") \(multiplierText(level?["multiplier_percent"])) (was \(rerate["previous_total"]?.cellText ?? "?"))")
             }
             if let referral = referralText(e) { parts.append(referral) }
-            if let shortfall = e["shortfall"], !shortfall.isNull { parts.append("shortfall \(shortfall.cellText)") }
-            if let project = e["project"] ?? e["detail"]?["project"], !project.isNull { parts.append("project \(project.cellText)") }
-            if let run = e["run_id"], !run.isNull { parts.append("run \(run.cellText)") }
-            if let merge = e["merge_id"], !merge.isNull { parts.append("merge \(merge.cellText)") }
+            if let shortfall = e.shortfall { parts.append("shortfall \(shortfall)") }
+            if let project = e.detail?["project"], !project.isNull { parts.append("project \(project.cellText)") }
+            if let run = e.runID { parts.append("run \(run)") }
+            if let merge = e.mergeID { parts.append("merge \(merge)") }
             return parts.isEmpty ? "-" : parts.joined(separator: ", ")
         }
 
         /// A referral reward or its take-back: the binding, whose side, on which order by which
         /// programme version (`referral binding 3 referrer, first order A1001 (tier), programme v2`),
         /// or why it was taken back (`… taken back: self_referral`); nil for other entries.
-        static func referralText(_ e: JSONValue) -> String? {
-            guard let d = e["detail"], let binding = d["binding"], !binding.isNull else { return nil }
+        static func referralText(_ e: RPC.Points.History.Entry) -> String? {
+            guard let d = e.detail, let binding = d["binding"], !binding.isNull else { return nil }
             var text = "referral binding \(binding.cellText)"
             if let side = d["side"], !side.isNull { text += " \(side.cellText)" }
             if let order = d["order_no"], !order.isNull {
@@ -128,7 +117,7 @@ struct PointsCommand: AsyncParsableCommand {
                 if let basis, basis != "share" { text += " (\(basis))" }
             }
             if let version = d["program_version"], !version.isNull { text += ", programme v\(version.cellText)" }
-            if e["kind"]?.stringValue == "reverse", let reason = d["reason"], !reason.isNull { text += " taken back: \(reason.cellText)" }
+            if e.kind == "reverse", let reason = d["reason"], !reason.isNull { text += " taken back: \(reason.cellText)" }
             return text
         }
 
@@ -161,15 +150,13 @@ struct PointsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            var params: JSONObject = ["member_id": .string(memberID), "points": .int(points), "idempotency_key": .string(request.key),
-                                      "reason": .string(request.reason), "kind": donate ? "donate" : "spend"]
-            if let project { params["project"] = .string(project) }
-            let sent = params
             try await runClientCommand("crmctl") {
+                let sent = RPC.Points.Redeem.Params(memberID: try CRMCommandLine.memberID(memberID), points: points, idempotencyKey: request.key,
+                                                    reason: request.reason, kind: donate ? "donate" : "spend", project: project)
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    let r = try await client.call("points.redeem", .object(sent))
-                    if options.json { return printJSON(r) }
-                    printPointsChange(r, verb: donate ? "donated" : "spent", memberID: memberID)
+                    let r = try await client.call(RPC.Points.Redeem.self, sent)
+                    if options.json { return try printJSON(r) }
+                    printPointsChange(r, verb: donate ? "donated" : "spent")
                 }
             }
         }
@@ -197,13 +184,13 @@ struct PointsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let params: JSONObject = ["member_id": .string(memberID), "points": .int(points), "idempotency_key": .string(request.key),
-                                      "reason": .string(request.reason)]
             try await runClientCommand("crmctl") {
+                let sent = RPC.Points.Adjust.Params(memberID: try CRMCommandLine.memberID(memberID), points: points, idempotencyKey: request.key,
+                                                    reason: request.reason)
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    let r = try await client.call("points.adjust", .object(params))
-                    if options.json { return printJSON(r) }
-                    printPointsChange(r, verb: "adjusted", memberID: memberID)
+                    let r = try await client.call(RPC.Points.Adjust.self, sent)
+                    if options.json { return try printJSON(r) }
+                    printPointsChange(r, verb: "adjusted")
                 }
             }
         }
@@ -222,38 +209,31 @@ struct PointsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            var params: JSONObject = ["within_days": .int(Formats.days(within) ?? 0)]
-            if let asOf { params["as_of"] = .string(asOf) }
-            let sent = params
+            let days = Formats.days(within) ?? 0
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    // Every page; the answer keeps the first page's other members (such as as_of).
-                    var answer = JSONObject()
-                    var members: [JSONValue] = []
-                    var cursor: JSONValue = .null
+                    // Every page, answered as one (with the first page's as_of).
+                    var members: [RPC.Points.Expiring.Member] = []
+                    var cursor: String?
+                    var firstAsOf: String?
                     repeat {
-                        var params = sent
-                        params["limit"] = .int(500)
-                        if !cursor.isNull { params["cursor"] = cursor }
-                        let page = try await client.call("points.expiring", .object(params))
-                        if answer.count == 0 { answer = page.objectValue ?? JSONObject() }
-                        members += page["members"]?.arrayValue ?? []
-                        cursor = page["next_cursor"] ?? .null
-                    } while !cursor.isNull
-                    answer["members"] = .array(members)
-                    answer["next_cursor"] = .null
-                    if options.json { return printJSON(.object(answer)) }
+                        let page = try await client.call(RPC.Points.Expiring.self, .init(withinDays: days, asOf: asOf, cursor: cursor, limit: 500))
+                        firstAsOf = firstAsOf ?? page.asOf
+                        members += page.members
+                        cursor = page.nextCursor
+                    } while cursor != nil
+                    let answer = RPC.Points.Expiring.Result(asOf: firstAsOf ?? asOf ?? "", members: members, nextCursor: nil)
+                    if options.json { return try printJSON(answer) }
                     var table = TextTable(headers: ["member", "name", "phone", "email", "balance", "expiring", "first expiry", "by date"])
                     var total: Int64 = 0
                     for m in members {
-                        total += m["expiring_points"]?.int64Value ?? 0
-                        let schedule = (m["expiring"]?.arrayValue ?? []).map { "\($0["date"]?.cellText ?? "?"):\($0["points"]?.cellText ?? "?")" }
-                        table.add([m["member_id"]?.cellText ?? "", m["name"]?.cellText ?? "-", m["phone"]?.cellText ?? "-", m["email"]?.cellText ?? "-",
-                                   m["balance"]?.cellText ?? "", m["expiring_points"]?.cellText ?? "", m["first_expiry"]?.cellText ?? "-",
-                                   schedule.joined(separator: " ")])
+                        total += m.expiringPoints
+                        let schedule = m.expiring.map { "\($0.date):\($0.points)" }
+                        table.add([m.memberID.description, m.name ?? "-", m.phone ?? "-", m.email ?? "-", String(m.balance), String(m.expiringPoints),
+                                   m.firstExpiry, schedule.joined(separator: " ")])
                     }
                     print(table.render())
-                    let window = "within \(Formats.days(within) ?? 0) days" + (answer["as_of"]?.stringValue.map { " after \($0)" } ?? "")
+                    let window = "within \(days) days after \(answer.asOf)"
                     print("\n\(members.count) members, \(total) points expiring \(window)")
                 }
             }
@@ -273,12 +253,10 @@ struct PointsRequestOptions: ParsableArguments {
 }
 
 /// The answer of points.redeem and points.adjust, as a sentence.
-func printPointsChange(_ r: JSONValue, verb: String, memberID: String) {
-    let points = r["points"]?.int64Value
-    let amount = verb == "adjusted" ? (points.map(Formats.signedPoints) ?? r["points"]?.cellText ?? "?")
-                                    : (points.map { String($0.magnitude) } ?? r["points"]?.cellText ?? "?")
-    print("\(verb) \(amount) points of member \(r["member_id"]?.cellText ?? memberID) (entry \(r["entry_id"]?.cellText ?? "?")); balance now \(r["balance"]?.cellText ?? "?")")
-    if r["replayed"]?.boolValue == true { print("(replayed: this key was used before for the same request; nothing changed this time)") }
+func printPointsChange(_ r: RPC.Points.Change, verb: String) {
+    let amount = verb == "adjusted" ? Formats.signedPoints(r.points) : String(r.points.magnitude)
+    print("\(verb) \(amount) points of member \(r.memberID) (entry \(r.entryID)); balance now \(r.balance)")
+    if r.replayed { print("(replayed: this key was used before for the same request; nothing changed this time)") }
 }
 
 /// Lines of `label  value`, the labels aligned.

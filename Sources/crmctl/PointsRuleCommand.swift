@@ -50,9 +50,6 @@ struct PointsRuleCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            var params: JSONObject = ["name": .string(name)]
-            if let multiplier { params["multiplier_percent"] = .int(multiplier) }
-            if let bonus { params["bonus"] = .int(bonus) }
             var match: JSONObject = [:]
             if !sku.isEmpty { match["skus"] = .array(sku.map(JSONValue.string)) }
             if !category.isEmpty { match["categories"] = .array(category.map(JSONValue.string)) }
@@ -61,16 +58,14 @@ struct PointsRuleCommand: AsyncParsableCommand {
             if !paymentMethod.isEmpty { match["payment_methods"] = .array(paymentMethod.map(JSONValue.string)) }
             if let from { match["from"] = .string(from) }
             if let until { match["until"] = .string(until) }
-            if match.count > 0 { params["match"] = .object(match) }
-            if let capPerOrder { params["cap_per_order"] = .int(capPerOrder) }
-            if let capPerMemberPerDay { params["cap_per_member_per_day"] = .int(capPerMemberPerDay) }
-            let sent = params
+            let sent = RPC.Points.RuleAdd.Params(name: name, multiplierPercent: multiplier.map(JSONValue.int), bonus: bonus.map(JSONValue.int),
+                                                 match: match.count > 0 ? .object(match) : nil, capPerOrder: capPerOrder.map(JSONValue.int),
+                                                 capPerMemberPerDay: capPerMemberPerDay.map(JSONValue.int))
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    let r = try await client.call("points.rule.add", .object(sent))
-                    if options.json { return printJSON(r) }
-                    let rule = r["rule"] ?? r
-                    print("rule \(rule["name"]?.cellText ?? name) version \(rule["version"]?.cellText ?? "?") (id \(rule["id"]?.cellText ?? "?")) is in force: \(Self.describe(rule["definition"]))")
+                    let r = try await client.call(RPC.Points.RuleAdd.self, sent)
+                    if options.json { return try printJSON(r) }
+                    print("rule \(r.rule.name) version \(r.rule.version) (id \(r.rule.id)) is in force: \(Self.describe(r.rule.definition))")
                 }
             }
         }
@@ -105,17 +100,16 @@ struct PointsRuleCommand: AsyncParsableCommand {
         func run() async throws {
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    let r = try await client.call("points.rule.list", ["include_disabled": .bool(all)])
-                    if options.json { return printJSON(r) }
-                    let rules = r["rules"]?.arrayValue ?? []
+                    let r = try await client.call(RPC.Points.RuleList.self, .init(includeDisabled: all))
+                    if options.json { return try printJSON(r) }
+                    let rules = r.rules
                     guard !rules.isEmpty else { return print(all ? "no rules" : "no rules in force") }
                     var headers = ["name", "version", "id", "rule", "created", "by"]
                     if all { headers.append("disabled") }
                     var table = TextTable(headers: headers)
                     for rule in rules {
-                        var row = [rule["name"]?.cellText ?? "", rule["version"]?.cellText ?? "", rule["id"]?.cellText ?? "",
-                                   Add.describe(rule["definition"]), rule["created_at"]?.cellText ?? "", rule["created_by"]?.cellText ?? ""]
-                        if all { row.append(rule["disabled_at"]?.cellText ?? "-") }
+                        var row = [rule.name, String(rule.version), String(rule.id), Add.describe(rule.definition), rule.createdAt, rule.createdBy]
+                        if all { row.append(rule.disabledAt ?? "-") }
                         table.add(row)
                     }
                     print(table.render())
@@ -132,12 +126,9 @@ struct PointsRuleCommand: AsyncParsableCommand {
         func run() async throws {
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    let r = try await client.call("points.rule.disable", ["name": .string(name)])
-                    if options.json { return printJSON(r) }
-                    let rule = r["rule"] ?? r
-                    let version = rule["version"].map { " version \($0.cellText)" } ?? ""
-                    let at = rule["disabled_at"].flatMap { $0.isNull ? nil : " at \($0.cellText)" } ?? ""
-                    print("disabled rule \(rule["name"]?.cellText ?? name)\(version)\(at); orders from now on no longer get it")
+                    let r = try await client.call(RPC.Points.RuleDisable.self, .init(name: name))
+                    if options.json { return try printJSON(r) }
+                    print("disabled rule \(r.rule.name); orders from now on no longer get it")
                 }
             }
         }

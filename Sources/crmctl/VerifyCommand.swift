@@ -22,48 +22,43 @@ struct VerifyCommand: AsyncParsableCommand {
     func run() async throws {
         try await runClientCommand("crmctl") {
             try await options.connection.withClient(client: "crmctl/0.1") { client in
-                let r = try await client.call("points.verify", [:])
-                let checks = r["checks"]?.arrayValue ?? []
+                let r = try await client.call(RPC.Points.Verify.self)
                 if options.json {
-                    printJSON(r)
+                    try printJSON(r)
                 } else {
-                    Self.printReport(r, checks: checks, examples: max(examples, 0))
+                    Self.printReport(r, examples: max(examples, 0))
                 }
-                guard r["ok"]?.boolValue == true else {
-                    let violated = checks.filter { $0["ok"]?.boolValue != true }.map { $0["name"]?.cellText ?? "?" }
+                guard r.ok else {
+                    let violated = r.checks.filter { !$0.ok }.map(\.name)
                     throw CommandFailure("points ledger verification FAILED: " + (violated.isEmpty ? "the server says not ok" : "violated " + violated.joined(separator: ", ")))
                 }
             }
         }
     }
 
-    static func printReport(_ r: JSONValue, checks: [JSONValue], examples: Int) {
+    static func printReport(_ r: RPC.Points.Verify.Result, examples: Int) {
         var table = TextTable(headers: ["check", "result", "violations"])
-        for c in checks {
-            table.add([c["name"]?.cellText ?? "?", c["ok"]?.boolValue == true ? "ok" : "VIOLATED", c["violations"]?.cellText ?? "?"])
-        }
+        for c in r.checks { table.add([c.name, c.ok ? "ok" : "VIOLATED", String(c.violations)]) }
         print(table.render())
-        for c in checks where c["ok"]?.boolValue != true {
-            let shown = (c["examples"]?.arrayValue ?? []).prefix(examples)
+        for c in r.checks where !c.ok {
+            let shown = c.examples.prefix(examples)
             guard !shown.isEmpty else { continue }
-            print("\n\(c["name"]?.cellText ?? "?"): \(c["violations"]?.cellText ?? "?") violations, for example")
-            for e in shown { print("  " + e.cellText) }
+            print("\n\(c.name): \(c.violations) violations, for example")
+            for e in shown { print("  " + e) }
         }
-        guard let totals = r["totals"], !totals.isNull else { return }
-        let names = [("issued", "issued"), ("spent", "spent"), ("donated", "donated"), ("expired", "expired"), ("reversed", "reversed"),
-                     ("adjusted_out", "adjusted out"), ("outstanding", "outstanding"), ("debt", "debt")]
+        let t = r.totals
+        let lines = [("issued", t.issued), ("spent", t.spent), ("donated", t.donated), ("expired", t.expired), ("reversed", t.reversed),
+                     ("adjusted out", t.adjustedOut), ("outstanding", t.outstanding), ("debt", t.debt)]
         print("")
-        printLabelled(names.map { ($0.1, totals[$0.0]?.cellText ?? "?") })
+        printLabelled(lines.map { ($0.0, String($0.1)) })
         // The program's identity, worked out here too so a reader sees by how much it is off.
-        let parts = ["spent", "donated", "expired", "reversed", "adjusted_out", "outstanding"].map { totals[$0]?.int64Value }
-        if let issued = totals["issued"]?.int64Value, parts.allSatisfy({ $0 != nil }) {
-            let (sum, overflow) = parts.reduce((Int64(0), false)) { acc, part in
-                let (value, o) = acc.0.addingReportingOverflow(part!)
-                return (value, acc.1 || o)
-            }
-            guard !overflow else { return }
-            let verdict = sum == issued ? "balanced" : "off by \(Formats.signedPoints(issued - sum))"
-            print("\nissued \(issued); spent + donated + expired + reversed + adjusted out + outstanding \(sum): \(verdict)")
+        let parts = [t.spent, t.donated, t.expired, t.reversed, t.adjustedOut, t.outstanding]
+        let (sum, overflow) = parts.reduce((Int64(0), false)) { acc, part in
+            let (value, o) = acc.0.addingReportingOverflow(part)
+            return (value, acc.1 || o)
         }
+        guard !overflow else { return }
+        let verdict = sum == t.issued ? "balanced" : "off by \(Formats.signedPoints(t.issued - sum))"
+        print("\nissued \(t.issued); spent + donated + expired + reversed + adjusted out + outstanding \(sum): \(verdict)")
     }
 }

@@ -15,17 +15,15 @@ struct ExpiryTotals {
     var points: Int64 = 0
 
     /// Takes one batch's answer. Expired points are reported as a count, whatever sign the server uses.
-    mutating func add(_ batch: JSONValue) {
+    mutating func add(_ batch: RPC.Points.Expire.Result) {
         batches += 1
-        let run = batch["run"].flatMap { $0.isNull ? nil : $0 }
-        func figure(_ name: String) -> Int64 { (run ?? batch)[name]?.int64Value ?? 0 }
-        if run != nil {
-            (members, lots, points) = (figure("members"), figure("lots"), Int64(clamping: figure("points").magnitude))
+        if let run = batch.run {
+            (members, lots, points) = (run.members, run.lots, Int64(clamping: run.points.magnitude))
         } else {
-            // A dry run, or a server without run totals: its own figures.
-            members += figure("members")
-            lots += figure("lots")
-            points += Int64(clamping: figure("points").magnitude)
+            // A dry run: its own figures.
+            members += batch.members
+            lots += batch.lots
+            points += Int64(clamping: batch.points.magnitude)
         }
     }
 
@@ -82,11 +80,11 @@ extension PointsExpiry {
         }
 
         private func countDue(_ client: RPCClient) async throws {
-            let r = try await call(client, "points.expire", ["as_of": .string(asOf), "dry_run": true])
+            let r = try await call(client, RPC.Points.Expire.self, .init(asOf: asOf, dryRun: true))
             var totals = ExpiryTotals()
             totals.add(r)
             print("would expire \(totals.sentence) as of \(asOf) (dry run: nothing changed)")
-            if r["done"]?.boolValue == false { log("the server says its count is not complete (done: false)") }
+            if !r.done { log("the server says its count is not complete (done: false)") }
         }
 
         /// Runs batches until the server says done, or a signal asks to stop after the batch in flight;
@@ -94,38 +92,44 @@ extension PointsExpiry {
         private func expire(_ client: RPCClient) async throws -> Bool {
             let progress = ExpiryProgress()
             var totals = ExpiryTotals()
-            var runID: JSONValue? = nil
+            var runID: Int64? = nil
             var done = false
             do {
                 while !done && !StopSignal.isRequested {
-                    var params: JSONObject = ["as_of": .string(asOf), "limit": .int(batchSize)]
-                    if let runID { params["run_id"] = runID }
-                    let batch = try await call(client, "points.expire", .object(params), progress: progress)
-                    if let id = batch["run_id"], !id.isNull { runID = id }
+                    let batch = try await call(client, RPC.Points.Expire.self, .init(asOf: asOf, limit: batchSize, runID: runID), progress: progress)
+                    runID = batch.runID ?? runID
                     totals.add(batch)
-                    done = batch["done"]?.boolValue ?? false
-                    progress.update(totals, runID: runID?.cellText)
+                    done = batch.done
+                    progress.update(totals, runID: runID.map(String.init))
                 }
             } catch {
                 progress.finish()
                 if totals.batches > 0 {
-                    log("stopped after \(totals.batchesText) of run \(runID?.cellText ?? "?"): expired \(totals.sentence) as of \(asOf) so far (that stays expired); run the same command again to expire the rest")
+                    log("stopped after \(totals.batchesText) of run \(runID.map(String.init) ?? "?"): expired \(totals.sentence) as of \(asOf) so far (that stays expired); run the same command again to expire the rest")
                 }
                 throw error
             }
             progress.finish()
-            let run = runID.map { " (run \($0.cellText))" } ?? ""
+            let run = runID.map { " (run \($0))" } ?? ""
             print((done ? "" : "stopped after \(totals.batchesText): ") + "expired \(totals.sentence) as of \(asOf)\(run)")
             return done
         }
 
         /// One call, retried with backoff while the server says to retry later; another run going is
         /// a distinct failure (exit 75).
+        private func call<M: RPCMethod>(_ client: RPCClient, _ method: M.Type, _ params: M.Params, progress: ExpiryProgress? = nil) async throws -> M.Result {
+            try await retrying(M.name, progress: progress) { try await client.call(method, params) }
+        }
+
         private func call(_ client: RPCClient, _ method: String, _ params: JSONValue, progress: ExpiryProgress? = nil) async throws -> JSONValue {
+            try await retrying(method, progress: progress) { try await client.call(method, params) }
+        }
+
+        private func retrying<T>(_ method: String, progress: ExpiryProgress?, _ body: () async throws -> T) async throws -> T {
             var attempt = 1
             while true {
                 do {
-                    return try await client.call(method, params)
+                    return try await body()
                 } catch let error as RPCError where error.code == RPCErrorCode.conflict && error.reason == "job_running" {
                     // The server's message names the other run; anything in error.data is added.
                     let detail = error.extra.map { "\($0.key) \($0.value.cellText)" }.joined(separator: ", ")

@@ -51,38 +51,31 @@ extension PointsExpiry {
             try output.write(CSV.row(Self.header))
             var members = 0
             var points: Int64 = 0
-            var cursor: JSONValue = .null
+            var cursor: String?
             var serverAsOf: String? = nil
             repeat {
                 if StopSignal.isRequested {
                     throw CommandFailure("stopped by signal" + (out.map { "; \($0) was left as it was" } ?? ""), exitCode: StopSignal.exitStatus)
                 }
-                var params: JSONObject = ["within_days": .int(days), "limit": .int(Self.pageSize)]
-                if let asOf { params["as_of"] = .string(asOf) }
-                if !cursor.isNull { params["cursor"] = cursor }
-                let page = try await client.call("points.expiring", .object(params))
-                serverAsOf = serverAsOf ?? page["as_of"]?.stringValue
+                let page = try await client.call(RPC.Points.Expiring.self, .init(withinDays: days, asOf: asOf, cursor: cursor, limit: Self.pageSize))
+                serverAsOf = serverAsOf ?? page.asOf
                 var text = ""
-                for m in page["members"]?.arrayValue ?? [] {
+                for m in page.members {
                     text += CSV.row(Self.row(m))
                     members += 1
-                    points += m["expiring_points"]?.int64Value ?? 0
+                    points += m.expiringPoints
                 }
                 try output.write(text)
-                cursor = page["next_cursor"] ?? .null
-            } while !cursor.isNull
+                cursor = page.nextCursor
+            } while cursor != nil
             return (members, points, serverAsOf)
         }
 
         /// One member's CSV fields: null and missing as empty, `expiring` as `DATE:POINTS;DATE:POINTS`.
-        static func row(_ m: JSONValue) -> [String] {
-            func text(_ key: String) -> String {
-                guard let value = m[key], !value.isNull else { return "" }
-                return value.cellText
-            }
-            let schedule = (m["expiring"]?.arrayValue ?? []).map { "\($0["date"]?.cellText ?? ""):\($0["points"]?.cellText ?? "")" }
-            return [text("member_id"), text("name"), text("phone"), text("email"), text("balance"), text("expiring_points"),
-                    text("first_expiry"), schedule.joined(separator: ";")]
+        static func row(_ m: RPC.Points.Expiring.Member) -> [String] {
+            let schedule = m.expiring.map { "\($0.date):\($0.points)" }
+            return [m.memberID.description, m.name ?? "", m.phone ?? "", m.email ?? "", String(m.balance), String(m.expiringPoints),
+                    m.firstExpiry, schedule.joined(separator: ";")]
         }
     }
 }
