@@ -14,23 +14,24 @@ enum SegmentSettingsJSON {
          "pyramid": renderPyramid(s.pyramid)]
     }
 
-    /// The pyramid's tiers, each with only the bounds it has.
+    /// The pyramid's tiers, each with only the bounds it has (as `report.pyramid` shows them).
     static func renderPyramid(_ p: PyramidThresholds) -> JSONValue {
         var tiers: JSONObject = [:]
         for tier in PyramidThresholds.ranked {
-            tiers[tier.rawValue] = renderTier(p[tier]!)
+            do {
+                tiers[tier.rawValue] = try JSONValueEncoder().encode(renderTier(p[tier]!))
+            } catch {
+                preconditionFailure("a pyramid tier's bounds are plain numbers and text: \(error)")
+            }
         }
         return .object(tiers)
     }
 
-    static func renderTier(_ t: PyramidThresholds.Tier) -> JSONValue {
-        var o: JSONObject = ["min_purchases": .int(t.minPurchases)]
-        if let m = t.maxPurchases { o["max_purchases"] = .int(m) }
-        for (key, fen) in [("average_from", t.averageFromFen), ("average_above", t.averageAboveFen), ("average_to", t.averageToFen),
-                           ("average_below", t.averageBelowFen)] {
-            if let fen { o[key] = .string(Money.format(fen: fen)) }
-        }
-        return .object(o)
+    static func renderTier(_ t: PyramidThresholds.Tier) -> RPC.Report.PyramidTier {
+        func amount(_ fen: Int64?) -> String? { fen.map { Money.format(fen: $0) } }
+        return RPC.Report.PyramidTier(minPurchases: Int64(t.minPurchases), maxPurchases: t.maxPurchases.map(Int64.init),
+                                      averageFrom: amount(t.averageFromFen), averageAbove: amount(t.averageAboveFen),
+                                      averageTo: amount(t.averageToFen), averageBelow: amount(t.averageBelowFen))
     }
 
     /// `pyramid`: tiers given replace the default tier whole (bounds left out are absent); tiers

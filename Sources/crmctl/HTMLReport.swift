@@ -4,8 +4,17 @@ import CRMProtocol
 /// One self-contained HTML page with every report as inline SVG bar charts and the RFM grid as a
 /// heat map: no scripts, no external files, so it opens anywhere and can be mailed.
 enum HTMLReport {
-    static let methods = ["report.rfm", "report.pyramid", "report.purchase_groups", "report.lifecycle", "report.seasons", "report.repurchase",
-                          "report.channels", "report.levels"]
+    /// Every report the page shows.
+    struct Reports {
+        var rfm: RPC.Report.RFM.Result
+        var pyramid: RPC.Report.Pyramid.Result
+        var groups: RPC.Report.PurchaseGroups.Result
+        var lifecycle: RPC.Report.Lifecycle.Result
+        var seasons: RPC.Report.Seasons.Result
+        var repurchase: RPC.Report.Repurchase.Result
+        var channels: RPC.Report.Channels.Result
+        var levels: RPC.Report.Levels.Result
+    }
 
     static func escape(_ s: String) -> String {
         var out = ""
@@ -36,28 +45,26 @@ enum HTMLReport {
         return svg + "</svg>"
     }
 
-    static func rows(_ list: JSONValue?, label: (JSONValue) -> String) -> [(label: String, value: Int64, share: String?)] {
-        (list?.arrayValue ?? []).map { (label($0), $0["members"]?.int64Value ?? 0, $0["share"]?.stringValue) }
+    static func rows<Row: MembersShare>(_ list: [Row], label: (Row) -> String) -> [(label: String, value: Int64, share: String?)] {
+        list.map { (label($0), $0.members, $0.share) }
     }
 
     /// The R × F grid as a heat map (cell colour by members).
-    static func heatmap(_ rfm: JSONValue) -> String {
+    static func heatmap(_ rfm: RPC.Report.RFM.Result) -> String {
         var grid: [Int: [Int: Int64]] = [:]
-        for c in rfm["cells"]?.arrayValue ?? [] {
-            grid[Int(c["r"]?.int64Value ?? 0), default: [:]][Int(c["f"]?.int64Value ?? 0), default: 0] += c["members"]?.int64Value ?? 0
-        }
-        let rs = rfm["r"]?.arrayValue ?? [], fs = rfm["f"]?.arrayValue ?? []
+        for c in rfm.cells { grid[c.r, default: [:]][c.f, default: 0] += c.members }
+        let rs = rfm.r, fs = rfm.f
         let top = max(grid.values.flatMap(\.values).max() ?? 0, 1)
         let cw = 110, ch = 36, left = 130, head = 30
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(left + cw * fs.count + 10)\" height=\"\(head + ch * rs.count + 10)\" role=\"img\">"
         for (j, f) in fs.enumerated() {
-            svg += "<text x=\"\(left + j * cw + cw / 2)\" y=\"20\" text-anchor=\"middle\" font-size=\"12\">F\(f["band"]?.cellText ?? "") \(escape(f["label"]?.cellText ?? ""))</text>"
+            svg += "<text x=\"\(left + j * cw + cw / 2)\" y=\"20\" text-anchor=\"middle\" font-size=\"12\">F\(f.band) \(escape(f.label))</text>"
         }
         for (i, r) in rs.enumerated() {
             let y = head + i * ch
-            svg += "<text x=\"\(left - 8)\" y=\"\(y + 22)\" text-anchor=\"end\" font-size=\"12\">R\(r["band"]?.cellText ?? "") \(escape(r["label"]?.cellText ?? ""))</text>"
+            svg += "<text x=\"\(left - 8)\" y=\"\(y + 22)\" text-anchor=\"end\" font-size=\"12\">R\(r.band) \(escape(r.label))</text>"
             for (j, f) in fs.enumerated() {
-                let n = grid[Int(r["band"]?.int64Value ?? 0)]?[Int(f["band"]?.int64Value ?? 0)] ?? 0
+                let n = grid[r.band]?[f.band] ?? 0
                 let alpha = n == 0 ? 0.04 : 0.15 + 0.85 * Double(n) / Double(top)
                 svg += "<rect x=\"\(left + j * cw)\" y=\"\(y)\" width=\"\(cw - 2)\" height=\"\(ch - 2)\" fill=\"#c0392b\" fill-opacity=\"\(String(format: "%.2f", alpha))\"/>"
                 svg += "<text x=\"\(left + j * cw + cw / 2)\" y=\"\(y + 22)\" text-anchor=\"middle\" font-size=\"12\">\(n)</text>"
@@ -66,39 +73,36 @@ enum HTMLReport {
         return svg + "</svg>"
     }
 
-    static func page(_ r: [String: JSONValue]) -> String {
-        let rfm = r["report.rfm"] ?? .null, pyramid = r["report.pyramid"] ?? .null, groups = r["report.purchase_groups"] ?? .null
-        let life = r["report.lifecycle"] ?? .null, seasons = r["report.seasons"] ?? .null, rep = r["report.repurchase"] ?? .null
-        let channels = r["report.channels"] ?? .null, levels = r["report.levels"] ?? .null
-        var body = "<h1>Members report</h1><p class=\"muted\">\(rfm["members"]?.cellText ?? "?") members, as of \(escape(rfm["as_of"]?.cellText ?? "")); RFM window \(rfm["window_days"]?.cellText ?? "?") days.</p>"
+    static func page(_ r: Reports) -> String {
+        let rfm = r.rfm, pyramid = r.pyramid, life = r.lifecycle, seasons = r.seasons, rep = r.repurchase, channels = r.channels
+        var body = "<h1>Members report</h1><p class=\"muted\">\(rfm.members) members, as of \(escape(rfm.asOf)); RFM window \(rfm.windowDays) days.</p>"
         body += "<h2>RFM</h2><div class=\"grid\">"
-        for (key, title) in [("r", "R — last purchase"), ("f", "F — purchases in the window"), ("m", "M — spend in the window (¥)")] {
-            body += "<section><h3>\(escape(title))</h3>" + bars(rows(rfm[key]) { "\($0["band"]?.cellText ?? "") \($0["label"]?.cellText ?? "")" }) + "</section>"
+        for (bands, title) in [(rfm.r, "R — last purchase"), (rfm.f, "F — purchases in the window"), (rfm.m, "M — spend in the window (¥)")] {
+            body += "<section><h3>\(escape(title))</h3>" + bars(rows(bands) { "\($0.band) \($0.label)" }) + "</section>"
         }
         body += "</div><h3>R × F (members)</h3>" + heatmap(rfm)
-        body += "<h2>Contribution pyramid</h2>" + bars(rows(pyramid["tiers"]) { $0["tier"]?.cellText ?? "" }, color: "#8e44ad")
+        body += "<h2>Contribution pyramid</h2>" + bars(rows(pyramid.tiers) { $0.tier }, color: "#8e44ad")
         body += "<table><tr><th>tier</th><th>purchases</th><th>average order ¥</th><th>spend ¥</th><th>spend share %</th></tr>"
-        for t in pyramid["tiers"]?.arrayValue ?? [] {
-            let cells = [t["tier"]?.cellText ?? "", t["thresholds"].map(PyramidText.purchases) ?? "-", t["thresholds"].map(PyramidText.average) ?? "-",
-                         t["spend"]?.cellText ?? "0", t["spend_share"]?.cellText ?? "0"]
+        for t in pyramid.tiers {
+            let cells = [t.tier, t.thresholds.map(PyramidText.purchases) ?? "-", t.thresholds.map(PyramidText.average) ?? "-", t.spend, t.spendShare]
             body += "<tr>" + cells.map { "<td>\(escape($0))</td>" }.joined() + "</tr>"
         }
         body += "</table>"
-        body += "<h2>Purchase-count groups</h2>" + bars(rows(groups["groups"]) { $0["group"]?.cellText ?? "" }, color: "#16a085")
-        let t = life["thresholds"] ?? .null
-        body += "<h2>Lifecycle</h2><p class=\"muted\">\(escape(life["mode"]?.cellText ?? "")) thresholds: new ≤ \(t["new_days"]?.cellText ?? "?") d, active ≤ \(t["active_days"]?.cellText ?? "?") d, silent ≤ \(t["silent_days"]?.cellText ?? "?") d, sleeping ≤ \(t["sleeping_days"]?.cellText ?? "?") d</p>"
-        body += bars(rows(life["stages"]) { $0["stage"]?.cellText ?? "" }, color: "#d35400")
-        body += "<h2>Seasons</h2><p class=\"muted\">\(seasons["all_four"]?.cellText ?? "0") bought in all four seasons; \(seasons["at_risk"]?.cellText ?? "0") at risk (none in the last two seasons).</p>"
-        body += bars(rows(seasons["by_seasons"]) { "\($0["seasons"]?.cellText ?? "") season(s)" }, color: "#27ae60")
+        body += "<h2>Purchase-count groups</h2>" + bars(rows(r.groups.groups) { $0.group }, color: "#16a085")
+        let t = life.thresholds
+        body += "<h2>Lifecycle</h2><p class=\"muted\">\(escape(life.mode)) thresholds: new ≤ \(t.newDays) d, active ≤ \(t.activeDays) d, silent ≤ \(t.silentDays) d, sleeping ≤ \(t.sleepingDays) d</p>"
+        body += bars(rows(life.stages) { $0.stage }, color: "#d35400")
+        body += "<h2>Seasons</h2><p class=\"muted\">\(seasons.allFour) bought in all four seasons; \(seasons.atRisk) at risk (none in the last two seasons).</p>"
+        body += bars(rows(seasons.bySeasons) { "\($0.seasons) season(s)" }, color: "#27ae60")
         body += "<h2>Repurchase</h2><table>"
-        for (label, key) in [("repurchase rate (window) %", "repurchase_rate_in_window"), ("repurchase rate (ever) %", "repurchase_rate_ever"),
-                             ("spend in the window ¥", "spend_in_window"), ("old customers' share %", "old_customer_share"), ("average order ¥", "average_order")] {
-            body += "<tr><th>\(escape(label))</th><td>\(escape(rep[key]?.cellText ?? "-"))</td></tr>"
+        for (label, value) in [("repurchase rate (window) %", rep.repurchaseRateInWindow), ("repurchase rate (ever) %", rep.repurchaseRateEver),
+                               ("spend in the window ¥", rep.spendInWindow), ("old customers' share %", rep.oldCustomerShare), ("average order ¥", rep.averageOrder)] {
+            body += "<tr><th>\(escape(label))</th><td>\(escape(value))</td></tr>"
         }
         body += "</table>"
-        body += "<h2>Channels</h2><p class=\"muted\">\(channels["multi_channel"]?.cellText ?? "0") of \(channels["buyers"]?.cellText ?? "0") buyers (\(channels["multi_channel_share"]?.cellText ?? "0")%) buy in several channels.</p>"
-        body += bars(rows(channels["combinations"]) { $0["channels"]?.cellText ?? "" }, color: "#2c3e50")
-        body += "<h2>Levels</h2>" + bars(rows(levels["levels"]) { "\($0["code"]?.cellText ?? "") \($0["name"]?.cellText ?? "")" }, color: "#b7950b")
+        body += "<h2>Channels</h2><p class=\"muted\">\(channels.multiChannel) of \(channels.buyers) buyers (\(channels.multiChannelShare)%) buy in several channels.</p>"
+        body += bars(rows(channels.combinations) { $0.channels }, color: "#2c3e50")
+        body += "<h2>Levels</h2>" + bars(rows(r.levels.levels) { "\($0.code) \($0.name)" }, color: "#b7950b")
         return """
             <!doctype html><html lang="zh-Hant"><head><meta charset="utf-8"><title>Members report</title>
             <style>body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px;color:#222}h2{border-bottom:1px solid #ddd;padding-bottom:4px;margin-top:2em}

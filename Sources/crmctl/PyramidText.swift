@@ -5,34 +5,36 @@ import CRMProtocol
 /// as a table with tier, thresholds, members and spend in columns of their own.
 enum PyramidText {
     /// Purchases in the window: `3+`, `2`, `1–2`.
-    static func purchases(_ t: JSONValue) -> String {
-        let low = t["min_purchases"]?.cellText ?? "1"
-        guard let high = t["max_purchases"]?.cellText else { return low + "+" }
+    static func purchases(_ t: RPC.Report.PyramidTier) -> String {
+        let low = String(t.minPurchases)
+        guard let high = t.maxPurchases.map(String.init) else { return low + "+" }
         return low == high ? low : "\(low)–\(high)"
     }
 
     /// The average order's bounds: `> 300.00`, `200.00–300.00` (both included), `≥ 100.00, < 200.00`, `any`.
-    static func average(_ t: JSONValue) -> String {
-        let from = t["average_from"]?.stringValue, above = t["average_above"]?.stringValue
-        let to = t["average_to"]?.stringValue, below = t["average_below"]?.stringValue
+    static func average(_ t: RPC.Report.PyramidTier) -> String {
+        let from = t.averageFrom, above = t.averageAbove, to = t.averageTo, below = t.averageBelow
         if let from, let to { return "\(from)–\(to)" }
         let parts = [from.map { "≥ \($0)" }, above.map { "> \($0)" }, to.map { "≤ \($0)" }, below.map { "< \($0)" }].compactMap { $0 }
         return parts.isEmpty ? "any" : parts.joined(separator: ", ")
     }
 
+    /// A tier as `config get segments` shows it: the same bounds, read into the report's type.
+    static func tier(_ t: JSONValue) -> RPC.Report.PyramidTier {
+        (try? JSONValueDecoder(rejectsUnknownFields: false).decode(RPC.Report.PyramidTier.self, from: t)) ?? RPC.Report.PyramidTier(minPurchases: 1)
+    }
+
+    static func purchases(_ t: JSONValue) -> String { purchases(tier(t)) }
+    static func average(_ t: JSONValue) -> String { average(tier(t)) }
+
     /// The `report.pyramid` answer as a table with bars of members.
-    static func report(_ r: JSONValue) -> String {
-        let tiers = r["tiers"]?.arrayValue ?? []
-        let top = tiers.compactMap { $0["members"]?.int64Value }.max() ?? 0
+    static func report(_ r: RPC.Report.Pyramid.Result) -> String {
+        let top = r.tiers.map(\.members).max() ?? 0
         var table = TextTable(headers: ["tier", "purchases", "average order (yuan)", "members", "share", "spend (yuan)", "spend share", ""])
-        for t in tiers {
-            let rule = t["thresholds"]
-            let members = t["members"]?.int64Value ?? 0
-            table.add([t["tier"]?.cellText ?? "", rule.map(purchases) ?? "-", rule.map(average) ?? "-", String(members),
-                       "\(t["share"]?.cellText ?? "0")%", t["spend"]?.cellText ?? "0", "\(t["spend_share"]?.cellText ?? "0")%",
-                       BarChart.bar(members, of: top, width: 30)])
+        for t in r.tiers {
+            table.add([t.tier, t.thresholds.map(purchases) ?? "-", t.thresholds.map(average) ?? "-", String(t.members), "\(t.share)%", t.spend,
+                       "\(t.spendShare)%", BarChart.bar(t.members, of: top, width: 30)])
         }
-        return "Contribution pyramid (\(r["members"]?.cellText ?? "?") members, purchases in the last \(r["window_days"]?.cellText ?? "?") days)\n"
-            + table.render()
+        return "Contribution pyramid (\(r.members) members, purchases in the last \(r.windowDays) days)\n" + table.render()
     }
 }

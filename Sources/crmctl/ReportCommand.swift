@@ -20,12 +20,13 @@ struct ReportCommand: AsyncParsableCommand {
         guard let html else { throw CleanExit.helpRequest(self) }
         try await runClientCommand("crmctl") {
             try await options.connection.withClient(client: "crmctl/0.1") { client in
-                var reports: [String: JSONValue] = [:]
-                for name in HTMLReport.methods {
-                    var params: JSONObject = [:]
-                    if let asOf, name != "report.levels" { params["as_of"] = .string(asOf) }
-                    reports[name] = try await client.call(name, .object(params))
-                }
+                let at = RPC.Report.AsOfParams(asOf: asOf)
+                let reports = HTMLReport.Reports(
+                    rfm: try await client.call(RPC.Report.RFM.self, at), pyramid: try await client.call(RPC.Report.Pyramid.self, at),
+                    groups: try await client.call(RPC.Report.PurchaseGroups.self, at), lifecycle: try await client.call(RPC.Report.Lifecycle.self, at),
+                    seasons: try await client.call(RPC.Report.Seasons.self, at), repurchase: try await client.call(RPC.Report.Repurchase.self, at),
+                    channels: try await client.call(RPC.Report.Channels.self, .init(asOf: asOf)),
+                    levels: try await client.call(RPC.Report.Levels.self, .init()))
                 let page = HTMLReport.page(reports)
                 // Counts and shares only, no personal data: readable like any page.
                 try AtomicFile.write(page, to: html, temporaryPath: html + ".partial", mode: 0o644)
@@ -35,25 +36,22 @@ struct ReportCommand: AsyncParsableCommand {
     }
 
     /// What each report subcommand shares: fetch, then print JSON or charts.
-    static func show(_ options: CommonOptions, _ method: String, asOf: String?, extra: JSONObject = [:], _ render: @escaping (JSONValue) -> Void) async throws {
-        var params = extra
-        if let asOf { params["as_of"] = .string(asOf) }
-        let sent = params
+    static func show<M: RPCMethod>(_ options: CommonOptions, _ method: M.Type, _ params: M.Params, _ render: @escaping (M.Result) -> Void) async throws {
         try await runClientCommand("crmctl") {
             try await options.connection.withClient(client: "crmctl/0.1") { client in
-                let r = try await client.call(method, .object(sent))
-                if options.json { return printJSON(r) }
+                let r = try await client.call(method, params)
+                if options.json { return try printJSON(r) }
                 render(r)
             }
         }
     }
 
     /// Days measured by the server (fractions of a day) to a tenth: `26.8`.
-    static func days(_ value: JSONValue?) -> String { value?.doubleValue.map { Formats.rounded($0) } ?? "?" }
+    static func days(_ value: Double) -> String { Formats.rounded(value) }
 
-    static func chart(_ title: String, _ rows: [JSONValue]?, label: (JSONValue) -> String) -> String {
+    static func chart<Row: MembersShare>(_ title: String, _ rows: [Row], label: (Row) -> String) -> String {
         var c = BarChart(title: title)
-        for r in rows ?? [] { c.bars.append(.init(label: label(r), value: r["members"]?.int64Value ?? 0, share: r["share"]?.stringValue)) }
+        for r in rows { c.bars.append(.init(label: label(r), value: r.members, share: r.share)) }
         return c.render()
     }
 
@@ -64,22 +62,18 @@ struct ReportCommand: AsyncParsableCommand {
             @Option(name: .customLong("as-of"), help: "Evaluate as of this time (RFC 3339).") var asOf: String?
 
             func run() async throws {
-                try await ReportCommand.show(options, "report.rfm", asOf: asOf) { r in
-                    print("RFM of \(r["members"]?.cellText ?? "?") members, window \(r["window_days"]?.cellText ?? "?") days, as of \(r["as_of"]?.cellText ?? "")\n")
-                    for (key, title) in [("r", "R — last purchase"), ("f", "F — purchases in the window"), ("m", "M — spend in the window (yuan)")] {
-                        print(ReportCommand.chart(title, r[key]?.arrayValue) { "\($0["band"]?.cellText ?? "") \($0["label"]?.cellText ?? "")" })
+                try await ReportCommand.show(options, RPC.Report.RFM.self, .init(asOf: asOf)) { r in
+                    print("RFM of \(r.members) members, window \(r.windowDays) days, as of \(r.asOf)\n")
+                    for (bands, title) in [(r.r, "R — last purchase"), (r.f, "F — purchases in the window"), (r.m, "M — spend in the window (yuan)")] {
+                        print(ReportCommand.chart(title, bands) { "\($0.band) \($0.label)" })
                         print("")
                     }
                     // The R × F grid (members), with M summed away.
                     var grid: [Int: [Int: Int64]] = [:]
-                    for c in r["cells"]?.arrayValue ?? [] {
-                        grid[Int(c["r"]?.int64Value ?? 0), default: [:]][Int(c["f"]?.int64Value ?? 0), default: 0] += c["members"]?.int64Value ?? 0
-                    }
-                    let fLabels = r["f"]?.arrayValue ?? []
-                    var table = TextTable(headers: ["R \\ F"] + fLabels.map { "F\($0["band"]?.cellText ?? "") \($0["label"]?.cellText ?? "")" })
-                    for rb in r["r"]?.arrayValue ?? [] {
-                        let b = Int(rb["band"]?.int64Value ?? 0)
-                        table.add(["R\(b) \(rb["label"]?.cellText ?? "")"] + fLabels.map { String(grid[b]?[Int($0["band"]?.int64Value ?? 0)] ?? 0) })
+                    for c in r.cells { grid[c.r, default: [:]][c.f, default: 0] += c.members }
+                    var table = TextTable(headers: ["R \\ F"] + r.f.map { "F\($0.band) \($0.label)" })
+                    for rb in r.r {
+                        table.add(["R\(rb.band) \(rb.label)"] + r.f.map { String(grid[rb.band]?[$0.band] ?? 0) })
                     }
                     print("R × F (members)\n" + table.render())
                 }
@@ -92,7 +86,7 @@ struct ReportCommand: AsyncParsableCommand {
             @Option(name: .customLong("as-of"), help: "Evaluate as of this time (RFC 3339).") var asOf: String?
 
             func run() async throws {
-                try await ReportCommand.show(options, "report.pyramid", asOf: asOf) { r in print(PyramidText.report(r)) }
+                try await ReportCommand.show(options, RPC.Report.Pyramid.self, .init(asOf: asOf)) { r in print(PyramidText.report(r)) }
             }
         }
 
@@ -102,13 +96,13 @@ struct ReportCommand: AsyncParsableCommand {
             @Option(name: .customLong("as-of"), help: "Evaluate as of this time (RFC 3339).") var asOf: String?
 
             func run() async throws {
-                try await ReportCommand.show(options, "report.lifecycle", asOf: asOf) { r in
-                    let t = r["thresholds"] ?? .null
-                    print("Lifecycle (\(r["mode"]?.cellText ?? "fixed") thresholds: new ≤ \(t["new_days"]?.cellText ?? "?") days since the first purchase; active ≤ \(t["active_days"]?.cellText ?? "?"), silent ≤ \(t["silent_days"]?.cellText ?? "?"), sleeping ≤ \(t["sleeping_days"]?.cellText ?? "?") days since the last)")
-                    if let i = r["repurchase_intervals"] {
-                        print("repurchase intervals: \(i["count"]?.cellText ?? "0") gaps, median \(ReportCommand.days(i["p50_days"])) days, p90 \(ReportCommand.days(i["p90_days"])) days")
+                try await ReportCommand.show(options, RPC.Report.Lifecycle.self, .init(asOf: asOf)) { r in
+                    let t = r.thresholds
+                    print("Lifecycle (\(r.mode) thresholds: new ≤ \(t.newDays) days since the first purchase; active ≤ \(t.activeDays), silent ≤ \(t.silentDays), sleeping ≤ \(t.sleepingDays) days since the last)")
+                    if let i = r.repurchaseIntervals {
+                        print("repurchase intervals: \(i.count) gaps, median \(ReportCommand.days(i.p50Days)) days, p90 \(ReportCommand.days(i.p90Days)) days")
                     }
-                    print(ReportCommand.chart("", r["stages"]?.arrayValue) { $0["stage"]?.cellText ?? "" })
+                    print(ReportCommand.chart("", r.stages) { $0.stage })
                 }
             }
         }
@@ -118,10 +112,8 @@ struct ReportCommand: AsyncParsableCommand {
             @OptionGroup var options: CommonOptions
 
             func run() async throws {
-                try await ReportCommand.show(options, "report.levels", asOf: nil) { r in
-                    print(ReportCommand.chart("Levels (\(r["members"]?.cellText ?? "?") members)", r["levels"]?.arrayValue) {
-                        "\($0["code"]?.cellText ?? "") \($0["name"]?.cellText ?? "")"
-                    })
+                try await ReportCommand.show(options, RPC.Report.Levels.self, .init()) { r in
+                    print(ReportCommand.chart("Levels (\(r.members) members)", r.levels) { "\($0.code) \($0.name)" })
                 }
             }
         }
@@ -133,13 +125,11 @@ struct ReportCommand: AsyncParsableCommand {
             @Option(name: .customLong("within-days"), help: "Only purchases in the last days (default: ever).") var withinDays: Int?
 
             func run() async throws {
-                var extra: JSONObject = [:]
-                if let withinDays { extra["within_days"] = .int(Int64(withinDays)) }
-                try await ReportCommand.show(options, "report.channels", asOf: asOf, extra: extra) { r in
-                    print("\(r["multi_channel"]?.cellText ?? "0") of \(r["buyers"]?.cellText ?? "0") buyers (\(r["multi_channel_share"]?.cellText ?? "0")%) buy in several channels\n")
-                    print(ReportCommand.chart("By channel", r["by_channel"]?.arrayValue) { $0["channel"]?.cellText ?? "" })
+                try await ReportCommand.show(options, RPC.Report.Channels.self, .init(asOf: asOf, withinDays: withinDays)) { r in
+                    print("\(r.multiChannel) of \(r.buyers) buyers (\(r.multiChannelShare)%) buy in several channels\n")
+                    print(ReportCommand.chart("By channel", r.byChannel) { $0.channel })
                     print("")
-                    print(ReportCommand.chart("By combination", r["combinations"]?.arrayValue) { $0["channels"]?.cellText ?? "" })
+                    print(ReportCommand.chart("By combination", r.combinations) { $0.channels })
                 }
             }
         }
@@ -150,8 +140,8 @@ struct ReportCommand: AsyncParsableCommand {
             @Option(name: .customLong("as-of"), help: "Evaluate as of this time (RFC 3339).") var asOf: String?
 
             func run() async throws {
-                try await ReportCommand.show(options, "report.purchase_groups", asOf: asOf) { r in
-                    print(ReportCommand.chart("Purchase-count groups", r["groups"]?.arrayValue) { $0["group"]?.cellText ?? "" })
+                try await ReportCommand.show(options, RPC.Report.PurchaseGroups.self, .init(asOf: asOf)) { r in
+                    print(ReportCommand.chart("Purchase-count groups", r.groups) { $0.group })
                 }
             }
         }
@@ -162,9 +152,9 @@ struct ReportCommand: AsyncParsableCommand {
             @Option(name: .customLong("as-of"), help: "Evaluate as of this time (RFC 3339).") var asOf: String?
 
             func run() async throws {
-                try await ReportCommand.show(options, "report.seasons", asOf: asOf) { r in
-                    print("\(r["all_four"]?.cellText ?? "0") bought in all four seasons; \(r["at_risk"]?.cellText ?? "0") bought in the window but in neither of the last two seasons\n")
-                    print(ReportCommand.chart("Seasons bought in", r["by_seasons"]?.arrayValue) { "\($0["seasons"]?.cellText ?? "") season(s)" })
+                try await ReportCommand.show(options, RPC.Report.Seasons.self, .init(asOf: asOf)) { r in
+                    print("\(r.allFour) bought in all four seasons; \(r.atRisk) bought in the window but in neither of the last two seasons\n")
+                    print(ReportCommand.chart("Seasons bought in", r.bySeasons) { "\($0.seasons) season(s)" })
                 }
             }
         }
@@ -175,13 +165,13 @@ struct ReportCommand: AsyncParsableCommand {
             @Option(name: .customLong("as-of"), help: "Evaluate as of this time (RFC 3339).") var asOf: String?
 
             func run() async throws {
-                try await ReportCommand.show(options, "report.repurchase", asOf: asOf) { r in
+                try await ReportCommand.show(options, RPC.Report.Repurchase.self, .init(asOf: asOf)) { r in
                     printLabelled([
-                        ("repurchase rate (window)", "\(r["repurchase_rate_in_window"]?.cellText ?? "0")%  (\(r["repeat_buyers_in_window"]?.cellText ?? "0") of \(r["buyers_in_window"]?.cellText ?? "0") buyers)"),
-                        ("repurchase rate (ever)", "\(r["repurchase_rate_ever"]?.cellText ?? "0")%  (\(r["repeat_buyers_ever"]?.cellText ?? "0") of \(r["buyers_ever"]?.cellText ?? "0"))"),
-                        ("spend in the window", "¥\(r["spend_in_window"]?.cellText ?? "0")"),
-                        ("old customers' share", "\(r["old_customer_share"]?.cellText ?? "0")%  (¥\(r["old_customer_spend"]?.cellText ?? "0"))"),
-                        ("average order", "¥\(r["average_order"]?.cellText ?? "0") over \(r["purchases_in_window"]?.cellText ?? "0") purchases"),
+                        ("repurchase rate (window)", "\(r.repurchaseRateInWindow)%  (\(r.repeatBuyersInWindow) of \(r.buyersInWindow) buyers)"),
+                        ("repurchase rate (ever)", "\(r.repurchaseRateEver)%  (\(r.repeatBuyersEver) of \(r.buyersEver))"),
+                        ("spend in the window", "¥\(r.spendInWindow)"),
+                        ("old customers' share", "\(r.oldCustomerShare)%  (¥\(r.oldCustomerSpend))"),
+                        ("average order", "¥\(r.averageOrder) over \(r.purchasesInWindow) purchases"),
                     ])
                 }
             }

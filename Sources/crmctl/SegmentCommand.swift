@@ -20,12 +20,10 @@ struct SegmentCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("crmctl") {
-                var params: JSONObject = ["name": .string(name), "filter": try readJSONFile(file)]
-                if let description { params["description"] = .string(description) }
-                let sent = params
+                let params = RPC.Segment.Save.Params(name: name, description: description, filter: try readJSONFile(file))
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    let r = try await client.call("segment.save", .object(sent))
-                    if options.json { return printJSON(r) }
+                    let r = try await client.call(RPC.Segment.Save.self, params)
+                    if options.json { return try printJSON(r) }
                     print("segment \(name) saved; `crmctl segment preview \(name)` shows how many members it holds")
                 }
             }
@@ -39,11 +37,11 @@ struct SegmentCommand: AsyncParsableCommand {
         func run() async throws {
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    let r = try await client.call("segment.list", ["limit": 1000])
-                    if options.json { return printJSON(r) }
+                    let r = try await client.call(RPC.Segment.List.self, .init(limit: 1000))
+                    if options.json { return try printJSON(r) }
                     var table = TextTable(headers: ["segment", "description", "updated", "filter"])
-                    for s in r["segments"]?.arrayValue ?? [] {
-                        table.add([s["name"]?.cellText ?? "", s["description"]?.cellText ?? "-", s["updated_at"]?.cellText ?? "", s["filter"]?.cellText ?? ""])
+                    for s in r.segments {
+                        table.add([s.name, s.description ?? "-", s.updatedAt, s.filter.cellText])
                     }
                     print(table.render())
                 }
@@ -59,11 +57,10 @@ struct SegmentCommand: AsyncParsableCommand {
         func run() async throws {
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    let r = try await client.call("segment.get", ["name": .string(name)])
-                    if options.json { return printJSON(r) }
-                    let s = r["segment"] ?? .null
-                    printLabelled([("segment", s["name"]?.cellText ?? name), ("description", s["description"]?.cellText ?? "-"),
-                                   ("filter", s["filter"]?.cellText ?? ""), ("updated", s["updated_at"]?.cellText ?? "")])
+                    let r = try await client.call(RPC.Segment.Get.self, .init(name: name))
+                    if options.json { return try printJSON(r) }
+                    let s = r.segment
+                    printLabelled([("segment", s.name), ("description", s.description ?? "-"), ("filter", s.filter.cellText), ("updated", s.updatedAt)])
                 }
             }
         }
@@ -82,22 +79,20 @@ struct SegmentCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("crmctl") {
-                var params: JSONObject = ["sample": .int(Int64(sample))]
-                if let name { params["name"] = .string(name) }
-                if let filter { params["filter"] = try readJSONFile(filter) }
-                let sent = params
+                let params = RPC.Segment.Preview.Params(name: name, filter: try filter.map(readJSONFile), sample: sample)
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
                     let started = Date()
-                    let r = try await client.call("segment.preview", .object(sent))
-                    if options.json { return printJSON(r) }
-                    print("\(r["count"]?.cellText ?? "?") members (as of \(r["as_of"]?.cellText ?? "now"), \(String(format: "%.2f", Date().timeIntervalSince(started))) s)")
+                    let r = try await client.call(RPC.Segment.Preview.self, params)
+                    if options.json { return try printJSON(r) }
+                    print("\(r.count.map(String.init) ?? "?") members (as of \(r.asOf ?? "now"), \(String(format: "%.2f", Date().timeIntervalSince(started))) s)")
                     var table = TextTable(headers: ["member", "name", "phone", "region", "level", "points", "tags"])
-                    for m in r["sample"]?.arrayValue ?? [] {
+                    // Sample members are shown as member.get shows them.
+                    for m in r.sample ?? [] {
                         table.add([m["member_id"]?.cellText ?? "", m["name"]?.cellText ?? "-", m["phone"]?.cellText ?? "-", m["region"]?.cellText ?? "-",
                                    m["level"]?["code"]?.cellText ?? "-", m["points"]?["balance"]?.cellText ?? "0",
                                    (m["tags"]?.arrayValue ?? []).map(\.cellText).joined(separator: ",")])
                     }
-                    if !(r["sample"]?.arrayValue ?? []).isEmpty { print(table.render()) }
+                    if !(r.sample ?? []).isEmpty { print(table.render()) }
                 }
             }
         }
@@ -131,12 +126,14 @@ struct SegmentCommand: AsyncParsableCommand {
                 var total: Int64 = 0
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
                     let progress = LineProgress()
-                    var params: JSONObject = ["name": .string(name), "limit": .int(Int64(pageSize))]
+                    var params = RPC.Segment.Export.Params(name: name, limit: pageSize)
                     while true {
-                        let page = try await client.call("segment.export", .object(params))
-                        total = page["total"]?.int64Value ?? total
+                        let page = try await client.call(RPC.Segment.Export.self, params)
+                        total = page.total
                         var text = ""
-                        for m in page["members"]?.arrayValue ?? [] {
+                        for row in page.members {
+                            // The row as the server sent it: JSON lines carry it whole, CSV by column.
+                            let m = try JSONValueEncoder().encode(row)
                             if jsonl {
                                 text += JSONSerializer.serialize(m) + "\n"
                             } else {
@@ -151,14 +148,14 @@ struct SegmentCommand: AsyncParsableCommand {
                         try file.write(text)
                         let rate = Int(Double(written) / max(Date().timeIntervalSince(started), 0.001))
                         progress.show(done: written, of: total, text: "\(written)/\(total) members, \(rate) rows/s")
-                        guard let cursor = page["next_cursor"], cursor != .null else { break }
-                        params = ["cursor": cursor, "limit": .int(Int64(pageSize))]
+                        guard let cursor = page.nextCursor else { break }
+                        params = .init(cursor: cursor, limit: pageSize)
                     }
                     progress.finish()
                 }
                 try file.commit()
                 let seconds = max(Date().timeIntervalSince(started), 0.001)
-                if options.json { return printJSON(["rows": .int(written), "seconds": .double(seconds), "file": .string(out)]) }
+                if options.json { return printJSON(.object(["rows": .int(written), "seconds": .double(seconds), "file": .string(out)])) }
                 print("wrote \(written) members to \(out) in \(String(format: "%.1f", seconds)) s (\(Int(Double(written) / seconds)) rows/s)")
             }
         }
@@ -173,9 +170,9 @@ struct SegmentCommand: AsyncParsableCommand {
         func run() async throws {
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    let r = try await client.call("segment.tag", ["name": .string(name), "tag": .string(tag)])
-                    if options.json { return printJSON(r) }
-                    print("\(r["added"]?.cellText ?? "0") of the segment's \(r["members"]?.cellText ?? "?") members newly tagged \(tag)")
+                    let r = try await client.call(RPC.Segment.TagMembers.self, .init(name: name, tag: tag))
+                    if options.json { return try printJSON(r) }
+                    print("\(r.added) of the segment's \(r.members) members newly tagged \(tag)")
                 }
             }
         }
@@ -189,8 +186,8 @@ struct SegmentCommand: AsyncParsableCommand {
         func run() async throws {
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    let r = try await client.call("segment.delete", ["name": .string(name)])
-                    if options.json { return printJSON(r) }
+                    let r = try await client.call(RPC.Segment.Delete.self, .init(name: name))
+                    if options.json { return try printJSON(r) }
                     print("segment \(name) deleted")
                 }
             }

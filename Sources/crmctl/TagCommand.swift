@@ -17,15 +17,11 @@ struct TagCommand: AsyncParsableCommand {
         @Option(help: "What the tag means.") var description: String?
 
         func run() async throws {
-            var params: JSONObject = ["name": .string(name)]
-            if let group { params["group"] = .string(group) }
-            if let description { params["description"] = .string(description) }
-            let sent = params
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    let r = try await client.call("tag.define", .object(sent))
-                    if options.json { return printJSON(r) }
-                    print("tag \(r["tag"]?["name"]?.cellText ?? name) (group \(r["tag"]?["group"]?.cellText ?? "-")), \(r["tag"]?["members"]?.cellText ?? "0") members")
+                    let r = try await client.call(RPC.Tag.Define.self, .init(name: name, group: group, description: description))
+                    if options.json { return try printJSON(r) }
+                    print("tag \(r.tag.name) (group \(r.tag.group ?? "-")), \(r.tag.members) members")
                 }
             }
         }
@@ -39,19 +35,16 @@ struct TagCommand: AsyncParsableCommand {
         func run() async throws {
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    var all: [JSONValue] = []
-                    var cursor: JSONValue = .null
+                    var all: [RPC.Tag.Definition] = []
+                    var cursor: String?
                     repeat {
-                        var params: JSONObject = ["limit": 1000]
-                        if let group { params["group"] = .string(group) }
-                        if cursor != .null { params["cursor"] = cursor }
-                        let r = try await client.call("tag.list", .object(params))
-                        all += r["tags"]?.arrayValue ?? []
-                        cursor = r["next_cursor"] ?? .null
-                    } while cursor != .null
-                    if options.json { return printJSON(.array(all)) }
+                        let r = try await client.call(RPC.Tag.List.self, .init(group: group, cursor: cursor, limit: 1000))
+                        all += r.tags
+                        cursor = r.nextCursor
+                    } while cursor != nil
+                    if options.json { return try printJSON(all) }
                     var table = TextTable(headers: ["tag", "group", "members", "description"])
-                    for t in all { table.add([t["name"]?.cellText ?? "", t["group"]?.cellText ?? "-", t["members"]?.cellText ?? "0", t["description"]?.cellText ?? "-"]) }
+                    for t in all { table.add([t.name, t.group ?? "-", String(t.members), t.description ?? "-"]) }
                     print(table.render())
                 }
             }
@@ -67,10 +60,9 @@ struct TagCommand: AsyncParsableCommand {
         func run() async throws {
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    let r = try await client.call("tag.add", ["member_id": .string(memberID), "tag": .string(tag)])
-                    if options.json { return printJSON(r) }
-                    print(r["added"]?.boolValue == true ? "member \(r["member_id"]?.cellText ?? memberID) now carries \(tag)"
-                                                         : "member \(r["member_id"]?.cellText ?? memberID) already carried \(tag) by hand")
+                    let r = try await client.call(RPC.Tag.Add.self, .init(memberID: try CRMCommandLine.memberID(memberID), tag: tag))
+                    if options.json { return try printJSON(r) }
+                    print(r.added ? "member \(r.memberID) now carries \(tag)" : "member \(r.memberID) already carried \(tag) by hand")
                 }
             }
         }
@@ -84,14 +76,11 @@ struct TagCommand: AsyncParsableCommand {
         @Option(help: "Only this source: manual, attribute, segment or rule.") var source: String?
 
         func run() async throws {
-            var params: JSONObject = ["member_id": .string(memberID), "tag": .string(tag)]
-            if let source { params["source"] = .string(source) }
-            let sent = params
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    let r = try await client.call("tag.remove", .object(sent))
-                    if options.json { return printJSON(r) }
-                    print("removed \(r["removed"]?.cellText ?? "0") source(s) of \(tag) from member \(r["member_id"]?.cellText ?? memberID)")
+                    let r = try await client.call(RPC.Tag.Remove.self, .init(memberID: try CRMCommandLine.memberID(memberID), tag: tag, source: source))
+                    if options.json { return try printJSON(r) }
+                    print("removed \(r.removed) source(s) of \(tag) from member \(r.memberID)")
                 }
             }
         }
@@ -105,15 +94,13 @@ struct TagCommand: AsyncParsableCommand {
         func run() async throws {
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    let r = try await client.call("tag.get", ["member_id": .string(memberID)])
-                    if options.json { return printJSON(r) }
+                    let r = try await client.call(RPC.Tag.Get.self, .init(memberID: try CRMCommandLine.memberID(memberID)))
+                    if options.json { return try printJSON(r) }
                     var table = TextTable(headers: ["tag", "group", "source", "from", "by", "at"])
-                    for t in r["tags"]?.arrayValue ?? [] {
-                        for s in t["sources"]?.arrayValue ?? [] {
-                            let from = s["rule"].map { "rule \($0.cellText)" } ?? s["segment"].map { "segment \($0.cellText)" }
-                                ?? s["account_id"].map { "account \($0.cellText)" } ?? "-"
-                            table.add([t["name"]?.cellText ?? "", t["group"]?.cellText ?? "-", s["source"]?.cellText ?? "", from,
-                                       s["actor"]?.cellText ?? "", s["at"]?.cellText ?? ""])
+                    for t in r.tags {
+                        for s in t.sources {
+                            let from = s.rule.map { "rule \($0)" } ?? s.segment.map { "segment \($0)" } ?? s.accountID.map { "account \($0)" } ?? "-"
+                            table.add([t.name, t.group ?? "-", s.source, from, s.actor, s.at])
                         }
                     }
                     print(table.render())
@@ -156,12 +143,12 @@ struct TagRuleCommand: AsyncParsableCommand {
                 match[key] = .array(values.map(JSONValue.string))
             }
             if let minAmount { match["min_amount"] = .string(minAmount) }
-            let params: JSONValue = ["name": .string(name), "tag": .string(tag), "match": .object(match)]
+            let params = RPC.Tag.RuleAdd.Params(name: name, tag: tag, match: .object(match))
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    let r = try await client.call("tag.rule.add", params)
-                    if options.json { return printJSON(r) }
-                    print("rule \(name) (id \(r["rule"]?["id"]?.cellText ?? "?")) tags new matching orders' members with \(tag); run `crmctl tag rule backfill \(name)` for past orders")
+                    let r = try await client.call(RPC.Tag.RuleAdd.self, params)
+                    if options.json { return try printJSON(r) }
+                    print("rule \(name) (id \(r.rule.id)) tags new matching orders' members with \(tag); run `crmctl tag rule backfill \(name)` for past orders")
                 }
             }
         }
@@ -175,12 +162,11 @@ struct TagRuleCommand: AsyncParsableCommand {
         func run() async throws {
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    let r = try await client.call("tag.rule.list", ["include_disabled": .bool(all)])
-                    if options.json { return printJSON(r) }
+                    let r = try await client.call(RPC.Tag.RuleList.self, .init(includeDisabled: all))
+                    if options.json { return try printJSON(r) }
                     var table = TextTable(headers: ["id", "name", "tag", "match", "back-filled through order", "disabled"])
-                    for x in r["rules"]?.arrayValue ?? [] {
-                        table.add([x["id"]?.cellText ?? "", x["name"]?.cellText ?? "", x["tag"]?.cellText ?? "", x["match"]?.cellText ?? "",
-                                   x["backfilled_through"]?.cellText ?? "0", x["disabled_at"]?.cellText ?? "-"])
+                    for x in r.rules {
+                        table.add([String(x.id), x.name, x.tag, x.match.cellText, String(x.backfilledThrough), x.disabledAt ?? "-"])
                     }
                     print(table.render())
                 }
@@ -196,8 +182,8 @@ struct TagRuleCommand: AsyncParsableCommand {
         func run() async throws {
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    let r = try await client.call("tag.rule.disable", ["name": .string(name)])
-                    if options.json { return printJSON(r) }
+                    let r = try await client.call(RPC.Tag.RuleDisable.self, .init(name: name))
+                    if options.json { return try printJSON(r) }
                     print("rule \(name) disabled")
                 }
             }
@@ -218,15 +204,14 @@ struct TagRuleCommand: AsyncParsableCommand {
                     var orders: Int64 = 0, tagged: Int64 = 0
                     let progress = LineProgress()
                     while true {
-                        let r = try await client.call("tag.rule.backfill", ["name": .string(name), "limit": .int(Int64(batch))])
-                        orders += r["orders"]?.int64Value ?? 0
-                        tagged += r["tagged"]?.int64Value ?? 0
-                        let through = r["through"]?.int64Value ?? 0, last = max(r["last_order"]?.int64Value ?? 0, 1)
-                        progress.show(done: through, of: last, text: "\(orders) orders, \(tagged) tags added")
-                        if r["done"]?.boolValue == true { break }
+                        let r = try await client.call(RPC.Tag.RuleBackfill.self, .init(name: name, limit: batch))
+                        orders += r.orders
+                        tagged += r.tagged
+                        progress.show(done: r.through, of: max(r.lastOrder, 1), text: "\(orders) orders, \(tagged) tags added")
+                        if r.done { break }
                     }
                     progress.finish()
-                    if options.json { return printJSON(["orders": .int(orders), "tagged": .int(tagged)]) }
+                    if options.json { return printJSON(.object(["orders": .int(orders), "tagged": .int(tagged)])) }
                     print("rule \(name): \(orders) orders matched, \(tagged) tags added")
                 }
             }

@@ -21,6 +21,9 @@ public enum RPC {
         + Points.methods
         + Level.methods
         + Referral.methods
+        + Tag.methods
+        + Segment.methods
+        + Report.methods
         + Config.methods
 }
 
