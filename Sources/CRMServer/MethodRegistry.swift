@@ -31,6 +31,11 @@ public struct MethodRegistry: Sendable {
             precondition(!spec.name.hasPrefix("rpc."), "rpc.* names are reserved by JSON-RPC 2.0")
             methods[spec.name] = spec
         }
+        // The contract and the handlers are one list: a method without a handler, or a handler
+        // outside the contract (and so outside the OpenRPC document), is a programming error.
+        let contract = Set(RPC.methods.map { $0.name })
+        precondition(contract.isSubset(of: methods.keys), "no handler for \(contract.subtracting(methods.keys).sorted())")
+        precondition(Set(methods.keys).isSubset(of: contract), "handlers outside the contract: \(Set(methods.keys).subtracting(contract).sorted())")
     }
 
     public subscript(name: String) -> MethodSpec? { methods[name] }
