@@ -5,7 +5,7 @@ public struct SegmentFilterError: Error, Sendable, Equatable {
     /// JSON path, such as `filter.and[1].rfm.r[0]`.
     public var path: String
     /// `bad_filter`, `unknown_field`, `wrong_type`, `out_of_range`, `too_long`, `filter_too_deep`, `filter_too_large`.
-    public var reason: String
+    public var reason: ErrorReason
     public var message: String
 }
 
@@ -26,23 +26,23 @@ public struct SegmentFilterParser {
         return try p.node(value, path, depth: 1)
     }
 
-    private func fail(_ path: String, _ reason: String, _ message: String) -> SegmentFilterError {
+    private func fail(_ path: String, _ reason: ErrorReason, _ message: String) -> SegmentFilterError {
         SegmentFilterError(path: path, reason: reason, message: "\(path): \(message)")
     }
 
     private mutating func node(_ value: JSONValue, _ path: String, depth: Int) throws(SegmentFilterError) -> SegmentFilter {
-        guard depth <= SegmentFilter.maxDepth else { throw fail(path, "filter_too_deep", "filters nest at most \(SegmentFilter.maxDepth) levels") }
+        guard depth <= SegmentFilter.maxDepth else { throw fail(path, .filterTooDeep, "filters nest at most \(SegmentFilter.maxDepth) levels") }
         nodes += 1
-        guard nodes <= SegmentFilter.maxNodes else { throw fail(path, "filter_too_large", "a filter has at most \(SegmentFilter.maxNodes) parts") }
-        guard case .object(let o) = value else { throw fail(path, "wrong_type", "a filter part is an object, not \(value.typeName)") }
+        guard nodes <= SegmentFilter.maxNodes else { throw fail(path, .filterTooLarge, "a filter has at most \(SegmentFilter.maxNodes) parts") }
+        guard case .object(let o) = value else { throw fail(path, .wrongType, "a filter part is an object, not \(value.typeName)") }
         guard o.count == 1, let (key, inner) = o.entries.first.map({ ($0.key, $0.value) }) else {
-            throw fail(path, "bad_filter", "a filter part has exactly one member: and, or, not, or a condition (\(Self.conditionNames.joined(separator: ", ")))")
+            throw fail(path, .badFilter, "a filter part has exactly one member: and, or, not, or a condition (\(Self.conditionNames.joined(separator: ", ")))")
         }
         let here = path + "." + key
         switch key {
         case "and", "or":
-            guard case .array(let parts) = inner else { throw fail(here, "wrong_type", "\(key) takes a list of filters") }
-            guard !parts.isEmpty else { throw fail(here, "bad_filter", "\(key) needs at least one filter") }
+            guard case .array(let parts) = inner else { throw fail(here, .wrongType, "\(key) takes a list of filters") }
+            guard !parts.isEmpty else { throw fail(here, .badFilter, "\(key) needs at least one filter") }
             var out: [SegmentFilter] = []
             for (i, part) in parts.enumerated() { out.append(try node(part, "\(here)[\(i)]", depth: depth + 1)) }
             return key == "and" ? .and(out) : .or(out)
@@ -97,7 +97,7 @@ public struct SegmentFilterParser {
         case "seasons":
             return try seasonsCondition(v, path)
         default:
-            throw fail(path, "unknown_field", "no condition named \(key) (known: and, or, not, \(Self.conditionNames.joined(separator: ", ")))")
+            throw fail(path, .unknownField, "no condition named \(key) (known: and, or, not, \(Self.conditionNames.joined(separator: ", ")))")
         }
     }
 
@@ -106,7 +106,7 @@ public struct SegmentFilterParser {
         let r = try bands(o["r"], path + ".r", 0...rfm.recencyBandCount)
         let f = try bands(o["f"], path + ".f", 0...rfm.frequencyBandCount)
         let m = try bands(o["m"], path + ".m", 0...rfm.monetaryBandCount)
-        guard !(r.isEmpty && f.isEmpty && m.isEmpty) else { throw fail(path, "bad_filter", "give at least one of r, f, m") }
+        guard !(r.isEmpty && f.isEmpty && m.isEmpty) else { throw fail(path, .badFilter, "give at least one of r, f, m") }
         return .rfm(r: r, f: f, m: m)
     }
 
@@ -114,14 +114,14 @@ public struct SegmentFilterParser {
         let o = try object(v, path, allowed: ["min_days", "max_days"])
         let lo = try days(o["min_days"], path + ".min_days", from: 0)
         let hi = try days(o["max_days"], path + ".max_days", from: 0)
-        guard lo != nil || hi != nil else { throw fail(path, "bad_filter", "give min_days, max_days or both") }
-        if let lo, let hi, lo > hi { throw fail(path + ".min_days", "out_of_range", "min_days is more than max_days") }
+        guard lo != nil || hi != nil else { throw fail(path, .badFilter, "give min_days, max_days or both") }
+        if let lo, let hi, lo > hi { throw fail(path + ".min_days", .outOfRange, "min_days is more than max_days") }
         return .lastPurchase(minDays: lo, maxDays: hi)
     }
 
     private func expiringPointsCondition(_ v: JSONValue, _ path: String) throws(SegmentFilterError) -> SegmentCondition {
         let o = try object(v, path, allowed: ["min", "max", "within_days"])
-        guard let d = try days(o["within_days"], path + ".within_days") else { throw fail(path + ".within_days", "missing_field", "within_days is required") }
+        guard let d = try days(o["within_days"], path + ".within_days") else { throw fail(path + ".within_days", .missingField, "within_days is required") }
         var r = try range(o, path, money: false, required: false)
         if r.min == nil && r.max == nil { r.min = 1 }
         return .expiringPoints(r, withinDays: d)
@@ -130,7 +130,7 @@ public struct SegmentFilterParser {
     private func tagsCondition(_ v: JSONValue, _ path: String) throws(SegmentFilterError) -> SegmentCondition {
         let o = try object(v, path, allowed: ["any", "all", "none"])
         guard o.count == 1, let (mode, list) = o.entries.first.map({ ($0.key, $0.value) }), let match = TagMatch(rawValue: mode) else {
-            throw fail(path, "bad_filter", "tags takes exactly one of any, all, none")
+            throw fail(path, .badFilter, "tags takes exactly one of any, all, none")
         }
         return .tags(match, try texts(list, path + "." + mode))
     }
@@ -140,7 +140,7 @@ public struct SegmentFilterParser {
         let names = try texts(o["any"] ?? .null, path + ".any")
         var channels: [Channel] = []
         for (i, n) in names.enumerated() {
-            guard let c = Channel(rawValue: n) else { throw fail("\(path).any[\(i)]", "bad_filter", "a channel is mobile, web or group_buy") }
+            guard let c = Channel(rawValue: n) else { throw fail("\(path).any[\(i)]", .badFilter, "a channel is mobile, web or group_buy") }
             channels.append(c)
         }
         return .channels(channels, withinDays: try days(o["within_days"], path + ".within_days"))
@@ -151,7 +151,7 @@ public struct SegmentFilterParser {
         let m = ItemMatch(nameContains: try texts(o["name_contains"], path + ".name_contains", optional: true),
                           skus: try texts(o["skus"], path + ".skus", optional: true),
                           categories: try texts(o["categories"], path + ".categories", optional: true))
-        guard !m.isEmpty else { throw fail(path, "bad_filter", "give name_contains, skus or categories") }
+        guard !m.isEmpty else { throw fail(path, .badFilter, "give name_contains, skus or categories") }
         return .items(m, withinDays: try days(o["within_days"], path + ".within_days"))
     }
 
@@ -160,11 +160,11 @@ public struct SegmentFilterParser {
         var keywords = try texts(o["keywords"], path + ".keywords", optional: true)
         for (i, g) in try texts(o["groups"], path + ".groups", optional: true).enumerated() {
             guard let k = AddressKeywords.keywords(of: g) else {
-                throw fail("\(path).groups[\(i)]", "bad_filter", "no keyword group \(g) (known: \(AddressKeywords.groups.keys.sorted().joined(separator: ", ")))")
+                throw fail("\(path).groups[\(i)]", .badFilter, "no keyword group \(g) (known: \(AddressKeywords.groups.keys.sorted().joined(separator: ", ")))")
             }
             keywords += k
         }
-        guard !keywords.isEmpty else { throw fail(path, "bad_filter", "give keywords, groups or both") }
+        guard !keywords.isEmpty else { throw fail(path, .badFilter, "give keywords, groups or both") }
         return .address(keywords)
     }
 
@@ -172,8 +172,8 @@ public struct SegmentFilterParser {
         let o = try object(v, path, allowed: ["from", "until"])
         let from = try date(o["from"], path + ".from")
         let until = try date(o["until"], path + ".until")
-        guard from != nil || until != nil else { throw fail(path, "bad_filter", "give from, until or both") }
-        if let from, let until, from >= until { throw fail(path + ".until", "out_of_range", "until must be after from") }
+        guard from != nil || until != nil else { throw fail(path, .badFilter, "give from, until or both") }
+        if let from, let until, from >= until { throw fail(path + ".until", .outOfRange, "until must be after from") }
         return .registered(from: from, until: until)
     }
 
@@ -181,7 +181,7 @@ public struct SegmentFilterParser {
         var stages: [LifecycleStage] = []
         for (i, n) in try texts(v, path).enumerated() {
             guard let s = LifecycleStage(rawValue: n) else {
-                throw fail("\(path)[\(i)]", "bad_filter", "a stage is one of \(LifecycleStage.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw fail("\(path)[\(i)]", .badFilter, "a stage is one of \(LifecycleStage.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             stages.append(s)
         }
@@ -191,24 +191,24 @@ public struct SegmentFilterParser {
     private func seasonsCondition(_ v: JSONValue, _ path: String) throws(SegmentFilterError) -> SegmentCondition {
         let o = try object(v, path, allowed: ["min", "max", "all", "within_days"])
         let r = try range(o, path, money: false, required: false)
-        if let hi = r.max, hi > 4 { throw fail(path + ".max", "out_of_range", "there are 4 seasons") }
-        if let lo = r.min, lo > 4 { throw fail(path + ".min", "out_of_range", "there are 4 seasons") }
+        if let hi = r.max, hi > 4 { throw fail(path + ".max", .outOfRange, "there are 4 seasons") }
+        if let lo = r.min, lo > 4 { throw fail(path + ".min", .outOfRange, "there are 4 seasons") }
         var seasons: [Season] = []
         for (i, n) in try texts(o["all"], path + ".all", optional: true).enumerated() {
-            guard let s = Season(rawValue: n) else { throw fail("\(path).all[\(i)]", "bad_filter", "a season is spring, summer, autumn or winter") }
+            guard let s = Season(rawValue: n) else { throw fail("\(path).all[\(i)]", .badFilter, "a season is spring, summer, autumn or winter") }
             seasons.append(s)
         }
-        guard r.min != nil || r.max != nil || !seasons.isEmpty else { throw fail(path, "bad_filter", "give min, max or all") }
+        guard r.min != nil || r.max != nil || !seasons.isEmpty else { throw fail(path, .badFilter, "give min, max or all") }
         return .seasons(r, all: seasons, withinDays: try days(o["within_days"], path + ".within_days"))
     }
 
     // MARK: values
 
     private func object(_ v: JSONValue, _ path: String, allowed: Set<String>) throws(SegmentFilterError) -> JSONObject {
-        guard case .object(let o) = v else { throw fail(path, "wrong_type", "must be an object, not \(v.typeName)") }
+        guard case .object(let o) = v else { throw fail(path, .wrongType, "must be an object, not \(v.typeName)") }
         for k in o.keys where !allowed.contains(k) {
             let shown = ClientText.excerpt(k)  // the client's name, cut and escaped
-            throw fail(path + "." + shown, "unknown_field", "unknown member \(shown) (known: \(allowed.sorted().joined(separator: ", ")))")
+            throw fail(path + "." + shown, .unknownField, "unknown member \(shown) (known: \(allowed.sorted().joined(separator: ", ")))")
         }
         return o
     }
@@ -216,16 +216,16 @@ public struct SegmentFilterParser {
     private func texts(_ v: JSONValue?, _ path: String, optional: Bool = false) throws(SegmentFilterError) -> [String] {
         guard let v, !v.isNull else {
             if optional { return [] }
-            throw fail(path, "missing_field", "a list of values is required")
+            throw fail(path, .missingField, "a list of values is required")
         }
-        guard case .array(let items) = v else { throw fail(path, "wrong_type", "must be a list of strings, not \(v.typeName)") }
-        guard !items.isEmpty || optional else { throw fail(path, "bad_filter", "the list is empty") }
-        guard items.count <= SegmentFilter.maxListValues else { throw fail(path, "filter_too_large", "at most \(SegmentFilter.maxListValues) values") }
+        guard case .array(let items) = v else { throw fail(path, .wrongType, "must be a list of strings, not \(v.typeName)") }
+        guard !items.isEmpty || optional else { throw fail(path, .badFilter, "the list is empty") }
+        guard items.count <= SegmentFilter.maxListValues else { throw fail(path, .filterTooLarge, "at most \(SegmentFilter.maxListValues) values") }
         var out: [String] = []
         for (i, item) in items.enumerated() {
-            guard case .string(let s) = item else { throw fail("\(path)[\(i)]", "wrong_type", "must be a string, not \(item.typeName)") }
-            guard !s.isEmpty else { throw fail("\(path)[\(i)]", "bad_filter", "must not be empty") }
-            guard s.count <= SegmentFilter.maxTextLength else { throw fail("\(path)[\(i)]", "too_long", "at most \(SegmentFilter.maxTextLength) characters") }
+            guard case .string(let s) = item else { throw fail("\(path)[\(i)]", .wrongType, "must be a string, not \(item.typeName)") }
+            guard !s.isEmpty else { throw fail("\(path)[\(i)]", .badFilter, "must not be empty") }
+            guard s.count <= SegmentFilter.maxTextLength else { throw fail("\(path)[\(i)]", .tooLong, "at most \(SegmentFilter.maxTextLength) characters") }
             out.append(s)
         }
         return out
@@ -233,12 +233,12 @@ public struct SegmentFilterParser {
 
     private func bands(_ v: JSONValue?, _ path: String, _ allowed: ClosedRange<Int>) throws(SegmentFilterError) -> [Int] {
         guard let v, !v.isNull else { return [] }
-        guard case .array(let items) = v else { throw fail(path, "wrong_type", "must be a list of band numbers") }
-        guard items.count <= SegmentFilter.maxListValues else { throw fail(path, "filter_too_large", "too many bands") }
+        guard case .array(let items) = v else { throw fail(path, .wrongType, "must be a list of band numbers") }
+        guard items.count <= SegmentFilter.maxListValues else { throw fail(path, .filterTooLarge, "too many bands") }
         var out: [Int] = []
         for (i, item) in items.enumerated() {
             guard let n = item.int64Value, allowed.contains(Int(clamping: n)) else {
-                throw fail("\(path)[\(i)]", "out_of_range", "a band is a whole number \(allowed.lowerBound)–\(allowed.upperBound)")
+                throw fail("\(path)[\(i)]", .outOfRange, "a band is a whole number \(allowed.lowerBound)–\(allowed.upperBound)")
             }
             out.append(Int(n))
         }
@@ -247,8 +247,8 @@ public struct SegmentFilterParser {
 
     private func days(_ v: JSONValue?, _ path: String, from low: Int = 1) throws(SegmentFilterError) -> Int? {
         guard let v, !v.isNull else { return nil }
-        guard let n = v.int64Value else { throw fail(path, "wrong_type", "must be a whole number of days") }
-        guard n >= Int64(low) && n <= 36_500 else { throw fail(path, "out_of_range", "must be \(low) to 36500 days") }
+        guard let n = v.int64Value else { throw fail(path, .wrongType, "must be a whole number of days") }
+        guard n >= Int64(low) && n <= 36_500 else { throw fail(path, .outOfRange, "must be \(low) to 36500 days") }
         return Int(n)
     }
 
@@ -261,25 +261,25 @@ public struct SegmentFilterParser {
                 switch v {
                 case .string(let s): text = s
                 case .number(let s): text = s
-                default: throw fail(p, "wrong_type", "must be yuan as a string or number")
+                default: throw fail(p, .wrongType, "must be yuan as a string or number")
                 }
-                guard let fen = Money.parseFen(text) else { throw fail(p, "out_of_range", "must be yuan, at least 0, with at most two decimals") }
+                guard let fen = Money.parseFen(text) else { throw fail(p, .outOfRange, "must be yuan, at least 0, with at most two decimals") }
                 return fen
             }
-            guard let n = v.int64Value else { throw fail(p, "wrong_type", "must be a whole number") }
-            guard allowNegative || n >= 0 else { throw fail(p, "out_of_range", "must not be negative") }
-            guard n.magnitude <= 1_000_000_000_000 else { throw fail(p, "out_of_range", "too large") }
+            guard let n = v.int64Value else { throw fail(p, .wrongType, "must be a whole number") }
+            guard allowNegative || n >= 0 else { throw fail(p, .outOfRange, "must not be negative") }
+            guard n.magnitude <= 1_000_000_000_000 else { throw fail(p, .outOfRange, "too large") }
             return n
         }
         let r = ValueRange(min: try one("min"), max: try one("max"))
-        if let lo = r.min, let hi = r.max, lo > hi { throw fail(path + ".min", "out_of_range", "min is more than max") }
-        guard !required || r.min != nil || r.max != nil else { throw fail(path, "bad_filter", "give min, max or both") }
+        if let lo = r.min, let hi = r.max, lo > hi { throw fail(path + ".min", .outOfRange, "min is more than max") }
+        guard !required || r.min != nil || r.max != nil else { throw fail(path, .badFilter, "give min, max or both") }
         return r
     }
 
     private func date(_ v: JSONValue?, _ path: String) throws(SegmentFilterError) -> String? {
         guard let v, !v.isNull else { return nil }
-        guard case .string(let s) = v, CivilTime.date(s) != nil, s.count == 10 else { throw fail(path, "bad_filter", "must be a date YYYY-MM-DD") }
+        guard case .string(let s) = v, CivilTime.date(s) != nil, s.count == 10 else { throw fail(path, .badFilter, "must be a date YYYY-MM-DD") }
         return s
     }
 }

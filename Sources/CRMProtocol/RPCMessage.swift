@@ -79,9 +79,9 @@ public enum RPCIncoming: Sendable, Equatable {
         }
         switch document {
         case .array(let elements):
-            if elements.isEmpty { return .failure(.invalidRequest("empty batch", reason: "empty_batch")) }
+            if elements.isEmpty { return .failure(.invalidRequest("empty batch", reason: .emptyBatch)) }
             if elements.count > maxBatch {
-                return .failure(.invalidRequest("batch of \(elements.count) entries exceeds the limit of \(maxBatch)", reason: "batch_too_large"))
+                return .failure(.invalidRequest("batch of \(elements.count) entries exceeds the limit of \(maxBatch)", reason: .batchTooLarge))
             }
             return .batch(elements.map(RPCEntry.init(validating:)))
         default:

@@ -27,7 +27,7 @@ final class BufferBudgetHandler: ChannelDuplexHandler {
             logger.warning("memory budget of all connections spent; refusing a line and closing", metadata: [
                 "peer": "\(context.remoteAddress.map { "\($0)" } ?? "?")", "line_bytes": "\(line.readableBytes)",
             ])
-            let error = RPCError.overloaded("the server's buffers are full; retry later", reason: "memory_budget")
+            let error = RPCError.overloaded("the server's buffers are full; retry later", reason: .memoryBudget)
             // Written past this handler, so this short notice is not itself charged.
             context.writeAndFlush(wrapOutboundOut(RPCServer.encode(RPCResponse(id: .null, error: error).json)), promise: nil)
             context.close(promise: nil)

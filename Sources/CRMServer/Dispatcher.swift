@@ -81,11 +81,11 @@ public struct Dispatcher: Sendable {
         }
         if spec.access != .open {
             guard let current = session else {
-                return .failure(.unauthenticated("no session: log in with a token first", reason: "no_session"))
+                return .failure(.unauthenticated("no session: log in with a token first", reason: .noSession))
             }
             if let error = await revalidate(current, session: &session) { return .failure(error) }
             guard current.identity.role.may(spec.access) else {
-                return .failure(.forbidden("the \(current.identity.role.rawValue) role may not do this", reason: "role_forbidden"))
+                return .failure(.forbidden("the \(current.identity.role.rawValue) role may not do this", reason: .roleForbidden))
             }
         }
         let params: Params
@@ -116,7 +116,7 @@ public struct Dispatcher: Sendable {
         let tokenID = current.identity.tokenID
         if context.revokedTokens.withLockedValue({ $0.contains(tokenID) }) {
             session = nil
-            return .unauthenticated("the token of this session was revoked", reason: "token_revoked")
+            return .unauthenticated("the token of this session was revoked", reason: .tokenRevoked)
         }
         let interval = Duration.seconds(context.configuration.tokenRecheckSeconds)
         guard ContinuousClock.now - current.verifiedAt >= interval else { return nil }
@@ -126,7 +126,7 @@ public struct Dispatcher: Sendable {
                 return nil
             }
             session = nil
-            return .unauthenticated("the token of this session was revoked", reason: "token_revoked")
+            return .unauthenticated("the token of this session was revoked", reason: .tokenRevoked)
         } catch {
             return RPCError.from(error)
         }

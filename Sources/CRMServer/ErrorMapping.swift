@@ -11,33 +11,33 @@ extension RPCError {
             return rpc
         case let storage as StorageError:
             switch storage {
-            case .conflict(let reason, let message): return .conflict(message, reason: ErrorReason(rawValue: reason))
-            case .notFound(let reason, let message): return .notFound(message, reason: ErrorReason(rawValue: reason))
-            case .invalid(let field, let reason, let message): return .invalidParams(message, field: field, reason: ErrorReason(rawValue: reason))
-            case .refused(let reason, let message): return .refused(message, reason: ErrorReason(rawValue: reason))
+            case .conflict(let reason, let message): return .conflict(message, reason: reason)
+            case .notFound(let reason, let message): return .notFound(message, reason: reason)
+            case .invalid(let field, let reason, let message): return .invalidParams(message, field: field, reason: reason)
+            case .refused(let reason, let message): return .refused(message, reason: reason)
             }
         case let rejection as EventRejection:
             return RPCError(rejection: rejection)
         case let pg as PostgresError:
             if pg.kind == .poolExhausted {
-                return .overloaded("the server is busy: \(pg.message)", reason: "pool_exhausted")
+                return .overloaded("the server is busy: \(pg.message)", reason: .poolExhausted)
             }
             if pg.kind == .cancelled {
-                return .unavailable("the server is shutting down: the request was cancelled and its open transaction rolled back", reason: "shutting_down")
+                return .unavailable("the server is shutting down: the request was cancelled and its open transaction rolled back", reason: .shuttingDown)
             }
             if pg.kind == .poolClosed {
-                return .unavailable("the server is shutting down", reason: "shutting_down")
+                return .unavailable("the server is shutting down", reason: .shuttingDown)
             }
             if pg.isConnectionFailure {
-                return .unavailable("the database cannot be reached", reason: "database_unavailable")
+                return .unavailable("the database cannot be reached", reason: .databaseUnavailable)
             }
             if pg.kind == .timeout {
-                var e = RPCError.internalError("the statement ran longer than the statement timeout", reason: "statement_timeout")
+                var e = RPCError.internalError("the statement ran longer than the statement timeout", reason: .statementTimeout)
                 e.retryable = true
                 return e
             }
             if pg.isTransient {
-                var e = RPCError.internalError("the transaction conflicted with another; retry", reason: "serialization_failure")
+                var e = RPCError.internalError("the transaction conflicted with another; retry", reason: .serializationFailure)
                 e.retryable = true
                 return e
             }

@@ -68,7 +68,7 @@ enum IdentityPolicyJSON {
             policy.channelTrust = channels
         }
         if let problem = policy.problems().first {
-            throw .invalidParams(problem, field: path, reason: "bad_setting")
+            throw .invalidParams(problem, field: path, reason: .badSetting)
         }
         return policy
     }

@@ -24,7 +24,7 @@ enum LoyaltySettingsJSON {
         if let rate = p.object["earn_rate"] {
             let text: String? = switch rate { case .string(let s): s; case .number(let n): n; default: nil }
             guard let text, let centi = Money.parseFen(text) else {
-                throw .invalidParams("earn_rate must be points per yuan with at most two decimals", field: p.field("earn_rate"), reason: "bad_setting")
+                throw .invalidParams("earn_rate must be points per yuan with at most two decimals", field: p.field("earn_rate"), reason: .badSetting)
             }
             policy.earnRateCenti = centi
         }
@@ -33,12 +33,12 @@ enum LoyaltySettingsJSON {
         if let n = try p.optionalInt("max_balance", in: PointsPolicy.maxBalanceRange) { policy.maxBalance = n }
         if let name = try p.optionalString("refund_policy", maxLength: 20) {
             guard let r = PointsPolicy.RefundPolicy(rawValue: name) else {
-                throw .invalidParams("refund_policy must be pending_only, within_balance or allow_negative", field: p.field("refund_policy"), reason: "bad_setting")
+                throw .invalidParams("refund_policy must be pending_only, within_balance or allow_negative", field: p.field("refund_policy"), reason: .badSetting)
             }
             policy.refundPolicy = r
         }
         if let tz = try p.optionalString("timezone", maxLength: 6) {
-            guard let minutes = CivilTime.offsetMinutes(tz) else { throw .invalidParams("timezone must be a UTC offset like +08:00", field: p.field("timezone"), reason: "bad_setting") }
+            guard let minutes = CivilTime.offsetMinutes(tz) else { throw .invalidParams("timezone must be a UTC offset like +08:00", field: p.field("timezone"), reason: .badSetting) }
             policy.offsetMinutes = minutes
         }
         if p.has("expiry") {
@@ -48,7 +48,7 @@ enum LoyaltySettingsJSON {
                 try e.allowOnly(["policy", "months", "round"])
                 let roundName = try e.optionalString("round", maxLength: 20) ?? "none"
                 guard let round = PointsPolicy.Rounding(rawValue: roundName) else {
-                    throw .invalidParams("round must be none, month_end or year_end", field: e.field("round"), reason: "bad_setting")
+                    throw .invalidParams("round must be none, month_end or year_end", field: e.field("round"), reason: .badSetting)
                 }
                 policy.expiry = .rolling(months: try e.optionalInt("months", in: 1...240) ?? 12, round: round)
             case "yearly_clearing":
@@ -56,10 +56,10 @@ enum LoyaltySettingsJSON {
                 policy.expiry = .yearlyClearing(month: try e.optionalInt("month", in: 1...12) ?? 12, day: try e.optionalInt("day", in: 1...31) ?? 31,
                                                 sharePercent: try e.optionalInt("share_percent", in: 1...100) ?? 30)
             default:
-                throw .invalidParams("expiry.policy must be rolling or yearly_clearing", field: e.field("policy"), reason: "bad_setting")
+                throw .invalidParams("expiry.policy must be rolling or yearly_clearing", field: e.field("policy"), reason: .badSetting)
             }
         }
-        if let problem = policy.problems().first { throw .invalidParams(problem, field: path, reason: "bad_setting") }
+        if let problem = policy.problems().first { throw .invalidParams(problem, field: path, reason: .badSetting) }
         return policy
     }
 
@@ -77,14 +77,14 @@ enum LoyaltySettingsJSON {
         try p.allowOnly(["basis", "window_months", "grace_days", "levels"])
         var ladder = LevelLadder()
         if let basis = try p.optionalString("basis", maxLength: 20) {
-            guard let b = LevelLadder.Basis(rawValue: basis) else { throw .invalidParams("basis must be cumulative or rolling", field: p.field("basis"), reason: "bad_setting") }
+            guard let b = LevelLadder.Basis(rawValue: basis) else { throw .invalidParams("basis must be cumulative or rolling", field: p.field("basis"), reason: .badSetting) }
             ladder.basis = b
         }
         if let w = try p.optionalInt("window_months", in: 1...120) { ladder.windowMonths = w }
         if let g = try p.optionalInt("grace_days", in: 0...3650) { ladder.graceDays = g }
         if let list = p.object["levels"] {
             guard let entries = list.arrayValue, (1...LevelLadder.maxLevels).contains(entries.count) else {
-                throw .invalidParams("levels must be an array of 1 to \(LevelLadder.maxLevels) levels", field: p.field("levels"), reason: "bad_setting")
+                throw .invalidParams("levels must be an array of 1 to \(LevelLadder.maxLevels) levels", field: p.field("levels"), reason: .badSetting)
             }
             var levels: [LevelLadder.Level] = []
             for (i, entry) in entries.enumerated() {
@@ -92,7 +92,7 @@ enum LoyaltySettingsJSON {
                 try e.allowOnly(["code", "name", "min_spend", "min_orders", "price_percent", "points_multiplier_percent"])
                 let spendText: String? = switch e.object["min_spend"] { case .string(let s)?: s; case .number(let n)?: n; default: nil }
                 guard let spendText, let spend = Money.parseFen(spendText) else {
-                    throw .invalidParams("min_spend must be an amount in yuan", field: e.field("min_spend"), reason: "bad_setting")
+                    throw .invalidParams("min_spend must be an amount in yuan", field: e.field("min_spend"), reason: .badSetting)
                 }
                 levels.append(LevelLadder.Level(code: try e.string("code", maxLength: 32), name: try e.string("name", maxLength: 50), minSpendFen: spend,
                                                 minOrders: try e.optionalInt("min_orders", in: 0...1_000_000) ?? 0,
@@ -101,7 +101,7 @@ enum LoyaltySettingsJSON {
             }
             ladder.levels = levels
         }
-        if let problem = ladder.problems().first { throw .invalidParams(problem, field: path, reason: "bad_setting") }
+        if let problem = ladder.problems().first { throw .invalidParams(problem, field: path, reason: .badSetting) }
         return ladder
     }
 }

@@ -37,7 +37,7 @@ struct Paging {
         limit = Int(try params.optionalInt("limit", in: 1...Int64(PageCursor.maxLimit)) ?? Int64(PageCursor.defaultLimit))
         if let cursor = try params.optionalString("cursor", maxLength: 1_000) {
             guard let key = PageCursor.decode(cursor) else {
-                throw .invalidParams("cursor is not one this server issued", field: params.field("cursor"), reason: "bad_cursor")
+                throw .invalidParams("cursor is not one this server issued", field: params.field("cursor"), reason: .badCursor)
             }
             afterKey = key
         } else {

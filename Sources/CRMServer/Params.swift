@@ -22,7 +22,7 @@ public struct Params: Sendable {
         self.path = path
         for (key, member) in object where !screenedLater.contains(key) {
             guard let at = Self.nulPath(in: member, key: key, path: path) else { continue }
-            throw .invalidParams("\(at) contains a NUL character (U+0000), which text may not hold", field: at, reason: "nul_character")
+            throw .invalidParams("\(at) contains a NUL character (U+0000), which text may not hold", field: at, reason: .nulCharacter)
         }
     }
 
@@ -83,7 +83,7 @@ public struct Params: Sendable {
         for key in object.keys where !allowed.contains(key) {
             // The name is the client's: shown cut and escaped, in the message and in `field`.
             let shown = field(ClientText.excerpt(key))
-            throw .invalidParams("unknown parameter \(shown)", field: shown, reason: "unknown_field")
+            throw .invalidParams("unknown parameter \(shown)", field: shown, reason: .unknownField)
         }
     }
 
@@ -94,7 +94,7 @@ public struct Params: Sendable {
 
     public func string(_ key: String, maxLength: Int = 1_000) throws(RPCError) -> String {
         guard let value = try optionalString(key, maxLength: maxLength) else {
-            throw .invalidParams("\(field(key)) is required", field: field(key), reason: "missing_field")
+            throw .invalidParams("\(field(key)) is required", field: field(key), reason: .missingField)
         }
         return value
     }
@@ -104,17 +104,17 @@ public struct Params: Sendable {
         case nil, .null?: return nil
         case .string(let s)?:
             guard s.utf8.count <= maxLength * 4, s.count <= maxLength else {
-                throw .invalidParams("\(field(key)) is longer than \(maxLength) characters", field: field(key), reason: "too_long")
+                throw .invalidParams("\(field(key)) is longer than \(maxLength) characters", field: field(key), reason: .tooLong)
             }
             return s
         case let other?:
-            throw .invalidParams("\(field(key)) must be a string, not \(other.typeName)", field: field(key), reason: "wrong_type")
+            throw .invalidParams("\(field(key)) must be a string, not \(other.typeName)", field: field(key), reason: .wrongType)
         }
     }
 
     public func int(_ key: String, in range: ClosedRange<Int64>) throws(RPCError) -> Int64 {
         guard let value = try optionalInt(key, in: range) else {
-            throw .invalidParams("\(field(key)) is required", field: field(key), reason: "missing_field")
+            throw .invalidParams("\(field(key)) is required", field: field(key), reason: .missingField)
         }
         return value
     }
@@ -124,14 +124,14 @@ public struct Params: Sendable {
         case nil, .null?: return nil
         case .number(let text)?:
             guard let value = Int64(text) else {
-                throw .invalidParams("\(field(key)) must be a whole number", field: field(key), reason: "wrong_type")
+                throw .invalidParams("\(field(key)) must be a whole number", field: field(key), reason: .wrongType)
             }
             guard range.contains(value) else {
-                throw .invalidParams("\(field(key)) must be between \(range.lowerBound) and \(range.upperBound)", field: field(key), reason: "out_of_range")
+                throw .invalidParams("\(field(key)) must be between \(range.lowerBound) and \(range.upperBound)", field: field(key), reason: .outOfRange)
             }
             return value
         case let other?:
-            throw .invalidParams("\(field(key)) must be a number, not \(other.typeName)", field: field(key), reason: "wrong_type")
+            throw .invalidParams("\(field(key)) must be a number, not \(other.typeName)", field: field(key), reason: .wrongType)
         }
     }
 
@@ -140,7 +140,7 @@ public struct Params: Sendable {
         case nil, .null?: return nil
         case .bool(let b)?: return b
         case let other?:
-            throw .invalidParams("\(field(key)) must be true or false, not \(other.typeName)", field: field(key), reason: "wrong_type")
+            throw .invalidParams("\(field(key)) must be true or false, not \(other.typeName)", field: field(key), reason: .wrongType)
         }
     }
 }

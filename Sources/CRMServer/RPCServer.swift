@@ -157,7 +157,7 @@ public final class RPCServer: Service, Sendable {
                     case .tooLong(let limit):
                         metrics.countOversizeLine()
                         logger.warning("line over the limit; closing", metadata: ["peer": "\(peer)", "limit": "\(limit)"])
-                        let error = RPCError.invalidRequest("line longer than \(limit) bytes", reason: "line_too_long")
+                        let error = RPCError.invalidRequest("line longer than \(limit) bytes", reason: .lineTooLong)
                         try await outbound.write(Self.encode(RPCResponse(id: .null, error: error).json))
                         return
                     case .line(let buffer):
@@ -206,11 +206,11 @@ public final class RPCServer: Service, Sendable {
             case .unauthenticated:
                 logger.notice("closing the oldest connection without a session to make room", metadata: ["peer": "\(peer)"])
                 error = .overloaded("too many connections without a session; this one waited longest for its session.hello",
-                                    reason: "too_many_unauthenticated")
+                                    reason: .tooManyUnauthenticated)
             case .address:
                 logger.notice("closing the oldest connection of its address without a session to make room", metadata: ["peer": "\(peer)"])
                 error = .overloaded("too many connections from this address; this one waited longest for its session.hello",
-                                    reason: "too_many_from_address")
+                                    reason: .tooManyFromAddress)
             }
             Self.closeWithError(channel, error)
         }
@@ -244,7 +244,7 @@ public final class RPCServer: Service, Sendable {
             task.cancel()
             metrics.countHelloTimeout()
             logger.info("no session.hello within the deadline; closing", metadata: ["peer": "\(channel.remoteAddress.map { "\($0)" } ?? "?")"])
-            Self.closeWithError(channel, .unauthenticated("call session.hello within \(seconds) s of connecting", reason: "hello_timeout"))
+            Self.closeWithError(channel, .unauthenticated("call session.hello within \(seconds) s of connecting", reason: .helloTimeout))
         }
     }
 

@@ -12,7 +12,7 @@ enum SegmentMethods {
         do {
             return try SegmentFilterParser.parse(value, path: path, rfm: try await context.segmentSettings().rfm)
         } catch let e as SegmentFilterError {
-            throw RPCError.invalidParams(e.message, field: e.path, reason: ErrorReason(wire: e.reason))
+            throw RPCError.invalidParams(e.message, field: e.path, reason: e.reason)
         }
     }
 

@@ -48,7 +48,7 @@ enum SegmentSettingsJSON {
                 guard let v = t.object[key], !v.isNull else { return nil }
                 let text: String? = switch v { case .string(let s): s; case .number(let n): n; default: nil }
                 guard let text, let fen = Money.parseFen(text) else {
-                    throw .invalidParams("\(key) must be an amount in yuan", field: t.field(key), reason: "bad_setting")
+                    throw .invalidParams("\(key) must be an amount in yuan", field: t.field(key), reason: .badSetting)
                 }
                 return fen
             }
@@ -64,12 +64,12 @@ enum SegmentSettingsJSON {
     private static func ints(_ p: Params, _ key: String) throws(RPCError) -> [Int]? {
         guard let v = p.object[key], !v.isNull else { return nil }
         guard case .array(let items) = v, items.count <= 9, !items.isEmpty else {
-            throw .invalidParams("\(p.field(key)) must be a list of 1 to 9 whole numbers", field: p.field(key), reason: "bad_setting")
+            throw .invalidParams("\(p.field(key)) must be a list of 1 to 9 whole numbers", field: p.field(key), reason: .badSetting)
         }
         var out: [Int] = []
         for (i, item) in items.enumerated() {
             guard let n = item.int64Value, n >= 0, n <= 36_500 else {
-                throw .invalidParams("\(p.field(key))[\(i)] must be a whole number", field: "\(p.field(key))[\(i)]", reason: "bad_setting")
+                throw .invalidParams("\(p.field(key))[\(i)] must be a whole number", field: "\(p.field(key))[\(i)]", reason: .badSetting)
             }
             out.append(Int(n))
         }
@@ -87,13 +87,13 @@ enum SegmentSettingsJSON {
             if let x = try ints(r, "frequency_min") { s.rfm.frequencyMins = x }
             if let v = r.object["monetary"], !v.isNull {
                 guard case .array(let items) = v, !items.isEmpty, items.count <= 9 else {
-                    throw .invalidParams("monetary must be a list of 1 to 9 amounts in yuan", field: r.field("monetary"), reason: "bad_setting")
+                    throw .invalidParams("monetary must be a list of 1 to 9 amounts in yuan", field: r.field("monetary"), reason: .badSetting)
                 }
                 var fens: [Int64] = []
                 for (i, item) in items.enumerated() {
                     let text: String? = switch item { case .string(let t): t; case .number(let t): t; default: nil }
                     guard let text, let fen = Money.parseFen(text) else {
-                        throw .invalidParams("an amount in yuan", field: "\(r.field("monetary"))[\(i)]", reason: "bad_setting")
+                        throw .invalidParams("an amount in yuan", field: "\(r.field("monetary"))[\(i)]", reason: .badSetting)
                     }
                     fens.append(fen)
                 }
@@ -105,7 +105,7 @@ enum SegmentSettingsJSON {
             let l = try Params(p.object["lifecycle"], path: p.field("lifecycle"))
             try l.allowOnly(["mode", "new_days", "active_days", "silent_days", "sleeping_days"])
             let mode = try l.optionalString("mode", maxLength: 10) ?? "fixed"
-            guard ["fixed", "derived"].contains(mode) else { throw .invalidParams("mode must be fixed or derived", field: l.field("mode"), reason: "bad_setting") }
+            guard ["fixed", "derived"].contains(mode) else { throw .invalidParams("mode must be fixed or derived", field: l.field("mode"), reason: .badSetting) }
             s.lifecycleDerived = mode == "derived"
             if let d = try l.optionalInt("new_days", in: 1...3_650) { s.lifecycle.newDays = Int(d) }
             if let d = try l.optionalInt("active_days", in: 1...3_650) { s.lifecycle.activeDays = Int(d) }
@@ -113,7 +113,7 @@ enum SegmentSettingsJSON {
             if let d = try l.optionalInt("sleeping_days", in: 1...3_650) { s.lifecycle.sleepingDays = Int(d) }
         }
         if p.has("pyramid") { s.pyramid = try parsePyramid(try Params(p.object["pyramid"], path: p.field("pyramid"))) }
-        if let problem = s.problems().first { throw .invalidParams(problem, field: path, reason: "bad_setting") }
+        if let problem = s.problems().first { throw .invalidParams(problem, field: path, reason: .badSetting) }
         return s
     }
 
@@ -131,26 +131,26 @@ enum SegmentSettingsJSON {
         var t = AttributeTagSettings()
         if let v = p.object["mappings"], !v.isNull {
             guard case .array(let items) = v, items.count <= AttributeTagSettings.maxMappings else {
-                throw .invalidParams("mappings must be a list of at most \(AttributeTagSettings.maxMappings)", field: p.field("mappings"), reason: "bad_setting")
+                throw .invalidParams("mappings must be a list of at most \(AttributeTagSettings.maxMappings)", field: p.field("mappings"), reason: .badSetting)
             }
             for (i, item) in items.enumerated() {
                 let m = try Params(item, path: "\(p.field("mappings"))[\(i)]")
                 try m.allowOnly(["attribute", "value", "tag"])
                 let attribute = try m.string("attribute", maxLength: 100)
                 guard let tag = TagName.validated(try m.string("tag", maxLength: 100)), !attribute.isEmpty else {
-                    throw .invalidParams("attribute and a tag name of 1 to 64 characters", field: m.field("tag"), reason: "bad_setting")
+                    throw .invalidParams("attribute and a tag name of 1 to 64 characters", field: m.field("tag"), reason: .badSetting)
                 }
                 t.mappings.append(.init(attribute: attribute, value: try m.optionalString("value", maxLength: 200), tag: tag))
             }
         }
         if let v = p.object["list_attributes"], !v.isNull {
             guard case .array(let items) = v, items.count <= 20 else {
-                throw .invalidParams("list_attributes must be a list of at most 20 names", field: p.field("list_attributes"), reason: "bad_setting")
+                throw .invalidParams("list_attributes must be a list of at most 20 names", field: p.field("list_attributes"), reason: .badSetting)
             }
             t.listAttributes = []
             for (i, item) in items.enumerated() {
                 guard let s = item.stringValue, !s.isEmpty, s.count <= 100 else {
-                    throw .invalidParams("an attribute name", field: "\(p.field("list_attributes"))[\(i)]", reason: "bad_setting")
+                    throw .invalidParams("an attribute name", field: "\(p.field("list_attributes"))[\(i)]", reason: .badSetting)
                 }
                 t.listAttributes.append(s)
             }

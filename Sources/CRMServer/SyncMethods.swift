@@ -48,6 +48,6 @@ extension RPCError {
         case .refused: code = RPCErrorCode.refused
         case .notFound: code = RPCErrorCode.notFound
         }
-        self.init(code: code, message: r.message, reason: ErrorReason(rawValue: r.reason), field: r.field)
+        self.init(code: code, message: r.message, reason: r.reason, field: r.field)
     }
 }

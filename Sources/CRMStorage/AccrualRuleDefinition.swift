@@ -10,9 +10,9 @@ public enum AccrualRuleDefinition {
     /// Reads a definition (the members other than `name`); errors name the field by its path.
     public static func parse(_ object: JSONObject, id: Int64 = 0, name: String, version: Int64 = 0, path: String = "") throws(StorageError) -> AccrualRule {
         func field(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
-        func bad(_ key: String, _ message: String) -> StorageError { .invalid(field: field(key), reason: "bad_rule", message: message) }
+        func bad(_ key: String, _ message: String) -> StorageError { .invalid(field: field(key), reason: .badRule, message: message) }
         for key in object.keys where !["name", "multiplier_percent", "bonus", "match", "cap_per_order", "cap_per_member_per_day"].contains(key) {
-            throw .invalid(field: field(key), reason: "unknown_field", message: "unknown parameter \(key)")
+            throw .invalid(field: field(key), reason: .unknownField, message: "unknown parameter \(key)")
         }
         func int(_ key: String, _ value: JSONValue?) throws(StorageError) -> Int64? {
             guard let value, !value.isNull else { return nil }
@@ -26,7 +26,7 @@ public enum AccrualRuleDefinition {
         if let match = object["match"], !match.isNull {
             guard let m = match.objectValue else { throw bad("match", "match must be an object") }
             for key in m.keys where !["skus", "categories", "channels", "shops", "payment_methods", "from", "until"].contains(key) {
-                throw .invalid(field: field("match." + key), reason: "unknown_field", message: "unknown match field \(key)")
+                throw .invalid(field: field("match." + key), reason: .unknownField, message: "unknown match field \(key)")
             }
             func list(_ key: String) throws(StorageError) -> [String] {
                 guard let v = m[key], !v.isNull else { return [] }
@@ -54,7 +54,7 @@ public enum AccrualRuleDefinition {
                 if key == "from" { rule.from = seconds } else { rule.until = seconds }
             }
         }
-        if let problem = rule.problems().first { throw .invalid(field: path.isEmpty ? "definition" : path, reason: "bad_rule", message: problem) }
+        if let problem = rule.problems().first { throw .invalid(field: path.isEmpty ? "definition" : path, reason: .badRule, message: problem) }
         return rule
     }
 

@@ -11,7 +11,7 @@ struct AsOfDate {
 
     init(_ text: String, offsetMinutes: Int) throws(StorageError) {
         guard let date = CivilTime.date(text) else {
-            throw StorageError.invalid(field: "as_of", reason: "bad_date", message: "as_of must be a date YYYY-MM-DD")
+            throw StorageError.invalid(field: "as_of", reason: .badDate, message: "as_of must be a date YYYY-MM-DD")
         }
         self.text = text
         self.date = date
@@ -24,7 +24,7 @@ struct AsOfDate {
         let now: Int64 = try await pool.withConnection { c in try c.nowSeconds() }
         let today = CivilTime.localDate(now, offsetMinutes: offsetMinutes)
         guard end <= CivilTime.endOfDay(today, offsetMinutes: offsetMinutes) else {
-            throw StorageError.invalid(field: "as_of", reason: "as_of_in_future",
+            throw StorageError.invalid(field: "as_of", reason: .asOfInFuture,
                                        message: "as_of \(text) is after today (\(CivilTime.localDateText(now, offsetMinutes: offsetMinutes)))")
         }
     }

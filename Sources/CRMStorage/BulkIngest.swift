@@ -47,7 +47,7 @@ struct BulkIngest {
             let key = item.event.channel.rawValue + " " + item.value.orderNo
             if taken.contains(key) || !inRun.insert(key).inserted {
                 outcomes[i] = EventOutcome(eventID: item.event.id, status: .rejected, rejection: EventRejection(
-                    .conflict, reason: "order_exists", message: "order \(item.value.orderNo) of this shop and channel was already received in another event",
+                    .conflict, reason: .orderExists, message: "order \(item.value.orderNo) of this shop and channel was already received in another event",
                     field: "events[\(item.index)].order.order_no"))
             } else {
                 accepted.append(i)

@@ -8,12 +8,12 @@ public struct EventRejection: Error, Sendable, Equatable {
     }
 
     public var kind: Kind
-    public var reason: String
+    public var reason: ErrorReason
     public var message: String
     /// JSON path within the pushed params (`events[3].member.phone`), when a field is at fault.
     public var field: String?
 
-    public init(_ kind: Kind, reason: String, message: String, field: String? = nil) {
+    public init(_ kind: Kind, reason: ErrorReason, message: String, field: String? = nil) {
         self.kind = kind
         self.reason = reason
         self.message = message

@@ -47,10 +47,10 @@ public struct ExpiryJob: Sendable {
             guard let row = try c.queryPrepared("""
                 UPDATE job_run SET heartbeat_at = now() WHERE id = $1 AND status = 'running' AND holder = $2 RETURNING as_of::text, cursor
                 """, [.int(run), .text(holder)]).single else {
-                throw StorageError.conflict(reason: "run_not_running", message: "run \(run) is not running on this connection; start a new run (it resumes where this one stopped)")
+                throw StorageError.conflict(reason: .runNotRunning, message: "run \(run) is not running on this connection; start a new run (it resumes where this one stopped)")
             }
             guard try row.decode(String.self, at: 0) == asOf else {
-                throw StorageError.invalid(field: "as_of", reason: "as_of_mismatch", message: "run \(run) expires as of \(try row.decode(String.self, at: 0))")
+                throw StorageError.invalid(field: "as_of", reason: .asOfMismatch, message: "run \(run) expires as of \(try row.decode(String.self, at: 0))")
             }
             var batch: ExpiryBatch
             if case .yearlyClearing(_, _, let share) = policy.expiry {
@@ -97,7 +97,7 @@ public struct ExpiryJob: Sendable {
                 SELECT id, as_of::text, crm_rfc3339(started_at), actor FROM job_run WHERE job = $1 AND status = 'running'
                 """, [.text(Self.job)]).single
             let what = try other.map { "run \(try $0.decode(Int64.self, at: 0)) as of \(try $0.decode(String.self, at: 1)), started \(try $0.decode(String.self, at: 2)) by \(try $0.decode(String.self, at: 3))" } ?? "another run"
-            throw StorageError.conflict(reason: "job_running", message: "points expiry is already running: \(what)")
+            throw StorageError.conflict(reason: .jobRunning, message: "points expiry is already running: \(what)")
         }
     }
 

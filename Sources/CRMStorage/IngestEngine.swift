@@ -28,7 +28,7 @@ public struct IngestEngine: Sendable {
         let codec = self.codec
         return try await pool.withTransaction { c in
             guard let shopRow = try c.queryPrepared("SELECT id FROM shop WHERE code = $1", [.text(shopCode)]).single else {
-                throw StorageError.notFound(reason: "shop_not_found", message: "no shop with code \(shopCode)")
+                throw StorageError.notFound(reason: .shopNotFound, message: "no shop with code \(shopCode)")
             }
             let shopID: Int64 = try shopRow.decode(at: 0)
             // Pushes of one shop apply one after another (event ids and order numbers are per shop);
@@ -71,7 +71,7 @@ public struct IngestEngine: Sendable {
                 let status = EventOutcome.Status(rawValue: try row.decode(at: 2))!
                 var rejection: EventRejection? = nil
                 if let kind: String = try row.decode(at: 4) {
-                    rejection = EventRejection(EventRejection.Kind(rawValue: kind) ?? .invalid, reason: try row.decode(at: 5) ?? "rejected",
+                    rejection = EventRejection(EventRejection.Kind(rawValue: kind) ?? .invalid, reason: ErrorReason(rawValue: try row.decode(at: 5) ?? "rejected"),
                                                message: try row.decode(at: 6) ?? "rejected", field: try row.decode(at: 7))
                 }
                 let id: String = try row.decode(at: 0)
@@ -243,7 +243,7 @@ public struct IngestEngine: Sendable {
                         outcomes.append(duplicate)
                     } else {
                         outcomes.append(EventOutcome(eventID: id, status: .rejected, rejection: EventRejection(
-                            .conflict, reason: "event_id_reused", message: "event \(id) was already received with different content",
+                            .conflict, reason: .eventIdReused, message: "event \(id) was already received with different content",
                             field: "events[\(index)].id")))
                     }
                     continue
@@ -284,7 +284,7 @@ public struct IngestEngine: Sendable {
                 WHERE sync_event.status = 'rejected'
             """, [.int(shopID), .textArray(rows.map(\.outcome.eventID)), .textArray(rows.map { Self.hex($0.hash) }), .textArray(rows.map(\.type)),
                   .textArray(rows.map { $0.outcome.status.rawValue }), .intArray(rows.map(\.outcome.memberID)),
-                  .textArray(rows.map { $0.outcome.rejection?.kind.rawValue }), .textArray(rows.map { $0.outcome.rejection?.reason }),
+                  .textArray(rows.map { $0.outcome.rejection?.kind.rawValue }), .textArray(rows.map { $0.outcome.rejection?.reason.rawValue }),
                   .textArray(rows.map { $0.outcome.rejection?.message }), .textArray(rows.map { $0.outcome.rejection?.field })])
     }
 
@@ -371,18 +371,18 @@ struct EventApplier {
     }
 
     static func orderNotFound(_ refund: Refund, index: Int) -> EventRejection {
-        EventRejection(.notFound, reason: "order_not_found", message: "no order \(refund.orderNo) in this shop and channel",
+        EventRejection(.notFound, reason: .orderNotFound, message: "no order \(refund.orderNo) in this shop and channel",
                        field: "events[\(index)].refund.order_no")
     }
 
     static func refundExceedsOrder(_ refund: Refund, left: Int64, index: Int) -> EventRejection {
-        EventRejection(.refused, reason: "refund_exceeds_order",
+        EventRejection(.refused, reason: .refundExceedsOrder,
                        message: "refund of \(Money.format(fen: refund.amountFen)) is more than the \(Money.format(fen: left)) left of order \(refund.orderNo)",
                        field: "events[\(index)].refund.amount")
     }
 
     static func refundExists(_ refund: Refund, index: Int) -> EventRejection {
-        EventRejection(.conflict, reason: "refund_exists", message: "refund \(refund.refundNo) was already received in another event",
+        EventRejection(.conflict, reason: .refundExists, message: "refund \(refund.refundNo) was already received in another event",
                        field: "events[\(index)].refund.refund_no")
     }
 

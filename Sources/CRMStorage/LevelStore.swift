@@ -38,7 +38,7 @@ public struct LevelStore: Sendable {
             let now: Int64 = try c.nowSeconds()
             let keeper = LevelKeeper(c: c, ladder: ladder)
             guard let s = try keeper.standings([member], asOfEnd: now + 1).first else {
-                throw StorageError.notFound(reason: "member_not_found", message: "no member \(id)")
+                throw StorageError.notFound(reason: .memberNotFound, message: "no member \(id)")
             }
             let row = try c.queryPrepared("SELECT crm_rfc3339(since), crm_rfc3339(below_since) FROM member_level WHERE member_id = $1", [.int(member)]).single
             let history = try c.queryPrepared("""
@@ -55,7 +55,7 @@ public struct LevelStore: Sendable {
     /// An operator sets a member's level (audited); evaluation never lowers the member below it.
     public func set(member id: Int64, code: String, ladder: LevelLadder, actor: String, actorTokenID: Int64?, reason: String) async throws -> Int64 {
         guard ladder.levels.contains(where: { $0.code == code }) else {
-            throw StorageError.invalid(field: "level", reason: "unknown_level", message: "no level \(code): \(ladder.levels.map(\.code).joined(separator: ", "))")
+            throw StorageError.invalid(field: "level", reason: .unknownLevel, message: "no level \(code): \(ladder.levels.map(\.code).joined(separator: ", "))")
         }
         return try await pool.withTransaction { c in
             try c.lockIdentityShared()

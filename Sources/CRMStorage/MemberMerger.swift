@@ -20,7 +20,7 @@ struct MemberMerger {
         var current = id
         for _ in 0..<64 {
             guard let row = try c.queryPrepared("SELECT merged_into FROM member WHERE id = $1", [.int(current)]).single else {
-                throw EventRejection(.notFound, reason: "member_not_found", message: "no member \(id)")
+                throw EventRejection(.notFound, reason: .memberNotFound, message: "no member \(id)")
             }
             guard let next: Int64 = try row.decode(at: 0) else { return current }
             current = next
@@ -110,13 +110,13 @@ struct MemberMerger {
         guard let row = try c.queryPrepared("""
             SELECT survivor_id, merged_id, array_to_string(account_ids, ','), undone_at IS NOT NULL FROM merge_record WHERE id = $1 FOR UPDATE
             """, [.int(recordID)]).single else {
-            throw EventRejection(.notFound, reason: "merge_not_found", message: "no merge \(recordID)")
+            throw EventRejection(.notFound, reason: .mergeNotFound, message: "no merge \(recordID)")
         }
         let survivor: Int64 = try row.decode(at: 0)
         let merged: Int64 = try row.decode(at: 1)
         let accountsText: String = try row.decode(at: 2)
         guard try !row.decode(Bool.self, at: 3) else {
-            throw EventRejection(.conflict, reason: "already_unmerged", message: "merge \(recordID) was already undone")
+            throw EventRejection(.conflict, reason: .alreadyUnmerged, message: "merge \(recordID) was already undone")
         }
         let accounts = accountsText.split(separator: ",").compactMap { Int64($0) }
         let currentSurvivor = try liveMember(survivor)

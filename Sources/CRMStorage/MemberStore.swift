@@ -90,7 +90,7 @@ public struct MemberStore: Sendable {
                 guard let row = try c.query("""
                     SELECT a.member_id FROM account a JOIN shop s ON s.id = a.shop_id WHERE s.code = $1 AND a.channel = $2 AND a.external_id = $3
                     """, [.text(shop), .text(channel.rawValue), .text(externalID)]).single else {
-                    throw StorageError.notFound(reason: "member_not_found", message: "no account \(externalID) in \(shop)/\(channel.rawValue)")
+                    throw StorageError.notFound(reason: .memberNotFound, message: "no account \(externalID) in \(shop)/\(channel.rawValue)")
                 }
                 found = try row.decode(at: 0)
             case .phone(let value), .email(let value):
@@ -100,15 +100,15 @@ public struct MemberStore: Sendable {
                     WHERE k.kind = $1 AND k.value = $2 ORDER BY 1 LIMIT 11
                     """, [.text(kind), .text(codec.index(kind: kind, value))]).map { try $0.decode(Int64.self, at: 0) }
                 guard let first = members.first else {
-                    throw StorageError.notFound(reason: "member_not_found", message: "no member with that \(kind)")
+                    throw StorageError.notFound(reason: .memberNotFound, message: "no member with that \(kind)")
                 }
                 guard members.count == 1 else {
-                    throw StorageError.conflict(reason: "ambiguous", message: "\(members.count > 10 ? "more than 10" : String(members.count)) members share that \(kind)")
+                    throw StorageError.conflict(reason: .ambiguous, message: "\(members.count > 10 ? "more than 10" : String(members.count)) members share that \(kind)")
                 }
                 found = first
             }
             guard let record = try Self.load(c, found, codec: codec) else {
-                throw StorageError.notFound(reason: "member_not_found", message: "no member \(found)")
+                throw StorageError.notFound(reason: .memberNotFound, message: "no member \(found)")
             }
             var result = record
             if let asked, asked != found { result.mergedFrom = asked }
@@ -231,7 +231,7 @@ public struct MemberStore: Sendable {
             let a = try merger.liveMember(member)
             let b = try merger.liveMember(other)
             guard a != b else {
-                throw StorageError.conflict(reason: "already_merged", message: "members \(member) and \(other) are already one member (\(a))")
+                throw StorageError.conflict(reason: .alreadyMerged, message: "members \(member) and \(other) are already one member (\(a))")
             }
             try c.query("DELETE FROM identity_separation WHERE member_a = $1 AND member_b = $2", [.int(min(a, b)), .int(max(a, b))])
             return try merger.merge(a, b, rule: "manual", score: nil, evidence: [:], actor: actor, reason: reason)
@@ -248,7 +248,7 @@ public struct MemberStore: Sendable {
                 recordID = try c.query("SELECT max(id) FROM merge_record WHERE merged_id = $1 AND undone_at IS NULL", [.int(mergedMember)])
                     .single!.decode(Int64?.self, at: 0)
                 guard recordID != nil else {
-                    throw StorageError.notFound(reason: "merge_not_found", message: "member \(mergedMember) was not merged into anyone")
+                    throw StorageError.notFound(reason: .mergeNotFound, message: "member \(mergedMember) was not merged into anyone")
                 }
             }
             guard let recordID else { preconditionFailure("unmerge needs a merge id or a member") }
@@ -292,10 +292,10 @@ public struct MemberStore: Sendable {
         return try await pool.withTransaction { c in
             try c.query("SELECT pg_advisory_xact_lock($1)", [.int(IngestEngine.identityLockKey)])
             guard let row = try c.query("SELECT member_a, member_b, status, score, evidence::text FROM review_item WHERE id = $1 FOR UPDATE", [.int(reviewID)]).single else {
-                throw StorageError.notFound(reason: "review_not_found", message: "no review item \(reviewID)")
+                throw StorageError.notFound(reason: .reviewNotFound, message: "no review item \(reviewID)")
             }
             guard try row.decode(String.self, at: 2) == "open" else {
-                throw StorageError.conflict(reason: "already_decided", message: "review item \(reviewID) was already decided")
+                throw StorageError.conflict(reason: .alreadyDecided, message: "review item \(reviewID) was already decided")
             }
             let merger = MemberMerger(c: c, policy: policy, codec: codec, loyalty: loyalty)
             let a = try merger.liveMember(try row.decode(at: 0))

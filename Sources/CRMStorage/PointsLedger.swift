@@ -155,7 +155,7 @@ struct PointsLedger {
         let lots = try lockLots(member)
         let balance = try Self.spendable(lots, debt: debt, member: member)
         guard points <= balance else {
-            throw StorageError.refused(reason: "insufficient_points", message: "member \(member) has \(max(balance, 0)) points to spend, not \(points)")
+            throw StorageError.refused(reason: .insufficientPoints, message: "member \(member) has \(max(balance, 0)) points to spend, not \(points)")
         }
         let usable = lots.filter { !$0.pending && !$0.lapsed }.map { LotAllocation.Lot(id: $0.id, remaining: $0.remaining) }
         let (taken, shortfall) = LotAllocation.take(points, from: usable)
@@ -172,7 +172,7 @@ struct PointsLedger {
         let room = try headroom(member)
         guard points <= room else {
             PointsLimits.hit(.balance, ["member": "\(member)", "points": "\(points)", "room": "\(room)"])
-            throw StorageError.refused(reason: "balance_limit",
+            throw StorageError.refused(reason: .balanceLimit,
                                        message: "member \(member) may receive at most \(room) more points (max_balance \(policy.maxBalance)), not \(points)")
         }
         let (_, entry) = try grant(points, to: member, kind: "adjust", earnedAt: CivilTime.rfc3339(try now()), pending: false, detail: nil,

@@ -109,7 +109,7 @@ public struct PointsStore: Sendable {
             let id: Int64 = try row.decode(at: 0)
             guard let balance: Int64 = try row.decode(at: 1), let pending: Int64 = try row.decode(at: 2) else {
                 PointsLimits.hit(.outOfRange, ["member": "\(id)"])
-                throw StorageError.refused(reason: "points_out_of_range", message: "member \(id) holds more points than can be counted; an operator must correct the ledger")
+                throw StorageError.refused(reason: .pointsOutOfRange, message: "member \(id) holds more points than can be counted; an operator must correct the ledger")
             }
             out[id] = (balance, pending, try row.decode(at: 3))
         }
@@ -175,7 +175,7 @@ public struct PointsStore: Sendable {
                 SELECT request_hash = sha256(convert_to($2, 'UTF8')), result::text FROM points_request WHERE idempotency_key = $1
                 """, [.text(request.key), .text(request.canonical)]).single {
                 guard try row.decode(Bool.self, at: 0) else {
-                    throw StorageError.conflict(reason: "idempotency_key_reused", message: "idempotency key \(request.key) was used for another request")
+                    throw StorageError.conflict(reason: .idempotencyKeyReused, message: "idempotency key \(request.key) was used for another request")
                 }
                 let r = try JSONParser.parse(try row.decode(String.self, at: 1))
                 return PointsChange(entryID: r["entry_id"]?.int64Value ?? 0, member: r["member_id"]?.int64Value ?? 0,
@@ -250,7 +250,7 @@ public struct PointsStore: Sendable {
         try await pool.withTransaction { c in
             guard let row = try c.queryPrepared("UPDATE points_rule SET disabled_at = now(), disabled_by = $2 WHERE name = $1 AND disabled_at IS NULL RETURNING id",
                                                 [.text(name), .text(actor)]).single else {
-                throw StorageError.notFound(reason: "rule_not_found", message: "no rule in force named \(name)")
+                throw StorageError.notFound(reason: .ruleNotFound, message: "no rule in force named \(name)")
             }
             return try row.decode(at: 0)
         }

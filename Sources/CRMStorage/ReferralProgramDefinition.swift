@@ -6,27 +6,27 @@ import CRMJSON
 public enum ReferralProgramDefinition {
     public static func parse(_ object: JSONObject, path: String = "value") throws(StorageError) -> ReferralProgram {
         func field(_ key: String) -> String { path + "." + key }
-        func bad(_ key: String, _ message: String) -> StorageError { .invalid(field: field(key), reason: "bad_setting", message: message) }
+        func bad(_ key: String, _ message: String) -> StorageError { .invalid(field: field(key), reason: .badSetting, message: message) }
         let known = ["referrer_points", "referred_points", "min_order", "tiers", "campaigns", "share_percent", "share_months",
                      "cap_per_referrer_per_day", "cap_per_referrer_per_month", "return_window_days", "link_template"]
         for key in object.keys where !known.contains(key) {
             let shown = ClientText.excerpt(key)  // the client's name, cut and escaped
-            throw .invalid(field: field(shown), reason: "unknown_field", message: "unknown parameter \(shown)")
+            throw .invalid(field: field(shown), reason: .unknownField, message: "unknown parameter \(shown)")
         }
         func int(_ o: JSONObject, _ key: String, _ path: String) throws(StorageError) -> Int64? {
             guard let v = o[key], !v.isNull else { return nil }
-            guard let i = v.int64Value else { throw .invalid(field: path + "." + key, reason: "bad_setting", message: "\(key) must be a whole number") }
+            guard let i = v.int64Value else { throw .invalid(field: path + "." + key, reason: .badSetting, message: "\(key) must be a whole number") }
             return i
         }
         func money(_ o: JSONObject, _ key: String, _ path: String) throws(StorageError) -> Int64? {
             guard let v = o[key], !v.isNull else { return nil }
             let text: String? = switch v { case .string(let s): s; case .number(let n): n; default: nil }
-            guard let text, let fen = Money.parseFen(text) else { throw .invalid(field: path + "." + key, reason: "bad_setting", message: "\(key) must be an amount in yuan") }
+            guard let text, let fen = Money.parseFen(text) else { throw .invalid(field: path + "." + key, reason: .badSetting, message: "\(key) must be an amount in yuan") }
             return fen
         }
         func time(_ o: JSONObject, _ key: String, _ path: String) throws(StorageError) -> Int64 {
             guard let text = o[key]?.stringValue, let s = CivilTime.seconds(rfc3339: text) else {
-                throw .invalid(field: path + "." + key, reason: "bad_setting", message: "\(key) must be an RFC 3339 timestamp")
+                throw .invalid(field: path + "." + key, reason: .badSetting, message: "\(key) must be an RFC 3339 timestamp")
             }
             return s
         }
@@ -48,9 +48,9 @@ public enum ReferralProgramDefinition {
             p.tiers = []
             for (i, entry) in list.enumerated() {
                 let at = field("tiers") + "[\(i)]"
-                guard let t = entry.objectValue else { throw .invalid(field: at, reason: "bad_setting", message: "a tier is an object") }
+                guard let t = entry.objectValue else { throw .invalid(field: at, reason: .badSetting, message: "a tier is an object") }
                 guard let min = try money(t, "min_order", at), let a = try int(t, "referrer_points", at), let b = try int(t, "referred_points", at) else {
-                    throw .invalid(field: at, reason: "bad_setting", message: "a tier needs min_order, referrer_points and referred_points")
+                    throw .invalid(field: at, reason: .badSetting, message: "a tier needs min_order, referrer_points and referred_points")
                 }
                 p.tiers.append(.init(minOrderFen: min, referrerPoints: a, referredPoints: b))
             }
@@ -61,15 +61,15 @@ public enum ReferralProgramDefinition {
             for (i, entry) in list.enumerated() {
                 let at = field("campaigns") + "[\(i)]"
                 guard let c = entry.objectValue, let name = c["name"]?.stringValue, !name.isEmpty, name.count <= 100 else {
-                    throw .invalid(field: at, reason: "bad_setting", message: "a campaign needs a name of 1-100 characters")
+                    throw .invalid(field: at, reason: .badSetting, message: "a campaign needs a name of 1-100 characters")
                 }
                 guard let a = try int(c, "referrer_points", at), let b = try int(c, "referred_points", at) else {
-                    throw .invalid(field: at, reason: "bad_setting", message: "a campaign needs referrer_points and referred_points")
+                    throw .invalid(field: at, reason: .badSetting, message: "a campaign needs referrer_points and referred_points")
                 }
                 p.campaigns.append(.init(name: name, from: try time(c, "from", at), until: try time(c, "until", at), referrerPoints: a, referredPoints: b))
             }
         }
-        if let problem = p.problems().first { throw .invalid(field: path, reason: "bad_setting", message: problem) }
+        if let problem = p.problems().first { throw .invalid(field: path, reason: .badSetting, message: problem) }
         return p
     }
 

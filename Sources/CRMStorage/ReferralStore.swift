@@ -101,7 +101,7 @@ public struct ReferralStore: Sendable {
     /// An operator binds a member to the owner of `code` (audited): the same rules as a signup.
     public func bind(member id: Int64, code: String, actor: String, actorTokenID: Int64?, reason: String, policy: PointsPolicy) async throws -> (binding: Int64, member: Int64) {
         guard let normal = ReferralCode.normalize(code) else {
-            throw StorageError.invalid(field: "code", reason: "bad_code", message: "a referral code is 8 of 23456789ABCDEFGHJKLMNPQRSTUVWXYZ")
+            throw StorageError.invalid(field: "code", reason: .badCode, message: "a referral code is 8 of 23456789ABCDEFGHJKLMNPQRSTUVWXYZ")
         }
         return try await pool.withTransaction { c in
             try c.queryPrepared("SELECT pg_advisory_xact_lock($1)", [.int(IngestEngine.identityLockKey)])
@@ -113,9 +113,9 @@ public struct ReferralStore: Sendable {
                 try book.settle([member], actor: actor)
                 return (binding, member)
             case .failure(.unknownCode):
-                throw StorageError.notFound(reason: "unknown_code", message: "no member has the referral code \(normal)")
+                throw StorageError.notFound(reason: .unknownCode, message: "no member has the referral code \(normal)")
             case .failure(let refusal):
-                throw StorageError.refused(reason: refusal.rawValue, message: "member \(member) cannot be bound with \(normal) (\(refusal.rawValue))")
+                throw StorageError.refused(reason: ErrorReason(rawValue: refusal.rawValue), message: "member \(member) cannot be bound with \(normal) (\(refusal.rawValue))")
             }
         }
     }

@@ -64,7 +64,7 @@ public struct SegmentStore: Sendable {
     public func get(name: String) async throws -> SegmentRecord {
         try await pool.withConnection { c in
             guard let s = try Self.segments(c, name: name).first else {
-                throw StorageError.notFound(reason: "segment_not_found", message: "no segment named \(name)")
+                throw StorageError.notFound(reason: .segmentNotFound, message: "no segment named \(name)")
             }
             return s
         }
@@ -77,7 +77,7 @@ public struct SegmentStore: Sendable {
     public func delete(name: String, actor: String) async throws {
         try await pool.withTransaction { c in
             guard let row = try c.query("DELETE FROM segment WHERE name = $1 RETURNING id", [.text(name)]).single else {
-                throw StorageError.notFound(reason: "segment_not_found", message: "no segment named \(name)")
+                throw StorageError.notFound(reason: .segmentNotFound, message: "no segment named \(name)")
             }
             let id: Int64 = try row.decode(at: 0)
             try c.query("DELETE FROM segment_export_member WHERE export_id IN (SELECT id FROM segment_export WHERE segment_id = $1)", [.int(id)])
@@ -141,7 +141,7 @@ public struct SegmentStore: Sendable {
         let codec = self.codec
         return try await pool.withConnection { c in
             guard let e = try c.query("SELECT total FROM segment_export WHERE id = $1", [.int(exportID)]).single else {
-                throw StorageError.notFound(reason: "export_not_found", message: "export \(exportID) is over or never existed: start again")
+                throw StorageError.notFound(reason: .exportNotFound, message: "export \(exportID) is over or never existed: start again")
             }
             let ids = try c.query("""
                 SELECT member_id FROM segment_export_member WHERE export_id = $1 AND member_id > $2 ORDER BY member_id LIMIT $3

@@ -29,7 +29,7 @@ public struct ShopStore: Sendable {
                 RETURNING \(Self.columns)
                 """, [.text(code.value), .text(name)])
             guard let row = inserted.single else {
-                throw StorageError.conflict(reason: "shop_exists", message: "a shop with code \(code) already exists")
+                throw StorageError.conflict(reason: .shopExists, message: "a shop with code \(code) already exists")
             }
             let shop = try Self.record(row)
             try AuditLog.record(c, tokenID: actorTokenID, action: "shop.create", subject: "shop:\(code)", detail: ["name": name])

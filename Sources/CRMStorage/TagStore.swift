@@ -91,7 +91,7 @@ public struct TagStore: Sendable {
 
     static func tagID(_ c: PostgresConnection, _ name: String) throws -> Int64 {
         guard let row = try c.query("SELECT id FROM tag WHERE name = $1", [.text(name)]).single else {
-            throw StorageError.notFound(reason: "tag_not_found", message: "no tag named \(name) (a tag is defined before it is used)")
+            throw StorageError.notFound(reason: .tagNotFound, message: "no tag named \(name) (a tag is defined before it is used)")
         }
         return try row.decode(at: 0)
     }
@@ -204,7 +204,7 @@ public struct TagStore: Sendable {
         try await pool.withTransaction { c in
             guard let row = try c.query("UPDATE tag_rule SET disabled_at = now(), disabled_by = $2 WHERE name = $1 AND disabled_at IS NULL RETURNING id",
                                         [.text(name), .text(actor)]).single else {
-                throw StorageError.notFound(reason: "rule_not_found", message: "no active tag rule named \(name)")
+                throw StorageError.notFound(reason: .ruleNotFound, message: "no active tag rule named \(name)")
             }
             try AuditLog.record(c, tokenID: Self.tokenID(actor), action: "tag.rule.disable", subject: "tag_rule:\(name)", detail: [:])
             return try row.decode(at: 0)
@@ -219,7 +219,7 @@ public struct TagStore: Sendable {
             try c.lockIdentityShared()
             guard let rule = try c.query("SELECT id, backfilled_through FROM tag_rule WHERE name = $1 AND disabled_at IS NULL FOR UPDATE",
                                          [.text(name)]).single else {
-                throw StorageError.notFound(reason: "rule_not_found", message: "no active tag rule named \(name)")
+                throw StorageError.notFound(reason: .ruleNotFound, message: "no active tag rule named \(name)")
             }
             let ruleID: Int64 = try rule.decode(at: 0)
             let from: Int64 = try rule.decode(at: 1)

@@ -50,7 +50,7 @@ public struct TokenStore: Sendable {
             var shopID: Int64? = nil
             if let shop {
                 guard let row = try c.query("SELECT id FROM shop WHERE code = $1", [.text(shop)]).single else {
-                    throw StorageError.notFound(reason: "shop_not_found", message: "no shop with code \(shop)")
+                    throw StorageError.notFound(reason: .shopNotFound, message: "no shop with code \(shop)")
                 }
                 shopID = try row.decode(Int64.self, at: 0)
             }
@@ -118,7 +118,7 @@ public struct TokenStore: Sendable {
     public func revoke(id: Int64, actorTokenID: Int64?) async throws -> TokenRecord {
         try await pool.withTransaction { c in
             guard try c.query("SELECT 1 FROM api_token WHERE id = $1 FOR UPDATE", [.int(id)]).single != nil else {
-                throw StorageError.notFound(reason: "token_not_found", message: "no token with id \(id)")
+                throw StorageError.notFound(reason: .tokenNotFound, message: "no token with id \(id)")
             }
             let changed = try c.query("UPDATE api_token SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL", [.int(id)])
             if changed.affectedRows == 1 {
