@@ -29,7 +29,7 @@ struct ShopCommand: AsyncParsableCommand {
         func run() async throws {
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    let shops = try await fetchPages { cursor in
+                    let shops = try await allPages { cursor in
                         let page = try await client.call(RPC.Shop.List.self, .init(cursor: cursor, limit: pageSize))
                         return (page.shops, page.nextCursor)
                     }

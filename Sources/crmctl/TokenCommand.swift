@@ -34,7 +34,7 @@ struct TokenCommand: AsyncParsableCommand {
         func run() async throws {
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
-                    let tokens = try await fetchPages { cursor in
+                    let tokens = try await allPages { cursor in
                         let page = try await client.call(RPC.Token.List.self, .init(cursor: cursor, limit: pageSize, includeRevoked: !activeOnly))
                         return (page.tokens, page.nextCursor)
                     }
@@ -69,43 +69,15 @@ struct TokenCommand: AsyncParsableCommand {
 /// Page size of the list commands.
 let pageSize = 500
 
-/// Reads every page of a list method of the contract: `page` asks for the page after `cursor`
-/// (nil: the first) and says its items and the next cursor (nil: it was the last).
-func fetchPages<Item>(_ page: (_ cursor: String?) async throws -> (items: [Item], next: String?)) async throws -> [Item] {
-    var items: [Item] = []
-    var cursor: String? = nil
-    repeat {
-        let (got, next) = try await page(cursor)
-        items += got
-        cursor = next
-    } while cursor != nil
-    return items
+func print(_ text: String, to stream: StandardStream) {
+    var s = stream
+    Swift.print(text, to: &s)
 }
 
-/// Reads every page of a paged list method.
-    func fetchAll(_ client: RPCClient, method: String, key: String, params: JSONObject = [:], pageSize: Int = 500) async throws -> [JSONValue] {
-        var items: [JSONValue] = []
-        var cursor: JSONValue = .null
-        repeat {
-            var p = params
-            p["limit"] = .int(pageSize)
-            if !cursor.isNull { p["cursor"] = cursor }
-            let page = try await client.call(method, .object(p))
-            items += page[key]?.arrayValue ?? []
-            cursor = page["next_cursor"] ?? .null
-        } while !cursor.isNull
-        return items
+/// Standard error as a `TextOutputStream`.
+enum StandardStream: TextOutputStream {
+    case standardError
+    mutating func write(_ string: String) {
+        FileHandleWriter.writeToStandardError(string)
     }
-
-    func print(_ text: String, to stream: StandardStream) {
-        var s = stream
-        Swift.print(text, to: &s)
-    }
-
-    /// Standard error as a `TextOutputStream`.
-    enum StandardStream: TextOutputStream {
-        case standardError
-        mutating func write(_ string: String) {
-            FileHandleWriter.writeToStandardError(string)
-        }
-    }
+}

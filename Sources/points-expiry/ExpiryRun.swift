@@ -125,10 +125,6 @@ extension PointsExpiry {
             try await retrying(M.name, progress: progress) { try await client.call(method, params) }
         }
 
-        private func call(_ client: RPCClient, _ method: String, _ params: JSONValue, progress: ExpiryProgress? = nil) async throws -> JSONValue {
-            try await retrying(method, progress: progress) { try await client.call(method, params) }
-        }
-
         private func retrying<T>(_ method: String, progress: ExpiryProgress?, _ body: () async throws -> T) async throws -> T {
             var attempt = 1
             while true {
