@@ -129,7 +129,7 @@ let package = Package(
         .executableTarget(
             name: "crmd",
             dependencies: [
-                "CRMServer", "CRMStorage", "CRMDomain", "CRMPostgres", "CRMConfiguration",
+                "CRMServer", "CRMStorage", "CRMDomain", "CRMPostgres", "CRMConfiguration", "CRMProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,7 +1,11 @@
 import CRMProtocol
 import Foundation
-import Glibc
 import Testing
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// store-sync asked to stop (SIGTERM, through UnixSignals) while it waits to retry.
 @Suite("store-sync stopping")
