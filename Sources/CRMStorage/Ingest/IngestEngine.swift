@@ -67,9 +67,9 @@ public struct IngestEngine: Sendable {
                 outcomes.answer(outcome)
             case .reject(let outcome, let hash, let type):
                 outcomes.finish(outcome, hash: hash, type: type)
-            case .apply(let e, let index, let lock):
+            case .apply(let e, let place, let lock):
                 try locks.take(lock, on: bulk.c)
-                outcomes.finish(try single.apply(e, index: index), hash: e.contentHash, type: e.typeName)
+                outcomes.finish(try single.apply(e, index: place), hash: e.contentHash, type: e.typeName)
             }
             index += 1
         }

@@ -34,6 +34,7 @@ struct PushLocks {
                             [.int(Int64(IngestEngine.shopLockSpace)), .int(shopID)])
     }
 
+    /// Takes what `need` asks for, unless held already.
     mutating func take(_ need: Need, on c: PostgresConnection) throws {
         switch need {
         case .none: return
