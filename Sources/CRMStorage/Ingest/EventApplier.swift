@@ -1,0 +1,101 @@
+import CRMDomain
+import CRMPostgres
+
+/// Applies, one at a time, the events the set-based path does not take: upserts of accounts that
+/// exist already (updates), and the refunds of a segment that refunds an order which qualified a
+/// rewarded referral (`RefundRun` leaves those to this path). Runs inside the batch's transaction
+/// and the event's savepoint.
+struct EventApplier {
+    let c: PostgresConnection
+    let shopID: Int64
+    let policy: IdentityPolicy
+    let codec: PersonalDataCodec
+    let loyalty: LoyaltyPolicy
+
+    var merger: MemberMerger { MemberMerger(c: c, policy: policy, codec: codec, loyalty: loyalty) }
+
+    func apply(_ event: SyncEvent, index: Int) throws -> Int64 {
+        switch event.payload {
+        case .memberUpsert(let profile, let raw, let attributes, let platformIDs):
+            return try upsert(event, profile, raw: raw, attributes: attributes, platformIDs: platformIDs)
+        case .orderPaid:
+            preconditionFailure("paid orders always take the set-based path")
+        case .orderRefunded(let refund):
+            return try refunded(event, refund, index: index)
+        }
+    }
+
+    /// Updates an existing account (new accounts always take the set-based path) and re-resolves it.
+    private func upsert(_ event: SyncEvent, _ p: MemberProfile, raw: String, attributes: String, platformIDs: String) throws -> Int64 {
+        guard let existing = try c.queryPrepared("""
+            SELECT id, member_id, source_updated_at IS NOT NULL AND source_updated_at > $4::timestamptz
+            FROM account WHERE shop_id = $1 AND channel = $2 AND external_id = $3 FOR UPDATE
+            """, [.int(shopID), .text(event.channel.rawValue), .text(p.externalID), .text(event.occurredAt)]).single else {
+            preconditionFailure("upserts of new accounts always take the set-based path")
+        }
+        let values: [PostgresValue] = [
+            .optional(p.nameKey), .optional(p.nickname), .optional(p.gender), .optional(p.region),
+            .optional(codec.seal(p.phoneKey)), .optional(codec.seal(p.emailKey)), .optional(codec.seal(p.birthday)),
+            .optional(codec.seal(p.address.map(TextKey.normalize))), .text(platformIDs), .text(attributes), .text(raw),
+            .optional(p.registeredAt), .optional(p.referralCode), .text(event.occurredAt),
+        ]
+        let accountID: Int64 = try existing.decode(at: 0)
+        if try existing.decode(Bool.self, at: 2) {
+            // Older than what the account already holds: recorded, changes nothing.
+            return try merger.liveMember(try existing.decode(at: 1))
+        }
+        try c.queryPrepared("""
+            UPDATE account SET name = $2, nickname = $3, gender = $4, region = $5, phone_sealed = $6, email_sealed = $7,
+                birthday_sealed = $8, address_sealed = $9, platform_ids = $10::jsonb, attributes = $11::jsonb, raw = $12::jsonb,
+                registered_at = COALESCE($13::timestamptz, registered_at), referral_code = COALESCE($14, referral_code),
+                source_updated_at = $15::timestamptz, updated_at = now()
+            WHERE id = $1
+            """, [.int(accountID)] + values)
+        try AttributeTagger(c: c).apply(accounts: [accountID], actor: "sync")
+        let keys = IdentityKey.keys(of: p, priority: policy.keyPriority)
+        try c.queryPrepared("DELETE FROM identity_key WHERE account_id = $1", [.int(accountID)])
+        if !keys.isEmpty {
+            try c.queryPrepared("INSERT INTO identity_key (account_id, kind, value) SELECT $1, k, v FROM unnest($2::text[], $3::text[]) AS t(k, v) ON CONFLICT DO NOTHING",
+                        [.int(accountID), .textArray(keys.map(\.kind)), .textArray(keys.map { codec.index(kind: $0.kind, $0.value) })])
+        }
+        let fields = PersonFields(name: p.nameKey, birthday: p.birthday, address: p.address, region: p.region, phone: p.phoneKey)
+        try c.queryPrepared("DELETE FROM blocking_key WHERE account_id = $1", [.int(accountID)])
+        if !fields.blockingKeys.isEmpty {
+            try c.queryPrepared("INSERT INTO blocking_key (account_id, key) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
+                        [.int(accountID), .textArray(fields.blockingKeys)])
+        }
+        try IdentityJournal(c: c).note([accountID], replaced: true)
+        let resolver = IdentityResolver(c: c, policy: policy, codec: codec, merger: merger)
+        let memberID = try resolver.resolve(accountID: accountID, keys: keys, fields: fields)
+        try merger.recomputeGolden(memberID)
+        return memberID
+    }
+
+    static func orderNotFound(_ refund: Refund, index: Int) -> EventRejection {
+        EventRejection(.notFound, reason: .orderNotFound, message: "no order \(refund.orderNo) in this shop and channel",
+                       field: "events[\(index)].refund.order_no")
+    }
+
+    static func refundExceedsOrder(_ refund: Refund, left: Int64, index: Int) -> EventRejection {
+        EventRejection(.refused, reason: .refundExceedsOrder,
+                       message: "refund of \(Money.format(fen: refund.amountFen)) is more than the \(Money.format(fen: left)) left of order \(refund.orderNo)",
+                       field: "events[\(index)].refund.amount")
+    }
+
+    static func refundExists(_ refund: Refund, index: Int) -> EventRejection {
+        EventRejection(.conflict, reason: .refundExists, message: "refund \(refund.refundNo) was already received in another event",
+                       field: "events[\(index)].refund.refund_no")
+    }
+
+    /// One refund: as a run of one (`RefundRun`), then what it does to a referral its order qualified.
+    private func refunded(_ event: SyncEvent, _ refund: Refund, index: Int) throws -> Int64 {
+        let item = RefundRun.Item(index: index, event: event, value: refund)
+        guard let result = try RefundRun(c: c, shopID: shopID, policy: loyalty.points).apply([item], alone: true)?.first else {
+            preconditionFailure("a refund applied alone always gets a result")
+        }
+        if let rejection = result.outcome.rejection { throw rejection }
+        guard let order = result.order, let member = result.outcome.memberID else { preconditionFailure("an applied refund names its order and member") }
+        try ReferralBook(c: c, policy: loyalty.points).refunded(orderID: order, refundedAt: refund.refundedAt, actor: "sync")
+        return member
+    }
+}

@@ -1,0 +1,67 @@
+import CRMDomain
+import CRMPostgres
+
+/// A shop's `sync_event` rows: the first outcome of every event id it pushed, read at the start of
+/// a push (so a replay answers `duplicate` with the first outcome forever) and written at its end,
+/// one statement each.
+enum SyncEventLog {
+    /// The recorded first outcomes of the ids among `events`.
+    static func firstOutcomes(_ c: PostgresConnection, shopID: Int64, of events: [PushedEvent]) throws -> [String: PushOutcomes.First] {
+        let ids: [String?] = events.map { event in
+            switch event {
+            case .valid(let e): return e.id
+            case .invalid(let id, _, _, _): return id
+            }
+        }
+        var seen: [String: PushOutcomes.First] = [:]
+        for row in try c.queryPrepared("""
+            SELECT event_id, content_hash, status, member_id, error->>'kind', error->>'reason', error->>'message', error->>'field'
+            FROM sync_event WHERE shop_id = $1 AND event_id = ANY($2::text[])
+            """, [.int(shopID), .textArray(ids.compactMap { $0 })]) {
+            let status = EventOutcome.Status(rawValue: try row.decode(at: 2))!
+            var rejection: EventRejection? = nil
+            if let kind: String = try row.decode(at: 4) {
+                rejection = EventRejection(EventRejection.Kind(rawValue: kind) ?? .invalid, reason: ErrorReason(rawValue: try row.decode(at: 5) ?? "rejected"),
+                                           message: try row.decode(at: 6) ?? "rejected", field: try row.decode(at: 7))
+            }
+            let id: String = try row.decode(at: 0)
+            seen[id] = PushOutcomes.First(hash: try row.decode(at: 1),
+                                          outcome: EventOutcome(eventID: id, status: status, memberID: try row.decode(at: 3), rejection: rejection))
+        }
+        return seen
+    }
+
+    /// Records the first outcome of each event, in one statement; a rejected event sent again with
+    /// other content replaces its record (the last outcome in the push, when it came more than once).
+    static func record(_ c: PostgresConnection, shopID: Int64, _ all: [PushOutcomes.Record]) throws {
+        guard !all.isEmpty else { return }
+        var last: [String: Int] = [:]
+        for (i, row) in all.enumerated() { last[row.outcome.eventID!] = i }
+        let rows = all.indices.filter { last[all[$0].outcome.eventID!] == $0 }.map { all[$0] }
+        try c.queryPrepared("""
+            INSERT INTO sync_event (shop_id, event_id, content_hash, type, status, member_id, error)
+            SELECT $1, id, decode(h, 'hex'), ty, st, m,
+                   CASE WHEN k IS NULL THEN NULL ELSE jsonb_build_object('kind', k, 'reason', r, 'message', msg, 'field', f) END
+            FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::text[])
+                 AS t(id, h, ty, st, m, k, r, msg, f)
+            ON CONFLICT (shop_id, event_id) DO UPDATE
+                SET content_hash = EXCLUDED.content_hash, type = EXCLUDED.type, status = EXCLUDED.status,
+                    member_id = EXCLUDED.member_id, error = EXCLUDED.error, received_at = now()
+                WHERE sync_event.status = 'rejected'
+            """, [.int(shopID), .textArray(rows.map(\.outcome.eventID)), .textArray(rows.map { hex($0.hash) }), .textArray(rows.map(\.type)),
+                  .textArray(rows.map { $0.outcome.status.rawValue }), .intArray(rows.map(\.outcome.memberID)),
+                  .textArray(rows.map { $0.outcome.rejection?.kind.rawValue }), .textArray(rows.map { $0.outcome.rejection?.reason.rawValue }),
+                  .textArray(rows.map { $0.outcome.rejection?.message }), .textArray(rows.map { $0.outcome.rejection?.field })])
+    }
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 15)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
