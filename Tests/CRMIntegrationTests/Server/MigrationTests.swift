@@ -7,7 +7,7 @@ import Testing
 struct MigrationTests {
     @Test("the embedded migrations are exactly the files in sql/")
     func embeddedMatchFiles() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let sqlDirectory = root.appendingPathComponent("sql")
         let files = try FileManager.default.contentsOfDirectory(atPath: sqlDirectory.path).filter { $0.hasSuffix(".sql") }.sorted()
         #expect(files.count == Migration.embedded.count, "run scripts/embed-migrations")

@@ -3,7 +3,7 @@ import Testing
 
 @Suite("documentation")
 struct DocumentationTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     @Test("docs/protocol.md documents every method the server answers, and no other")
     func protocolReferenceInSync() async throws {

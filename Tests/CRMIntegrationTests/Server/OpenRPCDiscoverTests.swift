@@ -33,7 +33,7 @@ struct OpenRPCDiscoverTests {
     func pythonExample() async throws {
         let python = ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) }
         try #require(python != nil, "python3 is needed (scripts/test installs it)")
-        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("examples/python/crm_client.py").path
         try await withTestServer { server in
             let admin = try await server.adminClient()
