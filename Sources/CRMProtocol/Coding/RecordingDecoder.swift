@@ -57,7 +57,7 @@ final class RecordingDecoder: Decoder {
 }
 
 /// An object's fields, each recorded as it is asked for.
-struct RecordingObject<Key: CodingKey>: KeyedDecodingContainerProtocol {
+struct RecordingObject<Key: CodingKey>: GenericKeyedDecodingContainer {
     let decoder: RecordingDecoder
     var codingPath: [any CodingKey] { [] }
     var allKeys: [Key] { [] }
@@ -70,21 +70,7 @@ struct RecordingObject<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     func decodeNil(forKey key: Key) throws -> Bool { false }
-    func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T { try decoder.field(type, wire(key)) }
-    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try decoder.field(type, wire(key)) }
-    func decode(_ type: String.Type, forKey key: Key) throws -> String { try decoder.field(type, wire(key)) }
-    func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try decoder.field(type, wire(key)) }
-    func decode(_ type: Float.Type, forKey key: Key) throws -> Float { try decoder.field(type, wire(key)) }
-    func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try decoder.field(type, wire(key)) }
-    func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try decoder.field(type, wire(key)) }
-    func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 { try decoder.field(type, wire(key)) }
-    func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 { try decoder.field(type, wire(key)) }
-    func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 { try decoder.field(type, wire(key)) }
-    func decode(_ type: UInt.Type, forKey key: Key) throws -> UInt { try decoder.field(type, wire(key)) }
-    func decode(_ type: UInt8.Type, forKey key: Key) throws -> UInt8 { try decoder.field(type, wire(key)) }
-    func decode(_ type: UInt16.Type, forKey key: Key) throws -> UInt16 { try decoder.field(type, wire(key)) }
-    func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 { try decoder.field(type, wire(key)) }
-    func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try decoder.field(type, wire(key)) }
+    func decodeValue<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T { try decoder.field(type, wire(key)) }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
         preconditionFailure("contract types read nested objects as types of their own")
@@ -97,7 +83,7 @@ struct RecordingObject<Key: CodingKey>: KeyedDecodingContainerProtocol {
 }
 
 /// An array: one entry is recorded as the schema of all.
-struct RecordingArray: UnkeyedDecodingContainer {
+struct RecordingArray: GenericUnkeyedDecodingContainer {
     let decoder: RecordingDecoder
     let rule: FieldRule?
     var codingPath: [any CodingKey] { [] }
@@ -107,23 +93,7 @@ struct RecordingArray: UnkeyedDecodingContainer {
 
     mutating func decodeNil() throws -> Bool { false }
 
-    mutating func decode(_ type: Bool.Type) throws -> Bool { try decode(generic: type) }
-    mutating func decode(_ type: String.Type) throws -> String { try decode(generic: type) }
-    mutating func decode(_ type: Double.Type) throws -> Double { try decode(generic: type) }
-    mutating func decode(_ type: Float.Type) throws -> Float { try decode(generic: type) }
-    mutating func decode(_ type: Int.Type) throws -> Int { try decode(generic: type) }
-    mutating func decode(_ type: Int8.Type) throws -> Int8 { try decode(generic: type) }
-    mutating func decode(_ type: Int16.Type) throws -> Int16 { try decode(generic: type) }
-    mutating func decode(_ type: Int32.Type) throws -> Int32 { try decode(generic: type) }
-    mutating func decode(_ type: Int64.Type) throws -> Int64 { try decode(generic: type) }
-    mutating func decode(_ type: UInt.Type) throws -> UInt { try decode(generic: type) }
-    mutating func decode(_ type: UInt8.Type) throws -> UInt8 { try decode(generic: type) }
-    mutating func decode(_ type: UInt16.Type) throws -> UInt16 { try decode(generic: type) }
-    mutating func decode(_ type: UInt32.Type) throws -> UInt32 { try decode(generic: type) }
-    mutating func decode(_ type: UInt64.Type) throws -> UInt64 { try decode(generic: type) }
-    mutating func decode<T: Decodable>(_ type: T.Type) throws -> T { try decode(generic: type) }
-
-    private mutating func decode<T: Decodable>(generic type: T.Type) throws -> T {
+    mutating func decodeValue<T: Decodable>(_ type: T.Type) throws -> T {
         let (schema, value) = try decoder.recorder.record(type, rule: rule)
         decoder.items = schema
         return value
@@ -139,29 +109,13 @@ struct RecordingArray: UnkeyedDecodingContainer {
 }
 
 /// A value read whole: its schema is that of the type it is read as.
-struct RecordingScalar: SingleValueDecodingContainer {
+struct RecordingScalar: GenericSingleValueDecodingContainer {
     let decoder: RecordingDecoder
     var codingPath: [any CodingKey] { [] }
 
     func decodeNil() -> Bool { false }
 
-    func decode(_ type: Bool.Type) throws -> Bool { try decode(generic: type) }
-    func decode(_ type: String.Type) throws -> String { try decode(generic: type) }
-    func decode(_ type: Double.Type) throws -> Double { try decode(generic: type) }
-    func decode(_ type: Float.Type) throws -> Float { try decode(generic: type) }
-    func decode(_ type: Int.Type) throws -> Int { try decode(generic: type) }
-    func decode(_ type: Int8.Type) throws -> Int8 { try decode(generic: type) }
-    func decode(_ type: Int16.Type) throws -> Int16 { try decode(generic: type) }
-    func decode(_ type: Int32.Type) throws -> Int32 { try decode(generic: type) }
-    func decode(_ type: Int64.Type) throws -> Int64 { try decode(generic: type) }
-    func decode(_ type: UInt.Type) throws -> UInt { try decode(generic: type) }
-    func decode(_ type: UInt8.Type) throws -> UInt8 { try decode(generic: type) }
-    func decode(_ type: UInt16.Type) throws -> UInt16 { try decode(generic: type) }
-    func decode(_ type: UInt32.Type) throws -> UInt32 { try decode(generic: type) }
-    func decode(_ type: UInt64.Type) throws -> UInt64 { try decode(generic: type) }
-    func decode<T: Decodable>(_ type: T.Type) throws -> T { try decode(generic: type) }
-
-    private func decode<T: Decodable>(generic type: T.Type) throws -> T {
+    func decodeValue<T: Decodable>(_ type: T.Type) throws -> T {
         let (schema, value) = try decoder.recorder.record(type, rule: decoder.rule)
         decoder.single = schema
         return value

@@ -49,7 +49,7 @@ final class ValueDecoder: Decoder {
 }
 
 /// The members of one JSON object, read by wire name.
-struct ObjectReader<Key: CodingKey>: KeyedDecodingContainerProtocol {
+struct ObjectReader<Key: CodingKey>: GenericKeyedDecodingContainer {
     let object: JSONObject
     let decoder: ValueDecoder
 
@@ -68,23 +68,7 @@ struct ObjectReader<Key: CodingKey>: KeyedDecodingContainerProtocol {
         return object[wire(key)]?.isNull ?? true
     }
 
-    func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T { try read(type, key) }
-    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try read(type, key) }
-    func decode(_ type: String.Type, forKey key: Key) throws -> String { try read(type, key) }
-    func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try read(type, key) }
-    func decode(_ type: Float.Type, forKey key: Key) throws -> Float { try read(type, key) }
-    func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try read(type, key) }
-    func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try read(type, key) }
-    func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 { try read(type, key) }
-    func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 { try read(type, key) }
-    func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 { try read(type, key) }
-    func decode(_ type: UInt.Type, forKey key: Key) throws -> UInt { try read(type, key) }
-    func decode(_ type: UInt8.Type, forKey key: Key) throws -> UInt8 { try read(type, key) }
-    func decode(_ type: UInt16.Type, forKey key: Key) throws -> UInt16 { try read(type, key) }
-    func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 { try read(type, key) }
-    func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try read(type, key) }
-
-    private func read<T: Decodable>(_ type: T.Type, _ key: Key) throws -> T {
+    func decodeValue<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
         let name = wire(key)
         decoder.markRead(name)
         let path = ValueReader.join(decoder.path, name)
@@ -114,7 +98,7 @@ struct ObjectReader<Key: CodingKey>: KeyedDecodingContainerProtocol {
 }
 
 /// The entries of one JSON array, read in order.
-struct ArrayReader: UnkeyedDecodingContainer {
+struct ArrayReader: GenericUnkeyedDecodingContainer {
     let items: [JSONValue]
     let path: String
     let reader: ValueReader
@@ -138,23 +122,7 @@ struct ArrayReader: UnkeyedDecodingContainer {
         return true
     }
 
-    mutating func decode(_ type: Bool.Type) throws -> Bool { try decode(generic: type) }
-    mutating func decode(_ type: String.Type) throws -> String { try decode(generic: type) }
-    mutating func decode(_ type: Double.Type) throws -> Double { try decode(generic: type) }
-    mutating func decode(_ type: Float.Type) throws -> Float { try decode(generic: type) }
-    mutating func decode(_ type: Int.Type) throws -> Int { try decode(generic: type) }
-    mutating func decode(_ type: Int8.Type) throws -> Int8 { try decode(generic: type) }
-    mutating func decode(_ type: Int16.Type) throws -> Int16 { try decode(generic: type) }
-    mutating func decode(_ type: Int32.Type) throws -> Int32 { try decode(generic: type) }
-    mutating func decode(_ type: Int64.Type) throws -> Int64 { try decode(generic: type) }
-    mutating func decode(_ type: UInt.Type) throws -> UInt { try decode(generic: type) }
-    mutating func decode(_ type: UInt8.Type) throws -> UInt8 { try decode(generic: type) }
-    mutating func decode(_ type: UInt16.Type) throws -> UInt16 { try decode(generic: type) }
-    mutating func decode(_ type: UInt32.Type) throws -> UInt32 { try decode(generic: type) }
-    mutating func decode(_ type: UInt64.Type) throws -> UInt64 { try decode(generic: type) }
-    mutating func decode<T: Decodable>(_ type: T.Type) throws -> T { try decode(generic: type) }
-
-    private mutating func decode<T: Decodable>(generic type: T.Type) throws -> T {
+    mutating func decodeValue<T: Decodable>(_ type: T.Type) throws -> T {
         guard !isAtEnd else { throw RPCError.invalidParams("\(ValueReader.name(path)) has too few entries", field: path) }
         let value = try reader.read(type, items[currentIndex], path: "\(path)[\(currentIndex)]", rule: rule)
         currentIndex += 1
@@ -179,7 +147,7 @@ struct ArrayReader: UnkeyedDecodingContainer {
 }
 
 /// One value read as a whole (raw-value enums, `Present`, wrappers).
-struct ScalarReader: SingleValueDecodingContainer {
+struct ScalarReader: GenericSingleValueDecodingContainer {
     let value: JSONValue
     let path: String
     let reader: ValueReader
@@ -189,21 +157,7 @@ struct ScalarReader: SingleValueDecodingContainer {
 
     func decodeNil() -> Bool { value.isNull }
 
-    func decode(_ type: Bool.Type) throws -> Bool { try reader.read(type, value, path: path, rule: rule) }
-    func decode(_ type: String.Type) throws -> String { try reader.read(type, value, path: path, rule: rule) }
-    func decode(_ type: Double.Type) throws -> Double { try reader.read(type, value, path: path, rule: rule) }
-    func decode(_ type: Float.Type) throws -> Float { try reader.read(type, value, path: path, rule: rule) }
-    func decode(_ type: Int.Type) throws -> Int { try reader.read(type, value, path: path, rule: rule) }
-    func decode(_ type: Int8.Type) throws -> Int8 { try reader.read(type, value, path: path, rule: rule) }
-    func decode(_ type: Int16.Type) throws -> Int16 { try reader.read(type, value, path: path, rule: rule) }
-    func decode(_ type: Int32.Type) throws -> Int32 { try reader.read(type, value, path: path, rule: rule) }
-    func decode(_ type: Int64.Type) throws -> Int64 { try reader.read(type, value, path: path, rule: rule) }
-    func decode(_ type: UInt.Type) throws -> UInt { try reader.read(type, value, path: path, rule: rule) }
-    func decode(_ type: UInt8.Type) throws -> UInt8 { try reader.read(type, value, path: path, rule: rule) }
-    func decode(_ type: UInt16.Type) throws -> UInt16 { try reader.read(type, value, path: path, rule: rule) }
-    func decode(_ type: UInt32.Type) throws -> UInt32 { try reader.read(type, value, path: path, rule: rule) }
-    func decode(_ type: UInt64.Type) throws -> UInt64 { try reader.read(type, value, path: path, rule: rule) }
-    func decode<T: Decodable>(_ type: T.Type) throws -> T {
+    func decodeValue<T: Decodable>(_ type: T.Type) throws -> T {
         try reader.read(type, value, path: path, rule: rule)
     }
 }

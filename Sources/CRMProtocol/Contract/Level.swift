@@ -21,10 +21,7 @@ extension RPC.Level {
         public static let name = "level.get"
         public static let summary = "A member's level, the level its spend and orders qualify for, and its level history."
 
-        public struct Params: RPCObject {
-            public var memberID: MemberID
-            public init(memberID: MemberID) { self.memberID = memberID }
-        }
+        public typealias Params = RPC.MemberRef
 
         public struct Result: RPCObject {
             public var memberID: MemberID

@@ -228,28 +228,8 @@ extension RPC.Member {
         public static let name = "member.history"
         public static let summary = "What happened to a member: accounts linked, merges, unmerges, decisions; a page at a time."
 
-        public struct Params: RPCObject {
-            public var memberID: MemberID
-            public var cursor: String?
-            public var limit: Int?
-            public static let fieldRules: [String: FieldRule] = ["cursor": Page.cursorRule, "limit": Page.limitRule]
-            public init(memberID: MemberID, cursor: String? = nil, limit: Int? = nil) {
-                self.memberID = memberID
-                self.cursor = cursor
-                self.limit = limit
-            }
-        }
-
-        public struct Result: RPCObject {
-            public var memberID: MemberID
-            public var entries: [Entry]
-            @Present public var nextCursor: String?
-            public init(memberID: MemberID, entries: [Entry], nextCursor: String?) {
-                self.memberID = memberID
-                self.entries = entries
-                self.nextCursor = nextCursor
-            }
-        }
+        public typealias Params = Page.MemberParams
+        public typealias Result = RPC.MemberEntries<Entry>
 
         /// One event of the member's history; `detail` depends on the action.
         public struct Entry: RPCObject {

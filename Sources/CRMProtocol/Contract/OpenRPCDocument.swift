@@ -36,10 +36,15 @@ public enum OpenRPCDocument {
                 "summary": .string(M.summary),
                 "paramStructure": "by-name",
                 "params": .array(descriptors),
-                "result": ["name": .string(WireName.of(String(describing: M.Result.self))), "schema": RPCSchema.result(of: m)],
+                "result": ["name": .string(resultName(M.Result.self)), "schema": RPCSchema.result(of: m)],
             ]
         }
         return open(method)
+    }
+
+    /// A result's name: its type's, without the arguments of a shared generic one (`RuleList<Rule>` is `rule_list`).
+    static func resultName(_ type: Any.Type) -> String {
+        WireName.of(String(String(describing: type).prefix { $0 != "<" }))
     }
 
     /// The error codes of the contract; `data.reason` says which case it is.

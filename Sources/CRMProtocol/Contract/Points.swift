@@ -18,10 +18,7 @@ extension RPC.Points {
         public static let name = "points.get"
         public static let summary = "A member's spendable and pending points and the lots with points left, oldest expiry first."
 
-        public struct Params: RPCObject {
-            public var memberID: MemberID
-            public init(memberID: MemberID) { self.memberID = memberID }
-        }
+        public typealias Params = RPC.MemberRef
 
         public struct Result: RPCObject {
             public var memberID: MemberID
@@ -64,28 +61,8 @@ extension RPC.Points {
         public static let name = "points.history"
         public static let summary = "A member's ledger entries, newest first, a page at a time."
 
-        public struct Params: RPCObject {
-            public var memberID: MemberID
-            public var cursor: String?
-            public var limit: Int?
-            public static let fieldRules: [String: FieldRule] = ["cursor": Page.cursorRule, "limit": Page.limitRule]
-            public init(memberID: MemberID, cursor: String? = nil, limit: Int? = nil) {
-                self.memberID = memberID
-                self.cursor = cursor
-                self.limit = limit
-            }
-        }
-
-        public struct Result: RPCObject {
-            public var memberID: MemberID
-            public var entries: [Entry]
-            @Present public var nextCursor: String?
-            public init(memberID: MemberID, entries: [Entry], nextCursor: String?) {
-                self.memberID = memberID
-                self.entries = entries
-                self.nextCursor = nextCursor
-            }
-        }
+        public typealias Params = Page.MemberParams
+        public typealias Result = RPC.MemberEntries<Entry>
 
         /// One ledger entry: what moved, why, and who moved it.
         public struct Entry: RPCObject {

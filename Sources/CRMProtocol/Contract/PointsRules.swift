@@ -44,10 +44,7 @@ extension RPC.Points {
             }
         }
 
-        public struct Result: RPCObject {
-            public var rule: Rule
-            public init(rule: Rule) { self.rule = rule }
-        }
+        public typealias Result = RPC.OneRule<Rule>
     }
 
     /// `points.rule.list`: the accrual rules in force (and, asked, the disabled ones).
@@ -55,15 +52,8 @@ extension RPC.Points {
         public static let name = "points.rule.list"
         public static let summary = "Lists the accrual rules in force, and the disabled ones when asked."
 
-        public struct Params: RPCObject {
-            public var includeDisabled: Bool?
-            public init(includeDisabled: Bool? = nil) { self.includeDisabled = includeDisabled }
-        }
-
-        public struct Result: RPCObject {
-            public var rules: [Rule]
-            public init(rules: [Rule]) { self.rules = rules }
-        }
+        public typealias Params = RPC.RuleListParams
+        public typealias Result = RPC.RuleList<Rule>
     }
 
     /// `points.rule.disable`: stops a rule from earning points on later orders.
@@ -71,25 +61,9 @@ extension RPC.Points {
         public static let name = "points.rule.disable"
         public static let summary = "Disables the accrual rule of that name for orders paid from now on."
 
-        public struct Params: RPCObject {
-            public var name: String
-            public static let fieldRules: [String: FieldRule] = ["name": .text(maxLength: 100)]
-            public init(name: String) { self.name = name }
-        }
-
-        public struct Result: RPCObject {
-            public var rule: Disabled
-            public init(rule: Disabled) { self.rule = rule }
-        }
-
+        public typealias Params = RPC.RuleNameParams
+        public typealias Result = RPC.OneRule<Disabled>
         /// The rule that was disabled.
-        public struct Disabled: RPCObject {
-            public var id: Int64
-            public var name: String
-            public init(id: Int64, name: String) {
-                self.id = id
-                self.name = name
-            }
-        }
+        public typealias Disabled = RPC.DisabledRule
     }
 }

@@ -39,10 +39,7 @@ extension RPC.Referral {
         public static let name = "referral.link"
         public static let summary = "A member's referral code and link, made on first use."
 
-        public struct Params: RPCObject {
-            public var memberID: MemberID
-            public init(memberID: MemberID) { self.memberID = memberID }
-        }
+        public typealias Params = RPC.MemberRef
 
         public struct Result: RPCObject {
             public var memberID: MemberID
@@ -61,10 +58,7 @@ extension RPC.Referral {
         public static let name = "referral.get"
         public static let summary = "Who referred a member and whom the member referred, with status and points."
 
-        public struct Params: RPCObject {
-            public var memberID: MemberID
-            public init(memberID: MemberID) { self.memberID = memberID }
-        }
+        public typealias Params = RPC.MemberRef
 
         public struct Result: RPCObject {
             public var memberID: MemberID

@@ -79,15 +79,7 @@ extension RPC.Segment {
         public static let name = "segment.list"
         public static let summary = "Lists the saved segments by name, a page at a time."
 
-        public struct Params: RPCObject {
-            public var cursor: String?
-            public var limit: Int?
-            public static let fieldRules: [String: FieldRule] = ["cursor": Page.cursorRule, "limit": Page.limitRule]
-            public init(cursor: String? = nil, limit: Int? = nil) {
-                self.cursor = cursor
-                self.limit = limit
-            }
-        }
+        public typealias Params = Page.Params
 
         public struct Result: RPCObject {
             public var segments: [Saved]

@@ -43,15 +43,7 @@ extension RPC.Shop {
         public static let name = "shop.list"
         public static let summary = "Lists the shops ordered by code, a page at a time."
 
-        public struct Params: RPCObject {
-            public var cursor: String?
-            public var limit: Int?
-            public static let fieldRules: [String: FieldRule] = ["cursor": Page.cursorRule, "limit": Page.limitRule]
-            public init(cursor: String? = nil, limit: Int? = nil) {
-                self.cursor = cursor
-                self.limit = limit
-            }
-        }
+        public typealias Params = Page.Params
 
         public struct Result: RPCObject {
             public var shops: [Record]

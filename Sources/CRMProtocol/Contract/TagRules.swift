@@ -42,10 +42,7 @@ extension RPC.Tag {
             }
         }
 
-        public struct Result: RPCObject {
-            public var rule: Rule
-            public init(rule: Rule) { self.rule = rule }
-        }
+        public typealias Result = RPC.OneRule<Rule>
     }
 
     /// `tag.rule.list`: the tag rules in force (and, asked, the disabled ones).
@@ -53,15 +50,8 @@ extension RPC.Tag {
         public static let name = "tag.rule.list"
         public static let summary = "Lists the tag rules in force, and the disabled ones when asked."
 
-        public struct Params: RPCObject {
-            public var includeDisabled: Bool?
-            public init(includeDisabled: Bool? = nil) { self.includeDisabled = includeDisabled }
-        }
-
-        public struct Result: RPCObject {
-            public var rules: [Rule]
-            public init(rules: [Rule]) { self.rules = rules }
-        }
+        public typealias Params = RPC.RuleListParams
+        public typealias Result = RPC.RuleList<Rule>
     }
 
     /// `tag.rule.disable`: stops a rule from tagging later orders; tags it gave stay.
@@ -69,26 +59,10 @@ extension RPC.Tag {
         public static let name = "tag.rule.disable"
         public static let summary = "Disables the tag rule of that name; the tags it gave stay."
 
-        public struct Params: RPCObject {
-            public var name: String
-            public static let fieldRules: [String: FieldRule] = ["name": .text(maxLength: 100)]
-            public init(name: String) { self.name = name }
-        }
-
-        public struct Result: RPCObject {
-            public var rule: Disabled
-            public init(rule: Disabled) { self.rule = rule }
-        }
-
+        public typealias Params = RPC.RuleNameParams
+        public typealias Result = RPC.OneRule<Disabled>
         /// The rule that was disabled.
-        public struct Disabled: RPCObject {
-            public var id: Int64
-            public var name: String
-            public init(id: Int64, name: String) {
-                self.id = id
-                self.name = name
-            }
-        }
+        public typealias Disabled = RPC.DisabledRule
     }
 
     /// `tag.rule.backfill`: applies a rule to the next batch of past orders.

@@ -141,10 +141,7 @@ extension RPC.Tag {
         public static let name = "tag.get"
         public static let summary = "A member's tags, each with every source it came from."
 
-        public struct Params: RPCObject {
-            public var memberID: MemberID
-            public init(memberID: MemberID) { self.memberID = memberID }
-        }
+        public typealias Params = RPC.MemberRef
 
         public struct Result: RPCObject {
             public var memberID: MemberID

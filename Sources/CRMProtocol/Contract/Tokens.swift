@@ -57,26 +57,32 @@ extension RPC.Token {
             }
         }
 
-        /// The token's record, and its text.
+        /// The token's record, and its text: on the wire one object, the record's members then `token`.
+        @dynamicMemberLookup
         public struct Result: RPCObject {
-            public var id: Int64
-            public var name: String
-            public var role: String
-            @Present public var shop: String?
-            public var createdAt: String
-            @Present public var revokedAt: String?
-            @Present public var lastUsedAt: String?
+            public var record: Record
             /// `crm_` and 52 base32 characters.
             public var token: String
             public init(_ record: Record, token: String) {
-                id = record.id
-                name = record.name
-                role = record.role
-                shop = record.shop
-                createdAt = record.createdAt
-                revokedAt = record.revokedAt
-                lastUsedAt = record.lastUsedAt
+                self.record = record
                 self.token = token
+            }
+
+            public subscript<T>(dynamicMember field: KeyPath<Record, T>) -> T { record[keyPath: field] }
+
+            private enum Keys: String, CodingKey { case token }
+
+            // The record's members and `token` share one object, so the record reads and writes
+            // the decoder's own object and `token` is added to it.
+            public init(from decoder: any Decoder) throws {
+                record = try Record(from: decoder)
+                token = try decoder.container(keyedBy: Keys.self).decode(String.self, forKey: .token)
+            }
+
+            public func encode(to encoder: any Encoder) throws {
+                try record.encode(to: encoder)
+                var object = encoder.container(keyedBy: Keys.self)
+                try object.encode(token, forKey: .token)
             }
         }
     }
