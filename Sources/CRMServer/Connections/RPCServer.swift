@@ -68,6 +68,7 @@ public final class RPCServer: Service, Sendable {
             lowWatermark: max(1, configuration.maxInFlightPerConnection / 2),
             highWatermark: configuration.maxInFlightPerConnection
         )
+        let pending = AcceptedConnections()
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -93,7 +94,9 @@ public final class RPCServer: Service, Sendable {
                         wrappingChannelSynchronously: channel,
                         configuration: .init(backPressureStrategy: watermarks, isOutboundHalfClosureEnabled: true)
                     )
-                    return AcceptedConnection(channel: wrapped, budget: account)
+                    let accepted = AcceptedConnection(channel: wrapped, budget: account)
+                    if !pending.arrived(accepted) { Task { await AcceptedConnections.closeUnserved(accepted) } }
+                    return accepted
                 }
             }
         let address = server.channel.localAddress
@@ -104,8 +107,15 @@ public final class RPCServer: Service, Sendable {
         let shutdown = ShutdownFlag()
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
+                // However the accept loop ends, what the listener still hands over is closed.
+                defer {
+                    for unserved in pending.close() {
+                        group.addTask { await AcceptedConnections.closeUnserved(unserved) }
+                    }
+                }
                 try await server.executeThenClose { inbound in
                     for try await connection in inbound {
+                        pending.taken(connection)
                         let id = connectionCounter.withLockedValue { $0 += 1; return $0 }
                         group.addTask {
                             await self.serve(connection, id: id, shutdown: shutdown)
