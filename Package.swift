@@ -2,7 +2,7 @@
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
-    .swiftLanguageMode(.v6),
+    .swiftLanguageMode(.v6)
 ]
 
 let package = Package(
@@ -138,28 +138,36 @@ let package = Package(
         ),
         .executableTarget(
             name: "crmctl",
-            dependencies: ["CRMCommandLine", "CRMClient", "CRMProtocol",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "CRMCommandLine", "CRMClient", "CRMProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "store-sync",
-            dependencies: ["CRMCommandLine", "CRMConfiguration", "CRMClient", "CRMProtocol",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "CRMCommandLine", "CRMConfiguration", "CRMClient", "CRMProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "points-expiry",
-            dependencies: ["CRMCommandLine", "CRMClient", "CRMProtocol",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "CRMCommandLine", "CRMClient", "CRMProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "crm-bench",
-            dependencies: ["CRMClient", "CRMProtocol", "CRMJSON", "CRMCommandLine",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                           .product(name: "NIOCore", package: "swift-nio"),
-                           .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: [
+                "CRMClient", "CRMProtocol", "CRMJSON", "CRMCommandLine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             path: "Sources/crm-bench",
             swiftSettings: swiftSettings
         ),
@@ -167,9 +175,11 @@ let package = Package(
         // builds it with -sanitize=fuzzer -DCRM_FUZZ.
         .executableTarget(
             name: "crm-fuzz",
-            dependencies: ["CRMProtocol",
-                           .product(name: "NIOCore", package: "swift-nio"),
-                           .product(name: "NIOEmbedded", package: "swift-nio")],
+            dependencies: [
+                "CRMProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
             path: "Sources/crm-fuzz",
             swiftSettings: swiftSettings
         ),
@@ -185,8 +195,10 @@ let package = Package(
         ),
         .testTarget(
             name: "CRMProtocolTests",
-            dependencies: ["CRMProtocol", .product(name: "NIOCore", package: "swift-nio"),
-                           .product(name: "NIOEmbedded", package: "swift-nio")],
+            dependencies: [
+                "CRMProtocol", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -30,8 +30,10 @@ public final class RPCClient: Sendable {
     }
 
     /// Opens a connection to `host:port`.
-    public static func connect(host: String, port: Int, tls: TLSOptions? = nil, connectTimeoutSeconds: Int64 = 5,
-                               group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> RPCClient {
+    public static func connect(
+        host: String, port: Int, tls: TLSOptions? = nil, connectTimeoutSeconds: Int64 = 5,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> RPCClient {
         var sslContext: NIOSSLContext? = nil
         if let tls {
             var configuration = TLSConfiguration.makeClientConfiguration()
@@ -124,7 +126,9 @@ public final class RPCClient: Sendable {
     }
 
     private func request(_ method: String, _ params: JSONValue?) -> RPCRequest {
-        let id = nextID.withLockedValue { $0 += 1; return $0 }
+        let id = nextID.withLockedValue {
+            $0 += 1; return $0
+        }
         return RPCRequest(id: .int(id), method: method, params: params)
     }
 

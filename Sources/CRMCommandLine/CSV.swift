@@ -7,7 +7,8 @@ public enum CSV {
     /// One field, quoted when it has to be.
     public static func field(_ text: String) -> String {
         // Scalars, not characters: "\r\n" is one character, equal to neither "\r" nor "\n".
-        let needsQuotes = text.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+        let needsQuotes =
+            text.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
             || text.first == " " || text.last == " "
         guard needsQuotes else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""

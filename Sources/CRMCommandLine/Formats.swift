@@ -17,9 +17,10 @@ public enum Formats {
     public static func isCalendarDate(_ text: String) -> Bool {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
-              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
-              year >= 1, (1...12).contains(month) else { return false }
+            parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+            year >= 1, (1...12).contains(month)
+        else { return false }
         let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
         let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
         return (1...days).contains(day)
@@ -30,13 +31,15 @@ public enum Formats {
     public static func isTimestamp(_ text: String) -> Bool {
         let chars = Array(text.utf8)
         guard chars.count >= 20, isCalendarDate(String(decoding: chars[0..<10], as: UTF8.self)),
-              chars[10] == UInt8(ascii: "T") || chars[10] == UInt8(ascii: "t") else { return false }
+            chars[10] == UInt8(ascii: "T") || chars[10] == UInt8(ascii: "t")
+        else { return false }
         func digits(_ range: Range<Int>) -> Int? {
             guard range.upperBound <= chars.count, chars[range].allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
             return Int(String(decoding: chars[range], as: UTF8.self))
         }
         guard let hour = digits(11..<13), chars[13] == UInt8(ascii: ":"), let minute = digits(14..<16), chars[16] == UInt8(ascii: ":"),
-              let second = digits(17..<19), hour < 24, minute < 60, second < 61 else { return false }
+            let second = digits(17..<19), hour < 24, minute < 60, second < 61
+        else { return false }
         var i = 19
         if i < chars.count, chars[i] == UInt8(ascii: ".") {
             i += 1
@@ -47,8 +50,9 @@ public enum Formats {
         guard i < chars.count else { return false }
         if chars[i] == UInt8(ascii: "Z") || chars[i] == UInt8(ascii: "z") { return i + 1 == chars.count }
         guard chars[i] == UInt8(ascii: "+") || chars[i] == UInt8(ascii: "-"), i + 6 == chars.count,
-              let offsetHours = digits(i + 1..<i + 3), chars[i + 3] == UInt8(ascii: ":"), let offsetMinutes = digits(i + 4..<i + 6),
-              offsetHours < 24, offsetMinutes < 60 else { return false }
+            let offsetHours = digits(i + 1..<i + 3), chars[i + 3] == UInt8(ascii: ":"), let offsetMinutes = digits(i + 4..<i + 6),
+            offsetHours < 24, offsetMinutes < 60
+        else { return false }
         return true
     }
 

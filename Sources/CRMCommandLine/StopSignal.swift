@@ -1,10 +1,11 @@
+import Synchronization
+import UnixSignals
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Synchronization
-import UnixSignals
 
 /// A stop asked for by SIGINT or SIGTERM, received through swift-service-lifecycle's
 /// `UnixSignals`: a client finishes what it has in flight (store-sync: the answers to what it

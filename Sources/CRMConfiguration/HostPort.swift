@@ -31,7 +31,8 @@ public struct HostPort: Sendable, Equatable, CustomStringConvertible {
             portPart = text[text.index(after: colon)...]
         }
         guard !hostPart.isEmpty, !portPart.isEmpty, portPart.count <= 5, portPart.allSatisfy({ $0.isASCII && $0.isNumber }),
-              let port = Int(portPart), Self.ports.contains(port) else { return nil }
+            let port = Int(portPart), Self.ports.contains(port)
+        else { return nil }
         self.host = String(hostPart)
         self.port = port
     }

@@ -15,8 +15,10 @@ public struct JSONParser {
     /// keeps one line from building a huge index.
     public static let defaultMaxObjectKeys = 10_000
 
-    public static func parse(_ bytes: some Collection<UInt8>, maxDepth: Int = defaultMaxDepth,
-                             maxObjectKeys: Int = defaultMaxObjectKeys) throws(JSONParseError) -> JSONValue {
+    public static func parse(
+        _ bytes: some Collection<UInt8>, maxDepth: Int = defaultMaxDepth,
+        maxObjectKeys: Int = defaultMaxObjectKeys
+    ) throws(JSONParseError) -> JSONValue {
         let array = Array(bytes)
         return try array.withUnsafeBufferPointer { (buffer) throws(JSONParseError) -> JSONValue in
             var parser = Cursor(bytes: buffer, maxDepth: maxDepth, maxObjectKeys: maxObjectKeys)
@@ -28,8 +30,10 @@ public struct JSONParser {
         }
     }
 
-    public static func parse(_ text: String, maxDepth: Int = defaultMaxDepth,
-                             maxObjectKeys: Int = defaultMaxObjectKeys) throws(JSONParseError) -> JSONValue {
+    public static func parse(
+        _ text: String, maxDepth: Int = defaultMaxDepth,
+        maxObjectKeys: Int = defaultMaxObjectKeys
+    ) throws(JSONParseError) -> JSONValue {
         try parse(Array(text.utf8), maxDepth: maxDepth, maxObjectKeys: maxObjectKeys)
     }
 

@@ -13,11 +13,17 @@ extension JSONValue: Codable {
             self = .array(items)
         } else {
             let container = try decoder.singleValueContainer()
-            if container.decodeNil() { self = .null }
-            else if let b = try? container.decode(Bool.self) { self = .bool(b) }
-            else if let n = try? container.decode(Int64.self) { self = .int(n) }
-            else if let d = try? container.decode(Double.self) { self = .double(d) }
-            else { self = .string(try container.decode(String.self)) }
+            if container.decodeNil() {
+                self = .null
+            } else if let b = try? container.decode(Bool.self) {
+                self = .bool(b)
+            } else if let n = try? container.decode(Int64.self) {
+                self = .int(n)
+            } else if let d = try? container.decode(Double.self) {
+                self = .double(d)
+            } else {
+                self = .string(try container.decode(String.self))
+            }
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -37,7 +38,10 @@ public struct LocalCluster: Sendable {
     public init(directory: String, port: Int = 5432, settings: [String: String] = [:]) throws(Failure) {
         precondition(port > 0 && port < 65_536, "port out of range")
         guard let bin = Self.findBinDirectory() else {
-            throw Failure(description: "PostgreSQL's server programs (initdb, pg_ctl) were not found. Install them with `apt-get install postgresql` (Debian package `postgresql`), or give crmd a database with --database-url / CRM_DATABASE_URL.")
+            throw Failure(
+                description:
+                    "PostgreSQL's server programs (initdb, pg_ctl) were not found. Install them with `apt-get install postgresql` (Debian package `postgresql`), or give crmd a database with --database-url / CRM_DATABASE_URL."
+            )
         }
         self.binDirectory = bin
         self.port = port
@@ -121,7 +125,9 @@ public struct LocalCluster: Sendable {
         }
         guard let serverUser else { return }
         guard let account = getpwnam(serverUser) else {
-            throw Failure(description: "running as root, but there is no '\(serverUser)' system user to run PostgreSQL as (it comes with the Debian package `postgresql`)")
+            throw Failure(
+                description: "running as root, but there is no '\(serverUser)' system user to run PostgreSQL as (it comes with the Debian package `postgresql`)"
+            )
         }
         let uid = account.pointee.pw_uid
         let gid = account.pointee.pw_gid
@@ -132,7 +138,10 @@ public struct LocalCluster: Sendable {
         }
         // The server user must be able to reach the directory through every parent.
         if (try? run("test", ["-w", root], what: "access check", lookInBin: false)) == nil {
-            throw Failure(description: "the \(serverUser) user cannot reach \(root) (a parent directory is closed to it); choose a data directory it can traverse with --data-dir / CRM_DATA_DIR, e.g. under /var/lib/crmd")
+            throw Failure(
+                description:
+                    "the \(serverUser) user cannot reach \(root) (a parent directory is closed to it); choose a data directory it can traverse with --data-dir / CRM_DATA_DIR, e.g. under /var/lib/crmd"
+            )
         }
     }
 
@@ -160,7 +169,8 @@ public struct LocalCluster: Sendable {
         guard status == 0 else {
             var message = "\(what) failed (exit \(status)): \(text.trimmingTrailingWhitespace())"
             if program == "pg_ctl", arguments.first != "status",
-               let log = try? String(contentsOfFile: logFile, encoding: .utf8) {
+                let log = try? String(contentsOfFile: logFile, encoding: .utf8)
+            {
                 message += "\nlast lines of \(logFile):\n" + log.split(separator: "\n").suffix(10).joined(separator: "\n")
             }
             throw Failure(description: message)

@@ -1,10 +1,11 @@
 import CLibPQ
+import NIOConcurrencyHelpers
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import NIOConcurrencyHelpers
 
 /// One libpq connection. It owns its `PGconn` (always finished) and every `PGresult` it receives
 /// (always cleared). All calls block, so it is used from one thread at a time, off any event loop:

@@ -117,8 +117,10 @@ public final class PostgresPool: Sendable {
 
     /// `withConnection`'s work on a pool thread: opens or checks the granted connection, makes it
     /// known to the cancellation handler, and runs `body`.
-    private func runLeased<T: Sendable>(_ grant: Grant, configuration: PostgresConfiguration, lease: NIOLockedValueBox<Lease>,
-                                        _ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+    private func runLeased<T: Sendable>(
+        _ grant: Grant, configuration: PostgresConfiguration, lease: NIOLockedValueBox<Lease>,
+        _ body: @escaping @Sendable (PostgresConnection) throws -> T
+    ) async throws -> T {
         try await threads.runIfActive { () throws -> T in
             let connection: PostgresConnection
             switch grant {
@@ -148,9 +150,10 @@ public final class PostgresPool: Sendable {
 
     public var statistics: Statistics {
         state.withLockedValue { s in
-            Statistics(open: s.open, idle: s.idle.count, inUse: s.open - s.idle.count, waiting: s.waiters.count,
-                       maxConnections: limits.maxConnections, connectionsOpened: s.opened,
-                       connectionsDiscarded: s.discarded, refused: s.refused)
+            Statistics(
+                open: s.open, idle: s.idle.count, inUse: s.open - s.idle.count, waiting: s.waiters.count,
+                maxConnections: limits.maxConnections, connectionsOpened: s.opened,
+                connectionsDiscarded: s.discarded, refused: s.refused)
         }
     }
 
@@ -186,7 +189,10 @@ public final class PostgresPool: Sendable {
                 }
                 if s.waiters.count >= limits.maxWaiters {
                     s.refused += 1
-                    return .refuse(PostgresError(kind: .poolExhausted, message: "all \(limits.maxConnections) database connections are busy and \(limits.maxWaiters) callers are waiting"))
+                    return .refuse(
+                        PostgresError(
+                            kind: .poolExhausted,
+                            message: "all \(limits.maxConnections) database connections are busy and \(limits.maxWaiters) callers are waiting"))
                 }
                 let id = s.nextWaiterID
                 s.nextWaiterID += 1
@@ -237,4 +243,3 @@ public final class PostgresPool: Sendable {
         if let (waiter, grant) = handoff { waiter.continuation.resume(returning: grant) }
     }
 }
-

@@ -69,8 +69,10 @@ public enum RPCIncoming: Sendable, Equatable {
     case failure(RPCError)
 
     /// Classifies one line of bytes.
-    public static func parse(_ bytes: some Collection<UInt8>, maxBatch: Int, maxDepth: Int = JSONParser.defaultMaxDepth,
-                             maxObjectKeys: Int = JSONParser.defaultMaxObjectKeys) -> RPCIncoming {
+    public static func parse(
+        _ bytes: some Collection<UInt8>, maxBatch: Int, maxDepth: Int = JSONParser.defaultMaxDepth,
+        maxObjectKeys: Int = JSONParser.defaultMaxObjectKeys
+    ) -> RPCIncoming {
         let document: JSONValue
         do {
             document = try JSONParser.parse(bytes, maxDepth: maxDepth, maxObjectKeys: maxObjectKeys)

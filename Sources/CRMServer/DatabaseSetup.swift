@@ -20,8 +20,9 @@ public struct DatabaseSetup: Sendable {
         }
         let cluster = try LocalCluster(directory: dataDirectory)
         let fresh = !cluster.isInitialized
-        logger.info(fresh ? "creating a private PostgreSQL cluster" : "using the private PostgreSQL cluster",
-                    metadata: ["directory": "\(cluster.root)", "bin": "\(cluster.binDirectory)"])
+        logger.info(
+            fresh ? "creating a private PostgreSQL cluster" : "using the private PostgreSQL cluster",
+            metadata: ["directory": "\(cluster.root)", "bin": "\(cluster.binDirectory)"])
         let started = try cluster.start()
         configuration.connectionString = cluster.connectionString(database: privateDatabaseName)
         do {

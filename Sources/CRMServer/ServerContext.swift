@@ -1,5 +1,5 @@
-import CRMProtocol
 import CRMPostgres
+import CRMProtocol
 import CRMStorage
 import Logging
 import NIOConcurrencyHelpers
@@ -101,8 +101,11 @@ public final class ServerContext: Sendable {
         } catch let error as PostgresError where error.kind == .poolClosed {
             return true  // shutting down: the heartbeat lets another instance take the run over
         } catch {
-            logger.warning("could not abandon the job runs of a closed connection", metadata: [
-                "connection": "\(id)", "attempt": "\(attempt)", "of": "\(Self.abandonAttempts)", "error": "\(error)"])
+            logger.warning(
+                "could not abandon the job runs of a closed connection",
+                metadata: [
+                    "connection": "\(id)", "attempt": "\(attempt)", "of": "\(Self.abandonAttempts)", "error": "\(error)",
+                ])
             return attempt >= Self.abandonAttempts
         }
     }

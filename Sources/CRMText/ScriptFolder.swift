@@ -54,7 +54,8 @@ public struct ScriptFolder: Sendable {
             }
         }
         guard let handle else {
-            throw ScriptFolderError(message: "cannot open the OpenCC conversion \(config): \(String(cString: opencc_error())); install OpenCC's data (Debian: libopencc-data)")
+            throw ScriptFolderError(
+                message: "cannot open the OpenCC conversion \(config): \(String(cString: opencc_error())); install OpenCC's data (Debian: libopencc-data)")
         }
         defer { opencc_close(handle) }
         // One character a line: OpenCC's phrases never span a line break, so each is converted alone.

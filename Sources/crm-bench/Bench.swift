@@ -44,9 +44,11 @@ struct Bench: AsyncParsableCommand {
                 }
                 results.append(.object(r))
                 if !json {
-                    var text = "connections=\(count) depth=\(depth) crmd: \(r["per_second"]!.cellText) req/s p50=\(r["p50_ms"]!.cellText)ms p99=\(r["p99_ms"]!.cellText)ms"
+                    var text =
+                        "connections=\(count) depth=\(depth) crmd: \(r["per_second"]!.cellText) req/s p50=\(r["p50_ms"]!.cellText)ms p99=\(r["p99_ms"]!.cellText)ms"
                     if echo != nil {
-                        text += " | baseline: \(r["baseline_per_second"]!.cellText) req/s p50=\(r["baseline_p50_ms"]!.cellText)ms p99=\(r["baseline_p99_ms"]!.cellText)ms | ratio \(r["ratio_to_baseline"]!.cellText)"
+                        text +=
+                            " | baseline: \(r["baseline_per_second"]!.cellText) req/s p50=\(r["baseline_p50_ms"]!.cellText)ms p99=\(r["baseline_p99_ms"]!.cellText)ms | ratio \(r["ratio_to_baseline"]!.cellText)"
                     }
                     print(text)
                 }

@@ -7,8 +7,9 @@ import Foundation
 /// account, no identity keys, no merges) as COPY text files, so the script can time a plain bulk
 /// load of the same data into the same tables.
 struct CopyRows: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "copy-rows",
-                                                    abstract: "Write COPY files of the rows the generated events become, without identity work.")
+    static let configuration = CommandConfiguration(
+        commandName: "copy-rows",
+        abstract: "Write COPY files of the rows the generated events become, without identity work.")
 
     @Option(help: "The directory crm-bench generate wrote (one directory per shop).") var source: String
     @Option(help: "Where to write member.copy, account.copy, shop_order.copy, refund.copy, sync_event.copy.") var out: String
@@ -50,9 +51,13 @@ struct CopyRows: ParsableCommand {
                         accounts[shop + "|" + channel + "|" + external] = (nextAccount, nextMember)
                         let personal = ["name", "nickname", "gender", "region", "phone", "email", "birthday", "address"].map { m[$0]?.stringValue }
                         try writer.row("member", [String(nextMember)] + personal)
-                        try writer.row("account", [String(nextAccount), shopID, channel, external, String(nextMember)] + personal
-                                   + [JSONSerializer.serialize(m["platform_ids"] ?? [:]), JSONSerializer.serialize(m["attributes"] ?? [:]),
-                                      JSONSerializer.serialize(m), m["registered_at"]?.stringValue, event["occurred_at"]?.stringValue])
+                        try writer.row(
+                            "account",
+                            [String(nextAccount), shopID, channel, external, String(nextMember)] + personal
+                                + [
+                                    JSONSerializer.serialize(m["platform_ids"] ?? [:]), JSONSerializer.serialize(m["attributes"] ?? [:]),
+                                    JSONSerializer.serialize(m), m["registered_at"]?.stringValue, event["occurred_at"]?.stringValue,
+                                ])
                     case "order.paid":
                         let o = event["order"]!
                         guard let account = accounts[shop + "|" + channel + "|" + (o["member_external_id"]?.stringValue ?? "")] else { continue }
@@ -60,17 +65,27 @@ struct CopyRows: ParsableCommand {
                         memberID = account.member
                         let orderNo = o["order_no"]?.stringValue ?? ""
                         orders[shop + "|" + orderNo] = nextOrder
-                        orderRows.append((nextOrder, [String(nextOrder), shopID, channel, orderNo, String(account.id), Self.fen(o["amount"]),
-                                                      o["paid_at"]?.stringValue, o["payment_method"]?.stringValue,
-                                                      JSONSerializer.serialize(o["items"] ?? []), eventID]))
+                        orderRows.append(
+                            (
+                                nextOrder,
+                                [
+                                    String(nextOrder), shopID, channel, orderNo, String(account.id), Self.fen(o["amount"]),
+                                    o["paid_at"]?.stringValue, o["payment_method"]?.stringValue,
+                                    JSONSerializer.serialize(o["items"] ?? []), eventID,
+                                ]
+                            ))
                     case "order.refunded":
                         let r = event["refund"]!
                         guard let order = orders[shop + "|" + (r["order_no"]?.stringValue ?? "")] else { continue }
                         nextRefund += 1
                         let amount = Int(Self.fen(r["amount"]) ?? "0") ?? 0
                         refunded[order, default: 0] += amount
-                        try writer.row("refund", [String(nextRefund), shopID, String(order), r["refund_no"]?.stringValue, String(amount),
-                                              r["refunded_at"]?.stringValue, eventID])
+                        try writer.row(
+                            "refund",
+                            [
+                                String(nextRefund), shopID, String(order), r["refund_no"]?.stringValue, String(amount),
+                                r["refunded_at"]?.stringValue, eventID,
+                            ])
                     default:
                         continue
                     }

@@ -25,8 +25,9 @@ struct Generate: ParsableCommand {
     }
 
     func run() throws {
-        var generator = MerchantGenerator(shops: shops, multiChannel: multiChannel, ordersPerAccount: orders,
-                                          lastDay: MerchantGenerator.day(until)!, seed: seed)
+        var generator = MerchantGenerator(
+            shops: shops, multiChannel: multiChannel, ordersPerAccount: orders,
+            lastDay: MerchantGenerator.day(until)!, seed: seed)
         let summary = try generator.write(people: people, to: out)
         print(summary)
     }
@@ -37,15 +38,19 @@ struct Generate: ParsableCommand {
 /// and refunds.
 struct MerchantGenerator {
     static let channels = ["mobile", "web", "group_buy"]
-    static let surnames: [(String, String)] = [("王", "wang"), ("李", "li"), ("張", "zhang"), ("劉", "liu"), ("陳", "chen"), ("楊", "yang"),
+    static let surnames: [(String, String)] = [
+        ("王", "wang"), ("李", "li"), ("張", "zhang"), ("劉", "liu"), ("陳", "chen"), ("楊", "yang"),
         ("黃", "huang"), ("趙", "zhao"), ("吳", "wu"), ("周", "zhou"), ("徐", "xu"), ("孫", "sun"), ("馬", "ma"), ("朱", "zhu"), ("胡", "hu"),
         ("郭", "guo"), ("何", "he"), ("高", "gao"), ("林", "lin"), ("羅", "luo"), ("鄭", "zheng"), ("梁", "liang"), ("謝", "xie"), ("宋", "song"),
-        ("唐", "tang"), ("許", "xu"), ("韓", "han"), ("馮", "feng"), ("鄧", "deng"), ("曹", "cao")]
+        ("唐", "tang"), ("許", "xu"), ("韓", "han"), ("馮", "feng"), ("鄧", "deng"), ("曹", "cao"),
+    ]
     static let given = Array("偉芳娜秀英敏靜麗強磊軍洋勇艷傑娟濤明超蘭霞平剛桂華玉萍紅娥玲芬燕彬鵬輝斌宇浩凱健俊帆帥旭寧龍林歡佳陽婷雪琳晨")
-    static let cities: [(String, [String])] = [("上海", ["浦東新區", "徐匯區", "靜安區", "閔行區"]), ("北京", ["朝陽區", "海淀區", "東城區", "豐台區"]),
+    static let cities: [(String, [String])] = [
+        ("上海", ["浦東新區", "徐匯區", "靜安區", "閔行區"]), ("北京", ["朝陽區", "海淀區", "東城區", "豐台區"]),
         ("廣州", ["天河區", "越秀區", "海珠區"]), ("深圳", ["南山區", "福田區", "寶安區"]), ("杭州", ["西湖區", "濱江區", "上城區"]),
         ("成都", ["武侯區", "錦江區", "高新區"]), ("南京", ["鼓樓區", "玄武區"]), ("武漢", ["洪山區", "江漢區"]), ("西安", ["雁塔區", "碑林區"]),
-        ("蘇州", ["姑蘇區", "工業園區"])]
+        ("蘇州", ["姑蘇區", "工業園區"]),
+    ]
     static let roads = ["人民路", "解放路", "中山路", "建設路", "和平路", "新華路", "世紀大道", "長江路", "黃河路", "濱江路", "南京路", "科技路"]
     static let places = ["", "", "", "國際大廈", "科技園", "財富中心", "人民醫院", "工商銀行", "師範大學", "實驗中學", "花園小區", "商業廣場"]
     static let domains = ["qq.com", "163.com", "126.com", "sina.com", "gmail.com", "outlook.com"]
@@ -136,8 +141,14 @@ struct MerchantGenerator {
                 var other = (homeShop, homeChannel)
                 while other == (homeShop, homeChannel) { other = (1 + random.below(shops), Self.channels[random.below(3)]) }
                 let roll = random.unit()
-                let variation: Variation = roll < 0.45 ? .phoneFormat : roll < 0.65 ? .emailOnly : roll < 0.80 ? .nameTypo
-                    : roll < 0.92 ? .missingFields : roll < 0.97 ? .profileOnly : .profileTypo
+                let variation: Variation =
+                    roll < 0.45
+                    ? .phoneFormat
+                    : roll < 0.65
+                        ? .emailOnly
+                        : roll < 0.80
+                            ? .nameTypo
+                            : roll < 0.92 ? .missingFields : roll < 0.97 ? .profileOnly : .profileTypo
                 accounts.append((other.0, other.1, variation))
                 if examples.count < 12 {
                     let key = variation == .emailOnly ? "--email \(p.email)" : "--phone \(p.phone)"
@@ -152,8 +163,13 @@ struct MerchantGenerator {
                 let external = "\(channel.prefix(1))\(person)\(k == 0 ? "" : "b")"
                 let since = (registered + (k == 0 ? 0 : random.below(300))) * 1440 + 480 + random.below(900)
                 guard since / 1440 < lastDay else { continue }
-                streams[file, default: Stream()].lines.append((since, upsert(p, shop: shopCode, channel: channel, external: external,
-                                                                                   at: since, variation: variation)))
+                streams[file, default: Stream()].lines.append(
+                    (
+                        since,
+                        upsert(
+                            p, shop: shopCode, channel: channel, external: external,
+                            at: since, variation: variation)
+                    ))
                 counts["member.upsert", default: 0] += 1
                 // Orders: a geometric count around the average, spread after registration.
                 var n = 0
@@ -169,8 +185,13 @@ struct MerchantGenerator {
                         guard back / 1440 <= lastDay else { continue }
                         let full = random.unit() < 0.6
                         let refundAmount = full ? amount : max(1, amount / (2 + random.below(3)))
-                        streams[file, default: Stream()].lines.append((back, refund(orderNo, channel: channel, refundNo: "R" + orderNo,
-                                                                                       amount: refundAmount, at: back)))
+                        streams[file, default: Stream()].lines.append(
+                            (
+                                back,
+                                refund(
+                                    orderNo, channel: channel, refundNo: "R" + orderNo,
+                                    amount: refundAmount, at: back)
+                            ))
                         counts["order.refunded", default: 0] += 1
                     }
                 }
@@ -223,13 +244,15 @@ struct MerchantGenerator {
         let phone = prefixes[n % prefixes.count] + String(format: "%08d", Int(scrambled))
         let (city, districts) = Self.cities[random.below(Self.cities.count)]
         let place = Self.places[random.below(Self.places.count)]
-        let address = "\(city)市\(districts[random.below(districts.count)])\(Self.roads[random.below(Self.roads.count)])\(1 + random.below(999))號"
+        let address =
+            "\(city)市\(districts[random.below(districts.count)])\(Self.roads[random.below(Self.roads.count)])\(1 + random.below(999))號"
             + (place.isEmpty ? "\(1 + random.below(30))棟\(101 + random.below(2000))室" : place + "\(1 + random.below(30))樓")
         let (y, m, d) = (1965 + random.below(40), 1 + random.below(12), 1 + random.below(28))
-        return Person(name: surname.0 + String(g1) + String(g2), typoName: surname.0 + String(g1) + String(typo), phone: phone,
-                      email: "\(surname.1)\(String(g1.unicodeScalars.first!.value % 1000))\(n)@\(Self.domains[n % Self.domains.count])",
-                      birthday: String(format: "%04d-%02d-%02d", y, m, d), gender: random.unit() < 0.7 ? "female" : "male",
-                      region: city, address: address)
+        return Person(
+            name: surname.0 + String(g1) + String(g2), typoName: surname.0 + String(g1) + String(typo), phone: phone,
+            email: "\(surname.1)\(String(g1.unicodeScalars.first!.value % 1000))\(n)@\(Self.domains[n % Self.domains.count])",
+            birthday: String(format: "%04d-%02d-%02d", y, m, d), gender: random.unit() < 0.7 ? "female" : "male",
+            region: city, address: address)
     }
 
     mutating func upsert(_ p: Person, shop: String, channel: String, external: String, at: Int, variation: Variation) -> String {
@@ -266,8 +289,10 @@ struct MerchantGenerator {
         if variation != .missingFields || random.unit() < 0.5 { member["address"] = .string(p.address) }
         member["registered_at"] = .string(Self.timestamp(at))
         if channel == "mobile", random.unit() < 0.6 { member["platform_ids"] = ["wechat_unionid": .string("o6_\(external)_\(shop)")] }
-        let event: JSONValue = ["id": .string("\(channel)-u-\(external)"), "type": "member.upsert", "channel": .string(channel),
-                                "occurred_at": .string(Self.timestamp(at)), "member": .object(member)]
+        let event: JSONValue = [
+            "id": .string("\(channel)-u-\(external)"), "type": "member.upsert", "channel": .string(channel),
+            "occurred_at": .string(Self.timestamp(at)), "member": .object(member),
+        ]
         return JSONSerializer.serialize(event)
     }
 
@@ -280,22 +305,32 @@ struct MerchantGenerator {
             // Group-buy prices are lower.
             let paid = channel == "group_buy" ? price * 8 / 10 : price
             total += paid * quantity
-            items.append(["sku": .string(sku), "name": .string(name), "category": .string(category), "quantity": .int(quantity),
-                          "price": .string(Self.money(paid))])
+            items.append([
+                "sku": .string(sku), "name": .string(name), "category": .string(category), "quantity": .int(quantity),
+                "price": .string(Self.money(paid)),
+            ])
         }
-        let event: JSONValue = ["id": .string("\(channel)-o-\(orderNo)"), "type": "order.paid", "channel": .string(channel),
-                                "occurred_at": .string(Self.timestamp(at)),
-                                "order": ["order_no": .string(orderNo), "member_external_id": .string(external), "amount": .string(Self.money(total)),
-                                          "paid_at": .string(Self.timestamp(at)), "payment_method": .string(Self.payments[random.below(Self.payments.count)]),
-                                          "items": .array(items)]]
+        let event: JSONValue = [
+            "id": .string("\(channel)-o-\(orderNo)"), "type": "order.paid", "channel": .string(channel),
+            "occurred_at": .string(Self.timestamp(at)),
+            "order": [
+                "order_no": .string(orderNo), "member_external_id": .string(external), "amount": .string(Self.money(total)),
+                "paid_at": .string(Self.timestamp(at)), "payment_method": .string(Self.payments[random.below(Self.payments.count)]),
+                "items": .array(items),
+            ],
+        ]
         return (JSONSerializer.serialize(event), total)
     }
 
     func refund(_ orderNo: String, channel: String, refundNo: String, amount: Int, at: Int) -> String {
-        let event: JSONValue = ["id": .string("\(channel)-r-\(refundNo)"), "type": "order.refunded", "channel": .string(channel),
-                                "occurred_at": .string(Self.timestamp(at)),
-                                "refund": ["order_no": .string(orderNo), "refund_no": .string(refundNo), "amount": .string(Self.money(amount)),
-                                           "refunded_at": .string(Self.timestamp(at))]]
+        let event: JSONValue = [
+            "id": .string("\(channel)-r-\(refundNo)"), "type": "order.refunded", "channel": .string(channel),
+            "occurred_at": .string(Self.timestamp(at)),
+            "refund": [
+                "order_no": .string(orderNo), "refund_no": .string(refundNo), "amount": .string(Self.money(amount)),
+                "refunded_at": .string(Self.timestamp(at)),
+            ],
+        ]
         return JSONSerializer.serialize(event)
     }
 }

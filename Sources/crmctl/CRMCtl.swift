@@ -1,6 +1,6 @@
 import ArgumentParser
-import CRMProtocol
 import CRMCommandLine
+import CRMProtocol
 
 /// `crmctl`: the operators' command line for crmd.
 @main
@@ -10,9 +10,11 @@ struct CRMCtl: AsyncParsableCommand {
         abstract: "Administer a crm server.",
         discussion: "Connection: --server/--token or CRM_SERVER/CRM_TOKEN. Tables by default, --json for scripts.",
         version: RPC.productVersion,
-        subcommands: [Health.self, Stats.self, ShopCommand.self, TokenCommand.self, MemberCommand.self, ReviewCommand.self,
-                      PointsCommand.self, LevelCommand.self, VerifyCommand.self, ReferralCommand.self, TagCommand.self,
-                      SegmentCommand.self, ReportCommand.self, ConfigCommand.self]
+        subcommands: [
+            Health.self, Stats.self, ShopCommand.self, TokenCommand.self, MemberCommand.self, ReviewCommand.self,
+            PointsCommand.self, LevelCommand.self, VerifyCommand.self, ReferralCommand.self, TagCommand.self,
+            SegmentCommand.self, ReportCommand.self, ConfigCommand.self,
+        ]
     )
 }
 

@@ -135,7 +135,8 @@ struct ConfigCommand: AsyncParsableCommand {
         @Option(name: .customLong("new"), help: ArgumentHelp("New: first purchase at most this many days ago.", valueName: "days")) var newDays: String?
         @Option(name: .customLong("active"), help: ArgumentHelp("Active: last purchase at most this many days ago.", valueName: "days")) var activeDays: String?
         @Option(name: .customLong("silent"), help: ArgumentHelp("Silent: last purchase at most this many days ago.", valueName: "days")) var silentDays: String?
-        @Option(name: .customLong("sleeping"), help: ArgumentHelp("Sleeping: last purchase at most this many days ago; churned beyond.", valueName: "days")) var sleepingDays: String?
+        @Option(name: .customLong("sleeping"), help: ArgumentHelp("Sleeping: last purchase at most this many days ago; churned beyond.", valueName: "days"))
+        var sleepingDays: String?
 
         func validate() throws { _ = try changes() }
 
@@ -145,8 +146,10 @@ struct ConfigCommand: AsyncParsableCommand {
                 guard ["fixed", "derived"].contains(mode) else { throw ValidationError("--mode must be fixed or derived") }
                 out["mode"] = .string(mode)
             }
-            for (flag, key, text) in [("--new", "new_days", newDays), ("--active", "active_days", activeDays), ("--silent", "silent_days", silentDays),
-                                      ("--sleeping", "sleeping_days", sleepingDays)] {
+            for (flag, key, text) in [
+                ("--new", "new_days", newDays), ("--active", "active_days", activeDays), ("--silent", "silent_days", silentDays),
+                ("--sleeping", "sleeping_days", sleepingDays),
+            ] {
                 if let text { out[key] = .int(try ConfigWords.days(text, flag: flag, range: 1...3_650)) }
             }
             guard out.count > 0 else { throw ValidationError("give --mode or a threshold (--new, --active, --silent, --sleeping)") }

@@ -62,7 +62,8 @@ extension ConfigCommand {
             @Option(help: "Only this value of the attribute.") var value: String?
 
             func run() async throws {
-                let mapping: JSONObject = value.map { ["attribute": .string(attribute), "value": .string($0), "tag": .string(tag)] }
+                let mapping: JSONObject =
+                    value.map { ["attribute": .string(attribute), "value": .string($0), "tag": .string(tag)] }
                     ?? ["attribute": .string(attribute), "tag": .string(tag)]
                 try await ConfigCommand.update(options, "tags") { setting in
                     setting["mappings"] = .array((setting["mappings"]?.arrayValue ?? []) + [.object(mapping)])
@@ -119,10 +120,14 @@ extension ConfigCommand {
                 let (kind, value) = (kind, value)
                 try await ConfigCommand.update(options, "identity") { setting in
                     let all = setting["blocked_keys"]?.arrayValue ?? []
-                    let matching = all.filter { $0["kind"]?.stringValue == kind && ConfigWords.sameKey(kind, stored: $0["value"]?.stringValue ?? "", typed: value) }
+                    let matching = all.filter {
+                        $0["kind"]?.stringValue == kind && ConfigWords.sameKey(kind, stored: $0["value"]?.stringValue ?? "", typed: value)
+                    }
                     guard matching.count == 1 else {
-                        throw CommandFailure(matching.isEmpty ? "\(kind) \(value) is not blocked; `crmctl config show` lists the blocked keys"
-                                                              : "\(kind) \(value) matches several blocked keys; give it as `crmctl config show` lists it")
+                        throw CommandFailure(
+                            matching.isEmpty
+                                ? "\(kind) \(value) is not blocked; `crmctl config show` lists the blocked keys"
+                                : "\(kind) \(value) matches several blocked keys; give it as `crmctl config show` lists it")
                     }
                     setting["blocked_keys"] = .array(all.filter { $0 != matching[0] })
                 }

@@ -18,11 +18,15 @@ enum ConfigText {
         Swift.print("points")
         let e = p["expiry"] ?? .null
         let round = e["round"]?.stringValue ?? "none"
-        let expiry = e["policy"]?.stringValue == "yearly_clearing"
+        let expiry =
+            e["policy"]?.stringValue == "yearly_clearing"
             ? "yearly clearing: \(e["share_percent"]?.cellText ?? "?")% of unused points on \(monthDay(e["month"], e["day"])) each year"
-            : "rolling: \(e["months"]?.cellText ?? "?") months after earning" + (round == "month_end" ? ", to the month's end" : round == "year_end" ? ", to the year's end" : "")
-        printLabelled([("  earn rate", "\(p["earn_rate"]?.cellText ?? "?") per yuan"), ("  pending", "\(p["pending_days"]?.cellText ?? "0") days"),
-                       ("  refund policy", p["refund_policy"]?.cellText ?? "?"), ("  expiry", expiry), ("  timezone", p["timezone"]?.cellText ?? "?")])
+            : "rolling: \(e["months"]?.cellText ?? "?") months after earning"
+                + (round == "month_end" ? ", to the month's end" : round == "year_end" ? ", to the year's end" : "")
+        printLabelled([
+            ("  earn rate", "\(p["earn_rate"]?.cellText ?? "?") per yuan"), ("  pending", "\(p["pending_days"]?.cellText ?? "0") days"),
+            ("  refund policy", p["refund_policy"]?.cellText ?? "?"), ("  expiry", expiry), ("  timezone", p["timezone"]?.cellText ?? "?"),
+        ])
     }
 
     static func monthDay(_ month: JSONValue?, _ day: JSONValue?) -> String {
@@ -33,11 +37,15 @@ enum ConfigText {
     static func segments(_ s: JSONValue) {
         Swift.print("segments")
         let r = s["rfm"] ?? .null, l = s["lifecycle"] ?? .null
-        let mode = l["mode"]?.stringValue == "derived" ? "derived from repurchase intervals (new ≤ \(l["new_days"]?.cellText ?? "?") days)"
+        let mode =
+            l["mode"]?.stringValue == "derived"
+            ? "derived from repurchase intervals (new ≤ \(l["new_days"]?.cellText ?? "?") days)"
             : "fixed: new ≤ \(l["new_days"]?.cellText ?? "?") days, active ≤ \(l["active_days"]?.cellText ?? "?"), silent ≤ \(l["silent_days"]?.cellText ?? "?"), sleeping ≤ \(l["sleeping_days"]?.cellText ?? "?")"
-        printLabelled([("  RFM window", "\(r["window_days"]?.cellText ?? "?") days"), ("  R (recency)", "\(list(r["recency_days"])) days"),
-                       ("  F (frequency)", "\(list(r["frequency_min"])) purchases"), ("  M (monetary)", "\(list(r["monetary"])) yuan"),
-                       ("  lifecycle", mode)])
+        printLabelled([
+            ("  RFM window", "\(r["window_days"]?.cellText ?? "?") days"), ("  R (recency)", "\(list(r["recency_days"])) days"),
+            ("  F (frequency)", "\(list(r["frequency_min"])) purchases"), ("  M (monetary)", "\(list(r["monetary"])) yuan"),
+            ("  lifecycle", mode),
+        ])
         Swift.print("\ncontribution pyramid (tiers tried from the top; purchases in the RFM window)")
         var table = TextTable(headers: ["tier", "purchases", "average order (yuan)"])
         for tier in ["top", "second", "third", "bottom"] {
@@ -58,9 +66,14 @@ enum ConfigText {
     static func identity(_ i: JSONValue) {
         Swift.print("identity")
         let blocked = (i["blocked_keys"]?.arrayValue ?? []).map { "\($0["kind"]?.cellText ?? "") \($0["value"]?.cellText ?? "")" }
-        printLabelled([("  blocked keys", blocked.isEmpty ? "-" : blocked.joined(separator: ", ")), ("  key priority", list(i["key_priority"])),
-                       ("  accounts per key", "\(i["max_accounts_per_key_per_shop_channel"]?.cellText ?? "?") per shop channel, \(i["max_accounts_per_key"]?.cellText ?? "?") in all"),
-                       ("  fuzzy matches", "merge at \(i["auto_merge_threshold"]?.cellText ?? "?"), review from \(i["review_threshold"]?.cellText ?? "?")"),
-                       ("  channel trust", list(i["channel_trust"]))])
+        printLabelled([
+            ("  blocked keys", blocked.isEmpty ? "-" : blocked.joined(separator: ", ")), ("  key priority", list(i["key_priority"])),
+            (
+                "  accounts per key",
+                "\(i["max_accounts_per_key_per_shop_channel"]?.cellText ?? "?") per shop channel, \(i["max_accounts_per_key"]?.cellText ?? "?") in all"
+            ),
+            ("  fuzzy matches", "merge at \(i["auto_merge_threshold"]?.cellText ?? "?"), review from \(i["review_threshold"]?.cellText ?? "?")"),
+            ("  channel trust", list(i["channel_trust"])),
+        ])
     }
 }

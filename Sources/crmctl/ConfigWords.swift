@@ -36,7 +36,8 @@ enum ConfigWords {
         let items = text.split(separator: ",").map { $0.trimmingWhitespace }
         let numbers = items.compactMap { Formats.days($0) }
         guard (1...9).contains(items.count), numbers.count == items.count, numbers.allSatisfy(range.contains),
-              zip(numbers, numbers.dropFirst()).allSatisfy({ $0 < $1 }) else {
+            zip(numbers, numbers.dropFirst()).allSatisfy({ $0 < $1 })
+        else {
             throw ValidationError("\(flag) must be 1 to 9 rising whole numbers separated by commas, like 30,90,180")
         }
         return numbers
@@ -56,7 +57,8 @@ enum ConfigWords {
     static func fen(_ text: String) -> Int64? {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard (1...2).contains(parts.count), !parts[0].isEmpty, parts[0].count <= 12, parts[0].allSatisfy({ $0.isASCII && $0.isNumber }),
-              let whole = Int64(parts[0]) else { return nil }
+            let whole = Int64(parts[0])
+        else { return nil }
         guard parts.count == 2 else { return whole * 100 }
         guard (1...2).contains(parts[1].count), parts[1].allSatisfy({ $0.isASCII && $0.isNumber }), let cents = Int64(parts[1]) else { return nil }
         return whole * 100 + (parts[1].count == 1 ? cents * 10 : cents)
@@ -80,15 +82,19 @@ enum ConfigWords {
         guard text != "any" else { return [:] }
         var out = JSONObject()
         for item in text.split(separator: ",").map({ $0.trimmingWhitespace }) {
-            let forms: [(prefix: String, key: String)] = [(">=", "average_from"), ("≥", "average_from"), ("<=", "average_to"), ("≤", "average_to"),
-                                                          (">", "average_above"), ("<", "average_below")]
+            let forms: [(prefix: String, key: String)] = [
+                (">=", "average_from"), ("≥", "average_from"), ("<=", "average_to"), ("≤", "average_to"),
+                (">", "average_above"), ("<", "average_below"),
+            ]
             if let form = forms.first(where: { item.hasPrefix($0.prefix) }) {
                 guard out[form.key] == nil, let f = fen(String(item.dropFirst(form.prefix.count)).trimmingWhitespace) else { throw bad }
                 out[form.key] = .string(Formats.yuan(fen: f))
                 continue
             }
             let ends = item.split(separator: "-", omittingEmptySubsequences: false).map { $0.trimmingWhitespace }
-            guard ends.count == 2, out["average_from"] == nil, out["average_to"] == nil, let low = fen(ends[0]), let high = fen(ends[1]), low <= high else { throw bad }
+            guard ends.count == 2, out["average_from"] == nil, out["average_to"] == nil, let low = fen(ends[0]), let high = fen(ends[1]), low <= high else {
+                throw bad
+            }
             out["average_from"] = .string(Formats.yuan(fen: low))
             out["average_to"] = .string(Formats.yuan(fen: high))
         }

@@ -34,12 +34,14 @@ enum HTMLReport {
     static func bars(_ rows: [(label: String, value: Int64, share: String?)], color: String = "#3b6ea5") -> String {
         let top = max(rows.map(\.value).max() ?? 0, 1)
         let rowHeight = 26, labelWidth = 260, barWidth = 420
-        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(labelWidth + barWidth + 160)\" height=\(String(rows.count * rowHeight + 8).quoted) role=\"img\">"
+        var svg =
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(labelWidth + barWidth + 160)\" height=\(String(rows.count * rowHeight + 8).quoted) role=\"img\">"
         for (i, r) in rows.enumerated() {
             let y = i * rowHeight + 4
             let w = Int(Double(r.value) / Double(top) * Double(barWidth))
             svg += "<text x=\"\(labelWidth - 8)\" y=\"\(y + 17)\" text-anchor=\"end\" font-size=\"13\">\(escape(r.label))</text>"
-            svg += "<rect x=\"\(labelWidth)\" y=\"\(y + 3)\" width=\"\(max(w, r.value > 0 ? 1 : 0))\" height=\"\(rowHeight - 8)\" fill=\"\(color)\"><title>\(escape(r.label)): \(r.value)</title></rect>"
+            svg +=
+                "<rect x=\"\(labelWidth)\" y=\"\(y + 3)\" width=\"\(max(w, r.value > 0 ? 1 : 0))\" height=\"\(rowHeight - 8)\" fill=\"\(color)\"><title>\(escape(r.label)): \(r.value)</title></rect>"
             svg += "<text x=\"\(labelWidth + w + 6)\" y=\"\(y + 17)\" font-size=\"12\" fill=\"#333\">\(r.value)\(r.share.map { " (\($0)%)" } ?? "")</text>"
         }
         return svg + "</svg>"
@@ -66,7 +68,8 @@ enum HTMLReport {
             for (j, f) in fs.enumerated() {
                 let n = grid[r.band]?[f.band] ?? 0
                 let alpha = n == 0 ? 0.04 : 0.15 + 0.85 * Double(n) / Double(top)
-                svg += "<rect x=\"\(left + j * cw)\" y=\"\(y)\" width=\"\(cw - 2)\" height=\"\(ch - 2)\" fill=\"#c0392b\" fill-opacity=\"\(String(format: "%.2f", alpha))\"/>"
+                svg +=
+                    "<rect x=\"\(left + j * cw)\" y=\"\(y)\" width=\"\(cw - 2)\" height=\"\(ch - 2)\" fill=\"#c0392b\" fill-opacity=\"\(String(format: "%.2f", alpha))\"/>"
                 svg += "<text x=\"\(left + j * cw + cw / 2)\" y=\"\(y + 22)\" text-anchor=\"middle\" font-size=\"12\">\(n)</text>"
             }
         }
@@ -90,17 +93,22 @@ enum HTMLReport {
         body += "</table>"
         body += "<h2>Purchase-count groups</h2>" + bars(rows(r.groups.groups) { $0.group }, color: "#16a085")
         let t = life.thresholds
-        body += "<h2>Lifecycle</h2><p class=\"muted\">\(escape(life.mode)) thresholds: new ≤ \(t.newDays) d, active ≤ \(t.activeDays) d, silent ≤ \(t.silentDays) d, sleeping ≤ \(t.sleepingDays) d</p>"
+        body +=
+            "<h2>Lifecycle</h2><p class=\"muted\">\(escape(life.mode)) thresholds: new ≤ \(t.newDays) d, active ≤ \(t.activeDays) d, silent ≤ \(t.silentDays) d, sleeping ≤ \(t.sleepingDays) d</p>"
         body += bars(rows(life.stages) { $0.stage }, color: "#d35400")
-        body += "<h2>Seasons</h2><p class=\"muted\">\(seasons.allFour) bought in all four seasons; \(seasons.atRisk) at risk (none in the last two seasons).</p>"
+        body +=
+            "<h2>Seasons</h2><p class=\"muted\">\(seasons.allFour) bought in all four seasons; \(seasons.atRisk) at risk (none in the last two seasons).</p>"
         body += bars(rows(seasons.bySeasons) { "\($0.seasons) season(s)" }, color: "#27ae60")
         body += "<h2>Repurchase</h2><table>"
-        for (label, value) in [("repurchase rate (window) %", rep.repurchaseRateInWindow), ("repurchase rate (ever) %", rep.repurchaseRateEver),
-                               ("spend in the window ¥", rep.spendInWindow), ("old customers' share %", rep.oldCustomerShare), ("average order ¥", rep.averageOrder)] {
+        for (label, value) in [
+            ("repurchase rate (window) %", rep.repurchaseRateInWindow), ("repurchase rate (ever) %", rep.repurchaseRateEver),
+            ("spend in the window ¥", rep.spendInWindow), ("old customers' share %", rep.oldCustomerShare), ("average order ¥", rep.averageOrder),
+        ] {
             body += "<tr><th>\(escape(label))</th><td>\(escape(value))</td></tr>"
         }
         body += "</table>"
-        body += "<h2>Channels</h2><p class=\"muted\">\(channels.multiChannel) of \(channels.buyers) buyers (\(channels.multiChannelShare)%) buy in several channels.</p>"
+        body +=
+            "<h2>Channels</h2><p class=\"muted\">\(channels.multiChannel) of \(channels.buyers) buyers (\(channels.multiChannelShare)%) buy in several channels.</p>"
         body += bars(rows(channels.combinations) { $0.channels }, color: "#2c3e50")
         body += "<h2>Levels</h2>" + bars(rows(r.levels.levels) { "\($0.code) \($0.name)" }, color: "#b7950b")
         return """

@@ -5,8 +5,9 @@ import CRMProtocol
 import Foundation
 
 struct LevelCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "level", abstract: "Read and set members' levels, re-evaluate everyone, read and set the level ladder.",
-                                                    subcommands: [Get.self, SetLevel.self, Evaluate.self, Rules.self])
+    static let configuration = CommandConfiguration(
+        commandName: "level", abstract: "Read and set members' levels, re-evaluate everyone, read and set the level ladder.",
+        subcommands: [Get.self, SetLevel.self, Evaluate.self, Rules.self])
 
     struct Get: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show a member's level, what it qualifies for, its spend and orders, and its level history.")
@@ -84,7 +85,8 @@ struct LevelCommand: AsyncParsableCommand {
     }
 
     struct Rules: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "rules", abstract: "Read or replace the level ladder.", subcommands: [RulesGet.self, RulesSet.self])
+        static let configuration = CommandConfiguration(
+            commandName: "rules", abstract: "Read or replace the level ladder.", subcommands: [RulesGet.self, RulesSet.self])
     }
 
     struct RulesGet: AsyncParsableCommand {

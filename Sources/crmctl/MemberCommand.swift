@@ -4,8 +4,9 @@ import CRMCommandLine
 import CRMProtocol
 
 struct MemberCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "member", abstract: "Look members up, merge and unmerge them, read their history.",
-                                                    subcommands: [Get.self, Find.self, Merge.self, Unmerge.self, History.self])
+    static let configuration = CommandConfiguration(
+        commandName: "member", abstract: "Look members up, merge and unmerge them, read their history.",
+        subcommands: [Get.self, Find.self, Merge.self, Unmerge.self, History.self])
 
     struct Get: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show one member: by id, by account, by phone or by e-mail.")
@@ -38,7 +39,8 @@ struct MemberCommand: AsyncParsableCommand {
     }
 
     struct Find: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Find members by name fragment, phone, e-mail, or the last digits of a phone (an analyst: by a whole name, phone or e-mail only).")
+        static let configuration = CommandConfiguration(
+            abstract: "Find members by name fragment, phone, e-mail, or the last digits of a phone (an analyst: by a whole name, phone or e-mail only).")
         @OptionGroup var options: CommonOptions
         @Argument(help: "What to look for.") var query: String
         @Option(help: "Most members to show.") var limit = 50
@@ -50,8 +52,10 @@ struct MemberCommand: AsyncParsableCommand {
                     if options.json { return printJSON(try JSONValueEncoder().encode(page.members)) }
                     var table = TextTable(headers: ["member", "name", "phone", "email", "accounts"])
                     for m in page.members {
-                        table.add([m.memberID.description, m.name ?? "-", m.phone ?? "-", m.email ?? "-",
-                                   m.accounts.map { "\($0.shop)/\($0.channel)" }.joined(separator: " ")])
+                        table.add([
+                            m.memberID.description, m.name ?? "-", m.phone ?? "-", m.email ?? "-",
+                            m.accounts.map { "\($0.shop)/\($0.channel)" }.joined(separator: " "),
+                        ])
                     }
                     print(table.render())
                     if page.nextCursor != nil { print("(more: narrow the query or raise --limit)") }

@@ -20,11 +20,15 @@ struct PointsCommand: AsyncParsableCommand {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
                     let p = try await client.call(RPC.Points.Get.self, .init(memberID: try CRMCommandLine.memberID(memberID)))
                     if options.json { return try printJSON(p) }
-                    printLabelled([("member", p.memberID.description), ("balance", String(p.balance)), ("pending", String(p.pending)), ("debt", String(p.debt))])
+                    printLabelled([
+                        ("member", p.memberID.description), ("balance", String(p.balance)), ("pending", String(p.pending)), ("debt", String(p.debt)),
+                    ])
                     guard !p.lots.isEmpty else { return print("\nno lot holds points") }
                     var table = TextTable(headers: ["lot", "earned", "available", "expires", "amount", "remaining", "pending"])
                     for l in p.lots {
-                        table.add([String(l.id), l.earnedAt, l.availableAt, l.expiresAt ?? "-", String(l.amount), String(l.remaining), l.pending ? "yes" : "no"])
+                        table.add([
+                            String(l.id), l.earnedAt, l.availableAt, l.expiresAt ?? "-", String(l.amount), String(l.remaining), l.pending ? "yes" : "no",
+                        ])
                     }
                     print("")
                     print(table.render())
@@ -93,7 +97,9 @@ struct PointsCommand: AsyncParsableCommand {
             let rerate = (e.explanation ?? e.detail)?["rerate"]
             if let rerate, !rerate.isNull {
                 let level = (e.explanation ?? e.detail)?["level"]
-                parts.append("re-rated at \(level?["code"]?.cellText ?? "?") \(multiplierText(level?["multiplier_percent"])) (was \(rerate["previous_total"]?.cellText ?? "?"))")
+                parts.append(
+                    "re-rated at \(level?["code"]?.cellText ?? "?") \(multiplierText(level?["multiplier_percent"])) (was \(rerate["previous_total"]?.cellText ?? "?"))"
+                )
             }
             if let referral = referralText(e) { parts.append(referral) }
             if let shortfall = e.shortfall { parts.append("shortfall \(shortfall)") }
@@ -151,8 +157,9 @@ struct PointsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("crmctl") {
-                let sent = RPC.Points.Redeem.Params(memberID: try CRMCommandLine.memberID(memberID), points: points, idempotencyKey: request.key,
-                                                    reason: request.reason, kind: donate ? "donate" : "spend", project: project)
+                let sent = RPC.Points.Redeem.Params(
+                    memberID: try CRMCommandLine.memberID(memberID), points: points, idempotencyKey: request.key,
+                    reason: request.reason, kind: donate ? "donate" : "spend", project: project)
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
                     let r = try await client.call(RPC.Points.Redeem.self, sent)
                     if options.json { return try printJSON(r) }
@@ -174,8 +181,9 @@ struct PointsCommand: AsyncParsableCommand {
         )
         @OptionGroup var options: CommonOptions
         @Argument(help: "Member id.") var memberID: String
-        @Option(name: .customLong("points"), parsing: .unconditional,
-                help: ArgumentHelp("Points to add (positive) or take away (negative, e.g. --points -50).", valueName: "points"))
+        @Option(
+            name: .customLong("points"), parsing: .unconditional,
+            help: ArgumentHelp("Points to add (positive) or take away (negative, e.g. --points -50).", valueName: "points"))
         var points: Int64
         @OptionGroup var request: PointsRequestOptions
 
@@ -185,8 +193,9 @@ struct PointsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("crmctl") {
-                let sent = RPC.Points.Adjust.Params(memberID: try CRMCommandLine.memberID(memberID), points: points, idempotencyKey: request.key,
-                                                    reason: request.reason)
+                let sent = RPC.Points.Adjust.Params(
+                    memberID: try CRMCommandLine.memberID(memberID), points: points, idempotencyKey: request.key,
+                    reason: request.reason)
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
                     let r = try await client.call(RPC.Points.Adjust.self, sent)
                     if options.json { return try printJSON(r) }
@@ -197,7 +206,8 @@ struct PointsCommand: AsyncParsableCommand {
     }
 
     struct Expiring: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Members with points expiring in the next days (the warning list; `points-expiry warn` writes it as CSV).")
+        static let configuration = CommandConfiguration(
+            abstract: "Members with points expiring in the next days (the warning list; `points-expiry warn` writes it as CSV).")
         @OptionGroup var options: CommonOptions
         @Option(help: ArgumentHelp("The window in days after --as-of: 30 or 30d.", valueName: "days")) var within: String
         @Option(name: .customLong("as-of"), help: ArgumentHelp("The day the window starts after, YYYY-MM-DD (default: the server's today).", valueName: "date"))
@@ -229,8 +239,10 @@ struct PointsCommand: AsyncParsableCommand {
                     for m in members {
                         total += m.expiringPoints
                         let schedule = m.expiring.map { "\($0.date):\($0.points)" }
-                        table.add([m.memberID.description, m.name ?? "-", m.phone ?? "-", m.email ?? "-", String(m.balance), String(m.expiringPoints),
-                                   m.firstExpiry, schedule.joined(separator: " ")])
+                        table.add([
+                            m.memberID.description, m.name ?? "-", m.phone ?? "-", m.email ?? "-", String(m.balance), String(m.expiringPoints),
+                            m.firstExpiry, schedule.joined(separator: " "),
+                        ])
                     }
                     print(table.render())
                     let window = "within \(days) days after \(answer.asOf)"

@@ -5,8 +5,9 @@ import CRMProtocol
 
 /// `crmctl points rule`: the accrual rules (double points, bonuses), versioned by name.
 struct PointsRuleCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rule", abstract: "Add, list and disable accrual rules (campaigns: double points, fixed bonuses).",
-                                                    subcommands: [Add.self, List.self, Disable.self])
+    static let configuration = CommandConfiguration(
+        commandName: "rule", abstract: "Add, list and disable accrual rules (campaigns: double points, fixed bonuses).",
+        subcommands: [Add.self, List.self, Disable.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -30,7 +31,8 @@ struct PointsRuleCommand: AsyncParsableCommand {
         @Option(name: .customLong("payment-method"), help: "Match orders paid this way (repeatable).") var paymentMethod: [String] = []
         @Option(help: ArgumentHelp("The rule applies from this time on (RFC 3339).", valueName: "time")) var from: String?
         @Option(help: ArgumentHelp("The rule applies until this time (RFC 3339).", valueName: "time")) var until: String?
-        @Option(name: .customLong("cap-per-order"), help: ArgumentHelp("Most extra points the rule gives one order.", valueName: "points")) var capPerOrder: Int64?
+        @Option(name: .customLong("cap-per-order"), help: ArgumentHelp("Most extra points the rule gives one order.", valueName: "points")) var capPerOrder:
+            Int64?
         @Option(name: .customLong("cap-per-member-per-day"), help: ArgumentHelp("Most extra points the rule gives one member in a day.", valueName: "points"))
         var capPerMemberPerDay: Int64?
 
@@ -58,9 +60,10 @@ struct PointsRuleCommand: AsyncParsableCommand {
             if !paymentMethod.isEmpty { match["payment_methods"] = .array(paymentMethod.map(JSONValue.string)) }
             if let from { match["from"] = .string(from) }
             if let until { match["until"] = .string(until) }
-            let sent = RPC.Points.RuleAdd.Params(name: name, multiplierPercent: multiplier.map(JSONValue.int), bonus: bonus.map(JSONValue.int),
-                                                 match: match.count > 0 ? .object(match) : nil, capPerOrder: capPerOrder.map(JSONValue.int),
-                                                 capPerMemberPerDay: capPerMemberPerDay.map(JSONValue.int))
+            let sent = RPC.Points.RuleAdd.Params(
+                name: name, multiplierPercent: multiplier.map(JSONValue.int), bonus: bonus.map(JSONValue.int),
+                match: match.count > 0 ? .object(match) : nil, capPerOrder: capPerOrder.map(JSONValue.int),
+                capPerMemberPerDay: capPerMemberPerDay.map(JSONValue.int))
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
                     let r = try await client.call(RPC.Points.RuleAdd.self, sent)

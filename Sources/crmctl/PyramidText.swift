@@ -32,8 +32,10 @@ enum PyramidText {
         let top = r.tiers.map(\.members).max() ?? 0
         var table = TextTable(headers: ["tier", "purchases", "average order (yuan)", "members", "share", "spend (yuan)", "spend share", ""])
         for t in r.tiers {
-            table.add([t.tier, t.thresholds.map(purchases) ?? "-", t.thresholds.map(average) ?? "-", String(t.members), "\(t.share)%", t.spend,
-                       "\(t.spendShare)%", BarChart.bar(t.members, of: top, width: 30)])
+            table.add([
+                t.tier, t.thresholds.map(purchases) ?? "-", t.thresholds.map(average) ?? "-", String(t.members), "\(t.share)%", t.spend,
+                "\(t.spendShare)%", BarChart.bar(t.members, of: top, width: 30),
+            ])
         }
         return "Contribution pyramid (\(r.members) members, purchases in the last \(r.windowDays) days)\n" + table.render()
     }

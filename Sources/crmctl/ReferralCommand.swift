@@ -38,12 +38,17 @@ struct ReferralCommand: AsyncParsableCommand {
                     if options.json { return printJSON(try JSONValueEncoder().encode(r)) }
                     printLabelled([
                         ("member", r.memberID.description), ("code", r.code),
-                        ("referred by", r.referredBy.map { by in "\(by.memberID) \(by.name ?? "-") (\(by.status), \(by.points) points to this member)" } ?? "-"),
+                        (
+                            "referred by",
+                            r.referredBy.map { by in "\(by.memberID) \(by.name ?? "-") (\(by.status), \(by.points) points to this member)" } ?? "-"
+                        ),
                     ])
                     guard !r.referred.isEmpty else { return }
                     var table = TextTable(headers: ["member", "name", "status", "source", "bound", "qualified", "points", "voided because"])
                     for b in r.referred {
-                        table.add([b.memberID.description, b.name ?? "-", b.status, b.source, b.boundAt, b.qualifiedAt ?? "-", String(b.points), b.voidReason ?? "-"])
+                        table.add([
+                            b.memberID.description, b.name ?? "-", b.status, b.source, b.boundAt, b.qualifiedAt ?? "-", String(b.points), b.voidReason ?? "-",
+                        ])
                     }
                     print("")
                     print(table.render())
@@ -82,8 +87,10 @@ struct ReferralCommand: AsyncParsableCommand {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
                     let s = try await client.call(RPC.Referral.Stats.self, .init(limit: limit))
                     if options.json { return printJSON(try JSONValueEncoder().encode(s)) }
-                    printLabelled([("bindings", String(s.bindings)), ("rewarded", String(s.rewarded)), ("voided", String(s.voided)),
-                                   ("conversion", "\(JSONValue.double(s.conversionPercent).cellText) %")])
+                    printLabelled([
+                        ("bindings", String(s.bindings)), ("rewarded", String(s.rewarded)), ("voided", String(s.voided)),
+                        ("conversion", "\(JSONValue.double(s.conversionPercent).cellText) %"),
+                    ])
                     var table = TextTable(headers: ["referrer", "name", "referred", "rewarded", "voided", "points"])
                     for t in s.top {
                         table.add([t.memberID.description, t.name ?? "-", String(t.referred), String(t.rewarded), String(t.voided), String(t.points)])
@@ -96,8 +103,9 @@ struct ReferralCommand: AsyncParsableCommand {
     }
 
     struct Program: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show or set the reward programme (each set is a new version).",
-                                                        subcommands: [ProgramGet.self, ProgramSet.self])
+        static let configuration = CommandConfiguration(
+            abstract: "Show or set the reward programme (each set is a new version).",
+            subcommands: [ProgramGet.self, ProgramSet.self])
     }
 
     struct ProgramGet: AsyncParsableCommand {

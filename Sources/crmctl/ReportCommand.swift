@@ -9,8 +9,10 @@ struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report", abstract: "RFM, contribution pyramid, lifecycle, levels, channels … as tables with bar charts.",
         discussion: "`crmctl report --html FILE` writes one self-contained page with every report as inline SVG charts.",
-        subcommands: [Kind.RFM.self, Kind.Pyramid.self, Kind.Lifecycle.self, Kind.Levels.self, Kind.Channels.self, Kind.Groups.self,
-                      Kind.Seasons.self, Kind.Repurchase.self])
+        subcommands: [
+            Kind.RFM.self, Kind.Pyramid.self, Kind.Lifecycle.self, Kind.Levels.self, Kind.Channels.self, Kind.Groups.self,
+            Kind.Seasons.self, Kind.Repurchase.self,
+        ])
 
     @OptionGroup var options: CommonOptions
     @Option(help: ArgumentHelp("Write every report to this HTML file.", valueName: "file")) var html: String?
@@ -98,7 +100,9 @@ struct ReportCommand: AsyncParsableCommand {
             func run() async throws {
                 try await ReportCommand.show(options, RPC.Report.Lifecycle.self, .init(asOf: asOf)) { r in
                     let t = r.thresholds
-                    print("Lifecycle (\(r.mode) thresholds: new ≤ \(t.newDays) days since the first purchase; active ≤ \(t.activeDays), silent ≤ \(t.silentDays), sleeping ≤ \(t.sleepingDays) days since the last)")
+                    print(
+                        "Lifecycle (\(r.mode) thresholds: new ≤ \(t.newDays) days since the first purchase; active ≤ \(t.activeDays), silent ≤ \(t.silentDays), sleeping ≤ \(t.sleepingDays) days since the last)"
+                    )
                     if let i = r.repurchaseIntervals {
                         print("repurchase intervals: \(i.count) gaps, median \(ReportCommand.days(i.p50Days)) days, p90 \(ReportCommand.days(i.p90Days)) days")
                     }
@@ -160,7 +164,8 @@ struct ReportCommand: AsyncParsableCommand {
         }
 
         struct Repurchase: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(commandName: "repurchase", abstract: "Repurchase rate, old customers' share of spend, average order.")
+            static let configuration = CommandConfiguration(
+                commandName: "repurchase", abstract: "Repurchase rate, old customers' share of spend, average order.")
             @OptionGroup var options: CommonOptions
             @Option(name: .customLong("as-of"), help: "Evaluate as of this time (RFC 3339).") var asOf: String?
 

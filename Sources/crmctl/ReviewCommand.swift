@@ -4,8 +4,9 @@ import CRMCommandLine
 import CRMProtocol
 
 struct ReviewCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "review", abstract: "Likely matches waiting for a decision, and identity guards that fired.",
-                                                    subcommands: [List.self, Decide.self])
+    static let configuration = CommandConfiguration(
+        commandName: "review", abstract: "Likely matches waiting for a decision, and identity guards that fired.",
+        subcommands: [List.self, Decide.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List review items (fuzzy matches) or, with --guards, the guards that fired.")
@@ -17,7 +18,8 @@ struct ReviewCommand: AsyncParsableCommand {
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
                     let items = try await allPages { cursor in
-                        let page = try await client.call(RPC.Review.List.self, .init(type: guards ? "guard" : "match", status: status, cursor: cursor, limit: 500))
+                        let page = try await client.call(
+                            RPC.Review.List.self, .init(type: guards ? "guard" : "match", status: status, cursor: cursor, limit: 500))
                         return (page.items, page.nextCursor)
                     }
                     if options.json { return printJSON(try JSONValueEncoder().encode(items)) }
@@ -25,17 +27,21 @@ struct ReviewCommand: AsyncParsableCommand {
                         var table = TextTable(headers: ["id", "guard", "key", "times", "last seen"])
                         for i in items {
                             let g = i.guard
-                            table.add([String(i.id), g?["guard"]?.cellText ?? "", "\(g?["kind"]?.cellText ?? ""):\(g?["value"]?.cellText ?? "")",
-                                       g?["occurrences"]?.cellText ?? "", g?["last_seen_at"]?.cellText ?? ""])
+                            table.add([
+                                String(i.id), g?["guard"]?.cellText ?? "", "\(g?["kind"]?.cellText ?? ""):\(g?["value"]?.cellText ?? "")",
+                                g?["occurrences"]?.cellText ?? "", g?["last_seen_at"]?.cellText ?? "",
+                            ])
                         }
                         return print(table.render())
                     }
                     var table = TextTable(headers: ["id", "members", "score", "name", "birthday", "address", "region", "note"])
                     for i in items {
                         let f = i.evidence?["fields"]
-                        table.add([String(i.id), (i.memberIDs ?? []).map(\.description).joined(separator: " + "),
-                                   i.score.map { Formats.rounded($0, decimals: 2) } ?? "", f?["name"]?.cellText ?? "-", f?["birthday"]?.cellText ?? "-",
-                                   f?["address"]?.cellText ?? "-", f?["region"]?.cellText ?? "-", i.evidence?["held_back"]?.cellText ?? ""])
+                        table.add([
+                            String(i.id), (i.memberIDs ?? []).map(\.description).joined(separator: " + "),
+                            i.score.map { Formats.rounded($0, decimals: 2) } ?? "", f?["name"]?.cellText ?? "-", f?["birthday"]?.cellText ?? "-",
+                            f?["address"]?.cellText ?? "-", f?["region"]?.cellText ?? "-", i.evidence?["held_back"]?.cellText ?? "",
+                        ])
                     }
                     print(table.render())
                     if !items.isEmpty { print("\ndecide with: crmctl review decide ID merge|separate --reason \"…\"") }

@@ -84,13 +84,16 @@ struct SegmentCommand: AsyncParsableCommand {
                     let started = Date()
                     let r = try await client.call(RPC.Segment.Preview.self, params)
                     if options.json { return try printJSON(r) }
-                    print("\(r.count.map(String.init) ?? "?") members (as of \(r.asOf ?? "now"), \(String(format: "%.2f", Date().timeIntervalSince(started))) s)")
+                    print(
+                        "\(r.count.map(String.init) ?? "?") members (as of \(r.asOf ?? "now"), \(String(format: "%.2f", Date().timeIntervalSince(started))) s)")
                     var table = TextTable(headers: ["member", "name", "phone", "region", "level", "points", "tags"])
                     // Sample members are shown as member.get shows them.
                     for m in r.sample ?? [] {
-                        table.add([m["member_id"]?.cellText ?? "", m["name"]?.cellText ?? "-", m["phone"]?.cellText ?? "-", m["region"]?.cellText ?? "-",
-                                   m["level"]?["code"]?.cellText ?? "-", m["points"]?["balance"]?.cellText ?? "0",
-                                   (m["tags"]?.arrayValue ?? []).map(\.cellText).joined(separator: ",")])
+                        table.add([
+                            m["member_id"]?.cellText ?? "", m["name"]?.cellText ?? "-", m["phone"]?.cellText ?? "-", m["region"]?.cellText ?? "-",
+                            m["level"]?["code"]?.cellText ?? "-", m["points"]?["balance"]?.cellText ?? "0",
+                            (m["tags"]?.arrayValue ?? []).map(\.cellText).joined(separator: ","),
+                        ])
                     }
                     if !(r.sample ?? []).isEmpty { print(table.render()) }
                 }
@@ -137,11 +140,12 @@ struct SegmentCommand: AsyncParsableCommand {
                             if jsonl {
                                 text += JSONSerializer.serialize(m) + "\n"
                             } else {
-                                text += CSV.row(Self.columns.map { c -> String in
-                                    guard let v = m[c], !v.isNull else { return "" }
-                                    if c == "tags" { return (v.arrayValue ?? []).map(\.cellText).joined(separator: "|") }
-                                    return v.cellText
-                                })
+                                text += CSV.row(
+                                    Self.columns.map { c -> String in
+                                        guard let v = m[c], !v.isNull else { return "" }
+                                        if c == "tags" { return (v.arrayValue ?? []).map(\.cellText).joined(separator: "|") }
+                                        return v.cellText
+                                    })
                             }
                             written += 1
                         }

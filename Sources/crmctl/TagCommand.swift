@@ -6,8 +6,9 @@ import Foundation
 
 /// `crmctl tag`: tag definitions, members' tags by hand, and tag rules on orders.
 struct TagCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "tag", abstract: "Define tags, tag members by hand, manage tag rules on orders.",
-                                                    subcommands: [Define.self, List.self, Add.self, Remove.self, Show.self, TagRuleCommand.self])
+    static let configuration = CommandConfiguration(
+        commandName: "tag", abstract: "Define tags, tag members by hand, manage tag rules on orders.",
+        subcommands: [Define.self, List.self, Add.self, Remove.self, Show.self, TagRuleCommand.self])
 
     struct Define: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a tag, or change its group and description.")
@@ -112,8 +113,9 @@ struct TagCommand: AsyncParsableCommand {
 
 /// `crmctl tag rule`: rules that tag the members of matching paid orders.
 struct TagRuleCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rule", abstract: "Add, list, disable and back-fill tag rules on paid orders.",
-                                                    subcommands: [Add.self, List.self, Disable.self, Backfill.self])
+    static let configuration = CommandConfiguration(
+        commandName: "rule", abstract: "Add, list, disable and back-fill tag rules on paid orders.",
+        subcommands: [Add.self, List.self, Disable.self, Backfill.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -138,8 +140,10 @@ struct TagRuleCommand: AsyncParsableCommand {
 
         func run() async throws {
             var match: JSONObject = [:]
-            for (key, values) in [("name_contains", nameContains), ("skus", sku), ("categories", category), ("channels", channel), ("shops", shop),
-                                  ("address_contains", addressContains), ("address_groups", addressGroup)] where !values.isEmpty {
+            for (key, values) in [
+                ("name_contains", nameContains), ("skus", sku), ("categories", category), ("channels", channel), ("shops", shop),
+                ("address_contains", addressContains), ("address_groups", addressGroup),
+            ] where !values.isEmpty {
                 match[key] = .array(values.map(JSONValue.string))
             }
             if let minAmount { match["min_amount"] = .string(minAmount) }
@@ -148,7 +152,8 @@ struct TagRuleCommand: AsyncParsableCommand {
                 try await options.connection.withClient(client: "crmctl/0.1") { client in
                     let r = try await client.call(RPC.Tag.RuleAdd.self, params)
                     if options.json { return try printJSON(r) }
-                    print("rule \(name) (id \(r.rule.id)) tags new matching orders' members with \(tag); run `crmctl tag rule backfill \(name)` for past orders")
+                    print(
+                        "rule \(name) (id \(r.rule.id)) tags new matching orders' members with \(tag); run `crmctl tag rule backfill \(name)` for past orders")
                 }
             }
         }
@@ -230,8 +235,9 @@ final class LineProgress {
         let elapsed = Date().timeIntervalSince(started)
         if isTerminal {
             let width = 30, filled = Int(fraction * Double(width))
-            FileHandleWriter.writeToStandardError("\r[" + String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-                                                  + "] \(Int(fraction * 100))%  \(text)  \(Int(elapsed))s   ")
+            FileHandleWriter.writeToStandardError(
+                "\r[" + String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+                    + "] \(Int(fraction * 100))%  \(text)  \(Int(elapsed))s   ")
         } else if Date().timeIntervalSince(lastLogged) >= 10 {
             lastLogged = Date()
             FileHandleWriter.writeToStandardError("\(Int(fraction * 100))%: \(text)\n")

@@ -4,8 +4,9 @@ import CRMCommandLine
 import CRMProtocol
 
 struct TokenCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "token", abstract: "Issue, list and revoke access tokens (admin).",
-                                                    subcommands: [Create.self, List.self, Revoke.self])
+    static let configuration = CommandConfiguration(
+        commandName: "token", abstract: "Issue, list and revoke access tokens (admin).",
+        subcommands: [Create.self, List.self, Revoke.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Issue a token; it is printed once and never again.")

@@ -30,7 +30,8 @@ struct VerifyCommand: AsyncParsableCommand {
                 }
                 guard r.ok else {
                     let violated = r.checks.filter { !$0.ok }.map(\.name)
-                    throw CommandFailure("points ledger verification FAILED: " + (violated.isEmpty ? "the server says not ok" : "violated " + violated.joined(separator: ", ")))
+                    throw CommandFailure(
+                        "points ledger verification FAILED: " + (violated.isEmpty ? "the server says not ok" : "violated " + violated.joined(separator: ", ")))
                 }
             }
         }
@@ -47,8 +48,10 @@ struct VerifyCommand: AsyncParsableCommand {
             for e in shown { print("  " + e) }
         }
         let t = r.totals
-        let lines = [("issued", t.issued), ("spent", t.spent), ("donated", t.donated), ("expired", t.expired), ("reversed", t.reversed),
-                     ("adjusted out", t.adjustedOut), ("outstanding", t.outstanding), ("debt", t.debt)]
+        let lines = [
+            ("issued", t.issued), ("spent", t.spent), ("donated", t.donated), ("expired", t.expired), ("reversed", t.reversed),
+            ("adjusted out", t.adjustedOut), ("outstanding", t.outstanding), ("debt", t.debt),
+        ]
         print("")
         printLabelled(lines.map { ($0.0, String($0.1)) })
         // The program's identity, worked out here too so a reader sees by how much it is off.

@@ -5,7 +5,9 @@ import Logging
 
 /// Where the database is: shared by every crmd subcommand.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .customLong("database-url"), help: "PostgreSQL URL or libpq connection string (CRM_DATABASE_URL). Without one, a private cluster runs under --data-dir.")
+    @Option(
+        name: .customLong("database-url"),
+        help: "PostgreSQL URL or libpq connection string (CRM_DATABASE_URL). Without one, a private cluster runs under --data-dir.")
     var databaseURL: String?
 
     @Option(name: .customLong("data-dir"), help: "Directory for crmd's own files and private PostgreSQL (CRM_DATA_DIR, default ./.crm).")

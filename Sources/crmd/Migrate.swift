@@ -10,8 +10,9 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         let logger = try database.bootstrapLogging()
-        let setup = try DatabaseSetup.prepare(databaseURL: database.resolvedURL, dataDirectory: database.resolvedDataDirectory,
-                                              statementTimeoutMilliseconds: 0, logger: logger)
+        let setup = try DatabaseSetup.prepare(
+            databaseURL: database.resolvedURL, dataDirectory: database.resolvedDataDirectory,
+            statementTimeoutMilliseconds: 0, logger: logger)
         defer { setup.shutdown(logger: logger) }
         let applied = try Migrator(logger: logger).migrate(configuration: setup.configuration)
         print(applied.isEmpty ? "schema is up to date" : "applied migrations \(applied.map(String.init).joined(separator: ", "))")

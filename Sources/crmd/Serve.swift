@@ -29,13 +29,17 @@ struct Serve: AsyncParsableCommand {
     var maxInFlight: Int?
     @Option(name: .customLong("max-connections-per-address"), help: "Most connections from one client address (CRM_MAX_CONNECTIONS_PER_ADDRESS, default 256).")
     var maxConnectionsPerAddress: Int?
-    @Option(name: .customLong("max-unauthenticated"), help: "Most connections without a session; past it the oldest is closed (CRM_MAX_UNAUTHENTICATED, default 512).")
+    @Option(
+        name: .customLong("max-unauthenticated"),
+        help: "Most connections without a session; past it the oldest is closed (CRM_MAX_UNAUTHENTICATED, default 512).")
     var maxUnauthenticated: Int?
     @Option(name: .customLong("hello-timeout"), help: "Seconds a new connection has to complete session.hello (CRM_HELLO_TIMEOUT, default 10).")
     var helloTimeout: Int?
     @Option(name: .customLong("message-timeout"), help: "Seconds a message line may take from its first byte to its newline (CRM_MESSAGE_TIMEOUT, default 60).")
     var messageTimeout: Int?
-    @Option(name: .customLong("max-buffered-bytes"), help: "Bytes of read-ahead lines and queued replies of all connections together (CRM_MAX_BUFFERED_BYTES, default 268435456).")
+    @Option(
+        name: .customLong("max-buffered-bytes"),
+        help: "Bytes of read-ahead lines and queued replies of all connections together (CRM_MAX_BUFFERED_BYTES, default 268435456).")
     var maxBufferedBytes: Int?
     @Option(name: .customLong("max-object-keys"), help: "Most keys in one JSON object of a message (CRM_MAX_OBJECT_KEYS, default 10000).")
     var maxObjectKeys: Int?
@@ -51,13 +55,19 @@ struct Serve: AsyncParsableCommand {
     var idleTimeout: Int?
     @Option(name: .customLong("statement-timeout"), help: "Milliseconds one SQL statement may run (CRM_STATEMENT_TIMEOUT_MS, default 30000).")
     var statementTimeout: Int?
-    @Option(name: .customLong("analyze-interval"), help: "Seconds between looks for tables that grew by half since they were last analysed; 0 leaves it to autovacuum (CRM_ANALYZE_INTERVAL, default 1).")
+    @Option(
+        name: .customLong("analyze-interval"),
+        help: "Seconds between looks for tables that grew by half since they were last analysed; 0 leaves it to autovacuum (CRM_ANALYZE_INTERVAL, default 1).")
     var analyzeInterval: Int?
     @Option(name: .customLong("pool-size"), help: "Database connections (CRM_POOL_SIZE, default 10).")
     var poolSize: Int?
-    @Option(name: .customLong("pool-max-waiters"), help: "Requests that may wait for a database connection before new ones are refused as overloaded (CRM_POOL_MAX_WAITERS, default 1000).")
+    @Option(
+        name: .customLong("pool-max-waiters"),
+        help: "Requests that may wait for a database connection before new ones are refused as overloaded (CRM_POOL_MAX_WAITERS, default 1000).")
     var poolMaxWaiters: Int?
-    @Option(name: .customLong("max-failed-logins"), help: "Failed session.hello calls one client address may make per minute before its hellos are refused (CRM_MAX_FAILED_LOGINS, default 20).")
+    @Option(
+        name: .customLong("max-failed-logins"),
+        help: "Failed session.hello calls one client address may make per minute before its hellos are refused (CRM_MAX_FAILED_LOGINS, default 20).")
     var maxFailedLogins: Int?
     @Option(name: .customLong("max-lookups"), help: "Member lookups an analyst token may make per minute (CRM_MAX_LOOKUPS, default 20).")
     var maxLookups: Int?
@@ -113,8 +123,9 @@ struct Serve: AsyncParsableCommand {
         )
         let graceSeconds = try shutdownTimeout ?? Environment.int("CRM_SHUTDOWN_TIMEOUT") ?? 30
 
-        let setup = try DatabaseSetup.prepare(databaseURL: database.resolvedURL, dataDirectory: database.resolvedDataDirectory,
-                                              statementTimeoutMilliseconds: configuration.statementTimeoutMilliseconds, logger: logger)
+        let setup = try DatabaseSetup.prepare(
+            databaseURL: database.resolvedURL, dataDirectory: database.resolvedDataDirectory,
+            statementTimeoutMilliseconds: configuration.statementTimeoutMilliseconds, logger: logger)
         defer { setup.shutdown(logger: logger) }
         let applied = try Migrator(logger: logger).migrate(configuration: setup.configuration)
         logger.info("schema up to date", metadata: ["applied_now": "\(applied)"])
@@ -134,12 +145,13 @@ struct Serve: AsyncParsableCommand {
         if let host = configuration.metricsHost, let port = configuration.metricsPort {
             services.append(MetricsHTTPServer(context: context, host: host, port: port))
         }
-        let group = ServiceGroup(configuration: .init(
-            services: services.map { .init(service: $0) },
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            cancellationSignals: [],
-            logger: logger
-        ).withShutdownTimeout(graceSeconds))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map { .init(service: $0) },
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                cancellationSignals: [],
+                logger: logger
+            ).withShutdownTimeout(graceSeconds))
         do {
             try await group.run()
         } catch {

@@ -23,8 +23,9 @@ struct Token: AsyncParsableCommand {
                 throw ValidationError("--name must be 1-\(DisplayName.maxLength) printable characters")
             }
             let logger = try database.bootstrapLogging()
-            let setup = try DatabaseSetup.prepare(databaseURL: database.resolvedURL, dataDirectory: database.resolvedDataDirectory,
-                                                  statementTimeoutMilliseconds: 30_000, logger: logger)
+            let setup = try DatabaseSetup.prepare(
+                databaseURL: database.resolvedURL, dataDirectory: database.resolvedDataDirectory,
+                statementTimeoutMilliseconds: 30_000, logger: logger)
             defer { setup.shutdown(logger: logger) }
             try Migrator(logger: logger).migrate(configuration: setup.configuration)
             let pool = PostgresPool(configuration: setup.configuration, limits: .init(maxConnections: 1), logger: logger)

@@ -1,5 +1,6 @@
 import CRMCommandLine
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -25,11 +26,15 @@ final class ExpiryProgress {
         let elapsed = max(now.timeIntervalSince(started), 0.001)
         let rate = Int((Double(totals.members) / elapsed).rounded())
         if isTerminal {
-            FileHandleWriter.writeToStandardError("\rbatches \(totals.batches)  members \(totals.members)  lots \(totals.lots)  points \(totals.points)  \(rate) members/s  \(Self.duration(elapsed))   ")
+            FileHandleWriter.writeToStandardError(
+                "\rbatches \(totals.batches)  members \(totals.members)  lots \(totals.lots)  points \(totals.points)  \(rate) members/s  \(Self.duration(elapsed))   "
+            )
             drewLine = true
         } else if now.timeIntervalSince(lastLogged) >= logInterval {
             lastLogged = now
-            log("\(totals.batchesText), \(totals.members) members, \(totals.lots) lots, \(totals.points) points expired, \(rate) members/s\(runID.map { " (run \($0))" } ?? "")")
+            log(
+                "\(totals.batchesText), \(totals.members) members, \(totals.lots) lots, \(totals.points) points expired, \(rate) members/s\(runID.map { " (run \($0))" } ?? "")"
+            )
         }
     }
 

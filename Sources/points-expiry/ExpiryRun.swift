@@ -47,7 +47,9 @@ extension PointsExpiry {
                 """
         )
         @OptionGroup var connection: ConnectionOptions
-        @Option(name: .customLong("as-of"), help: ArgumentHelp("Expire what is due by the end of this day, YYYY-MM-DD (for a nightly run: yesterday).", valueName: "date"))
+        @Option(
+            name: .customLong("as-of"),
+            help: ArgumentHelp("Expire what is due by the end of this day, YYYY-MM-DD (for a nightly run: yesterday).", valueName: "date"))
         var asOf: String
         @Flag(name: .customLong("dry-run"), help: "Count what would expire; change nothing (and evaluate no levels).") var dryRun = false
         @Option(name: .customLong("batch-size"), help: "Members per batch, one transaction each (1-10000).") var batchSize = 1_000
@@ -74,8 +76,10 @@ extension PointsExpiry {
             if dryRun { return try await countDue(client) }
             let finished = try await expire(client)
             if StopSignal.isRequested {
-                log(finished ? "stopped by signal before evaluating levels; run the same command again to evaluate them (nothing more will expire)"
-                             : "stopped by signal after the batch in flight; what was expired stays expired: run the same command again to expire the rest")
+                log(
+                    finished
+                        ? "stopped by signal before evaluating levels; run the same command again to evaluate them (nothing more will expire)"
+                        : "stopped by signal after the batch in flight; what was expired stays expired: run the same command again to expire the rest")
                 throw ExitCode(StopSignal.exitStatus)
             }
             guard !skipLevels else { return }
@@ -109,7 +113,9 @@ extension PointsExpiry {
             } catch {
                 progress.finish()
                 if totals.batches > 0 {
-                    log("stopped after \(totals.batchesText) of run \(runID.map(String.init) ?? "?"): expired \(totals.sentence) as of \(asOf) so far (that stays expired); run the same command again to expire the rest")
+                    log(
+                        "stopped after \(totals.batchesText) of run \(runID.map(String.init) ?? "?"): expired \(totals.sentence) as of \(asOf) so far (that stays expired); run the same command again to expire the rest"
+                    )
                 }
                 throw error
             }
@@ -133,8 +139,9 @@ extension PointsExpiry {
                 } catch let error as RPCError where error.code == RPCErrorCode.conflict && error.reason == "job_running" {
                     // The server's message names the other run; anything in error.data is added.
                     let detail = error.extra.map { "\($0.key) \($0.value.cellText)" }.joined(separator: ", ")
-                    throw CommandFailure("another expiry run is going (\(error.message)\(detail.isEmpty ? "" : "; \(detail)")); try again when it has ended",
-                                         exitCode: ClientExit.busy)
+                    throw CommandFailure(
+                        "another expiry run is going (\(error.message)\(detail.isEmpty ? "" : "; \(detail)")); try again when it has ended",
+                        exitCode: ClientExit.busy)
                 } catch let error as RPCError where error.retryable && attempt < Self.attempts && !StopSignal.isRequested {
                     let delay = Double(1 << attempt)
                     progress?.finish()

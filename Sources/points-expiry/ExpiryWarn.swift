@@ -78,8 +78,10 @@ extension PointsExpiry {
         /// One member's CSV fields: null and missing as empty, `expiring` as `DATE:POINTS;DATE:POINTS`.
         static func row(_ m: RPC.Points.Expiring.Member) -> [String] {
             let schedule = m.expiring.map { "\($0.date):\($0.points)" }
-            return [m.memberID.description, m.name ?? "", m.phone ?? "", m.email ?? "", String(m.balance), String(m.expiringPoints),
-                    m.firstExpiry, schedule.joined(separator: ";")]
+            return [
+                m.memberID.description, m.name ?? "", m.phone ?? "", m.email ?? "", String(m.balance), String(m.expiringPoints),
+                m.firstExpiry, schedule.joined(separator: ";"),
+            ]
         }
     }
 }

@@ -98,7 +98,8 @@ struct Batcher {
         }
         guard let size = file.size else { return known }
         if size < known.offset {
-            throw SyncFailure("\(file.path) is now shorter (\(size) bytes) than what was read (\(known.offset)); was it replaced? Move the checkpoint away to start over")
+            throw SyncFailure(
+                "\(file.path) is now shorter (\(size) bytes) than what was read (\(known.offset)); was it replaced? Move the checkpoint away to start over")
         }
         return size == known.offset ? nil : known
     }

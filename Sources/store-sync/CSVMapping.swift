@@ -1,6 +1,7 @@
 import CRMCommandLine
 import CRMProtocol
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -175,7 +176,9 @@ struct CSVMapping {
         }
         let missing = columns.filter { index[$0] == nil }
         guard missing.isEmpty else {
-            throw SyncFailure("\(file): the mapping reads column(s) \(Set(missing).sorted().joined(separator: ", ")) that the header does not have (it has: \(header.joined(separator: ", ")))")
+            throw SyncFailure(
+                "\(file): the mapping reads column(s) \(Set(missing).sorted().joined(separator: ", ")) that the header does not have (it has: \(header.joined(separator: ", ")))"
+            )
         }
         return CSVRowConverter(mapping: self, index: index, columnCount: header.count)
     }

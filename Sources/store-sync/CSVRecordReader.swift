@@ -34,8 +34,9 @@ final class CSVRecordReader {
         while true {
             guard let line = try lines.next(final: final) else {
                 if final, !fields.isEmpty || !field.isEmpty || inQuotes {
-                    let record = Record(fields: [], firstLine: firstLine, lastLine: lines.lineNumber, endOffset: lines.offset,
-                                        problem: "a quoted field is never closed")
+                    let record = Record(
+                        fields: [], firstLine: firstLine, lastLine: lines.lineNumber, endOffset: lines.offset,
+                        problem: "a quoted field is never closed")
                     reset()
                     return record
                 }
@@ -45,23 +46,26 @@ final class CSVRecordReader {
             if !continuing { firstLine = lines.lineNumber }
             guard case .text(let bytes) = line else {
                 reset()
-                return Record(fields: [], firstLine: firstLine, lastLine: lines.lineNumber, endOffset: lines.offset,
-                              problem: "line longer than \(lines.maxLineBytes) bytes")
+                return Record(
+                    fields: [], firstLine: firstLine, lastLine: lines.lineNumber, endOffset: lines.offset,
+                    problem: "line longer than \(lines.maxLineBytes) bytes")
             }
             if !continuing, bytes.isEmpty { continue }  // blank lines between records
             if continuing { field.append(0x0A) }
             recordBytes += bytes.count + 1
             guard recordBytes <= Self.maxRecordBytes else {
                 reset()
-                return Record(fields: [], firstLine: firstLine, lastLine: lines.lineNumber, endOffset: lines.offset,
-                              problem: "record longer than \(Self.maxRecordBytes) bytes")
+                return Record(
+                    fields: [], firstLine: firstLine, lastLine: lines.lineNumber, endOffset: lines.offset,
+                    problem: "record longer than \(Self.maxRecordBytes) bytes")
             }
             scan(bytes)
             if inQuotes { continue }
             fields.append(String(decoding: field, as: UTF8.self))
             defer { reset() }
             guard fields.count <= Self.maxFields else {
-                return Record(fields: [], firstLine: firstLine, lastLine: lines.lineNumber, endOffset: lines.offset, problem: "more than \(Self.maxFields) fields")
+                return Record(
+                    fields: [], firstLine: firstLine, lastLine: lines.lineNumber, endOffset: lines.offset, problem: "more than \(Self.maxFields) fields")
             }
             return Record(fields: fields, firstLine: firstLine, lastLine: lines.lineNumber, endOffset: lines.offset, problem: nil)
         }

@@ -35,8 +35,9 @@ struct Checkpoint: Equatable {
         guard let json = try? JSONParser.parse(Array(data)), case .object(let files)? = json["files"] else {
             throw SyncFailure("checkpoint \(path) is unreadable; move it away to start from the beginning")
         }
-        var checkpoint = Checkpoint(applied: Int(json["applied"]?.int64Value ?? 0), duplicate: Int(json["duplicate"]?.int64Value ?? 0),
-                                    rejected: Int(json["rejected"]?.int64Value ?? 0), invalid: Int(json["invalid"]?.int64Value ?? 0))
+        var checkpoint = Checkpoint(
+            applied: Int(json["applied"]?.int64Value ?? 0), duplicate: Int(json["duplicate"]?.int64Value ?? 0),
+            rejected: Int(json["rejected"]?.int64Value ?? 0), invalid: Int(json["invalid"]?.int64Value ?? 0))
         if let rejectsBytes = json["rejects_bytes"] {
             guard let size = rejectsBytes.int64Value, size >= 0 else {
                 throw SyncFailure("checkpoint \(path): bad rejects size \(ClientText.excerpt(JSONSerializer.serialize(rejectsBytes)))")
@@ -60,8 +61,10 @@ struct Checkpoint: Equatable {
             if let inode = p.inode { position["inode"] = .int(Int64(bitPattern: inode)) }
             positions[name] = .object(position)
         }
-        var object: JSONObject = ["files": .object(positions), "applied": .int(Int64(applied)),
-                                  "duplicate": .int(Int64(duplicate)), "rejected": .int(Int64(rejected)), "invalid": .int(Int64(invalid))]
+        var object: JSONObject = [
+            "files": .object(positions), "applied": .int(Int64(applied)),
+            "duplicate": .int(Int64(duplicate)), "rejected": .int(Int64(rejected)), "invalid": .int(Int64(invalid)),
+        ]
         if let rejectsBytes { object["rejects_bytes"] = .int(rejectsBytes) }
         let text = JSONSerializer.serialize(.object(object)) + "\n"
         do {

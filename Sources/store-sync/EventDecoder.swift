@@ -41,12 +41,14 @@ final class JSONLinesDecoder: EventDecoder {
             let n = lines.lineNumber
             switch line {
             case .tooLong(let bytes):
-                return SourceRecord(content: .invalid(reason: "line_too_long", message: "line of \(bytes) bytes is longer than \(lines.maxLineBytes)"),
-                                    firstLine: n, lastLine: n, endOffset: lines.offset)
+                return SourceRecord(
+                    content: .invalid(reason: "line_too_long", message: "line of \(bytes) bytes is longer than \(lines.maxLineBytes)"),
+                    firstLine: n, lastLine: n, endOffset: lines.offset)
             case .text(let bytes):
                 if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
                 guard case .object(var event)? = try? JSONParser.parse(bytes) else {
-                    return SourceRecord(content: .invalid(reason: "parse_error", message: "not a JSON object"), firstLine: n, lastLine: n, endOffset: lines.offset)
+                    return SourceRecord(
+                        content: .invalid(reason: "parse_error", message: "not a JSON object"), firstLine: n, lastLine: n, endOffset: lines.offset)
                 }
                 // Re-serialised compactly, an event is no longer than its line (plus the channel we add
                 // and the rare U+2028/2029 that grow when escaped: the slack covers a few).
@@ -109,11 +111,16 @@ final class CSVDecoder: EventDecoder {
         }
         while let row = try records.next(final: final) {
             if let problem = row.problem {
-                return emit(then: SourceRecord(content: .invalid(reason: "bad_csv", message: problem), firstLine: row.firstLine, lastLine: row.lastLine, endOffset: row.endOffset))
+                return emit(
+                    then: SourceRecord(
+                        content: .invalid(reason: "bad_csv", message: problem), firstLine: row.firstLine, lastLine: row.lastLine, endOffset: row.endOffset))
             }
             switch converter.event(from: row.fields, channel: channel) {
             case .failure(let failure):
-                return emit(then: SourceRecord(content: .invalid(reason: "bad_row", message: failure.description), firstLine: row.firstLine, lastLine: row.lastLine, endOffset: row.endOffset))
+                return emit(
+                    then: SourceRecord(
+                        content: .invalid(reason: "bad_row", message: failure.description), firstLine: row.firstLine, lastLine: row.lastLine,
+                        endOffset: row.endOffset))
             case .success(let made):
                 let record = SourceRecord(content: .event(made.event), firstLine: row.firstLine, lastLine: row.lastLine, endOffset: row.endOffset)
                 if groups, var group = pending, group.id == made.id {

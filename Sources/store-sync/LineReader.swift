@@ -53,7 +53,8 @@ final class LineReader {
                 var info = stat()
                 guard fstat(opened, &info) == 0, Int64(info.st_size) >= offset else {
                     close(opened)
-                    throw SyncFailure("\(path) is shorter than its checkpoint (offset \(offset)); was it replaced? Move the checkpoint away to start it from the beginning")
+                    throw SyncFailure(
+                        "\(path) is shorter than its checkpoint (offset \(offset)); was it replaced? Move the checkpoint away to start it from the beginning")
                 }
                 guard lseek(opened, off_t(offset), SEEK_SET) == off_t(offset) else {
                     close(opened)

@@ -70,12 +70,15 @@ struct Push: AsyncParsableCommand {
         }
         let rejectsFile = try RejectsFile(path: rejectsPath, namesFiles: sources.isDirectory)
         let state = try resumePoint(rejects: rejectsFile)
-        let progress = Progress(startBytes: state.files.values.reduce(0) { $0 + $1.offset },
-                                startEvents: state.applied + state.duplicate + state.rejected, startRejected: state.rejected)
-        let acknowledger = Acknowledger(checkpoint: state, rejects: rejectsFile, checkpointPath: checkpointPath,
-                                        progress: progress, reportsEvents: !dryRun)
-        let pass = PushPass(options: self, sources: sources, decoders: SourceDecoders(mappings: mappings, channel: channel),
-                            progress: progress, acknowledger: acknowledger)
+        let progress = Progress(
+            startBytes: state.files.values.reduce(0) { $0 + $1.offset },
+            startEvents: state.applied + state.duplicate + state.rejected, startRejected: state.rejected)
+        let acknowledger = Acknowledger(
+            checkpoint: state, rejects: rejectsFile, checkpointPath: checkpointPath,
+            progress: progress, reportsEvents: !dryRun)
+        let pass = PushPass(
+            options: self, sources: sources, decoders: SourceDecoders(mappings: mappings, channel: channel),
+            progress: progress, acknowledger: acknowledger)
         let eventsRead = try await StopSignal.handling { try await passesUntilDone(pass) }
         progress.finish(complete: !StopSignal.isRequested)
         try report(await acknowledger.checkpoint, eventsRead: eventsRead)
@@ -126,7 +129,9 @@ struct Push: AsyncParsableCommand {
             print("checked\(stopped): lines=\(state.lines) events=\(eventsRead) invalid=\(state.invalid)\(see)")
             if state.invalid > 0 { throw ExitCode(ClientExit.failed) }
         } else {
-            print("done\(stopped): lines=\(state.lines) applied=\(state.applied) duplicate=\(state.duplicate) rejected=\(state.rejected) invalid=\(state.invalid)\(see)")
+            print(
+                "done\(stopped): lines=\(state.lines) applied=\(state.applied) duplicate=\(state.duplicate) rejected=\(state.rejected) invalid=\(state.invalid)\(see)"
+            )
         }
     }
 

@@ -30,8 +30,9 @@ final class PushConnection: Sendable {
         if let client, !batch.events.isEmpty {
             call = try SyncPushCall.start(client, shop: shop, events: batch.events)
         }
-        return SentPush(call: call, places: batch.places, ids: batch.events.map { $0["id"] ?? .null },
-                        positions: batch.positions, unreadable: batch.unreadable)
+        return SentPush(
+            call: call, places: batch.places, ids: batch.events.map { $0["id"] ?? .null },
+            positions: batch.positions, unreadable: batch.unreadable)
     }
 
     func close() async {

@@ -29,8 +29,9 @@ struct PushPass {
     private func pipeline(_ connection: PushConnection) async throws -> Int {
         let window = InFlightWindow(limit: options.inFlight)
         let (pushes, sent) = AsyncStream.makeStream(of: SentPush.self)
-        var batcher = Batcher(limits: options.limits, sources: sources, decoders: decoders, progress: progress,
-                              from: await acknowledger.checkpoint.files)
+        var batcher = Batcher(
+            limits: options.limits, sources: sources, decoders: decoders, progress: progress,
+            from: await acknowledger.checkpoint.files)
         let acknowledger = acknowledger
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await acknowledger.acknowledge(pushes, leaving: window) }

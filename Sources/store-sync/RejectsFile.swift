@@ -1,6 +1,7 @@
 import CRMCommandLine
 import CRMProtocol
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -12,12 +12,14 @@ struct SourceDecoders {
                 try lines.skip(toLine: position.line)
                 return JSONLinesDecoder(lines: lines, channel: channel)
             }
-            return JSONLinesDecoder(lines: try LineReader(path: file.path, offset: position.offset, line: position.line, maxLineBytes: Push.maxLineBytes),
-                                    channel: channel)
+            return JSONLinesDecoder(
+                lines: try LineReader(path: file.path, offset: position.offset, line: position.line, maxLineBytes: Push.maxLineBytes),
+                channel: channel)
         case .csv:
             guard let mappings else { throw SyncFailure("\(file.path) is CSV: give --mapping FILE") }
-            return try CSVDecoder(path: file.path, offset: position.offset, line: position.line, mappings: mappings,
-                                  channel: channel, maxLineBytes: Push.maxLineBytes)
+            return try CSVDecoder(
+                path: file.path, offset: position.offset, line: position.line, mappings: mappings,
+                channel: channel, maxLineBytes: Push.maxLineBytes)
         }
     }
 }

@@ -15,9 +15,12 @@ struct ConfigurationTests {
         #expect(HostPort("db.example.com:9433")?.description == "db.example.com:9433")
     }
 
-    @Test("host:port refuses port 0, ports past 65535, an empty host and a port that is not digits",
-          arguments: ["127.0.0.1:0", "[::1]:0", "127.0.0.1:65536", ":7433", "[]:7433", "127.0.0.1", "127.0.0.1:", "127.0.0.1:+80",
-                      "127.0.0.1: 80", "127.0.0.1:80a", "[::1]7433", "[::1:7433", "127.0.0.1:99999999999999999999"])
+    @Test(
+        "host:port refuses port 0, ports past 65535, an empty host and a port that is not digits",
+        arguments: [
+            "127.0.0.1:0", "[::1]:0", "127.0.0.1:65536", ":7433", "[]:7433", "127.0.0.1", "127.0.0.1:", "127.0.0.1:+80",
+            "127.0.0.1: 80", "127.0.0.1:80a", "[::1]7433", "[::1:7433", "127.0.0.1:99999999999999999999",
+        ])
     func refused(_ text: String) {
         #expect(HostPort(text) == nil)
     }

@@ -7,7 +7,11 @@ struct IdentityKeyTests {
     func keys() {
         let profile = MemberProfile(externalID: "u1", phone: "138 0013 8000", email: " XM@Example.com ", platformIDs: ["wechat_unionid": "o6_x"])
         let keys = IdentityKey.keys(of: profile, priority: ["phone", "email", "wechat_unionid"])
-        #expect(keys == [IdentityKey(kind: "phone", value: "+8613800138000"), IdentityKey(kind: "email", value: "xm@example.com"), IdentityKey(kind: "wechat_unionid", value: "o6_x")])
+        #expect(
+            keys == [
+                IdentityKey(kind: "phone", value: "+8613800138000"), IdentityKey(kind: "email", value: "xm@example.com"),
+                IdentityKey(kind: "wechat_unionid", value: "o6_x"),
+            ])
     }
 
     @Test("placeholder phones are recognised", arguments: ["+8613800000000", "+8611111111111", "+8613912345678", "+8618888888888"])
@@ -36,20 +40,23 @@ struct FuzzyMatcherTests {
 
     @Test("the same complete record with a small address difference auto-merges")
     func sameComplete() {
-        let s = FuzzyMatcher.score(person("王小明", "1990-05-17", "上海市浦东新区世纪大道100号"), person("王小明", "1990-05-17", "上海市浦东新区世纪大道100号 1201室"), autoMergeThreshold: threshold)
+        let s = FuzzyMatcher.score(
+            person("王小明", "1990-05-17", "上海市浦东新区世纪大道100号"), person("王小明", "1990-05-17", "上海市浦东新区世纪大道100号 1201室"), autoMergeThreshold: threshold)
         #expect(s.score >= threshold)
     }
 
     @Test("a typo in the name goes to review, never auto-merge")
     func nameTypo() {
-        let s = FuzzyMatcher.score(person("王小明", "1990-05-17", "上海市浦东新区世纪大道100号"), person("王小名", "1990-05-17", "上海市浦东新区世纪大道100号"), autoMergeThreshold: threshold)
+        let s = FuzzyMatcher.score(
+            person("王小明", "1990-05-17", "上海市浦东新区世纪大道100号"), person("王小名", "1990-05-17", "上海市浦东新区世纪大道100号"), autoMergeThreshold: threshold)
         #expect(s.score < threshold)
         #expect(s.score >= 0.75)
     }
 
     @Test("family members at one address are not a match")
     func family() {
-        let s = FuzzyMatcher.score(person("王小明", "1990-05-17", "上海市浦东新区世纪大道100号"), person("李美華", "1962-11-02", "上海市浦东新区世纪大道100号"), autoMergeThreshold: threshold)
+        let s = FuzzyMatcher.score(
+            person("王小明", "1990-05-17", "上海市浦东新区世纪大道100号"), person("李美華", "1962-11-02", "上海市浦东新区世纪大道100号"), autoMergeThreshold: threshold)
         #expect(s.score < 0.75)
     }
 
@@ -142,14 +149,20 @@ struct IdentityGuardTests {
         policy.blockedKeys = [Self.email]
         let guards = IdentityGuards(policy: policy)
         var asked = 0
-        let use = { (u: IdentityGuards.KeyUse) in { () -> IdentityGuards.KeyUse in asked += 1; return u } }
+        let use = { (u: IdentityGuards.KeyUse) in
+            { () -> IdentityGuards.KeyUse in
+                asked += 1; return u
+            }
+        }
         #expect(guards.stop(key: IdentityKey(kind: "phone", value: "+8613800000000"), use: use(Self.quiet)) == .blocked)
         #expect(guards.stop(key: Self.email, use: use(Self.quiet)) == .blocked)
         #expect(asked == 0)
         #expect(guards.stop(key: Self.phone, use: use(Self.quiet)) == nil)
         #expect(guards.stop(key: Self.phone, use: use(.init(blocklisted: true, mostInOneShopChannel: 1, accounts: 1))) == .blocked)
-        #expect(guards.stop(key: Self.phone, use: use(.init(blocklisted: false, mostInOneShopChannel: 2, accounts: 2))) == .sharedInChannel(accounts: 2, limit: 1))
-        #expect(guards.stop(key: Self.phone, use: use(.init(blocklisted: false, mostInOneShopChannel: 1, accounts: 21))) == .sharedWidely(accounts: 21, limit: 20))
+        #expect(
+            guards.stop(key: Self.phone, use: use(.init(blocklisted: false, mostInOneShopChannel: 2, accounts: 2))) == .sharedInChannel(accounts: 2, limit: 1))
+        #expect(
+            guards.stop(key: Self.phone, use: use(.init(blocklisted: false, mostInOneShopChannel: 1, accounts: 21))) == .sharedWidely(accounts: 21, limit: 20))
         #expect(guards.stop(key: Self.phone, use: use(.init(blocklisted: false, mostInOneShopChannel: 1, accounts: 20))) == nil)
     }
 

@@ -3,7 +3,9 @@ import Testing
 
 @Suite("money")
 struct MoneyTests {
-    @Test("decimal yuan text becomes integer fen", arguments: [("399.00", 39_900), ("399", 39_900), ("0.5", 50), ("0.05", 5), ("12345.67", 1_234_567)] as [(String, Int64)])
+    @Test(
+        "decimal yuan text becomes integer fen",
+        arguments: [("399.00", 39_900), ("399", 39_900), ("0.5", 50), ("0.05", 5), ("12345.67", 1_234_567)] as [(String, Int64)])
     func parses(_ text: String, _ fen: Int64) { #expect(Money.parseFen(text) == fen) }
 
     @Test("anything else is refused", arguments: ["", "-1", "1.234", "1e3", "1,000", ".5", "5.", "abc", "１００", "99999999999999999999"])
@@ -18,9 +20,11 @@ struct MoneyTests {
 
 @Suite("normalisation")
 struct NormalizationTests {
-    @Test("phones in the ways shops write them become one E.164 number", arguments: [
-        "13800138000", "138 0013 8000", "138-0013-8000", "+86 138 0013 8000", "0086 13800138000", "8613800138000", "＋８６ １３８００１３８０００",
-    ])
+    @Test(
+        "phones in the ways shops write them become one E.164 number",
+        arguments: [
+            "13800138000", "138 0013 8000", "138-0013-8000", "+86 138 0013 8000", "0086 13800138000", "8613800138000", "＋８６ １３８００１３８０００",
+        ])
     func phones(_ text: String) { #expect(PhoneNumber.normalize(text) == "+8613800138000") }
 
     @Test("landlines and foreign numbers")

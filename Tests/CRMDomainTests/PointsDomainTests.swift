@@ -50,11 +50,14 @@ struct PointsDomainTests {
 
     @Test("accrual: base at rate and level multiplier, rules on items or orders, caps")
     func accrual() {
-        let order = AccrualOrder(shop: "sh01", channel: .mobile, amountFen: 39_950, paymentMethod: "alipay", paidAt: 1_770_000_000,
-                                 items: [.init(sku: "BRA-1", category: "lingerie", amountFen: 30_000), .init(sku: "SOCK", category: "socks", amountFen: 9_950)])
-        let plain = Accrual.compute(order: order, rateCenti: 100, levelCode: "regular", levelMultiplierPercent: 100, rules: [], usedToday: [:], maxPoints: 1_000_000_000)
+        let order = AccrualOrder(
+            shop: "sh01", channel: .mobile, amountFen: 39_950, paymentMethod: "alipay", paidAt: 1_770_000_000,
+            items: [.init(sku: "BRA-1", category: "lingerie", amountFen: 30_000), .init(sku: "SOCK", category: "socks", amountFen: 9_950)])
+        let plain = Accrual.compute(
+            order: order, rateCenti: 100, levelCode: "regular", levelMultiplierPercent: 100, rules: [], usedToday: [:], maxPoints: 1_000_000_000)
         #expect(plain.total == 399)
-        let vip = Accrual.compute(order: order, rateCenti: 100, levelCode: "vip", levelMultiplierPercent: 150, rules: [], usedToday: [:], maxPoints: 1_000_000_000)
+        let vip = Accrual.compute(
+            order: order, rateCenti: 100, levelCode: "vip", levelMultiplierPercent: 150, rules: [], usedToday: [:], maxPoints: 1_000_000_000)
         #expect(vip.total == 599)
         var double = AccrualRule(id: 1, name: "x2", version: 1, multiplierPercent: 200)
         double.categories = ["lingerie"]
@@ -63,21 +66,31 @@ struct PointsDomainTests {
         bonus.capPerMemberPerDay = 80
         var wrongShop = AccrualRule(id: 3, name: "other", version: 1, bonus: 1_000)
         wrongShop.shops = ["sh02"]
-        let a = Accrual.compute(order: order, rateCenti: 100, levelCode: "regular", levelMultiplierPercent: 100, rules: [double, bonus, wrongShop],
-                                usedToday: ["alipay": 60], maxPoints: 1_000_000_000)
+        let a = Accrual.compute(
+            order: order, rateCenti: 100, levelCode: "regular", levelMultiplierPercent: 100, rules: [double, bonus, wrongShop],
+            usedToday: ["alipay": 60], maxPoints: 1_000_000_000)
         #expect(a.base == 399)
         #expect(a.bonuses.map(\.points) == [300, 20])
         #expect(a.bonuses.map(\.version) == [1, 3])
         #expect(a.total == 719)
         var capped = double
         capped.capPerOrder = 10
-        #expect(Accrual.compute(order: order, rateCenti: 100, levelCode: "r", levelMultiplierPercent: 100, rules: [capped], usedToday: [:], maxPoints: 1_000_000_000).total == 409)
+        #expect(
+            Accrual.compute(
+                order: order, rateCenti: 100, levelCode: "r", levelMultiplierPercent: 100, rules: [capped], usedToday: [:], maxPoints: 1_000_000_000
+            ).total == 409)
         var window = bonus
         window.capPerMemberPerDay = nil
         window.until = 1_770_000_000
-        #expect(Accrual.compute(order: order, rateCenti: 100, levelCode: "r", levelMultiplierPercent: 100, rules: [window], usedToday: [:], maxPoints: 1_000_000_000).total == 399)
+        #expect(
+            Accrual.compute(
+                order: order, rateCenti: 100, levelCode: "r", levelMultiplierPercent: 100, rules: [window], usedToday: [:], maxPoints: 1_000_000_000
+            ).total == 399)
         window.until = 1_770_000_001
-        #expect(Accrual.compute(order: order, rateCenti: 100, levelCode: "r", levelMultiplierPercent: 100, rules: [window], usedToday: [:], maxPoints: 1_000_000_000).total == 449)
+        #expect(
+            Accrual.compute(
+                order: order, rateCenti: 100, levelCode: "r", levelMultiplierPercent: 100, rules: [window], usedToday: [:], maxPoints: 1_000_000_000
+            ).total == 449)
         #expect(AccrualRule(id: 9, name: "both", version: 1, multiplierPercent: 200, bonus: 5).problems().isEmpty == false)
     }
 
@@ -85,13 +98,15 @@ struct PointsDomainTests {
     func accrualLimit() {
         let order = AccrualOrder(shop: "sh01", channel: .web, amountFen: Money.maxFen, paymentMethod: nil, paidAt: 1_770_000_000, items: [])
         let rules = (1...1_000).map { AccrualRule(id: Int64($0), name: "r\($0)", version: 1, multiplierPercent: AccrualRule.maxMultiplierPercent) }
-        let a = Accrual.compute(order: order, rateCenti: 100_000, levelCode: "top", levelMultiplierPercent: 10_000, rules: rules, usedToday: [:],
-                                maxPoints: 1_000_000_000)
+        let a = Accrual.compute(
+            order: order, rateCenti: 100_000, levelCode: "top", levelMultiplierPercent: 10_000, rules: rules, usedToday: [:],
+            maxPoints: 1_000_000_000)
         #expect(a.total == 1_000_000_000)
         #expect(a.limitedTo == 1_000_000_000)
         #expect(a.bonuses.allSatisfy { $0.points == 1_000_000_000 })
-        let small = Accrual.compute(order: AccrualOrder(shop: "sh01", channel: .web, amountFen: 100, paymentMethod: nil, paidAt: 0, items: []),
-                                    rateCenti: 100, levelCode: "r", levelMultiplierPercent: 100, rules: [], usedToday: [:], maxPoints: 1_000_000_000)
+        let small = Accrual.compute(
+            order: AccrualOrder(shop: "sh01", channel: .web, amountFen: 100, paymentMethod: nil, paidAt: 0, items: []),
+            rateCenti: 100, levelCode: "r", levelMultiplierPercent: 100, rules: [], usedToday: [:], maxPoints: 1_000_000_000)
         #expect(small.total == 1 && small.limitedTo == nil)
     }
 

@@ -21,7 +21,8 @@ struct SegmentDomainTests {
 
     @Test("a filter parses into its tree, keyword groups expanded, money in fen")
     func parsesTree() throws {
-        let f = try Self.parse("""
+        let f = try Self.parse(
+            """
             {"and": [{"rfm": {"r": [1, 2], "m": [4]}}, {"or": [{"tags": {"any": ["蕾絲"]}}, {"not": {"channels": {"any": ["mobile"], "within_days": 90}}}]},
                      {"spend": {"min": "100.5", "within_days": 365}}, {"address": {"groups": ["finance"]}}, {"seasons": {"all": ["spring"], "min": 2}}]}
             """)
@@ -93,7 +94,10 @@ struct SegmentDomainTests {
 
     @Test("seasons, the contribution pyramid and the purchase-count groups")
     func groups() {
-        #expect((1...12).map { Season.of(month: $0) } == [.winter, .winter, .spring, .spring, .spring, .summer, .summer, .summer, .autumn, .autumn, .autumn, .winter])
+        #expect(
+            (1...12).map { Season.of(month: $0) } == [
+                .winter, .winter, .spring, .spring, .spring, .summer, .summer, .summer, .autumn, .autumn, .autumn, .winter,
+            ])
         #expect(Season.inMask(Season.mask([.spring, .autumn])) == [.spring, .autumn])
         // The pyramid's thresholds are validated here and evaluated in SQL (ReportTests, OperatorProcessTests).
         var pyramid = PyramidThresholds()
@@ -101,9 +105,12 @@ struct SegmentDomainTests {
         pyramid.second.averageAboveFen = 1
         pyramid.third.averageFromFen = 30_000
         pyramid.bottom.maxPurchases = 0
-        #expect(pyramid.problems() == ["pyramid.second: give average_from or average_above, not both",
-                                       "pyramid.third: the lower average bound must be below the upper one",
-                                       "pyramid.bottom.max_purchases must be min_purchases to 100000"])
+        #expect(
+            pyramid.problems() == [
+                "pyramid.second: give average_from or average_above, not both",
+                "pyramid.third: the lower average bound must be below the upper one",
+                "pyramid.bottom.max_purchases must be min_purchases to 100000",
+            ])
         #expect(PurchaseGroup.of(inWindow: 4, ever: 9) == .threePlus)
         #expect(PurchaseGroup.of(inWindow: 0, ever: 2) == .lapsedRepeat)
         #expect(PurchaseGroup.of(inWindow: 0, ever: 1) == .lapsedOnce)

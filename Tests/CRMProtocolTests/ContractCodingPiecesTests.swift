@@ -67,7 +67,9 @@ struct ContractCodingPiecesTests {
 
     @Test("the OpenRPC schemas of session, server, shop, token, config and sync methods can be read off their types")
     func schemas() {
-        let groups: [[any RPCMethod.Type]] = [RPC.Session.methods, RPC.Server.methods, RPC.Shop.methods, RPC.Token.methods, RPC.Config.methods, RPC.Sync.methods]
+        let groups: [[any RPCMethod.Type]] = [
+            RPC.Session.methods, RPC.Server.methods, RPC.Shop.methods, RPC.Token.methods, RPC.Config.methods, RPC.Sync.methods,
+        ]
         for method in groups.joined() {
             func check<M: RPCMethod>(_ m: M.Type) {
                 #expect(RPCSchema.params(of: m)["type"] == "object", "\(M.name)")
@@ -83,11 +85,14 @@ struct ContractCodingPiecesTests {
 
     @Test("token.create's result is one object: the token's record then its text, both ways")
     func tokenCreateResult() throws {
-        let record = RPC.Token.Record(id: 7, name: "till", role: "agent", shop: "S1", createdAt: "2026-01-02T03:04:05Z",
-                                      revokedAt: nil, lastUsedAt: nil)
+        let record = RPC.Token.Record(
+            id: 7, name: "till", role: "agent", shop: "S1", createdAt: "2026-01-02T03:04:05Z",
+            revokedAt: nil, lastUsedAt: nil)
         let json = try JSONValueEncoder().encode(RPC.Token.Create.Result(record, token: "crm_x"))
-        #expect(JSONSerializer.serialize(json)
-            == #"{"id":7,"name":"till","role":"agent","shop":"S1","created_at":"2026-01-02T03:04:05Z","revoked_at":null,"last_used_at":null,"token":"crm_x"}"#)
+        #expect(
+            JSONSerializer.serialize(json)
+                == #"{"id":7,"name":"till","role":"agent","shop":"S1","created_at":"2026-01-02T03:04:05Z","revoked_at":null,"last_used_at":null,"token":"crm_x"}"#
+        )
         let back = try JSONValueDecoder().decode(RPC.Token.Create.Result.self, from: json)
         #expect(back.token == "crm_x" && back.id == 7 && back.shop == "S1" && back.revokedAt == nil)
         let error = #expect(throws: RPCError.self) { try JSONValueDecoder().decode(RPC.Token.Create.Result.self, from: ["id": 7]) }

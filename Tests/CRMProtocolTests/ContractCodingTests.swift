@@ -71,8 +71,10 @@ struct ContractCodingTests {
 
     @Test("a nested field's path names where it is; array limits are checked")
     func nestedPaths() {
-        let result: JSONValue = ["member_id": "1", "balance": 0, "pending": 0, "debt": 0,
-                                 "lots": [["id": 1, "earned_at": "a", "available_at": "b", "amount": "x", "remaining": 1, "pending": false]]]
+        let result: JSONValue = [
+            "member_id": "1", "balance": 0, "pending": 0, "debt": 0,
+            "lots": [["id": 1, "earned_at": "a", "available_at": "b", "amount": "x", "remaining": 1, "pending": false]],
+        ]
         #expect(throws: RPCError.self) { try JSONValueDecoder(rejectsUnknownFields: false).decode(RPC.Points.Get.Result.self, from: result) }
         do {
             _ = try JSONValueDecoder(rejectsUnknownFields: false).decode(RPC.Points.Get.Result.self, from: result)

@@ -18,17 +18,21 @@ struct JSONTests {
         #expect(value == .string("é😀\t/"))
     }
 
-    @Test("invalid documents are refused", arguments: [
-        "", "{", "[1,]", "{\"a\":1,}", "01", "1.", "-", "+1", "nul", "\"abc", "{\"a\" 1}", "[1 2]", "\"\\x\"",
-        "\"\\ud800\"", "\"\\udc00x\"", "{\"a\":1}{}", "\"tab\tinside\"", "{\"a\":1,\"a\":2}", "NaN", "[1e]",
-    ])
+    @Test(
+        "invalid documents are refused",
+        arguments: [
+            "", "{", "[1,]", "{\"a\":1,}", "01", "1.", "-", "+1", "nul", "\"abc", "{\"a\" 1}", "[1 2]", "\"\\x\"",
+            "\"\\ud800\"", "\"\\udc00x\"", "{\"a\":1}{}", "\"tab\tinside\"", "{\"a\":1,\"a\":2}", "NaN", "[1e]",
+        ])
     func invalid(_ text: String) {
         #expect(throws: JSONParseError.self) { try JSONParser.parse(text) }
     }
 
-    @Test("invalid UTF-8 is refused", arguments: [
-        [0x22, 0xC3, 0x22], [0x22, 0xC0, 0xAF, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22], [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22], [0x22, 0xFF, 0x22],
-    ] as [[UInt8]])
+    @Test(
+        "invalid UTF-8 is refused",
+        arguments: [
+            [0x22, 0xC3, 0x22], [0x22, 0xC0, 0xAF, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22], [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22], [0x22, 0xFF, 0x22],
+        ] as [[UInt8]])
     func invalidUTF8(_ bytes: [UInt8]) {
         #expect(throws: JSONParseError.self) { try JSONParser.parse(bytes) }
     }
@@ -70,7 +74,9 @@ struct RPCIncomingTests {
         #expect(error.code == -32600)
         guard case .single(.invalid(let id2, _)) = parse(#"{"jsonrpc":"2.0","method":"m","id":{"x":1}}"#) else { Issue.record("expected invalid"); return }
         #expect(id2 == .null)
-        guard case .single(.invalid(_, let e3)) = parse(#"{"jsonrpc":"2.0","method":"m","params":"bar","id":1}"#) else { Issue.record("expected invalid"); return }
+        guard case .single(.invalid(_, let e3)) = parse(#"{"jsonrpc":"2.0","method":"m","params":"bar","id":1}"#) else {
+            Issue.record("expected invalid"); return
+        }
         #expect(e3.code == -32600)
         guard case .single(.invalid(_, let e4)) = parse(#"{"jsonrpc":"2.0","method":1,"id":1}"#) else { Issue.record("expected invalid"); return }
         #expect(e4.code == -32600)

@@ -20,10 +20,14 @@ struct MemberContractTests {
 
     @Test("a review item's pair is member_ids; nil fields are left out, as crmd always sent them")
     func reviewItemWire() throws {
-        let item = RPC.Review.List.Item(id: 7, type: "match", status: "open", createdAt: "2026-03-01T00:00:00.000Z", memberIDs: [3, 12], score: 0.88,
-                                        evidence: ["held_back": "names differ"])
+        let item = RPC.Review.List.Item(
+            id: 7, type: "match", status: "open", createdAt: "2026-03-01T00:00:00.000Z", memberIDs: [3, 12], score: 0.88,
+            evidence: ["held_back": "names differ"])
         let json = JSONSerializer.serialize(try JSONValueEncoder().encode(item))
-        #expect(json == #"{"id":7,"type":"match","status":"open","created_at":"2026-03-01T00:00:00.000Z","member_ids":["3","12"],"score":0.88,"evidence":{"held_back":"names differ"}}"#)
+        #expect(
+            json
+                == #"{"id":7,"type":"match","status":"open","created_at":"2026-03-01T00:00:00.000Z","member_ids":["3","12"],"score":0.88,"evidence":{"held_back":"names differ"}}"#
+        )
         let read = try decode(RPC.Review.List.Item.self, json)
         #expect(read.memberIDs == [3, 12])
         #expect(read.guard == nil)
@@ -62,8 +66,9 @@ struct MemberContractTests {
 
     @Test("a referral binding sends null for a missing name, qualification and void reason")
     func bindingNulls() throws {
-        let binding = RPC.Referral.Binding(bindingID: 1, memberID: 5, name: nil, code: "K7Q2M9AB", status: "bound", source: "operator",
-                                           boundAt: "2026-03-01T00:00:00.000Z", qualifiedAt: nil, voidReason: nil, points: 0)
+        let binding = RPC.Referral.Binding(
+            bindingID: 1, memberID: 5, name: nil, code: "K7Q2M9AB", status: "bound", source: "operator",
+            boundAt: "2026-03-01T00:00:00.000Z", qualifiedAt: nil, voidReason: nil, points: 0)
         let json = try JSONValueEncoder().encode(binding)
         #expect(json["name"] == .null)
         #expect(json["qualified_at"] == .null)

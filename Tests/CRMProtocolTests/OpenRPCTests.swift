@@ -48,8 +48,9 @@ struct OpenRPCTests {
             case .result(let result)?:
                 // A request answered with a result is a valid one; an error example may show a bad one.
                 let params = ProtocolExamples.paramsSchema(of: method)
-                #expect(JSONSchemaValidator.problems(example.params, params).isEmpty,
-                        "line \(example.line): \(JSONSchemaValidator.problems(example.params, params))")
+                #expect(
+                    JSONSchemaValidator.problems(example.params, params).isEmpty,
+                    "line \(example.line): \(JSONSchemaValidator.problems(example.params, params))")
                 let schema = method["result"]?["schema"] ?? [:]
                 #expect(JSONSchemaValidator.problems(result, schema).isEmpty, "line \(example.line): \(JSONSchemaValidator.problems(result, schema))")
             case .error(let error)?:

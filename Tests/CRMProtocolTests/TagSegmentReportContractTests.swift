@@ -51,19 +51,24 @@ struct TagSegmentReportContractTests {
 
     @Test("results keep the wire's order, its nulls and its omissions")
     func resultShapes() throws {
-        let channels = RPC.Report.Channels.Result(asOf: "t", withinDays: nil, buyers: 0, multiChannel: 0, multiChannelShare: "0.0", byChannel: [],
-                                                  combinations: [])
-        #expect(JSONSerializer.serialize(try JSONValueEncoder().encode(channels))
-            == #"{"as_of":"t","within_days":null,"buyers":0,"multi_channel":0,"multi_channel_share":"0.0","by_channel":[],"combinations":[]}"#)
+        let channels = RPC.Report.Channels.Result(
+            asOf: "t", withinDays: nil, buyers: 0, multiChannel: 0, multiChannelShare: "0.0", byChannel: [],
+            combinations: [])
+        #expect(
+            JSONSerializer.serialize(try JSONValueEncoder().encode(channels))
+                == #"{"as_of":"t","within_days":null,"buyers":0,"multi_channel":0,"multi_channel_share":"0.0","by_channel":[],"combinations":[]}"#)
         let tier = RPC.Report.PyramidTier(minPurchases: 1, maxPurchases: 2, averageBelow: "100.00")
         #expect(JSONSerializer.serialize(try JSONValueEncoder().encode(tier)) == #"{"min_purchases":1,"max_purchases":2,"average_below":"100.00"}"#)
         let origin = RPC.Tag.Get.Origin(source: "rule", actor: "admin", at: "t", rule: "lace")
         #expect(JSONSerializer.serialize(try JSONValueEncoder().encode(origin)) == #"{"source":"rule","actor":"admin","at":"t","rule":"lace"}"#)
         let plan = RPC.Segment.Preview.Result(plan: "Seq Scan")
         #expect(JSONSerializer.serialize(try JSONValueEncoder().encode(plan)) == #"{"plan":"Seq Scan"}"#)
-        let row = RPC.Segment.Export.Row(memberID: 7, name: nil, phone: "138****0001", email: nil, gender: nil, region: nil, address: nil,
-                                         level: "normal", points: 0, tags: [], createdAt: "t")
-        #expect(JSONSerializer.serialize(try JSONValueEncoder().encode(row))
-            == #"{"member_id":"7","name":null,"phone":"138****0001","email":null,"gender":null,"region":null,"address":null,"level":"normal","points":0,"tags":[],"created_at":"t"}"#)
+        let row = RPC.Segment.Export.Row(
+            memberID: 7, name: nil, phone: "138****0001", email: nil, gender: nil, region: nil, address: nil,
+            level: "normal", points: 0, tags: [], createdAt: "t")
+        #expect(
+            JSONSerializer.serialize(try JSONValueEncoder().encode(row))
+                == #"{"member_id":"7","name":null,"phone":"138****0001","email":null,"gender":null,"region":null,"address":null,"level":"normal","points":0,"tags":[],"created_at":"t"}"#
+        )
     }
 }

@@ -31,7 +31,8 @@ public enum CivilTime {
             parts.append(v)
         }
         guard (1900...2200).contains(parts[0]), (1...12).contains(parts[1]),
-              parts[2] >= 1, parts[2] <= Int64(BirthDate.daysIn(month: Int(parts[1]), year: Int(parts[0]))) else { return nil }
+            parts[2] >= 1, parts[2] <= Int64(BirthDate.daysIn(month: Int(parts[1]), year: Int(parts[0])))
+        else { return nil }
         return (parts[0], parts[1], parts[2])
     }
 
@@ -91,8 +92,9 @@ public enum CivilTime {
         if text == "Z" || text == "+00:00" { return 0 }
         let c = Array(text.utf8)
         guard c.count == 6, c[0] == 0x2B || c[0] == 0x2D, c[3] == 0x3A,
-              let h = Int(String(decoding: c[1..<3], as: UTF8.self)), let m = Int(String(decoding: c[4..<6], as: UTF8.self)),
-              h <= 14, m < 60, c[1...2].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), c[4...5].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+            let h = Int(String(decoding: c[1..<3], as: UTF8.self)), let m = Int(String(decoding: c[4..<6], as: UTF8.self)),
+            h <= 14, m < 60, c[1...2].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), c[4...5].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 })
+        else { return nil }
         return (c[0] == 0x2D ? -1 : 1) * (h * 60 + m)
     }
 

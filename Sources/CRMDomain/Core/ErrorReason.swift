@@ -139,14 +139,19 @@ public struct ErrorReason: RawRepresentable, Hashable, Sendable, CustomStringCon
     /// Every reason crmd sends, in the order above.
     public static let known: [ErrorReason] = [
         .parseError, .invalidRequest, .emptyBatch, .batchTooLarge, .lineTooLong, .methodNotFound,
-        .invalidParams, .unknownField, .unexpectedField, .missingField, .wrongType, .outOfRange, .tooLong, .nulCharacter, .badCursor, .badDate, .badKind, .badShopCode, .badName, .badRole, .badMemberID, .badSetting, .badDecision, .badFilter, .filterTooDeep, .filterTooLarge, .badRule, .badCode, .badSource, .badStatus, .badType, .badID, .oneLookup, .asOfInFuture, .asOfMismatch,
+        .invalidParams, .unknownField, .unexpectedField, .missingField, .wrongType, .outOfRange, .tooLong, .nulCharacter, .badCursor, .badDate, .badKind,
+        .badShopCode, .badName, .badRole, .badMemberID, .badSetting, .badDecision, .badFilter, .filterTooDeep, .filterTooLarge, .badRule, .badCode, .badSource,
+        .badStatus, .badType, .badID, .oneLookup, .asOfInFuture, .asOfMismatch,
         .badChannel, .badTimestamp, .badPhone, .badEmail, .badBirthday, .badAmount, .badPlatformId,
         .internal, .statementTimeout, .serializationFailure,
         .unauthenticated, .noSession, .invalidToken, .tokenRevoked, .forbidden, .roleForbidden, .wrongShop, .maskedFilter,
-        .notFound, .shopNotFound, .tokenNotFound, .memberNotFound, .mergeNotFound, .reviewNotFound, .settingNotFound, .tagNotFound, .ruleNotFound, .segmentNotFound, .exportNotFound, .orderNotFound, .unknownLevel, .unknownCode,
-        .conflict, .shopExists, .ambiguous, .alreadyMerged, .alreadyUnmerged, .alreadyDecided, .alreadyBound, .eventIdReused, .orderExists, .refundExists, .idempotencyKeyReused, .mergedDuplicate, .jobRunning, .runNotRunning,
+        .notFound, .shopNotFound, .tokenNotFound, .memberNotFound, .mergeNotFound, .reviewNotFound, .settingNotFound, .tagNotFound, .ruleNotFound,
+        .segmentNotFound, .exportNotFound, .orderNotFound, .unknownLevel, .unknownCode,
+        .conflict, .shopExists, .ambiguous, .alreadyMerged, .alreadyUnmerged, .alreadyDecided, .alreadyBound, .eventIdReused, .orderExists, .refundExists,
+        .idempotencyKeyReused, .mergedDuplicate, .jobRunning, .runNotRunning,
         .refundExceedsOrder, .insufficientPoints, .pointsOutOfRange, .balanceLimit, .selfReferral, .referralCycle, .qualifyingOrderRefunded,
-        .overloaded, .tooManyConnections, .tooManyFromAddress, .tooManyUnauthenticated, .tooManyFailedLogins, .tooManyLookups, .poolExhausted, .memoryBudget, .helloTimeout, .messageTimeout, .databaseUnavailable, .shuttingDown,
+        .overloaded, .tooManyConnections, .tooManyFromAddress, .tooManyUnauthenticated, .tooManyFailedLogins, .tooManyLookups, .poolExhausted, .memoryBudget,
+        .helloTimeout, .messageTimeout, .databaseUnavailable, .shuttingDown,
     ]
 
     private static let knownWords = Set(known.map(\.rawValue))

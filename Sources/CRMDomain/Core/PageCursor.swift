@@ -7,10 +7,11 @@ public enum PageCursor {
 
     /// Encodes the key of the last item of a page.
     public static func encode(_ key: String) -> String {
-        "c1." + Array(key.utf8).map { byte -> String in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        "c1."
+            + Array(key.utf8).map { byte -> String in
+                let hex = String(byte, radix: 16)
+                return byte < 16 ? "0" + hex : hex
+            }.joined()
     }
 
     /// Decodes a cursor made by `encode`; `nil` when it was not.

@@ -24,7 +24,8 @@ public enum DisplayName {
     public static func validate(_ text: String) -> String? {
         let trimmed = text.trimmingWhitespace()
         guard !trimmed.isEmpty, trimmed.count <= maxLength,
-              !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return nil }
+            !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else { return nil }
         return trimmed
     }
 }

@@ -85,11 +85,12 @@ public enum Timestamp {
             return v
         }
         guard let year = digits(0..<4), c[4] == 0x2D, let month = digits(5..<7), c[7] == 0x2D, let day = digits(8..<10),
-              c[10] == UInt8(ascii: "T") || c[10] == UInt8(ascii: "t") || c[10] == 0x20,
-              let hour = digits(11..<13), c[13] == 0x3A, let minute = digits(14..<16), c[16] == 0x3A, let second = digits(17..<19)
+            c[10] == UInt8(ascii: "T") || c[10] == UInt8(ascii: "t") || c[10] == 0x20,
+            let hour = digits(11..<13), c[13] == 0x3A, let minute = digits(14..<16), c[16] == 0x3A, let second = digits(17..<19)
         else { return false }
         guard (1900...2200).contains(year), (1...12).contains(month), day >= 1, day <= BirthDate.daysIn(month: month, year: year),
-              hour < 24, minute < 60, second < 61 else { return false }
+            hour < 24, minute < 60, second < 61
+        else { return false }
         var i = 19
         if i < c.count, c[i] == 0x2E {
             i += 1
@@ -99,7 +100,9 @@ public enum Timestamp {
         }
         guard i < c.count else { return false }
         if c[i] == UInt8(ascii: "Z") || c[i] == UInt8(ascii: "z") { return i + 1 == c.count }
-        guard c[i] == 0x2B || c[i] == 0x2D, i + 6 == c.count, let oh = digits(i + 1..<i + 3), c[i + 3] == 0x3A, let om = digits(i + 4..<i + 6) else { return false }
+        guard c[i] == 0x2B || c[i] == 0x2D, i + 6 == c.count, let oh = digits(i + 1..<i + 3), c[i + 3] == 0x3A, let om = digits(i + 4..<i + 6) else {
+            return false
+        }
         return oh < 24 && om < 60
     }
 }

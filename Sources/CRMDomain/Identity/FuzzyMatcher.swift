@@ -158,7 +158,7 @@ enum CharacterSetLike {
     static func isPunctuation(_ s: Unicode.Scalar) -> Bool {
         switch s.properties.generalCategory {
         case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation,
-             .finalPunctuation, .otherPunctuation, .mathSymbol, .otherSymbol:
+            .finalPunctuation, .otherPunctuation, .mathSymbol, .otherSymbol:
             return true
         default:
             return false

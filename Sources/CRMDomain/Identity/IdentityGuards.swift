@@ -67,8 +67,10 @@ public struct IdentityGuards: Sendable {
     /// separated the two members. A stronger kind vetoes the merge when the account carries it and
     /// the other member carries it too but never with the account's value: `theirValues(kind)` are
     /// the other member's stored values of a kind, `stored(key)` the account's key as stored.
-    public func stop(mergingOn linking: String, keys: [IdentityKey], separated: () throws -> Bool,
-                     stored: (IdentityKey) -> String, theirValues: (String) throws -> Set<String>) rethrows -> Fired? {
+    public func stop(
+        mergingOn linking: String, keys: [IdentityKey], separated: () throws -> Bool,
+        stored: (IdentityKey) -> String, theirValues: (String) throws -> Set<String>
+    ) rethrows -> Fired? {
         if try separated() { return .separated }
         let rank = IdentityKey.rank(linking, policy.keyPriority)
         for stronger in keys where IdentityKey.rank(stronger.kind, policy.keyPriority) < rank {

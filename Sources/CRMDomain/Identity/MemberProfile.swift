@@ -16,9 +16,11 @@ public struct MemberProfile: Sendable, Equatable {
     public var registeredAt: String?
     public var referralCode: String?
 
-    public init(externalID: String, name: String? = nil, nickname: String? = nil, phone: String? = nil, email: String? = nil,
-                birthday: String? = nil, gender: String? = nil, region: String? = nil, address: String? = nil,
-                platformIDs: [String: String] = [:], registeredAt: String? = nil, referralCode: String? = nil) {
+    public init(
+        externalID: String, name: String? = nil, nickname: String? = nil, phone: String? = nil, email: String? = nil,
+        birthday: String? = nil, gender: String? = nil, region: String? = nil, address: String? = nil,
+        platformIDs: [String: String] = [:], registeredAt: String? = nil, referralCode: String? = nil
+    ) {
         self.externalID = externalID
         self.name = name
         self.nickname = nickname

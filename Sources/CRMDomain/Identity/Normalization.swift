@@ -43,8 +43,9 @@ public enum EmailAddress {
     public static func normalize(_ text: String) -> String? {
         let trimmed = text.trimmingWhitespace().lowercased()
         guard trimmed.utf8.count <= 254, let at = trimmed.firstIndex(of: "@"), at != trimmed.startIndex,
-              trimmed[trimmed.index(after: at)...].contains("."), !trimmed.contains(" "),
-              trimmed.filter({ $0 == "@" }).count == 1, !trimmed.hasSuffix(".") else { return nil }
+            trimmed[trimmed.index(after: at)...].contains("."), !trimmed.contains(" "),
+            trimmed.filter({ $0 == "@" }).count == 1, !trimmed.hasSuffix(".")
+        else { return nil }
         return trimmed
     }
 }
@@ -80,7 +81,9 @@ public enum BirthDate {
         } else {
             var current = ""
             for ch in t {
-                if ch.isASCII, ch.isNumber { current.append(ch) } else if !current.isEmpty {
+                if ch.isASCII, ch.isNumber {
+                    current.append(ch)
+                } else if !current.isEmpty {
                     guard ["-", "/", ".", "年", "月", "日"].contains(ch) else { return nil }
                     parts.append(Int(current)!)
                     current = ""

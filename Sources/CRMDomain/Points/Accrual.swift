@@ -29,8 +29,10 @@ public struct Accrual: Sendable, Equatable {
     /// The accrual of `order` for a member at a level with `levelMultiplierPercent`, at most
     /// `maxPoints` (each part too, so every figure in the explanation fits an Int64).
     /// `usedToday[rule name]` is what that rule already gave the member on the order's local day.
-    public static func compute(order: AccrualOrder, rateCenti: Int64, levelCode: String, levelMultiplierPercent: Int64,
-                               rules: [AccrualRule], usedToday: [String: Int64], maxPoints: Int64) -> Accrual {
+    public static func compute(
+        order: AccrualOrder, rateCenti: Int64, levelCode: String, levelMultiplierPercent: Int64,
+        rules: [AccrualRule], usedToday: [String: Int64], maxPoints: Int64
+    ) -> Accrual {
         precondition(rateCenti >= 0 && levelMultiplierPercent >= 0 && maxPoints > 0, "rates are never negative; the limit is positive")
         let limit = Int128(maxPoints)
         let base = min(points(fen: order.amountFen, rateCenti: rateCenti, percent: levelMultiplierPercent), limit)
@@ -58,8 +60,9 @@ public struct Accrual: Sendable, Equatable {
         }
         // At most 1,000 rules of at most the limit each, plus the base: far inside Int128.
         let sum = bonuses.reduce(base) { $0 + Int128($1.points) }
-        let accrual = Accrual(rateCenti: rateCenti, levelCode: levelCode, levelMultiplierPercent: levelMultiplierPercent,
-                              base: Int64(base), bonuses: bonuses, total: Int64(min(sum, limit)), limitedTo: sum > limit ? maxPoints : nil)
+        let accrual = Accrual(
+            rateCenti: rateCenti, levelCode: levelCode, levelMultiplierPercent: levelMultiplierPercent,
+            base: Int64(base), bonuses: bonuses, total: Int64(min(sum, limit)), limitedTo: sum > limit ? maxPoints : nil)
         precondition(accrual.total >= 0 && accrual.total <= maxPoints, "an accrual is never negative nor over the limit")
         return accrual
     }

@@ -35,7 +35,9 @@ public struct AccrualRule: Sendable, Equatable {
     public func problems() -> [String] {
         var out: [String] = []
         if (multiplierPercent == nil) == (bonus == nil) { out.append("give exactly one of multiplier_percent and bonus") }
-        if let m = multiplierPercent, !(101...Self.maxMultiplierPercent).contains(m) { out.append("multiplier_percent must be between 101 and \(Self.maxMultiplierPercent)") }
+        if let m = multiplierPercent, !(101...Self.maxMultiplierPercent).contains(m) {
+            out.append("multiplier_percent must be between 101 and \(Self.maxMultiplierPercent)")
+        }
         if let b = bonus, !(1...Self.maxBonus).contains(b) { out.append("bonus must be between 1 and \(Self.maxBonus)") }
         if let f = from, let u = until, f >= u { out.append("from must be before until") }
         if let c = capPerOrder, c < 1 { out.append("cap_per_order must be positive") }

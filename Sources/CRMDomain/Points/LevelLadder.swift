@@ -51,9 +51,14 @@ public struct LevelLadder: Sendable, Equatable {
     public func problems() -> [String] {
         var out: [String] = []
         if levels.isEmpty || levels.count > Self.maxLevels { out.append("levels must have 1 to \(Self.maxLevels) rungs") }
-        if let first = levels.first, first.minSpendFen != 0 || first.minOrders != 0 { out.append("the first level must need nothing (min_spend 0, min_orders 0)") }
-        for (a, b) in zip(levels, levels.dropFirst()) where !(b.minSpendFen >= a.minSpendFen && b.minOrders >= a.minOrders
-                                                              && (b.minSpendFen > a.minSpendFen || b.minOrders > a.minOrders)) {
+        if let first = levels.first, first.minSpendFen != 0 || first.minOrders != 0 {
+            out.append("the first level must need nothing (min_spend 0, min_orders 0)")
+        }
+        for (a, b) in zip(levels, levels.dropFirst())
+        where
+            !(b.minSpendFen >= a.minSpendFen && b.minOrders >= a.minOrders
+            && (b.minSpendFen > a.minSpendFen || b.minOrders > a.minOrders))
+        {
             out.append("level \(b.code) must need more than \(a.code)")
         }
         if Set(levels.map(\.code)).count != levels.count { out.append("level codes must be unique") }

@@ -49,7 +49,9 @@ public struct PointsPolicy: Sendable, Equatable {
         if !(0...100_000).contains(earnRateCenti) { out.append("earn_rate must be between 0 and 1000 points per yuan") }
         if !(0...365).contains(pendingDays) { out.append("pending_days must be between 0 and 365") }
         if abs(offsetMinutes) > 14 * 60 { out.append("timezone must be between -14:00 and +14:00") }
-        if !Self.maxPointsPerOrderRange.contains(maxPointsPerOrder) { out.append("max_points_per_order must be between 1 and \(Self.maxPointsPerOrderRange.upperBound)") }
+        if !Self.maxPointsPerOrderRange.contains(maxPointsPerOrder) {
+            out.append("max_points_per_order must be between 1 and \(Self.maxPointsPerOrderRange.upperBound)")
+        }
         if !Self.maxBalanceRange.contains(maxBalance) { out.append("max_balance must be between 1 and \(Self.maxBalanceRange.upperBound)") }
         switch expiry {
         case .rolling(let months, _):

@@ -54,7 +54,8 @@ public struct ReferralProgram: Sendable, Equatable {
 
     public func problems() -> [String] {
         var out: [String] = []
-        let amounts = [referrerPoints, referredPoints] + tiers.flatMap { [$0.referrerPoints, $0.referredPoints] }
+        let amounts =
+            [referrerPoints, referredPoints] + tiers.flatMap { [$0.referrerPoints, $0.referredPoints] }
             + campaigns.flatMap { [$0.referrerPoints, $0.referredPoints] }
         if amounts.contains(where: { !(0...Self.maxPoints).contains($0) }) { out.append("rewards must be between 0 and \(Self.maxPoints) points") }
         if tiers.count > 20 || campaigns.count > 50 { out.append("at most 20 tiers and 50 campaigns") }

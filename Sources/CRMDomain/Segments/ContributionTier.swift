@@ -26,8 +26,10 @@ public struct PyramidThresholds: Sendable, Equatable {
         /// Average order less than this (`average_below`).
         public var averageBelowFen: Int64?
 
-        public init(minPurchases: Int, maxPurchases: Int? = nil, averageFromFen: Int64? = nil, averageAboveFen: Int64? = nil,
-                    averageToFen: Int64? = nil, averageBelowFen: Int64? = nil) {
+        public init(
+            minPurchases: Int, maxPurchases: Int? = nil, averageFromFen: Int64? = nil, averageAboveFen: Int64? = nil,
+            averageToFen: Int64? = nil, averageBelowFen: Int64? = nil
+        ) {
             self.minPurchases = minPurchases
             self.maxPurchases = maxPurchases
             self.averageFromFen = averageFromFen
@@ -59,7 +61,8 @@ public struct PyramidThresholds: Sendable, Equatable {
                 out.append("\(name): averages must be 0 to \(Money.format(fen: maxFen)) yuan")
             }
             if let low = averageFromFen ?? averageAboveFen, let high = averageToFen ?? averageBelowFen,
-               low > high || (low == high && (averageAboveFen != nil || averageBelowFen != nil)) {
+                low > high || (low == high && (averageAboveFen != nil || averageBelowFen != nil))
+            {
                 out.append("\(name): the lower average bound must be below the upper one")
             }
             return out

@@ -29,10 +29,13 @@ public struct LifecycleThresholds: Sendable, Equatable {
     /// The stages as a rule over elapsed days since the first and last purchase. Reports and
     /// segments run it in SQL made from this value.
     public var stages: Placement<LifecycleStage> {
-        Placement([(.neverBought, .prospect), (.compare(.daysSinceFirst, .atMost, Int64(newDays)), .new),
-                   (.compare(.daysSinceLast, .atMost, Int64(activeDays)), .active), (.compare(.daysSinceLast, .atMost, Int64(silentDays)), .silent),
-                   (.compare(.daysSinceLast, .atMost, Int64(sleepingDays)), .sleeping)],
-                  otherwise: .churned)
+        Placement(
+            [
+                (.neverBought, .prospect), (.compare(.daysSinceFirst, .atMost, Int64(newDays)), .new),
+                (.compare(.daysSinceLast, .atMost, Int64(activeDays)), .active), (.compare(.daysSinceLast, .atMost, Int64(silentDays)), .silent),
+                (.compare(.daysSinceLast, .atMost, Int64(sleepingDays)), .sleeping),
+            ],
+            otherwise: .churned)
     }
 
     /// The stage of a member, from whole days since its first and last purchase (nil: never bought).

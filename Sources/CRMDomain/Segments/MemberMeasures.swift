@@ -13,8 +13,10 @@ public struct MemberMeasures: Sendable, Equatable {
     /// Elapsed days (fractional) from the last purchase to the evaluation time; nil: never bought.
     public var daysSinceLast: Double?
 
-    public init(purchasesInWindow: Int64 = 0, purchasesEver: Int64 = 0, spendInWindowFen: Int64 = 0,
-                daysSinceFirst: Double? = nil, daysSinceLast: Double? = nil) {
+    public init(
+        purchasesInWindow: Int64 = 0, purchasesEver: Int64 = 0, spendInWindowFen: Int64 = 0,
+        daysSinceFirst: Double? = nil, daysSinceLast: Double? = nil
+    ) {
         self.purchasesInWindow = purchasesInWindow
         self.purchasesEver = purchasesEver
         self.spendInWindowFen = spendInWindowFen

@@ -21,8 +21,12 @@ public struct RFMBands: Sendable, Equatable {
     public func problems() -> [String] {
         var out: [String] = []
         func increasing<T: Comparable>(_ xs: [T]) -> Bool { zip(xs, xs.dropFirst()).allSatisfy { $0 < $1 } }
-        if recencyDays.isEmpty || recencyDays.count > 9 || !increasing(recencyDays) || recencyDays[0] < 1 { out.append("recency_days: 1 to 9 increasing day counts") }
-        if frequencyMins.isEmpty || frequencyMins.count > 9 || !increasing(frequencyMins) || frequencyMins[0] < 1 { out.append("frequency_min: 1 to 9 increasing counts from 1") }
+        if recencyDays.isEmpty || recencyDays.count > 9 || !increasing(recencyDays) || recencyDays[0] < 1 {
+            out.append("recency_days: 1 to 9 increasing day counts")
+        }
+        if frequencyMins.isEmpty || frequencyMins.count > 9 || !increasing(frequencyMins) || frequencyMins[0] < 1 {
+            out.append("frequency_min: 1 to 9 increasing counts from 1")
+        }
         if monetaryFen.isEmpty || monetaryFen.count > 9 || !increasing(monetaryFen) || monetaryFen[0] < 1 { out.append("monetary: 1 to 9 increasing amounts") }
         if windowDays < 1 || windowDays > 3_650 { out.append("window_days must be 1 to 3650") }
         return out
@@ -31,8 +35,9 @@ public struct RFMBands: Sendable, Equatable {
     /// The R band as a rule: 1… (1 = most recent), 0 when never bought. Reports and segments run it
     /// in SQL made from this value.
     public var recency: Placement<Int> {
-        Placement([(.neverBought, 0)] + recencyDays.enumerated().map { (.compare(.daysSinceLast, .atMost, Int64($1)), $0 + 1) },
-                  otherwise: recencyBandCount)
+        Placement(
+            [(.neverBought, 0)] + recencyDays.enumerated().map { (.compare(.daysSinceLast, .atMost, Int64($1)), $0 + 1) },
+            otherwise: recencyBandCount)
     }
 
     /// The F band as a rule: the highest band whose minimum is reached, 0 when no purchase in the window.
@@ -42,8 +47,9 @@ public struct RFMBands: Sendable, Equatable {
 
     /// The M band as a rule: 1…, 0 when nothing was spent in the window.
     public var monetary: Placement<Int> {
-        Placement([(.compare(.spendInWindowFen, .atMost, 0), 0)] + monetaryFen.enumerated().map { (.compare(.spendInWindowFen, .atMost, $1), $0 + 1) },
-                  otherwise: monetaryBandCount)
+        Placement(
+            [(.compare(.spendInWindowFen, .atMost, 0), 0)] + monetaryFen.enumerated().map { (.compare(.spendInWindowFen, .atMost, $1), $0 + 1) },
+            otherwise: monetaryBandCount)
     }
 
     /// R band 1… (1 = most recent), 0 when never bought.
@@ -60,7 +66,9 @@ public struct RFMBands: Sendable, Equatable {
         recencyDays.map { "≤\($0)d" } + [">\(recencyDays.last!)d"]
     }
     public var frequencyLabels: [String] {
-        frequencyMins.enumerated().map { i, n in i == frequencyMins.count - 1 ? "\(n)+" : (frequencyMins[i + 1] - n == 1 ? "\(n)" : "\(n)–\(frequencyMins[i + 1] - 1)") }
+        frequencyMins.enumerated().map { i, n in
+            i == frequencyMins.count - 1 ? "\(n)+" : (frequencyMins[i + 1] - n == 1 ? "\(n)" : "\(n)–\(frequencyMins[i + 1] - 1)")
+        }
     }
     public var monetaryLabels: [String] {
         var out: [String] = []

@@ -18,8 +18,10 @@ public struct SegmentFilterParser {
     public init(rfm: RFMBands = RFMBands()) { self.rfm = rfm }
 
     /// Every condition name, for messages and documentation.
-    public static let conditionNames = ["rfm", "purchases", "spend", "last_purchase", "average_order", "level", "points", "expiring_points",
-                                        "tags", "channels", "shops", "items", "region", "address", "registered", "lifecycle", "seasons"]
+    public static let conditionNames = [
+        "rfm", "purchases", "spend", "last_purchase", "average_order", "level", "points", "expiring_points",
+        "tags", "channels", "shops", "items", "region", "address", "registered", "lifecycle", "seasons",
+    ]
 
     public static func parse(_ value: JSONValue, path: String = "filter", rfm: RFMBands = RFMBands()) throws(SegmentFilterError) -> SegmentFilter {
         var p = SegmentFilterParser(rfm: rfm)
@@ -148,9 +150,10 @@ public struct SegmentFilterParser {
 
     private func itemsCondition(_ v: JSONValue, _ path: String) throws(SegmentFilterError) -> SegmentCondition {
         let o = try object(v, path, allowed: ["name_contains", "skus", "categories", "within_days"])
-        let m = ItemMatch(nameContains: try texts(o["name_contains"], path + ".name_contains", optional: true),
-                          skus: try texts(o["skus"], path + ".skus", optional: true),
-                          categories: try texts(o["categories"], path + ".categories", optional: true))
+        let m = ItemMatch(
+            nameContains: try texts(o["name_contains"], path + ".name_contains", optional: true),
+            skus: try texts(o["skus"], path + ".skus", optional: true),
+            categories: try texts(o["categories"], path + ".categories", optional: true))
         guard !m.isEmpty else { throw fail(path, .badFilter, "give name_contains, skus or categories") }
         return .items(m, withinDays: try days(o["within_days"], path + ".within_days"))
     }
@@ -252,7 +255,9 @@ public struct SegmentFilterParser {
         return Int(n)
     }
 
-    private func range(_ o: JSONObject, _ path: String, money: Bool, allowNegative: Bool = false, required: Bool = true) throws(SegmentFilterError) -> ValueRange {
+    private func range(
+        _ o: JSONObject, _ path: String, money: Bool, allowNegative: Bool = false, required: Bool = true
+    ) throws(SegmentFilterError) -> ValueRange {
         func one(_ key: String) throws(SegmentFilterError) -> Int64? {
             guard let v = o[key], !v.isNull else { return nil }
             let p = path + "." + key

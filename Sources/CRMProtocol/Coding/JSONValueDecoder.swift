@@ -32,8 +32,9 @@ struct ValueReader {
 
     func read<T: Decodable>(_ type: T.Type, _ value: JSONValue, path: String, rule: FieldRule?) throws -> T {
         if let scalar = try readScalar(type, value, path: path, rule: rule) { return scalar }
-        let decoder = ValueDecoder(value: value, path: path, reader: self,
-                                   rules: (T.self as? any RPCObject.Type)?.fieldRules ?? [:], arrayRule: rule)
+        let decoder = ValueDecoder(
+            value: value, path: path, reader: self,
+            rules: (T.self as? any RPCObject.Type)?.fieldRules ?? [:], arrayRule: rule)
         let result: T
         do {
             result = try T(from: decoder)

@@ -92,8 +92,9 @@ struct ObjectReader<Key: CodingKey>: GenericKeyedDecodingContainer {
     private func child(_ key: Key) throws -> ValueDecoder {
         let name = wire(key)
         decoder.markRead(name)
-        return ValueDecoder(value: object[name] ?? .null, path: ValueReader.join(decoder.path, name), reader: decoder.reader,
-                            rules: [:], arrayRule: decoder.rules[name])
+        return ValueDecoder(
+            value: object[name] ?? .null, path: ValueReader.join(decoder.path, name), reader: decoder.reader,
+            rules: [:], arrayRule: decoder.rules[name])
     }
 }
 

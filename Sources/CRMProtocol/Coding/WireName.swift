@@ -23,7 +23,8 @@ public enum WireName {
             // capital of a run that a lower-case letter follows (`URLText` → `url_text`) unless
             // that letter is the run's plural `s` (`memberIDs` → `member_ids`).
             let plural = next == UInt8(ascii: "s") && !(afterNext.map(isLower) ?? false)
-            let startsWord = previous.map { !isUpper($0) && $0 != UInt8(ascii: "_") } ?? false
+            let startsWord =
+                previous.map { !isUpper($0) && $0 != UInt8(ascii: "_") } ?? false
                 || (previous.map(isUpper) ?? false) && (next.map(isLower) ?? false) && !plural
             if startsWord { out.append(UInt8(ascii: "_")) }
             out.append(c + 32)

@@ -35,8 +35,10 @@ extension RPC.Level {
             public var spendFen: Int64
             public var orders: Int64
             public var history: [Change]
-            public init(memberID: MemberID, level: Ref, since: String?, manual: Bool, belowSince: String?, qualifies: Ref, spendFen: Int64,
-                        orders: Int64, history: [Change]) {
+            public init(
+                memberID: MemberID, level: Ref, since: String?, manual: Bool, belowSince: String?, qualifies: Ref, spendFen: Int64,
+                orders: Int64, history: [Change]
+            ) {
                 self.memberID = memberID
                 self.level = level
                 self.since = since

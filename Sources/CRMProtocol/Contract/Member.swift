@@ -32,9 +32,11 @@ extension RPC.Member {
         /// The id asked for, when it was merged into this member.
         public var mergedFrom: MemberID?
 
-        public init(memberID: MemberID, name: String?, nickname: String?, phone: String?, email: String?, birthday: String?, gender: String?,
-                    region: String?, address: String?, level: RPC.Level.Ref, points: Points, accounts: [Account], tags: [String],
-                    referral: Referral, createdAt: String, registeredAt: String?, mergedFrom: MemberID?) {
+        public init(
+            memberID: MemberID, name: String?, nickname: String?, phone: String?, email: String?, birthday: String?, gender: String?,
+            region: String?, address: String?, level: RPC.Level.Ref, points: Points, accounts: [Account], tags: [String],
+            referral: Referral, createdAt: String, registeredAt: String?, mergedFrom: MemberID?
+        ) {
             self.memberID = memberID
             self.name = name
             self.nickname = nickname
@@ -104,8 +106,10 @@ extension RPC.Member {
                 "shop": .text(maxLength: ShopCode.maxLength), "channel": .oneOf(["mobile", "web", "group_buy"], reason: .badChannel),
                 "external_id": .text(maxLength: 128), "phone": .text(maxLength: 40), "email": .text(maxLength: 254),
             ]
-            public init(memberID: MemberID? = nil, shop: String? = nil, channel: String? = nil, externalID: String? = nil, phone: String? = nil,
-                        email: String? = nil) {
+            public init(
+                memberID: MemberID? = nil, shop: String? = nil, channel: String? = nil, externalID: String? = nil, phone: String? = nil,
+                email: String? = nil
+            ) {
                 self.memberID = memberID
                 self.shop = shop
                 self.channel = channel

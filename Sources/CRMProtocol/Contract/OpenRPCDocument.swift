@@ -13,10 +13,10 @@ public enum OpenRPCDocument {
                 "title": "crmd",
                 "version": .string(version),
                 "description": """
-                    The member and loyalty server's JSON-RPC 2.0 methods. Transport: one JSON message per line over TCP \
-                    (or TLS); call session.hello with a token first. Params are always by name; unknown members are refused. \
-                    Money is integer fen, points are integers, member ids are strings of digits.
-                    """,
+                The member and loyalty server's JSON-RPC 2.0 methods. Transport: one JSON message per line over TCP \
+                (or TLS); call session.hello with a token first. Params are always by name; unknown members are refused. \
+                Money is integer fen, points are integers, member ids are strings of digits.
+                """,
             ],
             "methods": .array(methods.map(describe)),
             "components": ["errors": errors, "schemas": ["ErrorReason": errorReasonSchema]],

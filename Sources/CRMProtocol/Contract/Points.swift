@@ -83,9 +83,11 @@ extension RPC.Points {
             public var idempotencyKey: String?
             public var runID: Int64?
             public var mergeID: Int64?
-            public init(id: Int64, at: String, kind: String, points: Int64, order: OrderRef? = nil, refundNo: String? = nil,
-                        explanation: JSONValue? = nil, shortfall: Int64? = nil, detail: JSONValue? = nil, actor: String,
-                        reason: String? = nil, idempotencyKey: String? = nil, runID: Int64? = nil, mergeID: Int64? = nil) {
+            public init(
+                id: Int64, at: String, kind: String, points: Int64, order: OrderRef? = nil, refundNo: String? = nil,
+                explanation: JSONValue? = nil, shortfall: Int64? = nil, detail: JSONValue? = nil, actor: String,
+                reason: String? = nil, idempotencyKey: String? = nil, runID: Int64? = nil, mergeID: Int64? = nil
+            ) {
                 self.id = id
                 self.at = at
                 self.kind = kind

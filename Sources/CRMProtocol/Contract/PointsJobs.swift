@@ -93,8 +93,10 @@ extension RPC.Points {
             public var expiringPoints: Int64
             public var firstExpiry: String
             public var expiring: [Day]
-            public init(memberID: MemberID, name: String?, phone: String?, email: String?, balance: Int64, expiringPoints: Int64,
-                        firstExpiry: String, expiring: [Day]) {
+            public init(
+                memberID: MemberID, name: String?, phone: String?, email: String?, balance: Int64, expiringPoints: Int64,
+                firstExpiry: String, expiring: [Day]
+            ) {
                 self.memberID = memberID
                 self.name = name
                 self.phone = phone

@@ -33,8 +33,10 @@ extension RPC.Points {
             public var capPerOrder: JSONValue?
             public var capPerMemberPerDay: JSONValue?
             public static let fieldRules: [String: FieldRule] = ["name": .text(maxLength: 100, nonEmpty: true)]
-            public init(name: String, multiplierPercent: JSONValue? = nil, bonus: JSONValue? = nil, match: JSONValue? = nil,
-                        capPerOrder: JSONValue? = nil, capPerMemberPerDay: JSONValue? = nil) {
+            public init(
+                name: String, multiplierPercent: JSONValue? = nil, bonus: JSONValue? = nil, match: JSONValue? = nil,
+                capPerOrder: JSONValue? = nil, capPerMemberPerDay: JSONValue? = nil
+            ) {
                 self.name = name
                 self.multiplierPercent = multiplierPercent
                 self.bonus = bonus

@@ -16,8 +16,10 @@ extension RPC {
             @Present public var qualifiedAt: String?
             @Present public var voidReason: String?
             public var points: Int64
-            public init(bindingID: Int64, memberID: MemberID, name: String?, code: String, status: String, source: String, boundAt: String,
-                        qualifiedAt: String?, voidReason: String?, points: Int64) {
+            public init(
+                bindingID: Int64, memberID: MemberID, name: String?, code: String, status: String, source: String, boundAt: String,
+                qualifiedAt: String?, voidReason: String?, points: Int64
+            ) {
                 self.bindingID = bindingID
                 self.memberID = memberID
                 self.name = name

@@ -16,9 +16,11 @@ extension RPC.Referral {
         public var linkTemplate: String
         @Present public var capPerReferrerPerDay: Int64?
         @Present public var capPerReferrerPerMonth: Int64?
-        public init(version: Int64, referrerPoints: Int64, referredPoints: Int64, minOrder: String, tiers: [Tier], campaigns: [Campaign],
-                    sharePercent: Int64, shareMonths: Int64, returnWindowDays: Int64, linkTemplate: String, capPerReferrerPerDay: Int64?,
-                    capPerReferrerPerMonth: Int64?) {
+        public init(
+            version: Int64, referrerPoints: Int64, referredPoints: Int64, minOrder: String, tiers: [Tier], campaigns: [Campaign],
+            sharePercent: Int64, shareMonths: Int64, returnWindowDays: Int64, linkTemplate: String, capPerReferrerPerDay: Int64?,
+            capPerReferrerPerMonth: Int64?
+        ) {
             self.version = version
             self.referrerPoints = referrerPoints
             self.referredPoints = referredPoints

@@ -93,8 +93,10 @@ extension RPC.Report {
         public var averageAbove: String?
         public var averageTo: String?
         public var averageBelow: String?
-        public init(minPurchases: Int64, maxPurchases: Int64? = nil, averageFrom: String? = nil, averageAbove: String? = nil, averageTo: String? = nil,
-                    averageBelow: String? = nil) {
+        public init(
+            minPurchases: Int64, maxPurchases: Int64? = nil, averageFrom: String? = nil, averageAbove: String? = nil, averageTo: String? = nil,
+            averageBelow: String? = nil
+        ) {
             self.minPurchases = minPurchases
             self.maxPurchases = maxPurchases
             self.averageFrom = averageFrom

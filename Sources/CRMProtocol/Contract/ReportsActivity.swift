@@ -125,9 +125,11 @@ extension RPC.Report {
             public var oldCustomerShare: String
             public var purchasesInWindow: Int64
             public var averageOrder: String
-            public init(asOf: String, windowDays: Int, buyersInWindow: Int64, repeatBuyersInWindow: Int64, repurchaseRateInWindow: String,
-                        buyersEver: Int64, repeatBuyersEver: Int64, repurchaseRateEver: String, spendInWindow: String, oldCustomerSpend: String,
-                        oldCustomerShare: String, purchasesInWindow: Int64, averageOrder: String) {
+            public init(
+                asOf: String, windowDays: Int, buyersInWindow: Int64, repeatBuyersInWindow: Int64, repurchaseRateInWindow: String,
+                buyersEver: Int64, repeatBuyersEver: Int64, repurchaseRateEver: String, spendInWindow: String, oldCustomerSpend: String,
+                oldCustomerShare: String, purchasesInWindow: Int64, averageOrder: String
+            ) {
                 self.asOf = asOf
                 self.windowDays = windowDays
                 self.buyersInWindow = buyersInWindow
@@ -171,8 +173,10 @@ extension RPC.Report {
             public var multiChannelShare: String
             public var byChannel: [ByChannel]
             public var combinations: [Combination]
-            public init(asOf: String, withinDays: Int?, buyers: Int64, multiChannel: Int64, multiChannelShare: String, byChannel: [ByChannel],
-                        combinations: [Combination]) {
+            public init(
+                asOf: String, withinDays: Int?, buyers: Int64, multiChannel: Int64, multiChannelShare: String, byChannel: [ByChannel],
+                combinations: [Combination]
+            ) {
                 self.asOf = asOf
                 self.withinDays = withinDays
                 self.buyers = buyers

@@ -54,8 +54,10 @@ extension RPC.Review {
             public var `guard`: JSONValue?
             /// The fields compared and why the match was held back (matches).
             public var evidence: JSONValue?
-            public init(id: Int64, type: String, status: String, createdAt: String, memberIDs: [MemberID]? = nil, score: Double? = nil,
-                        guard: JSONValue? = nil, evidence: JSONValue? = nil) {
+            public init(
+                id: Int64, type: String, status: String, createdAt: String, memberIDs: [MemberID]? = nil, score: Double? = nil,
+                guard: JSONValue? = nil, evidence: JSONValue? = nil
+            ) {
                 self.id = id
                 self.type = type
                 self.status = status

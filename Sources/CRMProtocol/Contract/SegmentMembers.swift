@@ -50,7 +50,8 @@ extension RPC.Segment {
     /// `segment.export`: a saved segment's members from a snapshot taken at the first page.
     public enum Export: RPCMethod {
         public static let name = "segment.export"
-        public static let summary = "Exports a saved segment's members page by page from a snapshot taken at the first page (`name`); later pages take `cursor`."
+        public static let summary =
+            "Exports a saved segment's members page by page from a snapshot taken at the first page (`name`); later pages take `cursor`."
 
         public struct Params: RPCObject {
             /// The segment (first page); later pages give `cursor` instead.
@@ -99,8 +100,10 @@ extension RPC.Segment {
             public var points: Int64
             public var tags: [String]
             public var createdAt: String
-            public init(memberID: MemberID, name: String?, phone: String?, email: String?, gender: String?, region: String?, address: String?,
-                        level: String, points: Int64, tags: [String], createdAt: String) {
+            public init(
+                memberID: MemberID, name: String?, phone: String?, email: String?, gender: String?, region: String?, address: String?,
+                level: String, points: Int64, tags: [String], createdAt: String
+            ) {
                 self.memberID = memberID
                 self.name = name
                 self.phone = phone

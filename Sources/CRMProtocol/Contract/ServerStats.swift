@@ -12,8 +12,10 @@ extension RPC.Server.Stats {
         public var methods: WireMap<Method>
         public var security: Security
         public var pool: Pool
-        public init(version: String, uptimeSeconds: Double, database: String, connections: Connections, buffers: Buffers,
-                    requests: Requests, methods: WireMap<Method>, security: Security, pool: Pool) {
+        public init(
+            version: String, uptimeSeconds: Double, database: String, connections: Connections, buffers: Buffers,
+            requests: Requests, methods: WireMap<Method>, security: Security, pool: Pool
+        ) {
             self.version = version
             self.uptimeSeconds = uptimeSeconds
             self.database = database
@@ -38,8 +40,10 @@ extension RPC.Server.Stats {
         public var closedUnauthenticated: Int64
         public var closedHelloTimeout: Int64
         public var closedMessageTimeout: Int64
-        public init(open: Int64, accepted: Int64, rejected: Int64, limit: Int64, closedIdle: Int64, oversizeLines: Int64,
-                    refusedPerAddress: Int64, closedUnauthenticated: Int64, closedHelloTimeout: Int64, closedMessageTimeout: Int64) {
+        public init(
+            open: Int64, accepted: Int64, rejected: Int64, limit: Int64, closedIdle: Int64, oversizeLines: Int64,
+            refusedPerAddress: Int64, closedUnauthenticated: Int64, closedHelloTimeout: Int64, closedMessageTimeout: Int64
+        ) {
             self.open = open
             self.accepted = accepted
             self.rejected = rejected

@@ -67,7 +67,10 @@ extension RPCError: WireScalar {
             "type": "object", "required": ["code", "message", "data"],
             "properties": [
                 "code": ["type": "integer"], "message": ["type": "string"],
-                "data": ["type": "object", "required": ["reason"], "properties": ["reason": ["type": "string"], "retryable": ["type": "boolean"], "field": ["type": "string"]]],
+                "data": [
+                    "type": "object", "required": ["reason"],
+                    "properties": ["reason": ["type": "string"], "retryable": ["type": "boolean"], "field": ["type": "string"]],
+                ],
             ],
         ]
     }

@@ -10,8 +10,10 @@ extension RPC.Tag {
         public var createdAt: String
         public var createdBy: String
         @Present public var disabledAt: String?
-        public init(id: Int64, name: String, tag: String, match: JSONValue, backfilledThrough: Int64, createdAt: String, createdBy: String,
-                    disabledAt: String?) {
+        public init(
+            id: Int64, name: String, tag: String, match: JSONValue, backfilledThrough: Int64, createdAt: String, createdBy: String,
+            disabledAt: String?
+        ) {
             self.id = id
             self.name = name
             self.tag = tag

@@ -24,9 +24,11 @@ final class BufferBudgetHandler: ChannelDuplexHandler {
         guard !refusing else { return }  // the connection is closing: hold nothing more
         if case .line(let line) = unwrapInboundIn(data), !account.reserve(line.readableBytes) {
             refusing = true
-            logger.warning("memory budget of all connections spent; refusing a line and closing", metadata: [
-                "peer": "\(context.remoteAddress.map { "\($0)" } ?? "?")", "line_bytes": "\(line.readableBytes)",
-            ])
+            logger.warning(
+                "memory budget of all connections spent; refusing a line and closing",
+                metadata: [
+                    "peer": "\(context.remoteAddress.map { "\($0)" } ?? "?")", "line_bytes": "\(line.readableBytes)",
+                ])
             let error = RPCError.overloaded("the server's buffers are full; retry later", reason: .memoryBudget)
             // Written past this handler, so this short notice is not itself charged.
             context.writeAndFlush(wrapOutboundOut(RPCServer.encode(RPCResponse(id: .null, error: error).json)), promise: nil)
@@ -40,9 +42,11 @@ final class BufferBudgetHandler: ChannelDuplexHandler {
         let bytes = unwrapOutboundIn(data).readableBytes
         guard account.reserve(bytes) else {
             // Replies pile up only when the client does not read them: drop it rather than hold more.
-            logger.warning("memory budget of all connections spent by unread replies; closing", metadata: [
-                "peer": "\(context.remoteAddress.map { "\($0)" } ?? "?")", "reply_bytes": "\(bytes)",
-            ])
+            logger.warning(
+                "memory budget of all connections spent by unread replies; closing",
+                metadata: [
+                    "peer": "\(context.remoteAddress.map { "\($0)" } ?? "?")", "reply_bytes": "\(bytes)",
+                ])
             promise?.fail(ChannelError.outputClosed)
             context.close(promise: nil)
             return

@@ -72,12 +72,15 @@ final class ConnectionAdmission: Sendable {
             if s.perAddress[address, default: 0] >= limits.perAddress {
                 // The oldest connection of this address without a session makes room, if there is one.
                 guard let oldest = s.waiting.filter({ $0.value.address == address }).keys.min(), let gone = s.evict(oldest) else {
-                    return .refused(.overloaded("the server has reached its limit of \(limits.perAddress) connections from one address",
-                                                reason: .tooManyFromAddress))
+                    return .refused(
+                        .overloaded(
+                            "the server has reached its limit of \(limits.perAddress) connections from one address",
+                            reason: .tooManyFromAddress))
                 }
                 evicted = (gone, .address)
             } else if limits.unauthenticated < limits.total, s.waiting.count >= limits.unauthenticated,
-                      let oldest = s.waiting.keys.min(), let gone = s.evict(oldest) {
+                let oldest = s.waiting.keys.min(), let gone = s.evict(oldest)
+            {
                 evicted = (gone, .unauthenticated)
             } else if s.open >= limits.total {
                 return .refused(.overloaded("the server has reached its limit of \(limits.total) connections", reason: .tooManyConnections))

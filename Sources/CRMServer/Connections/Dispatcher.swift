@@ -28,7 +28,8 @@ public struct Dispatcher: Sendable {
             var replies: [JSONValue] = []
             for entry in entries {
                 sequence += 1
-                if let reply = await handle(entry: entry, session: &session, connectionID: connectionID, peer: peer, requestID: "c\(connectionID)-r\(sequence)") {
+                if let reply = await handle(entry: entry, session: &session, connectionID: connectionID, peer: peer, requestID: "c\(connectionID)-r\(sequence)")
+                {
                     replies.append(reply.json)
                 }
             }
@@ -66,7 +67,9 @@ public struct Dispatcher: Sendable {
         }
     }
 
-    private func execute(_ request: RPCRequest, session: inout Session?, connectionID: Int, peer: ClientPeer, requestID: String) async -> Result<JSONValue, RPCError> {
+    private func execute(
+        _ request: RPCRequest, session: inout Session?, connectionID: Int, peer: ClientPeer, requestID: String
+    ) async -> Result<JSONValue, RPCError> {
         if request.method == RPC.discoverMethod {
             // The OpenRPC convention: the contract describes itself, to anyone, as it is.
             do {
@@ -94,8 +97,9 @@ public struct Dispatcher: Sendable {
         } catch {
             return .failure(RPCError.from(error))
         }
-        var call = CallContext(params: params, session: session, requestID: requestID,
-                               connection: context.connectionName(connectionID), peer: peer)
+        var call = CallContext(
+            params: params, session: session, requestID: requestID,
+            connection: context.connectionName(connectionID), peer: peer)
         do {
             let result = try await spec.handler(&call)
             session = call.session
@@ -105,7 +109,9 @@ public struct Dispatcher: Sendable {
             session = call.session
             let rpc = RPCError.from(error)
             if rpc.code == RPCErrorCode.internalError, !(error is RPCError) {
-                context.logger.error("unexpected failure", metadata: ["request": "\(requestID)", "method": "\(ClientText.excerpt(request.method))", "error": "\(String(describing: error))"])
+                context.logger.error(
+                    "unexpected failure",
+                    metadata: ["request": "\(requestID)", "method": "\(ClientText.excerpt(request.method))", "error": "\(String(describing: error))"])
             }
             return .failure(rpc)
         }

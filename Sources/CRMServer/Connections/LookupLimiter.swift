@@ -54,7 +54,8 @@ public final class LookupLimiter: Sendable {
                 // Tokens with no lookup inside the window have nothing to remember.
                 byToken = byToken.filter { now - ($0.value.times.last ?? now) < window }
                 if byToken.count >= limits.maxTrackedTokens,
-                   let stalest = byToken.min(by: { ($0.value.times.last ?? now) < ($1.value.times.last ?? now) })?.key {
+                    let stalest = byToken.min(by: { ($0.value.times.last ?? now) < ($1.value.times.last ?? now) })?.key
+                {
                     byToken.removeValue(forKey: stalest)
                 }
             }

@@ -70,9 +70,11 @@ final class MessageDeadlineHandler: ChannelDuplexHandler {
                 return
             }
             self.metrics.countMessageTimeout()
-            self.logger.info("message not complete within the deadline; closing", metadata: [
-                "peer": "\(context.remoteAddress.map { "\($0)" } ?? "?")", "timeout_s": "\(self.timeout.nanoseconds / 1_000_000_000)",
-            ])
+            self.logger.info(
+                "message not complete within the deadline; closing",
+                metadata: [
+                    "peer": "\(context.remoteAddress.map { "\($0)" } ?? "?")", "timeout_s": "\(self.timeout.nanoseconds / 1_000_000_000)",
+                ])
             let seconds = self.timeout.nanoseconds / 1_000_000_000
             let error = RPCError.invalidRequest("a message must be complete within \(seconds) s of its first byte", reason: .messageTimeout)
             context.writeAndFlush(self.wrapOutboundOut(RPCServer.encode(RPCResponse(id: .null, error: error).json)), promise: nil)

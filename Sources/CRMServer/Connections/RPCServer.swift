@@ -35,15 +35,19 @@ public final class RPCServer: Service, Sendable {
         )
         let configuration = context.configuration
         context.metricsBox.withLockedValue {
-            $0 = ServerMetrics(knownMethods: registry.names.union(["(invalid)"]), maxConnections: configuration.maxConnections,
-                               maxBufferedBytes: configuration.maxBufferedBytes)
+            $0 = ServerMetrics(
+                knownMethods: registry.names.union(["(invalid)"]), maxConnections: configuration.maxConnections,
+                maxBufferedBytes: configuration.maxBufferedBytes)
         }
-        self.admission = ConnectionAdmission(limits: .init(total: configuration.maxConnections, perAddress: configuration.maxConnectionsPerAddress,
-                                                           unauthenticated: configuration.maxUnauthenticatedConnections))
+        self.admission = ConnectionAdmission(
+            limits: .init(
+                total: configuration.maxConnections, perAddress: configuration.maxConnectionsPerAddress,
+                unauthenticated: configuration.maxUnauthenticatedConnections))
         self.dispatcher = Dispatcher(registry: registry, context: context)
         if let cert = context.configuration.tlsCertificatePath, let key = context.configuration.tlsKeyPath {
             let chain = try NIOSSLCertificate.fromPEMFile(cert).map { NIOSSLCertificateSource.certificate($0) }
-            let configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+            let configuration = TLSConfiguration.makeServerConfiguration(
+                certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
             self.sslContext = try NIOSSLContext(configuration: configuration)
         } else {
             self.sslContext = nil
@@ -116,7 +120,9 @@ public final class RPCServer: Service, Sendable {
                 try await server.executeThenClose { inbound in
                     for try await connection in inbound {
                         pending.taken(connection)
-                        let id = connectionCounter.withLockedValue { $0 += 1; return $0 }
+                        let id = connectionCounter.withLockedValue {
+                            $0 += 1; return $0
+                        }
                         group.addTask {
                             await self.serve(connection, id: id, shutdown: shutdown)
                         }
@@ -215,12 +221,14 @@ public final class RPCServer: Service, Sendable {
             switch why {
             case .unauthenticated:
                 logger.notice("closing the oldest connection without a session to make room", metadata: ["peer": "\(peer)"])
-                error = .overloaded("too many connections without a session; this one waited longest for its session.hello",
-                                    reason: .tooManyUnauthenticated)
+                error = .overloaded(
+                    "too many connections without a session; this one waited longest for its session.hello",
+                    reason: .tooManyUnauthenticated)
             case .address:
                 logger.notice("closing the oldest connection of its address without a session to make room", metadata: ["peer": "\(peer)"])
-                error = .overloaded("too many connections from this address; this one waited longest for its session.hello",
-                                    reason: .tooManyFromAddress)
+                error = .overloaded(
+                    "too many connections from this address; this one waited longest for its session.hello",
+                    reason: .tooManyFromAddress)
             }
             Self.closeWithError(channel, error)
         }

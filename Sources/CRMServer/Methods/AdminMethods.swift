@@ -12,8 +12,9 @@ enum AdminMethods {
     }
 
     static func render(_ token: TokenRecord) -> Token.Record {
-        Token.Record(id: token.id, name: token.name, role: token.role.rawValue, shop: token.shop, createdAt: token.createdAt,
-                     revokedAt: token.revokedAt, lastUsedAt: token.lastUsedAt)
+        Token.Record(
+            id: token.id, name: token.name, role: token.role.rawValue, shop: token.shop, createdAt: token.createdAt,
+            revokedAt: token.revokedAt, lastUsedAt: token.lastUsedAt)
     }
 
     /// A display name as given, or `fallback`; trimmed and checked.
@@ -32,8 +33,9 @@ enum AdminMethods {
         [
             MethodSpec(Shop.Create.self, access: .admin) { p, call in
                 guard let code = ShopCode(p.code) else {
-                    throw RPCError.invalidParams("code must be 1-32 lower-case letters, digits, '-' or '_', starting with a letter or digit", field: "code",
-                                                 reason: .badShopCode)
+                    throw RPCError.invalidParams(
+                        "code must be 1-32 lower-case letters, digits, '-' or '_', starting with a letter or digit", field: "code",
+                        reason: .badShopCode)
                 }
                 let name = try displayName(p.name, or: p.code)
                 return render(try await context.shops.create(code: code, name: name, actorTokenID: call.session?.identity.tokenID))

@@ -49,7 +49,8 @@ enum EventParser {
             }
             return .valid(SyncEvent(id: id!, channel: channel, occurredAt: occurredAt, contentHash: hash, payload: payload))
         } catch let error as RPCError {
-            return .invalid(id: id, contentHash: hash, type: type, rejection: EventRejection(.invalid, reason: error.reason, message: error.message, field: error.field))
+            return .invalid(
+                id: id, contentHash: hash, type: type, rejection: EventRejection(.invalid, reason: error.reason, message: error.message, field: error.field))
         } catch let rejection as EventRejection {
             return .invalid(id: id, contentHash: hash, type: type, rejection: rejection)
         } catch {
@@ -91,8 +92,10 @@ enum EventParser {
 
     static func member(_ value: JSONValue?, path: String) throws -> SyncEvent.Payload {
         let p = try object(value, path: path)
-        try p.allowOnly(["external_id", "name", "nickname", "phone", "email", "birthday", "gender", "region", "address",
-                         "platform_ids", "registered_at", "referral_code", "attributes", "occupation", "age"])
+        try p.allowOnly([
+            "external_id", "name", "nickname", "phone", "email", "birthday", "gender", "region", "address",
+            "platform_ids", "registered_at", "referral_code", "attributes", "occupation", "age",
+        ])
         var profile = MemberProfile(externalID: try p.string("external_id", maxLength: 128))
         guard !profile.externalID.isEmpty else { throw invalid(p.field("external_id"), "must not be empty", .missingField) }
         profile.name = try p.optionalString("name", maxLength: 100)
@@ -137,8 +140,9 @@ enum EventParser {
         guard attributesText.utf8.count <= maxAttributesBytes else {
             throw invalid(p.field("attributes"), "is larger than \(maxAttributesBytes) bytes", .tooLong)
         }
-        return .memberUpsert(profile, rawJSON: JSONSerializer.serialize(value!), attributesJSON: attributesText,
-                             platformIDsJSON: JSONSerializer.serialize(.object(platformJSON)))
+        return .memberUpsert(
+            profile, rawJSON: JSONSerializer.serialize(value!), attributesJSON: attributesText,
+            platformIDsJSON: JSONSerializer.serialize(.object(platformJSON)))
     }
 
     static func order(_ value: JSONValue?, path: String) throws -> PaidOrder {
@@ -167,8 +171,9 @@ enum EventParser {
                 items.append(.object(item))
             }
         }
-        return PaidOrder(orderNo: orderNo, memberExternalID: external, amountFen: amount, paidAt: paidAt, paymentMethod: method,
-                         itemsJSON: JSONSerializer.serialize(.array(items)))
+        return PaidOrder(
+            orderNo: orderNo, memberExternalID: external, amountFen: amount, paidAt: paidAt, paymentMethod: method,
+            itemsJSON: JSONSerializer.serialize(.array(items)))
     }
 
     static func refund(_ value: JSONValue?, path: String) throws -> Refund {

@@ -19,8 +19,10 @@ enum IdentityPolicyJSON {
     /// Reads a policy; members left out keep their defaults. Throws invalid-params naming the field.
     static func parse(_ value: JSONValue, path: String = "value") throws(RPCError) -> IdentityPolicy {
         let p = try Params(value, path: path)
-        try p.allowOnly(["key_priority", "blocked_keys", "max_accounts_per_key_per_shop_channel", "max_accounts_per_key",
-                         "auto_merge_threshold", "review_threshold", "channel_trust", "max_candidates_per_block"])
+        try p.allowOnly([
+            "key_priority", "blocked_keys", "max_accounts_per_key_per_shop_channel", "max_accounts_per_key",
+            "auto_merge_threshold", "review_threshold", "channel_trust", "max_candidates_per_block",
+        ])
         var policy = IdentityPolicy()
         if let list = p.object["key_priority"] {
             guard let kinds = list.arrayValue?.compactMap(\.stringValue), kinds.count == list.arrayValue?.count else {
@@ -52,8 +54,10 @@ enum IdentityPolicyJSON {
         if let v = try p.optionalInt("max_accounts_per_key_per_shop_channel", in: 1...1_000) { policy.maxAccountsPerKeyPerShopChannel = Int(v) }
         if let v = try p.optionalInt("max_accounts_per_key", in: 2...100_000) { policy.maxAccountsPerKey = Int(v) }
         if let v = try p.optionalInt("max_candidates_per_block", in: 1...1_000) { policy.maxCandidatesPerBlock = Int(v) }
-        for (key, apply) in [("auto_merge_threshold", { (x: Double) in policy.autoMergeThreshold = x }),
-                             ("review_threshold", { (x: Double) in policy.reviewThreshold = x })] as [(String, (Double) -> Void)] {
+        for (key, apply) in [
+            ("auto_merge_threshold", { (x: Double) in policy.autoMergeThreshold = x }),
+            ("review_threshold", { (x: Double) in policy.reviewThreshold = x }),
+        ] as [(String, (Double) -> Void)] {
             if let v = p.object[key] {
                 guard let d = v.doubleValue else { throw .invalidParams("\(key) must be a number", field: p.field(key)) }
                 apply(d)

@@ -12,9 +12,12 @@ enum LoyaltySettingsJSON {
         case .yearlyClearing(let month, let day, let share):
             expiry = ["policy": "yearly_clearing", "month": .int(month), "day": .int(day), "share_percent": .int(share)]
         }
-        return ["earn_rate": .string(PointsPolicy.rateText(p.earnRateCenti)), "pending_days": .int(p.pendingDays), "refund_policy": .string(p.refundPolicy.rawValue),
-                "expiry": expiry, "timezone": .string(CivilTime.offsetText(p.offsetMinutes)),
-                "max_points_per_order": .int(p.maxPointsPerOrder), "max_balance": .int(p.maxBalance)]
+        return [
+            "earn_rate": .string(PointsPolicy.rateText(p.earnRateCenti)), "pending_days": .int(p.pendingDays),
+            "refund_policy": .string(p.refundPolicy.rawValue),
+            "expiry": expiry, "timezone": .string(CivilTime.offsetText(p.offsetMinutes)),
+            "max_points_per_order": .int(p.maxPointsPerOrder), "max_balance": .int(p.maxBalance),
+        ]
     }
 
     static func parsePoints(_ value: JSONValue, path: String = "value") throws(RPCError) -> PointsPolicy {
@@ -22,7 +25,12 @@ enum LoyaltySettingsJSON {
         try p.allowOnly(["earn_rate", "pending_days", "refund_policy", "expiry", "timezone", "max_points_per_order", "max_balance"])
         var policy = PointsPolicy()
         if let rate = p.object["earn_rate"] {
-            let text: String? = switch rate { case .string(let s): s; case .number(let n): n; default: nil }
+            let text: String? =
+                switch rate {
+                case .string(let s): s;
+                case .number(let n): n;
+                default: nil
+                }
             guard let text, let centi = Money.parseFen(text) else {
                 throw .invalidParams("earn_rate must be points per yuan with at most two decimals", field: p.field("earn_rate"), reason: .badSetting)
             }
@@ -33,12 +41,15 @@ enum LoyaltySettingsJSON {
         if let n = try p.optionalInt("max_balance", in: PointsPolicy.maxBalanceRange) { policy.maxBalance = n }
         if let name = try p.optionalString("refund_policy", maxLength: 20) {
             guard let r = PointsPolicy.RefundPolicy(rawValue: name) else {
-                throw .invalidParams("refund_policy must be pending_only, within_balance or allow_negative", field: p.field("refund_policy"), reason: .badSetting)
+                throw .invalidParams(
+                    "refund_policy must be pending_only, within_balance or allow_negative", field: p.field("refund_policy"), reason: .badSetting)
             }
             policy.refundPolicy = r
         }
         if let tz = try p.optionalString("timezone", maxLength: 6) {
-            guard let minutes = CivilTime.offsetMinutes(tz) else { throw .invalidParams("timezone must be a UTC offset like +08:00", field: p.field("timezone"), reason: .badSetting) }
+            guard let minutes = CivilTime.offsetMinutes(tz) else {
+                throw .invalidParams("timezone must be a UTC offset like +08:00", field: p.field("timezone"), reason: .badSetting)
+            }
             policy.offsetMinutes = minutes
         }
         if p.has("expiry") {
@@ -53,8 +64,9 @@ enum LoyaltySettingsJSON {
                 policy.expiry = .rolling(months: try e.optionalInt("months", in: 1...240) ?? 12, round: round)
             case "yearly_clearing":
                 try e.allowOnly(["policy", "month", "day", "share_percent"])
-                policy.expiry = .yearlyClearing(month: try e.optionalInt("month", in: 1...12) ?? 12, day: try e.optionalInt("day", in: 1...31) ?? 31,
-                                                sharePercent: try e.optionalInt("share_percent", in: 1...100) ?? 30)
+                policy.expiry = .yearlyClearing(
+                    month: try e.optionalInt("month", in: 1...12) ?? 12, day: try e.optionalInt("day", in: 1...31) ?? 31,
+                    sharePercent: try e.optionalInt("share_percent", in: 1...100) ?? 30)
             default:
                 throw .invalidParams("expiry.policy must be rolling or yearly_clearing", field: e.field("policy"), reason: .badSetting)
             }
@@ -64,12 +76,17 @@ enum LoyaltySettingsJSON {
     }
 
     static func render(_ l: LevelLadder) -> JSONValue {
-        ["basis": .string(l.basis.rawValue), "window_months": .int(l.windowMonths), "grace_days": .int(l.graceDays),
-         "levels": .array(l.levels.map { level in
-             ["code": .string(level.code), "name": .string(level.name), "min_spend": .string(Money.format(fen: level.minSpendFen)),
-              "min_orders": .int(level.minOrders), "price_percent": .int(level.pricePercent),
-              "points_multiplier_percent": .int(level.pointsMultiplierPercent)]
-         })]
+        [
+            "basis": .string(l.basis.rawValue), "window_months": .int(l.windowMonths), "grace_days": .int(l.graceDays),
+            "levels": .array(
+                l.levels.map { level in
+                    [
+                        "code": .string(level.code), "name": .string(level.name), "min_spend": .string(Money.format(fen: level.minSpendFen)),
+                        "min_orders": .int(level.minOrders), "price_percent": .int(level.pricePercent),
+                        "points_multiplier_percent": .int(level.pointsMultiplierPercent),
+                    ]
+                }),
+        ]
     }
 
     static func parseLadder(_ value: JSONValue, path: String = "value") throws(RPCError) -> LevelLadder {
@@ -77,7 +94,9 @@ enum LoyaltySettingsJSON {
         try p.allowOnly(["basis", "window_months", "grace_days", "levels"])
         var ladder = LevelLadder()
         if let basis = try p.optionalString("basis", maxLength: 20) {
-            guard let b = LevelLadder.Basis(rawValue: basis) else { throw .invalidParams("basis must be cumulative or rolling", field: p.field("basis"), reason: .badSetting) }
+            guard let b = LevelLadder.Basis(rawValue: basis) else {
+                throw .invalidParams("basis must be cumulative or rolling", field: p.field("basis"), reason: .badSetting)
+            }
             ladder.basis = b
         }
         if let w = try p.optionalInt("window_months", in: 1...120) { ladder.windowMonths = w }
@@ -90,14 +109,21 @@ enum LoyaltySettingsJSON {
             for (i, entry) in entries.enumerated() {
                 let e = try Params(entry, path: p.field("levels") + "[\(i)]")
                 try e.allowOnly(["code", "name", "min_spend", "min_orders", "price_percent", "points_multiplier_percent"])
-                let spendText: String? = switch e.object["min_spend"] { case .string(let s)?: s; case .number(let n)?: n; default: nil }
+                let spendText: String? =
+                    switch e.object["min_spend"] {
+                    case .string(let s)?: s;
+                    case .number(let n)?: n;
+                    default: nil
+                    }
                 guard let spendText, let spend = Money.parseFen(spendText) else {
                     throw .invalidParams("min_spend must be an amount in yuan", field: e.field("min_spend"), reason: .badSetting)
                 }
-                levels.append(LevelLadder.Level(code: try e.string("code", maxLength: 32), name: try e.string("name", maxLength: 50), minSpendFen: spend,
-                                                minOrders: try e.optionalInt("min_orders", in: 0...1_000_000) ?? 0,
-                                                pricePercent: try e.optionalInt("price_percent", in: 1...100) ?? 100,
-                                                pointsMultiplierPercent: try e.optionalInt("points_multiplier_percent", in: 0...10_000) ?? 100))
+                levels.append(
+                    LevelLadder.Level(
+                        code: try e.string("code", maxLength: 32), name: try e.string("name", maxLength: 50), minSpendFen: spend,
+                        minOrders: try e.optionalInt("min_orders", in: 0...1_000_000) ?? 0,
+                        pricePercent: try e.optionalInt("price_percent", in: 1...100) ?? 100,
+                        pointsMultiplierPercent: try e.optionalInt("points_multiplier_percent", in: 0...10_000) ?? 100))
             }
             ladder.levels = levels
         }

@@ -7,19 +7,24 @@ import CRMProtocol
 /// refuses their own filters on the address).
 enum MaskedLookup {
     /// Runs `body`, a lookup of members by `kind` for method `action`; for masked roles within the budget, and audited.
-    static func run<T: Sendable>(_ call: CallContext, context: ServerContext, action: String, kind: String,
-                                 members: (T) -> [Int64], _ body: () async throws -> T) async throws -> T {
+    static func run<T: Sendable>(
+        _ call: CallContext, context: ServerContext, action: String, kind: String,
+        members: (T) -> [Int64], _ body: () async throws -> T
+    ) async throws -> T {
         guard MemberMethods.isMasked(call), let identity = call.session?.identity else { return try await body() }
         if case .refused(let retryAfter, let first) = context.lookups.admit(tokenID: identity.tokenID) {
             context.metrics.security.count(\.refusedLookups)
             if first {
-                context.logger.warning("member lookups over the limit; refusing", metadata: [
-                    "request": "\(call.requestID)", "token": "\(identity.tokenID)", "peer": "\(call.peer)",
-                    "limit": "\(context.lookups.limits.maxLookups) per \(context.lookups.limits.windowSeconds) s",
-                ])
+                context.logger.warning(
+                    "member lookups over the limit; refusing",
+                    metadata: [
+                        "request": "\(call.requestID)", "token": "\(identity.tokenID)", "peer": "\(call.peer)",
+                        "limit": "\(context.lookups.limits.maxLookups) per \(context.lookups.limits.windowSeconds) s",
+                    ])
             }
-            var error = RPCError.overloaded("more than \(context.lookups.limits.maxLookups) member lookups within \(context.lookups.limits.windowSeconds) s; try again in \(retryAfter) s",
-                                            reason: .tooManyLookups)
+            var error = RPCError.overloaded(
+                "more than \(context.lookups.limits.maxLookups) member lookups within \(context.lookups.limits.windowSeconds) s; try again in \(retryAfter) s",
+                reason: .tooManyLookups)
             error.extra["retry_after_seconds"] = .int(Int64(retryAfter))
             throw error
         }

@@ -121,14 +121,17 @@ enum MemberMethods {
     static func mergeSpecs(_ context: ServerContext) -> [MethodSpec] {
         [
             MethodSpec(RPC.Member.Merge.self, access: .write) { p, call in
-                let result = try await context.members.merge(p.memberID.value, p.otherMemberID.value, policy: try await context.identityPolicy(),
-                                                             loyalty: try await context.loyaltyPolicy(), actor: call.actor, reason: p.reason)
-                context.logger.notice("members merged by hand", metadata: ["request": "\(call.requestID)", "survivor": "\(result.survivor)", "merge": "\(result.mergeID)"])
+                let result = try await context.members.merge(
+                    p.memberID.value, p.otherMemberID.value, policy: try await context.identityPolicy(),
+                    loyalty: try await context.loyaltyPolicy(), actor: call.actor, reason: p.reason)
+                context.logger.notice(
+                    "members merged by hand", metadata: ["request": "\(call.requestID)", "survivor": "\(result.survivor)", "merge": "\(result.mergeID)"])
                 return RPC.Member.Merge.Result(memberID: MemberID(result.survivor), mergeID: result.mergeID)
             },
             MethodSpec(RPC.Member.Unmerge.self, access: .write) { p, call in
-                let r = try await context.members.unmerge(mergeID: p.mergeID, mergedMember: p.memberID?.value, policy: try await context.identityPolicy(),
-                                                          loyalty: try await context.loyaltyPolicy(), actor: call.actor, reason: p.reason)
+                let r = try await context.members.unmerge(
+                    mergeID: p.mergeID, mergedMember: p.memberID?.value, policy: try await context.identityPolicy(),
+                    loyalty: try await context.loyaltyPolicy(), actor: call.actor, reason: p.reason)
                 context.logger.notice("merge undone", metadata: ["request": "\(call.requestID)", "merge": "\(r.mergeID)"])
                 return RPC.Member.Unmerge.Result(mergeID: r.mergeID, memberID: MemberID(r.survivor), restoredMemberID: MemberID(r.restored))
             },
@@ -154,8 +157,9 @@ enum MemberMethods {
             detail = .object(g)
         }
         let pair = r.memberA.flatMap { a in r.memberB.map { [MemberID(a), MemberID($0)] } }
-        return RPC.Review.List.Item(id: r.id, type: r.type, status: r.status, createdAt: r.createdAt, memberIDs: pair, score: r.score,
-                                    guard: r.type == "guard" ? detail : nil, evidence: r.type == "guard" ? nil : detail)
+        return RPC.Review.List.Item(
+            id: r.id, type: r.type, status: r.status, createdAt: r.createdAt, memberIDs: pair, score: r.score,
+            guard: r.type == "guard" ? detail : nil, evidence: r.type == "guard" ? nil : detail)
     }
 
     /// The review queue: `review.list`, `review.decide`.
@@ -163,15 +167,17 @@ enum MemberMethods {
         [
             MethodSpec(RPC.Review.List.self, access: .read) { p, call in
                 let paging = try Paging(cursor: p.cursor, limit: p.limit)
-                let items = try await context.members.reviews(type: p.type ?? "match", status: p.status ?? "open", afterID: paging.afterKey.flatMap { Int64($0) },
-                                                              limit: paging.fetchLimit)
+                let items = try await context.members.reviews(
+                    type: p.type ?? "match", status: p.status ?? "open", afterID: paging.afterKey.flatMap { Int64($0) },
+                    limit: paging.fetchLimit)
                 let masked = isMasked(call)
                 let page = paging.page(of: items, key: { String($0.id) }) { item($0, masked: masked) }
                 return RPC.Review.List.Result(items: page.items, nextCursor: page.next)
             },
             MethodSpec(RPC.Review.Decide.self, access: .write) { p, call in
-                let r = try await context.members.decide(reviewID: p.id, merge: p.decision == "merge", policy: try await context.identityPolicy(),
-                                                         loyalty: try await context.loyaltyPolicy(), actor: call.actor, reason: p.reason)
+                let r = try await context.members.decide(
+                    reviewID: p.id, merge: p.decision == "merge", policy: try await context.identityPolicy(),
+                    loyalty: try await context.loyaltyPolicy(), actor: call.actor, reason: p.reason)
                 return RPC.Review.Decide.Result(id: p.id, status: r.status, memberID: r.survivor.map { MemberID($0) })
             },
         ]

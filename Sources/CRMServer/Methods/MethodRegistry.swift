@@ -46,8 +46,10 @@ extension MethodSpec {
     /// The handler of a contract method: `params` are decoded and checked against
     /// `M.Params` (unknown members refused, every `FieldRule` applied) before it runs, and what it
     /// returns is encoded as `M.Result`.
-    public init<M: RPCMethod>(_ method: M.Type, access: Access, screenedLater: Set<String> = [],
-                              handler: @escaping @Sendable (M.Params, inout CallContext) async throws -> M.Result) {
+    public init<M: RPCMethod>(
+        _ method: M.Type, access: Access, screenedLater: Set<String> = [],
+        handler: @escaping @Sendable (M.Params, inout CallContext) async throws -> M.Result
+    ) {
         self.init(M.name, access: access, screenedLater: screenedLater) { call in
             let params = try JSONValueDecoder().decode(M.Params.self, from: .object(call.params.object))
             return try JSONValueEncoder().encode(try await handler(params, &call))

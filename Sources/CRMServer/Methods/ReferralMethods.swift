@@ -7,8 +7,9 @@ enum ReferralMethods {
     typealias Referral = RPC.Referral
 
     static func render(_ b: ReferralRecord.Binding, masked: Bool) -> Referral.Binding {
-        Referral.Binding(bindingID: b.id, memberID: MemberID(b.member), name: b.name.map { masked ? Masking.name($0) : $0 }, code: b.code,
-                         status: b.status, source: b.source, boundAt: b.boundAt, qualifiedAt: b.qualifiedAt, voidReason: b.voidReason, points: b.points)
+        Referral.Binding(
+            bindingID: b.id, memberID: MemberID(b.member), name: b.name.map { masked ? Masking.name($0) : $0 }, code: b.code,
+            status: b.status, source: b.source, boundAt: b.boundAt, qualifiedAt: b.qualifiedAt, voidReason: b.voidReason, points: b.points)
     }
 
     /// The programme as results show it: as its definition writes it (and stores it), read as the contract's type.
@@ -30,12 +31,14 @@ enum ReferralMethods {
             MethodSpec(Referral.Get.self, access: .read) { p, call in
                 let r = try await context.referrals.get(member: p.memberID.value)
                 let masked = MemberMethods.isMasked(call)
-                return Referral.Get.Result(memberID: MemberID(r.member), code: r.code, referredBy: r.referredBy.map { render($0, masked: masked) },
-                                           referred: r.referred.map { render($0, masked: masked) })
+                return Referral.Get.Result(
+                    memberID: MemberID(r.member), code: r.code, referredBy: r.referredBy.map { render($0, masked: masked) },
+                    referred: r.referred.map { render($0, masked: masked) })
             },
             MethodSpec(Referral.Bind.self, access: .write) { p, call in
-                let r = try await context.referrals.bind(member: p.memberID.value, code: p.code, actor: call.actor, actorTokenID: call.session?.identity.tokenID,
-                                                         reason: p.reason, policy: try await context.loyaltyPolicy().points)
+                let r = try await context.referrals.bind(
+                    member: p.memberID.value, code: p.code, actor: call.actor, actorTokenID: call.session?.identity.tokenID,
+                    reason: p.reason, policy: try await context.loyaltyPolicy().points)
                 context.logger.notice("referral bound by hand", metadata: ["request": "\(call.requestID)", "member": "\(r.member)", "binding": "\(r.binding)"])
                 return Referral.Bind.Result(bindingID: r.binding, memberID: MemberID(r.member))
             },
@@ -46,8 +49,9 @@ enum ReferralMethods {
                     bindings: s.bindings, rewarded: s.rewarded, voided: s.voided,
                     conversionPercent: s.bindings == 0 ? 0 : (Double(s.rewarded) * 1000 / Double(s.bindings)).rounded() / 10,
                     top: s.top.map { t in
-                        Referral.Stats.Referrer(memberID: MemberID(t.member), name: t.name.map { masked ? Masking.name($0) : $0 }, referred: t.referred,
-                                                rewarded: t.rewarded, voided: t.voided, points: t.points)
+                        Referral.Stats.Referrer(
+                            memberID: MemberID(t.member), name: t.name.map { masked ? Masking.name($0) : $0 }, referred: t.referred,
+                            rewarded: t.rewarded, voided: t.voided, points: t.points)
                     })
             },
         ]
@@ -63,8 +67,9 @@ enum ReferralMethods {
                 guard let value = p.value.objectValue else {
                     throw RPCError.invalidParams("value must be an object", field: "value", reason: .missingField)
                 }
-                let saved = try await context.referrals.setProgram(try ReferralProgramDefinition.parse(value), actor: call.actor,
-                                                                   actorTokenID: call.session?.identity.tokenID)
+                let saved = try await context.referrals.setProgram(
+                    try ReferralProgramDefinition.parse(value), actor: call.actor,
+                    actorTokenID: call.session?.identity.tokenID)
                 context.logger.notice("referral programme changed", metadata: ["request": "\(call.requestID)", "version": "\(saved.version)"])
                 return try render(saved)
             },

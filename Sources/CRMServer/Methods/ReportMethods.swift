@@ -17,8 +17,10 @@ enum ReportMethods {
     }
 
     /// A report's handler: its params decoded, the measures context made as of `as_of`, then `body`.
-    static func report<M: RPCMethod>(_ method: M.Type, _ context: ServerContext,
-                                     _ body: @escaping @Sendable (MeasureContextBox, M.Params) async throws -> M.Result) -> MethodSpec
+    static func report<M: RPCMethod>(
+        _ method: M.Type, _ context: ServerContext,
+        _ body: @escaping @Sendable (MeasureContextBox, M.Params) async throws -> M.Result
+    ) -> MethodSpec
     where M.Params: ReportParams {
         MethodSpec(method, access: .read) { p, _ in
             try await body(try await context.measureContext(asOf: p.asOf), p)
@@ -46,28 +48,35 @@ enum ReportMethods {
                 let (cells, asOf) = try await reports.pyramid(m.value)
                 let total = cells.reduce(0) { $0 + $1.members }
                 let spend = cells.reduce(0) { $0 + $1.spendFen }
-                return Report.Pyramid.Result(asOf: asOf, windowDays: m.value.settings.rfm.windowDays, members: total, tiers: ContributionTier.allCases.map { tier in
-                    let c = cells.first { $0.keys[0] == tier.rawValue }
-                    return Report.Pyramid.Tier(tier: tier.rawValue, members: c?.members ?? 0, share: percent(c?.members ?? 0, of: total),
-                                               spend: yuan(c?.spendFen ?? 0), spendShare: percent(c?.spendFen ?? 0, of: spend),
-                                               thresholds: m.value.settings.pyramid[tier].map(SegmentSettingsJSON.renderTier))
-                })
+                return Report.Pyramid.Result(
+                    asOf: asOf, windowDays: m.value.settings.rfm.windowDays, members: total,
+                    tiers: ContributionTier.allCases.map { tier in
+                        let c = cells.first { $0.keys[0] == tier.rawValue }
+                        return Report.Pyramid.Tier(
+                            tier: tier.rawValue, members: c?.members ?? 0, share: percent(c?.members ?? 0, of: total),
+                            spend: yuan(c?.spendFen ?? 0), spendShare: percent(c?.spendFen ?? 0, of: spend),
+                            thresholds: m.value.settings.pyramid[tier].map(SegmentSettingsJSON.renderTier))
+                    })
             },
             report(Report.PurchaseGroups.self, context) { m, _ in
                 let (cells, asOf) = try await reports.purchaseGroups(m.value)
                 let total = cells.reduce(0) { $0 + $1.members }
-                return Report.PurchaseGroups.Result(asOf: asOf, windowDays: m.value.settings.rfm.windowDays, members: total, groups: PurchaseGroup.allCases.map { g in
-                    let n = members(cells, g.rawValue)
-                    return Report.PurchaseGroups.Group(group: g.rawValue, members: n, share: percent(n, of: total))
-                })
+                return Report.PurchaseGroups.Result(
+                    asOf: asOf, windowDays: m.value.settings.rfm.windowDays, members: total,
+                    groups: PurchaseGroup.allCases.map { g in
+                        let n = members(cells, g.rawValue)
+                        return Report.PurchaseGroups.Group(group: g.rawValue, members: n, share: percent(n, of: total))
+                    })
             },
             report(Report.Levels.self, context) { m, _ in
                 let cells = try await reports.levels(m.value)
                 let total = cells.reduce(0) { $0 + $1.members }
-                return Report.Levels.Result(members: total, levels: m.ladder.levels.map { l in
-                    let n = members(cells, l.code)
-                    return Report.Levels.Level(code: l.code, name: l.name, members: n, share: percent(n, of: total))
-                })
+                return Report.Levels.Result(
+                    members: total,
+                    levels: m.ladder.levels.map { l in
+                        let n = members(cells, l.code)
+                        return Report.Levels.Level(code: l.code, name: l.name, members: n, share: percent(n, of: total))
+                    })
             },
         ]
     }
@@ -110,10 +119,12 @@ enum ReportMethods {
             report(Report.Seasons.self, context) { m, _ in
                 let r = try await reports.seasons(m.value)
                 let buyers = r.cells.filter { $0.keys[0] != "0" }.reduce(0) { $0 + $1.members }
-                return Report.Seasons.Result(asOf: r.asOf, windowDays: m.value.settings.rfm.windowDays, buyers: buyers, bySeasons: (1...4).map { n in
-                    let c = members(r.cells, String(n))
-                    return Report.Seasons.Count(seasons: n, members: c, share: percent(c, of: buyers))
-                }, allFour: members(r.cells, "4"), atRisk: r.atRisk)
+                return Report.Seasons.Result(
+                    asOf: r.asOf, windowDays: m.value.settings.rfm.windowDays, buyers: buyers,
+                    bySeasons: (1...4).map { n in
+                        let c = members(r.cells, String(n))
+                        return Report.Seasons.Count(seasons: n, members: c, share: percent(c, of: buyers))
+                    }, allFour: members(r.cells, "4"), atRisk: r.atRisk)
             },
             report(Report.Repurchase.self, context) { m, _ in
                 let (x, asOf) = try await reports.repurchase(m.value)

@@ -32,9 +32,10 @@ enum SegmentMethods {
         func personal(_ value: String?, _ mask: (String) -> String) -> String? {
             value.map { masked ? mask($0) : $0 }
         }
-        return Segment.Export.Row(memberID: MemberID(m.id), name: personal(m.name, Masking.name), phone: personal(m.phone, Masking.phone),
-                                  email: personal(m.email, Masking.email), gender: m.gender, region: m.region, address: personal(m.address, Masking.address),
-                                  level: ladder.levels[ladder.rank(of: m.levelCode)].code, points: m.pointsBalance, tags: m.tags, createdAt: m.createdAt)
+        return Segment.Export.Row(
+            memberID: MemberID(m.id), name: personal(m.name, Masking.name), phone: personal(m.phone, Masking.phone),
+            email: personal(m.email, Masking.email), gender: m.gender, region: m.region, address: personal(m.address, Masking.address),
+            level: ladder.levels[ladder.rank(of: m.levelCode)].code, points: m.pointsBalance, tags: m.tags, createdAt: m.createdAt)
     }
 
     /// A masked role's own filter may not test the address: counts and samples of keyword after
@@ -44,8 +45,9 @@ enum SegmentMethods {
         guard MemberMethods.isMasked(call) else { return }
         for condition in f.conditions {
             if case .address = condition {
-                throw .forbidden("the \(call.session?.identity.role.rawValue ?? "") role may not filter on the address in its own filters; preview a saved segment instead",
-                                 reason: .maskedFilter)
+                throw .forbidden(
+                    "the \(call.session?.identity.role.rawValue ?? "") role may not filter on the address in its own filters; preview a saved segment instead",
+                    reason: .maskedFilter)
             }
         }
     }
@@ -147,7 +149,8 @@ enum SegmentMethods {
         let shown = Array(page.members.prefix(limit))
         let masked = MemberMethods.isMasked(call)
         let next = page.members.count > limit ? PageCursor.encode("\(exportID):\(shown.last!.id)") : nil
-        return Segment.Export.Result(exportID: exportID, total: page.total, members: shown.map { exportRow($0, masked: masked, ladder: m.ladder) },
-                                     nextCursor: next)
+        return Segment.Export.Result(
+            exportID: exportID, total: page.total, members: shown.map { exportRow($0, masked: masked, ladder: m.ladder) },
+            nextCursor: next)
     }
 }

@@ -6,12 +6,18 @@ import CRMStorage
 /// (attribute → tag mappings) as JSON, field by field with defaults; errors name the field.
 enum SegmentSettingsJSON {
     static func render(_ s: SegmentSettings) -> JSONValue {
-        ["rfm": ["recency_days": .array(s.rfm.recencyDays.map { .int($0) }), "frequency_min": .array(s.rfm.frequencyMins.map { .int($0) }),
-                 "monetary": .array(s.rfm.monetaryFen.map { .string(Money.format(fen: $0)) }), "window_days": .int(s.rfm.windowDays)],
-         "lifecycle": ["mode": .string(s.lifecycleDerived ? "derived" : "fixed"), "new_days": .int(s.lifecycle.newDays),
-                       "active_days": .int(s.lifecycle.activeDays), "silent_days": .int(s.lifecycle.silentDays),
-                       "sleeping_days": .int(s.lifecycle.sleepingDays)],
-         "pyramid": renderPyramid(s.pyramid)]
+        [
+            "rfm": [
+                "recency_days": .array(s.rfm.recencyDays.map { .int($0) }), "frequency_min": .array(s.rfm.frequencyMins.map { .int($0) }),
+                "monetary": .array(s.rfm.monetaryFen.map { .string(Money.format(fen: $0)) }), "window_days": .int(s.rfm.windowDays),
+            ],
+            "lifecycle": [
+                "mode": .string(s.lifecycleDerived ? "derived" : "fixed"), "new_days": .int(s.lifecycle.newDays),
+                "active_days": .int(s.lifecycle.activeDays), "silent_days": .int(s.lifecycle.silentDays),
+                "sleeping_days": .int(s.lifecycle.sleepingDays),
+            ],
+            "pyramid": renderPyramid(s.pyramid),
+        ]
     }
 
     /// The pyramid's tiers, each with only the bounds it has (as `report.pyramid` shows them).
@@ -29,9 +35,10 @@ enum SegmentSettingsJSON {
 
     static func renderTier(_ t: PyramidThresholds.Tier) -> RPC.Report.PyramidTier {
         func amount(_ fen: Int64?) -> String? { fen.map { Money.format(fen: $0) } }
-        return RPC.Report.PyramidTier(minPurchases: Int64(t.minPurchases), maxPurchases: t.maxPurchases.map(Int64.init),
-                                      averageFrom: amount(t.averageFromFen), averageAbove: amount(t.averageAboveFen),
-                                      averageTo: amount(t.averageToFen), averageBelow: amount(t.averageBelowFen))
+        return RPC.Report.PyramidTier(
+            minPurchases: Int64(t.minPurchases), maxPurchases: t.maxPurchases.map(Int64.init),
+            averageFrom: amount(t.averageFromFen), averageAbove: amount(t.averageAboveFen),
+            averageTo: amount(t.averageToFen), averageBelow: amount(t.averageBelowFen))
     }
 
     /// `pyramid`: tiers given replace the default tier whole (bounds left out are absent); tiers
@@ -46,7 +53,12 @@ enum SegmentSettingsJSON {
             parsed.maxPurchases = try t.optionalInt("max_purchases", in: 0...Int64.max).map { Int(clamping: $0) }
             func amount(_ key: String) throws(RPCError) -> Int64? {
                 guard let v = t.object[key], !v.isNull else { return nil }
-                let text: String? = switch v { case .string(let s): s; case .number(let n): n; default: nil }
+                let text: String? =
+                    switch v {
+                    case .string(let s): s;
+                    case .number(let n): n;
+                    default: nil
+                    }
                 guard let text, let fen = Money.parseFen(text) else {
                     throw .invalidParams("\(key) must be an amount in yuan", field: t.field(key), reason: .badSetting)
                 }
@@ -91,7 +103,12 @@ enum SegmentSettingsJSON {
                 }
                 var fens: [Int64] = []
                 for (i, item) in items.enumerated() {
-                    let text: String? = switch item { case .string(let t): t; case .number(let t): t; default: nil }
+                    let text: String? =
+                        switch item {
+                        case .string(let t): t;
+                        case .number(let t): t;
+                        default: nil
+                        }
                     guard let text, let fen = Money.parseFen(text) else {
                         throw .invalidParams("an amount in yuan", field: "\(r.field("monetary"))[\(i)]", reason: .badSetting)
                     }
@@ -105,7 +122,9 @@ enum SegmentSettingsJSON {
             let l = try Params(p.object["lifecycle"], path: p.field("lifecycle"))
             try l.allowOnly(["mode", "new_days", "active_days", "silent_days", "sleeping_days"])
             let mode = try l.optionalString("mode", maxLength: 10) ?? "fixed"
-            guard ["fixed", "derived"].contains(mode) else { throw .invalidParams("mode must be fixed or derived", field: l.field("mode"), reason: .badSetting) }
+            guard ["fixed", "derived"].contains(mode) else {
+                throw .invalidParams("mode must be fixed or derived", field: l.field("mode"), reason: .badSetting)
+            }
             s.lifecycleDerived = mode == "derived"
             if let d = try l.optionalInt("new_days", in: 1...3_650) { s.lifecycle.newDays = Int(d) }
             if let d = try l.optionalInt("active_days", in: 1...3_650) { s.lifecycle.activeDays = Int(d) }
@@ -118,11 +137,14 @@ enum SegmentSettingsJSON {
     }
 
     static func renderTags(_ t: AttributeTagSettings) -> JSONValue {
-        ["mappings": .array(t.mappings.map { m in
-            var o: JSONObject = ["attribute": .string(m.attribute), "tag": .string(m.tag)]
-            if let v = m.value { o["value"] = .string(v) }
-            return .object(o)
-        }), "list_attributes": .array(t.listAttributes.map(JSONValue.string))]
+        [
+            "mappings": .array(
+                t.mappings.map { m in
+                    var o: JSONObject = ["attribute": .string(m.attribute), "tag": .string(m.tag)]
+                    if let v = m.value { o["value"] = .string(v) }
+                    return .object(o)
+                }), "list_attributes": .array(t.listAttributes.map(JSONValue.string)),
+        ]
     }
 
     static func parseTags(_ value: JSONValue, path: String = "value") throws(RPCError) -> AttributeTagSettings {
@@ -173,8 +195,10 @@ extension ServerContext {
     /// Everything segments and reports are evaluated with, as of `asOf` (nil: now).
     func measureContext(asOf: String?) async throws -> MeasureContextBox {
         let loyalty = try await loyaltyPolicy()
-        return MeasureContextBox(value: .init(settings: try await segmentSettings(), firstLevel: loyalty.ladder.levels[0].code,
-                                              offsetMinutes: loyalty.points.offsetMinutes, asOf: asOf), ladder: loyalty.ladder)
+        return MeasureContextBox(
+            value: .init(
+                settings: try await segmentSettings(), firstLevel: loyalty.ladder.levels[0].code,
+                offsetMinutes: loyalty.points.offsetMinutes, asOf: asOf), ladder: loyalty.ladder)
     }
 }
 

@@ -13,7 +13,7 @@ enum SessionMethods {
                 call.session = nil
                 let p = try JSONValueDecoder().decode(Hello.Params.self, from: .object(call.params.object))
                 return try JSONValueEncoder().encode(try await hello(p, &call, context))
-            },
+            }
         ]
     }
 
@@ -26,12 +26,15 @@ enum SessionMethods {
             throw RPCError.unauthenticated("the token is unknown or revoked", reason: .invalidToken)
         }
         call.session = Session(identity: identity, client: client, verifiedAt: ContinuousClock.now)
-        context.logger.info("session opened", metadata: [
-            "request": "\(call.requestID)", "token": "\(identity.tokenID)", "role": "\(identity.role.rawValue)",
-            "shop": "\(identity.shop ?? "-")", "client": "\(client)", "peer": "\(call.peer)",
-        ])
-        return Hello.Result(server: "crmd/\(ServerContext.version)", protocol: Int64(ServerContext.protocolVersion),
-                            role: identity.role.rawValue, shop: identity.shop)
+        context.logger.info(
+            "session opened",
+            metadata: [
+                "request": "\(call.requestID)", "token": "\(identity.tokenID)", "role": "\(identity.role.rawValue)",
+                "shop": "\(identity.shop ?? "-")", "client": "\(client)", "peer": "\(call.peer)",
+            ])
+        return Hello.Result(
+            server: "crmd/\(ServerContext.version)", protocol: Int64(ServerContext.protocolVersion),
+            role: identity.role.rawValue, shop: identity.shop)
     }
 
     /// Refuses the hello, before the token is looked at, when its connection or address failed too often.
@@ -41,8 +44,9 @@ enum SessionMethods {
         let limits = context.logins.limits
         var error: RPCError
         if let seconds = refusal.retryAfterSeconds {
-            error = .overloaded("\(limits.maxFailuresPerAddress) failed logins from \(call.peer.host) within \(limits.windowSeconds) s; try again in \(seconds) s",
-                                reason: .tooManyFailedLogins)
+            error = .overloaded(
+                "\(limits.maxFailuresPerAddress) failed logins from \(call.peer.host) within \(limits.windowSeconds) s; try again in \(seconds) s",
+                reason: .tooManyFailedLogins)
             error.extra["retry_after_seconds"] = .int(Int64(seconds))
         } else {
             error = .overloaded("this connection made \(limits.maxFailuresPerConnection) failed logins; reconnect to try again", reason: .tooManyFailedLogins)
@@ -55,16 +59,20 @@ enum SessionMethods {
     private static func recordFailure(_ call: CallContext, context: ServerContext) {
         let failure = context.logins.recordFailure(connection: call.connection, host: call.peer.host)
         context.metrics.security.count(\.failedLogins)
-        context.logger.warning("failed login", metadata: [
-            "request": "\(call.requestID)", "peer": "\(call.peer)",
-            "failures_on_connection": "\(failure.connectionFailures)", "failures_from_address": "\(failure.addressFailures)",
-        ])
+        context.logger.warning(
+            "failed login",
+            metadata: [
+                "request": "\(call.requestID)", "peer": "\(call.peer)",
+                "failures_on_connection": "\(failure.connectionFailures)", "failures_from_address": "\(failure.addressFailures)",
+            ])
         if let scope = failure.reached {
             let limits = context.logins.limits
-            context.logger.warning("failed logins over the limit; refusing session.hello", metadata: [
-                "peer": "\(call.peer)", "scope": "\(scope.rawValue)",
-                "for": "\(scope == .connection ? "the rest of the connection" : "\(limits.windowSeconds) s")",
-            ])
+            context.logger.warning(
+                "failed logins over the limit; refusing session.hello",
+                metadata: [
+                    "peer": "\(call.peer)", "scope": "\(scope.rawValue)",
+                    "for": "\(scope == .connection ? "the rest of the connection" : "\(limits.windowSeconds) s")",
+                ])
         }
     }
 }

@@ -18,23 +18,27 @@ enum SyncMethods {
                     throw RPCError.invalidParams("a push holds at most \(limit) events, not \(p.events.count)", field: "events", reason: .batchTooLarge)
                 }
                 let policy = try await context.identityPolicy()
-                let outcomes = try await context.ingest.push(shopCode: p.shop, events: EventParser.parse(p.events), policy: policy,
-                                                             loyalty: try await context.loyaltyPolicy())
+                let outcomes = try await context.ingest.push(
+                    shopCode: p.shop, events: EventParser.parse(p.events), policy: policy,
+                    loyalty: try await context.loyaltyPolicy())
                 precondition(outcomes.count == p.events.count, "one outcome per event")
                 var counts = ["applied": 0, "duplicate": 0, "rejected": 0]
                 for o in outcomes { counts[o.status.rawValue, default: 0] += 1 }
-                context.logger.info("events pushed", metadata: [
-                    "request": "\(call.requestID)", "shop": "\(p.shop)", "events": "\(p.events.count)",
-                    "applied": "\(counts["applied"]!)", "duplicate": "\(counts["duplicate"]!)", "rejected": "\(counts["rejected"]!)",
-                ])
+                context.logger.info(
+                    "events pushed",
+                    metadata: [
+                        "request": "\(call.requestID)", "shop": "\(p.shop)", "events": "\(p.events.count)",
+                        "applied": "\(counts["applied"]!)", "duplicate": "\(counts["duplicate"]!)", "rejected": "\(counts["rejected"]!)",
+                    ])
                 return Push.Result(results: outcomes.map(render))
-            },
+            }
         ]
     }
 
     static func render(_ outcome: EventOutcome) -> Push.Outcome {
-        Push.Outcome(id: outcome.eventID, status: outcome.status.rawValue, memberID: outcome.memberID.map { MemberID($0) },
-                     firstStatus: outcome.firstStatus?.rawValue, error: outcome.rejection.map(RPCError.init(rejection:)))
+        Push.Outcome(
+            id: outcome.eventID, status: outcome.status.rawValue, memberID: outcome.memberID.map { MemberID($0) },
+            firstStatus: outcome.firstStatus?.rawValue, error: outcome.rejection.map(RPCError.init(rejection:)))
     }
 }
 

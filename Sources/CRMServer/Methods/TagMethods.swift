@@ -19,14 +19,17 @@ enum TagMethods {
     }
 
     static func render(_ r: TagRuleRecord) -> Tag.Rule {
-        Tag.Rule(id: r.id, name: r.name, tag: r.tag, match: r.definition, backfilledThrough: r.backfilledThrough, createdAt: r.createdAt,
-                 createdBy: r.createdBy, disabledAt: r.disabledAt)
+        Tag.Rule(
+            id: r.id, name: r.name, tag: r.tag, match: r.definition, backfilledThrough: r.backfilledThrough, createdAt: r.createdAt,
+            createdBy: r.createdBy, disabledAt: r.disabledAt)
     }
 
     static func render(_ t: MemberTagRecord) -> Tag.Get.MemberTag {
-        Tag.Get.MemberTag(name: t.name, group: t.group, sources: t.sources.map { s in
-            Tag.Get.Origin(source: s.source, actor: s.actor, at: s.at, accountID: s.accountID, rule: s.rule, segment: s.segment)
-        })
+        Tag.Get.MemberTag(
+            name: t.name, group: t.group,
+            sources: t.sources.map { s in
+                Tag.Get.Origin(source: s.source, actor: s.actor, at: s.at, accountID: s.accountID, rule: s.rule, segment: s.segment)
+            })
     }
 
     static func specs(_ context: ServerContext) -> [MethodSpec] {
@@ -68,8 +71,9 @@ enum TagMethods {
         [
             MethodSpec(Tag.RuleAdd.self, access: .write) { p, call in
                 let m = try TagRuleMatchJSON.parse(p.match)
-                let rule = try await context.tags.addRule(name: p.name, tag: try tagName(p.tag, field: "tag"), match: m,
-                                                          definition: JSONSerializer.serialize(p.match), actor: call.actor)
+                let rule = try await context.tags.addRule(
+                    name: p.name, tag: try tagName(p.tag, field: "tag"), match: m,
+                    definition: JSONSerializer.serialize(p.match), actor: call.actor)
                 context.logger.notice("tag rule added", metadata: ["request": "\(call.requestID)", "rule": "\(p.name)"])
                 return Tag.RuleAdd.Result(rule: render(rule))
             },

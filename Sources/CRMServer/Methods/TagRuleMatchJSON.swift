@@ -26,22 +26,30 @@ enum TagRuleMatchJSON {
         var m = TagRuleMatch()
         m.item = ItemMatch(nameContains: try strings(p, "name_contains"), skus: try strings(p, "skus"), categories: try strings(p, "categories"))
         if let v = p.object["min_amount"], !v.isNull {
-            let text: String? = switch v { case .string(let s): s; case .number(let s): s; default: nil }
+            let text: String? =
+                switch v {
+                case .string(let s): s;
+                case .number(let s): s;
+                default: nil
+                }
             guard let text, let fen = Money.parseFen(text) else {
                 throw .invalidParams("min_amount is yuan with at most two decimals", field: "match.min_amount", reason: .outOfRange)
             }
             m.minAmountFen = fen
         }
         for (i, name) in try strings(p, "channels").enumerated() {
-            guard let c = Channel(rawValue: name) else { throw .invalidParams("a channel is mobile, web or group_buy", field: "match.channels[\(i)]", reason: .badChannel) }
+            guard let c = Channel(rawValue: name) else {
+                throw .invalidParams("a channel is mobile, web or group_buy", field: "match.channels[\(i)]", reason: .badChannel)
+            }
             m.channels.append(c)
         }
         m.shops = try strings(p, "shops")
         m.addressContains = try strings(p, "address_contains")
         for (i, g) in try strings(p, "address_groups").enumerated() {
             guard let k = AddressKeywords.keywords(of: g) else {
-                throw .invalidParams("no address group \(g) (known: \(AddressKeywords.groups.keys.sorted().joined(separator: ", ")))",
-                                     field: "match.address_groups[\(i)]", reason: .badSetting)
+                throw .invalidParams(
+                    "no address group \(g) (known: \(AddressKeywords.groups.keys.sorted().joined(separator: ", ")))",
+                    field: "match.address_groups[\(i)]", reason: .badSetting)
             }
             m.addressContains += k
         }

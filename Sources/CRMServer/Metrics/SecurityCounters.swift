@@ -1,5 +1,6 @@
 import CRMProtocol
 import Metrics
+
 import class Prometheus.PrometheusCollectorRegistry
 
 /// Counters of the limits that protect logins and personal data, and of database outages: what
@@ -48,15 +49,17 @@ public final class SecurityCounters: Sendable {
 
     static func snapshot(_ samples: PrometheusSamples) -> Snapshot {
         func read(_ name: String) -> UInt64 { UInt64(max(0, samples.count(name))) }
-        return Snapshot(failedLogins: read(MetricName.failedLogins), refusedLogins: read(MetricName.refusedLogins),
-                        maskedLookups: read(MetricName.maskedLookups), refusedLookups: read(MetricName.refusedLookups),
-                        databaseFailures: read(MetricName.databaseFailures))
+        return Snapshot(
+            failedLogins: read(MetricName.failedLogins), refusedLogins: read(MetricName.refusedLogins),
+            maskedLookups: read(MetricName.maskedLookups), refusedLookups: read(MetricName.refusedLookups),
+            databaseFailures: read(MetricName.databaseFailures))
     }
 
     /// What `server.stats` shows under `security`.
     static func stats(_ samples: PrometheusSamples) -> RPC.Server.Stats.Security {
         let s = snapshot(samples)
-        return RPC.Server.Stats.Security(failedLogins: Int64(s.failedLogins), refusedLogins: Int64(s.refusedLogins), maskedLookups: Int64(s.maskedLookups),
-                                         refusedLookups: Int64(s.refusedLookups), databaseFailures: Int64(s.databaseFailures))
+        return RPC.Server.Stats.Security(
+            failedLogins: Int64(s.failedLogins), refusedLogins: Int64(s.refusedLogins), maskedLookups: Int64(s.maskedLookups),
+            refusedLookups: Int64(s.refusedLookups), databaseFailures: Int64(s.databaseFailures))
     }
 }

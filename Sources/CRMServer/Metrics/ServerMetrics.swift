@@ -1,7 +1,8 @@
 import CRMPostgres
 import Metrics
-import class Prometheus.PrometheusCollectorRegistry
 import Synchronization
+
+import class Prometheus.PrometheusCollectorRegistry
 
 /// Counters and latencies of one crmd server, kept with swift-metrics in the server's own
 /// `PrometheusCollectorRegistry`: the Prometheus endpoint serves the registry's output and
@@ -50,9 +51,10 @@ public final class ServerMetrics: Sendable {
         connectionsOpen = Meter(label: MetricName.connectionsOpen, factory: factory)
         connectionsAccepted = counter(MetricName.connectionsAccepted)
         connectionsRejected = counter(MetricName.connectionsRejected)
-        closed = Dictionary(uniqueKeysWithValues: ClosedReason.allCases.map {
-            ($0, Counter(label: MetricName.connectionsClosed, dimensions: [("reason", $0.rawValue)], factory: factory))
-        })
+        closed = Dictionary(
+            uniqueKeysWithValues: ClosedReason.allCases.map {
+                ($0, Counter(label: MetricName.connectionsClosed, dimensions: [("reason", $0.rawValue)], factory: factory))
+            })
         oversizeLines = counter(MetricName.oversizeLines)
         tablesAnalyzed = counter(MetricName.tablesAnalyzed)
         mirrored = MirroredFigures(factory: factory)

@@ -14,14 +14,16 @@ extension ServerMetrics {
             version: version, uptimeSeconds: (samples.value(MetricName.uptime) * 1000).rounded() / 1000,
             database: samples.value(MetricName.databaseUp) == 1 ? "ok" : "down",
             connections: connections(samples),
-            buffers: Stats.Buffers(usedBytes: samples.count(MetricName.bufferedBytes), peakBytes: Int64(budget.figures.peakBytes),
-                                   limitBytes: samples.count(MetricName.bufferedBytesLimit), refused: samples.count(MetricName.bufferRefusals)),
+            buffers: Stats.Buffers(
+                usedBytes: samples.count(MetricName.bufferedBytes), peakBytes: Int64(budget.figures.peakBytes),
+                limitBytes: samples.count(MetricName.bufferedBytesLimit), refused: samples.count(MetricName.bufferRefusals)),
             requests: Stats.Requests(total: requests, errors: errors, latencyMs: Self.percentiles(total)),
             methods: Self.methods(samples),
             security: SecurityCounters.stats(samples),
-            pool: Stats.Pool(open: Int64(pool.open), inUse: Int64(pool.inUse), idle: Int64(pool.idle), waiting: Int64(pool.waiting),
-                             max: Int64(pool.maxConnections), opened: Int64(pool.connectionsOpened),
-                             discarded: Int64(pool.connectionsDiscarded), refused: Int64(pool.refused)))
+            pool: Stats.Pool(
+                open: Int64(pool.open), inUse: Int64(pool.inUse), idle: Int64(pool.idle), waiting: Int64(pool.waiting),
+                max: Int64(pool.maxConnections), opened: Int64(pool.connectionsOpened),
+                discarded: Int64(pool.connectionsDiscarded), refused: Int64(pool.refused)))
     }
 
     private func connections(_ samples: PrometheusSamples) -> Stats.Connections {
@@ -45,16 +47,22 @@ extension ServerMetrics {
         for s in samples.series(MetricName.requests).sorted(by: { ($0.labels["method"] ?? "") < ($1.labels["method"] ?? "") }) {
             guard let name = s.labels["method"] else { continue }
             let byCode = errorsByMethod[name, default: [:]].sorted { $0.key < $1.key }
-            methods.append((name, Stats.Method(requests: Int64(s.value), errors: byCode.reduce(0) { $0 + $1.value },
-                                               errorsByCode: WireMap(byCode.map { (name: String($0.key), value: $0.value) }),
-                                               latencyMs: percentiles(LatencyDistribution(samples, method: name)))))
+            methods.append(
+                (
+                    name,
+                    Stats.Method(
+                        requests: Int64(s.value), errors: byCode.reduce(0) { $0 + $1.value },
+                        errorsByCode: WireMap(byCode.map { (name: String($0.key), value: $0.value) }),
+                        latencyMs: percentiles(LatencyDistribution(samples, method: name)))
+                ))
         }
         return WireMap(methods)
     }
 
     static func percentiles(_ latency: LatencyDistribution) -> Stats.Latency {
         func ms(_ seconds: Double) -> Double { (seconds * 1_000_000).rounded() / 1000 }
-        return Stats.Latency(p50: ms(latency.percentile(0.5)), p90: ms(latency.percentile(0.9)), p99: ms(latency.percentile(0.99)),
-                             max: ms(latency.maxSeconds), count: Int64(latency.count))
+        return Stats.Latency(
+            p50: ms(latency.percentile(0.5)), p90: ms(latency.percentile(0.9)), p99: ms(latency.percentile(0.99)),
+            max: ms(latency.maxSeconds), count: Int64(latency.count))
     }
 }

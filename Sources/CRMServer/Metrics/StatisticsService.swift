@@ -43,10 +43,12 @@ public struct StatisticsService: Service {
             }
             guard !round.analyzed.isEmpty else { return }
             context.metrics.countAnalyzed(round.analyzed.count)
-            context.logger.info("analysed tables that grew", metadata: [
-                "tables": "\(round.analyzed.map { "\($0.table) (\($0.countedBefore) rows counted, \($0.changedSince) changed)" }.joined(separator: ", "))",
-                "elapsed": "\(ContinuousClock.now - started)",
-            ])
+            context.logger.info(
+                "analysed tables that grew",
+                metadata: [
+                    "tables": "\(round.analyzed.map { "\($0.table) (\($0.countedBefore) rows counted, \($0.changedSince) changed)" }.joined(separator: ", "))",
+                    "elapsed": "\(ContinuousClock.now - started)",
+                ])
         } catch let error as PostgresError where error.kind == .cancelled {
             return  // shutting down: the round was cut short on purpose
         } catch let error as PostgresError where error.isConnectionFailure {
@@ -61,12 +63,15 @@ public struct StatisticsService: Service {
         let logger = context.logger
         switch report {
         case .wentDown:
-            logger.warning("the database cannot be reached; background statistics paused until it answers",
-                           metadata: ["error": "\(error.map(Self.oneLine) ?? "-")"])
+            logger.warning(
+                "the database cannot be reached; background statistics paused until it answers",
+                metadata: ["error": "\(error.map(Self.oneLine) ?? "-")"])
         case .stillDown(let failures, let downFor):
-            logger.warning("the database still cannot be reached", metadata: [
-                "failures": "\(failures)", "down_seconds": "\(downFor.components.seconds)", "error": "\(error.map(Self.oneLine) ?? "-")",
-            ])
+            logger.warning(
+                "the database still cannot be reached",
+                metadata: [
+                    "failures": "\(failures)", "down_seconds": "\(downFor.components.seconds)", "error": "\(error.map(Self.oneLine) ?? "-")",
+                ])
         case .cameBack(let failures, let downFor):
             logger.notice("the database answers again", metadata: ["failures": "\(failures)", "down_seconds": "\(downFor.components.seconds)"])
         }

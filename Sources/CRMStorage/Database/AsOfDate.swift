@@ -24,8 +24,9 @@ struct AsOfDate {
         let now: Int64 = try await pool.withConnection { c in try c.nowSeconds() }
         let today = CivilTime.localDate(now, offsetMinutes: offsetMinutes)
         guard end <= CivilTime.endOfDay(today, offsetMinutes: offsetMinutes) else {
-            throw StorageError.invalid(field: "as_of", reason: .asOfInFuture,
-                                       message: "as_of \(text) is after today (\(CivilTime.localDateText(now, offsetMinutes: offsetMinutes)))")
+            throw StorageError.invalid(
+                field: "as_of", reason: .asOfInFuture,
+                message: "as_of \(text) is after today (\(CivilTime.localDateText(now, offsetMinutes: offsetMinutes)))")
         }
     }
 }

@@ -10,7 +10,8 @@ public enum AuditLog {
             keys.append(k)
             values.append(v)
         }
-        try connection.query("""
+        try connection.query(
+            """
             INSERT INTO audit_log (token_id, action, subject, detail)
             VALUES ($1, $2, $3, COALESCE((SELECT jsonb_object_agg(k, v) FROM unnest($4::text[], $5::text[]) AS d(k, v)), '{}'))
             """, [.optional(tokenID), .text(action), .text(subject), .textArray(keys), .textArray(values)])

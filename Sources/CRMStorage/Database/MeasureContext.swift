@@ -45,14 +45,17 @@ public struct MeasureContext: Sendable {
     }
 
     static func intervals(_ c: PostgresConnection, asOf: String) throws -> Intervals {
-        let row = try c.query("""
+        let row = try c.query(
+            """
             SELECT count(gap), COALESCE(percentile_cont(0.5) WITHIN GROUP (ORDER BY gap), 0), COALESCE(percentile_cont(0.75) WITHIN GROUP (ORDER BY gap), 0),
                    COALESCE(percentile_cont(0.9) WITHIN GROUP (ORDER BY gap), 0), COALESCE(percentile_cont(0.95) WITHIN GROUP (ORDER BY gap), 0)
             FROM (SELECT extract(epoch FROM o.paid_at - lag(o.paid_at) OVER (PARTITION BY a.member_id ORDER BY o.paid_at)) / 86400.0 AS gap
                   FROM shop_order o JOIN account a ON a.id = o.account_id JOIN member m ON m.id = a.member_id AND m.merged_into IS NULL
                   WHERE o.paid_at <= $1::timestamptz AND o.refunded_fen < o.amount_fen) x
             WHERE gap IS NOT NULL
-            """, [.text(asOf)]).single!
-        return Intervals(count: try row.decode(at: 0), p50: try row.decode(at: 1), p75: try row.decode(at: 2), p90: try row.decode(at: 3), p95: try row.decode(at: 4))
+            """, [.text(asOf)]
+        ).single!
+        return Intervals(
+            count: try row.decode(at: 0), p50: try row.decode(at: 1), p75: try row.decode(at: 2), p90: try row.decode(at: 3), p95: try row.decode(at: 4))
     }
 }

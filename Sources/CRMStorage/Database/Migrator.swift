@@ -32,7 +32,8 @@ public struct Migrator: Sendable {
         defer { connection.close() }
         try connection.query("SELECT pg_advisory_lock($1)", [.int(Self.lockKey)])
         defer { _ = try? connection.query("SELECT pg_advisory_unlock($1)", [.int(Self.lockKey)]) }
-        try connection.query("""
+        try connection.query(
+            """
             CREATE TABLE IF NOT EXISTS schema_migration (
                 version     integer PRIMARY KEY,
                 name        text NOT NULL,
@@ -49,15 +50,17 @@ public struct Migrator: Sendable {
             let checksum = try connection.query("SELECT md5($1)", [.text(migration.sql)]).single!.decode(String.self, at: 0)
             if let recorded = applied[migration.version] {
                 guard recorded == checksum else {
-                    throw MigrationError(message: "migration \(migration.version) (\(migration.name)) was changed after it was applied; add a new migration instead")
+                    throw MigrationError(
+                        message: "migration \(migration.version) (\(migration.name)) was changed after it was applied; add a new migration instead")
                 }
                 continue
             }
             logger.info("applying migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
             try connection.transaction { c in
                 try c.execute(script: migration.sql)
-                try c.query("INSERT INTO schema_migration (version, name, checksum) VALUES ($1, $2, $3)",
-                            [.int(Int64(migration.version)), .text(migration.name), .text(checksum)])
+                try c.query(
+                    "INSERT INTO schema_migration (version, name, checksum) VALUES ($1, $2, $3)",
+                    [.int(Int64(migration.version)), .text(migration.name), .text(checksum)])
             }
             done.append(migration.version)
         }

@@ -31,7 +31,8 @@ public struct SettingStore: Sendable {
     /// Stores a setting (audited) inside the caller's transaction.
     static func write(_ c: PostgresConnection, _ name: String, json: String, actorTokenID: Int64?) throws {
         let actor = actorTokenID.map { "token:\($0)" } ?? "system"
-        try c.query("""
+        try c.query(
+            """
             INSERT INTO setting (name, value, updated_by) VALUES ($1, $2::jsonb, $3)
             ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value, updated_by = EXCLUDED.updated_by, updated_at = now()
             """, [.text(name), .text(json), .text(actor)])

@@ -23,7 +23,8 @@ public struct ShopStore: Sendable {
 
     public func create(code: ShopCode, name: String, actorTokenID: Int64?) async throws -> ShopRecord {
         try await pool.withTransaction { c in
-            let inserted = try c.query("""
+            let inserted = try c.query(
+                """
                 INSERT INTO shop (code, name) VALUES ($1, $2)
                 ON CONFLICT (code) DO NOTHING
                 RETURNING \(Self.columns)
@@ -41,8 +42,10 @@ public struct ShopStore: Sendable {
     public func list(afterCode: String?, limit: Int) async throws -> [ShopRecord] {
         precondition(limit > 0 && limit <= PageCursor.maxLimit + 1, "limit out of range")
         return try await pool.withConnection { c in
-            try c.query("SELECT \(Self.columns) FROM shop WHERE $1::text IS NULL OR code > $1 ORDER BY code LIMIT $2",
-                        [.optional(afterCode), .int(Int64(limit))]).map(Self.record)
+            try c.query(
+                "SELECT \(Self.columns) FROM shop WHERE $1::text IS NULL OR code > $1 ORDER BY code LIMIT $2",
+                [.optional(afterCode), .int(Int64(limit))]
+            ).map(Self.record)
         }
     }
 

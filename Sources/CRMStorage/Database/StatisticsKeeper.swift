@@ -53,7 +53,8 @@ public struct StatisticsKeeper: Sendable {
     public func refresh() async throws -> Round {
         let limits = self.limits
         return try await pool.withConnection { c in
-            let due = try c.queryPrepared("""
+            let due = try c.queryPrepared(
+                """
                 SELECT s.relname, greatest(c.reltuples, 0)::bigint, s.n_mod_since_analyze
                 FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
                 WHERE s.schemaname = current_schema()
@@ -61,7 +62,8 @@ public struct StatisticsKeeper: Sendable {
                   AND pg_has_role(current_user, c.relowner, 'MEMBER')
                   AND s.n_mod_since_analyze > $1::bigint + $2::float8 * greatest(c.reltuples, 0)
                 ORDER BY s.n_mod_since_analyze DESC
-                """, [.int(limits.minChangedRows), .text(String(limits.changedShare))]).map {
+                """, [.int(limits.minChangedRows), .text(String(limits.changedShare))]
+            ).map {
                 Analyzed(table: try $0.decode(at: 0), countedBefore: try $0.decode(at: 1), changedSince: try $0.decode(at: 2))
             }
             var round = Round()

@@ -1,4 +1,5 @@
 import CRMDomain
+
 /// A business-level outcome of a storage call that the caller reports to its user (the server
 /// turns these into JSON-RPC errors). Database failures arrive as `PostgresError` instead.
 public enum StorageError: Error, Sendable, Equatable {

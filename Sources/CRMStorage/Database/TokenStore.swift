@@ -37,8 +37,9 @@ public struct TokenStore: Sendable {
         guard let role = Role(rawValue: roleText) else {
             preconditionFailure("the database holds a token with unknown role \(roleText)")
         }
-        return TokenRecord(id: try row.decode(at: 0), name: try row.decode(at: 1), role: role, shop: try row.decode(at: 3),
-                           createdAt: try row.decode(at: 4), revokedAt: try row.decode(at: 5), lastUsedAt: try row.decode(at: 6))
+        return TokenRecord(
+            id: try row.decode(at: 0), name: try row.decode(at: 1), role: role, shop: try row.decode(at: 3),
+            createdAt: try row.decode(at: 4), revokedAt: try row.decode(at: 5), lastUsedAt: try row.decode(at: 6))
     }
 
     /// Issues a token; returns its record and the token text, which is shown this once only.
@@ -54,11 +55,14 @@ public struct TokenStore: Sendable {
                 }
                 shopID = try row.decode(Int64.self, at: 0)
             }
-            let id: Int64 = try c.query("""
+            let id: Int64 = try c.query(
+                """
                 INSERT INTO api_token (name, role, shop_id, token_hash, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id
-                """, [.text(name), .text(role.rawValue), .optional(shopID), .bytes(hash), .optional(actorTokenID)]).single!.decode(at: 0)
-            try AuditLog.record(c, tokenID: actorTokenID, action: "token.create", subject: "token:\(id)",
-                                detail: ["role": role.rawValue, "name": name, "shop": shop ?? ""])
+                """, [.text(name), .text(role.rawValue), .optional(shopID), .bytes(hash), .optional(actorTokenID)]
+            ).single!.decode(at: 0)
+            try AuditLog.record(
+                c, tokenID: actorTokenID, action: "token.create", subject: "token:\(id)",
+                detail: ["role": role.rawValue, "name": name, "shop": shop ?? ""])
             return try Self.record(c.query("SELECT \(Self.columns) FROM api_token t LEFT JOIN shop s ON s.id = t.shop_id WHERE t.id = $1", [.int(id)]).single!)
         }
         return (record, token)
@@ -69,13 +73,15 @@ public struct TokenStore: Sendable {
     public func ensureBootstrapAdmin(token: String) async throws -> Bool {
         let hash = AccessToken.hash(token)
         return try await pool.withTransaction { c in
-            let inserted = try c.query("""
+            let inserted = try c.query(
+                """
                 INSERT INTO api_token (name, role, token_hash) VALUES ('bootstrap admin (CRM_ADMIN_TOKEN)', 'admin', $1)
                 ON CONFLICT (token_hash) DO NOTHING RETURNING id
                 """, [.bytes(hash)])
             if let row = inserted.single {
-                try AuditLog.record(c, tokenID: nil, action: "token.create", subject: "token:\(try row.decode(Int64.self, at: 0))",
-                                    detail: ["role": "admin", "name": "bootstrap admin (CRM_ADMIN_TOKEN)"])
+                try AuditLog.record(
+                    c, tokenID: nil, action: "token.create", subject: "token:\(try row.decode(Int64.self, at: 0))",
+                    detail: ["role": "admin", "name": "bootstrap admin (CRM_ADMIN_TOKEN)"])
                 return true
             }
             return false
@@ -86,13 +92,18 @@ public struct TokenStore: Sendable {
     public func authenticate(token: String) async throws -> TokenIdentity? {
         let hash = AccessToken.hash(token)
         return try await pool.withConnection { c in
-            guard let row = try c.query("""
-                UPDATE api_token t SET last_used_at = now()
-                WHERE t.token_hash = $1 AND t.revoked_at IS NULL
-                RETURNING t.id, t.name, t.role, (SELECT s.code FROM shop s WHERE s.id = t.shop_id)
-                """, [.bytes(hash)]).single else { return nil }
-            return TokenIdentity(tokenID: try row.decode(at: 0), name: try row.decode(at: 1),
-                                 role: Role(rawValue: try row.decode(at: 2))!, shop: try row.decode(at: 3))
+            guard
+                let row = try c.query(
+                    """
+                    UPDATE api_token t SET last_used_at = now()
+                    WHERE t.token_hash = $1 AND t.revoked_at IS NULL
+                    RETURNING t.id, t.name, t.role, (SELECT s.code FROM shop s WHERE s.id = t.shop_id)
+                    """, [.bytes(hash)]
+                ).single
+            else { return nil }
+            return TokenIdentity(
+                tokenID: try row.decode(at: 0), name: try row.decode(at: 1),
+                role: Role(rawValue: try row.decode(at: 2))!, shop: try row.decode(at: 3))
         }
     }
 
@@ -106,11 +117,13 @@ public struct TokenStore: Sendable {
     public func list(afterID: Int64?, limit: Int, includeRevoked: Bool) async throws -> [TokenRecord] {
         precondition(limit > 0 && limit <= PageCursor.maxLimit + 1, "limit out of range")
         return try await pool.withConnection { c in
-            try c.query("""
+            try c.query(
+                """
                 SELECT \(Self.columns) FROM api_token t LEFT JOIN shop s ON s.id = t.shop_id
                 WHERE ($1::bigint IS NULL OR t.id > $1) AND ($2 OR t.revoked_at IS NULL)
                 ORDER BY t.id LIMIT $3
-                """, [.optional(afterID), .bool(includeRevoked), .int(Int64(limit))]).map(Self.record)
+                """, [.optional(afterID), .bool(includeRevoked), .int(Int64(limit))]
+            ).map(Self.record)
         }
     }
 

@@ -34,8 +34,10 @@ struct IdentityJournal {
     /// replaced; the caller holds the identity lock.
     func note(_ accounts: [Int64], replaced: Bool) throws {
         guard !accounts.isEmpty else { return }
-        let seq: Int64 = try c.queryPrepared("INSERT INTO identity_change (accounts, replaced) VALUES ($1::bigint[], $2) RETURNING seq",
-                                             [.intArray(accounts), .bool(replaced)]).single!.decode(at: 0)
+        let seq: Int64 = try c.queryPrepared(
+            "INSERT INTO identity_change (accounts, replaced) VALUES ($1::bigint[], $2) RETURNING seq",
+            [.intArray(accounts), .bool(replaced)]
+        ).single!.decode(at: 0)
         if seq % 1_000 == 0 {
             try c.queryPrepared("DELETE FROM identity_change WHERE seq <= $1", [.int(seq - Self.kept)])
         }

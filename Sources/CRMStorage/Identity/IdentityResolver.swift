@@ -31,20 +31,26 @@ struct IdentityResolver {
                 try flag(fired, key.kind, value, account: accountID)
                 continue
             }
-            let candidates = try c.queryPrepared("""
+            let candidates = try c.queryPrepared(
+                """
                 SELECT DISTINCT a.member_id FROM identity_key k JOIN account a ON a.id = k.account_id
                 WHERE k.kind = $1 AND k.value = $2 AND a.member_id <> $3 ORDER BY 1
-                """, [.text(key.kind), .text(value), .int(memberID)]).map { try $0.decode(Int64.self, at: 0) }
+                """, [.text(key.kind), .text(value), .int(memberID)]
+            ).map { try $0.decode(Int64.self, at: 0) }
             for candidate in candidates {
                 let other = try merger.liveMember(candidate)
                 if other == memberID { continue }
-                if let fired = try guards.stop(mergingOn: key.kind, keys: keys, separated: { try merger.areSeparated(memberID, other) },
-                                               stored: { codec.index(kind: $0.kind, $0.value) }, theirValues: { try values(of: other, kind: $0) }) {
+                if let fired = try guards.stop(
+                    mergingOn: key.kind, keys: keys, separated: { try merger.areSeparated(memberID, other) },
+                    stored: { codec.index(kind: $0.kind, $0.value) }, theirValues: { try values(of: other, kind: $0) })
+                {
                     try flag(fired, key.kind, value, account: accountID, members: (memberID, other))
                     continue
                 }
-                memberID = try merger.merge(memberID, other, rule: "key:\(key.kind)", score: nil,
-                                            evidence: ["kind": .string(key.kind)], actor: "system", reason: "shared \(key.kind)", newMembers: newMembers).survivor
+                memberID = try merger.merge(
+                    memberID, other, rule: "key:\(key.kind)", score: nil,
+                    evidence: ["kind": .string(key.kind)], actor: "system", reason: "shared \(key.kind)", newMembers: newMembers
+                ).survivor
                 merges += 1
                 linked = true
             }
@@ -60,29 +66,35 @@ struct IdentityResolver {
     /// Whether a key value is on the blocklist, and how many accounts hold it: the most in any one
     /// shop channel, and in all.
     private func keyUse(kind: String, value: String) throws -> IdentityGuards.KeyUse {
-        let row = try c.queryPrepared("""
+        let row = try c.queryPrepared(
+            """
             SELECT EXISTS (SELECT 1 FROM identity_blocklist b WHERE b.kind = $1 AND b.value = $2), COALESCE(max(n), 0), COALESCE(sum(n), 0) FROM (
                 SELECT count(*) AS n FROM identity_key k JOIN account a ON a.id = k.account_id
                 WHERE k.kind = $1 AND k.value = $2 GROUP BY a.shop_id, a.channel
             ) per_channel
-            """, [.text(kind), .text(value)]).single!
+            """, [.text(kind), .text(value)]
+        ).single!
         return IdentityGuards.KeyUse(blocklisted: try row.decode(at: 0), mostInOneShopChannel: try row.decode(at: 1), accounts: try row.decode(at: 2))
     }
 
     /// The stored values of one key kind on a member's accounts.
     private func values(of member: Int64, kind: String) throws -> Set<String> {
-        Set(try c.queryPrepared("""
-            SELECT DISTINCT k.value FROM account a
-            CROSS JOIN LATERAL (SELECT value FROM identity_key k WHERE k.account_id = a.id AND k.kind = $2 LIMIT 1000) k
-            WHERE a.member_id = $1
-            """, [.int(member), .text(kind)]).map { try $0.decode(String.self, at: 0) })
+        Set(
+            try c.queryPrepared(
+                """
+                SELECT DISTINCT k.value FROM account a
+                CROSS JOIN LATERAL (SELECT value FROM identity_key k WHERE k.account_id = a.id AND k.kind = $2 LIMIT 1000) k
+                WHERE a.member_id = $1
+                """, [.int(member), .text(kind)]
+            ).map { try $0.decode(String.self, at: 0) })
     }
 
     /// The member the account belongs to after fuzzy matching, and whether it merged.
     private func fuzzyMatch(accountID: Int64, memberID: Int64, fields: PersonFields) throws -> (member: Int64, merged: Bool) {
         let blocks = fields.blockingKeys
         guard !blocks.isEmpty else { return (memberID, false) }
-        let rows = try c.queryPrepared("""
+        let rows = try c.queryPrepared(
+            """
             WITH usable AS MATERIALIZED (
                 SELECT k.key FROM unnest($1::text[]) AS k(key)
                 WHERE (SELECT count(*) FROM (SELECT 1 FROM blocking_key x WHERE x.key = k.key LIMIT $2 + 1) c) <= $2
@@ -95,8 +107,9 @@ struct IdentityResolver {
             """, [.textArray(blocks), .int(Int64(policy.maxCandidatesPerBlock)), .int(memberID), .int(Int64(policy.maxCandidatesPerBlock * 3))])
         var best: [Int64: MatchScore] = [:]
         for row in rows {
-            let other = PersonFields(name: try row.decode(at: 2), birthday: codec.open(try row.decode(at: 3)),
-                                     address: codec.open(try row.decode(at: 4)), region: try row.decode(at: 5), phone: codec.open(try row.decode(at: 6)))
+            let other = PersonFields(
+                name: try row.decode(at: 2), birthday: codec.open(try row.decode(at: 3)),
+                address: codec.open(try row.decode(at: 4)), region: try row.decode(at: 5), phone: codec.open(try row.decode(at: 6)))
             let score = FuzzyMatcher.score(fields, other, autoMergeThreshold: policy.autoMergeThreshold)
             let member: Int64 = try row.decode(at: 1)
             if score.score > (best[member]?.score ?? -1) { best[member] = score }
@@ -110,12 +123,15 @@ struct IdentityResolver {
             if try merger.areSeparated(current, other) { continue }
             let evidence = Self.evidence(match)
             if match.score >= policy.autoMergeThreshold, !merged {
-                current = try merger.merge(current, other, rule: "fuzzy", score: match.score, evidence: evidence, actor: "system",
-                                           reason: "fuzzy match above the auto-merge threshold", newMembers: newMembers).survivor
+                current = try merger.merge(
+                    current, other, rule: "fuzzy", score: match.score, evidence: evidence, actor: "system",
+                    reason: "fuzzy match above the auto-merge threshold", newMembers: newMembers
+                ).survivor
                 merged = true
             } else {
                 let (a, b) = (min(current, other), max(current, other))
-                try c.queryPrepared("""
+                try c.queryPrepared(
+                    """
                     INSERT INTO review_item (member_a, member_b, score, evidence) VALUES ($1, $2, $3, $4::jsonb)
                     ON CONFLICT (member_a, member_b) WHERE status = 'open' DO UPDATE SET score = EXCLUDED.score, evidence = EXCLUDED.evidence
                     """, [.int(a), .int(b), .text(String(match.score)), .text(JSONSerializer.canonicalObject(evidence))])
@@ -143,7 +159,8 @@ struct IdentityResolver {
         case .separated: detail = ["members": pair]
         case .priorityConflict(let stronger): detail = ["stronger_kind": .string(stronger), "members": pair]
         }
-        try c.queryPrepared("""
+        try c.queryPrepared(
+            """
             INSERT INTO identity_flag (guard, kind, value, detail) VALUES ($1, $2, $3, $4::jsonb)
             ON CONFLICT (guard, kind, value) DO UPDATE
             SET occurrences = identity_flag.occurrences + 1, last_seen_at = now(), detail = EXCLUDED.detail
@@ -158,4 +175,3 @@ struct IdentityResolver {
         try c.queryPrepared("SELECT count(*) FROM account WHERE member_id = $1", [.int(memberID)]).single!.decode(at: 0)
     }
 }
-

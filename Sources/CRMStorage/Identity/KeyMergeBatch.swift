@@ -76,7 +76,8 @@ struct KeyMergeBatch {
         }
         guard !accs.isEmpty else { return [] }
         var facts = [KeyFacts](repeating: KeyFacts(), count: accs.count)
-        for row in try c.queryPrepared("""
+        for row in try c.queryPrepared(
+            """
             SELECT t.n, a.member_id,
                    EXISTS (SELECT 1 FROM identity_blocklist b WHERE b.kind = t.kind AND b.value = t.value),
                    g.per_channel, g.total, d.member_id
@@ -92,7 +93,8 @@ struct KeyMergeBatch {
                 SELECT DISTINCT o.member_id FROM identity_key k JOIN account o ON o.id = k.account_id
                 WHERE k.kind = t.kind AND k.value = t.value AND o.member_id <> a.member_id LIMIT $4) d ON true
             ORDER BY t.n
-            """, [.intArray(accs), .textArray(kinds), .textArray(values), .int(Int64(policy.maxAccountsPerKey) + 1)]) {
+            """, [.intArray(accs), .textArray(kinds), .textArray(values), .int(Int64(policy.maxAccountsPerKey) + 1)])
+        {
             let n = Int(try row.decode(Int64.self, at: 0)) - 1
             facts[n].member = try row.decode(at: 1)
             facts[n].blocked = try row.decode(at: 2)
@@ -112,7 +114,8 @@ struct KeyMergeBatch {
         guard !zip(keys, facts).contains(where: { key, f in guards.stop(key: key, use: { f.use }) != nil }) else { return nil }
         let others = Set(facts.flatMap(\.others))
         guard others.count == 1, let survivor = others.first, survivor < member, !newMembers.contains(survivor),
-              let linking = zip(keys, facts).first(where: { !$0.1.others.isEmpty })?.0 else { return nil }
+            let linking = zip(keys, facts).first(where: { !$0.1.others.isEmpty })?.0
+        else { return nil }
         return Lead(account: account, member: member, survivor: survivor, kind: linking.kind)
     }
 
@@ -128,16 +131,19 @@ struct KeyMergeBatch {
         }
         guard !needing.isEmpty else { return leads }
         var theirs: [Int64: [String: Set<String>]] = [:]
-        for row in try c.queryPrepared("""
+        for row in try c.queryPrepared(
+            """
             SELECT a.member_id, k.kind, k.value FROM account a JOIN identity_key k ON k.account_id = a.id WHERE a.member_id = ANY($1::bigint[])
-            """, [.intArray(Array(Set(needing.map(\.survivor))))]) {
+            """, [.intArray(Array(Set(needing.map(\.survivor))))])
+        {
             theirs[try row.decode(at: 0), default: [:]][try row.decode(at: 1), default: []].insert(try row.decode(at: 2))
         }
         var passing = leads
         for lead in needing {
             let values = theirs[lead.survivor] ?? [:]
-            let fired = guards.stop(mergingOn: lead.kind, keys: keysOf[lead.account]!, separated: { false },
-                                    stored: { codec.index(kind: $0.kind, $0.value) }, theirValues: { values[$0] ?? [] })
+            let fired = guards.stop(
+                mergingOn: lead.kind, keys: keysOf[lead.account]!, separated: { false },
+                stored: { codec.index(kind: $0.kind, $0.value) }, theirValues: { values[$0] ?? [] })
             if fired != nil { passing[lead.account] = nil }
         }
         return passing
@@ -153,15 +159,17 @@ struct KeyMergeBatch {
         precondition(Set(merged).count == merged.count && Set(merged).isDisjoint(with: survivors), "each new member merges once, into a member that stays")
         let involved = Array(Set(merged + survivors)).sorted()
         // NO KEY UPDATE, in id order: rows that merely reference these members (lots, history) do not block it.
-        let live = try c.queryPrepared("SELECT id FROM member WHERE id = ANY($1::bigint[]) AND merged_into IS NULL ORDER BY id FOR NO KEY UPDATE",
-                                       [.intArray(involved)])
+        let live = try c.queryPrepared(
+            "SELECT id FROM member WHERE id = ANY($1::bigint[]) AND merged_into IS NULL ORDER BY id FOR NO KEY UPDATE",
+            [.intArray(involved)])
         precondition(live.count == involved.count, "merge of members that are not all live")
         try merger.checkHoldNothing(merged)
         let rules = leads.map { "key:\($0.kind)" }, reasons = leads.map { "shared \($0.kind)" }
         let evidence = leads.map { JSONSerializer.canonicalObject(["kind": .string($0.kind)]) }
         // Snapshot, move, mark, record: one statement, records in the leads' order.
         var recordOf: [Int64: Int64] = [:]
-        for row in try c.queryPrepared("""
+        for row in try c.queryPrepared(
+            """
             WITH t AS MATERIALIZED (
                 SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS t(merged, survivor, rule, reason, evidence, n)),
             snap AS MATERIALIZED (SELECT t.n, to_jsonb(m) - 'merged_into' AS snapshot FROM t JOIN member m ON m.id = t.merged),
@@ -173,7 +181,8 @@ struct KeyMergeBatch {
                     FROM t JOIN snap s USING (n) ORDER BY t.n
                     RETURNING id, merged_id, cardinality(account_ids) AS moved, account_ids[1] AS account)
             SELECT merged_id, id, moved, account FROM rec
-            """, [.intArray(merged), .intArray(survivors), .textArray(rules), .textArray(reasons), .textArray(evidence)]) {
+            """, [.intArray(merged), .intArray(survivors), .textArray(rules), .textArray(reasons), .textArray(evidence)])
+        {
             let member: Int64 = try row.decode(at: 0)
             let moved: Int64 = try row.decode(at: 2)
             let account: Int64? = try row.decode(at: 3)
@@ -181,7 +190,8 @@ struct KeyMergeBatch {
             recordOf[member] = try row.decode(at: 1)
         }
         precondition(recordOf.count == leads.count, "every lead was merged")
-        try c.queryPrepared("""
+        try c.queryPrepared(
+            """
             UPDATE review_item r SET status = 'obsolete', decided_at = now(), decided_by = 'system', decision_reason = 'merged'
             FROM unnest($1::bigint[], $2::bigint[]) AS t(a, b)
             WHERE r.status = 'open' AND r.member_a = LEAST(t.a, t.b) AND r.member_b = GREATEST(t.a, t.b)
@@ -189,13 +199,15 @@ struct KeyMergeBatch {
         // History, in the order the merges are made: the survivor's line, then the merged member's.
         var historyMembers: [Int64?] = [], actions: [String?] = [], details: [String?] = []
         for (lead, (rule, reason)) in zip(leads, zip(rules, reasons)) {
-            let sides = MemberMerger.mergeHistory(recordID: recordOf[lead.member]!, rule: rule, score: nil, reason: reason,
-                                                  survivor: lead.survivor, merged: lead.member, accounts: [lead.account])
+            let sides = MemberMerger.mergeHistory(
+                recordID: recordOf[lead.member]!, rule: rule, score: nil, reason: reason,
+                survivor: lead.survivor, merged: lead.member, accounts: [lead.account])
             historyMembers += [lead.survivor, lead.member]
             actions += ["merged", "merged_into"]
             details += [JSONSerializer.canonicalObject(sides.survivor), JSONSerializer.canonicalObject(sides.merged)]
         }
-        try c.queryPrepared("""
+        try c.queryPrepared(
+            """
             INSERT INTO member_history (member_id, action, actor, detail)
             SELECT m, a, 'system', d::jsonb FROM unnest($1::bigint[], $2::text[], $3::text[]) WITH ORDINALITY AS t(m, a, d, n) ORDER BY n
             """, [.intArray(historyMembers), .textArray(actions), .textArray(details)])

@@ -14,8 +14,9 @@ public struct LookupAudit: Sendable {
     public func record(tokenID: Int64, action: String, kind: String, members: [Int64]) async throws {
         let listed = members.prefix(Self.maxMembersListed).map { String($0) }.joined(separator: ",")
         try await pool.withConnection { c in
-            try AuditLog.record(c, tokenID: tokenID, action: action, subject: "member lookup",
-                                detail: ["kind": kind, "found": String(members.count), "members": listed])
+            try AuditLog.record(
+                c, tokenID: tokenID, action: action, subject: "member lookup",
+                detail: ["kind": kind, "found": String(members.count), "members": listed])
         }
     }
 }

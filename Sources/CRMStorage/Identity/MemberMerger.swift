@@ -37,26 +37,37 @@ struct MemberMerger {
     /// their orders earned: merged away, such a member brings no points, referral binding or level, so
     /// those steps (a dozen statements) are skipped. Debug builds check that it holds none.
     @discardableResult
-    func merge(_ x: Int64, _ y: Int64, rule: String, score: Double?, evidence: JSONObject, actor: String, reason: String?,
-               newMembers: Set<Int64> = []) throws -> (survivor: Int64, mergeID: Int64) {
+    func merge(
+        _ x: Int64, _ y: Int64, rule: String, score: Double?, evidence: JSONObject, actor: String, reason: String?,
+        newMembers: Set<Int64> = []
+    ) throws -> (survivor: Int64, mergeID: Int64) {
         precondition(x != y, "a member cannot merge with itself")
         let survivor = min(x, y)
         let merged = max(x, y)
         // NO KEY UPDATE: rows that merely reference these members (lots, history) do not block a merge.
-        let live = try c.queryPrepared("SELECT id FROM member WHERE id = ANY($1::bigint[]) AND merged_into IS NULL ORDER BY id FOR NO KEY UPDATE",
-                               [.intArray([survivor, merged])])
+        let live = try c.queryPrepared(
+            "SELECT id FROM member WHERE id = ANY($1::bigint[]) AND merged_into IS NULL ORDER BY id FOR NO KEY UPDATE",
+            [.intArray([survivor, merged])])
         precondition(live.count == 2, "merge of members that are not both live: \(survivor), \(merged)")
         let snapshot = try c.queryPrepared("SELECT to_jsonb(m) - 'merged_into' FROM member m WHERE id = $1", [.int(merged)]).single!.decode(String.self, at: 0)
-        let moved = try c.queryPrepared("UPDATE account SET member_id = $1, updated_at = now() WHERE member_id = $2 RETURNING id",
-                                [.int(survivor), .int(merged)]).map { try $0.decode(Int64.self, at: 0) }
+        let moved = try c.queryPrepared(
+            "UPDATE account SET member_id = $1, updated_at = now() WHERE member_id = $2 RETURNING id",
+            [.int(survivor), .int(merged)]
+        ).map { try $0.decode(Int64.self, at: 0) }
         try c.queryPrepared("UPDATE member SET merged_into = $1, updated_at = now() WHERE id = $2", [.int(survivor), .int(merged)])
-        let recordID: Int64 = try c.queryPrepared("""
+        let recordID: Int64 = try c.queryPrepared(
+            """
             INSERT INTO merge_record (survivor_id, merged_id, account_ids, snapshot, rule, score, evidence, actor, reason)
             VALUES ($1, $2, $3::bigint[], $4::jsonb, $5, $6::double precision, $7::jsonb, $8, $9) RETURNING id
-            """, [.int(survivor), .int(merged), .intArray(moved), .text(snapshot), .text(rule), score.map { .text(String($0)) } ?? .null,
-                  .text(JSONSerializer.canonicalObject(evidence)), .text(actor), .optional(reason)]).single!.decode(at: 0)
+            """,
+            [
+                .int(survivor), .int(merged), .intArray(moved), .text(snapshot), .text(rule), score.map { .text(String($0)) } ?? .null,
+                .text(JSONSerializer.canonicalObject(evidence)), .text(actor), .optional(reason),
+            ]
+        ).single!.decode(at: 0)
         // Open reviews between the two are settled by the merge; others of the merged member now concern the survivor.
-        try c.queryPrepared("""
+        try c.queryPrepared(
+            """
             UPDATE review_item SET status = 'obsolete', decided_at = now(), decided_by = $3, decision_reason = 'merged'
             WHERE status = 'open' AND member_a = LEAST($1::bigint, $2::bigint) AND member_b = GREATEST($1::bigint, $2::bigint)
             """, [.int(survivor), .int(merged), .text(actor)])
@@ -81,21 +92,27 @@ struct MemberMerger {
     /// referral and level steps, indeed hold none of those yet.
     func checkHoldNothing(_ members: [Int64]) throws {
         #if DEBUG
-        let held: Int = try c.queryPrepared("""
+        let held: Int = try c.queryPrepared(
+            """
             SELECT (SELECT count(*) FROM points_lot WHERE member_id = ANY($1::bigint[]))
                  + (SELECT count(*) FROM points_account WHERE member_id = ANY($1::bigint[]))
                  + (SELECT count(*) FROM referral_binding WHERE referrer_id = ANY($1::bigint[]) OR referred_id = ANY($1::bigint[]))
                  + (SELECT count(*) FROM member_level WHERE member_id = ANY($1::bigint[]))
-            """, [.intArray(members)]).single!.decode(at: 0)
+            """, [.intArray(members)]
+        ).single!.decode(at: 0)
         precondition(held == 0, "members \(members), new in this push, already hold points, a referral or a level")
         #endif
     }
 
     /// What a merge's history says on each side: the survivor's `merged` line and the merged member's `merged_into`.
-    static func mergeHistory(recordID: Int64, rule: String, score: Double?, reason: String?, survivor: Int64, merged: Int64,
-                             accounts: [Int64]) -> (survivor: JSONObject, merged: JSONObject) {
-        let detail: JSONObject = ["merge_id": .int(recordID), "rule": .string(rule), "score": score.map { .double($0) } ?? .null,
-                                  "reason": reason.map { .string($0) } ?? .null]
+    static func mergeHistory(
+        recordID: Int64, rule: String, score: Double?, reason: String?, survivor: Int64, merged: Int64,
+        accounts: [Int64]
+    ) -> (survivor: JSONObject, merged: JSONObject) {
+        let detail: JSONObject = [
+            "merge_id": .int(recordID), "rule": .string(rule), "score": score.map { .double($0) } ?? .null,
+            "reason": reason.map { .string($0) } ?? .null,
+        ]
         var survivorDetail = detail
         survivorDetail["merged"] = .int(merged)
         survivorDetail["accounts"] = .array(accounts.map { .int($0) })
@@ -107,9 +124,13 @@ struct MemberMerger {
     /// Undoes a merge: the merged member gets back exactly the accounts it had, both golden records
     /// are recomputed, and the pair is remembered as separate so it is not merged again automatically.
     func unmerge(recordID: Int64, actor: String, reason: String?) throws -> (survivor: Int64, restored: Int64) {
-        guard let row = try c.queryPrepared("""
-            SELECT survivor_id, merged_id, array_to_string(account_ids, ','), undone_at IS NOT NULL FROM merge_record WHERE id = $1 FOR UPDATE
-            """, [.int(recordID)]).single else {
+        guard
+            let row = try c.queryPrepared(
+                """
+                SELECT survivor_id, merged_id, array_to_string(account_ids, ','), undone_at IS NOT NULL FROM merge_record WHERE id = $1 FOR UPDATE
+                """, [.int(recordID)]
+            ).single
+        else {
             throw EventRejection(.notFound, reason: .mergeNotFound, message: "no merge \(recordID)")
         }
         let survivor: Int64 = try row.decode(at: 0)
@@ -123,9 +144,11 @@ struct MemberMerger {
         try c.queryPrepared("SELECT id FROM member WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE", [.intArray([currentSurvivor, merged])])
         try c.queryPrepared("UPDATE account SET member_id = $1, updated_at = now() WHERE id = ANY($2::bigint[])", [.int(merged), .intArray(accounts)])
         try c.queryPrepared("UPDATE member SET merged_into = NULL, updated_at = now() WHERE id = $1", [.int(merged)])
-        try c.queryPrepared("UPDATE merge_record SET undone_at = now(), undone_by = $2, undo_reason = $3 WHERE id = $1",
-                    [.int(recordID), .text(actor), .optional(reason)])
-        try c.queryPrepared("""
+        try c.queryPrepared(
+            "UPDATE merge_record SET undone_at = now(), undone_by = $2, undo_reason = $3 WHERE id = $1",
+            [.int(recordID), .text(actor), .optional(reason)])
+        try c.queryPrepared(
+            """
             INSERT INTO identity_separation (member_a, member_b, actor, reason) VALUES ($1, $2, $3, $4)
             ON CONFLICT DO NOTHING
             """, [.int(min(currentSurvivor, merged)), .int(max(currentSurvivor, merged)), .text(actor), .optional(reason)])
@@ -157,11 +180,13 @@ struct MemberMerger {
         guard !members.isEmpty else { return }
         let names = ["name", "nickname", "phone", "email", "birthday", "gender", "region", "address"]
         var views: [Int64: [AccountView]] = [:]
-        for row in try c.queryPrepared("""
+        for row in try c.queryPrepared(
+            """
             SELECT member_id, channel, crm_rfc3339(COALESCE(source_updated_at, created_at)), name, nickname, phone_sealed, email_sealed,
                    birthday_sealed, gender, region, address_sealed
             FROM account WHERE member_id = ANY($1::bigint[])
-            """, [.intArray(members)]) {
+            """, [.intArray(members)])
+        {
             var fields: [String: String] = [:]
             for (i, name) in names.enumerated() {
                 var value: String? = try row.decode(at: i + 3)
@@ -175,19 +200,24 @@ struct MemberMerger {
         func column(_ name: String, sealed: Bool = false) -> PostgresValue {
             .textArray(golden.map { sealed ? codec.seal($0[name]) : $0[name] })
         }
-        try c.queryPrepared("""
+        try c.queryPrepared(
+            """
             UPDATE member m SET name = t.name, nickname = t.nickname, phone_sealed = t.phone, email_sealed = t.email, birthday_sealed = t.birthday,
                    gender = t.gender, region = t.region, address_sealed = t.address, updated_at = now()
             FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
                  AS t(id, name, nickname, phone, email, birthday, gender, region, address)
             WHERE m.id = t.id
-            """, [.intArray(members), column("name"), column("nickname"), column("phone", sealed: true), column("email", sealed: true),
-                  column("birthday", sealed: true), column("gender"), column("region"), column("address", sealed: true)])
+            """,
+            [
+                .intArray(members), column("name"), column("nickname"), column("phone", sealed: true), column("email", sealed: true),
+                column("birthday", sealed: true), column("gender"), column("region"), column("address", sealed: true),
+            ])
         try BulkIngest.foldAddresses(c, members: members, addresses: golden.map { $0["address"] }, regions: golden.map { $0["region"] })
     }
 
     func history(_ memberID: Int64, _ action: String, _ actor: String, _ detail: JSONObject) throws {
-        try c.queryPrepared("INSERT INTO member_history (member_id, action, actor, detail) VALUES ($1, $2, $3, $4::jsonb)",
-                    [.int(memberID), .text(action), .text(actor), .text(JSONSerializer.canonicalObject(detail))])
+        try c.queryPrepared(
+            "INSERT INTO member_history (member_id, action, actor, detail) VALUES ($1, $2, $3, $4::jsonb)",
+            [.int(memberID), .text(action), .text(actor), .text(JSONSerializer.canonicalObject(detail))])
     }
 }

@@ -87,23 +87,30 @@ public struct MemberStore: Sendable {
                 asked = id
                 found = try MemberMerger.liveMember(c, id)
             case .account(let shop, let channel, let externalID):
-                guard let row = try c.query("""
-                    SELECT a.member_id FROM account a JOIN shop s ON s.id = a.shop_id WHERE s.code = $1 AND a.channel = $2 AND a.external_id = $3
-                    """, [.text(shop), .text(channel.rawValue), .text(externalID)]).single else {
+                guard
+                    let row = try c.query(
+                        """
+                        SELECT a.member_id FROM account a JOIN shop s ON s.id = a.shop_id WHERE s.code = $1 AND a.channel = $2 AND a.external_id = $3
+                        """, [.text(shop), .text(channel.rawValue), .text(externalID)]
+                    ).single
+                else {
                     throw StorageError.notFound(reason: .memberNotFound, message: "no account \(externalID) in \(shop)/\(channel.rawValue)")
                 }
                 found = try row.decode(at: 0)
             case .phone(let value), .email(let value):
                 let kind = { if case .phone = lookup { return "phone" } else { return "email" } }()
-                let members = try c.query("""
+                let members = try c.query(
+                    """
                     SELECT DISTINCT a.member_id FROM identity_key k JOIN account a ON a.id = k.account_id
                     WHERE k.kind = $1 AND k.value = $2 ORDER BY 1 LIMIT 11
-                    """, [.text(kind), .text(codec.index(kind: kind, value))]).map { try $0.decode(Int64.self, at: 0) }
+                    """, [.text(kind), .text(codec.index(kind: kind, value))]
+                ).map { try $0.decode(Int64.self, at: 0) }
                 guard let first = members.first else {
                     throw StorageError.notFound(reason: .memberNotFound, message: "no member with that \(kind)")
                 }
                 guard members.count == 1 else {
-                    throw StorageError.conflict(reason: .ambiguous, message: "\(members.count > 10 ? "more than 10" : String(members.count)) members share that \(kind)")
+                    throw StorageError.conflict(
+                        reason: .ambiguous, message: "\(members.count > 10 ? "more than 10" : String(members.count)) members share that \(kind)")
                 }
                 found = first
             }
@@ -113,8 +120,10 @@ public struct MemberStore: Sendable {
             var result = record
             if let asked, asked != found { result.mergedFrom = asked }
             result.referralCode = try ReferralBook.code(c, for: found)
-            result.referredBy = try c.queryPrepared("SELECT referrer_id FROM referral_binding WHERE referred_id = $1 AND status <> 'voided'",
-                                                    [.int(found)]).single?.decode(Int64.self, at: 0)
+            result.referredBy = try c.queryPrepared(
+                "SELECT referrer_id FROM referral_binding WHERE referred_id = $1 AND status <> 'voided'",
+                [.int(found)]
+            ).single?.decode(Int64.self, at: 0)
             return result
         }
     }
@@ -127,24 +136,29 @@ public struct MemberStore: Sendable {
     static func loadMany(_ c: PostgresConnection, _ ids: [Int64], codec: PersonalDataCodec, withTags: Bool = true) throws -> [MemberRecord] {
         guard !ids.isEmpty else { return [] }
         var accounts: [Int64: [MemberRecord.Account]] = [:]
-        for row in try c.query("""
+        for row in try c.query(
+            """
             SELECT a.member_id, s.code, a.channel, a.external_id FROM account a JOIN shop s ON s.id = a.shop_id
             WHERE a.member_id = ANY($1::bigint[]) ORDER BY s.code, a.channel, a.external_id
-            """, [.intArray(ids)]) {
+            """, [.intArray(ids)])
+        {
             accounts[try row.decode(at: 0), default: []].append(
                 MemberRecord.Account(shop: try row.decode(at: 1), channel: try row.decode(at: 2), externalID: try row.decode(at: 3)))
         }
         var byID: [Int64: MemberRecord] = [:]
-        for row in try c.query("""
+        for row in try c.query(
+            """
             SELECT id, name, nickname, phone_sealed, email_sealed, birthday_sealed, gender, region, address_sealed, crm_rfc3339(created_at),
                    (SELECT crm_rfc3339(min(a.registered_at)) FROM account a WHERE a.member_id = m.id)
             FROM member m WHERE id = ANY($1::bigint[])
-            """, [.intArray(ids)]) {
+            """, [.intArray(ids)])
+        {
             let id: Int64 = try row.decode(at: 0)
-            byID[id] = MemberRecord(id: id, mergedFrom: nil, name: try row.decode(at: 1), nickname: try row.decode(at: 2),
-                                    phone: codec.open(try row.decode(at: 3)), email: codec.open(try row.decode(at: 4)),
-                                    birthday: codec.open(try row.decode(at: 5)), gender: try row.decode(at: 6), region: try row.decode(at: 7),
-                                    address: codec.open(try row.decode(at: 8)), accounts: accounts[id] ?? [], createdAt: try row.decode(at: 9))
+            byID[id] = MemberRecord(
+                id: id, mergedFrom: nil, name: try row.decode(at: 1), nickname: try row.decode(at: 2),
+                phone: codec.open(try row.decode(at: 3)), email: codec.open(try row.decode(at: 4)),
+                birthday: codec.open(try row.decode(at: 5)), gender: try row.decode(at: 6), region: try row.decode(at: 7),
+                address: codec.open(try row.decode(at: 8)), accounts: accounts[id] ?? [], createdAt: try row.decode(at: 9))
             byID[id]?.registeredAt = try row.decode(at: 10)
         }
         for (id, s) in try PointsStore.standing(c, Array(byID.keys)) {
@@ -153,10 +167,12 @@ public struct MemberStore: Sendable {
             byID[id]?.pointsPending = s.pending
         }
         if withTags {
-            for row in try c.query("""
+            for row in try c.query(
+                """
                 SELECT mt.member_id, array_to_json(array_agg(DISTINCT t.name ORDER BY t.name))::text FROM member_tag mt JOIN tag t ON t.id = mt.tag_id
                 WHERE mt.member_id = ANY($1::bigint[]) GROUP BY mt.member_id
-                """, [.intArray(ids)]) {
+                """, [.intArray(ids)])
+            {
                 let names = try JSONParser.parse(try row.decode(String.self, at: 1)).arrayValue?.compactMap(\.stringValue) ?? []
                 byID[try row.decode(at: 0)]?.tags = names
             }
@@ -177,7 +193,8 @@ public struct MemberStore: Sendable {
         let digits = !wholeValuesOnly && query.allSatisfy(\.isNumber) && query.count >= 4 ? query : nil
         let namePattern = wholeValuesOnly ? Self.escapeLike(query) : "%" + Self.escapeLike(query) + "%"
         return try await pool.withConnection { c in
-            let ids = try c.query("""
+            let ids = try c.query(
+                """
                 SELECT m.id FROM member m
                 WHERE m.merged_into IS NULL AND ($2::bigint IS NULL OR m.id > $2)
                   AND (m.name ILIKE $1
@@ -187,9 +204,13 @@ public struct MemberStore: Sendable {
                             WHERE a.member_id = m.id AND k.kind = 'email' AND k.value = $4))
                        OR ($5::text IS NOT NULL AND m.phone_sealed LIKE '%' || $5))
                 ORDER BY m.id LIMIT $6
-                """, [.text(namePattern), .optional(afterID), .optional(phone.map { codec.index(kind: "phone", $0) }),
-                      .optional(email.map { codec.index(kind: "email", $0) }), .optional(digits), .int(Int64(limit))])
-                .map { try $0.decode(Int64.self, at: 0) }
+                """,
+                [
+                    .text(namePattern), .optional(afterID), .optional(phone.map { codec.index(kind: "phone", $0) }),
+                    .optional(email.map { codec.index(kind: "email", $0) }), .optional(digits), .int(Int64(limit)),
+                ]
+            )
+            .map { try $0.decode(Int64.self, at: 0) }
             return try Self.loadMany(c, ids, codec: codec)
         }
     }
@@ -207,23 +228,28 @@ public struct MemberStore: Sendable {
     public func history(memberID: Int64, afterID: Int64?, limit: Int) async throws -> (member: Int64, entries: [HistoryEntry]) {
         try await pool.withConnection { c in
             let live = try MemberMerger.liveMember(c, memberID)
-            let entries = try c.query("""
+            let entries = try c.query(
+                """
                 WITH RECURSIVE family(id) AS (
                     SELECT $1::bigint UNION SELECT m.id FROM member m JOIN family f ON m.merged_into = f.id
                 )
                 SELECT h.id, crm_rfc3339(h.at), h.action, h.actor, jsonb_set(h.detail, '{member}', to_jsonb(h.member_id))::text
                 FROM member_history h WHERE h.member_id IN (SELECT id FROM family) AND ($2::bigint IS NULL OR h.id > $2)
                 ORDER BY h.id LIMIT $3
-                """, [.int(live), .optional(afterID), .int(Int64(limit))]).map {
-                HistoryEntry(id: try $0.decode(at: 0), at: try $0.decode(at: 1), action: try $0.decode(at: 2), actor: try $0.decode(at: 3),
-                             detail: try JSONParser.parse(try $0.decode(String.self, at: 4)))
+                """, [.int(live), .optional(afterID), .int(Int64(limit))]
+            ).map {
+                HistoryEntry(
+                    id: try $0.decode(at: 0), at: try $0.decode(at: 1), action: try $0.decode(at: 2), actor: try $0.decode(at: 3),
+                    detail: try JSONParser.parse(try $0.decode(String.self, at: 4)))
             }
             return (live, entries)
         }
     }
 
     /// An operator merges `other` and `member` (the older survives). Returns the survivor and the merge id.
-    public func merge(_ member: Int64, _ other: Int64, policy: IdentityPolicy, loyalty: LoyaltyPolicy, actor: String, reason: String) async throws -> (survivor: Int64, mergeID: Int64) {
+    public func merge(
+        _ member: Int64, _ other: Int64, policy: IdentityPolicy, loyalty: LoyaltyPolicy, actor: String, reason: String
+    ) async throws -> (survivor: Int64, mergeID: Int64) {
         let codec = self.codec
         return try await pool.withTransaction { c in
             try c.query("SELECT pg_advisory_xact_lock($1)", [.int(IngestEngine.identityLockKey)])
@@ -239,7 +265,9 @@ public struct MemberStore: Sendable {
     }
 
     /// Undoes a merge, named by its id or by the member that was merged away (its latest merge).
-    public func unmerge(mergeID: Int64?, mergedMember: Int64?, policy: IdentityPolicy, loyalty: LoyaltyPolicy, actor: String, reason: String) async throws -> (survivor: Int64, restored: Int64, mergeID: Int64) {
+    public func unmerge(
+        mergeID: Int64?, mergedMember: Int64?, policy: IdentityPolicy, loyalty: LoyaltyPolicy, actor: String, reason: String
+    ) async throws -> (survivor: Int64, restored: Int64, mergeID: Int64) {
         let codec = self.codec
         return try await pool.withTransaction { c in
             try c.query("SELECT pg_advisory_xact_lock($1)", [.int(IngestEngine.identityLockKey)])
@@ -262,36 +290,47 @@ public struct MemberStore: Sendable {
     public func reviews(type: String, status: String, afterID: Int64?, limit: Int) async throws -> [ReviewRecord] {
         try await pool.withConnection { c in
             if type == "guard" {
-                return try c.query("""
+                return try c.query(
+                    """
                     SELECT id, guard, kind, value, occurrences, detail::text, crm_rfc3339(first_seen_at), crm_rfc3339(last_seen_at)
                     FROM identity_flag WHERE $3 = 'open' AND ($1::bigint IS NULL OR id > $1) ORDER BY id LIMIT $2
-                    """, [.optional(afterID), .int(Int64(limit)), .text(status)]).map { row in
+                    """, [.optional(afterID), .int(Int64(limit)), .text(status)]
+                ).map { row in
                     let stored = try JSONParser.parse(try row.decode(String.self, at: 5))
                     let detail: JSONValue = [
                         "guard": .string(try row.decode(at: 1)), "kind": .string(try row.decode(at: 2)), "value": .string(try row.decode(at: 3)),
                         "occurrences": .int(try row.decode(Int64.self, at: 4)), "last_seen_at": .string(try row.decode(at: 7)), "detail": stored,
                     ]
-                    return ReviewRecord(id: try row.decode(at: 0), type: "guard", status: "open", memberA: nil, memberB: nil, score: nil,
-                                        detail: detail, createdAt: try row.decode(at: 6))
+                    return ReviewRecord(
+                        id: try row.decode(at: 0), type: "guard", status: "open", memberA: nil, memberB: nil, score: nil,
+                        detail: detail, createdAt: try row.decode(at: 6))
                 }
             }
-            return try c.query("""
+            return try c.query(
+                """
                 SELECT id, status, member_a, member_b, score, evidence::text, crm_rfc3339(created_at)
                 FROM review_item WHERE status = $1 AND ($2::bigint IS NULL OR id > $2) ORDER BY id LIMIT $3
-                """, [.text(status), .optional(afterID), .int(Int64(limit))]).map {
-                ReviewRecord(id: try $0.decode(at: 0), type: "match", status: try $0.decode(at: 1), memberA: try $0.decode(at: 2),
-                             memberB: try $0.decode(at: 3), score: try $0.decode(at: 4), detail: try JSONParser.parse(try $0.decode(String.self, at: 5)),
-                             createdAt: try $0.decode(at: 6))
+                """, [.text(status), .optional(afterID), .int(Int64(limit))]
+            ).map {
+                ReviewRecord(
+                    id: try $0.decode(at: 0), type: "match", status: try $0.decode(at: 1), memberA: try $0.decode(at: 2),
+                    memberB: try $0.decode(at: 3), score: try $0.decode(at: 4), detail: try JSONParser.parse(try $0.decode(String.self, at: 5)),
+                    createdAt: try $0.decode(at: 6))
             }
         }
     }
 
     /// An operator decides a review item: `merge` the two members, or mark them `separate` people.
-    public func decide(reviewID: Int64, merge: Bool, policy: IdentityPolicy, loyalty: LoyaltyPolicy, actor: String, reason: String?) async throws -> (status: String, survivor: Int64?) {
+    public func decide(
+        reviewID: Int64, merge: Bool, policy: IdentityPolicy, loyalty: LoyaltyPolicy, actor: String, reason: String?
+    ) async throws -> (status: String, survivor: Int64?) {
         let codec = self.codec
         return try await pool.withTransaction { c in
             try c.query("SELECT pg_advisory_xact_lock($1)", [.int(IngestEngine.identityLockKey)])
-            guard let row = try c.query("SELECT member_a, member_b, status, score, evidence::text FROM review_item WHERE id = $1 FOR UPDATE", [.int(reviewID)]).single else {
+            guard
+                let row = try c.query("SELECT member_a, member_b, status, score, evidence::text FROM review_item WHERE id = $1 FOR UPDATE", [.int(reviewID)])
+                    .single
+            else {
                 throw StorageError.notFound(reason: .reviewNotFound, message: "no review item \(reviewID)")
             }
             guard try row.decode(String.self, at: 2) == "open" else {
@@ -303,19 +342,24 @@ public struct MemberStore: Sendable {
             if merge {
                 var survivor: Int64? = a
                 if a != b {
-                    survivor = try merger.merge(a, b, rule: "review", score: try row.decode(at: 3), evidence: ["review_id": .int(reviewID)],
-                                                actor: actor, reason: reason ?? "confirmed in review").survivor
+                    survivor = try merger.merge(
+                        a, b, rule: "review", score: try row.decode(at: 3), evidence: ["review_id": .int(reviewID)],
+                        actor: actor, reason: reason ?? "confirmed in review"
+                    ).survivor
                 }
-                try c.query("UPDATE review_item SET status = 'merged', decided_at = now(), decided_by = $2, decision_reason = $3 WHERE id = $1",
-                            [.int(reviewID), .text(actor), .optional(reason)])
+                try c.query(
+                    "UPDATE review_item SET status = 'merged', decided_at = now(), decided_by = $2, decision_reason = $3 WHERE id = $1",
+                    [.int(reviewID), .text(actor), .optional(reason)])
                 return ("merged", survivor)
             }
             if a != b {
-                try c.query("INSERT INTO identity_separation (member_a, member_b, actor, reason) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-                            [.int(min(a, b)), .int(max(a, b)), .text(actor), .optional(reason)])
+                try c.query(
+                    "INSERT INTO identity_separation (member_a, member_b, actor, reason) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                    [.int(min(a, b)), .int(max(a, b)), .text(actor), .optional(reason)])
             }
-            try c.query("UPDATE review_item SET status = 'separated', decided_at = now(), decided_by = $2, decision_reason = $3 WHERE id = $1",
-                        [.int(reviewID), .text(actor), .optional(reason)])
+            try c.query(
+                "UPDATE review_item SET status = 'separated', decided_at = now(), decided_by = $2, decision_reason = $3 WHERE id = $1",
+                [.int(reviewID), .text(actor), .optional(reason)])
             return ("separated", nil)
         }
     }

@@ -15,7 +15,8 @@ struct MemberTagTransfer {
     func merge(from merged: [Int64], to survivors: [Int64]) throws {
         precondition(merged.count == survivors.count, "one survivor per merged member")
         guard !merged.isEmpty else { return }
-        try c.queryPrepared("""
+        try c.queryPrepared(
+            """
             WITH t AS MATERIALIZED (SELECT * FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS t(merged, survivor, n)),
             moved AS (DELETE FROM member_tag g USING t WHERE g.member_id = t.merged
                       RETURNING t.n, t.survivor, g.tag_id, g.source, g.account_id, g.rule_id, g.segment_id, g.actor, g.created_at)
@@ -27,7 +28,8 @@ struct MemberTagTransfer {
 
     func unmerge(survivor: Int64, restored: Int64, accounts: [Int64]) throws {
         guard !accounts.isEmpty else { return }
-        try c.queryPrepared("""
+        try c.queryPrepared(
+            """
             UPDATE member_tag SET member_id = $2 WHERE member_id = $1 AND account_id = ANY($3::bigint[])
             """, [.int(survivor), .int(restored), .intArray(accounts)])
     }

@@ -36,39 +36,48 @@ struct BulkIngest {
         var placed = PlacedOrders()
         var outcomes = [EventOutcome?](repeating: nil, count: run.count)
         // Order numbers taken before this run, or earlier in it.
-        let taken = Set(try c.queryPrepared("""
-            SELECT o.channel || ' ' || o.order_no FROM shop_order o
-            JOIN unnest($2::text[], $3::text[]) AS t(ch, no) ON o.shop_id = $1 AND o.channel = t.ch AND o.order_no = t.no
-            """, [.int(shopID), .textArray(run.map { $0.event.channel.rawValue }), .textArray(run.map { $0.value.orderNo })])
+        let taken = Set(
+            try c.queryPrepared(
+                """
+                SELECT o.channel || ' ' || o.order_no FROM shop_order o
+                JOIN unnest($2::text[], $3::text[]) AS t(ch, no) ON o.shop_id = $1 AND o.channel = t.ch AND o.order_no = t.no
+                """, [.int(shopID), .textArray(run.map { $0.event.channel.rawValue }), .textArray(run.map { $0.value.orderNo })]
+            )
             .map { try $0.decode(String.self, at: 0) })
         var inRun = Set<String>()
         var accepted: [Int] = []
         for (i, item) in run.enumerated() {
             let key = item.event.channel.rawValue + " " + item.value.orderNo
             if taken.contains(key) || !inRun.insert(key).inserted {
-                outcomes[i] = EventOutcome(eventID: item.event.id, status: .rejected, rejection: EventRejection(
-                    .conflict, reason: .orderExists, message: "order \(item.value.orderNo) of this shop and channel was already received in another event",
-                    field: "events[\(item.index)].order.order_no"))
+                outcomes[i] = EventOutcome(
+                    eventID: item.event.id, status: .rejected,
+                    rejection: EventRejection(
+                        .conflict, reason: .orderExists, message: "order \(item.value.orderNo) of this shop and channel was already received in another event",
+                        field: "events[\(item.index)].order.order_no"))
             } else {
                 accepted.append(i)
             }
         }
         let accounts = try ensureAccounts(accepted.map { (run[$0].event.channel, run[$0].value.memberExternalID, run[$0].event.id) })
         if !accepted.isEmpty {
-            let ids = try c.queryPrepared("""
+            let ids = try c.queryPrepared(
+                """
                 INSERT INTO shop_order (shop_id, channel, order_no, account_id, amount_fen, paid_at, payment_method, items, event_id, items_fold)
                 SELECT $1, ch, no, acc, amt, paid::timestamptz, pm, items::jsonb, ev, fold::jsonb
                 FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
                      WITH ORDINALITY AS t(ch, no, acc, amt, paid, pm, items, ev, fold, n)
                 ORDER BY n
                 RETURNING channel || ' ' || order_no, id
-                """, [.int(shopID), .textArray(accepted.map { run[$0].event.channel.rawValue }), .textArray(accepted.map { run[$0].value.orderNo }),
-                      .intArray(accepted.map { accounts[Self.accountKey(run[$0].event.channel, run[$0].value.memberExternalID)]!.account }),
-                      .intArray(accepted.map { run[$0].value.amountFen }), .textArray(accepted.map { run[$0].value.paidAt }),
-                      .textArray(accepted.map { run[$0].value.paymentMethod }), .textArray(accepted.map { run[$0].value.itemsJSON }),
-                      .textArray(accepted.map { run[$0].event.id }),
-                      // Item names and categories as tag rules and segments compare them (ScriptFolder: JSON keeps its shape).
-                      .textArray(accepted.map { ScriptFolder.shared.foldedIfChanged(run[$0].value.itemsJSON) })])
+                """,
+                [
+                    .int(shopID), .textArray(accepted.map { run[$0].event.channel.rawValue }), .textArray(accepted.map { run[$0].value.orderNo }),
+                    .intArray(accepted.map { accounts[Self.accountKey(run[$0].event.channel, run[$0].value.memberExternalID)]!.account }),
+                    .intArray(accepted.map { run[$0].value.amountFen }), .textArray(accepted.map { run[$0].value.paidAt }),
+                    .textArray(accepted.map { run[$0].value.paymentMethod }), .textArray(accepted.map { run[$0].value.itemsJSON }),
+                    .textArray(accepted.map { run[$0].event.id }),
+                    // Item names and categories as tag rules and segments compare them (ScriptFolder: JSON keeps its shape).
+                    .textArray(accepted.map { ScriptFolder.shared.foldedIfChanged(run[$0].value.itemsJSON) }),
+                ])
             var orderID: [String: Int64] = [:]
             for row in ids { orderID[try row.decode(String.self, at: 0)] = try row.decode(at: 1) }
             placed.paid = accepted.map { i -> PointsLedger.PaidOrderRow in
@@ -118,10 +127,12 @@ struct BulkIngest {
     private func ensureAccounts(_ wanted: [(Channel, String, String)]) throws -> [String: (account: Int64, member: Int64)] {
         var found: [String: (account: Int64, member: Int64)] = [:]
         guard !wanted.isEmpty else { return found }
-        for row in try c.queryPrepared("""
+        for row in try c.queryPrepared(
+            """
             SELECT a.channel, a.external_id, a.id, a.member_id FROM account a
             JOIN unnest($2::text[], $3::text[]) AS t(ch, ext) ON a.shop_id = $1 AND a.channel = t.ch AND a.external_id = t.ext
-            """, [.int(shopID), .textArray(wanted.map { $0.0.rawValue }), .textArray(wanted.map { $0.1 })]) {
+            """, [.int(shopID), .textArray(wanted.map { $0.0.rawValue }), .textArray(wanted.map { $0.1 })])
+        {
             found[try row.decode(String.self, at: 0) + " " + (try row.decode(String.self, at: 1))] = (try row.decode(at: 2), try row.decode(at: 3))
         }
         var missing: [(Channel, String, String)] = []
@@ -129,11 +140,13 @@ struct BulkIngest {
         for w in wanted where found[Self.accountKey(w.0, w.1)] == nil && seen.insert(Self.accountKey(w.0, w.1)).inserted { missing.append(w) }
         guard !missing.isEmpty else { return found }
         let members = try newMembers(missing.count)
-        for row in try c.queryPrepared("""
+        for row in try c.queryPrepared(
+            """
             INSERT INTO account (shop_id, channel, external_id, member_id)
             SELECT $1, ch, ext, m FROM unnest($2::text[], $3::text[], $4::bigint[]) AS t(ch, ext, m)
             RETURNING channel, external_id, id, member_id
-            """, [.int(shopID), .textArray(missing.map { $0.0.rawValue }), .textArray(missing.map { $0.1 }), .intArray(members)]) {
+            """, [.int(shopID), .textArray(missing.map { $0.0.rawValue }), .textArray(missing.map { $0.1 }), .intArray(members)])
+        {
             found[try row.decode(String.self, at: 0) + " " + (try row.decode(String.self, at: 1))] = (try row.decode(at: 2), try row.decode(at: 3))
         }
         try accountsAddedHistory(members: members, channels: missing.map { $0.0.rawValue }, externals: missing.map { $0.1 }, events: missing.map { $0.2 })
@@ -146,7 +159,8 @@ struct BulkIngest {
     }
 
     private func accountsAddedHistory(members: [Int64], channels: [String], externals: [String], events: [String]) throws {
-        try c.queryPrepared("""
+        try c.queryPrepared(
+            """
             INSERT INTO member_history (member_id, action, actor, detail)
             SELECT m, 'account_added', 'sync', jsonb_build_object('shop_id', $1::bigint, 'channel', ch, 'external_id', ext, 'event', ev)
             FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS t(m, ch, ext, ev, n) ORDER BY n
@@ -167,10 +181,13 @@ struct BulkIngest {
             }
         }
         guard !channels.isEmpty else { return [] }
-        return Set(try c.queryPrepared("""
-            SELECT a.channel || ' ' || a.external_id FROM account a
-            JOIN unnest($2::text[], $3::text[]) AS t(ch, ext) ON a.shop_id = $1 AND a.channel = t.ch AND a.external_id = t.ext
-            """, [.int(shopID), .textArray(channels), .textArray(externals)]).map { try $0.decode(String.self, at: 0) })
+        return Set(
+            try c.queryPrepared(
+                """
+                SELECT a.channel || ' ' || a.external_id FROM account a
+                JOIN unnest($2::text[], $3::text[]) AS t(ch, ext) ON a.shop_id = $1 AND a.channel = t.ch AND a.external_id = t.ext
+                """, [.int(shopID), .textArray(channels), .textArray(externals)]
+            ).map { try $0.decode(String.self, at: 0) })
     }
 
     /// New accounts written by `insertUpserts`, waiting for identity resolution.
@@ -198,7 +215,8 @@ struct BulkIngest {
         guard !run.isEmpty else { return InsertedUpserts(run: [], accounts: [], members: [], keys: [], fields: [], rows: KeyRows()) }
         let members = try newMembers(run.count)
         let p = run.map(\.value.profile)
-        let created = try c.queryPrepared("""
+        let created = try c.queryPrepared(
+            """
             INSERT INTO account (shop_id, channel, external_id, member_id, name, nickname, gender, region, phone_sealed, email_sealed,
                 birthday_sealed, address_sealed, platform_ids, attributes, raw, registered_at, referral_code, source_updated_at)
             SELECT $1, ch, ext, m, nm, nick, g, rg, ph, em, bd, ad, pl::jsonb, at::jsonb, raw::jsonb, reg::timestamptz, rc, occ::timestamptz
@@ -207,12 +225,15 @@ struct BulkIngest {
                  WITH ORDINALITY AS t(ch, ext, m, nm, nick, g, rg, ph, em, bd, ad, pl, at, raw, reg, rc, occ, n)
             ORDER BY n
             RETURNING id, member_id
-            """, [.int(shopID), .textArray(run.map { $0.event.channel.rawValue }), .textArray(p.map(\.externalID)), .intArray(members),
-                  .textArray(p.map(\.nameKey)), .textArray(p.map(\.nickname)), .textArray(p.map(\.gender)), .textArray(p.map(\.region)),
-                  .textArray(p.map { codec.seal($0.phoneKey) }), .textArray(p.map { codec.seal($0.emailKey) }),
-                  .textArray(p.map { codec.seal($0.birthday) }), .textArray(p.map { codec.seal($0.address.map(TextKey.normalize)) }),
-                  .textArray(run.map(\.value.platformIDs)), .textArray(run.map(\.value.attributes)), .textArray(run.map(\.value.raw)),
-                  .textArray(p.map(\.registeredAt)), .textArray(p.map(\.referralCode)), .textArray(run.map(\.event.occurredAt))])
+            """,
+            [
+                .int(shopID), .textArray(run.map { $0.event.channel.rawValue }), .textArray(p.map(\.externalID)), .intArray(members),
+                .textArray(p.map(\.nameKey)), .textArray(p.map(\.nickname)), .textArray(p.map(\.gender)), .textArray(p.map(\.region)),
+                .textArray(p.map { codec.seal($0.phoneKey) }), .textArray(p.map { codec.seal($0.emailKey) }),
+                .textArray(p.map { codec.seal($0.birthday) }), .textArray(p.map { codec.seal($0.address.map(TextKey.normalize)) }),
+                .textArray(run.map(\.value.platformIDs)), .textArray(run.map(\.value.attributes)), .textArray(run.map(\.value.raw)),
+                .textArray(p.map(\.registeredAt)), .textArray(p.map(\.referralCode)), .textArray(run.map(\.event.occurredAt)),
+            ])
         var accountOfMember: [Int64: Int64] = [:]
         for row in created { accountOfMember[try row.decode(at: 1)] = try row.decode(at: 0) }
         let accounts = members.map { accountOfMember[$0]! }
@@ -223,15 +244,18 @@ struct BulkIngest {
         let fields = p.map { PersonFields(name: $0.nameKey, birthday: $0.birthday, address: $0.address, region: $0.region, phone: $0.phoneKey) }
         let rows = keyRows(accounts, keys, fields)
         if !rows.keyAccounts.isEmpty {
-            try c.queryPrepared("INSERT INTO identity_key (account_id, kind, value) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])",
-                        [.intArray(rows.keyAccounts), .textArray(rows.kinds), .textArray(rows.values)])
+            try c.queryPrepared(
+                "INSERT INTO identity_key (account_id, kind, value) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])",
+                [.intArray(rows.keyAccounts), .textArray(rows.kinds), .textArray(rows.values)])
         }
         if !rows.blockAccounts.isEmpty {
-            try c.queryPrepared("INSERT INTO blocking_key (account_id, key) SELECT * FROM unnest($1::bigint[], $2::text[])",
-                                [.intArray(rows.blockAccounts), .textArray(rows.blockKeys)])
+            try c.queryPrepared(
+                "INSERT INTO blocking_key (account_id, key) SELECT * FROM unnest($1::bigint[], $2::text[])",
+                [.intArray(rows.blockAccounts), .textArray(rows.blockKeys)])
         }
         // A member with one account: its golden record is that account's non-empty fields.
-        try c.queryPrepared("""
+        try c.queryPrepared(
+            """
             UPDATE member m SET name = NULLIF(btrim(a.name), ''), nickname = NULLIF(btrim(a.nickname), ''),
                 phone_sealed = NULLIF(btrim(a.phone_sealed), ''), email_sealed = NULLIF(btrim(a.email_sealed), ''),
                 birthday_sealed = NULLIF(btrim(a.birthday_sealed), ''), gender = NULLIF(btrim(a.gender), ''),
@@ -256,7 +280,8 @@ struct BulkIngest {
             regionFolds.append(region)
         }
         guard !ids.isEmpty else { return }
-        try c.queryPrepared("""
+        try c.queryPrepared(
+            """
             UPDATE member m SET address_fold = t.a, region_fold = t.r
             FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(id, a, r)
             WHERE m.id = t.id AND (t.a IS DISTINCT FROM m.address_fold OR t.r IS DISTINCT FROM m.region_fold)
@@ -277,10 +302,13 @@ struct BulkIngest {
         // stale the statistics are; against `among`, those accounts' own keys are read (by account) and joined.
         var slow = Set<Int64>()
         if !rows.keyAccounts.isEmpty {
-            let sharing = among == nil ? """
+            let sharing =
+                among == nil
+                ? """
                 SELECT DISTINCT t.acc FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(acc, kind, value)
                 WHERE (SELECT 1 FROM identity_key o WHERE o.kind = t.kind AND o.value = t.value AND o.account_id <> t.acc LIMIT 1) IS NOT NULL
-                """ : """
+                """
+                : """
                 WITH theirs AS MATERIALIZED (SELECT account_id, kind, value FROM identity_key WHERE account_id = ANY($4::bigint[]))
                 SELECT DISTINCT t.acc FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(acc, kind, value)
                 JOIN theirs o ON o.kind = t.kind AND o.value = t.value AND o.account_id <> t.acc
@@ -293,29 +321,36 @@ struct BulkIngest {
         // So do those with a candidate that scores at least the review threshold. Against all accounts,
         // a block with more accounts than the resolver compares is left out (as the resolver does);
         // against `among`, every block counts (at worst an account goes through the resolver for nothing).
-        let candidates = among == nil ? try c.queryPrepared("""
-            WITH mine AS MATERIALIZED (SELECT * FROM unnest($1::bigint[], $2::text[]) AS t(account_id, key)),
-                 usable AS MATERIALIZED (
-                     SELECT k.key FROM (SELECT DISTINCT key FROM mine) k
-                     WHERE (SELECT count(*) FROM (SELECT 1 FROM blocking_key x WHERE x.key = k.key LIMIT $3 + 1) c) <= $3)
-            SELECT DISTINCT m.account_id, a.name, a.birthday_sealed, a.address_sealed, a.region, a.phone_sealed
-            FROM mine m JOIN usable u ON u.key = m.key
-            CROSS JOIN LATERAL (SELECT account_id FROM blocking_key o WHERE o.key = m.key AND o.account_id <> m.account_id LIMIT $3 + 1) o
-            JOIN account a ON a.id = o.account_id
-            """, [.intArray(rows.blockAccounts), .textArray(rows.blockKeys), .int(Int64(policy.maxCandidatesPerBlock))]).map { $0 }
-            : try c.queryPrepared("""
-            WITH theirs AS MATERIALIZED (SELECT account_id, key FROM blocking_key WHERE account_id = ANY($3::bigint[]))
-            SELECT DISTINCT m.account_id, a.name, a.birthday_sealed, a.address_sealed, a.region, a.phone_sealed
-            FROM unnest($1::bigint[], $2::text[]) AS m(account_id, key)
-            JOIN theirs o ON o.key = m.key AND o.account_id <> m.account_id
-            JOIN account a ON a.id = o.account_id
-            """, [.intArray(rows.blockAccounts), .textArray(rows.blockKeys), .intArray(among!)]).map { $0 }
+        let candidates =
+            among == nil
+            ? try c.queryPrepared(
+                """
+                WITH mine AS MATERIALIZED (SELECT * FROM unnest($1::bigint[], $2::text[]) AS t(account_id, key)),
+                     usable AS MATERIALIZED (
+                         SELECT k.key FROM (SELECT DISTINCT key FROM mine) k
+                         WHERE (SELECT count(*) FROM (SELECT 1 FROM blocking_key x WHERE x.key = k.key LIMIT $3 + 1) c) <= $3)
+                SELECT DISTINCT m.account_id, a.name, a.birthday_sealed, a.address_sealed, a.region, a.phone_sealed
+                FROM mine m JOIN usable u ON u.key = m.key
+                CROSS JOIN LATERAL (SELECT account_id FROM blocking_key o WHERE o.key = m.key AND o.account_id <> m.account_id LIMIT $3 + 1) o
+                JOIN account a ON a.id = o.account_id
+                """, [.intArray(rows.blockAccounts), .textArray(rows.blockKeys), .int(Int64(policy.maxCandidatesPerBlock))]
+            ).map { $0 }
+            : try c.queryPrepared(
+                """
+                WITH theirs AS MATERIALIZED (SELECT account_id, key FROM blocking_key WHERE account_id = ANY($3::bigint[]))
+                SELECT DISTINCT m.account_id, a.name, a.birthday_sealed, a.address_sealed, a.region, a.phone_sealed
+                FROM unnest($1::bigint[], $2::text[]) AS m(account_id, key)
+                JOIN theirs o ON o.key = m.key AND o.account_id <> m.account_id
+                JOIN account a ON a.id = o.account_id
+                """, [.intArray(rows.blockAccounts), .textArray(rows.blockKeys), .intArray(among!)]
+            ).map { $0 }
         let position = Dictionary(uniqueKeysWithValues: accounts.enumerated().map { ($1, $0) })
         for row in candidates {
             let account: Int64 = try row.decode(at: 0)
             if slow.contains(account) { continue }
-            let other = PersonFields(name: try row.decode(at: 1), birthday: codec.open(try row.decode(at: 2)), address: codec.open(try row.decode(at: 3)),
-                                     region: try row.decode(at: 4), phone: codec.open(try row.decode(at: 5)))
+            let other = PersonFields(
+                name: try row.decode(at: 1), birthday: codec.open(try row.decode(at: 2)), address: codec.open(try row.decode(at: 3)),
+                region: try row.decode(at: 4), phone: codec.open(try row.decode(at: 5)))
             if FuzzyMatcher.reaches(fields[position[account]!], other, threshold: policy.reviewThreshold, autoMergeThreshold: policy.autoMergeThreshold) {
                 slow.insert(account)
             }

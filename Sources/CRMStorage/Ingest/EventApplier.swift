@@ -27,10 +27,14 @@ struct EventApplier {
 
     /// Updates an existing account (new accounts always take the set-based path) and re-resolves it.
     private func upsert(_ event: SyncEvent, _ p: MemberProfile, raw: String, attributes: String, platformIDs: String) throws -> Int64 {
-        guard let existing = try c.queryPrepared("""
-            SELECT id, member_id, source_updated_at IS NOT NULL AND source_updated_at > $4::timestamptz
-            FROM account WHERE shop_id = $1 AND channel = $2 AND external_id = $3 FOR UPDATE
-            """, [.int(shopID), .text(event.channel.rawValue), .text(p.externalID), .text(event.occurredAt)]).single else {
+        guard
+            let existing = try c.queryPrepared(
+                """
+                SELECT id, member_id, source_updated_at IS NOT NULL AND source_updated_at > $4::timestamptz
+                FROM account WHERE shop_id = $1 AND channel = $2 AND external_id = $3 FOR UPDATE
+                """, [.int(shopID), .text(event.channel.rawValue), .text(p.externalID), .text(event.occurredAt)]
+            ).single
+        else {
             preconditionFailure("upserts of new accounts always take the set-based path")
         }
         let values: [PostgresValue] = [
@@ -44,7 +48,8 @@ struct EventApplier {
             // Older than what the account already holds: recorded, changes nothing.
             return try merger.liveMember(try existing.decode(at: 1))
         }
-        try c.queryPrepared("""
+        try c.queryPrepared(
+            """
             UPDATE account SET name = $2, nickname = $3, gender = $4, region = $5, phone_sealed = $6, email_sealed = $7,
                 birthday_sealed = $8, address_sealed = $9, platform_ids = $10::jsonb, attributes = $11::jsonb, raw = $12::jsonb,
                 registered_at = COALESCE($13::timestamptz, registered_at), referral_code = COALESCE($14, referral_code),
@@ -55,14 +60,16 @@ struct EventApplier {
         let keys = IdentityKey.keys(of: p, priority: policy.keyPriority)
         try c.queryPrepared("DELETE FROM identity_key WHERE account_id = $1", [.int(accountID)])
         if !keys.isEmpty {
-            try c.queryPrepared("INSERT INTO identity_key (account_id, kind, value) SELECT $1, k, v FROM unnest($2::text[], $3::text[]) AS t(k, v) ON CONFLICT DO NOTHING",
-                        [.int(accountID), .textArray(keys.map(\.kind)), .textArray(keys.map { codec.index(kind: $0.kind, $0.value) })])
+            try c.queryPrepared(
+                "INSERT INTO identity_key (account_id, kind, value) SELECT $1, k, v FROM unnest($2::text[], $3::text[]) AS t(k, v) ON CONFLICT DO NOTHING",
+                [.int(accountID), .textArray(keys.map(\.kind)), .textArray(keys.map { codec.index(kind: $0.kind, $0.value) })])
         }
         let fields = PersonFields(name: p.nameKey, birthday: p.birthday, address: p.address, region: p.region, phone: p.phoneKey)
         try c.queryPrepared("DELETE FROM blocking_key WHERE account_id = $1", [.int(accountID)])
         if !fields.blockingKeys.isEmpty {
-            try c.queryPrepared("INSERT INTO blocking_key (account_id, key) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
-                        [.int(accountID), .textArray(fields.blockingKeys)])
+            try c.queryPrepared(
+                "INSERT INTO blocking_key (account_id, key) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
+                [.int(accountID), .textArray(fields.blockingKeys)])
         }
         try IdentityJournal(c: c).note([accountID], replaced: true)
         let resolver = IdentityResolver(c: c, policy: policy, codec: codec, merger: merger)
@@ -72,19 +79,22 @@ struct EventApplier {
     }
 
     static func orderNotFound(_ refund: Refund, index: Int) -> EventRejection {
-        EventRejection(.notFound, reason: .orderNotFound, message: "no order \(refund.orderNo) in this shop and channel",
-                       field: "events[\(index)].refund.order_no")
+        EventRejection(
+            .notFound, reason: .orderNotFound, message: "no order \(refund.orderNo) in this shop and channel",
+            field: "events[\(index)].refund.order_no")
     }
 
     static func refundExceedsOrder(_ refund: Refund, left: Int64, index: Int) -> EventRejection {
-        EventRejection(.refused, reason: .refundExceedsOrder,
-                       message: "refund of \(Money.format(fen: refund.amountFen)) is more than the \(Money.format(fen: left)) left of order \(refund.orderNo)",
-                       field: "events[\(index)].refund.amount")
+        EventRejection(
+            .refused, reason: .refundExceedsOrder,
+            message: "refund of \(Money.format(fen: refund.amountFen)) is more than the \(Money.format(fen: left)) left of order \(refund.orderNo)",
+            field: "events[\(index)].refund.amount")
     }
 
     static func refundExists(_ refund: Refund, index: Int) -> EventRejection {
-        EventRejection(.conflict, reason: .refundExists, message: "refund \(refund.refundNo) was already received in another event",
-                       field: "events[\(index)].refund.refund_no")
+        EventRejection(
+            .conflict, reason: .refundExists, message: "refund \(refund.refundNo) was already received in another event",
+            field: "events[\(index)].refund.refund_no")
     }
 
     /// One refund: as a run of one (`RefundRun`), then what it does to a referral its order qualified.

@@ -30,8 +30,9 @@ struct PushLocks {
     /// Serialises the shop's pushes (event ids and order numbers are per shop); pushes of different
     /// shops write in parallel and take the identity lock only to resolve.
     static func lockShop(_ c: PostgresConnection, shopID: Int64) throws {
-        try c.queryPrepared("SELECT pg_advisory_xact_lock($1::int, ($2::bigint % 2147483647)::int)",
-                            [.int(Int64(IngestEngine.shopLockSpace)), .int(shopID)])
+        try c.queryPrepared(
+            "SELECT pg_advisory_xact_lock($1::int, ($2::bigint % 2147483647)::int)",
+            [.int(Int64(IngestEngine.shopLockSpace)), .int(shopID)])
     }
 
     /// Takes what `need` asks for, unless held already.

@@ -27,10 +27,11 @@ struct PushPlanner {
     /// The segment of `candidates` (which start at `index`) up to the first upsert of an account that
     /// exists already (an update, applied on its own); nil when that is the first, or there is none.
     func segment(of candidates: [SyncEvent], at index: Int, existing: Set<String>) -> SegmentPlan? {
-        let cut = candidates.firstIndex { e in
-            if case .memberUpsert(let profile, _, _, _) = e.payload { return existing.contains(BulkIngest.accountKey(e.channel, profile.externalID)) }
-            return false
-        } ?? candidates.count
+        let cut =
+            candidates.firstIndex { e in
+                if case .memberUpsert(let profile, _, _, _) = e.payload { return existing.contains(BulkIngest.accountKey(e.channel, profile.externalID)) }
+                return false
+            } ?? candidates.count
         guard cut > 0 else { return nil }
         return SegmentPlan(start: index, events: cut == candidates.count ? candidates : Array(candidates.prefix(cut)))
     }
@@ -58,9 +59,11 @@ struct PushPlanner {
     static func again(_ id: String, _ hash: [UInt8], index: Int, _ outcomes: PushOutcomes) -> EventOutcome? {
         guard let first = outcomes.first(id), !outcomes.isNew(id, hash) else { return nil }
         guard first.hash == hash else {
-            return EventOutcome(eventID: id, status: .rejected, rejection: EventRejection(
-                .conflict, reason: .eventIdReused, message: "event \(id) was already received with different content",
-                field: "events[\(index)].id"))
+            return EventOutcome(
+                eventID: id, status: .rejected,
+                rejection: EventRejection(
+                    .conflict, reason: .eventIdReused, message: "event \(id) was already received with different content",
+                    field: "events[\(index)].id"))
         }
         var duplicate = first.outcome
         duplicate.firstStatus = first.outcome.status

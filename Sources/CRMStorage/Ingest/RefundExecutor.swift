@@ -11,8 +11,10 @@ struct RefundExecutor {
 
     /// One outcome per refund, in order; `orders` and `orderOutcomes` are the segment's paid orders
     /// and what became of them.
-    func apply(_ refunds: [RefundRun.Item], after orders: [OrderExecutor.Item], orderOutcomes: [EventOutcome],
-               locks: inout PushLocks) throws -> [EventOutcome] {
+    func apply(
+        _ refunds: [RefundRun.Item], after orders: [OrderExecutor.Item], orderOutcomes: [EventOutcome],
+        locks: inout PushLocks
+    ) throws -> [EventOutcome] {
         var outcomes = [EventOutcome?](repeating: nil, count: refunds.count)
         // Where each order this segment created stands in the push.
         var orderPlace: [String: Int] = [:]
@@ -23,7 +25,8 @@ struct RefundExecutor {
         var positions: [Int] = []
         for (position, item) in refunds.enumerated() {
             if let place = orderPlace[item.event.channel.rawValue + "|" + item.value.orderNo], place > item.index {
-                outcomes[position] = EventOutcome(eventID: item.event.id, status: .rejected, rejection: EventApplier.orderNotFound(item.value, index: item.index))
+                outcomes[position] = EventOutcome(
+                    eventID: item.event.id, status: .rejected, rejection: EventApplier.orderNotFound(item.value, index: item.index))
                 continue
             }
             run.append(item)

@@ -14,19 +14,23 @@ enum SyncEventLog {
             }
         }
         var seen: [String: PushOutcomes.First] = [:]
-        for row in try c.queryPrepared("""
+        for row in try c.queryPrepared(
+            """
             SELECT event_id, content_hash, status, member_id, error->>'kind', error->>'reason', error->>'message', error->>'field'
             FROM sync_event WHERE shop_id = $1 AND event_id = ANY($2::text[])
-            """, [.int(shopID), .textArray(ids.compactMap { $0 })]) {
+            """, [.int(shopID), .textArray(ids.compactMap { $0 })])
+        {
             let status = EventOutcome.Status(rawValue: try row.decode(at: 2))!
             var rejection: EventRejection? = nil
             if let kind: String = try row.decode(at: 4) {
-                rejection = EventRejection(EventRejection.Kind(rawValue: kind) ?? .invalid, reason: ErrorReason(rawValue: try row.decode(at: 5) ?? "rejected"),
-                                           message: try row.decode(at: 6) ?? "rejected", field: try row.decode(at: 7))
+                rejection = EventRejection(
+                    EventRejection.Kind(rawValue: kind) ?? .invalid, reason: ErrorReason(rawValue: try row.decode(at: 5) ?? "rejected"),
+                    message: try row.decode(at: 6) ?? "rejected", field: try row.decode(at: 7))
             }
             let id: String = try row.decode(at: 0)
-            seen[id] = PushOutcomes.First(hash: try row.decode(at: 1),
-                                          outcome: EventOutcome(eventID: id, status: status, memberID: try row.decode(at: 3), rejection: rejection))
+            seen[id] = PushOutcomes.First(
+                hash: try row.decode(at: 1),
+                outcome: EventOutcome(eventID: id, status: status, memberID: try row.decode(at: 3), rejection: rejection))
         }
         return seen
     }
@@ -38,7 +42,8 @@ enum SyncEventLog {
         var last: [String: Int] = [:]
         for (i, row) in all.enumerated() { last[row.outcome.eventID!] = i }
         let rows = all.indices.filter { last[all[$0].outcome.eventID!] == $0 }.map { all[$0] }
-        try c.queryPrepared("""
+        try c.queryPrepared(
+            """
             INSERT INTO sync_event (shop_id, event_id, content_hash, type, status, member_id, error)
             SELECT $1, id, decode(h, 'hex'), ty, st, m,
                    CASE WHEN k IS NULL THEN NULL ELSE jsonb_build_object('kind', k, 'reason', r, 'message', msg, 'field', f) END
@@ -48,10 +53,13 @@ enum SyncEventLog {
                 SET content_hash = EXCLUDED.content_hash, type = EXCLUDED.type, status = EXCLUDED.status,
                     member_id = EXCLUDED.member_id, error = EXCLUDED.error, received_at = now()
                 WHERE sync_event.status = 'rejected'
-            """, [.int(shopID), .textArray(rows.map(\.outcome.eventID)), .textArray(rows.map { hex($0.hash) }), .textArray(rows.map(\.type)),
-                  .textArray(rows.map { $0.outcome.status.rawValue }), .intArray(rows.map(\.outcome.memberID)),
-                  .textArray(rows.map { $0.outcome.rejection?.kind.rawValue }), .textArray(rows.map { $0.outcome.rejection?.reason.rawValue }),
-                  .textArray(rows.map { $0.outcome.rejection?.message }), .textArray(rows.map { $0.outcome.rejection?.field })])
+            """,
+            [
+                .int(shopID), .textArray(rows.map(\.outcome.eventID)), .textArray(rows.map { hex($0.hash) }), .textArray(rows.map(\.type)),
+                .textArray(rows.map { $0.outcome.status.rawValue }), .intArray(rows.map(\.outcome.memberID)),
+                .textArray(rows.map { $0.outcome.rejection?.kind.rawValue }), .textArray(rows.map { $0.outcome.rejection?.reason.rawValue }),
+                .textArray(rows.map { $0.outcome.rejection?.message }), .textArray(rows.map { $0.outcome.rejection?.field }),
+            ])
     }
 
     static func hex(_ bytes: [UInt8]) -> String {

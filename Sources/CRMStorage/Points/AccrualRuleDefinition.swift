@@ -19,8 +19,9 @@ public enum AccrualRuleDefinition {
             guard let i = value.int64Value else { throw bad(key, "\(key) must be a whole number") }
             return i
         }
-        var rule = AccrualRule(id: id, name: name, version: version,
-                               multiplierPercent: try int("multiplier_percent", object["multiplier_percent"]), bonus: try int("bonus", object["bonus"]))
+        var rule = AccrualRule(
+            id: id, name: name, version: version,
+            multiplierPercent: try int("multiplier_percent", object["multiplier_percent"]), bonus: try int("bonus", object["bonus"]))
         rule.capPerOrder = try int("cap_per_order", object["cap_per_order"])
         rule.capPerMemberPerDay = try int("cap_per_member_per_day", object["cap_per_member_per_day"])
         if let match = object["match"], !match.isNull {
@@ -30,10 +31,14 @@ public enum AccrualRuleDefinition {
             }
             func list(_ key: String) throws(StorageError) -> [String] {
                 guard let v = m[key], !v.isNull else { return [] }
-                guard let items = v.arrayValue, items.count <= maxListEntries else { throw bad("match." + key, "match.\(key) must be an array of at most \(maxListEntries) strings") }
+                guard let items = v.arrayValue, items.count <= maxListEntries else {
+                    throw bad("match." + key, "match.\(key) must be an array of at most \(maxListEntries) strings")
+                }
                 var out: [String] = []
                 for item in items {
-                    guard let s = item.stringValue, !s.isEmpty, s.count <= 128 else { throw bad("match." + key, "match.\(key) must hold strings of 1-128 characters") }
+                    guard let s = item.stringValue, !s.isEmpty, s.count <= 128 else {
+                        throw bad("match." + key, "match.\(key) must hold strings of 1-128 characters")
+                    }
                     out.append(s)
                 }
                 return out
@@ -50,7 +55,9 @@ public enum AccrualRuleDefinition {
             rule.channels = channels
             for key in ["from", "until"] {
                 guard let v = m[key], !v.isNull else { continue }
-                guard let text = v.stringValue, let seconds = CivilTime.seconds(rfc3339: text) else { throw bad("match." + key, "match.\(key) must be an RFC 3339 timestamp") }
+                guard let text = v.stringValue, let seconds = CivilTime.seconds(rfc3339: text) else {
+                    throw bad("match." + key, "match.\(key) must be an RFC 3339 timestamp")
+                }
                 if key == "from" { rule.from = seconds } else { rule.until = seconds }
             }
         }

@@ -29,36 +29,54 @@ public struct LedgerVerifier: Sendable {
     }
 
     static let checks: [(name: String, sql: String)] = [
-        ("lot_within_bounds", """
+        (
+            "lot_within_bounds",
+            """
             SELECT 'lot ' || id || ': remaining ' || remaining || ' of ' || amount FROM points_lot WHERE remaining < 0 OR remaining > amount
-            """),
-        ("lot_matches_entries", """
+            """
+        ),
+        (
+            "lot_matches_entries",
+            """
             SELECT 'lot ' || l.id || ': remaining ' || l.remaining || ', entries say ' || COALESCE(k.s, 0)
             FROM points_lot l LEFT JOIN (SELECT lot_id, sum(points) AS s FROM points_entry_lot GROUP BY lot_id) k ON k.lot_id = l.id
             WHERE l.remaining <> COALESCE(k.s, 0)
-            """),
-        ("entry_matches_lots", """
+            """
+        ),
+        (
+            "entry_matches_lots",
+            """
             SELECT 'entry ' || e.id || ' (' || e.kind || '): ' || e.points || ' points, lots changed ' || COALESCE(k.s, 0) || ', debt ' || e.debt_change
             FROM points_entry e LEFT JOIN (SELECT entry_id, sum(points) AS s FROM points_entry_lot GROUP BY entry_id) k ON k.entry_id = e.id
             WHERE e.kind NOT IN ('merge_in', 'merge_out', 'unmerge_in', 'unmerge_out') AND e.points <> COALESCE(k.s, 0) - e.debt_change
-            """),
-        ("member_matches_lots", """
+            """
+        ),
+        (
+            "member_matches_lots",
+            """
             SELECT 'member ' || member_id || ': entries ' || sum(e) || ', lots ' || sum(l) || ', debt ' || sum(d)
             FROM (SELECT member_id, points AS e, 0::bigint AS l, 0::bigint AS d FROM points_entry
                   UNION ALL SELECT member_id, 0, remaining, 0 FROM points_lot
                   UNION ALL SELECT member_id, 0, 0, debt FROM points_account) t
             GROUP BY member_id HAVING sum(e) <> sum(l) - sum(d)
-            """),
-        ("debt_matches_entries", """
+            """
+        ),
+        (
+            "debt_matches_entries",
+            """
             SELECT 'member ' || COALESCE(a.member_id, e.member_id) || ': debt ' || COALESCE(a.debt, 0) || ', entries say ' || COALESCE(e.s, 0)
             FROM points_account a FULL JOIN (SELECT member_id, sum(debt_change) AS s FROM points_entry GROUP BY member_id HAVING sum(debt_change) <> 0) e
                  ON e.member_id = a.member_id
             WHERE COALESCE(a.debt, 0) <> COALESCE(e.s, 0)
-            """),
-        ("lots_of_live_members", """
+            """
+        ),
+        (
+            "lots_of_live_members",
+            """
             SELECT 'lot ' || l.id || ' with ' || l.remaining || ' points belongs to merged member ' || l.member_id
             FROM points_lot l JOIN member m ON m.id = l.member_id WHERE m.merged_into IS NOT NULL AND l.remaining > 0
-            """),
+            """
+        ),
     ]
 
     public func run() async throws -> Report {
@@ -75,7 +93,8 @@ public struct LedgerVerifier: Sendable {
             }
             // Summed as numeric and compared there: points written before the limits may add up to more
             // than an Int64 (the totals shown then stop at its bounds; the check still tells the truth).
-            let t = try c.query("""
+            let t = try c.query(
+                """
                 WITH s AS (
                     SELECT COALESCE(sum(points) FILTER (WHERE kind IN ('earn', 'referral') OR (kind = 'adjust' AND points > 0)), 0) AS issued,
                            COALESCE(-sum(points) FILTER (WHERE kind = 'spend'), 0) AS spent,
@@ -93,7 +112,8 @@ public struct LedgerVerifier: Sendable {
                        issued - spent - donated - expired - reversed - adjusted_out + transfers = outstanding - debt,
                        (issued - spent - donated - expired - reversed - adjusted_out + transfers)::text, (outstanding - debt)::text
                 FROM s
-                """).single!
+                """
+            ).single!
             var totals = Totals()
             totals.issued = try t.decode(at: 0); totals.spent = try t.decode(at: 1); totals.donated = try t.decode(at: 2)
             totals.expired = try t.decode(at: 3); totals.reversed = try t.decode(at: 4); totals.adjustedOut = try t.decode(at: 5)
@@ -101,9 +121,14 @@ public struct LedgerVerifier: Sendable {
             let program: Bool = try t.decode(at: 9)
             let balance: String = try t.decode(at: 10)
             let held: String = try t.decode(at: 11)
-            checks.append(Check(name: "program_balances", violations: program ? 0 : 1, examples: program ? [] : [
-                "issued \(totals.issued) - spent \(totals.spent) - donated \(totals.donated) - expired \(totals.expired) - reversed \(totals.reversed) - adjusted out \(totals.adjustedOut) + transfers \(totals.transfers) = \(balance), but outstanding \(totals.outstanding) - debt \(totals.debt) = \(held)",
-            ]))
+            checks.append(
+                Check(
+                    name: "program_balances", violations: program ? 0 : 1,
+                    examples: program
+                        ? []
+                        : [
+                            "issued \(totals.issued) - spent \(totals.spent) - donated \(totals.donated) - expired \(totals.expired) - reversed \(totals.reversed) - adjusted out \(totals.adjustedOut) + transfers \(totals.transfers) = \(balance), but outstanding \(totals.outstanding) - debt \(totals.debt) = \(held)"
+                        ]))
             return Report(checks: checks, totals: totals)
         }
     }

@@ -23,10 +23,12 @@ struct LevelKeeper {
     /// Standings at the end of `asOfEnd` (UTC seconds), with the ladder's basis and window.
     func standings(_ members: [Int64], asOfEnd: Int64) throws -> [Standing] {
         guard !members.isEmpty else { return [] }
-        let windowStart: String? = ladder.basis == .rolling
+        let windowStart: String? =
+            ladder.basis == .rolling
             ? CivilTime.rfc3339(CivilTime.addingMonths(-ladder.windowMonths, to: asOfEnd, offsetMinutes: 0)) : nil
         let params: [PostgresValue] = [.text(CivilTime.rfc3339(asOfEnd)), .optional(windowStart), .intArray(members)]
-        return try c.queryPrepared("""
+        return try c.queryPrepared(
+            """
             SELECT m.id, COALESCE(s.spend, 0)::bigint, COALESCE(s.orders, 0)::bigint, l.level_code, COALESCE(l.manual, false),
                    CASE WHEN l.below_since IS NULL THEN NULL
                         ELSE floor(extract(epoch FROM ($1::timestamptz - l.below_since)) / 86400)::bigint END
@@ -37,9 +39,11 @@ struct LevelKeeper {
                 WHERE a.member_id = m.id AND o.paid_at < $1::timestamptz AND ($2::timestamptz IS NULL OR o.paid_at >= $2::timestamptz)) s ON true
             LEFT JOIN member_level l ON l.member_id = m.id
             ORDER BY m.id
-            """, params).map {
-            Standing(member: try $0.decode(at: 0), spendFen: try $0.decode(at: 1), orders: try $0.decode(at: 2), code: try $0.decode(at: 3),
-                     manual: try $0.decode(at: 4), belowDays: try $0.decode(at: 5))
+            """, params
+        ).map {
+            Standing(
+                member: try $0.decode(at: 0), spendFen: try $0.decode(at: 1), orders: try $0.decode(at: 2), code: try $0.decode(at: 3),
+                manual: try $0.decode(at: 4), belowDays: try $0.decode(at: 5))
         }
     }
 
@@ -85,19 +89,24 @@ struct LevelKeeper {
         }
         guard write else { return outcome }
         if !changes.member.isEmpty {
-            try c.queryPrepared("""
+            try c.queryPrepared(
+                """
                 WITH t AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS t(m, f, tc, d)),
                 u AS (INSERT INTO member_level (member_id, level_code, since, below_since, manual, updated_at)
                       SELECT m, tc, now(), NULL, false, now() FROM t
                       ON CONFLICT (member_id) DO UPDATE SET level_code = EXCLUDED.level_code, since = now(), below_since = NULL, manual = false, updated_at = now())
                 INSERT INTO level_change (member_id, from_code, to_code, reason, actor, detail)
                 SELECT m, COALESCE(f, $7), tc, $5, $6, d::jsonb FROM t
-                """, [.intArray(changes.member), .textArray(changes.from), .textArray(changes.to), .textArray(changes.detail),
-                      .text(reason), .text(actor), .text(ladder.levels[0].code)])
+                """,
+                [
+                    .intArray(changes.member), .textArray(changes.from), .textArray(changes.to), .textArray(changes.detail),
+                    .text(reason), .text(actor), .text(ladder.levels[0].code),
+                ])
         }
         if !graceStarts.isEmpty {
-            try c.queryPrepared("UPDATE member_level SET below_since = $2::timestamptz - interval '1 second', updated_at = now() WHERE member_id = ANY($1::bigint[])",
-                                [.intArray(graceStarts), .text(CivilTime.rfc3339(asOfEnd))])
+            try c.queryPrepared(
+                "UPDATE member_level SET below_since = $2::timestamptz - interval '1 second', updated_at = now() WHERE member_id = ANY($1::bigint[])",
+                [.intArray(graceStarts), .text(CivilTime.rfc3339(asOfEnd))])
         }
         if !graceClears.isEmpty {
             try c.queryPrepared("UPDATE member_level SET below_since = NULL, updated_at = now() WHERE member_id = ANY($1::bigint[])", [.intArray(graceClears)])
@@ -111,9 +120,11 @@ struct LevelKeeper {
     /// moved. Merged records left on such codes go to the entry rung, without history.
     func moveOffRemovedRungs(now: Int64, actor: String) throws -> Int {
         let codes = ladder.levels.map(\.code)
-        let stale = try c.queryPrepared("""
+        let stale = try c.queryPrepared(
+            """
             SELECT member_id FROM member_level WHERE level_code <> ALL($1::text[]) ORDER BY member_id FOR UPDATE
-            """, [.textArray(codes)]).map { try $0.decode(Int64.self, at: 0) }
+            """, [.textArray(codes)]
+        ).map { try $0.decode(Int64.self, at: 0) }
         guard !stale.isEmpty else { return 0 }
         var changes: (member: [Int64?], to: [String?], detail: [String?]) = ([], [], [])
         for s in try standings(stale, asOfEnd: now + 1) {
@@ -123,7 +134,8 @@ struct LevelKeeper {
             changes.detail.append(JSONSerializer.serialize(["ladder_changed": true, "spend_fen": .int(s.spendFen), "orders": .int(s.orders)]))
         }
         if !changes.member.isEmpty {
-            try c.queryPrepared("""
+            try c.queryPrepared(
+                """
                 WITH t AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(m, tc, d)),
                 h AS (INSERT INTO level_change (member_id, from_code, to_code, reason, actor, detail)
                       SELECT t.m, l.level_code, t.tc, 'evaluate', $4, t.d::jsonb FROM t JOIN member_level l ON l.member_id = t.m)
@@ -132,8 +144,9 @@ struct LevelKeeper {
                 """, [.intArray(changes.member), .textArray(changes.to), .textArray(changes.detail), .text(actor)])
         }
         // What is still on a removed code belongs to a merged record: the entry rung.
-        try c.queryPrepared("UPDATE member_level SET level_code = $2, below_since = NULL, manual = false, updated_at = now() WHERE level_code <> ALL($1::text[])",
-                            [.textArray(codes), .text(codes[0])])
+        try c.queryPrepared(
+            "UPDATE member_level SET level_code = $2, below_since = NULL, manual = false, updated_at = now() WHERE level_code <> ALL($1::text[])",
+            [.textArray(codes), .text(codes[0])])
         return changes.member.count
     }
 
@@ -144,30 +157,39 @@ struct LevelKeeper {
 
     /// Sets a member's level: an operator's (`manual`), or after a merge or unmerge.
     func set(_ member: Int64, to code: String, manual: Bool, reason: String, actor: String, detail: JSONObject) throws {
-        let from = try c.queryPrepared("SELECT level_code FROM member_level WHERE member_id = $1 FOR UPDATE", [.int(member)]).single?.decode(String?.self, at: 0)
-        try c.queryPrepared("""
+        let from = try c.queryPrepared("SELECT level_code FROM member_level WHERE member_id = $1 FOR UPDATE", [.int(member)]).single?.decode(
+            String?.self, at: 0)
+        try c.queryPrepared(
+            """
             INSERT INTO member_level (member_id, level_code, since, below_since, manual, updated_at) VALUES ($1, $2, now(), NULL, $3, now())
             ON CONFLICT (member_id) DO UPDATE SET level_code = $2, since = CASE WHEN member_level.level_code = $2 THEN member_level.since ELSE now() END,
                 below_since = NULL, manual = $3, updated_at = now()
             """, [.int(member), .text(code), .bool(manual)])
         if (from ?? ladder.levels[0].code) != code || manual {
-            try c.queryPrepared("INSERT INTO level_change (member_id, from_code, to_code, reason, actor, detail) VALUES ($1, $2, $3, $4, $5, $6::jsonb)",
-                                [.int(member), .text(from ?? ladder.levels[0].code), .text(code), .text(reason), .text(actor),
-                                 .text(JSONSerializer.canonicalObject(detail))])
+            try c.queryPrepared(
+                "INSERT INTO level_change (member_id, from_code, to_code, reason, actor, detail) VALUES ($1, $2, $3, $4, $5, $6::jsonb)",
+                [
+                    .int(member), .text(from ?? ladder.levels[0].code), .text(code), .text(reason), .text(actor),
+                    .text(JSONSerializer.canonicalObject(detail)),
+                ])
         }
     }
 
     /// After a merge the survivor holds the higher of the two levels, or what the combined orders qualify for.
     func afterMerge(survivor: Int64, merged: Int64, mergeID: Int64, now: Int64, actor: String) throws {
         var held: [Int64: (code: String?, manual: Bool)] = [:]
-        for row in try c.queryPrepared("SELECT member_id, level_code, manual FROM member_level WHERE member_id = ANY($1::bigint[])", [.intArray([survivor, merged])]) {
+        for row in try c.queryPrepared(
+            "SELECT member_id, level_code, manual FROM member_level WHERE member_id = ANY($1::bigint[])", [.intArray([survivor, merged])])
+        {
             held[try row.decode(at: 0)] = (try row.decode(at: 1), try row.decode(at: 2))
         }
         guard let standing = try standings([survivor], asOfEnd: now + 1).first else { return }
-        let rank = max(ladder.rank(of: held[survivor]?.code), ladder.rank(of: held[merged]?.code),
-                       ladder.qualifyingRank(spendFen: standing.spendFen, orders: standing.orders))
+        let rank = max(
+            ladder.rank(of: held[survivor]?.code), ladder.rank(of: held[merged]?.code),
+            ladder.qualifyingRank(spendFen: standing.spendFen, orders: standing.orders))
         let code = ladder.levels[rank].code
-        let manual = (held[survivor]?.manual == true && ladder.rank(of: held[survivor]?.code) == rank)
+        let manual =
+            (held[survivor]?.manual == true && ladder.rank(of: held[survivor]?.code) == rank)
             || (held[merged]?.manual == true && ladder.rank(of: held[merged]?.code) == rank)
         if code != (held[survivor]?.code ?? ladder.levels[0].code) || manual != (held[survivor]?.manual ?? false) {
             try set(survivor, to: code, manual: manual, reason: "merge", actor: actor, detail: ["merge_id": .int(mergeID), "merged": .string(String(merged))])
@@ -180,8 +202,9 @@ struct LevelKeeper {
             let current = ladder.rank(of: s.code)
             let rank = max(ladder.qualifyingRank(spendFen: s.spendFen, orders: s.orders), s.manual ? current : 0)
             if rank != current {
-                try set(s.member, to: ladder.levels[rank].code, manual: s.manual && rank == current, reason: "unmerge", actor: actor,
-                        detail: ["merge_id": .int(mergeID), "spend_fen": .int(s.spendFen), "orders": .int(s.orders)])
+                try set(
+                    s.member, to: ladder.levels[rank].code, manual: s.manual && rank == current, reason: "unmerge", actor: actor,
+                    detail: ["merge_id": .int(mergeID), "spend_fen": .int(s.spendFen), "orders": .int(s.orders)])
             }
         }
     }

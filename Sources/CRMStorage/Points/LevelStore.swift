@@ -41,14 +41,18 @@ public struct LevelStore: Sendable {
                 throw StorageError.notFound(reason: .memberNotFound, message: "no member \(id)")
             }
             let row = try c.queryPrepared("SELECT crm_rfc3339(since), crm_rfc3339(below_since) FROM member_level WHERE member_id = $1", [.int(member)]).single
-            let history = try c.queryPrepared("""
+            let history = try c.queryPrepared(
+                """
                 SELECT crm_rfc3339(at), from_code, to_code, reason, actor FROM level_change WHERE member_id = $1 ORDER BY id DESC LIMIT $2
-                """, [.int(member), .int(Int64(Self.historyShown))]).map {
-                LevelStanding.Change(at: try $0.decode(at: 0), from: try $0.decode(at: 1), to: try $0.decode(at: 2), reason: try $0.decode(at: 3), actor: try $0.decode(at: 4))
+                """, [.int(member), .int(Int64(Self.historyShown))]
+            ).map {
+                LevelStanding.Change(
+                    at: try $0.decode(at: 0), from: try $0.decode(at: 1), to: try $0.decode(at: 2), reason: try $0.decode(at: 3), actor: try $0.decode(at: 4))
             }
-            return LevelStanding(member: member, code: ladder.levels[ladder.rank(of: s.code)].code, since: try row?.decode(at: 0), manual: s.manual,
-                                 belowSince: try row?.decode(at: 1), qualifies: ladder.levels[ladder.qualifyingRank(spendFen: s.spendFen, orders: s.orders)].code,
-                                 spendFen: s.spendFen, orders: s.orders, history: history)
+            return LevelStanding(
+                member: member, code: ladder.levels[ladder.rank(of: s.code)].code, since: try row?.decode(at: 0), manual: s.manual,
+                belowSince: try row?.decode(at: 1), qualifies: ladder.levels[ladder.qualifyingRank(spendFen: s.spendFen, orders: s.orders)].code,
+                spendFen: s.spendFen, orders: s.orders, history: history)
         }
     }
 
@@ -79,7 +83,9 @@ public struct LevelStore: Sendable {
     }
 
     /// Re-evaluates every live member as of the end of local day `asOf`, in batches by member id.
-    public func evaluate(asOf: String, offsetMinutes: Int, ladder: LevelLadder, actor: String, dryRun: Bool) async throws -> (members: Int, raised: Int, lowered: Int, pendingDrop: Int) {
+    public func evaluate(
+        asOf: String, offsetMinutes: Int, ladder: LevelLadder, actor: String, dryRun: Bool
+    ) async throws -> (members: Int, raised: Int, lowered: Int, pendingDrop: Int) {
         let day = try AsOfDate(asOf, offsetMinutes: offsetMinutes)
         try await day.requireStarted(pool, offsetMinutes: offsetMinutes)
         let asOfEnd = day.end
@@ -91,8 +97,10 @@ public struct LevelStore: Sendable {
                 let keeper = LevelKeeper(c: c, ladder: ladder)
                 // No merge moves these members' orders or levels while the batch decides (the identity lock, shared).
                 if !dryRun { try c.lockIdentityShared() }
-                let page = try c.queryPrepared("SELECT id FROM member WHERE id > $1 AND merged_into IS NULL ORDER BY id LIMIT $2",
-                                               [.int(after), .int(Int64(Self.evaluationBatch))]).map { try $0.decode(Int64.self, at: 0) }
+                let page = try c.queryPrepared(
+                    "SELECT id FROM member WHERE id > $1 AND merged_into IS NULL ORDER BY id LIMIT $2",
+                    [.int(after), .int(Int64(Self.evaluationBatch))]
+                ).map { try $0.decode(Int64.self, at: 0) }
                 // The page's levels are locked before its standings are read, so an order raising one of
                 // them meanwhile waits and is not overwritten by a decision made on older figures.
                 if !dryRun {

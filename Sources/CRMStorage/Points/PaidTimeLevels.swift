@@ -21,7 +21,8 @@ extension PointsLedger {
         var out: [Int64: Int] = [:]
         guard !orders.isEmpty else { return out }
         let window: Int64? = ladder.basis == .rolling ? ladder.windowMonths : nil
-        for row in try c.queryPrepared("""
+        for row in try c.queryPrepared(
+            """
             SELECT t.o, COALESCE(s.spend, 0)::bigint, COALESCE(s.n, 0)::bigint, mf.code
             FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS t(o, m, p)
             LEFT JOIN LATERAL (
@@ -32,7 +33,8 @@ extension PointsLedger {
             LEFT JOIN LATERAL (
                 SELECT to_code AS code FROM level_change
                 WHERE member_id = t.m AND reason = 'manual' AND at <= t.p::timestamptz ORDER BY at DESC, id DESC LIMIT 1) mf ON true
-            """, [.intArray(orders.map(\.order)), .intArray(orders.map(\.member)), .textArray(orders.map(\.paidAt)), .optional(window)]) {
+            """, [.intArray(orders.map(\.order)), .intArray(orders.map(\.member)), .textArray(orders.map(\.paidAt)), .optional(window)])
+        {
             let byOrders = ladder.qualifyingRank(spendFen: try row.decode(at: 1), orders: try row.decode(at: 2))
             let manual: String? = try row.decode(at: 3)
             // A code the ladder no longer has is no floor (rank 0).
@@ -92,7 +94,8 @@ extension PointsLedger {
     /// The orders of each member paid after the member's time in `after` that earned something, with
     /// what they earned so far (earning, re-ratings) and the explanation of the last, and their refunds.
     private func earnedAfter(_ after: [Int64: String], excluding: [Int64]) throws -> [Earned] {
-        try c.queryPrepared("""
+        try c.queryPrepared(
+            """
             SELECT o.id, t.m, crm_rfc3339(o.paid_at), last.detail::text,
                    \(OrderPointsSQL.earned),
                    o.amount_fen, s.code, o.channel, o.payment_method, o.items::text, o.refunded_fen,
@@ -106,17 +109,20 @@ extension PointsLedger {
                                  AND (e.kind = 'earn' OR (e.kind = 'reverse' AND e.detail ? 'rerate_points'))
                           ORDER BY e.id DESC LIMIT 1) last ON true
             ORDER BY t.m, o.paid_at, o.id
-            """, [.intArray(Array(after.keys)), .textArray(Array(after.values)), .intArray(excluding)]).map { row in
+            """, [.intArray(Array(after.keys)), .textArray(Array(after.values)), .intArray(excluding)]
+        ).map { row in
             let paidAt: String = try row.decode(at: 2)
             let explanation = try JSONParser.parse(try row.decode(String.self, at: 3))
             guard let channel = Channel(rawValue: try row.decode(at: 7)), let paid = CivilTime.seconds(rfc3339: paidAt) else {
                 preconditionFailure("stored orders have a known channel and a paid time")
             }
-            let order = AccrualOrder(shop: try row.decode(at: 6), channel: channel, amountFen: try row.decode(at: 5), paymentMethod: try row.decode(at: 8),
-                                     paidAt: paid, items: Self.items(try row.decode(at: 9)))
-            return Earned(order: try row.decode(at: 0), member: try row.decode(at: 1), paidAt: paidAt, explanation: explanation,
-                          current: try row.decode(at: 4), accrualOrder: order, refundedFen: try row.decode(at: 10),
-                          reversedDue: try row.decode(at: 11), lastRefund: try row.decode(at: 12))
+            let order = AccrualOrder(
+                shop: try row.decode(at: 6), channel: channel, amountFen: try row.decode(at: 5), paymentMethod: try row.decode(at: 8),
+                paidAt: paid, items: Self.items(try row.decode(at: 9)))
+            return Earned(
+                order: try row.decode(at: 0), member: try row.decode(at: 1), paidAt: paidAt, explanation: explanation,
+                current: try row.decode(at: 4), accrualOrder: order, refundedFen: try row.decode(at: 10),
+                reversedDue: try row.decode(at: 11), lastRefund: try row.decode(at: 12))
         }
     }
 
@@ -130,7 +136,8 @@ extension PointsLedger {
             for row in try c.queryPrepared("SELECT id, name, version, definition::text FROM points_rule WHERE id = ANY($1::bigint[])", [.intArray(missing)]) {
                 let name: String = try row.decode(at: 1)
                 guard let object = try JSONParser.parse(try row.decode(String.self, at: 3)).objectValue,
-                      let rule = try? AccrualRuleDefinition.parse(object, id: try row.decode(at: 0), name: name, version: try row.decode(at: 2)) else {
+                    let rule = try? AccrualRuleDefinition.parse(object, id: try row.decode(at: 0), name: name, version: try row.decode(at: 2))
+                else {
                     preconditionFailure("stored rule \(name) no longer parses")
                 }
                 rules[rule.id] = rule
@@ -144,32 +151,42 @@ extension PointsLedger {
             if let cap = rule.capPerMemberPerDay { usedToday[rule.name] = cap - (r["bonus"]?.int64Value ?? 0) }
             applied.append(rule)
         }
-        return Accrual.compute(order: e.accrualOrder, rateCenti: rate, levelCode: level.code, levelMultiplierPercent: level.pointsMultiplierPercent,
-                               rules: applied, usedToday: usedToday, maxPoints: policy.maxPointsPerOrder)
+        return Accrual.compute(
+            order: e.accrualOrder, rateCenti: rate, levelCode: level.code, levelMultiplierPercent: level.pointsMultiplierPercent,
+            rules: applied, usedToday: usedToday, maxPoints: policy.maxPointsPerOrder)
     }
 
     /// Writes the difference a re-rating makes to an order's points; returns what the order has
     /// earned now (less than the accrual when the balance limit cut the difference) and the lot of a rise.
     private func writeRerate(_ e: Earned, accrual: Accrual, delta: Int64, actor: String) throws -> (earned: Int64, lot: Int64?) {
-        var x = Self.explanation(accrual, amountFen: e.accrualOrder.amountFen, total: accrual.total,
-                                 limit: accrual.limitedTo.map { (PointsLimits.Kind.pointsPerOrder.name, $0) }).objectValue!
+        var x = Self.explanation(
+            accrual, amountFen: e.accrualOrder.amountFen, total: accrual.total,
+            limit: accrual.limitedTo.map { (PointsLimits.Kind.pointsPerOrder.name, $0) }
+        ).objectValue!
         x["rerate"] = ["previous_total": .int(e.current), "because": "an order paid earlier arrived later"]
         guard let paid = CivilTime.seconds(rfc3339: e.paidAt) else { preconditionFailure("paid_at is RFC 3339") }
         if delta > 0 {
             _ = try lockAccount(e.member)
             let points = min(delta, try headroom(e.member))
             guard points > 0 else { return (e.current, nil) }
-            let lot: Int64 = try c.queryPrepared("""
+            let lot: Int64 = try c.queryPrepared(
+                """
                 INSERT INTO points_lot (member_id, origin_member_id, order_id, earned_at, available_at, expires_at, amount, remaining)
                 VALUES ($1, $1, $2, $3::timestamptz, GREATEST($4::timestamptz, $3::timestamptz), $5::timestamptz, $6, 0) RETURNING id
-                """, [.int(e.member), .int(e.order), .text(e.paidAt), .text(CivilTime.rfc3339(policy.availableAt(earnedAt: paid))),
-                      .optional(policy.expiresAt(earnedAt: paid).map(CivilTime.rfc3339)), .int(points)]).single!.decode(at: 0)
+                """,
+                [
+                    .int(e.member), .int(e.order), .text(e.paidAt), .text(CivilTime.rfc3339(policy.availableAt(earnedAt: paid))),
+                    .optional(policy.expiresAt(earnedAt: paid).map(CivilTime.rfc3339)), .int(points),
+                ]
+            ).single!.decode(at: 0)
             try write(Entry(member: e.member, kind: "earn", points: points, links: [(lot, points)], orderID: e.order, detail: x, actor: actor))
             return (e.current + points, lot)
         } else {
             x["rerate_points"] = .int(-delta)
-            try takeBack(-delta, from: e.member, preferring: { $0.orderID == e.order }, entry: Entry(
-                member: e.member, kind: "reverse", points: 0, orderID: e.order, detail: x, actor: actor, reason: "re-rated at the level held when paid"))
+            try takeBack(
+                -delta, from: e.member, preferring: { $0.orderID == e.order },
+                entry: Entry(
+                    member: e.member, kind: "reverse", points: 0, orderID: e.order, detail: x, actor: actor, reason: "re-rated at the level held when paid"))
             return (e.current + delta, nil)
         }
     }
@@ -189,10 +206,15 @@ extension PointsLedger {
         let detail: JSONObject = [
             "due": .int(due), "shortfall": .int(plan.shortfall),
             "level": ["code": .string(level.code), "multiplier_percent": .int(level.pointsMultiplierPercent)],
-            "rerate": ["previous_total": .int(e.current), "earned": .int(earned), "refunded_fen": .int(e.refundedFen),
-                       "because": "an order paid earlier arrived later"]]
-        try write(Entry(member: e.member, kind: "reverse", points: -(plan.taken.reduce(0) { $0 + $1.points } + plan.debt), debtChange: plan.debt,
-                        links: plan.taken.map { ($0.lot, -$0.points) }, orderID: e.order, refundID: e.lastRefund, detail: detail, actor: actor,
-                        reason: "refunds figured again on the re-rated earning"))
+            "rerate": [
+                "previous_total": .int(e.current), "earned": .int(earned), "refunded_fen": .int(e.refundedFen),
+                "because": "an order paid earlier arrived later",
+            ],
+        ]
+        try write(
+            Entry(
+                member: e.member, kind: "reverse", points: -(plan.taken.reduce(0) { $0 + $1.points } + plan.debt), debtChange: plan.debt,
+                links: plan.taken.map { ($0.lot, -$0.points) }, orderID: e.order, refundID: e.lastRefund, detail: detail, actor: actor,
+                reason: "refunds figured again on the re-rated earning"))
     }
 }

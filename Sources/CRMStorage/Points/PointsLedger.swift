@@ -32,16 +32,19 @@ struct PointsLedger {
 
     /// Locks the member's points account (made on first use) and returns its debt.
     func lockAccount(_ member: Int64) throws -> Int64 {
-        try c.queryPrepared("""
+        try c.queryPrepared(
+            """
             INSERT INTO points_account (member_id) VALUES ($1)
             ON CONFLICT (member_id) DO UPDATE SET debt = points_account.debt RETURNING debt
-            """, [.int(member)]).single!.decode(at: 0)
+            """, [.int(member)]
+        ).single!.decode(at: 0)
     }
 
     /// Locks several members' points accounts in id order (so two callers never wait on each other in a cycle).
     func lockAccounts(_ members: [Int64]) throws {
         guard !members.isEmpty else { return }
-        try c.queryPrepared("""
+        try c.queryPrepared(
+            """
             INSERT INTO points_account (member_id) SELECT m FROM unnest($1::bigint[]) AS t(m) ORDER BY m
             ON CONFLICT (member_id) DO UPDATE SET debt = points_account.debt
             """, [.intArray(Array(Set(members)).sorted())])
@@ -49,13 +52,16 @@ struct PointsLedger {
 
     /// The member's lots with points left, oldest expiry first, locked.
     func lockLots(_ member: Int64) throws -> [LockedLot] {
-        try c.queryPrepared("""
+        try c.queryPrepared(
+            """
             SELECT id, remaining, order_id, available_at > now(), expires_at IS NOT NULL AND expires_at <= now()
             FROM points_lot WHERE member_id = $1 AND remaining > 0
             ORDER BY expires_at NULLS LAST, earned_at, id FOR UPDATE
-            """, [.int(member)]).map {
-            LockedLot(id: try $0.decode(at: 0), remaining: try $0.decode(at: 1), orderID: try $0.decode(at: 2),
-                      pending: try $0.decode(at: 3), lapsed: try $0.decode(at: 4))
+            """, [.int(member)]
+        ).map {
+            LockedLot(
+                id: try $0.decode(at: 0), remaining: try $0.decode(at: 1), orderID: try $0.decode(at: 2),
+                pending: try $0.decode(at: 3), lapsed: try $0.decode(at: 4))
         }
     }
 
@@ -64,14 +70,17 @@ struct PointsLedger {
     func lockLots(ofMembers members: [Int64]) throws -> [Int64: [LockedLot]] {
         var lots: [Int64: [LockedLot]] = [:]
         guard !members.isEmpty else { return lots }
-        for row in try c.queryPrepared("""
+        for row in try c.queryPrepared(
+            """
             SELECT member_id, id, remaining, order_id, available_at > now(), expires_at IS NOT NULL AND expires_at <= now()
             FROM points_lot WHERE member_id = ANY($1::bigint[]) AND remaining > 0
             ORDER BY member_id, expires_at NULLS LAST, earned_at, id FOR UPDATE
-            """, [.intArray(members)]) {
-            lots[try row.decode(at: 0), default: []].append(LockedLot(
-                id: try row.decode(at: 1), remaining: try row.decode(at: 2), orderID: try row.decode(at: 3), pending: try row.decode(at: 4),
-                lapsed: try row.decode(at: 5)))
+            """, [.intArray(members)])
+        {
+            lots[try row.decode(at: 0), default: []].append(
+                LockedLot(
+                    id: try row.decode(at: 1), remaining: try row.decode(at: 2), orderID: try row.decode(at: 3), pending: try row.decode(at: 4),
+                    lapsed: try row.decode(at: 5)))
         }
         return lots
     }
@@ -88,10 +97,12 @@ struct PointsLedger {
     func held(_ members: [Int64]) throws -> [Int64: Int64] {
         var out: [Int64: Int64] = [:]
         guard !members.isEmpty else { return out }
-        for row in try c.queryPrepared("""
+        for row in try c.queryPrepared(
+            """
             SELECT member_id, LEAST(sum(remaining), 9223372036854775807)::bigint FROM points_lot
             WHERE member_id = ANY($1::bigint[]) AND remaining > 0 GROUP BY member_id
-            """, [.intArray(members)]) {
+            """, [.intArray(members)])
+        {
             out[try row.decode(at: 0)] = try row.decode(at: 1)
         }
         return out
@@ -126,10 +137,12 @@ struct PointsLedger {
     @discardableResult
     func write(_ e: Entry) throws -> Int64 {
         let linked = e.links.reduce(0) { $0 + $1.points }
-        precondition(["merge_in", "merge_out", "unmerge_in", "unmerge_out"].contains(e.kind) || e.points == linked - e.debtChange,
-                     "an entry's points are its lots' changes less its debt change")
+        precondition(
+            ["merge_in", "merge_out", "unmerge_in", "unmerge_out"].contains(e.kind) || e.points == linked - e.debtChange,
+            "an entry's points are its lots' changes less its debt change")
         precondition(Set(e.links.map(\.lot)).count == e.links.count, "an entry changes each lot once")
-        let id: Int64 = try c.queryPrepared("""
+        let id: Int64 = try c.queryPrepared(
+            """
             WITH e AS (
                 INSERT INTO points_entry (member_id, kind, points, debt_change, at, order_id, refund_id, merge_id, run_id, period, detail,
                                           actor, reason, idempotency_key)
@@ -138,10 +151,14 @@ struct PointsLedger {
             k AS (INSERT INTO points_entry_lot (entry_id, lot_id, points) SELECT e.id, t.lot, t.pts FROM e, unnest($15::bigint[], $16::bigint[]) AS t(lot, pts)),
             d AS (UPDATE points_account SET debt = debt + $4 WHERE member_id = $1 AND $4 <> 0)
             SELECT id FROM e
-            """, [.int(e.member), .text(e.kind), .int(e.points), .int(e.debtChange), .optional(e.at), .optional(e.orderID), .optional(e.refundID),
-                  .optional(e.mergeID), .optional(e.runID), .optional(e.period), e.detail.map { .text(JSONSerializer.canonicalObject($0)) } ?? .null,
-                  .text(e.actor), .optional(e.reason), .optional(e.idempotencyKey),
-                  .intArray(e.links.map(\.lot)), .intArray(e.links.map(\.points))]).single!.decode(at: 0)
+            """,
+            [
+                .int(e.member), .text(e.kind), .int(e.points), .int(e.debtChange), .optional(e.at), .optional(e.orderID), .optional(e.refundID),
+                .optional(e.mergeID), .optional(e.runID), .optional(e.period), e.detail.map { .text(JSONSerializer.canonicalObject($0)) } ?? .null,
+                .text(e.actor), .optional(e.reason), .optional(e.idempotencyKey),
+                .intArray(e.links.map(\.lot)), .intArray(e.links.map(\.points)),
+            ]
+        ).single!.decode(at: 0)
         return id
     }
 
@@ -149,7 +166,9 @@ struct PointsLedger {
 
     /// Takes `points` from the member's spendable lots, oldest expiry first, as one `kind` entry;
     /// refuses (changing nothing) when the balance is smaller. Returns the entry and the new balance.
-    func spend(member: Int64, points: Int64, kind: String, actor: String, reason: String?, key: String?, detail: JSONObject?) throws -> (entry: Int64, balance: Int64) {
+    func spend(
+        member: Int64, points: Int64, kind: String, actor: String, reason: String?, key: String?, detail: JSONObject?
+    ) throws -> (entry: Int64, balance: Int64) {
         precondition(points > 0, "spending takes a positive number of points")
         let debt = try lockAccount(member)
         let lots = try lockLots(member)
@@ -160,8 +179,10 @@ struct PointsLedger {
         let usable = lots.filter { !$0.pending && !$0.lapsed }.map { LotAllocation.Lot(id: $0.id, remaining: $0.remaining) }
         let (taken, shortfall) = LotAllocation.take(points, from: usable)
         precondition(shortfall == 0, "a balance that covers the points covers them from its lots")
-        let entry = try write(Entry(member: member, kind: kind, points: -points, links: taken.map { ($0.lot, -$0.points) },
-                                    detail: detail, actor: actor, reason: reason, idempotencyKey: key))
+        let entry = try write(
+            Entry(
+                member: member, kind: kind, points: -points, links: taken.map { ($0.lot, -$0.points) },
+                detail: detail, actor: actor, reason: reason, idempotencyKey: key))
         return (entry, balance - points)
     }
 
@@ -172,11 +193,13 @@ struct PointsLedger {
         let room = try headroom(member)
         guard points <= room else {
             PointsLimits.hit(.balance, ["member": "\(member)", "points": "\(points)", "room": "\(room)"])
-            throw StorageError.refused(reason: .balanceLimit,
-                                       message: "member \(member) may receive at most \(room) more points (max_balance \(policy.maxBalance)), not \(points)")
+            throw StorageError.refused(
+                reason: .balanceLimit,
+                message: "member \(member) may receive at most \(room) more points (max_balance \(policy.maxBalance)), not \(points)")
         }
-        let (_, entry) = try grant(points, to: member, kind: "adjust", earnedAt: CivilTime.rfc3339(try now()), pending: false, detail: nil,
-                                   actor: actor, reason: reason, key: key)
+        let (_, entry) = try grant(
+            points, to: member, kind: "adjust", earnedAt: CivilTime.rfc3339(try now()), pending: false, detail: nil,
+            actor: actor, reason: reason, key: key)
         let debt = try lockAccount(member)
         return (entry, try Self.spendable(try lockLots(member), debt: debt, member: member))
     }
@@ -205,8 +228,11 @@ struct PointsLedger {
     /// What taking `due` points back from a member's locked lots takes by the refund policy: the lots
     /// `preferring` picks first (under `pending_only`, only those still pending), then other spendable
     /// lots; what cannot be taken becomes a debt under `allow_negative`, the `shortfall` otherwise.
-    func takeBackPlan(_ due: Int64, from lots: [LockedLot], preferring: (LockedLot) -> Bool)
-        -> (taken: [(lot: Int64, points: Int64)], debt: Int64, shortfall: Int64) {
+    func takeBackPlan(
+        _ due: Int64, from lots: [LockedLot], preferring: (LockedLot) -> Bool
+    )
+        -> (taken: [(lot: Int64, points: Int64)], debt: Int64, shortfall: Int64)
+    {
         let held = lots.filter { $0.remaining > 0 }
         let preferred = held.filter(preferring)
         let candidates: [LockedLot]
@@ -224,19 +250,28 @@ struct PointsLedger {
     /// Grants points as a new lot (an operator's credit, a referral reward): earned at `earnedAt`,
     /// pending by the policy when `pending`, expiring by the policy; a debt is paid from it first.
     /// Returns the lot and the entry.
-    func grant(_ points: Int64, to member: Int64, kind: String, earnedAt: String, pending: Bool, detail: JSONObject?, actor: String,
-               reason: String? = nil, key: String? = nil) throws -> (lot: Int64, entry: Int64) {
+    func grant(
+        _ points: Int64, to member: Int64, kind: String, earnedAt: String, pending: Bool, detail: JSONObject?, actor: String,
+        reason: String? = nil, key: String? = nil
+    ) throws -> (lot: Int64, entry: Int64) {
         precondition(points > 0, "a grant is positive")
         guard let earned = CivilTime.seconds(rfc3339: earnedAt) else { preconditionFailure("grant times are RFC 3339") }
         let debt = try lockAccount(member)
-        let lot: Int64 = try c.queryPrepared("""
+        let lot: Int64 = try c.queryPrepared(
+            """
             INSERT INTO points_lot (member_id, origin_member_id, earned_at, available_at, expires_at, amount, remaining)
             VALUES ($1, $1, $2::timestamptz, GREATEST($3::timestamptz, $2::timestamptz), $4::timestamptz, $5, 0) RETURNING id
-            """, [.int(member), .text(earnedAt), .text(CivilTime.rfc3339(pending ? policy.availableAt(earnedAt: earned) : earned)),
-                  .optional(policy.expiresAt(earnedAt: earned).map(CivilTime.rfc3339)), .int(points)]).single!.decode(at: 0)
+            """,
+            [
+                .int(member), .text(earnedAt), .text(CivilTime.rfc3339(pending ? policy.availableAt(earnedAt: earned) : earned)),
+                .optional(policy.expiresAt(earnedAt: earned).map(CivilTime.rfc3339)), .int(points),
+            ]
+        ).single!.decode(at: 0)
         let settle = min(debt, points)
-        let entry = try write(Entry(member: member, kind: kind, points: points, debtChange: -settle, links: [(lot, points - settle)].filter { $0.1 != 0 },
-                                    at: earnedAt, detail: detail, actor: actor, reason: reason, idempotencyKey: key))
+        let entry = try write(
+            Entry(
+                member: member, kind: kind, points: points, debtChange: -settle, links: [(lot, points - settle)].filter { $0.1 != 0 },
+                at: earnedAt, detail: detail, actor: actor, reason: reason, idempotencyKey: key))
         return (lot, entry)
     }
 
@@ -279,11 +314,13 @@ struct PointsLedger {
             guard let paidAt = CivilTime.seconds(rfc3339: o.paidAt) else { preconditionFailure("paid_at was validated as RFC 3339") }
             let level = ladder.levels[rankOf[o.orderID] ?? 0]
             let day = CivilTime.localDateText(paidAt, offsetMinutes: policy.offsetMinutes)
-            let order = AccrualOrder(shop: o.shop, channel: o.channel, amountFen: o.amountFen, paymentMethod: o.paymentMethod, paidAt: paidAt,
-                                     items: needsItems ? Self.items(o.itemsJSON) : [])
-            let accrual = Accrual.compute(order: order, rateCenti: policy.earnRateCenti, levelCode: level.code,
-                                          levelMultiplierPercent: level.pointsMultiplierPercent, rules: rules,
-                                          usedToday: batch.usedToday(member: o.member, day: day), maxPoints: policy.maxPointsPerOrder)
+            let order = AccrualOrder(
+                shop: o.shop, channel: o.channel, amountFen: o.amountFen, paymentMethod: o.paymentMethod, paidAt: paidAt,
+                items: needsItems ? Self.items(o.itemsJSON) : [])
+            let accrual = Accrual.compute(
+                order: order, rateCenti: policy.earnRateCenti, levelCode: level.code,
+                levelMultiplierPercent: level.pointsMultiplierPercent, rules: rules,
+                usedToday: batch.usedToday(member: o.member, day: day), maxPoints: policy.maxPointsPerOrder)
             batch.countCapped(accrual.bonuses, member: o.member, day: day)
             batch.credit(o, paidAt: paidAt, accrual: accrual)
         }
@@ -298,9 +335,11 @@ struct PointsLedger {
     private func ruleUsage(_ members: [Int64], capped: [AccrualRule]) throws -> [String: Int64] {
         guard !capped.isEmpty else { return [:] }
         var used: [String: Int64] = [:]
-        for row in try c.queryPrepared("""
+        for row in try c.queryPrepared(
+            """
             SELECT member_id, rule_name, day::text, points FROM points_rule_usage WHERE member_id = ANY($1::bigint[]) AND rule_name = ANY($2::text[])
-            """, [.intArray(members), .textArray(capped.map(\.name))]) {
+            """, [.intArray(members), .textArray(capped.map(\.name))])
+        {
             used[EarnBatch.usageKey(try row.decode(at: 0), try row.decode(at: 1), try row.decode(at: 2))] = try row.decode(at: 3)
         }
         return used
@@ -309,7 +348,8 @@ struct PointsLedger {
     /// One lot, one `earn` entry and their link per order that earned anything, in one statement.
     private func writeEarned(_ lots: EarnBatch.LotColumns, actor: String) throws {
         guard !lots.member.isEmpty else { return }
-        try c.queryPrepared("""
+        try c.queryPrepared(
+            """
             WITH t AS MATERIALIZED (
                 SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[])
                     WITH ORDINALITY AS t(m, o, earned, avail, expires, pts, detail, n)),
@@ -320,14 +360,18 @@ struct PointsLedger {
                   SELECT m, 'earn', pts, earned::timestamptz, o, detail::jsonb, $8 FROM t ORDER BY n
                   RETURNING id, order_id)
             INSERT INTO points_entry_lot (entry_id, lot_id, points) SELECT e.id, l.id, l.amount FROM e JOIN l USING (order_id)
-            """, [.intArray(lots.member), .intArray(lots.order), .textArray(lots.earned), .textArray(lots.available), .textArray(lots.expires),
-                  .intArray(lots.points), .textArray(lots.detail), .text(actor)])
+            """,
+            [
+                .intArray(lots.member), .intArray(lots.order), .textArray(lots.earned), .textArray(lots.available), .textArray(lots.expires),
+                .intArray(lots.points), .textArray(lots.detail), .text(actor),
+            ])
     }
 
     /// Adds what capped rules gave to each member's day, summed per member, rule and day.
     private func writeRuleUsage(_ usage: EarnBatch.UsageColumns) throws {
         guard !usage.member.isEmpty else { return }
-        try c.queryPrepared("""
+        try c.queryPrepared(
+            """
             INSERT INTO points_rule_usage (member_id, rule_name, day, points)
             SELECT m, r, d::date, sum(p) FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[]) AS t(m, r, d, p) GROUP BY m, r, d
             ORDER BY m, r, d
@@ -339,16 +383,20 @@ struct PointsLedger {
     /// wrong: nothing is issued), as a `settle`-reason reversal entry of zero points.
     func settleDebts(_ members: [Int64], actor: String) throws {
         guard !members.isEmpty else { return }
-        let indebted = try c.queryPrepared("SELECT member_id FROM points_account WHERE member_id = ANY($1::bigint[]) AND debt > 0 ORDER BY member_id",
-                                           [.intArray(members)]).map { try $0.decode(Int64.self, at: 0) }
+        let indebted = try c.queryPrepared(
+            "SELECT member_id FROM points_account WHERE member_id = ANY($1::bigint[]) AND debt > 0 ORDER BY member_id",
+            [.intArray(members)]
+        ).map { try $0.decode(Int64.self, at: 0) }
         for member in indebted {
             let debt = try lockAccount(member)
             let lots = try lockLots(member).filter { !$0.lapsed }
             let (taken, _) = LotAllocation.take(debt, from: lots.map { LotAllocation.Lot(id: $0.id, remaining: $0.remaining) })
             let paid = taken.reduce(0) { $0 + $1.points }
             guard paid > 0 else { continue }
-            try write(Entry(member: member, kind: "reverse", points: 0, debtChange: -paid, links: taken.map { ($0.lot, -$0.points) },
-                            detail: ["settled_debt": .int(paid)], actor: actor, reason: "debt settled from new points"))
+            try write(
+                Entry(
+                    member: member, kind: "reverse", points: 0, debtChange: -paid, links: taken.map { ($0.lot, -$0.points) },
+                    detail: ["settled_debt": .int(paid)], actor: actor, reason: "debt settled from new points"))
         }
     }
 
@@ -359,7 +407,8 @@ struct PointsLedger {
             "level": ["code": .string(a.levelCode), "multiplier_percent": .int(a.levelMultiplierPercent)],
             "base": .int(a.base),
             "rules": .array(a.bonuses.map { ["id": .int($0.ruleID), "name": .string($0.name), "version": .int($0.version), "bonus": .int($0.points)] }),
-            "total": .int(total)]
+            "total": .int(total),
+        ]
         if let limit { x["limit"] = ["name": .string(limit.name), "value": .int(limit.value)] }
         return .object(x)
     }
@@ -380,7 +429,8 @@ struct PointsLedger {
         try c.queryPrepared("SELECT id, name, version, definition::text FROM points_rule WHERE disabled_at IS NULL ORDER BY id", []).map { row in
             let name: String = try row.decode(at: 1)
             guard let object = try JSONParser.parse(try row.decode(String.self, at: 3)).objectValue,
-                  let rule = try? AccrualRuleDefinition.parse(object, id: try row.decode(at: 0), name: name, version: try row.decode(at: 2)) else {
+                let rule = try? AccrualRuleDefinition.parse(object, id: try row.decode(at: 0), name: name, version: try row.decode(at: 2))
+            else {
                 preconditionFailure("stored rule \(name) no longer parses")
             }
             return rule
@@ -406,7 +456,8 @@ struct PointsLedger {
         let debt = moveDebt ? debts.first { $0.0 == from }!.1 : 0
         _ = try lockLots(from)
         // Every lot moves, emptied ones too, so the member who earned them keeps their history.
-        let moved: Int64 = try c.queryPrepared("""
+        let moved: Int64 = try c.queryPrepared(
+            """
             WITH m AS (UPDATE points_lot l SET member_id = $2
                        WHERE l.member_id = $1
                          AND ($3::bigint[] IS NULL
@@ -414,7 +465,8 @@ struct PointsLedger {
                               OR (l.order_id IS NULL AND l.origin_member_id = $2))
                        RETURNING remaining)
             SELECT COALESCE(sum(remaining), 0)::bigint FROM m
-            """, [.int(from), .int(to), accounts.map { .intArray($0) } ?? .null]).single!.decode(at: 0)
+            """, [.int(from), .int(to), accounts.map { .intArray($0) } ?? .null]
+        ).single!.decode(at: 0)
         guard moved != 0 || debt != 0 else { return }
         let detail: JSONObject = ["points": .int(moved), "debt": .int(debt), "to": .string(String(to))]
         try write(Entry(member: from, kind: kinds.0, points: -(moved - debt), debtChange: -debt, mergeID: mergeID, detail: detail, actor: actor))

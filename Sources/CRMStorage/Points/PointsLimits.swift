@@ -37,7 +37,8 @@ public enum PointsLimits {
         let (sum, overflow) = a.addingReportingOverflow(b)
         guard overflow else { return sum }
         hit(.outOfRange, ["member": "\(member)"])
-        throw StorageError.refused(reason: .pointsOutOfRange,
-                                   message: "member \(member) holds more points than can be counted (over \(Int64.max)); an operator must correct the ledger")
+        throw StorageError.refused(
+            reason: .pointsOutOfRange,
+            message: "member \(member) holds more points than can be counted (over \(Int64.max)); an operator must correct the ledger")
     }
 }

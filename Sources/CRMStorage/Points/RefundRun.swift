@@ -55,7 +55,8 @@ struct RefundRun {
         try lockMembers(items)
         var orders: [String: OrderState] = [:]
         var rewarded = false
-        for row in try c.queryPrepared("""
+        for row in try c.queryPrepared(
+            """
             SELECT o.channel || ' ' || o.order_no, o.id, o.amount_fen, o.refunded_fen, a.member_id, m.merged_into IS NULL,
                    \(OrderPointsSQL.earned),
                    \(OrderPointsSQL.refundsDue),
@@ -63,7 +64,8 @@ struct RefundRun {
             FROM shop_order o JOIN account a ON a.id = o.account_id JOIN member m ON m.id = a.member_id
             WHERE o.shop_id = $1 AND (o.channel, o.order_no) IN (SELECT * FROM unnest($2::text[], $3::text[]))
             ORDER BY o.id FOR UPDATE OF o
-            """, [.int(shopID), .textArray(items.map { $0.event.channel.rawValue }), .textArray(items.map(\.value.orderNo))]) {
+            """, [.int(shopID), .textArray(items.map { $0.event.channel.rawValue }), .textArray(items.map(\.value.orderNo))])
+        {
             let live: Bool = try row.decode(at: 5)
             precondition(live, "an account always belongs to a live member (merges move accounts)")
             orders[try row.decode(String.self, at: 0)] = OrderState(
@@ -72,25 +74,35 @@ struct RefundRun {
             if try row.decode(Bool.self, at: 8) { rewarded = true }
         }
         guard alone || !rewarded else { return nil }
-        var takenNumbers = Set(try c.queryPrepared("SELECT refund_no FROM refund WHERE shop_id = $1 AND refund_no = ANY($2::text[])",
-                                                   [.int(shopID), .textArray(items.map(\.value.refundNo))]).map { try $0.decode(String.self, at: 0) })
+        var takenNumbers = Set(
+            try c.queryPrepared(
+                "SELECT refund_no FROM refund WHERE shop_id = $1 AND refund_no = ANY($2::text[])",
+                [.int(shopID), .textArray(items.map(\.value.refundNo))]
+            ).map { try $0.decode(String.self, at: 0) })
 
         // Decide each refund in order, as the one-by-one path would: the order, then the amount, then the number.
         var outcomes: [Applied?] = Array(repeating: nil, count: items.count)
         var accepted: [Accepted] = []
         for (position, item) in items.enumerated() {
             guard var order = orders[keys[position]] else {
-                outcomes[position] = (EventOutcome(eventID: item.event.id, status: .rejected, rejection: EventApplier.orderNotFound(item.value, index: item.index)), nil)
+                outcomes[position] = (
+                    EventOutcome(eventID: item.event.id, status: .rejected, rejection: EventApplier.orderNotFound(item.value, index: item.index)), nil
+                )
                 continue
             }
             let left = order.amountFen - order.refundedFen
             guard item.value.amountFen <= left else {
-                outcomes[position] = (EventOutcome(eventID: item.event.id, status: .rejected,
-                                                   rejection: EventApplier.refundExceedsOrder(item.value, left: left, index: item.index)), nil)
+                outcomes[position] = (
+                    EventOutcome(
+                        eventID: item.event.id, status: .rejected,
+                        rejection: EventApplier.refundExceedsOrder(item.value, left: left, index: item.index)), nil
+                )
                 continue
             }
             guard takenNumbers.insert(item.value.refundNo).inserted else {
-                outcomes[position] = (EventOutcome(eventID: item.event.id, status: .rejected, rejection: EventApplier.refundExists(item.value, index: item.index)), nil)
+                outcomes[position] = (
+                    EventOutcome(eventID: item.event.id, status: .rejected, rejection: EventApplier.refundExists(item.value, index: item.index)), nil
+                )
                 continue
             }
             order.refundedFen += item.value.amountFen
@@ -131,30 +143,38 @@ struct RefundRun {
     /// accounts until it commits, so the orders are read after it, and each refund takes its share
     /// of what the order earns in the end.
     private func lockMembers(_ items: [Item]) throws {
-        let members = try c.queryPrepared("""
+        let members = try c.queryPrepared(
+            """
             SELECT DISTINCT a.member_id FROM shop_order o JOIN account a ON a.id = o.account_id
             WHERE o.shop_id = $1 AND (o.channel, o.order_no) IN (SELECT * FROM unnest($2::text[], $3::text[]))
-            """, [.int(shopID), .textArray(items.map { $0.event.channel.rawValue }), .textArray(items.map(\.value.orderNo))])
-            .map { try $0.decode(Int64.self, at: 0) }
+            """, [.int(shopID), .textArray(items.map { $0.event.channel.rawValue }), .textArray(items.map(\.value.orderNo))]
+        )
+        .map { try $0.decode(Int64.self, at: 0) }
         try PointsLedger(c: c, policy: policy).lockAccounts(members)
     }
 
     /// Writes the accepted refunds, their orders' refunded amounts and their `reverse` entries.
     private func write(_ accepted: [Accepted]) throws {
         var refundID: [String: Int64] = [:]
-        for row in try c.queryPrepared("""
+        for row in try c.queryPrepared(
+            """
             INSERT INTO refund (shop_id, order_id, refund_no, amount_fen, refunded_at, event_id)
             SELECT $1, o, no, amt, at::timestamptz, ev FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[])
                  WITH ORDINALITY AS t(o, no, amt, at, ev, n)
             ORDER BY n
             RETURNING refund_no, id
-            """, [.int(shopID), .intArray(accepted.map(\.order)), .textArray(accepted.map(\.item.value.refundNo)),
-                  .intArray(accepted.map(\.item.value.amountFen)), .textArray(accepted.map(\.item.value.refundedAt)),
-                  .textArray(accepted.map(\.item.event.id))]) {
+            """,
+            [
+                .int(shopID), .intArray(accepted.map(\.order)), .textArray(accepted.map(\.item.value.refundNo)),
+                .intArray(accepted.map(\.item.value.amountFen)), .textArray(accepted.map(\.item.value.refundedAt)),
+                .textArray(accepted.map(\.item.event.id)),
+            ])
+        {
             refundID[try row.decode(at: 0)] = try row.decode(at: 1)
         }
         precondition(refundID.count == accepted.count, "every accepted refund number was free")
-        try c.queryPrepared("""
+        try c.queryPrepared(
+            """
             UPDATE shop_order o SET refunded_fen = o.refunded_fen + s.amt
             FROM (SELECT o, sum(amt) AS amt FROM unnest($1::bigint[], $2::bigint[]) AS t(o, amt) GROUP BY o) s WHERE o.id = s.o
             """, [.intArray(accepted.map(\.order)), .intArray(accepted.map(\.item.value.amountFen))])
@@ -173,7 +193,8 @@ struct RefundRun {
             JSONSerializer.canonicalObject(["due": .int(e.due), "refund_no": .string(e.item.value.refundNo), "shortfall": .int(e.shortfall)])
         }
         // Each entry's points are its lots' changes less its debt change: -(taken + debt), debt change +debt.
-        try c.queryPrepared("""
+        try c.queryPrepared(
+            """
             WITH t AS MATERIALIZED (
                 SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[])
                     WITH ORDINALITY AS t(m, pts, debt, o, r, detail, n)),
@@ -187,8 +208,11 @@ struct RefundRun {
             d AS (UPDATE points_account a SET debt = a.debt + s.debt
                   FROM (SELECT m, sum(debt) AS debt FROM t GROUP BY m HAVING sum(debt) <> 0) s WHERE a.member_id = s.m)
             SELECT count(*) FROM e
-            """, [.intArray(entries.map(\.member)), .intArray(entries.map { e in -(e.taken.reduce(0) { $0 + $1.points } + e.debt) }),
-                  .intArray(entries.map(\.debt)), .intArray(entries.map(\.order)), .intArray(entries.map { refundID[$0.item.value.refundNo]! }),
-                  .textArray(details), .text("sync"), .intArray(links.refund), .intArray(links.lot), .intArray(links.points)])
+            """,
+            [
+                .intArray(entries.map(\.member)), .intArray(entries.map { e in -(e.taken.reduce(0) { $0 + $1.points } + e.debt) }),
+                .intArray(entries.map(\.debt)), .intArray(entries.map(\.order)), .intArray(entries.map { refundID[$0.item.value.refundNo]! }),
+                .textArray(details), .text("sync"), .intArray(links.refund), .intArray(links.lot), .intArray(links.points),
+            ])
     }
 }

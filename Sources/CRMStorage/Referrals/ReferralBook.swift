@@ -17,7 +17,8 @@ struct ReferralBook {
             return ReferralProgram()
         }
         guard let object = try JSONParser.parse(try row.decode(String.self, at: 1)).objectValue,
-              var program = try? ReferralProgramDefinition.parse(object) else {
+            var program = try? ReferralProgramDefinition.parse(object)
+        else {
             preconditionFailure("the stored referral programme no longer parses")
         }
         program.version = try row.decode(at: 0)
@@ -30,7 +31,8 @@ struct ReferralBook {
             if let existing = try c.queryPrepared("SELECT code FROM referral_code WHERE member_id = $1", [.int(member)]).single {
                 return try existing.decode(at: 0)
             }
-            try c.queryPrepared("INSERT INTO referral_code (member_id, code) VALUES ($1, $2) ON CONFLICT DO NOTHING", [.int(member), .text(ReferralCode.generate())])
+            try c.queryPrepared(
+                "INSERT INTO referral_code (member_id, code) VALUES ($1, $2) ON CONFLICT DO NOTHING", [.int(member), .text(ReferralCode.generate())])
         }
         preconditionFailure("no free referral code in 16 draws: the code space is exhausted")
     }
@@ -57,16 +59,21 @@ struct ReferralBook {
         // Walk up the referrer's chain: reaching the referred member would close a cycle.
         var current = referrer
         for _ in 0..<1_000 {
-            guard let up = try c.queryPrepared("SELECT referrer_id FROM referral_binding WHERE referred_id = $1 AND status <> 'voided'", [.int(current)]).single else { break }
+            guard let up = try c.queryPrepared("SELECT referrer_id FROM referral_binding WHERE referred_id = $1 AND status <> 'voided'", [.int(current)]).single
+            else { break }
             current = try MemberMerger.liveMember(c, try up.decode(at: 0))
             if current == referred { return .failure(.cycle) }
         }
-        let id: Int64 = try c.queryPrepared("""
-            INSERT INTO referral_binding (referred_id, referrer_id, code, source, actor, reason) VALUES ($1, $2, $3, $4, $5, $6)
-            ON CONFLICT (referred_id) DO NOTHING RETURNING id
-            """, [.int(referred), .int(referrer), .text(code), .text(source), .text(actor), .optional(reason)]).single?.decode(at: 0) ?? 0
+        let id: Int64 =
+            try c.queryPrepared(
+                """
+                INSERT INTO referral_binding (referred_id, referrer_id, code, source, actor, reason) VALUES ($1, $2, $3, $4, $5, $6)
+                ON CONFLICT (referred_id) DO NOTHING RETURNING id
+                """, [.int(referred), .int(referrer), .text(code), .text(source), .text(actor), .optional(reason)]
+            ).single?.decode(at: 0) ?? 0
         guard id > 0 else { return .failure(.alreadyBound) }
-        try history(referred, "referral_bound", actor, ["binding": .int(id), "referrer": .string(String(referrer)), "code": .string(code), "source": .string(source)])
+        try history(
+            referred, "referral_bound", actor, ["binding": .int(id), "referrer": .string(String(referrer)), "code": .string(code), "source": .string(source)])
         return .success(id)
     }
 
@@ -93,7 +100,8 @@ struct ReferralBook {
     /// paid order (at least the programme's minimum), then the referrer's share of later orders.
     func settle(_ members: [Int64], actor: String) throws {
         guard !members.isEmpty else { return }
-        let bindings = try c.queryPrepared("""
+        let bindings = try c.queryPrepared(
+            """
             SELECT id, referred_id, referrer_id, status, qualified_order_id, crm_rfc3339(share_until)
             FROM referral_binding WHERE referred_id = ANY($1::bigint[]) AND status <> 'voided' ORDER BY id FOR UPDATE
             """, [.intArray(members)])
@@ -111,23 +119,34 @@ struct ReferralBook {
             var qualifying: Int64? = try b.decode(at: 4)
             var shareUntil: String? = try b.decode(at: 5)
             if try b.decode(String.self, at: 3) == "bound" {
-                guard let first = try c.queryPrepared("""
-                    SELECT o.id, o.amount_fen, crm_rfc3339(o.paid_at), o.order_no FROM shop_order o JOIN account a ON a.id = o.account_id
-                    WHERE a.member_id = $1 AND o.amount_fen >= $2 ORDER BY o.id LIMIT 1
-                    """, [.int(referred), .int(program.minOrderFen)]).single else { continue }
+                guard
+                    let first = try c.queryPrepared(
+                        """
+                        SELECT o.id, o.amount_fen, crm_rfc3339(o.paid_at), o.order_no FROM shop_order o JOIN account a ON a.id = o.account_id
+                        WHERE a.member_id = $1 AND o.amount_fen >= $2 ORDER BY o.id LIMIT 1
+                        """, [.int(referred), .int(program.minOrderFen)]
+                    ).single
+                else { continue }
                 let order: Int64 = try first.decode(at: 0)
                 let amount: Int64 = try first.decode(at: 1)
                 let paidAt: String = try first.decode(at: 2)
                 let paidSeconds = CivilTime.seconds(rfc3339: paidAt)!
                 let rewards = program.firstOrderRewards(amountFen: amount, paidAt: paidSeconds)
-                let detail: JSONObject = ["binding": .int(binding), "order_no": .string(try first.decode(at: 3)), "basis": .string(rewards.basis),
-                                          "program_version": .int(program.version)]
+                let detail: JSONObject = [
+                    "binding": .int(binding), "order_no": .string(try first.decode(at: 3)), "basis": .string(rewards.basis),
+                    "program_version": .int(program.version),
+                ]
                 let toReferrer = try capped(rewards.referrer, referrer: referrer, paidAt: paidSeconds, program: program)
-                try pay(toReferrer, to: referrer, side: "referrer", binding: binding, order: order, paidAt: paidAt, detail: detail, ledger: ledger, actor: actor)
-                try pay(rewards.referred, to: referred, side: "referred", binding: binding, order: order, paidAt: paidAt, detail: detail, ledger: ledger, actor: actor)
-                shareUntil = program.shareMonths > 0 && program.sharePercent > 0
+                try pay(
+                    toReferrer, to: referrer, side: "referrer", binding: binding, order: order, paidAt: paidAt, detail: detail, ledger: ledger, actor: actor)
+                try pay(
+                    rewards.referred, to: referred, side: "referred", binding: binding, order: order, paidAt: paidAt, detail: detail, ledger: ledger,
+                    actor: actor)
+                shareUntil =
+                    program.shareMonths > 0 && program.sharePercent > 0
                     ? CivilTime.rfc3339(CivilTime.addingMonths(program.shareMonths, to: paidSeconds, offsetMinutes: policy.offsetMinutes)) : nil
-                try c.queryPrepared("""
+                try c.queryPrepared(
+                    """
                     UPDATE referral_binding SET status = 'rewarded', qualified_order_id = $2, qualified_at = $3::timestamptz, share_until = $4::timestamptz,
                            program_version = $5 WHERE id = $1
                     """, [.int(binding), .int(order), .text(paidAt), .optional(shareUntil), .int(program.version)])
@@ -135,20 +154,26 @@ struct ReferralBook {
                 qualifying = order
             }
             guard let qualifying, let shareUntil, program.sharePercent > 0 else { continue }
-            for row in try c.queryPrepared("""
+            for row in try c.queryPrepared(
+                """
                 SELECT o.id, o.amount_fen, crm_rfc3339(o.paid_at), o.order_no FROM shop_order o JOIN account a ON a.id = o.account_id
                 WHERE a.member_id = $1 AND o.id > $2 AND o.paid_at < $3::timestamptz
                   AND NOT EXISTS (SELECT 1 FROM referral_reward r WHERE r.binding_id = $4 AND r.side = 'share' AND r.order_id = o.id)
                 ORDER BY o.id
-                """, [.int(referred), .int(qualifying), .text(shareUntil), .int(binding)]) {
+                """, [.int(referred), .int(qualifying), .text(shareUntil), .int(binding)])
+            {
                 let paidAt: String = try row.decode(at: 2)
                 let paidSeconds = CivilTime.seconds(rfc3339: paidAt)!
-                let share = try capped(program.share(amountFen: try row.decode(at: 1), rateCenti: policy.earnRateCenti), referrer: referrer,
-                                       paidAt: paidSeconds, program: program)
-                try pay(share, to: referrer, side: "share", binding: binding, order: try row.decode(at: 0), paidAt: paidAt,
-                        detail: ["binding": .int(binding), "order_no": .string(try row.decode(at: 3)), "basis": .string("share"),
-                                 "share_percent": .int(program.sharePercent), "program_version": .int(program.version)],
-                        ledger: ledger, actor: actor)
+                let share = try capped(
+                    program.share(amountFen: try row.decode(at: 1), rateCenti: policy.earnRateCenti), referrer: referrer,
+                    paidAt: paidSeconds, program: program)
+                try pay(
+                    share, to: referrer, side: "share", binding: binding, order: try row.decode(at: 0), paidAt: paidAt,
+                    detail: [
+                        "binding": .int(binding), "order_no": .string(try row.decode(at: 3)), "basis": .string("share"),
+                        "share_percent": .int(program.sharePercent), "program_version": .int(program.version),
+                    ],
+                    ledger: ledger, actor: actor)
             }
         }
     }
@@ -157,13 +182,16 @@ struct ReferralBook {
     private func capped(_ points: Int64, referrer: Int64, paidAt: Int64, program: ReferralProgram) throws -> Int64 {
         guard points > 0, program.capPerReferrerPerDay != nil || program.capPerReferrerPerMonth != nil else { return points }
         let day = CivilTime.localDateText(paidAt, offsetMinutes: policy.offsetMinutes)
-        let row = try c.queryPrepared("""
+        let row = try c.queryPrepared(
+            """
             SELECT COALESCE(sum(points) FILTER (WHERE day = $2::date), 0)::bigint, COALESCE(sum(points), 0)::bigint
             FROM points_rule_usage WHERE member_id = $1 AND rule_name = 'referral' AND date_trunc('month', day) = date_trunc('month', $2::date)
-            """, [.int(referrer), .text(day)]).single!
+            """, [.int(referrer), .text(day)]
+        ).single!
         let allowed = program.capped(points, usedToday: try row.decode(at: 0), usedThisMonth: try row.decode(at: 1))
         if allowed > 0 {
-            try c.queryPrepared("""
+            try c.queryPrepared(
+                """
                 INSERT INTO points_rule_usage (member_id, rule_name, day, points) VALUES ($1, 'referral', $2::date, $3)
                 ON CONFLICT (member_id, rule_name, day) DO UPDATE SET points = points_rule_usage.points + EXCLUDED.points
                 """, [.int(referrer), .text(day), .int(allowed)])
@@ -171,8 +199,10 @@ struct ReferralBook {
         return allowed
     }
 
-    private func pay(_ points: Int64, to member: Int64, side: String, binding: Int64, order: Int64, paidAt: String, detail: JSONObject,
-                     ledger: PointsLedger, actor: String) throws {
+    private func pay(
+        _ points: Int64, to member: Int64, side: String, binding: Int64, order: Int64, paidAt: String, detail: JSONObject,
+        ledger: PointsLedger, actor: String
+    ) throws {
         // The balance limit holds for rewards too: what it leaves is paid, the rest is not.
         let room = try ledger.headroom(member)
         if points > room { PointsLimits.hit(.balance, ["member": "\(member)", "points": "\(points)", "room": "\(room)", "binding": "\(binding)"]) }
@@ -181,7 +211,8 @@ struct ReferralBook {
         var d = detail
         d["side"] = .string(side)
         let (lot, entry) = try ledger.grant(points, to: member, kind: "referral", earnedAt: paidAt, pending: true, detail: d, actor: actor)
-        try c.queryPrepared("""
+        try c.queryPrepared(
+            """
             INSERT INTO referral_reward (binding_id, side, order_id, member_id, lot_id, entry_id, points) VALUES ($1, $2, $3, $4, $5, $6, $7)
             """, [.int(binding), .text(side), .int(order), .int(member), .int(lot), .int(entry), .int(points)])
     }
@@ -189,11 +220,15 @@ struct ReferralBook {
     /// A refund of a qualifying order inside the return window that leaves it below the programme's
     /// minimum (or refunds it whole) takes both first-order rewards back and voids the binding.
     func refunded(orderID: Int64, refundedAt: String, actor: String) throws {
-        guard let b = try c.queryPrepared("""
-            SELECT b.id, o.amount_fen - o.refunded_fen, o.refunded_fen = o.amount_fen, extract(epoch FROM $2::timestamptz - b.qualified_at)::bigint
-            FROM referral_binding b JOIN shop_order o ON o.id = b.qualified_order_id
-            WHERE b.qualified_order_id = $1 AND b.status = 'rewarded' FOR UPDATE OF b
-            """, [.int(orderID), .text(refundedAt)]).single else { return }
+        guard
+            let b = try c.queryPrepared(
+                """
+                SELECT b.id, o.amount_fen - o.refunded_fen, o.refunded_fen = o.amount_fen, extract(epoch FROM $2::timestamptz - b.qualified_at)::bigint
+                FROM referral_binding b JOIN shop_order o ON o.id = b.qualified_order_id
+                WHERE b.qualified_order_id = $1 AND b.status = 'rewarded' FOR UPDATE OF b
+                """, [.int(orderID), .text(refundedAt)]
+            ).single
+        else { return }
         let program = try Self.program(c)
         let left: Int64 = try b.decode(at: 1)
         let fully: Bool = try b.decode(at: 2)
@@ -205,9 +240,11 @@ struct ReferralBook {
     /// After `merged` was merged into `survivor`: a binding between the two is self-referral (voided,
     /// every reward taken back); the merged member's bindings follow the survivor.
     func afterMerge(survivor: Int64, merged: Int64, actor: String) throws {
-        for row in try c.queryPrepared("""
+        for row in try c.queryPrepared(
+            """
             SELECT id FROM referral_binding WHERE status <> 'voided' AND referrer_id = ANY($1::bigint[]) AND referred_id = ANY($1::bigint[]) ORDER BY id FOR UPDATE
-            """, [.intArray([survivor, merged])]) {
+            """, [.intArray([survivor, merged])])
+        {
             try void(try row.decode(at: 0), reason: "self_referral", sides: ["referrer", "referred", "share"], actor: actor)
         }
         try c.queryPrepared("UPDATE referral_binding SET referrer_id = $1 WHERE referrer_id = $2", [.int(survivor), .int(merged)])
@@ -223,19 +260,24 @@ struct ReferralBook {
     /// Voids a binding and takes back its rewards on `sides` not taken back yet (by the refund policy).
     func void(_ binding: Int64, reason: String, sides: [String], actor: String) throws {
         let ledger = PointsLedger(c: c, policy: policy)
-        for r in try c.queryPrepared("""
+        for r in try c.queryPrepared(
+            """
             SELECT side, order_id, member_id, lot_id, points FROM referral_reward
             WHERE binding_id = $1 AND side = ANY($2::text[]) AND reversed_entry_id IS NULL ORDER BY entry_id FOR UPDATE
-            """, [.int(binding), .textArray(sides)]) {
+            """, [.int(binding), .textArray(sides)])
+        {
             let member = try MemberMerger.liveMember(c, try r.decode(at: 2))
             let lot: Int64 = try r.decode(at: 3)
             let side: String = try r.decode(at: 0)
             let order: Int64 = try r.decode(at: 1)
-            let entry = try ledger.takeBack(try r.decode(at: 4), from: member, preferring: { $0.id == lot }, entry: PointsLedger.Entry(
-                member: member, kind: "reverse", points: 0, detail: ["binding": .int(binding), "side": .string(side), "reason": .string(reason)],
-                actor: actor, reason: "referral reward taken back: \(reason)"))
-            try c.queryPrepared("UPDATE referral_reward SET reversed_entry_id = $4 WHERE binding_id = $1 AND side = $2 AND order_id = $3",
-                                [.int(binding), .text(side), .int(order), .int(entry)])
+            let entry = try ledger.takeBack(
+                try r.decode(at: 4), from: member, preferring: { $0.id == lot },
+                entry: PointsLedger.Entry(
+                    member: member, kind: "reverse", points: 0, detail: ["binding": .int(binding), "side": .string(side), "reason": .string(reason)],
+                    actor: actor, reason: "referral reward taken back: \(reason)"))
+            try c.queryPrepared(
+                "UPDATE referral_reward SET reversed_entry_id = $4 WHERE binding_id = $1 AND side = $2 AND order_id = $3",
+                [.int(binding), .text(side), .int(order), .int(entry)])
         }
         try c.queryPrepared("UPDATE referral_binding SET status = 'voided', voided_at = now(), void_reason = $2 WHERE id = $1", [.int(binding), .text(reason)])
         if let row = try c.queryPrepared("SELECT referred_id FROM referral_binding WHERE id = $1", [.int(binding)]).single {
@@ -244,7 +286,8 @@ struct ReferralBook {
     }
 
     private func history(_ member: Int64, _ action: String, _ actor: String, _ detail: JSONObject) throws {
-        try c.queryPrepared("INSERT INTO member_history (member_id, action, actor, detail) VALUES ($1, $2, $3, $4::jsonb)",
-                            [.int(member), .text(action), .text(actor), .text(JSONSerializer.canonicalObject(detail))])
+        try c.queryPrepared(
+            "INSERT INTO member_history (member_id, action, actor, detail) VALUES ($1, $2, $3, $4::jsonb)",
+            [.int(member), .text(action), .text(actor), .text(JSONSerializer.canonicalObject(detail))])
     }
 }

@@ -7,8 +7,10 @@ public enum ReferralProgramDefinition {
     public static func parse(_ object: JSONObject, path: String = "value") throws(StorageError) -> ReferralProgram {
         func field(_ key: String) -> String { path + "." + key }
         func bad(_ key: String, _ message: String) -> StorageError { .invalid(field: field(key), reason: .badSetting, message: message) }
-        let known = ["referrer_points", "referred_points", "min_order", "tiers", "campaigns", "share_percent", "share_months",
-                     "cap_per_referrer_per_day", "cap_per_referrer_per_month", "return_window_days", "link_template"]
+        let known = [
+            "referrer_points", "referred_points", "min_order", "tiers", "campaigns", "share_percent", "share_months",
+            "cap_per_referrer_per_day", "cap_per_referrer_per_month", "return_window_days", "link_template",
+        ]
         for key in object.keys where !known.contains(key) {
             let shown = ClientText.excerpt(key)  // the client's name, cut and escaped
             throw .invalid(field: field(shown), reason: .unknownField, message: "unknown parameter \(shown)")
@@ -20,8 +22,15 @@ public enum ReferralProgramDefinition {
         }
         func money(_ o: JSONObject, _ key: String, _ path: String) throws(StorageError) -> Int64? {
             guard let v = o[key], !v.isNull else { return nil }
-            let text: String? = switch v { case .string(let s): s; case .number(let n): n; default: nil }
-            guard let text, let fen = Money.parseFen(text) else { throw .invalid(field: path + "." + key, reason: .badSetting, message: "\(key) must be an amount in yuan") }
+            let text: String? =
+                switch v {
+                case .string(let s): s;
+                case .number(let n): n;
+                default: nil
+                }
+            guard let text, let fen = Money.parseFen(text) else {
+                throw .invalid(field: path + "." + key, reason: .badSetting, message: "\(key) must be an amount in yuan")
+            }
             return fen
         }
         func time(_ o: JSONObject, _ key: String, _ path: String) throws(StorageError) -> Int64 {
@@ -77,11 +86,21 @@ public enum ReferralProgramDefinition {
         var o: JSONObject = [
             "version": .int(p.version), "referrer_points": .int(p.referrerPoints), "referred_points": .int(p.referredPoints),
             "min_order": .string(Money.format(fen: p.minOrderFen)),
-            "tiers": .array(p.tiers.map { ["min_order": .string(Money.format(fen: $0.minOrderFen)), "referrer_points": .int($0.referrerPoints),
-                                           "referred_points": .int($0.referredPoints)] }),
-            "campaigns": .array(p.campaigns.map { ["name": .string($0.name), "from": .string(CivilTime.rfc3339($0.from)),
-                                                   "until": .string(CivilTime.rfc3339($0.until)), "referrer_points": .int($0.referrerPoints),
-                                                   "referred_points": .int($0.referredPoints)] }),
+            "tiers": .array(
+                p.tiers.map {
+                    [
+                        "min_order": .string(Money.format(fen: $0.minOrderFen)), "referrer_points": .int($0.referrerPoints),
+                        "referred_points": .int($0.referredPoints),
+                    ]
+                }),
+            "campaigns": .array(
+                p.campaigns.map {
+                    [
+                        "name": .string($0.name), "from": .string(CivilTime.rfc3339($0.from)),
+                        "until": .string(CivilTime.rfc3339($0.until)), "referrer_points": .int($0.referrerPoints),
+                        "referred_points": .int($0.referredPoints),
+                    ]
+                }),
             "share_percent": .int(p.sharePercent), "share_months": .int(p.shareMonths),
             "return_window_days": .int(p.returnWindowDays), "link_template": .string(p.linkTemplate),
         ]

@@ -66,7 +66,8 @@ public struct ReferralStore: Sendable {
             let member = try MemberMerger.liveMember(c, id)
             let code = try ReferralBook.code(c, for: member)
             // Points each binding paid to one side, less what was taken back.
-            let rows = try c.queryPrepared("""
+            let rows = try c.queryPrepared(
+                """
                 SELECT b.id, b.referred_id, b.referrer_id, b.code,
                        -- Rewarded but a reward still in its pending period (the return window): qualified.
                        CASE WHEN b.status = 'rewarded' AND EXISTS (
@@ -99,7 +100,9 @@ public struct ReferralStore: Sendable {
     }
 
     /// An operator binds a member to the owner of `code` (audited): the same rules as a signup.
-    public func bind(member id: Int64, code: String, actor: String, actorTokenID: Int64?, reason: String, policy: PointsPolicy) async throws -> (binding: Int64, member: Int64) {
+    public func bind(
+        member id: Int64, code: String, actor: String, actorTokenID: Int64?, reason: String, policy: PointsPolicy
+    ) async throws -> (binding: Int64, member: Int64) {
         guard let normal = ReferralCode.normalize(code) else {
             throw StorageError.invalid(field: "code", reason: .badCode, message: "a referral code is 8 of 23456789ABCDEFGHJKLMNPQRSTUVWXYZ")
         }
@@ -115,25 +118,31 @@ public struct ReferralStore: Sendable {
             case .failure(.unknownCode):
                 throw StorageError.notFound(reason: .unknownCode, message: "no member has the referral code \(normal)")
             case .failure(let refusal):
-                throw StorageError.refused(reason: ErrorReason(rawValue: refusal.rawValue), message: "member \(member) cannot be bound with \(normal) (\(refusal.rawValue))")
+                throw StorageError.refused(
+                    reason: ErrorReason(rawValue: refusal.rawValue), message: "member \(member) cannot be bound with \(normal) (\(refusal.rawValue))")
             }
         }
     }
 
     public func stats(limit: Int) async throws -> ReferralStats {
         try await pool.withConnection { c in
-            let totals = try c.queryPrepared("""
+            let totals = try c.queryPrepared(
+                """
                 SELECT count(*), count(*) FILTER (WHERE status = 'rewarded'), count(*) FILTER (WHERE status = 'voided') FROM referral_binding
-                """, []).single!
-            let top = try c.queryPrepared("""
+                """, []
+            ).single!
+            let top = try c.queryPrepared(
+                """
                 SELECT b.referrer_id, m.name, count(*), count(*) FILTER (WHERE b.status = 'rewarded'), count(*) FILTER (WHERE b.status = 'voided'),
                        COALESCE((SELECT sum(r.points) FROM referral_reward r JOIN referral_binding x ON x.id = r.binding_id
                                  WHERE x.referrer_id = b.referrer_id AND r.side <> 'referred' AND r.reversed_entry_id IS NULL), 0)::bigint
                 FROM referral_binding b JOIN member m ON m.id = b.referrer_id
                 GROUP BY b.referrer_id, m.name ORDER BY count(*) FILTER (WHERE b.status = 'rewarded') DESC, count(*) DESC, b.referrer_id LIMIT $1
-                """, [.int(Int64(limit))]).map {
-                ReferralStats.Referrer(member: try $0.decode(at: 0), name: try $0.decode(at: 1), referred: try $0.decode(at: 2), rewarded: try $0.decode(at: 3),
-                                       voided: try $0.decode(at: 4), points: try $0.decode(at: 5))
+                """, [.int(Int64(limit))]
+            ).map {
+                ReferralStats.Referrer(
+                    member: try $0.decode(at: 0), name: try $0.decode(at: 1), referred: try $0.decode(at: 2), rewarded: try $0.decode(at: 3),
+                    voided: try $0.decode(at: 4), points: try $0.decode(at: 5))
             }
             return ReferralStats(bindings: try totals.decode(at: 0), rewarded: try totals.decode(at: 1), voided: try totals.decode(at: 2), top: top)
         }
@@ -150,8 +159,9 @@ public struct ReferralStore: Sendable {
             var saved = program
             saved.version = try c.queryPrepared("SELECT COALESCE(max(version), 0) + 1 FROM referral_program", []).single!.decode(at: 0)
             let json = JSONSerializer.serialize(ReferralProgramDefinition.render(saved))
-            try c.queryPrepared("INSERT INTO referral_program (version, definition, created_by) VALUES ($1, $2::jsonb - 'version', $3)",
-                                [.int(saved.version), .text(json), .text(actor)])
+            try c.queryPrepared(
+                "INSERT INTO referral_program (version, definition, created_by) VALUES ($1, $2::jsonb - 'version', $3)",
+                [.int(saved.version), .text(json), .text(actor)])
             try AuditLog.record(c, tokenID: actorTokenID, action: "referral.program.set", subject: "referral_program:\(saved.version)", detail: ["value": json])
             return saved
         }

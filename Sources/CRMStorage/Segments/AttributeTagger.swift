@@ -10,7 +10,8 @@ struct AttributeTagger {
 
     func apply(accounts: [Int64], actor: String) throws {
         guard !accounts.isEmpty else { return }
-        try c.queryPrepared("""
+        try c.queryPrepared(
+            """
             WITH cfg AS (SELECT value FROM setting WHERE name = 'tags'),
             maps AS (SELECT x.attribute, x.value, x.tag FROM cfg CROSS JOIN LATERAL
                          jsonb_to_recordset(CASE WHEN jsonb_typeof(cfg.value->'mappings') = 'array' THEN cfg.value->'mappings' ELSE '[]' END)

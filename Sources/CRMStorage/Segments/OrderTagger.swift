@@ -12,7 +12,8 @@ struct OrderTagger {
     @discardableResult
     func apply(orderIDs: [Int64], ruleID: Int64? = nil, actor: String) throws -> Int {
         guard !orderIDs.isEmpty else { return 0 }
-        return try c.queryPrepared("""
+        return try c.queryPrepared(
+            """
             INSERT INTO member_tag (member_id, tag_id, source, account_id, rule_id, actor)
             SELECT DISTINCT ON (a.member_id, r.tag_id, o.account_id) a.member_id, r.tag_id, 'rule', o.account_id, r.id, $3
             FROM shop_order o
@@ -33,6 +34,7 @@ struct OrderTagger {
             ORDER BY a.member_id, r.tag_id, o.account_id, r.id
             ON CONFLICT (member_id, tag_id, source, COALESCE(account_id, 0)) DO NOTHING
             RETURNING 1
-            """, [.intArray(orderIDs), .optional(ruleID), .text(actor)]).count
+            """, [.intArray(orderIDs), .optional(ruleID), .text(actor)]
+        ).count
     }
 }

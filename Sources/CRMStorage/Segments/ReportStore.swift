@@ -20,8 +20,10 @@ public struct ReportStore: Sendable {
     }
 
     /// Runs `build` with a compiler, then groups its statement by the selected keys.
-    private func grouped(_ context: MeasureContext, keys: Int,
-                         _ build: @escaping @Sendable (inout SegmentCompiler) -> (select: [String], spend: String?)) async throws -> (cells: [Cell], asOf: String, compiler: SegmentCompiler.Context, intervals: MeasureContext.Intervals?) {
+    private func grouped(
+        _ context: MeasureContext, keys: Int,
+        _ build: @escaping @Sendable (inout SegmentCompiler) -> (select: [String], spend: String?)
+    ) async throws -> (cells: [Cell], asOf: String, compiler: SegmentCompiler.Context, intervals: MeasureContext.Intervals?) {
         try await pool.withTransaction { c in
             try MeasureContext.prepare(c)
             let resolved = try context.resolve(c)
@@ -31,9 +33,12 @@ public struct ReportStore: Sendable {
             let columns = select.enumerated().map { "(\($1))::text AS k\($0)" } + ["(\(spend ?? "0"))::bigint AS spend"]
             let inner = compiler.statement(select: columns.joined(separator: ", "), predicate: "true", materialized: true)
             let keyList = (0..<keys).map { "k\($0)" }.joined(separator: ", ")
-            let cells = try c.query("SELECT \(keyList), count(*), COALESCE(sum(spend), 0)::bigint FROM (\(inner)) x GROUP BY \(keyList) ORDER BY \(keyList)",
-                                    compiler.binder.values).map { row in
-                Cell(keys: try (0..<keys).map { try row.decode(String.self, at: $0) }, members: try row.decode(at: keys), spendFen: try row.decode(at: keys + 1))
+            let cells = try c.query(
+                "SELECT \(keyList), count(*), COALESCE(sum(spend), 0)::bigint FROM (\(inner)) x GROUP BY \(keyList) ORDER BY \(keyList)",
+                compiler.binder.values
+            ).map { row in
+                Cell(
+                    keys: try (0..<keys).map { try row.decode(String.self, at: $0) }, members: try row.decode(at: keys), spendFen: try row.decode(at: keys + 1))
             }
             return (cells, resolved.asOf, resolved.compiler, resolved.intervals)
         }
@@ -68,7 +73,9 @@ public struct ReportStore: Sendable {
     }
 
     /// Members by lifecycle stage, with the thresholds used and the repurchase intervals when derived.
-    public func lifecycle(_ context: MeasureContext) async throws -> (cells: [Cell], thresholds: LifecycleThresholds, intervals: MeasureContext.Intervals?, asOf: String) {
+    public func lifecycle(
+        _ context: MeasureContext
+    ) async throws -> (cells: [Cell], thresholds: LifecycleThresholds, intervals: MeasureContext.Intervals?, asOf: String) {
         let r = try await grouped(context, keys: 1) { c in ([c.lifecycleStage()], c.spendIn(c.context.rfm.windowDays)) }
         return (r.cells, r.compiler.lifecycle, r.intervals, r.asOf)
     }
@@ -79,7 +86,9 @@ public struct ReportStore: Sendable {
         let r = try await grouped(context, keys: 2) { c in
             let mask = c.seasonsMask(c.context.rfm.windowDays)
             let recent = c.purchasesIn(182), inWindow = c.purchasesIn(c.context.rfm.windowDays)
-            return (["bit_count(\(mask)::bit(4))", "CASE WHEN \(inWindow) > 0 AND \(recent) = 0 THEN 'at_risk' ELSE '' END"], c.spendIn(c.context.rfm.windowDays))
+            return (
+                ["bit_count(\(mask)::bit(4))", "CASE WHEN \(inWindow) > 0 AND \(recent) = 0 THEN 'at_risk' ELSE '' END"], c.spendIn(c.context.rfm.windowDays)
+            )
         }
         var counts: [String: (Int64, Int64)] = [:]
         var atRisk: Int64 = 0
@@ -101,7 +110,11 @@ public struct ReportStore: Sendable {
             }
             return (["COALESCE(concat_ws('+', \(parts.joined(separator: ", "))), '')"], c.spendIn(withinDays))
         }
-        return (r.cells.map { var x = $0; if x.keys[0].isEmpty { x.keys[0] = "none" }; return x }, r.asOf)
+        return (
+            r.cells.map {
+                var x = $0; if x.keys[0].isEmpty { x.keys[0] = "none" }; return x
+            }, r.asOf
+        )
     }
 
     /// Repurchase: buyers and repeat buyers in the window and ever; spend in the window, of which by
@@ -115,10 +128,13 @@ public struct ReportStore: Sendable {
         let r = try await grouped(context, keys: 4) { c in
             let w = c.context.rfm.windowDays
             let n = c.purchasesIn(w), e = c.purchasesIn(nil), first = c.firstPurchase()
-            return (["LEAST(\(n), 2)", "LEAST(\(e), 2)", "CASE WHEN \(first) <= \(c.daysBefore(w)) THEN 'old' ELSE 'new' END", "\(n)"],
-                    c.spendIn(w))
+            return (
+                ["LEAST(\(n), 2)", "LEAST(\(e), 2)", "CASE WHEN \(first) <= \(c.daysBefore(w)) THEN 'old' ELSE 'new' END", "\(n)"],
+                c.spendIn(w)
+            )
         }
-        var out = Repurchase(buyersInWindow: 0, repeatInWindow: 0, buyersEver: 0, repeatEver: 0, spendInWindowFen: 0, oldCustomerSpendFen: 0, purchasesInWindow: 0)
+        var out = Repurchase(
+            buyersInWindow: 0, repeatInWindow: 0, buyersEver: 0, repeatEver: 0, spendInWindowFen: 0, oldCustomerSpendFen: 0, purchasesInWindow: 0)
         for cell in r.cells {
             let n = Int64(cell.keys[0]) ?? 0, e = Int64(cell.keys[1]) ?? 0
             if n >= 1 { out.buyersInWindow += cell.members }
@@ -135,10 +151,12 @@ public struct ReportStore: Sendable {
     /// Live members by level code.
     public func levels(_ context: MeasureContext) async throws -> [Cell] {
         try await pool.withConnection { c in
-            try c.query("""
+            try c.query(
+                """
                 SELECT COALESCE(ml.level_code, $1), count(*) FROM member m LEFT JOIN member_level ml ON ml.member_id = m.id
                 WHERE m.merged_into IS NULL GROUP BY 1 ORDER BY 1
-                """, [.text(context.firstLevel)]).map { Cell(keys: [try $0.decode(at: 0)], members: try $0.decode(at: 1), spendFen: 0) }
+                """, [.text(context.firstLevel)]
+            ).map { Cell(keys: [try $0.decode(at: 0)], members: try $0.decode(at: 1), spendFen: 0) }
         }
     }
 }

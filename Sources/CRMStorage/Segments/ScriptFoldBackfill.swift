@@ -58,8 +58,9 @@ struct ScriptFoldBackfill {
             }
         }
         guard !ids.isEmpty else { return 0 }
-        try c.query("UPDATE shop_order o SET items_fold = t.f::jsonb FROM unnest($1::bigint[], $2::text[]) AS t(id, f) WHERE o.id = t.id",
-                    [.intArray(ids), .textArray(folds)])
+        try c.query(
+            "UPDATE shop_order o SET items_fold = t.f::jsonb FROM unnest($1::bigint[], $2::text[]) AS t(id, f) WHERE o.id = t.id",
+            [.intArray(ids), .textArray(folds)])
         return ids.count
     }
 
@@ -74,7 +75,8 @@ struct ScriptFoldBackfill {
             regions.append(region)
         }
         guard !ids.isEmpty else { return 0 }
-        try c.query("""
+        try c.query(
+            """
             UPDATE member m SET address_fold = t.a, region_fold = t.r FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(id, a, r) WHERE m.id = t.id
             """, [.intArray(ids), .textArray(addresses), .textArray(regions)])
         return ids.count
@@ -82,10 +84,12 @@ struct ScriptFoldBackfill {
 
     private func rules(_ c: PostgresConnection, _ from: Int64, _ through: Int64) throws -> Int {
         var changed = 0
-        for row in try c.query("""
+        for row in try c.query(
+            """
             SELECT id, to_json(name_contains)::text, to_json(skus)::text, to_json(categories)::text, to_json(address_contains)::text
             FROM tag_rule WHERE id BETWEEN $1 AND $2
-            """, [.int(from), .int(through)]) {
+            """, [.int(from), .int(through)])
+        {
             var lists: [PostgresValue] = [.int(try row.decode(at: 0))]
             for column in 1...4 {
                 guard let text = try row.decode(String?.self, at: column), case .array(let words)? = try? JSONParser.parse(text) else {
@@ -94,7 +98,9 @@ struct ScriptFoldBackfill {
                 }
                 lists.append(.textArray(words.map { $0.stringValue.map(folder.fold) }))
             }
-            try c.query("UPDATE tag_rule SET name_contains = $2::text[], skus = $3::text[], categories = $4::text[], address_contains = $5::text[] WHERE id = $1", lists)
+            try c.query(
+                "UPDATE tag_rule SET name_contains = $2::text[], skus = $3::text[], categories = $4::text[], address_contains = $5::text[] WHERE id = $1", lists
+            )
             changed += 1
         }
         return changed

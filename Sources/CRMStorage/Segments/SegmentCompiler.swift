@@ -65,7 +65,8 @@ struct SegmentCompiler {
         }
         let usable = conjuncts.filter(Self.isMemberOnly)
         guard !usable.isEmpty, !orderColumns.isEmpty || !pointColumns.isEmpty else { return }
-        restriction = "SELECT m.id FROM member m WHERE m.merged_into IS NULL AND " + usable.map { "COALESCE((\(condition($0))), false)" }.joined(separator: " AND ")
+        restriction =
+            "SELECT m.id FROM member m WHERE m.merged_into IS NULL AND " + usable.map { "COALESCE((\(condition($0))), false)" }.joined(separator: " AND ")
     }
 
     /// The FROM/WHERE around a predicate built by this compiler. `materialized` computes each pass
@@ -77,7 +78,8 @@ struct SegmentCompiler {
         var with: [String] = []
         var joins = ""
         if !orderColumns.isEmpty {
-            with.append("""
+            with.append(
+                """
                 s \(cte) (SELECT a.member_id AS mid, \(orderColumns.enumerated().map { "\($1) AS o\($0)" }.joined(separator: ", "))
                       FROM shop_order o JOIN account a ON a.id = o.account_id
                       WHERE o.paid_at <= $1::timestamptz AND o.refunded_fen < o.amount_fen\(restriction.map { " AND a.member_id IN (\($0))" } ?? "")
@@ -86,7 +88,8 @@ struct SegmentCompiler {
             joins += " LEFT JOIN s ON s.mid = m.id"
         }
         if !pointColumns.isEmpty {
-            with.append("""
+            with.append(
+                """
                 p \(cte) (SELECT l.member_id AS mid, \(pointColumns.enumerated().map { "\($1) AS p\($0)" }.joined(separator: ", "))
                       FROM points_lot l WHERE l.remaining > 0\(restriction.map { " AND l.member_id IN (\($0))" } ?? "") GROUP BY l.member_id)
                 """)
@@ -228,7 +231,8 @@ struct SegmentCompiler {
         case .points(let r):
             return range(pointsBalance(), r)
         case .expiringPoints(let r, let days):
-            let col = pointColumn("sum(l.remaining) FILTER (WHERE l.expires_at > now() AND l.expires_at <= now() + \(binder.bind(.int(Int64(days))))::int * interval '1 day')")
+            let col = pointColumn(
+                "sum(l.remaining) FILTER (WHERE l.expires_at > now() AND l.expires_at <= now() + \(binder.bind(.int(Int64(days))))::int * interval '1 day')")
             return range("COALESCE(\(col), 0)", r)
         case .tags(let match, let names):
             let list = texts(names)

@@ -10,20 +10,26 @@ struct IdentityTests {
     func mergeByEachKey() async throws {
         try await withTestServer { server in
             let admin = try await server.adminWithShops()
-            let byPhone = try await admin.push("sh01", [
-                Events.upsert("p1", "web", "w-1", ["name": "王小明", "phone": "138 0013 8000"]),
-                Events.upsert("p2", "mobile", "m-1", ["name": "王小明", "phone": "+86-138-0013-8000"]),
-            ])
+            let byPhone = try await admin.push(
+                "sh01",
+                [
+                    Events.upsert("p1", "web", "w-1", ["name": "王小明", "phone": "138 0013 8000"]),
+                    Events.upsert("p2", "mobile", "m-1", ["name": "王小明", "phone": "+86-138-0013-8000"]),
+                ])
             #expect(byPhone[0]["member_id"] == byPhone[1]["member_id"])
-            let byEmail = try await admin.push("sh02", [
-                Events.upsert("e1", "web", "w-2", ["name": "李四", "email": "LiSi@Example.com"]),
-                Events.upsert("e2", "group_buy", "g-2", ["name": "李四", "email": " lisi@example.COM "]),
-            ])
+            let byEmail = try await admin.push(
+                "sh02",
+                [
+                    Events.upsert("e1", "web", "w-2", ["name": "李四", "email": "LiSi@Example.com"]),
+                    Events.upsert("e2", "group_buy", "g-2", ["name": "李四", "email": " lisi@example.COM "]),
+                ])
             #expect(byEmail[0]["member_id"] == byEmail[1]["member_id"])
-            let byPlatform = try await admin.push("sh01", [
-                Events.upsert("w1", "mobile", "m-3", ["name": "張三", "platform_ids": ["wechat_unionid": "o6_abc"]]),
-                Events.upsert("w2", "group_buy", "g-3", ["platform_ids": ["wechat_unionid": "o6_abc"]]),
-            ])
+            let byPlatform = try await admin.push(
+                "sh01",
+                [
+                    Events.upsert("w1", "mobile", "m-3", ["name": "張三", "platform_ids": ["wechat_unionid": "o6_abc"]]),
+                    Events.upsert("w2", "group_buy", "g-3", ["platform_ids": ["wechat_unionid": "o6_abc"]]),
+                ])
             #expect(byPlatform[0]["member_id"] == byPlatform[1]["member_id"])
             #expect(Set([byPhone[0]["member_id"]!, byEmail[0]["member_id"]!, byPlatform[0]["member_id"]!].compactMap(\.stringValue)).count == 3)
             let member = try await admin.member(["phone": "13800138000"])
@@ -48,8 +54,9 @@ struct IdentityTests {
                     var results: [JSONValue] = []
                     for start in stride(from: 0, to: people, by: 50) {
                         let events = (start..<start + 50).map { i in
-                            Events.upsert("\(shop)-\(round)-\(i)", channel, "r\(round)p\(i)",
-                                          ["name": .string("會員\(round)-\(i)"), "phone": .string(String(format: "139%d%07d", round, i + 1_234))])
+                            Events.upsert(
+                                "\(shop)-\(round)-\(i)", channel, "r\(round)p\(i)",
+                                ["name": .string("會員\(round)-\(i)"), "phone": .string(String(format: "139%d%07d", round, i + 1_234))])
                         }
                         results += try await client.push(shop, events)
                     }
@@ -88,10 +95,18 @@ struct IdentityTests {
             var moved = person
             moved["address"] = "上海市浦东新区世纪大道100号1201室"
             moved["birthday"] = "1990/5/17"
-            async let first = sh01.push("sh01", [Events.upsert("w1", "web", "waiter-1", ["name": "錢多多", "phone": "13700001111"]),
-                                                 Events.upsert("f1", "web", "fuzzy-1", person)])
-            async let second = sh02.push("sh02", [Events.upsert("w2", "mobile", "waiter-2", ["name": "錢多多", "phone": "+86 137 0000 1111"]),
-                                                  Events.upsert("f2", "mobile", "fuzzy-2", moved)])
+            async let first = sh01.push(
+                "sh01",
+                [
+                    Events.upsert("w1", "web", "waiter-1", ["name": "錢多多", "phone": "13700001111"]),
+                    Events.upsert("f1", "web", "fuzzy-1", person),
+                ])
+            async let second = sh02.push(
+                "sh02",
+                [
+                    Events.upsert("w2", "mobile", "waiter-2", ["name": "錢多多", "phone": "+86 137 0000 1111"]),
+                    Events.upsert("f2", "mobile", "fuzzy-2", moved),
+                ])
             var waiting = 0
             for _ in 0..<500 where waiting < 2 {
                 waiting = try await server.database.scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
@@ -130,8 +145,11 @@ struct IdentityTests {
             // The older account now says it is that person (no phone): it scores above auto-merge with both.
             let updated = try await admin.push("sh01", [Events.upsert("a2", "web", "a", person, at: "2026-03-02T10:00:00+08:00")])
             #expect(updated[0]["status"] == "applied")
-            let members = Set(try await [admin.member(["member_id": a[0]["member_id"]!]), admin.member(["member_id": bc[0]["member_id"]!]),
-                                         admin.member(["member_id": bc[1]["member_id"]!])].compactMap { $0["member_id"]?.stringValue })
+            let members = Set(
+                try await [
+                    admin.member(["member_id": a[0]["member_id"]!]), admin.member(["member_id": bc[0]["member_id"]!]),
+                    admin.member(["member_id": bc[1]["member_id"]!]),
+                ].compactMap { $0["member_id"]?.stringValue })
             #expect(members.count == 2, "one merge by itself, not two: b and c have different phones")
             // In review: b and c (since c arrived), and the merged member with the one it did not merge.
             let merged = try await admin.member(["member_id": a[0]["member_id"]!])["member_id"]!
@@ -145,20 +163,28 @@ struct IdentityTests {
     func transitive() async throws {
         try await withTestServer { server in
             let admin = try await server.adminWithShops()
-            let r = try await admin.push("sh01", [
-                Events.upsert("a", "web", "a", ["name": "王小明", "phone": "13800138000"]),
-                Events.upsert("b", "mobile", "b", ["name": "王小明", "email": "xm@example.com"]),
-            ]) + admin.push("sh01", [
-                Events.upsert("c", "group_buy", "c", ["name": "王小明", "phone": "13800138000", "email": "xm@example.com"]),
-            ])
+            let r =
+                try await admin.push(
+                    "sh01",
+                    [
+                        Events.upsert("a", "web", "a", ["name": "王小明", "phone": "13800138000"]),
+                        Events.upsert("b", "mobile", "b", ["name": "王小明", "email": "xm@example.com"]),
+                    ])
+                + admin.push(
+                    "sh01",
+                    [
+                        Events.upsert("c", "group_buy", "c", ["name": "王小明", "phone": "13800138000", "email": "xm@example.com"])
+                    ])
             #expect(r[0]["member_id"] != r[1]["member_id"])
             let survivor = r[2]["member_id"]!
             // In one push, the same three end as one member too.
-            let together = try await admin.push("sh02", [
-                Events.upsert("a", "web", "a", ["name": "李四", "phone": "13700137000"]),
-                Events.upsert("b", "mobile", "b", ["name": "李四", "email": "ls@example.com"]),
-                Events.upsert("c", "group_buy", "c", ["name": "李四", "phone": "13700137000", "email": "ls@example.com"]),
-            ])
+            let together = try await admin.push(
+                "sh02",
+                [
+                    Events.upsert("a", "web", "a", ["name": "李四", "phone": "13700137000"]),
+                    Events.upsert("b", "mobile", "b", ["name": "李四", "email": "ls@example.com"]),
+                    Events.upsert("c", "group_buy", "c", ["name": "李四", "phone": "13700137000", "email": "ls@example.com"]),
+                ])
             let lisi = try await admin.member(["member_id": together[0]["member_id"]!])
             #expect(lisi["accounts"]?.arrayValue?.count == 3)
             let all = try await admin.member(["member_id": survivor])
@@ -176,16 +202,20 @@ struct IdentityTests {
     func blockedKeys() async throws {
         try await withTestServer { server in
             let admin = try await server.adminWithShops()
-            let r = try await admin.push("sh01", [
-                Events.upsert("a", "web", "a", ["name": "顧客甲", "phone": "13800000000"]),
-                Events.upsert("b", "mobile", "b", ["name": "顧客乙", "phone": "138-0000-0000"]),
-            ])
+            let r = try await admin.push(
+                "sh01",
+                [
+                    Events.upsert("a", "web", "a", ["name": "顧客甲", "phone": "13800000000"]),
+                    Events.upsert("b", "mobile", "b", ["name": "顧客乙", "phone": "138-0000-0000"]),
+                ])
             #expect(r[0]["member_id"] != r[1]["member_id"])
             _ = try await admin.call("config.set", ["name": "identity", "value": ["blocked_keys": [["kind": "phone", "value": "021-6888 8888"]]]])
-            let landline = try await admin.push("sh01", [
-                Events.upsert("c", "web", "c", ["name": "張三", "phone": "021-68888888"]),
-                Events.upsert("d", "mobile", "d", ["name": "李四", "phone": "02168888888"]),
-            ])
+            let landline = try await admin.push(
+                "sh01",
+                [
+                    Events.upsert("c", "web", "c", ["name": "張三", "phone": "021-68888888"]),
+                    Events.upsert("d", "mobile", "d", ["name": "李四", "phone": "02168888888"]),
+                ])
             #expect(landline[0]["member_id"] != landline[1]["member_id"])
             let guards = try await admin.call("review.list", ["type": "guard"])["items"]!.arrayValue!
             #expect(guards.contains { $0["guard"]?["guard"] == "blocked" && $0["guard"]?["value"] == "+8613800000000" })
@@ -201,11 +231,13 @@ struct IdentityTests {
     func sharedInChannel() async throws {
         try await withTestServer { server in
             let admin = try await server.adminWithShops()
-            let r = try await admin.push("sh01", [
-                Events.upsert("a", "web", "mum", ["name": "王媽媽", "phone": "13912345670"]),
-                Events.upsert("b", "web", "dad", ["name": "王爸爸", "phone": "13912345670"]),
-                Events.upsert("c", "mobile", "kid", ["name": "王小寶", "phone": "13912345670"]),
-            ])
+            let r = try await admin.push(
+                "sh01",
+                [
+                    Events.upsert("a", "web", "mum", ["name": "王媽媽", "phone": "13912345670"]),
+                    Events.upsert("b", "web", "dad", ["name": "王爸爸", "phone": "13912345670"]),
+                    Events.upsert("c", "mobile", "kid", ["name": "王小寶", "phone": "13912345670"]),
+                ])
             #expect(Set(r.compactMap { $0["member_id"]?.stringValue }).count == 3)
             let guards = try await admin.call("review.list", ["type": "guard"])["items"]!.arrayValue!
             #expect(guards.contains { $0["guard"]?["guard"] == "shared_in_channel" })
@@ -216,10 +248,12 @@ struct IdentityTests {
     func priorityConflict() async throws {
         try await withTestServer { server in
             let admin = try await server.adminWithShops()
-            let r = try await admin.push("sh01", [
-                Events.upsert("a", "web", "a", ["name": "王小明", "phone": "13800138000", "email": "family@example.com"]),
-                Events.upsert("b", "mobile", "b", ["name": "王小紅", "phone": "13900139000", "email": "family@example.com"]),
-            ])
+            let r = try await admin.push(
+                "sh01",
+                [
+                    Events.upsert("a", "web", "a", ["name": "王小明", "phone": "13800138000", "email": "family@example.com"]),
+                    Events.upsert("b", "mobile", "b", ["name": "王小紅", "phone": "13900139000", "email": "family@example.com"]),
+                ])
             #expect(r[0]["member_id"] != r[1]["member_id"])
             let guards = try await admin.call("review.list", ["type": "guard"])["items"]!.arrayValue!
             #expect(guards.contains { $0["guard"]?["guard"] == "priority_conflict" && $0["guard"]?["detail"]?["stronger_kind"] == "phone" })
@@ -236,11 +270,13 @@ struct IdentityTests {
             moved["birthday"] = "1990/5/17"
             var typo = person
             typo["name"] = "王小名"
-            let r = try await admin.push("sh01", [
-                Events.upsert("a", "web", "a", person),
-                Events.upsert("b", "mobile", "b", moved),
-                Events.upsert("c", "group_buy", "c", typo),
-            ])
+            let r = try await admin.push(
+                "sh01",
+                [
+                    Events.upsert("a", "web", "a", person),
+                    Events.upsert("b", "mobile", "b", moved),
+                    Events.upsert("c", "group_buy", "c", typo),
+                ])
             #expect(r[0]["member_id"] == r[1]["member_id"])
             #expect(r[2]["member_id"] != r[0]["member_id"])
             let history = try await admin.call("member.history", ["member_id": r[0]["member_id"]!])["entries"]!.arrayValue!
@@ -264,13 +300,17 @@ struct IdentityTests {
     func separate() async throws {
         try await withTestServer { server in
             let admin = try await server.adminWithShops()
-            let r = try await admin.push("sh01", [
-                Events.upsert("a", "web", "a", ["name": "王小明", "birthday": "1990-05-17", "address": "上海市浦东新区世纪大道100号"]),
-                Events.upsert("b", "mobile", "b", ["name": "王小名", "birthday": "1990-05-17", "address": "上海市浦东新区世纪大道100号"]),
-            ])
+            let r = try await admin.push(
+                "sh01",
+                [
+                    Events.upsert("a", "web", "a", ["name": "王小明", "birthday": "1990-05-17", "address": "上海市浦东新区世纪大道100号"]),
+                    Events.upsert("b", "mobile", "b", ["name": "王小名", "birthday": "1990-05-17", "address": "上海市浦东新区世纪大道100号"]),
+                ])
             let item = try await admin.call("review.list")["items"]!.arrayValue![0]
             _ = try await admin.call("review.decide", ["id": item["id"]!, "decision": "separate", "reason": "twins"])
-            _ = try await admin.push("sh01", [Events.upsert("b2", "mobile", "b", ["name": "王小名", "birthday": "1990-05-17", "address": "上海市浦东新区世纪大道100号"], at: "2026-04-01T00:00:00Z")])
+            _ = try await admin.push(
+                "sh01",
+                [Events.upsert("b2", "mobile", "b", ["name": "王小名", "birthday": "1990-05-17", "address": "上海市浦东新区世纪大道100号"], at: "2026-04-01T00:00:00Z")])
             #expect(try await admin.member(["member_id": r[1]["member_id"]!])["member_id"] == r[1]["member_id"])
             #expect(try await admin.call("review.list")["items"] == [])
         }
@@ -280,10 +320,12 @@ struct IdentityTests {
     func unmerge() async throws {
         try await withTestServer { server in
             let admin = try await server.adminWithShops()
-            let first = try await admin.push("sh01", [
-                Events.upsert("a", "web", "a", ["name": "王小明", "phone": "13800138000", "address": "上海市浦东新区世纪大道100号"]),
-                Events.upsert("b", "mobile", "b", ["name": "王曉明", "email": "xm@example.com", "birthday": "1990-05-17"]),
-            ])
+            let first = try await admin.push(
+                "sh01",
+                [
+                    Events.upsert("a", "web", "a", ["name": "王小明", "phone": "13800138000", "address": "上海市浦东新区世纪大道100号"]),
+                    Events.upsert("b", "mobile", "b", ["name": "王曉明", "email": "xm@example.com", "birthday": "1990-05-17"]),
+                ])
             let m1 = first[0]["member_id"]!, m2 = first[1]["member_id"]!
             let before1 = try await admin.member(["member_id": m1])
             let before2 = try await admin.member(["member_id": m2])
@@ -302,9 +344,11 @@ struct IdentityTests {
             #expect(after1["name"] == before1["name"])
             #expect(after1["birthday"] == .null)
             // The same keys arriving again do not undo the operator's decision.
-            _ = try await admin.push("sh01", [Events.upsert("b2", "mobile", "b", ["name": "王曉明", "email": "xm@example.com", "birthday": "1990-05-17"], at: "2026-05-01T00:00:00Z")])
+            _ = try await admin.push(
+                "sh01", [Events.upsert("b2", "mobile", "b", ["name": "王曉明", "email": "xm@example.com", "birthday": "1990-05-17"], at: "2026-05-01T00:00:00Z")])
             #expect(try await admin.member(["member_id": m2])["member_id"] == m2)
-            #expect(await rpcError { try await admin.call("member.unmerge", ["merge_id": undone["merge_id"]!, "reason": "again"]) }?.reason == "already_unmerged")
+            #expect(
+                await rpcError { try await admin.call("member.unmerge", ["merge_id": undone["merge_id"]!, "reason": "again"]) }?.reason == "already_unmerged")
             let history = try await admin.call("member.history", ["member_id": m2])["entries"]!.arrayValue!
             #expect(history.contains { $0["action"] == "restored" && $0["actor"]?.stringValue?.hasPrefix("token:") == true })
         }
@@ -314,16 +358,21 @@ struct IdentityTests {
     func manualMerge() async throws {
         try await withTestServer { server in
             let admin = try await server.adminWithShops()
-            let r = try await admin.push("sh01", [
-                Events.upsert("a", "web", "a", ["name": "王小明"]),
-                Events.upsert("b", "mobile", "b", ["name": "Xiaoming Wang"]),
-            ])
+            let r = try await admin.push(
+                "sh01",
+                [
+                    Events.upsert("a", "web", "a", ["name": "王小明"]),
+                    Events.upsert("b", "mobile", "b", ["name": "Xiaoming Wang"]),
+                ])
             let op = try await server.client(token: try await server.token(role: .operator))
-            let merged = try await op.call("member.merge", ["member_id": r[0]["member_id"]!, "other_member_id": r[1]["member_id"]!, "reason": "customer called"])
+            let merged = try await op.call(
+                "member.merge", ["member_id": r[0]["member_id"]!, "other_member_id": r[1]["member_id"]!, "reason": "customer called"])
             #expect(merged["member_id"] == r[0]["member_id"])
             let viaOld = try await op.member(["member_id": r[1]["member_id"]!])
             #expect(viaOld["merged_from"] == r[1]["member_id"])
-            #expect(await rpcError { try await op.call("member.merge", ["member_id": r[0]["member_id"]!, "other_member_id": r[1]["member_id"]!, "reason": "x"]) }?.reason == "already_merged")
+            #expect(
+                await rpcError { try await op.call("member.merge", ["member_id": r[0]["member_id"]!, "other_member_id": r[1]["member_id"]!, "reason": "x"]) }?
+                    .reason == "already_merged")
             let analyst = try await server.client(token: try await server.token(role: .analyst))
             #expect(await rpcError { try await analyst.call("member.merge", ["member_id": "1", "other_member_id": "2", "reason": "x"]) }?.code == -32003)
             let audit = try server.database.withConnection { try $0.query("SELECT actor, reason, rule FROM merge_record").single! }
@@ -337,10 +386,12 @@ struct IdentityTests {
     func goldenRecordAndMasking() async throws {
         try await withTestServer { server in
             let admin = try await server.adminWithShops()
-            _ = try await admin.push("sh01", [
-                Events.upsert("g", "group_buy", "g", ["name": "小明", "phone": "13800138000", "region": "北京"], at: "2026-06-01T00:00:00Z"),
-                Events.upsert("w", "web", "w", ["name": "王小明", "phone": "13800138000"], at: "2026-01-01T00:00:00Z"),
-            ])
+            _ = try await admin.push(
+                "sh01",
+                [
+                    Events.upsert("g", "group_buy", "g", ["name": "小明", "phone": "13800138000", "region": "北京"], at: "2026-06-01T00:00:00Z"),
+                    Events.upsert("w", "web", "w", ["name": "王小明", "phone": "13800138000"], at: "2026-01-01T00:00:00Z"),
+                ])
             let member = try await admin.member(["phone": "13800138000"])
             #expect(member["name"] == "王小明")
             #expect(member["region"] == "北京")

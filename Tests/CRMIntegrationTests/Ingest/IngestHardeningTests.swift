@@ -10,13 +10,15 @@ struct IngestHardeningTests {
     func nulInOneEvent() async throws {
         try await withTestServer { server in
             let admin = try await server.adminWithShops()
-            let results = try await admin.push("sh01", [
-                Events.upsert("e1", "web", "u-1", ["name": "王小明"]),
-                Events.upsert("e2", "web", "u-2", ["name": "李\u{0}四"]),
-                Events.paid("e3", "web", order: "5001", member: "u-1", amount: "99.00"),
-                Events.upsert("e4", "web", "u-4", ["attributes": ["膚質\u{0}": "乾性"]]),
-                Events.upsert("e5\u{0}", "web", "u-5"),
-            ])
+            let results = try await admin.push(
+                "sh01",
+                [
+                    Events.upsert("e1", "web", "u-1", ["name": "王小明"]),
+                    Events.upsert("e2", "web", "u-2", ["name": "李\u{0}四"]),
+                    Events.paid("e3", "web", order: "5001", member: "u-1", amount: "99.00"),
+                    Events.upsert("e4", "web", "u-4", ["attributes": ["膚質\u{0}": "乾性"]]),
+                    Events.upsert("e5\u{0}", "web", "u-5"),
+                ])
             #expect(results.map { $0["status"]! } == ["applied", "rejected", "applied", "rejected", "rejected"])
             #expect(results[1]["error"]?["data"]?["reason"] == "nul_character")
             #expect(results[1]["error"]?["data"]?["field"] == "events[1].member.name")
@@ -75,10 +77,12 @@ struct IngestHardeningTests {
             #expect(again[1]["error"]?["data"]?["reason"] == "event_id_reused")
 
             // Within one push: rejected, then corrected.
-            let third = try await admin.push("sh01", [
-                Events.upsert("m-2", "web", "u-2", ["email": "nope"]),
-                Events.upsert("m-2", "web", "u-2", ["email": "li@example.com"]),
-            ])
+            let third = try await admin.push(
+                "sh01",
+                [
+                    Events.upsert("m-2", "web", "u-2", ["email": "nope"]),
+                    Events.upsert("m-2", "web", "u-2", ["email": "li@example.com"]),
+                ])
             #expect(third.map { $0["status"]! } == ["rejected", "applied"])
             #expect(try await admin.push("sh01", [Events.upsert("m-2", "web", "u-2", ["email": "li@example.com"])])[0]["first_status"] == "applied")
         }

@@ -7,14 +7,16 @@ struct KeyMergeBatchTests {
     /// People pushed first: one account each in sh01's web channel with a phone and an e-mail; one
     /// with a phone only and one with an e-mail only; one in sh02's group-buy channel with base-5's
     /// phone (pushed apart, it joins base-5); a look-alike of someone who comes later.
-    static let base: [JSONValue] = (0..<10).map { i in
-        Events.upsert("b\(i)", "web", "base-\(i)", ["name": .string("顧客\(i)"), "phone": .string("1370000\(1000 + i)"), "email": .string("p\(i)@example.com")])
-    } + [
-        Events.upsert("bp", "web", "solo-phone", ["name": "單電話", "phone": "13700002000"]),
-        Events.upsert("be", "web", "solo-email", ["name": "單郵件", "email": "solo@example.com", "platform_ids": ["wechat_unionid": "o_solo"]]),
-        Events.upsert("bf", "group_buy", "family-5", ["phone": "13700001005"]),
-        Events.upsert("bl", "web", "look-alike", ["name": "顧客10", "birthday": "1991-02-03", "address": "杭州市西湖區文三路10號"]),
-    ]
+    static let base: [JSONValue] =
+        (0..<10).map { i in
+            Events.upsert(
+                "b\(i)", "web", "base-\(i)", ["name": .string("顧客\(i)"), "phone": .string("1370000\(1000 + i)"), "email": .string("p\(i)@example.com")])
+        } + [
+            Events.upsert("bp", "web", "solo-phone", ["name": "單電話", "phone": "13700002000"]),
+            Events.upsert("be", "web", "solo-email", ["name": "單郵件", "email": "solo@example.com", "platform_ids": ["wechat_unionid": "o_solo"]]),
+            Events.upsert("bf", "group_buy", "family-5", ["phone": "13700001005"]),
+            Events.upsert("bl", "web", "look-alike", ["name": "顧客10", "birthday": "1991-02-03", "address": "杭州市西湖區文三路10號"]),
+        ]
 
     /// Then a push of sh02 mixing every case, in this order: plain matches by phone and by e-mail
     /// (whatever the formatting), a stronger key that disagrees, a second account of sh02's group-buy
@@ -143,8 +145,8 @@ struct KeyMergeBatchPropertyTests {
         try server.database.withConnection { c in
             try c.query("SELECT string_agg(external_id, ' ' ORDER BY external_id) FROM account GROUP BY member_id ORDER BY 1")
                 .map { try $0.decode(String.self, at: 0) }
-            + c.query("SELECT 'merges ' || rule || ' ' || count(*) FROM merge_record GROUP BY rule ORDER BY 1").map { try $0.decode(String.self, at: 0) }
-            + c.query("SELECT 'flag ' || guard || ' ' || kind || ' ' || value FROM identity_flag ORDER BY 1").map { try $0.decode(String.self, at: 0) }
+                + c.query("SELECT 'merges ' || rule || ' ' || count(*) FROM merge_record GROUP BY rule ORDER BY 1").map { try $0.decode(String.self, at: 0) }
+                + c.query("SELECT 'flag ' || guard || ' ' || kind || ' ' || value FROM identity_flag ORDER BY 1").map { try $0.decode(String.self, at: 0) }
         }
     }
 
@@ -177,7 +179,8 @@ struct KeyGuardTests {
         try await withTestServer { server in
             let admin = try await server.adminWithShops()
             _ = try await admin.call("config.set", ["name": "identity", "value": ["max_accounts_per_key": 3]])
-            let known = try await admin.push("sh01", [Events.upsert("a", "web", "a", ["email": "shared@example.com"])])
+            let known =
+                try await admin.push("sh01", [Events.upsert("a", "web", "a", ["email": "shared@example.com"])])
                 + admin.push("sh01", [Events.upsert("b", "mobile", "b", ["email": "shared@example.com"])])
                 + admin.push("sh02", [Events.upsert("c", "web", "c", ["email": "SHARED@example.com"])])
             #expect(Set(known.compactMap { $0["member_id"]?.stringValue }).count == 1, "three accounts: within the limit, one person")

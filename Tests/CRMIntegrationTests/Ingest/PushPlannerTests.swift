@@ -1,32 +1,43 @@
 import CRMDomain
-@testable import CRMStorage
 import Testing
+
+@testable import CRMStorage
 
 /// The planner of a push on its own (no database): where a set-based segment ends and what an event
 /// that goes on its own is answered. Pushes through the server are tested in `SyncTests`.
 @Suite("planning a push")
 struct PushPlannerTests {
     static func upsert(_ id: String, account: String, hash: UInt8 = 1) -> PushedEvent {
-        .valid(SyncEvent(id: id, channel: .web, occurredAt: "2026-03-01T10:00:00+08:00", contentHash: [hash],
-                         payload: .memberUpsert(MemberProfile(externalID: account), rawJSON: "{}", attributesJSON: "{}", platformIDsJSON: "{}")))
+        .valid(
+            SyncEvent(
+                id: id, channel: .web, occurredAt: "2026-03-01T10:00:00+08:00", contentHash: [hash],
+                payload: .memberUpsert(MemberProfile(externalID: account), rawJSON: "{}", attributesJSON: "{}", platformIDsJSON: "{}")))
     }
 
     static func order(_ id: String, _ no: String, hash: UInt8 = 1) -> PushedEvent {
-        .valid(SyncEvent(id: id, channel: .web, occurredAt: "2026-03-01T10:00:00+08:00", contentHash: [hash],
-                         payload: .orderPaid(PaidOrder(orderNo: no, memberExternalID: "a", amountFen: 100, paidAt: "2026-03-01T10:00:00+08:00",
-                                                       paymentMethod: nil, itemsJSON: "[]"))))
+        .valid(
+            SyncEvent(
+                id: id, channel: .web, occurredAt: "2026-03-01T10:00:00+08:00", contentHash: [hash],
+                payload: .orderPaid(
+                    PaidOrder(
+                        orderNo: no, memberExternalID: "a", amountFen: 100, paidAt: "2026-03-01T10:00:00+08:00",
+                        paymentMethod: nil, itemsJSON: "[]"))))
     }
 
     static func refund(_ id: String, _ no: String) -> PushedEvent {
-        .valid(SyncEvent(id: id, channel: .web, occurredAt: "2026-03-01T10:00:00+08:00", contentHash: [1],
-                         payload: .orderRefunded(Refund(orderNo: no, refundNo: "r-" + id, amountFen: 10, refundedAt: "2026-03-02T10:00:00+08:00"))))
+        .valid(
+            SyncEvent(
+                id: id, channel: .web, occurredAt: "2026-03-01T10:00:00+08:00", contentHash: [1],
+                payload: .orderRefunded(Refund(orderNo: no, refundNo: "r-" + id, amountFen: 10, refundedAt: "2026-03-02T10:00:00+08:00"))))
     }
 
     static let nothingSeen = PushOutcomes(seen: [:], capacity: 0)
 
     @Test("a segment runs up to an event id or an account that comes again, grouped by kind at their places")
     func segmentEnds() {
-        let events = [Self.upsert("e1", account: "a"), Self.order("e2", "o1"), Self.refund("e3", "o1"), Self.upsert("e4", account: "a"), Self.order("e5", "o2")]
+        let events = [
+            Self.upsert("e1", account: "a"), Self.order("e2", "o1"), Self.refund("e3", "o1"), Self.upsert("e4", account: "a"), Self.order("e5", "o2"),
+        ]
         let planner = PushPlanner(events: events)
         let candidates = planner.candidates(at: 0, Self.nothingSeen)
         #expect(candidates.map(\.id) == ["e1", "e2", "e3"])

@@ -11,9 +11,13 @@ struct ScriptFoldingTests {
     static let paidAt = "2026-03-02T12:00:00+08:00"
 
     static func order(_ id: String, member: String, item: String, category: String) -> JSONValue {
-        ["id": .string(id), "type": "order.paid", "channel": "web", "occurred_at": .string(paidAt),
-         "order": ["order_no": .string(id), "member_external_id": .string(member), "amount": "199.00", "paid_at": .string(paidAt),
-                   "items": [["sku": "BRA-1", "name": .string(item), "category": .string(category), "price": "199.00"]]]]
+        [
+            "id": .string(id), "type": "order.paid", "channel": "web", "occurred_at": .string(paidAt),
+            "order": [
+                "order_no": .string(id), "member_external_id": .string(member), "amount": "199.00", "paid_at": .string(paidAt),
+                "items": [["sku": "BRA-1", "name": .string(item), "category": .string(category), "price": "199.00"]],
+            ],
+        ]
     }
 
     static func tagNames(_ admin: RPCClient, _ member: JSONValue) async throws -> [String] {
@@ -28,12 +32,14 @@ struct ScriptFoldingTests {
             _ = try await admin.call("tag.define", ["name": "金融"])
             _ = try await admin.call("tag.rule.add", ["name": "lace", "tag": "蕾絲", "match": ["name_contains": ["蕾絲"]]])
             _ = try await admin.call("tag.rule.add", ["name": "bankers", "tag": "金融", "match": ["address_groups": ["finance"]]])
-            let members = try await admin.push("sh01", [
-                Events.upsert("m-s", "web", "u-s", ["name": "王芳", "address": "深圳市福田区招商银行大厦12楼", "region": "广东"]),
-                Events.upsert("m-t", "web", "u-t", ["name": "陳美玲", "address": "台北市信義區松仁路100號", "region": "臺灣"]),
-                Self.order("o-s", member: "u-s", item: "法式蕾丝文胸", category: "内衣"),
-                Self.order("o-t", member: "u-t", item: "純棉睡衣", category: "內衣"),
-            ])
+            let members = try await admin.push(
+                "sh01",
+                [
+                    Events.upsert("m-s", "web", "u-s", ["name": "王芳", "address": "深圳市福田区招商银行大厦12楼", "region": "广东"]),
+                    Events.upsert("m-t", "web", "u-t", ["name": "陳美玲", "address": "台北市信義區松仁路100號", "region": "臺灣"]),
+                    Self.order("o-s", member: "u-s", item: "法式蕾丝文胸", category: "内衣"),
+                    Self.order("o-t", member: "u-t", item: "純棉睡衣", category: "內衣"),
+                ])
             #expect(members.map { $0["status"]! } == ["applied", "applied", "applied", "applied"])
             let simplified = members[0]["member_id"]!, traditional = members[1]["member_id"]!
             // The rule written in Traditional tags the Simplified order and address.
@@ -61,16 +67,17 @@ struct ScriptFoldingTests {
         try await withTestDatabase(migrate: false) { db in
             try Migrator(migrations: Array(Migration.embedded.prefix { $0.version < 8 })).migrate(configuration: db.configuration)
             try db.withConnection { c in
-                try c.execute(script: """
-                    INSERT INTO shop (code, name) VALUES ('sh01', 'sh01');
-                    INSERT INTO member (address_sealed, region) VALUES ('深圳市招商银行大厦', '广东'), ('台北市信義區', '臺灣');
-                    INSERT INTO account (shop_id, channel, external_id, member_id) SELECT 1, 'web', 'u-' || id, id FROM member;
-                    INSERT INTO shop_order (shop_id, channel, order_no, account_id, amount_fen, paid_at, items, event_id)
-                    SELECT 1, 'web', 'o-' || id, id, 100, now(), '[{"sku": "S", "name": "蕾絲文胸", "price_fen": 100, "quantity": 1}]', 'e-' || id
-                    FROM account;
-                    INSERT INTO tag (name, created_by) VALUES ('金融', 'test');
-                    INSERT INTO tag_rule (name, tag_id, definition, address_contains, created_by) VALUES ('bankers', 1, '{}', ARRAY['銀行', '證券'], 'test');
-                    """)
+                try c.execute(
+                    script: """
+                        INSERT INTO shop (code, name) VALUES ('sh01', 'sh01');
+                        INSERT INTO member (address_sealed, region) VALUES ('深圳市招商银行大厦', '广东'), ('台北市信義區', '臺灣');
+                        INSERT INTO account (shop_id, channel, external_id, member_id) SELECT 1, 'web', 'u-' || id, id FROM member;
+                        INSERT INTO shop_order (shop_id, channel, order_no, account_id, amount_fen, paid_at, items, event_id)
+                        SELECT 1, 'web', 'o-' || id, id, 100, now(), '[{"sku": "S", "name": "蕾絲文胸", "price_fen": 100, "quantity": 1}]', 'e-' || id
+                        FROM account;
+                        INSERT INTO tag (name, created_by) VALUES ('金融', 'test');
+                        INSERT INTO tag_rule (name, tag_id, definition, address_contains, created_by) VALUES ('bankers', 1, '{}', ARRAY['銀行', '證券'], 'test');
+                        """)
             }
             try Migrator().migrate(configuration: db.configuration)
             try db.withConnection { c in

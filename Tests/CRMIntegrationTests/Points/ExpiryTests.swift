@@ -1,6 +1,6 @@
-import CRMPostgres
 import CRMClient
 import CRMDomain
+import CRMPostgres
 import CRMProtocol
 import CRMStorage
 import Foundation
@@ -52,11 +52,13 @@ struct ExpiryTests {
             _ = try await admin.call("config.set", ["name": "points", "value": ["expiry": ["policy": "rolling", "months": 12, "round": "month_end"]]])
             let m = try await admin.paid("o1", order: "1", member: "u-1", amount: "10.00", at: "2025-06-15T10:00:00+08:00")
             let expires = try server.database.withConnection {
-                try $0.query("SELECT crm_rfc3339(expires_at) FROM points_lot WHERE member_id = $1", [.int(Int64(m.stringValue!)!)]).single!.decode(String.self, at: 0)
+                try $0.query("SELECT crm_rfc3339(expires_at) FROM points_lot WHERE member_id = $1", [.int(Int64(m.stringValue!)!)]).single!.decode(
+                    String.self, at: 0)
             }
             #expect(expires == "2026-06-30T16:00:00.000Z")  // the end of June 2026 in +08:00
 
-            _ = try await admin.call("config.set", ["name": "points", "value": ["expiry": ["policy": "yearly_clearing", "month": 1, "day": 1, "share_percent": 30]]])
+            _ = try await admin.call(
+                "config.set", ["name": "points", "value": ["expiry": ["policy": "yearly_clearing", "month": 1, "day": 1, "share_percent": 30]]])
             let y = try await admin.paid("o2", order: "2", member: "u-2", amount: "1000.00", at: When.at(days: -2))
             _ = try await admin.adjust(y, 1, key: "odd")
             // A share that spans lots: 30 % of 10 + 10 + 100 = 36, the oldest lots first.
@@ -124,8 +126,10 @@ struct ClearingShareTests {
         defer { database.drop() }
         func share(balance: Int64, sharePercent: Int64) throws -> Int64 {
             try database.withConnection { c in
-                try c.query("SELECT (\(ClearingShare.sql(balance: "$1::bigint", percent: "$2::bigint")))::bigint",
-                            [.int(balance), .int(sharePercent)]).single!.decode(at: 0)
+                try c.query(
+                    "SELECT (\(ClearingShare.sql(balance: "$1::bigint", percent: "$2::bigint")))::bigint",
+                    [.int(balance), .int(sharePercent)]
+                ).single!.decode(at: 0)
             }
         }
         #expect(try share(balance: 1001, sharePercent: 30) == 300)
@@ -136,7 +140,8 @@ struct ClearingShareTests {
     func thirtyPercentOfThreeLots() async throws {
         try await withTestServer { server in
             let admin = try await server.adminWithShops()
-            _ = try await admin.call("config.set", ["name": "points", "value": ["expiry": ["policy": "yearly_clearing", "month": 1, "day": 1, "share_percent": 30]]])
+            _ = try await admin.call(
+                "config.set", ["name": "points", "value": ["expiry": ["policy": "yearly_clearing", "month": 1, "day": 1, "share_percent": 30]]])
             let m = try await admin.paid("c1", order: "c1", member: "u-c", amount: "299.00", at: When.at(days: -30))
             _ = try await admin.paid("c2", order: "c2", member: "u-c", amount: "220.00", at: When.at(days: -20))
             _ = try await admin.paid("c3", order: "c3", member: "u-c", amount: "478.00", at: When.at(days: -10))
@@ -188,7 +193,8 @@ struct ExpiryDeadConnectionTests {
         return try await call()
     }
 
-    @Test("the run of a connection that closed while its abandon could not reach the database does not block a rerun, and run totals are what the database holds")
+    @Test(
+        "the run of a connection that closed while its abandon could not reach the database does not block a rerun, and run totals are what the database holds")
     func rerunStartsAtOnce() async throws {
         // Sessions re-check their token in the database every 30 s; on a loaded machine the test can
         // run that long, and server.stats would then meet the closed database: not what is tested.
@@ -223,8 +229,10 @@ struct ExpiryDeadConnectionTests {
                 }
             }
             let held = try server.database.withConnection {
-                try $0.query("SELECT -sum(points)::bigint, count(DISTINCT member_id) FROM points_entry WHERE kind = 'expire' AND run_id = $1",
-                             [.int(second["run_id"]!.int64Value!)]).single!
+                try $0.query(
+                    "SELECT -sum(points)::bigint, count(DISTINCT member_id) FROM points_entry WHERE kind = 'expire' AND run_id = $1",
+                    [.int(second["run_id"]!.int64Value!)]
+                ).single!
             }
             #expect(last["run"]?["points"]?.int64Value == (try held.decode(Int64.self, at: 0)))
             #expect(last["run"]?["members"]?.int64Value == (try held.decode(Int64.self, at: 1)))

@@ -5,11 +5,13 @@ import Testing
 /// Replacing the level ladder: every member ends on a rung of the new one.
 @Suite("a new level ladder over the real server")
 struct LadderChangeTests {
-    static let newLadder: JSONValue = ["levels": [
-        ["code": "basic", "name": "普通", "min_spend": "0", "price_percent": 100, "points_multiplier_percent": 100],
-        ["code": "silver", "name": "銀卡", "min_spend": "1000", "price_percent": 95, "points_multiplier_percent": 110],
-        ["code": "gold", "name": "金卡", "min_spend": "5000", "price_percent": 90, "points_multiplier_percent": 130],
-    ]]
+    static let newLadder: JSONValue = [
+        "levels": [
+            ["code": "basic", "name": "普通", "min_spend": "0", "price_percent": 100, "points_multiplier_percent": 100],
+            ["code": "silver", "name": "銀卡", "min_spend": "1000", "price_percent": 95, "points_multiplier_percent": 110],
+            ["code": "gold", "name": "金卡", "min_spend": "5000", "price_percent": 90, "points_multiplier_percent": 130],
+        ]
+    ]
 
     @Test("level rules set with new codes moves every member on a code that is gone to what they qualify for, in the same call")
     func replacedCodes() async throws {
@@ -31,7 +33,8 @@ struct LadderChangeTests {
                 #expect(got["level"]?["code"] == .string(code))
                 // The level shown is the level held: the stored one, with its change in the history.
                 let stored = try server.database.withConnection {
-                    try $0.query("SELECT level_code FROM member_level WHERE member_id = $1", [.int(Int64(member.stringValue!)!)]).single?.decode(String.self, at: 0)
+                    try $0.query("SELECT level_code FROM member_level WHERE member_id = $1", [.int(Int64(member.stringValue!)!)]).single?.decode(
+                        String.self, at: 0)
                 }
                 #expect(stored == code || (stored == nil && code == "basic"))  // no row: the entry rung
             }

@@ -59,11 +59,14 @@ struct LevelTests {
     func rollingLadder() async throws {
         try await withTestServer { server in
             let admin = try await server.adminWithShops()
-            let ladder: JSONValue = ["basis": "rolling", "window_months": 12, "grace_days": 0, "levels": [
-                ["code": "regular", "name": "普通", "min_spend": "0", "price_percent": 100],
-                ["code": "silver", "name": "銀卡", "min_spend": "500", "min_orders": 2, "price_percent": 98],
-                ["code": "gold", "name": "金卡", "min_spend": "1000", "min_orders": 3, "price_percent": 95, "points_multiplier_percent": 150],
-            ]]
+            let ladder: JSONValue = [
+                "basis": "rolling", "window_months": 12, "grace_days": 0,
+                "levels": [
+                    ["code": "regular", "name": "普通", "min_spend": "0", "price_percent": 100],
+                    ["code": "silver", "name": "銀卡", "min_spend": "500", "min_orders": 2, "price_percent": 98],
+                    ["code": "gold", "name": "金卡", "min_spend": "1000", "min_orders": 3, "price_percent": 95, "points_multiplier_percent": 150],
+                ],
+            ]
             _ = try await admin.call("level.rules.set", ["value": ladder])
             // Old spend outside the window does not count.
             let m = try await admin.paid("o1", order: "1", member: "u-1", amount: "5000.00", at: When.at(days: -500))

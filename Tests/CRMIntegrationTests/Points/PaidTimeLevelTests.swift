@@ -24,8 +24,11 @@ struct PaidTimeLevelTests {
     /// Pushes `pushes` (shop, events) in order on a fresh server; returns the member's balance and
     /// debt, the points each order earned in the end (its earning plus any re-rating, less refunds),
     /// and each order's points by entry kind (`"A2 earn"`, `"A2 reverse"`).
-    static func outcome(_ pushes: [(String, [JSONValue])], points config: JSONValue? = nil) async throws
-        -> (balance: Int64, pending: Int64, debt: Int64, perOrder: [String: Int64], perKind: [String: Int64]) {
+    static func outcome(
+        _ pushes: [(String, [JSONValue])], points config: JSONValue? = nil
+    ) async throws
+        -> (balance: Int64, pending: Int64, debt: Int64, perOrder: [String: Int64], perKind: [String: Int64])
+    {
         try await withTestServer { server in
             let admin = try await server.adminWithShops()
             if let config { _ = try await admin.call("config.set", ["name": "points", "value": config]) }
@@ -55,7 +58,8 @@ struct PaidTimeLevelTests {
         // B2 3000 (senior), A3 100 (vip from 5,600: ×1.5), B3 100 (vip).
         let expected: [String: Int64] = ["A1": 1500, "B1": 1000, "A2": 120, "B2": 3600, "A3": 150, "B3": 150]
         let oneByOne = zip(Self.shop1, Self.shop2).flatMap { [("sh01", [$0.0]), ("sh02", [$0.1])] }
-        let newestFirst: [(String, [JSONValue])] = [("sh01", [Self.shop1[0]]), ("sh02", [Self.shop2[0]])]
+        let newestFirst: [(String, [JSONValue])] =
+            [("sh01", [Self.shop1[0]]), ("sh02", [Self.shop2[0]])]
             + zip(Self.shop1.dropFirst().reversed(), Self.shop2.dropFirst().reversed()).flatMap { [("sh02", [$0.1]), ("sh01", [$0.0])] }
         for pushes in [[("sh01", Self.shop1), ("sh02", Self.shop2)], [("sh02", Self.shop2), ("sh01", Self.shop1)], oneByOne, newestFirst] {
             let got = try await Self.outcome(pushes)
@@ -79,15 +83,18 @@ struct PaidTimeLevelTests {
     static let refundA3 = ReferralTests.refund("a-3-r", order: "A3", amount: "100.00", at: When.at(days: -1.5), channel: "web")
     static let refundA2Again = ReferralTests.refund("a-2-s", order: "A2", amount: "17.00", at: When.at(days: -0.5), channel: "web")
 
-    @Test("orders refunded (in part, in full) before an earlier-paid order arrives end as if everything had come in paid order",
-          arguments: [("within_balance", 0), ("allow_negative", 30), ("pending_only", 30), ("pending_only", 0)])
+    @Test(
+        "orders refunded (in part, in full) before an earlier-paid order arrives end as if everything had come in paid order",
+        arguments: [("within_balance", 0), ("allow_negative", 30), ("pending_only", 30), ("pending_only", 0)])
     func refundedBeforeTheEarlierOrder(policy: String, pendingDays: Int64) async throws {
         // Paid order: A2 earns 120 at senior; its refunds take back ⌊120 × 33/100⌋ = 39, then
         // ⌊120 × 50/100⌋ − 39 = 21. A3 earns 150 at vip and its full refund takes all 150. Under
         // pending_only a refund takes only from a pending lot: with no pending days it takes nothing.
         let takes = policy != "pending_only" || pendingDays > 0
-        let expected: [String: Int64] = ["A1 earn": 1500, "B1 earn": 1000, "A2 earn": 120, "A2 reverse": takes ? -60 : 0, "B2 earn": 3600,
-                                         "A3 earn": 150, "A3 reverse": takes ? -150 : 0, "B3 earn": 150]
+        let expected: [String: Int64] = [
+            "A1 earn": 1500, "B1 earn": 1000, "A2 earn": 120, "A2 reverse": takes ? -60 : 0, "B2 earn": 3600,
+            "A3 earn": 150, "A3 reverse": takes ? -150 : 0, "B3 earn": 150,
+        ]
         let (s1, s2) = (Self.shop1, Self.shop2)
         let stream1 = [s1[0], s1[1], s1[2], Self.refundA2, s1[3], Self.refundA3, Self.refundA2Again]
         var alternating: [(String, [JSONValue])] = []
@@ -101,8 +108,10 @@ struct PaidTimeLevelTests {
             [("sh02", s2), ("sh01", stream1)],
             alternating,
             // A2 refunded at regular, then re-rated; A3 earns at senior, refunded in full, then re-rated to vip.
-            [("sh01", Array(stream1[0...3])), ("sh02", Array(s2[0...1])), ("sh01", Array(stream1[4...5])), ("sh02", Array(s2[2...3])),
-             ("sh01", [stream1[6]])],
+            [
+                ("sh01", Array(stream1[0...3])), ("sh02", Array(s2[0...1])), ("sh01", Array(stream1[4...5])), ("sh02", Array(s2[2...3])),
+                ("sh01", [stream1[6]]),
+            ],
         ]
         var outcomes: Set<String> = []
         for pushes in interleavings {

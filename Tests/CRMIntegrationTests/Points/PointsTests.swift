@@ -218,23 +218,29 @@ struct PointsConcurrencyTests {
             func email(_ i: Int) -> String { "p\(i)@example.com" }
             // Each person: an older member by phone in sh01, a younger one by e-mail in sh02.
             for start in stride(from: 0, to: people, by: 60) {
-                _ = try await admin.push("sh01", (start..<start + 60).map { Events.upsert("a\($0)", "web", "a\($0)", ["name": .string("甲\($0)"), "phone": .string(phone($0))]) })
-                _ = try await sh02.push("sh02", (start..<start + 60).map { Events.upsert("b\($0)", "mobile", "b\($0)", ["name": .string("乙\($0)"), "email": .string(email($0))]) })
+                _ = try await admin.push(
+                    "sh01", (start..<start + 60).map { Events.upsert("a\($0)", "web", "a\($0)", ["name": .string("甲\($0)"), "phone": .string(phone($0))]) })
+                _ = try await sh02.push(
+                    "sh02", (start..<start + 60).map { Events.upsert("b\($0)", "mobile", "b\($0)", ["name": .string("乙\($0)"), "email": .string(email($0))]) })
             }
             // Now sh02's orders earn for the younger members while sh03's signups, carrying both keys, merge them into the older.
             async let orders: Void = {
                 for start in stride(from: 0, to: people, by: 10) {
-                    let results = try await sh02.push("sh02", (start..<start + 10).map {
-                        Events.paid("o\($0)", "mobile", order: "o\($0)", member: "b\($0)", amount: "100.00", at: When.at(days: -1))
-                    })
+                    let results = try await sh02.push(
+                        "sh02",
+                        (start..<start + 10).map {
+                            Events.paid("o\($0)", "mobile", order: "o\($0)", member: "b\($0)", amount: "100.00", at: When.at(days: -1))
+                        })
                     #expect(results.allSatisfy { $0["status"] == "applied" })
                 }
             }()
             async let merges: Void = {
                 for start in stride(from: 0, to: people, by: 10) {
-                    let results = try await sh03.push("sh03", (start..<start + 10).map {
-                        Events.upsert("c\($0)", "web", "c\($0)", ["name": .string("丙\($0)"), "phone": .string(phone($0)), "email": .string(email($0))])
-                    })
+                    let results = try await sh03.push(
+                        "sh03",
+                        (start..<start + 10).map {
+                            Events.upsert("c\($0)", "web", "c\($0)", ["name": .string("丙\($0)"), "phone": .string(phone($0)), "email": .string(email($0))])
+                        })
                     #expect(results.allSatisfy { $0["status"] == "applied" })
                 }
             }()

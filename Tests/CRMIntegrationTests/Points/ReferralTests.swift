@@ -14,12 +14,15 @@ struct ReferralTests {
 
     /// A new member signing up with `code`.
     static func signup(_ admin: RPCClient, _ external: String, code: String, channel: String = "mobile") async throws -> JSONValue {
-        try await admin.push("sh01", [Events.upsert("reg-\(external)", channel, external, ["name": .string("新人" + external), "referral_code": .string(code)])])[0]["member_id"]!
+        try await admin.push(
+            "sh01", [Events.upsert("reg-\(external)", channel, external, ["name": .string("新人" + external), "referral_code": .string(code)])])[0]["member_id"]!
     }
 
     static func refund(_ id: String, order: String, amount: String, at: String, channel: String = "mobile") -> JSONValue {
-        ["id": .string(id), "type": "order.refunded", "channel": .string(channel), "occurred_at": .string(at),
-         "refund": ["order_no": .string(order), "refund_no": .string("R-" + id), "amount": .string(amount), "refunded_at": .string(at)]]
+        [
+            "id": .string(id), "type": "order.refunded", "channel": .string(channel), "occurred_at": .string(at),
+            "refund": ["order_no": .string(order), "refund_no": .string("R-" + id), "amount": .string(amount), "refunded_at": .string(at)],
+        ]
     }
 
     @Test("a code binds a new member once; the first paid order rewards both sides once, whatever is replayed")
@@ -49,11 +52,14 @@ struct ReferralTests {
             #expect(try await admin.points(r).balance == 100)
             // An existing member is never bound again, by an upsert or by hand.
             let (_, other) = try await Self.referrer(admin, "u-r2")
-            _ = try await admin.push("sh01", [Events.upsert("reg-u-n-2", "mobile", "u-n", ["name": "新人", "referral_code": .string(other)], at: "2026-03-02T10:00:00+08:00")])
+            _ = try await admin.push(
+                "sh01", [Events.upsert("reg-u-n-2", "mobile", "u-n", ["name": "新人", "referral_code": .string(other)], at: "2026-03-02T10:00:00+08:00")])
             #expect(try await admin.member(["member_id": n])["referral"]?["referred_by"] == r)
-            #expect(await rpcError { try await admin.call("referral.bind", ["member_id": n, "code": .string(other), "reason": "x"]) }?.reason == "already_bound")
+            #expect(
+                await rpcError { try await admin.call("referral.bind", ["member_id": n, "code": .string(other), "reason": "x"]) }?.reason == "already_bound")
             // No binding to oneself, no cycles.
-            #expect(await rpcError { try await admin.call("referral.bind", ["member_id": r, "code": .string(code), "reason": "x"]) }?.reason == "self_referral")
+            #expect(
+                await rpcError { try await admin.call("referral.bind", ["member_id": r, "code": .string(code), "reason": "x"]) }?.reason == "self_referral")
             let nCode = try await admin.call("referral.link", ["member_id": n])["code"]!
             #expect(await rpcError { try await admin.call("referral.bind", ["member_id": r, "code": nCode, "reason": "x"]) }?.reason == "referral_cycle")
             #expect(await rpcError { try await admin.call("referral.bind", ["member_id": r, "code": "ZZZZZZZZ", "reason": "x"]) }?.reason == "unknown_code")
@@ -80,11 +86,16 @@ struct ReferralTests {
         try await withTestServer { server in
             let admin = try await server.adminWithShops()
             let from = When.at(days: -30), until = When.at(days: -20)
-            let program = try await admin.call("referral.program.set", ["value": [
-                "referrer_points": 100, "referred_points": 50,
-                "tiers": [["min_order": "500", "referrer_points": 300, "referred_points": 150]],
-                "campaigns": [["name": "雙11", "from": .string(from), "until": .string(until), "referrer_points": 1_000, "referred_points": 0]],
-                "share_percent": 10, "share_months": 6, "cap_per_referrer_per_day": 1_100]])
+            let program = try await admin.call(
+                "referral.program.set",
+                [
+                    "value": [
+                        "referrer_points": 100, "referred_points": 50,
+                        "tiers": [["min_order": "500", "referrer_points": 300, "referred_points": 150]],
+                        "campaigns": [["name": "雙11", "from": .string(from), "until": .string(until), "referrer_points": 1_000, "referred_points": 0]],
+                        "share_percent": 10, "share_months": 6, "cap_per_referrer_per_day": 1_100,
+                    ]
+                ])
             #expect(program["version"] == 1)
             let (r, code) = try await Self.referrer(admin)
             // Tier: a first order of ¥600.

@@ -11,13 +11,16 @@ struct RefundRunTests {
         let p = try await admin.points(member)
         var lines = ["balance \(p.balance) pending \(p.pending) debt \(p.debt)"]
         for e in try await admin.call("points.history", ["member_id": member, "limit": 200])["entries"]?.arrayValue ?? [] {
-            lines.append("\(e["kind"]?.stringValue ?? "-") \(e["points"]?.int64Value ?? 0) shortfall \(e["shortfall"]?.int64Value ?? 0) \(e["refund_no"]?.stringValue ?? "-")")
+            lines.append(
+                "\(e["kind"]?.stringValue ?? "-") \(e["points"]?.int64Value ?? 0) shortfall \(e["shortfall"]?.int64Value ?? 0) \(e["refund_no"]?.stringValue ?? "-")"
+            )
         }
         return lines
     }
 
-    @Test("many refunds in one push end exactly as the same refunds pushed one at a time",
-          arguments: ["within_balance", "allow_negative", "pending_only"])
+    @Test(
+        "many refunds in one push end exactly as the same refunds pushed one at a time",
+        arguments: ["within_balance", "allow_negative", "pending_only"])
     func sameAsOneAtATime(policy: String) async throws {
         try await withTestServer { server in
             let admin = try await server.adminWithShops()
@@ -31,9 +34,11 @@ struct RefundRunTests {
             // The same history in both shops: orders (some still pending), then some points spent.
             var members: [String: [String: JSONValue]] = [:]
             for shop in ["sh01", "sh02"] {
-                let placed = try await admin.push(shop, orders.map { o in
-                    Events.paid("p-\(o.no)", "web", order: o.no, member: o.account, amount: Money.format(fen: o.fen), at: When.at(days: o.days))
-                })
+                let placed = try await admin.push(
+                    shop,
+                    orders.map { o in
+                        Events.paid("p-\(o.no)", "web", order: o.no, member: o.account, amount: Money.format(fen: o.fen), at: When.at(days: o.days))
+                    })
                 #expect(placed.allSatisfy { $0["status"] == "applied" })
                 for (o, r) in zip(orders, placed) { members[shop, default: [:]][o.account] = r["member_id"]! }
                 for (i, account) in accounts.enumerated() where i % 2 == 0 {

@@ -81,9 +81,11 @@ struct OperatorProcessTests {
             }
 
             // Bad usage is refused before anything is sent, as usage errors (exit 64).
-            for bad in [["config", "rfm", "--recency", "90,30"], ["config", "expiry", "yearly-clearing", "--share", "130%"],
-                        ["config", "expiry", "weekly"], ["config", "pyramid", "top", "--average", "about 300"],
-                        ["config", "lifecycle", "--mode", "sometimes"], ["config", "pyramid", "fourth", "--purchases", "1"]] {
+            for bad in [
+                ["config", "rfm", "--recency", "90,30"], ["config", "expiry", "yearly-clearing", "--share", "130%"],
+                ["config", "expiry", "weekly"], ["config", "pyramid", "top", "--average", "about 300"],
+                ["config", "lifecycle", "--mode", "sometimes"], ["config", "pyramid", "fourth", "--purchases", "1"],
+            ] {
                 let out = try await runBinary("crmctl", bad, environment: env)
                 #expect(out.status == 64, "\(bad): \(out.status) \(out.stderr)")
             }
@@ -132,8 +134,9 @@ struct OperatorProcessTests {
                 let fifo = dir + "/filter.fifo"
                 #expect(mkfifo(fifo, 0o600) == 0)
                 env["FIFO"] = fifo
-                let viaFIFO = try await runShell(#"printf '%s' "$FILTER" > "$FIFO" & "$CRMCTL" segment preview --filter "$FIFO"; s=$?; exec 3<> "$FIFO"; wait; exit $s"#,
-                                                 environment: env)
+                let viaFIFO = try await runShell(
+                    #"printf '%s' "$FILTER" > "$FIFO" & "$CRMCTL" segment preview --filter "$FIFO"; s=$?; exec 3<> "$FIFO"; wait; exit $s"#,
+                    environment: env)
                 #expect(viaFIFO.status == 0, "\(viaFIFO.stderr)")
                 #expect(viaFIFO.stdout.hasPrefix("1 members"), "\(viaFIFO.stdout)")
             }
@@ -145,7 +148,8 @@ struct OperatorProcessTests {
     @Test("store-sync reads its CSV mapping from a pipe (the shell's <(…))")
     func pipedMapping() async throws {
         try await withTemporaryDirectory { dir in
-            try "uid,姓名,手機,郵箱,註冊時間,地址,unionid\ng1,王小明,13800138000,,2026-03-01 10:00:00,,\n".write(toFile: dir + "/members-1.csv", atomically: true, encoding: .utf8)
+            try "uid,姓名,手機,郵箱,註冊時間,地址,unionid\ng1,王小明,13800138000,,2026-03-01 10:00:00,,\n".write(
+                toFile: dir + "/members-1.csv", atomically: true, encoding: .utf8)
             let env = ["STORE_SYNC": Binaries.path("store-sync"), "SOURCE": dir + "/members-1.csv", "MAPPING": StoreSyncTests.mapping]
             let out = try await runShell(#""$STORE_SYNC" push --shop sh01 --source "$SOURCE" --mapping <(printf '%s' "$MAPPING") --dry-run"#, environment: env)
             #expect(out.status == 0, "\(out.stderr)")
@@ -173,8 +177,12 @@ struct OperatorProcessTests {
             #expect(!none.stderr.contains("member_id") && !none.stderr.contains("external_id"), "\(none.stderr)")
             // Two members share a phone (a guard kept them apart): the hint is crmctl member find.
             _ = try await admin.call("config.set", ["name": "identity", "value": ["blocked_keys": [["kind": "phone", "value": "13811112222"]]]])
-            _ = try await admin.push("sh01", [Events.upsert("s1", "web", "s-1", ["name": "甲", "phone": "13811112222"]),
-                                              Events.upsert("s2", "web", "s-2", ["name": "乙", "phone": "13811112222"])])
+            _ = try await admin.push(
+                "sh01",
+                [
+                    Events.upsert("s1", "web", "s-1", ["name": "甲", "phone": "13811112222"]),
+                    Events.upsert("s2", "web", "s-2", ["name": "乙", "phone": "13811112222"]),
+                ])
             let shared = try await runBinary("crmctl", ["member", "get", "--phone", "13811112222"], environment: env)
             #expect(shared.status == 1, "\(shared.stdout)")
             #expect(shared.stderr.contains("crmctl member find"), "\(shared.stderr)")
@@ -186,7 +194,9 @@ struct OperatorProcessTests {
     func memberIDArgument() async throws {
         // Nothing listens on port 1: a command that got as far as connecting would fail with 69, not 64.
         let env = ["CRM_SERVER": "127.0.0.1:1", "CRM_TOKEN": "crm_unused"]
-        for args in [["member", "get", "abc"], ["level", "get", "0"], ["referral", "link", "12.5"], ["member", "unmerge", "--member", "x1", "--reason", "r"]] {
+        for args in [
+            ["member", "get", "abc"], ["level", "get", "0"], ["referral", "link", "12.5"], ["member", "unmerge", "--member", "x1", "--reason", "r"],
+        ] {
             let out = try await runBinary("crmctl", args, environment: env)
             #expect(out.status == 64, "\(args): \(out.stderr)")
         }
@@ -196,13 +206,15 @@ struct OperatorProcessTests {
     func roundedDurations() async throws {
         try await withTestServer { server in
             let admin = try await server.adminWithShops()
-            _ = try await admin.push("sh01", [
-                Events.upsert("u", "web", "u-x", ["name": "甲"]),
-                Events.paid("o1", "web", order: "O1", member: "u-x", amount: "10", at: "2026-06-01T10:17:00+08:00"),
-                Events.paid("o2", "web", order: "O2", member: "u-x", amount: "10", at: "2026-06-03T16:43:00+08:00"),
-                Events.paid("o3", "web", order: "O3", member: "u-x", amount: "10", at: "2026-06-10T08:05:00+08:00"),
-                Events.paid("o4", "web", order: "O4", member: "u-x", amount: "10", at: "2026-06-20T23:59:00+08:00"),
-            ])
+            _ = try await admin.push(
+                "sh01",
+                [
+                    Events.upsert("u", "web", "u-x", ["name": "甲"]),
+                    Events.paid("o1", "web", order: "O1", member: "u-x", amount: "10", at: "2026-06-01T10:17:00+08:00"),
+                    Events.paid("o2", "web", order: "O2", member: "u-x", amount: "10", at: "2026-06-03T16:43:00+08:00"),
+                    Events.paid("o3", "web", order: "O3", member: "u-x", amount: "10", at: "2026-06-10T08:05:00+08:00"),
+                    Events.paid("o4", "web", order: "O4", member: "u-x", amount: "10", at: "2026-06-20T23:59:00+08:00"),
+                ])
             _ = try await admin.call("config.set", ["name": "segments", "value": ["lifecycle": ["mode": "derived"]]])
             let out = try await runBinary("crmctl", ["report", "lifecycle", "--as-of", "2026-07-01T00:00:00+08:00"], environment: Self.env(server))
             #expect(out.status == 0, "\(out.stderr)")
@@ -228,20 +240,34 @@ struct OperatorProcessTests {
             }
             #expect(try await tiers() == ["top": 1, "second": 1, "third": 1, "bottom": 1, "other": 3])
             let defaults = try await admin.call("config.get", ["name": "segments"])["value"]!["pyramid"]
-            #expect(defaults == ["top": ["min_purchases": 3, "average_above": "300.00"],
-                                 "second": ["min_purchases": 2, "max_purchases": 2, "average_from": "200.00", "average_to": "300.00"],
-                                 "third": ["min_purchases": 1, "max_purchases": 1, "average_from": "100.00", "average_to": "200.00"],
-                                 "bottom": ["min_purchases": 1, "max_purchases": 1, "average_below": "100.00"]])
+            #expect(
+                defaults == [
+                    "top": ["min_purchases": 3, "average_above": "300.00"],
+                    "second": ["min_purchases": 2, "max_purchases": 2, "average_from": "200.00", "average_to": "300.00"],
+                    "third": ["min_purchases": 1, "max_purchases": 1, "average_from": "100.00", "average_to": "200.00"],
+                    "bottom": ["min_purchases": 1, "max_purchases": 1, "average_below": "100.00"],
+                ])
             // A averages 337.50 over 4 purchases: above 340 it leaves the top; B (2 × 250) stays second.
             _ = try await admin.call("config.set", ["name": "segments", "value": ["pyramid": ["top": ["min_purchases": 3, "average_above": "340"]]]])
             #expect(try await tiers() == ["top": 0, "second": 1, "third": 1, "bottom": 1, "other": 4])
             // C's one purchase of 150 moves to the bottom when the bottom reaches 160.
-            _ = try await admin.call("config.set", ["name": "segments", "value": ["pyramid": ["third": ["min_purchases": 1, "max_purchases": 1, "average_from": "160", "average_to": "200"],
-                                                                                               "bottom": ["min_purchases": 1, "max_purchases": 1, "average_below": "160"]]]])
+            _ = try await admin.call(
+                "config.set",
+                [
+                    "name": "segments",
+                    "value": [
+                        "pyramid": [
+                            "third": ["min_purchases": 1, "max_purchases": 1, "average_from": "160", "average_to": "200"],
+                            "bottom": ["min_purchases": 1, "max_purchases": 1, "average_below": "160"],
+                        ]
+                    ],
+                ])
             #expect(try await tiers() == ["top": 1, "second": 1, "third": 0, "bottom": 2, "other": 3])
-            for bad: JSONValue in [["top": ["min_purchases": 0]], ["second": ["min_purchases": 3, "max_purchases": 2]],
-                                   ["third": ["average_from": "200", "average_to": "100"]], ["top": ["average_from": "1", "average_above": "2"]],
-                                   ["fourth": ["min_purchases": 1]], ["top": ["average_above": "lots"]]] {
+            for bad: JSONValue in [
+                ["top": ["min_purchases": 0]], ["second": ["min_purchases": 3, "max_purchases": 2]],
+                ["third": ["average_from": "200", "average_to": "100"]], ["top": ["average_from": "1", "average_above": "2"]],
+                ["fourth": ["min_purchases": 1]], ["top": ["average_above": "lots"]],
+            ] {
                 let error = await rpcError { try await admin.call("config.set", ["name": "segments", "value": ["pyramid": bad]]) }
                 #expect(error?.code == -32602, "\(bad)")
                 #expect(error?.reason == "bad_setting" || error?.reason == "unknown_field", "\(bad): \(String(describing: error))")

@@ -2,12 +2,13 @@ import CRMClient
 import CRMDomain
 import CRMProtocol
 import Foundation
+import Testing
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Testing
 
 /// points-expiry and crmctl as an operator runs them, against a crmd process.
 @Suite("points-expiry and crmctl verify as processes")
@@ -61,11 +62,16 @@ struct PointsProcessTests {
             let summary = try #require(rerun.stdout.split(separator: "\n").first { $0.hasPrefix("expired ") })
             let run = try #require(Int64(summary.split(separator: "(run ").last?.dropLast() ?? ""))
             let recorded = try db.withConnection {
-                try $0.query("SELECT -sum(l.points)::bigint, count(*), count(DISTINCT e.member_id) FROM points_entry e JOIN points_entry_lot l ON l.entry_id = e.id WHERE e.run_id = $1",
-                             [.int(run)]).single!
+                try $0.query(
+                    "SELECT -sum(l.points)::bigint, count(*), count(DISTINCT e.member_id) FROM points_entry e JOIN points_entry_lot l ON l.entry_id = e.id WHERE e.run_id = $1",
+                    [.int(run)]
+                ).single!
             }
-            #expect(summary.hasPrefix("expired \(try recorded.decode(Int64.self, at: 0)) points from \(try recorded.decode(Int64.self, at: 1)) lots of \(try recorded.decode(Int64.self, at: 2)) members"),
-                    "\(summary)")
+            #expect(
+                summary.hasPrefix(
+                    "expired \(try recorded.decode(Int64.self, at: 0)) points from \(try recorded.decode(Int64.self, at: 1)) lots of \(try recorded.decode(Int64.self, at: 2)) members"
+                ),
+                "\(summary)")
             let again = try await runBinary("points-expiry", ["run", "--as-of", today, "--skip-levels"], environment: env)
             #expect(again.status == 0)
             #expect((again.stdout + again.stderr).contains("expired 0 points"))
@@ -90,7 +96,9 @@ struct PointsProcessTests {
         try await Self.withDueLots(members: 3) { db, _, env in
             let clean = try await runBinary("crmctl", ["verify"], environment: env)
             #expect(clean.status == 0)
-            try db.withConnection { _ = try $0.query("UPDATE points_lot SET remaining = remaining - 5 WHERE id = (SELECT min(id) FROM points_lot WHERE remaining >= 5)") }
+            try db.withConnection {
+                _ = try $0.query("UPDATE points_lot SET remaining = remaining - 5 WHERE id = (SELECT min(id) FROM points_lot WHERE remaining >= 5)")
+            }
             let broken = try await runBinary("crmctl", ["verify"], environment: env)
             #expect(broken.status != 0)
             #expect(broken.stderr.contains("lot_matches_entries"))
@@ -121,7 +129,8 @@ struct PointsProcessTests {
             let link = try await runBinary("crmctl", ["referral", "link", member, "--json"], environment: env)
             #expect(link.status == 0, "\(link.stderr)")
             let code = try JSONParser.parse(link.stdout.trimmingCharacters(in: .whitespacesAndNewlines))["code"]!.stringValue!
-            let other = try await runBinary("crmctl", ["member", "get", "--shop", "sh01", "--channel", "web", "--external-id", "u-1", "--json"], environment: env)
+            let other = try await runBinary(
+                "crmctl", ["member", "get", "--shop", "sh01", "--channel", "web", "--external-id", "u-1", "--json"], environment: env)
             let otherID = try JSONParser.parse(other.stdout.trimmingCharacters(in: .whitespacesAndNewlines))["member_id"]!.stringValue!
             let bind = try await runBinary("crmctl", ["referral", "bind", otherID, code, "--reason", "till"], environment: env)
             #expect(bind.status == 0, "\(bind.stderr)")

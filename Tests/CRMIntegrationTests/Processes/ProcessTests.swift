@@ -3,12 +3,13 @@ import CRMDomain
 import CRMPostgres
 import CRMProtocol
 import Foundation
+import Testing
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Testing
 
 /// The real executables, as an operator runs them.
 @Suite("crmd and crmctl as processes")
@@ -44,9 +45,11 @@ struct ProcessTests {
             #expect(token.status == 0)
             let agentToken = token.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             #expect(agentToken.hasPrefix("crm_"))
-            let check = try await runBinary("store-sync", ["check", "--shop", "sh01"], environment: ["CRM_SERVER": "127.0.0.1:\(port)", "CRM_TOKEN": agentToken])
+            let check = try await runBinary(
+                "store-sync", ["check", "--shop", "sh01"], environment: ["CRM_SERVER": "127.0.0.1:\(port)", "CRM_TOKEN": agentToken])
             #expect(check.status == 0, "\(check.stderr)")
-            let wrongShop = try await runBinary("store-sync", ["check", "--shop", "sh02"], environment: ["CRM_SERVER": "127.0.0.1:\(port)", "CRM_TOKEN": agentToken])
+            let wrongShop = try await runBinary(
+                "store-sync", ["check", "--shop", "sh02"], environment: ["CRM_SERVER": "127.0.0.1:\(port)", "CRM_TOKEN": agentToken])
             #expect(wrongShop.status == 1)
             let forbidden = try await runBinary("crmctl", ["shop", "list"], environment: ["CRM_SERVER": "127.0.0.1:\(port)", "CRM_TOKEN": agentToken])
             #expect(forbidden.status == 1)
@@ -56,7 +59,8 @@ struct ProcessTests {
             let agentID = try JSONParser.parse(tokens.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).arrayValue?.first { $0["role"] == "agent" }?["id"]
             let revoke = try await runBinary("crmctl", ["token", "revoke", agentID!.cellTextForTest], environment: env)
             #expect(revoke.status == 0)
-            let afterRevoke = try await runBinary("store-sync", ["check", "--shop", "sh01"], environment: ["CRM_SERVER": "127.0.0.1:\(port)", "CRM_TOKEN": agentToken])
+            let afterRevoke = try await runBinary(
+                "store-sync", ["check", "--shop", "sh01"], environment: ["CRM_SERVER": "127.0.0.1:\(port)", "CRM_TOKEN": agentToken])
             #expect(afterRevoke.status == 1)
 
             let stats = try await runBinary("crmctl", ["stats"], environment: env)
@@ -77,11 +81,13 @@ struct ProcessTests {
             let client = try await RPCClient.connect(host: "127.0.0.1", port: port)
             _ = try await client.call("session.hello", ["token": .string(admin)])
             _ = try await client.call("shop.create", ["code": "sh01"])
-            let r = try await client.push("sh01", [
-                Events.upsert("a", "web", "w-1", ["name": "王小明", "phone": "138 0013 8000", "birthday": "1990-05-17", "address": "上海市浦东新区世纪大道100号"]),
-                Events.upsert("b", "mobile", "m-1", ["name": "王小明", "phone": "+86 13800138000"]),
-                Events.upsert("c", "group_buy", "g-1", ["name": "王小名", "birthday": "1990-05-17", "address": "上海市浦东新区世纪大道100号"]),
-            ])
+            let r = try await client.push(
+                "sh01",
+                [
+                    Events.upsert("a", "web", "w-1", ["name": "王小明", "phone": "138 0013 8000", "birthday": "1990-05-17", "address": "上海市浦东新区世纪大道100号"]),
+                    Events.upsert("b", "mobile", "m-1", ["name": "王小明", "phone": "+86 13800138000"]),
+                    Events.upsert("c", "group_buy", "g-1", ["name": "王小名", "birthday": "1990-05-17", "address": "上海市浦东新区世纪大道100号"]),
+                ])
             await client.close()
             let env = ["CRM_SERVER": "127.0.0.1:\(port)", "CRM_TOKEN": admin]
             let get = try await runBinary("crmctl", ["member", "get", "--phone", "13800138000"], environment: env)
@@ -98,7 +104,8 @@ struct ProcessTests {
             #expect(decide.stdout.contains("merged"))
             let history = try await runBinary("crmctl", ["member", "history", r[0]["member_id"]!.stringValue!], environment: env)
             #expect(history.stdout.contains("review"))
-            let unmerge = try await runBinary("crmctl", ["member", "unmerge", "--member", r[2]["member_id"]!.stringValue!, "--reason", "not the same"], environment: env)
+            let unmerge = try await runBinary(
+                "crmctl", ["member", "unmerge", "--member", r[2]["member_id"]!.stringValue!, "--reason", "not the same"], environment: env)
             #expect(unmerge.status == 0, "\(unmerge.stderr)")
             let missing = try await runBinary("crmctl", ["member", "get", "999999"], environment: env)
             #expect(missing.status == 1)
@@ -122,13 +129,14 @@ struct ProcessTests {
                     lines.append(JSONSerializer.serialize(member))
                     lines.append(JSONSerializer.serialize(Events.paid("o-\(i)", "web", order: "N\(i)", member: "u\(i)", amount: "99.50")))
                 }
-                lines.insert("{not json", at: 10)                                                              // line 11
+                lines.insert("{not json", at: 10)  // line 11
                 lines.insert(JSONSerializer.serialize(Events.upsert("bad", "web", "x", ["phone": "12"])), at: 20)  // line 21
                 let source = directory + "/web.jsonl"
                 try (lines.joined(separator: "\n") + "\n").write(toFile: source, atomically: true, encoding: .utf8)
                 let env = crmd.clientEnvironment(token: agent)
 
-                let first = try await runBinary("store-sync", ["push", "--shop", "sh01", "--channel", "web", "--source", source, "--batch-size", "50"], environment: env)
+                let first = try await runBinary(
+                    "store-sync", ["push", "--shop", "sh01", "--channel", "web", "--source", source, "--batch-size", "50"], environment: env)
                 #expect(first.status == 0, "\(first.stderr)")
                 #expect(first.stdout.contains("lines=602 applied=600 duplicate=0 rejected=1 invalid=1"))
                 let rejected = try String(contentsOfFile: source + ".rejects", encoding: .utf8).split(separator: "\n").map { try JSONParser.parse(String($0)) }
@@ -162,11 +170,14 @@ struct ProcessTests {
             defer { Task { await crmd.kill9() } }
             try await withTemporaryDirectory { directory in
                 let count = 6_000
-                let lines = (1...count).map { JSONSerializer.serialize(Events.paid("o-\($0)", "mobile", order: "N\($0)", member: "u\($0 % 500)", amount: "10")) }
+                let lines = (1...count).map {
+                    JSONSerializer.serialize(Events.paid("o-\($0)", "mobile", order: "N\($0)", member: "u\($0 % 500)", amount: "10"))
+                }
                 let source = directory + "/mobile.jsonl"
                 try (lines.joined(separator: "\n") + "\n").write(toFile: source, atomically: true, encoding: .utf8)
-                let agent = try SpawnedProcess(Binaries.path("store-sync"), ["push", "--shop", "sh01", "--source", source, "--batch-size", "20", "--in-flight", "2"],
-                                               environment: ["CRM_SERVER": "127.0.0.1:\(port)", "CRM_TOKEN": admin])
+                let agent = try SpawnedProcess(
+                    Binaries.path("store-sync"), ["push", "--shop", "sh01", "--source", source, "--batch-size", "20", "--in-flight", "2"],
+                    environment: ["CRM_SERVER": "127.0.0.1:\(port)", "CRM_TOKEN": admin])
                 defer { Task { await agent.kill9() } }
                 // Let part of the stream arrive, then crash crmd.
                 var arrived = 0
@@ -211,10 +222,12 @@ struct ProcessTests {
             // Wait until the request is inside the database, blocked on the lock: truly in flight.
             var blocked = false
             for _ in 0..<3_000 where !blocked {
-                blocked = try await db.scalar("""
-                    SELECT count(*) FROM pg_stat_activity
-                    WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO shop%'
-                    """) == 1
+                blocked =
+                    try await db.scalar(
+                        """
+                        SELECT count(*) FROM pg_stat_activity
+                        WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO shop%'
+                        """) == 1
                 if !blocked { try await Task.sleep(nanoseconds: 10_000_000) }
             }
             #expect(blocked)

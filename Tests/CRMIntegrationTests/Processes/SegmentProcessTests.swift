@@ -34,7 +34,8 @@ struct SegmentProcessTests {
             #expect(try await runBinary("crmctl", ["segment", "save", "campaign", filterFile, "--description", "autumn"], environment: env).status == 0)
             let preview = try await runBinary("crmctl", ["segment", "preview", "campaign"], environment: env)
             #expect(preview.stdout.hasPrefix("4 members"), "\(preview.stdout)\(preview.stderr)")  // A, B, C, D
-            let bad = try await runBinary("crmctl", ["segment", "preview", "--filter", filterFile.replacingOccurrences(of: "lace", with: "missing")], environment: env)
+            let bad = try await runBinary(
+                "crmctl", ["segment", "preview", "--filter", filterFile.replacingOccurrences(of: "lace", with: "missing")], environment: env)
             #expect(bad.status == 1)
 
             let csv = dir.appendingPathComponent("campaign.csv").path
@@ -59,8 +60,10 @@ struct SegmentProcessTests {
             let tagged = try await runBinary("crmctl", ["segment", "tag", "campaign", "VIP客戶"], environment: env)
             #expect(tagged.stdout.contains("4 of the segment's 4 members newly tagged"), "\(tagged.stdout)")
 
-            for (kind, expected) in [("rfm", "R × F"), ("pyramid", "top"), ("lifecycle", "churned"), ("levels", "senior"), ("channels", "mobile+web"),
-                                     ("groups", "3+_in_year"), ("seasons", "season(s)"), ("repurchase", "repurchase rate")] {
+            for (kind, expected) in [
+                ("rfm", "R × F"), ("pyramid", "top"), ("lifecycle", "churned"), ("levels", "senior"), ("channels", "mobile+web"),
+                ("groups", "3+_in_year"), ("seasons", "season(s)"), ("repurchase", "repurchase rate"),
+            ] {
                 let out = try await runBinary("crmctl", ["report", kind, "--as-of", SegmentFixture.asOf], environment: env)
                     .stdout
                 #expect(out.contains(expected), "crmctl report \(kind): \(out)")

@@ -57,8 +57,9 @@ struct StoreSyncRecoveryTests {
             // A directory that is a regular file: no one can write under it, root included.
             try "".write(toFile: directory + "/not-a-directory", atomically: true, encoding: .utf8)
             let checkpoint = directory + "/not-a-directory/web.checkpoint"
-            let run = try await runBinary("store-sync", ["push", "--shop", "sh01", "--source", source, "--checkpoint", checkpoint],
-                                          environment: crmd.clientEnvironment(token: agent))
+            let run = try await runBinary(
+                "store-sync", ["push", "--shop", "sh01", "--source", source, "--checkpoint", checkpoint],
+                environment: crmd.clientEnvironment(token: agent))
             #expect(run.status == 74, "\(run.stderr)")
             #expect(run.stderr.contains("cannot write the checkpoint"), "\(run.stderr)")
             let events = try db.withConnection { try $0.query("SELECT count(*) FROM sync_event").single!.decode(Int.self, at: 0) }
@@ -77,8 +78,9 @@ struct StoreSyncRecoveryTests {
             let checkpoint = directory + "/web.checkpoint"
             try #"{"files":{},"applied":0,"duplicate":0,"rejected":0,"invalid":0,"rejects_bytes":-5}"#
                 .write(toFile: checkpoint, atomically: true, encoding: .utf8)
-            let run = try await runBinary("store-sync", ["push", "--shop", "sh01", "--source", source, "--checkpoint", checkpoint],
-                                          environment: crmd.clientEnvironment(token: agent))
+            let run = try await runBinary(
+                "store-sync", ["push", "--shop", "sh01", "--source", source, "--checkpoint", checkpoint],
+                environment: crmd.clientEnvironment(token: agent))
             #expect(run.status == 1, "\(run.stderr)")
             #expect(run.stderr.contains("rejects size"), "\(run.stderr)")
             let events = try db.withConnection { try $0.query("SELECT count(*) FROM sync_event").single!.decode(Int.self, at: 0) }

@@ -1,6 +1,7 @@
 import CRMProtocol
 import Foundation
 import Testing
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -17,8 +18,9 @@ struct StoreSyncStopTests {
             try (JSONSerializer.serialize(Events.paid("o-1", "web", order: "S1", member: "u1", amount: "1")) + "\n")
                 .write(toFile: source, atomically: true, encoding: .utf8)
             // Nothing listens on the port: every pass fails at once and the waits between them double.
-            let agent = try SpawnedProcess(Binaries.path("store-sync"), ["push", "--shop", "sh01", "--source", source],
-                                           environment: ["CRM_SERVER": "127.0.0.1:\(freePort())", "CRM_TOKEN": "crm_unused"])
+            let agent = try SpawnedProcess(
+                Binaries.path("store-sync"), ["push", "--shop", "sh01", "--source", source],
+                environment: ["CRM_SERVER": "127.0.0.1:\(freePort())", "CRM_TOKEN": "crm_unused"])
             defer { Task { await agent.kill9() } }
             // The fifth wait is 3.2 to 6.4 s long; the signal comes at its start.
             for _ in 0..<1_000 where agent.log.components(separatedBy: "retrying in").count <= 5 {

@@ -1,12 +1,13 @@
 import CRMClient
 import CRMProtocol
 import Foundation
+import Testing
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Testing
 
 /// The store-sync agent as a shop runs it: a process reading exports and pushing them to a real crmd.
 @Suite("store-sync agent")
@@ -43,13 +44,15 @@ struct StoreSyncTests {
         try await Self.withAgentSetup { db, crmd, directory, exports in
             try Self.mapping.write(toFile: directory + "/mapping.json", atomically: true, encoding: .utf8)
             // A BOM, a quoted address with a comma and a line break, and a row with a missing field (line 5).
-            let members = "\u{FEFF}uid,姓名,手機,郵箱,註冊時間,地址,unionid\n"
+            let members =
+                "\u{FEFF}uid,姓名,手機,郵箱,註冊時間,地址,unionid\n"
                 + "g1,王小明,138 0013 8000,XM@Example.com,2026-03-01 10:00:00,\"上海市浦東新區世紀大道100號, 2樓\",oU1\n"
                 + "g2,李靜,139-0013-9000,,2026-03-01 11:00,\"北京市朝陽區\n建國路1號\",\n"
                 + "g3,張偉,13700137000,,2026-03-02\n"
             try members.write(toFile: exports + "/members-2026-03.csv", atomically: true, encoding: .utf8)
             // Order N1 has two item rows; line 5 has a quantity that is not a number.
-            let orders = "訂單號,uid,實付,付款時間,SKU,商品,數量,單價\n"
+            let orders =
+                "訂單號,uid,實付,付款時間,SKU,商品,數量,單價\n"
                 + "N1,g1,598.00,2026-03-02 12:00:00,BRA-LACE-75B,蕾絲深V聚攏文胸,1,399.00\n"
                 + "N1,g1,598.00,2026-03-02 12:00:00,SOCK-5P,棉襪五雙裝,5,39.80\n"
                 + "N2,g2,19.90,2026-03-03 09:30,MASK-10,補水面膜,1,19.90\n"
@@ -58,9 +61,13 @@ struct StoreSyncTests {
 
             let setup = try await crmd.adminClient()
             let agent = try await setup.call("token.create", ["role": "agent", "shop": "sh01"])["token"]!.stringValue!
-            let push = try await runBinary("store-sync", ["push", "--shop", "sh01", "--channel", "group_buy", "--source", exports,
-                                                               "--mapping", directory + "/mapping.json"],
-                                           environment: crmd.clientEnvironment(token: agent))
+            let push = try await runBinary(
+                "store-sync",
+                [
+                    "push", "--shop", "sh01", "--channel", "group_buy", "--source", exports,
+                    "--mapping", directory + "/mapping.json",
+                ],
+                environment: crmd.clientEnvironment(token: agent))
             #expect(push.status == 0, "\(push.stderr)")
             #expect(push.stdout.contains("applied=4 duplicate=0 rejected=0 invalid=2"), "\(push.stdout)")
 
@@ -77,20 +84,25 @@ struct StoreSyncTests {
             let li = try await setup.member(["shop": "sh01", "channel": "group_buy", "external_id": "g2"])
             #expect(li["phone"] == "+8613900139000")
             let order = try db.withConnection {
-                try $0.query("SELECT amount_fen, jsonb_array_length(items), to_char(paid_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'), channel FROM shop_order WHERE order_no = 'N1'").single!
+                try $0.query(
+                    "SELECT amount_fen, jsonb_array_length(items), to_char(paid_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'), channel FROM shop_order WHERE order_no = 'N1'"
+                ).single!
             }
             #expect(try order.decode(Int64.self, at: 0) == 59_800)
             #expect(try order.decode(Int.self, at: 1) == 2)
             #expect(try order.decode(String.self, at: 2) == "2026-03-02 12:00")
             #expect(try order.decode(String.self, at: 3) == "group_buy")
-            let address = try db.withConnection { try $0.query("SELECT address_sealed FROM account WHERE external_id = 'g2'").single!.decode(String.self, at: 0) }
+            let address = try db.withConnection {
+                try $0.query("SELECT address_sealed FROM account WHERE external_id = 'g2'").single!.decode(String.self, at: 0)
+            }
             #expect(address == "北京市朝陽區 建國路1號")  // the line break inside the quoted field arrived; crmd folds whitespace
 
             // A mapping that names a column the file lacks is refused before anything is sent.
             try Self.mapping.replacingOccurrences(of: "\"實付\"", with: "\"應付\"").write(toFile: directory + "/bad.json", atomically: true, encoding: .utf8)
             try FileManager.default.removeItem(atPath: exports + ".checkpoint")
-            let bad = try await runBinary("store-sync", ["push", "--shop", "sh01", "--source", exports + "/orders-2026-03.csv", "--mapping", directory + "/bad.json"],
-                                          environment: crmd.clientEnvironment(token: agent))
+            let bad = try await runBinary(
+                "store-sync", ["push", "--shop", "sh01", "--source", exports + "/orders-2026-03.csv", "--mapping", directory + "/bad.json"],
+                environment: crmd.clientEnvironment(token: agent))
             #expect(bad.status != 0)
             #expect(bad.stderr.contains("應付"), "\(bad.stderr)")
             await setup.close()
@@ -101,7 +113,8 @@ struct StoreSyncTests {
     func replacedFile() async throws {
         try await Self.withAgentSetup { db, crmd, directory, exports in
             func lines(_ range: ClosedRange<Int>) -> String {
-                range.map { JSONSerializer.serialize(Events.paid("o-\($0)", "web", order: "D\($0)", member: "u\($0)", amount: "1")) }.joined(separator: "\n") + "\n"
+                range.map { JSONSerializer.serialize(Events.paid("o-\($0)", "web", order: "D\($0)", member: "u\($0)", amount: "1")) }.joined(separator: "\n")
+                    + "\n"
             }
             let arguments = ["push", "--shop", "sh01", "--source", exports]
             try lines(1...3).write(toFile: exports + "/daily.jsonl", atomically: true, encoding: .utf8)
@@ -125,7 +138,9 @@ struct StoreSyncTests {
             try await withTemporaryDirectory { directory in
                 let count = 8_000
                 let source = directory + "/web.jsonl"
-                let lines = (1...count).map { JSONSerializer.serialize(Events.paid("o-\($0)", "web", order: "N\($0)", member: "u\($0 % 700)", amount: "12.30")) }
+                let lines = (1...count).map {
+                    JSONSerializer.serialize(Events.paid("o-\($0)", "web", order: "N\($0)", member: "u\($0 % 700)", amount: "12.30"))
+                }
                 try (lines.joined(separator: "\n") + "\n").write(toFile: source, atomically: true, encoding: .utf8)
                 let arguments = ["push", "--shop", "sh01", "--source", source, "--batch-size", "20", "--in-flight", "2"]
                 let first = try SpawnedProcess(Binaries.path("store-sync"), arguments, environment: crmd.clientEnvironment(token: crmd.adminToken))
@@ -163,8 +178,9 @@ struct StoreSyncTests {
         try await Self.withAgentSetup { db, crmd, directory, exports in
             func line(_ i: Int) -> String { JSONSerializer.serialize(Events.paid("o-\(i)", "mobile", order: "F\(i)", member: "u\(i)", amount: "5")) + "\n" }
             try (line(1) + line(2)).write(toFile: exports + "/a.jsonl", atomically: true, encoding: .utf8)
-            let agent = try SpawnedProcess(Binaries.path("store-sync"), ["push", "--shop", "sh01", "--source", exports, "--follow", "--poll-interval", "50"],
-                                           environment: crmd.clientEnvironment(token: crmd.adminToken))
+            let agent = try SpawnedProcess(
+                Binaries.path("store-sync"), ["push", "--shop", "sh01", "--source", exports, "--follow", "--poll-interval", "50"],
+                environment: crmd.clientEnvironment(token: crmd.adminToken))
             defer { Task { await agent.kill9() } }
             func waitForOrders(_ n: Int) async throws -> Int {
                 var seen = 0

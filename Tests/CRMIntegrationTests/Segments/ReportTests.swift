@@ -42,7 +42,8 @@ struct ReportTests {
     static func rows(_ server: TestServer) throws -> [Row] {
         try server.database.withConnection { c in
             try c.query(perMember).map {
-                Row(sinceLast: try $0.decode(at: 1), sinceFirst: try $0.decode(at: 2), n: try $0.decode(at: 3), s: try $0.decode(at: 4),
+                Row(
+                    sinceLast: try $0.decode(at: 1), sinceFirst: try $0.decode(at: 2), n: try $0.decode(at: 3), s: try $0.decode(at: 4),
                     ever: try $0.decode(at: 5), seasons: try $0.decode(at: 6), channels: try $0.decode(at: 7), recent: try $0.decode(at: 8))
             }
         }
@@ -96,8 +97,12 @@ struct ReportTests {
         let pyramid = try await admin.call("report.pyramid", asOf)
         var tiers: [String: Int64] = ["top": 0, "second": 0, "third": 0, "bottom": 0, "other": 0]
         for r in rows {
-            let t = r.n >= 3 && Double(r.s) / Double(r.n) > 30_000 ? "top" : r.n == 2 && (20_000...30_000).contains(Double(r.s) / 2) ? "second"
-                : r.n == 1 && (10_000...20_000).contains(r.s) ? "third" : r.n == 1 && r.s < 10_000 ? "bottom" : "other"
+            let t =
+                r.n >= 3 && Double(r.s) / Double(r.n) > 30_000
+                ? "top"
+                : r.n == 2 && (20_000...30_000).contains(Double(r.s) / 2)
+                    ? "second"
+                    : r.n == 1 && (10_000...20_000).contains(r.s) ? "third" : r.n == 1 && r.s < 10_000 ? "bottom" : "other"
             tiers[t, default: 0] += 1
         }
         #expect(Self.counts(pyramid["tiers"]!.arrayValue!, key: "tier") == tiers)
@@ -109,7 +114,10 @@ struct ReportTests {
         let groups = try await admin.call("report.purchase_groups", asOf)
         var g: [String: Int64] = [:]
         for r in rows {
-            let k = r.n >= 3 ? "3+_in_year" : r.n == 2 ? "2_in_year" : r.n == 1 ? "1_in_year" : r.ever >= 2 ? "2+_ever_none_in_year" : r.ever == 1 ? "1_ever_none_in_year" : "never"
+            let k =
+                r.n >= 3
+                ? "3+_in_year"
+                : r.n == 2 ? "2_in_year" : r.n == 1 ? "1_in_year" : r.ever >= 2 ? "2+_ever_none_in_year" : r.ever == 1 ? "1_ever_none_in_year" : "never"
             g[k, default: 0] += 1
         }
         #expect(Self.counts(groups["groups"]!.arrayValue!, key: "group").filter { $0.value > 0 } == g)
@@ -123,7 +131,9 @@ struct ReportTests {
             let k: String
             if let last = r.sinceLast, let first = r.sinceFirst {
                 k = first <= 30 ? "new" : last <= 90 ? "active" : last <= 180 ? "silent" : last <= 365 ? "sleeping" : "churned"
-            } else { k = "prospect" }
+            } else {
+                k = "prospect"
+            }
             stages[k, default: 0] += 1
         }
         #expect(Self.counts(life["stages"]!.arrayValue!, key: "stage").filter { $0.value > 0 } == stages)
@@ -170,10 +180,12 @@ struct ReportTests {
         let levels = try await admin.call("report.levels", [:])
         let sqlLevels: [String: Int64] = try server.database.withConnection { c in
             var out: [String: Int64] = [:]
-            for row in try c.query("""
+            for row in try c.query(
+                """
                 SELECT COALESCE((SELECT level_code FROM member_level l WHERE l.member_id = m.id), 'regular'), count(*)
                 FROM member m WHERE merged_into IS NULL GROUP BY 1
-                """) { out[try row.decode(at: 0)] = try row.decode(at: 1) }
+                """)
+            { out[try row.decode(at: 0)] = try row.decode(at: 1) }
             return out
         }
         #expect(Self.counts(levels["levels"]!.arrayValue!, key: "code").filter { $0.value > 0 } == sqlLevels)
@@ -190,7 +202,8 @@ struct ReportTests {
         _ = try await admin.call("config.set", ["name": "segments", "value": ["rfm": ["monetary": ["1000"], "window_days": 730]]])
         let rfm2 = try await admin.call("report.rfm", asOf)
         #expect(Self.counts(rfm2["m"]!.arrayValue!, key: "band") == ["0": 1, "1": 5, "2": 1])
-        #expect(await rpcError { try await admin.call("config.set", ["name": "segments", "value": ["rfm": ["recency_days": [90, 30]]]]) }?.reason == "bad_setting")
+        #expect(
+            await rpcError { try await admin.call("config.set", ["name": "segments", "value": ["rfm": ["recency_days": [90, 30]]]]) }?.reason == "bad_setting")
     }
 }
 

@@ -18,8 +18,10 @@ struct SegmentTests {
                 (["rfm": ["r": [1]]], "AC"), (["rfm": ["r": [2]]], "B"), (["rfm": ["r": [4]]], "E"), (["rfm": ["r": [5]]], "DG"), (["rfm": ["r": [0]]], "F"),
                 (["rfm": ["f": [3]]], "A"), (["rfm": ["f": [0]]], "DFG"), (["rfm": ["m": [4]]], "AB"), (["rfm": ["m": [2]]], "C"), (["rfm": ["m": [1]]], "E"),
                 (["rfm": ["r": [1], "m": [4]]], "A"),
-                (["purchases": ["min": 2, "within_days": 365]], "AB"), (["purchases": ["min": 2]], "ABD"), (["purchases": ["max": 0, "within_days": 365]], "DFG"),
-                (["spend": ["min": "400", "within_days": 365]], "AB"), (["spend": ["max": "100", "within_days": 365]], "DEFG"), (["spend": ["min": "2000"]], "A"),
+                (["purchases": ["min": 2, "within_days": 365]], "AB"), (["purchases": ["min": 2]], "ABD"),
+                (["purchases": ["max": 0, "within_days": 365]], "DFG"),
+                (["spend": ["min": "400", "within_days": 365]], "AB"), (["spend": ["max": "100", "within_days": 365]], "DEFG"),
+                (["spend": ["min": "2000"]], "A"),
                 (["last_purchase": ["max_days": 30]], "AC"), (["last_purchase": ["min_days": 400]], "DG"),
                 (["average_order": ["min": "300", "within_days": 365]], "A"), (["average_order": ["min": "100", "max": "260"]], "BCG"),
                 (["level": ["senior"]], "A"), (["level": ["regular"]], "BCDEFG"),
@@ -58,7 +60,10 @@ struct SegmentTests {
                 (["not": ["rfm": ["r": [0]]]], "ABCDEG"),
                 (["not": ["not": ["region": ["杭州"]]]], "AC"),
                 (["or": [["and": [["rfm": ["r": [1, 2]]], ["spend": ["min": "300", "within_days": 365]]]], ["not": ["purchases": ["min": 1]]]]], "ABF"),
-                (["and": [["or": [["shops": ["any": ["sh02"]]], ["channels": ["any": ["group_buy"]]]]], ["not": ["lifecycle": ["churned", "prospect"]]]]], "BCE"),
+                (
+                    ["and": [["or": [["shops": ["any": ["sh02"]]], ["channels": ["any": ["group_buy"]]]]], ["not": ["lifecycle": ["churned", "prospect"]]]]],
+                    "BCE"
+                ),
                 (["and": [["region": ["杭州"]]]], "AC"),
                 // A NOT over a member without orders or region is still exact (NULLs never leak).
                 (["not": ["region": ["杭州"]]], "BDEFG"), (["not": ["items": ["name_contains": ["蕾絲"]]]], "BDEFG"),
@@ -141,7 +146,8 @@ struct SegmentTests {
             let ma = masked["sample"]!.arrayValue!.first { $0["member_id"]!.stringValue! == f.ids["A"]! }!
             #expect(ma["phone"] == "138****8001")
             #expect(ma["name"] == "王**")
-            let exported = try await analyst.call("segment.export", ["name": "buyers", "limit": 100, "as_of": .string(SegmentFixture.asOf)])["members"]!.arrayValue!
+            let exported = try await analyst.call("segment.export", ["name": "buyers", "limit": 100, "as_of": .string(SegmentFixture.asOf)])["members"]!
+                .arrayValue!
             let ea = exported.first { $0["member_id"]!.stringValue! == f.ids["A"]! }!
             #expect(ea["phone"] == "138****8001")
             #expect(ea["name"] == "王**")

@@ -33,8 +33,13 @@ struct TagTests {
             // From attributes: the list attribute and the mapping, created as needed.
             #expect(try await Self.tags(admin, f.ids["F"]!) == ["敏感肌": ["attribute"], "教師": ["attribute"]])
             // A later profile without them takes them away again.
-            _ = try await admin.push("sh02", [Events.upsert("pf-2", "web", "u-f", ["name": "孫八", "attributes": ["tags": "瑜伽,敏感肌"]],
-                                                             at: "2026-06-21T09:00:00+08:00")])
+            _ = try await admin.push(
+                "sh02",
+                [
+                    Events.upsert(
+                        "pf-2", "web", "u-f", ["name": "孫八", "attributes": ["tags": "瑜伽,敏感肌"]],
+                        at: "2026-06-21T09:00:00+08:00")
+                ])
             #expect(try await Self.tags(admin, f.ids["F"]!) == ["敏感肌": ["attribute"], "瑜伽": ["attribute"]])
 
             // By the rule, on new orders: A (蕾絲文胸, 蕾絲睡衣 through the merged mobile account) and C; E's lace order was refunded
@@ -114,7 +119,8 @@ struct TagTests {
             let rules = try await admin.call("tag.rule.list", ["include_disabled": true])["rules"]!.arrayValue!
             #expect(rules.count == 3)
             #expect(rules.first { $0["name"] == "white-collar" }!["disabled_at"] != .null)
-            #expect(await rpcError { try await admin.call("tag.rule.add", ["name": "bad", "tag": "白領", "match": ["address_groups": ["pilots"]]]) }?.field
+            #expect(
+                await rpcError { try await admin.call("tag.rule.add", ["name": "bad", "tag": "白領", "match": ["address_groups": ["pilots"]]]) }?.field
                     == "match.address_groups[0]")
             #expect(await rpcError { try await admin.call("tag.rule.add", ["name": "empty", "tag": "白領", "match": [:]]) }?.field == "match")
         }

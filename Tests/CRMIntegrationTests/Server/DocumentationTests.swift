@@ -3,15 +3,17 @@ import Testing
 
 @Suite("documentation")
 struct DocumentationTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     @Test("docs/protocol.md documents every method the server answers, and no other")
     func protocolReferenceInSync() async throws {
         let text = try String(contentsOf: Self.root.appendingPathComponent("docs/protocol.md"), encoding: .utf8)
-        let documented = Set(text.split(separator: "\n").compactMap { line -> String? in
-            guard line.hasPrefix("### `") else { return nil }
-            return line.dropFirst(5).split(separator: "`").first.map(String.init)
-        })
+        let documented = Set(
+            text.split(separator: "\n").compactMap { line -> String? in
+                guard line.hasPrefix("### `") else { return nil }
+                return line.dropFirst(5).split(separator: "`").first.map(String.init)
+            })
         try await withTestServer { server in
             #expect(documented == server.server.methodNames)
         }

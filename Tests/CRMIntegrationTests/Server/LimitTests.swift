@@ -8,7 +8,9 @@ struct LimitTests {
     @Test("past the connection limit a client is told so and closed; others keep working")
     func connectionLimit() async throws {
         // Its clients never say hello: the hello deadline must not close them first on a busy machine.
-        try await withTestServer({ $0.maxConnections = 2; $0.helloTimeoutSeconds = 300 }) { server in
+        try await withTestServer({
+            $0.maxConnections = 2; $0.helloTimeoutSeconds = 300
+        }) { server in
             let a = try await server.client(token: nil)
             let b = try await server.client(token: nil)
             _ = try await a.call("server.health")
@@ -70,7 +72,9 @@ struct LimitTests {
             // Another client is answered (within a generous bound, so a stall fails instead of hanging).
             let answer = try await withThrowingTaskGroup(of: JSONValue?.self) { group in
                 group.addTask { try await other.call("server.health") }
-                group.addTask { try await Task.sleep(nanoseconds: 30_000_000_000); return nil }
+                group.addTask {
+                    try await Task.sleep(nanoseconds: 30_000_000_000); return nil
+                }
                 let first = try await group.next()!
                 group.cancelAll()
                 return first
@@ -114,7 +118,9 @@ struct LimitTests {
     @Test("Prometheus metrics and a load-balancer health check over HTTP")
     func metricsEndpoint() async throws {
         let metricsPort = freePort()
-        try await withTestServer({ $0.metricsHost = "127.0.0.1"; $0.metricsPort = metricsPort }) { server in
+        try await withTestServer({
+            $0.metricsHost = "127.0.0.1"; $0.metricsPort = metricsPort
+        }) { server in
             let admin = try await server.adminClient()
             _ = try await admin.call("server.health")
             try await Task.sleep(nanoseconds: 200_000_000)
@@ -137,16 +143,21 @@ struct LimitTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let openssl = Process()
         openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        openssl.arguments = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-                             "-addext", "subjectAltName=DNS:localhost", "-keyout", directory + "/key.pem", "-out", directory + "/cert.pem"]
+        openssl.arguments = [
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+            "-addext", "subjectAltName=DNS:localhost", "-keyout", directory + "/key.pem", "-out", directory + "/cert.pem",
+        ]
         openssl.standardOutput = FileHandle.nullDevice
         openssl.standardError = FileHandle.nullDevice
         try openssl.run()
         openssl.waitUntilExit()
         #expect(openssl.terminationStatus == 0)
-        try await withTestServer({ $0.tlsCertificatePath = directory + "/cert.pem"; $0.tlsKeyPath = directory + "/key.pem" }) { server in
-            let client = try await RPCClient.connect(host: "127.0.0.1", port: server.port,
-                                                     tls: .init(caFile: directory + "/cert.pem", serverName: "localhost"))
+        try await withTestServer({
+            $0.tlsCertificatePath = directory + "/cert.pem"; $0.tlsKeyPath = directory + "/key.pem"
+        }) { server in
+            let client = try await RPCClient.connect(
+                host: "127.0.0.1", port: server.port,
+                tls: .init(caFile: directory + "/cert.pem", serverName: "localhost"))
             #expect(try await client.call("server.health")["status"] == "ok")
             await client.close()
             // A plain-text client gets nothing useful from a TLS port.

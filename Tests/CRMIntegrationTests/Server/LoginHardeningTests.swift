@@ -13,8 +13,9 @@ struct LoginHardeningTests {
         try await withTestDatabase { db in
             for weak in ["a", "crm_" + String(repeating: "a", count: 60), "crm_bench_" + String(repeating: "0f", count: 16)] {
                 let port = freePort()
-                let crmd = try SpawnedProcess(Binaries.path("crmd"), ["serve", "--listen", "127.0.0.1:\(port)", "--database-url", db.connectionString],
-                                              environment: ["CRM_ADMIN_TOKEN": weak])
+                let crmd = try SpawnedProcess(
+                    Binaries.path("crmd"), ["serve", "--listen", "127.0.0.1:\(port)", "--database-url", db.connectionString],
+                    environment: ["CRM_ADMIN_TOKEN": weak])
                 let status = await crmd.wait(timeout: 60)
                 let log = crmd.log
                 await crmd.kill9()

@@ -11,10 +11,12 @@ struct MaskedAccessTests {
     func reviewGuards() async throws {
         try await withTestServer { server in
             let admin = try await server.adminWithShops()
-            let r = try await admin.push("sh01", [
-                Events.upsert("a", "mobile", "mum", ["name": "王媽媽", "platform_ids": ["wechat_unionid": "o6_family_secret"]]),
-                Events.upsert("b", "mobile", "dad", ["name": "王爸爸", "platform_ids": ["wechat_unionid": "o6_family_secret"]]),
-            ])
+            let r = try await admin.push(
+                "sh01",
+                [
+                    Events.upsert("a", "mobile", "mum", ["name": "王媽媽", "platform_ids": ["wechat_unionid": "o6_family_secret"]]),
+                    Events.upsert("b", "mobile", "dad", ["name": "王爸爸", "platform_ids": ["wechat_unionid": "o6_family_secret"]]),
+                ])
             #expect(r[0]["member_id"] != r[1]["member_id"])
             let guards = try await admin.call("review.list", ["type": "guard"])["items"]!.arrayValue!
             #expect(guards.contains { $0["guard"]?["kind"] == "wechat_unionid" && $0["guard"]?["value"] == "o6_family_secret" })
@@ -33,10 +35,16 @@ struct MaskedAccessTests {
 
     /// A member with a phone, a name and an address, pushed by the admin; returns its id.
     static func seedMember(_ admin: RPCClient) async throws -> String {
-        let r = try await admin.push("sh01", [
-            Events.upsert("m1", "web", "w-1", ["name": "王小明", "phone": "13912345678", "email": "xiaoming@example.com",
-                                               "address": "浙江省杭州市西湖區文三路100號華星大廈"]),
-        ])
+        let r = try await admin.push(
+            "sh01",
+            [
+                Events.upsert(
+                    "m1", "web", "w-1",
+                    [
+                        "name": "王小明", "phone": "13912345678", "email": "xiaoming@example.com",
+                        "address": "浙江省杭州市西湖區文三路100號華星大廈",
+                    ])
+            ])
         return r[0]["member_id"]!.stringValue!
     }
 
@@ -99,10 +107,13 @@ struct MaskedAccessTests {
             // The admin is not limited.
             for _ in 0..<25 { _ = try await admin.member(["member_id": .string(id)]) }
             let tokenID = created["id"]!.int64Value!
-            let audited = try await server.database.scalar("SELECT count(*) FROM audit_log WHERE token_id = \(tokenID) AND action IN ('member.find', 'member.get')")
+            let audited = try await server.database.scalar(
+                "SELECT count(*) FROM audit_log WHERE token_id = \(tokenID) AND action IN ('member.find', 'member.get')")
             #expect(audited == 20)
             let kinds = try server.database.withConnection { c in
-                try c.query("SELECT DISTINCT detail->>'kind' FROM audit_log WHERE token_id = $1 ORDER BY 1", [.int(tokenID)]).map { try $0.decode(String.self, at: 0) }
+                try c.query("SELECT DISTINCT detail->>'kind' FROM audit_log WHERE token_id = $1 ORDER BY 1", [.int(tokenID)]).map {
+                    try $0.decode(String.self, at: 0)
+                }
             }
             #expect(kinds == ["member_id", "phone"])
         }

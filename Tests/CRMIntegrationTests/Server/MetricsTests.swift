@@ -1,14 +1,16 @@
-@testable import CRMPostgres
 import CRMProtocol
-@testable import CRMServer
 import Testing
+
+@testable import CRMPostgres
+@testable import CRMServer
 
 /// crmd's counters through swift-metrics into a Prometheus registry per server: what `/metrics`
 /// shows and what `server.stats` reads back are the same figures.
 @Suite("metrics")
 struct MetricsTests {
-    static let pool = PostgresPool.Statistics(open: 2, idle: 1, inUse: 1, waiting: 0, maxConnections: 4,
-                                              connectionsOpened: 2, connectionsDiscarded: 0, refused: 3)
+    static let pool = PostgresPool.Statistics(
+        open: 2, idle: 1, inUse: 1, waiting: 0, maxConnections: 4,
+        connectionsOpened: 2, connectionsDiscarded: 0, refused: 3)
 
     static func metrics() -> ServerMetrics {
         ServerMetrics(knownMethods: ["server.health", "member.get", "(invalid)"], maxConnections: 10, maxBufferedBytes: 1 << 20)
@@ -37,17 +39,19 @@ struct MetricsTests {
         m.countRefused(reason: "too_many_from_address")
         m.security.count(\.failedLogins)
         let text = m.exposition(pool: Self.pool, databaseUp: true)
-        for line in ["# HELP crmd_requests_total Requests by method.", "# TYPE crmd_requests_total counter",
-                     "# TYPE crmd_request_duration_seconds histogram", "# TYPE crmd_connections_open gauge",
-                     "crmd_request_errors_total{method=\"member.get\",code=\"-32602\"} 1",
-                     "crmd_request_errors_total{method=\"(unknown)\",code=\"-32601\"} 1",
-                     "crmd_request_duration_seconds_bucket{method=\"member.get\",le=\"0.0025\"} 1",
-                     "crmd_request_duration_seconds_bucket{method=\"member.get\",le=\"0.001\"} 0",
-                     "crmd_request_duration_seconds_count{method=\"member.get\"} 1",
-                     "crmd_connections_closed_total{reason=\"too_many_from_address\"} 1",
-                     "crmd_connections_closed_total{reason=\"metrics_idle\"} 0",
-                     "crmd_connections_rejected_total 1", "crmd_failed_logins_total 1", "crmd_pool_refused_total 3",
-                     "crmd_pool_connections{state=\"max\"} 4.0", "crmd_points_limit_total{limit=\"max_balance\"} "] {
+        for line in [
+            "# HELP crmd_requests_total Requests by method.", "# TYPE crmd_requests_total counter",
+            "# TYPE crmd_request_duration_seconds histogram", "# TYPE crmd_connections_open gauge",
+            "crmd_request_errors_total{method=\"member.get\",code=\"-32602\"} 1",
+            "crmd_request_errors_total{method=\"(unknown)\",code=\"-32601\"} 1",
+            "crmd_request_duration_seconds_bucket{method=\"member.get\",le=\"0.0025\"} 1",
+            "crmd_request_duration_seconds_bucket{method=\"member.get\",le=\"0.001\"} 0",
+            "crmd_request_duration_seconds_count{method=\"member.get\"} 1",
+            "crmd_connections_closed_total{reason=\"too_many_from_address\"} 1",
+            "crmd_connections_closed_total{reason=\"metrics_idle\"} 0",
+            "crmd_connections_rejected_total 1", "crmd_failed_logins_total 1", "crmd_pool_refused_total 3",
+            "crmd_pool_connections{state=\"max\"} 4.0", "crmd_points_limit_total{limit=\"max_balance\"} ",
+        ] {
             #expect(text.contains(line + (line.hasSuffix(" ") ? "" : "\n")), "missing: \(line)")
         }
         // Mirrored counters are set, not added to, at each reading.
@@ -99,14 +103,15 @@ struct MetricsTests {
 
     @Test("an exposition is read back line by line, escapes and all")
     func parse() {
-        let samples = PrometheusSamples(exposition: """
-            # HELP x_total Things.
-            # TYPE x_total counter
-            x_total{a="1",b="q\\"uote\\\\d\\nline"} 7
-            y 2.5
-            h_bucket{method="m",le="+Inf"} 4
-            not a sample
-            """)
+        let samples = PrometheusSamples(
+            exposition: """
+                # HELP x_total Things.
+                # TYPE x_total counter
+                x_total{a="1",b="q\\"uote\\\\d\\nline"} 7
+                y 2.5
+                h_bucket{method="m",le="+Inf"} 4
+                not a sample
+                """)
         #expect(samples.value("x_total", ["a": "1", "b": "q\"uote\\d\nline"]) == 7)
         #expect(samples.value("y") == 2.5)
         #expect(samples.series("h_bucket") == [.init(labels: ["method": "m", "le": "+Inf"], value: 4)])

@@ -7,7 +7,8 @@ import Testing
 struct MigrationTests {
     @Test("the embedded migrations are exactly the files in sql/")
     func embeddedMatchFiles() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         let sqlDirectory = root.appendingPathComponent("sql")
         let files = try FileManager.default.contentsOfDirectory(atPath: sqlDirectory.path).filter { $0.hasSuffix(".sql") }.sorted()
         #expect(files.count == Migration.embedded.count, "run scripts/embed-migrations")
@@ -61,7 +62,9 @@ struct MigrationTests {
             #expect(throws: PostgresError.self) { try Migrator(migrations: broken).migrate(configuration: db.configuration) }
             let exists = try db.withConnection { try $0.query("SELECT to_regclass('half_done') IS NOT NULL").single!.decode(Bool.self, at: 0) }
             #expect(exists == false)
-            let recorded = try db.withConnection { try $0.query("SELECT count(*) FROM schema_migration WHERE version = $1", [.int(Int64(next))]).single!.decode(Int.self, at: 0) }
+            let recorded = try db.withConnection {
+                try $0.query("SELECT count(*) FROM schema_migration WHERE version = $1", [.int(Int64(next))]).single!.decode(Int.self, at: 0)
+            }
             #expect(recorded == 0)
         }
     }

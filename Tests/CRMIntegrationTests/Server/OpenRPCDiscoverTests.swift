@@ -33,15 +33,19 @@ struct OpenRPCDiscoverTests {
     func pythonExample() async throws {
         let python = ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) }
         try #require(python != nil, "python3 is needed (scripts/test installs it)")
-        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
             .appendingPathComponent("examples/python/crm_client.py").path
         try await withTestServer { server in
             let admin = try await server.adminClient()
             _ = try await admin.call("shop.create", ["code": "sh01", "name": "Flagship"])
             await admin.close()
             let out = try await offThread {
-                Result { try runProcessBlocking(python!, [example, "--server", "127.0.0.1:\(server.port)", "--token", server.adminToken, "--shop", "sh01"],
-                                                environment: [:], cleared: ["CRM_SERVER", "CRM_TOKEN"]) }
+                Result {
+                    try runProcessBlocking(
+                        python!, [example, "--server", "127.0.0.1:\(server.port)", "--token", server.adminToken, "--shop", "sh01"],
+                        environment: [:], cleared: ["CRM_SERVER", "CRM_TOKEN"])
+                }
             }.get()
             #expect(out.status == 0, "\(out.stderr)")
             #expect(out.stdout.contains("hello: role admin"), "\(out.stdout)")

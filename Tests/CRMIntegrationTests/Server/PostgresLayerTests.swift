@@ -8,7 +8,8 @@ struct PostgresLayerTests {
     func parametersRoundTrip() throws {
         try withFreshConnection { c in
             let tricky = "O'Brien \"quoted\" \\back\\slash; DROP TABLE x; -- 王小明 😀 \u{0001}"
-            let row = try c.query("SELECT $1::text AS a, $2::text AS b, $3::bigint AS c, $4::boolean AS d", [.text(tricky), .null, .int(-42), .bool(true)]).single!
+            let row = try c.query("SELECT $1::text AS a, $2::text AS b, $3::bigint AS c, $4::boolean AS d", [.text(tricky), .null, .int(-42), .bool(true)])
+                .single!
             #expect(try row.decode(String.self, column: "a") == tricky)
             #expect(try row.decode(String?.self, column: "b") == nil)
             #expect(try row.decode(Int64.self, column: "c") == -42)
@@ -102,8 +103,9 @@ struct PostgresLayerTests {
 
     @Test("the pool bounds connections, queues waiters, and refuses beyond the queue")
     func poolLimits() async throws {
-        let pool = PostgresPool(configuration: TestDatabase.serverConfiguration,
-                                limits: .init(maxConnections: 2, maxWaiters: 1, acquireTimeoutSeconds: 30))
+        let pool = PostgresPool(
+            configuration: TestDatabase.serverConfiguration,
+            limits: .init(maxConnections: 2, maxWaiters: 1, acquireTimeoutSeconds: 30))
         // Two statements that wait on a lock the test holds keep both connections busy until it lets go.
         let blocker = try PostgresConnection(configuration: TestDatabase.serverConfiguration)
         defer { blocker.close() }

@@ -63,7 +63,9 @@ struct ProtectionTests {
     @Test("many connections sending large lines without reading keep crmd's buffered bytes within the budget")
     func memoryBudget() async throws {
         let budget = 6 << 20
-        try await withTestServer({ $0.maxBufferedBytes = budget; $0.helloTimeoutSeconds = 5; $0.maxBatchEntries = 20_000 }) { server in
+        try await withTestServer({
+            $0.maxBufferedBytes = budget; $0.helloTimeoutSeconds = 5; $0.maxBatchEntries = 20_000
+        }) { server in
             // A batch of 20,000 non-objects is answered with 20,000 errors (~3 MB): two of them fill
             // the socket buffers of a client that does not read, crmd's writes stall, and the 1 MiB
             // lines after them are read ahead and held.
@@ -88,7 +90,7 @@ struct ProtectionTests {
             let buffers = try await admin.call("server.stats")["buffers"]
             #expect(buffers?["limit_bytes"] == .int(budget))
             let peak = try #require(buffers?["peak_bytes"]?.int64Value)
-            #expect(peak > 1 << 20)       // the stalled lines were counted
+            #expect(peak > 1 << 20)  // the stalled lines were counted
             #expect(peak <= Int64(budget))
             #expect((buffers?["refused"]?.int64Value ?? 0) >= 1)
         }
@@ -110,7 +112,9 @@ struct ProtectionTests {
 
     @Test("a line sent one byte at a time is cut off at the message deadline, though each byte resets the idle timer")
     func messageDeadline() async throws {
-        try await withTestServer({ $0.messageTimeoutSeconds = 2; $0.helloTimeoutSeconds = 60 }) { server in
+        try await withTestServer({
+            $0.messageTimeoutSeconds = 2; $0.helloTimeoutSeconds = 60
+        }) { server in
             let slow = try RawConnection(port: server.port)
             let bytes = Array(health.utf8)
             let dripping = Task {
@@ -129,7 +133,9 @@ struct ProtectionTests {
 
     @Test("past the per-address limit, when all its connections have sessions, the next one is told so and closed")
     func perAddressLimit() async throws {
-        try await withTestServer({ $0.maxConnectionsPerAddress = 2; $0.helloTimeoutSeconds = 300 }) { server in
+        try await withTestServer({
+            $0.maxConnectionsPerAddress = 2; $0.helloTimeoutSeconds = 300
+        }) { server in
             let a = try await server.adminClient()
             let b = try await server.adminClient()
             #expect(try await b.call("server.health")["status"] == "ok")
@@ -144,7 +150,9 @@ struct ProtectionTests {
 
     @Test("at the per-address limit, the address's oldest connection without a session makes room: a client with a token gets in")
     func perAddressRoomForSessions() async throws {
-        try await withTestServer({ $0.maxConnectionsPerAddress = 2; $0.helloTimeoutSeconds = 300 }) { server in
+        try await withTestServer({
+            $0.maxConnectionsPerAddress = 2; $0.helloTimeoutSeconds = 300
+        }) { server in
             // Each is answered before the next connects, so the server has counted it.
             let oldest = try RawConnection(port: server.port)
             oldest.send(health)
@@ -165,7 +173,9 @@ struct ProtectionTests {
 
     @Test("with the unauthenticated slots full, a client with a token still gets in (the oldest silent one makes room)")
     func roomForSessions() async throws {
-        try await withTestServer({ $0.maxUnauthenticatedConnections = 2; $0.maxConnections = 10; $0.helloTimeoutSeconds = 300 }) { server in
+        try await withTestServer({
+            $0.maxUnauthenticatedConnections = 2; $0.maxConnections = 10; $0.helloTimeoutSeconds = 300
+        }) { server in
             // Each is answered before the next connects, so the server has counted it.
             let oldest = try RawConnection(port: server.port)
             oldest.send(health)
@@ -191,7 +201,9 @@ struct ProtectionTests {
     @Test("the metrics port closes connections past its cap")
     func metricsCap() async throws {
         let metricsPort = freePort()
-        try await withTestServer({ $0.metricsHost = "127.0.0.1"; $0.metricsPort = metricsPort; $0.metricsMaxConnections = 2 }) { server in
+        try await withTestServer({
+            $0.metricsHost = "127.0.0.1"; $0.metricsPort = metricsPort; $0.metricsMaxConnections = 2
+        }) { server in
             let held = try (0..<2).map { _ in try RawConnection(port: metricsPort) }
             try await Task.sleep(nanoseconds: 300_000_000)
             let third = try RawConnection(port: metricsPort)
@@ -206,7 +218,9 @@ struct ProtectionTests {
     @Test("an idle connection to the metrics port is closed after its idle timeout")
     func metricsIdle() async throws {
         let metricsPort = freePort()
-        try await withTestServer({ $0.metricsHost = "127.0.0.1"; $0.metricsPort = metricsPort; $0.metricsIdleTimeoutSeconds = 2 }) { server in
+        try await withTestServer({
+            $0.metricsHost = "127.0.0.1"; $0.metricsPort = metricsPort; $0.metricsIdleTimeoutSeconds = 2
+        }) { server in
             let idle = try RawConnection(port: metricsPort)
             #expect(await idle.isClosedByPeer(timeout: 30))
             #expect(try await httpGet(port: metricsPort, path: "/healthz").hasPrefix("HTTP/1.1 200"))

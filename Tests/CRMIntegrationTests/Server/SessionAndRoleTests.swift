@@ -90,7 +90,10 @@ struct SessionAndRoleTests {
             let admin = try await server.adminClient()
             _ = try await admin.call("shop.create", ["code": "sh01"])
             let agent = try await server.client(token: try await server.token(role: .agent, shop: "sh01"))
-            for (method, params) in [("token.create", ["role": "admin"] as JSONValue), ("shop.create", ["code": "sh02"]), ("shop.list", [:]), ("token.list", [:]), ("server.stats", [:])] {
+            for (method, params) in [
+                ("token.create", ["role": "admin"] as JSONValue), ("shop.create", ["code": "sh02"]), ("shop.list", [:]), ("token.list", [:]),
+                ("server.stats", [:]),
+            ] {
                 let error = await rpcError { try await agent.call(method, params) }
                 #expect(error?.code == -32003, "\(method)")
                 #expect(error?.reason == "role_forbidden")
@@ -166,10 +169,15 @@ struct AdminMethodTests {
             #expect(await rpcError { try await admin.call("token.revoke", ["id": 999_999]) }?.code == -32004)
             // Only the hash is stored.
             let stored = try server.database.withConnection { c in
-                try c.query("SELECT count(*) FROM api_token WHERE encode(token_hash, 'escape') LIKE '%' || $1 || '%'", [.text(String(agent["token"]!.stringValue!.dropFirst(4).prefix(20)))]).single!.decode(Int.self, at: 0)
+                try c.query(
+                    "SELECT count(*) FROM api_token WHERE encode(token_hash, 'escape') LIKE '%' || $1 || '%'",
+                    [.text(String(agent["token"]!.stringValue!.dropFirst(4).prefix(20)))]
+                ).single!.decode(Int.self, at: 0)
             }
             #expect(stored == 0)
-            let audit = try server.database.withConnection { try $0.query("SELECT action FROM audit_log ORDER BY id").map { try $0.decode(String.self, at: 0) } }
+            let audit = try server.database.withConnection {
+                try $0.query("SELECT action FROM audit_log ORDER BY id").map { try $0.decode(String.self, at: 0) }
+            }
             #expect(audit.contains("shop.create"))
             #expect(audit.filter { $0 == "token.create" }.count == 2)
         }

@@ -3,12 +3,13 @@ import CRMDomain
 import CRMPostgres
 import CRMProtocol
 import Foundation
+import Testing
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Testing
 
 /// Stopping crmd while a request cannot finish.
 @Suite("shutdown")
@@ -53,8 +54,9 @@ struct ShutdownTests {
         try await withTestDatabase { db in
             let port = freePort()
             let admin = AccessToken.generate()
-            let crmd = try await startCRMD(arguments: ["--database-url", db.connectionString, "--shutdown-timeout", "1"],
-                                           environment: ["CRM_ADMIN_TOKEN": admin], port: port)
+            let crmd = try await startCRMD(
+                arguments: ["--database-url", db.connectionString, "--shutdown-timeout", "1"],
+                environment: ["CRM_ADMIN_TOKEN": admin], port: port)
             defer { Task { await crmd.kill9() } }
             let setup = try await RPCClient.connect(host: "127.0.0.1", port: port)
             _ = try await setup.call("session.hello", ["token": .string(admin)])
@@ -69,13 +71,16 @@ struct ShutdownTests {
             let client = try RawConnection(port: port)
             client.send(#"{"jsonrpc":"2.0","method":"session.hello","id":1,"params":{"token":"\#(admin)"}}"# + "\n")
             #expect(await client.readJSON()?["result"] != nil)
-            let push: JSONValue = ["jsonrpc": "2.0", "method": "sync.push", "id": 2,
-                                   "params": ["shop": "sh01", "events": [Events.upsert("u1", "web", "w-1", ["name": "王小明", "phone": "13800138000"])]]]
+            let push: JSONValue = [
+                "jsonrpc": "2.0", "method": "sync.push", "id": 2,
+                "params": ["shop": "sh01", "events": [Events.upsert("u1", "web", "w-1", ["name": "王小明", "phone": "13800138000"])]],
+            ]
             client.send(JSONSerializer.serialize(push) + "\n")
             // Wait until the push is queued behind the lock.
             var waiting = 0
             for _ in 0..<600 where waiting == 0 {
-                waiting = try await db.scalar("""
+                waiting = try await db.scalar(
+                    """
                     SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database
                     WHERE d.datname = current_database() AND l.locktype = 'advisory' AND NOT l.granted
                     """)

@@ -30,8 +30,9 @@ func runBinary(_ name: String, _ arguments: [String], environment: [String: Stri
 }
 
 private func runBinaryBlocking(_ name: String, _ arguments: [String], environment: [String: String]) throws -> CommandOutput {
-    try runProcessBlocking(Binaries.path(name), arguments, environment: environment,
-                           cleared: ["CRM_SERVER", "CRM_TOKEN", "CRM_DATABASE_URL", "CRM_ADMIN_TOKEN"])
+    try runProcessBlocking(
+        Binaries.path(name), arguments, environment: environment,
+        cleared: ["CRM_SERVER", "CRM_TOKEN", "CRM_DATABASE_URL", "CRM_ADMIN_TOKEN"])
 }
 
 /// Runs `path` to completion with standard input from /dev/null, in this process's environment
@@ -53,8 +54,9 @@ func runProcessBlocking(_ path: String, _ arguments: [String], environment: [Str
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     let errData = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return CommandOutput(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData, as: UTF8.self))
+    return CommandOutput(
+        status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+        stderr: String(decoding: errData, as: UTF8.self))
 }
 
 /// Picks a free loopback port (bind to 0, read it, release it).
@@ -70,7 +72,9 @@ func freePort() -> Int {
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(candidate).bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
         close(fd)
         if bound == 0 { return candidate }
     }

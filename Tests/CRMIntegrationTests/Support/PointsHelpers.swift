@@ -33,7 +33,8 @@ extension RPCClient {
 
     /// Redeems points; returns the result or throws the RPC error.
     func redeem(_ member: JSONValue, _ points: Int64, key: String, kind: String = "spend") async throws -> JSONValue {
-        try await call("points.redeem", ["member_id": member, "points": .int(points), "idempotency_key": .string(key), "reason": "test", "kind": .string(kind)])
+        try await call(
+            "points.redeem", ["member_id": member, "points": .int(points), "idempotency_key": .string(key), "reason": "test", "kind": .string(kind)])
     }
 
     func adjust(_ member: JSONValue, _ points: Int64, key: String) async throws -> JSONValue {
@@ -41,7 +42,9 @@ extension RPCClient {
     }
 
     /// Pays an order for account `external` in sh01/web at `at`; returns the member id.
-    func paid(_ id: String, order: String, member external: String, amount: String, at: String, shop: String = "sh01", channel: String = "web") async throws -> JSONValue {
+    func paid(
+        _ id: String, order: String, member external: String, amount: String, at: String, shop: String = "sh01", channel: String = "web"
+    ) async throws -> JSONValue {
         let r = try await push(shop, [Events.paid(id, channel, order: order, member: external, amount: amount, at: at)])[0]
         precondition(r["status"] == "applied", "order \(order) not applied: \(r)")
         return r["member_id"]!

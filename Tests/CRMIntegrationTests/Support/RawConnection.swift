@@ -1,5 +1,6 @@
 import CRMProtocol
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

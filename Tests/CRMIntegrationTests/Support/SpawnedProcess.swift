@@ -2,12 +2,13 @@ import CRMClient
 import CRMDomain
 import CRMPostgres
 import Foundation
+import Testing
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Testing
 
 /// A child process started with `posix_spawn`, its output in a log file, that a test can signal
 /// and wait for without blocking Swift's cooperative threads.

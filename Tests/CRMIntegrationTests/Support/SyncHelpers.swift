@@ -10,15 +10,21 @@ enum Events {
     }
 
     static func paid(_ id: String, _ channel: String, order: String, member: String, amount: String, at: String = "2026-03-02T12:00:00+08:00") -> JSONValue {
-        ["id": .string(id), "type": "order.paid", "channel": .string(channel), "occurred_at": .string(at),
-         "order": ["order_no": .string(order), "member_external_id": .string(member), "amount": .string(amount), "paid_at": .string(at),
-                   "payment_method": "alipay",
-                   "items": [["sku": "BRA-LACE-75B", "name": "蕾絲深V聚攏文胸", "category": "lingerie", "quantity": 1, "price": .string(amount)]]]]
+        [
+            "id": .string(id), "type": "order.paid", "channel": .string(channel), "occurred_at": .string(at),
+            "order": [
+                "order_no": .string(order), "member_external_id": .string(member), "amount": .string(amount), "paid_at": .string(at),
+                "payment_method": "alipay",
+                "items": [["sku": "BRA-LACE-75B", "name": "蕾絲深V聚攏文胸", "category": "lingerie", "quantity": 1, "price": .string(amount)]],
+            ],
+        ]
     }
 
     static func refunded(_ id: String, _ channel: String, order: String, refund: String, amount: String) -> JSONValue {
-        ["id": .string(id), "type": "order.refunded", "channel": .string(channel), "occurred_at": "2026-03-05T08:00:00+08:00",
-         "refund": ["order_no": .string(order), "refund_no": .string(refund), "amount": .string(amount), "refunded_at": "2026-03-05T08:00:00+08:00"]]
+        [
+            "id": .string(id), "type": "order.refunded", "channel": .string(channel), "occurred_at": "2026-03-05T08:00:00+08:00",
+            "refund": ["order_no": .string(order), "refund_no": .string(refund), "amount": .string(amount), "refunded_at": "2026-03-05T08:00:00+08:00"],
+        ]
     }
 }
 

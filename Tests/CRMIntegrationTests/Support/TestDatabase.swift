@@ -10,8 +10,9 @@ struct TestDatabase {
 
     /// The server's connection settings from the environment (libpq reads `PGHOST` & co itself).
     static var serverConfiguration: PostgresConfiguration {
-        PostgresConfiguration(connectionString: ProcessInfo.processInfo.environment["CRM_TEST_DATABASE_URL"] ?? "",
-                              applicationName: "crm-tests", statementTimeoutMilliseconds: 30_000)
+        PostgresConfiguration(
+            connectionString: ProcessInfo.processInfo.environment["CRM_TEST_DATABASE_URL"] ?? "",
+            applicationName: "crm-tests", statementTimeoutMilliseconds: 30_000)
     }
 
     static func create(migrate: Bool = true) throws -> TestDatabase {

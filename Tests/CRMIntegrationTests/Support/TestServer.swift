@@ -19,8 +19,10 @@ final class TestServer: Sendable {
     let port: Int
     let adminToken: String
 
-    private init(database: TestDatabase, pool: PostgresPool, context: ServerContext, server: RPCServer, group: ServiceGroup,
-                 runTask: Task<Void, any Error>, port: Int, adminToken: String) {
+    private init(
+        database: TestDatabase, pool: PostgresPool, context: ServerContext, server: RPCServer, group: ServiceGroup,
+        runTask: Task<Void, any Error>, port: Int, adminToken: String
+    ) {
         self.database = database
         self.pool = pool
         self.context = context
@@ -52,8 +54,9 @@ final class TestServer: Sendable {
         let address = await server.waitUntilBound()
         // Tests connect to the metrics port at once: it must be listening too.
         await metricsServer?.waitUntilBound()
-        return TestServer(database: database, pool: pool, context: context, server: server, group: group,
-                          runTask: runTask, port: address.port!, adminToken: adminToken)
+        return TestServer(
+            database: database, pool: pool, context: context, server: server, group: group,
+            runTask: runTask, port: address.port!, adminToken: adminToken)
     }
 
     /// A connection, with `session.hello` done when a token is given.
@@ -83,8 +86,10 @@ final class TestServer: Sendable {
 }
 
 /// Runs `body` against a fresh server, stopped afterwards whatever happens.
-func withTestServer<T>(poolSize: Int = 4, _ configure: (inout ServerConfiguration) -> Void = { _ in },
-                       _ body: (TestServer) async throws -> T) async throws -> T {
+func withTestServer<T>(
+    poolSize: Int = 4, _ configure: (inout ServerConfiguration) -> Void = { _ in },
+    _ body: (TestServer) async throws -> T
+) async throws -> T {
     let server = try await TestServer.start(poolSize: poolSize, configure)
     do {
         let value = try await body(server)
