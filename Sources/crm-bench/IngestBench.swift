@@ -16,12 +16,7 @@ struct CopyRows: ParsableCommand {
     @Option(name: .customLong("shop-ids"), help: "Shop ids in the target database, e.g. sh01=1,sh02=2,sh03=3.") var shopIDs: String
 
     func run() throws {
-        var ids: [String: Int] = [:]
-        for pair in shopIDs.split(separator: ",") {
-            let parts = pair.split(separator: "=")
-            guard parts.count == 2, let id = Int(parts[1]) else { throw ValidationError("--shop-ids must look like sh01=1,sh02=2") }
-            ids[String(parts[0])] = id
-        }
+        let ids = try Self.shopIDs(shopIDs)
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         var writer = CopyWriter(directory: out)
         var accounts: [String: (id: Int, member: Int)] = [:]
@@ -95,12 +90,28 @@ struct CopyRows: ParsableCommand {
                 }
             }
         }
-        for (id, var columns) in orderRows {
+        try Self.writeOrders(orderRows, refunded: refunded, into: &writer)
+        try writer.close()
+        print("member=\(nextMember) account=\(nextAccount) shop_order=\(nextOrder) refund=\(nextRefund)")
+    }
+
+    /// `sh01=1,sh02=2`: each shop code's id in the target database.
+    static func shopIDs(_ text: String) throws -> [String: Int] {
+        var ids: [String: Int] = [:]
+        for pair in text.split(separator: ",") {
+            let parts = pair.split(separator: "=")
+            guard parts.count == 2, let id = Int(parts[1]) else { throw ValidationError("--shop-ids must look like sh01=1,sh02=2") }
+            ids[String(parts[0])] = id
+        }
+        return ids
+    }
+
+    /// The orders, with what was refunded of each (known only once every refund was read).
+    static func writeOrders(_ rows: [(id: Int, columns: [String?])], refunded: [Int: Int], into writer: inout CopyWriter) throws {
+        for (id, var columns) in rows {
             columns.insert(String(refunded[id] ?? 0), at: 6)
             try writer.row("shop_order", columns)
         }
-        try writer.close()
-        print("member=\(nextMember) account=\(nextAccount) shop_order=\(nextOrder) refund=\(nextRefund)")
     }
 
     /// Yuan text to fen text.

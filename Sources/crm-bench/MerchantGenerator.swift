@@ -140,15 +140,7 @@ struct MerchantGenerator {
                 multi += 1
                 var other = (homeShop, homeChannel)
                 while other == (homeShop, homeChannel) { other = (1 + random.below(shops), Self.channels[random.below(3)]) }
-                let roll = random.unit()
-                let variation: Variation =
-                    roll < 0.45
-                    ? .phoneFormat
-                    : roll < 0.65
-                        ? .emailOnly
-                        : roll < 0.80
-                            ? .nameTypo
-                            : roll < 0.92 ? .missingFields : roll < 0.97 ? .profileOnly : .profileTypo
+                let variation = randomVariation()
                 accounts.append((other.0, other.1, variation))
                 if examples.count < 12 {
                     let key = variation == .emailOnly ? "--email \(p.email)" : "--phone \(p.phone)"
@@ -197,6 +189,25 @@ struct MerchantGenerator {
                 }
             }
         }
+        let total = try Self.writeFiles(streams, examples: examples, shops: shops, to: directory)
+        return "events=\(total) people=\(people) in_two_accounts=\(multi) "
+            + counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") + " dir=\(directory)"
+    }
+
+    /// How a second account differs: mostly a phone written otherwise, else e-mail only, a typo in
+    /// the name, missing fields, or the profile alone (with or without a typo).
+    mutating func randomVariation() -> Variation {
+        let roll = random.unit()
+        if roll < 0.45 { return .phoneFormat }
+        if roll < 0.65 { return .emailOnly }
+        if roll < 0.80 { return .nameTypo }
+        if roll < 0.92 { return .missingFields }
+        return roll < 0.97 ? .profileOnly : .profileTypo
+    }
+
+    /// Writes each shop channel's events sorted by time, one file each, and the examples; returns
+    /// how many events there are.
+    static func writeFiles(_ streams: [String: Stream], examples: [String], shops: Int, to directory: String) throws -> Int {
         for shop in 1...shops {
             let dir = directory + "/" + String(format: "sh%02d", shop)
             try? FileManager.default.removeItem(atPath: dir)
@@ -212,8 +223,7 @@ struct MerchantGenerator {
             try text.write(toFile: directory + "/" + file, atomically: false, encoding: .utf8)
             total += sorted.count
         }
-        return "events=\(total) people=\(people) in_two_accounts=\(multi) "
-            + counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") + " dir=\(directory)"
+        return total
     }
 
     /// How a second account of the same person differs from the first.

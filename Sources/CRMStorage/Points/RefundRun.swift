@@ -53,26 +53,8 @@ struct RefundRun {
         guard !items.isEmpty else { return [] }
         let keys = items.map { $0.event.channel.rawValue + " " + $0.value.orderNo }
         try lockMembers(items)
-        var orders: [String: OrderState] = [:]
-        var rewarded = false
-        for row in try c.queryPrepared(
-            """
-            SELECT o.channel || ' ' || o.order_no, o.id, o.amount_fen, o.refunded_fen, a.member_id, m.merged_into IS NULL,
-                   \(OrderPointsSQL.earned),
-                   \(OrderPointsSQL.refundsDue),
-                   EXISTS (SELECT 1 FROM referral_binding b WHERE b.qualified_order_id = o.id AND b.status = 'rewarded')
-            FROM shop_order o JOIN account a ON a.id = o.account_id JOIN member m ON m.id = a.member_id
-            WHERE o.shop_id = $1 AND (o.channel, o.order_no) IN (SELECT * FROM unnest($2::text[], $3::text[]))
-            ORDER BY o.id FOR UPDATE OF o
-            """, [.int(shopID), .textArray(items.map { $0.event.channel.rawValue }), .textArray(items.map(\.value.orderNo))])
-        {
-            let live: Bool = try row.decode(at: 5)
-            precondition(live, "an account always belongs to a live member (merges move accounts)")
-            orders[try row.decode(String.self, at: 0)] = OrderState(
-                id: try row.decode(at: 1), amountFen: try row.decode(at: 2), refundedFen: try row.decode(at: 3), member: try row.decode(at: 4),
-                earned: try row.decode(at: 6), reversedDue: try row.decode(at: 7))
-            if try row.decode(Bool.self, at: 8) { rewarded = true }
-        }
+        let (lockedOrders, rewarded) = try orderStates(items)
+        var orders = lockedOrders
         guard alone || !rewarded else { return nil }
         var takenNumbers = Set(
             try c.queryPrepared(
@@ -115,7 +97,39 @@ struct RefundRun {
         }
         guard !accepted.isEmpty else { return outcomes.map { $0! } }
 
-        // Take the points back from the lots, refund after refund, by `PointsLedger.takeBack`'s plan.
+        try planTakeBack(&accepted)
+        try write(accepted)
+        return outcomes.map { $0! }
+    }
+
+    /// The refunded orders, locked, by `channel order_no`: amounts, what they earned and what their
+    /// refunds were due; and whether any qualified a rewarded referral.
+    private func orderStates(_ items: [Item]) throws -> (orders: [String: OrderState], rewarded: Bool) {
+        var orders: [String: OrderState] = [:]
+        var rewarded = false
+        for row in try c.queryPrepared(
+            """
+            SELECT o.channel || ' ' || o.order_no, o.id, o.amount_fen, o.refunded_fen, a.member_id, m.merged_into IS NULL,
+                   \(OrderPointsSQL.earned),
+                   \(OrderPointsSQL.refundsDue),
+                   EXISTS (SELECT 1 FROM referral_binding b WHERE b.qualified_order_id = o.id AND b.status = 'rewarded')
+            FROM shop_order o JOIN account a ON a.id = o.account_id JOIN member m ON m.id = a.member_id
+            WHERE o.shop_id = $1 AND (o.channel, o.order_no) IN (SELECT * FROM unnest($2::text[], $3::text[]))
+            ORDER BY o.id FOR UPDATE OF o
+            """, [.int(shopID), .textArray(items.map { $0.event.channel.rawValue }), .textArray(items.map(\.value.orderNo))])
+        {
+            let live: Bool = try row.decode(at: 5)
+            precondition(live, "an account always belongs to a live member (merges move accounts)")
+            orders[try row.decode(String.self, at: 0)] = OrderState(
+                id: try row.decode(at: 1), amountFen: try row.decode(at: 2), refundedFen: try row.decode(at: 3), member: try row.decode(at: 4),
+                earned: try row.decode(at: 6), reversedDue: try row.decode(at: 7))
+            if try row.decode(Bool.self, at: 8) { rewarded = true }
+        }
+        return (orders, rewarded)
+    }
+
+    /// Plans taking the points back from the lots, refund after refund, by `PointsLedger.takeBack`'s plan.
+    private func planTakeBack(_ accepted: inout [Accepted]) throws {
         let ledger = PointsLedger(c: c, policy: policy)
         let owing = Array(Set(accepted.filter { $0.due > 0 }.map(\.member))).sorted()
         try ledger.lockAccounts(owing)
@@ -133,8 +147,6 @@ struct RefundRun {
                 return PointsLedger.LockedLot(id: lot.id, remaining: lot.remaining - t, orderID: lot.orderID, pending: lot.pending, lapsed: lot.lapsed)
             }
         }
-        try write(accepted)
-        return outcomes.map { $0! }
     }
 
     /// Locks the points accounts of the refunded orders' members (in id order, as every points path
