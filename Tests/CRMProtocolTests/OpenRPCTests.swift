@@ -31,6 +31,24 @@ struct OpenRPCTests {
         }
     }
 
+    @Test("the error table of docs/protocol.md names exactly the reasons of the catalogue")
+    func errorTableMatchesCatalogue() throws {
+        let text = try Self.read("docs/protocol.md")
+        let rows = text.split(separator: "\n").filter { $0.hasPrefix("| -32") }
+        #expect(rows.count == 12, "one row per error code")
+        var documented = Set<String>()
+        for row in rows {
+            guard let reasons = row.split(separator: "|").last else { continue }
+            for part in reasons.split(separator: "`").enumerated() where part.offset % 2 == 1 {
+                let word = String(part.element)
+                if word.allSatisfy({ $0.isLowercase || $0 == "_" }) { documented.insert(word) }
+            }
+        }
+        let catalogue = Set(ErrorReason.known.map(\.rawValue))
+        #expect(catalogue.subtracting(documented).isEmpty, "in ErrorReason, not in the table: \(catalogue.subtracting(documented).sorted())")
+        #expect(documented.subtracting(catalogue).isEmpty, "in the table, not in ErrorReason: \(documented.subtracting(catalogue).sorted())")
+    }
+
     @Test("every example in docs/protocol.md is valid against the document: params, results and errors")
     func referenceExamplesFollowTheDocument() throws {
         let examples = try ProtocolExamples.parse(try Self.read("docs/protocol.md"))

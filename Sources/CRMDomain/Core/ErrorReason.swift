@@ -26,6 +26,7 @@ public struct ErrorReason: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let emptyBatch = ErrorReason(rawValue: "empty_batch")
     public static let batchTooLarge = ErrorReason(rawValue: "batch_too_large")
     public static let lineTooLong = ErrorReason(rawValue: "line_too_long")
+    public static let messageTimeout = ErrorReason(rawValue: "message_timeout")
     public static let methodNotFound = ErrorReason(rawValue: "method_not_found")
 
     // MARK: Invalid params (-32602)
@@ -58,6 +59,7 @@ public struct ErrorReason: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let oneLookup = ErrorReason(rawValue: "one_lookup")
     public static let asOfInFuture = ErrorReason(rawValue: "as_of_in_future")
     public static let asOfMismatch = ErrorReason(rawValue: "as_of_mismatch")
+    public static let unknownLevel = ErrorReason(rawValue: "unknown_level")
 
     // MARK: Invalid event content in sync.push (-32602)
     public static let badChannel = ErrorReason(rawValue: "bad_channel")
@@ -66,7 +68,7 @@ public struct ErrorReason: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let badEmail = ErrorReason(rawValue: "bad_email")
     public static let badBirthday = ErrorReason(rawValue: "bad_birthday")
     public static let badAmount = ErrorReason(rawValue: "bad_amount")
-    public static let badPlatformId = ErrorReason(rawValue: "bad_platform_id")
+    public static let badPlatformID = ErrorReason(rawValue: "bad_platform_id")
 
     // MARK: Internal errors (-32603)
     public static let `internal` = ErrorReason(rawValue: "internal")
@@ -96,7 +98,6 @@ public struct ErrorReason: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let segmentNotFound = ErrorReason(rawValue: "segment_not_found")
     public static let exportNotFound = ErrorReason(rawValue: "export_not_found")
     public static let orderNotFound = ErrorReason(rawValue: "order_not_found")
-    public static let unknownLevel = ErrorReason(rawValue: "unknown_level")
     public static let unknownCode = ErrorReason(rawValue: "unknown_code")
 
     // MARK: Conflicts (-32009)
@@ -106,12 +107,10 @@ public struct ErrorReason: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let alreadyMerged = ErrorReason(rawValue: "already_merged")
     public static let alreadyUnmerged = ErrorReason(rawValue: "already_unmerged")
     public static let alreadyDecided = ErrorReason(rawValue: "already_decided")
-    public static let alreadyBound = ErrorReason(rawValue: "already_bound")
-    public static let eventIdReused = ErrorReason(rawValue: "event_id_reused")
+    public static let eventIDReused = ErrorReason(rawValue: "event_id_reused")
     public static let orderExists = ErrorReason(rawValue: "order_exists")
     public static let refundExists = ErrorReason(rawValue: "refund_exists")
     public static let idempotencyKeyReused = ErrorReason(rawValue: "idempotency_key_reused")
-    public static let mergedDuplicate = ErrorReason(rawValue: "merged_duplicate")
     public static let jobRunning = ErrorReason(rawValue: "job_running")
     public static let runNotRunning = ErrorReason(rawValue: "run_not_running")
 
@@ -121,8 +120,8 @@ public struct ErrorReason: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let pointsOutOfRange = ErrorReason(rawValue: "points_out_of_range")
     public static let balanceLimit = ErrorReason(rawValue: "balance_limit")
     public static let selfReferral = ErrorReason(rawValue: "self_referral")
+    public static let alreadyBound = ErrorReason(rawValue: "already_bound")
     public static let referralCycle = ErrorReason(rawValue: "referral_cycle")
-    public static let qualifyingOrderRefunded = ErrorReason(rawValue: "qualifying_order_refunded")
 
     // MARK: Overloaded and unavailable (-32029, -32050)
     public static let overloaded = ErrorReason(rawValue: "overloaded")
@@ -134,26 +133,25 @@ public struct ErrorReason: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let poolExhausted = ErrorReason(rawValue: "pool_exhausted")
     public static let memoryBudget = ErrorReason(rawValue: "memory_budget")
     public static let helloTimeout = ErrorReason(rawValue: "hello_timeout")
-    public static let messageTimeout = ErrorReason(rawValue: "message_timeout")
     public static let databaseUnavailable = ErrorReason(rawValue: "database_unavailable")
     public static let shuttingDown = ErrorReason(rawValue: "shutting_down")
 
     /// Every reason crmd sends, in the order above.
     public static let known: [ErrorReason] = [
-        .parseError, .invalidRequest, .emptyBatch, .batchTooLarge, .lineTooLong, .methodNotFound,
+        .parseError, .invalidRequest, .emptyBatch, .batchTooLarge, .lineTooLong, .messageTimeout, .methodNotFound,
         .invalidParams, .unknownField, .unexpectedField, .missingField, .wrongType, .outOfRange, .tooLong, .nulCharacter, .badCursor, .badDate, .badKind,
         .badShopCode, .badName, .badRole, .badMemberID, .badSetting, .badDecision, .badFilter, .filterTooDeep, .filterTooLarge, .badRule, .badCode, .badSource,
-        .badStatus, .badType, .badID, .oneLookup, .asOfInFuture, .asOfMismatch,
-        .badChannel, .badTimestamp, .badPhone, .badEmail, .badBirthday, .badAmount, .badPlatformId,
+        .badStatus, .badType, .badID, .oneLookup, .asOfInFuture, .asOfMismatch, .unknownLevel,
+        .badChannel, .badTimestamp, .badPhone, .badEmail, .badBirthday, .badAmount, .badPlatformID,
         .internal, .statementTimeout, .serializationFailure,
         .unauthenticated, .noSession, .invalidToken, .tokenRevoked, .forbidden, .roleForbidden, .wrongShop, .maskedFilter,
         .notFound, .shopNotFound, .tokenNotFound, .memberNotFound, .mergeNotFound, .reviewNotFound, .settingNotFound, .tagNotFound, .ruleNotFound,
-        .segmentNotFound, .exportNotFound, .orderNotFound, .unknownLevel, .unknownCode,
-        .conflict, .shopExists, .ambiguous, .alreadyMerged, .alreadyUnmerged, .alreadyDecided, .alreadyBound, .eventIdReused, .orderExists, .refundExists,
-        .idempotencyKeyReused, .mergedDuplicate, .jobRunning, .runNotRunning,
-        .refundExceedsOrder, .insufficientPoints, .pointsOutOfRange, .balanceLimit, .selfReferral, .referralCycle, .qualifyingOrderRefunded,
+        .segmentNotFound, .exportNotFound, .orderNotFound, .unknownCode,
+        .conflict, .shopExists, .ambiguous, .alreadyMerged, .alreadyUnmerged, .alreadyDecided, .eventIDReused, .orderExists, .refundExists,
+        .idempotencyKeyReused, .jobRunning, .runNotRunning,
+        .refundExceedsOrder, .insufficientPoints, .pointsOutOfRange, .balanceLimit, .selfReferral, .alreadyBound, .referralCycle,
         .overloaded, .tooManyConnections, .tooManyFromAddress, .tooManyUnauthenticated, .tooManyFailedLogins, .tooManyLookups, .poolExhausted, .memoryBudget,
-        .helloTimeout, .messageTimeout, .databaseUnavailable, .shuttingDown,
+        .helloTimeout, .databaseUnavailable, .shuttingDown,
     ]
 
     private static let knownWords = Set(known.map(\.rawValue))

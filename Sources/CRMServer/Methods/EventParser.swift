@@ -122,7 +122,7 @@ enum EventParser {
             guard case .object(let o) = ids, o.count <= 10 else { throw invalid(p.field("platform_ids"), "must be an object of at most 10 ids", .wrongType) }
             for (kind, id) in o {
                 guard ShopCode(kind) != nil, case .string(let s) = id, !s.isEmpty, s.utf8.count <= 128 else {
-                    throw invalid(p.field("platform_ids") + "." + kind, "must be a non-empty string under a lower-case kind", .badPlatformId)
+                    throw invalid(p.field("platform_ids") + "." + kind, "must be a non-empty string under a lower-case kind", .badPlatformID)
                 }
                 profile.platformIDs[kind] = s
                 platformJSON[kind] = .string(s)

@@ -62,7 +62,7 @@ struct PushPlanner {
             return EventOutcome(
                 eventID: id, status: .rejected,
                 rejection: EventRejection(
-                    .conflict, reason: .eventIdReused, message: "event \(id) was already received with different content",
+                    .conflict, reason: .eventIDReused, message: "event \(id) was already received with different content",
                     field: "events[\(index)].id"))
         }
         var duplicate = first.outcome
