@@ -90,9 +90,8 @@ struct SegmentCommand: AsyncParsableCommand {
                     // Sample members are shown as member.get shows them.
                     for m in r.sample ?? [] {
                         table.add([
-                            m["member_id"]?.cellText ?? "", m["name"]?.cellText ?? "-", m["phone"]?.cellText ?? "-", m["region"]?.cellText ?? "-",
-                            m["level"]?["code"]?.cellText ?? "-", m["points"]?["balance"]?.cellText ?? "0",
-                            (m["tags"]?.arrayValue ?? []).map(\.cellText).joined(separator: ","),
+                            m.memberID.description, m.name ?? "-", m.phone ?? "-", m.region ?? "-", m.level.code, String(m.points.balance),
+                            m.tags.joined(separator: ","),
                         ])
                     }
                     if !(r.sample ?? []).isEmpty { print(table.render()) }

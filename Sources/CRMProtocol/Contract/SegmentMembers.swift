@@ -35,9 +35,9 @@ extension RPC.Segment {
             public var count: Int64?
             public var asOf: String?
             /// Members as `member.get` shows them, personal data masked for masked roles.
-            public var sample: [JSONValue]?
+            public var sample: [RPC.Member.Profile]?
             public var plan: String?
-            public init(count: Int64, asOf: String, sample: [JSONValue]) {
+            public init(count: Int64, asOf: String, sample: [RPC.Member.Profile]) {
                 self.count = count
                 self.asOf = asOf
                 self.sample = sample

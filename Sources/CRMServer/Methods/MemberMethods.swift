@@ -4,26 +4,6 @@ import CRMStorage
 
 /// Members and identity decisions: `member.get|find|merge|unmerge|history`, `review.list|decide`.
 enum MemberMethods {
-    /// Reads a member id given as a string of digits (the contract) or a number; for methods not yet on
-    /// the typed contract (whose params say `MemberID`).
-    static func memberID(_ p: Params, _ key: String) throws(RPCError) -> Int64? {
-        switch p.object[key] {
-        case nil, .null?: return nil
-        case .string(let s)?:
-            guard let id = Int64(s), id > 0 else { throw .invalidParams("\(key) is not a member id", field: p.field(key), reason: .badMemberID) }
-            return id
-        case .number?:
-            return try p.optionalInt(key, in: 1...Int64.max)
-        case let other?:
-            throw .invalidParams("\(key) must be a string, not \(other.typeName)", field: p.field(key), reason: .wrongType)
-        }
-    }
-
-    static func requiredMemberID(_ p: Params, _ key: String) throws(RPCError) -> Int64 {
-        guard let id = try memberID(p, key) else { throw .invalidParams("\(key) is required", field: p.field(key), reason: .missingField) }
-        return id
-    }
-
     /// A member as results show it, personal fields masked for masked roles.
     static func profile(_ m: MemberRecord, masked: Bool, ladder: LevelLadder) -> RPC.Member.Profile {
         func personal(_ value: String?, _ mask: (String) -> String) -> String? { value.map { masked ? mask($0) : $0 } }
@@ -35,11 +15,6 @@ enum MemberMethods {
             accounts: m.accounts.map { .init(shop: $0.shop, channel: $0.channel, externalID: $0.externalID) }, tags: m.tags,
             referral: .init(code: m.referralCode, referredBy: m.referredBy.map({ MemberID($0) })), createdAt: m.createdAt,
             registeredAt: m.registeredAt, mergedFrom: m.mergedFrom.map({ MemberID($0) }))
-    }
-
-    /// `profile` as JSON, for methods not yet on the typed contract (`segment.preview`).
-    static func render(_ m: MemberRecord, masked: Bool, ladder: LevelLadder) -> JSONValue {
-        (try? JSONValueEncoder().encode(profile(m, masked: masked, ladder: ladder))) ?? .null
     }
 
     static func level(_ level: LevelLadder.Level) -> RPC.Level.Ref { RPC.Level.Ref(code: level.code, name: level.name) }

@@ -10,9 +10,7 @@ struct Paging {
     init(cursor: String?, limit: Int?) throws(RPCError) {
         self.limit = limit ?? PageCursor.defaultLimit
         if let cursor {
-            guard let key = PageCursor.decode(cursor) else {
-                throw .invalidParams("cursor is not one this server issued", field: "cursor", reason: .badCursor)
-            }
+            guard let key = PageCursor.decode(cursor) else { throw Self.badCursor }
             afterKey = key
         } else {
             afterKey = nil
@@ -22,7 +20,7 @@ struct Paging {
     /// The cursor's key as a number (the list is ordered by an id).
     func afterID() throws(RPCError) -> Int64? {
         guard let afterKey else { return nil }
-        guard let v = Int64(afterKey) else { throw .invalidParams("cursor is not one this server issued", field: "cursor", reason: .badCursor) }
+        guard let v = Int64(afterKey) else { throw Self.badCursor }
         return v
     }
 
@@ -33,25 +31,9 @@ struct Paging {
         return (shown.map(map), next)
     }
 
-    init(_ params: Params) throws(RPCError) {
-        limit = Int(try params.optionalInt("limit", in: 1...Int64(PageCursor.maxLimit)) ?? Int64(PageCursor.defaultLimit))
-        if let cursor = try params.optionalString("cursor", maxLength: 1_000) {
-            guard let key = PageCursor.decode(cursor) else {
-                throw .invalidParams("cursor is not one this server issued", field: params.field("cursor"), reason: .badCursor)
-            }
-            afterKey = key
-        } else {
-            afterKey = nil
-        }
-    }
+    /// A cursor crmd did not issue (or one of another list).
+    static let badCursor = RPCError.invalidParams("cursor is not one this server issued", field: "cursor", reason: .badCursor)
 
     /// Fetches one more than the page size to learn whether there is a next page.
     var fetchLimit: Int { limit + 1 }
-
-    /// The page's items and the cursor of the next page (`null` at the end).
-    func page<T>(_ items: [T], key: (T) -> String, render: (T) -> JSONValue) -> (items: JSONValue, next: JSONValue) {
-        let shown = Array(items.prefix(limit))
-        let next: JSONValue = items.count > limit ? .string(PageCursor.encode(key(shown.last!))) : .null
-        return (.array(shown.map(render)), next)
-    }
 }

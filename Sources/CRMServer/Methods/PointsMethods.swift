@@ -7,13 +7,6 @@ import Logging
 enum PointsMethods {
     typealias Points = RPC.Points
 
-    /// A date param of a method not yet on the typed contract.
-    static func date(_ p: Params, _ key: String) throws(RPCError) -> String? {
-        guard let text = try p.optionalString(key, maxLength: 10) else { return nil }
-        guard CivilTime.date(text) != nil else { throw .invalidParams("\(key) must be a date YYYY-MM-DD", field: key, reason: .badDate) }
-        return text
-    }
-
     static func render(_ change: PointsChange) -> Points.Change {
         Points.Change(entryID: change.entryID, memberID: MemberID(change.member), points: change.points, balance: change.balance, replayed: change.replayed)
     }

@@ -123,7 +123,7 @@ enum SegmentMethods {
         let r = try await context.segments.preview(f, context: m.value, sample: p.sample ?? 10)
         let masked = MemberMethods.isMasked(call)
         // Members as member.get shows them (rendered by MemberMethods, the one place that does).
-        let sample = try r.sample.map { try JSONValueEncoder().encode(MemberMethods.render($0, masked: masked, ladder: m.ladder)) }
+        let sample = r.sample.map { MemberMethods.profile($0, masked: masked, ladder: m.ladder) }
         return Segment.Preview.Result(count: r.count, asOf: r.asOf, sample: sample)
     }
 
@@ -135,7 +135,7 @@ enum SegmentMethods {
         if let cursor = p.cursor {
             let parts = PageCursor.decode(cursor)?.split(separator: ":")
             guard let parts, parts.count == 2, let e = Int64(parts[0]), let a = Int64(parts[1]) else {
-                throw RPCError.invalidParams("cursor is not one this server issued", field: "cursor", reason: .badCursor)
+                throw Paging.badCursor
             }
             (exportID, after) = (e, a)
         } else {
