@@ -5,6 +5,9 @@ import CRMProtocol
 /// `crmctl`: the operators' command line for crmd.
 @main
 struct CRMCtl: AsyncParsableCommand {
+    /// How crmctl names itself in `session.hello`.
+    static let clientName = "crmctl/" + RPC.productVersion
+
     static let configuration = CommandConfiguration(
         commandName: "crmctl",
         abstract: "Administer a crm server.",

@@ -19,7 +19,7 @@ struct ConfigCommand: AsyncParsableCommand {
     /// Reads setting `name`, lets `change` edit it, sets it back; prints it as the server kept it.
     static func update(_ options: CommonOptions, _ name: String, _ change: @escaping (inout JSONObject) throws -> Void) async throws {
         try await runClientCommand("crmctl") {
-            try await options.connection.withClient(client: "crmctl/0.1") { client in
+            try await options.connection.withClient(client: CRMCtl.clientName) { client in
                 var value = try await client.call(RPC.Config.Get.self, .init(name: name)).value.objectValue ?? JSONObject()
                 try change(&value)
                 let saved = try await client.call(RPC.Config.Set.self, .init(name: name, value: .object(value)))
@@ -35,7 +35,7 @@ struct ConfigCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("crmctl") {
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     var all = JSONObject()
                     for name in ConfigCommand.names { all[name] = try await client.call(RPC.Config.Get.self, .init(name: name)).value }
                     if options.json { return printJSON(.object(all)) }

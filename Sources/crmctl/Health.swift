@@ -8,7 +8,7 @@ struct Health: AsyncParsableCommand {
 
     func run() async throws {
         try await runClientCommand("crmctl") {
-            try await options.connection.withClient(client: "crmctl/0.1", requireToken: false) { client in
+            try await options.connection.withClient(client: CRMCtl.clientName, requireToken: false) { client in
                 let result = try await client.call(RPC.Server.Health.self)
                 if options.json { return printJSON(try JSONValueEncoder().encode(result)) }
                 print("status    \(result.status)")
@@ -26,7 +26,7 @@ struct Stats: AsyncParsableCommand {
 
     func run() async throws {
         try await runClientCommand("crmctl") {
-            try await options.connection.withClient(client: "crmctl/0.1") { client in
+            try await options.connection.withClient(client: CRMCtl.clientName) { client in
                 let s = try await client.call(RPC.Server.Stats.self)
                 if options.json { return printJSON(try JSONValueEncoder().encode(s)) }
                 print("version \(s.version)  uptime \(Formats.duration(seconds: s.uptimeSeconds))  database \(s.database)")

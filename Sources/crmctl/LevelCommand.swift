@@ -16,7 +16,7 @@ struct LevelCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("crmctl") {
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let l = try await client.call(RPC.Level.Get.self, .init(memberID: memberID))
                     if options.json { return printJSON(try JSONValueEncoder().encode(l)) }
                     printLabelled([
@@ -50,7 +50,7 @@ struct LevelCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("crmctl") {
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let r = try await client.call(RPC.Level.Set.self, .init(memberID: memberID, level: level, reason: reason))
                     if options.json { return printJSON(try JSONValueEncoder().encode(r)) }
                     print("member \(r.memberID) is now \(levelText(r.level))")
@@ -75,7 +75,7 @@ struct LevelCommand: AsyncParsableCommand {
         func run() async throws {
             let sent = RPC.Level.Evaluate.Params(asOf: asOf, dryRun: dryRun ? true : nil)
             try await runClientCommand("crmctl") {
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let r = try await client.call(RPC.Level.Evaluate.self, sent)
                     if options.json { return printJSON(try JSONValueEncoder().encode(r)) }
                     print(evaluationText(r) + (dryRun ? " (dry run: nothing changed)" : ""))
@@ -95,7 +95,7 @@ struct LevelCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("crmctl") {
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let r = try await client.call(RPC.Level.RulesGet.self)
                     if options.json { return printJSON(try JSONValueEncoder().encode(r)) }
                     printLadder(r)
@@ -121,7 +121,7 @@ struct LevelCommand: AsyncParsableCommand {
         func run() async throws {
             try await runClientCommand("crmctl") {
                 let value = try readJSONFile(file)
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let r = try await client.call(RPC.Level.RulesSet.self, .init(value: value))
                     if options.json { return printJSON(try JSONValueEncoder().encode(r)) }
                     print("the ladder is now:")

@@ -29,7 +29,7 @@ struct MemberCommand: AsyncParsableCommand {
         func run() async throws {
             let request = RPC.Member.Get.Params(memberID: memberID, shop: shop, channel: channel, externalID: externalID, phone: phone, email: email)
             try await runClientCommand("crmctl") {
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let m = try await client.call(RPC.Member.Get.self, request)
                     if options.json { return printJSON(try JSONValueEncoder().encode(m)) }
                     printMember(m)
@@ -47,7 +47,7 @@ struct MemberCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("crmctl") {
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let page = try await client.call(RPC.Member.Find.self, .init(query: query, limit: min(max(limit, 1), 1_000)))
                     if options.json { return printJSON(try JSONValueEncoder().encode(page.members)) }
                     var table = TextTable(headers: ["member", "name", "phone", "email", "accounts"])
@@ -73,7 +73,7 @@ struct MemberCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("crmctl") {
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let r = try await client.call(RPC.Member.Merge.self, .init(memberID: memberID, otherMemberID: otherMemberID, reason: reason))
                     if options.json { return printJSON(try JSONValueEncoder().encode(r)) }
                     print("merged into member \(r.memberID) (merge \(r.mergeID); undo with: crmctl member unmerge --merge \(r.mergeID))")
@@ -93,7 +93,7 @@ struct MemberCommand: AsyncParsableCommand {
             guard (mergeID == nil) != (memberID == nil) else { throw ValidationError("give --merge or --member") }
             let request = RPC.Member.Unmerge.Params(mergeID: mergeID, memberID: memberID, reason: reason)
             try await runClientCommand("crmctl") {
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let r = try await client.call(RPC.Member.Unmerge.self, request)
                     if options.json { return printJSON(try JSONValueEncoder().encode(r)) }
                     print("undid merge \(r.mergeID): member \(r.restoredMemberID) is separate from \(r.memberID) again")
@@ -109,7 +109,7 @@ struct MemberCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("crmctl") {
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let entries = try await allPages { cursor in
                         let page = try await client.call(RPC.Member.History.self, .init(memberID: memberID, cursor: cursor, limit: 500))
                         return (page.entries, page.nextCursor)

@@ -17,7 +17,7 @@ struct PointsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("crmctl") {
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let p = try await client.call(RPC.Points.Get.self, .init(memberID: try CRMCommandLine.memberID(memberID)))
                     if options.json { return try printJSON(p) }
                     printLabelled([
@@ -51,7 +51,7 @@ struct PointsCommand: AsyncParsableCommand {
         func run() async throws {
             let pageSize = limit ?? (all ? 500 : 50)
             try await runClientCommand("crmctl") {
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let member = try CRMCommandLine.memberID(memberID)
                     var entries: [RPC.Points.History.Entry] = []
                     var cursor: String?
@@ -160,7 +160,7 @@ struct PointsCommand: AsyncParsableCommand {
                 let sent = RPC.Points.Redeem.Params(
                     memberID: try CRMCommandLine.memberID(memberID), points: points, idempotencyKey: request.key,
                     reason: request.reason, kind: donate ? "donate" : "spend", project: project)
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let r = try await client.call(RPC.Points.Redeem.self, sent)
                     if options.json { return try printJSON(r) }
                     printPointsChange(r, verb: donate ? "donated" : "spent")
@@ -196,7 +196,7 @@ struct PointsCommand: AsyncParsableCommand {
                 let sent = RPC.Points.Adjust.Params(
                     memberID: try CRMCommandLine.memberID(memberID), points: points, idempotencyKey: request.key,
                     reason: request.reason)
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let r = try await client.call(RPC.Points.Adjust.self, sent)
                     if options.json { return try printJSON(r) }
                     printPointsChange(r, verb: "adjusted")
@@ -221,7 +221,7 @@ struct PointsCommand: AsyncParsableCommand {
         func run() async throws {
             let days = Formats.days(within) ?? 0
             try await runClientCommand("crmctl") {
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     // Every page, answered as one (with the first page's as_of).
                     var members: [RPC.Points.Expiring.Member] = []
                     var cursor: String?

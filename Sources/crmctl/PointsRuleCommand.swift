@@ -65,7 +65,7 @@ struct PointsRuleCommand: AsyncParsableCommand {
                 match: match.count > 0 ? .object(match) : nil, capPerOrder: capPerOrder.map(JSONValue.int),
                 capPerMemberPerDay: capPerMemberPerDay.map(JSONValue.int))
             try await runClientCommand("crmctl") {
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let r = try await client.call(RPC.Points.RuleAdd.self, sent)
                     if options.json { return try printJSON(r) }
                     print("rule \(r.rule.name) version \(r.rule.version) (id \(r.rule.id)) is in force: \(Self.describe(r.rule.definition))")
@@ -102,7 +102,7 @@ struct PointsRuleCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("crmctl") {
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let r = try await client.call(RPC.Points.RuleList.self, .init(includeDisabled: all))
                     if options.json { return try printJSON(r) }
                     let rules = r.rules
@@ -128,7 +128,7 @@ struct PointsRuleCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("crmctl") {
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let r = try await client.call(RPC.Points.RuleDisable.self, .init(name: name))
                     if options.json { return try printJSON(r) }
                     print("disabled rule \(r.rule.name); orders from now on no longer get it")

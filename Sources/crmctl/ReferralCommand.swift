@@ -17,7 +17,7 @@ struct ReferralCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("crmctl") {
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let r = try await client.call(RPC.Referral.Link.self, .init(memberID: memberID))
                     if options.json { return printJSON(try JSONValueEncoder().encode(r)) }
                     printLabelled([("member", r.memberID.description), ("code", r.code), ("link", r.url)])
@@ -33,7 +33,7 @@ struct ReferralCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("crmctl") {
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let r = try await client.call(RPC.Referral.Get.self, .init(memberID: memberID))
                     if options.json { return printJSON(try JSONValueEncoder().encode(r)) }
                     printLabelled([
@@ -68,7 +68,7 @@ struct ReferralCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("crmctl") {
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let r = try await client.call(RPC.Referral.Bind.self, .init(memberID: memberID, code: code, reason: reason))
                     if options.json { return printJSON(try JSONValueEncoder().encode(r)) }
                     print("member \(r.memberID) bound (binding \(r.bindingID))")
@@ -84,7 +84,7 @@ struct ReferralCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("crmctl") {
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let s = try await client.call(RPC.Referral.Stats.self, .init(limit: limit))
                     if options.json { return printJSON(try JSONValueEncoder().encode(s)) }
                     printLabelled([
@@ -114,7 +114,7 @@ struct ReferralCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("crmctl") {
-                try await connection.withClient(client: "crmctl/0.1") { client in
+                try await connection.withClient(client: CRMCtl.clientName) { client in
                     printJSON(try JSONValueEncoder().encode(try await client.call(RPC.Referral.ProgramGet.self)))
                 }
             }
@@ -129,7 +129,7 @@ struct ReferralCommand: AsyncParsableCommand {
         func run() async throws {
             try await runClientCommand("crmctl") {
                 let value = try readJSONFile(file)
-                try await connection.withClient(client: "crmctl/0.1") { client in
+                try await connection.withClient(client: CRMCtl.clientName) { client in
                     let saved = try await client.call(RPC.Referral.ProgramSet.self, .init(value: value))
                     print("referral programme version \(saved.version) in force")
                 }

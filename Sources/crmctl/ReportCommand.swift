@@ -21,7 +21,7 @@ struct ReportCommand: AsyncParsableCommand {
     func run() async throws {
         guard let html else { throw CleanExit.helpRequest(self) }
         try await runClientCommand("crmctl") {
-            try await options.connection.withClient(client: "crmctl/0.1") { client in
+            try await options.connection.withClient(client: CRMCtl.clientName) { client in
                 let at = RPC.Report.AsOfParams(asOf: asOf)
                 let reports = HTMLReport.Reports(
                     rfm: try await client.call(RPC.Report.RFM.self, at), pyramid: try await client.call(RPC.Report.Pyramid.self, at),
@@ -40,7 +40,7 @@ struct ReportCommand: AsyncParsableCommand {
     /// What each report subcommand shares: fetch, then print JSON or charts.
     static func show<M: RPCMethod>(_ options: CommonOptions, _ method: M.Type, _ params: M.Params, _ render: @escaping (M.Result) -> Void) async throws {
         try await runClientCommand("crmctl") {
-            try await options.connection.withClient(client: "crmctl/0.1") { client in
+            try await options.connection.withClient(client: CRMCtl.clientName) { client in
                 let r = try await client.call(method, params)
                 if options.json { return try printJSON(r) }
                 render(r)

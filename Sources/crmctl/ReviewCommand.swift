@@ -16,7 +16,7 @@ struct ReviewCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("crmctl") {
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let items = try await allPages { cursor in
                         let page = try await client.call(
                             RPC.Review.List.self, .init(type: guards ? "guard" : "match", status: status, cursor: cursor, limit: 500))
@@ -61,7 +61,7 @@ struct ReviewCommand: AsyncParsableCommand {
             guard ["merge", "separate"].contains(decision) else { throw ValidationError("decision must be merge or separate") }
             let request = RPC.Review.Decide.Params(id: id, decision: decision, reason: reason)
             try await runClientCommand("crmctl") {
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let r = try await client.call(RPC.Review.Decide.self, request)
                     if options.json { return printJSON(try JSONValueEncoder().encode(r)) }
                     print("review \(id): \(r.status)\(r.memberID.map { ", member \($0)" } ?? "")")

@@ -21,7 +21,7 @@ struct SegmentCommand: AsyncParsableCommand {
         func run() async throws {
             try await runClientCommand("crmctl") {
                 let params = RPC.Segment.Save.Params(name: name, description: description, filter: try readJSONFile(file))
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let r = try await client.call(RPC.Segment.Save.self, params)
                     if options.json { return try printJSON(r) }
                     print("segment \(name) saved; `crmctl segment preview \(name)` shows how many members it holds")
@@ -36,7 +36,7 @@ struct SegmentCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("crmctl") {
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let r = try await client.call(RPC.Segment.List.self, .init(limit: 1000))
                     if options.json { return try printJSON(r) }
                     var table = TextTable(headers: ["segment", "description", "updated", "filter"])
@@ -56,7 +56,7 @@ struct SegmentCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("crmctl") {
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let r = try await client.call(RPC.Segment.Get.self, .init(name: name))
                     if options.json { return try printJSON(r) }
                     let s = r.segment
@@ -80,7 +80,7 @@ struct SegmentCommand: AsyncParsableCommand {
         func run() async throws {
             try await runClientCommand("crmctl") {
                 let params = RPC.Segment.Preview.Params(name: name, filter: try filter.map(readJSONFile), sample: sample)
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let started = Date()
                     let r = try await client.call(RPC.Segment.Preview.self, params)
                     if options.json { return try printJSON(r) }
@@ -126,7 +126,7 @@ struct SegmentCommand: AsyncParsableCommand {
                 let started = Date()
                 var written: Int64 = 0
                 var total: Int64 = 0
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let progress = LineProgress()
                     var params = RPC.Segment.Export.Params(name: name, limit: pageSize)
                     while true {
@@ -172,7 +172,7 @@ struct SegmentCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("crmctl") {
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let r = try await client.call(RPC.Segment.TagMembers.self, .init(name: name, tag: tag))
                     if options.json { return try printJSON(r) }
                     print("\(r.added) of the segment's \(r.members) members newly tagged \(tag)")
@@ -188,7 +188,7 @@ struct SegmentCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("crmctl") {
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let r = try await client.call(RPC.Segment.Delete.self, .init(name: name))
                     if options.json { return try printJSON(r) }
                     print("segment \(name) deleted")

@@ -13,7 +13,7 @@ struct ShopCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("crmctl") {
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let shop = try await client.call(RPC.Shop.Create.self, .init(code: code, name: name))
                     if options.json { return printJSON(try JSONValueEncoder().encode(shop)) }
                     print("created shop \(shop.code) (\(shop.name))")
@@ -28,7 +28,7 @@ struct ShopCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("crmctl") {
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let shops = try await allPages { cursor in
                         let page = try await client.call(RPC.Shop.List.self, .init(cursor: cursor, limit: pageSize))
                         return (page.shops, page.nextCursor)

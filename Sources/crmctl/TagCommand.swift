@@ -19,7 +19,7 @@ struct TagCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("crmctl") {
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let r = try await client.call(RPC.Tag.Define.self, .init(name: name, group: group, description: description))
                     if options.json { return try printJSON(r) }
                     print("tag \(r.tag.name) (group \(r.tag.group ?? "-")), \(r.tag.members) members")
@@ -35,7 +35,7 @@ struct TagCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("crmctl") {
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     var all: [RPC.Tag.Definition] = []
                     var cursor: String?
                     repeat {
@@ -60,7 +60,7 @@ struct TagCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("crmctl") {
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let r = try await client.call(RPC.Tag.Add.self, .init(memberID: try CRMCommandLine.memberID(memberID), tag: tag))
                     if options.json { return try printJSON(r) }
                     print(r.added ? "member \(r.memberID) now carries \(tag)" : "member \(r.memberID) already carried \(tag) by hand")
@@ -78,7 +78,7 @@ struct TagCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("crmctl") {
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let r = try await client.call(RPC.Tag.Remove.self, .init(memberID: try CRMCommandLine.memberID(memberID), tag: tag, source: source))
                     if options.json { return try printJSON(r) }
                     print("removed \(r.removed) source(s) of \(tag) from member \(r.memberID)")
@@ -94,7 +94,7 @@ struct TagCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("crmctl") {
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let r = try await client.call(RPC.Tag.Get.self, .init(memberID: try CRMCommandLine.memberID(memberID)))
                     if options.json { return try printJSON(r) }
                     var table = TextTable(headers: ["tag", "group", "source", "from", "by", "at"])
@@ -149,7 +149,7 @@ struct TagRuleCommand: AsyncParsableCommand {
             if let minAmount { match["min_amount"] = .string(minAmount) }
             let params = RPC.Tag.RuleAdd.Params(name: name, tag: tag, match: .object(match))
             try await runClientCommand("crmctl") {
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let r = try await client.call(RPC.Tag.RuleAdd.self, params)
                     if options.json { return try printJSON(r) }
                     print(
@@ -166,7 +166,7 @@ struct TagRuleCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("crmctl") {
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let r = try await client.call(RPC.Tag.RuleList.self, .init(includeDisabled: all))
                     if options.json { return try printJSON(r) }
                     var table = TextTable(headers: ["id", "name", "tag", "match", "back-filled through order", "disabled"])
@@ -186,7 +186,7 @@ struct TagRuleCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("crmctl") {
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let r = try await client.call(RPC.Tag.RuleDisable.self, .init(name: name))
                     if options.json { return try printJSON(r) }
                     print("rule \(name) disabled")
@@ -205,7 +205,7 @@ struct TagRuleCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("crmctl") {
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     var orders: Int64 = 0, tagged: Int64 = 0
                     let progress = LineProgress()
                     while true {

@@ -17,7 +17,7 @@ struct TokenCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("crmctl") {
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let token = try await client.call(RPC.Token.Create.self, .init(role: role, shop: shop, name: name))
                     if options.json { return printJSON(try JSONValueEncoder().encode(token)) }
                     print(token.token)
@@ -34,7 +34,7 @@ struct TokenCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("crmctl") {
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let tokens = try await allPages { cursor in
                         let page = try await client.call(RPC.Token.List.self, .init(cursor: cursor, limit: pageSize, includeRevoked: !activeOnly))
                         return (page.tokens, page.nextCursor)
@@ -57,7 +57,7 @@ struct TokenCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClientCommand("crmctl") {
-                try await options.connection.withClient(client: "crmctl/0.1") { client in
+                try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let token = try await client.call(RPC.Token.Revoke.self, .init(id: id))
                     if options.json { return printJSON(try JSONValueEncoder().encode(token)) }
                     print("revoked token \(token.id) (\(token.name)) at \(token.revokedAt ?? "?")")

@@ -21,7 +21,7 @@ struct VerifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runClientCommand("crmctl") {
-            try await options.connection.withClient(client: "crmctl/0.1") { client in
+            try await options.connection.withClient(client: CRMCtl.clientName) { client in
                 let r = try await client.call(RPC.Points.Verify.self)
                 if options.json {
                     try printJSON(r)
