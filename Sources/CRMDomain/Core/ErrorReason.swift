@@ -60,6 +60,9 @@ public struct ErrorReason: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let asOfInFuture = ErrorReason(rawValue: "as_of_in_future")
     public static let asOfMismatch = ErrorReason(rawValue: "as_of_mismatch")
     public static let unknownLevel = ErrorReason(rawValue: "unknown_level")
+    public static let badCoupon = ErrorReason(rawValue: "bad_coupon")
+    public static let badCart = ErrorReason(rawValue: "bad_cart")
+    public static let badConsent = ErrorReason(rawValue: "bad_consent")
 
     // MARK: Invalid event content in sync.push (-32602)
     public static let badChannel = ErrorReason(rawValue: "bad_channel")
@@ -99,6 +102,8 @@ public struct ErrorReason: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let exportNotFound = ErrorReason(rawValue: "export_not_found")
     public static let orderNotFound = ErrorReason(rawValue: "order_not_found")
     public static let unknownCode = ErrorReason(rawValue: "unknown_code")
+    public static let couponNotFound = ErrorReason(rawValue: "coupon_not_found")
+    public static let templateNotFound = ErrorReason(rawValue: "template_not_found")
 
     // MARK: Conflicts (-32009)
     public static let conflict = ErrorReason(rawValue: "conflict")
@@ -122,6 +127,17 @@ public struct ErrorReason: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let selfReferral = ErrorReason(rawValue: "self_referral")
     public static let alreadyBound = ErrorReason(rawValue: "already_bound")
     public static let referralCycle = ErrorReason(rawValue: "referral_cycle")
+    public static let couponUsed = ErrorReason(rawValue: "coupon_used")
+    public static let couponExpired = ErrorReason(rawValue: "coupon_expired")
+    public static let couponVoided = ErrorReason(rawValue: "coupon_voided")
+    public static let couponNotYetValid = ErrorReason(rawValue: "coupon_not_yet_valid")
+    public static let belowMinSpend = ErrorReason(rawValue: "below_min_spend")
+    public static let outOfScope = ErrorReason(rawValue: "out_of_scope")
+    public static let couponOtherMember = ErrorReason(rawValue: "coupon_other_member")
+    public static let couponNotStackable = ErrorReason(rawValue: "coupon_not_stackable")
+    public static let templateDisabled = ErrorReason(rawValue: "template_disabled")
+    public static let budgetExhausted = ErrorReason(rawValue: "budget_exhausted")
+    public static let perMemberLimit = ErrorReason(rawValue: "per_member_limit")
 
     // MARK: Overloaded and unavailable (-32029, -32050)
     public static let overloaded = ErrorReason(rawValue: "overloaded")
@@ -141,15 +157,17 @@ public struct ErrorReason: RawRepresentable, Hashable, Sendable, CustomStringCon
         .parseError, .invalidRequest, .emptyBatch, .batchTooLarge, .lineTooLong, .messageTimeout, .methodNotFound,
         .invalidParams, .unknownField, .unexpectedField, .missingField, .wrongType, .outOfRange, .tooLong, .nulCharacter, .badCursor, .badDate, .badKind,
         .badShopCode, .badName, .badRole, .badMemberID, .badSetting, .badDecision, .badFilter, .filterTooDeep, .filterTooLarge, .badRule, .badCode, .badSource,
-        .badStatus, .badType, .badID, .oneLookup, .asOfInFuture, .asOfMismatch, .unknownLevel,
+        .badStatus, .badType, .badID, .oneLookup, .asOfInFuture, .asOfMismatch, .unknownLevel, .badCoupon, .badCart, .badConsent,
         .badChannel, .badTimestamp, .badPhone, .badEmail, .badBirthday, .badAmount, .badPlatformID,
         .internal, .statementTimeout, .serializationFailure,
         .unauthenticated, .noSession, .invalidToken, .tokenRevoked, .forbidden, .roleForbidden, .wrongShop, .maskedFilter,
         .notFound, .shopNotFound, .tokenNotFound, .memberNotFound, .mergeNotFound, .reviewNotFound, .settingNotFound, .tagNotFound, .ruleNotFound,
-        .segmentNotFound, .exportNotFound, .orderNotFound, .unknownCode,
+        .segmentNotFound, .exportNotFound, .orderNotFound, .unknownCode, .couponNotFound, .templateNotFound,
         .conflict, .shopExists, .ambiguous, .alreadyMerged, .alreadyUnmerged, .alreadyDecided, .eventIDReused, .orderExists, .refundExists,
         .idempotencyKeyReused, .jobRunning, .runNotRunning,
         .refundExceedsOrder, .insufficientPoints, .pointsOutOfRange, .balanceLimit, .selfReferral, .alreadyBound, .referralCycle,
+        .couponUsed, .couponExpired, .couponVoided, .couponNotYetValid, .belowMinSpend, .outOfScope, .couponOtherMember, .couponNotStackable,
+        .templateDisabled, .budgetExhausted, .perMemberLimit,
         .overloaded, .tooManyConnections, .tooManyFromAddress, .tooManyUnauthenticated, .tooManyFailedLogins, .tooManyLookups, .poolExhausted, .memoryBudget,
         .helloTimeout, .databaseUnavailable, .shuttingDown,
     ]
