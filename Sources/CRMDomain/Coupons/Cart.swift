@@ -2,7 +2,8 @@
 /// the shop, the channel, the amount (list price, fen) and optionally the items.
 public struct Cart: Sendable, Equatable {
     public var shop: String
-    public var channel: Channel
+    /// Nil when the checkout does not say (a coupon limited to channels is then out of scope).
+    public var channel: Channel?
     public var amountFen: Int64
     public var items: [Item]
 
@@ -22,7 +23,7 @@ public struct Cart: Sendable, Equatable {
 
     public static let maxItems = 500
 
-    public init(shop: String, channel: Channel, amountFen: Int64, items: [Item] = []) {
+    public init(shop: String, channel: Channel?, amountFen: Int64, items: [Item] = []) {
         precondition(amountFen >= 0, "a cart amount is never negative")
         self.shop = shop
         self.channel = channel

@@ -38,7 +38,7 @@ public enum CouponCheck {
         if now < standing.validFrom { return .failure(.notYetValid) }
         let scope = template.scope
         if !scope.shops.isEmpty && !scope.shops.contains(cart.shop) { return .failure(.outOfScope) }
-        if !scope.channels.isEmpty && !scope.channels.contains(cart.channel) { return .failure(.outOfScope) }
+        if !scope.channels.isEmpty && !(cart.channel.map(scope.channels.contains) ?? false) { return .failure(.outOfScope) }
         let eligible = eligibleFen(scope, cart)
         if scope.limitsItems && eligible == 0 { return .failure(.outOfScope) }
         if eligible < template.minSpendFen { return .failure(.belowMinSpend) }

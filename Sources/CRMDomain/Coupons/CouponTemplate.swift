@@ -20,6 +20,8 @@ public struct CouponTemplate: Sendable, Equatable {
     public var releaseOnRefund = true
     /// What the member sees (e.g. "滿100減3").
     public var title: String?
+    /// Points a member spends to get one (積分兌換現金券); nil: not for sale.
+    public var pointsPrice: Int64?
 
     public static let maxPerMemberLimit: Int64 = 1_000
     public static let maxBudget: Int64 = 1_000_000_000
@@ -47,6 +49,7 @@ public struct CouponTemplate: Sendable, Equatable {
         out += validity.problems()
         out += scope.problems()
         if let t = title, t.count > 100 { out.append("title is longer than 100 characters") }
+        if let p = pointsPrice, !(1...1_000_000_000).contains(p) { out.append("points_price must be between 1 and 1000000000") }
         return out
     }
 }

@@ -4,7 +4,7 @@ import CRMJSON
 /// A coupon template's terms as JSON, the shape stored in `coupon_template_version.definition` and
 /// shown by `coupon.template.list`: `{"kind": "amount"|"percent", "value": "3.00"|10, "cap"?,
 /// "min_spend", "scope", "valid_days" | "valid_from"+"valid_until", "per_member_limit", "budget"?,
-/// "stackable", "release_on_refund", "title"?}`. Amounts are yuan text.
+/// "stackable", "release_on_refund", "title"?, "points_price"?}`. Amounts are yuan text.
 public enum CouponTemplateDefinition {
     /// The stored definition of a template (no name or version).
     public static func render(_ t: CouponTemplate) -> JSONValue {
@@ -37,6 +37,7 @@ public enum CouponTemplateDefinition {
         o["stackable"] = .bool(t.stackable)
         o["release_on_refund"] = .bool(t.releaseOnRefund)
         if let title = t.title { o["title"] = .string(title) }
+        if let p = t.pointsPrice { o["points_price"] = .int(p) }
         return .object(o)
     }
 
@@ -63,6 +64,7 @@ public enum CouponTemplateDefinition {
         t.stackable = o["stackable"]?.boolValue ?? false
         t.releaseOnRefund = o["release_on_refund"]?.boolValue ?? true
         t.title = o["title"]?.stringValue
+        t.pointsPrice = o["points_price"]?.int64Value
         return t
     }
 }

@@ -752,6 +752,20 @@ CREATE TABLE marketing_consent (
     actor       text NOT NULL,
     PRIMARY KEY (member_id, channel)
 );
+
+-- Points given as a benefit (a birthday gift): a credit like `earn`, once per member and cause
+-- (`period`, e.g. `birthday:2026`).
+ALTER TABLE points_entry DROP CONSTRAINT points_entry_kind_check;
+ALTER TABLE points_entry ADD CONSTRAINT points_entry_kind_check
+    CHECK (kind IN ('earn', 'referral', 'gift', 'reverse', 'spend', 'donate', 'adjust', 'expire',
+                    'merge_in', 'merge_out', 'unmerge_in', 'unmerge_out'));
+ALTER TABLE points_entry DROP CONSTRAINT points_entry_check;
+ALTER TABLE points_entry ADD CONSTRAINT points_entry_check
+    CHECK (CASE WHEN kind IN ('earn', 'referral', 'gift') THEN points > 0
+                WHEN kind IN ('spend', 'donate', 'expire') THEN points < 0
+                WHEN kind = 'reverse' THEN points <= 0
+                WHEN kind = 'adjust' THEN points <> 0
+                ELSE true END);
 """#),
     ]
 }
