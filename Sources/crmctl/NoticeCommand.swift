@@ -60,7 +60,6 @@ struct NoticeCommand: AsyncParsableCommand {
             }
         }
 
-
         /// `#41 2026-11-27T01:00:00.000Z member 1001 points_expiring service sms,wechat,… {"points":170,…}`.
         static func line(_ n: RPC.Notice.Item) -> String {
             let channels = n.channels.isEmpty ? "(no channel)" : n.channels.joined(separator: ",")

@@ -94,7 +94,8 @@ enum NoticeMethods {
                 return Consent.Get.Result(
                     memberID: MemberID(r.member), channels: r.answers.map(render), marketing: r.answers.filter(\.granted).map(\.channel),
                     history: r.history?.map {
-                        Consent.Event(channel: $0.channel, kind: $0.kind, granted: $0.granted, source: $0.source, at: $0.at, actor: $0.actor, mergeID: $0.mergeID)
+                        Consent.Event(
+                            channel: $0.channel, kind: $0.kind, granted: $0.granted, source: $0.source, at: $0.at, actor: $0.actor, mergeID: $0.mergeID)
                     })
             },
         ]

@@ -34,12 +34,16 @@ public struct ConsentStore: Sendable {
     static let answerColumns = "channel, granted, source, crm_rfc3339(at), actor"
 
     static func answer(_ row: PostgresRow) throws -> Answer {
-        Answer(channel: try row.decode(at: 0), granted: try row.decode(at: 1), source: try row.decode(at: 2), at: try row.decode(at: 3), actor: try row.decode(at: 4))
+        Answer(
+            channel: try row.decode(at: 0), granted: try row.decode(at: 1), source: try row.decode(at: 2), at: try row.decode(at: 3),
+            actor: try row.decode(at: 4))
     }
 
     /// Records an answer; answers the live member, the answer in force, and whether anything changed
     /// (the same answer from the same source again changes nothing, so a retry is harmless).
-    public func set(member: Int64, channel: ConsentChannel, granted: Bool, source: String, actor: String) async throws -> (
+    public func set(
+        member: Int64, channel: ConsentChannel, granted: Bool, source: String, actor: String
+    ) async throws -> (
         member: Int64, answer: Answer, changed: Bool
     ) {
         try await pool.withTransaction { c in

@@ -16,8 +16,8 @@ public struct NoticeReader: Sendable {
     public static let maxSequencedPerPull = 1_000
     /// Most notices one pull answers.
     public static let maxPull = 1_000
-    /// The advisory lock of sequencing ("notice" in ASCII), held to the end of its transaction.
-    static let sequencingLock: Int64 = 0x6E6F_7469_6365
+    /// The advisory lock of sequencing, held to the end of its transaction.
+    static let sequencingLock: Int64 = 0x63726d5f6e74  // "crm_nt"
 
     public init(pool: PostgresPool) { self.pool = pool }
 

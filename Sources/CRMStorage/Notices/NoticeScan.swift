@@ -129,7 +129,8 @@ public struct NoticeScan: Sendable {
         let notices = try rows.map { row in
             let template = CouponTemplateDefinition.stored(
                 try JSONParser.parse(try row.decode(String.self, at: 6)), name: try row.decode(at: 4), version: try row.decode(at: 5))
-            let coupon = CouponBook.Issued(id: try row.decode(at: 0), code: try row.decode(at: 1), member: try row.decode(at: 2), expiresAt: try row.decode(at: 3))
+            let coupon = CouponBook.Issued(
+                id: try row.decode(at: 0), code: try row.decode(at: 1), member: try row.decode(at: 2), expiresAt: try row.decode(at: 3))
             var notice = CouponBook.notice(coupon, template, kind: .couponExpiring, marketing: nil)
             notice.dedupe = "coupon_expiring:\(coupon.code)"
             return notice

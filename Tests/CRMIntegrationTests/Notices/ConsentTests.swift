@@ -57,7 +57,10 @@ struct ConsentTests {
             let got = try await admin.call("consent.get", ["member_id": .string(String(m)), "history": true])
             #expect(got["channels"]?.arrayValue?.map { $0["channel"]!.stringValue! } == ["email", "app_push"])
             #expect(got["marketing"] == ["email"])
-            #expect(got["history"]?.arrayValue?.map { "\($0["channel"]!.stringValue!):\($0["granted"]!.boolValue!)" } == ["email:true", "app_push:false", "app_push:true"])
+            #expect(
+                got["history"]?.arrayValue?.map { "\($0["channel"]!.stringValue!):\($0["granted"]!.boolValue!)" } == [
+                    "email:true", "app_push:false", "app_push:true",
+                ])
             #expect(try await admin.call("consent.get", ["member_id": .string(String(m))])["history"] == nil)
             let analyst = try await server.client(token: try await server.token(role: .analyst))
             #expect(try await analyst.call("consent.get", ["member_id": .string(String(m))])["marketing"] == ["email"])
@@ -76,7 +79,8 @@ struct ConsentTests {
             _ = try await Self.set(admin, m[0], "sms", true)
             _ = try await Self.set(admin, m[1], "sms", false)
             _ = try await Self.set(admin, m[1], "email", true)
-            let merged = try await admin.call("member.merge", ["member_id": .string(String(m[0])), "other_member_id": .string(String(m[1])), "reason": "same person"])
+            let merged = try await admin.call(
+                "member.merge", ["member_id": .string(String(m[0])), "other_member_id": .string(String(m[1])), "reason": "same person"])
             #expect(merged["member_id"] == .string(String(m[0])))
             var got = try await admin.call("consent.get", ["member_id": .string(String(m[1])), "history": true])
             #expect(got["member_id"] == .string(String(m[0])), "a merged member's id answers with its survivor")

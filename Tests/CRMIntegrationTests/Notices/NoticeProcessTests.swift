@@ -30,7 +30,8 @@ struct NoticeProcessTests {
             #expect(peek.status == 0, "\(peek.stderr)")
             let lines = peek.stdout.split(separator: "\n")
             #expect(lines.count == 2)
-            #expect(lines.first?.contains("member \(members[0]) points_expiring service sms,wechat,email,app_push,phone {\"points\":100") == true, "\(peek.stdout)")
+            #expect(
+                lines.first?.contains("member \(members[0]) points_expiring service sms,wechat,email,app_push,phone {\"points\":100") == true, "\(peek.stdout)")
             #expect(try await runBinary("crmctl", ["notice", "tail"], environment: env).stdout == peek.stdout, "without --ack nothing moves")
             let taken = try await runBinary("crmctl", ["notice", "tail", "--ack", "--json", "--limit", "1"], environment: env)
             let json = try taken.stdout.split(separator: "\n").map { try JSONParser.parse(String($0)) }

@@ -2,6 +2,7 @@ import CRMClient
 import CRMDomain
 import CRMPostgres
 import CRMProtocol
+
 @testable import CRMStorage
 
 // TEST SUPPORT ONLY. Notices are written by their causes through NoticeOutbox; these helpers reach
