@@ -25,6 +25,7 @@ public enum RPC {
         + Segment.methods
         + Report.methods
         + Config.methods
+        + CouponRules.methods + CouponExchange.methods
 }
 
 /// A page of a list: where to go on from (`cursor`, from the previous page's `next_cursor`) and

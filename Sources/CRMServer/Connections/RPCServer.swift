@@ -32,6 +32,7 @@ public final class RPCServer: Service, Sendable {
                 + SyncMethods.specs(context) + MemberMethods.specs(context) + ConfigMethods.specs(context)
                 + PointsMethods.specs(context) + LevelMethods.specs(context) + ReferralMethods.specs(context)
                 + TagMethods.specs(context) + SegmentMethods.specs(context) + ReportMethods.specs(context)
+                + CouponFlowMethods.specs(context)
         )
         let configuration = context.configuration
         context.metricsBox.withLockedValue {

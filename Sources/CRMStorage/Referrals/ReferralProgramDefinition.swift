@@ -10,6 +10,7 @@ public enum ReferralProgramDefinition {
         let known = [
             "referrer_points", "referred_points", "min_order", "tiers", "campaigns", "share_percent", "share_months",
             "cap_per_referrer_per_day", "cap_per_referrer_per_month", "return_window_days", "link_template",
+            "referrer_coupon", "referred_coupon",
         ]
         for key in object.keys where !known.contains(key) {
             let shown = ClientText.excerpt(key)  // the client's name, cut and escaped
@@ -51,6 +52,11 @@ public enum ReferralProgramDefinition {
         if let v = object["link_template"], !v.isNull {
             guard let s = v.stringValue else { throw bad("link_template", "link_template must be a string") }
             p.linkTemplate = s
+        }
+        for key in ["referrer_coupon", "referred_coupon"] {
+            guard let v = object[key], !v.isNull else { continue }
+            guard let name = v.stringValue else { throw bad(key, "\(key) must be a coupon template name") }
+            if key == "referrer_coupon" { p.referrerCoupon = name } else { p.referredCoupon = name }
         }
         if let v = object["tiers"], !v.isNull {
             guard let list = v.arrayValue else { throw bad("tiers", "tiers must be an array") }
@@ -106,6 +112,8 @@ public enum ReferralProgramDefinition {
         ]
         o["cap_per_referrer_per_day"] = p.capPerReferrerPerDay.map { .int($0) } ?? .null
         o["cap_per_referrer_per_month"] = p.capPerReferrerPerMonth.map { .int($0) } ?? .null
+        o["referrer_coupon"] = p.referrerCoupon.map { .string($0) } ?? .null
+        o["referred_coupon"] = p.referredCoupon.map { .string($0) } ?? .null
         return .object(o)
     }
 }

@@ -1,0 +1,44 @@
+import CRMDomain
+import CRMJSON
+import CRMPostgres
+
+/// Referral rewards as coupons, and the `referral_reward` notices of every reward credited: the
+/// programme may name a coupon template for the referrer and for the referred member, issued with
+/// the first-order rewards (source `referral`, the binding and side as the cause, so each is given
+/// once whatever is replayed). Runs in the transaction that pays the rewards.
+struct ReferralCoupons {
+    let c: PostgresConnection
+    let offsetMinutes: Int
+    /// The push paying the rewards, which locks its templates together (nil outside a push).
+    let push: PushCoupons?
+
+    /// Issues the programme's coupons of a binding's first order to both sides, templates in name order.
+    func firstOrder(_ program: ReferralProgram, binding: Int64, referrer: Int64, referred: Int64, orderNo: String, actor: String) throws {
+        let sides = [("referrer", referrer, program.referrerCoupon), ("referred", referred, program.referredCoupon)]
+            .compactMap { side, member, template in template.map { (side: side, member: member, template: $0) } }
+            .sorted { ($0.template, $0.side) < ($1.template, $1.side) }
+        guard !sides.isEmpty else { return }
+        try push?.lockTemplates()
+        let book = CouponBook(c: c, offsetMinutes: offsetMinutes)
+        for s in sides {
+            let ref = "\(binding):\(s.side)"
+            guard case .success(let coupon)? = try book.issue(s.template, [.init(member: s.member, sourceRef: ref)], source: .referral, actor: actor, notice: nil).first
+            else { continue }
+            try notice(
+                to: s.member, side: s.side, binding: binding, orderNo: orderNo,
+                [
+                    "coupon": .string(coupon.code), "template": .string(s.template),
+                    "expires_at": .string(CivilTime.rfc3339(coupon.expiresAt)),
+                ])
+        }
+    }
+
+    /// Tells a member a referral reward was credited (points or a coupon).
+    func notice(to member: Int64, side: String, binding: Int64, orderNo: String?, _ reward: JSONObject) throws {
+        var body = reward
+        body["side"] = .string(side)
+        body["binding"] = .int(binding)
+        if let orderNo { body["order_no"] = .string(orderNo) }
+        try NoticeOutbox(c: c).write([NoticeOutbox.Notice(member: member, kind: .referralReward, body: body)])
+    }
+}
