@@ -13,7 +13,9 @@ extension RPC.CouponRules {
     public struct Tier: RPCObject {
         public var minAmount: String
         public var template: String
-        public static let fieldRules: [String: FieldRule] = ["min_amount": .text(maxLength: 20, nonEmpty: true), "template": .text(maxLength: 100, nonEmpty: true)]
+        public static let fieldRules: [String: FieldRule] = [
+            "min_amount": .text(maxLength: 20, nonEmpty: true), "template": .text(maxLength: 100, nonEmpty: true),
+        ]
         public init(minAmount: String, template: String) {
             self.minAmount = minAmount
             self.template = template

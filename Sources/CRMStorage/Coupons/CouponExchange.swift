@@ -48,7 +48,8 @@ public struct CouponExchange: Sendable {
             switch try book.issue(template, [.init(member: live, sourceRef: key)], source: .points, actor: actor).first {
             case .success(let coupon)?: issued = coupon
             case .failure(let refusal)?:
-                throw StorageError.refused(reason: refusal.reason, message: "coupon template \(template) cannot be issued to member \(live): \(refusal.reason.rawValue)")
+                throw StorageError.refused(
+                    reason: refusal.reason, message: "coupon template \(template) cannot be issued to member \(live): \(refusal.reason.rawValue)")
             case nil: preconditionFailure("one grant, one answer")
             }
             let spent = try ledger.spend(

@@ -82,7 +82,8 @@ public struct CouponRuleStore: Sendable {
             let name: String = try row.decode(at: 1)
             let version: Int64 = try row.decode(at: 2)
             return RuleRecord(
-                id: try row.decode(at: 0), rule: CouponRuleDefinition.stored(try JSONParser.parse(try row.decode(String.self, at: 3)), name: name, version: version),
+                id: try row.decode(at: 0),
+                rule: CouponRuleDefinition.stored(try JSONParser.parse(try row.decode(String.self, at: 3)), name: name, version: version),
                 createdAt: try row.decode(at: 4), createdBy: try row.decode(at: 5), disabledAt: try row.decode(at: 6))
         }
     }

@@ -22,8 +22,9 @@ struct ReferralCoupons {
         let book = CouponBook(c: c, offsetMinutes: offsetMinutes)
         for s in sides {
             let ref = "\(binding):\(s.side)"
-            guard case .success(let coupon)? = try book.issue(s.template, [.init(member: s.member, sourceRef: ref)], source: .referral, actor: actor, notice: nil).first
-            else { continue }
+            // A template out of budget, at the member's limit or disabled gives nothing; the points rewards stand.
+            let issued = try book.issue(s.template, [.init(member: s.member, sourceRef: ref)], source: .referral, actor: actor, notice: nil)
+            guard case .success(let coupon)? = issued.first else { continue }
             try notice(
                 to: s.member, side: s.side, binding: binding, orderNo: orderNo,
                 [

@@ -9,8 +9,7 @@ public enum ReferralProgramDefinition {
         func bad(_ key: String, _ message: String) -> StorageError { .invalid(field: field(key), reason: .badSetting, message: message) }
         let known = [
             "referrer_points", "referred_points", "min_order", "tiers", "campaigns", "share_percent", "share_months",
-            "cap_per_referrer_per_day", "cap_per_referrer_per_month", "return_window_days", "link_template",
-            "referrer_coupon", "referred_coupon",
+            "cap_per_referrer_per_day", "cap_per_referrer_per_month", "return_window_days", "link_template", "referrer_coupon", "referred_coupon",
         ]
         for key in object.keys where !known.contains(key) {
             let shown = ClientText.excerpt(key)  // the client's name, cut and escaped
@@ -53,11 +52,8 @@ public enum ReferralProgramDefinition {
             guard let s = v.stringValue else { throw bad("link_template", "link_template must be a string") }
             p.linkTemplate = s
         }
-        for key in ["referrer_coupon", "referred_coupon"] {
-            guard let v = object[key], !v.isNull else { continue }
-            guard let name = v.stringValue else { throw bad(key, "\(key) must be a coupon template name") }
-            if key == "referrer_coupon" { p.referrerCoupon = name } else { p.referredCoupon = name }
-        }
+        p.referrerCoupon = try template(object, "referrer_coupon", path: path)
+        p.referredCoupon = try template(object, "referred_coupon", path: path)
         if let v = object["tiers"], !v.isNull {
             guard let list = v.arrayValue else { throw bad("tiers", "tiers must be an array") }
             p.tiers = []
@@ -86,6 +82,13 @@ public enum ReferralProgramDefinition {
         }
         if let problem = p.problems().first { throw .invalid(field: path, reason: .badSetting, message: problem) }
         return p
+    }
+
+    /// A coupon template the programme gives (`referrer_coupon`, `referred_coupon`), or nil.
+    static func template(_ object: JSONObject, _ key: String, path: String) throws(StorageError) -> String? {
+        guard let v = object[key], !v.isNull else { return nil }
+        guard let name = v.stringValue else { throw .invalid(field: path + "." + key, reason: .badSetting, message: "\(key) must be a coupon template name") }
+        return name
     }
 
     public static func render(_ p: ReferralProgram) -> JSONValue {

@@ -91,7 +91,8 @@ struct CouponFixture {
     func notices(_ kind: String, for member: JSONValue) throws -> [(marketing: Bool, body: JSONValue)] {
         try server.database.withConnection { c in
             try c.query(
-                "SELECT marketing, body::text FROM member_notice WHERE kind = $1 AND member_id = $2 ORDER BY id", [.text(kind), .int(Int64(member.stringValue!)!)]
+                "SELECT marketing, body::text FROM member_notice WHERE kind = $1 AND member_id = $2 ORDER BY id",
+                [.text(kind), .int(Int64(member.stringValue!)!)]
             ).map { (try $0.decode(at: 0), try JSONParser.parse(try $0.decode(String.self, at: 1))) }
         }
     }

@@ -43,22 +43,8 @@ struct CouponPropertyTests {
                     orders.append(("o\(step)", fen))
                 case 22..<42:
                     guard let member else { continue }
-                    // Mostly coupons the member can use; sometimes used, expired or someone else's.
-                    var held = try coupons.held(by: member).map(\.code)
-                    let usable = try held.filter { try coupons.coupon($0).status == "usable" }
-                    if !usable.isEmpty && Int.random(in: 0..<4, using: &rng) > 0 { held = usable }
-                    if Int.random(in: 0..<8, using: &rng) == 0, let other = try coupons.anyCode(using: &rng) { held.append(other) }
-                    guard !held.isEmpty else { continue }
-                    let count = Int.random(in: 0..<4, using: &rng) == 0 ? 2 : 1
-                    let codes = Array(Set((0..<count).map { _ in held.randomElement(using: &rng)! }))
-                    let fen = Int64.random(in: 5_000...30_000, using: &rng)
-                    // A mobile order is another account's (its own member until merged): the coupon may be someone else's.
-                    let channel = Int.random(in: 0..<6, using: &rng) > 0 ? "web" : "mobile"
-                    let r = try await admin.push(
-                        "sh01", [Events.paid("e\(step)", order: "o\(step)", member: account, amount: Money.format(fen: fen), coupons: codes, channel: channel)])
-                    let status = r[0]["status"]?.stringValue ?? "?"
-                    #expect(status == "applied" || status == "rejected", "\(r[0])")
-                    outcomes[status == "applied" ? "applied" : r[0]["error"]?["data"]?["reason"]?.stringValue ?? "?", default: 0] += 1
+                    let (status, fen, channel) = try await Self.orderWithCoupons(admin, coupons, step: step, account: account, member: member, rng: &rng)
+                    outcomes[status, default: 0] += 1
                     if status == "applied" && channel == "web" { orders.append(("o\(step)", fen)) }
                 case 42..<56:
                     guard let i = orders.indices.randomElement(using: &rng), orders[i].left > 0 else { continue }
@@ -76,11 +62,9 @@ struct CouponPropertyTests {
                 case 70..<80:
                     let other = accounts.randomElement(using: &rng)!
                     guard let member, let o = try? await admin.member(["shop": "sh01", "channel": "web", "external_id": .string(other)])["member_id"],
-                        o != member
+                        o != member, let m = try? await admin.call("member.merge", ["member_id": member, "other_member_id": o, "reason": "random"])
                     else { continue }
-                    if let m = try? await admin.call("member.merge", ["member_id": member, "other_member_id": o, "reason": "random"]) {
-                        merges.append(m["merge_id"]!)
-                    }
+                    merges.append(m["merge_id"]!)
                 case 80..<88:
                     guard !merges.isEmpty else { continue }
                     let id = merges.remove(at: Int.random(in: 0..<merges.count, using: &rng))
@@ -104,6 +88,30 @@ struct CouponPropertyTests {
             let events = try coupons.eventCounts()
             #expect(events["redeem", default: 0] > 0 && events["merge_move", default: 0] > 0 && events["unmerge_move", default: 0] > 0, "\(events)")
         }
+    }
+}
+
+extension CouponPropertyTests {
+    /// An order naming one or two coupons: mostly ones the member can use, sometimes used, expired
+    /// or someone else's; a mobile order is another account's (its own member until merged).
+    /// Answers the outcome (`applied` or the rejection's reason), the amount and the channel.
+    static func orderWithCoupons<R: RandomNumberGenerator>(
+        _ admin: RPCClient, _ coupons: CouponFixture, step: Int, account: String, member: JSONValue, rng: inout R
+    ) async throws -> (String, Int64, String) {
+        var held = try coupons.held(by: member).map(\.code)
+        let usable = try held.filter { try coupons.coupon($0).status == "usable" }
+        if !usable.isEmpty && Int.random(in: 0..<4, using: &rng) > 0 { held = usable }
+        if Int.random(in: 0..<8, using: &rng) == 0, let other = try coupons.anyCode(using: &rng) { held.append(other) }
+        guard !held.isEmpty else { return ("none", 0, "web") }
+        let count = Int.random(in: 0..<4, using: &rng) == 0 ? 2 : 1
+        let codes = Array(Set((0..<count).map { _ in held.randomElement(using: &rng)! }))
+        let fen = Int64.random(in: 5_000...30_000, using: &rng)
+        let channel = Int.random(in: 0..<6, using: &rng) > 0 ? "web" : "mobile"
+        let r = try await admin.push(
+            "sh01", [Events.paid("e\(step)", order: "o\(step)", member: account, amount: Money.format(fen: fen), coupons: codes, channel: channel)])
+        let status = r[0]["status"]?.stringValue ?? "?"
+        #expect(status == "applied" || status == "rejected", "\(r[0])")
+        return (status == "applied" ? "applied" : r[0]["error"]?["data"]?["reason"]?.stringValue ?? "?", fen, channel)
     }
 }
 
