@@ -128,6 +128,27 @@ struct OrderCouponTests {
         }
     }
 
+    @Test("an order with coupons sees what the events before it in the push did: an account an upsert just merged into the member")
+    func inOrder() async throws {
+        try await withTestServer { server in
+            let admin = try await server.adminWithShops()
+            let coupons = CouponFixture(server: server)
+            try coupons.template("T3", yuan: 3)
+            let m = try await admin.push("sh01", [Events.upsert("reg-1", "web", "u-1", ["name": "王小明", "phone": "13800138000"])])[0]["member_id"]!
+            let code = try coupons.issue("T3", to: m)
+            let r = try await admin.push(
+                "sh01",
+                [
+                    Events.paid("p0", "mobile", order: "p0", member: "m-7", amount: "10.00", at: When.at(days: -1)),
+                    Events.upsert("reg-2", "mobile", "m-7", ["name": "王小明", "phone": "+86 138 0013 8000"]),
+                    Events.paid("p1", order: "p1", member: "m-7", amount: "100.00", coupons: [code], channel: "mobile"),
+                ])
+            #expect(r.map { $0["status"] } == ["applied", "applied", "applied"], "\(r)")
+            #expect(r[2]["member_id"] == m)
+            #expect(try coupons.coupon(code).order == coupons.order("p1", channel: "mobile"))
+        }
+    }
+
     @Test("coupons in order.paid are checked when the event is read: at most 10 codes, each a code, none twice")
     func parsing() async throws {
         try await withTestServer { server in
