@@ -34,6 +34,14 @@ struct ReferralCoupons {
         }
     }
 
+    /// The programme's coupon templates exist (`referral.program.set` refuses one that does not).
+    static func checkTemplates(_ c: PostgresConnection, _ program: ReferralProgram) throws {
+        for name in [program.referrerCoupon, program.referredCoupon].compactMap({ $0 })
+        where try c.queryPrepared("SELECT 1 FROM coupon_template WHERE name = $1", [.text(name)]).single == nil {
+            throw StorageError.notFound(reason: .templateNotFound, message: "no coupon template named \(name)")
+        }
+    }
+
     /// Tells a member a referral reward was credited (points or a coupon).
     func notice(to member: Int64, side: String, binding: Int64, orderNo: String?, _ reward: JSONObject) throws {
         var body = reward

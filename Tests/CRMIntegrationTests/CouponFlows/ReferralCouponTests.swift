@@ -11,6 +11,8 @@ struct ReferralCouponTests {
         try await withTestServer { server in
             let admin = try await server.adminWithShops()
             let coupons = CouponFixture(server: server)
+            let missing = await rpcError { try await admin.call("referral.program.set", ["value": ["referrer_coupon": "FRIEND"]]) }
+            #expect(missing?.code == -32004 && missing?.reason == .templateNotFound)
             try coupons.template("FRIEND", yuan: 10)
             try coupons.template("WELCOME", yuan: 5)
             let program = try await admin.call(
