@@ -41,6 +41,12 @@ struct TierRuleTests {
             let again = try await admin.push("sh01", events)
             #expect(again.allSatisfy { $0["status"] == "duplicate" })
             #expect(try coupons.held(by: m1).count == 2 && coupons.held(by: m3).count == 1)
+            // An order that uses a coupon gets its tier coupon too (it goes the one-at-a-time way).
+            let given = try coupons.issue("T3", to: m2)
+            let used = try await admin.push("sh01", [Events.paid("o5", order: "5", member: "u-2", amount: "200.00", coupons: [given])])
+            #expect(used[0]["status"] == "applied", "\(used[0])")
+            let o5 = try #require(try coupons.order("5"))
+            #expect(try coupons.held(by: m2).map { "\($0.template) \($0.source) \($0.ref ?? "-")" } == ["T3 operator -", "T5 order \(o5)"])
         }
     }
 
