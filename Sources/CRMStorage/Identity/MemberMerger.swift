@@ -99,9 +99,10 @@ struct MemberMerger {
                  + (SELECT count(*) FROM points_account WHERE member_id = ANY($1::bigint[]))
                  + (SELECT count(*) FROM referral_binding WHERE referrer_id = ANY($1::bigint[]) OR referred_id = ANY($1::bigint[]))
                  + (SELECT count(*) FROM member_level WHERE member_id = ANY($1::bigint[]))
+                 + (SELECT count(*) FROM coupon WHERE member_id = ANY($1::bigint[]))
             """, [.intArray(members)]
         ).single!.decode(at: 0)
-        precondition(held == 0, "members \(members), new in this push, already hold points, a referral or a level")
+        precondition(held == 0, "members \(members), new in this push, already hold points, a referral, a level or a coupon")
         #endif
     }
 
