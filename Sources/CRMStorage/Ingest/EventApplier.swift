@@ -2,8 +2,9 @@ import CRMDomain
 import CRMPostgres
 
 /// Applies, one at a time, the events the set-based path does not take: upserts of accounts that
-/// exist already (updates), and the refunds of a segment that refunds an order which qualified a
-/// rewarded referral (`RefundRun` leaves those to this path). Runs inside the batch's transaction
+/// exist already (updates), paid orders that name coupons (`CouponOrder`), and the refunds of a
+/// segment that refunds an order which qualified a rewarded referral (`RefundRun` leaves those to
+/// this path). Runs inside the batch's transaction
 /// and the event's savepoint.
 struct EventApplier {
     let c: PostgresConnection
