@@ -138,6 +138,7 @@ public struct ErrorReason: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let templateDisabled = ErrorReason(rawValue: "template_disabled")
     public static let budgetExhausted = ErrorReason(rawValue: "budget_exhausted")
     public static let perMemberLimit = ErrorReason(rawValue: "per_member_limit")
+    public static let notForPoints = ErrorReason(rawValue: "not_for_points")
 
     // MARK: Overloaded and unavailable (-32029, -32050)
     public static let overloaded = ErrorReason(rawValue: "overloaded")
@@ -167,7 +168,7 @@ public struct ErrorReason: RawRepresentable, Hashable, Sendable, CustomStringCon
         .idempotencyKeyReused, .jobRunning, .runNotRunning,
         .refundExceedsOrder, .insufficientPoints, .pointsOutOfRange, .balanceLimit, .selfReferral, .alreadyBound, .referralCycle,
         .couponUsed, .couponExpired, .couponVoided, .couponNotYetValid, .belowMinSpend, .outOfScope, .couponOtherMember, .couponNotStackable,
-        .templateDisabled, .budgetExhausted, .perMemberLimit,
+        .templateDisabled, .budgetExhausted, .perMemberLimit, .notForPoints,
         .overloaded, .tooManyConnections, .tooManyFromAddress, .tooManyUnauthenticated, .tooManyFailedLogins, .tooManyLookups, .poolExhausted, .memoryBudget,
         .helloTimeout, .databaseUnavailable, .shuttingDown,
     ]

@@ -43,6 +43,8 @@ public struct PaidOrder: Sendable, Equatable {
     public var paymentMethod: String?
     /// The items as JSON text (`[{"sku", "name", "category", "quantity", "price"}]`), validated.
     public var itemsJSON: String
+    /// Coupon codes (normalised, distinct, at most 10) redeemed with the order, in its transaction.
+    public var coupons: [String] = []
 
     public init(orderNo: String, memberExternalID: String, amountFen: Int64, paidAt: String, paymentMethod: String?, itemsJSON: String) {
         precondition(amountFen >= 0, "an order amount is never negative")

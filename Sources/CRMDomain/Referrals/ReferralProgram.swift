@@ -19,6 +19,9 @@ public struct ReferralProgram: Sendable, Equatable {
     public var returnWindowDays: Int64 = 7
     /// `{code}` is replaced by the member's code.
     public var linkTemplate: String = "https://shop.example.com/r/{code}"
+    /// Coupon templates given with the first-order rewards (雙返利 as coupons): to the referrer, to the referred member.
+    public var referrerCoupon: String?
+    public var referredCoupon: String?
 
     /// Rewards by the first order's amount: the highest tier the amount reaches replaces the base.
     public struct Tier: Sendable, Equatable {
@@ -67,6 +70,7 @@ public struct ReferralProgram: Sendable, Equatable {
         if !(0...365).contains(returnWindowDays) { out.append("return_window_days must be between 0 and 365") }
         if minOrderFen < 0 { out.append("min_order is never negative") }
         if !linkTemplate.contains("{code}") || linkTemplate.count > 500 { out.append("link_template must contain {code}") }
+        for t in [referrerCoupon, referredCoupon] where t != nil && !(1...100).contains(t!.count) { out.append("coupon template names are 1-100 characters") }
         return out
     }
 

@@ -26,6 +26,7 @@ public enum RPC {
         + Report.methods
         + Config.methods
         + Notice.methods + Consent.methods
+        + CouponRules.methods + CouponExchange.methods
 }
 
 /// A page of a list: where to go on from (`cursor`, from the previous page's `next_cursor`) and

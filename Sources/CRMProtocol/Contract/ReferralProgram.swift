@@ -16,10 +16,13 @@ extension RPC.Referral {
         public var linkTemplate: String
         @Present public var capPerReferrerPerDay: Int64?
         @Present public var capPerReferrerPerMonth: Int64?
+        /// Coupon templates given with the first-order rewards, to each side (null: none).
+        @Present public var referrerCoupon: String?
+        @Present public var referredCoupon: String?
         public init(
             version: Int64, referrerPoints: Int64, referredPoints: Int64, minOrder: String, tiers: [Tier], campaigns: [Campaign],
             sharePercent: Int64, shareMonths: Int64, returnWindowDays: Int64, linkTemplate: String, capPerReferrerPerDay: Int64?,
-            capPerReferrerPerMonth: Int64?
+            capPerReferrerPerMonth: Int64?, referrerCoupon: String? = nil, referredCoupon: String? = nil
         ) {
             self.version = version
             self.referrerPoints = referrerPoints
@@ -33,6 +36,8 @@ extension RPC.Referral {
             self.linkTemplate = linkTemplate
             self.capPerReferrerPerDay = capPerReferrerPerDay
             self.capPerReferrerPerMonth = capPerReferrerPerMonth
+            self.referrerCoupon = referrerCoupon
+            self.referredCoupon = referredCoupon
         }
 
         /// Rewards by the first order's amount: the highest tier reached replaces the base.

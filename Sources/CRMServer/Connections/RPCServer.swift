@@ -33,6 +33,7 @@ public final class RPCServer: Service, Sendable {
                 + PointsMethods.specs(context) + LevelMethods.specs(context) + ReferralMethods.specs(context)
                 + TagMethods.specs(context) + SegmentMethods.specs(context) + ReportMethods.specs(context)
                 + NoticeMethods.specs(context)
+                + CouponFlowMethods.specs(context)
         )
         let configuration = context.configuration
         context.metricsBox.withLockedValue {

@@ -147,7 +147,7 @@ enum EventParser {
 
     static func order(_ value: JSONValue?, path: String) throws -> PaidOrder {
         let p = try object(value, path: path)
-        try p.allowOnly(["order_no", "member_external_id", "amount", "paid_at", "payment_method", "items"])
+        try p.allowOnly(["order_no", "member_external_id", "amount", "paid_at", "payment_method", "items", "coupons"])
         let orderNo = try p.string("order_no", maxLength: 64)
         let external = try p.string("member_external_id", maxLength: 128)
         guard !orderNo.isEmpty, !external.isEmpty else { throw invalid(path, "order_no and member_external_id must not be empty", .missingField) }
@@ -171,9 +171,30 @@ enum EventParser {
                 items.append(.object(item))
             }
         }
-        return PaidOrder(
+        var order = PaidOrder(
             orderNo: orderNo, memberExternalID: external, amountFen: amount, paidAt: paidAt, paymentMethod: method,
             itemsJSON: JSONSerializer.serialize(.array(items)))
+        order.coupons = try coupons(p)
+        return order
+    }
+
+    static let maxCoupons = 10
+
+    /// The coupon codes an order names (`coupons`), normalised as a person would type them.
+    static func coupons(_ p: Params) throws -> [String] {
+        guard let list = p.object["coupons"], !list.isNull else { return [] }
+        guard case .array(let entries) = list, entries.count <= maxCoupons else {
+            throw invalid(p.field("coupons"), "must be an array of at most \(maxCoupons) coupon codes", .wrongType)
+        }
+        var codes: [String] = []
+        for (i, entry) in entries.enumerated() {
+            guard case .string(let text) = entry, text.utf8.count <= 64, let code = CouponCode.normalized(text) else {
+                throw invalid(p.field("coupons") + "[\(i)]", "is not a coupon code", .badCoupon)
+            }
+            guard !codes.contains(code) else { throw invalid(p.field("coupons") + "[\(i)]", "names coupon \(code) twice", .badCoupon) }
+            codes.append(code)
+        }
+        return codes
     }
 
     static func refund(_ value: JSONValue?, path: String) throws -> Refund {

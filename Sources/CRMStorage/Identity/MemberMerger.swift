@@ -84,6 +84,7 @@ struct MemberMerger {
         let ledger = PointsLedger(c: c, policy: loyalty.points)
         try ledger.mergeTransfer(from: merged, to: survivor, mergeID: recordID, actor: actor)
         try ReferralBook(c: c, policy: loyalty.points).afterMerge(survivor: survivor, merged: merged, actor: actor)
+        try CouponTransfer(c: c).merge(from: merged, to: survivor, mergeID: recordID, actor: actor)
         try LevelKeeper(c: c, ladder: loyalty.ladder).afterMerge(survivor: survivor, merged: merged, mergeID: recordID, now: try ledger.now(), actor: actor)
         try ConsentTransfer(c: c).merge(from: merged, to: survivor, mergeID: recordID, actor: actor)
         return (survivor, recordID)
@@ -99,9 +100,10 @@ struct MemberMerger {
                  + (SELECT count(*) FROM points_account WHERE member_id = ANY($1::bigint[]))
                  + (SELECT count(*) FROM referral_binding WHERE referrer_id = ANY($1::bigint[]) OR referred_id = ANY($1::bigint[]))
                  + (SELECT count(*) FROM member_level WHERE member_id = ANY($1::bigint[]))
+                 + (SELECT count(*) FROM coupon WHERE member_id = ANY($1::bigint[]))
             """, [.intArray(members)]
         ).single!.decode(at: 0)
-        precondition(held == 0, "members \(members), new in this push, already hold points, a referral or a level")
+        precondition(held == 0, "members \(members), new in this push, already hold points, a referral, a level or a coupon")
         #endif
     }
 
@@ -168,6 +170,7 @@ struct MemberMerger {
         try ledger.unmergeTransfer(survivor: currentSurvivor, restored: merged, accounts: accounts, mergeID: recordID, actor: actor)
         try MemberTagTransfer(c: c).unmerge(survivor: currentSurvivor, restored: merged, accounts: accounts)
         try ConsentTransfer(c: c).unmerge(survivor: currentSurvivor, restored: merged, mergeID: recordID, actor: actor)
+        try CouponTransfer(c: c).unmerge(survivor: currentSurvivor, restored: merged, mergeID: recordID, actor: actor)
         try LevelKeeper(c: c, ladder: loyalty.ladder).afterUnmerge([currentSurvivor, merged], mergeID: recordID, now: try ledger.now(), actor: actor)
         return (currentSurvivor, merged)
     }

@@ -14,6 +14,8 @@ struct BulkIngest {
     let policy: IdentityPolicy
     let codec: PersonalDataCodec
     let loyalty: LoyaltyPolicy
+    /// The push's coupon side (tier rules, template locks); nil: orders issue no coupons.
+    var push: PushCoupons? = nil
 
     struct Indexed<T> {
         let index: Int
@@ -114,10 +116,11 @@ struct BulkIngest {
         let ledger = PointsLedger(c: c, policy: loyalty.points)
         try ledger.earn(rows, ladder: loyalty.ladder, actor: "sync")
         try OrderTagger(c: c).apply(orderIDs: rows.map(\.orderID), actor: "sync")
+        if let push { try TierIssuer(c: c, offsetMinutes: loyalty.points.offsetMinutes).issue(rows, push: push) }
         let members = Array(Set(rows.map(\.member))).sorted()
         try LevelKeeper(c: c, ladder: loyalty.ladder).raiseAfterOrders(members, now: try ledger.now(), actor: "sync")
         // Referred members' orders: the first pays both sides, later ones the referrer's share.
-        try ReferralBook(c: c, policy: loyalty.points).settle(members, actor: "sync")
+        try ReferralBook(c: c, policy: loyalty.points, push: push).settle(members, actor: "sync")
     }
 
     static func accountKey(_ channel: Channel, _ external: String) -> String { channel.rawValue + " " + external }

@@ -2,8 +2,9 @@ import CRMDomain
 import CRMPostgres
 
 /// Applies, one at a time, the events the set-based path does not take: upserts of accounts that
-/// exist already (updates), and the refunds of a segment that refunds an order which qualified a
-/// rewarded referral (`RefundRun` leaves those to this path). Runs inside the batch's transaction
+/// exist already (updates), paid orders that name coupons (`CouponOrder`), and the refunds of a
+/// segment that refunds an order which qualified a rewarded referral (`RefundRun` leaves those to
+/// this path). Runs inside the batch's transaction
 /// and the event's savepoint.
 struct EventApplier {
     let c: PostgresConnection
@@ -11,6 +12,8 @@ struct EventApplier {
     let policy: IdentityPolicy
     let codec: PersonalDataCodec
     let loyalty: LoyaltyPolicy
+    /// The push's set-based path, which a paid order with coupons goes through alone (`CouponOrder`).
+    let bulk: BulkIngest
 
     var merger: MemberMerger { MemberMerger(c: c, policy: policy, codec: codec, loyalty: loyalty) }
 
@@ -18,8 +21,9 @@ struct EventApplier {
         switch event.payload {
         case .memberUpsert(let profile, let raw, let attributes, let platformIDs):
             return try upsert(event, profile, raw: raw, attributes: attributes, platformIDs: platformIDs)
-        case .orderPaid:
-            preconditionFailure("paid orders always take the set-based path")
+        case .orderPaid(let order):
+            precondition(!order.coupons.isEmpty, "paid orders without coupons always take the set-based path")
+            return try CouponOrder(bulk: bulk).apply(event, order, index: index)
         case .orderRefunded(let refund):
             return try refunded(event, refund, index: index)
         }
@@ -105,7 +109,7 @@ struct EventApplier {
         }
         if let rejection = result.outcome.rejection { throw rejection }
         guard let order = result.order, let member = result.outcome.memberID else { preconditionFailure("an applied refund names its order and member") }
-        try ReferralBook(c: c, policy: loyalty.points).refunded(orderID: order, refundedAt: refund.refundedAt, actor: "sync")
+        try ReferralBook(c: c, policy: loyalty.points, push: bulk.push).refunded(orderID: order, refundedAt: refund.refundedAt, actor: "sync")
         return member
     }
 }

@@ -15,6 +15,8 @@ struct PushPlanner {
         var segment: [SyncEvent] = []
         var j = index
         while j < events.count, case .valid(let e) = events[j], outcomes.isNew(e.id, e.contentHash), ids.insert(e.id).inserted {
+            // A paid order with coupons goes on its own (`CouponOrder`): an unusable coupon rejects it.
+            if case .orderPaid(let order) = e.payload, !order.coupons.isEmpty { break }
             if case .memberUpsert(let profile, _, _, _) = e.payload {
                 guard accounts.insert(BulkIngest.accountKey(e.channel, profile.externalID)).inserted else { break }
             }
@@ -49,7 +51,7 @@ struct PushPlanner {
             switch e.payload {
             case .memberUpsert: return .apply(e, index: index, lock: .identity)
             case .orderRefunded: return .apply(e, index: index, lock: .points)
-            case .orderPaid: return .apply(e, index: index, lock: .none)
+            case .orderPaid(let order): return .apply(e, index: index, lock: order.coupons.isEmpty ? .none : .points)
             }
         }
     }

@@ -36,7 +36,7 @@ struct UpsertExecutor {
                 signups.append((inserted.members[i], code, item.event.id))
             }
         }
-        try ReferralBook(c: bulk.c, policy: bulk.loyalty.points).bindNewMembers(signups, actor: "sync")
+        try ReferralBook(c: bulk.c, policy: bulk.loyalty.points, push: bulk.push).bindNewMembers(signups, actor: "sync")
         return outcomes
     }
 }

@@ -10,6 +10,10 @@ import CRMPostgres
 struct ReferralBook {
     let c: PostgresConnection
     let policy: PointsPolicy
+    /// The push paying rewards, which locks the coupon templates it issues together (nil outside a push).
+    var push: PushCoupons? = nil
+
+    var coupons: ReferralCoupons { ReferralCoupons(c: c, offsetMinutes: policy.offsetMinutes, push: push) }
 
     /// The programme in force: the newest version, or the defaults (version 0).
     static func program(_ c: PostgresConnection) throws -> ReferralProgram {
@@ -142,6 +146,7 @@ struct ReferralBook {
                 try pay(
                     rewards.referred, to: referred, side: "referred", binding: binding, order: order, paidAt: paidAt, detail: detail, ledger: ledger,
                     actor: actor)
+                try coupons.firstOrder(program, binding: binding, referrer: referrer, referred: referred, orderNo: try first.decode(at: 3), actor: actor)
                 shareUntil =
                     program.shareMonths > 0 && program.sharePercent > 0
                     ? CivilTime.rfc3339(CivilTime.addingMonths(program.shareMonths, to: paidSeconds, offsetMinutes: policy.offsetMinutes)) : nil
@@ -215,6 +220,7 @@ struct ReferralBook {
             """
             INSERT INTO referral_reward (binding_id, side, order_id, member_id, lot_id, entry_id, points) VALUES ($1, $2, $3, $4, $5, $6, $7)
             """, [.int(binding), .text(side), .int(order), .int(member), .int(lot), .int(entry), .int(points)])
+        try coupons.notice(to: member, side: side, binding: binding, orderNo: detail["order_no"]?.stringValue, ["points": .int(points)])
     }
 
     /// A refund of a qualifying order inside the return window that leaves it below the programme's

@@ -9,7 +9,7 @@ public enum ReferralProgramDefinition {
         func bad(_ key: String, _ message: String) -> StorageError { .invalid(field: field(key), reason: .badSetting, message: message) }
         let known = [
             "referrer_points", "referred_points", "min_order", "tiers", "campaigns", "share_percent", "share_months",
-            "cap_per_referrer_per_day", "cap_per_referrer_per_month", "return_window_days", "link_template",
+            "cap_per_referrer_per_day", "cap_per_referrer_per_month", "return_window_days", "link_template", "referrer_coupon", "referred_coupon",
         ]
         for key in object.keys where !known.contains(key) {
             let shown = ClientText.excerpt(key)  // the client's name, cut and escaped
@@ -52,6 +52,8 @@ public enum ReferralProgramDefinition {
             guard let s = v.stringValue else { throw bad("link_template", "link_template must be a string") }
             p.linkTemplate = s
         }
+        p.referrerCoupon = try template(object, "referrer_coupon", path: path)
+        p.referredCoupon = try template(object, "referred_coupon", path: path)
         if let v = object["tiers"], !v.isNull {
             guard let list = v.arrayValue else { throw bad("tiers", "tiers must be an array") }
             p.tiers = []
@@ -82,6 +84,13 @@ public enum ReferralProgramDefinition {
         return p
     }
 
+    /// A coupon template the programme gives (`referrer_coupon`, `referred_coupon`), or nil.
+    static func template(_ object: JSONObject, _ key: String, path: String) throws(StorageError) -> String? {
+        guard let v = object[key], !v.isNull else { return nil }
+        guard let name = v.stringValue else { throw .invalid(field: path + "." + key, reason: .badSetting, message: "\(key) must be a coupon template name") }
+        return name
+    }
+
     public static func render(_ p: ReferralProgram) -> JSONValue {
         var o: JSONObject = [
             "version": .int(p.version), "referrer_points": .int(p.referrerPoints), "referred_points": .int(p.referredPoints),
@@ -106,6 +115,8 @@ public enum ReferralProgramDefinition {
         ]
         o["cap_per_referrer_per_day"] = p.capPerReferrerPerDay.map { .int($0) } ?? .null
         o["cap_per_referrer_per_month"] = p.capPerReferrerPerMonth.map { .int($0) } ?? .null
+        o["referrer_coupon"] = p.referrerCoupon.map { .string($0) } ?? .null
+        o["referred_coupon"] = p.referredCoupon.map { .string($0) } ?? .null
         return .object(o)
     }
 }

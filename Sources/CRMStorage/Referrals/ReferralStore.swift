@@ -156,6 +156,7 @@ public struct ReferralStore: Sendable {
     public func setProgram(_ program: ReferralProgram, actor: String, actorTokenID: Int64?) async throws -> ReferralProgram {
         try await pool.withTransaction { c in
             try c.queryPrepared("LOCK TABLE referral_program IN SHARE ROW EXCLUSIVE MODE", [])
+            try ReferralCoupons.checkTemplates(c, program)
             var saved = program
             saved.version = try c.queryPrepared("SELECT COALESCE(max(version), 0) + 1 FROM referral_program", []).single!.decode(at: 0)
             let json = JSONSerializer.serialize(ReferralProgramDefinition.render(saved))
