@@ -84,7 +84,8 @@ struct MemberMerger {
         let ledger = PointsLedger(c: c, policy: loyalty.points)
         try ledger.mergeTransfer(from: merged, to: survivor, mergeID: recordID, actor: actor)
         try ReferralBook(c: c, policy: loyalty.points).afterMerge(survivor: survivor, merged: merged, actor: actor)
-        try LevelKeeper(c: c, ladder: loyalty.ladder).afterMerge(survivor: survivor, merged: merged, mergeID: recordID, now: try ledger.now(), actor: actor)
+        try LevelKeeper(c: c, ladder: loyalty.ladder, offsetMinutes: loyalty.points.offsetMinutes).afterMerge(
+            survivor: survivor, merged: merged, mergeID: recordID, now: try ledger.now(), actor: actor)
         return (survivor, recordID)
     }
 
@@ -166,7 +167,8 @@ struct MemberMerger {
         let ledger = PointsLedger(c: c, policy: loyalty.points)
         try ledger.unmergeTransfer(survivor: currentSurvivor, restored: merged, accounts: accounts, mergeID: recordID, actor: actor)
         try MemberTagTransfer(c: c).unmerge(survivor: currentSurvivor, restored: merged, accounts: accounts)
-        try LevelKeeper(c: c, ladder: loyalty.ladder).afterUnmerge([currentSurvivor, merged], mergeID: recordID, now: try ledger.now(), actor: actor)
+        try LevelKeeper(c: c, ladder: loyalty.ladder, offsetMinutes: loyalty.points.offsetMinutes).afterUnmerge(
+            [currentSurvivor, merged], mergeID: recordID, now: try ledger.now(), actor: actor)
         return (currentSurvivor, merged)
     }
 
