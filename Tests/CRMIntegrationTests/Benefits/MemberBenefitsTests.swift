@@ -128,4 +128,40 @@ struct MemberBenefitsTests {
             #expect(try server.database.texts("SELECT count(*)::text FROM member_notice") == ["0"])
         }
     }
+
+    @Test("benefits are set with the ladder and checked field by field; a merged id answers with the survivor")
+    func ladderBenefitsAndMerges() async throws {
+        try await withTestServer { server in
+            let admin = try await server.adminWithShops()
+            func ladder(_ benefits: JSONValue) -> JSONValue {
+                ["value": ["levels": [["code": "basic", "name": "普通", "min_spend": "0", "price_percent": 98, "benefits": benefits]]]]
+            }
+            func refusal(_ benefits: JSONValue) async -> (String?, String?) {
+                let e = await rpcError { try await admin.call("level.rules.set", ladder(benefits)) }
+                return (e?.reason.rawValue, e?.field)
+            }
+            #expect(await refusal([["code": "free_shipping", "name": "包郵", "points": 5]]) == ("bad_setting", "value.levels[0].benefits[0]"))
+            #expect(await refusal([["code": "birthday_gift", "name": "生日", "points": 5, "when": "week"]]) == ("bad_setting", "value.levels[0].benefits[0].when"))
+            #expect(await refusal([["code": "level_gift", "name": "禮"]]) == ("bad_setting", "value.levels[0].benefits[0]"))
+            #expect(await refusal([["code": "member_day", "name": "會員日", "params": ["day": 18]]]) == ("bad_setting", "value.levels[0].benefits[0].params.day"))
+            #expect(await refusal([["code": "gift_wrap", "name": "包裝", "colour": "red"]]).0 == "unknown_field")
+            let set = try await admin.call(
+                "level.rules.set", ladder([["code": "member_day", "name": "會員日", "params": ["day": "每月18日"]], ["code": "free_shipping", "name": "包郵"]]))
+            #expect(
+                set["levels"]!.arrayValue![0]["benefits"]
+                    == [["code": "member_day", "name": "會員日", "params": ["day": "每月18日"]], ["code": "free_shipping", "name": "包郵", "min_spend": "0.00"]])
+
+            let a = try await admin.paid("a1", order: "A1", member: "u-a", amount: "100.00", at: When.at(days: -3))
+            let b = try await admin.paid("b1", order: "B1", member: "u-b", amount: "50.00", at: When.at(days: -2))
+            let merged = try await admin.call("member.merge", ["member_id": a, "other_member_id": b, "reason": "same person"])
+            let gone = merged["member_id"] == a ? b : a
+            let r = try await admin.call("member.benefits", ["member_id": gone, "cart": ["shop": "sh01", "amount": "100.00"]])
+            #expect(r["member_id"] == merged["member_id"])
+            #expect(r["merged_from"] == gone)
+            #expect(r["points"]!["balance"] == 150)
+            #expect(r["price"] == "98.00")
+            #expect(r["free_shipping"] == true)
+            #expect(r["benefits"]!.arrayValue!.map { $0["code"]! } == ["member_day", "free_shipping"])
+        }
+    }
 }
