@@ -29,7 +29,9 @@ struct CheckoutBench: AsyncParsableCommand {
     func run() async throws {
         let counts = connections.split(separator: ",").compactMap { Int($0) }
         guard !counts.isEmpty, counts.allSatisfy({ (1...1_000).contains($0) }) else { throw ValidationError("--connections must list counts in 1...1000") }
-        guard members > 0, (1...1_000).contains(depth), seconds > 0 && seconds <= 600 else { throw ValidationError("--members > 0, --depth 1...1000, --seconds up to 600") }
+        guard members > 0, (1...1_000).contains(depth), seconds > 0 && seconds <= 600 else {
+            throw ValidationError("--members > 0, --depth 1...1000, --seconds up to 600")
+        }
         guard let token = connection.resolvedToken else { throw ValidationError("no token: pass --token or set CRM_TOKEN") }
         let (host, port) = try connection.address()
         let shop = self.shop, members = self.members

@@ -66,7 +66,8 @@ func printBenefits(_ r: RPC.Benefit.Member.Result, cart: RPC.Benefit.Cart?) {
     if r.coupons.isEmpty {
         print("coupons     none")
     } else {
-        var table = TextTable(headers: cart == nil ? ["coupon", "template", "off", "min spend", "expires"] : ["coupon", "template", "off", "min spend", "expires", "this cart"])
+        var table = TextTable(
+            headers: cart == nil ? ["coupon", "template", "off", "min spend", "expires"] : ["coupon", "template", "off", "min spend", "expires", "this cart"])
         for c in r.coupons {
             var row = [c.code, c.title ?? c.template, c.kind == "percent" ? "\(c.value) %" : "¥\(c.value)", "¥\(c.minSpend)", c.expiresAt]
             if cart != nil { row.append(c.discount.map { "−¥\($0)" } ?? c.reason ?? "-") }

@@ -5,7 +5,9 @@ import Testing
 struct BenefitDomainTests {
     static let now: Int64 = 1_800_000_000
 
-    static func held(_ code: String, _ discount: CouponDiscount, minSpend: Int64 = 0, expiresIn days: Int64 = 10, scope: CouponScope = CouponScope())
+    static func held(
+        _ code: String, _ discount: CouponDiscount, minSpend: Int64 = 0, expiresIn days: Int64 = 10, scope: CouponScope = CouponScope()
+    )
         -> CheckoutQuote.Held
     {
         var t = CouponTemplate(name: "T-\(code)", discount: discount)
@@ -65,13 +67,17 @@ struct BenefitDomainTests {
         let senior = LevelLadder().levels[1]
         #expect(senior.benefit(.freeShipping)?.minSpendFen == 9_900)
         func ships(_ fen: Int64) -> Bool {
-            CheckoutQuote(cart: Cart(shop: "s", channel: nil, amountFen: fen), pricePercent: senior.pricePercent, benefits: senior.benefits, coupons: [], now: Self.now)
-                .freeShipping
+            CheckoutQuote(
+                cart: Cart(shop: "s", channel: nil, amountFen: fen), pricePercent: senior.pricePercent, benefits: senior.benefits, coupons: [], now: Self.now
+            )
+            .freeShipping
         }
         #expect(ships(10_800))  // ¥108 → ¥99.36
         #expect(!ships(10_700))  // ¥107 → ¥98.44
         let regular = LevelLadder().levels[0]
-        #expect(!CheckoutQuote(cart: Cart(shop: "s", channel: nil, amountFen: 1_000_000), pricePercent: 95, benefits: regular.benefits, coupons: [], now: Self.now).freeShipping)
+        #expect(
+            !CheckoutQuote(cart: Cart(shop: "s", channel: nil, amountFen: 1_000_000), pricePercent: 95, benefits: regular.benefits, coupons: [], now: Self.now)
+                .freeShipping)
     }
 
     @Test("birthday gifts: in the month or on the day; 29 February on the 28th in other years")

@@ -74,7 +74,9 @@ public struct LevelBenefit: Sendable, Equatable {
         case (_, .some): out.append("points and coupon belong to birthday_gift and level_gift only")
         case (_, nil): break
         }
-        if case .points(let p)? = gift, !(1...Self.maxGiftPoints).contains(p) { out.append("benefit \(code): points must be between 1 and \(Self.maxGiftPoints)") }
+        if case .points(let p)? = gift, !(1...Self.maxGiftPoints).contains(p) {
+            out.append("benefit \(code): points must be between 1 and \(Self.maxGiftPoints)")
+        }
         if case .coupon(let t)? = gift, t.isEmpty || t.count > 100 { out.append("benefit \(code): coupon must name a template (1-100 characters)") }
         if (when != nil) && known != .birthdayGift { out.append("when belongs to birthday_gift only") }
         if !params.isEmpty && known != nil { out.append("params belong to the merchant's own benefits, not \(code)") }

@@ -102,7 +102,13 @@ struct BirthdayGifts {
                 case .success(let coupon):
                     outcome.couponGifts += 1
                     notices.append(
-                        notice(d, year: year, ["coupon": ["code": .string(coupon.code), "template": .string(template), "expires_at": .string(CivilTime.rfc3339(coupon.expiresAt))]]))
+                        notice(
+                            d, year: year,
+                            [
+                                "coupon": [
+                                    "code": .string(coupon.code), "template": .string(template), "expires_at": .string(CivilTime.rfc3339(coupon.expiresAt)),
+                                ]
+                            ]))
                 case .failure:
                     outcome.skipped += 1
                 }

@@ -59,7 +59,8 @@ struct BirthdayGiftTests {
             // Another day of the same month, then the first of the next month.
             let otherDay = Self.calendar.date(byAdding: .day, value: parts.day! > 15 ? -10 : 10, to: day)!
             #expect(try await Self.runAll(admin, asOf: Self.text(otherDay)).points == 0)
-            let nextMonth = Self.calendar.date(from: Self.calendar.dateComponents([.year, .month], from: Self.calendar.date(byAdding: .month, value: 1, to: day)!))!
+            let nextMonth = Self.calendar.date(
+                from: Self.calendar.dateComponents([.year, .month], from: Self.calendar.date(byAdding: .month, value: 1, to: day)!))!
             #expect(try await Self.runAll(admin, asOf: Self.text(nextMonth)) == (0, 0, 0, 1))
             #expect(try await admin.points(m).balance == 100)
             // A year on: again.
@@ -106,7 +107,8 @@ struct BirthdayGiftTests {
             #expect(try await Self.runAll(admin, asOf: "2025-02-28") == (0, 0, 1, 1))
             #expect(try await Self.runAll(admin, asOf: "2024-02-28").coupons == 0)
             #expect(try await Self.runAll(admin, asOf: "2024-02-29").coupons == 1)
-            let coupons = try server.database.texts("SELECT source || ':' || source_ref FROM coupon WHERE member_id = $1 ORDER BY id", [.int(Int64(m.stringValue!)!)])
+            let coupons = try server.database.texts(
+                "SELECT source || ':' || source_ref FROM coupon WHERE member_id = $1 ORDER BY id", [.int(Int64(m.stringValue!)!)])
             #expect(coupons == ["birthday:2025", "birthday:2024"])
             let codes = try server.database.texts("SELECT body->'coupon'->>'code' FROM member_notice WHERE kind = 'birthday_gift' ORDER BY id")
             #expect(codes == (try server.database.texts("SELECT code FROM coupon ORDER BY id")))

@@ -56,13 +56,17 @@ struct LevelNoticeTests {
             // Rising again is announced again, without a second gift; an operator's level too.
             _ = try await admin.paid("o2", order: "2", member: "u-1", amount: "2600.00", at: When.at(days: -1))
             _ = try await admin.call("level.set", ["member_id": m, "level": "vip", "reason": "key account"])
-            let kinds = try server.database.texts("SELECT kind || ':' || (body->'to'->>'code') FROM member_notice WHERE member_id = $1 ORDER BY id", [.int(member)])
+            let kinds = try server.database.texts(
+                "SELECT kind || ':' || (body->'to'->>'code') FROM member_notice WHERE member_id = $1 ORDER BY id", [.int(member)])
             #expect(kinds == ["level_up:senior", "level_down:regular", "level_up:senior", "level_up:vip"])
             #expect(try server.database.texts("SELECT count(*)::text FROM coupon WHERE source = 'level'") == ["1"])
             // Every level change has its notice, written in the change's transaction.
             let changes = try server.database.texts("SELECT count(*)::text FROM level_change WHERE member_id = $1", [.int(member)])
             #expect(changes == ["4"])
-            #expect(try server.database.texts("SELECT marketing::text FROM member_notice WHERE member_id = $1", [.int(member)]) == ["false", "false", "false", "false"])
+            #expect(
+                try server.database.texts("SELECT marketing::text FROM member_notice WHERE member_id = $1", [.int(member)]) == [
+                    "false", "false", "false", "false",
+                ])
         }
     }
 

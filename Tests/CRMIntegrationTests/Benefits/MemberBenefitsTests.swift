@@ -111,7 +111,9 @@ struct MemberBenefitsTests {
             #expect(await refusal(["shop": "sh01", "channel": "tv", "amount": "10.00"]) == (-32602, "bad_channel", "cart.channel"))
             #expect(await refusal(["shop": "sh01", "amount": "10.00", "colour": "red"]) == (-32602, "unknown_field", "cart.colour"))
             #expect(
-                await refusal(["shop": "sh01", "amount": "10.00", "items": [["sku": "A", "price": "6.00", "quantity": 2]]]) == (-32602, "bad_cart", "cart.items"))
+                await refusal(["shop": "sh01", "amount": "10.00", "items": [["sku": "A", "price": "6.00", "quantity": 2]]]) == (
+                    -32602, "bad_cart", "cart.items"
+                ))
             #expect(await refusal(["shop": "sh01", "amount": "10.00", "items": [["price": "6.00"]]]) == (-32602, "bad_cart", "cart.items[0]"))
             #expect(
                 await refusal(["shop": "sh01", "amount": "10.00", "items": [["sku": "A", "price": "x"]]]) == (-32602, "bad_amount", "cart.items[0].price"))
@@ -120,7 +122,8 @@ struct MemberBenefitsTests {
             #expect(lookup?.reason == "one_lookup")
             // An agent of sh01 quotes sh01's carts, and needs one.
             let agent = try await server.client(token: try await server.token(role: .agent, shop: "sh01"))
-            let ok = try await agent.call("member.benefits", ["shop": "sh01", "channel": "web", "external_id": "u-1", "cart": ["shop": "sh01", "amount": "10.00"]])
+            let ok = try await agent.call(
+                "member.benefits", ["shop": "sh01", "channel": "web", "external_id": "u-1", "cart": ["shop": "sh01", "amount": "10.00"]])
             #expect(ok["price"] == "9.50")
             let wrong = await rpcError { try await agent.call("member.benefits", ["member_id": m, "cart": ["shop": "sh02", "amount": "10.00"]]) }
             #expect(wrong?.reason == "wrong_shop")
@@ -141,7 +144,8 @@ struct MemberBenefitsTests {
                 return (e?.reason.rawValue, e?.field)
             }
             #expect(await refusal([["code": "free_shipping", "name": "包郵", "points": 5]]) == ("bad_setting", "value.levels[0].benefits[0]"))
-            #expect(await refusal([["code": "birthday_gift", "name": "生日", "points": 5, "when": "week"]]) == ("bad_setting", "value.levels[0].benefits[0].when"))
+            #expect(
+                await refusal([["code": "birthday_gift", "name": "生日", "points": 5, "when": "week"]]) == ("bad_setting", "value.levels[0].benefits[0].when"))
             #expect(await refusal([["code": "level_gift", "name": "禮"]]) == ("bad_setting", "value.levels[0].benefits[0]"))
             #expect(await refusal([["code": "member_day", "name": "會員日", "params": ["day": 18]]]) == ("bad_setting", "value.levels[0].benefits[0].params.day"))
             #expect(await refusal([["code": "gift_wrap", "name": "包裝", "colour": "red"]]).0 == "unknown_field")

@@ -31,7 +31,8 @@ struct BenefitProcessTests {
             let again = try await runBinary("points-expiry", ["birthdays"], environment: env)
             #expect(again.stderr.contains("0 points gifts (0 points), 0 coupons, 1 already given or refused"), "\(again.stderr)")
 
-            let quote = try await runBinary("crmctl", ["member", "benefits", member, "--cart-amount", "300", "--shop", "sh01", "--channel", "web"], environment: env)
+            let quote = try await runBinary(
+                "crmctl", ["member", "benefits", member, "--cart-amount", "300", "--shop", "sh01", "--channel", "web"], environment: env)
             #expect(quote.status == 0, "\(quote.stderr)")
             #expect(quote.stdout.contains("高級會員 (senior): member price 92 %"), "\(quote.stdout)")
             #expect(quote.stdout.contains("包郵 (free_shipping): from ¥99.00"), "\(quote.stdout)")
