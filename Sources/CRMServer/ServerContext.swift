@@ -25,6 +25,7 @@ public final class ServerContext: Sendable {
     public let segments: SegmentStore
     public let reports: ReportStore
     public let lookupAudit: LookupAudit
+    public let benefits: BenefitStore
     /// Names this process among several crmd instances (job runs are held per connection).
     public let instanceID: String
     /// Connections of this process that started a job run: their runs are abandoned when they close.
@@ -57,6 +58,7 @@ public final class ServerContext: Sendable {
         self.segments = SegmentStore(pool: pool)
         self.reports = ReportStore(pool: pool)
         self.lookupAudit = LookupAudit(pool: pool)
+        self.benefits = BenefitStore(pool: pool)
         self.instanceID = String(UInt64.random(in: 1...UInt64.max), radix: 36)
         self.health = DatabaseHealth(pool: pool)
         self.logger = logger

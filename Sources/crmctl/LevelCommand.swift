@@ -147,9 +147,12 @@ func printLadder(_ ladder: RPC.Level.Ladder) {
     var basis = ladder.basis
     if ladder.basis == "rolling" { basis += " (over \(ladder.windowMonths) months)" }
     printLabelled([("basis", basis), ("grace", "\(ladder.graceDays) days before a member who no longer qualifies drops")])
-    var table = TextTable(headers: ["code", "name", "min spend (yuan)", "min orders", "price", "points"])
+    var table = TextTable(headers: ["code", "name", "min spend (yuan)", "min orders", "price", "points", "benefits"])
     for l in ladder.levels {
-        table.add([l.code, l.name, l.minSpend, String(l.minOrders), "\(l.pricePercent)%", "\(l.pointsMultiplierPercent)%"])
+        table.add([
+            l.code, l.name, l.minSpend, String(l.minOrders), "\(l.pricePercent)%", "\(l.pointsMultiplierPercent)%",
+            l.benefits.map(\.name).joined(separator: ", ").nonEmpty ?? "-",
+        ])
     }
     print("")
     print(table.render())

@@ -11,15 +11,15 @@ struct PointsExpiry: AsyncParsableCommand {
         discussion: """
             Connection: --server/--token or CRM_SERVER/CRM_TOKEN, as for crmctl; the token must be an operator's or an \
             admin's. `run` (the default) expires what is due, then re-evaluates levels; `warn` writes the warning list \
-            as CSV; `notices` writes the expiry notices members are sent; `check` verifies a deployment. Usage and \
-            scheduling: docs/points-expiry.md.
+            as CSV; `notices` writes the expiry notices members are sent; `birthdays` gives the day's birthday gifts; \
+            `check` verifies a deployment. Usage and scheduling: docs/points-expiry.md.
 
             Exit statuses: 0 done; 1 the server refused (the message says why); 64 bad usage; 69 crmd unreachable, \
             the connection lost, or the server said to retry later; 75 another expiry run is going (try again later); \
             130/143 stopped by SIGINT/SIGTERM after the batch in flight (run again to resume).
             """,
         version: RPC.productVersion,
-        subcommands: [Run.self, Warn.self, Check.self, Notices.self],
+        subcommands: [Run.self, Warn.self, Notices.self, Birthdays.self, Check.self],
         defaultSubcommand: Run.self
     )
 

@@ -24,23 +24,33 @@ public struct LevelLadder: Sendable, Equatable {
         public var pricePercent: Int64
         /// Points multiplier (100 = ×1).
         public var pointsMultiplierPercent: Int64
+        /// What else the level gives (free shipping, a birthday gift…), in the merchant's order.
+        public var benefits: [LevelBenefit]
 
-        public init(code: String, name: String, minSpendFen: Int64, minOrders: Int64 = 0, pricePercent: Int64, pointsMultiplierPercent: Int64) {
+        public init(
+            code: String, name: String, minSpendFen: Int64, minOrders: Int64 = 0, pricePercent: Int64, pointsMultiplierPercent: Int64,
+            benefits: [LevelBenefit] = []
+        ) {
             self.code = code
             self.name = name
             self.minSpendFen = minSpendFen
             self.minOrders = minOrders
             self.pricePercent = pricePercent
             self.pointsMultiplierPercent = pointsMultiplierPercent
+            self.benefits = benefits
         }
+
+        /// The benefit of `code`, if the level has it.
+        public func benefit(_ code: LevelBenefit.Known) -> LevelBenefit? { benefits.first { $0.code == code.rawValue } }
     }
 
-    /// The brief's ladder: 普通 / 高級 ≥ ¥2,000 / VIP ≥ ¥5,000 / 至尊VIP ≥ ¥20,000 cumulative.
+    /// The brief's ladder: 普通 / 高級 ≥ ¥2,000 / VIP ≥ ¥5,000 / 至尊VIP ≥ ¥20,000 cumulative, with
+    /// the default benefits of each rung (`LevelBenefit.defaults`).
     public static let defaultLevels: [Level] = [
-        Level(code: "regular", name: "普通會員", minSpendFen: 0, pricePercent: 95, pointsMultiplierPercent: 100),
-        Level(code: "senior", name: "高級會員", minSpendFen: 200_000, pricePercent: 92, pointsMultiplierPercent: 120),
-        Level(code: "vip", name: "VIP會員", minSpendFen: 500_000, pricePercent: 90, pointsMultiplierPercent: 150),
-        Level(code: "supreme", name: "至尊VIP", minSpendFen: 2_000_000, pricePercent: 88, pointsMultiplierPercent: 200),
+        Level(code: "regular", name: "普通會員", minSpendFen: 0, pricePercent: 95, pointsMultiplierPercent: 100, benefits: LevelBenefit.defaults[0]),
+        Level(code: "senior", name: "高級會員", minSpendFen: 200_000, pricePercent: 92, pointsMultiplierPercent: 120, benefits: LevelBenefit.defaults[1]),
+        Level(code: "vip", name: "VIP會員", minSpendFen: 500_000, pricePercent: 90, pointsMultiplierPercent: 150, benefits: LevelBenefit.defaults[2]),
+        Level(code: "supreme", name: "至尊VIP", minSpendFen: 2_000_000, pricePercent: 88, pointsMultiplierPercent: 200, benefits: LevelBenefit.defaults[3]),
     ]
 
     public init() {}
@@ -70,6 +80,9 @@ public struct LevelLadder: Sendable, Equatable {
             if !(1...100).contains(l.pricePercent) { out.append("level \(l.code): price_percent must be between 1 and 100") }
             if !(0...10_000).contains(l.pointsMultiplierPercent) { out.append("level \(l.code): points_multiplier_percent must be between 0 and 10000") }
             if l.minSpendFen < 0 || l.minOrders < 0 { out.append("level \(l.code): minimums are never negative") }
+            if l.benefits.count > LevelBenefit.maxPerLevel { out.append("level \(l.code) has more than \(LevelBenefit.maxPerLevel) benefits") }
+            if Set(l.benefits.map(\.code)).count != l.benefits.count { out.append("level \(l.code): benefit codes must be unique") }
+            out += l.benefits.flatMap { $0.problems().map { "level \(l.code): \($0)" } }
         }
         if !(1...120).contains(windowMonths) { out.append("window_months must be between 1 and 120") }
         if !(0...3650).contains(graceDays) { out.append("grace_days must be between 0 and 3650") }

@@ -149,13 +149,19 @@ extension RPC.Level {
             public var minOrders: Int64
             public var pricePercent: Int64
             public var pointsMultiplierPercent: Int64
-            public init(code: String, name: String, minSpend: String, minOrders: Int64, pricePercent: Int64, pointsMultiplierPercent: Int64) {
+            /// What else the level gives (docs/benefits.md).
+            public var benefits: [RPC.Benefit.Entry]
+            public init(
+                code: String, name: String, minSpend: String, minOrders: Int64, pricePercent: Int64, pointsMultiplierPercent: Int64,
+                benefits: [RPC.Benefit.Entry] = []
+            ) {
                 self.code = code
                 self.name = name
                 self.minSpend = minSpend
                 self.minOrders = minOrders
                 self.pricePercent = pricePercent
                 self.pointsMultiplierPercent = pointsMultiplierPercent
+                self.benefits = benefits
             }
         }
     }

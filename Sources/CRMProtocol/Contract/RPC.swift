@@ -20,6 +20,7 @@ public enum RPC {
         + Review.methods
         + Points.methods
         + Level.methods
+        + Benefit.methods
         + Referral.methods
         + Tag.methods
         + Segment.methods

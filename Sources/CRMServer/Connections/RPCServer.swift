@@ -30,7 +30,8 @@ public final class RPCServer: Service, Sendable {
         let registry = MethodRegistry(
             SessionMethods.specs(context) + ServerMethods.specs(context) + AdminMethods.specs(context)
                 + SyncMethods.specs(context) + MemberMethods.specs(context) + ConfigMethods.specs(context)
-                + PointsMethods.specs(context) + LevelMethods.specs(context) + ReferralMethods.specs(context)
+                + PointsMethods.specs(context) + LevelMethods.specs(context) + BenefitMethods.specs(context)
+                + ReferralMethods.specs(context)
                 + TagMethods.specs(context) + SegmentMethods.specs(context) + ReportMethods.specs(context)
                 + NoticeMethods.specs(context)
                 + CouponFlowMethods.specs(context)

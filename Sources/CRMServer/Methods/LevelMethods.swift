@@ -28,10 +28,11 @@ enum LevelMethods {
                     history: s.history.map { Level.Get.Change(at: $0.at, from: $0.from, to: $0.to, reason: $0.reason, actor: $0.actor) })
             },
             MethodSpec(Level.Set.self, access: .write) { p, call in
-                let ladder = try await context.loyaltyPolicy().ladder
+                let loyalty = try await context.loyaltyPolicy()
+                let ladder = loyalty.ladder
                 let member = try await context.levels.set(
                     member: p.memberID.value, code: p.level, ladder: ladder, actor: call.actor,
-                    actorTokenID: call.session?.identity.tokenID, reason: p.reason)
+                    actorTokenID: call.session?.identity.tokenID, reason: p.reason, offsetMinutes: loyalty.points.offsetMinutes)
                 context.logger.notice("level set by hand", metadata: ["request": "\(call.requestID)", "member": "\(member)", "level": "\(p.level)"])
                 return Level.Set.Result(memberID: MemberID(member), level: MemberMethods.level(ladder.levels[ladder.rank(of: p.level)]))
             },

@@ -84,6 +84,7 @@ enum LoyaltySettingsJSON {
                         "code": .string(level.code), "name": .string(level.name), "min_spend": .string(Money.format(fen: level.minSpendFen)),
                         "min_orders": .int(level.minOrders), "price_percent": .int(level.pricePercent),
                         "points_multiplier_percent": .int(level.pointsMultiplierPercent),
+                        "benefits": LevelBenefitJSON.render(level.benefits),
                     ]
                 }),
         ]
@@ -108,7 +109,7 @@ enum LoyaltySettingsJSON {
             var levels: [LevelLadder.Level] = []
             for (i, entry) in entries.enumerated() {
                 let e = try Params(entry, path: p.field("levels") + "[\(i)]")
-                try e.allowOnly(["code", "name", "min_spend", "min_orders", "price_percent", "points_multiplier_percent"])
+                try e.allowOnly(["code", "name", "min_spend", "min_orders", "price_percent", "points_multiplier_percent", "benefits"])
                 let spendText: String? =
                     switch e.object["min_spend"] {
                     case .string(let s)?: s;
@@ -123,7 +124,8 @@ enum LoyaltySettingsJSON {
                         code: try e.string("code", maxLength: 32), name: try e.string("name", maxLength: 50), minSpendFen: spend,
                         minOrders: try e.optionalInt("min_orders", in: 0...1_000_000) ?? 0,
                         pricePercent: try e.optionalInt("price_percent", in: 1...100) ?? 100,
-                        pointsMultiplierPercent: try e.optionalInt("points_multiplier_percent", in: 0...10_000) ?? 100))
+                        pointsMultiplierPercent: try e.optionalInt("points_multiplier_percent", in: 0...10_000) ?? 100,
+                        benefits: try LevelBenefitJSON.parse(e.object["benefits"], path: e.field("benefits"))))
             }
             ladder.levels = levels
         }

@@ -85,8 +85,9 @@ struct MemberMerger {
         try ledger.mergeTransfer(from: merged, to: survivor, mergeID: recordID, actor: actor)
         try ReferralBook(c: c, policy: loyalty.points).afterMerge(survivor: survivor, merged: merged, actor: actor)
         try CouponTransfer(c: c).merge(from: merged, to: survivor, mergeID: recordID, actor: actor)
-        try LevelKeeper(c: c, ladder: loyalty.ladder).afterMerge(survivor: survivor, merged: merged, mergeID: recordID, now: try ledger.now(), actor: actor)
         try ConsentTransfer(c: c).merge(from: merged, to: survivor, mergeID: recordID, actor: actor)
+        try LevelKeeper(c: c, ladder: loyalty.ladder, offsetMinutes: loyalty.points.offsetMinutes).afterMerge(
+            survivor: survivor, merged: merged, mergeID: recordID, now: try ledger.now(), actor: actor)
         return (survivor, recordID)
     }
 
@@ -171,7 +172,8 @@ struct MemberMerger {
         try MemberTagTransfer(c: c).unmerge(survivor: currentSurvivor, restored: merged, accounts: accounts)
         try ConsentTransfer(c: c).unmerge(survivor: currentSurvivor, restored: merged, mergeID: recordID, actor: actor)
         try CouponTransfer(c: c).unmerge(survivor: currentSurvivor, restored: merged, mergeID: recordID, actor: actor)
-        try LevelKeeper(c: c, ladder: loyalty.ladder).afterUnmerge([currentSurvivor, merged], mergeID: recordID, now: try ledger.now(), actor: actor)
+        try LevelKeeper(c: c, ladder: loyalty.ladder, offsetMinutes: loyalty.points.offsetMinutes).afterUnmerge(
+            [currentSurvivor, merged], mergeID: recordID, now: try ledger.now(), actor: actor)
         return (currentSurvivor, merged)
     }
 

@@ -80,40 +80,7 @@ public struct MemberStore: Sendable {
     public func get(_ lookup: MemberLookup) async throws -> MemberRecord {
         let codec = self.codec
         return try await pool.withConnection { c in
-            var asked: Int64? = nil
-            let found: Int64
-            switch lookup {
-            case .id(let id):
-                asked = id
-                found = try MemberMerger.liveMember(c, id)
-            case .account(let shop, let channel, let externalID):
-                guard
-                    let row = try c.query(
-                        """
-                        SELECT a.member_id FROM account a JOIN shop s ON s.id = a.shop_id WHERE s.code = $1 AND a.channel = $2 AND a.external_id = $3
-                        """, [.text(shop), .text(channel.rawValue), .text(externalID)]
-                    ).single
-                else {
-                    throw StorageError.notFound(reason: .memberNotFound, message: "no account \(externalID) in \(shop)/\(channel.rawValue)")
-                }
-                found = try row.decode(at: 0)
-            case .phone(let value), .email(let value):
-                let kind = { if case .phone = lookup { return "phone" } else { return "email" } }()
-                let members = try c.query(
-                    """
-                    SELECT DISTINCT a.member_id FROM identity_key k JOIN account a ON a.id = k.account_id
-                    WHERE k.kind = $1 AND k.value = $2 ORDER BY 1 LIMIT 11
-                    """, [.text(kind), .text(codec.index(kind: kind, value))]
-                ).map { try $0.decode(Int64.self, at: 0) }
-                guard let first = members.first else {
-                    throw StorageError.notFound(reason: .memberNotFound, message: "no member with that \(kind)")
-                }
-                guard members.count == 1 else {
-                    throw StorageError.conflict(
-                        reason: .ambiguous, message: "\(members.count > 10 ? "more than 10" : String(members.count)) members share that \(kind)")
-                }
-                found = first
-            }
+            let (found, asked) = try Self.resolve(c, lookup, codec: codec)
             guard let record = try Self.load(c, found, codec: codec) else {
                 throw StorageError.notFound(reason: .memberNotFound, message: "no member \(found)")
             }
@@ -126,6 +93,45 @@ public struct MemberStore: Sendable {
             ).single?.decode(Int64.self, at: 0)
             return result
         }
+    }
+
+    /// The live member a lookup names, and the id asked for when the lookup was by id.
+    static func resolve(_ c: PostgresConnection, _ lookup: MemberLookup, codec: PersonalDataCodec) throws -> (found: Int64, asked: Int64?) {
+        var asked: Int64? = nil
+        let found: Int64
+        switch lookup {
+        case .id(let id):
+            asked = id
+            found = try MemberMerger.liveMember(c, id)
+        case .account(let shop, let channel, let externalID):
+            guard
+                let row = try c.query(
+                    """
+                    SELECT a.member_id FROM account a JOIN shop s ON s.id = a.shop_id WHERE s.code = $1 AND a.channel = $2 AND a.external_id = $3
+                    """, [.text(shop), .text(channel.rawValue), .text(externalID)]
+                ).single
+            else {
+                throw StorageError.notFound(reason: .memberNotFound, message: "no account \(externalID) in \(shop)/\(channel.rawValue)")
+            }
+            found = try row.decode(at: 0)
+        case .phone(let value), .email(let value):
+            let kind = { if case .phone = lookup { return "phone" } else { return "email" } }()
+            let members = try c.query(
+                """
+                SELECT DISTINCT a.member_id FROM identity_key k JOIN account a ON a.id = k.account_id
+                WHERE k.kind = $1 AND k.value = $2 ORDER BY 1 LIMIT 11
+                """, [.text(kind), .text(codec.index(kind: kind, value))]
+            ).map { try $0.decode(Int64.self, at: 0) }
+            guard let first = members.first else {
+                throw StorageError.notFound(reason: .memberNotFound, message: "no member with that \(kind)")
+            }
+            guard members.count == 1 else {
+                throw StorageError.conflict(
+                    reason: .ambiguous, message: "\(members.count > 10 ? "more than 10" : String(members.count)) members share that \(kind)")
+            }
+            found = first
+        }
+        return (found, asked)
     }
 
     static func load(_ c: PostgresConnection, _ id: Int64, codec: PersonalDataCodec) throws -> MemberRecord? {

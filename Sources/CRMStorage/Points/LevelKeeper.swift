@@ -4,10 +4,13 @@ import CRMPostgres
 
 /// Member levels inside the caller's transaction: where members stand against the ladder, rises
 /// after orders, periodic re-evaluation with its grace period, operators' settings, and the levels
-/// of merged and unmerged members. Every change is a `level_change` row.
+/// of merged and unmerged members. Every change is a `level_change` row, announced to the member
+/// in the same transaction (`LevelAnnouncer`).
 struct LevelKeeper {
     let c: PostgresConnection
     let ladder: LevelLadder
+    /// The merchant's UTC offset, for the validity of level gift coupons.
+    var offsetMinutes: Int = PointsPolicy().offsetMinutes
 
     /// A member's spend and orders against the ladder, and the level held.
     struct Standing {
@@ -102,6 +105,8 @@ struct LevelKeeper {
                     .intArray(changes.member), .textArray(changes.from), .textArray(changes.to), .textArray(changes.detail),
                     .text(reason), .text(actor), .text(ladder.levels[0].code),
                 ])
+            try announcer.announce(
+                changes.member.indices.map { .init(member: changes.member[$0]!, from: changes.from[$0], to: changes.to[$0]!) }, actor: actor)
         }
         if !graceStarts.isEmpty {
             try c.queryPrepared(
@@ -172,8 +177,11 @@ struct LevelKeeper {
                     .int(member), .text(from ?? ladder.levels[0].code), .text(code), .text(reason), .text(actor),
                     .text(JSONSerializer.canonicalObject(detail)),
                 ])
+            try announcer.announce([.init(member: member, from: from, to: code)], actor: actor)
         }
     }
+
+    private var announcer: LevelAnnouncer { LevelAnnouncer(c: c, ladder: ladder, offsetMinutes: offsetMinutes) }
 
     /// After a merge the survivor holds the higher of the two levels, or what the combined orders qualify for.
     func afterMerge(survivor: Int64, merged: Int64, mergeID: Int64, now: Int64, actor: String) throws {

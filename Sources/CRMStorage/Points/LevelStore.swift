@@ -57,14 +57,18 @@ public struct LevelStore: Sendable {
     }
 
     /// An operator sets a member's level (audited); evaluation never lowers the member below it.
-    public func set(member id: Int64, code: String, ladder: LevelLadder, actor: String, actorTokenID: Int64?, reason: String) async throws -> Int64 {
+    public func set(
+        member id: Int64, code: String, ladder: LevelLadder, actor: String, actorTokenID: Int64?, reason: String,
+        offsetMinutes: Int = PointsPolicy().offsetMinutes
+    ) async throws -> Int64 {
         guard ladder.levels.contains(where: { $0.code == code }) else {
             throw StorageError.invalid(field: "level", reason: .unknownLevel, message: "no level \(code): \(ladder.levels.map(\.code).joined(separator: ", "))")
         }
         return try await pool.withTransaction { c in
             try c.lockIdentityShared()
             let member = try MemberMerger.liveMember(c, id)
-            try LevelKeeper(c: c, ladder: ladder).set(member, to: code, manual: true, reason: "manual", actor: actor, detail: ["reason": .string(reason)])
+            try LevelKeeper(c: c, ladder: ladder, offsetMinutes: offsetMinutes).set(
+                member, to: code, manual: true, reason: "manual", actor: actor, detail: ["reason": .string(reason)])
             try AuditLog.record(c, tokenID: actorTokenID, action: "level.set", subject: "member:\(member)", detail: ["level": code, "reason": reason])
             return member
         }
@@ -94,7 +98,7 @@ public struct LevelStore: Sendable {
         while true {
             let after = cursor
             let (outcome, last) = try await pool.withTransaction { c -> (LevelKeeper.Outcome, Int64?) in
-                let keeper = LevelKeeper(c: c, ladder: ladder)
+                let keeper = LevelKeeper(c: c, ladder: ladder, offsetMinutes: offsetMinutes)
                 // No merge moves these members' orders or levels while the batch decides (the identity lock, shared).
                 if !dryRun { try c.lockIdentityShared() }
                 let page = try c.queryPrepared(

@@ -252,7 +252,7 @@ struct PointsLedger {
     /// Returns the lot and the entry.
     func grant(
         _ points: Int64, to member: Int64, kind: String, earnedAt: String, pending: Bool, detail: JSONObject?, actor: String,
-        reason: String? = nil, key: String? = nil
+        reason: String? = nil, key: String? = nil, period: String? = nil
     ) throws -> (lot: Int64, entry: Int64) {
         precondition(points > 0, "a grant is positive")
         guard let earned = CivilTime.seconds(rfc3339: earnedAt) else { preconditionFailure("grant times are RFC 3339") }
@@ -271,7 +271,7 @@ struct PointsLedger {
         let entry = try write(
             Entry(
                 member: member, kind: kind, points: points, debtChange: -settle, links: [(lot, points - settle)].filter { $0.1 != 0 },
-                at: earnedAt, detail: detail, actor: actor, reason: reason, idempotencyKey: key))
+                at: earnedAt, period: period, detail: detail, actor: actor, reason: reason, idempotencyKey: key))
         return (lot, entry)
     }
 
