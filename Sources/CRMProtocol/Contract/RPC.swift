@@ -21,6 +21,7 @@ public enum RPC {
         + Points.methods
         + Level.methods
         + Referral.methods
+        + Coupon.methods
         + Tag.methods
         + Segment.methods
         + Report.methods

@@ -31,6 +31,7 @@ public final class RPCServer: Service, Sendable {
             SessionMethods.specs(context) + ServerMethods.specs(context) + AdminMethods.specs(context)
                 + SyncMethods.specs(context) + MemberMethods.specs(context) + ConfigMethods.specs(context)
                 + PointsMethods.specs(context) + LevelMethods.specs(context) + ReferralMethods.specs(context)
+                + CouponMethods.specs(context)
                 + TagMethods.specs(context) + SegmentMethods.specs(context) + ReportMethods.specs(context)
         )
         let configuration = context.configuration
