@@ -42,13 +42,16 @@ extension CouponStore {
             if let run = try Self.run(c, key: key, canonical: canonical) { return run }
             try c.lockIdentityShared()
             let member = try MemberMerger.liveMember(c, id)
+            // The template's lock is taken before the run's row refers to the template: the other
+            // order would deadlock with a concurrent issue.
+            let book = CouponBook(c: c, offsetMinutes: offsetMinutes)
+            guard try book.lockTemplate(template) != nil else { throw Self.error(.templateNotFound, template: template, member: member) }
             let runID: Int64 = try c.queryPrepared(
                 """
                 INSERT INTO coupon_issue_run (idempotency_key, request_hash, template, member_id, members, total, done, actor)
                 VALUES ($1, sha256(convert_to($2, 'UTF8')), $3, $4, 1, 1, true, $5) RETURNING id
                 """, [.text(key), .text(canonical), .text(template), .int(member), .text(actor)]
             ).single!.decode(at: 0)
-            let book = CouponBook(c: c, offsetMinutes: offsetMinutes)
             let outcome = try book.issue(template, [.init(member: member, sourceRef: String(runID))], source: .operator, actor: actor)[0]
             switch outcome {
             case .failure(let refusal): throw Self.error(refusal, template: template, member: member)
