@@ -11,14 +11,14 @@ struct PointsExpiry: AsyncParsableCommand {
         discussion: """
             Connection: --server/--token or CRM_SERVER/CRM_TOKEN, as for crmctl; the token must be an operator's or an \
             admin's. `run` (the default) expires what is due, then re-evaluates levels; `warn` writes the warning list \
-            as CSV; `check` verifies a deployment. Usage and scheduling: docs/points-expiry.md.
+            as CSV; `coupons` expires coupons past their validity; `check` verifies a deployment. Usage and scheduling: docs/points-expiry.md.
 
             Exit statuses: 0 done; 1 the server refused (the message says why); 64 bad usage; 69 crmd unreachable, \
             the connection lost, or the server said to retry later; 75 another expiry run is going (try again later); \
             130/143 stopped by SIGINT/SIGTERM after the batch in flight (run again to resume).
             """,
         version: RPC.productVersion,
-        subcommands: [Run.self, Warn.self, Check.self],
+        subcommands: [Run.self, Warn.self, Check.self, Coupons.self],
         defaultSubcommand: Run.self
     )
 
