@@ -89,11 +89,14 @@ struct CouponCommand: AsyncParsableCommand {
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: CRMCtl.clientName) { client in
                     let params = RPC.Coupon.Redeem.Params(
-                        code: code, shop: shop, amount: amount, channel: channel, orderNo: orderNo, memberID: try member.map { try CRMCommandLine.memberID($0) },
+                        code: code, shop: shop, amount: amount, channel: channel, orderNo: orderNo,
+                        memberID: try member.map { try CRMCommandLine.memberID($0) },
                         idempotencyKey: key)
                     let r = try await client.call(RPC.Coupon.Redeem.self, params)
                     if options.json { return try printJSON(r) }
-                    print("coupon \(r.code) (\(r.template)) redeemed at \(r.shop): ¥\(r.discount) off\(r.replayed ? " (replayed: already redeemed with this key)" : "")")
+                    print(
+                        "coupon \(r.code) (\(r.template)) redeemed at \(r.shop): ¥\(r.discount) off\(r.replayed ? " (replayed: already redeemed with this key)" : "")"
+                    )
                 }
             }
         }

@@ -44,7 +44,9 @@ struct CouponIssueCommand: AsyncParsableCommand {
                 if let codes = r.codes, let member = r.memberID {
                     print("issued \(codes.joined(separator: ", ")) to member \(member)\(r.replayed ? " (replayed)" : "")")
                 } else {
-                    print("run \(r.runID): \(r.members)/\(r.total) members, \(r.issued) issued, \(r.skipped) skipped\(r.done ? "" : "; stopped, resume with --key \(runKey)")")
+                    print(
+                        "run \(r.runID): \(r.members)/\(r.total) members, \(r.issued) issued, \(r.skipped) skipped\(r.done ? "" : "; stopped, resume with --key \(runKey)")"
+                    )
                 }
             }
         }

@@ -14,7 +14,8 @@ struct CouponTemplateCommand: AsyncParsableCommand {
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add a coupon template, or a new version of the one of that name (coupons already issued keep their terms).",
-            discussion: "Examples: add 滿100減3 --amount 3.00 --min-spend 100.00 --valid-days 30 --budget 50000; add 內衣9折 --percent 10 --cap 50.00 --category lingerie"
+            discussion:
+                "Examples: add 滿100減3 --amount 3.00 --min-spend 100.00 --valid-days 30 --budget 50000; add 內衣9折 --percent 10 --cap 50.00 --category lingerie"
         )
         @OptionGroup var options: CommonOptions
         @Argument(help: "Template name.") var name: String

@@ -16,7 +16,9 @@ extension PointsExpiry {
                 """
         )
         @OptionGroup var connection: ConnectionOptions
-        @Option(name: .customLong("as-of"), help: ArgumentHelp("Coupons whose validity ended by the end of this day, YYYY-MM-DD (default: today).", valueName: "date"))
+        @Option(
+            name: .customLong("as-of"),
+            help: ArgumentHelp("Coupons whose validity ended by the end of this day, YYYY-MM-DD (default: today).", valueName: "date"))
         var asOf: String?
         @Option(help: "Coupons per batch (1-10000).") var batch: Int = 1_000
 

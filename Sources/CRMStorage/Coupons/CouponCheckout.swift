@@ -31,7 +31,9 @@ public struct CouponRedeemRequest: Sendable {
         JSONSerializer.canonical([
             "code": .string(code), "shop": .string(shop), "amount_fen": .int(amountFen), "channel": channel.map { .string($0.rawValue) } ?? .null,
             "items": .array(
-                items.map { ["sku": $0.sku.map(JSONValue.string) ?? .null, "category": $0.category.map(JSONValue.string) ?? .null, "amount_fen": .int($0.amountFen)] }),
+                items.map {
+                    ["sku": $0.sku.map(JSONValue.string) ?? .null, "category": $0.category.map(JSONValue.string) ?? .null, "amount_fen": .int($0.amountFen)]
+                }),
             "order_no": orderNo.map(JSONValue.string) ?? .null, "member_id": member.map(JSONValue.int) ?? .null,
         ])
     }
@@ -57,12 +59,13 @@ extension CouponStore {
     public func redeem(_ r: CouponRedeemRequest, actor: String) async throws -> CouponRedemption {
         try await pool.withTransaction { c in
             // The key's row is written first: a second request with the key waits here for the first to end.
-            let fresh = try c.queryPrepared(
-                """
-                INSERT INTO coupon_request (idempotency_key, method, request_hash, result) VALUES ($1, $2, sha256(convert_to($3, 'UTF8')), '{}')
-                ON CONFLICT (idempotency_key) DO NOTHING RETURNING 1
-                """, [.text(r.key), .text(Self.redeemMethod), .text(r.canonical)]
-            ).single != nil
+            let fresh =
+                try c.queryPrepared(
+                    """
+                    INSERT INTO coupon_request (idempotency_key, method, request_hash, result) VALUES ($1, $2, sha256(convert_to($3, 'UTF8')), '{}')
+                    ON CONFLICT (idempotency_key) DO NOTHING RETURNING 1
+                    """, [.text(r.key), .text(Self.redeemMethod), .text(r.canonical)]
+                ).single != nil
             if !fresh { return try Self.replay(c, r) }
             try c.lockIdentityShared()
             guard let shop = try c.queryPrepared("SELECT id FROM shop WHERE code = $1", [.text(r.shop)]).single else {

@@ -70,7 +70,8 @@ extension CouponStore {
         case .templateDisabled: return .refused(reason: .templateDisabled, message: "coupon template \(template) is disabled")
         case .budgetExhausted: return .refused(reason: .budgetExhausted, message: "the budget of coupon template \(template) is used up")
         case .perMemberLimit, .alreadyGiven:
-            return .refused(reason: .perMemberLimit, message: "member \(member.map(String.init) ?? "-") already holds as many \(template) coupons as a member may")
+            return .refused(
+                reason: .perMemberLimit, message: "member \(member.map(String.init) ?? "-") already holds as many \(template) coupons as a member may")
         }
     }
 
@@ -138,7 +139,9 @@ extension CouponStore {
 
     /// Issues the next batch of at most `limit` members of a started segment run and commits it
     /// with the run's cursor; a finished run answers its totals.
-    public func issueBatch(template: String, segment: String, key: String, limit: Int, actor: String, offsetMinutes: Int) async throws
+    public func issueBatch(
+        template: String, segment: String, key: String, limit: Int, actor: String, offsetMinutes: Int
+    ) async throws
         -> CouponIssueProgress
     {
         try await pool.withTransaction { c in

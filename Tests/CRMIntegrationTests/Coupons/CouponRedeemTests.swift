@@ -95,7 +95,9 @@ struct CouponRedeemTests {
             }
             for code in codes.values { #expect(try await admin.coupon(code)["coupon"]?["status"] == "usable") }
             // Redeemed once, it is used; voided, it is voided.
-            #expect(try await admin.redeemCoupon(codes["bras"]!, amount: "200.00", key: "ok1", extra: ["items": [["category": "bra", "amount": "60.00"]]])["discount"] == "3.00")
+            #expect(
+                try await admin.redeemCoupon(codes["bras"]!, amount: "200.00", key: "ok1", extra: ["items": [["category": "bra", "amount": "60.00"]]])[
+                    "discount"] == "3.00")
             #expect(await rpcError { try await admin.redeemCoupon(codes["bras"]!, amount: "200.00", key: "ok2") }?.reason == "coupon_used")
             #expect(try await admin.call("coupon.void", ["code": .string(codes["min100"]!), "reason": "issued by mistake"])["status"] == "voided")
             #expect(await rpcError { try await admin.redeemCoupon(codes["min100"]!, amount: "200.00", key: "ok3") }?.reason == "coupon_voided")
@@ -165,7 +167,9 @@ struct CouponRedeemTests {
             #expect(byName["P10"]?["face_value_redeemed"] == "4.50")
             #expect(byName["unused"]?["issued"] == 0)
             #expect(byName["unused"]?["redemption_rate"] == .null)
-            let shops = s["shops"]!.arrayValue!.map { "\($0["template"]!.stringValue!) \($0["shop"]!.stringValue!) \($0["redeemed"]!.int64Value!) \($0["discount"]!.stringValue!)" }
+            let shops = s["shops"]!.arrayValue!.map {
+                "\($0["template"]!.stringValue!) \($0["shop"]!.stringValue!) \($0["redeemed"]!.int64Value!) \($0["discount"]!.stringValue!)"
+            }
             #expect(shops == ["P10 sh01 1 4.50", "T3 sh01 1 3.00", "T3 sh02 1 2.50"])
             #expect(try await admin.call("coupon.stats", ["template": "T3"])["templates"]?.arrayValue?.count == 1)
             #expect(await rpcError { try await admin.call("coupon.stats", ["template": "nope"]) }?.reason == "template_not_found")

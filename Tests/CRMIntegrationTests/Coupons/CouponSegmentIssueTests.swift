@@ -50,7 +50,9 @@ struct CouponSegmentIssueTests {
             #expect(second["done"] == true)
             let reused = await rpcError { try await again.call("coupon.issue", ["template": "回購券", "segment": "other", "idempotency_key": "wave-1"]) }
             #expect(reused?.reason == "idempotency_key_reused")
-            #expect(await rpcError { try await again.call("coupon.issue", ["template": "回購券", "segment": "none", "idempotency_key": "w3"]) }?.reason == "segment_not_found")
+            #expect(
+                await rpcError { try await again.call("coupon.issue", ["template": "回購券", "segment": "none", "idempotency_key": "w3"]) }?.reason
+                    == "segment_not_found")
             #expect(await rpcError { try await again.call("coupon.issue", ["template": "回購券", "idempotency_key": "w3"]) }?.reason == "one_lookup")
             #expect(try await again.failedChecks() == [])
             await again.close()

@@ -16,8 +16,14 @@ struct CouponTemplateTests {
                 (["name": "T", "kind": "gift", "value": "3.00"], "kind", "kind must be amount or percent"),
                 (["name": "T", "kind": "amount", "value": "3.00", "cap": "5.00"], "cap", "percent-off"),
                 (["name": "T", "kind": "amount", "value": "3.00", "valid_days": 0], "valid_days", "valid_days must be between 1 and 3650"),
-                (["name": "T", "kind": "amount", "value": "3.00", "valid_days": 5, "valid_from": "2026-01-01", "valid_until": "2026-02-01"], "valid_days", "not both"),
-                (["name": "T", "kind": "amount", "value": "3.00", "valid_from": "2026-03-01", "valid_until": "2026-02-01"], "valid_until", "must not be before"),
+                (
+                    ["name": "T", "kind": "amount", "value": "3.00", "valid_days": 5, "valid_from": "2026-01-01", "valid_until": "2026-02-01"], "valid_days",
+                    "not both"
+                ),
+                (
+                    ["name": "T", "kind": "amount", "value": "3.00", "valid_from": "2026-03-01", "valid_until": "2026-02-01"], "valid_until",
+                    "must not be before"
+                ),
                 (["name": "T", "kind": "amount", "value": "3.00", "per_member_limit": 0], "per_member_limit", "per_member_limit must be between 1 and 1000"),
                 (["name": "T", "kind": "amount", "value": "3.00", "budget": 0], "budget", "budget must be between"),
                 (["name": "T", "kind": "amount", "value": "3.00", "min_spend": "abc"], "min_spend", "min_spend must be an amount"),
@@ -133,7 +139,9 @@ struct CouponTemplateTests {
             let outcomes = await withTaskGroup(of: String.self) { group in
                 for (i, m) in members.enumerated() {
                     let client = clients[i % clients.count].client
-                    group.addTask { await outcome { try await client.call("coupon.issue", ["template": "限量50", "member_id": m, "idempotency_key": .string("b\(i)")]) } }
+                    group.addTask {
+                        await outcome { try await client.call("coupon.issue", ["template": "限量50", "member_id": m, "idempotency_key": .string("b\(i)")]) }
+                    }
                 }
                 return await group.reduce(into: [String: Int]()) { $0[$1, default: 0] += 1 }
             }
