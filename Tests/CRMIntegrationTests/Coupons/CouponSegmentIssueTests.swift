@@ -76,4 +76,37 @@ struct CouponSegmentIssueTests {
             #expect(try await admin.failedChecks() == [])
         }
     }
+    @Test("several callers driving one run with the same key at once: every member once, the run's totals exact")
+    func concurrentCallers() async throws {
+        try await withTestServer(poolSize: 6) { server in
+            let admin = try await server.adminWithShops()
+            let members = try await admin.members(60, prefix: "h", region: "杭州")
+            _ = try await admin.call("segment.save", ["name": "杭州", "filter": ["region": ["杭州"]]])
+            try await admin.template("T", ["per_member_limit": 3])
+            let params: JSONValue = ["template": "T", "segment": "杭州", "idempotency_key": "k", "limit": 7]
+            let clients = try await withThrowingTaskGroup(of: RPCClientBox.self) { group in
+                for _ in 0..<4 { group.addTask { RPCClientBox(try await server.adminClient()) } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for box in clients {
+                    group.addTask {
+                        for _ in 0..<40 {
+                            if try await box.client.call("coupon.issue", params)["done"] == true { break }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let last = try await admin.call("coupon.issue", params)
+            #expect(last["issued"] == 60)
+            #expect(last["members"] == 60)
+            #expect(last["done"] == true)
+            for m in members {
+                #expect(try await admin.call("coupon.list", ["member_id": m])["coupons"]?.arrayValue?.count == 1)
+            }
+            #expect(try await admin.failedChecks() == [])
+            for c in clients { await c.client.close() }
+        }
+    }
 }
