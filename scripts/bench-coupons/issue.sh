@@ -40,13 +40,21 @@ SQL
   issued=$(sed -n 's/.*"issued":\([0-9]*\).*/\1/p' "$work/issue.json")
   echo "crmd: $(cat "$work/issue.json")"
   # The ceiling: the rows the run wrote (its coupons; then with their events, notices and the
-  # segment's snapshot) COPYed into scratch tables with the same columns, checks and indexes.
+  # segment's snapshot) COPYed into scratch tables with the same columns, checks, indexes and foreign keys.
   "${q[@]}" <<SQL
 DROP TABLE IF EXISTS scratch_coupon, scratch_coupon_event, scratch_member_notice, scratch_coupon_issue_member;
 CREATE TABLE scratch_coupon (LIKE coupon INCLUDING ALL);
 CREATE TABLE scratch_coupon_event (LIKE coupon_event INCLUDING ALL);
 CREATE TABLE scratch_member_notice (LIKE member_notice INCLUDING ALL);
 CREATE TABLE scratch_coupon_issue_member (LIKE coupon_issue_member INCLUDING ALL);
+-- The same foreign keys as the real tables: the ceiling pays their checks too.
+ALTER TABLE scratch_coupon ADD FOREIGN KEY (template_id) REFERENCES coupon_template_version (id),
+    ADD FOREIGN KEY (template) REFERENCES coupon_template (name), ADD FOREIGN KEY (member_id) REFERENCES member (id),
+    ADD FOREIGN KEY (origin_member_id) REFERENCES member (id), ADD FOREIGN KEY (redeemed_shop_id) REFERENCES shop (id),
+    ADD FOREIGN KEY (redeemed_order_id) REFERENCES shop_order (id);
+ALTER TABLE scratch_coupon_event ADD FOREIGN KEY (coupon_id) REFERENCES scratch_coupon (id), ADD FOREIGN KEY (member_id) REFERENCES member (id);
+ALTER TABLE scratch_member_notice ADD FOREIGN KEY (member_id) REFERENCES member (id);
+ALTER TABLE scratch_coupon_issue_member ADD FOREIGN KEY (run_id) REFERENCES coupon_issue_run (id);
 \copy (SELECT * FROM coupon WHERE source = 'segment' AND source_ref = '$run') TO '$work/coupon.copy'
 \copy (SELECT e.* FROM coupon_event e JOIN coupon c ON c.id = e.coupon_id WHERE c.source = 'segment' AND c.source_ref = '$run') TO '$work/coupon_event.copy'
 \copy (SELECT n.* FROM member_notice n WHERE n.kind = 'coupon_issued' AND n.body->>'template' = 'bench-滿100減5') TO '$work/member_notice.copy'
