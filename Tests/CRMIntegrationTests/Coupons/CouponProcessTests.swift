@@ -41,4 +41,42 @@ struct CouponProcessTests {
             #expect(expiry.stderr.contains("0 coupons expired as of"), "\(expiry.stderr)")
         }
     }
+    @Test("crmd killed (SIGKILL) in the middle of a segment run: the same command again finishes it, nobody gets two")
+    func killedMidRun() async throws {
+        try await withTestDatabase { db in
+            let crmd = try await RunningCRMD.start(db)
+            defer { Task { await crmd.process.kill9() } }
+            let admin = try await crmd.adminClient()
+            _ = try await admin.members(3_000, prefix: "k", region: "杭州")
+            _ = try await admin.call("segment.save", ["name": "杭州", "filter": ["region": ["杭州"]]])
+            try await admin.template("T")
+            await admin.close()
+            let env = crmd.clientEnvironment(token: crmd.adminToken)
+            let command = ["coupon", "issue", "T", "--segment", "杭州", "--key", "w1", "--batch", "20"]
+            let first = try SpawnedProcess(Binaries.path("crmctl"), command, environment: env)
+            defer { Task { await first.kill9() } }
+            var issued = 0
+            for _ in 0..<3_000 where issued < 300 {
+                issued = try await db.scalar("SELECT count(*) FROM coupon")
+                if issued < 300 { try await Task.sleep(nanoseconds: 5_000_000) }
+            }
+            crmd.process.signal(SIGKILL)
+            _ = await crmd.process.wait(timeout: 10)
+            #expect(await first.wait(timeout: 30) != 0, "\(first.log)")
+            let atKill = try await db.scalar("SELECT count(*) FROM coupon")
+            #expect(atKill < 3_000, "the run finished before the kill; the test proves less")
+            // What committed agrees with the run's progress: whole batches, never half of one.
+            #expect(try await db.scalar("SELECT issued FROM coupon_issue_run WHERE idempotency_key = 'w1'") == atKill)
+            let restarted = try await startCRMD(arguments: ["--database-url", db.connectionString], environment: [:], port: crmd.port)
+            defer { Task { await restarted.kill9() } }
+            let again = try await runBinary("crmctl", command, environment: env)
+            #expect(again.status == 0, "\(again.stderr)")
+            #expect(again.stdout.contains("3000/3000 members, 3000 issued, 0 skipped"), "\(again.stdout)")
+            #expect(try await db.scalar("SELECT count(*) FROM coupon") == 3_000)
+            #expect(try await db.scalar("SELECT count(DISTINCT member_id) FROM coupon") == 3_000)
+            let client = try await crmd.adminClient()
+            #expect(try await client.failedChecks() == [])
+            await client.close()
+        }
+    }
 }
