@@ -94,6 +94,9 @@ struct CouponRedeemTests {
                 #expect(e?.reason.rawValue == reason, "\(t): \(e?.message ?? "")")
             }
             for code in codes.values { #expect(try await admin.coupon(code)["coupon"]?["status"] == "usable") }
+            // Refused keys were not kept: each may be used again.
+            #expect(try await server.pool.withConnection { c in try c.query("SELECT count(*) FROM coupon_request").single!.decode(Int64.self, at: 0) } == 0)
+            #expect(try await admin.redeemCoupon(codes["sh02only"]!, amount: "200.00", key: "x3", shop: "sh02")["discount"] == "3.00")
             // Redeemed once, it is used; voided, it is voided.
             #expect(
                 try await admin.redeemCoupon(codes["bras"]!, amount: "200.00", key: "ok1", extra: ["items": [["category": "bra", "amount": "60.00"]]])[
