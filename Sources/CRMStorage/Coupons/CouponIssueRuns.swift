@@ -56,7 +56,7 @@ extension CouponStore {
             switch outcome {
             case .failure(let refusal): throw Self.error(refusal, template: template, member: member)
             case .success(let issued):
-                try c.queryPrepared("UPDATE coupon_issue_run SET issued = 1 WHERE id = $1", [.int(runID)])
+                try c.queryPrepared("UPDATE coupon_issue_run SET issued = 1, coupon_id = $2 WHERE id = $1", [.int(runID), .int(issued.id)])
                 return CouponIssueProgress(
                     runID: runID, template: template, member: member, segment: nil, issued: 1, skipped: 0, members: 1, total: 1, done: true,
                     codes: [issued.code], replayed: false)
@@ -80,24 +80,21 @@ extension CouponStore {
         guard
             let row = try c.queryPrepared(
                 """
-                SELECT request_hash = sha256(convert_to($2, 'UTF8')), id, template, member_id, segment, issued, skipped, members, total, done
-                FROM coupon_issue_run WHERE idempotency_key = $1 \(lock ? "FOR UPDATE" : "")
+                SELECT request_hash = sha256(convert_to($2, 'UTF8')), r.id, r.template, r.member_id, r.segment, r.issued, r.skipped, r.members,
+                       r.total, r.done, c.code
+                FROM coupon_issue_run r LEFT JOIN coupon c ON c.id = r.coupon_id WHERE r.idempotency_key = $1 \(lock ? "FOR UPDATE OF r" : "")
                 """, [.text(key), .text(canonical)]
             ).single
         else { return nil }
         guard try row.decode(Bool.self, at: 0) else {
             throw StorageError.conflict(reason: .idempotencyKeyReused, message: "idempotency key \(key) was used for another request")
         }
-        let id: Int64 = try row.decode(at: 1)
         let member: Int64? = try row.decode(at: 3)
-        let codes = try member.map { _ in
-            try c.queryPrepared("SELECT code FROM coupon WHERE source = 'operator' AND source_ref = $1 ORDER BY id", [.text(String(id))])
-                .map { try $0.decode(String.self, at: 0) }
-        }
+        let code: String? = try row.decode(at: 10)
         return CouponIssueProgress(
-            runID: id, template: try row.decode(at: 2), member: member, segment: try row.decode(at: 4), issued: try row.decode(at: 5),
-            skipped: try row.decode(at: 6), members: try row.decode(at: 7), total: try row.decode(at: 8), done: try row.decode(at: 9), codes: codes,
-            replayed: true)
+            runID: try row.decode(at: 1), template: try row.decode(at: 2), member: member, segment: try row.decode(at: 4), issued: try row.decode(at: 5),
+            skipped: try row.decode(at: 6), members: try row.decode(at: 7), total: try row.decode(at: 8), done: try row.decode(at: 9),
+            codes: member == nil ? nil : code.map { [$0] } ?? [], replayed: true)
     }
 
     /// The segment run of `key` as it stands, without changing it (nil: not started).
@@ -188,6 +185,8 @@ extension CouponStore {
                 UPDATE coupon_issue_run SET cursor = $2, members = members + $3, issued = issued + $4, skipped = skipped + $5, done = $6, updated_at = now()
                 WHERE id = $1
                 """, [.int(run.runID), .int(last), .int(members), .int(issued), .int(skipped), .bool(done)])
+            // The member list has served its purpose; the run's totals stay.
+            if done { try c.queryPrepared("DELETE FROM coupon_issue_member WHERE run_id = $1", [.int(run.runID)]) }
             run.members += members
             run.issued += issued
             run.skipped += skipped
