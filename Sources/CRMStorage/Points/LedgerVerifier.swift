@@ -102,7 +102,7 @@ public struct LedgerVerifier: Sendable {
             let t = try c.query(
                 """
                 WITH s AS (
-                    SELECT COALESCE(sum(points) FILTER (WHERE kind IN ('earn', 'referral') OR (kind = 'adjust' AND points > 0)), 0) AS issued,
+                    SELECT COALESCE(sum(points) FILTER (WHERE kind IN ('earn', 'referral', 'gift') OR (kind = 'adjust' AND points > 0)), 0) AS issued,
                            COALESCE(-sum(points) FILTER (WHERE kind = 'spend'), 0) AS spent,
                            COALESCE(-sum(points) FILTER (WHERE kind = 'donate'), 0) AS donated,
                            COALESCE(-sum(points) FILTER (WHERE kind = 'expire'), 0) AS expired,
