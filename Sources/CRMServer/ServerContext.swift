@@ -21,6 +21,7 @@ public final class ServerContext: Sendable {
     public let expiry: ExpiryJob
     public let verifier: LedgerVerifier
     public let referrals: ReferralStore
+    public let coupons: CouponStore
     public let tags: TagStore
     public let segments: SegmentStore
     public let reports: ReportStore
@@ -54,6 +55,7 @@ public final class ServerContext: Sendable {
         self.expiry = ExpiryJob(pool: pool)
         self.verifier = LedgerVerifier(pool: pool)
         self.referrals = ReferralStore(pool: pool)
+        self.coupons = CouponStore(pool: pool)
         self.tags = TagStore(pool: pool)
         self.segments = SegmentStore(pool: pool)
         self.reports = ReportStore(pool: pool)

@@ -10,6 +10,8 @@ extension ErrorWording {
             "idempotency_key": "--key", "as_of": "--as-of", "within_days": "--within", "recency_days": "--recency", "frequency_min": "--frequency",
             "monetary": "--monetary", "window_days": "--window", "new_days": "--new", "active_days": "--active", "silent_days": "--silent",
             "sleeping_days": "--sleeping", "share_percent": "--share", "min_purchases": "--purchases", "max_purchases": "--purchases",
+            "min_spend": "--min-spend", "valid_days": "--valid-days", "valid_from": "--valid-from", "valid_until": "--valid-until",
+            "per_member_limit": "--per-member", "budget": "--budget", "cap": "--cap", "segment": "--segment", "amount": "--amount",
         ],
         hints: [
             "tag_not_found": "define it with `crmctl tag define NAME`",
@@ -20,6 +22,7 @@ extension ErrorWording {
             "unknown_level": "`crmctl level rules get` shows the ladder's codes",
             "review_not_found": "`crmctl review list` shows the review queue",
             "merge_not_found": "`crmctl member history MEMBER-ID` shows a member's merges",
+            "template_not_found": "`crmctl coupon template list --include-disabled` shows the coupon templates",
         ])
 }
 

@@ -8,11 +8,13 @@ import CRMProtocol
 struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Check that every point is accounted for: lots, entries, members and the program's totals.",
+        abstract: "Check that every point and coupon is accounted for: lots, entries, members, the program's totals and the coupon books.",
         discussion: """
             Runs points.verify: no lot below zero or above its amount; each lot's remaining equals its entries; each \
             entry's points equal its lots' changes less its debt change; each member's entries equal their lots less \
-            their debt; issued = spent + donated + expired + reversed + adjusted out + outstanding. Exits 1 when a \
+            their debt; issued = spent + donated + expired + reversed + adjusted out + outstanding. The coupon books \
+            too: per template, issued = redeemed + expired + voided + usable, each coupon's last event agrees with its \
+            status, no budget passed. Exits 1 when a \
             check is violated (naming them on standard error), also with --json, so it can run from monitoring.
             """
     )
@@ -60,8 +62,12 @@ struct VerifyCommand: AsyncParsableCommand {
             let (value, o) = acc.0.addingReportingOverflow(part)
             return (value, acc.1 || o)
         }
-        guard !overflow else { return }
-        let verdict = sum == t.issued ? "balanced" : "off by \(Formats.signedPoints(t.issued - sum))"
-        print("\nissued \(t.issued); spent + donated + expired + reversed + adjusted out + outstanding \(sum): \(verdict)")
+        if !overflow {
+            let verdict = sum == t.issued ? "balanced" : "off by \(Formats.signedPoints(t.issued - sum))"
+            print("\nissued \(t.issued); spent + donated + expired + reversed + adjusted out + outstanding \(sum): \(verdict)")
+        }
+        if let c = r.coupons {
+            print("\ncoupons: issued \(c.issued); redeemed \(c.redeemed) + expired \(c.expired) + voided \(c.voided) + usable \(c.usable)")
+        }
     }
 }

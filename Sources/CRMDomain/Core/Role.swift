@@ -17,6 +17,7 @@ public enum Role: String, Sendable, CaseIterable, Codable {
         case (.operator, .read), (.operator, .write): return true
         case (.analyst, .read): return true
         case (.agent, .push): return true
+        case (.operator, .checkout), (.agent, .checkout): return true
         default: return false
         }
     }
@@ -44,6 +45,8 @@ public enum Access: String, Sendable {
     case write
     /// Pushing a shop's events.
     case push
+    /// What a shop's till does at a sale (`coupon.redeem`): agents for their own shop, operators.
+    case checkout
     /// Tokens, shops, configuration.
     case admin
 }

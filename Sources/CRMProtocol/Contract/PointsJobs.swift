@@ -129,10 +129,13 @@ extension RPC.Points {
             public var ok: Bool
             public var checks: [Check]
             public var totals: Totals
-            public init(ok: Bool, checks: [Check], totals: Totals) {
+            /// The coupon books (their checks are among `checks`).
+            public var coupons: RPC.Coupon.Totals?
+            public init(ok: Bool, checks: [Check], totals: Totals, coupons: RPC.Coupon.Totals? = nil) {
                 self.ok = ok
                 self.checks = checks
                 self.totals = totals
+                self.coupons = coupons
             }
         }
 

@@ -22,6 +22,7 @@ public enum RPC {
         + Level.methods
         + Benefit.methods
         + Referral.methods
+        + Coupon.methods
         + Tag.methods
         + Segment.methods
         + Report.methods

@@ -32,6 +32,7 @@ public final class RPCServer: Service, Sendable {
                 + SyncMethods.specs(context) + MemberMethods.specs(context) + ConfigMethods.specs(context)
                 + PointsMethods.specs(context) + LevelMethods.specs(context) + BenefitMethods.specs(context)
                 + ReferralMethods.specs(context)
+                + CouponMethods.specs(context)
                 + TagMethods.specs(context) + SegmentMethods.specs(context) + ReportMethods.specs(context)
                 + NoticeMethods.specs(context)
                 + CouponFlowMethods.specs(context)

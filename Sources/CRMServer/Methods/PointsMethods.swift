@@ -104,7 +104,8 @@ enum PointsMethods {
                     checks: report.checks.map { Points.Verify.Check(name: $0.name, ok: $0.ok, violations: $0.violations, examples: $0.examples) },
                     totals: Points.Verify.Totals(
                         issued: t.issued, spent: t.spent, donated: t.donated, expired: t.expired, reversed: t.reversed,
-                        adjustedOut: t.adjustedOut, outstanding: t.outstanding, debt: t.debt))
+                        adjustedOut: t.adjustedOut, outstanding: t.outstanding, debt: t.debt),
+                    coupons: CouponMethods.render(report.coupons))
             },
         ]
     }

@@ -62,7 +62,7 @@ struct CouponBook {
                 """
                 SELECT v.id, v.version, v.definition::text, t.disabled_at IS NOT NULL, t.budget - t.issued
                 FROM coupon_template t JOIN coupon_template_version v ON v.name = t.name
-                WHERE t.name = $1 ORDER BY v.version DESC LIMIT 1 FOR UPDATE OF t
+                WHERE t.name = $1 ORDER BY v.version DESC LIMIT 1 FOR NO KEY UPDATE OF t
                 """, [.text(name)]
             ).single
         else { return nil }

@@ -22,9 +22,15 @@ public struct LedgerVerifier: Sendable {
         public var adjustedOut: Int64 = 0, transfers: Int64 = 0, outstanding: Int64 = 0, debt: Int64 = 0
     }
 
+    /// Coupons by status (the coupon books, `CouponBooks`).
+    public struct CouponTotals: Sendable {
+        public var issued: Int64, redeemed: Int64, expired: Int64, voided: Int64, usable: Int64
+    }
+
     public struct Report: Sendable {
         public var checks: [Check]
         public var totals: Totals
+        public var coupons: CouponTotals
         public var ok: Bool { checks.allSatisfy(\.ok) }
     }
 
@@ -86,7 +92,7 @@ public struct LedgerVerifier: Sendable {
             // A full pass over a large ledger outlasts the per-request statement limit; it reads only.
             try c.query("SET LOCAL statement_timeout = '\(Self.timeoutSeconds)s'")
             var checks: [Check] = []
-            for (name, sql) in Self.checks {
+            for (name, sql) in Self.checks + CouponBooks.checks {
                 let row = try c.query("SELECT count(*), array_to_string((array_agg(x))[1:5], '|') FROM (\(sql)) v(x)").single!
                 let text: String? = try row.decode(at: 1)
                 checks.append(Check(name: name, violations: try row.decode(at: 0), examples: text.map { $0.split(separator: "|").map(String.init) } ?? []))
@@ -129,7 +135,7 @@ public struct LedgerVerifier: Sendable {
                         : [
                             "issued \(totals.issued) - spent \(totals.spent) - donated \(totals.donated) - expired \(totals.expired) - reversed \(totals.reversed) - adjusted out \(totals.adjustedOut) + transfers \(totals.transfers) = \(balance), but outstanding \(totals.outstanding) - debt \(totals.debt) = \(held)"
                         ]))
-            return Report(checks: checks, totals: totals)
+            return Report(checks: checks, totals: totals, coupons: try CouponBooks.totals(c))
         }
     }
 
