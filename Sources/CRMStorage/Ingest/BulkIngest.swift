@@ -118,7 +118,10 @@ struct BulkIngest {
         try OrderTagger(c: c).apply(orderIDs: rows.map(\.orderID), actor: "sync")
         if let push { try TierIssuer(c: c, offsetMinutes: loyalty.points.offsetMinutes).issue(rows, push: push) }
         let members = Array(Set(rows.map(\.member))).sorted()
-        try LevelKeeper(c: c, ladder: loyalty.ladder, offsetMinutes: loyalty.points.offsetMinutes).raiseAfterOrders(members, now: try ledger.now(), actor: "sync")
+        // A rise may issue a level gift: its template is taken in the push's name order with the others.
+        if let push, !push.levelGifts.isEmpty { try push.lockTemplates() }
+        try LevelKeeper(c: c, ladder: loyalty.ladder, offsetMinutes: loyalty.points.offsetMinutes).raiseAfterOrders(
+            members, now: try ledger.now(), actor: "sync")
         // Referred members' orders: the first pays both sides, later ones the referrer's share.
         try ReferralBook(c: c, policy: loyalty.points, push: push).settle(members, actor: "sync")
     }

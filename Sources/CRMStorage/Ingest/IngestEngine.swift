@@ -38,7 +38,7 @@ public struct IngestEngine: Sendable {
             let shopID: Int64 = try shopRow.decode(at: 0)
             try PushLocks.lockShop(c, shopID: shopID)
             var outcomes = PushOutcomes(seen: try SyncEventLog.firstOutcomes(c, shopID: shopID, of: events), capacity: events.count)
-            let push = PushCoupons(c: c, shopCode: shopCode, events: events)
+            let push = PushCoupons(c: c, shopCode: shopCode, events: events, ladder: loyalty.ladder)
             let bulk = BulkIngest(c: c, shopID: shopID, shopCode: shopCode, policy: policy, codec: codec, loyalty: loyalty, push: push)
             let single = SingleEventExecutor(c: c, applier: EventApplier(c: c, shopID: shopID, policy: policy, codec: codec, loyalty: loyalty, bulk: bulk))
             try Self.apply(events, bulk: bulk, single: single, outcomes: &outcomes)

@@ -11,12 +11,18 @@ final class PushCoupons {
     let shopCode: String
     /// The push's paid orders: the tiers they reach name the templates to lock.
     private let orders: [(channel: Channel, amountFen: Int64)]
+    /// Templates the ladder gives on a level rise (`level_gift`): a push's orders may issue them too.
+    let levelGifts: [String]
     private var loaded: [CouponTiers]?
     private var locked = false
 
-    init(c: PostgresConnection, shopCode: String, events: [PushedEvent]) {
+    init(c: PostgresConnection, shopCode: String, events: [PushedEvent], ladder: LevelLadder) {
         self.c = c
         self.shopCode = shopCode
+        levelGifts = ladder.levels.compactMap { level -> String? in
+            guard case .coupon(let template)? = level.benefit(.levelGift)?.gift else { return nil }
+            return template
+        }
         orders = events.compactMap { event in
             guard case .valid(let e) = event, case .orderPaid(let order) = e.payload else { return nil }
             return (e.channel, order.amountFen)
@@ -31,8 +37,10 @@ final class PushCoupons {
         return rules
     }
 
-    /// Locks, once per push and in name order, every template its paid orders' tiers reach and the
-    /// referral programme's coupon templates (`CouponBook.lockTemplate` locks the same rows again for free).
+    /// Locks, once per push and in name order, every template its paid orders' tiers reach, the
+    /// ladder's level gifts and the referral programme's coupon templates (`CouponBook.lockTemplate`
+    /// locks the same rows again for free). `FOR NO KEY UPDATE`, as CouponBook: rows that refer to a
+    /// template (key-share locks) do not wait for it.
     func lockTemplates() throws {
         guard !locked else { return }
         locked = true
@@ -44,7 +52,8 @@ final class PushCoupons {
         }
         let program = try ReferralBook.program(c)
         names.formUnion([program.referrerCoupon, program.referredCoupon].compactMap { $0 })
+        names.formUnion(levelGifts)
         guard !names.isEmpty else { return }
-        try c.queryPrepared("SELECT 1 FROM coupon_template WHERE name = ANY($1::text[]) ORDER BY name FOR UPDATE", [.textArray(names.sorted())])
+        try c.queryPrepared("SELECT 1 FROM coupon_template WHERE name = ANY($1::text[]) ORDER BY name FOR NO KEY UPDATE", [.textArray(names.sorted())])
     }
 }
