@@ -8,8 +8,11 @@ import CRMProtocol
 struct CouponCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "coupon",
-        abstract: "Coupon templates, issuing, a member's coupons, redeeming, voiding and the redemption figures.",
-        subcommands: [CouponTemplateCommand.self, CouponIssueCommand.self, List.self, Show.self, Redeem.self, VoidCode.self, CouponStatsCommand.self]
+        abstract: "Coupon templates, issuing, a member's coupons, redeeming, voiding, the redemption figures, tier rules and points exchanges.",
+        subcommands: [
+            CouponTemplateCommand.self, CouponIssueCommand.self, List.self, Show.self, Redeem.self, VoidCode.self, CouponStatsCommand.self,
+            CouponRuleCommand.self, CouponExchangeCommand.self,
+        ]
     )
 
     static func heldRow(_ c: RPC.Coupon.Held) -> [String] {

@@ -12,6 +12,7 @@ extension ErrorWording {
             "sleeping_days": "--sleeping", "share_percent": "--share", "min_purchases": "--purchases", "max_purchases": "--purchases",
             "min_spend": "--min-spend", "valid_days": "--valid-days", "valid_from": "--valid-from", "valid_until": "--valid-until",
             "per_member_limit": "--per-member", "budget": "--budget", "cap": "--cap", "segment": "--segment", "amount": "--amount",
+            "tiers": "--tier",
         ],
         hints: [
             "tag_not_found": "define it with `crmctl tag define NAME`",
@@ -23,6 +24,7 @@ extension ErrorWording {
             "review_not_found": "`crmctl review list` shows the review queue",
             "merge_not_found": "`crmctl member history MEMBER-ID` shows a member's merges",
             "template_not_found": "`crmctl coupon template list --include-disabled` shows the coupon templates",
+            "insufficient_points": "`crmctl points get MEMBER-ID` shows the balance",
         ])
 }
 
