@@ -33,7 +33,8 @@ struct CouponSegmentIssueTests {
             #expect(last["skipped"] == 0)
             #expect(last["run_id"] == first["run_id"])
             // The run's member list is dropped once it is done.
-            #expect(try await server.pool.withConnection { c in try c.query("SELECT count(*) FROM coupon_issue_member").single!.decode(Int64.self, at: 0) } == 0)
+            #expect(
+                try await server.pool.withConnection { c in try c.query("SELECT count(*) FROM coupon_issue_member").single!.decode(Int64.self, at: 0) } == 0)
             // Once done, the same key answers the run's totals and issues nothing more.
             let replay = try await again.call("coupon.issue", .object(params))
             #expect(replay["replayed"] == true)
