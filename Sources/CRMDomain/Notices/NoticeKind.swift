@@ -9,13 +9,15 @@ public enum NoticeKind: String, Sendable, CaseIterable {
     case couponExpiring = "coupon_expiring"
     case referralReward = "referral_reward"
     case birthdayGift = "birthday_gift"
+    /// A campaign's message (docs/campaigns.md).
+    case campaign
 
     /// Whether a notice of this kind is marketing unless its writer says otherwise (a coupon
     /// issued to a segment is; one issued for an order is the order's receipt).
     public var marketingByDefault: Bool {
         switch self {
         case .levelUp, .levelDown, .pointsExpiring, .referralReward: false
-        case .couponIssued, .couponExpiring, .birthdayGift: true
+        case .couponIssued, .couponExpiring, .birthdayGift, .campaign: true
         }
     }
 }
