@@ -60,41 +60,15 @@ struct Bench: AsyncParsableCommand {
         func measure(connections count: Int, host: String, port: Int) async throws -> JSONObject {
             var clients: [RPCClient] = []
             for _ in 0..<count { clients.append(try await RPCClient.connect(host: host, port: port)) }
-            // Warm up every connection once.
-            for c in clients { _ = try await c.call(RPC.Server.Health.self) }
-            let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
-            let start = ContinuousClock.now
-            let samples = try await withThrowingTaskGroup(of: [Double].self) { group in
-                for c in clients {
-                    for _ in 0..<depth {
-                        group.addTask {
-                            var latencies: [Double] = []
-                            while ContinuousClock.now < deadline {
-                                let t0 = ContinuousClock.now
-                                // By name, its reply not decoded: the load generator's own work stays
-                                // what it was, so the figures measure crmd against the baseline.
-                                _ = try await c.call(RPC.Server.Health.name)
-                                let d = ContinuousClock.now - t0
-                                latencies.append(Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
-                            }
-                            return latencies
-                        }
-                    }
-                }
-                var all: [Double] = []
-                for try await part in group { all += part }
-                return all
-            }
-            let elapsed = ContinuousClock.now - start
-            let secondsTaken = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            // By name, its reply not decoded: the load generator's own work stays what it was, so
+            // the figures measure crmd against the baseline.
+            let f = try await ClosedLoop.run(clients, depth: depth, seconds: seconds) { c in _ = try await c.call(RPC.Server.Health.name) }
             for c in clients { await c.close() }
-            let sorted = samples.sorted()
-            func pct(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
             func round3(_ v: Double) -> JSONValue { .double((v * 1000).rounded() / 1000) }
             return [
-                "connections": .int(count), "depth": .int(depth), "requests": .int(sorted.count),
-                "seconds": round3(secondsTaken), "per_second": .int(Int64(Double(sorted.count) / secondsTaken)),
-                "p50_ms": round3(pct(0.5)), "p99_ms": round3(pct(0.99)),
+                "connections": .int(count), "depth": .int(depth), "requests": .int(f.requests),
+                "seconds": round3(f.seconds), "per_second": .int(Int64(f.perSecond)),
+                "p50_ms": round3(f.p50), "p99_ms": round3(f.p99),
             ]
         }
     }

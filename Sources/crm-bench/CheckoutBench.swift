@@ -17,15 +17,6 @@ struct CheckoutBench: AsyncParsableCommand {
     @Option(help: "Requests in flight per connection (1: a till waits for each answer).") var depth = 1
     @Option(help: "Seconds to measure each method at each connection count.") var seconds = 5.0
 
-    /// One method under load at one connection count.
-    struct Figures {
-        var requests: Int
-        var perSecond: Double
-        var p50: Double
-        var p99: Double
-        var text: String { String(format: "%.0f req/s p50=%.2fms p99=%.2fms", perSecond, p50, p99) }
-    }
-
     func run() async throws {
         let counts = connections.split(separator: ",").compactMap { Int($0) }
         guard !counts.isEmpty, counts.allSatisfy({ (1...1_000).contains($0) }) else { throw ValidationError("--connections must list counts in 1...1000") }
@@ -59,33 +50,7 @@ struct CheckoutBench: AsyncParsableCommand {
 
     /// Calls `body` on every connection, `depth` at a time, for `seconds`; replies are not decoded
     /// into types, so the load generator's work stays small.
-    func measure(_ clients: [RPCClient], _ body: @escaping @Sendable (RPCClient) async throws -> Void) async throws -> Figures {
-        for c in clients { try await body(c) }  // warm up every connection
-        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
-        let start = ContinuousClock.now
-        let samples = try await withThrowingTaskGroup(of: [Double].self) { group in
-            for c in clients {
-                for _ in 0..<depth {
-                    group.addTask {
-                        var latencies: [Double] = []
-                        while ContinuousClock.now < deadline {
-                            let t0 = ContinuousClock.now
-                            try await body(c)
-                            let d = ContinuousClock.now - t0
-                            latencies.append(Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
-                        }
-                        return latencies
-                    }
-                }
-            }
-            var all: [Double] = []
-            for try await part in group { all += part }
-            return all
-        }
-        let elapsed = ContinuousClock.now - start
-        let taken = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let sorted = samples.sorted()
-        func pct(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
-        return Figures(requests: sorted.count, perSecond: Double(sorted.count) / taken, p50: pct(0.5), p99: pct(0.99))
+    func measure(_ clients: [RPCClient], _ body: @escaping @Sendable (RPCClient) async throws -> Void) async throws -> ClosedLoop.Figures {
+        try await ClosedLoop.run(clients, depth: depth, seconds: seconds, body)
     }
 }
