@@ -1,4 +1,5 @@
 import ArgumentParser
+import CRMDomain
 import CRMProtocol
 import Foundation
 
@@ -345,19 +346,8 @@ struct MerchantGenerator {
     }
 }
 
-/// A small, fast, seedable random generator (SplitMix64): the same seed makes the same merchant.
-struct SplitMix64 {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+/// Draws for the generator (SplitMix64: the same seed makes the same merchant).
+extension SplitMix64 {
     mutating func below(_ bound: Int) -> Int {
         precondition(bound > 0)
         return Int(next() % UInt64(bound))

@@ -3,21 +3,10 @@ import Testing
 
 @Suite("coupon codes")
 struct CouponCodeTests {
-    /// A seeded generator (SplitMix64), so a failure can be replayed.
-    struct Seeded: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     /// Counts the generator's draws (a draw of the system's generator is a system call).
     struct Counting: RandomNumberGenerator {
-        var inner: Seeded
+        var inner: SplitMix64
         var draws = 0
         mutating func next() -> UInt64 {
             draws += 1
@@ -27,7 +16,7 @@ struct CouponCodeTests {
 
     @Test("16 characters of the alphabet in groups of four, every character equally likely, two draws a code")
     func shape() {
-        var rng = Counting(inner: Seeded(state: 42))
+        var rng = Counting(inner: SplitMix64(seed: 42))
         var perPosition = [[Character: Int]](repeating: [:], count: 16)
         var seen = Set<String>()
         let n = 32_000

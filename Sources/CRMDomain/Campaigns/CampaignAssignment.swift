@@ -17,11 +17,5 @@ public enum CampaignAssignment {
         preconditionFailure("the pick falls within the total weight")
     }
 
-    /// SplitMix64's finaliser: every input bit changes about half the output bits.
-    static func mix(_ value: UInt64) -> UInt64 {
-        var z = value &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    static func mix(_ value: UInt64) -> UInt64 { SplitMix64.mix(value) }
 }

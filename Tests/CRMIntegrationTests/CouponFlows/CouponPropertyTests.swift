@@ -28,7 +28,7 @@ struct CouponPropertyTests {
                 $0.stackable = true
             }
             _ = try await TierRuleTests.rule(admin, tiers: [("100", "T3"), ("150", "T5")])
-            var rng = LedgerPropertyTests.SplitMix(state: seed)
+            var rng = SplitMix64(seed: seed)
             let accounts = (0..<6).map { "u-\($0)" }
             var orders: [(no: String, left: Int64)] = []
             var merges: [JSONValue] = []

@@ -1,4 +1,5 @@
 import CRMClient
+import CRMDomain
 import CRMProtocol
 import Testing
 
@@ -109,7 +110,7 @@ struct KeyMergeBatchPropertyTests {
     /// against a stronger key — but no key shared between two new accounts, and no names (so nothing
     /// but keys decides). Pushed together or one at a time, people must end up grouped alike.
     static func scenario(seed: UInt64) -> (base: [(shop: String, event: JSONValue)], mixed: [JSONValue]) {
-        var rng = LedgerPropertyTests.SplitMix(state: seed)
+        var rng = SplitMix64(seed: seed)
         let channels = ["web", "mobile", "group_buy"]
         let phones = (0..<14).map { "1370001\(String(format: "%04d", $0 * 7 + 11))" }
         let emails = (0..<14).map { "k\($0)@example.com" }

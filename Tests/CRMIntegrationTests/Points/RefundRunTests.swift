@@ -25,7 +25,7 @@ struct RefundRunTests {
         try await withTestServer { server in
             let admin = try await server.adminWithShops()
             _ = try await admin.call("config.set", ["name": "points", "value": ["refund_policy": .string(policy), "pending_days": 3]])
-            var rng = LedgerPropertyTests.SplitMix(state: 11)
+            var rng = SplitMix64(seed: 11)
             let accounts = (0..<4).map { "u-\($0)" }
             var orders: [(no: String, account: String, fen: Int64, days: Double)] = []
             for n in 0..<12 {
