@@ -38,7 +38,8 @@ struct SegmentAudienceDomainTests {
     func ordersAndRefunds() throws {
         #expect(try Self.parse(#"{"returns": {}}"#) == .returns(count: ValueRange(min: 1), amount: ValueRange(), withinDays: nil))
         #expect(
-            try Self.parse(#"{"returns": {"min_amount": "100", "within_days": 90}}"#) == .returns(count: ValueRange(), amount: ValueRange(min: 10_000), withinDays: 90))
+            try Self.parse(#"{"returns": {"min_amount": "100", "within_days": 90}}"#)
+                == .returns(count: ValueRange(), amount: ValueRange(min: 10_000), withinDays: 90))
         #expect(
             try Self.parse(#"{"returns": {"max": 0, "from": "2026-11-01"}}"#)
                 == .returns(count: ValueRange(max: 0), amount: ValueRange(), withinDays: nil, period: DatePeriod(from: "2026-11-01")))
@@ -57,7 +58,9 @@ struct SegmentAudienceDomainTests {
         #expect(try Self.parse(#"{"items": {"skus": ["X"], \#(dates)}}"#) == .items(ItemMatch(skus: ["X"]), withinDays: nil, period: p))
         #expect(try Self.parse(#"{"seasons": {"min": 1, \#(dates)}}"#) == .seasons(ValueRange(min: 1), all: [], withinDays: nil, period: p))
         #expect(try Self.parse(#"{"expiring_points": {\#(dates)}}"#) == .expiringPoints(ValueRange(min: 1), withinDays: 0, period: p))
-        #expect(try Self.parse(#"{"purchases": {"min": 1, "until": "2026-01-01"}}"#) == .purchases(ValueRange(min: 1), withinDays: nil, period: DatePeriod(until: "2026-01-01")))
+        #expect(
+            try Self.parse(#"{"purchases": {"min": 1, "until": "2026-01-01"}}"#)
+                == .purchases(ValueRange(min: 1), withinDays: nil, period: DatePeriod(until: "2026-01-01")))
         // Without a period nothing changes.
         #expect(try Self.parse(#"{"purchases": {"min": 1, "within_days": 30}}"#) == .purchases(ValueRange(min: 1), withinDays: 30))
     }

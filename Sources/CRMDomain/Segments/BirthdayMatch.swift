@@ -20,7 +20,8 @@ public enum BirthdayMatch: Sendable, Equatable {
         /// `MM-DD` (`05-17`); nil when not a day of some year (29 February is one).
         public init?(_ text: String) {
             let c = Array(text.utf8)
-            guard c.count == 5, c[2] == 0x2D, let m = Int(text.prefix(2)), let d = Int(text.suffix(2)), c.allSatisfy({ $0 == 0x2D || (0x30...0x39).contains($0) })
+            guard c.count == 5, c[2] == 0x2D, let m = Int(text.prefix(2)), let d = Int(text.suffix(2)),
+                c.allSatisfy({ $0 == 0x2D || (0x30...0x39).contains($0) })
             else { return nil }
             guard (1...12).contains(m), d >= 1, d <= BirthDate.daysIn(month: m, year: 2000) else { return nil }
             self.init(month: m, day: d)

@@ -277,7 +277,8 @@ struct SegmentCompiler {
         case .channels(let channels, let days, let period):
             return "COALESCE(\(orderColumn("bool_or(o.channel = ANY(\(texts(channels.map(\.rawValue)))) AND \(window(days, period)))")), false)"
         case .shops(let codes, let days, let period):
-            return "COALESCE(\(orderColumn("bool_or(o.shop_id IN (SELECT id FROM shop WHERE code = ANY(\(texts(codes)))) AND \(window(days, period)))")), false)"
+            return
+                "COALESCE(\(orderColumn("bool_or(o.shop_id IN (SELECT id FROM shop WHERE code = ANY(\(texts(codes)))) AND \(window(days, period)))")), false)"
         case .items(let m, let days, let period):
             return "COALESCE(\(orderColumn("bool_or(\(window(days, period)) AND \(itemMatch(m)))")), false)"
         case .region(let words):

@@ -39,9 +39,15 @@ struct AudienceFixture {
     static func load(_ admin: RPCClient) async throws -> AudienceFixture {
         let at = "2026-01-05T09:00:00+08:00"
         let people: [(String, String, JSONObject)] = [
-            ("A", "u-a", ["phone": "13800000101", "email": "Xiao@QQ.com", "gender": "女", "birthday": "1996-11-20", "attributes": ["skin_type": "敏感肌膚", "size": "M"]]),
+            (
+                "A", "u-a",
+                ["phone": "13800000101", "email": "Xiao@QQ.com", "gender": "女", "birthday": "1996-11-20", "attributes": ["skin_type": "敏感肌膚", "size": "M"]]
+            ),
             ("B", "u-b", ["phone": "13800000102", "email": "b@163.com", "gender": "M", "birthday": "2000-02-29", "attributes": ["skin_type": "敏感肌肤"]]),
-            ("C", "u-c", ["phone": "13800000103", "email": "c@foxmail.com", "gender": " Male ", "birthday": "1986-05-17", "attributes": ["concerns": ["敏感肌", "痘痘"]]]),
+            (
+                "C", "u-c",
+                ["phone": "13800000103", "email": "c@foxmail.com", "gender": " Male ", "birthday": "1986-05-17", "attributes": ["concerns": ["敏感肌", "痘痘"]]]
+            ),
             ("D", "u-d", ["phone": "13800000104", "attributes": ["size": 38]]),
             ("E", "u-e", ["phone": "13800000105", "email": "e@qq.com", "gender": "保密", "birthday": "1996-11-21", "attributes": ["skin_type": "油性"]]),
             ("F", "u-f", ["phone": "13800000106", "attributes": ["size": "L"]]),
@@ -108,16 +114,19 @@ struct AudienceFilterTests {
             let admin = try await server.adminWithShops()
             let f = try await AudienceFixture.load(admin)
             let cases: [(JSONValue, String)] = [
-                (["returns": [:]], "AC"), (["returns": ["min": 2]], "C"), (["returns": ["min_amount": "100"]], "C"), (["returns": ["max_amount": "50"]], "ABDEF"),
+                (["returns": [:]], "AC"), (["returns": ["min": 2]], "C"), (["returns": ["min_amount": "100"]], "C"),
+                (["returns": ["max_amount": "50"]], "ABDEF"),
                 (["returns": ["min": 1, "max_amount": "50"]], "A"),
                 (["returns": ["max": 0]], "BDEF"), (["returns": ["within_days": 6]], "A"),
                 (["returns": ["from": "2026-11-13", "until": "2026-11-14"]], "C"), (["returns": ["min": 1, "until": "2026-11-13"]], ""),
                 // A wholly refunded order is not a purchase: C never bought with a card.
-                (["payment_methods": ["any": ["alipay"]]], "AD"), (["payment_methods": ["any": ["wechat_pay"]]], "B"), (["payment_methods": ["any": ["card"]]], ""),
+                (["payment_methods": ["any": ["alipay"]]], "AD"), (["payment_methods": ["any": ["wechat_pay"]]], "B"),
+                (["payment_methods": ["any": ["card"]]], ""),
                 (["payment_methods": ["any": ["ALIPAY"], "within_days": 30]], "A"),
                 (["payment_methods": ["any": ["alipay"], "from": "2025-11-11", "until": "2025-11-12"]], "D"),
                 // Merchant's midnights: A paid at 00:30 on 11-11 local (16:30 on 11-10 UTC).
-                (["purchases": ["min": 1, "from": "2026-11-11", "until": "2026-11-12"]], "A"), (["purchases": ["min": 1, "from": "2026-11-10", "until": "2026-11-11"]], ""),
+                (["purchases": ["min": 1, "from": "2026-11-11", "until": "2026-11-12"]], "A"),
+                (["purchases": ["min": 1, "from": "2026-11-10", "until": "2026-11-11"]], ""),
                 (["purchases": ["min": 1, "until": "2026-01-01"]], "D"), (["purchases": ["max": 0, "from": "2026-01-01"]], "CDEF"),
                 // Spend is net of refunds: A's ¥300 less ¥50.
                 (["spend": ["min": "250", "from": "2026-11-01"]], "A"), (["spend": ["min": "250.01", "from": "2026-11-01"]], ""),
@@ -127,7 +136,8 @@ struct AudienceFilterTests {
                 (["seasons": ["all": ["autumn"], "from": "2026-01-01"]], "AB"), (["seasons": ["min": 1, "until": "2026-01-01"]], "D"),
                 (["and": [["email_domain": ["qq.com"]], ["purchases": ["min": 1, "from": "2026-11-11", "until": "2026-11-12"]]]], "A"),
                 // Member-only parts narrow the passes over purchases and refunds; NOT stays exact.
-                (["and": [["gender": ["male"]], ["returns": [:]]]], "C"), (["and": [["attribute": ["name": "size", "any": ["m", "38"]]], ["returns": ["max": 0]]]], "D"),
+                (["and": [["gender": ["male"]], ["returns": [:]]]], "C"),
+                (["and": [["attribute": ["name": "size", "any": ["m", "38"]]], ["returns": ["max": 0]]]], "D"),
                 (["not": ["returns": [:]]], "BDEF"), (["not": ["payment_methods": ["any": ["alipay"]]]], "BCEF"),
             ]
             for (filter, expected) in cases {
