@@ -1,5 +1,7 @@
 import CRMClient
+import CRMDomain
 import CRMProtocol
+import Foundation
 import Testing
 
 /// A merchant whose every member's answer to each audience condition is known, evaluated as of
@@ -143,6 +145,26 @@ struct AudienceFilterTests {
             for (filter, expected) in cases {
                 #expect(try await admin.segmentMembers(filter, asOf: AudienceFixture.asOf) == f.members(expected), "\(filter) should select \(expected)")
             }
+        }
+    }
+
+    @Test("expiring points take a period of the merchant's dates instead of the next days")
+    func expiringPeriod() async throws {
+        try await withTestServer { server in
+            let admin = try await server.adminWithShops()
+            let f = try await AudienceFixture.load(admin)
+            // Points conditions are evaluated now: F buys now, so its lot expires 12 months on (the
+            // fixture's lots expire in 2027-10 and 2027-11, or have expired).
+            let paid = Int64(Date().timeIntervalSince1970) - 7_200
+            let r = try await admin.push("sh01", [AudienceFixture.order("f1", "u-f", "100.00", CivilTime.rfc3339(paid), method: "alipay")])
+            #expect(r[0]["status"] == "applied", "\(r)")
+            let expires = CivilTime.addingMonths(12, to: paid, offsetMinutes: 480)
+            let day: Int64 = 86_400
+            let from = CivilTime.localDateText(expires - day, offsetMinutes: 480)
+            let until = CivilTime.localDateText(expires + 2 * day, offsetMinutes: 480)
+            #expect(try await admin.segmentMembers(["expiring_points": ["from": .string(from), "until": .string(until)]]) == f.members("F"))
+            #expect(try await admin.segmentMembers(["expiring_points": ["from": .string(until)]]).isEmpty)
+            #expect(try await admin.segmentMembers(["expiring_points": ["min": 1, "until": .string(until)]]).isSuperset(of: f.members("F")))
         }
     }
 
