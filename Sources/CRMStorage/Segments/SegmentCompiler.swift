@@ -26,6 +26,8 @@ struct SegmentCompiler {
     /// Aggregate columns of the pass over refunds (the `returns` condition).
     private var refundColumns: [String] = []
     private var windowParams: [Int: String] = [:]
+    /// The parameters of each period's midnights, so equal periods give equal (shared) columns.
+    private var midnightParams: [String: String] = [:]
     /// Members the passes over purchases and lots are limited to (see `restrict`).
     private var restriction: String?
     private var needsLevel = false
@@ -155,9 +157,17 @@ struct SegmentCompiler {
     /// `column` from the start of `period.from` to the start of `period.until` (merchant's midnights).
     mutating func within(_ period: DatePeriod, column: String) -> String {
         var parts: [String] = []
-        if let from = period.from { parts.append("\(column) >= \(binder.bind(.text(localMidnight(from))))::timestamptz") }
-        if let until = period.until { parts.append("\(column) < \(binder.bind(.text(localMidnight(until))))::timestamptz") }
+        if let from = period.from { parts.append("\(column) >= \(midnight(from))::timestamptz") }
+        if let until = period.until { parts.append("\(column) < \(midnight(until))::timestamptz") }
         return parts.isEmpty ? "true" : "(" + parts.joined(separator: " AND ") + ")"
+    }
+
+    /// The parameter holding a date's midnight in the merchant's offset (bound once per date).
+    private mutating func midnight(_ date: String) -> String {
+        if let p = midnightParams[date] { return p }
+        let p = binder.bind(.text(localMidnight(date)))
+        midnightParams[date] = p
+        return p
     }
 
     /// Purchases in a window, as an aggregate column (never NULL).
