@@ -97,6 +97,22 @@ public struct ScriptFolder: Sendable {
         return folded == text ? nil : folded
     }
 
+    /// The part of the table that matters for comparing stored text with `folded` texts (already
+    /// folded), as the two strings of SQL's `translate(text, from, to)`: every character that folds
+    /// to a character of theirs or is one. `translate` with them equals one of the texts exactly
+    /// when `fold` of the stored text does (a character left alone is in none of them either way),
+    /// so text that was not folded when written is compared at query time with a short table.
+    public func translation(toward folded: [String]) -> (from: String, to: String) {
+        let wanted = Set(folded.flatMap { $0.unicodeScalars.map(\.value) })
+        var from = String.UnicodeScalarView(), to = String.UnicodeScalarView()
+        for (c, f) in table.sorted(by: { $0.key < $1.key }) where wanted.contains(f.value) || wanted.contains(c) {
+            guard let scalar = Unicode.Scalar(c) else { continue }
+            from.append(scalar)
+            to.append(f)
+        }
+        return (String(from), String(to))
+    }
+
     /// How many characters fold to another.
     public var size: Int { table.count }
 }

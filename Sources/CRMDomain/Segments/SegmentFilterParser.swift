@@ -21,6 +21,7 @@ public struct SegmentFilterParser {
     public static let conditionNames = [
         "rfm", "purchases", "spend", "last_purchase", "average_order", "level", "points", "expiring_points",
         "tags", "channels", "shops", "items", "region", "address", "registered", "lifecycle", "seasons",
+        "email_domain", "gender", "age", "birthday", "attribute", "returns", "payment_methods",
     ]
 
     public static func parse(_ value: JSONValue, path: String = "filter", rfm: RFMBands = RFMBands()) throws(SegmentFilterError) -> SegmentFilter {
@@ -28,7 +29,7 @@ public struct SegmentFilterParser {
         return try p.node(value, path, depth: 1)
     }
 
-    private func fail(_ path: String, _ reason: ErrorReason, _ message: String) -> SegmentFilterError {
+    func fail(_ path: String, _ reason: ErrorReason, _ message: String) -> SegmentFilterError {
         SegmentFilterError(path: path, reason: reason, message: "\(path): \(message)")
     }
 
@@ -62,14 +63,17 @@ public struct SegmentFilterParser {
         case "rfm":
             return try rfmCondition(v, path)
         case "purchases":
-            let o = try object(v, path, allowed: ["min", "max", "within_days"])
-            return .purchases(try range(o, path, money: false), withinDays: try days(o["within_days"], path + ".within_days"))
+            let o = try object(v, path, allowed: ["min", "max"] + Self.windowKeys)
+            let w = try window(o, path)
+            return .purchases(try range(o, path, money: false), withinDays: w.days, period: w.period)
         case "spend":
-            let o = try object(v, path, allowed: ["min", "max", "within_days"])
-            return .spend(try range(o, path, money: true), withinDays: try days(o["within_days"], path + ".within_days"))
+            let o = try object(v, path, allowed: ["min", "max"] + Self.windowKeys)
+            let w = try window(o, path)
+            return .spend(try range(o, path, money: true), withinDays: w.days, period: w.period)
         case "average_order":
-            let o = try object(v, path, allowed: ["min", "max", "within_days"])
-            return .averageOrder(try range(o, path, money: true), withinDays: try days(o["within_days"], path + ".within_days"))
+            let o = try object(v, path, allowed: ["min", "max"] + Self.windowKeys)
+            let w = try window(o, path)
+            return .averageOrder(try range(o, path, money: true), withinDays: w.days, period: w.period)
         case "last_purchase":
             return try lastPurchaseCondition(v, path)
         case "level":
@@ -84,8 +88,9 @@ public struct SegmentFilterParser {
         case "channels":
             return try channelsCondition(v, path)
         case "shops":
-            let o = try object(v, path, allowed: ["any", "within_days"])
-            return .shops(try texts(o["any"] ?? .null, path + ".any"), withinDays: try days(o["within_days"], path + ".within_days"))
+            let o = try object(v, path, allowed: ["any"] + Self.windowKeys)
+            let w = try window(o, path)
+            return .shops(try texts(o["any"] ?? .null, path + ".any"), withinDays: w.days, period: w.period)
         case "items":
             return try itemsCondition(v, path)
         case "region":
@@ -98,6 +103,8 @@ public struct SegmentFilterParser {
             return try lifecycleCondition(v, path)
         case "seasons":
             return try seasonsCondition(v, path)
+        case "email_domain", "gender", "age", "birthday", "attribute", "returns", "payment_methods":
+            return try audienceCondition(key, v, path)
         default:
             throw fail(path, .unknownField, "no condition named \(key) (known: and, or, not, \(Self.conditionNames.joined(separator: ", ")))")
         }
@@ -122,10 +129,12 @@ public struct SegmentFilterParser {
     }
 
     private func expiringPointsCondition(_ v: JSONValue, _ path: String) throws(SegmentFilterError) -> SegmentCondition {
-        let o = try object(v, path, allowed: ["min", "max", "within_days"])
-        guard let d = try days(o["within_days"], path + ".within_days") else { throw fail(path + ".within_days", .missingField, "within_days is required") }
+        let o = try object(v, path, allowed: ["min", "max"] + Self.windowKeys)
+        let w = try window(o, path)
         var r = try range(o, path, money: false, required: false)
         if r.min == nil && r.max == nil { r.min = 1 }
+        if let period = w.period { return .expiringPoints(r, withinDays: 0, period: period) }
+        guard let d = w.days else { throw fail(path + ".within_days", .missingField, "within_days (or from / until) is required") }
         return .expiringPoints(r, withinDays: d)
     }
 
@@ -138,24 +147,26 @@ public struct SegmentFilterParser {
     }
 
     private func channelsCondition(_ v: JSONValue, _ path: String) throws(SegmentFilterError) -> SegmentCondition {
-        let o = try object(v, path, allowed: ["any", "within_days"])
+        let o = try object(v, path, allowed: ["any"] + Self.windowKeys)
         let names = try texts(o["any"] ?? .null, path + ".any")
         var channels: [Channel] = []
         for (i, n) in names.enumerated() {
             guard let c = Channel(rawValue: n) else { throw fail("\(path).any[\(i)]", .badFilter, "a channel is mobile, web or group_buy") }
             channels.append(c)
         }
-        return .channels(channels, withinDays: try days(o["within_days"], path + ".within_days"))
+        let w = try window(o, path)
+        return .channels(channels, withinDays: w.days, period: w.period)
     }
 
     private func itemsCondition(_ v: JSONValue, _ path: String) throws(SegmentFilterError) -> SegmentCondition {
-        let o = try object(v, path, allowed: ["name_contains", "skus", "categories", "within_days"])
+        let o = try object(v, path, allowed: ["name_contains", "skus", "categories"] + Self.windowKeys)
         let m = ItemMatch(
             nameContains: try texts(o["name_contains"], path + ".name_contains", optional: true),
             skus: try texts(o["skus"], path + ".skus", optional: true),
             categories: try texts(o["categories"], path + ".categories", optional: true))
         guard !m.isEmpty else { throw fail(path, .badFilter, "give name_contains, skus or categories") }
-        return .items(m, withinDays: try days(o["within_days"], path + ".within_days"))
+        let w = try window(o, path)
+        return .items(m, withinDays: w.days, period: w.period)
     }
 
     private func addressCondition(_ v: JSONValue, _ path: String) throws(SegmentFilterError) -> SegmentCondition {
@@ -192,7 +203,7 @@ public struct SegmentFilterParser {
     }
 
     private func seasonsCondition(_ v: JSONValue, _ path: String) throws(SegmentFilterError) -> SegmentCondition {
-        let o = try object(v, path, allowed: ["min", "max", "all", "within_days"])
+        let o = try object(v, path, allowed: ["min", "max", "all"] + Self.windowKeys)
         let r = try range(o, path, money: false, required: false)
         if let hi = r.max, hi > 4 { throw fail(path + ".max", .outOfRange, "there are 4 seasons") }
         if let lo = r.min, lo > 4 { throw fail(path + ".min", .outOfRange, "there are 4 seasons") }
@@ -202,12 +213,13 @@ public struct SegmentFilterParser {
             seasons.append(s)
         }
         guard r.min != nil || r.max != nil || !seasons.isEmpty else { throw fail(path, .badFilter, "give min, max or all") }
-        return .seasons(r, all: seasons, withinDays: try days(o["within_days"], path + ".within_days"))
+        let w = try window(o, path)
+        return .seasons(r, all: seasons, withinDays: w.days, period: w.period)
     }
 
     // MARK: values
 
-    private func object(_ v: JSONValue, _ path: String, allowed: Set<String>) throws(SegmentFilterError) -> JSONObject {
+    func object(_ v: JSONValue, _ path: String, allowed: [String]) throws(SegmentFilterError) -> JSONObject {
         guard case .object(let o) = v else { throw fail(path, .wrongType, "must be an object, not \(v.typeName)") }
         for k in o.keys where !allowed.contains(k) {
             let shown = ClientText.excerpt(k)  // the client's name, cut and escaped
@@ -216,7 +228,7 @@ public struct SegmentFilterParser {
         return o
     }
 
-    private func texts(_ v: JSONValue?, _ path: String, optional: Bool = false) throws(SegmentFilterError) -> [String] {
+    func texts(_ v: JSONValue?, _ path: String, optional: Bool = false) throws(SegmentFilterError) -> [String] {
         guard let v, !v.isNull else {
             if optional { return [] }
             throw fail(path, .missingField, "a list of values is required")
@@ -248,14 +260,14 @@ public struct SegmentFilterParser {
         return out
     }
 
-    private func days(_ v: JSONValue?, _ path: String, from low: Int = 1) throws(SegmentFilterError) -> Int? {
+    func days(_ v: JSONValue?, _ path: String, from low: Int = 1) throws(SegmentFilterError) -> Int? {
         guard let v, !v.isNull else { return nil }
         guard let n = v.int64Value else { throw fail(path, .wrongType, "must be a whole number of days") }
         guard n >= Int64(low) && n <= 36_500 else { throw fail(path, .outOfRange, "must be \(low) to 36500 days") }
         return Int(n)
     }
 
-    private func range(
+    func range(
         _ o: JSONObject, _ path: String, money: Bool, allowNegative: Bool = false, required: Bool = true
     ) throws(SegmentFilterError) -> ValueRange {
         func one(_ key: String) throws(SegmentFilterError) -> Int64? {
@@ -282,7 +294,7 @@ public struct SegmentFilterParser {
         return r
     }
 
-    private func date(_ v: JSONValue?, _ path: String) throws(SegmentFilterError) -> String? {
+    func date(_ v: JSONValue?, _ path: String) throws(SegmentFilterError) -> String? {
         guard let v, !v.isNull else { return nil }
         guard case .string(let s) = v, CivilTime.date(s) != nil, s.count == 10 else { throw fail(path, .badFilter, "must be a date YYYY-MM-DD") }
         return s

@@ -38,17 +38,18 @@ enum SegmentMethods {
             level: ladder.levels[ladder.rank(of: m.levelCode)].code, points: m.pointsBalance, tags: m.tags, createdAt: m.createdAt)
     }
 
-    /// A masked role's own filter may not test the address: counts and samples of keyword after
-    /// keyword would spell out the address its mask hides. Saved segments (written by roles that see
-    /// addresses) still run for them.
+    /// A masked role's own filter may not test what its mask hides (`SegmentCondition.testsMaskedData`):
+    /// counts and samples of keyword after keyword would spell out the address, month after month
+    /// and day after day the birthday (an age band too, moved along `as_of`). What it sees — the
+    /// e-mail's domain, gender, region — it may filter on. Saved segments (written by roles that
+    /// see everything) still run for them.
     static func refuseAddressProbe(_ f: SegmentFilter, _ call: CallContext) throws(RPCError) {
         guard MemberMethods.isMasked(call) else { return }
-        for condition in f.conditions {
-            if case .address = condition {
-                throw .forbidden(
-                    "the \(call.session?.identity.role.rawValue ?? "") role may not filter on the address in its own filters; preview a saved segment instead",
-                    reason: .maskedFilter)
-            }
+        for condition in f.conditions where condition.testsMaskedData {
+            let what = if case .address = condition { "the address" } else { "the birthday or age" }
+            throw .forbidden(
+                "the \(call.session?.identity.role.rawValue ?? "") role may not filter on \(what) in its own filters; preview a saved segment instead",
+                reason: .maskedFilter)
         }
     }
 

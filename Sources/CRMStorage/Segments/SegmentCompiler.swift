@@ -23,7 +23,11 @@ struct SegmentCompiler {
     var binder: SQLBinder
     private var orderColumns: [String] = []
     private var pointColumns: [String] = []
+    /// Aggregate columns of the pass over refunds (the `returns` condition).
+    private var refundColumns: [String] = []
     private var windowParams: [Int: String] = [:]
+    /// The parameters of each period's midnights, so equal periods give equal (shared) columns.
+    private var midnightParams: [String: String] = [:]
     /// Members the passes over purchases and lots are limited to (see `restrict`).
     private var restriction: String?
     private var needsLevel = false
@@ -47,7 +51,7 @@ struct SegmentCompiler {
     static func isMemberOnly(_ c: SegmentCondition) -> Bool {
         switch c {
         case .tags(let match, _): return match != .none
-        case .region, .address, .registered: return true
+        case .region, .address, .registered, .emailDomain, .gender, .age, .birthday, .attribute: return true
         default: return false
         }
     }
@@ -64,7 +68,7 @@ struct SegmentCompiler {
         default: conjuncts = []
         }
         let usable = conjuncts.filter(Self.isMemberOnly)
-        guard !usable.isEmpty, !orderColumns.isEmpty || !pointColumns.isEmpty else { return }
+        guard !usable.isEmpty, !orderColumns.isEmpty || !pointColumns.isEmpty || !refundColumns.isEmpty else { return }
         restriction =
             "SELECT m.id FROM member m WHERE m.merged_into IS NULL AND " + usable.map { "COALESCE((\(condition($0))), false)" }.joined(separator: " AND ")
     }
@@ -95,6 +99,15 @@ struct SegmentCompiler {
                 """)
             joins += " LEFT JOIN p ON p.mid = m.id"
         }
+        if !refundColumns.isEmpty {
+            with.append(
+                """
+                r \(cte) (SELECT a.member_id AS mid, \(refundColumns.enumerated().map { "\($1) AS r\($0)" }.joined(separator: ", "))
+                      FROM refund rf JOIN shop_order o ON o.id = rf.order_id JOIN account a ON a.id = o.account_id
+                      WHERE rf.refunded_at <= $1::timestamptz\(restriction.map { " AND a.member_id IN (\($0))" } ?? "") GROUP BY a.member_id)
+                """)
+            joins += " LEFT JOIN r ON r.mid = m.id"
+        }
         if needsDebt { joins += " LEFT JOIN points_account pa ON pa.member_id = m.id" }
         if needsLevel { joins += " LEFT JOIN member_level ml ON ml.member_id = m.id" }
         return (with.isEmpty ? "" : "WITH " + with.joined(separator: ",\n") + "\n")
@@ -113,7 +126,7 @@ struct SegmentCompiler {
         }
     }
 
-    private mutating func orderColumn(_ sql: String) -> String {
+    mutating func orderColumn(_ sql: String) -> String {
         if let i = orderColumns.firstIndex(of: sql) { return "s.o\(i)" }
         orderColumns.append(sql)
         return "s.o\(orderColumns.count - 1)"
@@ -125,22 +138,47 @@ struct SegmentCompiler {
         return "p.p\(pointColumns.count - 1)"
     }
 
-    /// `o.paid_at` within the last `days` days of `$1` (true when `days` is nil).
-    private mutating func window(_ days: Int?) -> String {
+    /// An aggregate column of the pass over refunds (`rf`, their orders `o`, up to `$1`).
+    mutating func refundColumn(_ sql: String) -> String {
+        if let i = refundColumns.firstIndex(of: sql) { return "r.r\(i)" }
+        refundColumns.append(sql)
+        return "r.r\(refundColumns.count - 1)"
+    }
+
+    /// `o.paid_at` (or `column`) within the last `days` days of `$1`, or within `period` (the
+    /// merchant's dates) when given; true when neither is.
+    mutating func window(_ days: Int?, _ period: DatePeriod? = nil, column: String = "o.paid_at") -> String {
+        if let period { return within(period, column: column) }
         guard let days else { return "true" }
         if windowParams[days] == nil { windowParams[days] = binder.bind(.int(Int64(days))) }
-        return "o.paid_at > $1::timestamptz - \(windowParams[days]!)::int * interval '1 day'"
+        return "\(column) > $1::timestamptz - \(windowParams[days]!)::int * interval '1 day'"
+    }
+
+    /// `column` from the start of `period.from` to the start of `period.until` (merchant's midnights).
+    mutating func within(_ period: DatePeriod, column: String) -> String {
+        var parts: [String] = []
+        if let from = period.from { parts.append("\(column) >= \(midnight(from))::timestamptz") }
+        if let until = period.until { parts.append("\(column) < \(midnight(until))::timestamptz") }
+        return parts.isEmpty ? "true" : "(" + parts.joined(separator: " AND ") + ")"
+    }
+
+    /// The parameter holding a date's midnight in the merchant's offset (bound once per date).
+    private mutating func midnight(_ date: String) -> String {
+        if let p = midnightParams[date] { return p }
+        let p = binder.bind(.text(localMidnight(date)))
+        midnightParams[date] = p
+        return p
     }
 
     /// Purchases in a window, as an aggregate column (never NULL).
-    mutating func purchasesIn(_ days: Int?) -> String {
-        "COALESCE(\(orderColumn(days == nil ? "count(*)" : "count(*) FILTER (WHERE \(window(days)))")), 0)"
+    mutating func purchasesIn(_ days: Int?, _ period: DatePeriod? = nil) -> String {
+        "COALESCE(\(orderColumn(days == nil && period == nil ? "count(*)" : "count(*) FILTER (WHERE \(window(days, period)))")), 0)"
     }
 
     /// Spend (fen) in a window, as an aggregate column (never NULL).
-    mutating func spendIn(_ days: Int?) -> String {
+    mutating func spendIn(_ days: Int?, _ period: DatePeriod? = nil) -> String {
         let sum = "sum(o.amount_fen - o.refunded_fen)"
-        return "COALESCE(\(orderColumn(days == nil ? sum : "\(sum) FILTER (WHERE \(window(days)))")), 0)"
+        return "COALESCE(\(orderColumn(days == nil && period == nil ? sum : "\(sum) FILTER (WHERE \(window(days, period)))")), 0)"
     }
 
     mutating func lastPurchase() -> String { orderColumn("max(o.paid_at)") }
@@ -157,10 +195,11 @@ struct SegmentCompiler {
     mutating func lifecycleStage() -> String { render(context.lifecycle.stages, bounds: .parameters) }
 
     /// Bits of the seasons bought in within a window (winter 1, spring 2, summer 4, autumn 8), never NULL.
-    mutating func seasonsMask(_ days: Int?) -> String {
+    mutating func seasonsMask(_ days: Int?, _ period: DatePeriod? = nil) -> String {
         let offset = binder.bind(.int(Int64(context.offsetMinutes)))
         let season = "(1 << ((extract(month FROM (o.paid_at AT TIME ZONE 'UTC') + \(offset)::int * interval '1 minute')::int % 12) / 3))"
-        return "COALESCE(\(orderColumn(days == nil ? "bit_or(\(season))" : "bit_or(\(season)) FILTER (WHERE \(window(days)))")), 0)"
+        let filtered = days == nil && period == nil ? "bit_or(\(season))" : "bit_or(\(season)) FILTER (WHERE \(window(days, period)))"
+        return "COALESCE(\(orderColumn(filtered)), 0)"
     }
 
     /// Spendable points now (available lots not expired, less debt).
@@ -179,9 +218,9 @@ struct SegmentCompiler {
     mutating func daysBefore(_ days: Int) -> String { "($1::timestamptz - \(binder.bind(.int(Int64(days))))::int * interval '1 day')" }
 
     /// A text array parameter.
-    private mutating func texts(_ values: [String]) -> String { "\(binder.bind(.textArray(values)))::text[]" }
+    mutating func texts(_ values: [String]) -> String { "\(binder.bind(.textArray(values)))::text[]" }
 
-    private mutating func range(_ value: String, _ r: ValueRange) -> String {
+    mutating func range(_ value: String, _ r: ValueRange) -> String {
         var parts: [String] = []
         if let lo = r.min { parts.append("\(value) >= \(binder.bind(.int(lo)))") }
         if let hi = r.max { parts.append("\(value) <= \(binder.bind(.int(hi)))") }
@@ -209,18 +248,18 @@ struct SegmentCompiler {
             if !f.isEmpty { parts.append("(\(frequencyBand())) = ANY(\(binder.bind(.intArray(f.map { Int64($0) })))::int[])") }
             if !m.isEmpty { parts.append("(\(monetaryBand())) = ANY(\(binder.bind(.intArray(m.map { Int64($0) })))::int[])") }
             return parts.joined(separator: " AND ")
-        case .purchases(let r, let days):
-            return range(purchasesIn(days), r)
-        case .spend(let r, let days):
-            return range(spendIn(days), r)
+        case .purchases(let r, let days, let period):
+            return range(purchasesIn(days, period), r)
+        case .spend(let r, let days, let period):
+            return range(spendIn(days, period), r)
         case .lastPurchase(let lo, let hi):
             let last = lastPurchase()
             var parts = ["\(last) IS NOT NULL"]
             if let lo { parts.append("\(last) <= $1::timestamptz - \(binder.bind(.int(Int64(lo))))::int * interval '1 day'") }
             if let hi { parts.append("\(last) >= $1::timestamptz - \(binder.bind(.int(Int64(hi))))::int * interval '1 day'") }
             return parts.joined(separator: " AND ")
-        case .averageOrder(let r, let days):
-            let n = purchasesIn(days), s = spendIn(days)
+        case .averageOrder(let r, let days, let period):
+            let n = purchasesIn(days, period), s = spendIn(days, period)
             var parts = ["\(n) > 0"]
             if let lo = r.min { parts.append("\(s) >= \(binder.bind(.int(lo))) * \(n)") }
             if let hi = r.max { parts.append("\(s) <= \(binder.bind(.int(hi))) * \(n)") }
@@ -230,9 +269,9 @@ struct SegmentCompiler {
             return "COALESCE(ml.level_code, \(binder.bind(.text(context.firstLevel)))) = ANY(\(texts(codes)))"
         case .points(let r):
             return range(pointsBalance(), r)
-        case .expiringPoints(let r, let days):
-            let col = pointColumn(
-                "sum(l.remaining) FILTER (WHERE l.expires_at > now() AND l.expires_at <= now() + \(binder.bind(.int(Int64(days))))::int * interval '1 day')")
+        case .expiringPoints(let r, let days, let period):
+            let ahead = period.map { within($0, column: "l.expires_at") } ?? "l.expires_at <= now() + \(binder.bind(.int(Int64(days))))::int * interval '1 day'"
+            let col = pointColumn("sum(l.remaining) FILTER (WHERE l.expires_at > now() AND \(ahead))")
             return range("COALESCE(\(col), 0)", r)
         case .tags(let match, let names):
             let list = texts(names)
@@ -245,12 +284,13 @@ struct SegmentCompiler {
                              GROUP BY mt.member_id HAVING count(DISTINCT t.name) = cardinality(ARRAY(SELECT DISTINCT unnest(\(list)))))
                     """
             }
-        case .channels(let channels, let days):
-            return "COALESCE(\(orderColumn("bool_or(o.channel = ANY(\(texts(channels.map(\.rawValue)))) AND \(window(days)))")), false)"
-        case .shops(let codes, let days):
-            return "COALESCE(\(orderColumn("bool_or(o.shop_id IN (SELECT id FROM shop WHERE code = ANY(\(texts(codes)))) AND \(window(days)))")), false)"
-        case .items(let m, let days):
-            return "COALESCE(\(orderColumn("bool_or(\(window(days)) AND \(itemMatch(m)))")), false)"
+        case .channels(let channels, let days, let period):
+            return "COALESCE(\(orderColumn("bool_or(o.channel = ANY(\(texts(channels.map(\.rawValue)))) AND \(window(days, period)))")), false)"
+        case .shops(let codes, let days, let period):
+            return
+                "COALESCE(\(orderColumn("bool_or(o.shop_id IN (SELECT id FROM shop WHERE code = ANY(\(texts(codes)))) AND \(window(days, period)))")), false)"
+        case .items(let m, let days, let period):
+            return "COALESCE(\(orderColumn("bool_or(\(window(days, period)) AND \(itemMatch(m)))")), false)"
         case .region(let words):
             return "EXISTS (SELECT 1 FROM unnest(\(folded(words))) k(w) WHERE strpos(COALESCE(m.region_fold, m.region), k.w) > 0)"
         case .address(let words):
@@ -262,19 +302,21 @@ struct SegmentCompiler {
             return "m.id IN (SELECT member_id FROM account GROUP BY member_id HAVING \(having.joined(separator: " AND ")))"
         case .lifecycle(let stages):
             return "(\(lifecycleStage())) = ANY(\(texts(stages.map(\.rawValue))))"
-        case .seasons(let r, let all, let days):
-            let mask = seasonsMask(days)
+        case .seasons(let r, let all, let days, let period):
+            let mask = seasonsMask(days, period)
             var parts = [range("bit_count(\(mask)::bit(4))", r)]
             if !all.isEmpty {
                 let want = binder.bind(.int(Int64(Season.mask(all))))
                 parts.append("(\(mask) & \(want)::int) = \(want)::int")
             }
             return parts.joined(separator: " AND ")
+        case .emailDomain, .gender, .age, .birthday, .attribute, .returns, .paymentMethods:
+            return audience(c)
         }
     }
 
     /// `YYYY-MM-DD` at 00:00 in the merchant's offset, as RFC 3339.
-    private func localMidnight(_ date: String) -> String {
+    func localMidnight(_ date: String) -> String {
         let m = context.offsetMinutes
         let sign = m < 0 ? "-" : "+"
         let h = abs(m) / 60, mm = abs(m) % 60
