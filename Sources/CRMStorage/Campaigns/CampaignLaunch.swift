@@ -191,3 +191,38 @@ extension CampaignStore {
         return p
     }
 }
+
+/// One occasion's row as `campaign.get` shows it.
+public struct CampaignOccasionRecord: Sendable {
+    public var occasion: Int64
+    public var startedAt: String
+    public var finishedAt: String?
+    public var total: Int64
+    public var done: Bool
+    public var touched: Int64
+    public var heldOut: Int64
+    public var noConsent: Int64
+    public var budget: Int64
+    public var refused: Int64
+}
+
+extension CampaignStore {
+    /// The campaign and its occasions in order.
+    public func occasions(name: String) async throws -> (CampaignRecord, [CampaignOccasionRecord]) {
+        try await pool.withConnection { c in
+            let campaign = try Self.campaign(c, name: name)
+            let rows = try c.queryPrepared(
+                """
+                SELECT occasion, crm_rfc3339(started_at), crm_rfc3339(finished_at), total, done, touched, held_out, no_consent, budget, refused
+                FROM campaign_occasion WHERE campaign_id = $1 ORDER BY occasion
+                """, [.int(campaign.id)]
+            ).map { r in
+                CampaignOccasionRecord(
+                    occasion: try r.decode(at: 0), startedAt: try r.decode(at: 1), finishedAt: try r.decode(at: 2), total: try r.decode(at: 3),
+                    done: try r.decode(at: 4), touched: try r.decode(at: 5), heldOut: try r.decode(at: 6), noConsent: try r.decode(at: 7),
+                    budget: try r.decode(at: 8), refused: try r.decode(at: 9))
+            }
+            return (campaign, rows)
+        }
+    }
+}

@@ -69,6 +69,10 @@ public struct CampaignStore: Sendable {
             if let segment, try c.queryPrepared("SELECT 1 FROM segment WHERE name = $1", [.text(segment)]).single == nil {
                 throw StorageError.notFound(reason: .segmentNotFound, message: "no segment named \(segment)")
             }
+            for case .coupon(let template) in plan.variants.map(\.action)
+            where try c.queryPrepared("SELECT 1 FROM coupon_template WHERE name = $1", [.text(template)]).single == nil {
+                throw StorageError.notFound(reason: .templateNotFound, message: "no coupon template named \(template)")
+            }
             let definition = JSONSerializer.serialize(CampaignPlanDefinition.render(plan))
             guard
                 try c.queryPrepared(
