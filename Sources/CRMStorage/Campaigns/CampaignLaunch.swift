@@ -38,9 +38,10 @@ extension CampaignStore {
         precondition(limit > 0, "a batch has members")
         return try await pool.withTransaction { c in
             var campaign = try Self.campaign(c, name: name, lock: true)
-            if campaign.status == "draft" {
-                try Self.start(c, &campaign, filter: filter, context: context)
-                if campaign.plan.trigger != nil { return CampaignLaunchProgress(campaign: name, status: "running", finished: false) }
+            if campaign.status == "draft" { try Self.start(c, &campaign, filter: filter, context: context) }
+            // A standing campaign's occasions are its daily evaluations, not batches of a launch.
+            if campaign.plan.trigger != nil {
+                return CampaignLaunchProgress(campaign: name, status: campaign.status, finished: campaign.status != "running")
             }
             guard campaign.status == "running", var occasion = try Self.latest(c, campaign.id) else {
                 return try Self.progress(c, campaign, try Self.latest(c, campaign.id))

@@ -208,6 +208,13 @@ struct CampaignLaunchTests {
             #expect(standing["campaign"]!["plan"]!["trigger"] == ["lifecycle": "silent"])
             let started = try await admin.call("campaign.launch", ["name": "沉默喚醒"])
             #expect(started["status"] == "running" && started["occasion"] == .null)
+            // Its daily evaluation's occasions are not a launch's to go through.
+            _ = try db.withConnection { c in
+                try c.query("INSERT INTO campaign_occasion (campaign_id, occasion) SELECT id, 1 FROM campaign WHERE name = '沉默喚醒'")
+            }
+            let again = try await admin.call("campaign.launch", ["name": "沉默喚醒"])
+            #expect(again["occasion"] == .null && again["finished"] == false)
+            #expect(try await db.scalar("SELECT count(*) FROM campaign_touch") == 0)
             _ = try await admin.call("campaign.create", ["name": "c", "segment": "杭州", "action": ["kind": "list"]])
             let taken = await rpcError { try await admin.call("campaign.create", ["name": "c", "segment": "杭州", "action": ["kind": "list"]]) }
             #expect(taken?.reason == .campaignExists)
