@@ -65,11 +65,14 @@ struct CampaignLaunchTests {
                 SELECT DISTINCT arm || ':' || status || ':' || (coupon_id IS NOT NULL) || (entry_id IS NOT NULL) || (notice_id IS NOT NULL)
                 FROM campaign_touch WHERE campaign_id = (SELECT id FROM campaign WHERE name = 'ab') ORDER BY 1
                 """)
-            #expect(mix == [
-                "control:held_out:falsefalsefalse", "coupon:touched:truefalsefalse", "notice:touched:falsefalsetrue", "points:touched:falsetruefalse",
-            ])
+            #expect(
+                mix == [
+                    "control:held_out:falsefalsefalse", "coupon:touched:truefalsefalse", "notice:touched:falsefalsetrue", "points:touched:falsetruefalse",
+                ])
             try await Self.expectControlUntouched(db, "ab")
-            #expect(try await db.scalar("SELECT count(*) FROM coupon WHERE source = 'campaign'") == (try await db.scalar("SELECT count(*) FROM campaign_touch WHERE arm = 'coupon'")))
+            #expect(
+                try await db.scalar("SELECT count(*) FROM coupon WHERE source = 'campaign'")
+                    == (try await db.scalar("SELECT count(*) FROM campaign_touch WHERE arm = 'coupon'")))
             // Reproducible: another campaign given the same seed splits the members the same way.
             _ = try await admin.call("campaign.create", Self.abParams("ab2"))
             _ = try db.withConnection { c in try c.query("UPDATE campaign SET seed = $1 WHERE name = 'ab2'", [.int(seed)]) }
@@ -161,11 +164,14 @@ struct CampaignLaunchTests {
             #expect(r["finished"] == true && r["no_consent"] == 40 && r["touched"] == 12)
             #expect(try await db.scalar("SELECT touched FROM campaign WHERE name = 'budget'") == 12)
             #expect(
-                try await db.scalar("SELECT count(*) FROM campaign_touch WHERE status = 'touched' AND member_id NOT IN (SELECT member_id FROM marketing_consent WHERE channel = 'sms')") == 0)
+                try await db.scalar(
+                    "SELECT count(*) FROM campaign_touch WHERE status = 'touched' AND member_id NOT IN (SELECT member_id FROM marketing_consent WHERE channel = 'sms')"
+                ) == 0)
             let noConsent = Set(try db.strings("SELECT member_id::text FROM campaign_touch WHERE status = 'no_consent'"))
             #expect(noConsent == Set(members.enumerated().filter { $0.offset % 2 == 1 }.map { $0.element.stringValue! }))
             let treated = try await db.scalar(
-                "SELECT count(*) FROM campaign_touch t JOIN campaign_member m USING (campaign_id, member_id) WHERE m.arm <> 'control' AND t.status <> 'no_consent'")
+                "SELECT count(*) FROM campaign_touch t JOIN campaign_member m USING (campaign_id, member_id) WHERE m.arm <> 'control' AND t.status <> 'no_consent'"
+            )
             #expect(r["budget"] == .int(Int64(treated - 12)))
             // Touch list: analysts see names masked; admins see them whole.
             let analyst = try await server.client(token: try await server.token(role: .analyst))
