@@ -2,6 +2,7 @@ import ArgumentParser
 import CRMClient
 import CRMCommandLine
 import CRMProtocol
+import Foundation
 
 /// `crmctl campaign launch NAME`: the launch (or the next wave, when due) batch after batch with a
 /// progress bar; resumable by running it again.
@@ -23,14 +24,19 @@ struct CampaignLaunchCommand: AsyncParsableCommand {
         guard (1...10_000).contains(batch) else { throw ValidationError("--batch must be 1...10000") }
     }
 
+    /// Members the wave has recorded so far.
+    static func seen(_ r: RPC.Campaign.Launch.Result) -> Int64 { r.touched + r.heldOut + r.noConsent + r.budget + r.refused }
+
     func run() async throws {
         try await runClientCommand("crmctl") {
             try await options.connection.withClient(client: CRMCtl.clientName) { client in
                 let params = RPC.Campaign.Launch.Params(name: name, limit: batch)
                 let progress = LineProgress()
+                let started = Date()
                 var r = try await client.call(RPC.Campaign.Launch.self, params)
+                let before = Self.seen(r)
                 while !r.done && !r.finished && !StopSignal.isRequested {
-                    let seen = r.touched + r.heldOut + r.noConsent + r.budget + r.refused
+                    let seen = Self.seen(r)
                     progress.show(done: seen, of: r.total, text: "wave \(r.occasion ?? 1): \(seen)/\(r.total) members, \(r.touched) touched")
                     r = try await client.call(RPC.Campaign.Launch.self, params)
                 }
@@ -45,6 +51,9 @@ struct CampaignLaunchCommand: AsyncParsableCommand {
                 if let next = r.nextWaveAt { line += "; next wave from \(next)" }
                 if r.finished { line += "; \(r.status)" }
                 print(line)
+                let seconds = max(Date().timeIntervalSince(started), 0.001)
+                let rate = Int(Double(Self.seen(r) - before) / seconds)
+                print("\(String(format: "%.1f", seconds)) s, \(rate) members/s", to: .standardError)
             }
         }
     }
