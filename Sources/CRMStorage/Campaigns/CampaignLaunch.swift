@@ -38,6 +38,8 @@ extension CampaignStore {
         precondition(limit > 0, "a batch has members")
         return try await pool.withTransaction { c in
             var campaign = try Self.campaign(c, name: name, lock: true)
+            // No merge moves members while the snapshot is taken or a batch gives them something.
+            try c.lockIdentityShared()
             if campaign.status == "draft" { try Self.start(c, &campaign, filter: filter, context: context) }
             // A standing campaign's occasions are its daily evaluations, not batches of a launch.
             if campaign.plan.trigger != nil {
@@ -50,7 +52,6 @@ extension CampaignStore {
                 guard try Self.waveDue(c, campaign, occasion) else { return try Self.progress(c, campaign, occasion) }
                 occasion = try Self.startWave(c, campaign, number: occasion.number + 1)
             }
-            try c.lockIdentityShared()
             try Self.batch(c, campaign, occasion, loyalty: loyalty, limit: limit, actor: actor)
             try Self.finishIfLast(c, &campaign)
             return try Self.progress(c, campaign, try Self.latest(c, campaign.id))
