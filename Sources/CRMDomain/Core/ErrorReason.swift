@@ -61,6 +61,7 @@ public struct ErrorReason: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let asOfMismatch = ErrorReason(rawValue: "as_of_mismatch")
     public static let unknownLevel = ErrorReason(rawValue: "unknown_level")
     public static let badCoupon = ErrorReason(rawValue: "bad_coupon")
+    public static let badCampaign = ErrorReason(rawValue: "bad_campaign")
     public static let badCart = ErrorReason(rawValue: "bad_cart")
     public static let badConsent = ErrorReason(rawValue: "bad_consent")
 
@@ -104,10 +105,12 @@ public struct ErrorReason: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let unknownCode = ErrorReason(rawValue: "unknown_code")
     public static let couponNotFound = ErrorReason(rawValue: "coupon_not_found")
     public static let templateNotFound = ErrorReason(rawValue: "template_not_found")
+    public static let campaignNotFound = ErrorReason(rawValue: "campaign_not_found")
 
     // MARK: Conflicts (-32009)
     public static let conflict = ErrorReason(rawValue: "conflict")
     public static let shopExists = ErrorReason(rawValue: "shop_exists")
+    public static let campaignExists = ErrorReason(rawValue: "campaign_exists")
     public static let ambiguous = ErrorReason(rawValue: "ambiguous")
     public static let alreadyMerged = ErrorReason(rawValue: "already_merged")
     public static let alreadyUnmerged = ErrorReason(rawValue: "already_unmerged")
@@ -171,6 +174,7 @@ public struct ErrorReason: RawRepresentable, Hashable, Sendable, CustomStringCon
         .templateDisabled, .budgetExhausted, .perMemberLimit, .notForPoints,
         .overloaded, .tooManyConnections, .tooManyFromAddress, .tooManyUnauthenticated, .tooManyFailedLogins, .tooManyLookups, .poolExhausted, .memoryBudget,
         .helloTimeout, .databaseUnavailable, .shuttingDown,
+        .badCampaign, .campaignNotFound, .campaignExists,
     ]
 
     private static let knownWords = Set(known.map(\.rawValue))

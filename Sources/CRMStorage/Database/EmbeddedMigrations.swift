@@ -886,5 +886,15 @@ ALTER TABLE member_notice ADD CONSTRAINT member_notice_kind_check
     CHECK (kind IN ('level_up', 'level_down', 'points_expiring', 'coupon_issued', 'coupon_expiring', 'referral_reward', 'birthday_gift',
                     'campaign'));
 """#),
+        Migration(version: 13, name: "campaign_launch", sql: #"""
+-- Launching campaigns (docs/campaigns.md): each occasion keeps its own tally, so a launch's
+-- answer after every committed batch is the occasion's totals without counting its touches again.
+ALTER TABLE campaign_occasion
+    ADD COLUMN touched     bigint NOT NULL DEFAULT 0,
+    ADD COLUMN held_out    bigint NOT NULL DEFAULT 0,
+    ADD COLUMN no_consent  bigint NOT NULL DEFAULT 0,
+    ADD COLUMN budget      bigint NOT NULL DEFAULT 0,
+    ADD COLUMN refused     bigint NOT NULL DEFAULT 0;
+"""#),
     ]
 }
