@@ -132,18 +132,11 @@ struct CampaignToucher {
                 }
             }
         case .points(let points):
-            let ledger = PointsLedger(c: c, policy: loyalty.points)
-            let now = CivilTime.rfc3339(try c.nowSeconds())
-            for member in members {
-                guard try ledger.headroom(member) >= points else {
-                    refused.append(member)
-                    continue
-                }
-                let grant = try ledger.grant(
-                    points, to: member, kind: "gift", earnedAt: now, pending: false, detail: ["campaign": .string(campaign.name)], actor: actor,
-                    reason: "campaign \(campaign.name)", period: cause)
-                given.append((member, "entry_id", grant.entry))
-            }
+            let done = try PointsLedger(c: c, policy: loyalty.points).grantMany(
+                points, to: members, kind: "gift", detail: ["campaign": .string(campaign.name)], actor: actor, reason: "campaign \(campaign.name)",
+                period: cause)
+            given = members.compactMap { m in done.entries[m].map { (m, "entry_id", $0) } }
+            refused = done.refused
         case .notice(let message):
             let body: JSONObject = ["campaign": .string(campaign.name), "variant": .string(variant.name), "message": .string(message)]
             let notices = members.map { NoticeOutbox.Notice(member: $0, kind: .campaign, body: body, marketing: true, dedupe: cause) }
