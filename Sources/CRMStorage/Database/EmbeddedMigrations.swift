@@ -886,5 +886,13 @@ ALTER TABLE member_notice ADD CONSTRAINT member_notice_kind_check
     CHECK (kind IN ('level_up', 'level_down', 'points_expiring', 'coupon_issued', 'coupon_expiring', 'referral_reward', 'birthday_gift',
                     'campaign'));
 """#),
+        Migration(version: 16, name: "standing_campaigns", sql: #"""
+-- Standing campaigns (issue 17): the daily evaluation of a campaign with a trigger is an occasion of
+-- its own, one per merchant day, so a rerun of the same day resumes that day's occasion (its cursor)
+-- instead of starting another. Rules: docs/standing-campaigns.md.
+
+ALTER TABLE campaign_occasion ADD COLUMN evaluated_on date;
+CREATE UNIQUE INDEX campaign_occasion_day ON campaign_occasion (campaign_id, evaluated_on) WHERE evaluated_on IS NOT NULL;
+"""#),
     ]
 }

@@ -24,8 +24,9 @@ struct SegmentCompiler {
     private var orderColumns: [String] = []
     private var pointColumns: [String] = []
     private var windowParams: [Int: String] = [:]
-    /// Members the passes over purchases and lots are limited to (see `restrict`).
-    private var restriction: String?
+    /// Members the passes over purchases and lots are limited to (see `restrict`; a standing
+    /// campaign's evaluation narrows it to its batch of member ids).
+    var restriction: String?
     private var needsLevel = false
     private var needsDebt = false
 
