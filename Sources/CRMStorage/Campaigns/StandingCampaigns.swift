@@ -105,11 +105,19 @@ public struct StandingCampaigns: Sendable {
             since: try row.decode(at: 5))
     }
 
+    /// A day's occasion of a standing campaign and its progress.
+    struct Occasion {
+        var number: Int64
+        /// Member ids up to this one are done; `total` is the last id to look at.
+        var cursor: Int64
+        var total: Int64
+        /// The evaluation time of the day (RFC 3339).
+        var startedAt: String
+    }
+
     /// The campaign's occasion for `day`: started at the end of that day (or now, today) over the
     /// member ids there were then; the same occasion on every batch and rerun of the day.
-    static func occasion(_ c: PostgresConnection, _ campaign: Int64, day: String, end: Int64) throws
-        -> (number: Int64, cursor: Int64, total: Int64, startedAt: String)
-    {
+    static func occasion(_ c: PostgresConnection, _ campaign: Int64, day: String, end: Int64) throws -> Occasion {
         try c.queryPrepared(
             """
             INSERT INTO campaign_occasion (campaign_id, occasion, started_at, total, evaluated_on)
@@ -121,7 +129,7 @@ public struct StandingCampaigns: Sendable {
             "SELECT occasion, cursor, total, crm_rfc3339(started_at) FROM campaign_occasion WHERE campaign_id = $1 AND evaluated_on = $2::date",
             [.int(campaign), .text(day)]
         ).single!
-        return (try row.decode(at: 0), try row.decode(at: 1), try row.decode(at: 2), try row.decode(at: 3))
+        return Occasion(number: try row.decode(at: 0), cursor: try row.decode(at: 1), total: try row.decode(at: 2), startedAt: try row.decode(at: 3))
     }
 
     /// The entries the campaign's trigger brings in among the batch's members.

@@ -110,6 +110,7 @@ struct StandingEntries {
     private func key(_ stage: LifecycleStage, anchor: String, _ comp: inout SegmentCompiler) -> String {
         guard stage != .prospect else { return "\(comp.binder.bind(.text(stage.rawValue)))::text" }
         let offset = comp.binder.bind(.int(Int64(comp.context.offsetMinutes)))
-        return "\(comp.binder.bind(.text(stage.rawValue + ":")))::text || to_char((\(anchor) AT TIME ZONE 'UTC') + \(offset)::int * interval '1 minute', 'YYYY-MM-DD')"
+        let date = "to_char((\(anchor) AT TIME ZONE 'UTC') + \(offset)::int * interval '1 minute', 'YYYY-MM-DD')"
+        return "\(comp.binder.bind(.text(stage.rawValue + ":")))::text || \(date)"
     }
 }

@@ -31,7 +31,9 @@ struct StandingCampaignProcessTests {
 
             let first = try await runBinary("points-expiry", ["campaigns", "--batch", "1"], environment: env)
             #expect(first.status == 0, "\(first.stderr)")
-            #expect(first.stderr.contains("campaign 生日祝福 \(today) (occasion 1): 2 entries among 3 members: 1 touched, 0 held out, 1 without consent"), "\(first.stderr)")
+            #expect(
+                first.stderr.contains("campaign 生日祝福 \(today) (occasion 1): 2 entries among 3 members: 1 touched, 0 held out, 1 without consent"),
+                "\(first.stderr)")
             #expect(first.stderr.contains("campaigns \(today): 1 standing campaigns evaluated"), "\(first.stderr)")
             let again = try await runBinary("points-expiry", ["campaigns"], environment: env)
             #expect(again.status == 0, "\(again.stderr)")

@@ -84,7 +84,8 @@ struct StandingCampaignTests {
             let notices = try server.database.texts(
                 "SELECT member_id::text FROM member_notice WHERE kind = 'campaign' AND body->>'campaign' = '沉默喚醒' ORDER BY id")
             #expect(notices.sorted() == (treated.map { String(id[$0]!) } + [String(id["b"]!)]).sorted())
-            #expect(days[95]!.heldOut["沉默喚醒"] == Int64(group.filter { CampaignAssignment.arm(member: $0, seed: seed, plan: silent) == CampaignPlan.control }.count))
+            #expect(
+                days[95]!.heldOut["沉默喚醒"] == Int64(group.filter { CampaignAssignment.arm(member: $0, seed: seed, plan: silent) == CampaignPlan.control }.count))
             #expect(days[95]!.noConsent["沉默喚醒"] == 1)
 
             // Active: everyone who bought on day 0 enters on day 30 (evaluated on day 40); b comes back on day 120.
@@ -208,8 +209,10 @@ struct StandingCampaignTests {
             let touched = days.map { ($0.touched["並行"] ?? 0) + ($0.heldOut["並行"] ?? 0) }.reduce(0, +)
             #expect(touched == 30)
             #expect(try server.database.touches("並行").count == 30)
-            #expect(try server.database.texts("SELECT count(*)::text FROM points_entry WHERE kind = 'gift'") == (try server.database.texts(
-                "SELECT count(*)::text FROM campaign_touch WHERE status = 'touched'")))
+            #expect(
+                try server.database.texts("SELECT count(*)::text FROM points_entry WHERE kind = 'gift'")
+                    == (try server.database.texts(
+                        "SELECT count(*)::text FROM campaign_touch WHERE status = 'touched'")))
             #expect(try await admin.verify()["ok"] == true)
         }
     }
