@@ -9,7 +9,7 @@ import CRMPostgres
 ///   long the member stays and whatever the thresholds do, and ends when the member leaves the
 ///   stage (a new purchase, or the next stage): `silent:2026-05-20` is the silent stay after the
 ///   purchase of 20 May (merchant's date); `new` and `active` stays are keyed by the purchase that
-///   began them, `prospect` (never bought) once.
+///   began them, `prospect` (never bought; the stay began at registration) once.
 /// - the birthday month: members born in the evaluation day's month, once a year (`birthday:2026`).
 /// The campaign's saved segment, when it has one, further filters both.
 struct StandingEntries {
@@ -77,7 +77,8 @@ struct StandingEntries {
         func days(_ n: Int, after instant: String) -> String { "\(instant) + \(comp.binder.bind(.int(Int64(n))))::int * interval '1 day'" }
         switch stage {
         case .prospect:
-            return ("NULL::timestamptz", "m.created_at")
+            // Joined: registered (the earliest account's registration, as the segments' `registered`).
+            return ("NULL::timestamptz", "(SELECT min(COALESCE(a.registered_at, a.created_at)) FROM account a WHERE a.member_id = m.id)")
         case .new:
             let first = comp.firstPurchase()
             return (first, first)

@@ -216,4 +216,44 @@ struct StandingCampaignTests {
             #expect(try await admin.verify()["ok"] == true)
         }
     }
+
+    @Test("prospect (registered after the start, never bought), new (first purchase) and churned stays, each once")
+    func otherStages() async throws {
+        try await withTestServer { server in
+            let admin = try await server.adminWithShops()
+            let t = Timeline()
+            // r0 registered before the campaigns started, r1 after; neither buys until r1 does on day 50.
+            // n1 first buys on day 20 and again on day 25 (still new: one entry); c1 buys on day 0 only
+            // (new on day 5, churned from day 365).
+            let results = try await admin.push(
+                "sh01",
+                [
+                    Events.upsert("u0", "web", "r0", ["registered_at": .string(t.at(-10))], at: t.at(-10)),
+                    Events.upsert("u1", "web", "r1", ["registered_at": .string(t.at(3))], at: t.at(3)),
+                    Events.upsert("u2", "web", "n1", at: t.at(-10)), Events.upsert("u3", "web", "c1", at: t.at(-10)),
+                    Events.paid("p1", "web", order: "o1", member: "r1", amount: "10.00", at: t.at(50)),
+                    Events.paid("p2", "web", order: "o2", member: "n1", amount: "10.00", at: t.at(20)),
+                    Events.paid("p3", "web", order: "o3", member: "n1", amount: "10.00", at: t.at(25)),
+                    Events.paid("p4", "web", order: "o4", member: "c1", amount: "10.00", at: t.at(0)),
+                ])
+            #expect(results.allSatisfy { $0["status"] == "applied" })
+            let id = results.prefix(4).map { Int64($0["member_id"]!.stringValue!)! }
+            for m in id {
+                _ = try await admin.call("consent.set", ["member_id": .string(String(m)), "channel": "email", "granted": true, "source": "test"])
+            }
+            for (name, stage) in [("歡迎", LifecycleStage.prospect), ("新客", .new), ("流失", .churned)] {
+                var plan = CampaignPlan(variants: [.init(name: "list", action: .list)])
+                plan.holdoutPercent = 0
+                plan.trigger = .lifecycle(stage)
+                try server.database.addStandingCampaign(name, plan: plan, seed: 1, startedAt: t.at(-1))
+            }
+            for n in [5.0, 22, 27, 40, 60, 370, 380] { _ = try await StandingRun.evaluate(admin, asOf: t.date(n)) }
+            #expect(try server.database.touches("歡迎") == ["\(id[1]):touched:prospect"])
+            let newcomers = try server.database.touches("新客")
+            let expectedNew = ["\(id[1]):touched:new:\(t.date(50))", "\(id[2]):touched:new:\(t.date(20))", "\(id[3]):touched:new:\(t.date(0))"]
+            #expect(newcomers.sorted() == expectedNew.sorted(), "\(newcomers)")
+            // c1 churned on day 365 (sleeping_days after its purchase): touched on day 370, not again on 380.
+            #expect(try server.database.touches("流失") == ["\(id[3]):touched:churned:\(t.date(0))"])
+        }
+    }
 }
