@@ -55,7 +55,7 @@ public struct StandingCampaigns: Sendable {
         try await day.requireStarted(pool, offsetMinutes: offset)
         let codec = self.codec
         return try await pool.withTransaction { c in
-            guard let standing = try Self.next(c, day: day.text) else { return Batch(done: true) }
+            guard let standing = try Self.next(c, day: day.text, end: day.end) else { return Batch(done: true) }
             let occasion = try Self.occasion(c, standing.campaign.id, day: day.text, end: day.end)
             var batch = Batch(campaign: standing.campaign.name, occasion: occasion.number)
             let upTo = min(occasion.total, occasion.cursor + Int64(limit))
@@ -83,19 +83,19 @@ public struct StandingCampaigns: Sendable {
         var message: String
     }
 
-    /// The first running standing campaign whose occasion for `day` is not done, its row locked
-    /// (a concurrent evaluation waits, then finds the batch done).
-    static func next(_ c: PostgresConnection, day: String) throws -> Standing? {
+    /// The first running standing campaign started by the end of `day` whose occasion for that day
+    /// is not done, its row locked (a concurrent evaluation waits, then finds the batch done).
+    static func next(_ c: PostgresConnection, day: String, end: Int64) throws -> Standing? {
         guard
             let row = try c.queryPrepared(
                 """
                 SELECT c.id, c.name, c.definition::text, c.seed, c.segment, crm_rfc3339(COALESCE(c.launched_at, c.created_at))
                 FROM campaign c
-                WHERE c.status = 'running' AND c.definition ? 'trigger'
+                WHERE c.status = 'running' AND c.definition ? 'trigger' AND COALESCE(c.launched_at, c.created_at) < to_timestamp($2)
                   AND NOT EXISTS (SELECT 1 FROM campaign_occasion o WHERE o.campaign_id = c.id AND o.evaluated_on = $1::date AND o.done)
                 ORDER BY c.id LIMIT 1
                 FOR NO KEY UPDATE OF c
-                """, [.text(day)]
+                """, [.text(day), .int(end)]
             ).single
         else { return nil }
         let name: String = try row.decode(at: 1)

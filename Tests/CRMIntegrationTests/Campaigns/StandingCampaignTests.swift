@@ -168,6 +168,9 @@ struct StandingCampaignTests {
             try server.database.addStandingCampaign("四人為限", plan: plan, seed: 3, startedAt: t.at(-1))
             try server.database.addStandingCampaign("無分群", plan: plan, seed: 3, startedAt: t.at(-1), segment: "不存在")
 
+            // A day before the campaigns started: nothing to evaluate, no occasion made.
+            #expect(try await StandingRun.evaluate(admin, asOf: t.date(-3)).batches == 1)
+            #expect(try server.database.texts("SELECT count(*)::text FROM campaign_occasion") == ["0"])
             let first = try await StandingRun.evaluate(admin, asOf: t.date(95))
             #expect(first.touched["四人為限"] == 3)
             // Day 105: a1…a3 (recorded before) come first in the batch; f still gets the last touch.
