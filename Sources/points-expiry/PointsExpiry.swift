@@ -12,7 +12,7 @@ struct PointsExpiry: AsyncParsableCommand {
             Connection: --server/--token or CRM_SERVER/CRM_TOKEN, as for crmctl; the token must be an operator's or an \
             admin's. `run` (the default) expires what is due, then re-evaluates levels; `warn` writes the warning list \
             as CSV; `notices` writes the expiry notices members are sent; `birthdays` gives the day's birthday gifts; \
-            `coupons` expires coupons past their validity; \
+            `coupons` expires coupons past their validity; `campaigns` evaluates the standing campaigns; \
             `check` verifies a deployment. Usage and scheduling: docs/points-expiry.md.
 
             Exit statuses: 0 done; 1 the server refused (the message says why); 64 bad usage; 69 crmd unreachable, \
@@ -20,7 +20,7 @@ struct PointsExpiry: AsyncParsableCommand {
             130/143 stopped by SIGINT/SIGTERM after the batch in flight (run again to resume).
             """,
         version: RPC.productVersion,
-        subcommands: [Run.self, Warn.self, Coupons.self, Notices.self, Birthdays.self, Check.self],
+        subcommands: [Run.self, Warn.self, Coupons.self, Notices.self, Birthdays.self, Campaigns.self, Check.self],
         defaultSubcommand: Run.self
     )
 

@@ -30,6 +30,7 @@ public enum RPC {
         + Notice.methods + Consent.methods
         + CouponRules.methods + CouponExchange.methods
         + Campaign.methods
+        + CampaignJobs.methods
 }
 
 /// A page of a list: where to go on from (`cursor`, from the previous page's `next_cursor`) and

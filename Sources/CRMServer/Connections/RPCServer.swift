@@ -37,6 +37,7 @@ public final class RPCServer: Service, Sendable {
                 + NoticeMethods.specs(context)
                 + CouponFlowMethods.specs(context)
                 + CampaignMethods.specs(context)
+                + CampaignJobMethods.specs(context)
         )
         let configuration = context.configuration
         context.metricsBox.withLockedValue {

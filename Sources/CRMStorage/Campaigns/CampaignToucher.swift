@@ -46,6 +46,13 @@ struct CampaignToucher {
         guard !candidates.isEmpty else { return tally }
         let touchedSoFar: Int64 = try c.queryPrepared("SELECT touched FROM campaign WHERE id = $1 FOR NO KEY UPDATE", [.int(campaign.id)]).single!
             .decode(at: 0)
+        // Those recorded before are set aside before the budget is shared out, so they take no
+        // share of it (under the campaign's lock, nobody records them meanwhile).
+        let recorded = try self.recorded(campaign, occasion, candidates)
+        let all = candidates.count
+        let candidates = candidates.filter { !recorded.contains($0.member) }
+        tally.already = Int64(all - candidates.count)
+        guard !candidates.isEmpty else { return tally }
         let consenting = try consented(candidates.map(\.member), channel: campaign.plan.consentChannel)
         var left = campaign.plan.budget.map { max(0, $0 - touchedSoFar) }
         var status: [String] = []
@@ -64,7 +71,7 @@ struct CampaignToucher {
             status.append(s)
         }
         let fresh = try record(campaign, occasion, candidates, status)
-        tally.already = Int64(candidates.count - fresh.count)
+        tally.already += Int64(candidates.count - fresh.count)
         var touchedByArm: [String: [Int64]] = [:]
         for (i, cand) in candidates.enumerated() where fresh.contains(cand.member) {
             switch status[i] {
@@ -94,6 +101,17 @@ struct CampaignToucher {
                 SELECT DISTINCT member_id FROM marketing_consent
                 WHERE member_id = ANY($1::bigint[]) AND granted AND ($2::text IS NULL OR channel = $2)
                 """, [.intArray(members), .optional(channel)]
+            ).map { try $0.decode(Int64.self, at: 0) })
+    }
+
+    /// Candidates already recorded on this occasion, or for their entry on any occasion.
+    private func recorded(_ campaign: Campaign, _ occasion: Int64, _ candidates: [Candidate]) throws -> Set<Int64> {
+        Set(
+            try c.queryPrepared(
+                """
+                SELECT t.m FROM unnest($3::bigint[], $4::text[]) AS t(m, e)
+                WHERE EXISTS (SELECT 1 FROM campaign_touch x WHERE x.member_id = t.m AND x.campaign_id = $1 AND (x.occasion = $2 OR x.entry = t.e))
+                """, [.int(campaign.id), .int(occasion), .intArray(candidates.map(\.member)), .textArray(candidates.map(\.entry))]
             ).map { try $0.decode(Int64.self, at: 0) })
     }
 

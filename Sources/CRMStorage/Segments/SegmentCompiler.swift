@@ -28,8 +28,9 @@ struct SegmentCompiler {
     private var windowParams: [Int: String] = [:]
     /// The parameters of each period's midnights, so equal periods give equal (shared) columns.
     private var midnightParams: [String: String] = [:]
-    /// Members the passes over purchases and lots are limited to (see `restrict`).
-    private var restriction: String?
+    /// Members the passes over purchases and lots are limited to (see `restrict`; a standing
+    /// campaign's evaluation narrows it to its batch of member ids).
+    var restriction: String?
     private var needsLevel = false
     private var needsDebt = false
 
