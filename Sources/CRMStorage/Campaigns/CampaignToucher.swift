@@ -38,6 +38,9 @@ struct CampaignToucher {
         var refused: Int64 = 0
         /// Already recorded on this occasion (or for this entry) before: left alone.
         var already: Int64 = 0
+        /// Merged into another member since they were taken: passed over, nothing recorded (their
+        /// survivor holds what they had; giving an id that holds nothing would strand the gift).
+        var mergedAway: Int64 = 0
     }
 
     func touch(_ campaign: Campaign, occasion: Int64, _ candidates: [Candidate], actor: String) throws -> Tally {
@@ -50,8 +53,12 @@ struct CampaignToucher {
         // share of it (under the campaign's lock, nobody records them meanwhile).
         let recorded = try self.recorded(campaign, occasion, candidates)
         let all = candidates.count
-        let candidates = candidates.filter { !recorded.contains($0.member) }
-        tally.already = Int64(all - candidates.count)
+        let unrecorded = candidates.filter { !recorded.contains($0.member) }
+        tally.already = Int64(all - unrecorded.count)
+        // The caller holds the identity lock, so who is live cannot change before commit.
+        let live = try self.live(unrecorded.map(\.member))
+        let candidates = unrecorded.filter { live.contains($0.member) }
+        tally.mergedAway = Int64(unrecorded.count - candidates.count)
         guard !candidates.isEmpty else { return tally }
         let consenting = try consented(candidates.map(\.member), channel: campaign.plan.consentChannel)
         var left = campaign.plan.budget.map { max(0, $0 - touchedSoFar) }
@@ -91,6 +98,15 @@ struct CampaignToucher {
             try c.queryPrepared("UPDATE campaign SET touched = touched + $2 WHERE id = $1", [.int(campaign.id), .int(tally.touched)])
         }
         return tally
+    }
+
+    /// The members among `members` not merged into another.
+    private func live(_ members: [Int64]) throws -> Set<Int64> {
+        guard !members.isEmpty else { return [] }
+        return Set(
+            try c.queryPrepared("SELECT id FROM member WHERE id = ANY($1::bigint[]) AND merged_into IS NULL", [.intArray(members)]).map {
+                try $0.decode(Int64.self, at: 0)
+            })
     }
 
     /// Live members among `members` who gave marketing consent on `channel` (any channel when nil).

@@ -55,6 +55,8 @@ public struct StandingCampaigns: Sendable {
         try await day.requireStarted(pool, offsetMinutes: offset)
         let codec = self.codec
         return try await pool.withTransaction { c in
+            // No merge moves these members (or what they are given) before the batch commits.
+            try c.lockIdentityShared()
             guard let standing = try Self.next(c, day: day.text, end: day.end) else { return Batch(done: true) }
             let occasion = try Self.occasion(c, standing.campaign.id, day: day.text, end: day.end)
             var batch = Batch(campaign: standing.campaign.name, occasion: occasion.number)
