@@ -29,6 +29,7 @@ public enum RPC {
         + Config.methods
         + Notice.methods + Consent.methods
         + CouponRules.methods + CouponExchange.methods
+        + CampaignReport.methods
 }
 
 /// A page of a list: where to go on from (`cursor`, from the previous page's `next_cursor`) and

@@ -36,6 +36,7 @@ public final class RPCServer: Service, Sendable {
                 + TagMethods.specs(context) + SegmentMethods.specs(context) + ReportMethods.specs(context)
                 + NoticeMethods.specs(context)
                 + CouponFlowMethods.specs(context)
+                + CampaignReportMethods.specs(context)
         )
         let configuration = context.configuration
         context.metricsBox.withLockedValue {
