@@ -6,7 +6,8 @@ public struct CampaignArmFigures: Sendable, Equatable {
     /// or out of budget (leaving those out would compare a chosen part of the arm with the whole
     /// control group); for the control group, those held out.
     public var members: Int64 = 0
-    /// Touches carried out (over all occasions in a total: a member touched twice counts twice).
+    /// Touches carried out (over all occasions in a total: a member touched twice counts twice;
+    /// a member merged away since still counts: the touch and its cost were real).
     public var touched: Int64 = 0
     /// The action was refused (coupon budget or limit, points limit).
     public var refused: Int64 = 0

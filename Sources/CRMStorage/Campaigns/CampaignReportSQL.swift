@@ -66,9 +66,9 @@ enum CampaignReportSQL {
         wave AS (
             SELECT f.occasion, f.arm,
                    count(*) FILTER (WHERE f.kept) AS members,
-                   count(*) FILTER (WHERE f.kept AND f.status = 'touched') AS touched,
-                   count(*) FILTER (WHERE f.kept AND f.status = 'refused') AS refused,
-                   count(*) FILTER (WHERE f.kept AND f.status = 'budget') AS budget,
+                   count(*) FILTER (WHERE f.status = 'touched') AS touched,
+                   count(*) FILTER (WHERE f.status = 'refused') AS refused,
+                   count(*) FILTER (WHERE f.status = 'budget') AS budget,
                    count(*) FILTER (WHERE f.status = 'no_consent') AS no_consent,
                    count(DISTINCT f.member_id) FILTER (WHERE f.lost) AS merged,
                    count(r.live) AS responders, COALESCE(sum(r.orders), 0) AS orders, COALESCE(sum(r.gmv), 0) AS gmv,
