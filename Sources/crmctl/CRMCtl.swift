@@ -18,6 +18,7 @@ struct CRMCtl: AsyncParsableCommand {
             PointsCommand.self, LevelCommand.self, VerifyCommand.self, ReferralCommand.self, CouponCommand.self, TagCommand.self,
             SegmentCommand.self, ReportCommand.self, ConfigCommand.self,
             NoticeCommand.self, ConsentCommand.self,
+            CampaignReportStandIn.self,
         ]
     )
 }

@@ -17,6 +17,8 @@ struct ReportCommand: AsyncParsableCommand {
     @OptionGroup var options: CommonOptions
     @Option(help: ArgumentHelp("Write every report to this HTML file.", valueName: "file")) var html: String?
     @Option(name: .customLong("as-of"), help: ArgumentHelp("Evaluate as of this time (RFC 3339).", valueName: "time")) var asOf: String?
+    @Option(name: .customLong("campaign"), help: ArgumentHelp("Add this campaign's report to the HTML page (repeatable).", valueName: "name"))
+    var campaigns: [String] = []
 
     func run() async throws {
         guard let html else { throw CleanExit.helpRequest(self) }
@@ -28,13 +30,21 @@ struct ReportCommand: AsyncParsableCommand {
                     groups: try await client.call(RPC.Report.PurchaseGroups.self, at), lifecycle: try await client.call(RPC.Report.Lifecycle.self, at),
                     seasons: try await client.call(RPC.Report.Seasons.self, at), repurchase: try await client.call(RPC.Report.Repurchase.self, at),
                     channels: try await client.call(RPC.Report.Channels.self, .init(asOf: asOf)),
-                    levels: try await client.call(RPC.Report.Levels.self, .init()))
+                    levels: try await client.call(RPC.Report.Levels.self, .init()),
+                    campaigns: try await campaignReports(client))
                 let page = HTMLReport.page(reports)
                 // Counts and shares only, no personal data: readable like any page.
                 try AtomicFile.write(page, to: html, temporaryPath: html + ".partial", mode: 0o644)
                 print("wrote \(html) (\(page.utf8.count / 1024) KiB): open it in a browser")
             }
         }
+    }
+
+    /// The reports of the campaigns named with `--campaign`, in that order.
+    func campaignReports(_ client: RPCClient) async throws -> [RPC.CampaignReport.Report.Result] {
+        var out: [RPC.CampaignReport.Report.Result] = []
+        for name in campaigns { out.append(try await client.call(RPC.CampaignReport.Report.self, .init(name: name))) }
+        return out
     }
 
     /// What each report subcommand shares: fetch, then print JSON or charts.
