@@ -98,6 +98,16 @@ SQL
   t=$( { /usr/bin/time -f '%e' "$bin/crmctl" "${report[@]}" bench-report --wave 2 --json >/dev/null; } 2>&1 )
   echo "campaign.report --wave 2: $t s"
   "$bin/crmctl" "${report[@]}" bench-report | sed -n '1,12p' | sed 's/^/  /'
+  # The statement's plan: its text taken from the source, prepared and run under EXPLAIN ANALYZE.
+  local sql id
+  sql=$(awk '/static let statement = """/ { on = 1; next } on && /^ *"""/ { exit } on' Sources/CRMStorage/Campaigns/CampaignReportSQL.swift)
+  id=$(psql -Atq -d crm_bench -c "SELECT id FROM campaign WHERE name = 'bench-report'")
+  echo "plan of the report's statement:"
+  psql -Atq -d crm_bench <<SQL | sed 's/^/  /'
+SET jit = off;
+PREPARE report (bigint, int, int, text[], text[]) AS $sql;
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE report($id, 10, NULL, '{}', '{}');
+SQL
 }
 
 # A launch over the first $1 members through crmd against a COPY of the rows it wrote.

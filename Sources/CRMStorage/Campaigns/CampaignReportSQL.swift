@@ -54,6 +54,8 @@ enum CampaignReportSQL {
             FROM flag f JOIN occ ON occ.occasion = f.occasion JOIN account a ON a.member_id = f.live
             JOIN shop_order o ON o.account_id = a.id AND o.paid_at >= occ.started_at AND o.paid_at < occ.ends_at
             WHERE f.kept AND o.refunded_fen < o.amount_fen
+              -- the span of every window, so that a scan of the orders keeps only those at once
+              AND o.paid_at >= (SELECT min(started_at) FROM occ) AND o.paid_at < (SELECT max(ends_at) FROM occ)
               AND (cardinality($4::text[]) = 0 OR o.shop_id IN (SELECT id FROM shop WHERE code = ANY($4::text[])))
               AND (cardinality($5::text[]) = 0 OR o.channel = ANY($5::text[]))
         ),
@@ -70,7 +72,7 @@ enum CampaignReportSQL {
                    count(*) FILTER (WHERE f.status = 'refused') AS refused,
                    count(*) FILTER (WHERE f.status = 'budget') AS budget,
                    count(*) FILTER (WHERE f.status = 'no_consent') AS no_consent,
-                   count(DISTINCT f.member_id) FILTER (WHERE f.lost) AS merged,
+                   count(*) FILTER (WHERE f.lost) AS merged,
                    count(r.live) AS responders, COALESCE(sum(r.orders), 0) AS orders, COALESCE(sum(r.gmv), 0) AS gmv,
                    COALESCE(sum(r.gmv) FILTER (WHERE od.live IS NOT NULL), 0) AS old_gmv,
                    count(c.id) AS issued, count(c.id) FILTER (WHERE c.status = 'redeemed') AS redeemed,
@@ -80,6 +82,7 @@ enum CampaignReportSQL {
             LEFT JOIN coupon c ON c.id = f.coupon_id LEFT JOIN points_entry e ON e.id = f.entry_id
             GROUP BY GROUPING SETS ((f.occasion, f.arm), (f.arm))
         ),
+        gone AS (SELECT arm, count(DISTINCT member_id) AS merged FROM flag WHERE lost GROUP BY arm),
         person AS (
             SELECT live, COALESCE(min(arm) FILTER (WHERE kept), min(arm)) AS arm, bool_or(kept) AS kept FROM flag GROUP BY live
         ),
@@ -95,13 +98,13 @@ enum CampaignReportSQL {
                CASE WHEN w.occasion IS NULL THEN COALESCE(t.members, 0) ELSE w.members END,
                w.touched, w.refused, w.budget,
                CASE WHEN w.occasion IS NULL THEN COALESCE(t.no_consent, 0) ELSE w.no_consent END,
-               w.merged,
+               CASE WHEN w.occasion IS NULL THEN COALESCE(g.merged, 0) ELSE w.merged END,
                CASE WHEN w.occasion IS NULL THEN COALESCE(t.responders, 0) ELSE w.responders END,
                (CASE WHEN w.occasion IS NULL THEN COALESCE(t.orders, 0) ELSE w.orders END)::bigint,
                (CASE WHEN w.occasion IS NULL THEN COALESCE(t.gmv, 0) ELSE w.gmv END)::bigint,
                (CASE WHEN w.occasion IS NULL THEN COALESCE(t.old_gmv, 0) ELSE w.old_gmv END)::bigint,
                w.issued, w.redeemed, w.discount::bigint, w.points::bigint
-        FROM wave w LEFT JOIN total t ON w.occasion IS NULL AND t.arm = w.arm
+        FROM wave w LEFT JOIN total t ON w.occasion IS NULL AND t.arm = w.arm LEFT JOIN gone g ON w.occasion IS NULL AND g.arm = w.arm
         ORDER BY w.occasion NULLS FIRST, w.arm
         """
 }

@@ -49,6 +49,8 @@ public struct CampaignReportStore: Sendable {
     public func report(name: String, occasion: Int64?) async throws -> Report {
         try await pool.withTransaction { c in
             try c.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            // As the reports: compiling the one-pass aggregation costs more than it saves.
+            try MeasureContext.prepare(c)
             guard
                 let row = try c.queryPrepared(
                     """

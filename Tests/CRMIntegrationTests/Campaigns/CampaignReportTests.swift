@@ -57,6 +57,17 @@ struct CampaignReportTests {
             #expect(try await analyst.call("campaign.report", ["name": .string(Self.name)])["treated"] == r["treated"])
             let missing = await rpcError { try await admin.call("campaign.report", ["name": "no such campaign"]) }
             #expect(missing?.reason.rawValue == "campaign_not_found")
+            let noWave = await rpcError { try await admin.call("campaign.report", ["name": .string(Self.name), "occasion": 3]) }
+            #expect(noWave?.reason.rawValue == "campaign_not_found")
+            // A campaign not launched yet reports empty arms and no comparison.
+            _ = try server.database.withConnection { c in
+                try c.query(
+                    "INSERT INTO campaign (name, definition, seed, created_by) SELECT 'draft', definition, 1, 'test' FROM campaign WHERE name = $1",
+                    [.text(Self.name)])
+            }
+            let draft = try await admin.call("campaign.report", ["name": "draft"])
+            #expect(draft["status"] == "draft" && draft["treated"]?["members"] == 0 && draft["uplift"] == .null && draft["waves"] == [])
+            #expect(draft["treated"]?["response_rate"] == .null && draft["incremental_gmv"] == .null)
         }
     }
 
