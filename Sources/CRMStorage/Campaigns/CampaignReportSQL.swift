@@ -50,7 +50,10 @@ enum CampaignReportSQL {
             FROM unit u LEFT JOIN lost l ON l.occasion = u.occasion AND l.member_id = u.member_id
         ),
         hit AS MATERIALIZED (
-            SELECT f.occasion, f.live, o.id AS order_id, o.amount_fen - o.refunded_fen AS worth
+            SELECT f.occasion, f.live, o.id AS order_id, o.amount_fen - o.refunded_fen AS worth,
+                   -- an old customer: bought (anywhere) before the campaign started
+                   EXISTS (SELECT 1 FROM account b JOIN shop_order p ON p.account_id = b.id
+                           WHERE b.member_id = f.live AND p.paid_at < (SELECT at FROM began) AND p.refunded_fen < p.amount_fen) AS old
             FROM flag f JOIN occ ON occ.occasion = f.occasion JOIN account a ON a.member_id = f.live
             JOIN shop_order o ON o.account_id = a.id AND o.paid_at >= occ.started_at AND o.paid_at < occ.ends_at
             WHERE f.kept AND o.refunded_fen < o.amount_fen
@@ -59,12 +62,9 @@ enum CampaignReportSQL {
               AND (cardinality($4::text[]) = 0 OR o.shop_id IN (SELECT id FROM shop WHERE code = ANY($4::text[])))
               AND (cardinality($5::text[]) = 0 OR o.channel = ANY($5::text[]))
         ),
-        old AS MATERIALIZED (
-            SELECT b.live FROM (SELECT DISTINCT live FROM hit) b
-            WHERE EXISTS (SELECT 1 FROM account a JOIN shop_order o ON o.account_id = a.id
-                          WHERE a.member_id = b.live AND o.refunded_fen < o.amount_fen AND o.paid_at < (SELECT at FROM began))
+        resp AS MATERIALIZED (
+            SELECT occasion, live, count(*) AS orders, sum(worth) AS gmv, bool_or(old) AS old FROM hit GROUP BY occasion, live
         ),
-        resp AS MATERIALIZED (SELECT occasion, live, count(*) AS orders, sum(worth) AS gmv FROM hit GROUP BY occasion, live),
         wave AS (
             SELECT f.occasion, f.arm,
                    count(*) FILTER (WHERE f.kept) AS members,
@@ -74,11 +74,10 @@ enum CampaignReportSQL {
                    count(*) FILTER (WHERE f.status = 'no_consent') AS no_consent,
                    count(*) FILTER (WHERE f.lost) AS merged,
                    count(r.live) AS responders, COALESCE(sum(r.orders), 0) AS orders, COALESCE(sum(r.gmv), 0) AS gmv,
-                   COALESCE(sum(r.gmv) FILTER (WHERE od.live IS NOT NULL), 0) AS old_gmv,
+                   COALESCE(sum(r.gmv) FILTER (WHERE r.old), 0) AS old_gmv,
                    count(c.id) AS issued, count(c.id) FILTER (WHERE c.status = 'redeemed') AS redeemed,
                    COALESCE(sum(c.discount_fen) FILTER (WHERE c.status = 'redeemed'), 0) AS discount, COALESCE(sum(e.points), 0) AS points
             FROM flag f LEFT JOIN resp r ON f.kept AND r.occasion = f.occasion AND r.live = f.live
-            LEFT JOIN old od ON od.live = r.live
             LEFT JOIN coupon c ON c.id = f.coupon_id LEFT JOIN points_entry e ON e.id = f.entry_id
             GROUP BY GROUPING SETS ((f.occasion, f.arm), (f.arm))
         ),
@@ -86,12 +85,14 @@ enum CampaignReportSQL {
         person AS (
             SELECT live, COALESCE(min(arm) FILTER (WHERE kept), min(arm)) AS arm, bool_or(kept) AS kept FROM flag GROUP BY live
         ),
-        presp AS (SELECT live, count(*) AS orders, sum(worth) AS gmv FROM (SELECT DISTINCT live, order_id, worth FROM hit) d GROUP BY live),
+        presp AS (
+            SELECT live, count(*) AS orders, sum(worth) AS gmv, bool_or(old) AS old FROM (SELECT DISTINCT live, order_id, worth, old FROM hit) d GROUP BY live
+        ),
         total AS (
             SELECT p.arm, count(*) FILTER (WHERE p.kept) AS members, count(*) FILTER (WHERE NOT p.kept) AS no_consent,
                    count(pr.live) AS responders, COALESCE(sum(pr.orders), 0) AS orders, COALESCE(sum(pr.gmv), 0) AS gmv,
-                   COALESCE(sum(pr.gmv) FILTER (WHERE od.live IS NOT NULL), 0) AS old_gmv
-            FROM person p LEFT JOIN presp pr ON pr.live = p.live LEFT JOIN old od ON od.live = pr.live
+                   COALESCE(sum(pr.gmv) FILTER (WHERE pr.old), 0) AS old_gmv
+            FROM person p LEFT JOIN presp pr ON pr.live = p.live
             GROUP BY p.arm
         )
         SELECT w.occasion, w.arm,
