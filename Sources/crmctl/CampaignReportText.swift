@@ -21,7 +21,8 @@ enum CampaignReportText {
     }
 
     static func header(_ r: Report.Result) -> String {
-        let scope = (r.scopeShops.isEmpty ? "any shop" : "shops " + r.scopeShops.joined(separator: ", "))
+        let scope =
+            (r.scopeShops.isEmpty ? "any shop" : "shops " + r.scopeShops.joined(separator: ", "))
             + (r.scopeChannels.isEmpty ? "" : ", channels " + r.scopeChannels.joined(separator: ", "))
         return """
             Campaign \(r.name) (\(r.status)\(r.segment.map { ", segment \($0)" } ?? "")\(r.launchedAt.map { ", launched \($0)" } ?? ""))

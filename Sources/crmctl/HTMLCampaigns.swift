@@ -15,7 +15,8 @@ enum HTMLCampaigns {
         let e = HTMLReport.escape
         var s = "<section><h3>\(e(r.name))</h3><p class=\"muted\">\(e(r.status))\(r.segment.map { ", segment " + e($0) } ?? "")"
         s += "\(r.launchedAt.map { ", launched " + e($0) } ?? ""); response: a paid order within \(r.windowDays) days"
-        s += "\(r.scopeShops.isEmpty ? "" : " in " + e(r.scopeShops.joined(separator: ", "))); holdout \(r.holdoutPercent) %. Totals count each member once.</p>"
+        s +=
+            "\(r.scopeShops.isEmpty ? "" : " in " + e(r.scopeShops.joined(separator: ", "))); holdout \(r.holdoutPercent) %. Totals count each member once.</p>"
         let arms = r.arms.count > 2 ? r.arms.filter { $0.arm != "control" } + [r.treated, r.control] : [r.treated, r.control]
         s += table(arms)
         s += "<h4>Response rate</h4>" + rateBars(arms)
@@ -71,7 +72,8 @@ enum HTMLCampaigns {
             svg += "<text x=\"\(left - 8)\" y=\"\(y + 4)\" text-anchor=\"end\" font-size=\"13\">\(HTMLReport.escape("\(c.arm) vs \(c.against)"))</text>"
             svg += "<line x1=\"\(x(l))\" y1=\"\(y)\" x2=\"\(x(h))\" y2=\"\(y)\" stroke=\"\(color)\" stroke-width=\"3\"/>"
             svg += "<circle cx=\"\(x(v))\" cy=\"\(y)\" r=\"5\" fill=\"\(color)\"/>"
-            svg += "<text x=\"\(left + width + 10)\" y=\"\(y + 4)\" font-size=\"12\">\(HTMLReport.escape("\(c.uplift!.value) (\(c.uplift!.ciLow) … \(c.uplift!.ciHigh))"))</text>"
+            svg +=
+                "<text x=\"\(left + width + 10)\" y=\"\(y + 4)\" font-size=\"12\">\(HTMLReport.escape("\(c.uplift!.value) (\(c.uplift!.ciLow) … \(c.uplift!.ciHigh))"))</text>"
         }
         return svg + "</svg>"
     }

@@ -56,7 +56,9 @@ extension RPC.CampaignReport {
             /// Treated and each variant against control, then the variants against each other.
             public var comparisons: [Comparison]
             public var waves: [Wave]
-            public init(name: String, segment: String?, status: String, plan: Plan, launchedAt: String?, asOf: String, occasion: Int64?, figures: Figures, waves: [Wave]) {
+            public init(
+                name: String, segment: String?, status: String, plan: Plan, launchedAt: String?, asOf: String, occasion: Int64?, figures: Figures, waves: [Wave]
+            ) {
                 self.name = name
                 self.segment = segment
                 self.status = status

@@ -69,7 +69,8 @@ enum CampaignReportMethods {
         return Report.Comparison(
             arm: a, against: b,
             uplift: c.uplift.map {
-                Report.Uplift(value: CampaignFigureText.fraction($0.value), ciLow: CampaignFigureText.fraction($0.low), ciHigh: CampaignFigureText.fraction($0.high))
+                Report.Uplift(
+                    value: CampaignFigureText.fraction($0.value), ciLow: CampaignFigureText.fraction($0.low), ciHigh: CampaignFigureText.fraction($0.high))
             },
             incrementalOrders: c.incrementalOrders, incrementalGMV: gmv.map(yuan),
             incrementalGMVPerYuan: perYuan ? gmv.flatMap { CampaignFigureText.ratio($0, per: fa.costFen(pointsPerYuan: plan.pointsPerYuan)) } : nil)

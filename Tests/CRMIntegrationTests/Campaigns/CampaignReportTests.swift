@@ -89,7 +89,8 @@ struct CampaignReportTests {
         // 7 orders against 1 × 8/4 = 2; ¥540 against ¥100 × 8/4 = ¥200; ¥340 / ¥16.
         #expect(w["incremental_orders"] == 5 && w["incremental_gmv"] == "340.00" && w["incremental_gmv_per_yuan"] == "21.25")
         let c = try #require(w["comparisons"]?.arrayValue)
-        #expect(c.map { "\($0["arm"]!.stringValue!)/\($0["against"]!.stringValue!)" } == ["treated/control", "coupon/control", "points/control", "coupon/points"])
+        #expect(
+            c.map { "\($0["arm"]!.stringValue!)/\($0["against"]!.stringValue!)" } == ["treated/control", "coupon/control", "points/control", "coupon/points"])
         #expect(c[1]["incremental_orders"] == 3 && c[1]["incremental_gmv"] == "290.00" && c[1]["incremental_gmv_per_yuan"] == "29.00")
         #expect(c[2]["incremental_orders"] == 2 && c[2]["incremental_gmv"] == "50.00" && c[2]["incremental_gmv_per_yuan"] == "8.33")
         #expect(c[3]["uplift"]?["value"] == "0.0000" && c[3]["incremental_gmv"] == "240.00" && c[3]["incremental_gmv_per_yuan"] == .null)
