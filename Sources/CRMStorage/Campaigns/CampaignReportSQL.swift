@@ -46,7 +46,12 @@ enum CampaignReportSQL {
                 SELECT 1 FROM rival v WHERE v.occasion = r.occasion AND v.live = r.live AND (v.member_id = v.live OR v.member_id < r.member_id))
         ),
         flag AS MATERIALIZED (
-            SELECT u.*, l.member_id IS NOT NULL AS lost, u.status <> 'no_consent' AND l.member_id IS NULL AS kept
+            SELECT u.*, l.member_id IS NOT NULL AS lost, u.status <> 'no_consent' AND l.member_id IS NULL AS kept,
+                   -- what the touch's coupon took off an order (NULL: not redeemed) and the points it gave, looked up by
+                   -- key only where there is one (a join could read the whole of two large tables)
+                   CASE WHEN u.coupon_id IS NOT NULL THEN (SELECT c.discount_fen FROM coupon c WHERE c.id = u.coupon_id AND c.status = 'redeemed') END
+                       AS discount,
+                   CASE WHEN u.entry_id IS NOT NULL THEN (SELECT e.points FROM points_entry e WHERE e.id = u.entry_id) END AS points
             FROM unit u LEFT JOIN lost l ON l.occasion = u.occasion AND l.member_id = u.member_id
         ),
         hit AS MATERIALIZED (
@@ -75,10 +80,9 @@ enum CampaignReportSQL {
                    count(*) FILTER (WHERE f.lost) AS merged,
                    count(r.live) AS responders, COALESCE(sum(r.orders), 0) AS orders, COALESCE(sum(r.gmv), 0) AS gmv,
                    COALESCE(sum(r.gmv) FILTER (WHERE r.old), 0) AS old_gmv,
-                   count(c.id) AS issued, count(c.id) FILTER (WHERE c.status = 'redeemed') AS redeemed,
-                   COALESCE(sum(c.discount_fen) FILTER (WHERE c.status = 'redeemed'), 0) AS discount, COALESCE(sum(e.points), 0) AS points
+                   count(f.coupon_id) AS issued, count(f.discount) AS redeemed,
+                   COALESCE(sum(f.discount), 0) AS discount, COALESCE(sum(f.points), 0) AS points
             FROM flag f LEFT JOIN resp r ON f.kept AND r.occasion = f.occasion AND r.live = f.live
-            LEFT JOIN coupon c ON c.id = f.coupon_id LEFT JOIN points_entry e ON e.id = f.entry_id
             GROUP BY GROUPING SETS ((f.occasion, f.arm), (f.arm))
         ),
         gone AS (SELECT arm, count(DISTINCT member_id) AS merged FROM flag WHERE lost GROUP BY arm),
