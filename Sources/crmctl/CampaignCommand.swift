@@ -9,7 +9,7 @@ struct CampaignCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "campaign",
         abstract: "Campaigns with a control group: create, launch (with waves), list, show, stop, and the touch list.",
-        subcommands: [CampaignCreateCommand.self, CampaignLaunchCommand.self, List.self, Show.self, Stop.self, CampaignTouchesCommand.self]
+        subcommands: [CampaignCreateCommand.self, CampaignLaunchCommand.self, List.self, Show.self, Stop.self, CampaignTouchesCommand.self, CampaignReportCommand.self]
     )
 
     static let headers = ["name", "status", "segment", "members", "touched", "created", "launched"]

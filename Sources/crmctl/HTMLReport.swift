@@ -14,6 +14,8 @@ enum HTMLReport {
         var repurchase: RPC.Report.Repurchase.Result
         var channels: RPC.Report.Channels.Result
         var levels: RPC.Report.Levels.Result
+        /// The campaigns given with `--campaign`, a section each.
+        var campaigns: [RPC.CampaignReport.Report.Result] = []
     }
 
     static func escape(_ s: String) -> String {
@@ -111,6 +113,7 @@ enum HTMLReport {
             "<h2>Channels</h2><p class=\"muted\">\(channels.multiChannel) of \(channels.buyers) buyers (\(channels.multiChannelShare)%) buy in several channels.</p>"
         body += bars(rows(channels.combinations) { $0.channels }, color: "#2c3e50")
         body += "<h2>Levels</h2>" + bars(rows(r.levels.levels) { "\($0.code) \($0.name)" }, color: "#b7950b")
+        body += HTMLCampaigns.sections(r.campaigns)
         return """
             <!doctype html><html lang="zh-Hant"><head><meta charset="utf-8"><title>Members report</title>
             <style>body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px;color:#222}h2{border-bottom:1px solid #ddd;padding-bottom:4px;margin-top:2em}

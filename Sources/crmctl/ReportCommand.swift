@@ -17,6 +17,10 @@ struct ReportCommand: AsyncParsableCommand {
     @OptionGroup var options: CommonOptions
     @Option(help: ArgumentHelp("Write every report to this HTML file.", valueName: "file")) var html: String?
     @Option(name: .customLong("as-of"), help: ArgumentHelp("Evaluate as of this time (RFC 3339).", valueName: "time")) var asOf: String?
+    @Option(
+        name: .customLong("campaign"),
+        help: ArgumentHelp("Only this campaign's report on the HTML page (repeatable; default: every campaign launched).", valueName: "name"))
+    var campaigns: [String] = []
 
     func run() async throws {
         guard let html else { throw CleanExit.helpRequest(self) }
@@ -28,13 +32,29 @@ struct ReportCommand: AsyncParsableCommand {
                     groups: try await client.call(RPC.Report.PurchaseGroups.self, at), lifecycle: try await client.call(RPC.Report.Lifecycle.self, at),
                     seasons: try await client.call(RPC.Report.Seasons.self, at), repurchase: try await client.call(RPC.Report.Repurchase.self, at),
                     channels: try await client.call(RPC.Report.Channels.self, .init(asOf: asOf)),
-                    levels: try await client.call(RPC.Report.Levels.self, .init()))
+                    levels: try await client.call(RPC.Report.Levels.self, .init()),
+                    campaigns: try await campaignReports(client))
                 let page = HTMLReport.page(reports)
                 // Counts and shares only, no personal data: readable like any page.
                 try AtomicFile.write(page, to: html, temporaryPath: html + ".partial", mode: 0o644)
                 print("wrote \(html) (\(page.utf8.count / 1024) KiB): open it in a browser")
             }
         }
+    }
+
+    /// The reports of the campaigns named with `--campaign`, in that order; without it, of every
+    /// campaign that was launched (running, stopped or done), by name.
+    func campaignReports(_ client: RPCClient) async throws -> [RPC.CampaignReport.Report.Result] {
+        var names = campaigns
+        if names.isEmpty {
+            names = try await allPages { cursor in
+                let page = try await client.call(RPC.Campaign.List.self, .init(cursor: cursor))
+                return (page.campaigns.filter { $0.launchedAt != nil }.map(\.name), page.nextCursor)
+            }
+        }
+        var out: [RPC.CampaignReport.Report.Result] = []
+        for name in names { out.append(try await client.call(RPC.CampaignReport.Report.self, .init(name: name))) }
+        return out
     }
 
     /// What each report subcommand shares: fetch, then print JSON or charts.

@@ -31,6 +31,7 @@ public enum RPC {
         + CouponRules.methods + CouponExchange.methods
         + Campaign.methods
         + CampaignJobs.methods
+        + CampaignReport.methods
 }
 
 /// A page of a list: where to go on from (`cursor`, from the previous page's `next_cursor`) and

@@ -38,6 +38,7 @@ public final class RPCServer: Service, Sendable {
                 + CouponFlowMethods.specs(context)
                 + CampaignMethods.specs(context)
                 + CampaignJobMethods.specs(context)
+                + CampaignReportMethods.specs(context)
         )
         let configuration = context.configuration
         context.metricsBox.withLockedValue {

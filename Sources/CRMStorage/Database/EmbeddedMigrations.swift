@@ -896,7 +896,7 @@ ALTER TABLE campaign_occasion
     ADD COLUMN budget      bigint NOT NULL DEFAULT 0,
     ADD COLUMN refused     bigint NOT NULL DEFAULT 0;
 """#),
-        Migration(version: 16, name: "standing_campaigns", sql: #"""
+        Migration(version: 14, name: "standing_campaigns", sql: #"""
 -- Standing campaigns (issue 17): the daily evaluation of a campaign with a trigger is an occasion of
 -- its own, one per merchant day, so a rerun of the same day resumes that day's occasion (its cursor)
 -- instead of starting another. Rules: docs/standing-campaigns.md.

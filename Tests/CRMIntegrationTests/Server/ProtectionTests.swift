@@ -203,7 +203,8 @@ struct ProtectionTests {
     func metricsCap() async throws {
         let metricsPort = freePort()
         try await withTestServer({
-            $0.metricsHost = "127.0.0.1"; $0.metricsPort = metricsPort; $0.metricsMaxConnections = 2
+            // The held connections must outlive the test however slow the machine: no idle deadline cuts in.
+            $0.metricsHost = "127.0.0.1"; $0.metricsPort = metricsPort; $0.metricsMaxConnections = 2; $0.metricsIdleTimeoutSeconds = 300
         }) { server in
             let held = try (0..<2).map { _ in try RawConnection(port: metricsPort) }
             try await Task.sleep(nanoseconds: 300_000_000)
@@ -220,7 +221,8 @@ struct ProtectionTests {
     func metricsIdle() async throws {
         let metricsPort = freePort()
         try await withTestServer({
-            $0.metricsHost = "127.0.0.1"; $0.metricsPort = metricsPort; $0.metricsIdleTimeoutSeconds = 2
+            // Long enough that a loaded machine answers the request that follows before the deadline.
+            $0.metricsHost = "127.0.0.1"; $0.metricsPort = metricsPort; $0.metricsIdleTimeoutSeconds = 8
         }) { server in
             let idle = try RawConnection(port: metricsPort)
             #expect(await idle.isClosedByPeer(timeout: 30))
