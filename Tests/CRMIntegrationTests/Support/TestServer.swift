@@ -37,6 +37,9 @@ final class TestServer: Sendable {
         let database = try TestDatabase.create()
         var configuration = ServerConfiguration()
         configuration.port = 0
+        // A loaded test run can take longer than the production hello deadline between a
+        // connection's first call and its hello; tests of the deadline set their own.
+        configuration.helloTimeoutSeconds = 120
         configure(&configuration)
         precondition(configuration.validate() == nil, "bad test configuration: \(configuration.validate()!)")
         var logger = Logger(label: "crmd-test")
