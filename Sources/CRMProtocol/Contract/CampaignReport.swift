@@ -7,7 +7,7 @@ extension RPC {
 
 extension RPC.CampaignReport {
     /// `campaign.report`: what a campaign did, per wave and in total, per arm, treated against
-    /// control and each variant against control and against each other (docs/campaign-reports.md).
+    /// control and each variant against control and against each other (docs/campaigns.md (Reading a report)).
     public enum Report: RPCMethod {
         public static let name = "campaign.report"
         public static let summary =

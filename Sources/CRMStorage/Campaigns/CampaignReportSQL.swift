@@ -8,7 +8,7 @@
 /// Columns: occasion, arm, members, touched, refused, budget, no_consent, merged, responders,
 /// orders, gmv, old_gmv, coupons_issued, coupons_redeemed, discount, points.
 ///
-/// How it counts (docs/campaign-reports.md):
+/// How it counts (docs/campaigns.md (Reading a report)):
 /// - a member is measured as the member who answers for them now (merges followed), whose
 ///   accounts' orders are theirs; several campaign members now one member count once per occasion:
 ///   the survivor's own row, or else the lowest id (the others are `merged`);

@@ -7,7 +7,7 @@ import CRMStorage
 import Testing
 
 /// `campaign.report` over a constructed campaign whose every figure is known (worked out in the
-/// comments below and in docs/campaign-reports.md's reading rules): members, merges, coupons and
+/// comments below and in docs/campaigns.md's reading rules (Reading a report)): members, merges, coupons and
 /// points through the API, orders and refunds through sync.push, and — as test support, because
 /// the launch is another part of the product — the campaign, its occasions and touches inserted
 /// with SQL exactly as a launch records them.
