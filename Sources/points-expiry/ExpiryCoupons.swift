@@ -20,11 +20,12 @@ extension PointsExpiry {
             name: .customLong("as-of"),
             help: ArgumentHelp("Coupons whose validity ended by the end of this day, YYYY-MM-DD (default: today).", valueName: "date"))
         var asOf: String?
-        @Option(help: "Coupons per batch (1-10000).") var batch: Int = 1_000
+        @Option(name: [.customLong("batch-size"), .customLong("batch")], help: "Coupons per batch, one transaction each (1-10000).")
+        var batch: Int = 1_000
 
         func validate() throws {
             if let asOf, !Formats.isCalendarDate(asOf) { throw ValidationError("--as-of must be a date YYYY-MM-DD") }
-            guard (1...10_000).contains(batch) else { throw ValidationError("--batch must be 1...10000") }
+            guard (1...10_000).contains(batch) else { throw ValidationError("--batch-size must be 1...10000") }
         }
 
         func run() async throws {
