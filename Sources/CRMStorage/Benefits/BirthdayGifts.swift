@@ -68,21 +68,29 @@ struct BirthdayGifts {
             try c.queryPrepared(
                 "SELECT member_id FROM points_entry WHERE member_id = ANY($1::bigint[]) AND period = $2", [.intArray(wanted.map(\.member)), .text(period)]
             ).map { try $0.decode(Int64.self, at: 0) })
-        let held = try ledger.held(wanted.map(\.member))
-        let now = CivilTime.rfc3339(try ledger.now())
+        // Given already this year: passed over. The rest are granted set-based, a group per rung
+        // (its points, level and gift name); the balance limit passes over whoever has no room.
+        var groups: [String: [Due]] = [:]
         for d in wanted {
             guard case .points(let points)? = d.gift.gift else { continue }
-            // Given already this year, or past the balance limit: passed over.
-            guard !given.contains(d.member), points <= loyalty.points.maxBalance - min(held[d.member] ?? 0, loyalty.points.maxBalance) else {
+            if given.contains(d.member) {
                 outcome.skipped += 1
                 continue
             }
-            _ = try ledger.grant(
-                points, to: d.member, kind: "gift", earnedAt: now, pending: false,
-                detail: ["benefit": "birthday_gift", "level": .string(d.level.code)], actor: actor, reason: d.gift.name, period: period)
-            outcome.pointsGifts += 1
-            outcome.points += points
-            notices.append(notice(d, year: year, ["points": .int(points)]))
+            groups["\(points)|\(d.level.code)|\(d.gift.name)", default: []].append(d)
+        }
+        for key in groups.keys.sorted() {
+            let list = groups[key]!
+            guard case .points(let points)? = list[0].gift.gift else { continue }
+            let done = try ledger.grantMany(
+                points, to: list.map(\.member), kind: "gift", detail: ["benefit": "birthday_gift", "level": .string(list[0].level.code)],
+                actor: actor, reason: list[0].gift.name, period: period)
+            outcome.skipped += Int64(done.refused.count)
+            for d in list where done.entries[d.member] != nil {
+                outcome.pointsGifts += 1
+                outcome.points += points
+                notices.append(notice(d, year: year, ["points": .int(points)]))
+            }
         }
     }
 
