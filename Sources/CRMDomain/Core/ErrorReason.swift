@@ -139,6 +139,7 @@ public struct ErrorReason: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let couponOtherMember = ErrorReason(rawValue: "coupon_other_member")
     public static let couponNotStackable = ErrorReason(rawValue: "coupon_not_stackable")
     public static let templateDisabled = ErrorReason(rawValue: "template_disabled")
+    public static let templateExpired = ErrorReason(rawValue: "template_expired")
     public static let budgetExhausted = ErrorReason(rawValue: "budget_exhausted")
     public static let perMemberLimit = ErrorReason(rawValue: "per_member_limit")
     public static let notForPoints = ErrorReason(rawValue: "not_for_points")
@@ -171,7 +172,7 @@ public struct ErrorReason: RawRepresentable, Hashable, Sendable, CustomStringCon
         .idempotencyKeyReused, .jobRunning, .runNotRunning,
         .refundExceedsOrder, .insufficientPoints, .pointsOutOfRange, .balanceLimit, .selfReferral, .alreadyBound, .referralCycle,
         .couponUsed, .couponExpired, .couponVoided, .couponNotYetValid, .belowMinSpend, .outOfScope, .couponOtherMember, .couponNotStackable,
-        .templateDisabled, .budgetExhausted, .perMemberLimit, .notForPoints,
+        .templateDisabled, .templateExpired, .budgetExhausted, .perMemberLimit, .notForPoints,
         .overloaded, .tooManyConnections, .tooManyFromAddress, .tooManyUnauthenticated, .tooManyFailedLogins, .tooManyLookups, .poolExhausted, .memoryBudget,
         .helloTimeout, .databaseUnavailable, .shuttingDown,
         .badCampaign, .campaignNotFound, .campaignExists,

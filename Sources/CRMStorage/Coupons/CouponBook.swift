@@ -24,6 +24,8 @@ struct CouponBook {
     enum Refusal: Error, Equatable {
         case templateNotFound
         case templateDisabled
+        /// Its fixed dates have ended: a coupon issued now could never be used.
+        case templateExpired
         case budgetExhausted
         case perMemberLimit
         /// The same cause already gave this template to the member.
@@ -33,6 +35,7 @@ struct CouponBook {
             switch self {
             case .templateNotFound: .templateNotFound
             case .templateDisabled: .templateDisabled
+            case .templateExpired: .templateExpired
             case .budgetExhausted: .budgetExhausted
             case .perMemberLimit, .alreadyGiven: .perMemberLimit
             }
@@ -84,6 +87,10 @@ struct CouponBook {
         guard !grants.isEmpty else { return [] }
         guard let locked = try lockTemplate(name) else { return grants.map { _ in .failure(.templateNotFound) } }
         if locked.disabled { return grants.map { _ in .failure(.templateDisabled) } }
+        let now = try c.nowSeconds()
+        if locked.template.validity.window(issuedAt: now, offsetMinutes: offsetMinutes).until <= now {
+            return grants.map { _ in .failure(.templateExpired) }
+        }
         var outcome = [Result<Issued, Refusal>?](repeating: nil, count: grants.count)
         let held = try heldCounts(name, grants.map(\.member))
         var wanted: [Int] = []
@@ -96,7 +103,7 @@ struct CouponBook {
                 wanted.append(i)
             }
         }
-        let written = try insert(wanted.map { grants[$0] }, locked, source: source, actor: actor)
+        let written = try insert(wanted.map { grants[$0] }, locked, source: source, actor: actor, now: now)
         for i in wanted { outcome[i] = written[grants[i].member].map { .success($0) } ?? .failure(.alreadyGiven) }
         let issued = wanted.compactMap { written[grants[$0].member] }
         try c.queryPrepared("UPDATE coupon_template SET issued = issued + $2 WHERE name = $1", [.text(name), .int(Int64(issued.count))])
@@ -120,9 +127,8 @@ struct CouponBook {
 
     /// Writes the coupons and their `issue` events; grants whose cause already gave the template
     /// are skipped (absent from the answer).
-    private func insert(_ grants: [Grant], _ locked: LockedTemplate, source: CouponSource, actor: String) throws -> [Int64: Issued] {
+    private func insert(_ grants: [Grant], _ locked: LockedTemplate, source: CouponSource, actor: String, now: Int64) throws -> [Int64: Issued] {
         guard !grants.isEmpty else { return [:] }
-        let now = try c.nowSeconds()
         let window = locked.template.validity.window(issuedAt: now, offsetMinutes: offsetMinutes)
         let codes = grants.map { _ in CouponCode.make() }
         var out: [Int64: Issued] = [:]

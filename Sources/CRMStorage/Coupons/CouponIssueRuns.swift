@@ -68,6 +68,8 @@ extension CouponStore {
         switch refusal {
         case .templateNotFound: return .notFound(reason: .templateNotFound, message: "no coupon template named \(template)")
         case .templateDisabled: return .refused(reason: .templateDisabled, message: "coupon template \(template) is disabled")
+        case .templateExpired:
+            return .refused(reason: .templateExpired, message: "coupon template \(template)'s dates have ended: a coupon issued now could never be used")
         case .budgetExhausted: return .refused(reason: .budgetExhausted, message: "the budget of coupon template \(template) is used up")
         case .perMemberLimit, .alreadyGiven:
             return .refused(
@@ -163,7 +165,7 @@ extension CouponStore {
             ).map { try $0.decode(Int64.self, at: 0) }
             let outcomes = try CouponBook(c: c, offsetMinutes: offsetMinutes).issue(
                 template, live.map { .init(member: $0, sourceRef: String(run.runID)) }, source: .segment, actor: actor)
-            for case .failure(let refusal) in outcomes where refusal == .templateNotFound || refusal == .templateDisabled {
+            for case .failure(let refusal) in outcomes where refusal == .templateNotFound || refusal == .templateDisabled || refusal == .templateExpired {
                 throw Self.error(refusal, template: template, member: nil)
             }
             let issued = Int64(outcomes.filter { if case .success = $0 { true } else { false } }.count)

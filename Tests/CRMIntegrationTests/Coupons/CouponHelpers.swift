@@ -1,4 +1,5 @@
 import CRMClient
+import CRMPostgres
 import CRMProtocol
 
 extension RPCClient {
@@ -56,5 +57,18 @@ func outcome(_ body: () async throws -> JSONValue) async -> String {
         return e.reason.rawValue
     } catch {
         return "\(error)"
+    }
+}
+
+extension TestDatabase {
+    /// Test support: moves the validity of `template`'s coupons into the past (valid from 20 days
+    /// ago until 2 days ago), as if they had been issued long ago; a template whose dates have ended
+    /// issues nothing (`template_expired`).
+    func expireCoupons(ofTemplate template: String) throws {
+        _ = try withConnection { c in
+            try c.query(
+                "UPDATE coupon SET valid_from = now() - interval '20 days', expires_at = now() - interval '2 days' WHERE template = $1",
+                [.text(template)])
+        }
     }
 }

@@ -69,7 +69,7 @@ struct CouponRedeemTests {
         try await withTestServer { server in
             let admin = try await server.adminWithShops()
             let m = try await admin.members(2, prefix: "r")
-            try await admin.template("past", ["valid_from": .string(When.date(days: -20)), "valid_until": .string(When.date(days: -2))])
+            try await admin.template("past", ["valid_days": 30])  // issued, then moved into the past (expireCoupons)
             try await admin.template("future", ["valid_from": .string(When.date(days: 5)), "valid_until": .string(When.date(days: 20))])
             try await admin.template("min100", ["min_spend": "100.00"])
             try await admin.template("sh02only", ["scope": ["shops": ["sh02"]]])
@@ -77,6 +77,7 @@ struct CouponRedeemTests {
             try await admin.template("mobile", ["scope": ["channels": ["mobile"]]])
             var codes: [String: String] = [:]
             for t in ["past", "future", "min100", "sh02only", "bras", "mobile"] { codes[t] = try await admin.issueCoupon(t, to: m[0], key: "i-\(t)") }
+            try server.database.expireCoupons(ofTemplate: "past")
             let cases: [(String, String, JSONObject, String)] = [
                 ("past", "200.00", [:], "coupon_expired"),
                 ("future", "200.00", [:], "coupon_not_yet_valid"),
@@ -117,10 +118,11 @@ struct CouponRedeemTests {
         try await withTestServer { server in
             let admin = try await server.adminWithShops()
             let members = try await admin.members(5, prefix: "e")
-            try await admin.template("past", ["valid_from": .string(When.date(days: -20)), "valid_until": .string(When.date(days: -2))])
+            try await admin.template("past", ["valid_days": 30])  // issued, then moved into the past (expireCoupons)
             try await admin.template("live", ["valid_days": 30])
             var past: [String] = []
             for (i, m) in members.enumerated() { past.append(try await admin.issueCoupon("past", to: m, key: "p\(i)")) }
+            try server.database.expireCoupons(ofTemplate: "past")
             let live = try await admin.issueCoupon("live", to: members[0], key: "l")
             _ = try await admin.call("coupon.void", ["code": .string(past[4]), "reason": "test"])
             let early = try await admin.call("coupon.expire", ["as_of": .string(When.date(days: -5))])
