@@ -15,15 +15,7 @@ extension PointsExpiry {
                 """
         )
         @OptionGroup var connection: ConnectionOptions
-        @Option(name: .customLong("as-of"), help: ArgumentHelp("The day, YYYY-MM-DD (default: the server's today).", valueName: "date"))
-        var asOf: String?
-        @Option(name: [.customLong("batch-size"), .customLong("batch")], help: ArgumentHelp("Members looked at per batch (1-50000).", valueName: "n"))
-        var batch = 5_000
-
-        func validate() throws {
-            if let asOf, !Formats.isCalendarDate(asOf) { throw ValidationError("--as-of must be a date YYYY-MM-DD") }
-            guard (1...50_000).contains(batch) else { throw ValidationError("--batch-size must be between 1 and 50000") }
-        }
+        @OptionGroup var day: MemberDayOptions
 
         func run() async throws {
             try await StopSignal.handling {
@@ -36,13 +28,13 @@ extension PointsExpiry {
         private func give(_ client: RPCClient) async throws {
             var after: MemberID? = nil
             var total = (members: Int64(0), points: Int64(0), pointsGifts: Int64(0), coupons: Int64(0), skipped: Int64(0))
-            var day = asOf ?? "today"
+            var shown = day.asOf ?? "today"
             while true {
                 if StopSignal.isRequested {
                     throw CommandFailure("stopped by signal after member \(after?.description ?? "-"); run again to finish", exitCode: StopSignal.exitStatus)
                 }
-                let r = try await client.call(RPC.Benefit.Birthdays.self, .init(asOf: asOf, limit: batch, after: after))
-                day = r.asOf
+                let r = try await client.call(RPC.Benefit.Birthdays.self, .init(asOf: day.asOf, limit: day.batch, after: after))
+                shown = r.asOf
                 total.members += r.members
                 total.points += r.points
                 total.pointsGifts += r.pointsGifts
@@ -50,10 +42,10 @@ extension PointsExpiry {
                 total.skipped += r.skipped
                 if r.done { break }
                 after = r.next
-                log("birthdays \(day): \(total.members) members looked at, \(total.pointsGifts + total.coupons) gifts so far")
+                log("birthdays \(shown): \(total.members) members looked at, \(total.pointsGifts + total.coupons) gifts so far")
             }
             log(
-                "birthdays \(day): \(total.pointsGifts) points gifts (\(total.points) points), \(total.coupons) coupons, "
+                "birthdays \(shown): \(total.pointsGifts) points gifts (\(total.points) points), \(total.coupons) coupons, "
                     + "\(total.skipped) already given or refused, \(total.members) members looked at")
         }
     }

@@ -16,15 +16,7 @@ extension PointsExpiry {
                 """
         )
         @OptionGroup var connection: ConnectionOptions
-        @Option(name: .customLong("as-of"), help: ArgumentHelp("The day, YYYY-MM-DD (default: the server's today).", valueName: "date"))
-        var asOf: String?
-        @Option(name: [.customLong("batch-size"), .customLong("batch")], help: ArgumentHelp("Members looked at per batch (1-50000).", valueName: "n"))
-        var batch = 5_000
-
-        func validate() throws {
-            if let asOf, !Formats.isCalendarDate(asOf) { throw ValidationError("--as-of must be a date YYYY-MM-DD") }
-            guard (1...50_000).contains(batch) else { throw ValidationError("--batch-size must be between 1 and 50000") }
-        }
+        @OptionGroup var day: MemberDayOptions
 
         func run() async throws {
             try await StopSignal.handling {
@@ -63,7 +55,7 @@ extension PointsExpiry {
                 if StopSignal.isRequested {
                     throw CommandFailure("stopped by signal; run again to finish the day", exitCode: StopSignal.exitStatus)
                 }
-                let r = try await client.call(RPC.CampaignJobs.Evaluate.self, .init(asOf: asOf, limit: batch))
+                let r = try await client.call(RPC.CampaignJobs.Evaluate.self, .init(asOf: day.asOf, limit: day.batch))
                 if r.done {
                     log("campaigns \(r.asOf): \(campaigns) standing campaigns evaluated")
                     return

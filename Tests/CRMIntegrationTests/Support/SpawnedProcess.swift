@@ -112,6 +112,21 @@ struct RunningCRMD {
     /// Environment for a client process talking to this crmd with `token`.
     func clientEnvironment(token: String) -> [String: String] { ["CRM_SERVER": "127.0.0.1:\(port)", "CRM_TOKEN": token] }
 
+    /// Starts `crmctl arguments` as an admin against this crmd, waits until `progress` (a count over
+    /// the database) reaches `atLeast`, then kills crmd with SIGKILL and waits for it to go; returns
+    /// the client, whose end the caller checks (it lost its server midway).
+    func killMidway(of arguments: [String], db: TestDatabase, when progress: String, reaches atLeast: Int) async throws -> SpawnedProcess {
+        let client = try SpawnedProcess(Binaries.path("crmctl"), arguments, environment: clientEnvironment(token: adminToken))
+        var done = 0
+        for _ in 0..<3_000 where done < atLeast {
+            done = try await db.scalar(progress)
+            if done < atLeast { try await Task.sleep(nanoseconds: 5_000_000) }
+        }
+        process.signal(SIGKILL)
+        _ = await process.wait(timeout: 10)
+        return client
+    }
+
     /// An admin connection (hello done); close it when finished.
     func adminClient() async throws -> RPCClient {
         let client = try await RPCClient.connect(host: "127.0.0.1", port: port)
