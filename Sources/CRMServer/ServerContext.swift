@@ -27,6 +27,8 @@ public final class ServerContext: Sendable {
     public let reports: ReportStore
     public let lookupAudit: LookupAudit
     public let benefits: BenefitStore
+    /// Seals and opens personal data with the key file's keys.
+    public let codec: PersonalDataCodec
     /// Names this process among several crmd instances (job runs are held per connection).
     public let instanceID: String
     /// Connections of this process that started a job run: their runs are abandoned when they close.
@@ -42,25 +44,27 @@ public final class ServerContext: Sendable {
     /// Filled in once the registry is built.
     let metricsBox = NIOLockedValueBox<ServerMetrics?>(nil)
 
-    public init(configuration: ServerConfiguration, pool: PostgresPool, logger: Logger) {
+    public init(configuration: ServerConfiguration, pool: PostgresPool, keys: KeySource, logger: Logger) {
+        let codec = PersonalDataCodec(keys: keys)
+        self.codec = codec
         self.configuration = configuration
         self.pool = pool
         self.shops = ShopStore(pool: pool)
         self.tokens = TokenStore(pool: pool)
-        self.members = MemberStore(pool: pool)
-        self.ingest = IngestEngine(pool: pool)
+        self.members = MemberStore(pool: pool, codec: codec)
+        self.ingest = IngestEngine(pool: pool, codec: codec)
         self.settings = SettingStore(pool: pool)
         self.points = PointsStore(pool: pool)
         self.levels = LevelStore(pool: pool)
         self.expiry = ExpiryJob(pool: pool)
         self.verifier = LedgerVerifier(pool: pool)
-        self.referrals = ReferralStore(pool: pool)
+        self.referrals = ReferralStore(pool: pool, codec: codec)
         self.coupons = CouponStore(pool: pool)
         self.tags = TagStore(pool: pool)
-        self.segments = SegmentStore(pool: pool)
+        self.segments = SegmentStore(pool: pool, codec: codec)
         self.reports = ReportStore(pool: pool)
         self.lookupAudit = LookupAudit(pool: pool)
-        self.benefits = BenefitStore(pool: pool)
+        self.benefits = BenefitStore(pool: pool, codec: codec)
         self.instanceID = String(UInt64.random(in: 1...UInt64.max), radix: 36)
         self.health = DatabaseHealth(pool: pool)
         self.logger = logger

@@ -12,7 +12,7 @@ struct CRMD: AsyncParsableCommand {
             Every option can also be set through the environment variable named in its help.
             """,
         version: RPC.productVersion,
-        subcommands: [Serve.self, Migrate.self, Token.self, OpenRPC.self],
+        subcommands: [Serve.self, Migrate.self, Token.self, Keys.self, OpenRPC.self],
         defaultSubcommand: Serve.self
     )
 }

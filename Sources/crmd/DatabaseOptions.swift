@@ -1,6 +1,7 @@
 import ArgumentParser
 import CRMConfiguration
 import CRMServer
+import CRMStorage
 import Logging
 
 /// Where the database is: shared by every crmd subcommand.
@@ -13,11 +14,22 @@ struct DatabaseOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "Directory for crmd's own files and private PostgreSQL (CRM_DATA_DIR, default ./.crm).")
     var dataDirectory: String?
 
+    @Option(
+        name: .customLong("key-file"),
+        help: "The key file (mode 0600) whose keys seal personal data (CRM_KEY_FILE, default <data-dir>/keys.json; make one with crmd keys init).")
+    var keyFile: String?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (CRM_LOG_LEVEL, default info).")
     var logLevel: String?
 
     var resolvedURL: String? { databaseURL ?? Environment.value("CRM_DATABASE_URL") }
     var resolvedDataDirectory: String { dataDirectory ?? Environment.value("CRM_DATA_DIR") ?? "./.crm" }
+    var resolvedKeyFile: String { keyFile ?? Environment.value("CRM_KEY_FILE") ?? resolvedDataDirectory + "/keys.json" }
+
+    /// The keys, or a validation error naming what to do.
+    func keySource() throws -> KeySource {
+        do { return try KeySource(path: resolvedKeyFile) } catch { throw ValidationError(error.description) }
+    }
 
     func bootstrapLogging() throws -> Logger {
         let text = logLevel ?? Environment.value("CRM_LOG_LEVEL") ?? "info"

@@ -123,6 +123,7 @@ struct Serve: AsyncParsableCommand {
         )
         let graceSeconds = try shutdownTimeout ?? Environment.int("CRM_SHUTDOWN_TIMEOUT") ?? 30
 
+        let keys = try database.keySource()
         let setup = try DatabaseSetup.prepare(
             databaseURL: database.resolvedURL, dataDirectory: database.resolvedDataDirectory,
             statementTimeoutMilliseconds: configuration.statementTimeoutMilliseconds, logger: logger)
@@ -131,7 +132,7 @@ struct Serve: AsyncParsableCommand {
         logger.info("schema up to date", metadata: ["applied_now": "\(applied)"])
 
         let pool = PostgresPool(configuration: setup.configuration, limits: poolLimits, logger: logger)
-        let context = ServerContext(configuration: configuration, pool: pool, logger: logger)
+        let context = ServerContext(configuration: configuration, pool: pool, keys: keys, logger: logger)
         if let adminToken {
             if try await context.tokens.ensureBootstrapAdmin(token: adminToken) {
                 logger.notice("created the admin token given in CRM_ADMIN_TOKEN")

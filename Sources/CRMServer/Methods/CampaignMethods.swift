@@ -6,7 +6,7 @@ import CRMStorage
 enum CampaignMethods {
     typealias Campaign = RPC.Campaign
 
-    static func store(_ context: ServerContext) -> CampaignStore { CampaignStore(pool: context.pool) }
+    static func store(_ context: ServerContext) -> CampaignStore { CampaignStore(pool: context.pool, codec: context.codec) }
 
     static func specs(_ context: ServerContext) -> [MethodSpec] {
         [

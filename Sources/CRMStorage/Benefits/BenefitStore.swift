@@ -27,7 +27,7 @@ public struct BenefitStore: Sendable {
     let pool: PostgresPool
     let codec: PersonalDataCodec
 
-    public init(pool: PostgresPool, codec: PersonalDataCodec = PersonalDataCodec()) {
+    public init(pool: PostgresPool, codec: PersonalDataCodec) {
         self.pool = pool
         self.codec = codec
     }

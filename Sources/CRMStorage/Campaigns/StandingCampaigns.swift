@@ -11,7 +11,7 @@ public struct StandingCampaigns: Sendable {
     let pool: PostgresPool
     let codec: PersonalDataCodec
 
-    public init(pool: PostgresPool, codec: PersonalDataCodec = PersonalDataCodec()) {
+    public init(pool: PostgresPool, codec: PersonalDataCodec) {
         self.pool = pool
         self.codec = codec
     }

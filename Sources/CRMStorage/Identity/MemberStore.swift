@@ -72,7 +72,7 @@ public struct MemberStore: Sendable {
     let pool: PostgresPool
     let codec: PersonalDataCodec
 
-    public init(pool: PostgresPool, codec: PersonalDataCodec = PersonalDataCodec()) {
+    public init(pool: PostgresPool, codec: PersonalDataCodec) {
         self.pool = pool
         self.codec = codec
     }

@@ -1,31 +1,109 @@
-/// The one place personal fields (phone, e-mail, birthday, address) pass through on their way into
-/// and out of the database, and where their lookup keys are made. Today values are stored as
-/// normalised text and keys are the normalised values; encryption at rest replaces `seal`/`open`
-/// with authenticated encryption and `index` with a keyed hash (a blind index), and nothing else
-/// changes: identity resolution only ever compares `index` outputs for equality.
+import CRMDomain
+import CRMPostgres
+import CRMText
+import Foundation
+
+/// The one place personal fields pass through on their way into and out of the database, and where
+/// their lookup keys are made (docs/privacy.md). Values are sealed under their member's data key
+/// (`FieldCipher`); data keys are kept wrapped by the key file's current master key in `data_key`;
+/// lookup keys are blind indexes under the key file's index key. SQL never sees a personal value:
+/// statements that read sealed columns also read the data key (`keyColumns`) and the codec opens
+/// the values in crmd.
 public struct PersonalDataCodec: Sendable {
-    public init() {}
+    public let keys: KeySource
 
-    /// What the `*_sealed` column holds for a value.
-    public func seal(_ value: String?) -> String? { value }
+    public init(keys: KeySource) { self.keys = keys }
 
-    /// The value back from a `*_sealed` column.
-    public func open(_ stored: String?) -> String? { stored }
+    /// The blind index of a normalised value of `kind` (`phone`, `email`, a platform id kind, `name`,
+    /// `block` for blocking keys, …): equal values give equal indexes, nothing else can be learnt.
+    public func index(kind: String, _ normalized: String) -> String {
+        keys.keyring.blindIndex.value(kind: kind, normalized)
+    }
 
-    /// The lookup key of a normalised value of `kind` (`phone`, `email`, a platform id kind).
-    public func index(kind: String, _ normalized: String) -> String { normalized }
+    /// The blocking keys of `fields` as blind indexes.
+    func blockingIndexes(_ fields: PersonFields) -> [String] {
+        let ring = keys.keyring
+        return fields.blockingKeys.map { ring.blindIndex.value(kind: "block", $0) }
+    }
 
-    // MARK: reading sealed columns in SQL
+    // MARK: data keys
 
-    // Segment filters compare parts of personal fields inside one statement over every member, so
-    // they read the `*_sealed` columns in SQL rather than through `open`. These expressions are the
-    // only places that do (the address keywords aside, see docs/segments.md): encryption at rest
-    // replaces each with a column of keys derived when the value is sealed (a keyed hash of the
-    // domain, the birth date's month, day and year), compared with `index` outputs.
+    /// The columns a statement selects to open values sealed under the key joined as `alias`.
+    public static func keyColumns(_ alias: String) -> String { "\(alias).id, \(alias).master_key_id, \(alias).wrapped" }
 
-    /// The e-mail domain (after `@`, lower-case as stored) of a `email_sealed` column.
-    public static func emailDomainSQL(_ column: String) -> String { "split_part(\(column), '@', 2)" }
+    /// The cipher of the data key selected by `keyColumns` at columns `at`…`at + 2`; nil when the row
+    /// has none (joined nothing) or the key was destroyed (the member was erased).
+    public func cipher(_ row: PostgresRow, at index: Int) throws -> FieldCipher? {
+        guard let id: Int64 = try row.decode(at: index), let master: String = try row.decode(at: index + 1),
+            let wrapped: [UInt8] = try row.decode(at: index + 2)
+        else { return nil }
+        guard let key = keys.keyring.unwrap(WrappedKey(masterKeyID: master, bytes: wrapped)) else {
+            preconditionFailure("data key \(id) is wrapped with master key \(master), which the key file \(keys.path) does not hold")
+        }
+        return FieldCipher(keyID: id, key: key)
+    }
 
-    /// The birth date (`date`, NULL when none) of a `birthday_sealed` column (`YYYY-MM-DD` as normalised).
-    public static func birthDateSQL(_ column: String) -> String { "(\(column))::date" }
+    /// The ciphers of data keys by id (destroyed keys are left out).
+    func ciphers(_ c: PostgresConnection, keyIDs: [Int64]) throws -> [Int64: FieldCipher] {
+        guard !keyIDs.isEmpty else { return [:] }
+        var out: [Int64: FieldCipher] = [:]
+        for row in try c.queryPrepared(
+            "SELECT \(Self.keyColumns("k")) FROM data_key k WHERE k.id = ANY($1::bigint[])", [.intArray(Array(Set(keyIDs)))])
+        {
+            if let cipher = try cipher(row, at: 0) { out[cipher.keyID] = cipher }
+        }
+        return out
+    }
+
+    /// Makes a new data key for each of `members` (made just now), sets it as the member's key, and
+    /// returns the ciphers in the order of `members`.
+    func newCiphers(_ c: PostgresConnection, members: [Int64]) throws -> [FieldCipher] {
+        guard !members.isEmpty else { return [] }
+        let ring = keys.keyring
+        let plain = members.map { _ in Keyring.newDataKey() }
+        let wrapped = plain.map { ring.wrap($0) }
+        let ids = try c.queryPrepared(
+            """
+            WITH k AS (
+                INSERT INTO data_key (member_id, master_key_id, wrapped)
+                SELECT m, $2, decode(w, 'base64') FROM unnest($1::bigint[], $3::text[]) WITH ORDINALITY AS t(m, w, n) ORDER BY n
+                RETURNING id, member_id)
+            UPDATE member m SET key_id = k.id FROM k WHERE m.id = k.member_id RETURNING m.id, k.id
+            """, [.intArray(members), .text(ring.currentMasterID), .textArray(wrapped.map { Data($0.bytes).base64EncodedString() })])
+        var keyOf: [Int64: Int64] = [:]
+        for row in ids { keyOf[try row.decode(at: 0)] = try row.decode(at: 1) }
+        return members.enumerated().map { i, m in FieldCipher(keyID: keyOf[m]!, key: plain[i]) }
+    }
+
+    // MARK: derived indexes of a golden record
+
+    /// The blind indexes segment conditions compare, derived from a member's golden record:
+    /// `name_bidx`, `email_domain_bidx`, `birthday_bidx`, `address_grams`.
+    func memberIndexes(name: String?, email: String?, birthday: String?, address: String?) -> MemberIndexes {
+        let ring = keys.keyring.blindIndex
+        let domain = email.flatMap { e in e.firstIndex(of: "@").map { String(e[e.index(after: $0)...]) } }
+        return MemberIndexes(
+            name: name.map { ring.value(kind: "name", $0) }, emailDomain: domain.map { ring.value(kind: "email_domain", $0) },
+            birthday: birthday.map { ring.value(kind: "birthday", $0) },
+            addressGrams: address.map { ring.grams(kind: "address", of: ScriptFolder.shared.fold($0).lowercased()) })
+    }
+
+    /// The blind index of a segment condition's e-mail domain, birth date (`YYYY-MM-DD`) or name.
+    public func conditionIndex(kind: String, _ value: String) -> String { index(kind: kind, value) }
+
+    /// The n-gram indexes a keyword must all find among a member's `address_grams`.
+    public func keywordGrams(_ keyword: String) -> [Int64] {
+        keys.keyring.blindIndex.grams(kind: "address", of: ScriptFolder.shared.fold(keyword).lowercased())
+    }
+}
+
+/// A member's derived blind indexes, as `PersonalDataCodec.memberIndexes` makes them.
+struct MemberIndexes {
+    var name: String?
+    var emailDomain: String?
+    var birthday: String?
+    var addressGrams: [Int64]?
+
+    /// `address_grams` as a `bigint[]` literal, or nil.
+    var addressGramsText: String? { addressGrams.map { "{" + $0.map(String.init).joined(separator: ",") + "}" } }
 }

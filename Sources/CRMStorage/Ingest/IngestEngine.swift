@@ -23,7 +23,7 @@ public struct IngestEngine: Sendable {
     let pool: PostgresPool
     let codec: PersonalDataCodec
 
-    public init(pool: PostgresPool, codec: PersonalDataCodec = PersonalDataCodec()) {
+    public init(pool: PostgresPool, codec: PersonalDataCodec) {
         self.pool = pool
         self.codec = codec
     }

@@ -226,7 +226,7 @@ public struct ExpiryJob: Sendable {
 
     /// Members with points expiring after the end of `asOf` and within `withinDays`, by member id after `afterMember`.
     public func expiring(
-        asOf: String, withinDays: Int64, afterMember: Int64?, limit: Int, policy: PointsPolicy, codec: PersonalDataCodec = PersonalDataCodec()
+        asOf: String, withinDays: Int64, afterMember: Int64?, limit: Int, policy: PointsPolicy, codec: PersonalDataCodec
     ) async throws -> [Expiring] {
         let from = try AsOfDate(asOf, offsetMinutes: policy.offsetMinutes).end
         let until = from + withinDays * 86_400

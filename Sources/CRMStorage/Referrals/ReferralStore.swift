@@ -45,7 +45,7 @@ public struct ReferralStore: Sendable {
     let pool: PostgresPool
     let codec: PersonalDataCodec
 
-    public init(pool: PostgresPool, codec: PersonalDataCodec = PersonalDataCodec()) {
+    public init(pool: PostgresPool, codec: PersonalDataCodec) {
         self.pool = pool
         self.codec = codec
     }

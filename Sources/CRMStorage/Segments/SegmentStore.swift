@@ -32,7 +32,7 @@ public struct SegmentStore: Sendable {
     /// Export snapshots are kept this long.
     static let snapshotHours = 24
 
-    public init(pool: PostgresPool, codec: PersonalDataCodec = PersonalDataCodec()) {
+    public init(pool: PostgresPool, codec: PersonalDataCodec) {
         self.pool = pool
         self.codec = codec
     }

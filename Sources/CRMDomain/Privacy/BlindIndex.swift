@@ -1,0 +1,47 @@
+import Crypto
+import Foundation
+
+/// Keyed hashes of personal values (HMAC-SHA-256 under the key file's index key), so that the
+/// database can find equal values without holding them: identity keys, lookups by phone, e-mail,
+/// platform id or name, blocking keys, and the derived values segment conditions compare.
+/// Without the index key a hash says nothing about its value; with it, equal inputs give equal
+/// hashes, so the inputs are always normalised first (by the callers, as identity keys are).
+public struct BlindIndex: Sendable {
+    private let key: SymmetricKey
+
+    public init(key: SymmetricKey) { self.key = key }
+
+    /// The index of `value` of `kind` (`phone`, `email`, `name`, a platform id kind, `block`, …):
+    /// 128 bits as 22 characters of base64url. The kind is hashed too, so equal values of different
+    /// kinds never share an index.
+    public func value(kind: String, _ value: String) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Self.message(kind, value), using: key)
+        let text = Data(Array(mac).prefix(16)).base64EncodedString()
+        return String(text.prefix(22)).replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+    }
+
+    /// A 64-bit index of `value` of `kind`, for sets of many small values kept in `bigint[]` columns
+    /// (address n-grams, attribute values): a collision costs a false match once in 2^64.
+    public func hash64(kind: String, _ value: String) -> Int64 {
+        let mac = HMAC<SHA256>.authenticationCode(for: Self.message(kind, value), using: key)
+        return Array(mac).prefix(8).reduce(Int64(0)) { ($0 << 8) | Int64($1) }
+    }
+
+    /// The n-gram indexes of a text for keyword conditions: every character and every pair of
+    /// adjacent characters of `text` with white space removed. `text` must already be folded (one
+    /// script) and lower-cased. A keyword is in the text only if all its grams are among the text's
+    /// (the converse can fail: the pairs may sit apart), so a keyword match on grams is a superset.
+    public func grams(kind: String, of text: String) -> [Int64] {
+        let chars = Array(text.filter { !$0.isWhitespace })
+        var out = Set<Int64>()
+        for (i, ch) in chars.enumerated() {
+            out.insert(hash64(kind: kind, String(ch)))
+            if i + 1 < chars.count { out.insert(hash64(kind: kind, String([ch, chars[i + 1]]))) }
+        }
+        return out.sorted()
+    }
+
+    private static func message(_ kind: String, _ value: String) -> [UInt8] {
+        Array(kind.utf8) + [0x1F] + Array(value.utf8)
+    }
+}
