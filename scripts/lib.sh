@@ -79,3 +79,10 @@ crm_pg_stop() {
   rm -rf "$CRM_PG_TMP"
   CRM_PG_TMP=
 }
+
+# crmd seals personal data with the keys of a key file (docs/privacy.md). Unless CRM_KEY_FILE names
+# one, makes a throwaway key file in directory $2 with the crmd in directory $1 and exports its path.
+crm_keys() {
+  [ -n "${CRM_KEY_FILE:-}" ] || export CRM_KEY_FILE="$2/keys.json"
+  [ -e "$CRM_KEY_FILE" ] || "$1/crmd" keys init --key-file "$CRM_KEY_FILE" >/dev/null
+}

@@ -72,12 +72,14 @@ enum MemberMethods {
                 let after = try paging.afterID()
                 let masked = isMasked(call)
                 let kind = PhoneNumber.normalize(query) != nil ? "phone" : EmailAddress.normalize(query) != nil ? "email" : "name"
-                let found = try await MaskedLookup.run(call, context: context, action: RPC.Member.Find.name, kind: kind, members: { $0.map(\.id) }) {
+                let found = try await MaskedLookup.run(call, context: context, action: RPC.Member.Find.name, kind: kind, members: { $0.members.map(\.id) }) {
                     try await context.members.find(query: query, wholeValuesOnly: masked, afterID: after, limit: paging.fetchLimit)
                 }
                 let ladder = try await context.loyaltyPolicy().ladder
-                let page = paging.page(of: found, key: { String($0.id) }, map: { profile($0, masked: masked, ladder: ladder) })
-                return RPC.Member.Find.Result(members: page.items, nextCursor: page.next)
+                let page = paging.page(of: found.members, key: { String($0.id) }, map: { profile($0, masked: masked, ladder: ladder) })
+                // A search that read its most candidates carries on after the last one it read.
+                let next = page.next ?? found.stoppedAfter.map { PageCursor.encode(String($0)) }
+                return RPC.Member.Find.Result(members: page.items, nextCursor: next)
             },
         ]
     }

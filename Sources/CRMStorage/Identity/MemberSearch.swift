@@ -37,8 +37,9 @@ struct MemberSearch {
         tailIndex = isDigits ? codec.index(kind: "phone_tail", String(query.suffix(PersonalDataCodec.phoneTailDigits))) : nil
     }
 
-    /// The ids of up to `limit` matching live members after `afterID`, in id order.
-    func ids(_ c: PostgresConnection, afterID: Int64?, limit: Int) throws -> [Int64] {
+    /// The ids of up to `limit` matching live members after `afterID`, in id order, and, when the
+    /// search read `maxBatches` of candidates before filling them, the id it stopped after.
+    func ids(_ c: PostgresConnection, afterID: Int64?, limit: Int) throws -> (ids: [Int64], stoppedAfter: Int64?) {
         var found: [Int64] = []
         var cursor = afterID
         for _ in 0..<Self.maxBatches {
@@ -69,12 +70,12 @@ struct MemberSearch {
                 cursor = id
                 if try row.decode(Bool.self, at: 1) || (try confirms(row)) {
                     found.append(id)
-                    if found.count == limit { return found }
+                    if found.count == limit { return (found, nil) }
                 }
             }
-            if rows.count < Self.candidateBatch { break }
+            if rows.count < Self.candidateBatch { return (found, nil) }
         }
-        return found
+        return (found, cursor)
     }
 
     /// Whether an opened candidate's name contains the fragment or its phone ends with the digits.

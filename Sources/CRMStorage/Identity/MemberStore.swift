@@ -193,12 +193,19 @@ public struct MemberStore: Sendable {
     /// and phone suffixes are not looked at, so a masked value cannot be found piece by piece.
     /// Names and phones are sealed: the database narrows by blind indexes (the name's n-grams, the
     /// phone's last four digits) and crmd confirms each candidate by opening it (`MemberSearch`).
-    public func find(query: String, wholeValuesOnly: Bool = false, afterID: Int64?, limit: Int) async throws -> [MemberRecord] {
+    /// `stoppedAfter`: set when the search read its most candidates before filling the page; the
+    /// next page starts after it.
+    public func find(
+        query: String, wholeValuesOnly: Bool = false, afterID: Int64?, limit: Int
+    ) async throws -> (
+        members: [MemberRecord], stoppedAfter: Int64?
+    ) {
         precondition(limit > 0 && limit <= PageCursor.maxLimit + 1, "limit out of range")
         let search = MemberSearch(query: query, wholeValuesOnly: wholeValuesOnly, codec: codec)
         let codec = self.codec
         return try await pool.withConnection { c in
-            try Self.loadMany(c, try search.ids(c, afterID: afterID, limit: limit), codec: codec)
+            let found = try search.ids(c, afterID: afterID, limit: limit)
+            return (try Self.loadMany(c, found.ids, codec: codec), found.stoppedAfter)
         }
     }
 

@@ -94,8 +94,10 @@ struct StoreSyncTests {
             #expect(try order.decode(String.self, at: 3) == "group_buy")
             let address = try db.withConnection {
                 try TestKeys.codec.open(
-                    $0.query("SELECT a.address_sealed, k.id, k.master_key_id, k.wrapped FROM account a JOIN data_key k ON k.id = a.key_id WHERE a.external_id = 'g2'")
-                        .single!, value: 0, key: 1)
+                    $0.query(
+                        "SELECT a.address_sealed, k.id, k.master_key_id, k.wrapped FROM account a JOIN data_key k ON k.id = a.key_id WHERE a.external_id = 'g2'"
+                    )
+                    .single!, value: 0, key: 1)
             }
             #expect(address == "北京市朝陽區 建國路1號")  // the line break inside the quoted field arrived; crmd folds whitespace
 

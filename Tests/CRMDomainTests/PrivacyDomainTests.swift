@@ -1,0 +1,73 @@
+import CRMDomain
+import Crypto
+import Foundation
+import Testing
+
+@Suite("sealing personal fields, blind indexes and the key file, without a database")
+struct PrivacyDomainTests {
+    let keys = KeyFileFormat(current: "m1", master: ["m1": Array(repeating: 7, count: 32)], index: Array(repeating: 9, count: 32))
+
+    @Test("a field sealed under a data key opens with it; the text holds the key id and nothing of the value")
+    func sealAndOpen() {
+        let cipher = FieldCipher(keyID: 42, key: Keyring.newDataKey())
+        let sealed = cipher.seal("+8613911110001")!
+        #expect(sealed.hasPrefix("42."))
+        #expect(!sealed.contains("13911110001"))
+        #expect(FieldCipher.keyID(of: sealed) == 42)
+        #expect(cipher.open(sealed) == "+8613911110001")
+        #expect(cipher.seal("+8613911110001") != sealed, "a fresh nonce every time")
+        #expect(cipher.seal(nil) == nil && cipher.open(nil) == nil)
+    }
+
+    @Test("a data key wrapped by the current master key unwraps with it; an unknown master key unwraps nothing")
+    func wrapAndUnwrap() {
+        let ring = Keyring(keys)
+        let dataKey = Keyring.newDataKey()
+        let wrapped = ring.wrap(dataKey)
+        #expect(wrapped.masterKeyID == "m1" && wrapped.bytes.count == 60)
+        let back = ring.unwrap(wrapped)
+        #expect(back.map { k in k.withUnsafeBytes { Array($0) } } == dataKey.withUnsafeBytes { Array($0) })
+        let rotated = Keyring(keys.rotated())
+        #expect(rotated.currentMasterID == "m2")
+        #expect(rotated.unwrap(wrapped) != nil, "the old master key stays in the file after a rotation")
+        #expect(ring.unwrap(rotated.wrap(dataKey)) == nil, "a keyring without m2 cannot unwrap what m2 wrapped")
+    }
+
+    @Test("blind indexes: equal values equal, kinds apart, another index key unrelated")
+    func blindIndexes() {
+        let index = Keyring(keys).blindIndex
+        let phone = index.value(kind: "phone", "+8613911110001")
+        #expect(phone.count == 22 && !phone.contains("+") && !phone.contains("/"))
+        #expect(phone == index.value(kind: "phone", "+8613911110001"))
+        #expect(phone != index.value(kind: "email", "+8613911110001"))
+        let other = BlindIndex(key: SymmetricKey(data: Array(repeating: UInt8(1), count: 32)))
+        #expect(phone != other.value(kind: "phone", "+8613911110001"))
+    }
+
+    @Test("n-gram indexes: a keyword's grams are among the text's when the text contains it")
+    func grams() {
+        let index = Keyring(keys).blindIndex
+        let address = index.grams(kind: "address", of: "上海市浦东新区世纪大道100号")
+        #expect(Set(index.grams(kind: "address", of: "浦东")).isSubset(of: Set(address)))
+        #expect(Set(index.grams(kind: "address", of: "100号")).isSubset(of: Set(address)))
+        #expect(!Set(index.grams(kind: "address", of: "朝阳")).isSubset(of: Set(address)))
+        #expect(index.grams(kind: "address", of: "浦 东") == index.grams(kind: "address", of: "浦东"), "white space is not compared")
+    }
+
+    @Test("the key file round-trips, and each way it can be wrong is named")
+    func keyFile() throws {
+        let generated = KeyFileFormat.generate()
+        #expect(try KeyFileFormat.parse(generated.serialized()).get() == generated)
+        #expect(generated.master["m1"]?.count == 32 && generated.index.count == 32)
+        func problem(_ text: String) -> String? {
+            if case .failure(let p) = KeyFileFormat.parse(text) { return p.message }
+            return nil
+        }
+        #expect(problem("[]") == "is not a JSON object")
+        #expect(problem(#"{"format":"other"}"#)?.contains("format") == true)
+        let key = Data(repeating: 1, count: 32).base64EncodedString()
+        #expect(problem(#"{"format":"crm-keys-1","current":"m2","master":{"m1":"\#(key)"},"index":"\#(key)"}"#)?.contains("m2") == true)
+        #expect(problem(#"{"format":"crm-keys-1","current":"m1","master":{"m1":"c2hvcnQ="},"index":"\#(key)"}"#)?.contains("32 bytes") == true)
+        #expect(problem(#"{"format":"crm-keys-1","current":"m1","master":{"m1":"\#(key)"}}"#)?.contains("index") == true)
+    }
+}

@@ -1,0 +1,29 @@
+import Foundation
+import Testing
+
+@Suite("the key file, as an operator makes and uses it")
+struct KeyFileTests {
+    @Test("crmd keys init makes a 0600 key file and never overwrites one; crmd refuses a missing key file or one others may read")
+    func keyFile() async throws {
+        try await withTemporaryDirectory { dir in
+            let path = dir + "/keys.json"
+            let made = try await runBinary("crmd", ["keys", "init", "--key-file", path])
+            #expect(made.status == 0, "\(made.stderr)")
+            let mode = (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue
+            #expect(mode == 0o600)
+            let before = try String(contentsOfFile: path, encoding: .utf8)
+            let again = try await runBinary("crmd", ["keys", "init", "--key-file", path])
+            #expect(again.status != 0 && again.stderr.contains("never overwrites"), "\(again.stderr)")
+            #expect(try String(contentsOfFile: path, encoding: .utf8) == before)
+
+            let db = try TestDatabase.create()
+            chmod(path, 0o644)
+            let readable = try await runBinary(
+                "crmd", ["serve", "--database-url", db.connectionString, "--listen", "127.0.0.1:\(freePort())", "--key-file", path])
+            #expect(readable.status != 0 && readable.stderr.contains("chmod 600"), "\(readable.stderr)")
+            let missing = try await runBinary(
+                "crmd", ["serve", "--database-url", db.connectionString, "--listen", "127.0.0.1:\(freePort())", "--key-file", dir + "/none.json"])
+            #expect(missing.status != 0 && missing.stderr.contains("crmd keys init"), "\(missing.stderr)")
+        }
+    }
+}
