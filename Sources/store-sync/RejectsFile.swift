@@ -61,7 +61,10 @@ final class RejectsFile {
         entry["error"] = error
         do {
             if handle == nil {
-                if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+                // Created 0600: what a shop's events were refused for is the shop's business only.
+                if !FileManager.default.fileExists(atPath: path) {
+                    _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+                }
                 guard let opened = FileHandle(forWritingAtPath: path) else { throw CommandFailure.local("cannot write the rejects file \(path)") }
                 try opened.seekToEnd()
                 handle = opened
