@@ -40,6 +40,12 @@ struct PrivacyDomainTests {
         #expect(phone.count == 22 && !phone.contains("+") && !phone.contains("/"))
         #expect(phone == index.value(kind: "phone", "+8613911110001"))
         #expect(phone != index.value(kind: "email", "+8613911110001"))
+        let key = SymmetricKey(data: Array(repeating: UInt8(9), count: 32))
+        let reference = HMAC<SHA256>.authenticationCode(for: Array("phone".utf8) + [0x1F] + Array("+8613911110001".utf8), using: key)
+        #expect(
+            phone
+                == Data(Array(reference).prefix(16)).base64EncodedString().prefix(22).replacingOccurrences(of: "+", with: "-")
+                .replacingOccurrences(of: "/", with: "_"), "HMAC-SHA-256 as RFC 2104 defines it")
         let other = BlindIndex(key: SymmetricKey(data: Array(repeating: UInt8(1), count: 32)))
         #expect(phone != other.value(kind: "phone", "+8613911110001"))
     }
