@@ -26,6 +26,8 @@ public final class ServerContext: Sendable {
     public let segments: SegmentStore
     public let reports: ReportStore
     public let lookupAudit: LookupAudit
+    public let accessAudit: AccessAudit
+    public let shopScope: ShopScope
     public let benefits: BenefitStore
     /// Names this process among several crmd instances (job runs are held per connection).
     public let instanceID: String
@@ -60,6 +62,8 @@ public final class ServerContext: Sendable {
         self.segments = SegmentStore(pool: pool)
         self.reports = ReportStore(pool: pool)
         self.lookupAudit = LookupAudit(pool: pool)
+        self.accessAudit = AccessAudit(pool: pool)
+        self.shopScope = ShopScope(pool: pool)
         self.benefits = BenefitStore(pool: pool)
         self.instanceID = String(UInt64.random(in: 1...UInt64.max), radix: 36)
         self.health = DatabaseHealth(pool: pool)

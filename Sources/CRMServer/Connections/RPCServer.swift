@@ -39,6 +39,7 @@ public final class RPCServer: Service, Sendable {
                 + CampaignMethods.specs(context)
                 + CampaignJobMethods.specs(context)
                 + CampaignReportMethods.specs(context)
+                + AuditMethods.specs(context)
         )
         let configuration = context.configuration
         context.metricsBox.withLockedValue {

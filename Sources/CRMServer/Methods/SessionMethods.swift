@@ -9,7 +9,7 @@ enum SessionMethods {
         [
             // Not `MethodSpec(Hello.self)`: the session ends before the params are read, so a
             // malformed hello ends it too.
-            MethodSpec(Hello.name, access: .open) { call in
+            MethodSpec(Hello.name, access: .open, scope: .everyone) { call in
                 call.session = nil
                 let p = try JSONValueDecoder().decode(Hello.Params.self, from: .object(call.params.object))
                 return try JSONValueEncoder().encode(try await hello(p, &call, context))
