@@ -10,7 +10,7 @@ CREATE TABLE api_token_shop (
 
 -- Every read of unmasked personal data by an operator or admin: who (the token), which method,
 -- which fields, when, and how many members. A bulk read (a page of segment.export) is one row,
--- its members listed in access_audit_member (a page holds at most 1,000, so the list is bounded).
+-- its members listed in access_audit_member (a page holds at most 5,000, so the list is bounded).
 CREATE TABLE access_audit (
     id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     at            timestamptz NOT NULL DEFAULT now(),

@@ -1,3 +1,4 @@
+import CRMDomain
 import CRMPostgres
 
 /// One row of the access audit: a read of unmasked personal data by an operator or admin.
@@ -18,22 +19,23 @@ public struct AccessAuditRecord: Sendable, Equatable {
 /// The access audit (`access_audit`): who read whose unmasked personal data, which fields, when.
 ///
 /// One row per call, not per member: a page of an export is one row with its member count and
-/// its members (a page holds at most 1,000, which bounds the list), so the audit costs one insert
+/// its members (a page holds at most 5,000, which bounds the list), so the audit costs one insert
 /// of a row and one of an array per call however large the page, and still answers "who looked at
 /// member X" through `access_audit_member`.
 public struct AccessAudit: Sendable {
     let pool: PostgresPool
-    /// Members listed in one row at most (the largest page any method returns).
-    public static let maxMembersListed = 1_000
+    /// Members listed in one row at most: the largest page any method returns (`segment.export`).
+    public static let maxMembersListed = SegmentStore.maxExportPage
 
     public init(pool: PostgresPool) { self.pool = pool }
 
     /// Appends one row inside the caller's transaction (`member.export`, `member.erase` record theirs
-    /// with their change). Nothing is written for a read that showed no member.
+    /// with their change). Nothing is written for a read that showed no member and no field (a
+    /// review guard shows a key value that belongs to no member yet: fields, no members).
     public static func record(
         _ c: PostgresConnection, tokenID: Int64?, method: String, fields: [String], members: [Int64]
     ) throws {
-        guard !members.isEmpty else { return }
+        guard !members.isEmpty || !fields.isEmpty else { return }
         var seen = Set<Int64>()
         let listed = members.filter { seen.insert($0).inserted }.prefix(maxMembersListed).map { Optional($0) }
         try c.query(
@@ -47,7 +49,7 @@ public struct AccessAudit: Sendable {
 
     /// Appends one row on a connection of its own.
     public func record(tokenID: Int64?, method: String, fields: [String], members: [Int64]) async throws {
-        guard !members.isEmpty else { return }
+        guard !members.isEmpty || !fields.isEmpty else { return }
         try await pool.withConnection { c in
             try Self.record(c, tokenID: tokenID, method: method, fields: fields, members: members)
         }
@@ -55,7 +57,7 @@ public struct AccessAudit: Sendable {
 
     /// Rows newest first, after `beforeID` (the cursor), for one member and/or one token name.
     public func list(memberID: Int64?, tokenName: String?, beforeID: Int64?, limit: Int) async throws -> [AccessAuditRecord] {
-        precondition(limit > 0 && limit <= 1_001, "limit out of range")
+        precondition(limit > 0 && limit <= PageCursor.maxLimit + 1, "limit out of range")
         // By member, the walk starts from that member's rows (`access_audit_member_member`); else
         // from the newest rows (`access_audit_at`).
         let source =
