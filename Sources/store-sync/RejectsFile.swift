@@ -61,7 +61,10 @@ final class RejectsFile {
         entry["error"] = error
         do {
             if handle == nil {
-                if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+                // Mode 0600: a rejected line carries the member object as the shop sent it.
+                if !FileManager.default.fileExists(atPath: path) {
+                    _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+                }
                 guard let opened = FileHandle(forWritingAtPath: path) else { throw CommandFailure.local("cannot write the rejects file \(path)") }
                 try opened.seekToEnd()
                 handle = opened

@@ -146,6 +146,17 @@ enum MemberMethods {
             guard: r.type == "guard" ? detail : nil, evidence: r.type == "guard" ? nil : detail)
     }
 
+    /// The personal fields review items show: a guard its key value (`phone`, `wechat_unionid` …),
+    /// a match the two members' values it compared (`name`, `birthday`, `address` …).
+    static func shownFields(_ items: [RPC.Review.List.Item]) -> [String] {
+        var fields = Set<String>()
+        for i in items {
+            if let kind = i.guard?.objectValue?["kind"]?.stringValue { fields.insert(kind) }
+            if let compared = i.evidence?.objectValue?["fields"]?.objectValue { fields.formUnion(compared.keys) }
+        }
+        return fields.sorted()
+    }
+
     /// The review queue: `review.list`, `review.decide`.
     static func reviewSpecs(_ context: ServerContext) -> [MethodSpec] {
         [
@@ -156,12 +167,9 @@ enum MemberMethods {
                     limit: paging.fetchLimit)
                 let masked = isMasked(call)
                 let page = paging.page(of: items, key: { String($0.id) }) { item($0, masked: masked) }
-                // A guard shows the key value it is about (a phone, an e-mail, a platform id) unmasked.
-                let guards = page.items.filter { $0.type == "guard" }
                 try await AuditMethods.record(
-                    call, context: context, method: RPC.Review.List.name,
-                    fields: Array(Set(guards.compactMap { $0.guard?.objectValue?["kind"]?.stringValue })).sorted(),
-                    members: guards.flatMap { ($0.memberIDs ?? []).map(\.value) })
+                    call, context: context, method: RPC.Review.List.name, fields: shownFields(page.items),
+                    members: page.items.flatMap { ($0.memberIDs ?? []).map(\.value) })
                 return RPC.Review.List.Result(items: page.items, nextCursor: page.next)
             },
             MethodSpec(RPC.Review.Decide.self, access: .write, scope: .merchantWide) { p, call in
