@@ -9,7 +9,8 @@ struct AuditCommand: AsyncParsableCommand {
         commandName: "audit", abstract: "Who read members' unmasked personal data, newest first (admin).")
     @OptionGroup var options: CommonOptions
     @Option(help: "Only reads that showed this member.") var member: MemberID?
-    @Option(help: "Only reads by tokens of this name.") var token: String?
+    // Not `--token`: that is the access token crmctl logs in with (CommonOptions).
+    @Option(name: .customLong("by"), help: ArgumentHelp("Only reads by tokens of this name.", valueName: "token-name")) var by: String?
     @Option(help: "Show at most this many reads (1-100000).") var limit = 100
 
     /// Member ids shown in the table's cell at most; `--json` has them all.
@@ -26,7 +27,7 @@ struct AuditCommand: AsyncParsableCommand {
                 var cursor: String? = nil
                 repeat {
                     let page = try await client.call(
-                        RPC.Audit.List.self, .init(memberID: member, token: token, cursor: cursor, limit: min(pageSize, limit - entries.count)))
+                        RPC.Audit.List.self, .init(memberID: member, token: by, cursor: cursor, limit: min(pageSize, limit - entries.count)))
                     entries += page.entries
                     cursor = page.nextCursor
                 } while cursor != nil && entries.count < limit
