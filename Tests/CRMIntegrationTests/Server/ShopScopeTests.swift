@@ -37,7 +37,10 @@ struct ShopScopeTests {
     /// A client whose token is limited to `shops`.
     static func scoped(_ server: TestServer, _ admin: RPCClient, role: String = "operator", shops: [String] = ["sh01"]) async throws -> RPCClient {
         let created = try await admin.call("token.create", ["role": .string(role), "shops": .array(shops.map { .string($0) }), "name": "franchise"])
-        return try await server.client(token: created["token"]!.stringValue!)
+        let client = try await server.client(token: nil)
+        let hello = try await client.call("session.hello", ["token": created["token"]!, "client": "tests"])
+        #expect(hello["shops"] == .array(shops.sorted().map { .string($0) }) && hello["role"] == .string(role))
+        return client
     }
 
     @Test("token.create limits operators and analysts to shops; token.list shows it; agents and admins are refused shops")
