@@ -115,6 +115,32 @@ struct AccessAuditTests {
         }
     }
 
+    @Test("referral.get and referral.stats record the names they show; campaign.touches its touch list")
+    func referralsAndTouches() async throws {
+        try await withTestServer { server in
+            let admin = try await server.adminWithShops()
+            let (referrer, code) = try await ReferralTests.referrer(admin)
+            let newcomer = try await ReferralTests.signup(admin, "n1", code: code)
+            _ = try await admin.call("referral.get", ["member_id": referrer])
+            var rows = try await Self.entries(admin)
+            #expect(rows.count == 1 && rows[0]["method"] == "referral.get" && rows[0]["fields"] == ["name"] && rows[0]["member_ids"] == [newcomer])
+            _ = try await admin.call("referral.stats", [:])
+            rows = try await Self.entries(admin)
+            #expect(rows[0]["method"] == "referral.stats" && rows[0]["member_ids"] == [referrer], "\(rows[0])")
+
+            let ids = try await Self.seed(admin)
+            _ = try await admin.call("segment.save", ["name": "hz", "filter": ["region": ["杭州"]]])
+            _ = try await admin.call("campaign.create", ["name": "c", "segment": "hz", "action": ["kind": "list"]])
+            _ = try await admin.launchWave("c")
+            let touches = try await admin.call("campaign.touches", ["name": "c"])["touches"]!.arrayValue!
+            #expect(touches.count == 3)
+            rows = try await Self.entries(admin)
+            #expect(rows[0]["method"] == "campaign.touches" && rows[0]["member_count"] == 3, "\(rows[0])")
+            #expect(Set(rows[0]["member_ids"]!.arrayValue!.map { $0.stringValue! }) == Set(ids.map { $0.stringValue! }))
+            #expect(rows[0]["fields"] == ["name", "phone", "email"])
+        }
+    }
+
     @Test("audit.list by member, by token name, newest first a page at a time; AccessAudit.record joins the caller's transaction")
     func listing() async throws {
         try await withTestServer { server in
