@@ -36,6 +36,13 @@ public final class AtomicFile {
         self.temporaryPath = temporaryPath ?? path + ".tmp"
         fd = open(self.temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else { throw Failure(step: .open, path: path, temporaryPath: self.temporaryPath, reason: Self.lastError()) }
+        // A temporary file left by an earlier run keeps its mode through O_CREAT, and the umask may
+        // have narrowed ours: the file gets exactly `mode`, whatever was there.
+        guard fchmod(fd, mode) == 0 else {
+            let reason = Self.lastError()
+            discard()
+            throw Failure(step: .open, path: path, temporaryPath: self.temporaryPath, reason: reason)
+        }
     }
 
     deinit { discard() }

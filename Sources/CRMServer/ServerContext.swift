@@ -26,6 +26,8 @@ public final class ServerContext: Sendable {
     public let segments: SegmentStore
     public let reports: ReportStore
     public let lookupAudit: LookupAudit
+    public let accessAudit: AccessAudit
+    public let shopScope: ShopScope
     public let benefits: BenefitStore
     /// Seals and opens personal data with the key file's keys.
     public let codec: PersonalDataCodec
@@ -65,6 +67,8 @@ public final class ServerContext: Sendable {
         self.reports = ReportStore(pool: pool)
         self.lookupAudit = LookupAudit(pool: pool)
         self.benefits = BenefitStore(pool: pool, codec: codec)
+        self.accessAudit = AccessAudit(pool: pool)
+        self.shopScope = ShopScope(pool: pool)
         self.instanceID = String(UInt64.random(in: 1...UInt64.max), radix: 36)
         self.health = DatabaseHealth(pool: pool)
         self.logger = logger

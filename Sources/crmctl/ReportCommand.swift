@@ -35,8 +35,8 @@ struct ReportCommand: AsyncParsableCommand {
                     levels: try await client.call(RPC.Report.Levels.self, .init()),
                     campaigns: try await campaignReports(client))
                 let page = HTMLReport.page(reports)
-                // Counts and shares only, no personal data: readable like any page.
-                try AtomicFile.write(page, to: html, temporaryPath: html + ".partial", mode: 0o644)
+                // Counts and shares only, but the merchant's business: mode 0600 like every file crmctl writes.
+                try AtomicFile.write(page, to: html, temporaryPath: html + ".partial")
                 print("wrote \(html) (\(page.utf8.count / 1024) KiB): open it in a browser")
             }
         }

@@ -13,15 +13,18 @@ struct TokenCommand: AsyncParsableCommand {
         @OptionGroup var options: CommonOptions
         @Option(help: "admin, operator, analyst or agent.") var role: String
         @Option(help: "The shop an agent token pushes for.") var shop: String?
+        @Option(help: "Operator and analyst tokens: the shops they are limited to, by code, separated by commas.") var shops: String?
         @Option(help: "A name to recognise the token by.") var name: String?
 
         func run() async throws {
             try await runClientCommand("crmctl") {
                 try await options.connection.withClient(client: CRMCtl.clientName) { client in
-                    let token = try await client.call(RPC.Token.Create.self, .init(role: role, shop: shop, name: name))
+                    let limited = shops.map { $0.split(separator: ",").map { String($0).trimmingWhitespace() } }
+                    let token = try await client.call(RPC.Token.Create.self, .init(role: role, shop: shop, shops: limited, name: name))
                     if options.json { return printJSON(try JSONValueEncoder().encode(token)) }
                     print(token.token)
-                    print("token \(token.id) (\(token.role)\(token.shop.map { ", shop \($0)" } ?? "")): keep it now, it is not shown again", to: .standardError)
+                    let scope = token.shop.map { ", shop \($0)" } ?? token.shops.map { ", shops \($0.joined(separator: ","))" } ?? ""
+                    print("token \(token.id) (\(token.role)\(scope)): keep it now, it is not shown again", to: .standardError)
                 }
             }
         }
@@ -42,7 +45,8 @@ struct TokenCommand: AsyncParsableCommand {
                     if options.json { return printJSON(try JSONValueEncoder().encode(tokens)) }
                     var table = TextTable(headers: ["id", "role", "shop", "name", "created", "last used", "revoked"])
                     for t in tokens {
-                        table.add([String(t.id), t.role, t.shop ?? "-", t.name, t.createdAt, t.lastUsedAt ?? "-", t.revokedAt ?? "-"])
+                        // The shop column: an agent's shop, or the shops an operator or analyst is limited to.
+                        table.add([String(t.id), t.role, t.shop ?? t.shops?.joined(separator: ",") ?? "-", t.name, t.createdAt, t.lastUsedAt ?? "-", t.revokedAt ?? "-"])
                     }
                     print(table.render())
                 }

@@ -61,7 +61,7 @@ final class RejectsFile {
         entry["error"] = error
         do {
             if handle == nil {
-                // Created 0600: what a shop's events were refused for is the shop's business only.
+                // Mode 0600: a rejected line carries the member object as the shop sent it.
                 if !FileManager.default.fileExists(atPath: path) {
                     _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
                 }

@@ -32,6 +32,21 @@ struct AtomicFileTests {
         }
     }
 
+    @Test("a temporary file left by an earlier run, readable by all, is made 0600 before anything is written to it")
+    func staleTemporaryFile() throws {
+        try withDirectory { directory in
+            let path = directory + "/warn.csv"
+            try "old rows\n".write(toFile: path + ".tmp", atomically: false, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o666], ofItemAtPath: path + ".tmp")
+            let file = try AtomicFile(path)
+            let mode = try FileManager.default.attributesOfItem(atPath: path + ".tmp")[.posixPermissions] as? Int
+            #expect(mode == 0o600)
+            try file.write("new rows\n")
+            try file.commit()
+            #expect(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int == 0o600)
+        }
+    }
+
     @Test("a file abandoned (discarded, or dropped) leaves the previous file and no temporary file")
     func discard() throws {
         try withDirectory { directory in

@@ -88,6 +88,9 @@ public struct ErrorReason: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let roleForbidden = ErrorReason(rawValue: "role_forbidden")
     public static let wrongShop = ErrorReason(rawValue: "wrong_shop")
     public static let maskedFilter = ErrorReason(rawValue: "masked_filter")
+    /// A token limited to shops reached beyond them: a member without an account there, another
+    /// shop, or a method over the whole base.
+    public static let outsideShops = ErrorReason(rawValue: "outside_shops")
 
     // MARK: Not found (-32004)
     public static let notFound = ErrorReason(rawValue: "not_found")
@@ -165,7 +168,7 @@ public struct ErrorReason: RawRepresentable, Hashable, Sendable, CustomStringCon
         .badStatus, .badType, .badID, .oneLookup, .asOfInFuture, .asOfMismatch, .unknownLevel, .badCoupon, .badCart, .badConsent,
         .badChannel, .badTimestamp, .badPhone, .badEmail, .badBirthday, .badAmount, .badPlatformID,
         .internal, .statementTimeout, .serializationFailure,
-        .unauthenticated, .noSession, .invalidToken, .tokenRevoked, .forbidden, .roleForbidden, .wrongShop, .maskedFilter,
+        .unauthenticated, .noSession, .invalidToken, .tokenRevoked, .forbidden, .roleForbidden, .wrongShop, .maskedFilter, .outsideShops,
         .notFound, .shopNotFound, .tokenNotFound, .memberNotFound, .mergeNotFound, .reviewNotFound, .settingNotFound, .tagNotFound, .ruleNotFound,
         .segmentNotFound, .exportNotFound, .orderNotFound, .unknownCode, .couponNotFound, .templateNotFound,
         .conflict, .shopExists, .ambiguous, .alreadyMerged, .alreadyUnmerged, .alreadyDecided, .eventIDReused, .orderExists, .refundExists,

@@ -25,6 +25,10 @@ public enum Role: String, Sendable, CaseIterable, Codable {
     /// Whether tokens of this role are bound to a shop (exactly the agents').
     public var isShopBound: Bool { self == .agent }
 
+    /// Whether tokens of this role may be limited to shops (a franchise store's staff): operators
+    /// and analysts. Agents have their one shop; admins see everything.
+    public var mayBeShopScoped: Bool { self == .operator || self == .analyst }
+
     /// What is wrong with giving a token of this role `shop`, if anything: agents need one, others take none.
     public func shopProblem(_ shop: String?) -> String? {
         if isShopBound, shop == nil { return "an agent token must name its shop" }

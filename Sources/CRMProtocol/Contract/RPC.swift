@@ -32,6 +32,7 @@ public enum RPC {
         + Campaign.methods
         + CampaignJobs.methods
         + CampaignReport.methods
+        + Audit.methods
 }
 
 /// A page of a list: where to go on from (`cursor`, from the previous page's `next_cursor`) and

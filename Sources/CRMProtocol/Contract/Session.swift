@@ -36,11 +36,14 @@ extension RPC.Session {
             public var role: String
             /// The shop an agent token pushes for; null for the other roles.
             @Present public var shop: String?
-            public init(server: String, protocol: Int64, role: String, shop: String?) {
+            /// The shops an operator or analyst token is limited to; absent when it sees the whole base.
+            public var shops: [String]?
+            public init(server: String, protocol: Int64, role: String, shop: String?, shops: [String]? = nil) {
                 self.server = server
                 self.protocol = `protocol`
                 self.role = role
                 self.shop = shop
+                self.shops = shops
             }
         }
     }

@@ -20,7 +20,11 @@ extension RPC.Token {
         public var createdAt: String
         @Present public var revokedAt: String?
         @Present public var lastUsedAt: String?
-        public init(id: Int64, name: String, role: String, shop: String?, createdAt: String, revokedAt: String?, lastUsedAt: String?) {
+        /// The shops an operator or analyst token is limited to; absent when it sees the whole base.
+        public var shops: [String]?
+        public init(
+            id: Int64, name: String, role: String, shop: String?, createdAt: String, revokedAt: String?, lastUsedAt: String?, shops: [String]? = nil
+        ) {
             self.id = id
             self.name = name
             self.role = role
@@ -28,31 +32,48 @@ extension RPC.Token {
             self.createdAt = createdAt
             self.revokedAt = revokedAt
             self.lastUsedAt = lastUsedAt
+            self.shops = shops
         }
     }
 
     /// `token.create`: a new token, whose text this reply shows once and never again.
     public enum Create: RPCMethod {
         public static let name = "token.create"
-        public static let summary = "Issues a token; its text is in this reply only. Agent tokens name the shop they push for."
+        public static let summary =
+            "Issues a token; its text is in this reply only. Agent tokens name the shop they push for; operator and analyst tokens may be limited to shops."
 
         public struct Params: RPCObject {
             public var role: String
             /// Required for an agent token, refused for the other roles.
             public var shop: String?
+            /// Operator and analyst tokens only: the shops they are limited to (members with an
+            /// account there, those shops' orders). Absent: the whole base.
+            public var shops: [String]?
             public var name: String?
+            /// Shops one token may be limited to at most.
+            public static let maxShops = 100
             public static let fieldRules: [String: FieldRule] = [
                 "role": .oneOf(roles, reason: .badRole), "shop": .text(maxLength: ShopCode.maxLength), "name": .text(maxLength: DisplayName.maxLength),
+                "shops": .items(max: maxShops, each: .text(maxLength: ShopCode.maxLength, nonEmpty: true)),
             ]
-            public init(role: String, shop: String? = nil, name: String? = nil) {
+            public init(role: String, shop: String? = nil, shops: [String]? = nil, name: String? = nil) {
                 self.role = role
                 self.shop = shop
+                self.shops = shops
                 self.name = name
             }
 
             public func validate() throws(RPCError) {
                 if let role = Role(rawValue: role), let problem = role.shopProblem(shop) {
                     throw .invalidParams(problem, field: "shop", reason: shop == nil ? .missingField : .unexpectedField)
+                }
+                guard let shops else { return }
+                if let role = Role(rawValue: role), !role.mayBeShopScoped {
+                    throw .invalidParams("only operator and analyst tokens are limited to shops", field: "shops", reason: .unexpectedField)
+                }
+                if shops.isEmpty { throw .invalidParams("shops names at least one shop", field: "shops", reason: .outOfRange) }
+                if let bad = shops.first(where: { ShopCode($0) == nil }) {
+                    throw .invalidParams("\(bad) is not a shop code", field: "shops", reason: .badShopCode)
                 }
             }
         }

@@ -97,6 +97,11 @@ public struct Dispatcher: Sendable {
         } catch {
             return .failure(RPCError.from(error))
         }
+        do {
+            try await ShopScopeGate.admit(spec, params: params, session: session, context: context)
+        } catch {
+            return .failure(error)
+        }
         var call = CallContext(
             params: params, session: session, requestID: requestID,
             connection: context.connectionName(connectionID), peer: peer)

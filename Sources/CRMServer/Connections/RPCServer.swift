@@ -39,6 +39,7 @@ public final class RPCServer: Service, Sendable {
                 + CampaignMethods.specs(context)
                 + CampaignJobMethods.specs(context)
                 + CampaignReportMethods.specs(context)
+                + AuditMethods.specs(context)
         )
         let configuration = context.configuration
         context.metricsBox.withLockedValue {
@@ -63,6 +64,8 @@ public final class RPCServer: Service, Sendable {
 
     /// Every method this server answers (docs/protocol.md is checked against it).
     public var methodNames: Set<String> { dispatcher.registry.names }
+    /// Every method with its access and staff scope (the tests walk them).
+    public var methodSpecs: [MethodSpec] { dispatcher.registry.specs }
 
     /// The address the listener is bound to, once it is (port 0 picks a free port).
     public func waitUntilBound() async -> SocketAddress {

@@ -14,7 +14,7 @@ enum AdminMethods {
     static func render(_ token: TokenRecord) -> Token.Record {
         Token.Record(
             id: token.id, name: token.name, role: token.role.rawValue, shop: token.shop, createdAt: token.createdAt,
-            revokedAt: token.revokedAt, lastUsedAt: token.lastUsedAt)
+            revokedAt: token.revokedAt, lastUsedAt: token.lastUsedAt, shops: token.shops.isEmpty ? nil : token.shops)
     }
 
     /// A display name as given, or `fallback`; trimmed and checked.
@@ -31,7 +31,7 @@ enum AdminMethods {
 
     static func shopSpecs(_ context: ServerContext) -> [MethodSpec] {
         [
-            MethodSpec(Shop.Create.self, access: .admin) { p, call in
+            MethodSpec(Shop.Create.self, access: .admin, scope: .merchantWide) { p, call in
                 guard let code = ShopCode(p.code) else {
                     throw RPCError.invalidParams(
                         "code must be 1-32 lower-case letters, digits, '-' or '_', starting with a letter or digit", field: "code",
@@ -40,10 +40,12 @@ enum AdminMethods {
                 let name = try displayName(p.name, or: p.code)
                 return render(try await context.shops.create(code: code, name: name, actorTokenID: call.session?.identity.tokenID))
             },
-            MethodSpec(Shop.List.self, access: .read) { p, call in
+            MethodSpec(Shop.List.self, access: .read, scope: .narrowed) { p, call in
                 let paging = try Paging(cursor: p.cursor, limit: p.limit)
                 let shops = try await context.shops.list(afterCode: paging.afterKey, limit: paging.fetchLimit)
-                let page = paging.page(of: shops, key: \.code, map: render)
+                // A token limited to shops lists only those.
+                let scope = Set(call.session?.identity.shops ?? [])
+                let page = paging.page(of: shops, key: \.code, keep: { scope.isEmpty || scope.contains($0.code) }, map: render)
                 return Shop.List.Result(shops: page.items, nextCursor: page.next)
             },
         ]
@@ -51,20 +53,21 @@ enum AdminMethods {
 
     static func tokenSpecs(_ context: ServerContext) -> [MethodSpec] {
         [
-            MethodSpec(Token.Create.self, access: .admin) { p, call in
+            MethodSpec(Token.Create.self, access: .admin, scope: .merchantWide) { p, call in
                 // The role is one of the words its field rule allows.
                 guard let role = Role(rawValue: p.role) else { preconditionFailure("token.create let role \(p.role) through") }
                 let name = try displayName(p.name, or: "\(role.rawValue) token")
-                let (record, token) = try await context.tokens.create(role: role, shop: p.shop, name: name, actorTokenID: call.session?.identity.tokenID)
+                let (record, token) = try await context.tokens.create(
+                    role: role, shop: p.shop, shops: p.shops.map { Array(Set($0)).sorted() } ?? [], name: name, actorTokenID: call.session?.identity.tokenID)
                 return Token.Create.Result(render(record), token: token)
             },
-            MethodSpec(Token.List.self, access: .admin) { p, call in
+            MethodSpec(Token.List.self, access: .admin, scope: .merchantWide) { p, call in
                 let paging = try Paging(cursor: p.cursor, limit: p.limit)
                 let tokens = try await context.tokens.list(afterID: try paging.afterID(), limit: paging.fetchLimit, includeRevoked: p.includeRevoked ?? true)
                 let page = paging.page(of: tokens, key: { String($0.id) }, map: render)
                 return Token.List.Result(tokens: page.items, nextCursor: page.next)
             },
-            MethodSpec(Token.Revoke.self, access: .admin) { p, call in
+            MethodSpec(Token.Revoke.self, access: .admin, scope: .merchantWide) { p, call in
                 let record = try await context.tokens.revoke(id: p.id, actorTokenID: call.session?.identity.tokenID)
                 context.revokedTokens.withLockedValue { _ = $0.insert(p.id) }
                 context.logger.notice("token revoked", metadata: ["request": "\(call.requestID)", "token": "\(p.id)"])

@@ -9,7 +9,7 @@ enum BenefitMethods {
     static func specs(_ context: ServerContext) -> [MethodSpec] {
         [
             // Any session: operators and analysts look members up; a shop's agent quotes its own shop's carts.
-            MethodSpec(Benefit.Member.self, access: .session) { p, call in
+            MethodSpec(Benefit.Member.self, access: .session, scope: .memberFound) { p, call in
                 let cart = try checkoutCart(p, call)
                 let lookup = try MemberMethods.lookup(p.lookup)
                 let record = try await MaskedLookup.run(
@@ -17,9 +17,10 @@ enum BenefitMethods {
                 ) {
                     try await context.benefits.memberBenefits(lookup)
                 }
+                try await ShopScopeGate.require(members: [record.member], identity: call.session?.identity, context: context)
                 return try result(record, ladder: try await context.loyaltyPolicy().ladder, cart: cart)
             },
-            MethodSpec(Benefit.Birthdays.self, access: .write) { p, call in
+            MethodSpec(Benefit.Birthdays.self, access: .write, scope: .merchantWide) { p, call in
                 let loyalty = try await context.loyaltyPolicy()
                 let asOf: String
                 if let given = p.asOf { asOf = given } else { asOf = try await context.points.today(offsetMinutes: loyalty.points.offsetMinutes) }

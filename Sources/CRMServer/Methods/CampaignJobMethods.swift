@@ -7,7 +7,7 @@ enum CampaignJobMethods {
 
     static func specs(_ context: ServerContext) -> [MethodSpec] {
         [
-            MethodSpec(Jobs.Evaluate.self, access: .write) { p, call in
+            MethodSpec(Jobs.Evaluate.self, access: .write, scope: .merchantWide) { p, call in
                 let loyalty = try await context.loyaltyPolicy()
                 let asOf: String
                 if let given = p.asOf { asOf = given } else { asOf = try await context.points.today(offsetMinutes: loyalty.points.offsetMinutes) }

@@ -10,7 +10,7 @@ enum CampaignMethods {
 
     static func specs(_ context: ServerContext) -> [MethodSpec] {
         [
-            MethodSpec(Campaign.Create.self, access: .write) { p, call in
+            MethodSpec(Campaign.Create.self, access: .write, scope: .merchantWide) { p, call in
                 let name = try campaignName(p.name)
                 let plan = try CampaignPlanParams.plan(p)
                 let segment = p.segment.map { $0.trimmingWhitespace() }
@@ -18,17 +18,17 @@ enum CampaignMethods {
                 context.logger.notice("campaign created", metadata: ["request": "\(call.requestID)", "campaign": "\(name)"])
                 return Campaign.One(campaign: render(created))
             },
-            MethodSpec(Campaign.Get.self, access: .read) { p, call in
+            MethodSpec(Campaign.Get.self, access: .read, scope: .merchantWide) { p, call in
                 let (found, occasions) = try await store(context).occasions(name: try campaignName(p.name))
                 return Campaign.Get.Result(campaign: render(found), occasions: occasions.map(render))
             },
-            MethodSpec(Campaign.List.self, access: .read) { p, call in
+            MethodSpec(Campaign.List.self, access: .read, scope: .merchantWide) { p, call in
                 let paging = try Paging(cursor: p.cursor, limit: p.limit)
                 let found = try await store(context).list(afterName: paging.afterKey, status: p.status, limit: paging.fetchLimit)
                 let page = paging.page(of: found, key: \.name, map: render)
                 return Campaign.List.Result(campaigns: page.items, nextCursor: page.next)
             },
-            MethodSpec(Campaign.Launch.self, access: .write) { p, call in
+            MethodSpec(Campaign.Launch.self, access: .write, scope: .merchantWide) { p, call in
                 let progress = try await launch(p, call, context)
                 context.logger.info(
                     "campaign launch batch",
@@ -38,12 +38,12 @@ enum CampaignMethods {
                     ])
                 return render(progress)
             },
-            MethodSpec(Campaign.Stop.self, access: .write) { p, call in
+            MethodSpec(Campaign.Stop.self, access: .write, scope: .merchantWide) { p, call in
                 let stopped = try await store(context).stop(name: try campaignName(p.name), actor: call.actor)
                 context.logger.notice("campaign stopped", metadata: ["request": "\(call.requestID)", "campaign": "\(stopped.name)"])
                 return Campaign.One(campaign: render(stopped))
             },
-            MethodSpec(Campaign.Touches.self, access: .read) { p, call in
+            MethodSpec(Campaign.Touches.self, access: .read, scope: .merchantWide) { p, call in
                 try await touches(p, call, context)
             },
         ]
@@ -86,7 +86,11 @@ enum CampaignMethods {
         let shown = Array(found.prefix(limit))
         let next = found.count > limit ? PageCursor.encode("\(shown.last!.occasion):\(shown.last!.member)") : nil
         let masked = MemberMethods.isMasked(call)
-        return Campaign.Touches.Result(touches: shown.map { render($0, masked: masked) }, nextCursor: next)
+        let touches = shown.map { render($0, masked: masked) }
+        let held = [("name", touches.contains { $0.name != nil }), ("phone", touches.contains { $0.phone != nil }), ("email", touches.contains { $0.email != nil })]
+        try await AuditMethods.record(
+            call, context: context, method: Campaign.Touches.name, fields: held.filter(\.1).map(\.0), members: shown.map(\.member))
+        return Campaign.Touches.Result(touches: touches, nextCursor: next)
     }
 
     static func render(_ r: CampaignRecord) -> Campaign.Summary {

@@ -11,7 +11,7 @@ enum CampaignReportMethods {
     static func specs(_ context: ServerContext) -> [MethodSpec] {
         let store = CampaignReportStore(pool: context.pool)
         return [
-            MethodSpec(Report.self, access: .read) { p, _ in
+            MethodSpec(Report.self, access: .read, scope: .merchantWide) { p, _ in
                 let r = try await store.report(name: p.name.trimmingWhitespace(), occasion: p.occasion)
                 let plan = r.campaign.plan
                 return Report.Result(

@@ -33,11 +33,11 @@ enum ConfigMethods {
 
     static func specs(_ context: ServerContext) -> [MethodSpec] {
         [
-            MethodSpec(RPC.Config.Get.self, access: .read) { p, call in
+            MethodSpec(RPC.Config.Get.self, access: .read, scope: .merchantWide) { p, call in
                 try check(p.name)
                 return RPC.Config.Setting(name: p.name, value: try await render(p.name, context))
             },
-            MethodSpec(RPC.Config.Set.self, access: .admin) { p, call in
+            MethodSpec(RPC.Config.Set.self, access: .admin, scope: .merchantWide) { p, call in
                 try check(p.name)
                 let rendered = try parse(p.name, p.value)
                 try await context.settings.set(p.name, json: JSONSerializer.serialize(rendered), actorTokenID: call.session?.identity.tokenID)

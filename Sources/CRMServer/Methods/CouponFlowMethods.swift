@@ -19,21 +19,21 @@ enum CouponFlowMethods {
         let rules = CouponRuleStore(pool: context.pool)
         let exchange = CouponExchange(pool: context.pool)
         return [
-            MethodSpec(Rules.RuleAdd.self, access: .write) { p, call in
+            MethodSpec(Rules.RuleAdd.self, access: .write, scope: .merchantWide) { p, call in
                 let stored = try await rules.add(try p.rule(), actor: call.actor)
                 context.logger.notice(
                     "coupon rule added", metadata: ["request": "\(call.requestID)", "rule": "\(p.name)", "version": "\(stored.rule.version)"])
                 return Rules.RuleAdd.Result(rule: render(stored))
             },
-            MethodSpec(Rules.RuleList.self, access: .read) { p, _ in
+            MethodSpec(Rules.RuleList.self, access: .read, scope: .merchantWide) { p, _ in
                 Rules.RuleList.Result(rules: try await rules.rules(includeDisabled: p.includeDisabled ?? false).map(render))
             },
-            MethodSpec(Rules.RuleDisable.self, access: .write) { p, call in
+            MethodSpec(Rules.RuleDisable.self, access: .write, scope: .merchantWide) { p, call in
                 let id = try await rules.disable(name: p.name, actor: call.actor)
                 context.logger.notice("coupon rule disabled", metadata: ["request": "\(call.requestID)", "rule": "\(p.name)"])
                 return Rules.RuleDisable.Result(rule: .init(id: id, name: p.name))
             },
-            MethodSpec(RPC.CouponExchange.Exchange.self, access: .write) { p, call in
+            MethodSpec(RPC.CouponExchange.Exchange.self, access: .write, scope: .memberID) { p, call in
                 let done = try await exchange.exchange(
                     member: p.memberID.value, template: p.template, key: p.idempotencyKey, policy: try await context.loyaltyPolicy().points,
                     actor: call.actor)

@@ -58,18 +58,18 @@ enum CouponMethods {
     /// Templates: adding versions, listing, disabling.
     static func templateSpecs(_ context: ServerContext) -> [MethodSpec] {
         [
-            MethodSpec(Coupon.TemplateAdd.self, access: .write) { p, call in
+            MethodSpec(Coupon.TemplateAdd.self, access: .write, scope: .merchantWide) { p, call in
                 let stored = try await context.coupons.addTemplate(try CouponTemplateParams.template(p), actor: call.actor)
                 context.logger.notice(
                     "coupon template added",
                     metadata: ["request": "\(call.requestID)", "template": "\(stored.template.name)", "version": "\(stored.template.version)"])
                 return Coupon.TemplateAdd.Result(template: render(stored))
             },
-            MethodSpec(Coupon.TemplateList.self, access: .read) { p, call in
+            MethodSpec(Coupon.TemplateList.self, access: .read, scope: .merchantWide) { p, call in
                 let found = try await context.coupons.templates(name: p.name?.trimmingWhitespace(), includeDisabled: p.includeDisabled ?? false)
                 return Coupon.TemplateList.Result(templates: found.map(render))
             },
-            MethodSpec(Coupon.TemplateDisable.self, access: .write) { p, call in
+            MethodSpec(Coupon.TemplateDisable.self, access: .write, scope: .merchantWide) { p, call in
                 let stored = try await context.coupons.disableTemplate(name: p.name.trimmingWhitespace(), actor: call.actor)
                 context.logger.notice("coupon template disabled", metadata: ["request": "\(call.requestID)", "template": "\(p.name)"])
                 return Coupon.TemplateAdd.Result(template: render(stored))
@@ -80,7 +80,7 @@ enum CouponMethods {
     /// Issuing, and the coupons members hold.
     static func holdingSpecs(_ context: ServerContext) -> [MethodSpec] {
         [
-            MethodSpec(Coupon.Issue.self, access: .write) { p, call in
+            MethodSpec(Coupon.Issue.self, access: .write, scope: .memberID) { p, call in
                 let progress = try await issue(p, call, context)
                 context.logger.info(
                     "coupons issued",
@@ -90,7 +90,7 @@ enum CouponMethods {
                     ])
                 return render(progress)
             },
-            MethodSpec(Coupon.List.self, access: .read) { p, call in
+            MethodSpec(Coupon.List.self, access: .read, scope: .memberID) { p, call in
                 let paging = try Paging(cursor: p.cursor, limit: p.limit)
                 let (member, found) = try await context.coupons.coupons(
                     member: p.memberID.value, status: p.status.flatMap(CouponStatus.init(rawValue:)), beforeID: try paging.afterID(),
@@ -98,8 +98,9 @@ enum CouponMethods {
                 let page = paging.page(of: found, key: { String($0.id) }, map: render)
                 return Coupon.List.Result(memberID: MemberID(member), coupons: page.items, nextCursor: page.next)
             },
-            MethodSpec(Coupon.Get.self, access: .read) { p, call in
+            MethodSpec(Coupon.Get.self, access: .read, scope: .memberFound) { p, call in
                 let (coupon, events) = try await context.coupons.coupon(code: try code(p.code))
+                try await ShopScopeGate.require(members: [coupon.member], identity: call.session?.identity, context: context)
                 return Coupon.Get.Result(
                     coupon: render(coupon), originMemberID: MemberID(coupon.originMember),
                     events: events.map { Coupon.Get.Event(at: $0.at, kind: $0.kind, memberID: MemberID($0.member), actor: $0.actor, detail: $0.detail) })

@@ -9,16 +9,20 @@ enum CouponUseMethods {
 
     static func specs(_ context: ServerContext) -> [MethodSpec] {
         [
-            MethodSpec(Coupon.Redeem.self, access: .checkout) { p, call in
+            MethodSpec(Coupon.Redeem.self, access: .checkout, scope: .shop("shop")) { p, call in
                 try await redeem(p, call, context)
             },
-            MethodSpec(Coupon.VoidCoupon.self, access: .write) { p, call in
+            MethodSpec(Coupon.VoidCoupon.self, access: .write, scope: .memberFound) { p, call in
                 let code = try CouponMethods.code(p.code)
+                if let identity = call.session?.identity, identity.isShopScoped {
+                    let holder = try await context.coupons.coupon(code: code).coupon.member
+                    try await ShopScopeGate.require(members: [holder], identity: identity, context: context)
+                }
                 try await context.coupons.void(code: code, reason: p.reason, actor: call.actor)
                 context.logger.notice("coupon voided", metadata: ["request": "\(call.requestID)", "code": "\(code)"])
                 return Coupon.VoidCoupon.Result(code: code, status: CouponStatus.voided.rawValue)
             },
-            MethodSpec(Coupon.Expire.self, access: .write) { p, call in
+            MethodSpec(Coupon.Expire.self, access: .write, scope: .merchantWide) { p, call in
                 let offset = try await context.loyaltyPolicy().points.offsetMinutes
                 let today = try await context.points.today(offsetMinutes: offset)
                 let asOf = p.asOf ?? today
@@ -31,7 +35,7 @@ enum CouponUseMethods {
                 }
                 return Coupon.Expire.Result(asOf: asOf, expired: r.expired, done: r.done)
             },
-            MethodSpec(Coupon.Stats.self, access: .read) { p, call in
+            MethodSpec(Coupon.Stats.self, access: .read, scope: .merchantWide) { p, call in
                 let f = try await context.coupons.figures(template: p.template?.trimmingWhitespace())
                 return Coupon.Stats.Result(
                     templates: f.templates.map { t in

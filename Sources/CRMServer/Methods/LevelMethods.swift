@@ -18,7 +18,7 @@ enum LevelMethods {
     /// A member's level: `level.get|set`, and everyone's, `level.evaluate`.
     static func memberSpecs(_ context: ServerContext) -> [MethodSpec] {
         [
-            MethodSpec(Level.Get.self, access: .read) { p, call in
+            MethodSpec(Level.Get.self, access: .read, scope: .memberID) { p, call in
                 let ladder = try await context.loyaltyPolicy().ladder
                 let s = try await context.levels.standing(member: p.memberID.value, ladder: ladder)
                 func level(_ code: String) -> Level.Ref { MemberMethods.level(ladder.levels[ladder.rank(of: code)]) }
@@ -27,7 +27,7 @@ enum LevelMethods {
                     qualifies: level(s.qualifies), spendFen: s.spendFen, orders: s.orders,
                     history: s.history.map { Level.Get.Change(at: $0.at, from: $0.from, to: $0.to, reason: $0.reason, actor: $0.actor) })
             },
-            MethodSpec(Level.Set.self, access: .write) { p, call in
+            MethodSpec(Level.Set.self, access: .write, scope: .memberID) { p, call in
                 let loyalty = try await context.loyaltyPolicy()
                 let ladder = loyalty.ladder
                 let member = try await context.levels.set(
@@ -36,7 +36,7 @@ enum LevelMethods {
                 context.logger.notice("level set by hand", metadata: ["request": "\(call.requestID)", "member": "\(member)", "level": "\(p.level)"])
                 return Level.Set.Result(memberID: MemberID(member), level: MemberMethods.level(ladder.levels[ladder.rank(of: p.level)]))
             },
-            MethodSpec(Level.Evaluate.self, access: .write) { p, call in
+            MethodSpec(Level.Evaluate.self, access: .write, scope: .merchantWide) { p, call in
                 let loyalty = try await context.loyaltyPolicy()
                 let r = try await context.levels.evaluate(
                     asOf: p.asOf, offsetMinutes: loyalty.points.offsetMinutes, ladder: loyalty.ladder,
@@ -55,10 +55,10 @@ enum LevelMethods {
     /// The ladder: `level.rules.get|set`.
     static func ladderSpecs(_ context: ServerContext) -> [MethodSpec] {
         [
-            MethodSpec(Level.RulesGet.self, access: .read) { _, call in
+            MethodSpec(Level.RulesGet.self, access: .read, scope: .merchantWide) { _, call in
                 try ladder(try await context.loyaltyPolicy().ladder)
             },
-            MethodSpec(Level.RulesSet.self, access: .admin) { p, call in
+            MethodSpec(Level.RulesSet.self, access: .admin, scope: .merchantWide) { p, call in
                 let ladder = try LoyaltySettingsJSON.parseLadder(p.value)
                 let rendered = LoyaltySettingsJSON.render(ladder)
                 let moved = try await context.levels.replaceLadder(

@@ -59,14 +59,17 @@ enum MemberMethods {
     /// Looking members up: `member.get`, `member.find`.
     static func lookupSpecs(_ context: ServerContext) -> [MethodSpec] {
         [
-            MethodSpec(RPC.Member.Get.self, access: .read) { p, call in
+            MethodSpec(RPC.Member.Get.self, access: .read, scope: .memberFound) { p, call in
                 let lookup = try lookup(p)
                 let member = try await MaskedLookup.run(call, context: context, action: RPC.Member.Get.name, kind: lookupKind(lookup), members: { [$0.id] }) {
                     try await context.members.get(lookup)
                 }
+                try ShopScopeGate.require(accountShops: member.accounts.map(\.shop), member: member.id, identity: call.session?.identity)
+                try await AuditMethods.record(
+                    call, context: context, method: RPC.Member.Get.name, fields: AuditMethods.fields(of: [member]), members: [member.id])
                 return profile(member, masked: isMasked(call), ladder: try await context.loyaltyPolicy().ladder)
             },
-            MethodSpec(RPC.Member.Find.self, access: .read) { p, call in
+            MethodSpec(RPC.Member.Find.self, access: .read, scope: .narrowed) { p, call in
                 let query = p.trimmedQuery
                 let paging = try Paging(cursor: p.cursor, limit: p.limit)
                 let after = try paging.afterID()
@@ -76,10 +79,16 @@ enum MemberMethods {
                     try await context.members.find(query: query, wholeValuesOnly: masked, afterID: after, limit: paging.fetchLimit)
                 }
                 let ladder = try await context.loyaltyPolicy().ladder
-                let page = paging.page(of: found.members, key: { String($0.id) }, map: { profile($0, masked: masked, ladder: ladder) })
+                // A token limited to shops finds only members with an account in them.
+                let shops = Set(call.session?.identity.shops ?? [])
+                let page = paging.page(
+                    of: found.members, key: { String($0.id) }, keep: { m in shops.isEmpty || m.accounts.contains { shops.contains($0.shop) } },
+                    map: { $0 })
+                try await AuditMethods.record(
+                    call, context: context, method: RPC.Member.Find.name, fields: AuditMethods.fields(of: page.items), members: page.items.map(\.id))
                 // A search that read its most candidates carries on after the last one it read.
                 let next = page.next ?? found.stoppedAfter.map { PageCursor.encode(String($0)) }
-                return RPC.Member.Find.Result(members: page.items, nextCursor: next)
+                return RPC.Member.Find.Result(members: page.items.map { profile($0, masked: masked, ladder: ladder) }, nextCursor: next)
             },
         ]
     }
@@ -87,7 +96,7 @@ enum MemberMethods {
     /// Merging, unmerging and a member's history.
     static func mergeSpecs(_ context: ServerContext) -> [MethodSpec] {
         [
-            MethodSpec(RPC.Member.Merge.self, access: .write) { p, call in
+            MethodSpec(RPC.Member.Merge.self, access: .write, scope: .member(["member_id", "other_member_id"])) { p, call in
                 let result = try await context.members.merge(
                     p.memberID.value, p.otherMemberID.value, policy: try await context.identityPolicy(),
                     loyalty: try await context.loyaltyPolicy(), actor: call.actor, reason: p.reason)
@@ -95,14 +104,14 @@ enum MemberMethods {
                     "members merged by hand", metadata: ["request": "\(call.requestID)", "survivor": "\(result.survivor)", "merge": "\(result.mergeID)"])
                 return RPC.Member.Merge.Result(memberID: MemberID(result.survivor), mergeID: result.mergeID)
             },
-            MethodSpec(RPC.Member.Unmerge.self, access: .write) { p, call in
+            MethodSpec(RPC.Member.Unmerge.self, access: .write, scope: .merchantWide) { p, call in
                 let r = try await context.members.unmerge(
                     mergeID: p.mergeID, mergedMember: p.memberID?.value, policy: try await context.identityPolicy(),
                     loyalty: try await context.loyaltyPolicy(), actor: call.actor, reason: p.reason)
                 context.logger.notice("merge undone", metadata: ["request": "\(call.requestID)", "merge": "\(r.mergeID)"])
                 return RPC.Member.Unmerge.Result(mergeID: r.mergeID, memberID: MemberID(r.survivor), restoredMemberID: MemberID(r.restored))
             },
-            MethodSpec(RPC.Member.History.self, access: .read) { p, call in
+            MethodSpec(RPC.Member.History.self, access: .read, scope: .memberID) { p, call in
                 let paging = try Paging(cursor: p.cursor, limit: p.limit)
                 // A cursor of this server that is not an id starts from the top, as it always has.
                 let after = paging.afterKey.flatMap { Int64($0) }
@@ -125,19 +134,33 @@ enum MemberMethods {
             guard: r.type == "guard" ? detail : nil, evidence: r.type == "guard" ? nil : detail)
     }
 
+    /// The personal fields review items show: a guard its key value (`phone`, `wechat_unionid` …),
+    /// a match the two members' values it compared (`name`, `birthday`, `address` …).
+    static func shownFields(_ items: [RPC.Review.List.Item]) -> [String] {
+        var fields = Set<String>()
+        for i in items {
+            if let kind = i.guard?.objectValue?["kind"]?.stringValue { fields.insert(kind) }
+            if let compared = i.evidence?.objectValue?["fields"]?.objectValue { fields.formUnion(compared.keys) }
+        }
+        return fields.sorted()
+    }
+
     /// The review queue: `review.list`, `review.decide`.
     static func reviewSpecs(_ context: ServerContext) -> [MethodSpec] {
         [
-            MethodSpec(RPC.Review.List.self, access: .read) { p, call in
+            MethodSpec(RPC.Review.List.self, access: .read, scope: .merchantWide) { p, call in
                 let paging = try Paging(cursor: p.cursor, limit: p.limit)
                 let items = try await context.members.reviews(
                     type: p.type ?? "match", status: p.status ?? "open", afterID: paging.afterKey.flatMap { Int64($0) },
                     limit: paging.fetchLimit)
                 let masked = isMasked(call)
                 let page = paging.page(of: items, key: { String($0.id) }) { item($0, masked: masked) }
+                try await AuditMethods.record(
+                    call, context: context, method: RPC.Review.List.name, fields: shownFields(page.items),
+                    members: page.items.flatMap { ($0.memberIDs ?? []).map(\.value) })
                 return RPC.Review.List.Result(items: page.items, nextCursor: page.next)
             },
-            MethodSpec(RPC.Review.Decide.self, access: .write) { p, call in
+            MethodSpec(RPC.Review.Decide.self, access: .write, scope: .merchantWide) { p, call in
                 let r = try await context.members.decide(
                     reviewID: p.id, merge: p.decision == "merge", policy: try await context.identityPolicy(),
                     loyalty: try await context.loyaltyPolicy(), actor: call.actor, reason: p.reason)

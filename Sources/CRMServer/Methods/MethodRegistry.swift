@@ -6,13 +6,16 @@ public struct MethodSpec: Sendable {
     public typealias Handler = @Sendable (inout CallContext) async throws -> JSONValue
     public let name: String
     public let access: Access
+    /// What the method is to a token limited to shops; no default, so every method decides.
+    public let scope: StaffScope
     public let handler: Handler
     /// Top-level params the handler screens for NUL characters itself, entry by entry (`Params`).
     public let screenedLater: Set<String>
 
-    public init(_ name: String, access: Access, screenedLater: Set<String> = [], handler: @escaping Handler) {
+    public init(_ name: String, access: Access, scope: StaffScope, screenedLater: Set<String> = [], handler: @escaping Handler) {
         self.name = name
         self.access = access
+        self.scope = scope
         self.screenedLater = screenedLater
         self.handler = handler
     }
@@ -39,6 +42,8 @@ public struct MethodRegistry: Sendable {
     }
 
     public subscript(name: String) -> MethodSpec? { methods[name] }
+    /// Every method, by name (the tests walk them).
+    public var specs: [MethodSpec] { methods.values.sorted { $0.name < $1.name } }
     public var names: Set<String> { Set(methods.keys) }
 }
 
@@ -47,10 +52,10 @@ extension MethodSpec {
     /// `M.Params` (unknown members refused, every `FieldRule` applied) before it runs, and what it
     /// returns is encoded as `M.Result`.
     public init<M: RPCMethod>(
-        _ method: M.Type, access: Access, screenedLater: Set<String> = [],
+        _ method: M.Type, access: Access, scope: StaffScope, screenedLater: Set<String> = [],
         handler: @escaping @Sendable (M.Params, inout CallContext) async throws -> M.Result
     ) {
-        self.init(M.name, access: access, screenedLater: screenedLater) { call in
+        self.init(M.name, access: access, scope: scope, screenedLater: screenedLater) { call in
             let params = try JSONValueDecoder().decode(M.Params.self, from: .object(call.params.object))
             return try JSONValueEncoder().encode(try await handler(params, &call))
         }

@@ -28,17 +28,17 @@ enum NoticeMethods {
     static func outboxSpecs(_ context: ServerContext) -> [MethodSpec] {
         let notices = NoticeReader(pool: context.pool)
         return [
-            MethodSpec(Notice.Pull.self, access: .write) { p, call in
+            MethodSpec(Notice.Pull.self, access: .write, scope: .merchantWide) { p, call in
                 let name = reader(call)
                 let pulled = try await notices.pull(reader: name, after: p.after, limit: p.limit ?? 100)
                 return Notice.Pull.Result(reader: name, acknowledged: pulled.acknowledged, notices: try pulled.notices.map(render))
             },
-            MethodSpec(Notice.Ack.self, access: .write) { p, call in
+            MethodSpec(Notice.Ack.self, access: .write, scope: .merchantWide) { p, call in
                 let name = reader(call)
                 let through = try await notices.ack(reader: name, through: p.through)
                 return Notice.Ack.Result(reader: name, through: through)
             },
-            MethodSpec(Notice.Scan.self, access: .write) { p, call in
+            MethodSpec(Notice.Scan.self, access: .write, scope: .merchantWide) { p, call in
                 try await scan(p, call, context)
             },
         ]
@@ -79,7 +79,7 @@ enum NoticeMethods {
     static func consentSpecs(_ context: ServerContext) -> [MethodSpec] {
         let consent = ConsentStore(pool: context.pool)
         return [
-            MethodSpec(Consent.Set.self, access: .write) { p, call in
+            MethodSpec(Consent.Set.self, access: .write, scope: .memberID) { p, call in
                 guard let channel = ConsentChannel(rawValue: p.channel) else { preconditionFailure("channel checked by its field rule") }
                 let r = try await consent.set(member: p.memberID.value, channel: channel, granted: p.granted, source: p.source, actor: call.actor)
                 if r.changed {
@@ -89,7 +89,7 @@ enum NoticeMethods {
                 }
                 return Consent.Set.Result(memberID: MemberID(r.member), answer: render(r.answer), changed: r.changed)
             },
-            MethodSpec(Consent.Get.self, access: .read) { p, call in
+            MethodSpec(Consent.Get.self, access: .read, scope: .memberID) { p, call in
                 let r = try await consent.get(member: p.memberID.value, history: p.history ?? false)
                 return Consent.Get.Result(
                     memberID: MemberID(r.member), channels: r.answers.map(render), marketing: r.answers.filter(\.granted).map(\.channel),

@@ -31,6 +31,13 @@ struct Paging {
         return (shown.map(map), next)
     }
 
+    /// A page of which only the items `keep` allows are shown (a token limited to shops): the
+    /// cursor still walks every item, so a page may be short, or even empty with a next cursor.
+    func page<T, R>(of items: [T], key: (T) -> String, keep: (T) -> Bool, map: (T) -> R) -> (items: [R], next: String?) {
+        let walked = page(of: items, key: key, map: { $0 })
+        return (walked.items.filter(keep).map(map), walked.next)
+    }
+
     /// A cursor crmd did not issue (or one of another list).
     static let badCursor = RPCError.invalidParams("cursor is not one this server issued", field: "cursor", reason: .badCursor)
 

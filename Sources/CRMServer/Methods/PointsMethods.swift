@@ -49,7 +49,7 @@ enum PointsMethods {
     /// Balances, history, spending and adjustments.
     static func balanceSpecs(_ context: ServerContext) -> [MethodSpec] {
         [
-            MethodSpec(Points.Get.self, access: .read) { p, call in
+            MethodSpec(Points.Get.self, access: .read, scope: .memberID) { p, call in
                 let s = try await context.points.summary(member: p.memberID.value)
                 return Points.Get.Result(
                     memberID: MemberID(s.member), balance: s.balance, pending: s.pending, debt: s.debt,
@@ -59,19 +59,19 @@ enum PointsMethods {
                             remaining: lot.remaining, pending: lot.pending)
                     })
             },
-            MethodSpec(Points.History.self, access: .read) { p, call in
+            MethodSpec(Points.History.self, access: .read, scope: .memberID) { p, call in
                 let paging = try Paging(cursor: p.cursor, limit: p.limit)
                 let (member, entries) = try await context.points.history(member: p.memberID.value, beforeID: try paging.afterID(), limit: paging.fetchLimit)
                 let page = paging.page(of: entries, key: { String($0.id) }, map: render)
                 return Points.History.Result(memberID: MemberID(member), entries: page.items, nextCursor: page.next)
             },
-            MethodSpec(Points.Redeem.self, access: .write) { p, call in
+            MethodSpec(Points.Redeem.self, access: .write, scope: .memberID) { p, call in
                 let request = PointsStore.Request(
                     method: Points.Redeem.name, member: p.memberID.value, points: p.points, key: p.idempotencyKey,
                     reason: p.reason, kind: p.kind ?? "spend", project: p.project)
                 return try await perform(request, call, context, level: .info, "points redeemed")
             },
-            MethodSpec(Points.Adjust.self, access: .write) { p, call in
+            MethodSpec(Points.Adjust.self, access: .write, scope: .memberID) { p, call in
                 let request = PointsStore.Request(
                     method: Points.Adjust.name, member: p.memberID.value, points: p.points, key: p.idempotencyKey,
                     reason: p.reason, kind: "adjust", project: nil)
@@ -83,13 +83,13 @@ enum PointsMethods {
     /// Expiry runs, the warning list and the ledger check.
     static func jobSpecs(_ context: ServerContext) -> [MethodSpec] {
         [
-            MethodSpec(Points.Expire.self, access: .write) { p, call in
+            MethodSpec(Points.Expire.self, access: .write, scope: .merchantWide) { p, call in
                 try await expire(p, call, context)
             },
-            MethodSpec(Points.Expiring.self, access: .read) { p, call in
+            MethodSpec(Points.Expiring.self, access: .read, scope: .merchantWide) { p, call in
                 try await expiring(p, call, context)
             },
-            MethodSpec(Points.Verify.self, access: .read) { _, call in
+            MethodSpec(Points.Verify.self, access: .read, scope: .merchantWide) { _, call in
                 let report = try await context.verifier.run()
                 if !report.ok {
                     context.logger.error(
@@ -147,13 +147,17 @@ enum PointsMethods {
                 balance: e.balance, expiringPoints: e.points, firstExpiry: e.firstExpiry,
                 expiring: e.byDay.map { Points.Expiring.Day(date: $0.date, points: $0.points) })
         }
+        let shown = found.prefix(paging.limit).map(\.member)
+        try await AuditMethods.record(
+            call, context: context, method: Points.Expiring.name, fields: AuditMethods.fields(of: shown).filter { ["name", "phone", "email"].contains($0) },
+            members: shown.map(\.id))
         return Points.Expiring.Result(asOf: asOf, members: page.items, nextCursor: page.next)
     }
 
     /// Accrual rules.
     static func ruleSpecs(_ context: ServerContext) -> [MethodSpec] {
         [
-            MethodSpec(Points.RuleAdd.self, access: .write) { p, call in
+            MethodSpec(Points.RuleAdd.self, access: .write, scope: .merchantWide) { p, call in
                 let definition = try JSONValueEncoder().encode(p)
                 let rule = try AccrualRuleDefinition.parse(definition.objectValue ?? JSONObject(), name: p.name)
                 let stored = try await context.points.addRule(rule, actor: call.actor)
@@ -161,11 +165,11 @@ enum PointsMethods {
                     "points rule added", metadata: ["request": "\(call.requestID)", "rule": "\(p.name)", "version": "\(stored.rule.version)"])
                 return Points.RuleAdd.Result(rule: render(stored))
             },
-            MethodSpec(Points.RuleList.self, access: .read) { p, call in
+            MethodSpec(Points.RuleList.self, access: .read, scope: .merchantWide) { p, call in
                 let rules = try await context.points.rules(includeDisabled: p.includeDisabled ?? false)
                 return Points.RuleList.Result(rules: rules.map(render))
             },
-            MethodSpec(Points.RuleDisable.self, access: .write) { p, call in
+            MethodSpec(Points.RuleDisable.self, access: .write, scope: .merchantWide) { p, call in
                 let id = try await context.points.disableRule(name: p.name, actor: call.actor)
                 context.logger.notice("points rule disabled", metadata: ["request": "\(call.requestID)", "rule": "\(p.name)"])
                 return Points.RuleDisable.Result(rule: .init(id: id, name: p.name))

@@ -24,27 +24,31 @@ enum ReferralMethods {
     /// A member's referrals, binding by hand, statistics.
     static func memberSpecs(_ context: ServerContext) -> [MethodSpec] {
         [
-            MethodSpec(Referral.Link.self, access: .read) { p, call in
+            MethodSpec(Referral.Link.self, access: .read, scope: .memberID) { p, call in
                 let r = try await context.referrals.link(member: p.memberID.value)
                 return Referral.Link.Result(memberID: MemberID(r.member), code: r.code, url: r.url)
             },
-            MethodSpec(Referral.Get.self, access: .read) { p, call in
+            MethodSpec(Referral.Get.self, access: .read, scope: .memberID) { p, call in
                 let r = try await context.referrals.get(member: p.memberID.value)
                 let masked = MemberMethods.isMasked(call)
+                let named = ([r.referredBy].compactMap { $0 } + r.referred).filter { $0.name != nil }
+                try await AuditMethods.record(call, context: context, method: Referral.Get.name, fields: ["name"], members: named.map(\.member))
                 return Referral.Get.Result(
                     memberID: MemberID(r.member), code: r.code, referredBy: r.referredBy.map { render($0, masked: masked) },
                     referred: r.referred.map { render($0, masked: masked) })
             },
-            MethodSpec(Referral.Bind.self, access: .write) { p, call in
+            MethodSpec(Referral.Bind.self, access: .write, scope: .memberID) { p, call in
                 let r = try await context.referrals.bind(
                     member: p.memberID.value, code: p.code, actor: call.actor, actorTokenID: call.session?.identity.tokenID,
                     reason: p.reason, policy: try await context.loyaltyPolicy().points)
                 context.logger.notice("referral bound by hand", metadata: ["request": "\(call.requestID)", "member": "\(r.member)", "binding": "\(r.binding)"])
                 return Referral.Bind.Result(bindingID: r.binding, memberID: MemberID(r.member))
             },
-            MethodSpec(Referral.Stats.self, access: .read) { p, call in
+            MethodSpec(Referral.Stats.self, access: .read, scope: .merchantWide) { p, call in
                 let s = try await context.referrals.stats(limit: p.limit ?? 20)
                 let masked = MemberMethods.isMasked(call)
+                let named = s.top.filter { $0.name != nil }
+                try await AuditMethods.record(call, context: context, method: Referral.Stats.name, fields: ["name"], members: named.map(\.member))
                 return Referral.Stats.Result(
                     bindings: s.bindings, rewarded: s.rewarded, voided: s.voided,
                     conversionPercent: s.bindings == 0 ? 0 : (Double(s.rewarded) * 1000 / Double(s.bindings)).rounded() / 10,
@@ -60,10 +64,10 @@ enum ReferralMethods {
     /// The programme: `referral.program.get|set`.
     static func programSpecs(_ context: ServerContext) -> [MethodSpec] {
         [
-            MethodSpec(Referral.ProgramGet.self, access: .read) { _, call in
+            MethodSpec(Referral.ProgramGet.self, access: .read, scope: .merchantWide) { _, call in
                 try render(try await context.referrals.program())
             },
-            MethodSpec(Referral.ProgramSet.self, access: .admin) { p, call in
+            MethodSpec(Referral.ProgramSet.self, access: .admin, scope: .merchantWide) { p, call in
                 guard let value = p.value.objectValue else {
                     throw RPCError.invalidParams("value must be an object", field: "value", reason: .missingField)
                 }

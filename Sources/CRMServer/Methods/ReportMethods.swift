@@ -22,7 +22,7 @@ enum ReportMethods {
         _ body: @escaping @Sendable (MeasureContextBox, M.Params) async throws -> M.Result
     ) -> MethodSpec
     where M.Params: ReportParams {
-        MethodSpec(method, access: .read) { p, _ in
+        MethodSpec(method, access: .read, scope: .merchantWide) { p, _ in
             try await body(try await context.measureContext(asOf: p.asOf), p)
         }
     }

@@ -60,23 +60,23 @@ enum SegmentMethods {
     /// Saving, reading, listing and deleting segments.
     static func savedSpecs(_ context: ServerContext) -> [MethodSpec] {
         [
-            MethodSpec(Segment.Save.self, access: .write) { p, call in
+            MethodSpec(Segment.Save.self, access: .write, scope: .merchantWide) { p, call in
                 let name = try segmentName(p.name)
                 _ = try await filter(p.filter, path: "filter", context: context)
                 let s = try await context.segments.save(name: name, description: p.description, filter: p.filter, actor: call.actor)
                 context.logger.notice("segment saved", metadata: ["request": "\(call.requestID)", "segment": "\(name)"])
                 return Segment.One(segment: render(s))
             },
-            MethodSpec(Segment.Get.self, access: .read) { p, call in
+            MethodSpec(Segment.Get.self, access: .read, scope: .merchantWide) { p, call in
                 Segment.One(segment: render(try await context.segments.get(name: try segmentName(p.name))))
             },
-            MethodSpec(Segment.List.self, access: .read) { p, call in
+            MethodSpec(Segment.List.self, access: .read, scope: .merchantWide) { p, call in
                 let paging = try Paging(cursor: p.cursor, limit: p.limit)
                 let found = try await context.segments.list(afterName: paging.afterKey, limit: paging.fetchLimit)
                 let page = paging.page(of: found, key: \.name, map: render)
                 return Segment.List.Result(segments: page.items, nextCursor: page.next)
             },
-            MethodSpec(Segment.Delete.self, access: .write) { p, call in
+            MethodSpec(Segment.Delete.self, access: .write, scope: .merchantWide) { p, call in
                 let name = try segmentName(p.name)
                 try await context.segments.delete(name: name, actor: call.actor)
                 return Segment.Delete.Result(deleted: name)
@@ -87,13 +87,13 @@ enum SegmentMethods {
     /// What works on a segment's members: previews, exports and bulk tagging.
     static func memberSpecs(_ context: ServerContext) -> [MethodSpec] {
         [
-            MethodSpec(Segment.Preview.self, access: .read) { p, call in
+            MethodSpec(Segment.Preview.self, access: .read, scope: .merchantWide) { p, call in
                 try await preview(p, call, context)
             },
-            MethodSpec(Segment.Export.self, access: .read) { p, call in
+            MethodSpec(Segment.Export.self, access: .read, scope: .merchantWide) { p, call in
                 try await export(p, call, context)
             },
-            MethodSpec(Segment.TagMembers.self, access: .write) { p, call in
+            MethodSpec(Segment.TagMembers.self, access: .write, scope: .merchantWide) { p, call in
                 let s = try await context.segments.get(name: try segmentName(p.name))
                 let f = try await filter(s.filter, path: "segment.filter", context: context)
                 let m = try await context.measureContext(asOf: p.asOf)
@@ -125,6 +125,8 @@ enum SegmentMethods {
         let masked = MemberMethods.isMasked(call)
         // Members as member.get shows them (rendered by MemberMethods, the one place that does).
         let sample = r.sample.map { MemberMethods.profile($0, masked: masked, ladder: m.ladder) }
+        try await AuditMethods.record(
+            call, context: context, method: Segment.Preview.name, fields: AuditMethods.fields(of: r.sample), members: r.sample.map(\.id))
         return Segment.Preview.Result(count: r.count, asOf: r.asOf, sample: sample)
     }
 
@@ -150,6 +152,10 @@ enum SegmentMethods {
         let shown = Array(page.members.prefix(limit))
         let masked = MemberMethods.isMasked(call)
         let next = page.members.count > limit ? PageCursor.encode("\(exportID):\(shown.last!.id)") : nil
+        // A row shows no birthday (`exportRow`).
+        try await AuditMethods.record(
+            call, context: context, method: Segment.Export.name, fields: AuditMethods.fields(of: shown).filter { $0 != "birthday" },
+            members: shown.map(\.id))
         return Segment.Export.Result(
             exportID: exportID, total: page.total, members: shown.map { exportRow($0, masked: masked, ladder: m.ladder) },
             nextCursor: next)

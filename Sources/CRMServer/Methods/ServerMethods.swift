@@ -20,11 +20,11 @@ enum ServerMethods {
 
     static func specs(_ context: ServerContext) -> [MethodSpec] {
         [
-            MethodSpec(Health.name, access: .open) { call in
+            MethodSpec(Health.name, access: .open, scope: .everyone) { call in
                 if call.params.object.count > 0 { _ = try JSONValueDecoder().decode(Health.Params.self, from: .object(call.params.object)) }
                 return await context.health.isUp() ? healthReplies.up : healthReplies.down
             },
-            MethodSpec(RPC.Server.Stats.self, access: .read) { _, _ in
+            MethodSpec(RPC.Server.Stats.self, access: .read, scope: .merchantWide) { _, _ in
                 let up = await context.health.isUp()
                 return context.metrics.stats(version: ServerContext.version, pool: context.pool.statistics, databaseUp: up)
             },

@@ -9,7 +9,7 @@ enum SessionMethods {
         [
             // Not `MethodSpec(Hello.self)`: the session ends before the params are read, so a
             // malformed hello ends it too.
-            MethodSpec(Hello.name, access: .open) { call in
+            MethodSpec(Hello.name, access: .open, scope: .everyone) { call in
                 call.session = nil
                 let p = try JSONValueDecoder().decode(Hello.Params.self, from: .object(call.params.object))
                 return try JSONValueEncoder().encode(try await hello(p, &call, context))
@@ -30,11 +30,11 @@ enum SessionMethods {
             "session opened",
             metadata: [
                 "request": "\(call.requestID)", "token": "\(identity.tokenID)", "role": "\(identity.role.rawValue)",
-                "shop": "\(identity.shop ?? "-")", "client": "\(client)", "peer": "\(call.peer)",
+                "shop": "\(identity.shop ?? (identity.isShopScoped ? identity.shops.joined(separator: ",") : "-"))", "client": "\(client)", "peer": "\(call.peer)",
             ])
         return Hello.Result(
             server: "crmd/\(ServerContext.version)", protocol: Int64(ServerContext.protocolVersion),
-            role: identity.role.rawValue, shop: identity.shop)
+            role: identity.role.rawValue, shop: identity.shop, shops: identity.isShopScoped ? identity.shops : nil)
     }
 
     /// Refuses the hello, before the token is looked at, when its connection or address failed too often.

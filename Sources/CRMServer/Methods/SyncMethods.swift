@@ -8,7 +8,7 @@ enum SyncMethods {
 
     static func specs(_ context: ServerContext) -> [MethodSpec] {
         [
-            MethodSpec(Push.self, access: .push, screenedLater: ["events"]) { p, call in
+            MethodSpec(Push.self, access: .push, scope: .shop("shop"), screenedLater: ["events"]) { p, call in
                 if let session = call.session, session.identity.role == .agent, session.identity.shop != p.shop {
                     throw RPCError.forbidden("this agent token pushes for shop \(session.identity.shop ?? "-") only", reason: .wrongShop)
                 }

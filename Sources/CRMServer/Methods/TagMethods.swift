@@ -39,27 +39,27 @@ enum TagMethods {
     /// Definitions and members' tags.
     static func tagSpecs(_ context: ServerContext) -> [MethodSpec] {
         [
-            MethodSpec(Tag.Define.self, access: .write) { p, call in
+            MethodSpec(Tag.Define.self, access: .write, scope: .merchantWide) { p, call in
                 let name = try tagName(p.name, field: "name")
                 let group = p.group.map { $0.trimmingWhitespace() }.flatMap { $0.isEmpty ? nil : $0 }
                 let t = try await context.tags.define(name: name, group: group, description: p.description, actor: call.actor)
                 return Tag.Define.Result(tag: render(t))
             },
-            MethodSpec(Tag.List.self, access: .read) { p, call in
+            MethodSpec(Tag.List.self, access: .read, scope: .merchantWide) { p, call in
                 let paging = try Paging(cursor: p.cursor, limit: p.limit)
                 let tags = try await context.tags.list(group: p.group, afterName: paging.afterKey, limit: paging.fetchLimit)
                 let page = paging.page(of: tags, key: \.name, map: render)
                 return Tag.List.Result(tags: page.items, nextCursor: page.next)
             },
-            MethodSpec(Tag.Add.self, access: .write) { p, call in
+            MethodSpec(Tag.Add.self, access: .write, scope: .memberID) { p, call in
                 let r = try await context.tags.add(member: p.memberID.value, tag: try tagName(p.tag, field: "tag"), actor: call.actor)
                 return Tag.Add.Result(memberID: MemberID(r.member), added: r.added)
             },
-            MethodSpec(Tag.Remove.self, access: .write) { p, call in
+            MethodSpec(Tag.Remove.self, access: .write, scope: .memberID) { p, call in
                 let r = try await context.tags.remove(member: p.memberID.value, tag: try tagName(p.tag, field: "tag"), source: p.source, actor: call.actor)
                 return Tag.Remove.Result(memberID: MemberID(r.member), removed: Int64(r.removed))
             },
-            MethodSpec(Tag.Get.self, access: .read) { p, call in
+            MethodSpec(Tag.Get.self, access: .read, scope: .memberID) { p, call in
                 let r = try await context.tags.memberTags(p.memberID.value)
                 return Tag.Get.Result(memberID: MemberID(r.member), tags: r.tags.map(render))
             },
@@ -69,7 +69,7 @@ enum TagMethods {
     /// Rules that tag the members of paid orders.
     static func ruleSpecs(_ context: ServerContext) -> [MethodSpec] {
         [
-            MethodSpec(Tag.RuleAdd.self, access: .write) { p, call in
+            MethodSpec(Tag.RuleAdd.self, access: .write, scope: .merchantWide) { p, call in
                 let m = try TagRuleMatchJSON.parse(p.match)
                 let rule = try await context.tags.addRule(
                     name: p.name, tag: try tagName(p.tag, field: "tag"), match: m,
@@ -77,14 +77,14 @@ enum TagMethods {
                 context.logger.notice("tag rule added", metadata: ["request": "\(call.requestID)", "rule": "\(p.name)"])
                 return Tag.RuleAdd.Result(rule: render(rule))
             },
-            MethodSpec(Tag.RuleList.self, access: .read) { p, call in
+            MethodSpec(Tag.RuleList.self, access: .read, scope: .merchantWide) { p, call in
                 Tag.RuleList.Result(rules: try await context.tags.rules(includeDisabled: p.includeDisabled ?? false).map(render))
             },
-            MethodSpec(Tag.RuleDisable.self, access: .write) { p, call in
+            MethodSpec(Tag.RuleDisable.self, access: .write, scope: .merchantWide) { p, call in
                 let id = try await context.tags.disableRule(name: p.name, actor: call.actor)
                 return Tag.RuleDisable.Result(rule: .init(id: id, name: p.name))
             },
-            MethodSpec(Tag.RuleBackfill.self, access: .write) { p, call in
+            MethodSpec(Tag.RuleBackfill.self, access: .write, scope: .merchantWide) { p, call in
                 let b = try await context.tags.backfill(rule: p.name, limit: p.limit ?? 10_000, actor: call.actor)
                 return Tag.RuleBackfill.Result(orders: b.orders, tagged: b.tagged, through: b.through, lastOrder: b.lastOrder, done: b.done)
             },

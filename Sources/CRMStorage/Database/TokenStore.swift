@@ -10,6 +10,8 @@ public struct TokenRecord: Sendable, Equatable {
     public var createdAt: String
     public var revokedAt: String?
     public var lastUsedAt: String?
+    /// The shops an operator or analyst token is limited to, by code; empty when it is not limited.
+    public var shops: [String] = []
 }
 
 /// Who a valid token belongs to, as a session needs it.
@@ -19,6 +21,11 @@ public struct TokenIdentity: Sendable, Equatable {
     public var role: Role
     /// The shop an agent is bound to.
     public var shop: String?
+    /// The shops an operator or analyst token is limited to, by code; empty when it is not limited.
+    public var shops: [String] = []
+
+    /// Whether this session sees only members and orders of `shops`.
+    public var isShopScoped: Bool { !shops.isEmpty }
 }
 
 /// Access tokens: issued, looked up by hash, listed, revoked.
@@ -29,8 +36,17 @@ public struct TokenStore: Sendable {
 
     static let columns = """
         t.id, t.name, t.role, s.code AS shop, crm_rfc3339(t.created_at) AS created_at,
-        crm_rfc3339(t.revoked_at) AS revoked_at, crm_rfc3339(t.last_used_at) AS last_used_at
+        crm_rfc3339(t.revoked_at) AS revoked_at, crm_rfc3339(t.last_used_at) AS last_used_at,
+        \(scopeColumn)
         """
+
+    /// The codes of the shops a token `t` is limited to, sorted, joined by commas (shop codes hold
+    /// none); empty when it is not limited.
+    static let scopeColumn = """
+        array_to_string(ARRAY(SELECT s2.code FROM api_token_shop ts JOIN shop s2 ON s2.id = ts.shop_id WHERE ts.token_id = t.id ORDER BY s2.code), ',')
+        """
+
+    static func shops(_ text: String) -> [String] { text.split(separator: ",").map(String.init) }
 
     static func record(_ row: PostgresRow) throws -> TokenRecord {
         let roleText: String = try row.decode(at: 2)
@@ -39,12 +55,15 @@ public struct TokenStore: Sendable {
         }
         return TokenRecord(
             id: try row.decode(at: 0), name: try row.decode(at: 1), role: role, shop: try row.decode(at: 3),
-            createdAt: try row.decode(at: 4), revokedAt: try row.decode(at: 5), lastUsedAt: try row.decode(at: 6))
+            createdAt: try row.decode(at: 4), revokedAt: try row.decode(at: 5), lastUsedAt: try row.decode(at: 6),
+            shops: shops(try row.decode(at: 7)))
     }
 
     /// Issues a token; returns its record and the token text, which is shown this once only.
-    public func create(role: Role, shop: String?, name: String, actorTokenID: Int64?) async throws -> (TokenRecord, String) {
+    /// `shops` limits an operator or analyst token to those shops (empty: the whole base).
+    public func create(role: Role, shop: String?, shops: [String] = [], name: String, actorTokenID: Int64?) async throws -> (TokenRecord, String) {
         precondition(role.shopProblem(shop) == nil, "agent tokens, and only they, name a shop")
+        precondition(shops.isEmpty || role.mayBeShopScoped, "only operator and analyst tokens are limited to shops")
         let token = AccessToken.generate()
         let hash = AccessToken.hash(token)
         let record = try await pool.withTransaction { c in
@@ -60,12 +79,26 @@ public struct TokenStore: Sendable {
                 INSERT INTO api_token (name, role, shop_id, token_hash, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id
                 """, [.text(name), .text(role.rawValue), .optional(shopID), .bytes(hash), .optional(actorTokenID)]
             ).single!.decode(at: 0)
+            try Self.limit(c, tokenID: id, to: shops)
             try AuditLog.record(
                 c, tokenID: actorTokenID, action: "token.create", subject: "token:\(id)",
-                detail: ["role": role.rawValue, "name": name, "shop": shop ?? ""])
+                detail: ["role": role.rawValue, "name": name, "shop": shop ?? "", "shops": shops.joined(separator: ",")])
             return try Self.record(c.query("SELECT \(Self.columns) FROM api_token t LEFT JOIN shop s ON s.id = t.shop_id WHERE t.id = $1", [.int(id)]).single!)
         }
         return (record, token)
+    }
+
+    /// Writes the shops a new token is limited to; an unknown code refuses the whole token.
+    static func limit(_ c: PostgresConnection, tokenID: Int64, to shops: [String]) throws {
+        guard !shops.isEmpty else { return }
+        let found = try c.query(
+            "INSERT INTO api_token_shop (token_id, shop_id) SELECT $1, id FROM shop WHERE code = ANY($2::text[]) RETURNING shop_id",
+            [.int(tokenID), .textArray(shops)])
+        guard found.count == Set(shops).count else {
+            let known = Set(try c.query("SELECT code FROM shop WHERE code = ANY($1::text[])", [.textArray(shops)]).map { try $0.decode(String.self, at: 0) })
+            let missing = shops.filter { !known.contains($0) }
+            throw StorageError.notFound(reason: .shopNotFound, message: "no shop with code \(missing.joined(separator: ", "))")
+        }
     }
 
     /// Makes sure `token` exists as an admin token (the `CRM_ADMIN_TOKEN` bootstrap). A revoked
@@ -97,13 +130,13 @@ public struct TokenStore: Sendable {
                     """
                     UPDATE api_token t SET last_used_at = now()
                     WHERE t.token_hash = $1 AND t.revoked_at IS NULL
-                    RETURNING t.id, t.name, t.role, (SELECT s.code FROM shop s WHERE s.id = t.shop_id)
+                    RETURNING t.id, t.name, t.role, (SELECT s.code FROM shop s WHERE s.id = t.shop_id), \(Self.scopeColumn)
                     """, [.bytes(hash)]
                 ).single
             else { return nil }
             return TokenIdentity(
                 tokenID: try row.decode(at: 0), name: try row.decode(at: 1),
-                role: Role(rawValue: try row.decode(at: 2))!, shop: try row.decode(at: 3))
+                role: Role(rawValue: try row.decode(at: 2))!, shop: try row.decode(at: 3), shops: Self.shops(try row.decode(at: 4)))
         }
     }
 
