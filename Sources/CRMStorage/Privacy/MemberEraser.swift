@@ -70,7 +70,8 @@ public struct MemberEraser: Sendable {
             """
             UPDATE member SET name_sealed = NULL, nickname_sealed = NULL, phone_sealed = NULL, email_sealed = NULL,
                    birthday_sealed = NULL, address_sealed = NULL, gender = NULL, region = NULL, region_fold = NULL,
-                   name_bidx = NULL, email_domain_bidx = NULL, birthday_bidx = NULL, address_grams = NULL, updated_at = now()
+                   name_bidx = NULL, name_grams = NULL, phone_tail_bidx = NULL, email_domain_bidx = NULL, birthday_bidx = NULL,
+                   address_grams = NULL, updated_at = now()
             WHERE id = ANY($1::bigint[])
             """, [.intArray(family)])
         // The merged members' golden records kept for unmerge (which erasure rules out) lose their personal columns.
@@ -83,7 +84,8 @@ public struct MemberEraser: Sendable {
     /// or (in snapshots written before sealing) plain, or indexes of them.
     static let snapshotPersonalKeys = [
         "name", "nickname", "name_sealed", "nickname_sealed", "phone_sealed", "email_sealed", "birthday_sealed", "address_sealed",
-        "gender", "region", "region_fold", "address_fold", "name_bidx", "email_domain_bidx", "birthday_bidx", "address_grams",
+        "gender", "region", "region_fold", "address_fold", "name_bidx", "name_grams", "phone_tail_bidx", "email_domain_bidx", "birthday_bidx",
+        "address_grams",
     ]
 
     /// Blanks the accounts and renames them `erased:<account id>`: orders still hang off them, but no
@@ -106,7 +108,8 @@ public struct MemberEraser: Sendable {
             """
             UPDATE account SET external_id = 'erased:' || id, name_sealed = NULL, nickname_sealed = NULL, phone_sealed = NULL,
                    email_sealed = NULL, birthday_sealed = NULL, address_sealed = NULL, gender = NULL, region = NULL,
-                   platform_ids_sealed = NULL, attributes_sealed = NULL, raw_sealed = NULL, attribute_hashes = '{}', updated_at = now()
+                   platform_ids_sealed = NULL, attributes_sealed = NULL, raw_sealed = NULL, attribute_hashes = '{}',
+                   platform_ids_legacy = NULL, attributes_legacy = NULL, raw_legacy = NULL, updated_at = now()
             WHERE id = ANY($1::bigint[])
             """, [.intArray(accounts)])
     }
@@ -145,7 +148,7 @@ public struct MemberEraser: Sendable {
     func record(
         _ c: PostgresConnection, family: MemberFamily, accounts: Int, keys: Int, reason: String, actor: String, actorTokenID: Int64?
     ) throws {
-        let detail: JSONObject = ["reason": .string(reason), "member": .int(family.live)]
+        let detail: JSONObject = ["reason": .string(reason)]
         try c.queryPrepared(
             """
             INSERT INTO member_history (member_id, action, actor, detail)

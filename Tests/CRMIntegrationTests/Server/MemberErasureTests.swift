@@ -70,7 +70,8 @@ struct MemberErasureTests {
                 try await server.database.scalar(
                     """
                     SELECT count(*) FROM member WHERE id IN (\(f.familySQL)) AND num_nonnulls(name_sealed, nickname_sealed, phone_sealed, email_sealed,
-                        birthday_sealed, address_sealed, gender, region, name_bidx, email_domain_bidx, birthday_bidx, address_grams) > 0
+                        birthday_sealed, address_sealed, gender, region, name_bidx, name_grams, phone_tail_bidx, email_domain_bidx, birthday_bidx,
+                        address_grams) > 0
                     """) == 0)
             #expect(
                 try await server.database.scalar(
