@@ -37,8 +37,19 @@ struct MemberFamily {
     /// Refuses a merge or an unmerge that involves an erased member: erasure is irreversible, and
     /// joining a pseudonymous member to a person would tie its books to them again.
     static func refuseErased(_ c: PostgresConnection, _ members: [Int64], doing what: String) throws {
-        guard try anyErased(c, members) else { return }
-        throw StorageError.conflict(
-            reason: .memberErased, message: "cannot \(what): member \(members.map(String.init).joined(separator: " or ")) was erased")
+        guard
+            let erased = try c.queryPrepared(
+                "SELECT min(member_id) FROM member_history WHERE member_id = ANY($1::bigint[]) AND action = $2",
+                [.intArray(members), .text(erasedAction)]
+            ).single?.decode(Int64?.self, at: 0)
+        else { return }
+        throw StorageError.conflict(reason: .memberErased, message: "cannot \(what): member \(erased) was erased")
+    }
+
+    /// Refuses to undo merge `recordID` when either member of it was erased (an unknown merge passes:
+    /// the unmerge itself says it does not exist).
+    static func refuseErased(_ c: PostgresConnection, mergeRecord recordID: Int64) throws {
+        guard let row = try c.queryPrepared("SELECT survivor_id, merged_id FROM merge_record WHERE id = $1", [.int(recordID)]).single else { return }
+        try refuseErased(c, [try row.decode(at: 0), try row.decode(at: 1)], doing: "undo merge \(recordID)")
     }
 }

@@ -79,6 +79,12 @@ struct MemberErasureTests {
                     SELECT count(*) FROM account WHERE member_id = \(f.live.stringValue!) AND (num_nonnulls(name_sealed, phone_sealed, email_sealed,
                         address_sealed, platform_ids_sealed, attributes_sealed, raw_sealed) > 0 OR attribute_hashes <> '{}' OR external_id NOT LIKE 'erased:%')
                     """) == 0)
+            #expect(
+                try await server.database.scalar(
+                    """
+                    SELECT count(*) FROM merge_record WHERE merged_id IN (\(f.familySQL))
+                      AND snapshot ?| array['name_sealed', 'phone_sealed', 'email_sealed', 'address_sealed', 'name_bidx', 'address_grams', 'region']
+                    """) == 0)
             let accounts = "SELECT id FROM account WHERE member_id = \(f.live.stringValue!)"
             #expect(try await server.database.scalar("SELECT count(*) FROM identity_key WHERE account_id IN (\(accounts))") == 0)
             #expect(try await server.database.scalar("SELECT count(*) FROM blocking_key WHERE account_id IN (\(accounts))") == 0)
@@ -103,12 +109,15 @@ struct MemberErasureTests {
             #expect(try await admin.verify()["ok"] == true)
             #expect(try await admin.failedChecks() == [])
             #expect(try await admin.points(f.live).balance == before.balance)
-            #expect(try await admin.coupon(f.couponCode)["member_id"] == f.live)
+            #expect(try await admin.coupon(f.couponCode)["coupon"]?["member_id"] == f.live)
 
             // Irreversible: the merge cannot be undone; erasing again answers the same and changes nothing.
             let unmerge = await rpcError { try await admin.call("member.unmerge", ["member_id": f.merged, "reason": "undo"]) }
             #expect(unmerge?.code == -32009)
             #expect(unmerge?.reason == "member_erased")
+            let stranger = try await admin.push("sh02", [Events.upsert("pf-8", "web", "stranger", ["name": "路人甲"])])[0]["member_id"]!
+            let merge = await rpcError { try await admin.call("member.merge", ["member_id": stranger, "other_member_id": f.live, "reason": "x"]) }
+            #expect(merge?.reason == "member_erased")
             #expect(try await admin.call("member.erase", ["member_id": f.live, "reason": "again"]) == erased)
             #expect(try await server.database.scalar("SELECT count(*) FROM audit_log WHERE action = 'member.erase'") == 1)
             #expect(

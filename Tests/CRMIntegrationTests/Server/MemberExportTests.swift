@@ -59,7 +59,7 @@ struct MemberExportTests {
         try await withTestServer { server in
             let f = try await PrivacyFixture.make(server)
             try server.database.withConnection { c in
-                try c.query(
+                _ = try c.query(
                     "INSERT INTO member_notice (member_id, kind, marketing, body) SELECT $1, 'level_up', false, jsonb_build_object('n', n) FROM generate_series(1, 1001) n",
                     [.int(Int64(f.live.stringValue!)!)])
             }
