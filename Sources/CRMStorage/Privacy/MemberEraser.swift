@@ -28,10 +28,7 @@ public struct MemberEraser: Sendable {
     /// member changes nothing and answers the same.
     public func erase(memberID id: Int64, reason: String, actor: String, actorTokenID: Int64?) async throws -> Outcome {
         try await pool.withTransaction { c in
-            // Exclusive, as merges take it: no push merges into the family or moves its accounts meanwhile.
-            try c.queryPrepared("SELECT pg_advisory_xact_lock($1)", [.int(IngestEngine.identityLockKey)])
-            let family = try MemberFamily.of(c, id)
-            try c.queryPrepared("SELECT id FROM member WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE", [.intArray(family.members)])
+            let family = try Self.lockFamily(c, id)
             if try MemberFamily.anyErased(c, [family.live]) {
                 return Outcome(member: family.live, changed: false, members: family.members.count, accounts: 0, keys: 0)
             }
@@ -46,6 +43,30 @@ public struct MemberEraser: Sendable {
             try record(c, family: family, accounts: accounts.count, keys: keys, reason: reason, actor: actor, actorTokenID: actorTokenID)
             return Outcome(member: family.live, changed: true, members: family.members.count, accounts: accounts.count, keys: keys)
         }
+    }
+
+    /// Locks what erasure changes and returns the family. A push of a shop decides which of its
+    /// accounts exist before it takes the identity lock, so erasure first takes the push locks of
+    /// the shops the family has accounts in (pushes of those shops finish first or start after it),
+    /// then the identity lock, exclusively, as merges do: no push merges into the family meanwhile.
+    static func lockFamily(_ c: PostgresConnection, _ id: Int64) throws -> MemberFamily {
+        let shops = try shopsOf(c, try MemberFamily.of(c, id).members)
+        for shop in shops { try PushLocks.lockShop(c, shopID: shop) }
+        try c.queryPrepared("SELECT pg_advisory_xact_lock($1)", [.int(IngestEngine.identityLockKey)])
+        let family = try MemberFamily.of(c, id)
+        try c.queryPrepared("SELECT id FROM member WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE", [.intArray(family.members)])
+        // A merge that committed in between may have brought an account of another shop.
+        guard try Set(shopsOf(c, family.members)).isSubset(of: shops) else {
+            throw StorageError.conflict(reason: .conflict, message: "member \(family.live) changed while it was being erased; try again")
+        }
+        return family
+    }
+
+    /// The shops the members have accounts in, by id.
+    static func shopsOf(_ c: PostgresConnection, _ members: [Int64]) throws -> [Int64] {
+        try c.queryPrepared(
+            "SELECT DISTINCT shop_id FROM account WHERE member_id = ANY($1::bigint[]) ORDER BY shop_id", [.intArray(members)]
+        ).map { try $0.decode(Int64.self, at: 0) }
     }
 
     /// Destroys every data key the family's rows were sealed with (the members' own, the accounts',

@@ -136,6 +136,32 @@ struct MemberErasureTests {
         }
     }
 
+    @Test("pushes of the member's account while it is erased are all applied: before the erasure, or to a new member after it")
+    func pushesDuringErasure() async throws {
+        try await withTestServer(poolSize: 6) { server in
+            let f = try await PrivacyFixture.make(server)
+            let agent = try await server.client(token: try await server.token(role: .agent, shop: "sh01"))
+            async let pushed: [JSONValue] = {
+                var results: [JSONValue] = []
+                for i in 0..<30 {
+                    var m = PrivacyFixture.web
+                    m["nickname"] = .string("Nana \(i)")
+                    results += try await agent.push("sh01", [Events.upsert("race-\(i)", "web", "nana-web", m, at: When.at(days: Double(i) / 1_000))])
+                }
+                return results
+            }()
+            try await Task.sleep(for: .milliseconds(30))
+            let erased = try await f.admin.call("member.erase", ["member_id": f.live, "reason": "asked"])
+            let results = try await pushed
+            #expect(erased["erased"] == true)
+            #expect(results.allSatisfy { $0["status"] == "applied" })
+            let after = try await f.admin.member(["shop": "sh01", "channel": "web", "external_id": "nana-web"])
+            #expect(after["member_id"] != f.live)
+            #expect(try await f.admin.member(["member_id": f.live])["name"] == .null)
+            #expect(try await f.admin.verify()["ok"] == true)
+        }
+    }
+
     @Test("erasing an unknown member is refused and changes nothing; an account name of an erased member cannot be pushed")
     func unknownMember() async throws {
         try await withTestServer { server in
