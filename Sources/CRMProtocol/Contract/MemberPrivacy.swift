@@ -15,7 +15,7 @@ extension RPC.MemberPrivacy {
     public enum Erase: RPCMethod {
         public static let name = "member.erase"
         public static let summary =
-            "Erases a member's personal data for good: data keys destroyed, indexes blanked, accounts detached; the books stay with a pseudonymous member. Admins only; audited; irreversible."
+            "Erases a member's personal data for good (keys destroyed, indexes blanked, accounts detached); the books stay. Admins only; audited."
 
         public struct Params: RPCObject {
             public var memberID: MemberID
@@ -42,7 +42,7 @@ extension RPC.MemberPrivacy {
     public enum Export: RPCMethod {
         public static let name = "member.export"
         public static let summary =
-            "Everything held about a member as one JSON document: personal data (decrypted), accounts, orders, refunds, points, level, coupons, referrals, tags, consent, notices. Audited."
+            "Everything held about a member as one JSON document: personal data (decrypted), accounts, orders, points, coupons, tags, consent. Audited."
 
         public typealias Params = RPC.MemberRef
         public typealias Result = Document

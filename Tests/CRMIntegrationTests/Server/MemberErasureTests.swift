@@ -51,7 +51,8 @@ struct MemberErasureTests {
             let admin = f.admin
             let before = try await admin.points(f.live)
             let keys = try await server.database.scalar(
-                "SELECT count(DISTINCT k) FROM (SELECT key_id FROM member WHERE id IN (\(f.familySQL)) UNION SELECT key_id FROM account WHERE member_id IN (\(f.familySQL))) t(k)")
+                "SELECT count(DISTINCT k) FROM (SELECT key_id FROM member WHERE id IN (\(f.familySQL)) UNION SELECT key_id FROM account WHERE member_id IN (\(f.familySQL))) t(k)"
+            )
             #expect(keys >= 2)
 
             // Operators cannot erase.

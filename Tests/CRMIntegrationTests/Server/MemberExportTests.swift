@@ -46,7 +46,8 @@ struct MemberExportTests {
             #expect(d["notices"]?["truncated"] == false)
             #expect(
                 try await server.database.scalar(
-                    "SELECT count(*) FROM audit_log WHERE action = 'member.export' AND subject = 'member:\(f.live.stringValue!)' AND token_id IS NOT NULL") == 1)
+                    "SELECT count(*) FROM audit_log WHERE action = 'member.export' AND subject = 'member:\(f.live.stringValue!)' AND token_id IS NOT NULL") == 1
+            )
 
             let analyst = try await server.client(token: try await server.token(role: .analyst))
             #expect(await rpcError { try await analyst.call("member.export", ["member_id": f.live]) }?.code == -32003)
