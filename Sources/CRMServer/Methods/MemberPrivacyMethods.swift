@@ -20,7 +20,7 @@ enum MemberPrivacyMethods {
                     outcome.changed ? "member erased" : "member already erased",
                     metadata: [
                         "request": "\(call.requestID)", "member": "\(outcome.member)", "members": "\(outcome.members)",
-                        "accounts": "\(outcome.accounts)", "keys_destroyed": "\(outcome.keys)",
+                        "accounts": "\(outcome.accounts)", "keys_destroyed": "\(outcome.keys)", "keys_kept": "\(outcome.keysKept)",
                     ])
                 return Privacy.Erase.Result(memberID: MemberID(outcome.member), erased: true)
             },

@@ -21,7 +21,9 @@ public struct MemberEraser: Sendable {
         public var changed: Bool
         public var members: Int
         public var accounts: Int
+        /// Data keys destroyed, and kept because other members' rows are sealed under them too.
         public var keys: Int
+        public var keysKept: Int
     }
 
     /// Erases the member `id` answers for (following merges) and its whole family. Erasing an erased
@@ -30,7 +32,7 @@ public struct MemberEraser: Sendable {
         try await pool.withTransaction { c in
             let family = try Self.lockFamily(c, id)
             if try MemberFamily.anyErased(c, [family.live]) {
-                return Outcome(member: family.live, changed: false, members: family.members.count, accounts: 0, keys: 0)
+                return Outcome(member: family.live, changed: false, members: family.members.count, accounts: 0, keys: 0, keysKept: 0)
             }
             let accounts = try c.queryPrepared(
                 "SELECT id FROM account WHERE member_id = ANY($1::bigint[]) ORDER BY id FOR UPDATE", [.intArray(family.members)]
@@ -41,7 +43,9 @@ public struct MemberEraser: Sendable {
             try forgetIdentity(c, family: family.members, accounts: accounts)
             try forgetConsent(c, family: family.members)
             try record(c, family: family, accounts: accounts.count, keys: keys, reason: reason, actor: actor, actorTokenID: actorTokenID)
-            return Outcome(member: family.live, changed: true, members: family.members.count, accounts: accounts.count, keys: keys)
+            return Outcome(
+                member: family.live, changed: true, members: family.members.count, accounts: accounts.count, keys: keys.destroyed,
+                keysKept: keys.kept)
         }
     }
 
@@ -70,18 +74,36 @@ public struct MemberEraser: Sendable {
     }
 
     /// Destroys every data key the family's rows were sealed with (the members' own, the accounts',
-    /// and any other made for a member of the family); returns how many were destroyed.
-    func destroyKeys(_ c: PostgresConnection, family: [Int64], accounts: [Int64]) throws -> Int {
-        try c.queryPrepared(
+    /// and any other made for a member of the family), except keys other members' rows are sealed
+    /// under too; returns how many were destroyed and how many were kept for that reason.
+    ///
+    /// Keys are shared only by data sealed when a database written before encryption was upgraded
+    /// (accounts sealed under the key of the member they belonged to then) and merges of that time
+    /// undone since: a key made for a member outside the family, or a key of the family that an
+    /// account which left the family by an unmerge still uses. Destroying it would destroy another
+    /// person's data; the family's values under it are deleted all the same.
+    func destroyKeys(_ c: PostgresConnection, family: [Int64], accounts: [Int64]) throws -> (destroyed: Int, kept: Int) {
+        let row = try c.queryPrepared(
             """
-            UPDATE data_key SET wrapped = NULL, master_key_id = NULL, destroyed_at = now()
-            WHERE destroyed_at IS NULL
-              AND (member_id = ANY($1::bigint[])
-                   OR id IN (SELECT key_id FROM member WHERE id = ANY($1::bigint[]))
-                   OR id IN (SELECT key_id FROM account WHERE id = ANY($2::bigint[])))
-            RETURNING id
+            WITH used AS (
+                SELECT key_id AS id FROM member WHERE id = ANY($1::bigint[]) AND key_id IS NOT NULL
+                UNION SELECT key_id FROM account WHERE id = ANY($2::bigint[]) AND key_id IS NOT NULL
+                UNION SELECT id FROM data_key WHERE member_id = ANY($1::bigint[])),
+            -- Accounts that left the family by an unmerge, and the keys they are sealed under.
+            gone AS (
+                SELECT DISTINCT a.key_id AS id FROM merge_record r JOIN account a ON a.id = ANY(r.account_ids)
+                WHERE r.survivor_id = ANY($1::bigint[]) AND r.undone_at IS NOT NULL AND NOT a.member_id = ANY($1::bigint[])),
+            shared AS (
+                SELECT k.id FROM data_key k JOIN used u ON u.id = k.id
+                WHERE NOT k.member_id = ANY($1::bigint[]) OR k.id IN (SELECT id FROM gone)),
+            destroyed AS (
+                UPDATE data_key SET wrapped = NULL, master_key_id = NULL, destroyed_at = now()
+                WHERE id IN (SELECT id FROM used) AND id NOT IN (SELECT id FROM shared) AND destroyed_at IS NULL
+                RETURNING id)
+            SELECT (SELECT count(*) FROM destroyed), (SELECT count(*) FROM shared)
             """, [.intArray(family), .intArray(accounts)]
-        ).count
+        ).single!
+        return (try row.decode(at: 0), try row.decode(at: 1))
     }
 
     /// Blanks the golden records: sealed fields, the coarse plain ones, and the blind indexes derived
@@ -167,7 +189,8 @@ public struct MemberEraser: Sendable {
     /// The erasure in every family member's history (which also marks them erased) and in the audit
     /// log: who, which member, why, how much; no personal value.
     func record(
-        _ c: PostgresConnection, family: MemberFamily, accounts: Int, keys: Int, reason: String, actor: String, actorTokenID: Int64?
+        _ c: PostgresConnection, family: MemberFamily, accounts: Int, keys: (destroyed: Int, kept: Int), reason: String, actor: String,
+        actorTokenID: Int64?
     ) throws {
         let detail: JSONObject = ["reason": .string(reason)]
         try c.queryPrepared(
@@ -179,7 +202,7 @@ public struct MemberEraser: Sendable {
             c, tokenID: actorTokenID, action: "member.erase", subject: "member:\(family.live)",
             detail: [
                 "reason": reason, "members": family.members.map(String.init).joined(separator: ","), "accounts": String(accounts),
-                "keys_destroyed": String(keys),
+                "keys_destroyed": String(keys.destroyed), "keys_kept": String(keys.kept),
             ])
     }
 }

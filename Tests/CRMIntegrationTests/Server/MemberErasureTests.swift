@@ -163,6 +163,38 @@ struct MemberErasureTests {
         }
     }
 
+    @Test("a data key another member's rows are sealed under too (an upgraded database, a merge undone since) is kept; the erased values go")
+    func sharedKeyKept() async throws {
+        try await withTestServer { server in
+            let admin = try await server.adminWithShops()
+            let a = try await admin.push("sh01", [Events.upsert("sk-1", "web", "share-a", ["name": "甲", "phone": "13922220001"])])[0]["member_id"]!
+            let x = try await admin.push("sh01", [Events.upsert("sk-2", "web", "share-x", ["name": "乙", "phone": "13922220002"])])[0]["member_id"]!
+            // As the upgrade of a database written before encryption leaves it: the account of x, once merged
+            // into a, was sealed under a's key; the merge was undone afterwards.
+            try server.database.withConnection { c in
+                _ = try c.query(
+                    """
+                    UPDATE account x SET key_id = a.key_id, name_sealed = a.name_sealed, phone_sealed = a.phone_sealed, raw_sealed = a.raw_sealed,
+                           platform_ids_sealed = a.platform_ids_sealed, attributes_sealed = a.attributes_sealed
+                    FROM account a WHERE a.external_id = 'share-a' AND x.external_id = 'share-x'
+                    """)
+                _ = try c.query(
+                    """
+                    INSERT INTO merge_record (survivor_id, merged_id, account_ids, snapshot, rule, actor, undone_at)
+                    SELECT $1, $2, ARRAY[id], '{}', 'manual', 'test', now() FROM account WHERE external_id = 'share-x'
+                    """, [.int(Int64(a.stringValue!)!), .int(Int64(x.stringValue!)!)])
+            }
+            let key = "(SELECT key_id FROM account WHERE external_id = 'share-x')"
+            _ = try await admin.call("member.erase", ["member_id": a, "reason": "asked"])
+            #expect(try await server.database.scalar("SELECT count(*) FROM data_key WHERE id = \(key) AND destroyed_at IS NULL") == 1)
+            #expect(try await server.database.scalar("SELECT count(*) FROM audit_log WHERE action = 'member.erase' AND detail->>'keys_kept' = '1'") == 1)
+            #expect(try await admin.member(["member_id": a])["name"] == .null)
+            let other = try await admin.call("member.export", ["member_id": x])
+            #expect(other["accounts"]?.arrayValue?.first?["person"]?["name"] == "甲", "x's account still opens under the kept key")
+            #expect(try await admin.member(["member_id": x])["name"] == "乙")
+        }
+    }
+
     @Test("erasing an unknown member is refused and changes nothing; an account name of an erased member cannot be pushed")
     func unknownMember() async throws {
         try await withTestServer { server in
