@@ -120,6 +120,10 @@ struct MemberErasureTests {
             let merge = await rpcError { try await admin.call("member.merge", ["member_id": stranger, "other_member_id": f.live, "reason": "x"]) }
             #expect(merge?.reason == "member_erased")
             #expect(try await admin.call("member.erase", ["member_id": f.live, "reason": "again"]) == erased)
+            let consent = await rpcError {
+                try await admin.call("consent.set", ["member_id": f.live, "channel": "sms", "granted": true, "source": "store_paper"])
+            }
+            #expect(consent?.reason == "member_erased")
             #expect(try await server.database.scalar("SELECT count(*) FROM audit_log WHERE action = 'member.erase'") == 1)
             #expect(
                 try await server.database.scalar(
