@@ -25,6 +25,7 @@ extension ErrorWording {
             "merge_not_found": "`crmctl member history MEMBER-ID` shows a member's merges",
             "template_not_found": "`crmctl coupon template list --include-disabled` shows the coupon templates",
             "insufficient_points": "`crmctl points get MEMBER-ID` shows the balance",
+            "member_erased": "`crmctl member history MEMBER-ID` shows the erasure; an erased member keeps only its books",
         ])
 }
 

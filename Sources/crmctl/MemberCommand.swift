@@ -5,8 +5,8 @@ import CRMProtocol
 
 struct MemberCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "member", abstract: "Look members up, merge and unmerge them, read their history.",
-        subcommands: [Get.self, Find.self, Benefits.self, Merge.self, Unmerge.self, History.self])
+        commandName: "member", abstract: "Look members up, merge and unmerge them, read their history, export or erase their data.",
+        subcommands: [Get.self, Find.self, Benefits.self, Merge.self, Unmerge.self, History.self, Export.self, Erase.self])
 
     struct Get: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show one member: by id, by account, by phone or by e-mail.")

@@ -124,6 +124,8 @@ public struct ErrorReason: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let idempotencyKeyReused = ErrorReason(rawValue: "idempotency_key_reused")
     public static let jobRunning = ErrorReason(rawValue: "job_running")
     public static let runNotRunning = ErrorReason(rawValue: "run_not_running")
+    /// An erased member cannot be merged or unmerged (erasure is irreversible).
+    public static let memberErased = ErrorReason(rawValue: "member_erased")
 
     // MARK: Refused by a business rule (-32010)
     public static let refundExceedsOrder = ErrorReason(rawValue: "refund_exceeds_order")
@@ -179,6 +181,7 @@ public struct ErrorReason: RawRepresentable, Hashable, Sendable, CustomStringCon
         .overloaded, .tooManyConnections, .tooManyFromAddress, .tooManyUnauthenticated, .tooManyFailedLogins, .tooManyLookups, .poolExhausted, .memoryBudget,
         .helloTimeout, .databaseUnavailable, .shuttingDown,
         .badCampaign, .campaignNotFound, .campaignExists,
+        .memberErased,
     ]
 
     private static let knownWords = Set(known.map(\.rawValue))

@@ -16,7 +16,7 @@ public enum RPC {
         + Shop.methods
         + Token.methods
         + Sync.methods
-        + Member.methods
+        + Member.methods + MemberPrivacy.methods
         + Review.methods
         + Points.methods
         + Level.methods

@@ -29,7 +29,7 @@ public final class RPCServer: Service, Sendable {
         self.group = group
         let registry = MethodRegistry(
             SessionMethods.specs(context) + ServerMethods.specs(context) + AdminMethods.specs(context)
-                + SyncMethods.specs(context) + MemberMethods.specs(context) + ConfigMethods.specs(context)
+                + SyncMethods.specs(context) + MemberMethods.specs(context) + MemberPrivacyMethods.specs(context) + ConfigMethods.specs(context)
                 + PointsMethods.specs(context) + LevelMethods.specs(context) + BenefitMethods.specs(context)
                 + ReferralMethods.specs(context)
                 + CouponMethods.specs(context)

@@ -90,6 +90,12 @@ enum EventParser {
         return fen
     }
 
+    /// Erasure renames a member's accounts `erased:<account id>` (docs/privacy.md): no push may name one.
+    static func refuseErasedName(_ externalID: String, _ field: String) throws {
+        guard externalID.hasPrefix("erased:") else { return }
+        throw invalid(field, "must not begin with erased: (the names of erased members' accounts)", .badID)
+    }
+
     static func member(_ value: JSONValue?, path: String) throws -> SyncEvent.Payload {
         let p = try object(value, path: path)
         try p.allowOnly([
@@ -98,6 +104,7 @@ enum EventParser {
         ])
         var profile = MemberProfile(externalID: try p.string("external_id", maxLength: 128))
         guard !profile.externalID.isEmpty else { throw invalid(p.field("external_id"), "must not be empty", .missingField) }
+        try refuseErasedName(profile.externalID, p.field("external_id"))
         profile.name = try p.optionalString("name", maxLength: 100)
         profile.nickname = try p.optionalString("nickname", maxLength: 100)
         if let phone = try p.optionalString("phone", maxLength: 40), !phone.trimmingWhitespace().isEmpty {
@@ -151,6 +158,7 @@ enum EventParser {
         let orderNo = try p.string("order_no", maxLength: 64)
         let external = try p.string("member_external_id", maxLength: 128)
         guard !orderNo.isEmpty, !external.isEmpty else { throw invalid(path, "order_no and member_external_id must not be empty", .missingField) }
+        try refuseErasedName(external, p.field("member_external_id"))
         let amount = try money(p, "amount")
         let paidAt = try timestamp(p, "paid_at")
         let method = try p.optionalString("payment_method", maxLength: 32)

@@ -250,6 +250,7 @@ public struct MemberStore: Sendable {
             let merger = MemberMerger(c: c, policy: policy, codec: codec, loyalty: loyalty)
             let a = try merger.liveMember(member)
             let b = try merger.liveMember(other)
+            try MemberFamily.refuseErased(c, [a, b], doing: "merge")
             guard a != b else {
                 throw StorageError.conflict(reason: .alreadyMerged, message: "members \(member) and \(other) are already one member (\(a))")
             }
@@ -274,6 +275,7 @@ public struct MemberStore: Sendable {
                 }
             }
             guard let recordID else { preconditionFailure("unmerge needs a merge id or a member") }
+            try MemberFamily.refuseErased(c, mergeRecord: recordID)
             let result = try MemberMerger(c: c, policy: policy, codec: codec, loyalty: loyalty).unmerge(recordID: recordID, actor: actor, reason: reason)
             return (result.survivor, result.restored, recordID)
         }

@@ -48,6 +48,10 @@ public struct ConsentStore: Sendable {
     ) {
         try await pool.withTransaction { c in
             let live = try MemberMerger.liveMember(c, member)
+            // An erased member's consent is gone for good; the row lock orders this after an erasure
+            // under way (which locks its members FOR UPDATE), or the erasure after this.
+            try c.queryPrepared("SELECT 1 FROM member WHERE id = $1 FOR KEY SHARE", [.int(live)])
+            try MemberFamily.refuseErased(c, [live], doing: "record consent")
             if let row = try c.queryPrepared(
                 """
                 SELECT \(Self.answerColumns) FROM marketing_consent
