@@ -1,4 +1,6 @@
+import CRMDomain
 import CRMPostgres
+import CRMStorage
 import Foundation
 
 /// PostgreSQL's client programs (`pg_dump`), from where crmd finds the server's: Debian's
@@ -63,5 +65,33 @@ struct PlainTextScan {
             if unit < 0x80 { out.unicodeScalars.append(Unicode.Scalar(unit)!) } else { out += String(format: "\\u%04x", unit) }
         }
         return out
+    }
+}
+
+/// Opens every sealed value a dump holds whose data key still exists (with the test run's key
+/// file, as someone holding a backup and the keys could), for scans of what is decryptable.
+enum SealedValues {
+    /// The plain texts of the sealed values (`<key id>.<base64>`) in `dump` that open.
+    static func opened(in dump: String, db: TestDatabase) throws -> [String] {
+        let keyring = Keyring(try KeyFile.read(TestKeys.path).0)
+        let pattern = try NSRegularExpression(pattern: #"(?<![0-9A-Za-z.])([1-9][0-9]{0,18})\.([A-Za-z0-9+/]{38,}={0,2})"#)
+        let text = dump as NSString
+        var byKey: [Int64: [String]] = [:]
+        for match in pattern.matches(in: dump, range: NSRange(location: 0, length: text.length)) {
+            guard let id = Int64(text.substring(with: match.range(at: 1))) else { continue }
+            byKey[id, default: []].append(text.substring(with: match.range))
+        }
+        guard !byKey.isEmpty else { return [] }
+        var ciphers: [Int64: FieldCipher] = [:]
+        try db.withConnection { c in
+            for row in try c.query(
+                "SELECT id, master_key_id, wrapped FROM data_key WHERE id = ANY($1::bigint[]) AND wrapped IS NOT NULL", [.intArray(Array(byKey.keys))])
+            {
+                let id: Int64 = try row.decode(at: 0)
+                guard let key = keyring.unwrap(WrappedKey(masterKeyID: try row.decode(at: 1), bytes: try row.decode(at: 2))) else { continue }
+                ciphers[id] = FieldCipher(keyID: id, key: key)
+            }
+        }
+        return byKey.flatMap { id, values in ciphers[id].map { cipher in values.compactMap { cipher.open($0) } } ?? [] }
     }
 }
