@@ -48,9 +48,9 @@ struct StandingEntries {
     func birthdays(month: Int64, year: Int64, segment: SegmentFilter?, context: SegmentCompiler.Context, batch: Batch) throws -> [Entry] {
         var comp = SegmentCompiler(context: context, asOf: batch.asOf)
         // Birthdays are sealed personal data (the codec), so the month is compared here, not in SQL.
-        return try run(&comp, select: "m.id, m.birthday_sealed", predicate: "m.birthday_sealed IS NOT NULL", segment: segment, batch: batch)
+        return try run(&comp, select: "m.id, m.birthday_sealed, m.key_id, (SELECT k.master_key_id FROM data_key k WHERE k.id = m.key_id), (SELECT k.wrapped FROM data_key k WHERE k.id = m.key_id)", predicate: "m.birthday_sealed IS NOT NULL", segment: segment, batch: batch)
             .compactMap { row in
-                guard let born = codec.open(try row.decode(String?.self, at: 1)).flatMap(CivilTime.date), born.month == month else { return nil }
+                guard let born = try codec.cipher(row, at: 2)?.open(try row.decode(String?.self, at: 1)).flatMap(CivilTime.date), born.month == month else { return nil }
                 return Entry(member: try row.decode(at: 0), key: "birthday:\(year)")
             }
     }

@@ -25,7 +25,7 @@ struct OrderTagger {
               AND (r.min_amount_fen IS NULL OR o.amount_fen >= r.min_amount_fen)
               AND (r.channels IS NULL OR o.channel = ANY(r.channels))
               AND (r.shops IS NULL OR sh.code = ANY(r.shops))
-              AND (r.address_contains IS NULL OR EXISTS (SELECT 1 FROM unnest(r.address_contains) k(w) WHERE strpos(COALESCE(m.address_fold, m.address_sealed), k.w) > 0))
+              AND (r.address_contains IS NULL OR false /* lead's placeholder until helper audience converts it */)
               AND ((r.name_contains IS NULL AND r.skus IS NULL AND r.categories IS NULL) OR EXISTS (
                     SELECT 1 FROM jsonb_array_elements(COALESCE(o.items_fold, o.items)) i(e)
                     WHERE (r.name_contains IS NULL OR EXISTS (SELECT 1 FROM unnest(r.name_contains) k(w) WHERE strpos(i.e->>'name', k.w) > 0))

@@ -77,7 +77,7 @@ struct ScriptFoldBackfill {
         guard !ids.isEmpty else { return 0 }
         try c.query(
             """
-            UPDATE member m SET address_fold = t.a, region_fold = t.r FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(id, a, r) WHERE m.id = t.id
+            UPDATE member m SET region_fold = t.r FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(id, a, r) WHERE m.id = t.id
             """, [.intArray(ids), .textArray(addresses), .textArray(regions)])
         return ids.count
     }

@@ -9,7 +9,7 @@ extension SegmentCompiler {
     mutating func audience(_ c: SegmentCondition) -> String {
         switch c {
         case .emailDomain(let domains):
-            return "\(PersonalDataCodec.emailDomainSQL("m.email_sealed")) = ANY(\(texts(domains)))"
+            return "false /* lead's placeholder until helper audience converts it: \(texts(domains)) */"
         case .gender(let wanted):
             return "(\(genderOf("m.gender"))) = ANY(\(texts(wanted.map(\.rawValue))))"
         case .age(let r):
@@ -31,7 +31,7 @@ extension SegmentCompiler {
     }
 
     /// The member's birth date (NULL when none).
-    private func birthDate() -> String { PersonalDataCodec.birthDateSQL("m.birthday_sealed") }
+    private func birthDate() -> String { "NULL::date" }
 
     /// The evaluation time `$1` as the merchant's date.
     private mutating func localDate() -> String {

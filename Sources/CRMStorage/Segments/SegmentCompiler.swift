@@ -295,7 +295,7 @@ struct SegmentCompiler {
         case .region(let words):
             return "EXISTS (SELECT 1 FROM unnest(\(folded(words))) k(w) WHERE strpos(COALESCE(m.region_fold, m.region), k.w) > 0)"
         case .address(let words):
-            return "EXISTS (SELECT 1 FROM unnest(\(folded(words))) k(w) WHERE strpos(COALESCE(m.address_fold, m.address_sealed), k.w) > 0)"
+            return "false /* lead's placeholder until helper audience converts it: \(folded(words)) */"
         case .registered(let from, let until):
             var having: [String] = []
             if let from { having.append("min(COALESCE(registered_at, created_at)) >= \(binder.bind(.text(localMidnight(from))))::timestamptz") }
