@@ -102,6 +102,5 @@ extension Keys {
 
 /// A line on standard output at once (progress must show while a long rotation runs, piped or not).
 private func say(_ line: String) {
-    print(line)
-    fflush(stdout)
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }

@@ -8,8 +8,9 @@ import Logging
 /// data keys and, in the same transaction, the members' golden records and accounts are sealed
 /// under them (accounts under the key of the member they belong to), the accounts' legacy JSON is
 /// moved into the sealed columns, the derived blind indexes are computed, identity keys and
-/// blocking keys become blind indexes, and merge snapshots of these members are sealed. The guard
-/// flags' values become blind indexes in the first batch ever (when no member had a key yet). Runs
+/// blocking keys become blind indexes, and merge snapshots of these members are sealed. The values
+/// of guard flags and of the identity blocklist become blind indexes in the first batch ever (when
+/// no member had a key yet). Runs
 /// after migrating, under the migration lock, before crmd serves; a crmd stopped half-way goes on
 /// where it stopped: what is sealed is what has a key.
 struct PrivacyBackfill {
@@ -61,32 +62,20 @@ struct PrivacyBackfill {
         }
     }
 
-    /// Members' golden records: each field sealed as stored, and the derived indexes.
+    /// Members' golden records, sealed as stored, with their derived indexes (`GoldenRecordWriter`,
+    /// as every write of a golden record does).
     private func sealMembers(_ c: PostgresConnection, _ cipherOf: [Int64: FieldCipher]) throws {
-        var ids: [Int64] = [], columns = [[String?]](repeating: [], count: 10)
+        var ids: [Int64] = [], golden: [[String: String]] = []
+        let names = SealedProfile.fields + ["gender", "region"]
         for row in try c.query(
-            "SELECT id, name_sealed, nickname_sealed, phone_sealed, email_sealed, birthday_sealed, address_sealed FROM member WHERE id = ANY($1::bigint[])",
-            [.intArray(Array(cipherOf.keys))])
+            "SELECT id, \(SealedProfile.columns("m")), m.gender, m.region FROM member m WHERE id = ANY($1::bigint[])", [.intArray(Array(cipherOf.keys))])
         {
-            let id: Int64 = try row.decode(at: 0)
-            let cipher = cipherOf[id]!
-            let plain: [String?] = try (1...6).map { try row.decode(String?.self, at: $0) }
-            let indexes = codec.memberIndexes(name: plain[0], email: plain[3], birthday: plain[4], address: plain[5])
-            ids.append(id)
-            for (i, value) in plain.enumerated() { columns[i].append(cipher.seal(value)) }
-            columns[6].append(indexes.name)
-            columns[7].append(indexes.emailDomain)
-            columns[8].append(indexes.birthday)
-            columns[9].append(indexes.addressGramsText)
+            var record: [String: String] = [:]
+            for (i, name) in names.enumerated() { record[name] = try row.decode(String?.self, at: i + 1) }
+            ids.append(try row.decode(at: 0))
+            golden.append(record)
         }
-        try c.query(
-            """
-            UPDATE member m SET name_sealed = t.n, nickname_sealed = t.nick, phone_sealed = t.ph, email_sealed = t.em, birthday_sealed = t.bd,
-                address_sealed = t.ad, name_bidx = t.nb, email_domain_bidx = t.eb, birthday_bidx = t.bb, address_grams = t.ag::bigint[]
-            FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-                        $10::text[], $11::text[]) AS t(id, n, nick, ph, em, bd, ad, nb, eb, bb, ag)
-            WHERE m.id = t.id
-            """, [.intArray(ids)] + columns.map { .textArray($0) })
+        try GoldenRecordWriter(c: c, codec: codec).write(members: ids, golden: golden, ciphers: cipherOf)
     }
 
     /// The accounts of these members: sealed under their member's key, legacy JSON moved and cleared,
@@ -95,9 +84,8 @@ struct PrivacyBackfill {
         var ids: [Int64] = [], keys: [Int64] = [], columns = [[String?]](repeating: [], count: 10)
         for row in try c.query(
             """
-            SELECT id, member_id, name_sealed, nickname_sealed, phone_sealed, email_sealed, birthday_sealed, address_sealed,
-                   platform_ids_legacy::text, attributes_legacy::text, raw_legacy::text
-            FROM account WHERE member_id = ANY($1::bigint[]) AND key_id IS NULL
+            SELECT a.id, a.member_id, \(SealedProfile.columns("a")), a.platform_ids_legacy::text, a.attributes_legacy::text, a.raw_legacy::text
+            FROM account a WHERE a.member_id = ANY($1::bigint[]) AND a.key_id IS NULL
             """, [.intArray(Array(cipherOf.keys))])
         {
             let cipher = cipherOf[try row.decode(Int64.self, at: 1)]!
@@ -105,7 +93,7 @@ struct PrivacyBackfill {
             ids.append(try row.decode(at: 0))
             keys.append(cipher.keyID)
             for (i, value) in plain.enumerated() { columns[i].append(cipher.seal(value)) }
-            columns[9].append(Self.bigintArray(codec.attributeHashes(plain[7] ?? "{}")))
+            columns[9].append(codec.attributeHashesText(plain[7] ?? "{}"))
         }
         guard !ids.isEmpty else { return [] }
         try c.query(
@@ -119,8 +107,6 @@ struct PrivacyBackfill {
             """, [.intArray(ids), .intArray(keys)] + columns.map { .textArray($0) })
         return ids
     }
-
-    static func bigintArray(_ values: [Int64]) -> String { "{" + values.map(String.init).joined(separator: ",") + "}" }
 
     /// Identity keys and blocking keys of these accounts as blind indexes. The stored rows are what
     /// `IdentityKey.keys` and `PersonFields.blockingKeys` gave when the account was last written
@@ -148,31 +134,61 @@ struct PrivacyBackfill {
             [.intArray(blockAccounts), .textArray(blocks)])
     }
 
-    /// Merge snapshots of these members (as the merged member), sealed under the merged member's key.
+    /// Merge snapshots of these members (as the merged member): the member's row as JSON, as 0014
+    /// wrote it, becomes the row as merges write it now: the personal fields sealed under the merged
+    /// member's key in the `*_sealed` members, with the key's id, and no plain folded address.
     private func sealSnapshots(_ c: PostgresConnection, _ cipherOf: [Int64: FieldCipher]) throws {
-        var ids: [Int64] = [], sealed: [String?] = []
+        let plain = ["name", "nickname", "phone_sealed", "email_sealed", "birthday_sealed", "address_sealed"]
+        var ids: [Int64] = [], keys: [Int64] = [], columns = [[String?]](repeating: [], count: plain.count)
         for row in try c.query(
-            "SELECT id, merged_id, snapshot_legacy::text FROM merge_record WHERE merged_id = ANY($1::bigint[]) AND snapshot_legacy IS NOT NULL",
-            [.intArray(Array(cipherOf.keys))])
+            """
+            SELECT id, merged_id, \(plain.map { "snapshot->>'\($0)'" }.joined(separator: ", ")) FROM merge_record
+            WHERE merged_id = ANY($1::bigint[]) AND NOT snapshot ? 'key_id'
+            """, [.intArray(Array(cipherOf.keys))])
         {
+            let cipher = cipherOf[try row.decode(Int64.self, at: 1)]!
             ids.append(try row.decode(at: 0))
-            sealed.append(cipherOf[try row.decode(Int64.self, at: 1)]!.seal(try row.decode(String.self, at: 2)))
+            keys.append(cipher.keyID)
+            for i in plain.indices { columns[i].append(cipher.seal(try row.decode(String?.self, at: i + 2))) }
         }
         guard !ids.isEmpty else { return }
         try c.query(
-            "UPDATE merge_record r SET snapshot_sealed = t.s, snapshot_legacy = NULL FROM unnest($1::bigint[], $2::text[]) AS t(id, s) WHERE r.id = t.id",
-            [.intArray(ids), .textArray(sealed)])
+            """
+            UPDATE merge_record r SET snapshot = (r.snapshot - 'name' - 'nickname' - 'address_fold') || jsonb_build_object(
+                'key_id', t.k, 'name_sealed', t.nm, 'nickname_sealed', t.nick, 'phone_sealed', t.ph, 'email_sealed', t.em,
+                'birthday_sealed', t.bd, 'address_sealed', t.ad)
+            FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+                 AS t(id, k, nm, nick, ph, em, bd, ad)
+            WHERE r.id = t.id
+            """, [.intArray(ids), .intArray(keys)] + columns.map { .textArray($0) })
     }
 
-    /// Guard flags name the key value that fired them: the blind index replaces the plain value.
+    /// Guard flags and the identity blocklist name key values: the blind index replaces the plain
+    /// value (flags keep it masked in `display`, as flags written now do).
     private func rehashFlags(_ c: PostgresConnection) throws {
-        var ids: [Int64] = [], values: [String?] = []
+        var ids: [Int64] = [], values: [String?] = [], shown: [String?] = []
         for row in try c.query("SELECT id, kind, value FROM identity_flag") {
+            let key = IdentityKey(kind: try row.decode(at: 1), value: try row.decode(at: 2))
             ids.append(try row.decode(at: 0))
-            values.append(codec.index(kind: try row.decode(at: 1), try row.decode(at: 2)))
+            values.append(codec.index(kind: key.kind, key.value))
+            shown.append(key.masked)
         }
-        guard !ids.isEmpty else { return }
+        if !ids.isEmpty {
+            try c.query(
+                "UPDATE identity_flag f SET value = t.v, display = t.d FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(id, v, d) WHERE f.id = t.id",
+                [.intArray(ids), .textArray(values), .textArray(shown)])
+        }
+        var kinds: [String?] = [], plain: [String?] = [], blind: [String?] = []
+        for row in try c.query("SELECT kind, value FROM identity_blocklist") {
+            let kind: String = try row.decode(at: 0)
+            let value: String = try row.decode(at: 1)
+            kinds.append(kind)
+            plain.append(value)
+            blind.append(codec.index(kind: kind, value))
+        }
+        guard !kinds.isEmpty else { return }
         try c.query(
-            "UPDATE identity_flag f SET value = t.v FROM unnest($1::bigint[], $2::text[]) AS t(id, v) WHERE f.id = t.id", [.intArray(ids), .textArray(values)])
+            "UPDATE identity_blocklist b SET value = t.v FROM unnest($1::text[], $2::text[], $3::text[]) AS t(k, p, v) WHERE b.kind = t.k AND b.value = t.p",
+            [.textArray(kinds), .textArray(plain), .textArray(blind)])
     }
 }

@@ -88,14 +88,14 @@ struct KeyRotationTests {
                 rotating.clear()
                 ids += try await load.value
                 #expect(rotation.status == 0, "\(rotation.stderr)")
-                #expect(rotation.stdout.contains("master key m2 is now current"))
+                #expect(rotation.stdout.contains("master key m1 is now current"))
                 #expect(rotation.stdout.contains("none with an older one"))
                 #expect(try await db.scalar("SELECT count(*)::int FROM member") == ids.count)
-                #expect(try await db.scalar("SELECT count(*)::int FROM data_key WHERE master_key_id IS DISTINCT FROM 'm2'") == 0)
+                #expect(try await db.scalar("SELECT count(*)::int FROM data_key WHERE master_key_id IS DISTINCT FROM 'm1'") == 0)
                 #expect(try await db.scalar("SELECT count(*)::int FROM data_key") == ids.count)
                 try await Self.expectReadable(client, ids)
                 let (keys, _) = try KeyFile.read(keyFile)
-                #expect(keys.current == "m2" && Set(keys.master.keys) == ["m1", "m2"])
+                #expect(keys.current == "m1" && Set(keys.master.keys) == ["t1", "m1"])
                 await client.close()
             }
         }
@@ -115,21 +115,21 @@ struct KeyRotationTests {
                 }
                 let first = try await Self.rotate(db, keyFile, ["--retire"])
                 #expect(first.status == 0, "\(first.stderr)")
-                #expect(first.stdout.contains("removed master keys m1"))
-                #expect(Set(try KeyFile.read(keyFile).0.master.keys) == ["m2"])
+                #expect(first.stdout.contains("removed master keys t1"))
+                #expect(Set(try KeyFile.read(keyFile).0.master.keys) == ["m1"])
 
                 let killed = try SpawnedProcess(
                     Binaries.path("crmd"), ["keys", "rotate", "--batch-size", "2", "--database-url", db.connectionString, "--key-file", keyFile],
                     environment: [:])
                 var done = 0
                 for _ in 0..<6_000 where done < 50 {
-                    done = try await db.scalar("SELECT count(*)::int FROM data_key WHERE master_key_id = 'm3'")
+                    done = try await db.scalar("SELECT count(*)::int FROM data_key WHERE master_key_id = 'm2'")
                     if done < 50 { try await Task.sleep(nanoseconds: 5_000_000) }
                 }
                 killed.signal(SIGKILL)
                 _ = await killed.wait(timeout: 10)
                 await killed.kill9()
-                #expect(try await db.scalar("SELECT count(*)::int FROM data_key WHERE master_key_id = 'm2'") > 0)
+                #expect(try await db.scalar("SELECT count(*)::int FROM data_key WHERE master_key_id = 'm1'") > 0)
                 // Half rewrapped: the serving crmd reads members under either key.
                 try await Self.expectReadable(client, Array(ids.prefix(100)) + Array(ids.suffix(100)))
                 let refused = try await runBinary("crmd", ["keys", "retire", "--database-url", db.connectionString, "--key-file", keyFile])
@@ -138,13 +138,13 @@ struct KeyRotationTests {
 
                 let resumed = try await Self.rotate(db, keyFile)
                 #expect(resumed.status == 0, "\(resumed.stderr)")
-                #expect(resumed.stdout.contains("resuming the rotation to master key m3"))
+                #expect(resumed.stdout.contains("resuming the rotation to master key m2"))
                 let (keys, _) = try KeyFile.read(keyFile)
-                #expect(keys.current == "m3" && Set(keys.master.keys) == ["m2", "m3"])
-                #expect(try await db.scalar("SELECT count(*)::int FROM data_key WHERE master_key_id IS DISTINCT FROM 'm3'") == 0)
+                #expect(keys.current == "m2" && Set(keys.master.keys) == ["m1", "m2"])
+                #expect(try await db.scalar("SELECT count(*)::int FROM data_key WHERE master_key_id IS DISTINCT FROM 'm2'") == 0)
                 let retired = try await runBinary("crmd", ["keys", "retire", "--database-url", db.connectionString, "--key-file", keyFile])
                 #expect(retired.status == 0, "\(retired.stderr)")
-                #expect(Set(try KeyFile.read(keyFile).0.master.keys) == ["m3"])
+                #expect(Set(try KeyFile.read(keyFile).0.master.keys) == ["m2"])
                 try await Task.sleep(for: KeyRotation.settleTime)
                 try await Self.expectReadable(client, ids)
                 await client.close()

@@ -24,14 +24,15 @@ struct PrivacyBackfillTests {
                 "accounts with legacy JSON",
                 "SELECT count(*)::int FROM account WHERE platform_ids_legacy IS NOT NULL OR attributes_legacy IS NOT NULL OR raw_legacy IS NOT NULL"
             ),
-            ("plain merge snapshots", "SELECT count(*)::int FROM merge_record WHERE snapshot_legacy IS NOT NULL OR snapshot_sealed IS NULL"),
+            ("plain merge snapshots", "SELECT count(*)::int FROM merge_record WHERE NOT snapshot ? 'key_id' OR snapshot ? 'name'"),
             ("plain identity keys", "SELECT count(*)::int FROM identity_key WHERE value !~ '^[A-Za-z0-9_-]{22}$'"),
             ("plain blocking keys", "SELECT count(*)::int FROM blocking_key WHERE key !~ '^[A-Za-z0-9_-]{22}$'"),
         ] {
             #expect(try await db.scalar(sql) == 0, "\(what)")
         }
-        let flag = try db.withConnection { c in try c.query("SELECT value FROM identity_flag").single!.decode(String.self, at: 0) }
-        #expect(flag == keyring.blindIndex.value(kind: "phone", LegacyPlainData.flaggedPhone), "the flag's value is hashed once")
+        let flag = try db.withConnection { c in try c.query("SELECT value, display FROM identity_flag").single! }
+        #expect(try flag.decode(String.self, at: 0) == keyring.blindIndex.value(kind: "phone", LegacyPlainData.flaggedPhone), "hashed once")
+        #expect(try flag.decode(String.self, at: 1) == Masking.phone(LegacyPlainData.flaggedPhone))
         let hits = LegacyPlainData.scan.hits(in: try PostgresPrograms.dump(db), source: "pg_dump")
         #expect(hits.isEmpty, "\(hits.joined(separator: "\n"))")
     }
@@ -81,10 +82,10 @@ struct PrivacyBackfillTests {
             _ = try LegacyPlainData.write(db)
             try Migrator().migrate(configuration: db.configuration)
             let codec = PersonalDataCodec(keys: try KeySource(path: TestKeys.path))
-            try db.withConnection { c in
-                let backfill = PrivacyBackfill(connection: c, codec: codec, logger: Logger(label: "test"), batchSize: 1)
-                #expect(try backfill.batch(rehashLookups: true)?.members == 1)
+            let first = try db.withConnection { c in
+                try PrivacyBackfill(connection: c, codec: codec, logger: Logger(label: "test"), batchSize: 1).batch(rehashLookups: true)
             }
+            #expect(first?.members == 1)
             #expect(try await db.scalar("SELECT count(*)::int FROM member WHERE key_id IS NULL") == 2)
             try db.withConnection { c in try PrivacyBackfill(connection: c, codec: codec, logger: Logger(label: "test"), batchSize: 1).run() }
             try db.withConnection { c in try PrivacyBackfill(connection: c, codec: codec, logger: Logger(label: "test")).run() }
