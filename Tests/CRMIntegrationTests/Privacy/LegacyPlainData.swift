@@ -12,7 +12,7 @@ import Foundation
 /// | --- | --- | --- |
 /// | A 歐陽靜怡 | web w-oy (everything), mobile m-oy (same phone), group_buy g-oy (came with B) | |
 /// | B 歐陽靜 | none: merged into A (merge record with a plain snapshot) | |
-/// | C 諸葛明月 | web w-zg: name, birthday, address, no phone | a later push like her is a fuzzy match |
+/// | C 諸葛明月 | web w-zg: name, birthday, address, region, no phone | a later push like her is a fuzzy match |
 /// Plus a guard flag on a plain phone.
 struct LegacyPlainData {
     static let phone = "+8613512349876"
@@ -47,13 +47,13 @@ struct LegacyPlainData {
                     platform: #"{"wechat_unionid":"\#(unionID)"}"#, attributes: #"{"skin_type":"油性","occupation":"涉外律師"}"#, raw: raw)
                 let a2 = try account(c, shop, "mobile", "m-oy", a, name: "歐陽靜怡", phone: phone)
                 let a3 = try account(c, shop, "group_buy", "g-oy", a, name: "歐陽靜", birthday: "1985-04-12")
-                let c1 = try account(c, shop, "web", "w-zg", cc, name: "諸葛明月", birthday: "1990-08-08", address: "北京市朝陽區建國路88號")
+                let c1 = try account(c, shop, "web", "w-zg", cc, name: "諸葛明月", birthday: "1990-08-08", address: "北京市朝陽區建國路88號", region: "北京")
                 try keys(c, a1, ["phone": phone, "email": email, "wechat_unionid": unionID])
                 try keys(c, a2, ["phone": phone])
                 try blocking(c, a1, PersonFields(name: "歐陽靜怡", birthday: "1985-04-12", address: address, region: nil, phone: phone))
                 try blocking(c, a2, PersonFields(name: "歐陽靜怡", birthday: nil, address: nil, region: nil, phone: phone))
                 try blocking(c, a3, PersonFields(name: "歐陽靜", birthday: "1985-04-12", address: nil, region: nil, phone: nil))
-                try blocking(c, c1, PersonFields(name: "諸葛明月", birthday: "1990-08-08", address: "北京市朝陽區建國路88號", region: nil, phone: nil))
+                try blocking(c, c1, PersonFields(name: "諸葛明月", birthday: "1990-08-08", address: "北京市朝陽區建國路88號", region: "北京", phone: nil))
                 try c.query("UPDATE member SET merged_into = $1 WHERE id = $2", [.int(a), .int(b)])
                 try c.query(
                     """
@@ -80,17 +80,18 @@ struct LegacyPlainData {
 
     private static func account(
         _ c: PostgresConnection, _ shop: Int64, _ channel: String, _ external: String, _ member: Int64, name: String, phone: String? = nil,
-        email: String? = nil, birthday: String? = nil, address: String? = nil, platform: String = "{}", attributes: String = "{}", raw: String = "{}"
+        email: String? = nil, birthday: String? = nil, address: String? = nil, region: String? = nil, platform: String = "{}", attributes: String = "{}",
+        raw: String = "{}"
     ) throws -> Int64 {
         try c.query(
             """
             INSERT INTO account (shop_id, channel, external_id, member_id, name, phone_sealed, email_sealed, birthday_sealed, address_sealed,
-                                 platform_ids, attributes, raw, source_updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb, $12::jsonb, now()) RETURNING id
+                                 region, platform_ids, attributes, raw, source_updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::jsonb, $13::jsonb, now()) RETURNING id
             """,
             [
                 .int(shop), .text(channel), .text(external), .int(member), .text(name), .optional(phone), .optional(email), .optional(birthday),
-                .optional(address), .text(platform), .text(attributes), .text(raw),
+                .optional(address), .optional(region), .text(platform), .text(attributes), .text(raw),
             ]
         ).single!.decode(at: 0)
     }
