@@ -59,8 +59,41 @@ struct PlainTextScanTests {
             let control = PlainTextScan(values: [.init(label: "tag", spellings: ["鋼琴"]), .init(label: "message", spellings: ["秋季新品"])])
             #expect(Set(control.hits(in: dump, source: "pg_dump").map { $0.prefix(2) }) == ["ta", "me"])
             #expect(crmd.process.log.contains("events pushed"), "the log scanned is crmd's")
+            // With the key file, her sealed values open (what erasure must end, see below).
+            let opened = try SealedValues.opened(in: try PostgresPrograms.dump(db), db: db).joined(separator: "\n")
+            #expect(Set(Self.gongOnly.hits(in: opened, source: "opened").map { $0.prefix(4) }).count >= 5)
             let hits = Self.scan.hits(in: dump, source: "pg_dump") + Self.scan.hits(in: crmd.process.log, source: "crmd log")
             #expect(hits.isEmpty, "\(hits.count) personal values in plain text:\n\(hits.joined(separator: "\n"))")
+        }
+    }
+
+    /// 龔夢瑤's values that no one else holds (龔夢遙 shares her birthday and address).
+    static let gongOnly = PlainTextScan(values: [
+        .init(label: "name", spellings: ["龔夢瑤", "龚梦瑶"]), .init(label: "nickname", spellings: ["夢幻瑤光", "梦幻瑶光"]),
+        .init(label: "phone", spellings: ["13977712358"]), .init(label: "email", spellings: ["gong.mengyao.x7"]),
+        .init(label: "platform id", spellings: ["oZx9QkUnionTk42LmPq", "oMbl7OpenIdQz88Wx"]),
+        .init(label: "attribute", spellings: ["古董懷錶修復", "古董怀表修复"]), .init(label: "occupation", spellings: ["鋼琴調音師傅", "钢琴调音师傅"]),
+    ])
+
+    /// Whether this crmd has `member.erase` (the erasure half runs once it is part of the contract).
+    static var canErase: Bool { JSONSerializer.serialize(OpenRPCDocument.make()).contains("\"member.erase\"") }
+
+    @Test("after member.erase, nothing of the member can be read from a pg_dump even with the key file", .enabled(if: canErase))
+    func nothingDecryptableAfterErasure() async throws {
+        try await withTestDatabase { db in
+            let crmd = try await RunningCRMD.start(db)
+            defer { Task { await crmd.process.kill9() } }
+            let admin = try await crmd.adminClient()
+            let ids = try await PlainTextScanTour.run(admin, crmd: crmd)
+            _ = try await admin.call("member.erase", ["member_id": .string(ids[0]), "reason": "個人信息刪除請求"])
+            await admin.close()
+            #expect(try await db.scalar("SELECT count(*)::int FROM data_key WHERE member_id = \(ids[0]) AND wrapped IS NOT NULL") == 0)
+            let dump = try PostgresPrograms.dump(db)
+            let opened = try SealedValues.opened(in: dump, db: db).joined(separator: "\n")
+            #expect(opened.contains("龔夢遙"), "the others' sealed values still open with the key file")
+            let hits = Self.scan.hits(in: dump, source: "pg_dump") + Self.scan.hits(in: crmd.process.log, source: "crmd log")
+                + Self.gongOnly.hits(in: opened, source: "a sealed value that opens")
+            #expect(hits.isEmpty, "\(hits.count) of the erased member's values readable:\n\(hits.joined(separator: "\n"))")
         }
     }
 }
