@@ -49,14 +49,16 @@ extension Keys {
             let rotation = KeyRotation(connection: c, keys: keys)
             var total = try rotation.rewrapAll(batchSize: batchSize) { say("rewrapped \($0) data keys") }
             // A transaction begun before every instance read the new key may still add a key wrapped with an old one.
-            if try !rotation.waitForEarlierTransactions(limit: .seconds(120)) {
-                say("transactions begun before the rotation are still open after 120 s; run crmd keys rotate again once they end")
-            }
+            let settled = try rotation.waitForEarlierTransactions(limit: .seconds(120))
+            if !settled { say("transactions begun before the rotation are still open after 120 s; run crmd keys rotate again once they end") }
             total += try rotation.rewrapAll(batchSize: batchSize) { say("rewrapped \(total + $0) data keys") }
             let left = try rotation.pending()
             guard left == 0 else { throw ValidationError("\(left) data keys are still wrapped with older master keys; run crmd keys rotate again") }
             say("rewrapped \(total) data keys; every data key is wrapped with master key \(keys.current), none with an older one")
-            if retire { try Retire.removeOld(path: path, connection: c) }
+            guard retire else { return }
+            // An open transaction may still commit a data key wrapped with an older master key: keep those keys.
+            guard settled else { throw ValidationError("older master keys kept: run crmd keys retire once those transactions have ended") }
+            try Retire.removeOld(path: path, connection: c)
         }
 
         /// Waits until every serving instance has had time to read the key file's latest change.

@@ -82,11 +82,15 @@ public struct KeyRotation {
         }
     }
 
+    /// Passes that find only keys other transactions hold (0.2 s apart) before a rotation gives up.
+    static let maxIdlePasses = 600
+
     /// Rewraps everything pending, pass after pass (keys other transactions held are met again on
     /// the next pass), until a whole pass finds nothing. `progress` gets the running total after each
     /// batch. Returns how many keys were rewrapped.
     public func rewrapAll(batchSize: Int, progress: (Int) -> Void) throws(KeyRotationError) -> Int {
         var total = 0
+        var idle = 0
         while true {
             var after: Int64 = 0
             var thisPass = 0
@@ -100,7 +104,12 @@ public struct KeyRotation {
             }
             if thisPass == 0, try countPending() == 0 { return total }
             // A pass that rewrapped nothing while keys remain met only locked ones: let their holders finish.
-            if thisPass == 0 { Thread.sleep(forTimeInterval: 0.2) }
+            guard thisPass == 0 else { continue }
+            idle += 1
+            guard idle < Self.maxIdlePasses else {
+                throw KeyRotationError("other transactions have held the last data keys for 2 minutes; run crmd keys rotate again to finish")
+            }
+            Thread.sleep(forTimeInterval: 0.2)
         }
     }
 

@@ -42,7 +42,9 @@ struct PrivacyBackfill {
         logger.notice("personal data sealed", metadata: ["members": "\(total.members)", "accounts": "\(total.accounts)"])
     }
 
-    private func exists(_ sql: String) throws -> Bool { try !connection.query(sql).isEmpty }
+    private func exists(_ sql: String) throws -> Bool {
+        try connection.query("SELECT EXISTS (\(sql))").single!.decode(Bool.self, at: 0)
+    }
 
     /// Seals the next batch of members without a data key, committed; nil when none is left.
     func batch(rehashLookups: Bool) throws -> Sealed? {
