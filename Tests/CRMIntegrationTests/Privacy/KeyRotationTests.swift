@@ -1,5 +1,6 @@
 import CRMClient
 import CRMDomain
+import CRMPostgres
 import CRMProtocol
 import CRMStorage
 import Foundation
@@ -109,27 +110,34 @@ struct KeyRotationTests {
                 let (crmd, _, _, client) = try await Self.serve(db, keyFile: keyFile)
                 defer { Task { await crmd.kill9() } }
                 var ids: [(index: Int, member: String)] = []
-                for batch in 0..<4 {
-                    let got = try await Self.pushAll(client, Self.members(from: batch * 500, count: 500))
-                    ids += got.enumerated().map { (batch * 500 + $0.offset, $0.element) }
+                for batch in 0..<3 {
+                    let got = try await Self.pushAll(client, Self.members(from: batch * 200, count: 200))
+                    ids += got.enumerated().map { (batch * 200 + $0.offset, $0.element) }
                 }
                 let first = try await Self.rotate(db, keyFile, ["--retire"])
                 #expect(first.status == 0, "\(first.stderr)")
                 #expect(first.stdout.contains("removed master keys t1"))
                 #expect(Set(try KeyFile.read(keyFile).0.master.keys) == ["m1"])
 
+                // Another transaction holds the newest 100 data keys: the rotation rewraps the rest, then waits for them.
+                let holder = try PostgresConnection(configuration: db.configuration)
+                defer { holder.close() }
+                try holder.query("BEGIN")
+                try holder.query("SELECT id FROM data_key ORDER BY id DESC LIMIT 100 FOR UPDATE")
                 let killed = try SpawnedProcess(
-                    Binaries.path("crmd"), ["keys", "rotate", "--batch-size", "2", "--database-url", db.connectionString, "--key-file", keyFile],
+                    Binaries.path("crmd"), ["keys", "rotate", "--batch-size", "7", "--database-url", db.connectionString, "--key-file", keyFile],
                     environment: [:])
                 var done = 0
-                for _ in 0..<6_000 where done < 50 {
+                for _ in 0..<3_000 where done < 500 {
                     done = try await db.scalar("SELECT count(*)::int FROM data_key WHERE master_key_id = 'm2'")
-                    if done < 50 { try await Task.sleep(nanoseconds: 5_000_000) }
+                    if done < 500 { try await Task.sleep(nanoseconds: 20_000_000) }
                 }
+                #expect(done == 500, "every data key but the held ones is rewrapped")
                 killed.signal(SIGKILL)
-                _ = await killed.wait(timeout: 10)
+                #expect(await killed.wait(timeout: 10) == 128 + SIGKILL, "killed while it waited for the held keys")
                 await killed.kill9()
-                #expect(try await db.scalar("SELECT count(*)::int FROM data_key WHERE master_key_id = 'm1'") > 0)
+                try holder.query("ROLLBACK")
+                #expect(try await db.scalar("SELECT count(*)::int FROM data_key WHERE master_key_id = 'm1'") == 100)
                 // Half rewrapped: the serving crmd reads members under either key.
                 try await Self.expectReadable(client, Array(ids.prefix(100)) + Array(ids.suffix(100)))
                 let refused = try await runBinary("crmd", ["keys", "retire", "--database-url", db.connectionString, "--key-file", keyFile])
