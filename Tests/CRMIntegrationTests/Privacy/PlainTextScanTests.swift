@@ -87,7 +87,14 @@ struct PlainTextScanTests {
             let ids = try await PlainTextScanTour.run(admin, crmd: crmd)
             _ = try await admin.call("member.erase", ["member_id": .string(ids[0]), "reason": "個人信息刪除請求"])
             await admin.close()
-            #expect(try await db.scalar("SELECT count(*)::int FROM data_key WHERE member_id = \(ids[0]) AND wrapped IS NOT NULL") == 0)
+            // Her key, and the key of her mobile account (made for the member it was before the phone merged it).
+            let liveKeys = try await db.scalar(
+                """
+                SELECT count(*)::int FROM data_key k WHERE k.wrapped IS NOT NULL
+                AND (k.member_id IN (SELECT id FROM member WHERE id = \(ids[0]) OR merged_into = \(ids[0]))
+                     OR k.id IN (SELECT key_id FROM account WHERE member_id = \(ids[0])))
+                """)
+            #expect(liveKeys == 0)
             let dump = try PostgresPrograms.dump(db)
             let opened = try SealedValues.opened(in: dump, db: db).joined(separator: "\n")
             #expect(opened.contains("龔夢遙"), "the others' sealed values still open with the key file")
