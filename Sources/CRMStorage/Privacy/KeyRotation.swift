@@ -61,7 +61,8 @@ public struct KeyRotation {
                     let old = WrappedKey(masterKeyID: try row.decode(at: 1), bytes: try row.decode(at: 2))
                     guard let key = keyring.unwrap(old) else {
                         throw KeyRotationError(
-                            "data key \(id) is wrapped with master key \(old.masterKeyID), which the key file does not hold: put that key back into the file (from its backup) and run again")
+                            "data key \(id) is wrapped with master key \(old.masterKeyID), which the key file does not hold: put that key back into the file (from its backup) and run again"
+                        )
                     }
                     ids.append(id)
                     wrapped.append(Data(keyring.wrap(key).bytes).base64EncodedString())
@@ -170,7 +171,8 @@ extension KeyRotation {
         }
         let old = keys.master.keys.filter { $0 != keys.current }.sorted()
         guard !old.isEmpty else { return [] }
-        try KeyFile.write(KeyFileFormat(current: keys.current, master: [keys.current: keys.master[keys.current]!], index: keys.index), to: path, replacing: true)
+        try KeyFile.write(
+            KeyFileFormat(current: keys.current, master: [keys.current: keys.master[keys.current]!], index: keys.index), to: path, replacing: true)
         return old
     }
 }

@@ -98,7 +98,8 @@ struct PlainTextScanTests {
             let dump = try PostgresPrograms.dump(db)
             let opened = try SealedValues.opened(in: dump, db: db).joined(separator: "\n")
             #expect(opened.contains("龔夢遙"), "the others' sealed values still open with the key file")
-            let hits = Self.scan.hits(in: dump, source: "pg_dump") + Self.scan.hits(in: crmd.process.log, source: "crmd log")
+            let hits =
+                Self.scan.hits(in: dump, source: "pg_dump") + Self.scan.hits(in: crmd.process.log, source: "crmd log")
                 + Self.gongOnly.hits(in: opened, source: "a sealed value that opens")
             #expect(hits.isEmpty, "\(hits.count) of the erased member's values readable:\n\(hits.joined(separator: "\n"))")
         }

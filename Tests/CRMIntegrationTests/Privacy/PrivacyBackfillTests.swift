@@ -74,7 +74,9 @@ struct PrivacyBackfillTests {
             #expect(a["birthday"]?.stringValue == "1985-04-12")
             #expect(a["address"]?.stringValue == LegacyPlainData.address)
             #expect(a["accounts"]?.arrayValue?.count == 3)
-            for lookup: JSONValue in [["phone": "135 1234 9876"], ["email": "OuYang.JY@example.cn"], ["shop": "old1", "channel": "mobile", "external_id": "m-oy"]] {
+            for lookup: JSONValue in [
+                ["phone": "135 1234 9876"], ["email": "OuYang.JY@example.cn"], ["shop": "old1", "channel": "mobile", "external_id": "m-oy"],
+            ] {
                 #expect(try await admin.member(lookup)["member_id"]?.stringValue == String(old.a), "\(lookup)")
             }
             #expect(try await admin.member(["member_id": .string(String(old.b))])["member_id"]?.stringValue == String(old.a))
