@@ -5,7 +5,7 @@ import CRMStorage
 /// `crmd keys`: the key file that seals members' personal data (docs/privacy.md).
 struct Keys: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Make and rotate the key file that seals personal data.", subcommands: [Init.self])
+        abstract: "Make and rotate the key file that seals personal data.", subcommands: [Init.self, Rotate.self, Retire.self])
 
     /// `crmd keys init`: a new key file, mode 0600, never over an existing one.
     struct Init: AsyncParsableCommand {

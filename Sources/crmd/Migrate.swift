@@ -1,6 +1,7 @@
 import ArgumentParser
 import CRMServer
 import CRMStorage
+import Foundation
 
 /// `crmd migrate`: apply pending migrations and exit.
 struct Migrate: AsyncParsableCommand {
@@ -14,7 +15,9 @@ struct Migrate: AsyncParsableCommand {
             databaseURL: database.resolvedURL, dataDirectory: database.resolvedDataDirectory,
             statementTimeoutMilliseconds: 0, logger: logger)
         defer { setup.shutdown(logger: logger) }
-        let applied = try Migrator(logger: logger).migrate(configuration: setup.configuration)
+        // With a key file, rows written before personal data was sealed are sealed now; without one, crmd serve does it.
+        let keys = FileManager.default.fileExists(atPath: database.resolvedKeyFile) ? try database.keySource() : nil
+        let applied = try Migrator(logger: logger).migrate(configuration: setup.configuration, keys: keys)
         print(applied.isEmpty ? "schema is up to date" : "applied migrations \(applied.map(String.init).joined(separator: ", "))")
     }
 }

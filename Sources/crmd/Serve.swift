@@ -128,7 +128,7 @@ struct Serve: AsyncParsableCommand {
             databaseURL: database.resolvedURL, dataDirectory: database.resolvedDataDirectory,
             statementTimeoutMilliseconds: configuration.statementTimeoutMilliseconds, logger: logger)
         defer { setup.shutdown(logger: logger) }
-        let applied = try Migrator(logger: logger).migrate(configuration: setup.configuration)
+        let applied = try Migrator(logger: logger).migrate(configuration: setup.configuration, keys: keys)
         logger.info("schema up to date", metadata: ["applied_now": "\(applied)"])
 
         let pool = PostgresPool(configuration: setup.configuration, limits: poolLimits, logger: logger)

@@ -28,10 +28,11 @@ public struct KeyFileFormat: Sendable, Equatable {
         KeyFileFormat(current: "m1", master: ["m1": randomKey()], index: randomKey())
     }
 
-    /// The same keys with a new master key made current (`m<n+1>`); the old ones stay to unwrap
-    /// data keys not yet rewrapped.
+    /// The same keys with a new master key made current (`m<n+1>`, n the highest number of an `m`
+    /// id so far, so an id retired from the file is never given to another key); the old ones stay
+    /// to unwrap data keys not yet rewrapped.
     public func rotated() -> KeyFileFormat {
-        var n = master.count + 1
+        var n = (master.keys.compactMap { $0.hasPrefix("m") ? Int($0.dropFirst()) : nil }.max() ?? 0) + 1
         while master["m\(n)"] != nil { n += 1 }
         var next = self
         next.master["m\(n)"] = Self.randomKey()

@@ -20,9 +20,10 @@ public struct Migrator: Sendable {
         self.logger = logger
     }
 
-    /// Applies what is pending; returns the versions applied now (empty when up to date).
+    /// Applies what is pending; returns the versions applied now (empty when up to date). With
+    /// `keys`, rows written before personal data was sealed are sealed then (`PrivacyBackfill`).
     @discardableResult
-    public func migrate(configuration: PostgresConfiguration) throws -> [Int] {
+    public func migrate(configuration: PostgresConfiguration, keys: KeySource? = nil) throws -> [Int] {
         // Every write folds merchant text (`ScriptFolder`): without OpenCC's data crmd must not start.
         _ = try ScriptFolder.load()
         var settings = configuration
@@ -67,6 +68,10 @@ public struct Migrator: Sendable {
         // Rows written before script folding existed are folded now (they need OpenCC, not SQL).
         if migrations.contains(where: { $0.version == 8 }), applied[8] != nil || done.contains(8) {
             try ScriptFoldBackfill(connection: connection, logger: logger).run()
+        }
+        // Rows written before migration 15 hold personal data in plain text until they are sealed.
+        if let keys, migrations.contains(where: { $0.version == 15 }) {
+            try PrivacyBackfill(connection: connection, codec: PersonalDataCodec(keys: keys), logger: logger).run()
         }
         let known = Set(migrations.map(\.version))
         if let unknown = applied.keys.filter({ !known.contains($0) }).max() {
