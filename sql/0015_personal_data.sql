@@ -30,10 +30,14 @@ ALTER TABLE member
     ADD COLUMN key_id bigint REFERENCES data_key (id),
     -- Blind indexes derived from the golden record when it is written (PersonalDataCodec).
     ADD COLUMN name_bidx text,
+    ADD COLUMN name_grams bigint[],
+    ADD COLUMN phone_tail_bidx text,
     ADD COLUMN email_domain_bidx text,
     ADD COLUMN birthday_bidx text,
     ADD COLUMN address_grams bigint[];
 CREATE INDEX member_name_bidx ON member (name_bidx) WHERE merged_into IS NULL AND name_bidx IS NOT NULL;
+CREATE INDEX member_name_grams ON member USING gin (name_grams) WHERE merged_into IS NULL;
+CREATE INDEX member_phone_tail_bidx ON member (phone_tail_bidx) WHERE merged_into IS NULL AND phone_tail_bidx IS NOT NULL;
 CREATE INDEX member_address_grams ON member USING gin (address_grams) WHERE merged_into IS NULL;
 CREATE INDEX member_unsealed ON member (id) WHERE key_id IS NULL;
 
@@ -56,6 +60,8 @@ ALTER TABLE account
 CREATE INDEX account_attribute_hashes ON account USING gin (attribute_hashes);
 CREATE INDEX account_unsealed ON account (id) WHERE key_id IS NULL;
 
--- The merged member's golden record, sealed under its own data key.
-ALTER TABLE merge_record RENAME COLUMN snapshot TO snapshot_legacy;
-ALTER TABLE merge_record ALTER COLUMN snapshot_legacy DROP NOT NULL, ADD COLUMN snapshot_sealed text;
+-- merge_record.snapshot (the merged member's row as JSON) now holds its sealed columns as they are.
+
+-- Guards that fired hold the blind index of the key value (`value`) and, for operators, the value
+-- masked (`display`, e.g. 138****0000).
+ALTER TABLE identity_flag ADD COLUMN display text;

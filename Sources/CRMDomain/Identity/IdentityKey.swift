@@ -11,6 +11,17 @@ public struct IdentityKey: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { "\(kind):\(value)" }
 
+    /// The value as operators see it where only its blind index is kept (a guard that fired): phones
+    /// and e-mails masked as everywhere, platform ids (`wechat_unionid` …) cut to their first three
+    /// characters.
+    public var masked: String {
+        switch kind {
+        case "phone": return Masking.phone(value)
+        case "email": return Masking.email(value)
+        default: return Masking.platformID(value)
+        }
+    }
+
     /// The keys of a profile, strongest first per `priority` (unknown kinds last, by name).
     public static func keys(of profile: MemberProfile, priority: [String]) -> [IdentityKey] {
         var keys: [IdentityKey] = []

@@ -31,16 +31,6 @@ enum MemberMethods {
         }
     }
 
-    /// A guard's key value as a masked role sees it: phones and e-mails as everywhere, platform ids
-    /// (`wechat_unionid` …) cut to their first three characters.
-    static func maskedKeyValue(kind: String, _ value: String) -> String {
-        switch kind {
-        case "phone": return Masking.phone(value)
-        case "email": return Masking.email(value)
-        default: return Masking.platformID(value)
-        }
-    }
-
     static func specs(_ context: ServerContext) -> [MethodSpec] {
         lookupSpecs(context) + mergeSpecs(context) + reviewSpecs(context)
     }
@@ -123,14 +113,10 @@ enum MemberMethods {
         ]
     }
 
-    /// A review item as results show it; a guard's key value masked for masked roles.
+    /// A review item as results show it. A guard names the key value it is about masked, for every
+    /// role: crmd keeps only its blind index and the masked form (`IdentityKey.masked`).
     static func item(_ r: ReviewRecord, masked: Bool) -> RPC.Review.List.Item {
-        var detail = r.detail
-        // A guard names the key value it is about: personal data, masked for analysts like any other.
-        if masked, case .object(var g) = detail, let kind = g["kind"]?.stringValue, let value = g["value"]?.stringValue {
-            g["value"] = .string(maskedKeyValue(kind: kind, value))
-            detail = .object(g)
-        }
+        let detail = r.detail
         let pair = r.memberA.flatMap { a in r.memberB.map { [MemberID(a), MemberID($0)] } }
         return RPC.Review.List.Item(
             id: r.id, type: r.type, status: r.status, createdAt: r.createdAt, memberIDs: pair, score: r.score,

@@ -137,7 +137,7 @@ enum PointsMethods {
         guard let asOf else { preconditionFailure("as_of was just set") }
         let paging = try Paging(cursor: p.cursor, limit: p.limit)
         let found = try await context.expiry.expiring(
-            asOf: asOf, withinDays: Int64(p.withinDays), afterMember: try paging.afterID(), limit: paging.fetchLimit, policy: policy)
+            asOf: asOf, withinDays: Int64(p.withinDays), afterMember: try paging.afterID(), limit: paging.fetchLimit, policy: policy, codec: context.codec)
         let masked = MemberMethods.isMasked(call)
         let page = paging.page(of: found, key: { String($0.member.id) }) { e in
             let m = e.member

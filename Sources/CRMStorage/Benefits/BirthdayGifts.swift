@@ -37,15 +37,15 @@ struct BirthdayGifts {
         var due: [Due] = []
         for row in try c.queryPrepared(
             """
-            SELECT m.id, m.birthday_sealed, l.level_code FROM member m LEFT JOIN member_level l ON l.member_id = m.id
-            WHERE m.id > $1 AND m.merged_into IS NULL ORDER BY m.id LIMIT $2
+            SELECT m.id, m.birthday_sealed, l.level_code, \(PersonalDataCodec.keyColumns("k")) FROM member m LEFT JOIN member_level l ON l.member_id = m.id
+            LEFT JOIN data_key k ON k.id = m.key_id WHERE m.id > $1 AND m.merged_into IS NULL ORDER BY m.id LIMIT $2
             """, [.int(after), .int(Int64(limit))])
         {
             let member: Int64 = try row.decode(at: 0)
             outcome.members += 1
             outcome.last = member
             let level = loyalty.ladder.levels[loyalty.ladder.rank(of: try row.decode(at: 2))]
-            guard let gift = level.benefit(.birthdayGift), let born = codec.open(try row.decode(at: 1)).flatMap(CivilTime.date),
+            guard let gift = level.benefit(.birthdayGift), let born = try codec.cipher(row, at: 3)?.open(try row.decode(at: 1)).flatMap(CivilTime.date),
                 BirthdayGift.isDue(birthday: born, on: asOf, when: gift.when ?? .month)
             else { continue }
             due.append(Due(member: member, level: level, gift: gift))

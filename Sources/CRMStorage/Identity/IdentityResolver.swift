@@ -28,7 +28,7 @@ struct IdentityResolver {
         for key in keys {
             let value = codec.index(kind: key.kind, key.value)
             if let fired = try guards.stop(key: key, use: { try keyUse(kind: key.kind, value: value) }) {
-                try flag(fired, key.kind, value, account: accountID)
+                try flag(fired, key, value, account: accountID)
                 continue
             }
             let candidates = try c.queryPrepared(
@@ -44,7 +44,7 @@ struct IdentityResolver {
                     mergingOn: key.kind, keys: keys, separated: { try merger.areSeparated(memberID, other) },
                     stored: { codec.index(kind: $0.kind, $0.value) }, theirValues: { try values(of: other, kind: $0) })
                 {
-                    try flag(fired, key.kind, value, account: accountID, members: (memberID, other))
+                    try flag(fired, key, value, account: accountID, members: (memberID, other))
                     continue
                 }
                 memberID = try merger.merge(
@@ -91,7 +91,7 @@ struct IdentityResolver {
 
     /// The member the account belongs to after fuzzy matching, and whether it merged.
     private func fuzzyMatch(accountID: Int64, memberID: Int64, fields: PersonFields) throws -> (member: Int64, merged: Bool) {
-        let blocks = fields.blockingKeys
+        let blocks = codec.blockingIndexes(fields)
         guard !blocks.isEmpty else { return (memberID, false) }
         let rows = try c.queryPrepared(
             """
@@ -99,17 +99,15 @@ struct IdentityResolver {
                 SELECT k.key FROM unnest($1::text[]) AS k(key)
                 WHERE (SELECT count(*) FROM (SELECT 1 FROM blocking_key x WHERE x.key = k.key LIMIT $2 + 1) c) <= $2
             )
-            SELECT DISTINCT a.id, a.member_id, a.name, a.birthday_sealed, a.address_sealed, a.region, a.phone_sealed
+            SELECT DISTINCT a.id, a.member_id, a.region, \(SealedProfile.columns("a")), \(PersonalDataCodec.keyColumns("k"))
             FROM usable u CROSS JOIN LATERAL (SELECT account_id FROM blocking_key b WHERE b.key = u.key LIMIT $2 + 1) b
-            JOIN account a ON a.id = b.account_id
+            JOIN account a ON a.id = b.account_id LEFT JOIN data_key k ON k.id = a.key_id
             WHERE a.member_id <> $3
             LIMIT $4
             """, [.textArray(blocks), .int(Int64(policy.maxCandidatesPerBlock)), .int(memberID), .int(Int64(policy.maxCandidatesPerBlock * 3))])
         var best: [Int64: MatchScore] = [:]
         for row in rows {
-            let other = PersonFields(
-                name: try row.decode(at: 2), birthday: codec.open(try row.decode(at: 3)),
-                address: codec.open(try row.decode(at: 4)), region: try row.decode(at: 5), phone: codec.open(try row.decode(at: 6)))
+            let other = try SealedProfile.personFields(row, at: 2, codec: codec)
             let score = FuzzyMatcher.score(fields, other, autoMergeThreshold: policy.autoMergeThreshold)
             let member: Int64 = try row.decode(at: 1)
             if score.score > (best[member]?.score ?? -1) { best[member] = score }
@@ -148,8 +146,8 @@ struct IdentityResolver {
         return evidence
     }
 
-    /// Records a guard that fired on a key, with what made it fire.
-    private func flag(_ fired: IdentityGuards.Fired, _ kind: String, _ value: String, account: Int64, members: (Int64, Int64)? = nil) throws {
+    /// Records a guard that fired on a key (by its blind index `value`, shown masked), with what made it fire.
+    private func flag(_ fired: IdentityGuards.Fired, _ key: IdentityKey, _ value: String, account: Int64, members: (Int64, Int64)? = nil) throws {
         let pair: JSONValue = members.map { .array([.int($0.0), .int($0.1)]) } ?? .null
         let detail: JSONObject
         switch fired {
@@ -161,10 +159,10 @@ struct IdentityResolver {
         }
         try c.queryPrepared(
             """
-            INSERT INTO identity_flag (guard, kind, value, detail) VALUES ($1, $2, $3, $4::jsonb)
+            INSERT INTO identity_flag (guard, kind, value, detail, display) VALUES ($1, $2, $3, $4::jsonb, $5)
             ON CONFLICT (guard, kind, value) DO UPDATE
-            SET occurrences = identity_flag.occurrences + 1, last_seen_at = now(), detail = EXCLUDED.detail
-            """, [.text(fired.name), .text(kind), .text(value), .text(JSONSerializer.canonicalObject(detail))])
+            SET occurrences = identity_flag.occurrences + 1, last_seen_at = now(), detail = EXCLUDED.detail, display = EXCLUDED.display
+            """, [.text(fired.name), .text(key.kind), .text(value), .text(JSONSerializer.canonicalObject(detail)), .text(key.masked)])
     }
 
     private func currentMember(of accountID: Int64) throws -> Int64 {

@@ -182,44 +182,27 @@ struct MemberMerger {
         try recomputeGolden([memberID])
     }
 
-    /// Derives several members' golden records from their accounts by survivorship, in two statements.
+    /// Derives several members' golden records from their accounts by survivorship, in three
+    /// statements: the accounts' sealed fields (each opened with its own data key), the members' keys,
+    /// and the update that seals the golden records under them with their derived blind indexes.
     func recomputeGolden(_ members: [Int64]) throws {
         guard !members.isEmpty else { return }
-        let names = ["name", "nickname", "phone", "email", "birthday", "gender", "region", "address"]
         var views: [Int64: [AccountView]] = [:]
         for row in try c.queryPrepared(
             """
-            SELECT member_id, channel, crm_rfc3339(COALESCE(source_updated_at, created_at)), name, nickname, phone_sealed, email_sealed,
-                   birthday_sealed, gender, region, address_sealed
-            FROM account WHERE member_id = ANY($1::bigint[])
+            SELECT a.member_id, a.channel, crm_rfc3339(COALESCE(a.source_updated_at, a.created_at)), a.gender, a.region,
+                   \(SealedProfile.columns("a")), \(PersonalDataCodec.keyColumns("k"))
+            FROM account a LEFT JOIN data_key k ON k.id = a.key_id WHERE a.member_id = ANY($1::bigint[])
             """, [.intArray(members)])
         {
-            var fields: [String: String] = [:]
-            for (i, name) in names.enumerated() {
-                var value: String? = try row.decode(at: i + 3)
-                if ["phone", "email", "birthday", "address"].contains(name) { value = codec.open(value) }
-                if let value { fields[name] = value }
-            }
+            var fields = try SealedProfile.open(row, at: 5, cipher: try codec.cipher(row, at: 5 + SealedProfile.fields.count))
+            if let gender: String = try row.decode(at: 3) { fields["gender"] = gender }
+            if let region: String = try row.decode(at: 4) { fields["region"] = region }
             views[try row.decode(at: 0), default: []].append(
                 AccountView(channel: Channel(rawValue: try row.decode(at: 1))!, updatedAt: try row.decode(at: 2), fields: fields))
         }
         let golden = members.map { Survivorship.golden(views[$0] ?? [], trust: policy.channelTrust) }
-        func column(_ name: String, sealed: Bool = false) -> PostgresValue {
-            .textArray(golden.map { sealed ? codec.seal($0[name]) : $0[name] })
-        }
-        try c.queryPrepared(
-            """
-            UPDATE member m SET name = t.name, nickname = t.nickname, phone_sealed = t.phone, email_sealed = t.email, birthday_sealed = t.birthday,
-                   gender = t.gender, region = t.region, address_sealed = t.address, updated_at = now()
-            FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
-                 AS t(id, name, nickname, phone, email, birthday, gender, region, address)
-            WHERE m.id = t.id
-            """,
-            [
-                .intArray(members), column("name"), column("nickname"), column("phone", sealed: true), column("email", sealed: true),
-                column("birthday", sealed: true), column("gender"), column("region"), column("address", sealed: true),
-            ])
-        try BulkIngest.foldAddresses(c, members: members, addresses: golden.map { $0["address"] }, regions: golden.map { $0["region"] })
+        try GoldenRecordWriter(c: c, codec: codec).write(members: members, golden: golden)
     }
 
     func history(_ memberID: Int64, _ action: String, _ actor: String, _ detail: JSONObject) throws {

@@ -154,18 +154,19 @@ public struct MemberStore: Sendable {
         var byID: [Int64: MemberRecord] = [:]
         for row in try c.query(
             """
-            SELECT id, name, nickname, phone_sealed, email_sealed, birthday_sealed, gender, region, address_sealed, crm_rfc3339(created_at),
-                   (SELECT crm_rfc3339(min(a.registered_at)) FROM account a WHERE a.member_id = m.id)
-            FROM member m WHERE id = ANY($1::bigint[])
+            SELECT m.id, m.gender, m.region, crm_rfc3339(m.created_at),
+                   (SELECT crm_rfc3339(min(a.registered_at)) FROM account a WHERE a.member_id = m.id),
+                   \(SealedProfile.columns("m")), \(PersonalDataCodec.keyColumns("k"))
+            FROM member m LEFT JOIN data_key k ON k.id = m.key_id WHERE m.id = ANY($1::bigint[])
             """, [.intArray(ids)])
         {
             let id: Int64 = try row.decode(at: 0)
+            let f = try SealedProfile.open(row, at: 5, cipher: try codec.cipher(row, at: 5 + SealedProfile.fields.count))
             byID[id] = MemberRecord(
-                id: id, mergedFrom: nil, name: try row.decode(at: 1), nickname: try row.decode(at: 2),
-                phone: codec.open(try row.decode(at: 3)), email: codec.open(try row.decode(at: 4)),
-                birthday: codec.open(try row.decode(at: 5)), gender: try row.decode(at: 6), region: try row.decode(at: 7),
-                address: codec.open(try row.decode(at: 8)), accounts: accounts[id] ?? [], createdAt: try row.decode(at: 9))
-            byID[id]?.registeredAt = try row.decode(at: 10)
+                id: id, mergedFrom: nil, name: f["name"], nickname: f["nickname"], phone: f["phone"], email: f["email"],
+                birthday: f["birthday"], gender: try row.decode(at: 1), region: try row.decode(at: 2), address: f["address"],
+                accounts: accounts[id] ?? [], createdAt: try row.decode(at: 3))
+            byID[id]?.registeredAt = try row.decode(at: 4)
         }
         for (id, s) in try PointsStore.standing(c, Array(byID.keys)) {
             byID[id]?.levelCode = s.level
@@ -190,34 +191,14 @@ public struct MemberStore: Sendable {
     /// or whose phone ends with `query` (4 or more digits); ordered by id, after `afterID`. With
     /// `wholeValuesOnly` (for roles that see personal data masked) the name must equal `query`
     /// and phone suffixes are not looked at, so a masked value cannot be found piece by piece.
+    /// Names and phones are sealed: the database narrows by blind indexes (the name's n-grams, the
+    /// phone's last four digits) and crmd confirms each candidate by opening it (`MemberSearch`).
     public func find(query: String, wholeValuesOnly: Bool = false, afterID: Int64?, limit: Int) async throws -> [MemberRecord] {
         precondition(limit > 0 && limit <= PageCursor.maxLimit + 1, "limit out of range")
+        let search = MemberSearch(query: query, wholeValuesOnly: wholeValuesOnly, codec: codec)
         let codec = self.codec
-        let phone = PhoneNumber.normalize(query)
-        let email = EmailAddress.normalize(query)
-        // Whole values only: the name equals the query (no fragment), no phone suffixes.
-        let digits = !wholeValuesOnly && query.allSatisfy(\.isNumber) && query.count >= 4 ? query : nil
-        let namePattern = wholeValuesOnly ? Self.escapeLike(query) : "%" + Self.escapeLike(query) + "%"
         return try await pool.withConnection { c in
-            let ids = try c.query(
-                """
-                SELECT m.id FROM member m
-                WHERE m.merged_into IS NULL AND ($2::bigint IS NULL OR m.id > $2)
-                  AND (m.name ILIKE $1
-                       OR ($3::text IS NOT NULL AND EXISTS (SELECT 1 FROM account a JOIN identity_key k ON k.account_id = a.id
-                            WHERE a.member_id = m.id AND k.kind = 'phone' AND k.value = $3))
-                       OR ($4::text IS NOT NULL AND EXISTS (SELECT 1 FROM account a JOIN identity_key k ON k.account_id = a.id
-                            WHERE a.member_id = m.id AND k.kind = 'email' AND k.value = $4))
-                       OR ($5::text IS NOT NULL AND m.phone_sealed LIKE '%' || $5))
-                ORDER BY m.id LIMIT $6
-                """,
-                [
-                    .text(namePattern), .optional(afterID), .optional(phone.map { codec.index(kind: "phone", $0) }),
-                    .optional(email.map { codec.index(kind: "email", $0) }), .optional(digits), .int(Int64(limit)),
-                ]
-            )
-            .map { try $0.decode(Int64.self, at: 0) }
-            return try Self.loadMany(c, ids, codec: codec)
+            try Self.loadMany(c, try search.ids(c, afterID: afterID, limit: limit), codec: codec)
         }
     }
 
@@ -298,7 +279,7 @@ public struct MemberStore: Sendable {
             if type == "guard" {
                 return try c.query(
                     """
-                    SELECT id, guard, kind, value, occurrences, detail::text, crm_rfc3339(first_seen_at), crm_rfc3339(last_seen_at)
+                    SELECT id, guard, kind, COALESCE(display, '***'), occurrences, detail::text, crm_rfc3339(first_seen_at), crm_rfc3339(last_seen_at)
                     FROM identity_flag WHERE $3 = 'open' AND ($1::bigint IS NULL OR id > $1) ORDER BY id LIMIT $2
                     """, [.optional(afterID), .int(Int64(limit)), .text(status)]
                 ).map { row in

@@ -1,4 +1,5 @@
 import CRMDomain
+import CRMJSON
 import CRMPostgres
 import CRMText
 import Foundation
@@ -43,6 +44,12 @@ public struct PersonalDataCodec: Sendable {
         return FieldCipher(keyID: id, key: key)
     }
 
+    /// The sealed value at column `value` of a row, opened with the data key selected by `keyColumns`
+    /// at `key` (nil when there is none, or the key was destroyed).
+    public func open(_ row: PostgresRow, value: Int, key: Int) throws -> String? {
+        try cipher(row, at: key)?.open(try row.decode(at: value))
+    }
+
     /// The ciphers of data keys by id (destroyed keys are left out).
     func ciphers(_ c: PostgresConnection, keyIDs: [Int64]) throws -> [Int64: FieldCipher] {
         guard !keyIDs.isEmpty else { return [:] }
@@ -79,17 +86,56 @@ public struct PersonalDataCodec: Sendable {
 
     /// The blind indexes segment conditions compare, derived from a member's golden record:
     /// `name_bidx`, `email_domain_bidx`, `birthday_bidx`, `address_grams`.
-    func memberIndexes(name: String?, email: String?, birthday: String?, address: String?) -> MemberIndexes {
+    func memberIndexes(name: String?, phone: String?, email: String?, birthday: String?, address: String?) -> MemberIndexes {
         let ring = keys.keyring.blindIndex
         let domain = email.flatMap { e in e.firstIndex(of: "@").map { String(e[e.index(after: $0)...]) } }
         return MemberIndexes(
-            name: name.map { ring.value(kind: "name", $0) }, emailDomain: domain.map { ring.value(kind: "email_domain", $0) },
+            name: name.map { ring.value(kind: "name", $0) }, nameGrams: name.map { ring.grams(kind: "name", of: Self.searchText($0)) },
+            phoneTail: phone.map { ring.value(kind: "phone_tail", String($0.suffix(Self.phoneTailDigits))) },
+            emailDomain: domain.map { ring.value(kind: "email_domain", $0) },
             birthday: birthday.map { ring.value(kind: "birthday", $0) },
             addressGrams: address.map { ring.grams(kind: "address", of: ScriptFolder.shared.fold($0).lowercased()) })
     }
 
+    /// Digits of a phone's end that `phone_tail_bidx` indexes (a search by 4 or more final digits
+    /// looks the last 4 up, then compares the opened phones).
+    static let phoneTailDigits = 4
+
+    /// Name text as name searches compare it: one script, lower case.
+    static func searchText(_ name: String) -> String { ScriptFolder.shared.fold(name).lowercased() }
+
+    /// The n-gram indexes a name fragment must all find among a member's `name_grams`.
+    func nameGrams(_ fragment: String) -> [Int64] { keys.keyring.blindIndex.grams(kind: "name", of: Self.searchText(fragment)) }
+
     /// The blind index of a segment condition's e-mail domain, birth date (`YYYY-MM-DD`) or name.
     public func conditionIndex(kind: String, _ value: String) -> String { index(kind: kind, value) }
+
+    /// The blind index of one attribute value: `name=value` with the value folded to one script and
+    /// lower-cased, as segment conditions on attributes compare it.
+    public func attributeHash(name: String, value: String) -> Int64 {
+        keys.keyring.blindIndex.hash64(kind: "attribute", name + "=" + ScriptFolder.shared.fold(value).lowercased())
+    }
+
+    /// The attribute hashes of an account's pushed `attributes` (a JSON object): one per attribute
+    /// whose value is text, a number or a boolean, and one per such element of a list value; as a
+    /// `bigint[]` literal.
+    func attributeHashesText(_ attributesJSON: String) -> String {
+        guard case .object(let o)? = try? JSONParser.parse(attributesJSON) else { return "{}" }
+        var hashes = Set<Int64>()
+        for (name, value) in o {
+            let values: [JSONValue]
+            if case .array(let list) = value { values = list } else { values = [value] }
+            for v in values {
+                switch v {
+                case .string(let text): hashes.insert(attributeHash(name: name, value: text))
+                case .number(let text): hashes.insert(attributeHash(name: name, value: text))
+                case .bool(let b): hashes.insert(attributeHash(name: name, value: b ? "true" : "false"))
+                default: continue
+                }
+            }
+        }
+        return "{" + hashes.sorted().map(String.init).joined(separator: ",") + "}"
+    }
 
     /// The n-gram indexes a keyword must all find among a member's `address_grams`.
     public func keywordGrams(_ keyword: String) -> [Int64] {
@@ -100,10 +146,15 @@ public struct PersonalDataCodec: Sendable {
 /// A member's derived blind indexes, as `PersonalDataCodec.memberIndexes` makes them.
 struct MemberIndexes {
     var name: String?
+    var nameGrams: [Int64]?
+    var phoneTail: String?
     var emailDomain: String?
     var birthday: String?
     var addressGrams: [Int64]?
 
     /// `address_grams` as a `bigint[]` literal, or nil.
-    var addressGramsText: String? { addressGrams.map { "{" + $0.map(String.init).joined(separator: ",") + "}" } }
+    var addressGramsText: String? { addressGrams.map(Self.literal) }
+    var nameGramsText: String? { nameGrams.map(Self.literal) }
+
+    static func literal(_ values: [Int64]) -> String { "{" + values.map(String.init).joined(separator: ",") + "}" }
 }

@@ -145,13 +145,17 @@ struct BulkIngest {
         var seen = Set<String>()
         for w in wanted where found[Self.accountKey(w.0, w.1)] == nil && seen.insert(Self.accountKey(w.0, w.1)).inserted { missing.append(w) }
         guard !missing.isEmpty else { return found }
-        let members = try newMembers(missing.count)
+        let (members, ciphers) = try newMembers(missing.count)
         for row in try c.queryPrepared(
             """
-            INSERT INTO account (shop_id, channel, external_id, member_id)
-            SELECT $1, ch, ext, m FROM unnest($2::text[], $3::text[], $4::bigint[]) AS t(ch, ext, m)
+            INSERT INTO account (shop_id, channel, external_id, member_id, key_id)
+            SELECT $1, ch, ext, m, k FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[]) AS t(ch, ext, m, k)
             RETURNING channel, external_id, id, member_id
-            """, [.int(shopID), .textArray(missing.map { $0.0.rawValue }), .textArray(missing.map { $0.1 }), .intArray(members)])
+            """,
+            [
+                .int(shopID), .textArray(missing.map { $0.0.rawValue }), .textArray(missing.map { $0.1 }), .intArray(members),
+                .intArray(ciphers.map(\.keyID)),
+            ])
         {
             found[try row.decode(String.self, at: 0) + " " + (try row.decode(String.self, at: 1))] = (try row.decode(at: 2), try row.decode(at: 3))
         }
@@ -159,9 +163,11 @@ struct BulkIngest {
         return found
     }
 
-    private func newMembers(_ count: Int) throws -> [Int64] {
-        try c.queryPrepared("INSERT INTO member (created_at) SELECT now() FROM generate_series(1, $1) RETURNING id", [.int(Int64(count))])
+    /// Makes `count` members, each with its own data key (its accounts' fields are sealed under it).
+    private func newMembers(_ count: Int) throws -> (members: [Int64], ciphers: [FieldCipher]) {
+        let members = try c.queryPrepared("INSERT INTO member (created_at) SELECT now() FROM generate_series(1, $1) RETURNING id", [.int(Int64(count))])
             .map { try $0.decode(Int64.self, at: 0) }.sorted()
+        return (members, try codec.newCiphers(c, members: members))
     }
 
     private func accountsAddedHistory(members: [Int64], channels: [String], externals: [String], events: [String]) throws {
@@ -219,31 +225,36 @@ struct BulkIngest {
     /// here reads what other pushes write; `resolveUpserts` then finds who they are.
     func insertUpserts(_ run: [Indexed<Upsert>]) throws -> InsertedUpserts {
         guard !run.isEmpty else { return InsertedUpserts(run: [], accounts: [], members: [], keys: [], fields: [], rows: KeyRows()) }
-        let members = try newMembers(run.count)
+        let (members, ciphers) = try newMembers(run.count)
         let p = run.map(\.value.profile)
         let created = try c.queryPrepared(
             """
-            INSERT INTO account (shop_id, channel, external_id, member_id, name, nickname, gender, region, phone_sealed, email_sealed,
-                birthday_sealed, address_sealed, platform_ids, attributes, raw, registered_at, referral_code, source_updated_at)
-            SELECT $1, ch, ext, m, nm, nick, g, rg, ph, em, bd, ad, pl::jsonb, at::jsonb, raw::jsonb, reg::timestamptz, rc, occ::timestamptz
-            FROM unnest($2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
-                        $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[])
-                 WITH ORDINALITY AS t(ch, ext, m, nm, nick, g, rg, ph, em, bd, ad, pl, at, raw, reg, rc, occ, n)
+            INSERT INTO account (shop_id, channel, external_id, member_id, key_id, gender, region, name_sealed, nickname_sealed, phone_sealed,
+                email_sealed, birthday_sealed, address_sealed, platform_ids_sealed, attributes_sealed, raw_sealed, attribute_hashes,
+                registered_at, referral_code, source_updated_at)
+            SELECT $1, ch, ext, m, k, g, rg, nm, nick, ph, em, bd, ad, pl, at, raw, ah::bigint[], reg::timestamptz, rc, occ::timestamptz
+            FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+                        $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[],
+                        $20::text[])
+                 WITH ORDINALITY AS t(ch, ext, m, k, g, rg, nm, nick, ph, em, bd, ad, pl, at, raw, ah, reg, rc, occ, n)
             ORDER BY n
             RETURNING id, member_id
             """,
             [
                 .int(shopID), .textArray(run.map { $0.event.channel.rawValue }), .textArray(p.map(\.externalID)), .intArray(members),
-                .textArray(p.map(\.nameKey)), .textArray(p.map(\.nickname)), .textArray(p.map(\.gender)), .textArray(p.map(\.region)),
-                .textArray(p.map { codec.seal($0.phoneKey) }), .textArray(p.map { codec.seal($0.emailKey) }),
-                .textArray(p.map { codec.seal($0.birthday) }), .textArray(p.map { codec.seal($0.address.map(TextKey.normalize)) }),
-                .textArray(run.map(\.value.platformIDs)), .textArray(run.map(\.value.attributes)), .textArray(run.map(\.value.raw)),
-                .textArray(p.map(\.registeredAt)), .textArray(p.map(\.referralCode)), .textArray(run.map(\.event.occurredAt)),
-            ])
+                .intArray(ciphers.map(\.keyID)), .textArray(p.map(\.gender)), .textArray(p.map(\.region)),
+            ] + SealedProfile.sealedColumns(run.map { Self.accountFields($0.value.profile) }, ciphers: ciphers)
+                + [
+                    .textArray(zip(run, ciphers).map { $1.seal($0.value.platformIDs) }),
+                    .textArray(zip(run, ciphers).map { $1.seal($0.value.attributes) }),
+                    .textArray(zip(run, ciphers).map { $1.seal($0.value.raw) }),
+                    .textArray(run.map { codec.attributeHashesText($0.value.attributes) }),
+                    .textArray(p.map(\.registeredAt)), .textArray(p.map(\.referralCode)), .textArray(run.map(\.event.occurredAt)),
+                ])
         var accountOfMember: [Int64: Int64] = [:]
         for row in created { accountOfMember[try row.decode(at: 1)] = try row.decode(at: 0) }
         let accounts = members.map { accountOfMember[$0]! }
-        try AttributeTagger(c: c).apply(accounts: accounts, actor: "sync")
+        try AttributeTagger(c: c).apply(accounts: accounts, attributes: run.map(\.value.attributes), actor: "sync")
         try accountsAddedHistory(members: members, channels: run.map { $0.event.channel.rawValue }, externals: p.map(\.externalID), events: run.map(\.event.id))
 
         let keys = p.map { IdentityKey.keys(of: $0, priority: policy.keyPriority) }
@@ -260,38 +271,24 @@ struct BulkIngest {
                 [.intArray(rows.blockAccounts), .textArray(rows.blockKeys)])
         }
         // A member with one account: its golden record is that account's non-empty fields.
-        try c.queryPrepared(
-            """
-            UPDATE member m SET name = NULLIF(btrim(a.name), ''), nickname = NULLIF(btrim(a.nickname), ''),
-                phone_sealed = NULLIF(btrim(a.phone_sealed), ''), email_sealed = NULLIF(btrim(a.email_sealed), ''),
-                birthday_sealed = NULLIF(btrim(a.birthday_sealed), ''), gender = NULLIF(btrim(a.gender), ''),
-                region = NULLIF(btrim(a.region), ''), address_sealed = NULLIF(btrim(a.address_sealed), ''), updated_at = now()
-            FROM account a WHERE a.member_id = m.id AND a.id = ANY($1::bigint[])
-            """, [.intArray(accounts)])
-        try Self.foldAddresses(c, members: members, addresses: p.map { $0.address.map(TextKey.normalize) }, regions: p.map(\.region), fresh: true)
+        try GoldenRecordWriter(c: c, codec: codec).write(
+            members: members, golden: run.map { Self.goldenOfOne($0.value.profile) }, ciphers: Dictionary(uniqueKeysWithValues: zip(members, ciphers)))
         return InsertedUpserts(run: run, accounts: accounts, members: members, keys: keys, fields: fields, rows: rows)
     }
 
-    /// Writes the folded address and region (`ScriptFolder`) of members whose golden record has these
-    /// (both NULL where folding changes nothing, the usual case for Simplified and Latin text).
-    /// `fresh` members have no folds yet: only those with one are written.
-    static func foldAddresses(_ c: PostgresConnection, members: [Int64], addresses: [String?], regions: [String?], fresh: Bool = false) throws {
-        var ids: [Int64] = [], addressFolds: [String?] = [], regionFolds: [String?] = []
-        for (i, member) in members.enumerated() {
-            let address = addresses[i].flatMap(ScriptFolder.shared.foldedIfChanged)
-            let region = regions[i].flatMap(ScriptFolder.shared.foldedIfChanged)
-            if fresh, address == nil, region == nil { continue }
-            ids.append(member)
-            addressFolds.append(address)
-            regionFolds.append(region)
+    /// The personal fields an upsert writes on its account, as they are sealed (`SealedProfile.fields`).
+    static func accountFields(_ p: MemberProfile) -> [String?] {
+        [p.nameKey, p.nickname, p.phoneKey, p.emailKey, p.birthday, p.address.map(TextKey.normalize)]
+    }
+
+    /// The golden record of a member whose only account an upsert just wrote: its non-empty fields.
+    static func goldenOfOne(_ p: MemberProfile) -> [String: String] {
+        var golden: [String: String] = [:]
+        let values = accountFields(p) + [p.gender, p.region]
+        for (i, name) in (SealedProfile.fields + ["gender", "region"]).enumerated() {
+            if let v = values[i]?.trimmingWhitespace(), !v.isEmpty { golden[name] = v }
         }
-        guard !ids.isEmpty else { return }
-        try c.queryPrepared(
-            """
-            UPDATE member m SET address_fold = t.a, region_fold = t.r
-            FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(id, a, r)
-            WHERE m.id = t.id AND (t.a IS DISTINCT FROM m.address_fold OR t.r IS DISTINCT FROM m.region_fold)
-            """, [.intArray(ids), .textArray(addressFolds), .textArray(regionFolds)])
+        return golden
     }
 
     /// The accounts among those `insertUpserts` wrote that may be someone already known: they share
@@ -335,28 +332,26 @@ struct BulkIngest {
                      usable AS MATERIALIZED (
                          SELECT k.key FROM (SELECT DISTINCT key FROM mine) k
                          WHERE (SELECT count(*) FROM (SELECT 1 FROM blocking_key x WHERE x.key = k.key LIMIT $3 + 1) c) <= $3)
-                SELECT DISTINCT m.account_id, a.name, a.birthday_sealed, a.address_sealed, a.region, a.phone_sealed
+                SELECT DISTINCT m.account_id, a.region, \(SealedProfile.columns("a")), \(PersonalDataCodec.keyColumns("k"))
                 FROM mine m JOIN usable u ON u.key = m.key
                 CROSS JOIN LATERAL (SELECT account_id FROM blocking_key o WHERE o.key = m.key AND o.account_id <> m.account_id LIMIT $3 + 1) o
-                JOIN account a ON a.id = o.account_id
+                JOIN account a ON a.id = o.account_id LEFT JOIN data_key k ON k.id = a.key_id
                 """, [.intArray(rows.blockAccounts), .textArray(rows.blockKeys), .int(Int64(policy.maxCandidatesPerBlock))]
             ).map { $0 }
             : try c.queryPrepared(
                 """
                 WITH theirs AS MATERIALIZED (SELECT account_id, key FROM blocking_key WHERE account_id = ANY($3::bigint[]))
-                SELECT DISTINCT m.account_id, a.name, a.birthday_sealed, a.address_sealed, a.region, a.phone_sealed
+                SELECT DISTINCT m.account_id, a.region, \(SealedProfile.columns("a")), \(PersonalDataCodec.keyColumns("k"))
                 FROM unnest($1::bigint[], $2::text[]) AS m(account_id, key)
                 JOIN theirs o ON o.key = m.key AND o.account_id <> m.account_id
-                JOIN account a ON a.id = o.account_id
+                JOIN account a ON a.id = o.account_id LEFT JOIN data_key k ON k.id = a.key_id
                 """, [.intArray(rows.blockAccounts), .textArray(rows.blockKeys), .intArray(among!)]
             ).map { $0 }
         let position = Dictionary(uniqueKeysWithValues: accounts.enumerated().map { ($1, $0) })
         for row in candidates {
             let account: Int64 = try row.decode(at: 0)
             if slow.contains(account) { continue }
-            let other = PersonFields(
-                name: try row.decode(at: 1), birthday: codec.open(try row.decode(at: 2)), address: codec.open(try row.decode(at: 3)),
-                region: try row.decode(at: 4), phone: codec.open(try row.decode(at: 5)))
+            let other = try SealedProfile.personFields(row, at: 1, codec: codec)
             if FuzzyMatcher.reaches(fields[position[account]!], other, threshold: policy.reviewThreshold, autoMergeThreshold: policy.autoMergeThreshold) {
                 slow.insert(account)
             }
@@ -407,7 +402,7 @@ struct BulkIngest {
                 rows.kinds.append(k.kind)
                 rows.values.append(codec.index(kind: k.kind, k.value))
             }
-            for b in Set(fields[i].blockingKeys) {
+            for b in Set(codec.blockingIndexes(fields[i])) {
                 rows.blockAccounts.append(account)
                 rows.blockKeys.append(b)
             }

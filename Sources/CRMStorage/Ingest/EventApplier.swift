@@ -34,33 +34,38 @@ struct EventApplier {
         guard
             let existing = try c.queryPrepared(
                 """
-                SELECT id, member_id, source_updated_at IS NOT NULL AND source_updated_at > $4::timestamptz
-                FROM account WHERE shop_id = $1 AND channel = $2 AND external_id = $3 FOR UPDATE
+                SELECT a.id, a.member_id, a.source_updated_at IS NOT NULL AND a.source_updated_at > $4::timestamptz, \(PersonalDataCodec.keyColumns("k"))
+                FROM account a LEFT JOIN data_key k ON k.id = a.key_id
+                WHERE a.shop_id = $1 AND a.channel = $2 AND a.external_id = $3 FOR UPDATE OF a
                 """, [.int(shopID), .text(event.channel.rawValue), .text(p.externalID), .text(event.occurredAt)]
             ).single
         else {
             preconditionFailure("upserts of new accounts always take the set-based path")
         }
-        let values: [PostgresValue] = [
-            .optional(p.nameKey), .optional(p.nickname), .optional(p.gender), .optional(p.region),
-            .optional(codec.seal(p.phoneKey)), .optional(codec.seal(p.emailKey)), .optional(codec.seal(p.birthday)),
-            .optional(codec.seal(p.address.map(TextKey.normalize))), .text(platformIDs), .text(attributes), .text(raw),
-            .optional(p.registeredAt), .optional(p.referralCode), .text(event.occurredAt),
-        ]
         let accountID: Int64 = try existing.decode(at: 0)
         if try existing.decode(Bool.self, at: 2) {
             // Older than what the account already holds: recorded, changes nothing.
             return try merger.liveMember(try existing.decode(at: 1))
         }
+        // The account keeps the data key it was made with (an erased account has none and is never
+        // found here: erasure renames its external id).
+        guard let cipher = try codec.cipher(existing, at: 3) else { preconditionFailure("account \(accountID) has no data key") }
+        let sealed = SealedProfile.sealedColumns([BulkIngest.accountFields(p)], cipher: cipher)
         try c.queryPrepared(
             """
-            UPDATE account SET name = $2, nickname = $3, gender = $4, region = $5, phone_sealed = $6, email_sealed = $7,
-                birthday_sealed = $8, address_sealed = $9, platform_ids = $10::jsonb, attributes = $11::jsonb, raw = $12::jsonb,
-                registered_at = COALESCE($13::timestamptz, registered_at), referral_code = COALESCE($14, referral_code),
-                source_updated_at = $15::timestamptz, updated_at = now()
+            UPDATE account SET gender = $2, region = $3, name_sealed = ($4::text[])[1], nickname_sealed = ($5::text[])[1], phone_sealed = ($6::text[])[1],
+                email_sealed = ($7::text[])[1], birthday_sealed = ($8::text[])[1], address_sealed = ($9::text[])[1], platform_ids_sealed = $10,
+                attributes_sealed = $11, raw_sealed = $12, attribute_hashes = $13::bigint[],
+                registered_at = COALESCE($14::timestamptz, registered_at), referral_code = COALESCE($15, referral_code),
+                source_updated_at = $16::timestamptz, updated_at = now()
             WHERE id = $1
-            """, [.int(accountID)] + values)
-        try AttributeTagger(c: c).apply(accounts: [accountID], actor: "sync")
+            """,
+            [.int(accountID), .optional(p.gender), .optional(p.region)] + sealed
+                + [
+                    .optional(cipher.seal(platformIDs)), .optional(cipher.seal(attributes)), .optional(cipher.seal(raw)),
+                    .text(codec.attributeHashesText(attributes)), .optional(p.registeredAt), .optional(p.referralCode), .text(event.occurredAt),
+                ])
+        try AttributeTagger(c: c).apply(accounts: [accountID], attributes: [attributes], actor: "sync")
         let keys = IdentityKey.keys(of: p, priority: policy.keyPriority)
         try c.queryPrepared("DELETE FROM identity_key WHERE account_id = $1", [.int(accountID)])
         if !keys.isEmpty {
@@ -70,10 +75,11 @@ struct EventApplier {
         }
         let fields = PersonFields(name: p.nameKey, birthday: p.birthday, address: p.address, region: p.region, phone: p.phoneKey)
         try c.queryPrepared("DELETE FROM blocking_key WHERE account_id = $1", [.int(accountID)])
-        if !fields.blockingKeys.isEmpty {
+        let blocks = codec.blockingIndexes(fields)
+        if !blocks.isEmpty {
             try c.queryPrepared(
                 "INSERT INTO blocking_key (account_id, key) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
-                [.int(accountID), .textArray(fields.blockingKeys)])
+                [.int(accountID), .textArray(blocks)])
         }
         try IdentityJournal(c: c).note([accountID], replaced: true)
         let resolver = IdentityResolver(c: c, policy: policy, codec: codec, merger: merger)

@@ -78,8 +78,9 @@ public struct ReferralStore: Sendable {
                        COALESCE((SELECT sum(r.points) FILTER (WHERE r.reversed_entry_id IS NULL) FROM referral_reward r
                                  WHERE r.binding_id = b.id AND r.side = CASE WHEN b.referred_id = $1 THEN 'referred' ELSE r.side END
                                    AND (b.referred_id = $1 OR r.side <> 'referred')), 0)::bigint,
-                       m.name
+                       m.name_sealed, \(PersonalDataCodec.keyColumns("k"))
                 FROM referral_binding b JOIN member m ON m.id = CASE WHEN b.referred_id = $1 THEN b.referrer_id ELSE b.referred_id END
+                LEFT JOIN data_key k ON k.id = m.key_id
                 WHERE b.referred_id = $1 OR b.referrer_id = $1
                 ORDER BY b.id LIMIT $2
                 """, [.int(member), .int(Int64(Self.maxReferredShown + 1))])
@@ -90,7 +91,8 @@ public struct ReferralStore: Sendable {
                 // one the member made (and lost), never a referrer of their own.
                 let isReferred = try row.decode(Int64.self, at: 1) == member && row.decode(Int64.self, at: 2) != member
                 let binding = ReferralRecord.Binding(
-                    id: try row.decode(at: 0), member: try row.decode(at: isReferred ? 2 : 1), name: try row.decode(at: 10), code: try row.decode(at: 3),
+                    id: try row.decode(at: 0), member: try row.decode(at: isReferred ? 2 : 1), name: try codec.open(row, value: 10, key: 11),
+                    code: try row.decode(at: 3),
                     status: try row.decode(at: 4), source: try row.decode(at: 5), boundAt: try row.decode(at: 6), qualifiedAt: try row.decode(at: 7),
                     voidReason: try row.decode(at: 8), points: try row.decode(at: 9))
                 if isReferred { referredBy = binding } else if referred.count < Self.maxReferredShown { referred.append(binding) }
@@ -133,15 +135,16 @@ public struct ReferralStore: Sendable {
             ).single!
             let top = try c.queryPrepared(
                 """
-                SELECT b.referrer_id, m.name, count(*), count(*) FILTER (WHERE b.status = 'rewarded'), count(*) FILTER (WHERE b.status = 'voided'),
+                SELECT b.referrer_id, m.name_sealed, count(*), count(*) FILTER (WHERE b.status = 'rewarded'), count(*) FILTER (WHERE b.status = 'voided'),
                        COALESCE((SELECT sum(r.points) FROM referral_reward r JOIN referral_binding x ON x.id = r.binding_id
-                                 WHERE x.referrer_id = b.referrer_id AND r.side <> 'referred' AND r.reversed_entry_id IS NULL), 0)::bigint
-                FROM referral_binding b JOIN member m ON m.id = b.referrer_id
-                GROUP BY b.referrer_id, m.name ORDER BY count(*) FILTER (WHERE b.status = 'rewarded') DESC, count(*) DESC, b.referrer_id LIMIT $1
+                                 WHERE x.referrer_id = b.referrer_id AND r.side <> 'referred' AND r.reversed_entry_id IS NULL), 0)::bigint,
+                       \(PersonalDataCodec.keyColumns("k"))
+                FROM referral_binding b JOIN member m ON m.id = b.referrer_id LEFT JOIN data_key k ON k.id = m.key_id
+                GROUP BY b.referrer_id, m.name_sealed, k.id ORDER BY count(*) FILTER (WHERE b.status = 'rewarded') DESC, count(*) DESC, b.referrer_id LIMIT $1
                 """, [.int(Int64(limit))]
             ).map {
                 ReferralStats.Referrer(
-                    member: try $0.decode(at: 0), name: try $0.decode(at: 1), referred: try $0.decode(at: 2), rewarded: try $0.decode(at: 3),
+                    member: try $0.decode(at: 0), name: try codec.open($0, value: 1, key: 6), referred: try $0.decode(at: 2), rewarded: try $0.decode(at: 3),
                     voided: try $0.decode(at: 4), points: try $0.decode(at: 5))
             }
             return ReferralStats(bindings: try totals.decode(at: 0), rewarded: try totals.decode(at: 1), voided: try totals.decode(at: 2), top: top)

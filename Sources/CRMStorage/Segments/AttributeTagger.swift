@@ -1,14 +1,16 @@
 import CRMPostgres
 
 /// Keeps the `attribute` tags of accounts in step with the profile attributes their channel last
-/// pushed, inside the caller's transaction, in one statement: the mappings of setting `tags`
+/// pushed (given by the caller: the stored attributes are sealed), inside the caller's transaction, in one statement: the mappings of setting `tags`
 /// (attribute, optional value → tag) and attributes holding tag names (`list_attributes`, default
 /// `tags`: a list, or text separated by commas). Tags named this way are created when missing (group
 /// `屬性`); attribute tags an account no longer has are removed.
 struct AttributeTagger {
     let c: PostgresConnection
 
-    func apply(accounts: [Int64], actor: String) throws {
+    /// `attributes[i]` is the JSON object of attributes `accounts[i]` was just given.
+    func apply(accounts: [Int64], attributes: [String], actor: String) throws {
+        precondition(accounts.count == attributes.count, "one attributes object per account")
         guard !accounts.isEmpty else { return }
         try c.queryPrepared(
             """
@@ -19,7 +21,8 @@ struct AttributeTagger {
             lists AS (SELECT COALESCE((SELECT array_agg(n) FROM cfg CROSS JOIN LATERAL jsonb_array_elements_text(
                          CASE WHEN jsonb_typeof(cfg.value->'list_attributes') = 'array' THEN cfg.value->'list_attributes' ELSE '[]' END) n),
                          CASE WHEN EXISTS (SELECT 1 FROM cfg WHERE cfg.value ? 'list_attributes') THEN ARRAY[]::text[] ELSE ARRAY['tags'] END) AS names),
-            acc AS (SELECT id, member_id, attributes FROM account WHERE id = ANY($1::bigint[])),
+            acc AS (SELECT a.id, a.member_id, t.attrs::jsonb AS attributes FROM unnest($1::bigint[], $3::text[]) AS t(id, attrs)
+                    JOIN account a ON a.id = t.id),
             wanted AS (
                 SELECT acc.id, acc.member_id, maps.tag AS name FROM acc JOIN maps
                     ON COALESCE(acc.attributes->>maps.attribute, '') <> '' AND (maps.value IS NULL OR acc.attributes->>maps.attribute = maps.value)
@@ -37,6 +40,6 @@ struct AttributeTagger {
             INSERT INTO member_tag (member_id, tag_id, source, account_id, actor)
             SELECT c.member_id, t.id, 'attribute', c.id, $2 FROM clean c JOIN tags t ON t.name = c.name
             ON CONFLICT (member_id, tag_id, source, COALESCE(account_id, 0)) DO NOTHING
-            """, [.intArray(accounts), .text(actor)])
+            """, [.intArray(accounts), .text(actor), .textArray(attributes)])
     }
 }

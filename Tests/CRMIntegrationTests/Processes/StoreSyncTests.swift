@@ -93,7 +93,9 @@ struct StoreSyncTests {
             #expect(try order.decode(String.self, at: 2) == "2026-03-02 12:00")
             #expect(try order.decode(String.self, at: 3) == "group_buy")
             let address = try db.withConnection {
-                try $0.query("SELECT address_sealed FROM account WHERE external_id = 'g2'").single!.decode(String.self, at: 0)
+                try TestKeys.codec.open(
+                    $0.query("SELECT a.address_sealed, k.id, k.master_key_id, k.wrapped FROM account a JOIN data_key k ON k.id = a.key_id WHERE a.external_id = 'g2'")
+                        .single!, value: 0, key: 1)
             }
             #expect(address == "北京市朝陽區 建國路1號")  // the line break inside the quoted field arrived; crmd folds whitespace
 

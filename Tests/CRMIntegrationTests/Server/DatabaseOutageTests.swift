@@ -13,7 +13,7 @@ struct DatabaseOutageTests {
         // Nothing listens on this port: every connection attempt fails at once.
         let unreachable = PostgresConfiguration(connectionString: "host=127.0.0.1 port=\(freePort()) dbname=crm user=crm", connectTimeoutSeconds: 2)
         let pool = PostgresPool(configuration: unreachable, limits: .init(maxConnections: 1), logger: logger)
-        let context = ServerContext(configuration: ServerConfiguration(), pool: pool, logger: logger)
+        let context = ServerContext(configuration: ServerConfiguration(), pool: pool, keys: TestKeys.source, logger: logger)
         let server = try RPCServer(context: context)  // builds the metrics
         let statistics = StatisticsService(context: context, interval: .milliseconds(20))
         let run = Task { try await statistics.run() }

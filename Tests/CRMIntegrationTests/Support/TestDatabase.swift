@@ -17,6 +17,7 @@ struct TestDatabase {
 
     static func create(migrate: Bool = true) throws -> TestDatabase {
         let name = "crm_t_" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        _ = TestKeys.path  // every crmd a test spawns on this database inherits CRM_KEY_FILE
         let server = serverConfiguration
         try DatabaseBootstrap.createDatabaseIfMissing(name, configuration: server)
         let configuration = server.with(database: name)

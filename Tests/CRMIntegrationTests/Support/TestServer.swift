@@ -45,7 +45,7 @@ final class TestServer: Sendable {
         var logger = Logger(label: "crmd-test")
         logger.logLevel = .warning
         let pool = PostgresPool(configuration: database.configuration, limits: .init(maxConnections: poolSize), logger: logger)
-        let context = ServerContext(configuration: configuration, pool: pool, logger: logger)
+        let context = ServerContext(configuration: configuration, pool: pool, keys: TestKeys.source, logger: logger)
         let adminToken = AccessToken.generate()
         _ = try await context.tokens.ensureBootstrapAdmin(token: adminToken)
         let server = try RPCServer(context: context)

@@ -1,0 +1,45 @@
+import CRMDomain
+import CRMPostgres
+
+/// The sealed personal fields of an account or a member's golden record, as the `*_sealed` columns
+/// hold them, in one fixed order. Statements select `columns(alias)` followed by the data key's
+/// `PersonalDataCodec.keyColumns`, and `open` turns a row back into plain fields.
+enum SealedProfile {
+    /// The personal fields, in column order.
+    static let fields = ["name", "nickname", "phone", "email", "birthday", "address"]
+
+    /// `alias.name_sealed, …, alias.address_sealed`.
+    static func columns(_ alias: String) -> String {
+        fields.map { "\(alias).\($0)_sealed" }.joined(separator: ", ")
+    }
+
+    /// The plain fields of the six sealed columns at `at`…`at + 5`, opened with `cipher` (none when the
+    /// key was destroyed by erasure).
+    static func open(_ row: PostgresRow, at index: Int, cipher: FieldCipher?) throws -> [String: String] {
+        var out: [String: String] = [:]
+        for (i, name) in fields.enumerated() {
+            let sealed: String? = try row.decode(at: index + i)
+            if let value = cipher?.open(sealed) { out[name] = value }
+        }
+        return out
+    }
+
+    /// The six sealed columns of rows whose plain fields are `values[i]` (in `fields` order), each row
+    /// sealed with `ciphers[i]`, as statement parameters.
+    static func sealedColumns(_ values: [[String?]], cipher: FieldCipher) -> [PostgresValue] {
+        sealedColumns(values, ciphers: values.map { _ in cipher })
+    }
+
+    static func sealedColumns(_ values: [[String?]], ciphers: [FieldCipher]) -> [PostgresValue] {
+        precondition(values.count == ciphers.count, "one cipher per row")
+        return fields.indices.map { f in .textArray(values.indices.map { ciphers[$0].seal(values[$0][f]) }) }
+    }
+
+    /// What fuzzy matching compares of an account, from a row holding its region at `at`, then the six
+    /// sealed columns and the data key's columns.
+    static func personFields(_ row: PostgresRow, at index: Int, codec: PersonalDataCodec) throws -> PersonFields {
+        let cipher = try codec.cipher(row, at: index + 1 + fields.count)
+        let f = try open(row, at: index + 1, cipher: cipher)
+        return PersonFields(name: f["name"], birthday: f["birthday"], address: f["address"], region: try row.decode(at: index), phone: f["phone"])
+    }
+}
