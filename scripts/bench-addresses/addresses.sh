@@ -56,7 +56,17 @@ bench_addresses() {
   wait_autovacuum
   # Seconds of a command (its output to $work/out).
   timed() { /usr/bin/time -f '%e' "$@" 2>&1 >"$work/out" | tail -n 1; }
-  local keyword n=0 name t base best_base best_grams exact count grams opened all confirm
+  local keyword n=0 name t base best_base best_grams exact count grams opened all confirm best
+  # A reference: a preview through crmd of a plain condition (region, strpos over the plain column) on
+  # the same members, for what crmd and crmctl add to any preview beside the statement.
+  echo '{"region": ["浙江"]}' >"$work/filter.json"
+  "$bin/crmctl" segment save region "$work/filter.json" >/dev/null
+  best=
+  for _ in 1 2 3; do
+    t=$(timed "$bin/crmctl" segment preview region --sample 10 --json)
+    best=$(awk -v a="$best" -v b="$t" 'BEGIN { print (a == "" || b < a) ? b : a }')
+  done
+  echo "reference: preview of a plain region condition through crmd: $(sed -n 's/.*"count":\([0-9]*\).*/\1/p' "$work/out") members in $best s"
   for keyword in 浙江大學 陸家嘴 西湖區文三路12號; do
     n=$((n + 1)); name=address$n
     printf '{"address": {"keywords": ["%s"]}}' "$keyword" >"$work/filter.json"
