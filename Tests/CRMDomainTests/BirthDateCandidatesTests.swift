@@ -47,4 +47,18 @@ struct BirthDateCandidatesTests {
         #expect(upTo100.first == "1925-11-21" && upTo100.last == "2026-11-20")
         #expect(BirthDateCandidates.dates(age: ValueRange(min: 200), today: Self.today).isEmpty)
     }
+
+    @Test("a broad condition is given by the dates it rejects, the fewer")
+    func selection() {
+        let all = BirthDateCandidates.selection(.months(Array(1...12)), today: Self.today)
+        #expect(all.dates.isEmpty && all.negated)
+        let november = BirthDateCandidates.selection(.months([11]), today: Self.today)
+        #expect(!november.negated && november.dates == BirthDateCandidates.dates(.months([11]), today: Self.today))
+        // At most 100: every date from 1900 but those of people 101 and older.
+        let upTo100 = BirthDateCandidates.selection(age: ValueRange(max: 100), today: Self.today)
+        #expect(upTo100.negated && upTo100.dates.first == "1900-01-01" && upTo100.dates.last == "1925-11-20")
+        let thirties = BirthDateCandidates.selection(age: ValueRange(min: 30, max: 39), today: Self.today)
+        // Ten years of days, three of them 29 February (1988, 1992, 1996).
+        #expect(!thirties.negated && thirties.dates.count == 3653)
+    }
 }

@@ -43,6 +43,33 @@ public enum BirthDateCandidates {
         return today.year - born.year - (before ? 1 : 0)
     }
 
+    /// The smaller side of a condition over the dates from `earliest` through `today`: the dates it
+    /// accepts, or, when those are more than half, the dates it rejects (`negated`), so a condition
+    /// such as "age at most 100" is compared with a few thousand hashes rather than tens of thousands.
+    public struct Selection: Sendable, Equatable {
+        public var dates: [String]
+        /// The condition holds for a birthday NOT among `dates`.
+        public var negated: Bool
+    }
+
+    /// The smaller side of a birthday condition (see `Selection`).
+    public static func selection(_ match: BirthdayMatch, today: Day) -> Selection {
+        smaller(dates(match, today: today), today: today)
+    }
+
+    /// The smaller side of an age condition (see `Selection`).
+    public static func selection(age range: ValueRange, today: Day) -> Selection {
+        smaller(dates(age: range, today: today), today: today)
+    }
+
+    private static func smaller(_ accepted: [String], today: Day) -> Selection {
+        let first = CivilTime.daysFromCivil(year: earliest.year, month: earliest.month, day: earliest.day)
+        let total = Int(CivilTime.daysFromCivil(year: today.year, month: today.month, day: today.day) - first + 1)
+        guard accepted.count * 2 > total else { return Selection(dates: accepted, negated: false) }
+        let accepting = Set(accepted)
+        return Selection(dates: dates(through: today) { !accepting.contains(text($0)) }, negated: true)
+    }
+
     /// Every date from `earliest` through `today` that `accepts` accepts, oldest first.
     static func dates(through today: Day, _ accepts: (Day) -> Bool) -> [String] {
         let first = CivilTime.daysFromCivil(year: earliest.year, month: earliest.month, day: earliest.day)

@@ -18,14 +18,14 @@ extension SegmentCompiler {
     mutating func age(_ range: ValueRange) -> String {
         let today = evaluationDate
         return birthDates(["age", range.min.map(String.init) ?? "", range.max.map(String.init) ?? ""]) {
-            BirthDateCandidates.dates(age: range, today: today)
+            BirthDateCandidates.selection(age: range, today: today)
         }
     }
 
     /// The member's birthday matches: the birth dates it accepts on the evaluation date, hashed.
     mutating func birthday(_ match: BirthdayMatch) -> String {
         let today = evaluationDate
-        return birthDates(["birthday", "\(match)"]) { BirthDateCandidates.dates(match, today: today) }
+        return birthDates(["birthday", "\(match)"]) { BirthDateCandidates.selection(match, today: today) }
     }
 
     /// Any account of the member whose pushed `attributes` hold `name` equal to one of `values` (or,
@@ -51,10 +51,20 @@ extension SegmentCompiler {
         return parts.isEmpty ? "false" : "(" + parts.joined(separator: " OR ") + ")"
     }
 
-    /// `birthday_bidx` equal to one of the dates `dates` makes (hashed and bound once per `key`).
-    private mutating func birthDates(_ key: [String], _ dates: () -> [String]) -> String {
+    /// `birthday_bidx` equal to one of the dates `select` makes, or, for the smaller side of a broad
+    /// condition, a birthday not among them (hashed and bound once per `key`).
+    private mutating func birthDates(_ key: [String], _ select: () -> BirthDateCandidates.Selection) -> String {
         let ring = context.codec.keys.keyring.blindIndex
-        let set = indexSet("birth_date", key) { .textArray(dates().map { ring.value(kind: "birthday", $0) }) }
+        var negated = false
+        let set = indexSet("birth_date", key) {
+            let s = select()
+            negated = s.negated
+            return .textArray(s.dates.map { ring.value(kind: "birthday", $0) })
+        }
+        if negated || negatedSets.contains(set) {
+            negatedSets.insert(set)
+            return "(m.birthday_bidx IS NOT NULL AND NOT (m.birthday_bidx = ANY(\(set)::text[])))"
+        }
         return "m.birthday_bidx = ANY(\(set)::text[])"
     }
 

@@ -38,6 +38,8 @@ struct SegmentCompiler {
     /// The parameters of the blind-index sets already bound, by what they were made from, so a
     /// condition compiled twice (its predicate and `restrict`) hashes and binds its set once.
     var indexSets: [String: String] = [:]
+    /// Those of `indexSets` holding the dates a birthday condition rejects (`BirthDateCandidates.Selection`).
+    var negatedSets: Set<String> = []
     /// The evaluation time `$1` as text.
     let asOf: String
 
