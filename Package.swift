@@ -163,7 +163,7 @@ let package = Package(
         .executableTarget(
             name: "crm-bench",
             dependencies: [
-                "CRMClient", "CRMProtocol", "CRMJSON", "CRMCommandLine", "CRMDomain",
+                "CRMClient", "CRMProtocol", "CRMJSON", "CRMCommandLine", "CRMDomain", "CRMText",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -62,7 +62,7 @@ public final class ServerContext: Sendable {
         self.verifier = LedgerVerifier(pool: pool)
         self.referrals = ReferralStore(pool: pool, codec: codec)
         self.coupons = CouponStore(pool: pool)
-        self.tags = TagStore(pool: pool)
+        self.tags = TagStore(pool: pool, codec: codec)
         self.segments = SegmentStore(pool: pool, codec: codec)
         self.reports = ReportStore(pool: pool)
         self.lookupAudit = LookupAudit(pool: pool)

@@ -198,7 +198,7 @@ extension ServerContext {
         return MeasureContextBox(
             value: .init(
                 settings: try await segmentSettings(), firstLevel: loyalty.ladder.levels[0].code,
-                offsetMinutes: loyalty.points.offsetMinutes, asOf: asOf), ladder: loyalty.ladder)
+                offsetMinutes: loyalty.points.offsetMinutes, asOf: asOf, codec: codec), ladder: loyalty.ladder)
     }
 }
 

@@ -44,15 +44,15 @@ struct StandingEntries {
         }
     }
 
-    /// Members born in `month` (the evaluation day's), with the entry of `year`.
+    /// Members born in `month` (the evaluation day's), with the entry of `year`: the birth dates of
+    /// that month compared with the members' blind-index birthdays in SQL, as a segment's
+    /// `birthday` condition is (nothing is decrypted).
     func birthdays(month: Int64, year: Int64, segment: SegmentFilter?, context: SegmentCompiler.Context, batch: Batch) throws -> [Entry] {
         var comp = SegmentCompiler(context: context, asOf: batch.asOf)
-        // Birthdays are sealed personal data (the codec), so the month is compared here, not in SQL.
-        return try run(&comp, select: "m.id, m.birthday_sealed, m.key_id, (SELECT k.master_key_id FROM data_key k WHERE k.id = m.key_id), (SELECT k.wrapped FROM data_key k WHERE k.id = m.key_id)", predicate: "m.birthday_sealed IS NOT NULL", segment: segment, batch: batch)
-            .compactMap { row in
-                guard let born = try codec.cipher(row, at: 2)?.open(try row.decode(String?.self, at: 1)).flatMap(CivilTime.date), born.month == month else { return nil }
-                return Entry(member: try row.decode(at: 0), key: "birthday:\(year)")
-            }
+        let born = comp.birthday(.months([Int(month)]))
+        return try run(&comp, select: "m.id", predicate: "COALESCE(\(born), false)", segment: segment, batch: batch).map {
+            Entry(member: try $0.decode(at: 0), key: "birthday:\(year)")
+        }
     }
 
     /// The statement over the batch's members (the passes over purchases read only theirs), the

@@ -2,19 +2,22 @@ import CRMDomain
 import CRMPostgres
 
 /// What segments and reports are evaluated with: the merchant's measures settings, the ladder's
-/// first level, the merchant's UTC offset, and the evaluation time (nil: now).
+/// first level, the merchant's UTC offset, the evaluation time (nil: now), and the codec whose
+/// blind indexes conditions on personal data compare.
 public struct MeasureContext: Sendable {
     public var settings: SegmentSettings
     public var firstLevel: String
     public var offsetMinutes: Int
     /// RFC 3339; windows end here and later orders are not counted. Nil: the database's now.
     public var asOf: String?
+    public var codec: PersonalDataCodec
 
-    public init(settings: SegmentSettings, firstLevel: String, offsetMinutes: Int, asOf: String? = nil) {
+    public init(settings: SegmentSettings, firstLevel: String, offsetMinutes: Int, asOf: String? = nil, codec: PersonalDataCodec) {
         self.settings = settings
         self.firstLevel = firstLevel
         self.offsetMinutes = offsetMinutes
         self.asOf = asOf
+        self.codec = codec
     }
 
     /// Settings for the transaction of one large read (a segment or a report): no JIT compilation,
@@ -41,7 +44,7 @@ public struct MeasureContext: Sendable {
                 thresholds = LifecycleThresholds.derived(p50: found.p50, p75: found.p75, p90: found.p90, p95: found.p95, newDays: settings.lifecycle.newDays)
             }
         }
-        return (at, SegmentCompiler.Context(rfm: settings.rfm, lifecycle: thresholds, firstLevel: firstLevel, offsetMinutes: offsetMinutes), intervals)
+        return (at, SegmentCompiler.Context(rfm: settings.rfm, lifecycle: thresholds, firstLevel: firstLevel, offsetMinutes: offsetMinutes, codec: codec), intervals)
     }
 
     static func intervals(_ c: PostgresConnection, asOf: String) throws -> Intervals {

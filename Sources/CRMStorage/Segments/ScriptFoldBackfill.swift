@@ -4,8 +4,8 @@ import CRMText
 import Logging
 
 /// Folds the merchant text of rows written before script folding existed (migration 8 lists how
-/// far each table goes): item names and categories of orders, members' addresses and regions, tag
-/// rules' keywords. Runs after migrating, under the migration lock, in batches by id, each batch
+/// far each table goes): item names and categories of orders, members' regions, tag rules'
+/// keywords. Runs after migrating, under the migration lock, in batches by id, each batch
 /// committed with its progress, so a crmd stopped half-way continues where it stopped.
 struct ScriptFoldBackfill {
     static let batchSize: Int64 = 5_000
@@ -64,21 +64,18 @@ struct ScriptFoldBackfill {
         return ids.count
     }
 
+    /// Members' regions. Their addresses are sealed (migration 15 dropped `address_fold`): address
+    /// keywords compare `address_grams`, made from the folded address when it is sealed.
     private func members(_ c: PostgresConnection, _ from: Int64, _ through: Int64) throws -> Int {
-        var ids: [Int64] = [], addresses: [String?] = [], regions: [String?] = []
-        for row in try c.query("SELECT id, address_sealed, region FROM member WHERE id BETWEEN $1 AND $2", [.int(from), .int(through)]) {
-            let address = try row.decode(String?.self, at: 1).flatMap(folder.foldedIfChanged)
-            let region = try row.decode(String?.self, at: 2).flatMap(folder.foldedIfChanged)
-            guard address != nil || region != nil else { continue }
+        var ids: [Int64] = [], regions: [String?] = []
+        for row in try c.query("SELECT id, region FROM member WHERE id BETWEEN $1 AND $2", [.int(from), .int(through)]) {
+            guard let region = try row.decode(String?.self, at: 1).flatMap(folder.foldedIfChanged) else { continue }
             ids.append(try row.decode(at: 0))
-            addresses.append(address)
             regions.append(region)
         }
         guard !ids.isEmpty else { return 0 }
         try c.query(
-            """
-            UPDATE member m SET region_fold = t.r FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(id, a, r) WHERE m.id = t.id
-            """, [.intArray(ids), .textArray(addresses), .textArray(regions)])
+            "UPDATE member m SET region_fold = t.r FROM unnest($1::bigint[], $2::text[]) AS t(id, r) WHERE m.id = t.id", [.intArray(ids), .textArray(regions)])
         return ids.count
     }
 

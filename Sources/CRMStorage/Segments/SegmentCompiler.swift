@@ -17,6 +17,8 @@ struct SegmentCompiler {
         var firstLevel: String
         /// The merchant's UTC offset in minutes (seasons, dates).
         var offsetMinutes: Int
+        /// Makes the blind indexes personal conditions compare (`SegmentCompiler+Personal`).
+        var codec: PersonalDataCodec
     }
 
     let context: Context
@@ -33,10 +35,18 @@ struct SegmentCompiler {
     var restriction: String?
     private var needsLevel = false
     private var needsDebt = false
+    /// The parameters of the blind-index sets already bound, by what they were made from, so a
+    /// condition compiled twice (its predicate and `restrict`) hashes and binds its set once.
+    var indexSets: [String: String] = [:]
+    /// Those of `indexSets` holding the dates a birthday condition rejects (`BirthDateCandidates.Selection`).
+    var negatedSets: Set<String> = []
+    /// The evaluation time `$1` as text.
+    let asOf: String
 
     /// `asOf` (RFC 3339) is `$1`: windows end there and later orders are not seen.
     init(context: Context, asOf: String) {
         self.context = context
+        self.asOf = asOf
         binder = SQLBinder([.text(asOf)])
     }
 
@@ -229,7 +239,7 @@ struct SegmentCompiler {
     }
 
     /// A text array parameter of merchant words, with Chinese scripts folded as the text they are
-    /// compared with was folded when written (`ScriptFolder`: `items_fold`, `address_fold`, `region_fold`).
+    /// compared with was folded when written (`ScriptFolder`: `items_fold`, `region_fold`).
     private mutating func folded(_ values: [String]) -> String { texts(values.map(ScriptFolder.shared.fold)) }
 
     /// What an item of `o.items` must match, as a condition on the order (on its script-folded items).
@@ -295,7 +305,7 @@ struct SegmentCompiler {
         case .region(let words):
             return "EXISTS (SELECT 1 FROM unnest(\(folded(words))) k(w) WHERE strpos(COALESCE(m.region_fold, m.region), k.w) > 0)"
         case .address(let words):
-            return "false /* lead's placeholder until helper audience converts it: \(folded(words)) */"
+            return addressKeywords(words)
         case .registered(let from, let until):
             var having: [String] = []
             if let from { having.append("min(COALESCE(registered_at, created_at)) >= \(binder.bind(.text(localMidnight(from))))::timestamptz") }

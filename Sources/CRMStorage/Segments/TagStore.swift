@@ -55,8 +55,13 @@ public struct BackfillBatch: Sendable, Equatable {
 /// Tag definitions, members' tags by hand, and tag rules with their back-fill.
 public struct TagStore: Sendable {
     let pool: PostgresPool
+    /// Hashes rules' address keywords for the back-fill (`OrderTagger`).
+    let codec: PersonalDataCodec
 
-    public init(pool: PostgresPool) { self.pool = pool }
+    public init(pool: PostgresPool, codec: PersonalDataCodec) {
+        self.pool = pool
+        self.codec = codec
+    }
 
     /// Creates a tag, or changes the group and description of an existing one.
     public func define(name: String, group: String?, description: String?, actor: String) async throws -> TagRecord {
@@ -243,6 +248,7 @@ public struct TagStore: Sendable {
     /// one transaction, and records the progress: call again until `done`. Resumable at any point.
     public func backfill(rule name: String, limit: Int, actor: String) async throws -> BackfillBatch {
         precondition(limit > 0, "a batch has orders")
+        let codec = self.codec
         return try await pool.withTransaction { c in
             try c.lockIdentityShared()
             guard
@@ -258,7 +264,7 @@ public struct TagStore: Sendable {
             let last: Int64 = try c.query("SELECT COALESCE(max(id), 0) FROM shop_order").single!.decode(at: 0)
             let ids = try c.query("SELECT id FROM shop_order WHERE id > $1 ORDER BY id LIMIT $2", [.int(from), .int(Int64(limit))])
                 .map { try $0.decode(Int64.self, at: 0) }
-            let tagged = try OrderTagger(c: c).apply(orderIDs: ids, ruleID: ruleID, actor: actor)
+            let tagged = try OrderTagger(c: c, codec: codec).apply(orderIDs: ids, ruleID: ruleID, actor: actor)
             let through = ids.last ?? from
             try c.query("UPDATE tag_rule SET backfilled_through = $2 WHERE id = $1", [.int(ruleID), .int(through)])
             return BackfillBatch(orders: Int64(ids.count), tagged: Int64(tagged), through: through, lastOrder: last, done: ids.count < limit)

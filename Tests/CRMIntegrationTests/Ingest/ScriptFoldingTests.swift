@@ -81,10 +81,10 @@ struct ScriptFoldingTests {
             }
             try Migrator().migrate(configuration: db.configuration)
             try db.withConnection { c in
-                let members = try c.query("SELECT address_fold, region_fold FROM member ORDER BY id").map {
-                    [try $0.decode(String?.self, at: 0), try $0.decode(String?.self, at: 1)]
-                }
-                #expect(members == [[nil, nil], ["台北市信义区", "台湾"]])
+                // Addresses are sealed since migration 15 (their keywords compare `address_grams`, no
+                // folded copy is kept): regions alone are folded here.
+                let members = try c.query("SELECT region_fold FROM member ORDER BY id").map { try $0.decode(String?.self, at: 0) }
+                #expect(members == [nil, "台湾"])
                 let items = try c.query("SELECT items_fold->0->>'name' FROM shop_order ORDER BY id").map { try $0.decode(String?.self, at: 0) }
                 #expect(items == ["蕾丝文胸", "蕾丝文胸"])
                 let words = try c.query("SELECT array_to_string(address_contains, ',') FROM tag_rule").single!.decode(String.self, at: 0)
