@@ -19,7 +19,7 @@ bench_coupon_issue() {
   # The segment: the first N live members by id, tagged straight in SQL, as a saved segment of that tag.
   "${q[@]}" <<SQL
 SET session_replication_role = replica;
-INSERT INTO member (name, region)
+INSERT INTO member (name_sealed, region)
 SELECT '券會員' || g, '浙江 杭州' FROM generate_series(1, GREATEST(0, $members - (SELECT count(*) FROM member WHERE merged_into IS NULL))) g;
 INSERT INTO tag (name, tag_group, created_by) VALUES ('bench-coupon', '偏好', 'bench') ON CONFLICT DO NOTHING;
 INSERT INTO member_tag (member_id, tag_id, source, actor)

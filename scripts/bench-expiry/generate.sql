@@ -44,7 +44,7 @@ SELECT format('DROP INDEX %s', name) FROM bench_index \gexec
 
 INSERT INTO shop (code, name) VALUES ('bench', 'Bench shop');
 
-INSERT INTO member (id, name, created_at, updated_at) OVERRIDING SYSTEM VALUE
+INSERT INTO member (id, name_sealed, created_at, updated_at) OVERRIDING SYSTEM VALUE
 SELECT i, 'Bench Member ' || i, now() - interval '3 years', now() - interval '3 years'
 FROM generate_series(1, :members) AS i;
 
