@@ -91,7 +91,22 @@ enum PlainTextScanTour {
     static func audiences(_ admin: RPCClient, crmd: RunningCRMD) async throws {
         _ = try await admin.call("tag.define", ["name": "鋼琴"])
         _ = try await admin.call("tag.rule.add", ["name": "文三路", "tag": "鋼琴", "match": ["address_contains": ["文三路"]]])
-        let filter: JSONValue = ["or": [["region": ["杭州"]], ["purchases": ["min": 1]]]]
+        // Every condition on a personal field, each compared through the blind indexes (the filter's own
+        // words are the merchant's, kept as written: none of them is one of the scanned values).
+        let filter: JSONValue = [
+            "or": [
+                ["region": ["杭州"]], ["purchases": ["min": 1]], ["address": ["西湖區"]], ["email_domain": ["example.org"]],
+                ["birthday": ["months": [9]]], ["age": ["min": 30, "max": 45]], ["attribute": ["name": "skin_type", "equals": "乾性"]],
+            ]
+        ]
+        let personal: JSONValue = [
+            "and": [
+                ["address": ["西湖區"]], ["email_domain": ["example.org"]], ["birthday": ["months": [9]]], ["age": ["min": 30, "max": 45]],
+                ["attribute": ["name": "skin_type", "equals": "乾性"]],
+            ]
+        ]
+        let matched = try await admin.call("segment.preview", ["filter": personal])
+        #expect(matched["count"]?.int64Value == 1, "龔夢瑤 alone meets every personal condition: \(matched)")
         _ = try await admin.call("segment.save", ["name": "文三路客", "filter": filter])
         let preview = try await admin.call("segment.preview", ["name": "文三路客"])
         #expect((preview["count"]?.int64Value ?? 0) >= 1)

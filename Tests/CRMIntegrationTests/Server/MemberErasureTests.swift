@@ -64,36 +64,7 @@ struct MemberErasureTests {
             let erased = try await admin.call("member.erase", ["member_id": f.merged, "reason": "customer asked at the counter"])
             #expect(erased == ["member_id": f.live, "erased": true])
 
-            // Every data key of the family is destroyed; nothing personal or derived from it is left.
-            #expect(try await server.database.scalar("SELECT count(*) FROM data_key WHERE member_id IN (\(f.familySQL)) AND destroyed_at IS NULL") == 0)
-            #expect(try await server.database.scalar("SELECT count(*) FROM data_key WHERE member_id IN (\(f.familySQL)) AND wrapped IS NOT NULL") == 0)
-            #expect(
-                try await server.database.scalar(
-                    """
-                    SELECT count(*) FROM member WHERE id IN (\(f.familySQL)) AND num_nonnulls(name_sealed, nickname_sealed, phone_sealed, email_sealed,
-                        birthday_sealed, address_sealed, gender, region, name_bidx, name_grams, phone_tail_bidx, email_domain_bidx, birthday_bidx,
-                        address_grams) > 0
-                    """) == 0)
-            #expect(
-                try await server.database.scalar(
-                    """
-                    SELECT count(*) FROM account WHERE member_id = \(f.live.stringValue!) AND (num_nonnulls(name_sealed, phone_sealed, email_sealed,
-                        address_sealed, platform_ids_sealed, attributes_sealed, raw_sealed) > 0 OR attribute_hashes <> '{}' OR external_id NOT LIKE 'erased:%')
-                    """) == 0)
-            #expect(
-                try await server.database.scalar(
-                    """
-                    SELECT count(*) FROM merge_record WHERE merged_id IN (\(f.familySQL))
-                      AND snapshot ?| array['name_sealed', 'phone_sealed', 'email_sealed', 'address_sealed', 'name_bidx', 'address_grams', 'region']
-                    """) == 0)
-            let accounts = "SELECT id FROM account WHERE member_id = \(f.live.stringValue!)"
-            #expect(try await server.database.scalar("SELECT count(*) FROM identity_key WHERE account_id IN (\(accounts))") == 0)
-            #expect(try await server.database.scalar("SELECT count(*) FROM blocking_key WHERE account_id IN (\(accounts))") == 0)
-            #expect(try await server.database.scalar("SELECT count(*) FROM marketing_consent WHERE member_id IN (\(f.familySQL))") == 0)
-            #expect(try await server.database.scalar("SELECT count(*) FROM marketing_consent_event WHERE member_id IN (\(f.familySQL))") == 0)
-            #expect(
-                try await server.database.scalar(
-                    "SELECT count(*) FROM member_history WHERE member_id IN (\(f.familySQL)) AND detail::text LIKE '%nana-%'") == 0)
+            try await Self.expectNothingPersonalLeft(server, f)
 
             // What member.get and member.find show: no personal data, no way to find the member by it.
             let shown = try await admin.member(["member_id": f.live])
@@ -139,6 +110,40 @@ struct MemberErasureTests {
             #expect(try await admin.member(["phone": "13911110001"])["member_id"] == again["member_id"])
             #expect(try await admin.verify()["ok"] == true)
         }
+    }
+
+    /// Every data key of the family is destroyed; nothing personal or derived from it is left.
+    static func expectNothingPersonalLeft(_ server: TestServer, _ f: PrivacyFixture) async throws {
+        #expect(try await server.database.scalar("SELECT count(*) FROM data_key WHERE member_id IN (\(f.familySQL)) AND destroyed_at IS NULL") == 0)
+        #expect(try await server.database.scalar("SELECT count(*) FROM data_key WHERE member_id IN (\(f.familySQL)) AND wrapped IS NOT NULL") == 0)
+        #expect(
+            try await server.database.scalar(
+                """
+                SELECT count(*) FROM member WHERE id IN (\(f.familySQL)) AND num_nonnulls(name_sealed, nickname_sealed, phone_sealed, email_sealed,
+                birthday_sealed, address_sealed, gender, region, name_bidx, name_grams, phone_tail_bidx, email_domain_bidx, birthday_bidx,
+                address_grams) > 0
+                """) == 0)
+        #expect(
+            try await server.database.scalar(
+                """
+                SELECT count(*) FROM account WHERE member_id = \(f.live.stringValue!) AND (num_nonnulls(name_sealed, phone_sealed, email_sealed,
+                address_sealed, platform_ids_sealed, attributes_sealed, raw_sealed) > 0 OR attribute_hashes <> '{}' OR external_id NOT LIKE 'erased:%')
+                """) == 0)
+        #expect(
+            try await server.database.scalar(
+                """
+                SELECT count(*) FROM merge_record WHERE merged_id IN (\(f.familySQL))
+                  AND snapshot ?| array['name_sealed', 'phone_sealed', 'email_sealed', 'address_sealed', 'name_bidx', 'address_grams', 'region']
+                """) == 0)
+        let accounts = "SELECT id FROM account WHERE member_id = \(f.live.stringValue!)"
+        #expect(try await server.database.scalar("SELECT count(*) FROM identity_key WHERE account_id IN (\(accounts))") == 0)
+        #expect(try await server.database.scalar("SELECT count(*) FROM blocking_key WHERE account_id IN (\(accounts))") == 0)
+        #expect(try await server.database.scalar("SELECT count(*) FROM marketing_consent WHERE member_id IN (\(f.familySQL))") == 0)
+        #expect(try await server.database.scalar("SELECT count(*) FROM marketing_consent_event WHERE member_id IN (\(f.familySQL))") == 0)
+        #expect(
+            try await server.database.scalar(
+                "SELECT count(*) FROM member_history WHERE member_id IN (\(f.familySQL)) AND detail::text LIKE '%nana-%'") == 0)
+
     }
 
     @Test("pushes of the member's account while it is erased are all applied: before the erasure, or to a new member after it")
