@@ -7,8 +7,9 @@
 
 CREATE TABLE data_key (
     id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    -- The member the key was made for (with its first account).
-    member_id      bigint NOT NULL REFERENCES member (id),
+    -- The member the key was made for (with its first account). No foreign key: member and account
+    -- rows reference their key, and a cycle of foreign keys would make reloading the tables harder.
+    member_id      bigint NOT NULL,
     -- The master key that wraps it, and the wrapped key; both NULL once destroyed by erasure.
     master_key_id  text,
     wrapped        bytea,

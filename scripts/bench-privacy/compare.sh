@@ -6,9 +6,11 @@
 # are printed side by side with their ratios.
 
 bench_privacy() {
-  local base=4ef9e57 people=100000 members=1000000 seconds=5
+  local base=4ef9e57 people=100000 members=1000000 seconds=5 sides="base sealed" out=$work/privacy
   while [ $# -gt 0 ]; do
     case "$1" in
+      --sides) sides=$2; shift 2 ;;  # "base", "sealed" or both: a side measured again into --out
+      --out) out=$2; shift 2 ;;
       --base) base=$2; shift 2 ;;
       --people) people=$2; shift 2 ;;
       --members) members=$2; shift 2 ;;
@@ -16,15 +18,14 @@ bench_privacy() {
       *) echo "unknown privacy option: $1" >&2; exit 64 ;;
     esac
   done
-  local here tree out
+  local here tree
   here=$(pwd)
   tree=$here/.build-bench-base/$base
-  out=$work/privacy
   mkdir -p "$out"
   if [ ! -d "$tree" ]; then
     git worktree add --detach "$tree" "$base" >&2
   fi
-  for side in base sealed; do
+  for side in $sides; do
     local dir=$here
     [ "$side" = base ] && dir=$tree
     crm_log "privacy: ingest of $people people with the $side code ($dir)"

@@ -914,8 +914,9 @@ CREATE UNIQUE INDEX campaign_occasion_day ON campaign_occasion (campaign_id, eva
 
 CREATE TABLE data_key (
     id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    -- The member the key was made for (with its first account).
-    member_id      bigint NOT NULL REFERENCES member (id),
+    -- The member the key was made for (with its first account). No foreign key: member and account
+    -- rows reference their key, and a cycle of foreign keys would make reloading the tables harder.
+    member_id      bigint NOT NULL,
     -- The master key that wraps it, and the wrapped key; both NULL once destroyed by erasure.
     master_key_id  text,
     wrapped        bytea,
