@@ -160,9 +160,6 @@ struct Serve: AsyncParsableCommand {
             await pool.close()
             throw error
         }
-        do { try await context.accessAudit.flush() } catch {
-            logger.error("the access audit's last rows could not be written", metadata: ["error": "\(error)"])
-        }
         await pool.close()
         logger.info("crmd stopped")
     }

@@ -27,13 +27,7 @@ public struct AccessAudit: Sendable {
     /// Members listed in one row at most: the largest page any method returns (`segment.export`).
     public static let maxMembersListed = SegmentStore.maxExportPage
 
-    /// Rows of reads, written in batches just after them.
-    let queue: AccessAuditQueue
-
-    public init(pool: PostgresPool) {
-        self.pool = pool
-        self.queue = AccessAuditQueue(pool: pool)
-    }
+    public init(pool: PostgresPool) { self.pool = pool }
 
     /// Appends one row inside the caller's transaction (`member.export`, `member.erase` record theirs
     /// with their change). Nothing is written for a read that showed no member and no field (a
@@ -41,39 +35,43 @@ public struct AccessAudit: Sendable {
     public static func record(
         _ c: PostgresConnection, tokenID: Int64?, method: String, fields: [String], members: [Int64]
     ) throws {
-        try insert(c, tokenID: tokenID, method: method, fields: fields, members: members)
+        try insert(c, tokenID: tokenID, method: method, fields: fields, members: members, waitForDisk: true)
     }
 
-    /// Records a read: the row is queued and written in a batch within milliseconds
-    /// (`AccessAuditQueue`: what it costs and what a crash can lose). Refused when the queue is full.
+    /// Appends one row in a statement of its own, committed without waiting for the disk: a read
+    /// pays an insert, not a WAL flush. The row is written or the read fails; only a crash of the
+    /// database server itself can lose the last moment's rows (at most three `wal_writer_delay`s,
+    /// 0.6 s by default).
     public func record(tokenID: Int64?, method: String, fields: [String], members: [Int64]) async throws {
         guard !members.isEmpty || !fields.isEmpty else { return }
-        try queue.enqueue(tokenID: tokenID, method: method, fields: fields, members: members)
+        try await pool.withConnection { c in
+            try Self.insert(c, tokenID: tokenID, method: method, fields: fields, members: members, waitForDisk: false)
+        }
     }
 
-    /// Writes the rows of reads still queued (at shutdown).
-    public func flush() async throws { try await queue.flush() }
-
-    /// The insert of one row, at `at` (the read's time; now when nil).
-    static func insert(_ c: PostgresConnection, at: String? = nil, tokenID: Int64?, method: String, fields: [String], members: [Int64]) throws {
+    /// The insert. Without `waitForDisk` it is one statement that sets `synchronous_commit` for
+    /// its own implicit transaction (read when that transaction commits, at the statement's end);
+    /// inside a caller's transaction it must wait, or it would loosen the caller's commit too.
+    private static func insert(
+        _ c: PostgresConnection, tokenID: Int64?, method: String, fields: [String], members: [Int64], waitForDisk: Bool
+    ) throws {
         guard !members.isEmpty || !fields.isEmpty else { return }
         var seen = Set<Int64>()
         let listed = members.filter { seen.insert($0).inserted }.prefix(maxMembersListed).map { Optional($0) }
-        try c.queryPrepared(
+        let commit = waitForDisk ? "" : " FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit"
+        try c.query(
             """
             WITH row AS (
-                INSERT INTO access_audit (at, token_id, method, fields, member_count)
-                VALUES (COALESCE($6::timestamptz, now()), $1, $2, $3::text[], $4) RETURNING id)
+                INSERT INTO access_audit (token_id, method, fields, member_count)
+                SELECT $1, $2, $3::text[], $4\(commit) RETURNING id)
             INSERT INTO access_audit_member (audit_id, member_id) SELECT row.id, m FROM row, unnest($5::bigint[]) AS m
             """,
-            [.optional(tokenID), .text(method), .textArray(fields), .int(Int64(seen.count)), .intArray(Array(listed)), .optional(at)])
+            [.optional(tokenID), .text(method), .textArray(fields), .int(Int64(seen.count)), .intArray(Array(listed))])
     }
 
     /// Rows newest first, after `beforeID` (the cursor), for one member and/or one token name.
     public func list(memberID: Int64?, tokenName: String?, beforeID: Int64?, limit: Int) async throws -> [AccessAuditRecord] {
         precondition(limit > 0 && limit <= PageCursor.maxLimit + 1, "limit out of range")
-        // This process's reads just before are listed too.
-        try await queue.flush()
         // By member, the walk starts from that member's rows (`access_audit_member_member`); else
         // from the newest rows (`access_audit_at`).
         let source =
