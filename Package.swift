@@ -185,7 +185,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CRMDomainTests",
-            dependencies: ["CRMDomain", "CRMJSON"],
+            dependencies: ["CRMDomain", "CRMJSON", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -59,7 +59,8 @@ public struct AccessAudit: Sendable {
         var seen = Set<Int64>()
         let listed = members.filter { seen.insert($0).inserted }.prefix(maxMembersListed).map { Optional($0) }
         let commit = waitForDisk ? "" : " FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit"
-        try c.query(
+        // Prepared once per connection: a read pays the insert's execution only.
+        try c.queryPrepared(
             """
             WITH row AS (
                 INSERT INTO access_audit (token_id, method, fields, member_count)

@@ -95,13 +95,13 @@ enum PlainTextScanTour {
         // words are the merchant's, kept as written: none of them is one of the scanned values).
         let filter: JSONValue = [
             "or": [
-                ["region": ["杭州"]], ["purchases": ["min": 1]], ["address": ["西湖區"]], ["email_domain": ["example.org"]],
+                ["region": ["杭州"]], ["purchases": ["min": 1]], ["address": ["keywords": ["西湖區"]]], ["email_domain": ["example.org"]],
                 ["birthday": ["months": [9]]], ["age": ["min": 30, "max": 45]], ["attribute": ["name": "skin_type", "equals": "乾性"]],
             ]
         ]
         let personal: JSONValue = [
             "and": [
-                ["address": ["西湖區"]], ["email_domain": ["example.org"]], ["birthday": ["months": [9]]], ["age": ["min": 30, "max": 45]],
+                ["address": ["keywords": ["西湖區"]]], ["email_domain": ["example.org"]], ["birthday": ["months": [9]]], ["age": ["min": 30, "max": 45]],
                 ["attribute": ["name": "skin_type", "equals": "乾性"]],
             ]
         ]
