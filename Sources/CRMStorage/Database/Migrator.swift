@@ -71,6 +71,17 @@ public struct Migrator: Sendable {
         }
         // Rows written before migration 15 hold personal data in plain text until they are sealed.
         if let keys, migrations.contains(where: { $0.version == 15 }) {
+            // A key file without a master key the database's data keys are wrapped with would read
+            // nothing of theirs: refused here, by name, rather than at the first read of one.
+            let held = try connection.query("SELECT DISTINCT master_key_id FROM data_key WHERE master_key_id IS NOT NULL")
+                .map { try $0.decode(String.self, at: 0) }
+            let ring = keys.keyring
+            let missing = held.filter { !ring.hasMaster($0) }.sorted()
+            guard missing.isEmpty else {
+                throw MigrationError(
+                    message: "the database holds data keys wrapped with master key \(missing.joined(separator: ", ")), which the key file "
+                        + "\(keys.path) does not hold: start crmd with the key file that has \(missing.count == 1 ? "it" : "them")")
+            }
             try PrivacyBackfill(connection: connection, codec: PersonalDataCodec(keys: keys), logger: logger).run()
         }
         let known = Set(migrations.map(\.version))

@@ -31,7 +31,7 @@ public final class KeySource: Sendable {
     }
 
     /// The keyring, re-read first when the file changed since it was last read. A file that
-    /// became unreadable or invalid keeps the keys already loaded (and says so once a second).
+    /// became unreadable or invalid keeps the keys already loaded.
     public var keyring: Keyring {
         let now = ContinuousClock.now
         let stale: Date? = state.withLock { s in

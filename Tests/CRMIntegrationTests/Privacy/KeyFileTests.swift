@@ -26,4 +26,16 @@ struct KeyFileTests {
             #expect(missing.status != 0 && missing.stderr.contains("crmd keys init"), "\(missing.stderr)")
         }
     }
+
+    @Test("crmd refuses a key file that lacks a master key the database's data keys are wrapped with, naming it")
+    func missingMasterKey() async throws {
+        let db = try TestDatabase.create()
+        try db.withConnection { c in
+            _ = try c.query("INSERT INTO member DEFAULT VALUES")
+            _ = try c.query("INSERT INTO data_key (member_id, master_key_id, wrapped) VALUES (1, 'm7', '\\x00')")
+        }
+        let refused = try await runBinary(
+            "crmd", ["serve", "--database-url", db.connectionString, "--listen", "127.0.0.1:\(freePort())", "--key-file", TestKeys.path])
+        #expect(refused.status != 0 && refused.stderr.contains("master key m7") && refused.stderr.contains(TestKeys.path), "\(refused.stderr)")
+    }
 }
