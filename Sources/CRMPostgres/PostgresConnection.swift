@@ -276,7 +276,9 @@ public final class PostgresConnection: @unchecked Sendable {
                 detail: Self.field(result, "D"),
                 constraint: Self.field(result, "n")
             )
-            if PQstatus(handle) != CONNECTION_OK {
+            // An error without SQLSTATE is libpq's own, not the server's: the connection failed
+            // (the server went away mid-statement), even when libpq has not marked it bad yet.
+            if PQstatus(handle) != CONNECTION_OK || sqlState == nil {
                 isBroken = true
                 return try failConnection(error)
             }
