@@ -50,18 +50,6 @@ public struct PersonalDataCodec: Sendable {
         try cipher(row, at: key)?.open(try row.decode(at: value))
     }
 
-    /// The ciphers of data keys by id (destroyed keys are left out).
-    func ciphers(_ c: PostgresConnection, keyIDs: [Int64]) throws -> [Int64: FieldCipher] {
-        guard !keyIDs.isEmpty else { return [:] }
-        var out: [Int64: FieldCipher] = [:]
-        for row in try c.queryPrepared(
-            "SELECT \(Self.keyColumns("k")) FROM data_key k WHERE k.id = ANY($1::bigint[])", [.intArray(Array(Set(keyIDs)))])
-        {
-            if let cipher = try cipher(row, at: 0) { out[cipher.keyID] = cipher }
-        }
-        return out
-    }
-
     /// Makes a new data key for each of `members` (made just now), sets it as the member's key, and
     /// returns the ciphers in the order of `members`.
     func newCiphers(_ c: PostgresConnection, members: [Int64]) throws -> [FieldCipher] {
@@ -106,9 +94,6 @@ public struct PersonalDataCodec: Sendable {
 
     /// The n-gram indexes a name fragment must all find among a member's `name_grams`.
     func nameGrams(_ fragment: String) -> [Int64] { keys.keyring.blindIndex.grams(kind: "name", of: Self.searchText(fragment)) }
-
-    /// The blind index of a segment condition's e-mail domain, birth date (`YYYY-MM-DD`) or name.
-    public func conditionIndex(kind: String, _ value: String) -> String { index(kind: kind, value) }
 
     /// The blind index of one attribute value: `name=value` with the value folded to one script and
     /// lower-cased, as segment conditions on attributes compare it.

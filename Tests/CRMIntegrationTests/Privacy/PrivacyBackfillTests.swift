@@ -49,8 +49,8 @@ struct PrivacyBackfillTests {
                 FROM member m WHERE m.id = $1
                 """,
                 [
-                    .int(member), .text(MemberIndexes.literal(codec.keywordGrams("南京東路"))), .text(codec.conditionIndex(kind: "email_domain", "example.cn")),
-                    .text(codec.conditionIndex(kind: "birthday", "1985-04-12")), .int(codec.attributeHash(name: "occupation", value: "涉外律師")),
+                    .int(member), .text(MemberIndexes.literal(codec.keywordGrams("南京東路"))), .text(codec.index(kind: "email_domain", "example.cn")),
+                    .text(codec.index(kind: "birthday", "1985-04-12")), .int(codec.attributeHash(name: "occupation", value: "涉外律師")),
                 ]
             ).single!
         }
