@@ -12,7 +12,7 @@ enum CampaignJobMethods {
                 let asOf: String
                 if let given = p.asOf { asOf = given } else { asOf = try await context.points.today(offsetMinutes: loyalty.points.offsetMinutes) }
                 let measures = try await context.measureContext(asOf: nil).value
-                let b = try await StandingCampaigns(pool: context.pool, codec: context.codec).evaluate(
+                let b = try await StandingCampaigns(pool: context.pool).evaluate(
                     asOf: asOf, context: measures, loyalty: loyalty, limit: p.limit ?? 5_000, actor: call.actor)
                 if b.touched > 0 || b.problem != nil {
                     context.logger.notice(

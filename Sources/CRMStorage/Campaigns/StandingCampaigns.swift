@@ -9,11 +9,9 @@ import CRMPostgres
 /// entry is touched (or held out, or excluded) once however often the day is evaluated.
 public struct StandingCampaigns: Sendable {
     let pool: PostgresPool
-    let codec: PersonalDataCodec
 
-    public init(pool: PostgresPool, codec: PersonalDataCodec) {
+    public init(pool: PostgresPool) {
         self.pool = pool
-        self.codec = codec
     }
 
     /// What one batch did.
@@ -53,7 +51,6 @@ public struct StandingCampaigns: Sendable {
         let offset = loyalty.points.offsetMinutes
         let day = try AsOfDate(asOf, offsetMinutes: offset)
         try await day.requireStarted(pool, offsetMinutes: offset)
-        let codec = self.codec
         return try await pool.withTransaction { c in
             // No merge moves these members (or what they are given) before the batch commits.
             try c.lockIdentityShared()
@@ -63,7 +60,7 @@ public struct StandingCampaigns: Sendable {
             let upTo = min(occasion.total, occasion.cursor + Int64(limit))
             do {
                 let entries = try Self.entries(
-                    c, codec: codec, standing, context: context, day: day.date,
+                    c, standing, context: context, day: day.date,
                     batch: .init(after: occasion.cursor, upTo: upTo, asOf: occasion.startedAt, since: standing.since))
                 try Self.touch(c, loyalty: loyalty, standing, occasion: occasion.number, entries, actor: actor, into: &batch)
             } catch let problem as StandingProblem {
@@ -136,14 +133,14 @@ public struct StandingCampaigns: Sendable {
 
     /// The entries the campaign's trigger brings in among the batch's members.
     static func entries(
-        _ c: PostgresConnection, codec: PersonalDataCodec, _ s: Standing, context: MeasureContext, day: (year: Int64, month: Int64, day: Int64),
+        _ c: PostgresConnection, _ s: Standing, context: MeasureContext, day: (year: Int64, month: Int64, day: Int64),
         batch: StandingEntries.Batch
     ) throws -> [StandingEntries.Entry] {
         var context = context
         context.asOf = batch.asOf
         let resolved = try context.resolve(c)
         let segment = try s.segment.map { try filter(c, segment: $0, campaign: s.campaign.name, rfm: context.settings.rfm) }
-        let finder = StandingEntries(c: c, codec: codec)
+        let finder = StandingEntries(c: c)
         switch s.campaign.plan.trigger {
         case .lifecycle(let stage)?: return try finder.lifecycle(stage, segment: segment, context: resolved.compiler, batch: batch)
         case .birthdayMonth?: return try finder.birthdays(month: day.month, year: day.year, segment: segment, context: resolved.compiler, batch: batch)

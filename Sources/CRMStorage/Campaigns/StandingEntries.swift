@@ -14,7 +14,6 @@ import CRMPostgres
 /// The campaign's saved segment, when it has one, further filters both.
 struct StandingEntries {
     let c: PostgresConnection
-    let codec: PersonalDataCodec
 
     /// The batch and the evaluation.
     struct Batch {

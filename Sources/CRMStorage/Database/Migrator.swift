@@ -73,7 +73,15 @@ public struct Migrator: Sendable {
         if let keys, migrations.contains(where: { $0.version == 15 }) {
             // A key file without a master key the database's data keys are wrapped with would read
             // nothing of theirs: refused here, by name, rather than at the first read of one.
-            let held = try connection.query("SELECT DISTINCT master_key_id FROM data_key WHERE master_key_id IS NOT NULL")
+            // One index probe per master key (`data_key_master`), not a pass over every data key.
+            let held = try connection.query(
+                """
+                WITH RECURSIVE held(id) AS (
+                    SELECT min(master_key_id) FROM data_key WHERE master_key_id IS NOT NULL
+                    UNION ALL
+                    SELECT (SELECT min(master_key_id) FROM data_key WHERE master_key_id > held.id) FROM held WHERE held.id IS NOT NULL)
+                SELECT id FROM held WHERE id IS NOT NULL
+                """)
                 .map { try $0.decode(String.self, at: 0) }
             let ring = keys.keyring
             let missing = held.filter { !ring.hasMaster($0) }.sorted()

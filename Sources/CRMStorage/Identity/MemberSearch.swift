@@ -45,20 +45,17 @@ struct MemberSearch {
         for _ in 0..<Self.maxBatches {
             let rows = try c.queryPrepared(
                 """
-                SELECT m.id, (m.name_bidx = $3 OR ($4::text IS NOT NULL AND EXISTS (SELECT 1 FROM account a JOIN identity_key k ON k.account_id = a.id
-                                WHERE a.member_id = m.id AND k.kind = 'phone' AND k.value = $4))
-                             OR ($5::text IS NOT NULL AND EXISTS (SELECT 1 FROM account a JOIN identity_key k ON k.account_id = a.id
-                                WHERE a.member_id = m.id AND k.kind = 'email' AND k.value = $5))) IS TRUE,
+                WITH keyed AS MATERIALIZED (
+                    SELECT DISTINCT a.member_id FROM identity_key k JOIN account a ON a.id = k.account_id
+                    WHERE (k.kind = 'phone' AND k.value = $4) OR (k.kind = 'email' AND k.value = $5))
+                SELECT m.id, (m.name_bidx = $3 OR m.id IN (SELECT member_id FROM keyed)) IS TRUE,
                        m.name_sealed, m.phone_sealed, \(PersonalDataCodec.keyColumns("dk"))
                 FROM member m LEFT JOIN data_key dk ON dk.id = m.key_id
                 WHERE m.merged_into IS NULL AND ($1::bigint IS NULL OR m.id > $1)
                   AND (m.name_bidx = $3
                        OR ($6::bigint[] <> '{}' AND m.name_grams @> $6::bigint[])
                        OR ($7::text IS NOT NULL AND m.phone_tail_bidx = $7)
-                       OR ($4::text IS NOT NULL AND EXISTS (SELECT 1 FROM account a JOIN identity_key k ON k.account_id = a.id
-                            WHERE a.member_id = m.id AND k.kind = 'phone' AND k.value = $4))
-                       OR ($5::text IS NOT NULL AND EXISTS (SELECT 1 FROM account a JOIN identity_key k ON k.account_id = a.id
-                            WHERE a.member_id = m.id AND k.kind = 'email' AND k.value = $5)))
+                       OR m.id IN (SELECT member_id FROM keyed))
                 ORDER BY m.id LIMIT $2
                 """,
                 [
