@@ -138,11 +138,12 @@ public struct MemberStore: Sendable {
         try loadMany(c, [id], codec: codec).first
     }
 
-    /// Members by id, in the order given (missing ones left out), in two statements.
+    /// Members by id, in the order given (missing ones left out). The statements are prepared: a
+    /// `member.get` is a handful of them, and planning each one again cost more than running it.
     static func loadMany(_ c: PostgresConnection, _ ids: [Int64], codec: PersonalDataCodec, withTags: Bool = true) throws -> [MemberRecord] {
         guard !ids.isEmpty else { return [] }
         var accounts: [Int64: [MemberRecord.Account]] = [:]
-        for row in try c.query(
+        for row in try c.queryPrepared(
             """
             SELECT a.member_id, s.code, a.channel, a.external_id FROM account a JOIN shop s ON s.id = a.shop_id
             WHERE a.member_id = ANY($1::bigint[]) ORDER BY s.code, a.channel, a.external_id
@@ -152,7 +153,7 @@ public struct MemberStore: Sendable {
                 MemberRecord.Account(shop: try row.decode(at: 1), channel: try row.decode(at: 2), externalID: try row.decode(at: 3)))
         }
         var byID: [Int64: MemberRecord] = [:]
-        for row in try c.query(
+        for row in try c.queryPrepared(
             """
             SELECT m.id, m.gender, m.region, crm_rfc3339(m.created_at),
                    (SELECT crm_rfc3339(min(a.registered_at)) FROM account a WHERE a.member_id = m.id),
@@ -174,7 +175,7 @@ public struct MemberStore: Sendable {
             byID[id]?.pointsPending = s.pending
         }
         if withTags {
-            for row in try c.query(
+            for row in try c.queryPrepared(
                 """
                 SELECT mt.member_id, array_to_json(array_agg(DISTINCT t.name ORDER BY t.name))::text FROM member_tag mt JOIN tag t ON t.id = mt.tag_id
                 WHERE mt.member_id = ANY($1::bigint[]) GROUP BY mt.member_id
