@@ -40,7 +40,7 @@ let package = Package(
         // Merchant text compared across Simplified and Traditional Chinese. The only importer of COpenCC.
         .target(
             name: "CRMText",
-            dependencies: ["COpenCC"],
+            dependencies: ["COpenCC", "CRMDomain"],
             swiftSettings: swiftSettings
         ),
         // The libpq wrapper: connections, pool, errors, local clusters. The only importer of CLibPQ.
@@ -190,7 +190,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CRMTextTests",
-            dependencies: ["CRMText"],
+            dependencies: ["CRMText", "CRMDomain"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -209,7 +209,7 @@ let package = Package(
         .testTarget(
             name: "CRMIntegrationTests",
             dependencies: [
-                "CRMServer", "CRMStorage", "CRMPostgres", "CRMClient", "CRMProtocol", "CRMDomain", "CRMJSON",
+                "CRMServer", "CRMStorage", "CRMPostgres", "CRMClient", "CRMProtocol", "CRMDomain", "CRMJSON", "CRMText",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

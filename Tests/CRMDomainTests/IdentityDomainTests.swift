@@ -35,7 +35,7 @@ struct FuzzyMatcherTests {
     let threshold = 0.93
 
     func person(_ name: String?, _ birthday: String?, _ address: String?, _ region: String? = "上海", phone: String? = nil) -> PersonFields {
-        PersonFields(name: name, birthday: birthday, address: address, region: region, phone: phone)
+        PersonFields(name: name, birthday: birthday, address: address, region: region, phone: phone, forms: PlainForms())
     }
 
     @Test("the same complete record with a small address difference auto-merges")
@@ -100,8 +100,8 @@ struct FuzzyMatcherTests {
         }
         var reached = 0
         for _ in 0..<4_000 {
-            let a = PersonFields(name: pick(names), birthday: pick(birthdays), address: pick(addresses), region: pick(regions), phone: pick(phones))
-            let b = PersonFields(name: pick(names), birthday: pick(birthdays), address: pick(addresses), region: pick(regions), phone: pick(phones))
+            let a = PersonFields(name: pick(names), birthday: pick(birthdays), address: pick(addresses), region: pick(regions), phone: pick(phones), forms: PlainForms())
+            let b = PersonFields(name: pick(names), birthday: pick(birthdays), address: pick(addresses), region: pick(regions), phone: pick(phones), forms: PlainForms())
             for review in [0.3, 0.5, 0.6, 0.75, 0.8, 0.9, 0.93] {
                 let full = FuzzyMatcher.score(a, b, autoMergeThreshold: threshold).score >= review
                 #expect(FuzzyMatcher.reaches(a, b, threshold: review, autoMergeThreshold: threshold) == full, "\(a) vs \(b) at \(review)")

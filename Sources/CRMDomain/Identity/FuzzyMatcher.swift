@@ -1,33 +1,3 @@
-/// The fields fuzzy matching compares, normalised.
-public struct PersonFields: Sendable, Equatable {
-    public var name: String?
-    public var birthday: String?
-    public var address: String?
-    public var region: String?
-    /// Normalised phone, used only as counter-evidence (two different phones never auto-merge).
-    public var phone: String?
-
-    public init(name: String?, birthday: String?, address: String?, region: String?, phone: String?) {
-        self.name = name.map(TextKey.normalize).flatMap { $0.isEmpty ? nil : $0 }
-        self.birthday = birthday
-        self.address = address.map(TextKey.normalize).flatMap { $0.isEmpty ? nil : $0 }
-        self.region = region.map(TextKey.normalize).flatMap { $0.isEmpty ? nil : $0 }
-        self.phone = phone
-    }
-
-    /// Keys under which candidates are looked up (blocking), so only records that share one are scored.
-    public var blockingKeys: [String] {
-        var keys: [String] = []
-        if let birthday { keys.append("bd:" + birthday) }
-        if let name {
-            let compact = FuzzyMatcher.compact(name)
-            keys.append("nm:" + compact)
-            if let birthday { keys.append("ny:" + String(compact.prefix(2)) + "|" + birthday.prefix(4)) }
-        }
-        return keys
-    }
-}
-
 /// How alike two person records are, with the part each field played.
 public struct MatchScore: Sendable, Equatable {
     public var score: Double

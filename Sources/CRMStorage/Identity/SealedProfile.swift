@@ -1,4 +1,5 @@
 import CRMDomain
+import CRMText
 import CRMPostgres
 
 /// The sealed personal fields of an account or a member's golden record, as the `*_sealed` columns
@@ -40,6 +41,6 @@ enum SealedProfile {
     static func personFields(_ row: PostgresRow, at index: Int, codec: PersonalDataCodec) throws -> PersonFields {
         let cipher = try codec.cipher(row, at: index + 1 + fields.count)
         let f = try open(row, at: index + 1, cipher: cipher)
-        return PersonFields(name: f["name"], birthday: f["birthday"], address: f["address"], region: try row.decode(at: index), phone: f["phone"])
+        return PersonFields(name: f["name"], birthday: f["birthday"], address: f["address"], region: try row.decode(at: index), phone: f["phone"], forms: ChineseForms.shared)
     }
 }

@@ -258,7 +258,7 @@ struct BulkIngest {
         try accountsAddedHistory(members: members, channels: run.map { $0.event.channel.rawValue }, externals: p.map(\.externalID), events: run.map(\.event.id))
 
         let keys = p.map { IdentityKey.keys(of: $0, priority: policy.keyPriority) }
-        let fields = p.map { PersonFields(name: $0.nameKey, birthday: $0.birthday, address: $0.address, region: $0.region, phone: $0.phoneKey) }
+        let fields = p.map { PersonFields(name: $0.nameKey, birthday: $0.birthday, address: $0.address, region: $0.region, phone: $0.phoneKey, forms: ChineseForms.shared) }
         let rows = keyRows(accounts, keys, fields)
         if !rows.keyAccounts.isEmpty {
             try c.queryPrepared(

@@ -1,4 +1,5 @@
 import CRMDomain
+import CRMText
 import CRMPostgres
 
 /// Applies, one at a time, the events the set-based path does not take: upserts of accounts that
@@ -73,7 +74,7 @@ struct EventApplier {
                 "INSERT INTO identity_key (account_id, kind, value) SELECT $1, k, v FROM unnest($2::text[], $3::text[]) AS t(k, v) ON CONFLICT DO NOTHING",
                 [.int(accountID), .textArray(keys.map(\.kind)), .textArray(keys.map { codec.index(kind: $0.kind, $0.value) })])
         }
-        let fields = PersonFields(name: p.nameKey, birthday: p.birthday, address: p.address, region: p.region, phone: p.phoneKey)
+        let fields = PersonFields(name: p.nameKey, birthday: p.birthday, address: p.address, region: p.region, phone: p.phoneKey, forms: ChineseForms.shared)
         try c.queryPrepared("DELETE FROM blocking_key WHERE account_id = $1", [.int(accountID)])
         let blocks = codec.blockingIndexes(fields)
         if !blocks.isEmpty {

@@ -1,4 +1,5 @@
 import CRMDomain
+import CRMText
 import CRMPostgres
 import CRMStorage
 import Foundation
@@ -50,10 +51,10 @@ struct LegacyPlainData {
                 let c1 = try account(c, shop, "web", "w-zg", cc, name: "諸葛明月", birthday: "1990-08-08", address: "北京市朝陽區建國路88號", region: "北京")
                 try keys(c, a1, ["phone": phone, "email": email, "wechat_unionid": unionID])
                 try keys(c, a2, ["phone": phone])
-                try blocking(c, a1, PersonFields(name: "歐陽靜怡", birthday: "1985-04-12", address: address, region: nil, phone: phone))
-                try blocking(c, a2, PersonFields(name: "歐陽靜怡", birthday: nil, address: nil, region: nil, phone: phone))
-                try blocking(c, a3, PersonFields(name: "歐陽靜", birthday: "1985-04-12", address: nil, region: nil, phone: nil))
-                try blocking(c, c1, PersonFields(name: "諸葛明月", birthday: "1990-08-08", address: "北京市朝陽區建國路88號", region: "北京", phone: nil))
+                try blocking(c, a1, PersonFields(name: "歐陽靜怡", birthday: "1985-04-12", address: address, region: nil, phone: phone, forms: ChineseForms.shared))
+                try blocking(c, a2, PersonFields(name: "歐陽靜怡", birthday: nil, address: nil, region: nil, phone: phone, forms: ChineseForms.shared))
+                try blocking(c, a3, PersonFields(name: "歐陽靜", birthday: "1985-04-12", address: nil, region: nil, phone: nil, forms: ChineseForms.shared))
+                try blocking(c, c1, PersonFields(name: "諸葛明月", birthday: "1990-08-08", address: "北京市朝陽區建國路88號", region: "北京", phone: nil, forms: ChineseForms.shared))
                 try c.query("UPDATE member SET merged_into = $1 WHERE id = $2", [.int(a), .int(b)])
                 try c.query(
                     """

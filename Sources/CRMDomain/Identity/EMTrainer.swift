@@ -1,0 +1,174 @@
+import Foundation
+
+/// Estimates a `MatchModel` from a `TrainingSample`, as the record-linkage literature does:
+/// `u` from random pairs (nearly all of two people), fixed; then `m` and the prior by
+/// expectation–maximisation over blocked candidate pairs, with the known matches (pairs one
+/// member holds by a deterministic key) counted as matches in every step. Blocking makes the
+/// fields a rule blocks on agree among its non-matches too, so each field's `m` is taken from the
+/// runs over the rules that leave that field free, and in every run the fields a pair was blocked on
+/// are left out of its likelihood (they agree because of blocking, not because of the person). The
+/// run over all pairs gives the share of matches among blocked pairs, which the number of pairs per
+/// sampled account turns into the prior of any two accounts: the prior a model applies with every
+/// field counted.
+/// Deterministic: the same sample gives the same model, bit for bit (patterns are visited sorted).
+public enum EMTrainer {
+    /// Pseudo-counts added to every level, so a level never seen is rare, not impossible.
+    public static let smoothing = 0.5
+    public static let maxIterations = 200
+    /// Largest change of any parameter between iterations at which EM has converged.
+    public static let tolerance = 1e-7
+    /// A rule's run informs `m` only with at least this many pairs.
+    public static let leastPairsPerRule = 50
+    /// How much stronger than the average name the rarest name may count (the term-frequency floor
+    /// is the `exact` name level's `u` divided by this).
+    public static let rareNameFactor = 10.0
+
+    /// How a training went, kept with the model.
+    public struct Report: Sendable, Equatable {
+        public var randomPairs: Int
+        public var blockedPairs: Int
+        public var knownPairs: Int
+        /// The share of matches among blocked pairs (the model's prior is per random pair).
+        public var blockedPrior: Double = 0
+        /// EM iterations and whether it converged, for all pairs and per rule that had enough.
+        public var runs: [Run]
+
+        /// One EM run.
+        public struct Run: Sendable, Equatable {
+            public var rule: String
+            public var pairs: Int
+            public var iterations: Int
+            public var converged: Bool
+            public var prior: Double
+        }
+    }
+
+    /// The model estimated from `sample`, numbered `version`.
+    public static func train(_ sample: TrainingSample, version: Int64) -> (MatchModel, Report) {
+        let u = estimateU(sample.random)
+        let knownM = knownCounts(sample.known)
+        let all = vectors(sample.blocked, rule: nil)
+        let base = MatchModel.untrained
+        var report = Report(
+            randomPairs: sample.random.values.reduce(0, +), blockedPairs: all.reduce(0) { $0 + $1.1 },
+            knownPairs: sample.known.values.reduce(0, +), runs: [])
+        let union = run(all, u: u, known: knownM, start: base.m, prior: 0.05)
+        report.runs.append(.init(rule: "all", pairs: report.blockedPairs, iterations: union.iterations, converged: union.converged, prior: union.prior))
+        var perField: [[[Double]]] = MatchField.allCases.map { _ in [] }
+        for rule in BlockingRule.allCases {
+            let pairs = vectors(sample.blocked, rule: rule)
+            let count = pairs.reduce(0) { $0 + $1.1 }
+            guard count >= leastPairsPerRule else { continue }
+            let r = run(pairs, u: u, known: knownM, start: union.m, prior: union.prior)
+            report.runs.append(.init(rule: rule.rawValue, pairs: count, iterations: r.iterations, converged: r.converged, prior: r.prior))
+            for field in MatchField.allCases where !rule.fields.contains(field) { perField[field.index].append(r.m[field.index]) }
+        }
+        let m = MatchField.allCases.map { f in
+            perField[f.index].isEmpty ? union.m[f.index] : average(perField[f.index])
+        }
+        let floor = clamp(u[MatchField.name.index][0] / rareNameFactor)
+        report.blockedPrior = union.prior
+        let prior = randomPairPrior(blockedPrior: union.prior, blockedPairs: report.blockedPairs, sample: sample)
+        return (MatchModel(version: version, prior: prior, m: m, u: u, termFrequencyFloor: floor), report)
+    }
+
+    /// λ for any two accounts: matches per sampled account (the blocked share times blocked pairs per
+    /// sampled account) over the other accounts each could be paired with.
+    static func randomPairPrior(blockedPrior: Double, blockedPairs: Int, sample: TrainingSample) -> Double {
+        guard sample.sampledAccounts > 0, sample.accounts > 1 else { return clamp(blockedPrior) }
+        let perAccount = blockedPrior * Double(blockedPairs) / Double(sample.sampledAccounts)
+        return min(max(perAccount / Double(sample.accounts - 1), 1e-12), 1 - MatchModel.epsilon)
+    }
+
+    /// Per field, the share of each level among random pairs that have the field.
+    static func estimateU(_ random: [ComparisonVector: Int]) -> [[Double]] {
+        var counts = MatchField.allCases.map { [Double](repeating: 0, count: $0.levels.count) }
+        for (v, n) in sorted(random.map { ($0.key, $0.value) }) {
+            for f in MatchField.allCases where v[f] != ComparisonVector.missing { counts[f.index][Int(v[f])] += Double(n) }
+        }
+        return counts.map(normalise)
+    }
+
+    /// Per field, how many known matches reached each level.
+    static func knownCounts(_ known: [ComparisonVector: Int]) -> [[Double]] {
+        var counts = MatchField.allCases.map { [Double](repeating: 0, count: $0.levels.count) }
+        for (v, n) in sorted(known.map { ($0.key, $0.value) }) {
+            for f in MatchField.allCases where v[f] != ComparisonVector.missing { counts[f.index][Int(v[f])] += Double(n) }
+        }
+        return counts
+    }
+
+    struct Outcome {
+        var m: [[Double]]
+        var prior: Double
+        var iterations: Int
+        var converged: Bool
+    }
+
+    /// Expectation–maximisation of `m` and the prior over `pairs`, `u` fixed.
+    static func run(_ pairs: [(ComparisonVector, Int)], u: [[Double]], known: [[Double]], start: [[Double]], prior: Double) -> Outcome {
+        var m = start, lambda = clamp(prior)
+        let total = Double(pairs.reduce(0) { $0 + $1.1 })
+        guard total > 0 else { return Outcome(m: m, prior: lambda, iterations: 0, converged: true) }
+        for iteration in 1...maxIterations {
+            var counts = known
+            var matched = 0.0
+            for (v, n) in pairs {
+                let posterior = matchProbability(v, m: m, u: u, prior: lambda)
+                let weight = posterior * Double(n)
+                matched += weight
+                for f in MatchField.allCases where v[f] != ComparisonVector.missing { counts[f.index][Int(v[f])] += weight }
+            }
+            let next = counts.map(normalise)
+            let nextLambda = clamp(matched / total)
+            var change = abs(nextLambda - lambda)
+            for (a, b) in zip(next.joined(), m.joined()) { change = max(change, abs(a - b)) }
+            m = next
+            lambda = nextLambda
+            if change < tolerance { return Outcome(m: m, prior: lambda, iterations: iteration, converged: true) }
+        }
+        return Outcome(m: m, prior: lambda, iterations: maxIterations, converged: false)
+    }
+
+    /// P(match | v) under the current parameters, through log odds (no underflow).
+    static func matchProbability(_ v: ComparisonVector, m: [[Double]], u: [[Double]], prior: Double) -> Double {
+        var bits = log2(prior / (1 - prior))
+        for f in MatchField.allCases where v[f] != ComparisonVector.missing {
+            bits += log2(m[f.index][Int(v[f])] / u[f.index][Int(v[f])])
+        }
+        return PairScore.probability(weight: bits)
+    }
+
+    static func normalise(_ counts: [Double]) -> [Double] {
+        let total = counts.reduce(0, +) + smoothing * Double(counts.count)
+        return counts.map { clamp(($0 + smoothing) / total) }
+    }
+
+    static func average(_ rows: [[Double]]) -> [Double] {
+        let sums = rows.dropFirst().reduce(rows[0]) { zip($0, $1).map(+) }
+        let mean = sums.map { $0 / Double(rows.count) }
+        let total = mean.reduce(0, +)
+        return mean.map { clamp($0 / total) }
+    }
+
+    static func clamp(_ p: Double) -> Double { min(max(p, MatchModel.epsilon), 1 - MatchModel.epsilon) }
+
+    /// The blocked pairs (of one rule, or all), counted by comparison with the fields they were
+    /// blocked on left out, sorted.
+    static func vectors(_ blocked: [TrainingSample.Pattern: Int], rule: BlockingRule?) -> [(ComparisonVector, Int)] {
+        var counts: [ComparisonVector: Int] = [:]
+        for (pattern, n) in blocked where rule == nil || pattern.rules & rule!.bit != 0 {
+            var v = pattern.vector
+            for r in BlockingRule.allCases where (rule == nil && pattern.rules & r.bit != 0) || r == rule {
+                for f in r.fields { v[f] = ComparisonVector.missing }
+            }
+            counts[v, default: 0] += n
+        }
+        return sorted(counts.map { ($0.key, $0.value) })
+    }
+
+    /// Patterns in one fixed order, so sums come out the same in every process.
+    static func sorted(_ pairs: [(ComparisonVector, Int)]) -> [(ComparisonVector, Int)] {
+        pairs.sorted { $0.0.levels.lexicographicallyPrecedes($1.0.levels) }
+    }
+}

@@ -1,0 +1,87 @@
+import CRMJSON
+import Foundation
+
+/// A Fellegi–Sunter model of whether two person records are one person. For each field and each
+/// comparison level it holds `m`, the probability of that level among pairs that are one person, and
+/// `u`, among pairs that are not; a pair's match weight is the prior log odds plus Σ log2(m/u) over
+/// the fields both records have, and its probability follows from the weight. `EMTrainer` estimates
+/// the parameters from the merchant's own members; `untrained` is what crmd uses before that.
+public struct MatchModel: Sendable, Equatable {
+    /// 0 for `untrained`; else the stored version (`identity_model.version`).
+    public var version: Int64
+    /// λ: the share of one-person pairs among the candidate pairs blocking finds.
+    public var prior: Double
+    /// `m[field.index][level]`.
+    public var m: [[Double]]
+    /// `u[field.index][level]`.
+    public var u: [[Double]]
+    /// The least `u` a name's own frequency gives the name's agreeing levels (`exact`, `script`,
+    /// `pinyin`): a rare name is stronger evidence than the average name, by at most u / floor.
+    public var termFrequencyFloor: Double
+
+    /// The name levels whose `u` is the name's frequency when it is known.
+    public static let termFrequencyLevels: ClosedRange<Int8> = 0...2
+    /// Parameters are kept inside (0, 1) by at least this.
+    public static let epsilon = 1e-6
+
+    public init(version: Int64, prior: Double, m: [[Double]], u: [[Double]], termFrequencyFloor: Double) {
+        self.version = version
+        self.prior = prior
+        self.m = m
+        self.u = u
+        self.termFrequencyFloor = termFrequencyFloor
+        precondition(problems().isEmpty, "invalid match model: \(problems())")
+    }
+
+    /// What is wrong with the parameters, if anything.
+    public func problems() -> [String] {
+        var out: [String] = []
+        if !(prior > 0 && prior < 1) { out.append("prior must be between 0 and 1") }
+        if !(termFrequencyFloor > 0 && termFrequencyFloor < 1) { out.append("term_frequency_floor must be between 0 and 1") }
+        for field in MatchField.allCases {
+            let n = field.levels.count
+            guard field.index < m.count, field.index < u.count, m[field.index].count == n, u[field.index].count == n else {
+                out.append("\(field.rawValue) must have \(n) levels")
+                continue
+            }
+            for p in m[field.index] + u[field.index] where !(p > 0 && p < 1) {
+                out.append("\(field.rawValue): every m and u must be between 0 and 1")
+                break
+            }
+        }
+        return out
+    }
+
+    /// log2(λ / (1 − λ)).
+    public var priorBits: Double { log2(prior / (1 - prior)) }
+
+    /// log2(m/u) of one level, with `u` the name's frequency where that applies.
+    public func bits(_ field: MatchField, level: Int8, nameFrequency: Double? = nil) -> (bits: Double, termFrequency: Bool) {
+        let mi = m[field.index][Int(level)]
+        var ui = u[field.index][Int(level)]
+        var adjusted = false
+        if field == .name, Self.termFrequencyLevels.contains(level), let f = nameFrequency, f > 0 {
+            ui = min(max(f, termFrequencyFloor), 1 - Self.epsilon)
+            adjusted = true
+        }
+        return (log2(mi / ui), adjusted)
+    }
+
+    /// The pair's weight, probability and waterfall. `nameFrequency`: the share of accounts with the
+    /// new record's name (nil when unknown: the level's own `u` is used).
+    public func score(_ v: ComparisonVector, nameFrequency: Double? = nil) -> PairScore {
+        var contributions: [FieldContribution] = []
+        for field in MatchField.allCases {
+            let level = v[field]
+            if level == ComparisonVector.missing {
+                contributions.append(FieldContribution(field: field, level: nil, bits: 0, termFrequency: false))
+            } else {
+                let (b, tf) = bits(field, level: level, nameFrequency: nameFrequency)
+                contributions.append(FieldContribution(field: field, level: field.levels[Int(level)], bits: b, termFrequency: tf))
+            }
+        }
+        var s = PairScore(priorBits: priorBits, contributions: contributions, heldBack: nil, probability: 0)
+        s.probability = PairScore.probability(weight: s.weight)
+        return s
+    }
+}
