@@ -8,6 +8,8 @@ import CRMPostgres
 struct IdentityResolver {
     let c: PostgresConnection
     let policy: IdentityPolicy
+    /// The match model that scores candidates that share no key (`IdentityModelStore.current`).
+    let model: MatchModel
     let codec: PersonalDataCodec
     let merger: MemberMerger
     /// Members made by the caller's push for accounts seen for the first time (see `MemberMerger.merge`).

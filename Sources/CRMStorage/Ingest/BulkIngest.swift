@@ -367,7 +367,7 @@ struct BulkIngest {
         guard !run.isEmpty else { return [] }
         let merger = MemberMerger(c: c, policy: policy, codec: codec, loyalty: loyalty)
         let newMembers = Set(inserted.members)
-        let resolver = IdentityResolver(c: c, policy: policy, codec: codec, merger: merger, newMembers: newMembers)
+        let resolver = IdentityResolver(c: c, policy: policy, model: try IdentityModelStore.current(c), codec: codec, merger: merger, newMembers: newMembers)
         let batch = KeyMergeBatch(c: c, policy: policy, codec: codec, merger: merger, newMembers: newMembers)
         // In push order: accounts whose keys lead to one known member merge in batches; the others go
         // through the resolver, each after the batch before it, and when it merged anything, where the

@@ -83,7 +83,7 @@ struct EventApplier {
                 [.int(accountID), .textArray(blocks)])
         }
         try IdentityJournal(c: c).note([accountID], replaced: true)
-        let resolver = IdentityResolver(c: c, policy: policy, codec: codec, merger: merger)
+        let resolver = IdentityResolver(c: c, policy: policy, model: try IdentityModelStore.current(c), codec: codec, merger: merger)
         let memberID = try resolver.resolve(accountID: accountID, keys: keys, fields: fields)
         try merger.recomputeGolden(memberID)
         return memberID
