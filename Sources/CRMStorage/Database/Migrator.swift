@@ -24,8 +24,9 @@ public struct Migrator: Sendable {
     /// `keys`, rows written before personal data was sealed are sealed then (`PrivacyBackfill`).
     @discardableResult
     public func migrate(configuration: PostgresConfiguration, keys: KeySource? = nil) throws -> [Int] {
-        // Every write folds merchant text (`ScriptFolder`): without OpenCC's data crmd must not start.
-        _ = try ScriptFolder.load()
+        // Every write folds merchant text (`ScriptFolder`), and identity compares names in pinyin
+        // (`ChineseForms`): without OpenCC's data or ICU's transliteration crmd must not start.
+        _ = try ChineseForms.load()
         var settings = configuration
         settings.statementTimeoutMilliseconds = 0
         settings.applicationName = "crmd-migrate"
