@@ -50,10 +50,16 @@ struct TrainingDraws {
                 [.int(job)]
             ).single!.decode(at: 0)
         }
-        let points = (0..<Int64(wanted)).map { point(.sampledAccount, $0) }
-        let chosen = Set(try Self.accounts(c, at: points).compactMap { $0 }).sorted()
+        // Draws in order until `wanted` distinct accounts (or four draws each) are found.
+        var chosen = Set<Int64>()
+        var drawn: Int64 = 0
+        while chosen.count < wanted && drawn < 4 * Int64(wanted) {
+            let points = (drawn..<drawn + 2 * Int64(wanted - chosen.count)).map { point(.sampledAccount, $0) }
+            drawn += Int64(points.count)
+            for case let id? in try Self.accounts(c, at: points) where chosen.count < wanted { chosen.insert(id) }
+        }
         try c.queryPrepared(
-            "INSERT INTO identity_job_account (job_id, account_id) SELECT $1, unnest($2::bigint[])", [.int(job), .intArray(chosen)])
+            "INSERT INTO identity_job_account (job_id, account_id) SELECT $1, unnest($2::bigint[])", [.int(job), .intArray(chosen.sorted())])
         return Int64(chosen.count)
     }
 }
