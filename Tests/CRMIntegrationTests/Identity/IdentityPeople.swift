@@ -1,8 +1,9 @@
 import CRMClient
 import CRMProtocol
 
-/// Made-up people for the training and rescan tests, the same every run: person `i` has a name no
-/// other has (surname and two given characters), a birthday, an address and a region.
+/// Made-up people for the training and rescan tests, the same every run: person `i` has a name and a
+/// birthday no other of the first 800 has, an address and a region. Two of them may still look alike
+/// enough for review (a shared surname and road, birthdays one digit apart), as real people do.
 enum IdentityPeople {
     static let surnames = Array("王李張劉陳楊黃趙吳周徐孫馬朱胡郭何林羅高")
     static let given = Array("偉芳娜敏靜麗強磊軍洋勇艷傑濤明超秀霞平剛桂英華玉蘭萍紅鵬輝建國志文斌嘉欣宇晨浩然")
@@ -18,7 +19,8 @@ enum IdentityPeople {
     static func person(_ i: Int, address: Bool = true, phone: String? = nil) -> JSONObject {
         var p: JSONObject = [
             "name": .string(name(i)),
-            "birthday": .string(String(format: "%04d-%02d-%02d", 1960 + i % 40, 1 + (i / 40) % 12, 1 + (i * 7) % 28)),
+            // Distinct for the first 2,100 people (7, 5 and 11 step through 50 years, 12 months, 28 days).
+            "birthday": .string(String(format: "%04d-%02d-%02d", 1950 + (i * 7) % 50, 1 + (i * 5) % 12, 1 + (i * 11) % 28)),
             "region": "上海",
         ]
         if address { p["address"] = .string("上海市\(districts[i % districts.count])\(roads[(i / 8) % roads.count])\(i + 1)號") }
