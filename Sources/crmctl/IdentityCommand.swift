@@ -68,7 +68,7 @@ struct IdentityCommand: AsyncParsableCommand {
                 stops, run it again and it goes on where it stopped. A second rescan of unchanged data changes nothing.
                 """)
         @OptionGroup var options: CommonOptions
-        @Option(name: .customLong("batch"), help: "Accounts or members per batch (1-10000, default 500).") var batch: Int = 500
+        @Option(name: .customLong("batch"), help: "Accounts or members per batch (1-10000, default 200).") var batch: Int = 200
 
         func validate() throws {
             guard (1...10_000).contains(batch) else { throw ValidationError("--batch must be 1...10000") }

@@ -76,7 +76,7 @@ extension RPC.Identity {
             "Re-resolves stored members with the model in force, one committed batch per call (the first call starts the run): merges and queues exactly as ingest would; call again until finished."
 
         public struct Params: RPCObject {
-            /// Accounts or members per call (default 500).
+            /// Accounts or members per call (default 200).
             public var limit: Int?
             public static let fieldRules: [String: FieldRule] = ["limit": .integer(1...10_000)]
             public init(limit: Int? = nil) { self.limit = limit }
