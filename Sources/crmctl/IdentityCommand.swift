@@ -127,8 +127,8 @@ struct IdentityCommand: AsyncParsableCommand {
             lines.append(table.render())
             lines.append("* u replaced by the name's own frequency when it is known")
             if let pairs = m.report["random_pairs"]?.int64Value {
-                lines.append(
-                    "trained on \(pairs) random pairs, \(m.report["blocked_pairs"]?.int64Value ?? 0) blocked pairs, \(m.report["known_pairs"]?.int64Value ?? 0) known matches")
+                let blocked = m.report["blocked_pairs"]?.int64Value ?? 0, known = m.report["known_pairs"]?.int64Value ?? 0
+                lines.append("trained on \(pairs) random pairs, \(blocked) blocked pairs, \(known) known matches")
             }
             return lines.joined(separator: "\n")
         }

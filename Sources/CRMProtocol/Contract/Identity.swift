@@ -116,7 +116,8 @@ extension RPC.Identity {
     /// `identity.model.get`: a match model with every parameter.
     public enum ModelGet: RPCMethod {
         public static let name = "identity.model.get"
-        public static let summary = "The match model in force (or a given version; 0 is the built-in untrained one): every m, u and weight, and how it was trained."
+        public static let summary =
+            "The match model in force (or a given version; 0 is the built-in untrained one): every m, u and weight, and how it was trained."
 
         public struct Params: RPCObject {
             public var version: Int64?

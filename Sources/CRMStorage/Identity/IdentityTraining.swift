@@ -37,7 +37,9 @@ public struct IdentityTraining: Sendable {
     /// One step of the training: starts a run when none is under way (with `seed`, or a random one),
     /// else does its next batch. A run under way is refused to a caller naming another seed or
     /// number of pairs (`job_running`).
-    public func step(seed: Int64?, pairs: Int?, sampledAccounts: Int?, limit: Int, policy: IdentityPolicy, actor: String) async throws
+    public func step(
+        seed: Int64?, pairs: Int?, sampledAccounts: Int?, limit: Int, policy: IdentityPolicy, actor: String
+    ) async throws
         -> IdentityJobProgress
     {
         let codec = self.codec
@@ -61,8 +63,9 @@ public struct IdentityTraining: Sendable {
 
     static func refuseOther(_ job: IdentityJob, seed: Int64?, pairs: Int?, sampled: Int?) throws {
         let asked = job.params
-        guard (seed == nil || seed == job.seed) && (pairs == nil || Int64(pairs!) == asked["pairs"]?.int64Value)
-            && (sampled == nil || Int64(sampled!) == asked["sampled_accounts"]?.int64Value)
+        guard
+            (seed == nil || seed == job.seed) && (pairs == nil || Int64(pairs!) == asked["pairs"]?.int64Value)
+                && (sampled == nil || Int64(sampled!) == asked["sampled_accounts"]?.int64Value)
         else {
             throw StorageError.conflict(
                 reason: .jobRunning,
@@ -98,7 +101,8 @@ public struct IdentityTraining: Sendable {
     static func fit(_ c: PostgresConnection, _ job: inout IdentityJob, actor: String) throws {
         let sample = try TrainingBatch.sample(of: job)
         let (model, report) = EMTrainer.train(sample, version: 0)
-        let saved = try IdentityModelStore.save(c, model, seed: UInt64(bitPattern: job.seed ?? 0), report: Self.report(report, sample, job: job), createdBy: actor)
+        let saved = try IdentityModelStore.save(
+            c, model, seed: UInt64(bitPattern: job.seed ?? 0), report: Self.report(report, sample, job: job), createdBy: actor)
         try c.queryPrepared("DELETE FROM identity_job_account WHERE job_id = $1", [.int(job.id)])
         job.modelVersion = saved.version
         job.doneUnits = job.totalUnits

@@ -52,10 +52,12 @@ struct IdentityRescanTests {
             let item = try #require(try await admin.call("review.list")["items"]?.arrayValue?.first)
             _ = try await admin.call("review.decide", ["id": item["id"]!, "decision": "separate", "reason": "twins"])
             // Never compared: the same person and a likely match pushed after the keys were forgotten.
-            try await IdentityPeople.push(admin, "sh01", [Events.upsert("n1", "web", "n", IdentityPeople.person(3)), Events.upsert("q1", "web", "q", IdentityPeople.person(4))])
+            try await IdentityPeople.push(
+                admin, "sh01", [Events.upsert("n1", "web", "n", IdentityPeople.person(3)), Events.upsert("q1", "web", "q", IdentityPeople.person(4))])
             try Self.forgetBlockingKeys(server)
             try await IdentityPeople.push(
-                admin, "sh02", [Events.upsert("n2", "mobile", "n", IdentityPeople.person(3)), Events.upsert("q2", "mobile", "q", IdentityPeople.person(4, address: false))])
+                admin, "sh02",
+                [Events.upsert("n2", "mobile", "n", IdentityPeople.person(3)), Events.upsert("q2", "mobile", "q", IdentityPeople.person(4, address: false))])
             let n2 = try await Self.memberID(admin, "sh02", "mobile", "n")
             #expect(try await n2 != Self.memberID(admin, "sh01", "web", "n"))
             #expect(try await admin.call("review.list")["items"] == [])
