@@ -28,6 +28,8 @@ public struct IdentityTraining: Sendable {
     /// Work units one call does by default: random pairs, members (known), a tenth of it in sampled accounts.
     public static let defaultBatch = 2_000
     static let counts = ["random_pairs", "blocked_pairs", "known_pairs", "sampled_accounts"]
+    /// Fewer accounts than this have nothing to learn from.
+    public static let minimumAccounts: Int64 = 100
 
     public init(pool: PostgresPool, codec: PersonalDataCodec) {
         self.pool = pool
@@ -79,6 +81,10 @@ public struct IdentityTraining: Sendable {
     static func start(_ c: PostgresConnection, seed: Int64, pairs: Int, sampled: Int, actor: String) throws -> IdentityJob {
         let range = try c.queryPrepared("SELECT count(*), COALESCE(min(id), 0), COALESCE(max(id), 0) FROM account", []).single!
         let accounts: Int64 = try range.decode(at: 0)
+        // A model from no pairs would replace the untrained one with nothing learnt.
+        guard accounts >= minimumAccounts else {
+            throw StorageError.conflict(reason: .conflict, message: "there are \(accounts) accounts: training needs at least \(minimumAccounts)")
+        }
         let params: JSONObject = [
             "pairs": .int(Int64(pairs)), "sampled_accounts": .int(Int64(sampled)), "accounts": .int(accounts),
             "min_id": .int(try range.decode(Int64.self, at: 1)), "max_id": .int(try range.decode(Int64.self, at: 2)),
@@ -86,13 +92,12 @@ public struct IdentityTraining: Sendable {
         var sample = TrainingSample()
         sample.accounts = Int(accounts)
         var job = try IdentityJob.start(
-            c, kind: kind, seed: seed, params: params, phase: accounts < 2 ? "fit" : "random", total: 0, state: ["sample": .object(sample.json)],
-            actor: actor)
+            c, kind: kind, seed: seed, params: params, phase: "random", total: 0, state: ["sample": .object(sample.json)], actor: actor)
         let chosen = try TrainingDraws(seed: seed, params: params).chooseSampledAccounts(c, job: job.id, wanted: sampled)
         let severalAccounts: Int64 = try c.queryPrepared(
             "SELECT count(*) FROM (SELECT 1 FROM account GROUP BY member_id HAVING count(*) > 1) m", []
         ).single!.decode(at: 0)
-        job.totalUnits = (accounts < 2 ? 0 : Int64(pairs) + chosen + severalAccounts) + 1
+        job.totalUnits = Int64(pairs) + chosen + severalAccounts + 1
         try job.save(c)
         return job
     }

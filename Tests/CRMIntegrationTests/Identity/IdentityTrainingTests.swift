@@ -63,7 +63,7 @@ struct IdentityTrainingTests {
     func oneRunAtATime() async throws {
         try await withTestServer { server in
             let admin = try await server.adminWithShops()
-            try await IdentityPeople.pushTrainingPeople(admin, count: 60)
+            try await IdentityPeople.pushTrainingPeople(admin, count: 80)
             let started = try await admin.call("identity.train", ["seed": 9, "pairs": 1_000, "limit": 100])
             #expect(started["finished"] == false && started["phase"] == "random" && started["done"] == 0)
             let refused = await rpcError { try await admin.call("identity.train", ["seed": 10]) }
@@ -105,6 +105,11 @@ struct IdentityTrainingTests {
             #expect(try await analyst.call("identity.model.get", ["version": 0]) == model)
             #expect(await rpcError { try await analyst.call("identity.model.get", ["version": 3]) }?.reason == "not_found")
             #expect(await rpcError { try await analyst.call("identity.rescan") }?.reason == "role_forbidden")
+            // Nothing to learn from: the untrained model stays.
+            let admin = try await server.adminClient()
+            #expect(await rpcError { try await admin.call("identity.train") }?.reason == "conflict")
+            #expect(try await server.database.scalar("SELECT count(*) FROM identity_job") == 0)
+            await admin.close()
             await analyst.close()
         }
     }
