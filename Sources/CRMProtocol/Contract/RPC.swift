@@ -18,6 +18,7 @@ public enum RPC {
         + Sync.methods
         + Member.methods + MemberPrivacy.methods
         + Review.methods
+        + Identity.methods
         + Points.methods
         + Level.methods
         + Benefit.methods

@@ -40,6 +40,7 @@ public final class RPCServer: Service, Sendable {
                 + CampaignJobMethods.specs(context)
                 + CampaignReportMethods.specs(context)
                 + AuditMethods.specs(context)
+                + IdentityMethods.specs(context)
         )
         let configuration = context.configuration
         context.metricsBox.withLockedValue {

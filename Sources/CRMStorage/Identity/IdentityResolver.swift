@@ -92,7 +92,7 @@ struct IdentityResolver {
     }
 
     /// The member the account belongs to after fuzzy matching, and whether it merged.
-    private func fuzzyMatch(accountID: Int64, memberID: Int64, fields: PersonFields) throws -> (member: Int64, merged: Bool) {
+    func fuzzyMatch(accountID: Int64, memberID: Int64, fields: PersonFields) throws -> (member: Int64, merged: Bool) {
         let blocks = codec.blockingIndexes(fields)
         guard !blocks.isEmpty else { return (memberID, false) }
         let rows = try c.queryPrepared(
