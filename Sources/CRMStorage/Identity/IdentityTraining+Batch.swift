@@ -57,8 +57,11 @@ struct TrainingBatch {
         if job.cursor >= wanted { job.enter("blocked") }
     }
 
-    /// The blocked candidates of the next sampled accounts: accounts of other members sharing one of
-    /// their blocking keys (by the current rules), each once with the rules of every key it shares.
+    /// The blocked candidates of the next sampled accounts: every other account sharing one of their
+    /// blocking keys (by the current rules), each once with the rules of every key it shares. Accounts
+    /// of the same member count too: once ingest has merged a merchant's duplicates, pairs of other
+    /// members alone would be nearly all strangers, and EM would learn what a match looks like from
+    /// almost none (a trained name `exact` level came out negative that way).
     mutating func blocked(_ limit: Int) throws {
         let chosen = try c.queryPrepared(
             "SELECT account_id FROM identity_job_account WHERE job_id = $1 AND account_id > $2 ORDER BY account_id LIMIT $3",
@@ -88,13 +91,12 @@ struct TrainingBatch {
     /// by more accounts than `maxCandidatesPerBlock` are passed over and each account keeps its first
     /// `3 × maxCandidatesPerBlock` candidates by id, as ingest caps them.
     func candidates(of chosen: [Int64], _ fields: [Int64: Loaded]) throws -> [Int64: [Int64: UInt8]] {
-        var src: [Int64?] = [], members: [Int64?] = [], bits: [Int64?] = [], keys: [String?] = []
+        var src: [Int64?] = [], bits: [Int64?] = [], keys: [String?] = []
         for a in chosen {
             guard let f = fields[a] else { continue }
             for (key, index) in zip(f.fields.blockingKeys, codec.blockingIndexes(f.fields)) {
                 guard let rule = BlockingRule(key: key) else { continue }
                 src.append(a)
-                members.append(f.member)
                 bits.append(Int64(rule.bit))
                 keys.append(index)
             }
@@ -103,16 +105,15 @@ struct TrainingBatch {
         let cap = policy.maxCandidatesPerBlock
         let rows = try c.queryPrepared(
             """
-            WITH k AS MATERIALIZED (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[]) AS t(src, member, bit, key)),
+            WITH k AS MATERIALIZED (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS t(src, bit, key)),
             usable AS MATERIALIZED (
-                SELECT DISTINCT k.key FROM k WHERE (SELECT count(*) FROM (SELECT 1 FROM blocking_key x WHERE x.key = k.key LIMIT $5 + 1) c) <= $5
+                SELECT DISTINCT k.key FROM k WHERE (SELECT count(*) FROM (SELECT 1 FROM blocking_key x WHERE x.key = k.key LIMIT $4 + 1) c) <= $4
             )
             SELECT k.src, b.account_id, bit_or(k.bit) FROM k JOIN usable u ON u.key = k.key
-            CROSS JOIN LATERAL (SELECT account_id FROM blocking_key b WHERE b.key = k.key LIMIT $5 + 1) b
-            JOIN account a ON a.id = b.account_id
-            WHERE a.member_id <> k.member
+            CROSS JOIN LATERAL (SELECT account_id FROM blocking_key b WHERE b.key = k.key LIMIT $4 + 1) b
+            WHERE b.account_id <> k.src
             GROUP BY k.src, b.account_id ORDER BY k.src, b.account_id
-            """, [.intArray(src), .intArray(members), .intArray(bits), .textArray(keys), .int(Int64(cap))])
+            """, [.intArray(src), .intArray(bits), .textArray(keys), .int(Int64(cap))])
         var out: [Int64: [Int64: UInt8]] = [:]
         for row in rows {
             let a: Int64 = try row.decode(at: 0)

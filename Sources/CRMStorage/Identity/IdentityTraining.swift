@@ -7,7 +7,7 @@ import CRMPostgres
 /// so far, so a run stopped anywhere (crmd killed included) goes on where it stopped when asked again
 /// and stores its model once. Phases, each drawn from the seed:
 /// - `random`: pairs of accounts drawn at random (`u`);
-/// - `blocked`: for a sample of accounts, every account of another member sharing a blocking key with
+/// - `blocked`: for a sample of accounts, every other account (of any member) sharing a blocking key with
 ///   it (keys held by more than `maxCandidatesPerBlock` accounts are passed over, as at ingest), each
 ///   such pair once with the rules of the keys it shares (`m` and the prior, by EM);
 /// - `known`: pairs of one member's accounts that share a deterministic key (known matches);
