@@ -7,7 +7,8 @@ import Foundation
 /// `crm-bench identity-generate`: made-up Chinese people, each registered in one to four shop
 /// channels with the mistakes real registrations carry, written as `crm-bench generate` writes a
 /// merchant (one directory per shop, one JSON-lines file per channel: what `store-sync push` reads),
-/// plus `truth.tsv`, which account belongs to which person. `scripts/bench identity` measures
+/// plus `truth.tsv`: which account belongs to which person (and household: the person a family
+/// member lives with, else the person), and how the record was corrupted. `scripts/bench identity` measures
 /// identity resolution against that truth. The same seed makes the same records.
 struct IdentityGenerate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -78,6 +79,8 @@ struct IdentityGenerator {
 
     struct Person {
         var number: Int
+        /// The person this one lives with (their own number when they live alone).
+        var household: Int
         var surname: String
         var given: String
         var female: Bool
@@ -119,7 +122,7 @@ struct IdentityGenerator {
     /// What `write` collects before writing: each shop channel's events, the truth and counts.
     struct Output {
         var streams: [String: MerchantGenerator.Stream] = [:]
-        var truth = "shop\tchannel\texternal_id\tperson\tcorruptions\n"
+        var truth = "shop\tchannel\texternal_id\tperson\thousehold\tcorruptions\n"
         var counts: [String: Int] = [:]
         var examples: [String] = []
     }
@@ -164,7 +167,7 @@ struct IdentityGenerator {
         out.counts["member.upsert", default: 0] += 1
         for c in record.corruptions { out.counts[c, default: 0] += 1 }
         let corruptions = record.corruptions.isEmpty ? "-" : record.corruptions.joined(separator: ",")
-        out.truth += "\(shop)\t\(channel)\t\(external)\t\(person.number)\t\(corruptions)\n"
+        out.truth += "\(shop)\t\(channel)\t\(external)\t\(person.number)\t\(person.household)\t\(corruptions)\n"
         if out.examples.count < 20, !record.corruptions.isEmpty {
             out.examples.append("\(person.number)\t\(shop)/\(channel)\t\(record.name ?? "-")\t\(corruptions)")
         }
@@ -202,7 +205,7 @@ extension IdentityGenerator {
         let scrambled = (UInt64(number) &* 2_654_435_761) % 100_000_000
         let prefixes = ["130", "131", "132", "135", "136", "137", "138", "139", "150", "151", "152", "158", "159", "186", "187", "188", "189"]
         return Person(
-            number: number, surname: Self.surnames[weighted(Self.surnames.map { $0.1 })].0, given: givenName(female: female), female: female,
+            number: number, household: number, surname: Self.surnames[weighted(Self.surnames.map { $0.1 })].0, given: givenName(female: female), female: female,
             birthday: birthday(), province: province, address: address(in: province),
             phone: prefixes[number % prefixes.count] + String(format: "%08d", Int(scrambled)))
     }
