@@ -366,9 +366,16 @@ extension IdentityGenerator {
                 digits[i] = c
             }
             let candidate = String(digits)
-            if candidate != text, MerchantGenerator.day(candidate) != nil, Int(candidate.prefix(4))! <= 2010 { return candidate }
+            if candidate != text, Self.isDate(candidate), Int(candidate.prefix(4))! <= 2010 { return candidate }
         }
         return text
+    }
+
+    /// Whether YYYY-MM-DD is a day of the calendar (crmd refuses 1992-02-30, and the record with it).
+    static func isDate(_ text: String) -> Bool {
+        let parts = text.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3, (1900...2999).contains(parts[0]), let day = MerchantGenerator.day(text) else { return false }
+        return MerchantGenerator.civil(day) == (parts[0], parts[1], parts[2])
     }
 
     /// One character replaced: a digit by another digit; a Chinese character by a homophone when it

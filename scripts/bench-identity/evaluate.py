@@ -1,6 +1,6 @@
 """Scores identity resolution against the generated truth, for scripts/bench identity.
 
-Usage: evaluate.py OUT BASE PEOPLE SEED. OUT holds training/truth.tsv and held-out/truth.tsv (from
+Usage: evaluate.py OUT BASE PEOPLE SEED PHONES. OUT holds training/truth.tsv and held-out/truth.tsv (from
 crm-bench identity-generate) and, for each side measured (base, model), what identity.sh copied out
 of that side's database: SIDE-accounts.tsv (shop, channel, external id, member), SIDE-review.tsv
 (open review items: member_a, member_b, score), SIDE-merged.tsv (member, merged_into),
@@ -142,12 +142,12 @@ def report(name, label, s, total):
 
 
 def main():
-    out, base, people, seed = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    out, base, people, seed, phones = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
     training = read_truth(f"{out}/training/truth.tsv")
     held = read_truth(f"{out}/held-out/truth.tsv")
     pairs = true_pairs(held)
     print(f"identity: {people:,} people for training (seed {seed}, {len(training):,} records), {people:,} held out"
-          f" (seed {seed + 1}, {len(held):,} records, {len(pairs):,} true pairs)")
+          f" (seed {seed + 1}, {len(held):,} records, {len(pairs):,} true pairs); share of records with a phone: {phones}")
     sides = {name: score_side(out, name, held, training, pairs) for name in ("base", "model")}
     for name, label in (("base", f"{base}, before issue 19"), ("model", "this tree")):
         if sides[name]:
