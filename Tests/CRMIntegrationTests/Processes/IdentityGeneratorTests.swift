@@ -54,7 +54,9 @@ struct IdentityGeneratorTests {
                     #expect(upserts.updateValue(member, forKey: key) == nil, "\(key) twice")
                 }
             }
-            let rows = try String(contentsOfFile: directory + "/truth.tsv", encoding: .utf8).split(separator: "\n").dropFirst().map { $0.split(separator: "\t").map(String.init) }
+            let rows = try String(contentsOfFile: directory + "/truth.tsv", encoding: .utf8).split(separator: "\n").dropFirst().map {
+                $0.split(separator: "\t").map(String.init)
+            }
             #expect(rows.count == upserts.count, "\(summary)")
             var placesOf: [Int: Set<String>] = [:]
             var addressesOf: [Int: Set<String>] = [:]
