@@ -133,7 +133,9 @@ identity_push() {
   while [ -n "$(jobs -rp | grep -Fx -f <(printf '%s\n' "${pids[@]}"))" ]; do
     if ! kill -0 "$crmd_pid" 2>/dev/null; then
       kill "${pids[@]}" 2>/dev/null
-      grep -a -m 5 -E 'Precondition|Fatal|error' "$out/$side-crmd.log" >&2
+      # What stopped it and where: the failure line and the crashed thread's first frames in crmd.
+      grep -a -m 1 -E 'runtime failure|Precondition failed|Fatal error' "$out/$side-crmd.log" >&2
+      grep -a -A 4 ' crashed:' "$out/$side-crmd.log" | grep -a -m 2 ' in crmd at ' >&2
       echo "crmd ($side) stopped while the $set set was pushed; its log: $out/$side-crmd.log" >&2
       exit 1
     fi
