@@ -13,7 +13,8 @@ struct KeyMergeBatch {
     let policy: IdentityPolicy
     let codec: PersonalDataCodec
     let merger: MemberMerger
-    /// Members the push made for its new accounts (each holds nothing but its one account yet).
+    /// Members the push made for its new accounts. Each held its one account when made; one that the
+    /// resolver has since merged with another new member holds more, and is no lead's (`KeyFacts.held`).
     let newMembers: Set<Int64>
 
     /// The one merge a new account's keys lead to.
@@ -50,8 +51,10 @@ struct KeyMergeBatch {
 
     /// What the guards and the lead need to know of one key of an account.
     private struct KeyFacts {
-        /// The account's member now.
+        /// The account's member now, and how many accounts it holds (more than one once the resolver
+        /// merged it with another account of the push).
         var member: Int64 = 0
+        var held = 0
         var blocked = false
         var perChannel = 0
         var total = 0
@@ -78,7 +81,7 @@ struct KeyMergeBatch {
         var facts = [KeyFacts](repeating: KeyFacts(), count: accs.count)
         for row in try c.queryPrepared(
             """
-            SELECT t.n, a.member_id,
+            SELECT t.n, a.member_id, (SELECT count(*) FROM account z WHERE z.member_id = a.member_id),
                    EXISTS (SELECT 1 FROM identity_blocklist b WHERE b.kind = t.kind AND b.value = t.value),
                    g.per_channel, g.total, d.member_id
             FROM unnest($1::bigint[], $2::text[], $3::text[]) WITH ORDINALITY AS t(acc, kind, value, n)
@@ -97,10 +100,11 @@ struct KeyMergeBatch {
         {
             let n = Int(try row.decode(Int64.self, at: 0)) - 1
             facts[n].member = try row.decode(at: 1)
-            facts[n].blocked = try row.decode(at: 2)
-            facts[n].perChannel = try row.decode(at: 3)
-            facts[n].total = try row.decode(at: 4)
-            if let other: Int64 = try row.decode(at: 5) { facts[n].others.append(other) }
+            facts[n].held = try row.decode(at: 2)
+            facts[n].blocked = try row.decode(at: 3)
+            facts[n].perChannel = try row.decode(at: 4)
+            facts[n].total = try row.decode(at: 5)
+            if let other: Int64 = try row.decode(at: 6) { facts[n].others.append(other) }
         }
         return facts
     }
@@ -109,7 +113,8 @@ struct KeyMergeBatch {
     /// lead to exactly one known member, older than the account's own.
     private func lead(account: Int64, keys: [IdentityKey], facts: [KeyFacts]) -> Lead? {
         let member = facts.first?.member ?? 0
-        guard newMembers.contains(member) else { return nil }
+        // A member that grew in this push moves more than the account: the resolver merges it.
+        guard newMembers.contains(member), facts.first?.held == 1 else { return nil }
         let guards = self.guards
         guard !zip(keys, facts).contains(where: { key, f in guards.stop(key: key, use: { f.use }) != nil }) else { return nil }
         let others = Set(facts.flatMap(\.others))
