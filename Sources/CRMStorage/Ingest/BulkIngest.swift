@@ -296,7 +296,7 @@ struct BulkIngest {
     /// threshold. Compared with every account committed (and this push's own), or, with `among`, only
     /// with those accounts. Needs no lock: it reads, and a push re-screens under the identity lock
     /// against what committed meanwhile (`IdentityJournal`).
-    func screen(_ inserted: InsertedUpserts, among: [Int64]? = nil) throws -> Set<Int64> {
+    func screen(_ inserted: InsertedUpserts, model: MatchModel, among: [Int64]? = nil) throws -> Set<Int64> {
         let (accounts, fields, rows) = (inserted.accounts, inserted.fields, inserted.rows)
         guard !accounts.isEmpty else { return [] }
         if let among, among.isEmpty { return [] }
@@ -352,7 +352,7 @@ struct BulkIngest {
             let account: Int64 = try row.decode(at: 0)
             if slow.contains(account) { continue }
             let other = try SealedProfile.personFields(row, at: 1, codec: codec)
-            if FuzzyMatcher.reaches(fields[position[account]!], other, threshold: policy.reviewThreshold, autoMergeThreshold: policy.autoMergeThreshold) {
+            if IdentityResolver.mayReachReview(fields[position[account]!], other, model: model, policy: policy) {
                 slow.insert(account)
             }
         }
@@ -361,13 +361,13 @@ struct BulkIngest {
 
     /// Resolves the identity of accounts `insertUpserts` wrote, of which `slow` (by `screen`) may match
     /// someone; the caller holds the identity lock, so what every push before this one committed is
-    /// seen. Returns each upsert's outcome, in order.
-    func resolveUpserts(_ inserted: InsertedUpserts, slow: Set<Int64>) throws -> [EventOutcome] {
+    /// seen. `model`: the match model `slow` was screened with. Returns each upsert's outcome, in order.
+    func resolveUpserts(_ inserted: InsertedUpserts, slow: Set<Int64>, model: MatchModel) throws -> [EventOutcome] {
         let (run, accounts, keys, fields) = (inserted.run, inserted.accounts, inserted.keys, inserted.fields)
         guard !run.isEmpty else { return [] }
         let merger = MemberMerger(c: c, policy: policy, codec: codec, loyalty: loyalty)
         let newMembers = Set(inserted.members)
-        let resolver = IdentityResolver(c: c, policy: policy, model: try IdentityModelStore.current(c), codec: codec, merger: merger, newMembers: newMembers)
+        let resolver = IdentityResolver(c: c, policy: policy, model: model, codec: codec, merger: merger, newMembers: newMembers)
         let batch = KeyMergeBatch(c: c, policy: policy, codec: codec, merger: merger, newMembers: newMembers)
         // In push order: accounts whose keys lead to one known member merge in batches; the others go
         // through the resolver, each after the batch before it, and when it merged anything, where the
