@@ -117,6 +117,13 @@ struct FuzzyMatchingTests {
         #expect(NameFrequency.estimate(holders: 20_000, accounts: 1_000_000, model: model) > 0.015)
     }
 
+    @Test("Jaro–Winkler of texts of very different lengths (a window past the shorter one's end)")
+    func jaroWinklerLengths() {
+        #expect(TextSimilarity.jaroWinkler("wangxiaomingabcdefghij", "wa") > 0)
+        #expect(TextSimilarity.jaroWinkler("ab", "abcdefghijklmnopqrstuvwxyz") > 0)
+        #expect(TextSimilarity.jaroWinkler("zzzzzzzzzzzz", "ab") == 0)
+    }
+
     @Test("blocking keys group records that could match")
     func blocking() {
         let a = person("王小明", "1990-05-17", nil)
