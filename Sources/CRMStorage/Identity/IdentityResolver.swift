@@ -143,9 +143,10 @@ struct IdentityResolver {
 
     /// The candidates and the name's frequency, in one statement: every blocking key of the record
     /// held by at most `max_candidates_per_block` accounts (a key more hold says little, and would
-    /// make the cost per event grow with the members), at most `max_candidates` accounts in all; the
-    /// accounts holding the name's key (at most `NameFrequency.countCap`) and the planner's estimate
-    /// of all accounts.
+    /// make the cost per event grow with the members), at most `max_candidates` accounts in all,
+    /// those sharing the most keys with the record first (then the oldest, so a rescan compares the
+    /// same ones); the accounts holding the name's key (at most `NameFrequency.countCap`) and the
+    /// planner's estimate of all accounts.
     func candidates(memberID: Int64, fields: PersonFields) throws -> Candidates {
         let blocks = codec.blockingIndexes(fields)
         guard !blocks.isEmpty else { return Candidates() }
@@ -156,15 +157,17 @@ struct IdentityResolver {
                 SELECT k.key FROM unnest($1::text[]) AS k(key)
                 WHERE (SELECT count(*) FROM (SELECT 1 FROM blocking_key x WHERE x.key = k.key LIMIT $2 + 1) c) <= $2
             ), found AS (
-                SELECT DISTINCT a.id, a.member_id, a.region, \(SealedProfile.columns("a")), \(PersonalDataCodec.keyColumns("k"))
+                SELECT b.account_id, count(*) AS shared
                 FROM usable u CROSS JOIN LATERAL (SELECT account_id FROM blocking_key b WHERE b.key = u.key LIMIT $2 + 1) b
-                JOIN account a ON a.id = b.account_id LEFT JOIN data_key k ON k.id = a.key_id
+                JOIN account a ON a.id = b.account_id
                 WHERE a.member_id <> $3
-                LIMIT $4
+                GROUP BY b.account_id ORDER BY shared DESC, b.account_id LIMIT $4
             )
             SELECT (SELECT count(*) FROM (SELECT 1 FROM blocking_key n WHERE n.key = $5 LIMIT $6) n),
-                   (SELECT GREATEST(reltuples, 0)::float8 FROM pg_class WHERE oid = 'account'::regclass), f.*
-            FROM found f
+                   (SELECT GREATEST(reltuples, 0)::float8 FROM pg_class WHERE oid = 'account'::regclass),
+                   a.id, a.member_id, a.region, \(SealedProfile.columns("a")), \(PersonalDataCodec.keyColumns("k"))
+            FROM found f JOIN account a ON a.id = f.account_id LEFT JOIN data_key k ON k.id = a.key_id
+            ORDER BY f.shared DESC, a.id
             """,
             [
                 .textArray(blocks), .int(Int64(policy.maxCandidatesPerBlock)), .int(memberID), .int(Int64(policy.maxCandidates)),

@@ -297,7 +297,7 @@ struct BulkIngest {
     /// with those accounts. Needs no lock: it reads, and a push re-screens under the identity lock
     /// against what committed meanwhile (`IdentityJournal`).
     func screen(_ inserted: InsertedUpserts, model: MatchModel, among: [Int64]? = nil) throws -> Set<Int64> {
-        let (accounts, fields, rows) = (inserted.accounts, inserted.fields, inserted.rows)
+        let (accounts, rows) = (inserted.accounts, inserted.rows)
         guard !accounts.isEmpty else { return [] }
         if let among, among.isEmpty { return [] }
         // The keys and blocking keys are the ones just written, so they come from memory; against all
@@ -332,7 +332,7 @@ struct BulkIngest {
                      usable AS MATERIALIZED (
                          SELECT k.key FROM (SELECT DISTINCT key FROM mine) k
                          WHERE (SELECT count(*) FROM (SELECT 1 FROM blocking_key x WHERE x.key = k.key LIMIT $3 + 1) c) <= $3)
-                SELECT DISTINCT m.account_id, a.region, \(SealedProfile.columns("a")), \(PersonalDataCodec.keyColumns("k"))
+                SELECT DISTINCT m.account_id, a.id, a.region, \(SealedProfile.columns("a")), \(PersonalDataCodec.keyColumns("k"))
                 FROM mine m JOIN usable u ON u.key = m.key
                 CROSS JOIN LATERAL (SELECT account_id FROM blocking_key o WHERE o.key = m.key AND o.account_id <> m.account_id LIMIT $3 + 1) o
                 JOIN account a ON a.id = o.account_id LEFT JOIN data_key k ON k.id = a.key_id
@@ -341,18 +341,29 @@ struct BulkIngest {
             : try c.queryPrepared(
                 """
                 WITH theirs AS MATERIALIZED (SELECT account_id, key FROM blocking_key WHERE account_id = ANY($3::bigint[]))
-                SELECT DISTINCT m.account_id, a.region, \(SealedProfile.columns("a")), \(PersonalDataCodec.keyColumns("k"))
+                SELECT DISTINCT m.account_id, a.id, a.region, \(SealedProfile.columns("a")), \(PersonalDataCodec.keyColumns("k"))
                 FROM unnest($1::bigint[], $2::text[]) AS m(account_id, key)
                 JOIN theirs o ON o.key = m.key AND o.account_id <> m.account_id
                 JOIN account a ON a.id = o.account_id LEFT JOIN data_key k ON k.id = a.key_id
                 """, [.intArray(rows.blockAccounts), .textArray(rows.blockKeys), .intArray(among!)]
             ).map { $0 }
-        let position = Dictionary(uniqueKeysWithValues: accounts.enumerated().map { ($1, $0) })
-        for row in candidates {
+        return try mayMatch(candidates, inserted: inserted, model: model, slow: slow)
+    }
+
+    /// `slow` and the new accounts with a candidate among `rows` (new account, candidate account,
+    /// then the candidate's region, sealed fields and data key) that could reach the review threshold.
+    private func mayMatch(_ rows: [PostgresRow], inserted: InsertedUpserts, model: MatchModel, slow: Set<Int64>) throws -> Set<Int64> {
+        var slow = slow
+        let position = Dictionary(uniqueKeysWithValues: inserted.accounts.enumerated().map { ($1, $0) })
+        // A candidate of several new accounts is opened, folded and spelled in pinyin once.
+        var opened: [Int64: PersonFields] = [:]
+        for row in rows {
             let account: Int64 = try row.decode(at: 0)
             if slow.contains(account) { continue }
-            let other = try SealedProfile.personFields(row, at: 1, codec: codec)
-            if IdentityResolver.mayReachReview(fields[position[account]!], other, model: model, policy: policy) {
+            let id: Int64 = try row.decode(at: 1)
+            let other = try opened[id] ?? SealedProfile.personFields(row, at: 2, codec: codec)
+            opened[id] = other
+            if IdentityResolver.mayReachReview(inserted.fields[position[account]!], other, model: model, policy: policy) {
                 slow.insert(account)
             }
         }
