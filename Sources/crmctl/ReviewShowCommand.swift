@@ -40,7 +40,7 @@ enum ReviewWaterfallText {
         for step in item.fields {
             total += step.bits
             let level = step.level.map { $0 + (step.termFrequency == true ? " (name frequency)" : "") } ?? "missing: no evidence"
-            table.add([step.field, level, step.level == nil ? "0" : bits(step.bits), bits(total)])
+            table.add([step.field, level, bits(step.bits), bits(total)])
         }
         lines.append("")
         lines.append(table.render())
@@ -51,10 +51,12 @@ enum ReviewWaterfallText {
         return lines.joined(separator: "\n")
     }
 
-    /// Bits with their sign, to hundredths: `+6.41`, `-9.96`.
+    /// Bits with their sign, to hundredths, so the column lines up: `+6.41`, `-9.96`, `+3.00`.
     static func bits(_ b: Double) -> String {
-        let text = Formats.rounded(b, decimals: 2)
-        return b > 0 && text != "0" ? "+" + text : text
+        let hundredths = Int64((b.magnitude * 100).rounded())
+        guard hundredths > 0 else { return "0.00" }
+        let fraction = String(hundredths % 100)
+        return (b < 0 ? "-" : "+") + "\(hundredths / 100)." + (fraction.count < 2 ? "0" : "") + fraction
     }
 
     /// A probability cut (not rounded) to 5 decimals, so 0.999996 never reads as a certain 1.
