@@ -72,7 +72,14 @@ enum ConfigText {
                 "  accounts per key",
                 "\(i["max_accounts_per_key_per_shop_channel"]?.cellText ?? "?") per shop channel, \(i["max_accounts_per_key"]?.cellText ?? "?") in all"
             ),
-            ("  fuzzy matches", "merge at \(i["auto_merge_threshold"]?.cellText ?? "?"), review from \(i["review_threshold"]?.cellText ?? "?")"),
+            (
+                "  matches without a key",
+                "merge at probability \(i["auto_merge_threshold"]?.cellText ?? "?"), review from \(i["review_threshold"]?.cellText ?? "?")"
+            ),
+            (
+                "  candidates",
+                "\(i["max_candidates_per_block"]?.cellText ?? "?") per blocking key, \(i["max_candidates"]?.cellText ?? "?") in all"
+            ),
             ("  channel trust", list(i["channel_trust"])),
         ])
     }

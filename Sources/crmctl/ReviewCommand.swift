@@ -6,7 +6,7 @@ import CRMProtocol
 struct ReviewCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "review", abstract: "Likely matches waiting for a decision, and identity guards that fired.",
-        subcommands: [List.self, Decide.self])
+        subcommands: [List.self, Show.self, Decide.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List review items (fuzzy matches) or, with --guards, the guards that fired.")
@@ -34,17 +34,20 @@ struct ReviewCommand: AsyncParsableCommand {
                         }
                         return print(table.render())
                     }
-                    var table = TextTable(headers: ["id", "members", "score", "name", "birthday", "address", "region", "note"])
+                    var table = TextTable(headers: ["id", "members", "probability", "name", "birthday", "address", "region", "phone", "note"])
                     for i in items {
+                        // Each field's comparison level (a number for items queued before match models).
                         let f = i.evidence?["fields"]
-                        table.add([
-                            String(i.id), (i.memberIDs ?? []).map(\.description).joined(separator: " + "),
-                            i.score.map { Formats.rounded($0, decimals: 2) } ?? "", f?["name"]?.cellText ?? "-", f?["birthday"]?.cellText ?? "-",
-                            f?["address"]?.cellText ?? "-", f?["region"]?.cellText ?? "-", i.evidence?["held_back"]?.cellText ?? "",
-                        ])
+                        func level(_ field: String) -> String { f?[field].map { $0["level"]?.cellText ?? $0.cellText } ?? "-" }
+                        table.add(
+                            [String(i.id), (i.memberIDs ?? []).map(\.description).joined(separator: " + "), i.score.map(ReviewWaterfallText.probability) ?? ""]
+                                + ["name", "birthday", "address", "region", "phone"].map(level) + [i.evidence?["held_back"]?.cellText ?? ""])
                     }
                     print(table.render())
-                    if !items.isEmpty { print("\ndecide with: crmctl review decide ID merge|separate --reason \"…\"") }
+                    if !items.isEmpty {
+                        print("\nwhy: crmctl review show ID")
+                        print("decide with: crmctl review decide ID merge|separate --reason \"…\"")
+                    }
                 }
             }
         }

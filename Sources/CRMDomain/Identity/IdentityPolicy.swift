@@ -11,14 +11,18 @@ public struct IdentityPolicy: Sendable, Equatable {
     public var maxAccountsPerKeyPerShopChannel: Int = 1
     /// A key value on more distinct accounts than this overall is shared too.
     public var maxAccountsPerKey: Int = 20
-    /// Fuzzy scores at or above this merge by themselves.
-    public var autoMergeThreshold: Double = 0.93
-    /// Fuzzy scores at or above this (and below auto-merge) wait for an operator.
-    public var reviewThreshold: Double = 0.75
+    /// Pairs that share no key merge by themselves when the match model gives them at least this
+    /// probability of being one person.
+    public var autoMergeThreshold: Double = 0.999
+    /// Pairs at or above this probability (and below auto-merge) wait for an operator.
+    public var reviewThreshold: Double = 0.9
     /// Channels most trusted first, for the golden record.
     public var channelTrust: [Channel] = [.web, .mobile, .groupBuy]
     /// Candidates examined per blocking key at most, so the cost per event stays flat.
     public var maxCandidatesPerBlock: Int = 50
+    /// Candidates compared with one record at most, over all its blocking keys together (six rules
+    /// of at most `maxCandidatesPerBlock` each could otherwise bring 300).
+    public var maxCandidates: Int = 200
 
     public init() {}
 
@@ -29,12 +33,13 @@ public struct IdentityPolicy: Sendable, Equatable {
         if Set(keyPriority).count != keyPriority.count { out.append("key_priority names a kind twice") }
         if maxAccountsPerKeyPerShopChannel < 1 { out.append("max_accounts_per_key_per_shop_channel must be at least 1") }
         if maxAccountsPerKey < 2 { out.append("max_accounts_per_key must be at least 2") }
-        if !(0.5...1.0).contains(autoMergeThreshold) { out.append("auto_merge_threshold must be between 0.5 and 1") }
-        if !(0.3...1.0).contains(reviewThreshold) || reviewThreshold > autoMergeThreshold {
-            out.append("review_threshold must be between 0.3 and auto_merge_threshold")
+        if !(autoMergeThreshold >= 0.5 && autoMergeThreshold < 1) { out.append("auto_merge_threshold must be a probability from 0.5 to below 1") }
+        if !(reviewThreshold >= 0.5) || reviewThreshold > autoMergeThreshold {
+            out.append("review_threshold must be a probability from 0.5 to auto_merge_threshold")
         }
         if Set(channelTrust).count != Channel.allCases.count { out.append("channel_trust must list each channel once") }
         if !(1...1_000).contains(maxCandidatesPerBlock) { out.append("max_candidates_per_block must be 1...1000") }
+        if !(1...5_000).contains(maxCandidates) { out.append("max_candidates must be 1...5000") }
         return out
     }
 }

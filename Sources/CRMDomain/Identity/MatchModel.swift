@@ -15,8 +15,9 @@ public struct MatchModel: Sendable, Equatable {
     public var m: [[Double]]
     /// `u[field.index][level]`.
     public var u: [[Double]]
-    /// The least `u` a name's own frequency gives the name's agreeing levels (`exact`, `script`,
-    /// `pinyin`): a rare name is stronger evidence than the average name, by at most u / floor.
+    /// The least frequency a name is taken to have when its agreeing levels (`exact`, `script`,
+    /// `pinyin`) are adjusted: a rare name is stronger evidence than the average name, by at most
+    /// u(exact) / floor.
     public var termFrequencyFloor: Double
 
     /// The name levels whose `u` is the name's frequency when it is known.
@@ -55,13 +56,16 @@ public struct MatchModel: Sendable, Equatable {
     /// log2(λ / (1 − λ)).
     public var priorBits: Double { log2(prior / (1 - prior)) }
 
-    /// log2(m/u) of one level, with `u` the name's frequency where that applies.
+    /// log2(m/u) of one level, with `u` adjusted to the name's frequency where that applies: an
+    /// agreeing name level's `u` scaled by how much more (or less) common the name is than the average
+    /// name (`u` of `exact`), so a name of average frequency scores as if none were known, and each
+    /// level keeps its strength relative to the others.
     public func bits(_ field: MatchField, level: Int8, nameFrequency: Double? = nil) -> (bits: Double, termFrequency: Bool) {
         let mi = m[field.index][Int(level)]
         var ui = u[field.index][Int(level)]
         var adjusted = false
         if field == .name, Self.termFrequencyLevels.contains(level), let f = nameFrequency, f > 0 {
-            ui = min(max(f, termFrequencyFloor), 1 - Self.epsilon)
+            ui = min(ui * max(f, termFrequencyFloor) / u[field.index][0], 1 - Self.epsilon)
             adjusted = true
         }
         return (log2(mi / ui), adjusted)

@@ -57,10 +57,10 @@ public enum TextSimilarity {
         var takenX = [Bool](repeating: false, count: x.count), takenY = [Bool](repeating: false, count: y.count)
         var matches = 0
         for i in x.indices {
-            // Past the end of the shorter text the window is empty (a long name against a short one).
-            let low = max(0, i - window), high = min(y.count, i + window + 1)
-            guard low < high else { break }
-            for j in low..<high where !takenY[j] && x[i] == y[j] {
+            // Past the end of a shorter text the window is empty (and the range would be reversed).
+            let from = max(0, i - window), to = min(y.count, i + window + 1)
+            guard from < to else { break }
+            for j in from..<to where !takenY[j] && x[i] == y[j] {
                 takenX[i] = true
                 takenY[j] = true
                 matches += 1

@@ -13,6 +13,7 @@ enum IdentityPolicyJSON {
             "review_threshold": .double(p.reviewThreshold),
             "channel_trust": .array(p.channelTrust.map { .string($0.rawValue) }),
             "max_candidates_per_block": .int(p.maxCandidatesPerBlock),
+            "max_candidates": .int(p.maxCandidates),
         ]
     }
 
@@ -21,7 +22,7 @@ enum IdentityPolicyJSON {
         let p = try Params(value, path: path)
         try p.allowOnly([
             "key_priority", "blocked_keys", "max_accounts_per_key_per_shop_channel", "max_accounts_per_key",
-            "auto_merge_threshold", "review_threshold", "channel_trust", "max_candidates_per_block",
+            "auto_merge_threshold", "review_threshold", "channel_trust", "max_candidates_per_block", "max_candidates",
         ])
         var policy = IdentityPolicy()
         if let list = p.object["key_priority"] {
@@ -54,6 +55,7 @@ enum IdentityPolicyJSON {
         if let v = try p.optionalInt("max_accounts_per_key_per_shop_channel", in: 1...1_000) { policy.maxAccountsPerKeyPerShopChannel = Int(v) }
         if let v = try p.optionalInt("max_accounts_per_key", in: 2...100_000) { policy.maxAccountsPerKey = Int(v) }
         if let v = try p.optionalInt("max_candidates_per_block", in: 1...1_000) { policy.maxCandidatesPerBlock = Int(v) }
+        if let v = try p.optionalInt("max_candidates", in: 1...5_000) { policy.maxCandidates = Int(v) }
         for (key, apply) in [
             ("auto_merge_threshold", { (x: Double) in policy.autoMergeThreshold = x }),
             ("review_threshold", { (x: Double) in policy.reviewThreshold = x }),

@@ -2,7 +2,7 @@ import CRMDomain
 import CRMProtocol
 import CRMStorage
 
-/// Members and identity decisions: `member.get|find|merge|unmerge|history`, `review.list|decide`.
+/// Members and identity decisions: `member.get|find|merge|unmerge|history`, `review.list|show|decide`.
 enum MemberMethods {
     /// A member as results show it, personal fields masked for masked roles.
     static func profile(_ m: MemberRecord, masked: Bool, ladder: LevelLadder) -> RPC.Member.Profile {
@@ -134,18 +134,13 @@ enum MemberMethods {
             guard: r.type == "guard" ? detail : nil, evidence: r.type == "guard" ? nil : detail)
     }
 
-    /// The personal fields review items show: a guard its key value (`phone`, `wechat_unionid` …),
-    /// a match the two members' values it compared (`name`, `birthday`, `address` …).
+    /// The personal fields review items show: a guard its key value (`phone`, `wechat_unionid` …).
+    /// A match shows the comparison level each field reached, never the members' values.
     static func shownFields(_ items: [RPC.Review.List.Item]) -> [String] {
-        var fields = Set<String>()
-        for i in items {
-            if let kind = i.guard?.objectValue?["kind"]?.stringValue { fields.insert(kind) }
-            if let compared = i.evidence?.objectValue?["fields"]?.objectValue { fields.formUnion(compared.keys) }
-        }
-        return fields.sorted()
+        Set(items.compactMap { $0.guard?.objectValue?["kind"]?.stringValue }).sorted()
     }
 
-    /// The review queue: `review.list`, `review.decide`.
+    /// The review queue: `review.list`, `review.show`, `review.decide`.
     static func reviewSpecs(_ context: ServerContext) -> [MethodSpec] {
         [
             MethodSpec(RPC.Review.List.self, access: .read, scope: .merchantWide) { p, call in
@@ -159,6 +154,10 @@ enum MemberMethods {
                     call, context: context, method: RPC.Review.List.name, fields: shownFields(page.items),
                     members: page.items.flatMap { ($0.memberIDs ?? []).map(\.value) })
                 return RPC.Review.List.Result(items: page.items, nextCursor: page.next)
+            },
+            // Levels and bits, never values: not a read of personal data, so no access audit row.
+            MethodSpec(RPC.Review.Show.self, access: .read, scope: .merchantWide) { p, _ in
+                ReviewWaterfall.result(try await context.members.review(id: p.id))
             },
             MethodSpec(RPC.Review.Decide.self, access: .write, scope: .merchantWide) { p, call in
                 let r = try await context.members.decide(

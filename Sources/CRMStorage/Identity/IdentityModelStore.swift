@@ -7,18 +7,21 @@ import Synchronization
 /// none was trained. Parsed models are kept per process by version, so a push pays one indexed
 /// read of the newest version, not a parse.
 public enum IdentityModelStore {
-    private static let cache = Mutex<MatchModel?>(nil)
+    /// The model last read, with when it was stored: a version number alone could name another
+    /// database's model in a process that serves several (the tests).
+    private static let cache = Mutex<(model: MatchModel, stored: String)?>(nil)
 
     /// The current model, read inside the caller's transaction (a push resolves with the model that
     /// was current when it began resolving).
     public static func current(_ c: PostgresConnection) throws -> MatchModel {
-        guard let row = try c.queryPrepared("SELECT version FROM identity_model ORDER BY version DESC LIMIT 1", []).single else {
+        guard let row = try c.queryPrepared("SELECT version, created_at::text FROM identity_model ORDER BY version DESC LIMIT 1", []).single else {
             return .untrained
         }
         let version: Int64 = try row.decode(at: 0)
-        if let cached = cache.withLock({ $0 }), cached.version == version { return cached }
+        let stored: String = try row.decode(at: 1)
+        if let cached = cache.withLock({ $0 }), cached.model.version == version, cached.stored == stored { return cached.model }
         let model = try load(c, version: version)!
-        cache.withLock { if ($0?.version ?? -1) < model.version { $0 = model } }
+        cache.withLock { $0 = (model, stored) }
         return model
     }
 

@@ -91,41 +91,35 @@ struct IdentityResolver {
             ).map { try $0.decode(String.self, at: 0) })
     }
 
-    /// The member the account belongs to after fuzzy matching, and whether it merged.
+    /// The member the account belongs to after matching it by the match model with the accounts that
+    /// share a blocking key but no identity key with it, and whether it merged. The most likely
+    /// candidate at or above the auto-merge threshold merges (one automatic merge per account at most:
+    /// another one that likely waits for review, so two people the guards keep apart are never joined
+    /// through a third record); every other candidate at or above the review threshold waits for an
+    /// operator. Rescanning existing members calls this as ingest does.
     func fuzzyMatch(accountID: Int64, memberID: Int64, fields: PersonFields) throws -> (member: Int64, merged: Bool) {
-        let blocks = codec.blockingIndexes(fields)
-        guard !blocks.isEmpty else { return (memberID, false) }
-        let rows = try c.queryPrepared(
-            """
-            WITH usable AS MATERIALIZED (
-                SELECT k.key FROM unnest($1::text[]) AS k(key)
-                WHERE (SELECT count(*) FROM (SELECT 1 FROM blocking_key x WHERE x.key = k.key LIMIT $2 + 1) c) <= $2
-            )
-            SELECT DISTINCT a.id, a.member_id, a.region, \(SealedProfile.columns("a")), \(PersonalDataCodec.keyColumns("k"))
-            FROM usable u CROSS JOIN LATERAL (SELECT account_id FROM blocking_key b WHERE b.key = u.key LIMIT $2 + 1) b
-            JOIN account a ON a.id = b.account_id LEFT JOIN data_key k ON k.id = a.key_id
-            WHERE a.member_id <> $3
-            LIMIT $4
-            """, [.textArray(blocks), .int(Int64(policy.maxCandidatesPerBlock)), .int(memberID), .int(Int64(policy.maxCandidatesPerBlock * 3))])
-        var best: [Int64: MatchScore] = [:]
-        for row in rows {
-            let other = try SealedProfile.personFields(row, at: 2, codec: codec)
-            let score = FuzzyMatcher.score(fields, other, autoMergeThreshold: policy.autoMergeThreshold)
-            let member: Int64 = try row.decode(at: 1)
-            if score.score > (best[member]?.score ?? -1) { best[member] = score }
+        let found = try candidates(memberID: memberID, fields: fields)
+        var best: [Int64: (decision: MatchDecision, score: PairScore)] = [:]
+        for candidate in found.accounts {
+            let scored = Self.decide(fields, candidate.fields, model: model, nameFrequency: found.nameFrequency, policy: policy)
+            if let held = best[candidate.member], !Self.ranks(scored.score, above: held.score) { continue }
+            best[candidate.member] = scored
+        }
+        let order = best.sorted { x, y in
+            Self.ranks(x.value.score, above: y.value.score) || (!Self.ranks(y.value.score, above: x.value.score) && x.key < y.key)
         }
         var current = memberID
         var merged = false
-        for (candidate, match) in best.sorted(by: { $0.value.score > $1.value.score || ($0.value.score == $1.value.score && $0.key < $1.key) }) {
-            guard match.score >= policy.reviewThreshold else { break }
+        for (candidate, (decision, score)) in order {
+            guard decision != .none else { break }
             let other = try merger.liveMember(candidate)
             if other == current { continue }
             if try merger.areSeparated(current, other) { continue }
-            let evidence = Self.evidence(match)
-            if match.score >= policy.autoMergeThreshold, !merged {
+            let evidence = score.evidence(modelVersion: model.version)
+            if decision == .merge, !merged {
                 current = try merger.merge(
-                    current, other, rule: "fuzzy", score: match.score, evidence: evidence, actor: "system",
-                    reason: "fuzzy match above the auto-merge threshold", newMembers: newMembers
+                    current, other, rule: "fuzzy", score: score.probability, evidence: evidence, actor: "system",
+                    reason: "match probability at or above the auto-merge threshold", newMembers: newMembers, modelVersion: model.version
                 ).survivor
                 merged = true
             } else {
@@ -134,18 +128,86 @@ struct IdentityResolver {
                     """
                     INSERT INTO review_item (member_a, member_b, score, evidence) VALUES ($1, $2, $3, $4::jsonb)
                     ON CONFLICT (member_a, member_b) WHERE status = 'open' DO UPDATE SET score = EXCLUDED.score, evidence = EXCLUDED.evidence
-                    """, [.int(a), .int(b), .text(String(match.score)), .text(JSONSerializer.canonicalObject(evidence))])
+                    """, [.int(a), .int(b), .text(String(score.probability)), .text(JSONSerializer.canonicalObject(evidence))])
             }
         }
         return (current, merged)
     }
 
-    static func evidence(_ match: MatchScore) -> JSONObject {
-        var fields: JSONObject = [:]
-        for (k, v) in match.fields { fields[k] = .double((v * 1000).rounded() / 1000) }
-        var evidence: JSONObject = ["score": .double(match.score), "fields": .object(fields)]
-        if let capped = match.cappedBecause { evidence["held_back"] = .string(capped) }
-        return evidence
+    /// Accounts of other members that share a blocking key with `fields`, as fuzzy matching compares them.
+    struct Candidates {
+        var accounts: [(member: Int64, fields: PersonFields)] = []
+        /// The record's name's share among accounts (`NameFrequency`), nil without a name.
+        var nameFrequency: Double?
+    }
+
+    /// The candidates and the name's frequency, in one statement: every blocking key of the record
+    /// held by at most `max_candidates_per_block` accounts (a key more hold says little, and would
+    /// make the cost per event grow with the members), at most `max_candidates` accounts in all,
+    /// those sharing the most keys with the record first (then the oldest, so a rescan compares the
+    /// same ones); the accounts holding the name's key (at most `NameFrequency.countCap`) and the
+    /// planner's estimate of all accounts.
+    func candidates(memberID: Int64, fields: PersonFields) throws -> Candidates {
+        let blocks = codec.blockingIndexes(fields)
+        guard !blocks.isEmpty else { return Candidates() }
+        let nameKey = fields.nameFrequencyKey.map { codec.index(kind: "block", $0) }
+        let rows = try c.queryPrepared(
+            """
+            WITH usable AS MATERIALIZED (
+                SELECT k.key FROM unnest($1::text[]) AS k(key)
+                WHERE (SELECT count(*) FROM (SELECT 1 FROM blocking_key x WHERE x.key = k.key LIMIT $2 + 1) c) <= $2
+            ), found AS (
+                SELECT b.account_id, count(*) AS shared
+                FROM usable u CROSS JOIN LATERAL (SELECT account_id FROM blocking_key b WHERE b.key = u.key LIMIT $2 + 1) b
+                JOIN account a ON a.id = b.account_id
+                WHERE a.member_id <> $3
+                GROUP BY b.account_id ORDER BY shared DESC, b.account_id LIMIT $4
+            )
+            SELECT (SELECT count(*) FROM (SELECT 1 FROM blocking_key n WHERE n.key = $5 LIMIT $6) n),
+                   (SELECT GREATEST(reltuples, 0)::float8 FROM pg_class WHERE oid = 'account'::regclass),
+                   a.id, a.member_id, a.region, \(SealedProfile.columns("a")), \(PersonalDataCodec.keyColumns("k"))
+            FROM found f JOIN account a ON a.id = f.account_id LEFT JOIN data_key k ON k.id = a.key_id
+            ORDER BY f.shared DESC, a.id
+            """,
+            [
+                .textArray(blocks), .int(Int64(policy.maxCandidatesPerBlock)), .int(memberID), .int(Int64(policy.maxCandidates)),
+                .optional(nameKey), .int(Int64(NameFrequency.countCap)),
+            ])
+        var out = Candidates()
+        for row in rows {
+            if out.nameFrequency == nil, nameKey != nil {
+                // The account itself holds its name's key.
+                let holders = max(try row.decode(Int.self, at: 0) - 1, 0)
+                out.nameFrequency = NameFrequency.estimate(holders: holders, accounts: try row.decode(Double?.self, at: 1) ?? 0, model: model)
+            }
+            out.accounts.append((try row.decode(at: 3), try SealedProfile.personFields(row, at: 4, codec: codec)))
+        }
+        return out
+    }
+
+    /// What ingest decides for a pair: the model's score and the decision on it (with its guard).
+    static func decide(
+        _ a: PersonFields, _ b: PersonFields, model: MatchModel, nameFrequency: Double?, policy: IdentityPolicy
+    ) -> (decision: MatchDecision, score: PairScore) {
+        let (decision, score) = MatchDecision.decide(model.score(FieldComparison.compare(a, b), nameFrequency: nameFrequency), a, b, policy: policy)
+        return (decision, score)
+    }
+
+    /// Whether a pair could reach the review threshold whatever the name's frequency turns out to be:
+    /// what screening asks before the identity lock, where the frequency is not read. The frequency
+    /// moves only the name's agreeing levels, most in the pair's favour at the floor (the rarest name)
+    /// or unknown (the level's own `u`), so a pair that reaches review with neither never reaches it.
+    static func mayReachReview(_ a: PersonFields, _ b: PersonFields, model: MatchModel, policy: IdentityPolicy) -> Bool {
+        let v = FieldComparison.compare(a, b)
+        for frequency in [nil, model.termFrequencyFloor] where MatchDecision.decide(model.score(v, nameFrequency: frequency), a, b, policy: policy).0 != .none {
+            return true
+        }
+        return false
+    }
+
+    /// Whether `x` is the likelier match: higher probability, then (where probabilities round to 1) higher weight.
+    static func ranks(_ x: PairScore, above y: PairScore) -> Bool {
+        x.probability > y.probability || (x.probability == y.probability && x.weight > y.weight)
     }
 
     /// Records a guard that fired on a key (by its blind index `value`, shown masked), with what made it fire.

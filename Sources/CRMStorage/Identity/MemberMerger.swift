@@ -36,10 +36,11 @@ struct MemberMerger {
     /// `newMembers`: members the caller's push made for accounts seen for the first time, before any of
     /// their orders earned: merged away, such a member brings no points, referral binding or level, so
     /// those steps (a dozen statements) are skipped. Debug builds check that it holds none.
+    /// `modelVersion`: the match model that decided a `fuzzy` merge (0 the untrained one).
     @discardableResult
     func merge(
         _ x: Int64, _ y: Int64, rule: String, score: Double?, evidence: JSONObject, actor: String, reason: String?,
-        newMembers: Set<Int64> = []
+        newMembers: Set<Int64> = [], modelVersion: Int64? = nil
     ) throws -> (survivor: Int64, mergeID: Int64) {
         precondition(x != y, "a member cannot merge with itself")
         let survivor = min(x, y)
@@ -57,12 +58,12 @@ struct MemberMerger {
         try c.queryPrepared("UPDATE member SET merged_into = $1, updated_at = now() WHERE id = $2", [.int(survivor), .int(merged)])
         let recordID: Int64 = try c.queryPrepared(
             """
-            INSERT INTO merge_record (survivor_id, merged_id, account_ids, snapshot, rule, score, evidence, actor, reason)
-            VALUES ($1, $2, $3::bigint[], $4::jsonb, $5, $6::double precision, $7::jsonb, $8, $9) RETURNING id
+            INSERT INTO merge_record (survivor_id, merged_id, account_ids, snapshot, rule, score, evidence, actor, reason, model_version)
+            VALUES ($1, $2, $3::bigint[], $4::jsonb, $5, $6::double precision, $7::jsonb, $8, $9, $10) RETURNING id
             """,
             [
                 .int(survivor), .int(merged), .intArray(moved), .text(snapshot), .text(rule), score.map { .text(String($0)) } ?? .null,
-                .text(JSONSerializer.canonicalObject(evidence)), .text(actor), .optional(reason),
+                .text(JSONSerializer.canonicalObject(evidence)), .text(actor), .optional(reason), modelVersion.map { .int($0) } ?? .null,
             ]
         ).single!.decode(at: 0)
         // Open reviews between the two are settled by the merge; others of the merged member now concern the survivor.
@@ -71,7 +72,9 @@ struct MemberMerger {
             UPDATE review_item SET status = 'obsolete', decided_at = now(), decided_by = $3, decision_reason = 'merged'
             WHERE status = 'open' AND member_a = LEAST($1::bigint, $2::bigint) AND member_b = GREATEST($1::bigint, $2::bigint)
             """, [.int(survivor), .int(merged), .text(actor)])
-        let details = Self.mergeHistory(recordID: recordID, rule: rule, score: score, reason: reason, survivor: survivor, merged: merged, accounts: moved)
+        let details = Self.mergeHistory(
+            recordID: recordID, rule: rule, score: score, reason: reason, survivor: survivor, merged: merged, accounts: moved,
+            evidence: modelVersion == nil ? nil : evidence)
         try history(survivor, "merged", actor, details.survivor)
         try history(merged, "merged_into", actor, details.merged)
         try recomputeGolden(survivor)
@@ -108,15 +111,18 @@ struct MemberMerger {
         #endif
     }
 
-    /// What a merge's history says on each side: the survivor's `merged` line and the merged member's `merged_into`.
+    /// What a merge's history says on each side: the survivor's `merged` line and the merged member's
+    /// `merged_into`. A merge the match model decided also shows its evidence (the waterfall, as the
+    /// merge record keeps it).
     static func mergeHistory(
         recordID: Int64, rule: String, score: Double?, reason: String?, survivor: Int64, merged: Int64,
-        accounts: [Int64]
+        accounts: [Int64], evidence: JSONObject? = nil
     ) -> (survivor: JSONObject, merged: JSONObject) {
-        let detail: JSONObject = [
+        var detail: JSONObject = [
             "merge_id": .int(recordID), "rule": .string(rule), "score": score.map { .double($0) } ?? .null,
             "reason": reason.map { .string($0) } ?? .null,
         ]
+        if let evidence { detail["evidence"] = .object(evidence) }
         var survivorDetail = detail
         survivorDetail["merged"] = .int(merged)
         survivorDetail["accounts"] = .array(accounts.map { .int($0) })

@@ -317,6 +317,23 @@ public struct MemberStore: Sendable {
         }
     }
 
+    /// One match of the review queue, whatever its status.
+    public func review(id: Int64) async throws -> ReviewRecord {
+        try await pool.withConnection { c in
+            guard
+                let row = try c.queryPrepared(
+                    "SELECT id, status, member_a, member_b, score, evidence::text, crm_rfc3339(created_at) FROM review_item WHERE id = $1", [.int(id)]
+                ).single
+            else {
+                throw StorageError.notFound(reason: .reviewNotFound, message: "no review item \(id)")
+            }
+            return ReviewRecord(
+                id: try row.decode(at: 0), type: "match", status: try row.decode(at: 1), memberA: try row.decode(at: 2),
+                memberB: try row.decode(at: 3), score: try row.decode(at: 4), detail: try JSONParser.parse(try row.decode(String.self, at: 5)),
+                createdAt: try row.decode(at: 6))
+        }
+    }
+
     /// An operator decides a review item: `merge` the two members, or mark them `separate` people.
     public func decide(
         reviewID: Int64, merge: Bool, policy: IdentityPolicy, loyalty: LoyaltyPolicy, actor: String, reason: String?

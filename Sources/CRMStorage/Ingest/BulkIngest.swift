@@ -296,8 +296,8 @@ struct BulkIngest {
     /// threshold. Compared with every account committed (and this push's own), or, with `among`, only
     /// with those accounts. Needs no lock: it reads, and a push re-screens under the identity lock
     /// against what committed meanwhile (`IdentityJournal`).
-    func screen(_ inserted: InsertedUpserts, among: [Int64]? = nil) throws -> Set<Int64> {
-        let (accounts, fields, rows) = (inserted.accounts, inserted.fields, inserted.rows)
+    func screen(_ inserted: InsertedUpserts, model: MatchModel, among: [Int64]? = nil) throws -> Set<Int64> {
+        let (accounts, rows) = (inserted.accounts, inserted.rows)
         guard !accounts.isEmpty else { return [] }
         if let among, among.isEmpty { return [] }
         // The keys and blocking keys are the ones just written, so they come from memory; against all
@@ -332,7 +332,7 @@ struct BulkIngest {
                      usable AS MATERIALIZED (
                          SELECT k.key FROM (SELECT DISTINCT key FROM mine) k
                          WHERE (SELECT count(*) FROM (SELECT 1 FROM blocking_key x WHERE x.key = k.key LIMIT $3 + 1) c) <= $3)
-                SELECT DISTINCT m.account_id, a.region, \(SealedProfile.columns("a")), \(PersonalDataCodec.keyColumns("k"))
+                SELECT DISTINCT m.account_id, a.id, a.region, \(SealedProfile.columns("a")), \(PersonalDataCodec.keyColumns("k"))
                 FROM mine m JOIN usable u ON u.key = m.key
                 CROSS JOIN LATERAL (SELECT account_id FROM blocking_key o WHERE o.key = m.key AND o.account_id <> m.account_id LIMIT $3 + 1) o
                 JOIN account a ON a.id = o.account_id LEFT JOIN data_key k ON k.id = a.key_id
@@ -341,18 +341,29 @@ struct BulkIngest {
             : try c.queryPrepared(
                 """
                 WITH theirs AS MATERIALIZED (SELECT account_id, key FROM blocking_key WHERE account_id = ANY($3::bigint[]))
-                SELECT DISTINCT m.account_id, a.region, \(SealedProfile.columns("a")), \(PersonalDataCodec.keyColumns("k"))
+                SELECT DISTINCT m.account_id, a.id, a.region, \(SealedProfile.columns("a")), \(PersonalDataCodec.keyColumns("k"))
                 FROM unnest($1::bigint[], $2::text[]) AS m(account_id, key)
                 JOIN theirs o ON o.key = m.key AND o.account_id <> m.account_id
                 JOIN account a ON a.id = o.account_id LEFT JOIN data_key k ON k.id = a.key_id
                 """, [.intArray(rows.blockAccounts), .textArray(rows.blockKeys), .intArray(among!)]
             ).map { $0 }
-        let position = Dictionary(uniqueKeysWithValues: accounts.enumerated().map { ($1, $0) })
-        for row in candidates {
+        return try mayMatch(candidates, inserted: inserted, model: model, slow: slow)
+    }
+
+    /// `slow` and the new accounts with a candidate among `rows` (new account, candidate account,
+    /// then the candidate's region, sealed fields and data key) that could reach the review threshold.
+    private func mayMatch(_ rows: [PostgresRow], inserted: InsertedUpserts, model: MatchModel, slow: Set<Int64>) throws -> Set<Int64> {
+        var slow = slow
+        let position = Dictionary(uniqueKeysWithValues: inserted.accounts.enumerated().map { ($1, $0) })
+        // A candidate of several new accounts is opened, folded and spelled in pinyin once.
+        var opened: [Int64: PersonFields] = [:]
+        for row in rows {
             let account: Int64 = try row.decode(at: 0)
             if slow.contains(account) { continue }
-            let other = try SealedProfile.personFields(row, at: 1, codec: codec)
-            if FuzzyMatcher.reaches(fields[position[account]!], other, threshold: policy.reviewThreshold, autoMergeThreshold: policy.autoMergeThreshold) {
+            let id: Int64 = try row.decode(at: 1)
+            let other = try opened[id] ?? SealedProfile.personFields(row, at: 2, codec: codec)
+            opened[id] = other
+            if IdentityResolver.mayReachReview(inserted.fields[position[account]!], other, model: model, policy: policy) {
                 slow.insert(account)
             }
         }
@@ -361,13 +372,13 @@ struct BulkIngest {
 
     /// Resolves the identity of accounts `insertUpserts` wrote, of which `slow` (by `screen`) may match
     /// someone; the caller holds the identity lock, so what every push before this one committed is
-    /// seen. Returns each upsert's outcome, in order.
-    func resolveUpserts(_ inserted: InsertedUpserts, slow: Set<Int64>) throws -> [EventOutcome] {
+    /// seen. `model`: the match model `slow` was screened with. Returns each upsert's outcome, in order.
+    func resolveUpserts(_ inserted: InsertedUpserts, slow: Set<Int64>, model: MatchModel) throws -> [EventOutcome] {
         let (run, accounts, keys, fields) = (inserted.run, inserted.accounts, inserted.keys, inserted.fields)
         guard !run.isEmpty else { return [] }
         let merger = MemberMerger(c: c, policy: policy, codec: codec, loyalty: loyalty)
         let newMembers = Set(inserted.members)
-        let resolver = IdentityResolver(c: c, policy: policy, model: try IdentityModelStore.current(c), codec: codec, merger: merger, newMembers: newMembers)
+        let resolver = IdentityResolver(c: c, policy: policy, model: model, codec: codec, merger: merger, newMembers: newMembers)
         let batch = KeyMergeBatch(c: c, policy: policy, codec: codec, merger: merger, newMembers: newMembers)
         // In push order: accounts whose keys lead to one known member merge in batches; the others go
         // through the resolver, each after the batch before it, and when it merged anything, where the

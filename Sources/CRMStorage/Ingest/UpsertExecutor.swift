@@ -16,19 +16,24 @@ struct UpsertExecutor {
 
     /// Resolves the accounts `insert` wrote; one outcome per upsert, in order. Screening them for
     /// possible matches needs no lock; holding it, they are screened again only against the accounts
-    /// other pushes noted meanwhile (`IdentityJournal`).
+    /// other pushes noted meanwhile (`IdentityJournal`). A match model trained meanwhile sends every
+    /// account through the resolver (screening decided with the one before).
     func resolve(_ inserted: BulkIngest.InsertedUpserts, locks: inout PushLocks) throws -> [EventOutcome] {
         let journal = IdentityJournal(c: bulk.c)
         let mark = try journal.mark()
-        var slow = try bulk.screen(inserted)
+        let model = try IdentityModelStore.current(bulk.c)
+        var slow = try bulk.screen(inserted, model: model)
         try locks.identity(on: bulk.c)
-        if let changed = try journal.changed(since: mark) {
-            slow.formUnion(try bulk.screen(inserted, among: changed))
+        let current = try IdentityModelStore.current(bulk.c)
+        if current.version != model.version {
+            slow = Set(inserted.accounts)
+        } else if let changed = try journal.changed(since: mark) {
+            slow.formUnion(try bulk.screen(inserted, model: model, among: changed))
         } else {
-            slow = try bulk.screen(inserted)
+            slow = try bulk.screen(inserted, model: model)
         }
         try journal.note(inserted.accounts, replaced: false)
-        let outcomes = try bulk.resolveUpserts(inserted, slow: slow)
+        let outcomes = try bulk.resolveUpserts(inserted, slow: slow, model: current)
         var signups: [(member: Int64, code: String, event: String)] = []
         for (i, (item, outcome)) in zip(inserted.run, outcomes).enumerated() {
             // A new member (not merged into someone already there) who signed up with a code.

@@ -268,8 +268,9 @@ struct IdentityTests {
             var moved = person
             moved["address"] = "上海市浦东新区世纪大道100号1201室"
             moved["birthday"] = "1990/5/17"
+            // A typo that changes the sound (王小名 would read the same: the model's `pinyin` level).
             var typo = person
-            typo["name"] = "王小名"
+            typo["name"] = "王小民"
             let r = try await admin.push(
                 "sh01",
                 [
@@ -414,8 +415,11 @@ struct IdentityTests {
         try await withTestServer { server in
             let admin = try await server.adminClient()
             let defaults = try await admin.call("config.get", ["name": "identity"])["value"]!
-            #expect(defaults["auto_merge_threshold"]?.doubleValue == 0.93)
-            let bad = await rpcError { try await admin.call("config.set", ["name": "identity", "value": ["review_threshold": .double(0.99)]]) }
+            #expect(defaults["auto_merge_threshold"]?.doubleValue == 0.999)
+            #expect(defaults["review_threshold"]?.doubleValue == 0.9)
+            #expect(defaults["max_candidates"]?.int64Value == 200)
+            // Above the auto-merge threshold.
+            let bad = await rpcError { try await admin.call("config.set", ["name": "identity", "value": ["review_threshold": .double(0.9995)]]) }
             #expect(bad?.reason == "bad_setting")
             _ = try await admin.call("config.set", ["name": "identity", "value": ["auto_merge_threshold": .double(0.97)]])
             #expect(try await admin.call("config.get", ["name": "identity"])["value"]?["auto_merge_threshold"]?.doubleValue == 0.97)

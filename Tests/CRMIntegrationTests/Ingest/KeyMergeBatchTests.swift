@@ -25,7 +25,7 @@ struct KeyMergeBatchTests {
     /// two known people (after which one of them is merged away), an account matching another new
     /// account of the push, an account matching the person merged away by a key the joining account
     /// does not carry (it must find where that person went), a fuzzy look-alike with no
-    /// key, and more plain matches after all that.
+    /// key (one digit of the birthday differs), and more plain matches after all that.
     static let mixed: [JSONValue] = [
         Events.upsert("m0", "mobile", "new-0", ["name": "顧客0", "phone": "+86 137-0000-1000"]),
         Events.upsert("m1", "mobile", "new-1", ["email": "P1@Example.com"]),
@@ -36,7 +36,7 @@ struct KeyMergeBatchTests {
         Events.upsert("m6", "group_buy", "new-6", ["phone": "13700001006", "platform_ids": ["wechat_unionid": "o6_shared"]]),
         Events.upsert("m6b", "web", "new-6b", ["platform_ids": ["wechat_unionid": "o6_shared"]]),
         Events.upsert("ms", "web", "new-solo", ["platform_ids": ["wechat_unionid": "o_solo"]]),
-        Events.upsert("m10", "web", "new-10", ["name": "顧客10", "birthday": "1991-02-03", "address": "杭州市西湖區文三路10號"]),
+        Events.upsert("m10", "web", "new-10", ["name": "顧客10", "birthday": "1991-02-08", "address": "杭州市西湖區文三路10號"]),
         Events.upsert("m7", "web", "new-7", ["phone": "137 0000 1007"]),
         Events.upsert("m8", "web", "new-8", ["email": "P8@EXAMPLE.COM", "phone": "13700001008"]),
         Events.upsert("m9", "web", "new-9", ["phone": "13700001009"]),

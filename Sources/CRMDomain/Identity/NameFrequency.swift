@@ -1,0 +1,23 @@
+/// How common a name is among the merchant's accounts, as `MatchModel.score` takes it: the share
+/// of accounts whose name folds to the same text. Storage counts the accounts holding the name's
+/// blocking key (`PersonFields.nameFrequencyKey`, at most `countCap`) and estimates all accounts.
+///
+/// A few thousand accounts cannot tell a common name from a rare one: with 3 accounts, two of them
+/// one person's, every name would look like a third of the merchant. So the estimate starts from the
+/// model's own `u` of an exact name (the average name) as if it had been seen on `priorAccounts`
+/// accounts, and the merchant's counts take over as accounts grow past that.
+public enum NameFrequency {
+    /// Accounts holding one name counted at most, so a name every tenth account carries costs one
+    /// bounded index scan: at 1,000,000 accounts a name is known to be at least 1 % common.
+    public static let countCap = 10_000
+    /// The weight, in accounts, of the model's average name against the merchant's own counts.
+    public static let priorAccounts = 10_000.0
+
+    /// The name's share among accounts. `holders`: accounts holding the name other than the record's
+    /// own; `accounts`: all accounts (an estimate; at least `holders + 1`).
+    public static func estimate(holders: Int, accounts: Double, model: MatchModel) -> Double {
+        let average = model.u[MatchField.name.index][0]
+        let total = max(accounts, Double(holders) + 1)
+        return (Double(holders) + priorAccounts * average) / (total + priorAccounts)
+    }
+}
