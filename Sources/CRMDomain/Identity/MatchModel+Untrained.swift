@@ -3,7 +3,8 @@ extension MatchModel {
     /// Cautious by construction: with the default thresholds (0.999 auto-merge, 0.9 review) a pair
     /// merges by itself only with an exact name and birthday and a near-identical address, as the
     /// hand-weighted rules before it did; one mistyped field, or a missing address, sends it to
-    /// review. Term frequencies can only weaken a name here (the floor is the level's own `u`).
+    /// review; so does a name that only sounds the same (王小名 for 王小明: a typist's homophone, or
+    /// another person). Term frequencies can only weaken a name here (the floor is the level's own `u`).
     /// docs/identity.md works through its figures.
     public static let untrained = MatchModel(
         version: 0,
@@ -20,7 +21,7 @@ extension MatchModel {
             [0.50, 0.50],
         ],
         u: [
-            [0.002, 0.0005, 0.002, 0.0005, 0.003, 0.01, 0.03, 0.9525],
+            [0.002, 0.0005, 0.004, 0.0005, 0.003, 0.01, 0.03, 0.9505],
             [0.01, 0.001, 0.01, 0.979],
             [0.005, 0.005, 0.01, 0.05, 0.93],
             [0.20, 0.80],
