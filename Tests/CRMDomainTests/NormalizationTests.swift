@@ -1,4 +1,5 @@
 import CRMDomain
+import Foundation
 import Testing
 
 @Suite("money")
@@ -48,6 +49,24 @@ struct NormalizationTests {
     func textKeys() {
         #expect(TextKey.normalize("  王　小明  ") == "王 小明")
         #expect(TextKey.normalize("ＡＢＣ１２３") == "ABC123")
+    }
+
+    @Test(
+        "text that skips NFKC comes out as NFKC would make it",
+        arguments: ["王小明", "Wang Xiaoming", "上海市浦东新区世纪大道100号1201室", "歐陽靜怡", "e\u{301}", "ｶﾀｶﾅ", "①②", "ﬁ", "㍻", "王　小明", "Ａ王"])
+    func textKeysAsNFKC(_ text: String) {
+        var nfkc = ""
+        var pending = false
+        for scalar in text.precomposedStringWithCompatibilityMapping.unicodeScalars {
+            if scalar.properties.isWhitespace {
+                pending = !nfkc.isEmpty
+            } else {
+                if pending { nfkc.append(" ") }
+                pending = false
+                nfkc.unicodeScalars.append(scalar)
+            }
+        }
+        #expect(TextKey.normalize(text) == nfkc)
     }
 
     @Test("birthdays in the usual formats", arguments: ["1990-05-17", "1990/5/17", "19900517", "1990.05.17", "1990年5月17日"])

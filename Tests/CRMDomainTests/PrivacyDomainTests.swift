@@ -48,6 +48,14 @@ struct PrivacyDomainTests {
                 .replacingOccurrences(of: "/", with: "_"), "HMAC-SHA-256 as RFC 2104 defines it")
         let other = BlindIndex(key: SymmetricKey(data: Array(repeating: UInt8(1), count: 32)))
         #expect(phone != other.value(kind: "phone", "+8613911110001"))
+        // Indexes already stored stay valid: the encoding is Foundation's base64, made URL-safe, cut to 22.
+        for n in 0..<200 {
+            let value = "block-\(n)"
+            let mac = HMAC<SHA256>.authenticationCode(for: Array("block".utf8) + [0x1F] + Array(value.utf8), using: key)
+            let expected = Data(Array(mac).prefix(16)).base64EncodedString().prefix(22)
+                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            #expect(index.value(kind: "block", value) == expected)
+        }
     }
 
     @Test("n-gram indexes: a keyword's grams are among the text's when the text contains it")

@@ -54,7 +54,10 @@ public enum EmailAddress {
 /// white space folded to one space and the ends trimmed.
 public enum TextKey {
     public static func normalize(_ text: String) -> String {
-        let folded = text.precomposedStringWithCompatibilityMapping
+        // Printable ASCII and the unified ideographs have no compatibility mapping and compose with
+        // nothing: text made only of them skips Foundation's NFKC (most names and addresses; ingest
+        // and matching normalise every record they open).
+        let folded = text.unicodeScalars.allSatisfy(nfkcStable) ? text : text.precomposedStringWithCompatibilityMapping
         var out = ""
         var pendingSpace = false
         for scalar in folded.unicodeScalars {
@@ -67,6 +70,13 @@ public enum TextKey {
             }
         }
         return out
+    }
+
+    static func nfkcStable(_ s: Unicode.Scalar) -> Bool {
+        switch s.value {
+        case 0x20...0x7E, 0x4E00...0x9FFF, 0x3400...0x4DBF: true
+        default: false
+        }
     }
 }
 
