@@ -96,6 +96,7 @@ identity_side() {
     "$side_bin/crmctl" identity train --seed "$seed" >"$out/model-train.out" 2>"$out/model-train.err" \
       || { tail -20 "$out/model-train.err" >&2; exit 1; }
     ended=$(date +%s.%N)
+    "$side_bin/crmctl" identity model >"$out/model-parameters.txt" 2>&1 || true
     mode=$(awk -v s="$started" -v e="$ended" -v seed="$seed" 'BEGIN { printf "trained: crmctl identity train --seed %s in %.1f s", seed, e - s }')
   fi
   echo "$mode" >"$out/$side-mode.txt"
