@@ -148,8 +148,8 @@ def main():
     pairs = true_pairs(held)
     print(f"identity: {people:,} people for training (seed {seed}, {len(training):,} records), {people:,} held out"
           f" (seed {seed + 1}, {len(held):,} records, {len(pairs):,} true pairs); share of records with a phone: {phones}")
-    sides = {name: score_side(out, name, held, training, pairs) for name in ("base", "model")}
-    for name, label in (("base", f"{base}, before issue 19"), ("model", "this tree")):
+    sides = {name: score_side(out, name, held, training, pairs) for name in ("base", "model", "rescan")}
+    for name, label in (("base", f"{base}, before issue 19"), ("model", "this tree"), ("rescan", "this tree, rescanned")):
         if sides[name]:
             report(name, label, sides[name], len(pairs))
     b, m = sides["base"], sides["model"]

@@ -103,16 +103,32 @@ identity_side() {
   crm_log "identity: $side: pushing the held-out set"
   identity_push "$side" "$side_bin" "$out" held-out
 
-  # Accounts with their member, open review items, merged members (to follow a review item's member
-  # to the one it now lives in), and merges by rule.
+  identity_copy_out "$db" "$out" "$side"
+  # Re-resolution: the model side's members rescanned with the trained model, and measured again.
+  if [ "$side" = model ] && "$side_bin/crmctl" identity rescan --help 2>&1 | grep -q -- '--batch'; then
+    crm_log "identity: model: crmctl identity rescan"
+    local started ended
+    started=$(date +%s.%N)
+    "$side_bin/crmctl" identity rescan >"$out/rescan.out" 2>"$out/rescan.err" || { tail -20 "$out/rescan.err" >&2; exit 1; }
+    ended=$(date +%s.%N)
+    awk -v s="$started" -v e="$ended" 'BEGIN { printf "after crmctl identity rescan (%.1f s)\n", e - s }' >"$out/rescan-mode.txt"
+    identity_copy_out "$db" "$out" rescan
+  fi
+  kill -TERM "$crmd_pid" 2>/dev/null && wait "$crmd_pid" 2>/dev/null
+  crmd_pid=
+}
+
+# What the evaluation needs of one side's database, as OUT/NAME-*.tsv: accounts with their member,
+# open review items, merged members (to follow a review item's member to the one it now lives in),
+# and merges by rule. identity_copy_out DB OUT NAME
+identity_copy_out() {
+  local db=$1 out=$2 side=$3
   psql -q -v ON_ERROR_STOP=1 -d "$db" <<SQL
 \\copy (SELECT s.code, a.channel, a.external_id, a.member_id FROM account a JOIN shop s ON s.id = a.shop_id) TO '$out/$side-accounts.tsv'
 \\copy (SELECT member_a, member_b, score FROM review_item WHERE status = 'open') TO '$out/$side-review.tsv'
 \\copy (SELECT id, merged_into FROM member WHERE merged_into IS NOT NULL) TO '$out/$side-merged.tsv'
 \\copy (SELECT rule, count(*) FROM merge_record WHERE undone_at IS NULL GROUP BY rule ORDER BY 2 DESC) TO '$out/$side-rules.tsv'
 SQL
-  kill -TERM "$crmd_pid" 2>/dev/null && wait "$crmd_pid" 2>/dev/null
-  crmd_pid=
 }
 
 # Pushes one generated set through one store-sync agent per shop, in parallel, and writes the
