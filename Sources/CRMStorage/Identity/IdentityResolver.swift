@@ -14,6 +14,8 @@ struct IdentityResolver {
     let merger: MemberMerger
     /// Members made by the caller's push for accounts seen for the first time (see `MemberMerger.merge`).
     var newMembers: Set<Int64> = []
+    /// Candidates a push's screen already opened (nil: open every candidate read).
+    var opened: OpenedProfiles? = nil
 
     /// Links `accountID` (whose keys are already stored) to whoever it shares keys with.
     /// Returns the member the account belongs to afterwards.
@@ -180,7 +182,9 @@ struct IdentityResolver {
                 let holders = max(try row.decode(Int.self, at: 0) - 1, 0)
                 out.nameFrequency = NameFrequency.estimate(holders: holders, accounts: try row.decode(Double?.self, at: 1) ?? 0, model: model)
             }
-            out.accounts.append((try row.decode(at: 3), try SealedProfile.personFields(row, at: 4, codec: codec)))
+            let account: Int64 = try row.decode(at: 2)
+            let fields = try opened?.fields(account: account, row, at: 4, codec: codec) ?? SealedProfile.personFields(row, at: 4, codec: codec)
+            out.accounts.append((try row.decode(at: 3), fields))
         }
         return out
     }

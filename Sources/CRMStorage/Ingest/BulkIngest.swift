@@ -16,6 +16,8 @@ struct BulkIngest {
     let loyalty: LoyaltyPolicy
     /// The push's coupon side (tier rules, template locks); nil: orders issue no coupons.
     var push: PushCoupons? = nil
+    /// Candidates opened by the screen, for the resolver to reuse.
+    let opened = OpenedProfiles()
 
     struct Indexed<T> {
         let index: Int
@@ -258,7 +260,9 @@ struct BulkIngest {
         try accountsAddedHistory(members: members, channels: run.map { $0.event.channel.rawValue }, externals: p.map(\.externalID), events: run.map(\.event.id))
 
         let keys = p.map { IdentityKey.keys(of: $0, priority: policy.keyPriority) }
-        let fields = p.map { PersonFields(name: $0.nameKey, birthday: $0.birthday, address: $0.address, region: $0.region, phone: $0.phoneKey, forms: ChineseForms.shared) }
+        let fields = p.map {
+            PersonFields(name: $0.nameKey, birthday: $0.birthday, address: $0.address, region: $0.region, phone: $0.phoneKey, forms: ChineseForms.shared)
+        }
         let rows = keyRows(accounts, keys, fields)
         if !rows.keyAccounts.isEmpty {
             try c.queryPrepared(
@@ -355,14 +359,11 @@ struct BulkIngest {
     private func mayMatch(_ rows: [PostgresRow], inserted: InsertedUpserts, model: MatchModel, slow: Set<Int64>) throws -> Set<Int64> {
         var slow = slow
         let position = Dictionary(uniqueKeysWithValues: inserted.accounts.enumerated().map { ($1, $0) })
-        // A candidate of several new accounts is opened, folded and spelled in pinyin once.
-        var opened: [Int64: PersonFields] = [:]
+        // A candidate of several new accounts is opened, folded and spelled in pinyin once per push.
         for row in rows {
             let account: Int64 = try row.decode(at: 0)
             if slow.contains(account) { continue }
-            let id: Int64 = try row.decode(at: 1)
-            let other = try opened[id] ?? SealedProfile.personFields(row, at: 2, codec: codec)
-            opened[id] = other
+            let other = try opened.fields(account: try row.decode(at: 1), row, at: 2, codec: codec)
             if IdentityResolver.mayReachReview(inserted.fields[position[account]!], other, model: model, policy: policy) {
                 slow.insert(account)
             }
@@ -378,7 +379,7 @@ struct BulkIngest {
         guard !run.isEmpty else { return [] }
         let merger = MemberMerger(c: c, policy: policy, codec: codec, loyalty: loyalty)
         let newMembers = Set(inserted.members)
-        let resolver = IdentityResolver(c: c, policy: policy, model: model, codec: codec, merger: merger, newMembers: newMembers)
+        let resolver = IdentityResolver(c: c, policy: policy, model: model, codec: codec, merger: merger, newMembers: newMembers, opened: opened)
         let batch = KeyMergeBatch(c: c, policy: policy, codec: codec, merger: merger, newMembers: newMembers)
         // In push order: accounts whose keys lead to one known member merge in batches; the others go
         // through the resolver, each after the batch before it, and when it merged anything, where the

@@ -1,0 +1,25 @@
+import CRMDomain
+import CRMPostgres
+
+/// Candidates' fields as matching compares them, opened once per push: the screen before the
+/// identity lock and the resolver after it read many of the same accounts, and opening one (a data
+/// key unwrapped, six fields decrypted, folded and spelled in pinyin) was a fifth of crmd's time in
+/// the identity benchmark. An entry is keyed by the account and its sealed columns as read: an account
+/// rewritten in between is sealed anew (a fresh nonce), so it is opened again, never served stale.
+/// One push's, on one connection's thread: not shared.
+final class OpenedProfiles {
+    private var entries: [Int64: (sealed: [String?], fields: PersonFields)] = [:]
+    /// Entries kept at most: a push's candidates (its accounts times `max_candidates`), bounded.
+    static let limit = 50_000
+
+    /// The fields of the account whose region is at `index`, followed by its six sealed columns and
+    /// its data key's columns (`SealedProfile.personFields`' layout).
+    func fields(account: Int64, _ row: PostgresRow, at index: Int, codec: PersonalDataCodec) throws -> PersonFields {
+        var sealed: [String?] = [try row.decode(at: index)]
+        for i in SealedProfile.fields.indices { sealed.append(try row.decode(at: index + 1 + i)) }
+        if let hit = entries[account], hit.sealed == sealed { return hit.fields }
+        let fields = try SealedProfile.personFields(row, at: index, codec: codec)
+        if entries.count < Self.limit { entries[account] = (sealed, fields) }
+        return fields
+    }
+}
