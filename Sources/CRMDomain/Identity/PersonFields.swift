@@ -64,8 +64,8 @@ public struct PersonFields: Sendable, Equatable {
     public var blockingKeys: [String] {
         var keys: [String] = []
         if let birthday { keys.append("bd:" + birthday) }
-        if !nameFolded.isEmpty {
-            keys.append("nm:" + nameFolded)
+        if let name = nameFrequencyKey {
+            keys.append(name)
             if let birthday { keys.append("ny:" + String(nameFolded.prefix(2)) + "|" + birthday.prefix(4)) }
         }
         if namePinyin.count >= 2 {
@@ -79,6 +79,7 @@ public struct PersonFields: Sendable, Equatable {
         return keys.filter { seen.insert($0).inserted }
     }
 
-    /// The key under which accounts with this name are counted, for the name's frequency.
+    /// The name's blocking key (`nm:`), under which accounts with this name are also counted for the
+    /// name's frequency.
     public var nameFrequencyKey: String? { nameFolded.isEmpty ? nil : "nm:" + nameFolded }
 }

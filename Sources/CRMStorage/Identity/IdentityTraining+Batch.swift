@@ -88,8 +88,8 @@ struct TrainingBatch {
     }
 
     /// Per sampled account, its candidates and the rule bits of the keys each shares with it; keys held
-    /// by more accounts than `maxCandidatesPerBlock` are passed over and each account keeps its first
-    /// `3 × maxCandidatesPerBlock` candidates by id, as ingest caps them.
+    /// by more accounts than `maxCandidatesPerBlock` are passed over and each account keeps at most
+    /// `maxCandidates`, those sharing the most keys first, then the oldest: the pairs ingest compares.
     func candidates(of chosen: [Int64], _ fields: [Int64: Loaded]) throws -> [Int64: [Int64: UInt8]] {
         var src: [Int64?] = [], bits: [Int64?] = [], keys: [String?] = []
         for a in chosen {
@@ -112,12 +112,12 @@ struct TrainingBatch {
             SELECT k.src, b.account_id, bit_or(k.bit) FROM k JOIN usable u ON u.key = k.key
             CROSS JOIN LATERAL (SELECT account_id FROM blocking_key b WHERE b.key = k.key LIMIT $4 + 1) b
             WHERE b.account_id <> k.src
-            GROUP BY k.src, b.account_id ORDER BY k.src, b.account_id
+            GROUP BY k.src, b.account_id ORDER BY k.src, count(*) DESC, b.account_id
             """, [.intArray(src), .intArray(bits), .textArray(keys), .int(Int64(cap))])
         var out: [Int64: [Int64: UInt8]] = [:]
         for row in rows {
             let a: Int64 = try row.decode(at: 0)
-            guard (out[a]?.count ?? 0) < cap * 3 else { continue }
+            guard (out[a]?.count ?? 0) < policy.maxCandidates else { continue }
             out[a, default: [:]][try row.decode(at: 1)] = UInt8(try row.decode(Int64.self, at: 2))
         }
         return out

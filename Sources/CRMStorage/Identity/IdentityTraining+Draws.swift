@@ -10,6 +10,8 @@ struct TrainingDraws {
     let seed: UInt64
     let minID: Int64
     let maxID: Int64
+    /// Accounts when the run started.
+    let accounts: Int64
 
     /// What a draw is for: its own stream of points.
     enum Purpose: UInt64 {
@@ -21,6 +23,7 @@ struct TrainingDraws {
         self.seed = UInt64(bitPattern: seed)
         minID = params["min_id"]?.int64Value ?? 0
         maxID = params["max_id"]?.int64Value ?? 0
+        accounts = params["accounts"]?.int64Value ?? 0
     }
 
     /// Draw `index` of `purpose`.
@@ -43,8 +46,7 @@ struct TrainingDraws {
     /// Chooses up to `wanted` accounts for the blocked phase (every account when there are no more)
     /// into `identity_job_account`; returns how many.
     func chooseSampledAccounts(_ c: PostgresConnection, job: Int64, wanted: Int) throws -> Int64 {
-        let total: Int64 = try c.queryPrepared("SELECT count(*) FROM account", []).single!.decode(at: 0)
-        if total <= Int64(wanted) {
+        if accounts <= Int64(wanted) {
             return try c.queryPrepared(
                 "WITH ins AS (INSERT INTO identity_job_account (job_id, account_id) SELECT $1, id FROM account RETURNING 1) SELECT count(*) FROM ins",
                 [.int(job)]
