@@ -9,8 +9,10 @@ import CRMPostgres
 /// One push's, on one connection's thread: not shared.
 final class OpenedProfiles {
     private var entries: [Int64: (sealed: [String?], fields: PersonFields)] = [:]
-    /// Entries kept at most: a push's candidates (its accounts times `max_candidates`), bounded.
-    static let limit = 50_000
+    /// Entries kept at most. An entry (the opened fields, their derived forms and the sealed text it was
+    /// read as) is about 1.5 KB, so a push holds at most some 15 MB of them; candidates past the limit
+    /// are opened each time, as without the cache.
+    static let limit = 10_000
 
     /// The fields of the account whose region is at `index`, followed by its six sealed columns and
     /// its data key's columns (`SealedProfile.personFields`' layout).
