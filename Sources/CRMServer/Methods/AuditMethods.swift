@@ -10,8 +10,16 @@ enum AuditMethods {
     /// Appends the row of a read of unmasked personal data, when the caller sees it unmasked
     /// (operators and admins; analysts' lookups have `LookupAudit`). Nothing for no member shown.
     static func record(_ call: CallContext, context: ServerContext, method: String, fields: [String], members: [Int64]) async throws {
-        guard let identity = call.session?.identity, identity.role == .admin || identity.role == .operator else { return }
-        try await context.accessAudit.record(tokenID: identity.tokenID, method: method, fields: fields, members: members)
+        guard let entry = entry(call.session?.identity, method: method, fields: fields, members: members) else { return }
+        try await context.accessAudit.record(tokenID: entry.tokenID, method: entry.method, fields: entry.fields, members: entry.members)
+    }
+
+    /// The row a read by `identity` must leave, for a store that writes it with the read itself;
+    /// nil when the caller sees personal data masked or the read showed nothing.
+    static func entry(_ identity: TokenIdentity?, method: String, fields: [String], members: [Int64]) -> AccessAuditEntry? {
+        guard let identity, identity.role == .admin || identity.role == .operator else { return nil }
+        guard !members.isEmpty || !fields.isEmpty else { return nil }
+        return AccessAuditEntry(tokenID: identity.tokenID, method: method, fields: fields, members: members)
     }
 
     /// The personal fields `members` hold a value in, as the audit names them.

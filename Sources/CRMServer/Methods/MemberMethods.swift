@@ -61,12 +61,15 @@ enum MemberMethods {
         [
             MethodSpec(RPC.Member.Get.self, access: .read, scope: .memberFound) { p, call in
                 let lookup = try lookup(p)
+                let identity = call.session?.identity
                 let member = try await MaskedLookup.run(call, context: context, action: RPC.Member.Get.name, kind: lookupKind(lookup), members: { [$0.id] }) {
-                    try await context.members.get(lookup)
+                    // The read and its audit row share a statement; a member outside the token's shops is not shown, so not recorded.
+                    try await context.members.get(lookup) { m in
+                        guard ShopScopeGate.allows(accountShops: m.accounts.map(\.shop), identity: identity) else { return nil }
+                        return AuditMethods.entry(identity, method: RPC.Member.Get.name, fields: AuditMethods.fields(of: [m]), members: [m.id])
+                    }
                 }
-                try ShopScopeGate.require(accountShops: member.accounts.map(\.shop), member: member.id, identity: call.session?.identity)
-                try await AuditMethods.record(
-                    call, context: context, method: RPC.Member.Get.name, fields: AuditMethods.fields(of: [member]), members: [member.id])
+                try ShopScopeGate.require(accountShops: member.accounts.map(\.shop), member: member.id, identity: identity)
                 return profile(member, masked: isMasked(call), ladder: try await context.loyaltyPolicy().ladder)
             },
             MethodSpec(RPC.Member.Find.self, access: .read, scope: .narrowed) { p, call in

@@ -50,7 +50,13 @@ enum ShopScopeGate {
 
     /// Refuses unless one of `shops` (a member's accounts' shops) is one of the token's.
     static func require(accountShops shops: [String], member: Int64, identity: TokenIdentity?) throws(RPCError) {
-        guard let identity, identity.isShopScoped else { return }
-        guard shops.contains(where: identity.shops.contains) else { throw refusal(identity, "member \(member) has no account in them") }
+        guard !allows(accountShops: shops, identity: identity), let identity else { return }
+        throw refusal(identity, "member \(member) has no account in them")
+    }
+
+    /// Whether `identity` may see a member whose accounts are in `shops`.
+    static func allows(accountShops shops: [String], identity: TokenIdentity?) -> Bool {
+        guard let identity, identity.isShopScoped else { return true }
+        return shops.contains(where: identity.shops.contains)
     }
 }

@@ -77,7 +77,12 @@ public struct MemberStore: Sendable {
         self.codec = codec
     }
 
-    public func get(_ lookup: MemberLookup) async throws -> MemberRecord {
+    /// The member `lookup` names. `recording` sees the member once it is loaded: it may refuse
+    /// (throw) before anything is shown, and the audit entry it returns is written by the same
+    /// statement that reads the member's referral links, on the same connection.
+    public func get(
+        _ lookup: MemberLookup, recording: @escaping @Sendable (MemberRecord) throws -> AccessAuditEntry? = { _ in nil }
+    ) async throws -> MemberRecord {
         let codec = self.codec
         return try await pool.withConnection { c in
             let (found, asked) = try Self.resolve(c, lookup, codec: codec)
@@ -86,11 +91,18 @@ public struct MemberStore: Sendable {
             }
             var result = record
             if let asked, asked != found { result.mergedFrom = asked }
-            result.referralCode = try ReferralBook.code(c, for: found)
-            result.referredBy = try c.queryPrepared(
-                "SELECT referrer_id FROM referral_binding WHERE referred_id = $1 AND status <> 'voided'",
-                [.int(found)]
-            ).single?.decode(Int64.self, at: 0)
+            let links = try AccessAudit.query(
+                c, recording: try recording(result),
+                { n in
+                    """
+                    SELECT (SELECT code FROM referral_code WHERE member_id = $\(n)),
+                           (SELECT referrer_id FROM referral_binding WHERE referred_id = $\(n) AND status <> 'voided')
+                    """
+                }, [.int(found)]
+            ).single
+            // A member from before referral codes gets one on first read.
+            result.referralCode = try links?.decode(String?.self, at: 0) ?? ReferralBook.code(c, for: found)
+            result.referredBy = try links?.decode(Int64?.self, at: 1)
             return result
         }
     }

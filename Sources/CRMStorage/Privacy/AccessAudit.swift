@@ -16,6 +16,21 @@ public struct AccessAuditRecord: Sendable, Equatable {
     public var members: [Int64]
 }
 
+/// A read to record in the access audit: who read, through which method, which fields of which members.
+public struct AccessAuditEntry: Sendable, Equatable {
+    public var tokenID: Int64?
+    public var method: String
+    public var fields: [String]
+    public var members: [Int64]
+
+    public init(tokenID: Int64?, method: String, fields: [String], members: [Int64]) {
+        self.tokenID = tokenID
+        self.method = method
+        self.fields = fields
+        self.members = members
+    }
+}
+
 /// The access audit (`access_audit`): who read whose unmasked personal data, which fields, when.
 ///
 /// One row per call, not per member: a page of an export is one row with its member count and
@@ -49,6 +64,34 @@ public struct AccessAudit: Sendable {
         }
     }
 
+    /// Runs `select` — a read whose parameters start at `$1` without an entry and at `$6` with one
+    /// (`select` is given that first number) — as one statement that also appends `entry`'s row,
+    /// committed without waiting for the disk as `record(tokenID:…)` is. A read that records itself
+    /// this way pays neither a pool checkout nor a round trip of its own for the audit, and the row
+    /// is still written or the read fails.
+    static func query(
+        _ c: PostgresConnection, recording entry: AccessAuditEntry?, _ select: (_ firstParameter: Int) -> String, _ values: [PostgresValue]
+    ) throws -> PostgresResult {
+        guard let entry, !entry.members.isEmpty || !entry.fields.isEmpty else { return try c.queryPrepared(select(1), values) }
+        let (listed, count) = listedMembers(entry.members)
+        return try c.queryPrepared(
+            """
+            WITH row AS (
+                INSERT INTO access_audit (token_id, method, fields, member_count)
+                SELECT $1, $2, $3::text[], $4 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit RETURNING id),
+            listed AS (INSERT INTO access_audit_member (audit_id, member_id) SELECT row.id, m FROM row, unnest($5::bigint[]) AS m)
+            \(select(6))
+            """,
+            [.optional(entry.tokenID), .text(entry.method), .textArray(entry.fields), .int(Int64(count)), .intArray(listed)] + values)
+    }
+
+    /// The members a row lists (each once, at most `maxMembersListed`) and how many there were.
+    private static func listedMembers(_ members: [Int64]) -> (listed: [Int64?], count: Int) {
+        var seen = Set<Int64>()
+        let listed = members.filter { seen.insert($0).inserted }.prefix(maxMembersListed).map { Optional($0) }
+        return (Array(listed), seen.count)
+    }
+
     /// The insert. Without `waitForDisk` it is one statement that sets `synchronous_commit` for
     /// its own implicit transaction (read when that transaction commits, at the statement's end);
     /// inside a caller's transaction it must wait, or it would loosen the caller's commit too.
@@ -56,8 +99,7 @@ public struct AccessAudit: Sendable {
         _ c: PostgresConnection, tokenID: Int64?, method: String, fields: [String], members: [Int64], waitForDisk: Bool
     ) throws {
         guard !members.isEmpty || !fields.isEmpty else { return }
-        var seen = Set<Int64>()
-        let listed = members.filter { seen.insert($0).inserted }.prefix(maxMembersListed).map { Optional($0) }
+        let (listed, count) = listedMembers(members)
         let commit = waitForDisk ? "" : " FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit"
         // Prepared once per connection: a read pays the insert's execution only.
         try c.queryPrepared(
@@ -67,7 +109,7 @@ public struct AccessAudit: Sendable {
                 SELECT $1, $2, $3::text[], $4\(commit) RETURNING id)
             INSERT INTO access_audit_member (audit_id, member_id) SELECT row.id, m FROM row, unnest($5::bigint[]) AS m
             """,
-            [.optional(tokenID), .text(method), .textArray(fields), .int(Int64(seen.count)), .intArray(Array(listed))])
+            [.optional(tokenID), .text(method), .textArray(fields), .int(Int64(count)), .intArray(listed)])
     }
 
     /// Rows newest first, after `beforeID` (the cursor), for one member and/or one token name.

@@ -52,6 +52,32 @@ struct AccessAuditTests {
         }
     }
 
+    @Test(
+        "member.get writes its row with the read: a row that cannot be written fails the read, a member outside a shop-scoped token's shops is neither shown nor recorded"
+    )
+    func recordedWithTheRead() async throws {
+        try await withTestServer { server in
+            let admin = try await server.adminWithShops()
+            let ids = try await Self.seed(admin)
+            let made = try await admin.call("token.create", ["role": "operator", "shops": ["sh02"], "name": "二店店長"])
+            let franchise = try await server.client(token: made["token"]!.stringValue!)
+            let outside = await rpcError { try await franchise.call("member.get", ["member_id": ids[0]]) }
+            #expect(outside?.code == -32003 && outside?.reason == .outsideShops)
+            #expect(try await Self.entries(admin).isEmpty, "a refused read showed nothing")
+
+            try await server.pool.withConnection { c in
+                try c.query("CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RAISE EXCEPTION 'audit volume full'; END$$")
+                try c.query("CREATE TRIGGER refuse_audit BEFORE INSERT ON access_audit FOR EACH ROW EXECUTE FUNCTION refuse_audit()")
+            }
+            let unrecorded = await rpcError { try await admin.call("member.get", ["member_id": ids[0]]) }
+            #expect(unrecorded != nil, "a read whose audit row cannot be written is not shown")
+            _ = try await server.pool.withConnection { c in try c.query("DROP TRIGGER refuse_audit ON access_audit") }
+            #expect(try await admin.call("member.get", ["member_id": ids[0]])["phone"] == "+8613911110001")
+            let rows = try await Self.entries(admin)
+            #expect(rows.count == 1 && rows[0]["member_ids"] == [ids[0]] && rows[0]["fields"] == ["name", "phone", "birthday"])
+        }
+    }
+
     @Test("masked reads write no access-audit row (they keep their lookup audit); audit.list is for the admin only")
     func masked() async throws {
         try await withTestServer { server in
