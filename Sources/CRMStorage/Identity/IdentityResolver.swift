@@ -95,10 +95,12 @@ struct IdentityResolver {
 
     /// The member the account belongs to after matching it by the match model with the accounts that
     /// share a blocking key but no identity key with it, and whether it merged. The most likely
-    /// candidate at or above the auto-merge threshold merges (one automatic merge per account at most:
-    /// another one that likely waits for review, so two people the guards keep apart are never joined
-    /// through a third record); every other candidate at or above the review threshold waits for an
-    /// operator. Rescanning existing members calls this as ingest does.
+    /// candidate at or above the auto-merge threshold merges. Each further candidate at or above it
+    /// merges too — one person's earlier records, found apart, joined by the record that matches them
+    /// all — unless phones set it apart from what the record has joined (both hold phones and share
+    /// none: two people the guards keep apart are never joined through a third record); then it waits
+    /// for review, as every other candidate at or above the review threshold does. Rescanning existing
+    /// members calls this as ingest does.
     func fuzzyMatch(accountID: Int64, memberID: Int64, fields: PersonFields) throws -> (member: Int64, merged: Bool) {
         let found = try candidates(memberID: memberID, fields: fields)
         var best: [Int64: (decision: MatchDecision, score: PairScore)] = [:]
@@ -118,7 +120,7 @@ struct IdentityResolver {
             if other == current { continue }
             if try merger.areSeparated(current, other) { continue }
             let evidence = score.evidence(modelVersion: model.version)
-            if decision == .merge, !merged {
+            if decision == .merge, try !merged || sharesPhonesOrLacksThem(current, other) {
                 current = try merger.merge(
                     current, other, rule: "fuzzy", score: score.probability, evidence: evidence, actor: "system",
                     reason: "match probability at or above the auto-merge threshold", newMembers: newMembers, modelVersion: model.version
@@ -134,6 +136,14 @@ struct IdentityResolver {
             }
         }
         return (current, merged)
+    }
+
+    /// Whether two members hold no phones that set them apart: either holds none, or they share one.
+    private func sharesPhonesOrLacksThem(_ a: Int64, _ b: Int64) throws -> Bool {
+        let mine = try values(of: a, kind: "phone")
+        if mine.isEmpty { return true }
+        let theirs = try values(of: b, kind: "phone")
+        return theirs.isEmpty || !mine.isDisjoint(with: theirs)
     }
 
     /// Accounts of other members that share a blocking key with `fields`, as fuzzy matching compares them.

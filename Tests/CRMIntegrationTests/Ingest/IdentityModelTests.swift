@@ -54,8 +54,12 @@ struct IdentityModelTests {
             Case(label: "given name first, in pinyin", base: li, variant: with(li, "name", "Jianguo Li"), field: .name, level: "swapped", decision: .merge),
             Case(label: "the family name left out", base: zhang, variant: with(zhang, "name", "偉明"), field: .name, level: "partial", decision: .review),
             Case(label: "one character wrong", base: sun, variant: with(sun, "name", "孫美華"), field: .name, level: "one_edit", decision: .review),
-            Case(label: "a pinyin spelling with letters swapped", base: zhou, variant: with(zhou, "name", "Zhou Xioamnig"), field: .name, level: "similar", decision: .review),
-            Case(label: "day and month swapped", base: liu, variant: with(liu, "birthday", "1991-08-04"), field: .birthday, level: "day_month_swapped", decision: .merge),
+            Case(
+                label: "a pinyin spelling with letters swapped", base: zhou, variant: with(zhou, "name", "Zhou Xioamnig"), field: .name, level: "similar",
+                decision: .review),
+            Case(
+                label: "day and month swapped", base: liu, variant: with(liu, "birthday", "1991-08-04"), field: .birthday, level: "day_month_swapped",
+                decision: .merge),
             Case(
                 label: "one digit of the birthday, moved within the building",
                 base: gao, variant: with(with(gao, "birthday", "1993-06-08"), "address", "西安市雁塔区小寨东路1号3单元502"), field: .birthday, level: "one_digit",
@@ -166,6 +170,50 @@ struct IdentityModelTests {
         }
     }
 
+    @Test("a record that matches two members found apart joins them both, unless their phones set them apart: then the second waits for review")
+    func recordJoinsTwoMembers() async throws {
+        try await withTestServer { server in
+            let admin = try await server.adminWithShops()
+            // Above the pair of variants (0.9995), below each variant with the whole record (0.99982).
+            _ = try await admin.call("config.set", ["name": "identity", "value": ["auto_merge_threshold": .double(0.9997)]])
+            func records(_ name: String, phones: (String, String)?) -> [JSONObject] {
+                let whole = Self.person(name, "1991-04-08", "上海市静安区南京西路1788号", "上海")
+                var swapped = Self.with(whole, "birthday", "1991-08-04")
+                var near = Self.with(whole, "address", "上海市静安区南京西路1788号2栋")
+                if let phones {
+                    swapped["phone"] = .string(phones.0)
+                    near["phone"] = .string(phones.1)
+                }
+                var policy = IdentityPolicy()
+                policy.autoMergeThreshold = 0.9997
+                let decide = { (a: JSONObject, b: JSONObject) in
+                    IdentityResolver.decide(Self.fields(a), Self.fields(b), model: .untrained, nameFrequency: nil, policy: policy).decision
+                }
+                #expect(decide(swapped, near) == .review && decide(whole, swapped) == .merge && decide(whole, near) == .merge, "the premise")
+                return [swapped, near, whole]
+            }
+            for (name, phones) in [("龔夢瑤", nil), ("闕曉嵐", ("13911112222", "13933334444"))] as [(String, (String, String)?)] {
+                let (a, b, c) = records(name, phones: phones).triple
+                let first = try await admin.push("sh01", [Events.upsert("\(name)-a", "web", "\(name)-a", a)])[0]["member_id"]!
+                let second = try await admin.push("sh02", [Events.upsert("\(name)-b", "web", "\(name)-b", b)])[0]["member_id"]!
+                #expect(first != second)
+                #expect(try await admin.call("review.list")["items"]!.arrayValue!.contains { Self.pair($0, first, second) })
+                let joined = try await admin.push("sh01", [Events.upsert("\(name)-c", "mobile", "\(name)-c", c)])[0]["member_id"]!
+                let a2 = try await admin.call("member.get", ["shop": "sh01", "channel": "web", "external_id": .string("\(name)-a")])["member_id"]!
+                let b2 = try await admin.call("member.get", ["shop": "sh02", "channel": "web", "external_id": .string("\(name)-b")])["member_id"]!
+                let open = try await admin.call("review.list")["items"]!.arrayValue!
+                if phones == nil {
+                    #expect(a2 == joined && b2 == joined, "one person's three records are one member")
+                    #expect(open.isEmpty, "the pair that waited is settled by the merge")
+                } else {
+                    // The near address is the likelier match (0.99982 against 0.99981 for the swapped birthday).
+                    #expect(b2 == joined && a2 != joined, "the record joins its likeliest match only")
+                    #expect(open.contains { Self.pair($0, joined, a2) }, "and the other waits for an operator")
+                }
+            }
+        }
+    }
+
     @Test("a stored trained model changes decisions from then on, and is recorded as the merge's model version")
     func trainedModel() async throws {
         try await withTestServer { server in
@@ -262,8 +310,10 @@ struct IdentityModelTests {
         var reached = 0
         for _ in 0..<1_500 {
             func pick<T>(_ xs: [T]) -> T { xs[Int.random(in: 0..<xs.count, using: &rng)] }
-            let a = PersonFields(name: pick(names), birthday: pick(birthdays), address: pick(addresses), region: pick(regions), phone: pick(phones), forms: ChineseForms.shared)
-            let b = PersonFields(name: pick(names), birthday: pick(birthdays), address: pick(addresses), region: pick(regions), phone: pick(phones), forms: ChineseForms.shared)
+            let a = PersonFields(
+                name: pick(names), birthday: pick(birthdays), address: pick(addresses), region: pick(regions), phone: pick(phones), forms: ChineseForms.shared)
+            let b = PersonFields(
+                name: pick(names), birthday: pick(birthdays), address: pick(addresses), region: pick(regions), phone: pick(phones), forms: ChineseForms.shared)
             for model in [MatchModel.untrained, trained] {
                 for policy in policies {
                     let screened = IdentityResolver.mayReachReview(a, b, model: model, policy: policy)
@@ -279,4 +329,9 @@ struct IdentityModelTests {
         }
         #expect(reached > 500, "the sample must hold pairs on both sides of the threshold")
     }
+}
+
+extension Array {
+    /// The first three elements.
+    fileprivate var triple: (Element, Element, Element) { (self[0], self[1], self[2]) }
 }
