@@ -86,3 +86,34 @@ crm_keys() {
   [ -n "${CRM_KEY_FILE:-}" ] || export CRM_KEY_FILE="$2/keys.json"
   [ -e "$CRM_KEY_FILE" ] || "$1/crmd" keys init --key-file "$CRM_KEY_FILE" >/dev/null
 }
+
+# --- failover (issue 20, part B) ---
+# crm_pg_cluster DIR PORT [SETTINGS]: initdb a socket-only cluster under DIR (data/, run/, postgres.log)
+# that replicas may stream from (wal_level replica; initdb's pg_hba trusts local replication), start it.
+crm_pg_cluster() {
+  local dir=$1 port=$2 settings=${3:-} bin
+  bin=$(crm_pg_bin) || return 1
+  mkdir -p "$dir/run"
+  [ "$(id -u)" -eq 0 ] && chown -R postgres:postgres "$dir"
+  crm_pg_run "$bin/initdb" -D "$dir/data" -U crm --auth=trust --encoding=UTF8 --locale=C >"$dir/initdb.log" 2>&1 \
+    || { cat "$dir/initdb.log" >&2; return 1; }
+  printf "listen_addresses = ''\nunix_socket_directories = '%s'\nport = %s\nmax_connections = 200\nfsync = off\nwal_level = replica\nmax_wal_senders = 4\nwal_keep_size = '256MB'\n%s\n" \
+    "$dir/run" "$port" "$settings" >>"$dir/data/postgresql.conf"
+  crm_pg_run "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start >/dev/null || { cat "$dir/postgres.log" >&2; return 1; }
+}
+
+# crm_pg_standby DIR PORT PRIMARY_DIR PRIMARY_PORT NAME: a streaming replica of the cluster under
+# PRIMARY_DIR (pg_basebackup -R, WAL streamed), socket-only under DIR, started; it names itself NAME
+# to the primary (what synchronous_standby_names lists).
+crm_pg_standby() {
+  local dir=$1 port=$2 primary=$3 primary_port=$4 name=$5 bin
+  bin=$(crm_pg_bin) || return 1
+  mkdir -p "$dir/run"
+  [ "$(id -u)" -eq 0 ] && chown -R postgres:postgres "$dir"
+  crm_pg_run "$bin/pg_basebackup" -h "$primary/run" -p "$primary_port" -U crm -D "$dir/data" -R -X stream -c fast >"$dir/basebackup.log" 2>&1 \
+    || { cat "$dir/basebackup.log" >&2; return 1; }
+  printf "unix_socket_directories = '%s'\nport = %s\n" "$dir/run" "$port" >>"$dir/data/postgresql.conf"
+  # After the line -R wrote: postgresql.auto.conf is read last, and its last line wins.
+  printf "primary_conninfo = 'host=%s port=%s user=crm application_name=%s'\n" "$primary/run" "$primary_port" "$name" >>"$dir/data/postgresql.auto.conf"
+  crm_pg_run "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start >/dev/null || { cat "$dir/postgres.log" >&2; return 1; }
+}

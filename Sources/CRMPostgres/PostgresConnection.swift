@@ -67,6 +67,9 @@ public final class PostgresConnection: @unchecked Sendable {
         isBroken = true
     }
 
+    /// Marks the connection unusable, so that the pool closes it instead of reusing it.
+    public func markBroken() { isBroken = true }
+
     /// Whether the connection may serve another caller: not broken and never cancelled (a cancelled
     /// one may be inside a failed transaction; closing it is what rolls that back).
     public var isReusable: Bool { !isBroken && !cancelLock.withLock { cancelRequested } }

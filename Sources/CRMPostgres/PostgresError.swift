@@ -45,6 +45,10 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     public var isUniqueViolation: Bool { sqlState == "23505" }
     /// True for serialization failures and deadlocks, after which the whole transaction may be retried.
     public var isTransient: Bool { sqlState == "40001" || sqlState == "40P01" }
+    /// True for SQLSTATE 25006: a write reached a server that takes none (a standby, or a primary
+    /// being demoted). The connection is discarded, so that the next one finds the primary among
+    /// the hosts of a multi-host URL (`target_session_attrs=read-write`).
+    public var isReadOnlyServer: Bool { sqlState == "25006" }
     /// True when the database could not be reached or went away.
     public var isConnectionFailure: Bool {
         kind == .connection || (sqlState?.hasPrefix("08") ?? false) || sqlState == "57P01" || sqlState == "57P02" || sqlState == "57P03"

@@ -110,7 +110,14 @@ public final class PostgresPool: Sendable {
             release(lease.withLockedValue { $0.connection }, newlyOpened: grant.isSlot)
             return value
         } catch {
-            release(lease.withLockedValue { $0.connection }, newlyOpened: grant.isSlot)
+            let connection = lease.withLockedValue { $0.connection }
+            // A read-only server behind a read-write connection: the primary moved. Keeping the
+            // connection would send every later write to the same standby.
+            if let pg = error as? PostgresError, pg.isReadOnlyServer, let connection {
+                logger.warning("the database refused a write as read-only: discarding the connection", metadata: ["error": "\(pg)"])
+                connection.markBroken()
+            }
+            release(connection, newlyOpened: grant.isSlot)
             throw error
         }
     }

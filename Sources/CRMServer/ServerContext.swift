@@ -25,6 +25,11 @@ public final class ServerContext: Sendable {
     public let tags: TagStore
     public let segments: SegmentStore
     public let reports: ReportStore
+    /// The read replica's pool (`--replica-url`), used only for reads that tolerate lag; nil without one.
+    public let replica: PostgresPool?
+    /// Reports, previews and exports on the primary, and on the replica when there is one.
+    let primaryReads: LagTolerantReads
+    let replicaReads: LagTolerantReads?
     public let lookupAudit: LookupAudit
     public let accessAudit: AccessAudit
     public let shopScope: ShopScope
@@ -36,6 +41,8 @@ public final class ServerContext: Sendable {
     /// Connections of this process that started a job run: their runs are abandoned when they close.
     let runHolders = NIOLockedValueBox(Set<String>())
     let health: DatabaseHealth
+    /// Whether the read replica answers; nil without one.
+    let replicaHealth: DatabaseHealth?
     let logger: Logger
     /// Tokens revoked by this process, so its own sessions stop at once (others re-check periodically).
     let revokedTokens = NIOLockedValueBox(Set<Int64>())
@@ -46,7 +53,7 @@ public final class ServerContext: Sendable {
     /// Filled in once the registry is built.
     let metricsBox = NIOLockedValueBox<ServerMetrics?>(nil)
 
-    public init(configuration: ServerConfiguration, pool: PostgresPool, keys: KeySource, logger: Logger) {
+    public init(configuration: ServerConfiguration, pool: PostgresPool, replica: PostgresPool? = nil, keys: KeySource, logger: Logger) {
         let codec = PersonalDataCodec(keys: keys)
         self.codec = codec
         self.configuration = configuration
@@ -65,12 +72,16 @@ public final class ServerContext: Sendable {
         self.tags = TagStore(pool: pool, codec: codec)
         self.segments = SegmentStore(pool: pool, codec: codec)
         self.reports = ReportStore(pool: pool)
+        self.replica = replica
+        self.primaryReads = LagTolerantReads(pool: pool, codec: codec, isReplica: false)
+        self.replicaReads = replica.map { LagTolerantReads(pool: $0, codec: codec, isReplica: true) }
         self.lookupAudit = LookupAudit(pool: pool)
         self.benefits = BenefitStore(pool: pool, codec: codec)
         self.accessAudit = AccessAudit(pool: pool)
         self.shopScope = ShopScope(pool: pool)
         self.instanceID = String(UInt64.random(in: 1...UInt64.max), radix: 36)
         self.health = DatabaseHealth(pool: pool)
+        self.replicaHealth = replica.map { DatabaseHealth(pool: $0) }
         self.logger = logger
         self.logins = LoginLimiter(limits: configuration.logins)
         self.lookups = LookupLimiter(limits: configuration.lookups)

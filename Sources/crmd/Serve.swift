@@ -71,6 +71,14 @@ struct Serve: AsyncParsableCommand {
     var maxFailedLogins: Int?
     @Option(name: .customLong("max-lookups"), help: "Member lookups an analyst token may make per minute (CRM_MAX_LOOKUPS, default 20).")
     var maxLookups: Int?
+    // --- read replica (issue 20, part B) ---
+    @Option(
+        name: .customLong("replica-url"),
+        help:
+            "A read replica's PostgreSQL URL or libpq connection string, for reports, segment previews and export pages, which then carry replica_lag_seconds; writes never go there (CRM_REPLICA_URL; off by default)."
+    )
+    var replicaURL: String?
+
     @Option(name: .customLong("shutdown-timeout"), help: "Seconds to let requests in flight finish at shutdown (CRM_SHUTDOWN_TIMEOUT, default 30).")
     var shutdownTimeout: Int?
 
@@ -132,7 +140,8 @@ struct Serve: AsyncParsableCommand {
         logger.info("schema up to date", metadata: ["applied_now": "\(applied)"])
 
         let pool = PostgresPool(configuration: setup.configuration, limits: poolLimits, logger: logger)
-        let context = ServerContext(configuration: configuration, pool: pool, keys: keys, logger: logger)
+        let replica = replicaPool(configuration: configuration, limits: poolLimits, logger: logger)
+        let context = ServerContext(configuration: configuration, pool: pool, replica: replica, keys: keys, logger: logger)
         if let adminToken {
             if try await context.tokens.ensureBootstrapAdmin(token: adminToken) {
                 logger.notice("created the admin token given in CRM_ADMIN_TOKEN")
@@ -158,10 +167,24 @@ struct Serve: AsyncParsableCommand {
         } catch {
             logger.error("server stopped with an error", metadata: ["error": "\(error)"])
             await pool.close()
+            await replica?.close()
             throw error
         }
         await pool.close()
+        await replica?.close()
         logger.info("crmd stopped")
+    }
+}
+
+extension Serve {
+    /// The read replica's pool, when `--replica-url` / CRM_REPLICA_URL names one. Not checked at
+    /// start: a replica that is down only sends its reads to the primary.
+    func replicaPool(configuration: ServerConfiguration, limits: PostgresPool.Limits, logger: Logger) -> PostgresPool? {
+        guard let url = replicaURL ?? Environment.value("CRM_REPLICA_URL"), !url.isEmpty else { return nil }
+        let replica = PostgresConfiguration(
+            connectionString: url, applicationName: "crmd-replica", statementTimeoutMilliseconds: configuration.statementTimeoutMilliseconds)
+        logger.info("reports, segment previews and export pages read from the replica")
+        return PostgresPool(configuration: replica, limits: limits, logger: logger)
     }
 }
 

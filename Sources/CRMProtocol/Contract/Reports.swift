@@ -34,7 +34,9 @@ extension RPC.Report {
         public static let summary = "Members by recency, frequency and monetary band (each on its own and in cells of all three)."
         public typealias Params = AsOfParams
 
-        public struct Result: RPCObject {
+        public struct Result: RPCObject, ReplicaServed {
+            /// Seconds the read replica that served this was behind the primary (absent: served by the primary).
+            public var replicaLagSeconds: Double?
             public var asOf: String
             public var windowDays: Int
             public var members: Int64
@@ -112,7 +114,9 @@ extension RPC.Report {
         public static let summary = "The contribution pyramid: members and spend by tier of purchases and average order in the window."
         public typealias Params = AsOfParams
 
-        public struct Result: RPCObject {
+        public struct Result: RPCObject, ReplicaServed {
+            /// Seconds the read replica that served this was behind the primary (absent: served by the primary).
+            public var replicaLagSeconds: Double?
             public var asOf: String
             public var windowDays: Int
             public var members: Int64
@@ -150,7 +154,9 @@ extension RPC.Report {
         public static let summary = "Members by purchase-count group."
         public typealias Params = AsOfParams
 
-        public struct Result: RPCObject {
+        public struct Result: RPCObject, ReplicaServed {
+            /// Seconds the read replica that served this was behind the primary (absent: served by the primary).
+            public var replicaLagSeconds: Double?
             public var asOf: String
             public var windowDays: Int
             public var members: Int64

@@ -5,7 +5,9 @@ extension RPC.Report {
         public static let summary = "Members by lifecycle stage, with the thresholds used (fixed, or derived from repurchase intervals)."
         public typealias Params = AsOfParams
 
-        public struct Result: RPCObject {
+        public struct Result: RPCObject, ReplicaServed {
+            /// Seconds the read replica that served this was behind the primary (absent: served by the primary).
+            public var replicaLagSeconds: Double?
             public var asOf: String
             public var members: Int64
             /// `fixed` or `derived`.
@@ -73,7 +75,9 @@ extension RPC.Report {
         public static let summary = "Buyers in the window by the number of seasons they bought in, and those at risk."
         public typealias Params = AsOfParams
 
-        public struct Result: RPCObject {
+        public struct Result: RPCObject, ReplicaServed {
+            /// Seconds the read replica that served this was behind the primary (absent: served by the primary).
+            public var replicaLagSeconds: Double?
             public var asOf: String
             public var windowDays: Int
             public var buyers: Int64
@@ -111,7 +115,9 @@ extension RPC.Report {
         public typealias Params = AsOfParams
 
         /// Rates and shares are percentages with one decimal, amounts yuan, both as text.
-        public struct Result: RPCObject {
+        public struct Result: RPCObject, ReplicaServed {
+            /// Seconds the read replica that served this was behind the primary (absent: served by the primary).
+            public var replicaLagSeconds: Double?
             public var asOf: String
             public var windowDays: Int
             public var buyersInWindow: Int64
@@ -165,7 +171,9 @@ extension RPC.Report {
             public func validate() throws(RPCError) { try AsOf.check(asOf) }
         }
 
-        public struct Result: RPCObject {
+        public struct Result: RPCObject, ReplicaServed {
+            /// Seconds the read replica that served this was behind the primary (absent: served by the primary).
+            public var replicaLagSeconds: Double?
             public var asOf: String
             @Present public var withinDays: Int?
             public var buyers: Int64
@@ -218,7 +226,9 @@ extension RPC.Report {
         public static let summary = "Members by level, in the ladder's order."
         public typealias Params = AsOfParams
 
-        public struct Result: RPCObject {
+        public struct Result: RPCObject, ReplicaServed {
+            /// Seconds the read replica that served this was behind the primary (absent: served by the primary).
+            public var replicaLagSeconds: Double?
             public var members: Int64
             public var levels: [Level]
             public init(members: Int64, levels: [Level]) {

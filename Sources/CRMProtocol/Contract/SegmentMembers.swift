@@ -31,7 +31,9 @@ extension RPC.Segment {
         }
 
         /// The count and sample, or (`explain`) only the plan.
-        public struct Result: RPCObject {
+        public struct Result: RPCObject, ReplicaServed {
+            /// Seconds the read replica that served this was behind the primary (absent: served by the primary).
+            public var replicaLagSeconds: Double?
             public var count: Int64?
             public var asOf: String?
             /// Members as `member.get` shows them, personal data masked for masked roles.
@@ -73,7 +75,9 @@ extension RPC.Segment {
             public func validate() throws(RPCError) { try AsOf.check(asOf) }
         }
 
-        public struct Result: RPCObject {
+        public struct Result: RPCObject, ReplicaServed {
+            /// Seconds the read replica that served this was behind the primary (absent: served by the primary).
+            public var replicaLagSeconds: Double?
             public var exportID: Int64
             public var total: Int64
             public var members: [Row]

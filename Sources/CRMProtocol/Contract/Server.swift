@@ -18,6 +18,9 @@ extension RPC.Server {
             /// `ok` or `down`.
             public var database: String
             public var version: String
+            /// The read replica (`crmd serve --replica-url`): `ok` or `down`; absent without one. A
+            /// replica that is down does not make crmd degraded: the primary serves its reads.
+            public var replica: String?
             public init(status: String, database: String, version: String) {
                 self.status = status
                 self.database = database

@@ -12,6 +12,10 @@ extension RPC.Server.Stats {
         public var methods: WireMap<Method>
         public var security: Security
         public var pool: Pool
+        /// The read replica's pool (`crmd serve --replica-url`); absent without one.
+        public var replicaPool: Pool?
+        /// The read replica: `ok` or `down`; absent without one.
+        public var replica: String?
         public init(
             version: String, uptimeSeconds: Double, database: String, connections: Connections, buffers: Buffers,
             requests: Requests, methods: WireMap<Method>, security: Security, pool: Pool

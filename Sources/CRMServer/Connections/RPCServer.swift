@@ -46,7 +46,7 @@ public final class RPCServer: Service, Sendable {
         context.metricsBox.withLockedValue {
             $0 = ServerMetrics(
                 knownMethods: registry.names.union(["(invalid)"]), maxConnections: configuration.maxConnections,
-                maxBufferedBytes: configuration.maxBufferedBytes)
+                maxBufferedBytes: configuration.maxBufferedBytes, hasReplica: context.replica != nil)
         }
         self.admission = ConnectionAdmission(
             limits: .init(

@@ -28,6 +28,10 @@ extension RPCError {
             if pg.kind == .poolClosed {
                 return .unavailable("the server is shutting down", reason: .shuttingDown)
             }
+            if pg.isReadOnlyServer {
+                return .unavailable(
+                    "the database is read-only (a standby, or a primary being switched over); retry: the next connection looks for the primary")
+            }
             if pg.isConnectionFailure {
                 return .unavailable("the database cannot be reached", reason: .databaseUnavailable)
             }

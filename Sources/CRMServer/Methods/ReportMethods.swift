@@ -16,14 +16,16 @@ enum ReportMethods {
         return "\(tenths / 10).\(tenths % 10)"
     }
 
-    /// A report's handler: its params decoded, the measures context made as of `as_of`, then `body`.
+    /// A report's handler: its params decoded, the measures context made as of `as_of`, then `body`
+    /// with the report store of the read replica when there is one (`ServerContext.lagTolerant`).
     static func report<M: RPCMethod>(
         _ method: M.Type, _ context: ServerContext,
-        _ body: @escaping @Sendable (MeasureContextBox, M.Params) async throws -> M.Result
+        _ body: @escaping @Sendable (ReportStore, MeasureContextBox, M.Params) async throws -> M.Result
     ) -> MethodSpec
-    where M.Params: ReportParams {
+    where M.Params: ReportParams, M.Result: ReplicaServed {
         MethodSpec(method, access: .read, scope: .merchantWide) { p, _ in
-            try await body(try await context.measureContext(asOf: p.asOf), p)
+            let m = try await context.measureContext(asOf: p.asOf)
+            return try await context.lagTolerant { reads in try await body(reads.reports, m, p) }
         }
     }
 
@@ -38,13 +40,12 @@ enum ReportMethods {
 
     /// What members are worth: RFM, the contribution pyramid, purchase groups, levels.
     static func valueSpecs(_ context: ServerContext) -> [MethodSpec] {
-        let reports = context.reports
-        return [
-            report(Report.RFM.self, context) { m, _ in
+        [
+            report(Report.RFM.self, context) { reports, m, _ in
                 let (cells, asOf) = try await reports.rfm(m.value)
                 return rfm(cells, asOf: asOf, bands: m.value.settings.rfm)
             },
-            report(Report.Pyramid.self, context) { m, _ in
+            report(Report.Pyramid.self, context) { reports, m, _ in
                 let (cells, asOf) = try await reports.pyramid(m.value)
                 let total = cells.reduce(0) { $0 + $1.members }
                 let spend = cells.reduce(0) { $0 + $1.spendFen }
@@ -58,7 +59,7 @@ enum ReportMethods {
                             thresholds: m.value.settings.pyramid[tier].map(SegmentSettingsJSON.renderTier))
                     })
             },
-            report(Report.PurchaseGroups.self, context) { m, _ in
+            report(Report.PurchaseGroups.self, context) { reports, m, _ in
                 let (cells, asOf) = try await reports.purchaseGroups(m.value)
                 let total = cells.reduce(0) { $0 + $1.members }
                 return Report.PurchaseGroups.Result(
@@ -68,7 +69,7 @@ enum ReportMethods {
                         return Report.PurchaseGroups.Group(group: g.rawValue, members: n, share: percent(n, of: total))
                     })
             },
-            report(Report.Levels.self, context) { m, _ in
+            report(Report.Levels.self, context) { reports, m, _ in
                 let cells = try await reports.levels(m.value)
                 let total = cells.reduce(0) { $0 + $1.members }
                 return Report.Levels.Result(
@@ -101,9 +102,8 @@ enum ReportMethods {
 
     /// When and where members buy: lifecycle, seasons, repurchase, channels.
     static func activitySpecs(_ context: ServerContext) -> [MethodSpec] {
-        let reports = context.reports
-        return [
-            report(Report.Lifecycle.self, context) { m, _ in
+        [
+            report(Report.Lifecycle.self, context) { reports, m, _ in
                 let r = try await reports.lifecycle(m.value)
                 let total = r.cells.reduce(0) { $0 + $1.members }
                 let t = r.thresholds
@@ -116,7 +116,7 @@ enum ReportMethods {
                     },
                     repurchaseIntervals: r.intervals.map { .init(count: $0.count, p50Days: $0.p50, p75Days: $0.p75, p90Days: $0.p90, p95Days: $0.p95) })
             },
-            report(Report.Seasons.self, context) { m, _ in
+            report(Report.Seasons.self, context) { reports, m, _ in
                 let r = try await reports.seasons(m.value)
                 let buyers = r.cells.filter { $0.keys[0] != "0" }.reduce(0) { $0 + $1.members }
                 return Report.Seasons.Result(
@@ -126,7 +126,7 @@ enum ReportMethods {
                         return Report.Seasons.Count(seasons: n, members: c, share: percent(c, of: buyers))
                     }, allFour: members(r.cells, "4"), atRisk: r.atRisk)
             },
-            report(Report.Repurchase.self, context) { m, _ in
+            report(Report.Repurchase.self, context) { reports, m, _ in
                 let (x, asOf) = try await reports.repurchase(m.value)
                 return Report.Repurchase.Result(
                     asOf: asOf, windowDays: m.value.settings.rfm.windowDays, buyersInWindow: x.buyersInWindow, repeatBuyersInWindow: x.repeatInWindow,
@@ -135,7 +135,7 @@ enum ReportMethods {
                     oldCustomerSpend: yuan(x.oldCustomerSpendFen), oldCustomerShare: percent(x.oldCustomerSpendFen, of: x.spendInWindowFen),
                     purchasesInWindow: x.purchasesInWindow, averageOrder: yuan(x.purchasesInWindow > 0 ? x.spendInWindowFen / x.purchasesInWindow : 0))
             },
-            report(Report.Channels.self, context) { m, p in
+            report(Report.Channels.self, context) { reports, m, p in
                 let (cells, asOf) = try await reports.channels(m.value, withinDays: p.withinDays)
                 return channels(cells, asOf: asOf, withinDays: p.withinDays)
             },

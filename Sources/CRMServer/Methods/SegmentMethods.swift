@@ -119,15 +119,17 @@ enum SegmentMethods {
             guard call.session?.identity.role == .admin else {
                 throw RPCError.forbidden("only an admin may ask for a statement's plan", reason: .roleForbidden)
             }
-            return Segment.Preview.Result(plan: try await context.segments.explain(f, context: m.value))
+            return try await context.lagTolerant { Segment.Preview.Result(plan: try await $0.segments.explain(f, context: m.value)) }
         }
-        let r = try await context.segments.preview(f, context: m.value, sample: p.sample ?? 10)
+        let (r, lag) = try await context.lagTolerantRead { try await $0.segments.preview(f, context: m.value, sample: p.sample ?? 10) }
         let masked = MemberMethods.isMasked(call)
         // Members as member.get shows them (rendered by MemberMethods, the one place that does).
         let sample = r.sample.map { MemberMethods.profile($0, masked: masked, ladder: m.ladder) }
         try await AuditMethods.record(
             call, context: context, method: Segment.Preview.name, fields: AuditMethods.fields(of: r.sample), members: r.sample.map(\.id))
-        return Segment.Preview.Result(count: r.count, asOf: r.asOf, sample: sample)
+        var result = Segment.Preview.Result(count: r.count, asOf: r.asOf, sample: sample)
+        result.replicaLagSeconds = lag
+        return result
     }
 
     static func export(_ p: Segment.Export.Params, _ call: CallContext, _ context: ServerContext) async throws -> Segment.Export.Result {
@@ -148,7 +150,7 @@ enum SegmentMethods {
             exportID = try await context.segments.startExport(segmentID: s.id, filter: f, context: m.value, actor: call.actor).exportID
             context.logger.info("segment export started", metadata: ["request": "\(call.requestID)", "segment": "\(s.name)", "export": "\(exportID)"])
         }
-        let page = try await context.segments.exportPage(exportID: exportID, afterMember: after, limit: limit + 1)
+        let (page, lag) = try await exportPage(exportID: exportID, after: after, limit: limit + 1, context)
         let shown = Array(page.members.prefix(limit))
         let masked = MemberMethods.isMasked(call)
         let next = page.members.count > limit ? PageCursor.encode("\(exportID):\(shown.last!.id)") : nil
@@ -156,8 +158,21 @@ enum SegmentMethods {
         try await AuditMethods.record(
             call, context: context, method: Segment.Export.name, fields: AuditMethods.fields(of: shown).filter { $0 != "birthday" },
             members: shown.map(\.id))
-        return Segment.Export.Result(
+        var result = Segment.Export.Result(
             exportID: exportID, total: page.total, members: shown.map { exportRow($0, masked: masked, ladder: m.ladder) },
             nextCursor: next)
+        result.replicaLagSeconds = lag
+        return result
+    }
+
+    /// A page of an export's snapshot, read on the replica when there is one. The snapshot is
+    /// written on the primary; until it has reached the replica (the first page, usually) the
+    /// primary serves the page.
+    static func exportPage(exportID: Int64, after: Int64?, limit: Int, _ context: ServerContext) async throws -> (ExportPage, Double?) {
+        do {
+            return try await context.lagTolerantRead { try await $0.segments.exportPage(exportID: exportID, afterMember: after, limit: limit) }
+        } catch StorageError.notFound(reason: .exportNotFound, _) where context.replica != nil {
+            return (try await context.segments.exportPage(exportID: exportID, afterMember: after, limit: limit), nil)
+        }
     }
 }

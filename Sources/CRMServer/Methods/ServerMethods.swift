@@ -22,11 +22,16 @@ enum ServerMethods {
         [
             MethodSpec(Health.name, access: .open, scope: .everyone) { call in
                 if call.params.object.count > 0 { _ = try JSONValueDecoder().decode(Health.Params.self, from: .object(call.params.object)) }
-                return await context.health.isUp() ? healthReplies.up : healthReplies.down
+                let up = await context.health.isUp()
+                guard let replicaHealth = context.replicaHealth else { return up ? healthReplies.up : healthReplies.down }
+                var result = Health.Result(status: up ? "ok" : "degraded", database: up ? "ok" : "down", version: ServerContext.version)
+                result.replica = await replicaHealth.isUp() ? "ok" : "down"
+                return try JSONValueEncoder().encode(result)
             },
             MethodSpec(RPC.Server.Stats.self, access: .read, scope: .merchantWide) { _, _ in
                 let up = await context.health.isUp()
-                return context.metrics.stats(version: ServerContext.version, pool: context.pool.statistics, databaseUp: up)
+                return context.metrics.stats(
+                    version: ServerContext.version, pool: context.pool.statistics, databaseUp: up, replica: await context.replicaState())
             },
         ]
     }

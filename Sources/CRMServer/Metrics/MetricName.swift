@@ -25,6 +25,10 @@ enum MetricName {
     static let refusedLookups = "crmd_refused_lookups_total"
     static let databaseFailures = "crmd_database_failures_total"
     static let pointsLimit = "crmd_points_limit_total"
+    static let replicaUp = "crmd_replica_up"
+    static let replicaPoolConnections = "crmd_replica_pool_connections"
+    static let replicaPoolWaiting = "crmd_replica_pool_waiting"
+    static let replicaFallbacks = "crmd_replica_fallbacks_total"
 
     /// The `# HELP` line of each name, given to its family when it is first made.
     static let help: [String: String] = [
@@ -52,5 +56,9 @@ enum MetricName {
         refusedLookups: "Member lookups by masked roles refused over the lookup limit.",
         databaseFailures: "Background database work that failed because the database could not be reached.",
         pointsLimit: "Times a points limit cut an earning, refused a credit or a sum, by limit.",
+        replicaUp: "Whether the last check of the read replica succeeded (only with --replica-url).",
+        replicaPoolConnections: "Read replica connections by state.",
+        replicaPoolWaiting: "Requests waiting for a read replica connection.",
+        replicaFallbacks: "Reports, previews and exports the primary served because the read replica could not be reached.",
     ]
 }

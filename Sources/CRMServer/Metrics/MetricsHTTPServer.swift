@@ -103,7 +103,7 @@ public final class MetricsHTTPServer: Service, Sendable {
         switch request.uri.split(separator: "?").first.map(String.init) ?? "" {
         case "/metrics":
             let up = await context.health.isUp()
-            return (.ok, context.metrics.exposition(pool: context.pool.statistics, databaseUp: up))
+            return (.ok, context.metrics.exposition(pool: context.pool.statistics, databaseUp: up, replica: await context.replicaState()))
         case "/healthz":
             let up = await context.health.isUp()
             return up ? (.ok, "ok\n") : (.serviceUnavailable, "database down\n")

@@ -37,10 +37,12 @@ public final class ServerMetrics: Sendable {
     private let oversizeLines: Counter
     private let tablesAnalyzed: Counter
     private let mirrored: MirroredFigures
+    /// The read replica's figures; nil without one.
+    let replica: ReplicaFigures?
     /// Taken by every reading of the registry, so the mirrored figures are whole when read.
     private let reading = Mutex(())
 
-    init(knownMethods: Set<String>, maxConnections: Int, maxBufferedBytes: Int) {
+    init(knownMethods: Set<String>, maxConnections: Int, maxBufferedBytes: Int, hasReplica: Bool = false) {
         let factory = DescribedMetricsFactory(registry: registry)
         func counter(_ name: String) -> Counter { Counter(label: name, factory: factory) }
         self.factory = factory
@@ -58,6 +60,7 @@ public final class ServerMetrics: Sendable {
         oversizeLines = counter(MetricName.oversizeLines)
         tablesAnalyzed = counter(MetricName.tablesAnalyzed)
         mirrored = MirroredFigures(factory: factory)
+        replica = hasReplica ? ReplicaFigures(factory: factory) : nil
     }
 
     /// Counts a connection that `ConnectionAdmission` let in.
@@ -104,16 +107,23 @@ public final class ServerMetrics: Sendable {
     }
 
     /// The Prometheus text exposition (format 0.0.4) of everything this server counts.
-    func exposition(pool: PostgresPool.Statistics, databaseUp: Bool) -> String {
+    func exposition(pool: PostgresPool.Statistics, databaseUp: Bool, replica replicaState: ReplicaState? = nil) -> String {
         reading.withLock { _ in
             mirrored.update(uptimeSeconds: uptimeSeconds, databaseUp: databaseUp, budget: budget, pool: pool)
+            if let replicaState { replica?.update(pool: replicaState.pool, up: replicaState.up) }
             return registry.emitToString()
         }
     }
 
     /// The exposition read back, for `server.stats`.
-    func samples(pool: PostgresPool.Statistics, databaseUp: Bool) -> PrometheusSamples {
-        PrometheusSamples(exposition: exposition(pool: pool, databaseUp: databaseUp))
+    func samples(pool: PostgresPool.Statistics, databaseUp: Bool, replica: ReplicaState? = nil) -> PrometheusSamples {
+        PrometheusSamples(exposition: exposition(pool: pool, databaseUp: databaseUp, replica: replica))
+    }
+
+    /// The read replica's pool and whether it answered, as `exposition` mirrors them.
+    struct ReplicaState: Sendable {
+        var pool: PostgresPool.Statistics
+        var up: Bool
     }
 }
 

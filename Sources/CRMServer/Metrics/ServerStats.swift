@@ -5,12 +5,12 @@ import CRMProtocol
 extension ServerMetrics {
     typealias Stats = RPC.Server.Stats
 
-    func stats(version: String, pool: PostgresPool.Statistics, databaseUp: Bool) -> Stats.Result {
-        let samples = samples(pool: pool, databaseUp: databaseUp)
+    func stats(version: String, pool: PostgresPool.Statistics, databaseUp: Bool, replica: ReplicaState? = nil) -> Stats.Result {
+        let samples = samples(pool: pool, databaseUp: databaseUp, replica: replica)
         let total = LatencyDistribution(samples, method: nil)
         let requests = samples.series(MetricName.requests).reduce(0) { $0 + Int64($1.value) }
         let errors = samples.series(MetricName.requestErrors).reduce(0) { $0 + Int64($1.value) }
-        return Stats.Result(
+        var result = Stats.Result(
             version: version, uptimeSeconds: (samples.value(MetricName.uptime) * 1000).rounded() / 1000,
             database: samples.value(MetricName.databaseUp) == 1 ? "ok" : "down",
             connections: connections(samples),
@@ -24,6 +24,17 @@ extension ServerMetrics {
                 open: Int64(pool.open), inUse: Int64(pool.inUse), idle: Int64(pool.idle), waiting: Int64(pool.waiting),
                 max: Int64(pool.maxConnections), opened: Int64(pool.connectionsOpened),
                 discarded: Int64(pool.connectionsDiscarded), refused: Int64(pool.refused)))
+        if let replica {
+            result.replicaPool = Self.pool(replica.pool)
+            result.replica = replica.up ? "ok" : "down"
+        }
+        return result
+    }
+
+    private static func pool(_ p: PostgresPool.Statistics) -> Stats.Pool {
+        Stats.Pool(
+            open: Int64(p.open), inUse: Int64(p.inUse), idle: Int64(p.idle), waiting: Int64(p.waiting), max: Int64(p.maxConnections),
+            opened: Int64(p.connectionsOpened), discarded: Int64(p.connectionsDiscarded), refused: Int64(p.refused))
     }
 
     private func connections(_ samples: PrometheusSamples) -> Stats.Connections {

@@ -33,7 +33,10 @@ final class TestServer: Sendable {
         self.adminToken = adminToken
     }
 
-    static func start(poolSize: Int = 4, _ configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> TestServer {
+    /// `replica`, when given, makes the read replica's pool (`crmd serve --replica-url`) for the test's database.
+    static func start(
+        poolSize: Int = 4, replica: ((TestDatabase) -> PostgresConfiguration)? = nil, _ configure: (inout ServerConfiguration) -> Void = { _ in }
+    ) async throws -> TestServer {
         let database = try TestDatabase.create()
         var configuration = ServerConfiguration()
         configuration.port = 0
@@ -45,7 +48,8 @@ final class TestServer: Sendable {
         var logger = Logger(label: "crmd-test")
         logger.logLevel = .warning
         let pool = PostgresPool(configuration: database.configuration, limits: .init(maxConnections: poolSize), logger: logger)
-        let context = ServerContext(configuration: configuration, pool: pool, keys: TestKeys.source, logger: logger)
+        let replicaPool = replica.map { PostgresPool(configuration: $0(database), limits: .init(maxConnections: poolSize), logger: logger) }
+        let context = ServerContext(configuration: configuration, pool: pool, replica: replicaPool, keys: TestKeys.source, logger: logger)
         let adminToken = AccessToken.generate()
         _ = try await context.tokens.ensureBootstrapAdmin(token: adminToken)
         let server = try RPCServer(context: context)
@@ -84,16 +88,17 @@ final class TestServer: Sendable {
         await group.triggerGracefulShutdown()
         _ = try? await runTask.value
         await pool.close()
+        await context.replica?.close()
         database.drop()
     }
 }
 
 /// Runs `body` against a fresh server, stopped afterwards whatever happens.
 func withTestServer<T>(
-    poolSize: Int = 4, _ configure: (inout ServerConfiguration) -> Void = { _ in },
+    poolSize: Int = 4, replica: ((TestDatabase) -> PostgresConfiguration)? = nil, _ configure: (inout ServerConfiguration) -> Void = { _ in },
     _ body: (TestServer) async throws -> T
 ) async throws -> T {
-    let server = try await TestServer.start(poolSize: poolSize, configure)
+    let server = try await TestServer.start(poolSize: poolSize, replica: replica, configure)
     do {
         let value = try await body(server)
         await server.stop()
