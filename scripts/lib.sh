@@ -117,3 +117,29 @@ crm_pg_standby() {
   printf "primary_conninfo = 'host=%s port=%s user=crm application_name=%s'\n" "$primary/run" "$primary_port" "$name" >>"$dir/data/postgresql.auto.conf"
   crm_pg_run "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start >/dev/null || { cat "$dir/postgres.log" >&2; return 1; }
 }
+
+# --- cluster ---
+# HAProxy (Debian package haproxy) in the foreground of a background job, with the shipped
+# deploy/haproxy.cfg and the environment it reads (CRM_HAPROXY_BIND, CRMD1-3). Sets CRM_HAPROXY_PID;
+# its output goes to the file named by $1.
+crm_haproxy_start() {
+  haproxy -db -f deploy/haproxy.cfg >"$1" 2>&1 &
+  CRM_HAPROXY_PID=$!
+}
+
+crm_haproxy_stop() {
+  [ -n "${CRM_HAPROXY_PID:-}" ] || return 0
+  kill -TERM "$CRM_HAPROXY_PID" 2>/dev/null && { wait "$CRM_HAPROXY_PID" 2>/dev/null || true; }
+  CRM_HAPROXY_PID=
+}
+
+# Waits (up to $2 seconds, default 60) until the /healthz at $1 (host:port) answers 200.
+crm_wait_healthy() {
+  local i
+  for i in $(seq 1 $((${2:-60} * 5))); do
+    curl -fs -o /dev/null "http://$1/healthz" && return 0
+    sleep 0.2
+  done
+  crm_log "no healthy answer from http://$1/healthz"
+  return 1
+}
