@@ -25,6 +25,7 @@ enum MetricName {
     static let refusedLookups = "crmd_refused_lookups_total"
     static let databaseFailures = "crmd_database_failures_total"
     static let pointsLimit = "crmd_points_limit_total"
+    static let partitionNewestMonth = "crmd_partition_newest_month_seconds"
 
     /// The `# HELP` line of each name, given to its family when it is first made.
     static let help: [String: String] = [
@@ -52,5 +53,6 @@ enum MetricName {
         refusedLookups: "Member lookups by masked roles refused over the lookup limit.",
         databaseFailures: "Background database work that failed because the database could not be reached.",
         pointsLimit: "Times a points limit cut an earning, refused a credit or a sum, by limit.",
+        partitionNewestMonth: "Start (UTC, seconds since the epoch) of the newest month every partitioned table has a partition for.",
     ]
 }

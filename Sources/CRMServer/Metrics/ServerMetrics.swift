@@ -36,6 +36,7 @@ public final class ServerMetrics: Sendable {
     private let closed: [ClosedReason: Counter]
     private let oversizeLines: Counter
     private let tablesAnalyzed: Counter
+    private let partitionNewestMonth: Gauge
     private let mirrored: MirroredFigures
     /// Taken by every reading of the registry, so the mirrored figures are whole when read.
     private let reading = Mutex(())
@@ -57,6 +58,7 @@ public final class ServerMetrics: Sendable {
             })
         oversizeLines = counter(MetricName.oversizeLines)
         tablesAnalyzed = counter(MetricName.tablesAnalyzed)
+        partitionNewestMonth = Gauge(label: MetricName.partitionNewestMonth, factory: factory)
         mirrored = MirroredFigures(factory: factory)
     }
 
@@ -82,6 +84,7 @@ public final class ServerMetrics: Sendable {
     func countMetricsIdleClose() { closed[.metricsIdle]!.increment() }
     func countOversizeLine() { oversizeLines.increment() }
     func countAnalyzed(_ tables: Int) { tablesAnalyzed.increment(by: tables) }
+    func recordPartitionNewestMonth(_ startSeconds: Int64) { partitionNewestMonth.record(startSeconds) }
 
     /// Counts one answered request (or one that could not be read: `(invalid)`).
     func record(method: String, microseconds: UInt64, errorCode: Int?) {
