@@ -83,23 +83,6 @@ public struct LedgerVerifier: Sendable {
             FROM points_lot l JOIN member m ON m.id = l.member_id WHERE m.merged_into IS NOT NULL AND l.remaining > 0
             """
         ),
-        (
-            // The ledger is partitioned by month (sql/0019): the tables naming an entry by id lost
-            // their foreign keys, so this is where a dangling one shows. Also an entry of a month
-            // detached (archived) while still referenced.
-            "entry_references_exist",
-            """
-            SELECT r.what || ' names entry ' || r.entry_id || ', which does not exist'
-            FROM (SELECT 'points_entry_lot (lot ' || lot_id || ')' AS what, entry_id FROM points_entry_lot
-                  UNION ALL SELECT 'points_request ' || idempotency_key, entry_id FROM points_request
-                  UNION ALL SELECT 'referral_reward (binding ' || binding_id || ')', entry_id FROM referral_reward
-                  UNION ALL SELECT 'referral_reward (binding ' || binding_id || ', reversal)', reversed_entry_id FROM referral_reward
-                  WHERE reversed_entry_id IS NOT NULL
-                  UNION ALL SELECT 'campaign_touch (campaign ' || campaign_id || ', member ' || member_id || ')', entry_id FROM campaign_touch
-                  WHERE entry_id IS NOT NULL) r
-            WHERE NOT EXISTS (SELECT 1 FROM points_entry e WHERE e.id = r.entry_id)
-            """
-        ),
     ]
 
     public func run() async throws -> Report {

@@ -69,49 +69,6 @@ struct PartitionTests {
         }
     }
 
-    @Test("migration 19 moves the points ledger into monthly partitions; one entry per member and period still holds across months")
-    func migratesLedger() async throws {
-        try await withTestDatabase(migrate: false) { db in
-            try Migrator(migrations: Migration.embedded.filter { $0.version <= 18 }).migrate(configuration: db.configuration)
-            // TEST SUPPORT SQL: entries in the old shape, one a year ago with a clearing period.
-            let (member, before): (Int64, [[String]]) = try db.withConnection { c in
-                let member: Int64 = try c.query("INSERT INTO member DEFAULT VALUES RETURNING id").single!.decode(at: 0)
-                try c.query(
-                    """
-                    INSERT INTO points_entry (member_id, kind, points, at, period, actor) VALUES
-                        ($1, 'adjust', 50, now() - interval '400 days', NULL, 'test'),
-                        ($1, 'expire', -10, now() - interval '365 days', 'clearing:2025', 'test'),
-                        ($1, 'adjust', 7, now(), NULL, 'test')
-                    """, [.int(member)])
-                return (member, try Self.entries(c))
-            }
-            try Migrator().migrate(configuration: db.configuration)
-            try db.withConnection { c in
-                #expect(try Self.entries(c) == before)
-                #expect(try c.query("SELECT relkind::text FROM pg_class WHERE relname = 'points_entry'").single!.decode(String.self, at: 0) == "p")
-                #expect(try c.query("SELECT count(*) FROM points_entry_default").single!.decode(Int.self, at: 0) == 0)
-                // The same period again, written in this month's partition, is refused as before.
-                #expect(throws: PostgresError.self) {
-                    try c.query(
-                        "INSERT INTO points_entry (member_id, kind, points, period, actor) VALUES ($1, 'expire', -1, 'clearing:2025', 'test')",
-                        [.int(member)])
-                }
-                let next: Int64 = try c.query(
-                    "INSERT INTO points_entry (member_id, kind, points, period, actor) VALUES ($1, 'expire', -1, 'clearing:2026', 'test') RETURNING id",
-                    [.int(member)]
-                ).single!.decode(at: 0)
-                // The identity went on from the old one's position (the refused insert took an id too).
-                #expect(next == before.map { Int64($0[0])! }.max()! + 2)
-            }
-        }
-    }
-
-    static func entries(_ c: PostgresConnection) throws -> [[String]] {
-        try c.query("SELECT e.id::text, e.kind, e.points::text, e.at::text, COALESCE(e.period, '-') FROM points_entry e ORDER BY e.id").map { r in
-            try (0..<5).map { try r.decode(String.self, at: $0) }
-        }
-    }
-
     @Test("partitions are made ahead once, by two makers at once, and the newest month is reported")
     func madeAheadIdempotently() async throws {
         try await withTestDatabase { db in
@@ -123,9 +80,7 @@ struct PartitionTests {
             async let a = Task.detached { try PostgresConnection(configuration: configuration).ensureClosing { try maker.ensure(on: $0) } }.value
             async let b = Task.detached { try PostgresConnection(configuration: configuration).ensureClosing { try maker.ensure(on: $0) } }.value
             let (ra, rb) = try await (a, b)
-            let wanted = try db.withConnection { c in
-                try ["member_history", "points_entry"].flatMap { t in try (4...6).map { t + "_" + (try Self.month(c, $0)) } }.sorted()
-            }
+            let wanted = try db.withConnection { c in try (4...6).map { "member_history_" + (try Self.month(c, $0)) } }
             #expect((ra.created + rb.created).sorted() == wanted)
             #expect(ra.created.isEmpty || rb.created.isEmpty)
             let again = try db.withConnection { try maker.ensure(on: $0) }
@@ -156,10 +111,10 @@ struct PartitionTests {
                 #expect(try Self.partitionOf(c, action: "future") == "member_history_default")
                 #expect(try Self.partitionOf(c, action: "now") == "member_history_" + Self.month(c, 0))
                 // Making partitions ahead leaves the DEFAULT rows alone and nothing fails.
-                #expect(try PartitionMaintainer(monthsAhead: 5).ensure(on: c).created.count == 2 * 2)  // member_history, points_entry
+                #expect(try PartitionMaintainer(monthsAhead: 5).ensure(on: c).created.count == 2)
                 // The future row's month, once made, takes it out of the DEFAULT partition.
                 let made = try PartitionMaintainer(monthsAhead: 24).ensure(on: c)
-                #expect(made.created.count == 19 * 2)
+                #expect(made.created.count == 19)
                 #expect(try Self.partitionOf(c, action: "future") == "member_history_" + Self.month(c, 24))
                 #expect(try Self.partitionOf(c, action: "past") == "member_history_default")
                 #expect(try c.query("SELECT count(*) FROM member_history").single!.decode(Int.self, at: 0) == 3)
