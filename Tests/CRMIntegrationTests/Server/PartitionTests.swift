@@ -3,6 +3,8 @@ import CRMStorage
 import Foundation
 import Testing
 
+@testable import CRMServer
+
 /// Monthly partitions (migration 19, `PartitionMaintainer`): existing history moves into them,
 /// they are made ahead idempotently by several makers at once, and a row outside them never fails.
 @Suite("partitions")
@@ -120,6 +122,32 @@ struct PartitionTests {
                 #expect(try c.query("SELECT count(*) FROM member_history").single!.decode(Int.self, at: 0) == 3)
                 #expect(try c.query("SELECT count(*) FROM member_history WHERE member_id = $1", [.int(member)]).single!.decode(Int.self, at: 0) == 3)
             }
+        }
+    }
+}
+
+/// crmd's round of making partitions (`PartitionService`, run at start and daily) and its metric.
+@Suite("partition service")
+struct PartitionServiceTests {
+    @Test("a round makes the months ahead that --partitions-ahead asks for and sets crmd_partition_newest_month_seconds")
+    func roundSetsMetric() async throws {
+        try await withTestServer({ $0.partitionsAhead = 5 }) { server in
+            let service = PartitionService(context: server.context)
+            #expect(await service.round())
+            #expect(await service.round())  // again: nothing to do, still a success
+            let (names, start) = try server.database.withConnection { c in
+                let names = try (4...5).map { "member_history_" + (try PartitionTests.month(c, $0)) }
+                let start: Int64 = try c.query(
+                    "SELECT extract(epoch FROM (date_trunc('month', now() AT TIME ZONE 'UTC') + interval '5 months') AT TIME ZONE 'UTC')::bigint"
+                ).single!.decode(at: 0)
+                for name in names {
+                    #expect(try c.query("SELECT to_regclass($1) IS NOT NULL", [.text(name)]).single!.decode(Bool.self, at: 0))
+                }
+                return (names, start)
+            }
+            #expect(names.count == 2)
+            let text = server.context.metrics.exposition(pool: server.pool.statistics, databaseUp: true)
+            #expect(PrometheusSamples(exposition: text).value("crmd_partition_newest_month_seconds") == Double(start))
         }
     }
 }
