@@ -36,6 +36,9 @@ public struct PartitionMaintainer: Sendable {
         var round = Round()
         try connection.transaction { c in
             try c.query("SELECT pg_advisory_xact_lock($1)", [.int(Self.lockKey)])
+            // Making a partition locks its table exclusively for a moment; queued behind a long
+            // transaction it would hold up every write after it. It gives up instead (crmd tries again).
+            try c.query("SET LOCAL lock_timeout = '5s'")
             for row in try c.query(
                 """
                 SELECT format('%s_%s', t.relname, to_char(m, 'YYYY_MM'))
