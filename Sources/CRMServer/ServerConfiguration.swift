@@ -52,6 +52,9 @@ public struct ServerConfiguration: Sendable {
     public var logins = LoginLimiter.Limits()
     /// Member lookups allowed to masked roles (see `LookupLimiter`).
     public var lookups = LookupLimiter.Limits()
+    // --- partitions (issue 20) ---
+    /// Monthly partitions made after the current month, at start and daily (`PartitionMaintainer`).
+    public var partitionsAhead: Int = 3
 
     public init() {}
 
@@ -75,6 +78,7 @@ public struct ServerConfiguration: Sendable {
         if statementTimeoutMilliseconds < 0 { return "statement timeout must not be negative" }
         if tokenRecheckSeconds < 0 { return "token recheck interval must not be negative" }
         if analyzeIntervalSeconds < 0 || analyzeIntervalSeconds > 86_400 { return "analyze interval must be 0...86400 seconds" }
+        if partitionsAhead < 0 || partitionsAhead > 120 { return "partitions ahead must be 0...120 months" }
         if (tlsCertificatePath == nil) != (tlsKeyPath == nil) { return "TLS needs both a certificate and a key" }
         if let problem = logins.problem() ?? lookups.problem() { return problem }
         return nil

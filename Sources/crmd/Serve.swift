@@ -81,6 +81,10 @@ struct Serve: AsyncParsableCommand {
 
     @Option(name: .customLong("shutdown-timeout"), help: "Seconds to let requests in flight finish at shutdown (CRM_SHUTDOWN_TIMEOUT, default 30).")
     var shutdownTimeout: Int?
+    @Option(
+        name: .customLong("partitions-ahead"),
+        help: "Monthly partitions made after the current month, at start and daily (CRM_PARTITIONS_AHEAD, default 3).")
+    var partitionsAhead: Int?
 
     func serverConfiguration() throws -> ServerConfiguration {
         var c = ServerConfiguration()
@@ -113,6 +117,7 @@ struct Serve: AsyncParsableCommand {
         if let v = try analyzeInterval ?? Environment.int("CRM_ANALYZE_INTERVAL") { c.analyzeIntervalSeconds = v }
         if let v = try maxFailedLogins ?? Environment.int("CRM_MAX_FAILED_LOGINS") { c.logins.maxFailuresPerAddress = v }
         if let v = try maxLookups ?? Environment.int("CRM_MAX_LOOKUPS") { c.lookups.maxLookups = v }
+        if let v = try partitionsAhead ?? Environment.int("CRM_PARTITIONS_AHEAD") { c.partitionsAhead = v }
         if let problem = c.validate() { throw ValidationError(problem) }
         return c
     }
@@ -148,7 +153,7 @@ struct Serve: AsyncParsableCommand {
             }
         }
         let server = try RPCServer(context: context)
-        var services: [any Service] = [server]
+        var services: [any Service] = [server, PartitionService(context: context)]
         if configuration.analyzeIntervalSeconds > 0 {
             services.append(StatisticsService(context: context, interval: .seconds(configuration.analyzeIntervalSeconds)))
         }

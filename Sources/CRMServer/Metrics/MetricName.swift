@@ -29,6 +29,7 @@ enum MetricName {
     static let replicaPoolConnections = "crmd_replica_pool_connections"
     static let replicaPoolWaiting = "crmd_replica_pool_waiting"
     static let replicaFallbacks = "crmd_replica_fallbacks_total"
+    static let partitionNewestMonth = "crmd_partition_newest_month_seconds"
 
     /// The `# HELP` line of each name, given to its family when it is first made.
     static let help: [String: String] = [
@@ -60,5 +61,6 @@ enum MetricName {
         replicaPoolConnections: "Read replica connections by state.",
         replicaPoolWaiting: "Requests waiting for a read replica connection.",
         replicaFallbacks: "Reports, previews and exports the primary served because the read replica could not be reached.",
+        partitionNewestMonth: "Start (UTC, seconds since the epoch) of the newest month every partitioned table has a partition for.",
     ]
 }

@@ -36,6 +36,7 @@ public final class ServerMetrics: Sendable {
     private let closed: [ClosedReason: Counter]
     private let oversizeLines: Counter
     private let tablesAnalyzed: Counter
+    private let partitionNewestMonth: Gauge
     private let mirrored: MirroredFigures
     /// The read replica's figures; nil without one.
     let replica: ReplicaFigures?
@@ -59,6 +60,7 @@ public final class ServerMetrics: Sendable {
             })
         oversizeLines = counter(MetricName.oversizeLines)
         tablesAnalyzed = counter(MetricName.tablesAnalyzed)
+        partitionNewestMonth = Gauge(label: MetricName.partitionNewestMonth, factory: factory)
         mirrored = MirroredFigures(factory: factory)
         replica = hasReplica ? ReplicaFigures(factory: factory) : nil
     }
@@ -85,6 +87,7 @@ public final class ServerMetrics: Sendable {
     func countMetricsIdleClose() { closed[.metricsIdle]!.increment() }
     func countOversizeLine() { oversizeLines.increment() }
     func countAnalyzed(_ tables: Int) { tablesAnalyzed.increment(by: tables) }
+    func recordPartitionNewestMonth(_ startSeconds: Int64) { partitionNewestMonth.record(startSeconds) }
 
     /// Counts one answered request (or one that could not be read: `(invalid)`).
     func record(method: String, microseconds: UInt64, errorCode: Int?) {
