@@ -27,11 +27,7 @@ public struct Migrator: Sendable {
         // Every write folds merchant text (`ScriptFolder`), and identity compares names in pinyin
         // (`ChineseForms`): without OpenCC's data or ICU's transliteration crmd must not start.
         _ = try ChineseForms.load()
-        guard configuration.pooler == .none else {
-            throw MigrationError(
-                message: "migrations hold a session lock, which a transaction-mode pooler cannot keep: "
-                    + "run crmd migrate with --database-url naming PostgreSQL itself, without --database-pooler")
-        }
+        try Self.refusePooler(configuration)
         var settings = configuration
         settings.statementTimeoutMilliseconds = 0
         settings.applicationName = "crmd-migrate"
@@ -108,6 +104,15 @@ public struct Migrator: Sendable {
 }
 
 extension Migrator {
+    /// Migrations hold a session lock, which a transaction-mode pooler would strand on one of its server connections.
+    static func refusePooler(_ configuration: PostgresConfiguration) throws {
+        guard configuration.pooler == .none else {
+            throw MigrationError(
+                message: "migrations hold a session lock, which a transaction-mode pooler cannot keep: "
+                    + "run crmd migrate with --database-url naming PostgreSQL itself, without --database-pooler")
+        }
+    }
+
     /// A pooler that ignores startup parameters (PgBouncer's `ignore_startup_parameters = options`)
     /// connects, but would hand the session lock's statements to different server connections and
     /// strand the lock: refused before it is taken. The startup options set `client_min_messages`
