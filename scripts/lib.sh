@@ -91,10 +91,12 @@ crm_keys() {
 # crm_pgbouncer_start DIR PORT [SETTING…]: Debian's PgBouncer in transaction mode on 127.0.0.1:PORT
 # in front of the PostgreSQL PG* name (any database, trust), CRM_PGBOUNCER_POOL_SIZE (default 4)
 # server connections per database, its files in DIR, extra `key = value` settings appended; run as
-# the postgres user when we are root (PgBouncer refuses root). Sets CRM_PGBOUNCER_PID.
+# the postgres user when we are root (PgBouncer refuses root). Sets CRM_PGBOUNCER_PID (PgBouncer's
+# own, from its pidfile: runuser does not pass signals on); crm_pgbouncer_stop DIR stops it.
 crm_pgbouncer_start() {
   local dir=$1 port=$2; shift 2
   local user=${PGUSER:-$(id -un)}
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then crm_log "port $port is taken: PgBouncer not started"; return 1; fi
   mkdir -p "$dir"
   printf '"%s" ""\n' "$user" >"$dir/users.txt"
   # Statements outside a transaction get their timeout here: crmd cannot send it at startup through
@@ -118,12 +120,21 @@ $(printf '%s\n' "$@")
 INI
   [ "$(id -u)" -eq 0 ] && chown -R postgres:postgres "$dir"
   crm_pg_run /usr/sbin/pgbouncer "$dir/pgbouncer.ini" >"$dir/stdout" 2>&1 &
-  CRM_PGBOUNCER_PID=$!
   local i
   for i in $(seq 1 50); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+    if [ -s "$dir/pgbouncer.pid" ] && (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      CRM_PGBOUNCER_PID=$(cat "$dir/pgbouncer.pid")
+      return 0
+    fi
     sleep 0.1
   done
   cat "$dir/pgbouncer.log" "$dir/stdout" >&2
   return 1
+}
+
+crm_pgbouncer_stop() {
+  local pid
+  pid=$(cat "$1/pgbouncer.pid" 2>/dev/null) || return 0
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
 }
