@@ -128,7 +128,9 @@ extension Migrator {
 
     /// The versions this crmd knows that the database has not applied, read through any connection
     /// (a pooler's too): what `crmd serve` behind a transaction-mode pooler checks instead of migrating.
+    /// Like `migrate`, it refuses to let crmd start without OpenCC's data and ICU's transliteration.
     public func pending(configuration: PostgresConfiguration) throws -> [Int] {
+        _ = try ChineseForms.load()
         let connection = try PostgresConnection(configuration: configuration)
         defer { connection.close() }
         let exists = try connection.query("SELECT to_regclass('schema_migration') IS NOT NULL").single!.decode(Bool.self, at: 0)
