@@ -164,6 +164,8 @@ let package = Package(
             name: "crm-bench",
             dependencies: [
                 "CRMClient", "CRMProtocol", "CRMJSON", "CRMCommandLine", "CRMDomain", "CRMText",
+                // The libpq baseline of `crm-bench lookup`.
+                "CRMPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -143,3 +143,55 @@ crm_wait_healthy() {
   crm_log "no healthy answer from http://$1/healthz"
   return 1
 }
+
+# --- D: PgBouncer ---
+# crm_pgbouncer_start DIR PORT [SETTING…]: Debian's PgBouncer in transaction mode on 127.0.0.1:PORT
+# in front of the PostgreSQL PG* name (any database, trust), CRM_PGBOUNCER_POOL_SIZE (default 4)
+# server connections per database, its files in DIR, extra `key = value` settings appended; run as
+# the postgres user when we are root (PgBouncer refuses root). Sets CRM_PGBOUNCER_PID (PgBouncer's
+# own, from its pidfile: runuser does not pass signals on); crm_pgbouncer_stop DIR stops it.
+crm_pgbouncer_start() {
+  local dir=$1 port=$2; shift 2
+  local user=${PGUSER:-$(id -un)}
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then crm_log "port $port is taken: PgBouncer not started"; return 1; fi
+  mkdir -p "$dir"
+  printf '"%s" ""\n' "$user" >"$dir/users.txt"
+  # Statements outside a transaction get their timeout here: crmd cannot send it at startup through
+  # PgBouncer, and sets its own with SET LOCAL in every transaction (docs/operations.md, PgBouncer).
+  cat >"$dir/pgbouncer.ini" <<INI
+[databases]
+* = host=${PGHOST:-/var/run/postgresql} port=${PGPORT:-5432} user=$user connect_query='SET statement_timeout = 30000'
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $port
+unix_socket_dir =
+auth_type = trust
+auth_file = $dir/users.txt
+admin_users = $user
+pool_mode = transaction
+default_pool_size = ${CRM_PGBOUNCER_POOL_SIZE:-4}
+max_client_conn = 500
+logfile = $dir/pgbouncer.log
+pidfile = $dir/pgbouncer.pid
+$(printf '%s\n' "$@")
+INI
+  [ "$(id -u)" -eq 0 ] && chown -R postgres:postgres "$dir"
+  crm_pg_run /usr/sbin/pgbouncer "$dir/pgbouncer.ini" >"$dir/stdout" 2>&1 &
+  local i
+  for i in $(seq 1 50); do
+    if [ -s "$dir/pgbouncer.pid" ] && (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      CRM_PGBOUNCER_PID=$(cat "$dir/pgbouncer.pid")
+      return 0
+    fi
+    sleep 0.1
+  done
+  cat "$dir/pgbouncer.log" "$dir/stdout" >&2
+  return 1
+}
+
+crm_pgbouncer_stop() {
+  local pid
+  pid=$(cat "$1/pgbouncer.pid" 2>/dev/null) || return 0
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+}

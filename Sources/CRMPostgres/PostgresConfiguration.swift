@@ -9,6 +9,8 @@ public struct PostgresConfiguration: Sendable {
     public var statementTimeoutMilliseconds: Int
     /// Longest a connection attempt may take, in seconds.
     public var connectTimeoutSeconds: Int
+    /// What sits between crmd and PostgreSQL; `.transaction` avoids everything that outlives a transaction.
+    public var pooler: PoolerMode = .none
 
     public init(connectionString: String = "", applicationName: String = "crmd", statementTimeoutMilliseconds: Int = 30_000, connectTimeoutSeconds: Int = 5) {
         precondition(statementTimeoutMilliseconds >= 0, "statement timeout must not be negative")
@@ -35,7 +37,11 @@ public struct PostgresConfiguration: Sendable {
         if !connectionString.isEmpty { pairs.append(("dbname", connectionString)) }
         pairs.append(("application_name", applicationName))
         pairs.append(("connect_timeout", String(connectTimeoutSeconds)))
-        pairs.append(("options", "-c statement_timeout=\(statementTimeoutMilliseconds) -c client_min_messages=warning"))
+        // A transaction-mode pooler refuses `options` (PgBouncer: "unsupported startup parameter"),
+        // and would not apply it to the server connections it hands out anyway: see `transaction`.
+        if pooler == .none {
+            pairs.append(("options", "-c statement_timeout=\(statementTimeoutMilliseconds) -c client_min_messages=warning"))
+        }
         pairs.append(("client_encoding", "UTF8"))
         pairs.append(contentsOf: overrides)
         return pairs

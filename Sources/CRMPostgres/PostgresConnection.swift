@@ -14,6 +14,9 @@ public final class PostgresConnection: @unchecked Sendable {
     private var handle: OpaquePointer?
     /// Set once the connection is known to be unusable; the pool then discards it.
     public private(set) var isBroken = false
+    /// Through a transaction-mode pooler: no named statements, the timeout set per transaction.
+    public let pooler: PoolerMode
+    private let statementTimeoutMilliseconds: Int
 
     // Cancellation, the one part used from other threads: under `cancelLock`. The `PGcancel` is
     // made on the connection's thread when it connects; `PQcancel` may then use it from any thread.
@@ -44,11 +47,13 @@ public final class PostgresConnection: @unchecked Sendable {
         guard PQstatus(connection) == CONNECTION_OK else {
             let message = Self.trimmed(PQerrorMessage(connection))
             PQfinish(connection)
-            throw PostgresError(kind: .connection, message: message.isEmpty ? "connection failed" : message)
+            throw PoolerMode.explained(PostgresError(kind: .connection, message: message.isEmpty ? "connection failed" : message))
         }
         PQsetNoticeReceiver(connection, { _, _ in }, nil)
         self.handle = connection
         self.cancelObject = PQgetCancel(connection)
+        self.pooler = configuration.pooler
+        self.statementTimeoutMilliseconds = configuration.statementTimeoutMilliseconds
     }
 
     deinit {
@@ -152,12 +157,25 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Like `query`, but the statement is parsed once per connection and kept (named prepared
     /// statements outlive transactions, including failed ones). For the statements a hot path runs
-    /// again and again with different parameters.
+    /// again and again with different parameters. Through a transaction-mode pooler, the statement
+    /// the next call names could be on another server connection: there it runs as `query` does.
     @discardableResult
     public func queryPrepared(_ sql: String, _ parameters: [PostgresValue]) throws(PostgresError) -> PostgresResult {
         guard let handle, !isBroken else {
             throw PostgresError(kind: .connection, message: "connection is closed")
         }
+        if pooler == .transaction { return try query(sql, parameters) }
+        do throws(PostgresError) {
+            return try runPrepared(handle, sql, parameters)
+        } catch {
+            let explained = PoolerMode.explained(error)
+            // Its statements are not where this connection thinks they are: no later call may rely on them.
+            if explained.message != error.message { isBroken = true }
+            throw explained
+        }
+    }
+
+    private func runPrepared(_ handle: OpaquePointer, _ sql: String, _ parameters: [PostgresValue]) throws(PostgresError) -> PostgresResult {
         var name = prepared[sql]
         if name == nil, prepared.count < Self.maxPreparedStatements {
             let candidate = "crm_\(prepared.count + 1)"
@@ -223,7 +241,13 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
     @discardableResult
     public func transaction<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
-        try query("BEGIN")
+        if pooler == .transaction {
+            // The server connection is ours only until COMMIT: the timeout goes with the transaction,
+            // in the same round trip as BEGIN.
+            try execute(script: "BEGIN; SET LOCAL statement_timeout = \(statementTimeoutMilliseconds)")
+        } else {
+            try query("BEGIN")
+        }
         do {
             let value = try body(self)
             try query("COMMIT")

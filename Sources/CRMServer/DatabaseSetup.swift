@@ -12,10 +12,14 @@ public struct DatabaseSetup: Sendable {
     /// Name of the database crmd creates in a private cluster.
     public static let privateDatabaseName = "crm"
 
-    public static func prepare(databaseURL: String?, dataDirectory: String, statementTimeoutMilliseconds: Int, logger: Logger) throws -> DatabaseSetup {
+    /// `pooler` says what sits between crmd and the database the URL names (a private cluster has nothing).
+    public static func prepare(
+        databaseURL: String?, dataDirectory: String, statementTimeoutMilliseconds: Int, pooler: PoolerMode = .none, logger: Logger
+    ) throws -> DatabaseSetup {
         var configuration = PostgresConfiguration(statementTimeoutMilliseconds: statementTimeoutMilliseconds)
         if let databaseURL, !databaseURL.isEmpty {
             configuration.connectionString = databaseURL
+            configuration.pooler = pooler
             return DatabaseSetup(configuration: configuration, cluster: nil, startedCluster: false)
         }
         let cluster = try LocalCluster(directory: dataDirectory)

@@ -11,7 +11,10 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "crm-bench",
         abstract: "Benchmarks for crmd (run through scripts/bench).",
-        subcommands: [Health.self, Generate.self, IdentityGenerate.self, CopyRows.self, RawCall.self, CheckoutBench.self, CouponIssue.self, SealedAddresses.self]
+        subcommands: [
+            Health.self, Generate.self, IdentityGenerate.self, CopyRows.self, RawCall.self, CheckoutBench.self, CouponIssue.self, SealedAddresses.self,
+            LookupBench.self,
+        ]
     )
 
     /// Pipelined `server.health` over N connections: requests/s and latency percentiles.

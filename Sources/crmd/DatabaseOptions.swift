@@ -1,5 +1,6 @@
 import ArgumentParser
 import CRMConfiguration
+import CRMPostgres
 import CRMServer
 import CRMStorage
 import Logging
@@ -19,12 +20,24 @@ struct DatabaseOptions: ParsableArguments {
         help: "The key file (mode 0600) whose keys seal personal data (CRM_KEY_FILE, default <data-dir>/keys.json; make one with crmd keys init).")
     var keyFile: String?
 
+    @Option(
+        name: .customLong("database-pooler"),
+        help: "none, or transaction when --database-url names a transaction-mode pooler such as PgBouncer (CRM_DATABASE_POOLER, default none).")
+    var databasePooler: String?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (CRM_LOG_LEVEL, default info).")
     var logLevel: String?
 
     var resolvedURL: String? { databaseURL ?? Environment.value("CRM_DATABASE_URL") }
     var resolvedDataDirectory: String { dataDirectory ?? Environment.value("CRM_DATA_DIR") ?? "./.crm" }
     var resolvedKeyFile: String { keyFile ?? Environment.value("CRM_KEY_FILE") ?? resolvedDataDirectory + "/keys.json" }
+
+    /// What sits between crmd and the database, or a validation error naming the values.
+    func resolvedPooler() throws -> PoolerMode {
+        let text = databasePooler ?? Environment.value("CRM_DATABASE_POOLER") ?? "none"
+        guard let mode = PoolerMode(rawValue: text) else { throw ValidationError("--database-pooler must be none or transaction, not \(text)") }
+        return mode
+    }
 
     /// The keys, or a validation error naming what to do.
     func keySource() throws -> KeySource {

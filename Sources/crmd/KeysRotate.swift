@@ -33,7 +33,7 @@ extension Keys {
             let path = database.resolvedKeyFile
             _ = try database.keySource()
             let setup = try DatabaseSetup.prepare(
-                databaseURL: database.resolvedURL, dataDirectory: database.resolvedDataDirectory, statementTimeoutMilliseconds: 0, logger: logger)
+                databaseURL: database.resolvedURL, dataDirectory: database.resolvedDataDirectory, statementTimeoutMilliseconds: 0, pooler: try database.resolvedPooler(), logger: logger)
             defer { setup.shutdown(logger: logger) }
             try Migrator(logger: logger).migrate(configuration: setup.configuration)
             let c = try PostgresConnection(configuration: setup.configuration)
@@ -85,7 +85,7 @@ extension Keys {
             let logger = try database.bootstrapLogging()
             _ = try database.keySource()
             let setup = try DatabaseSetup.prepare(
-                databaseURL: database.resolvedURL, dataDirectory: database.resolvedDataDirectory, statementTimeoutMilliseconds: 0, logger: logger)
+                databaseURL: database.resolvedURL, dataDirectory: database.resolvedDataDirectory, statementTimeoutMilliseconds: 0, pooler: try database.resolvedPooler(), logger: logger)
             defer { setup.shutdown(logger: logger) }
             let c = try PostgresConnection(configuration: setup.configuration)
             defer { c.close() }

@@ -13,7 +13,7 @@ struct Migrate: AsyncParsableCommand {
         let logger = try database.bootstrapLogging()
         let setup = try DatabaseSetup.prepare(
             databaseURL: database.resolvedURL, dataDirectory: database.resolvedDataDirectory,
-            statementTimeoutMilliseconds: 0, logger: logger)
+            statementTimeoutMilliseconds: 0, pooler: try database.resolvedPooler(), logger: logger)
         defer { setup.shutdown(logger: logger) }
         // With a key file, rows written before personal data was sealed are sealed now; without one, crmd serve does it.
         let keys = FileManager.default.fileExists(atPath: database.resolvedKeyFile) ? try database.keySource() : nil

@@ -139,10 +139,9 @@ struct Serve: AsyncParsableCommand {
         let keys = try database.keySource()
         let setup = try DatabaseSetup.prepare(
             databaseURL: database.resolvedURL, dataDirectory: database.resolvedDataDirectory,
-            statementTimeoutMilliseconds: configuration.statementTimeoutMilliseconds, logger: logger)
+            statementTimeoutMilliseconds: configuration.statementTimeoutMilliseconds, pooler: try database.resolvedPooler(), logger: logger)
         defer { setup.shutdown(logger: logger) }
-        let applied = try Migrator(logger: logger).migrate(configuration: setup.configuration, keys: keys)
-        logger.info("schema up to date", metadata: ["applied_now": "\(applied)"])
+        try migrateOrCheck(setup.configuration, keys: keys, logger: logger)
 
         let pool = PostgresPool(configuration: setup.configuration, limits: poolLimits, logger: logger)
         let replica = replicaPool(configuration: configuration, limits: poolLimits, logger: logger)
@@ -190,6 +189,24 @@ extension Serve {
             connectionString: url, applicationName: "crmd-replica", statementTimeoutMilliseconds: configuration.statementTimeoutMilliseconds)
         logger.info("reports, segment previews and export pages read from the replica")
         return PostgresPool(configuration: replica, limits: limits, logger: logger)
+    }
+
+    /// Applies pending migrations; behind a transaction-mode pooler, where migrations cannot run
+    /// (their session lock), only checks that `crmd migrate` has applied them all.
+    func migrateOrCheck(_ configuration: PostgresConfiguration, keys: KeySource, logger: Logger) throws {
+        let migrator = Migrator(logger: logger)
+        guard configuration.pooler == .none else {
+            let pending = try migrator.pending(configuration: configuration)
+            guard pending.isEmpty else {
+                throw ValidationError(
+                    "the database lacks migrations \(pending.map(String.init).joined(separator: ", ")), which cannot run through a transaction-mode pooler: "
+                        + "run crmd migrate with --database-url naming PostgreSQL itself first")
+            }
+            logger.info("schema up to date (checked through the pooler)")
+            return
+        }
+        let applied = try migrator.migrate(configuration: configuration, keys: keys)
+        logger.info("schema up to date", metadata: ["applied_now": "\(applied)"])
     }
 }
 

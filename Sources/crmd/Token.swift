@@ -25,7 +25,7 @@ struct Token: AsyncParsableCommand {
             let logger = try database.bootstrapLogging()
             let setup = try DatabaseSetup.prepare(
                 databaseURL: database.resolvedURL, dataDirectory: database.resolvedDataDirectory,
-                statementTimeoutMilliseconds: 30_000, logger: logger)
+                statementTimeoutMilliseconds: 30_000, pooler: try database.resolvedPooler(), logger: logger)
             defer { setup.shutdown(logger: logger) }
             try Migrator(logger: logger).migrate(configuration: setup.configuration)
             let pool = PostgresPool(configuration: setup.configuration, limits: .init(maxConnections: 1), logger: logger)

@@ -27,11 +27,13 @@ public struct Migrator: Sendable {
         // Every write folds merchant text (`ScriptFolder`), and identity compares names in pinyin
         // (`ChineseForms`): without OpenCC's data or ICU's transliteration crmd must not start.
         _ = try ChineseForms.load()
+        try Self.refusePooler(configuration)
         var settings = configuration
         settings.statementTimeoutMilliseconds = 0
         settings.applicationName = "crmd-migrate"
         let connection = try PostgresConnection(configuration: settings)
         defer { connection.close() }
+        try Self.refuseDroppedStartupOptions(connection)
         try connection.query("SELECT pg_advisory_lock($1)", [.int(Self.lockKey)])
         defer { _ = try? connection.query("SELECT pg_advisory_unlock($1)", [.int(Self.lockKey)]) }
         try connection.query(
@@ -98,6 +100,42 @@ public struct Migrator: Sendable {
             logger.warning("the database has a migration this crmd does not know; it is older than the schema", metadata: ["version": "\(unknown)"])
         }
         return done
+    }
+}
+
+extension Migrator {
+    /// Migrations hold a session lock, which a transaction-mode pooler would strand on one of its server connections.
+    static func refusePooler(_ configuration: PostgresConfiguration) throws {
+        guard configuration.pooler == .none else {
+            throw MigrationError(
+                message: "migrations hold a session lock, which a transaction-mode pooler cannot keep: "
+                    + "run crmd migrate with --database-url naming PostgreSQL itself, without --database-pooler")
+        }
+    }
+
+    /// A pooler that ignores startup parameters (PgBouncer's `ignore_startup_parameters = options`)
+    /// connects, but would hand the session lock's statements to different server connections and
+    /// strand the lock: refused before it is taken. The startup options set `client_min_messages`
+    /// to `warning`; a session without it did not get them.
+    static func refuseDroppedStartupOptions(_ connection: PostgresConnection) throws {
+        let level = try connection.query("SELECT current_setting('client_min_messages')").single?.decode(String.self, at: 0)
+        guard level == "warning" else {
+            throw MigrationError(
+                message: "the server did not apply crmd's startup options (client_min_messages is \(level ?? "unset")): "
+                    + "a pooler is in between; run crmd migrate against PostgreSQL directly and crmd serve with \(PoolerMode.settingAdvice)")
+        }
+    }
+
+    /// The versions this crmd knows that the database has not applied, read through any connection
+    /// (a pooler's too): what `crmd serve` behind a transaction-mode pooler checks instead of migrating.
+    /// Like `migrate`, it refuses to let crmd start without OpenCC's data and ICU's transliteration.
+    public func pending(configuration: PostgresConfiguration) throws -> [Int] {
+        _ = try ChineseForms.load()
+        let connection = try PostgresConnection(configuration: configuration)
+        defer { connection.close() }
+        let exists = try connection.query("SELECT to_regclass('schema_migration') IS NOT NULL").single!.decode(Bool.self, at: 0)
+        let applied = exists ? Set(try connection.query("SELECT version FROM schema_migration").map { try $0.decode(Int.self, at: 0) }) : []
+        return migrations.map(\.version).filter { !applied.contains($0) }
     }
 }
 

@@ -68,6 +68,7 @@ public struct StatisticsKeeper: Sendable {
             }
             var round = Round()
             guard !due.isEmpty else { return round }
+            if c.pooler == .transaction { return try Self.analyzeInTransactions(due, on: c) }
             guard try c.query("SELECT pg_try_advisory_lock($1)", [.int(Self.lockKey)]).single!.decode(Bool.self, at: 0) else { return round }
             defer { _ = try? c.query("SELECT pg_advisory_unlock($1)", [.int(Self.lockKey)]) }
             for table in due {
@@ -81,6 +82,28 @@ public struct StatisticsKeeper: Sendable {
             }
             return round
         }
+    }
+
+    /// Behind a transaction-mode pooler a session lock would stay on whichever server connection took
+    /// it: each table is analysed in a transaction of its own under the transaction-scoped lock
+    /// instead (ANALYZE may run in a transaction; it takes effect when that commits, at once).
+    static func analyzeInTransactions(_ due: [Analyzed], on c: PostgresConnection) throws -> Round {
+        var round = Round()
+        for table in due {
+            do {
+                let ran = try c.transaction { t in
+                    guard try t.query("SELECT pg_try_advisory_xact_lock($1)", [.int(Self.lockKey)]).single!.decode(Bool.self, at: 0) else { return false }
+                    try t.query("ANALYZE " + Self.quoted(table.table))
+                    return true
+                }
+                // Another instance is analysing: it will get to the rest.
+                guard ran else { return round }
+                round.analyzed.append(table)
+            } catch {
+                round.failed.append((table.table, "\(error)"))
+            }
+        }
+        return round
     }
 
     /// `name` as a quoted SQL identifier.
