@@ -19,15 +19,22 @@ struct SegmentCompiler {
         var offsetMinutes: Int
         /// Makes the blind indexes personal conditions compare (`SegmentCompiler+Personal`).
         var codec: PersonalDataCodec
+        /// Whether purchase counts, spend and first/last purchase come from the monthly purchase
+        /// totals (`SegmentCompiler+Totals`) rather than the orders; false only to compare the two.
+        var purchaseTotals = true
     }
 
     let context: Context
     var binder: SQLBinder
     private var orderColumns: [String] = []
+    /// Aggregate columns of the pass over the monthly purchase totals (`SegmentCompiler+Totals`).
+    var totalColumns: [String] = []
+    /// The instants the windows of `totalColumns` start or end at (SQL expressions; `$1` first).
+    var totalEdges: [String] = ["$1::timestamptz"]
     private var pointColumns: [String] = []
     /// Aggregate columns of the pass over refunds (the `returns` condition).
     private var refundColumns: [String] = []
-    private var windowParams: [Int: String] = [:]
+    var windowParams: [Int: String] = [:]
     /// The parameters of each period's midnights, so equal periods give equal (shared) columns.
     private var midnightParams: [String: String] = [:]
     /// Members the passes over purchases and lots are limited to (see `restrict`; a standing
@@ -79,7 +86,7 @@ struct SegmentCompiler {
         default: conjuncts = []
         }
         let usable = conjuncts.filter(Self.isMemberOnly)
-        guard !usable.isEmpty, !orderColumns.isEmpty || !pointColumns.isEmpty || !refundColumns.isEmpty else { return }
+        guard !usable.isEmpty, !orderColumns.isEmpty || !totalColumns.isEmpty || !pointColumns.isEmpty || !refundColumns.isEmpty else { return }
         restriction =
             "SELECT m.id FROM member m WHERE m.merged_into IS NULL AND " + usable.map { "COALESCE((\(condition($0))), false)" }.joined(separator: " AND ")
     }
@@ -101,6 +108,10 @@ struct SegmentCompiler {
                       GROUP BY a.member_id)
                 """)
             joins += " LEFT JOIN s ON s.mid = m.id"
+        }
+        if !totalColumns.isEmpty {
+            with.append(totalsPass(cte))
+            joins += " LEFT JOIN t ON t.mid = m.id"
         }
         if !pointColumns.isEmpty {
             with.append(
@@ -174,7 +185,7 @@ struct SegmentCompiler {
     }
 
     /// The parameter holding a date's midnight in the merchant's offset (bound once per date).
-    private mutating func midnight(_ date: String) -> String {
+    mutating func midnight(_ date: String) -> String {
         if let p = midnightParams[date] { return p }
         let p = binder.bind(.text(localMidnight(date)))
         midnightParams[date] = p
@@ -183,17 +194,19 @@ struct SegmentCompiler {
 
     /// Purchases in a window, as an aggregate column (never NULL).
     mutating func purchasesIn(_ days: Int?, _ period: DatePeriod? = nil) -> String {
-        "COALESCE(\(orderColumn(days == nil && period == nil ? "count(*)" : "count(*) FILTER (WHERE \(window(days, period)))")), 0)"
+        if context.purchaseTotals { return "COALESCE(\(totalColumn("sum(o.n)", days, period)), 0)" }
+        return "COALESCE(\(orderColumn(days == nil && period == nil ? "count(*)" : "count(*) FILTER (WHERE \(window(days, period)))")), 0)"
     }
 
     /// Spend (fen) in a window, as an aggregate column (never NULL).
     mutating func spendIn(_ days: Int?, _ period: DatePeriod? = nil) -> String {
+        if context.purchaseTotals { return "COALESCE(\(totalColumn("sum(o.spend)", days, period)), 0)" }
         let sum = "sum(o.amount_fen - o.refunded_fen)"
         return "COALESCE(\(orderColumn(days == nil && period == nil ? sum : "\(sum) FILTER (WHERE \(window(days, period)))")), 0)"
     }
 
-    mutating func lastPurchase() -> String { orderColumn("max(o.paid_at)") }
-    mutating func firstPurchase() -> String { orderColumn("min(o.paid_at)") }
+    mutating func lastPurchase() -> String { context.purchaseTotals ? totalColumn("max(o.paid_at)", nil, nil) : orderColumn("max(o.paid_at)") }
+    mutating func firstPurchase() -> String { context.purchaseTotals ? totalColumn("min(o.first_paid_at)", nil, nil) : orderColumn("min(o.paid_at)") }
 
     /// Elapsed days (fractional) from `instant` (a purchase column) to `$1`; NULL when never bought.
     func daysSince(_ instant: String) -> String { "(extract(epoch FROM $1::timestamptz - \(instant)) / 86400.0)" }
