@@ -22,6 +22,13 @@ struct SegmentCompiler {
         /// Whether purchase counts, spend and first/last purchase come from the monthly purchase
         /// totals (`SegmentCompiler+Totals`) rather than the orders; false only to compare the two.
         var purchaseTotals = true
+
+        /// The same, reading purchases from the orders alone.
+        var withoutTotals: Context {
+            var c = self
+            c.purchaseTotals = false
+            return c
+        }
     }
 
     let context: Context
@@ -60,10 +67,20 @@ struct SegmentCompiler {
     /// The statement: `SELECT m.id FROM … WHERE …` over live members.
     static func compile(_ filter: SegmentFilter, context: Context, asOf: String) -> (sql: String, params: [PostgresValue]) {
         var c = SegmentCompiler(context: context, asOf: asOf)
-        let predicate = c.predicate(filter)
+        var predicate = c.predicate(filter)
+        if c.readsOrdersAndTotals {
+            c = SegmentCompiler(context: context.withoutTotals, asOf: asOf)
+            predicate = c.predicate(filter)
+        }
         c.restrict(to: filter)
         return (c.statement(select: "m.id", predicate: predicate), c.binder.values)
     }
+
+    /// Whether the statement would make a pass over the orders and another over the purchase totals.
+    /// Then one pass over the orders computes everything in less time (measured at 5,000,000 orders:
+    /// the second pass, and the member-only restriction evaluated once more for it, cost more than
+    /// the totals save), so the compiler is run again without the totals.
+    var readsOrdersAndTotals: Bool { !orderColumns.isEmpty && !totalColumns.isEmpty }
 
     /// Conditions that read only the member's own rows (tags, region, address, registration).
     static func isMemberOnly(_ c: SegmentCondition) -> Bool {
