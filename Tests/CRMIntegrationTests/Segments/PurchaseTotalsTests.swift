@@ -51,6 +51,15 @@ struct PurchaseTotalsTests {
         try c.query("UPDATE account SET member_id = member_id - 1 WHERE external_id IN (SELECT 'u' || g FROM generate_series(1, 19, 4) g)")
         try c.query("UPDATE member SET merged_into = NULL WHERE id IN (SELECT g FROM generate_series(1, 19, 4) g)")
         try c.query(batch, [.text("b4"), .text(asOf)])
+        // In one transaction, as a push does: an order, its account merged away, another order, a refund.
+        let one = "INSERT INTO shop_order (shop_id, channel, order_no, account_id, amount_fen, paid_at, event_id) SELECT shop_id, channel, $1, id, 7000, $2::timestamptz - interval '2 days', $1 FROM account WHERE external_id = 'u100'"
+        try c.query("BEGIN")
+        try c.query(one, [.text("tx-1"), .text(asOf)])
+        try c.query("UPDATE account SET member_id = 101 WHERE external_id = 'u100'")
+        try c.query("UPDATE member SET merged_into = 101 WHERE id = 100")
+        try c.query(one, [.text("tx-2"), .text(asOf)])
+        try c.query("UPDATE shop_order SET refunded_fen = 7000 WHERE order_no = 'tx-1'")
+        try c.query("COMMIT")
         try c.query("UPDATE shop_order SET paid_at = paid_at - interval '40 days' WHERE id % 23 = 0")
         try c.query("DELETE FROM shop_order WHERE id IN (SELECT id FROM shop_order ORDER BY id LIMIT 3)")
     }
