@@ -11,9 +11,6 @@ public struct MeasureContext: Sendable {
     /// RFC 3339; windows end here and later orders are not counted. Nil: the database's now.
     public var asOf: String?
     public var codec: PersonalDataCodec
-    /// Whether purchases are read from the monthly purchase totals (`SegmentCompiler+Totals`); false
-    /// only where a test compares them with the orders.
-    var purchaseTotals = true
 
     public init(settings: SegmentSettings, firstLevel: String, offsetMinutes: Int, asOf: String? = nil, codec: PersonalDataCodec) {
         self.settings = settings
@@ -47,7 +44,7 @@ public struct MeasureContext: Sendable {
                 thresholds = LifecycleThresholds.derived(p50: found.p50, p75: found.p75, p90: found.p90, p95: found.p95, newDays: settings.lifecycle.newDays)
             }
         }
-        return (at, SegmentCompiler.Context(rfm: settings.rfm, lifecycle: thresholds, firstLevel: firstLevel, offsetMinutes: offsetMinutes, codec: codec, purchaseTotals: purchaseTotals), intervals)
+        return (at, SegmentCompiler.Context(rfm: settings.rfm, lifecycle: thresholds, firstLevel: firstLevel, offsetMinutes: offsetMinutes, codec: codec), intervals)
     }
 
     static func intervals(_ c: PostgresConnection, asOf: String) throws -> Intervals {

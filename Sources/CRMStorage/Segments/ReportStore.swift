@@ -28,12 +28,7 @@ public struct ReportStore: Sendable {
             try MeasureContext.prepare(c)
             let resolved = try context.resolve(c)
             var compiler = SegmentCompiler(context: resolved.compiler, asOf: resolved.asOf)
-            var (select, spend) = build(&compiler)
-            if compiler.readsOrdersAndTotals {
-                // One pass over the orders beats two passes (`SegmentCompiler.readsOrdersAndTotals`).
-                compiler = SegmentCompiler(context: resolved.compiler.withoutTotals, asOf: resolved.asOf)
-                (select, spend) = build(&compiler)
-            }
+            let (select, spend) = build(&compiler)
             precondition(select.count == keys, "one expression per key")
             let columns = select.enumerated().map { "(\($1))::text AS k\($0)" } + ["(\(spend ?? "0"))::bigint AS spend"]
             let inner = compiler.statement(select: columns.joined(separator: ", "), predicate: "true", materialized: true)

@@ -19,29 +19,15 @@ struct SegmentCompiler {
         var offsetMinutes: Int
         /// Makes the blind indexes personal conditions compare (`SegmentCompiler+Personal`).
         var codec: PersonalDataCodec
-        /// Whether purchase counts, spend and first/last purchase come from the monthly purchase
-        /// totals (`SegmentCompiler+Totals`) rather than the orders; false only to compare the two.
-        var purchaseTotals = true
-
-        /// The same, reading purchases from the orders alone.
-        var withoutTotals: Context {
-            var c = self
-            c.purchaseTotals = false
-            return c
-        }
     }
 
     let context: Context
     var binder: SQLBinder
     private var orderColumns: [String] = []
-    /// Aggregate columns of the pass over the monthly purchase totals (`SegmentCompiler+Totals`).
-    var totalColumns: [String] = []
-    /// The instants the windows of `totalColumns` start or end at (SQL expressions; `$1` first).
-    var totalEdges: [String] = ["$1::timestamptz"]
     private var pointColumns: [String] = []
     /// Aggregate columns of the pass over refunds (the `returns` condition).
     private var refundColumns: [String] = []
-    var windowParams: [Int: String] = [:]
+    private var windowParams: [Int: String] = [:]
     /// The parameters of each period's midnights, so equal periods give equal (shared) columns.
     private var midnightParams: [String: String] = [:]
     /// Members the passes over purchases and lots are limited to (see `restrict`; a standing
@@ -67,20 +53,10 @@ struct SegmentCompiler {
     /// The statement: `SELECT m.id FROM … WHERE …` over live members.
     static func compile(_ filter: SegmentFilter, context: Context, asOf: String) -> (sql: String, params: [PostgresValue]) {
         var c = SegmentCompiler(context: context, asOf: asOf)
-        var predicate = c.predicate(filter)
-        if c.readsOrdersAndTotals {
-            c = SegmentCompiler(context: context.withoutTotals, asOf: asOf)
-            predicate = c.predicate(filter)
-        }
+        let predicate = c.predicate(filter)
         c.restrict(to: filter)
         return (c.statement(select: "m.id", predicate: predicate), c.binder.values)
     }
-
-    /// Whether the statement would make a pass over the orders and another over the purchase totals.
-    /// Then one pass over the orders computes everything in less time (measured at 5,000,000 orders:
-    /// the second pass, and the member-only restriction evaluated once more for it, cost more than
-    /// the totals save), so the compiler is run again without the totals.
-    var readsOrdersAndTotals: Bool { !orderColumns.isEmpty && !totalColumns.isEmpty }
 
     /// Conditions that read only the member's own rows (tags, region, address, registration).
     static func isMemberOnly(_ c: SegmentCondition) -> Bool {
@@ -103,7 +79,7 @@ struct SegmentCompiler {
         default: conjuncts = []
         }
         let usable = conjuncts.filter(Self.isMemberOnly)
-        guard !usable.isEmpty, !orderColumns.isEmpty || !totalColumns.isEmpty || !pointColumns.isEmpty || !refundColumns.isEmpty else { return }
+        guard !usable.isEmpty, !orderColumns.isEmpty || !pointColumns.isEmpty || !refundColumns.isEmpty else { return }
         restriction =
             "SELECT m.id FROM member m WHERE m.merged_into IS NULL AND " + usable.map { "COALESCE((\(condition($0))), false)" }.joined(separator: " AND ")
     }
@@ -125,10 +101,6 @@ struct SegmentCompiler {
                       GROUP BY a.member_id)
                 """)
             joins += " LEFT JOIN s ON s.mid = m.id"
-        }
-        if !totalColumns.isEmpty {
-            with.append(totalsPass(cte))
-            joins += " LEFT JOIN t ON t.mid = m.id"
         }
         if !pointColumns.isEmpty {
             with.append(
@@ -202,7 +174,7 @@ struct SegmentCompiler {
     }
 
     /// The parameter holding a date's midnight in the merchant's offset (bound once per date).
-    mutating func midnight(_ date: String) -> String {
+    private mutating func midnight(_ date: String) -> String {
         if let p = midnightParams[date] { return p }
         let p = binder.bind(.text(localMidnight(date)))
         midnightParams[date] = p
@@ -211,19 +183,17 @@ struct SegmentCompiler {
 
     /// Purchases in a window, as an aggregate column (never NULL).
     mutating func purchasesIn(_ days: Int?, _ period: DatePeriod? = nil) -> String {
-        if context.purchaseTotals { return "COALESCE(\(totalColumn("sum(o.n)", days, period)), 0)" }
-        return "COALESCE(\(orderColumn(days == nil && period == nil ? "count(*)" : "count(*) FILTER (WHERE \(window(days, period)))")), 0)"
+        "COALESCE(\(orderColumn(days == nil && period == nil ? "count(*)" : "count(*) FILTER (WHERE \(window(days, period)))")), 0)"
     }
 
     /// Spend (fen) in a window, as an aggregate column (never NULL).
     mutating func spendIn(_ days: Int?, _ period: DatePeriod? = nil) -> String {
-        if context.purchaseTotals { return "COALESCE(\(totalColumn("sum(o.spend)", days, period)), 0)" }
         let sum = "sum(o.amount_fen - o.refunded_fen)"
         return "COALESCE(\(orderColumn(days == nil && period == nil ? sum : "\(sum) FILTER (WHERE \(window(days, period)))")), 0)"
     }
 
-    mutating func lastPurchase() -> String { context.purchaseTotals ? totalColumn("max(o.paid_at)", nil, nil) : orderColumn("max(o.paid_at)") }
-    mutating func firstPurchase() -> String { context.purchaseTotals ? totalColumn("min(o.first_paid_at)", nil, nil) : orderColumn("min(o.paid_at)") }
+    mutating func lastPurchase() -> String { orderColumn("max(o.paid_at)") }
+    mutating func firstPurchase() -> String { orderColumn("min(o.paid_at)") }
 
     /// Elapsed days (fractional) from `instant` (a purchase column) to `$1`; NULL when never bought.
     func daysSince(_ instant: String) -> String { "(extract(epoch FROM $1::timestamptz - \(instant)) / 86400.0)" }
