@@ -94,13 +94,7 @@ struct PoolerModeTests {
                 try c.query("ALTER TABLE member SET (autovacuum_enabled = false)")
                 try c.query("INSERT INTO member (created_at) SELECT now() FROM generate_series(1, 3000)")
             }
-            var analyzed: [StatisticsKeeper.Analyzed] = []
-            for _ in 0..<100 where !analyzed.contains(where: { $0.table == "member" }) {
-                let round = try await keeper.refresh()
-                #expect(round.failed.isEmpty)
-                analyzed += round.analyzed
-                if !analyzed.contains(where: { $0.table == "member" }) { try await Task.sleep(for: .milliseconds(200)) }
-            }
+            let analyzed = try await keeper.refreshUntilAnalysed("member")
             #expect(analyzed.contains { $0.table == "member" })
             #expect(try await db.scalar("SELECT reltuples::int FROM pg_class WHERE relname = 'member'") == 3_000)
             // No session lock left behind in this database (other tests' databases may hold theirs).

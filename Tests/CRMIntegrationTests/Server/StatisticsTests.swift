@@ -18,14 +18,7 @@ struct StatisticsTests {
                 try c.query("INSERT INTO member (created_at) SELECT now() FROM generate_series(1, 3000)")
                 try c.query("INSERT INTO shop (code, name) VALUES ('s1', 's1')")
             }
-            // The statistics collector may take a moment to show the writes.
-            var analyzed: [StatisticsKeeper.Analyzed] = []
-            for _ in 0..<100 where !analyzed.contains(where: { $0.table == "member" }) {
-                let round = try await keeper.refresh()
-                #expect(round.failed.isEmpty)
-                analyzed += round.analyzed
-                if !analyzed.contains(where: { $0.table == "member" }) { try await Task.sleep(for: .milliseconds(200)) }
-            }
+            let analyzed = try await keeper.refreshUntilAnalysed("member")
             let member = try #require(analyzed.first { $0.table == "member" }, "member grew by 3,000 rows and was never analysed")
             #expect(member.countedBefore == 0)
             #expect(member.changedSince >= 3_000)
@@ -40,5 +33,20 @@ struct StatisticsTests {
             #expect(try await db.scalar("SELECT reltuples::int FROM pg_class WHERE relname = 'member'") == 3_000)
             await pool.close()
         }
+    }
+}
+
+extension StatisticsKeeper {
+    /// Rounds of `refresh` until one analyses `table` (the statistics collector may take a moment to
+    /// show the writes), at most 100, 0.2 s apart; what they analysed, every round without a failure.
+    func refreshUntilAnalysed(_ table: String) async throws -> [Analyzed] {
+        var analyzed: [Analyzed] = []
+        for _ in 0..<100 where !analyzed.contains(where: { $0.table == table }) {
+            let round = try await refresh()
+            #expect(round.failed.isEmpty)
+            analyzed += round.analyzed
+            if !analyzed.contains(where: { $0.table == table }) { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        return analyzed
     }
 }
