@@ -196,7 +196,7 @@ extension Serve {
     func migrateOrCheck(_ configuration: PostgresConfiguration, keys: KeySource, logger: Logger) throws {
         let migrator = Migrator(logger: logger)
         guard configuration.pooler == .none else {
-            let pending = try migrator.pending(configuration: configuration)
+            let pending = try migrator.pending(configuration: configuration, keys: keys)
             guard pending.isEmpty else {
                 throw ValidationError(
                     "the database lacks migrations \(pending.map(String.init).joined(separator: ", ")), which cannot run through a transaction-mode pooler: "

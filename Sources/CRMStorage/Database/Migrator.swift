@@ -74,25 +74,7 @@ public struct Migrator: Sendable {
         }
         // Rows written before migration 15 hold personal data in plain text until they are sealed.
         if let keys, migrations.contains(where: { $0.version == 15 }) {
-            // A key file without a master key the database's data keys are wrapped with would read
-            // nothing of theirs: refused here, by name, rather than at the first read of one.
-            // One index probe per master key (`data_key_master`), not a pass over every data key.
-            let held = try connection.query(
-                """
-                WITH RECURSIVE held(id) AS (
-                    SELECT min(master_key_id) FROM data_key WHERE master_key_id IS NOT NULL
-                    UNION ALL
-                    SELECT (SELECT min(master_key_id) FROM data_key WHERE master_key_id > held.id) FROM held WHERE held.id IS NOT NULL)
-                SELECT id FROM held WHERE id IS NOT NULL
-                """)
-                .map { try $0.decode(String.self, at: 0) }
-            let ring = keys.keyring
-            let missing = held.filter { !ring.hasMaster($0) }.sorted()
-            guard missing.isEmpty else {
-                throw MigrationError(
-                    message: "the database holds data keys wrapped with master key \(missing.joined(separator: ", ")), which the key file "
-                        + "\(keys.path) does not hold: start crmd with the key file that has \(missing.count == 1 ? "it" : "them")")
-            }
+            try Self.refuseMissingMasterKeys(connection, keys: keys)
             try PrivacyBackfill(connection: connection, codec: PersonalDataCodec(keys: keys), logger: logger).run()
         }
         let known = Set(migrations.map(\.version))
@@ -129,13 +111,38 @@ extension Migrator {
     /// The versions this crmd knows that the database has not applied, read through any connection
     /// (a pooler's too): what `crmd serve` behind a transaction-mode pooler checks instead of migrating.
     /// Like `migrate`, it refuses to let crmd start without OpenCC's data and ICU's transliteration.
-    public func pending(configuration: PostgresConfiguration) throws -> [Int] {
+    public func pending(configuration: PostgresConfiguration, keys: KeySource? = nil) throws -> [Int] {
         _ = try ChineseForms.load()
         let connection = try PostgresConnection(configuration: configuration)
         defer { connection.close() }
         let exists = try connection.query("SELECT to_regclass('schema_migration') IS NOT NULL").single!.decode(Bool.self, at: 0)
         let applied = exists ? Set(try connection.query("SELECT version FROM schema_migration").map { try $0.decode(Int.self, at: 0) }) : []
+        // A crmd behind a pooler seals with its key file as any other: the same refusal of a wrong one.
+        if let keys, applied.contains(15) { try Self.refuseMissingMasterKeys(connection, keys: keys) }
         return migrations.map(\.version).filter { !applied.contains($0) }
+    }
+
+    /// Refuses, by name, a key file without a master key the database's data keys are wrapped with:
+    /// crmd would read nothing of theirs, and would seal new members under a key the other instances
+    /// lack. One index probe per master key (`data_key_master`), not a pass over every data key.
+    static func refuseMissingMasterKeys(_ connection: PostgresConnection, keys: KeySource) throws {
+        let held = try connection.query(
+            """
+            WITH RECURSIVE held(id) AS (
+                SELECT min(master_key_id) FROM data_key WHERE master_key_id IS NOT NULL
+                UNION ALL
+                SELECT (SELECT min(master_key_id) FROM data_key WHERE master_key_id > held.id) FROM held WHERE held.id IS NOT NULL)
+            SELECT id FROM held WHERE id IS NOT NULL
+            """
+        )
+        .map { try $0.decode(String.self, at: 0) }
+        let ring = keys.keyring
+        let missing = held.filter { !ring.hasMaster($0) }.sorted()
+        guard missing.isEmpty else {
+            throw MigrationError(
+                message: "the database holds data keys wrapped with master key \(missing.joined(separator: ", ")), which the key file "
+                    + "\(keys.path) does not hold: start crmd with the key file that has \(missing.count == 1 ? "it" : "them")")
+        }
     }
 }
 

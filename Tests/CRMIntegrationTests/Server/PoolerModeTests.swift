@@ -1,7 +1,8 @@
-@testable import CRMPostgres
-@testable import CRMStorage
 import Foundation
 import Testing
+
+@testable import CRMPostgres
+@testable import CRMStorage
 
 /// crmd behind a transaction-mode pooler (`--database-pooler transaction`), checked against
 /// PostgreSQL itself: what it leaves on the server outlives no transaction. scripts/pgbouncer runs the
@@ -75,6 +76,13 @@ struct PoolerModeTests {
             #expect(try Migrator().pending(configuration: pooled) == Migration.embedded.map(\.version))
             try Migrator().migrate(configuration: db.configuration)
             #expect(try Migrator().pending(configuration: pooled).isEmpty)
+            // Behind a pooler crmd serve checks its key file as migrating does: a wrong one is refused by name.
+            try db.withConnection { c in
+                _ = try c.query("INSERT INTO member DEFAULT VALUES")
+                _ = try c.query("INSERT INTO data_key (member_id, master_key_id, wrapped) VALUES (currval('member_id_seq'), 'm7', '\\x00')")
+            }
+            let wrongKeys = try KeySource(path: TestKeys.path)
+            #expect(performing: { try Migrator().pending(configuration: pooled, keys: wrongKeys) }, throws: { "\($0)".contains("master key m7") })
             // A pooler that ignores the startup options connects, but the session shows it.
             let c = try PostgresConnection(configuration: pooled)
             defer { c.close() }
