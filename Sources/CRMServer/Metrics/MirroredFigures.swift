@@ -11,10 +11,7 @@ final class MirroredFigures: Sendable {
     private let databaseUp: Meter
     private let bufferedBytes: Meter
     private let bufferedBytesLimit: Meter
-    private let poolInUse: Meter
-    private let poolIdle: Meter
-    private let poolMax: Meter
-    private let poolWaiting: Meter
+    private let poolGauges: PoolGauges
     private let poolRefused: Counter
     private let pointsLimits: [(kind: PointsLimits.Kind, counter: Counter)]
 
@@ -26,10 +23,7 @@ final class MirroredFigures: Sendable {
         databaseUp = meter(MetricName.databaseUp)
         bufferedBytes = meter(MetricName.bufferedBytes)
         bufferedBytesLimit = meter(MetricName.bufferedBytesLimit)
-        poolInUse = meter(MetricName.poolConnections, [("state", "in_use")])
-        poolIdle = meter(MetricName.poolConnections, [("state", "idle")])
-        poolMax = meter(MetricName.poolConnections, [("state", "max")])
-        poolWaiting = meter(MetricName.poolWaiting)
+        poolGauges = PoolGauges(connections: MetricName.poolConnections, waiting: MetricName.poolWaiting, factory: factory)
         poolRefused = Counter(label: MetricName.poolRefused, factory: factory)
         pointsLimits = PointsLimits.Kind.allCases.map {
             ($0, Counter(label: MetricName.pointsLimit, dimensions: [("limit", $0.name)], factory: factory))
@@ -43,10 +37,7 @@ final class MirroredFigures: Sendable {
         databaseUp.set(up ? 1 : 0)
         bufferedBytes.set(budget.figures.usedBytes)
         bufferedBytesLimit.set(budget.limitBytes)
-        poolInUse.set(pool.inUse)
-        poolIdle.set(pool.idle)
-        poolMax.set(pool.maxConnections)
-        poolWaiting.set(pool.waiting)
+        poolGauges.update(pool)
         Self.set(poolRefused, to: UInt64(max(0, pool.refused)))
         for (kind, counter) in pointsLimits { Self.set(counter, to: PointsLimits.count(kind)) }
     }
