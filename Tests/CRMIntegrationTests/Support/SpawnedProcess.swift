@@ -51,7 +51,9 @@ final class SpawnedProcess: @unchecked Sendable {
     /// The exit status once the process ends (128+N for signal N), or `nil` after `timeout` seconds.
     func wait(timeout: Double) async -> Int32? {
         let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
+        // Looked at once more after the deadline: on a busy machine the sleep can overrun it, and a
+        // process that ended meanwhile has ended within the time.
+        while true {
             if let exitStatus { return exitStatus }
             var status: Int32 = 0
             let r = waitpid(pid, &status, WNOHANG)
@@ -60,9 +62,9 @@ final class SpawnedProcess: @unchecked Sendable {
                 exitStatus = sig == 0 ? (status >> 8) & 0xFF : 128 + sig
                 return exitStatus
             }
+            if Date() >= deadline { return nil }
             try? await Task.sleep(nanoseconds: 50_000_000)
         }
-        return nil
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
