@@ -67,8 +67,12 @@ struct Serve: AsyncParsableCommand {
     var poolMaxWaiters: Int?
     @Option(
         name: .customLong("max-failed-logins"),
-        help: "Failed session.hello calls one client address may make per minute before its hellos are refused (CRM_MAX_FAILED_LOGINS, default 20).")
+        help: "Failed session.hello calls one client address may make within the window before its hellos are refused (CRM_MAX_FAILED_LOGINS, default 20).")
     var maxFailedLogins: Int?
+    @Option(
+        name: .customLong("failed-login-window"),
+        help: "Seconds a failed session.hello counts against its client address (CRM_FAILED_LOGIN_WINDOW, 1-86400, default 60).")
+    var failedLoginWindow: Int?
     @Option(name: .customLong("max-lookups"), help: "Member lookups an analyst token may make per minute (CRM_MAX_LOOKUPS, default 20).")
     var maxLookups: Int?
     // --- read replica (issue 20, part B) ---
@@ -116,6 +120,7 @@ struct Serve: AsyncParsableCommand {
         if let v = try statementTimeout ?? Environment.int("CRM_STATEMENT_TIMEOUT_MS") { c.statementTimeoutMilliseconds = v }
         if let v = try analyzeInterval ?? Environment.int("CRM_ANALYZE_INTERVAL") { c.analyzeIntervalSeconds = v }
         if let v = try maxFailedLogins ?? Environment.int("CRM_MAX_FAILED_LOGINS") { c.logins.maxFailuresPerAddress = v }
+        if let v = try failedLoginWindow ?? Environment.int("CRM_FAILED_LOGIN_WINDOW") { c.logins.windowSeconds = v }
         if let v = try maxLookups ?? Environment.int("CRM_MAX_LOOKUPS") { c.lookups.maxLookups = v }
         if let v = try partitionsAhead ?? Environment.int("CRM_PARTITIONS_AHEAD") { c.partitionsAhead = v }
         if let problem = c.validate() { throw ValidationError(problem) }

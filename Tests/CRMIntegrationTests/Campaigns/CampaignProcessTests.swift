@@ -70,7 +70,7 @@ struct CampaignProcessTests {
             await admin.close()
             let env = crmd.clientEnvironment(token: crmd.adminToken)
             let command = ["campaign", "launch", "k", "--batch", "20"]
-            let first = try await crmd.killMidway(of: command, db: db, when: "SELECT count(*) FROM campaign_touch", reaches: 300)
+            let first = try await crmd.killMidway(of: command, db: db, table: "campaign_touch", when: "SELECT count(*) FROM campaign_touch", reaches: 300)
             defer { Task { await first.kill9() } }
             #expect(await first.wait(timeout: 30) != 0, "\(first.log)")
             let atKill = try await db.scalar("SELECT count(*) FROM campaign_touch")

@@ -53,7 +53,7 @@ struct CouponProcessTests {
             await admin.close()
             let env = crmd.clientEnvironment(token: crmd.adminToken)
             let command = ["coupon", "issue", "T", "--segment", "杭州", "--key", "w1", "--batch", "20"]
-            let first = try await crmd.killMidway(of: command, db: db, when: "SELECT count(*) FROM coupon", reaches: 300)
+            let first = try await crmd.killMidway(of: command, db: db, table: "coupon", when: "SELECT count(*) FROM coupon", reaches: 300)
             defer { Task { await first.kill9() } }
             #expect(await first.wait(timeout: 30) != 0, "\(first.log)")
             let atKill = try await db.scalar("SELECT count(*) FROM coupon")

@@ -18,7 +18,8 @@ struct IdentityJobProcessTests {
             await admin.close()
             let env = crmd.clientEnvironment(token: crmd.adminToken)
             let command = ["identity", "train", "--seed", "42", "--pairs", "20000", "--sampled-accounts", "200", "--batch", "100"]
-            let first = try await crmd.killMidway(of: command, db: db, when: "SELECT COALESCE(max(done_units), 0) FROM identity_job", reaches: 2_000)
+            let first = try await crmd.killMidway(
+                of: command, db: db, table: "identity_job", when: "SELECT COALESCE(max(done_units), 0) FROM identity_job", reaches: 2_000)
             defer { Task { await first.kill9() } }
             #expect(await first.wait(timeout: 30) != 0, "\(first.log)")
             #expect(try await db.scalar("SELECT count(*) FROM identity_model") == 0, "the run finished before the kill; the test proves less")
@@ -62,7 +63,7 @@ struct IdentityJobProcessTests {
             let env = crmd.clientEnvironment(token: crmd.adminToken)
             let command = ["identity", "rescan", "--batch", "10"]
             let first = try await crmd.killMidway(
-                of: command, db: db, when: "SELECT COALESCE(max(done_units), 0) FROM identity_job", reaches: 2 * people + 200)
+                of: command, db: db, table: "identity_job", when: "SELECT COALESCE(max(done_units), 0) FROM identity_job", reaches: 2 * people + 200)
             defer { Task { await first.kill9() } }
             #expect(await first.wait(timeout: 30) != 0, "\(first.log)")
             let merged = try await db.scalar("SELECT count(*) FROM merge_record")

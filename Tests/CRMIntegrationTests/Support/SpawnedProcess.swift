@@ -54,17 +54,20 @@ final class SpawnedProcess: @unchecked Sendable {
         // Looked at once more after the deadline: on a busy machine the sleep can overrun it, and a
         // process that ended meanwhile has ended within the time.
         while true {
-            if let exitStatus { return exitStatus }
-            var status: Int32 = 0
-            let r = waitpid(pid, &status, WNOHANG)
-            if r == pid {
-                let sig = status & 0x7F
-                exitStatus = sig == 0 ? (status >> 8) & 0xFF : 128 + sig
-                return exitStatus
-            }
+            if let status = exitedStatus() { return status }
             if Date() >= deadline { return nil }
             try? await Task.sleep(nanoseconds: 50_000_000)
         }
+    }
+
+    /// The exit status if the process has ended, without waiting.
+    func exitedStatus() -> Int32? {
+        if let exitStatus { return exitStatus }
+        var status: Int32 = 0
+        guard waitpid(pid, &status, WNOHANG) == pid else { return nil }
+        let sig = status & 0x7F
+        exitStatus = sig == 0 ? (status >> 8) & 0xFF : 128 + sig
+        return exitStatus
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
@@ -114,18 +117,41 @@ struct RunningCRMD {
     /// Environment for a client process talking to this crmd with `token`.
     func clientEnvironment(token: String) -> [String: String] { ["CRM_SERVER": "127.0.0.1:\(port)", "CRM_TOKEN": token] }
 
-    /// Starts `crmctl arguments` as an admin against this crmd, waits until `progress` (a count over
-    /// the database) reaches `atLeast`, then kills crmd with SIGKILL and waits for it to go; returns
-    /// the client, whose end the caller checks (it lost its server midway).
-    func killMidway(of arguments: [String], db: TestDatabase, when progress: String, reaches atLeast: Int) async throws -> SpawnedProcess {
+    /// Starts `crmctl arguments` as an admin against this crmd and kills crmd with SIGKILL inside the
+    /// transaction that takes `progress` (a count over the database) to `atLeast`; returns the
+    /// client, whose end the caller checks (it lost its server midway).
+    ///
+    /// A test trigger on `table` (the table that transaction writes) sleeps there, and crmd is killed
+    /// while it sleeps: however busy the machine, the run can neither finish between a look at its
+    /// progress and the kill, nor commit the batch it was in. The trigger is gone when this returns.
+    func killMidway(of arguments: [String], db: TestDatabase, table: String, when progress: String, reaches atLeast: Int) async throws -> SpawnedProcess {
+        try db.withConnection { c in
+            _ = try c.query(
+                """
+                CREATE FUNCTION crm_test_pause() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF (\(progress)) >= \(atLeast) THEN PERFORM pg_sleep(600); END IF;
+                    RETURN NULL;
+                END $$
+                """)
+            _ = try c.query("CREATE TRIGGER crm_test_pause AFTER INSERT OR UPDATE ON \(table) FOR EACH STATEMENT EXECUTE FUNCTION crm_test_pause()")
+        }
         let client = try SpawnedProcess(Binaries.path("crmctl"), arguments, environment: clientEnvironment(token: adminToken))
-        var done = 0
-        for _ in 0..<3_000 where done < atLeast {
-            done = try await db.scalar(progress)
-            if done < atLeast { try await Task.sleep(nanoseconds: 5_000_000) }
+        let sleepers = "FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'PgSleep' AND pid <> pg_backend_pid()"
+        var paused = 0
+        let deadline = Date().addingTimeInterval(300)
+        while paused == 0 && Date() < deadline && client.exitedStatus() == nil {
+            paused = try await db.scalar("SELECT count(*) " + sleepers)
+            if paused == 0 { try await Task.sleep(nanoseconds: 5_000_000) }
         }
         process.signal(SIGKILL)
         _ = await process.wait(timeout: 10)
+        try db.withConnection { c in
+            _ = try c.query("SELECT pg_terminate_backend(pid) " + sleepers)
+            _ = try c.query("DROP TRIGGER crm_test_pause ON \(table)")
+            _ = try c.query("DROP FUNCTION crm_test_pause()")
+        }
+        #expect(paused > 0, "the run never reached \(atLeast) (\(progress)): \(client.log)")
         return client
     }
 
