@@ -69,19 +69,19 @@ final class RawConnection: @unchecked Sendable {
 
     /// The next reply line parsed as JSON, or `nil` when the connection closed or `timeout` passed.
     /// Waits on a thread of its own: blocking a cooperative thread could starve the server under test.
-    func readJSON(timeout: Double = 10) async -> JSONValue? {
+    func readJSON(timeout: Double = 30) async -> JSONValue? {
         guard let line = await offThread({ self.readLine(timeout: timeout) }) else { return nil }
         return try? JSONParser.parse(line)
     }
 
     /// The next line as text, or `nil` at EOF or after `timeout` seconds.
-    func readRawLine(timeout: Double = 10) async -> String? {
+    func readRawLine(timeout: Double = 30) async -> String? {
         guard let line = await offThread({ self.readLine(timeout: timeout) }) else { return nil }
         return String(decoding: line, as: UTF8.self)
     }
 
     /// True when the server closed the connection (EOF) within `timeout` seconds.
-    func isClosedByPeer(timeout: Double = 10) async -> Bool {
+    func isClosedByPeer(timeout: Double = 30) async -> Bool {
         await offThread { self.waitForEOF(timeout: timeout) }
     }
 
