@@ -70,6 +70,33 @@ public struct PersonalDataCodec: Sendable {
         return members.enumerated().map { i, m in FieldCipher(keyID: keyOf[m]!, key: plain[i]) }
     }
 
+    /// Makes `count` data keys for members not written yet: each key row takes a member id drawn now
+    /// from `member`'s identity, so that the caller writes each member row once, with its key and its
+    /// golden record (`GoldenRecordWriter.insert`), not inserted, given its key and then its record.
+    /// Returns the member ids in ascending order with their ciphers.
+    func newMemberKeys(_ c: PostgresConnection, count: Int) throws -> (members: [Int64], ciphers: [FieldCipher]) {
+        guard count > 0 else { return ([], []) }
+        let ring = keys.keyring
+        let plain = (0..<count).map { _ in Keyring.newDataKey() }
+        let wrapped = plain.map { ring.wrap($0).bytes }
+        let plainOf = Dictionary(uniqueKeysWithValues: wrapped.enumerated().map { ($1, $0) })
+        var made: [(member: Int64, cipher: FieldCipher)] = []
+        for row in try c.queryPrepared(
+            """
+            INSERT INTO data_key (member_id, master_key_id, wrapped)
+            SELECT nextval(pg_get_serial_sequence('member', 'id')), $1, decode(w, 'base64') FROM unnest($2::text[]) AS t(w)
+            RETURNING member_id, id, wrapped
+            """, [.text(ring.currentMasterID), .textArray(wrapped.map { Data($0).base64EncodedString() })])
+        {
+            let bytes: [UInt8] = try row.decode(at: 2)
+            guard let i = plainOf[bytes] else { preconditionFailure("a data key came back other than it was written") }
+            made.append((try row.decode(at: 0), FieldCipher(keyID: try row.decode(at: 1), key: plain[i])))
+        }
+        precondition(made.count == count, "one data key per new member")
+        made.sort { $0.member < $1.member }
+        return (made.map(\.member), made.map(\.cipher))
+    }
+
     // MARK: derived indexes of a golden record
 
     /// The blind indexes segment conditions compare, derived from a member's golden record:

@@ -1,6 +1,6 @@
 import CRMDomain
-import CRMText
 import CRMPostgres
+import CRMText
 
 /// The sealed personal fields of an account or a member's golden record, as the `*_sealed` columns
 /// hold them, in one fixed order. Statements select `columns(alias)` followed by the data key's
@@ -32,8 +32,13 @@ enum SealedProfile {
     }
 
     static func sealedColumns(_ values: [[String?]], ciphers: [FieldCipher]) -> [PostgresValue] {
+        sealed(values, ciphers: ciphers).map { .textArray($0) }
+    }
+
+    /// `values` sealed: `result[f][i]` is field `f` of row `i` sealed with `ciphers[i]`.
+    static func sealed(_ values: [[String?]], ciphers: [FieldCipher]) -> [[String?]] {
         precondition(values.count == ciphers.count, "one cipher per row")
-        return fields.indices.map { f in .textArray(values.indices.map { ciphers[$0].seal(values[$0][f]) }) }
+        return fields.indices.map { f in values.indices.map { ciphers[$0].seal(values[$0][f]) } }
     }
 
     /// What fuzzy matching compares of an account, from a row holding its region at `at`, then the six
@@ -41,6 +46,7 @@ enum SealedProfile {
     static func personFields(_ row: PostgresRow, at index: Int, codec: PersonalDataCodec) throws -> PersonFields {
         let cipher = try codec.cipher(row, at: index + 1 + fields.count)
         let f = try open(row, at: index + 1, cipher: cipher)
-        return PersonFields(name: f["name"], birthday: f["birthday"], address: f["address"], region: try row.decode(at: index), phone: f["phone"], forms: ChineseForms.shared)
+        return PersonFields(
+            name: f["name"], birthday: f["birthday"], address: f["address"], region: try row.decode(at: index), phone: f["phone"], forms: ChineseForms.shared)
     }
 }

@@ -165,11 +165,12 @@ struct BulkIngest {
         return found
     }
 
-    /// Makes `count` members, each with its own data key (its accounts' fields are sealed under it).
+    /// Makes `count` members with nothing known of them yet, each with its own data key (its accounts'
+    /// fields are sealed under it).
     private func newMembers(_ count: Int) throws -> (members: [Int64], ciphers: [FieldCipher]) {
-        let members = try c.queryPrepared("INSERT INTO member (created_at) SELECT now() FROM generate_series(1, $1) RETURNING id", [.int(Int64(count))])
-            .map { try $0.decode(Int64.self, at: 0) }.sorted()
-        return (members, try codec.newCiphers(c, members: members))
+        let (members, ciphers) = try codec.newMemberKeys(c, count: count)
+        try GoldenRecordWriter(c: c, codec: codec).insert(members: members, golden: members.map { _ in [:] }, ciphers: ciphers)
+        return (members, ciphers)
     }
 
     private func accountsAddedHistory(members: [Int64], channels: [String], externals: [String], events: [String]) throws {
@@ -227,8 +228,14 @@ struct BulkIngest {
     /// here reads what other pushes write; `resolveUpserts` then finds who they are.
     func insertUpserts(_ run: [Indexed<Upsert>]) throws -> InsertedUpserts {
         guard !run.isEmpty else { return InsertedUpserts(run: [], accounts: [], members: [], keys: [], fields: [], rows: KeyRows()) }
-        let (members, ciphers) = try newMembers(run.count)
+        // Each new member's row is written once, with its data key and the golden record of its only
+        // account, before the accounts that reference it.
+        let (members, ciphers) = try codec.newMemberKeys(c, count: run.count)
         let p = run.map(\.value.profile)
+        let values = p.map(Self.accountFields)
+        let sealed = SealedProfile.sealed(values, ciphers: ciphers)
+        try GoldenRecordWriter(c: c, codec: codec).insert(
+            members: members, golden: p.map(Self.goldenOfOne), ciphers: ciphers, accounts: .init(values: values, sealed: sealed))
         let created = try c.queryPrepared(
             """
             INSERT INTO account (shop_id, channel, external_id, member_id, key_id, gender, region, name_sealed, nickname_sealed, phone_sealed,
@@ -245,7 +252,7 @@ struct BulkIngest {
             [
                 .int(shopID), .textArray(run.map { $0.event.channel.rawValue }), .textArray(p.map(\.externalID)), .intArray(members),
                 .intArray(ciphers.map(\.keyID)), .textArray(p.map(\.gender)), .textArray(p.map(\.region)),
-            ] + SealedProfile.sealedColumns(run.map { Self.accountFields($0.value.profile) }, ciphers: ciphers)
+            ] + sealed.map { .textArray($0) }
                 + [
                     .textArray(zip(run, ciphers).map { $1.seal($0.value.platformIDs) }),
                     .textArray(zip(run, ciphers).map { $1.seal($0.value.attributes) }),
@@ -274,9 +281,6 @@ struct BulkIngest {
                 "INSERT INTO blocking_key (account_id, key) SELECT * FROM unnest($1::bigint[], $2::text[])",
                 [.intArray(rows.blockAccounts), .textArray(rows.blockKeys)])
         }
-        // A member with one account: its golden record is that account's non-empty fields.
-        try GoldenRecordWriter(c: c, codec: codec).write(
-            members: members, golden: run.map { Self.goldenOfOne($0.value.profile) }, ciphers: Dictionary(uniqueKeysWithValues: zip(members, ciphers)))
         return InsertedUpserts(run: run, accounts: accounts, members: members, keys: keys, fields: fields, rows: rows)
     }
 
@@ -285,7 +289,7 @@ struct BulkIngest {
         [p.nameKey, p.nickname, p.phoneKey, p.emailKey, p.birthday, p.address.map(TextKey.normalize)]
     }
 
-    /// The golden record of a member whose only account an upsert just wrote: its non-empty fields.
+    /// The golden record of a member whose only account an upsert writes: its non-empty fields.
     static func goldenOfOne(_ p: MemberProfile) -> [String: String] {
         var golden: [String: String] = [:]
         let values = accountFields(p) + [p.gender, p.region]
