@@ -1,7 +1,8 @@
-import CRMDomain
 import Crypto
 import Foundation
 import Testing
+
+@testable import CRMDomain
 
 @Suite("sealing personal fields, blind indexes and the key file, without a database")
 struct PrivacyDomainTests {
@@ -56,6 +57,36 @@ struct PrivacyDomainTests {
                 .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             #expect(index.value(kind: "block", value) == expected)
         }
+    }
+
+    @Test("n-gram hashes come out the same whether remembered, forgotten when the cache is full, or made afresh")
+    func gramCache() {
+        let cache = GramCache(capacity: 4)
+        var made = 0
+        let plain: (String) -> Int64 = { gram in Int64(gram.unicodeScalars.reduce(UInt32(0)) { $0 &* 31 &+ $1.value }) }
+        let hash: (String) -> Int64 = { gram in
+            made += 1
+            return plain(gram)
+        }
+        let first = cache.hashes(kind: "address", of: ["上", "海", "上海"], hash: hash)
+        #expect(made == 3 && cache.count == 3)
+        #expect(Set(cache.hashes(kind: "address", of: ["上", "海", "上海"], hash: hash)) == Set(first))
+        #expect(made == 3, "remembered grams are not hashed again")
+        // Two more do not fit: the cache starts again, and the answers stay right.
+        let second = cache.hashes(kind: "address", of: ["浦", "东"], hash: hash)
+        #expect(made == 5 && cache.count == 2)
+        #expect(Set(second) == Set(["浦", "东"].map(plain)))
+        // The kind is part of the key: a name gram is not an address gram.
+        _ = cache.hashes(kind: "name", of: ["浦"], hash: hash)
+        #expect(made == 6)
+        // A long gram is hashed but not kept.
+        _ = cache.hashes(kind: "x", of: [String(repeating: "长", count: 20)], hash: hash)
+        #expect(cache.count <= 4)
+        // Through the blind index: cached grams equal the keyed hash of each gram.
+        let index = BlindIndex(key: SymmetricKey(data: Array(repeating: UInt8(7), count: 32)))
+        let once = index.grams(kind: "address", of: "上海市浦东")
+        #expect(index.grams(kind: "address", of: "上海市浦东") == once)
+        #expect(once == Set(["上", "海", "市", "浦", "东", "上海", "海市", "市浦", "浦东"].map { index.hash64(kind: "address", $0) }).sorted())
     }
 
     @Test("n-gram indexes: a keyword's grams are among the text's when the text contains it")

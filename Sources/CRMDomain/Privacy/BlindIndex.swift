@@ -11,6 +11,8 @@ public struct BlindIndex: Sendable {
     /// then costs two hashes of its own short input instead of four, as ingest makes dozens an event.
     private let inner: SHA256
     private let outer: SHA256
+    /// N-gram hashes already made under this key (`grams(kind:of:)`).
+    private let gramCache = GramCache()
 
     public init(key: SymmetricKey) {
         precondition(key.bitCount == 256, "the index key is 32 bytes")
@@ -70,12 +72,12 @@ public struct BlindIndex: Sendable {
     /// (the converse can fail: the pairs may sit apart), so a keyword match on grams is a superset.
     public func grams(kind: String, of text: String) -> [Int64] {
         let chars = Array(text.filter { !$0.isWhitespace })
-        var out = Set<Int64>()
+        var grams = Set<String>()
         for (i, ch) in chars.enumerated() {
-            out.insert(hash64(kind: kind, String(ch)))
-            if i + 1 < chars.count { out.insert(hash64(kind: kind, String([ch, chars[i + 1]]))) }
+            grams.insert(String(ch))
+            if i + 1 < chars.count { grams.insert(String([ch, chars[i + 1]])) }
         }
-        return out.sorted()
+        return Array(Set(gramCache.hashes(kind: kind, of: grams) { hash64(kind: kind, $0) })).sorted()
     }
 
     private static func message(_ kind: String, _ value: String) -> [UInt8] {
