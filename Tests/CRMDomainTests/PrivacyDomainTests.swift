@@ -59,6 +59,18 @@ struct PrivacyDomainTests {
         }
     }
 
+    @Test("base64 decoding agrees with Foundation's on every length and refuses what is not padded base64")
+    func base64() {
+        for n in 0..<70 {
+            let bytes = (0..<n).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+            let text = Data(bytes).base64EncodedString()
+            #expect(Base64.decode(text.utf8) == bytes, "\(n) bytes")
+        }
+        for bad in ["QQ", "QQ=", "Q===", "QQ=A", "Q Q=", "QQ==QQ==", "é=="] {
+            #expect(Base64.decode(bad.utf8) == nil, "\(bad)")
+        }
+    }
+
     @Test("n-gram hashes come out the same whether remembered, forgotten when the cache is full, or made afresh")
     func gramCache() {
         let cache = GramCache(capacity: 4)

@@ -8,17 +8,23 @@ import Foundation
 public struct FieldCipher: Sendable {
     public let keyID: Int64
     private let key: SymmetricKey
+    /// What every value sealed under this key authenticates besides itself (made once: ingest opens
+    /// and seals dozens of values a push under each key).
+    private let context: [UInt8]
+    private let prefix: String
 
     public init(keyID: Int64, key: SymmetricKey) {
         precondition(keyID > 0, "data key ids are positive")
         self.keyID = keyID
         self.key = key
+        context = Self.context(keyID)
+        prefix = "\(keyID)."
     }
 
     public func seal(_ value: String?) -> String? {
         guard let value else { return nil }
-        let box = try! AES.GCM.seal(Array(value.utf8), using: key, authenticating: Self.context(keyID))
-        return "\(keyID)." + box.combined!.base64EncodedString()
+        let box = try! AES.GCM.seal(Array(value.utf8), using: key, authenticating: context)
+        return prefix + box.combined!.base64EncodedString()
     }
 
     /// The value inside `sealed`, which must be sealed under this key: anything else is a broken
@@ -28,8 +34,8 @@ public struct FieldCipher: Sendable {
         guard let (id, body) = Self.split(sealed), id == keyID else {
             preconditionFailure("a sealed value is not under data key \(keyID)")
         }
-        guard let data = Data(base64Encoded: String(body)), let box = try? AES.GCM.SealedBox(combined: data),
-            let plain = try? AES.GCM.open(box, using: key, authenticating: Self.context(keyID))
+        guard let data = Base64.decode(body.utf8), let box = try? AES.GCM.SealedBox(combined: data),
+            let plain = try? AES.GCM.open(box, using: key, authenticating: context)
         else {
             preconditionFailure("a value sealed under data key \(keyID) does not open with it")
         }

@@ -17,13 +17,22 @@ enum SealedProfile {
     /// The plain fields of the six sealed columns at `at`…`at + 5`, opened with `cipher` (none when the
     /// key was destroyed by erasure).
     static func open(_ row: PostgresRow, at index: Int, cipher: FieldCipher?) throws -> [String: String] {
+        try open(row, at: index, cipher: cipher, only: fields.indices)
+    }
+
+    /// The plain fields among `only` (indexes into `fields`) of the six sealed columns at `at`.
+    static func open(_ row: PostgresRow, at index: Int, cipher: FieldCipher?, only: some Sequence<Int>) throws -> [String: String] {
         var out: [String: String] = [:]
-        for (i, name) in fields.enumerated() {
+        for i in only {
             let sealed: String? = try row.decode(at: index + i)
-            if let value = cipher?.open(sealed) { out[name] = value }
+            if let value = cipher?.open(sealed) { out[fields[i]] = value }
         }
         return out
     }
+
+    /// The fields matching compares (name, phone, birthday, address), as indexes into `fields`:
+    /// a candidate's nickname and e-mail are not opened to compare it.
+    static let matched = ["name", "phone", "birthday", "address"].map { fields.firstIndex(of: $0)! }
 
     /// The six sealed columns of rows whose plain fields are `values[i]` (in `fields` order), each row
     /// sealed with `ciphers[i]`, as statement parameters.
@@ -45,7 +54,7 @@ enum SealedProfile {
     /// sealed columns and the data key's columns.
     static func personFields(_ row: PostgresRow, at index: Int, codec: PersonalDataCodec) throws -> PersonFields {
         let cipher = try codec.cipher(row, at: index + 1 + fields.count)
-        let f = try open(row, at: index + 1, cipher: cipher)
+        let f = try open(row, at: index + 1, cipher: cipher, only: matched)
         return PersonFields(
             name: f["name"], birthday: f["birthday"], address: f["address"], region: try row.decode(at: index), phone: f["phone"], forms: ChineseForms.shared)
     }

@@ -91,7 +91,7 @@ struct CRMDExited: Error, CustomStringConvertible {
 /// Starts `crmd serve` on a free port and waits until it answers `server.health`.
 func startCRMD(arguments: [String], environment: [String: String], port: Int) async throws -> SpawnedProcess {
     let process = try SpawnedProcess(Binaries.path("crmd"), ["serve", "--listen", "127.0.0.1:\(port)"] + arguments, environment: environment)
-    let deadline = Date().addingTimeInterval(60)
+    let deadline = Date().addingTimeInterval(120)
     while Date() < deadline {
         if let connection = try? RawConnection(port: port) {
             connection.send(#"{"jsonrpc":"2.0","method":"server.health","id":1}"# + "\n")
@@ -105,7 +105,7 @@ func startCRMD(arguments: [String], environment: [String: String], port: Int) as
     let log = process.log
     await process.kill9()
     struct NeverReady: Error, CustomStringConvertible { var description: String }
-    throw NeverReady(description: "crmd did not answer within 60 s:\n\(log)")
+    throw NeverReady(description: "crmd did not answer within 120 s:\n\(log)")
 }
 
 /// A `crmd serve` process over a test database, with an admin token and shop `sh01` made.
