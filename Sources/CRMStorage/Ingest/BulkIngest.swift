@@ -339,20 +339,22 @@ struct BulkIngest {
                 WITH mine AS MATERIALIZED (SELECT * FROM unnest($1::bigint[], $2::text[]) AS t(account_id, key)),
                      usable AS MATERIALIZED (
                          SELECT k.key FROM (SELECT DISTINCT key FROM mine) k
-                         WHERE (SELECT count(*) FROM (SELECT 1 FROM blocking_key x WHERE x.key = k.key LIMIT $3 + 1) c) <= $3)
-                SELECT DISTINCT m.account_id, a.id, a.region, \(SealedProfile.columns("a")), \(PersonalDataCodec.keyColumns("k"))
-                FROM mine m JOIN usable u ON u.key = m.key
-                CROSS JOIN LATERAL (SELECT account_id FROM blocking_key o WHERE o.key = m.key AND o.account_id <> m.account_id LIMIT $3 + 1) o
-                JOIN account a ON a.id = o.account_id LEFT JOIN data_key k ON k.id = a.key_id
+                         WHERE (SELECT count(*) FROM (SELECT 1 FROM blocking_key x WHERE x.key = k.key LIMIT $3 + 1) c) <= $3),
+                     pairs AS MATERIALIZED (
+                         SELECT DISTINCT m.account_id, o.account_id AS candidate FROM mine m JOIN usable u ON u.key = m.key
+                         CROSS JOIN LATERAL (SELECT account_id FROM blocking_key o WHERE o.key = m.key AND o.account_id <> m.account_id LIMIT $3 + 1) o)
+                SELECT p.account_id, a.id, a.region, \(SealedProfile.columns("a")), \(PersonalDataCodec.keyColumns("k"))
+                FROM pairs p JOIN account a ON a.id = p.candidate LEFT JOIN data_key k ON k.id = a.key_id
                 """, [.intArray(rows.blockAccounts), .textArray(rows.blockKeys), .int(Int64(policy.maxCandidatesPerBlock))]
             ).map { $0 }
             : try c.queryPrepared(
                 """
-                WITH theirs AS MATERIALIZED (SELECT account_id, key FROM blocking_key WHERE account_id = ANY($3::bigint[]))
-                SELECT DISTINCT m.account_id, a.id, a.region, \(SealedProfile.columns("a")), \(PersonalDataCodec.keyColumns("k"))
-                FROM unnest($1::bigint[], $2::text[]) AS m(account_id, key)
-                JOIN theirs o ON o.key = m.key AND o.account_id <> m.account_id
-                JOIN account a ON a.id = o.account_id LEFT JOIN data_key k ON k.id = a.key_id
+                WITH theirs AS MATERIALIZED (SELECT account_id, key FROM blocking_key WHERE account_id = ANY($3::bigint[])),
+                     pairs AS MATERIALIZED (
+                         SELECT DISTINCT m.account_id, o.account_id AS candidate FROM unnest($1::bigint[], $2::text[]) AS m(account_id, key)
+                         JOIN theirs o ON o.key = m.key AND o.account_id <> m.account_id)
+                SELECT p.account_id, a.id, a.region, \(SealedProfile.columns("a")), \(PersonalDataCodec.keyColumns("k"))
+                FROM pairs p JOIN account a ON a.id = p.candidate LEFT JOIN data_key k ON k.id = a.key_id
                 """, [.intArray(rows.blockAccounts), .textArray(rows.blockKeys), .intArray(among!)]
             ).map { $0 }
         return try mayMatch(candidates, inserted: inserted, model: model, slow: slow)
