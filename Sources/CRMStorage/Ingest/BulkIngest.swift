@@ -330,19 +330,21 @@ struct BulkIngest {
         }
         guard !rows.blockAccounts.isEmpty else { return slow }
         // So do those with a candidate that scores at least the review threshold. Against all accounts,
-        // a block with more accounts than the resolver compares is left out (as the resolver does);
+        // each distinct key's block is read once (at most one row past the limit), and a block with
+        // more accounts than the resolver compares is left out (as the resolver does);
         // against `among`, every block counts (at worst an account goes through the resolver for nothing).
         let candidates =
             among == nil
             ? try c.queryPrepared(
                 """
                 WITH mine AS MATERIALIZED (SELECT * FROM unnest($1::bigint[], $2::text[]) AS t(account_id, key)),
-                     usable AS MATERIALIZED (
-                         SELECT k.key FROM (SELECT DISTINCT key FROM mine) k
-                         WHERE (SELECT count(*) FROM (SELECT 1 FROM blocking_key x WHERE x.key = k.key LIMIT $3 + 1) c) <= $3),
+                     blocks AS MATERIALIZED (
+                         SELECT k.key, b.ids FROM (SELECT DISTINCT key FROM mine) k
+                         CROSS JOIN LATERAL (SELECT array_agg(x.account_id) AS ids FROM
+                             (SELECT account_id FROM blocking_key x WHERE x.key = k.key LIMIT $3 + 1) x) b),
                      pairs AS MATERIALIZED (
-                         SELECT DISTINCT m.account_id, o.account_id AS candidate FROM mine m JOIN usable u ON u.key = m.key
-                         CROSS JOIN LATERAL (SELECT account_id FROM blocking_key o WHERE o.key = m.key AND o.account_id <> m.account_id LIMIT $3 + 1) o)
+                         SELECT DISTINCT m.account_id, o.candidate FROM mine m JOIN blocks b ON b.key = m.key AND cardinality(b.ids) <= $3
+                         CROSS JOIN LATERAL unnest(b.ids) AS o(candidate) WHERE o.candidate <> m.account_id)
                 SELECT p.account_id, a.id, a.region, \(SealedProfile.columns("a")), \(PersonalDataCodec.keyColumns("k"))
                 FROM pairs p JOIN account a ON a.id = p.candidate LEFT JOIN data_key k ON k.id = a.key_id
                 """, [.intArray(rows.blockAccounts), .textArray(rows.blockKeys), .int(Int64(policy.maxCandidatesPerBlock))]

@@ -170,6 +170,30 @@ struct IdentityModelTests {
         }
     }
 
+    @Test("a blocking key held by more accounts than max_candidates_per_block brings no candidates; one held by exactly that many does")
+    func blockLimit() async throws {
+        try await withTestServer { server in
+            let admin = try await server.adminWithShops()
+            _ = try await admin.call("config.set", ["name": "identity", "value": ["max_candidates_per_block": 2]])
+            let person = Self.person("龔夢瑤", "1991-04-08", "上海市静安区南京西路1788号", "上海")
+            let first = try await admin.push("sh01", [Events.upsert("a1", "web", "a1", person)])[0]["member_id"]!
+            // Every key of the second record is held by two accounts, itself included: compared, merged.
+            let second = try await admin.push("sh02", [Events.upsert("a2", "web", "a2", person)])[0]["member_id"]!
+            #expect(second == first)
+            // Three hold each key now: too common to say anything, so the third record meets no one.
+            let third = try await admin.push("sh01", [Events.upsert("a3", "mobile", "a3", person)])[0]["member_id"]!
+            #expect(third != first)
+            // The default limit compares all three.
+            _ = try await admin.call("config.set", ["name": "identity", "value": ["max_candidates_per_block": 50]])
+            let other = Self.person("闕曉嵐", "1987-10-21", "杭州市西湖区文三路10号", "浙江")
+            var members: [JSONValue] = []
+            for (shop, id, channel) in [("sh01", "b1", "web"), ("sh02", "b2", "web"), ("sh01", "b3", "mobile")] {
+                members.append(try await admin.push(shop, [Events.upsert(id, channel, id, other)])[0]["member_id"] ?? .null)
+            }
+            #expect(members[0] != .null && members[1] == members[0] && members[2] == members[0])
+        }
+    }
+
     @Test("a record that matches two members found apart joins them both, unless their phones set them apart: then the second waits for review")
     func recordJoinsTwoMembers() async throws {
         try await withTestServer { server in
