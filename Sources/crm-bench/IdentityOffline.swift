@@ -1,0 +1,113 @@
+import CRMDomain
+import Foundation
+
+/// `crm-bench identity-explain OUT --offline`: the model trained and applied outside crmd on the same
+/// generated records, in seconds instead of a whole `scripts/bench identity` run, to compare changes
+/// of the comparison levels or the trainer before measuring one for real. Training draws its sample
+/// as `crmctl identity train` does (random pairs for `u`; every training record's blocked candidates,
+/// keys held by more than `maxPerBlock` passed over, at most `maxCandidates` each), with its own
+/// random numbers; the held-out records are then compared with every earlier record sharing a usable
+/// key, and the pairs at or above auto-merge joined (as merges do, transitively). Only an estimate of
+/// what crmd does: block sizes are those of all records, and a record is compared with records, not
+/// with members.
+struct OfflineRun {
+    let records: ExplainRecords
+    let heldFrom: Int
+    let maxPerBlock: Int
+    let maxCandidates = 200
+    let autoMerge: Double
+    let review: Double
+
+    /// The model trained on the training records, as `crmctl identity train --seed` would.
+    func train(seed: UInt64, randomPairs: Int = 200_000) -> (MatchModel, EMTrainer.Report) {
+        var sample = TrainingSample()
+        let n = heldFrom
+        var state = seed
+        for _ in 0..<randomPairs {
+            let a = Int(Self.next(&state) % UInt64(n)), b = Int(Self.next(&state) % UInt64(n))
+            guard a != b else { continue }
+            sample.addRandom(FieldComparison.compare(records.all[a].fields, records.all[b].fields))
+        }
+        let blocks = Self.blockIndex(records.all[0..<n])
+        for a in 0..<n {
+            for (b, rules) in candidates(of: a, blocks: blocks, below: n) {
+                sample.addBlocked(FieldComparison.compare(records.all[a].fields, records.all[b].fields), rules: rules)
+            }
+        }
+        sample.accounts = n
+        sample.sampledAccounts = n
+        return EMTrainer.train(sample, version: 1)
+    }
+
+    /// Pairwise precision and recall of the automatic merges (joined transitively) and the review band
+    /// over the held-out records' true pairs, and the false pairs scored at or above auto-merge.
+    func evaluate(_ model: MatchModel) -> String {
+        let blocks = Self.blockIndex(records.all[...])
+        var parent = Array(0..<records.all.count)
+        func root(_ x: Int) -> Int {
+            var x = x
+            while parent[x] != x { parent[x] = parent[parent[x]]; x = parent[x] }
+            return x
+        }
+        var falseMerges = 0, reviewed = Set<[Int]>(), falseReview = 0
+        for a in heldFrom..<records.all.count {
+            let x = records.all[a]
+            let holders = x.fields.nameFrequencyKey.map { max((blocks[$0]?.count ?? 1) - 1, 0) }
+            let frequency = holders.map { NameFrequency.estimate(holders: $0, accounts: Double(records.all.count), model: model) }
+            for (b, _) in candidates(of: a, blocks: blocks, below: a) {
+                let y = records.all[b]
+                let p = model.score(FieldComparison.compare(x.fields, y.fields), nameFrequency: frequency).probability
+                if p >= autoMerge {
+                    if x.person != y.person { falseMerges += 1 }
+                    parent[root(a)] = root(b)
+                } else if p >= review {
+                    if x.person != y.person { falseReview += 1 } else { reviewed.insert([a, b]) }
+                }
+            }
+        }
+        let truth = records.truePairs(from: heldFrom)
+        let merged = truth.filter { root($0.0) == root($0.1) }.count
+        var members: [Int: [Int: Int]] = [:]
+        for i in heldFrom..<records.all.count { members[root(i), default: [:]][records.all[i].person, default: 0] += 1 }
+        var mergedPairs = 0
+        for byPerson in members.values {
+            let n = byPerson.values.reduce(0, +)
+            mergedPairs += n * (n - 1) / 2
+        }
+        let precision = mergedPairs == 0 ? 1 : Double(merged) / Double(mergedPairs)
+        let queued = truth.filter { root($0.0) != root($0.1) && reviewed.contains([max($0.0, $0.1), min($0.0, $0.1)]) }.count
+        return String(
+            format: "offline: automatic merges precision %.4f recall %.4f (%d of %d true pairs; %d false pairs scored at or above auto-merge); review band: %d true pairs not merged, %d false pairs",
+            precision, Double(merged) / Double(truth.count), merged, truth.count, falseMerges, queued, falseReview)
+    }
+
+    /// Records (below `below`) sharing a usable key with record `a`, with the rules of the keys they
+    /// share: those sharing the most keys first, then the oldest, at most `maxCandidates`.
+    func candidates(of a: Int, blocks: [String: [Int]], below: Int) -> [(Int, UInt8)] {
+        var found: [Int: (count: Int, rules: UInt8)] = [:]
+        for key in records.all[a].keys {
+            guard let holders = blocks[key], holders.count <= maxPerBlock, let rule = BlockingRule(key: key) else { continue }
+            for b in holders where b != a && b < below {
+                let f = found[b] ?? (0, 0)
+                found[b] = (f.count + 1, f.rules | rule.bit)
+            }
+        }
+        return found.sorted { $0.value.count > $1.value.count || ($0.value.count == $1.value.count && $0.key < $1.key) }
+            .prefix(maxCandidates).map { ($0.key, $0.value.rules) }
+    }
+
+    static func blockIndex(_ records: ArraySlice<ExplainRecords.Record>) -> [String: [Int]] {
+        var out: [String: [Int]] = [:]
+        for (i, r) in zip(records.indices, records) { for k in r.keys { out[k, default: []].append(i) } }
+        return out
+    }
+
+    /// SplitMix64.
+    static func next(_ state: inout UInt64) -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
