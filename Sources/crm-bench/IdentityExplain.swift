@@ -71,8 +71,9 @@ struct IdentityExplain: ParsableCommand {
         print(tally.summary(patterns: patterns))
         print("(one line per pair: \(out)/\(side)-missed-pairs.tsv)")
         if offline {
-            let run = OfflineRun(records: records, heldFrom: heldFrom, maxPerBlock: maxPerBlock, autoMerge: autoMerge, review: review)
+            var run = OfflineRun(records: records, heldFrom: heldFrom, maxPerBlock: maxPerBlock, autoMerge: autoMerge, review: review)
             print("side's model: " + run.evaluate(matchModel))
+            run.showPatterns = true
             let (trained, report) = run.train(seed: seed)
             print("trained offline (\(report.randomPairs) random, \(report.blockedPairs) blocked pairs): " + Self.parameters(trained))
             print("offline model: " + run.evaluate(trained))

@@ -17,6 +17,7 @@ struct OfflineRun {
     let maxCandidates = 200
     let autoMerge: Double
     let review: Double
+    var showPatterns = false
 
     /// The model trained on the training records, as `crmctl identity train --seed` would.
     func train(seed: UInt64, randomPairs: Int = 200_000) -> (MatchModel, EMTrainer.Report) {
@@ -36,6 +37,12 @@ struct OfflineRun {
         }
         sample.accounts = n
         sample.sampledAccounts = n
+        if showPatterns {
+            var same = 0, total = 0
+            for a in 0..<n { for (b, _) in candidates(of: a, blocks: blocks, below: n) { total += 1; if records.all[a].person == records.all[b].person { same += 1 } } }
+            let share = Double(same) / Double(total)
+            print(String(format: "blocked pairs: %d, one person: %d (%.4f): the prior of a random pair is then %.2f bits", total, same, share, log2(share * Double(total) / Double(n) / Double(n - 1))))
+        }
         return EMTrainer.train(sample, version: 1)
     }
 
@@ -50,15 +57,26 @@ struct OfflineRun {
             return x
         }
         var falseMerges = 0, reviewed = Set<[Int]>(), falseReview = 0
+        var patterns: [String: (same: Int, other: Int, below: Int, weight: Double)] = [:]
         for a in heldFrom..<records.all.count {
             let x = records.all[a]
             let holders = x.fields.nameFrequencyKey.map { max((blocks[$0]?.count ?? 1) - 1, 0) }
             let frequency = holders.map { NameFrequency.estimate(holders: $0, accounts: Double(records.all.count), model: model) }
             for (b, _) in candidates(of: a, blocks: blocks, below: a) {
                 let y = records.all[b]
-                let p = model.score(FieldComparison.compare(x.fields, y.fields), nameFrequency: frequency).probability
+                let v = FieldComparison.compare(x.fields, y.fields)
+                let score = model.score(v, nameFrequency: frequency)
+                let p = score.probability
+                var tally = patterns[v.description] ?? (0, 0, 0, 0)
+                if x.person == y.person { tally.same += 1 } else { tally.other += 1 }
+                if p < autoMerge, x.person == y.person { tally.below += 1 }
+                tally.weight += score.weight
+                patterns[v.description] = tally
                 if p >= autoMerge {
-                    if x.person != y.person { falseMerges += 1 }
+                    if x.person != y.person {
+                        falseMerges += 1
+                        if showPatterns { print(String(format: "  false merge %.6f %@ | %@ / %@", p, IdentityExplain.waterfall(score), x.labels.joined(separator: ","), y.labels.joined(separator: ","))) }
+                    }
                     parent[root(a)] = root(b)
                 } else if p >= review {
                     if x.person != y.person { falseReview += 1 } else { reviewed.insert([a, b]) }
@@ -66,6 +84,7 @@ struct OfflineRun {
             }
         }
         let truth = records.truePairs(from: heldFrom)
+        if showPatterns { print(empiricalM(truth, model)) }
         let merged = truth.filter { root($0.0) == root($0.1) }.count
         var members: [Int: [Int: Int]] = [:]
         for i in heldFrom..<records.all.count { members[root(i), default: [:]][records.all[i].person, default: 0] += 1 }
@@ -76,6 +95,11 @@ struct OfflineRun {
         }
         let precision = mergedPairs == 0 ? 1 : Double(merged) / Double(mergedPairs)
         let queued = truth.filter { root($0.0) != root($0.1) && reviewed.contains([max($0.0, $0.1), min($0.0, $0.1)]) }.count
+        var lines: [String] = ["blocked pairs of held-out records by pattern, most true pairs below auto-merge first (true, false, true below auto-merge, mean weight):"]
+        for (pattern, t) in patterns.sorted(by: { $0.value.below > $1.value.below }).prefix(25) {
+            lines.append(String(format: "  %5d %6d %5d %+7.2f  %@", t.same, t.other, t.below, t.weight / Double(t.same + t.other), pattern))
+        }
+        if showPatterns { print(lines.joined(separator: "\n")) }
         return String(
             format: "offline: automatic merges precision %.4f recall %.4f (%d of %d true pairs; %d false pairs scored at or above auto-merge); review band: %d true pairs not merged, %d false pairs",
             precision, Double(merged) / Double(truth.count), merged, truth.count, falseMerges, queued, falseReview)
@@ -94,6 +118,21 @@ struct OfflineRun {
         }
         return found.sorted { $0.value.count > $1.value.count || ($0.value.count == $1.value.count && $0.key < $1.key) }
             .prefix(maxCandidates).map { ($0.key, $0.value.rules) }
+    }
+
+    /// Per field and level, the share among the true pairs (what `m` should be) against the model's `m`.
+    func empiricalM(_ truth: [(Int, Int)], _ model: MatchModel) -> String {
+        var counts = MatchField.allCases.map { [Double](repeating: 0, count: $0.levels.count) }
+        for (a, b) in truth {
+            let v = FieldComparison.compare(records.all[a].fields, records.all[b].fields)
+            for f in MatchField.allCases where v[f] != ComparisonVector.missing { counts[f.index][Int(v[f])] += 1 }
+        }
+        var lines = ["m among the true pairs (model's m):"]
+        for f in MatchField.allCases {
+            let total = max(counts[f.index].reduce(0, +), 1)
+            lines.append("  \(f.rawValue): " + f.levels.indices.map { String(format: "%@ %.4f (%.4f)", f.levels[$0], counts[f.index][$0] / total, model.m[f.index][$0]) }.joined(separator: ", "))
+        }
+        return lines.joined(separator: "\n")
     }
 
     static func blockIndex(_ records: ArraySlice<ExplainRecords.Record>) -> [String: [Int]] {
