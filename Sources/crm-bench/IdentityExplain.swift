@@ -44,7 +44,12 @@ struct IdentityExplain: ParsableCommand {
             let shared = Set(x.keys).intersection(y.keys)
             let usable = shared.filter { (blocks[$0] ?? 0) <= maxPerBlock }
             let holders = x.fields.nameFrequencyKey.map { max((blocks[$0] ?? 1) - 1, 0) }
-            let frequency = holders.map { NameFrequency.estimate(holders: $0, accounts: Double(records.all.count), model: matchModel) }
+            // The other record's member's accounts with the name are left out, as crmd does.
+            let own = records.all.indices.filter { $0 != a && outcome.member[$0] != nil && outcome.member[$0] == outcome.member[b] }
+                .filter { records.all[$0].fields.nameFrequencyKey == x.fields.nameFrequencyKey }.count
+            let frequency = holders.map {
+                NameFrequency.estimate(holders: $0, candidateHolders: own, accounts: Double(records.all.count), model: matchModel)
+            }
             let v = FieldComparison.compare(x.fields, y.fields)
             let score = matchModel.score(v, nameFrequency: frequency)
             let category: String

@@ -7,7 +7,8 @@ import Foundation
 /// as `crmctl identity train` does (random pairs for `u`; every training record's blocked candidates,
 /// keys held by more than `maxPerBlock` passed over, at most `maxCandidates` each), with its own
 /// random numbers; the held-out records are then compared with every earlier record sharing a usable
-/// key, and the pairs at or above auto-merge joined (as merges do, transitively). Only an estimate of
+/// key, and the pairs at or above auto-merge joined (as merges do, transitively; the records joined so
+/// far stand for a member, whose accounts are left out of its name's frequency). Only an estimate of
 /// what crmd does: block sizes are those of all records, and a record is compared with records, not
 /// with members.
 struct OfflineRun {
@@ -60,10 +61,13 @@ struct OfflineRun {
         var patterns: [String: (same: Int, other: Int, below: Int, weight: Double)] = [:]
         for a in heldFrom..<records.all.count {
             let x = records.all[a]
-            let holders = x.fields.nameFrequencyKey.map { max((blocks[$0]?.count ?? 1) - 1, 0) }
-            let frequency = holders.map { NameFrequency.estimate(holders: $0, accounts: Double(records.all.count), model: model) }
+            let holders = x.fields.nameFrequencyKey.flatMap { blocks[$0] }?.filter { $0 != a && $0 < a }
             for (b, _) in candidates(of: a, blocks: blocks, below: a) {
                 let y = records.all[b]
+                // The candidate's own accounts (those merged with it so far) are left out of the count.
+                let frequency = holders.map { h in
+                    NameFrequency.estimate(holders: h.count, candidateHolders: h.filter { root($0) == root(b) }.count, accounts: Double(a), model: model)
+                }
                 let v = FieldComparison.compare(x.fields, y.fields)
                 let score = model.score(v, nameFrequency: frequency)
                 let p = score.probability

@@ -75,6 +75,22 @@ struct MatchEvidenceTests {
         #expect(abs(model.m[bd][0] - truth.m[bd][0]) < 0.05)
     }
 
+    @Test("a name only the candidate holds is a rare name: the candidate's own accounts are left out of its frequency")
+    func nameFrequencyLeavesOutCandidate() {
+        let model = MatchModel.untrained
+        let v = FieldComparison.compare(person("诸葛明月", "1990-05-17", nil), person("诸葛明月", "1990-05-17", nil))
+        // 30,000 accounts; three hold the name, all of them the candidate's (one person's records).
+        let own = NameFrequency.estimate(holders: 3, candidateHolders: 3, accounts: 30_000, model: model)
+        let counted = NameFrequency.estimate(holders: 3, accounts: 30_000, model: model)
+        #expect(own == NameFrequency.estimate(holders: 0, accounts: 30_000, model: model))
+        #expect(own < counted)
+        #expect(model.score(v, nameFrequency: own).weight > model.score(v, nameFrequency: counted).weight)
+        // Others holding it still count: a name shared with strangers stays as common as they make it.
+        #expect(NameFrequency.estimate(holders: 40, candidateHolders: 3, accounts: 30_000, model: model)
+            == NameFrequency.estimate(holders: 37, accounts: 30_000, model: model))
+        #expect(NameFrequency.estimate(holders: 2, candidateHolders: 3, accounts: 30_000, model: model) == own)
+    }
+
     /// The parameters the samples are drawn from: the untrained model's, with an exact birthday rarer
     /// among strangers (a day in fourteen years).
     static var truth: (m: [[Double]], u: [[Double]]) {

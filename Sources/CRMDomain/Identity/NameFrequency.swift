@@ -15,6 +15,16 @@ public enum NameFrequency {
 
     /// The name's share among accounts. `holders`: accounts holding the name other than the record's
     /// own; `accounts`: all accounts (an estimate; at least `holders + 1`).
+    /// The name's share as evidence about one candidate: the candidate's own accounts that hold the
+    /// name are left out of `holders`. Whether two records agree on a name by chance is a question about
+    /// everyone else; counting the candidate's accounts would make a name that only this person has
+    /// look as common as the person's own records are many (three records of one 诸葛明月 made her name
+    /// as common as the average name), and would count the very agreement being weighed as evidence
+    /// that agreeing is common.
+    public static func estimate(holders: Int, candidateHolders: Int, accounts: Double, model: MatchModel) -> Double {
+        estimate(holders: max(holders - candidateHolders, 0), accounts: accounts, model: model)
+    }
+
     public static func estimate(holders: Int, accounts: Double, model: MatchModel) -> Double {
         let average = model.u[MatchField.name.index][0]
         let total = max(accounts, Double(holders) + 1)

@@ -105,7 +105,8 @@ struct IdentityResolver {
         let found = try candidates(memberID: memberID, fields: fields)
         var best: [Int64: (decision: MatchDecision, score: PairScore)] = [:]
         for candidate in found.accounts {
-            let scored = Self.decide(fields, candidate.fields, model: model, nameFrequency: found.nameFrequency, policy: policy)
+            let frequency = found.nameFrequency(about: candidate.member, of: fields, model: model)
+            let scored = Self.decide(fields, candidate.fields, model: model, nameFrequency: frequency, policy: policy)
             if let held = best[candidate.member], !Self.ranks(scored.score, above: held.score) { continue }
             best[candidate.member] = scored
         }
@@ -149,8 +150,17 @@ struct IdentityResolver {
     /// Accounts of other members that share a blocking key with `fields`, as fuzzy matching compares them.
     struct Candidates {
         var accounts: [(member: Int64, fields: PersonFields)] = []
-        /// The record's name's share among accounts (`NameFrequency`), nil without a name.
-        var nameFrequency: Double?
+        /// Accounts other than the record's own holding its name's key (at most `NameFrequency.countCap`)
+        /// and all accounts (the planner's estimate); nil without a name.
+        var nameHolders: (holders: Int, accounts: Double)?
+
+        /// The record's name's share among accounts as evidence about `member` (`NameFrequency`): the
+        /// member's own accounts found with the same name are left out of the count.
+        func nameFrequency(about member: Int64, of fields: PersonFields, model: MatchModel) -> Double? {
+            guard let (holders, total) = nameHolders, let key = fields.nameFrequencyKey else { return nil }
+            let own = accounts.filter { $0.member == member && $0.fields.nameFrequencyKey == key }.count
+            return NameFrequency.estimate(holders: holders, candidateHolders: own, accounts: total, model: model)
+        }
     }
 
     /// The candidates and the name's frequency, in one statement: every blocking key of the record
@@ -187,10 +197,9 @@ struct IdentityResolver {
             ])
         var out = Candidates()
         for row in rows {
-            if out.nameFrequency == nil, nameKey != nil {
+            if out.nameHolders == nil, nameKey != nil {
                 // The account itself holds its name's key.
-                let holders = max(try row.decode(Int.self, at: 0) - 1, 0)
-                out.nameFrequency = NameFrequency.estimate(holders: holders, accounts: try row.decode(Double?.self, at: 1) ?? 0, model: model)
+                out.nameHolders = (max(try row.decode(Int.self, at: 0) - 1, 0), try row.decode(Double?.self, at: 1) ?? 0)
             }
             let account: Int64 = try row.decode(at: 2)
             let fields = try opened?.fields(account: account, row, at: 4, codec: codec) ?? SealedProfile.personFields(row, at: 4, codec: codec)
