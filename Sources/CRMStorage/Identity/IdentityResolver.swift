@@ -104,8 +104,9 @@ struct IdentityResolver {
     func fuzzyMatch(accountID: Int64, memberID: Int64, fields: PersonFields) throws -> (member: Int64, merged: Bool) {
         let found = try candidates(memberID: memberID, fields: fields)
         var best: [Int64: (decision: MatchDecision, score: PairScore)] = [:]
+        let nameHolders = found.nameHoldersByMember(fields)
         for candidate in found.accounts {
-            let frequency = found.nameFrequency(about: candidate.member, of: fields, model: model)
+            let frequency = found.nameFrequency(leavingOut: nameHolders[candidate.member] ?? 0, model: model)
             let scored = Self.decide(fields, candidate.fields, model: model, nameFrequency: frequency, policy: policy)
             if let held = best[candidate.member], !Self.ranks(scored.score, above: held.score) { continue }
             best[candidate.member] = scored
@@ -154,12 +155,19 @@ struct IdentityResolver {
         /// and all accounts (the planner's estimate); nil without a name.
         var nameHolders: (holders: Int, accounts: Double)?
 
-        /// The record's name's share among accounts as evidence about `member` (`NameFrequency`): the
-        /// member's own accounts found with the same name are left out of the count.
-        func nameFrequency(about member: Int64, of fields: PersonFields, model: MatchModel) -> Double? {
-            guard let (holders, total) = nameHolders, let key = fields.nameFrequencyKey else { return nil }
-            let own = accounts.filter { $0.member == member && $0.fields.nameFrequencyKey == key }.count
-            return NameFrequency.estimate(holders: holders, candidateHolders: own, accounts: total, model: model)
+        /// Per member, its accounts found that hold the record's name (the same folded name: its `nm:` key).
+        func nameHoldersByMember(_ fields: PersonFields) -> [Int64: Int] {
+            guard nameHolders != nil, !fields.nameFolded.isEmpty else { return [:] }
+            var out: [Int64: Int] = [:]
+            for a in accounts where a.fields.nameFolded == fields.nameFolded { out[a.member, default: 0] += 1 }
+            return out
+        }
+
+        /// The record's name's share among accounts as evidence about a candidate member
+        /// (`NameFrequency`), that member's own `candidateHolders` accounts with the name left out.
+        func nameFrequency(leavingOut candidateHolders: Int, model: MatchModel) -> Double? {
+            guard let (holders, total) = nameHolders else { return nil }
+            return NameFrequency.estimate(holders: holders, candidateHolders: candidateHolders, accounts: total, model: model)
         }
     }
 
