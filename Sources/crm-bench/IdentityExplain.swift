@@ -205,7 +205,9 @@ struct SideOutcome {
     }
 
     static func rows(_ path: String) throws -> [[String]] {
-        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map {
+            $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        }
     }
 
     func merged(_ a: Int, _ b: Int) -> Bool { member[a] != nil && member[a] == member[b] }

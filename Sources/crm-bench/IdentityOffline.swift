@@ -40,9 +40,14 @@ struct OfflineRun {
         sample.sampledAccounts = n
         if showPatterns {
             var same = 0, total = 0
-            for a in 0..<n { for (b, _) in candidates(of: a, blocks: blocks, below: n) { total += 1; if records.all[a].person == records.all[b].person { same += 1 } } }
+            for a in 0..<n {
+                for (b, _) in candidates(of: a, blocks: blocks, below: n) { total += 1; if records.all[a].person == records.all[b].person { same += 1 } }
+            }
             let share = Double(same) / Double(total)
-            print(String(format: "blocked pairs: %d, one person: %d (%.4f): the prior of a random pair is then %.2f bits", total, same, share, log2(share * Double(total) / Double(n) / Double(n - 1))))
+            print(
+                String(
+                    format: "blocked pairs: %d, one person: %d (%.4f): the prior of a random pair is then %.2f bits", total, same, share,
+                    log2(share * Double(total) / Double(n) / Double(n - 1))))
         }
         return EMTrainer.train(sample, version: 1)
     }
@@ -71,15 +76,15 @@ struct OfflineRun {
                 let v = FieldComparison.compare(x.fields, y.fields)
                 let score = model.score(v, nameFrequency: frequency)
                 let p = score.probability
-                var tally = patterns[v.description] ?? (0, 0, 0, 0)
-                if x.person == y.person { tally.same += 1 } else { tally.other += 1 }
-                if p < autoMerge, x.person == y.person { tally.below += 1 }
-                tally.weight += score.weight
-                patterns[v.description] = tally
+                let same = x.person == y.person
+                let t = patterns[v.description] ?? (0, 0, 0, 0)
+                patterns[v.description] = (
+                    t.same + (same ? 1 : 0), t.other + (same ? 0 : 1), t.below + (same && p < autoMerge ? 1 : 0), t.weight + score.weight
+                )
                 if p >= autoMerge {
                     if x.person != y.person {
                         falseMerges += 1
-                        if showPatterns { print(String(format: "  false merge %.6f %@ | %@ / %@", p, IdentityExplain.waterfall(score), x.labels.joined(separator: ","), y.labels.joined(separator: ","))) }
+                        if showPatterns { print("  false merge \(p) \(IdentityExplain.waterfall(score)) | \(x.labels) / \(y.labels)") }
                     }
                     parent[root(a)] = root(b)
                 } else if p >= review {
@@ -88,25 +93,32 @@ struct OfflineRun {
             }
         }
         let truth = records.truePairs(from: heldFrom)
-        if showPatterns { print(empiricalM(truth, model)) }
+        if showPatterns {
+            print(empiricalM(truth, model))
+            print(Self.patternSummary(patterns))
+        }
         let merged = truth.filter { root($0.0) == root($0.1) }.count
         var members: [Int: [Int: Int]] = [:]
         for i in heldFrom..<records.all.count { members[root(i), default: [:]][records.all[i].person, default: 0] += 1 }
-        var mergedPairs = 0
-        for byPerson in members.values {
+        let mergedPairs = members.values.reduce(0) { sum, byPerson in
             let n = byPerson.values.reduce(0, +)
-            mergedPairs += n * (n - 1) / 2
+            return sum + n * (n - 1) / 2
         }
         let precision = mergedPairs == 0 ? 1 : Double(merged) / Double(mergedPairs)
         let queued = truth.filter { root($0.0) != root($0.1) && reviewed.contains([max($0.0, $0.1), min($0.0, $0.1)]) }.count
-        var lines: [String] = ["blocked pairs of held-out records by pattern, most true pairs below auto-merge first (true, false, true below auto-merge, mean weight):"]
+        return String(
+            format: "offline: automatic merges precision %.4f recall %.4f (%d of %d true pairs; %d false pairs scored at or above auto-merge); "
+                + "review band: %d true pairs not merged, %d false pairs",
+            precision, Double(merged) / Double(truth.count), merged, truth.count, falseMerges, queued, falseReview)
+    }
+
+    /// The comparison patterns with the most true pairs below auto-merge.
+    static func patternSummary(_ patterns: [String: (same: Int, other: Int, below: Int, weight: Double)]) -> String {
+        var lines = ["blocked pairs of held-out records by pattern, most true pairs below auto-merge first (true, false, true below auto-merge, mean weight):"]
         for (pattern, t) in patterns.sorted(by: { $0.value.below > $1.value.below }).prefix(25) {
             lines.append(String(format: "  %5d %6d %5d %+7.2f  %@", t.same, t.other, t.below, t.weight / Double(t.same + t.other), pattern))
         }
-        if showPatterns { print(lines.joined(separator: "\n")) }
-        return String(
-            format: "offline: automatic merges precision %.4f recall %.4f (%d of %d true pairs; %d false pairs scored at or above auto-merge); review band: %d true pairs not merged, %d false pairs",
-            precision, Double(merged) / Double(truth.count), merged, truth.count, falseMerges, queued, falseReview)
+        return lines.joined(separator: "\n")
     }
 
     /// Records (below `below`) sharing a usable key with record `a`, with the rules of the keys they
@@ -134,7 +146,10 @@ struct OfflineRun {
         var lines = ["m among the true pairs (model's m):"]
         for f in MatchField.allCases {
             let total = max(counts[f.index].reduce(0, +), 1)
-            lines.append("  \(f.rawValue): " + f.levels.indices.map { String(format: "%@ %.4f (%.4f)", f.levels[$0], counts[f.index][$0] / total, model.m[f.index][$0]) }.joined(separator: ", "))
+            lines.append(
+                "  \(f.rawValue): "
+                    + f.levels.indices.map { String(format: "%@ %.4f (%.4f)", f.levels[$0], counts[f.index][$0] / total, model.m[f.index][$0]) }.joined(
+                        separator: ", "))
         }
         return lines.joined(separator: "\n")
     }

@@ -87,8 +87,9 @@ struct MatchEvidenceTests {
         #expect(own < counted)
         #expect(model.score(v, nameFrequency: own).weight > model.score(v, nameFrequency: counted).weight)
         // Others holding it still count: a name shared with strangers stays as common as they make it.
-        #expect(NameFrequency.estimate(holders: 40, candidateHolders: 3, accounts: 30_000, model: model)
-            == NameFrequency.estimate(holders: 37, accounts: 30_000, model: model))
+        #expect(
+            NameFrequency.estimate(holders: 40, candidateHolders: 3, accounts: 30_000, model: model)
+                == NameFrequency.estimate(holders: 37, accounts: 30_000, model: model))
         #expect(NameFrequency.estimate(holders: 2, candidateHolders: 3, accounts: 30_000, model: model) == own)
     }
 

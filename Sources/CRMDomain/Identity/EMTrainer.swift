@@ -181,7 +181,11 @@ public enum EMTrainer {
         var lambda: [BlockingRule: Double] = [:]
         for rule in BlockingRule.allCases { lambda[rule] = share(vectors(blocked, rule: rule), m: m, u: u, start: start) }
         var matched = 0.0, total = 0.0
-        for (pattern, n) in blocked.sorted(by: { ($0.key.vector.levels + [Int8(bitPattern: $0.key.rules)]).lexicographicallyPrecedes($1.key.vector.levels + [Int8(bitPattern: $1.key.rules)]) }) {
+        // In one fixed order, so the sum comes out the same in every process.
+        let ordered = blocked.sorted { x, y in
+            x.key.vector.levels != y.key.vector.levels ? x.key.vector.levels.lexicographicallyPrecedes(y.key.vector.levels) : x.key.rules < y.key.rules
+        }
+        for (pattern, n) in ordered {
             let rules = BlockingRule.allCases.filter { pattern.rules & $0.bit != 0 }
             guard !rules.isEmpty else { continue }
             var chance = 0.0

@@ -15,6 +15,12 @@ public enum NameFrequency {
 
     /// The name's share among accounts. `holders`: accounts holding the name other than the record's
     /// own; `accounts`: all accounts (an estimate; at least `holders + 1`).
+    public static func estimate(holders: Int, accounts: Double, model: MatchModel) -> Double {
+        let average = model.u[MatchField.name.index][0]
+        let total = max(accounts, Double(holders) + 1)
+        return (Double(holders) + priorAccounts * average) / (total + priorAccounts)
+    }
+
     /// The name's share as evidence about one candidate: the candidate's own accounts that hold the
     /// name are left out of `holders`. Whether two records agree on a name by chance is a question about
     /// everyone else; counting the candidate's accounts would make a name that only this person has
@@ -23,11 +29,5 @@ public enum NameFrequency {
     /// that agreeing is common.
     public static func estimate(holders: Int, candidateHolders: Int, accounts: Double, model: MatchModel) -> Double {
         estimate(holders: max(holders - candidateHolders, 0), accounts: accounts, model: model)
-    }
-
-    public static func estimate(holders: Int, accounts: Double, model: MatchModel) -> Double {
-        let average = model.u[MatchField.name.index][0]
-        let total = max(accounts, Double(holders) + 1)
-        return (Double(holders) + priorAccounts * average) / (total + priorAccounts)
     }
 }
