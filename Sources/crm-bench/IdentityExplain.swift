@@ -28,6 +28,7 @@ struct IdentityExplain: ParsableCommand {
     @Flag(help: "Also train a model outside crmd on the training records and estimate both models' merges (OfflineRun).")
     var offline = false
     @Option(help: "Seed of the offline training.") var seed: UInt64 = 1
+    @Option(help: "Random pairs the offline training draws (crmctl identity train --pairs).") var pairs = 200_000
 
     func run() throws {
         let matchModel = try loadModel()
@@ -79,7 +80,7 @@ struct IdentityExplain: ParsableCommand {
             var run = OfflineRun(records: records, heldFrom: heldFrom, maxPerBlock: maxPerBlock, autoMerge: autoMerge, review: review)
             print("side's model: " + run.evaluate(matchModel))
             run.showPatterns = true
-            let (trained, report) = run.train(seed: seed)
+            let (trained, report) = run.train(seed: seed, randomPairs: pairs)
             print("trained offline (\(report.randomPairs) random, \(report.blockedPairs) blocked pairs): " + Self.parameters(trained))
             print("offline model: " + run.evaluate(trained))
         }
