@@ -12,7 +12,8 @@ struct Bench: AsyncParsableCommand {
         commandName: "crm-bench",
         abstract: "Benchmarks for crmd (run through scripts/bench).",
         subcommands: [
-            Health.self, Generate.self, IdentityGenerate.self, CopyRows.self, RawCall.self, CheckoutBench.self, CouponIssue.self, SealedAddresses.self,
+            Health.self, Generate.self, IdentityGenerate.self, IdentityExplain.self,
+            CopyRows.self, RawCall.self, CheckoutBench.self, CouponIssue.self, SealedAddresses.self,
             LookupBench.self,
         ]
     )

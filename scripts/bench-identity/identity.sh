@@ -38,18 +38,21 @@ bench_identity() {
   kill -TERM "$crmd_pid" 2>/dev/null && wait "$crmd_pid" 2>/dev/null
   crmd_pid=
 
-  local here tree base_bin
+  local here tree base_bin=
   here=$(pwd)
   tree=$here/.build-bench-base/$base
-  if [ ! -d "$tree" ]; then
-    git worktree add --detach "$tree" "$base" >&2
+  # The base revision is checked out and built only when its side is measured.
+  if [[ " $sides " == *" base "* ]]; then
+    if [ ! -d "$tree" ]; then
+      git worktree add --detach "$tree" "$base" >&2
+    fi
+    # The same dependency versions as this tree (Package.resolved is not in the repository).
+    [ -e Package.resolved ] && [ ! -e "$tree/Package.resolved" ] && cp Package.resolved "$tree/"
+    crm_log "identity: building $base in release mode in $tree (long the first time)"
+    local product
+    for product in crmd store-sync crmctl; do (cd "$tree" && swift build -c release --product "$product" >&2); done
+    base_bin=$(cd "$tree" && swift build -c release --show-bin-path)
   fi
-  # The same dependency versions as this tree (Package.resolved is not in the repository).
-  [ -e Package.resolved ] && [ ! -e "$tree/Package.resolved" ] && cp Package.resolved "$tree/"
-  crm_log "identity: building $base in release mode in $tree (long the first time)"
-  local product
-  for product in crmd store-sync crmctl; do (cd "$tree" && swift build -c release --product "$product" >&2); done
-  base_bin=$(cd "$tree" && swift build -c release --show-bin-path)
 
   "$bin/crm-bench" identity-generate --people "$people" --seed "$seed" --phones "$phones" --first-person 1 --out "$out/training" \
     | sed 's/^/generated training: /'
@@ -129,6 +132,10 @@ identity_copy_out() {
 \\copy (SELECT id, merged_into FROM member WHERE merged_into IS NOT NULL) TO '$out/$side-merged.tsv'
 \\copy (SELECT rule, count(*) FROM merge_record WHERE undone_at IS NULL GROUP BY rule ORDER BY 2 DESC) TO '$out/$side-rules.tsv'
 SQL
+  # The model in force (none on a base without identity_model), for crm-bench identity-explain.
+  if [ "$(psql -Atq -d "$db" -c "SELECT to_regclass('identity_model') IS NOT NULL")" = t ]; then
+    psql -Atq -v ON_ERROR_STOP=1 -d "$db" -c 'SELECT parameters FROM identity_model ORDER BY version DESC LIMIT 1' >"$out/$side-model.json"
+  fi
 }
 
 # Pushes one generated set through one store-sync agent per shop, in parallel, and writes the

@@ -14,7 +14,8 @@ public enum BlockingRule: String, CaseIterable, Sendable {
         case .birthday: [.birthday]
         case .name, .pinyin, .sortedPinyin: [.name]
         case .nameAndYear: [.name, .birthday]
-        case .surnameAndAddress: [.name, .address]
+        // The start of an address names its city, so records found by it share the region too.
+        case .surnameAndAddress: [.name, .address, .region]
         }
     }
 

@@ -43,9 +43,24 @@ public enum EMTrainer {
         }
     }
 
-    /// The model estimated from `sample`, numbered `version`.
+    /// Rounds of re-estimating `u` with the matches among the random pairs taken out (`estimateU`).
+    public static let uRounds = 4
+
+    /// The model estimated from `sample`, numbered `version`. `u` first from all random pairs, then,
+    /// `uRounds` times, from the random pairs weighted by how likely each is two people under the model
+    /// fitted so far: random pairs are nearly all of two people, but not all, and where a level is
+    /// rare among strangers (an exact birthday, an exact address) the few one-person pairs among them
+    /// would otherwise make up much of its `u` and halve or quarter its evidence.
     public static func train(_ sample: TrainingSample, version: Int64) -> (MatchModel, Report) {
-        let u = estimateU(sample.random)
+        var (model, report) = fit(sample, u: estimateU(sample.random), version: version)
+        for _ in 0..<uRounds {
+            (model, report) = fit(sample, u: estimateU(sample.random, apart: model), version: version)
+        }
+        return (model, report)
+    }
+
+    /// `m` and the prior by expectation–maximisation with `u` given.
+    static func fit(_ sample: TrainingSample, u: [[Double]], version: Int64) -> (MatchModel, Report) {
         let knownM = knownCounts(sample.known)
         let all = vectors(sample.blocked, rule: nil)
         let base = MatchModel.untrained
@@ -54,21 +69,24 @@ public enum EMTrainer {
             knownPairs: sample.known.values.reduce(0, +), runs: [])
         let union = run(all, u: u, known: knownM, start: base.m, prior: 0.05)
         report.runs.append(.init(rule: "all", pairs: report.blockedPairs, iterations: union.iterations, converged: union.converged, prior: union.prior))
-        var perField: [[[Double]]] = MatchField.allCases.map { _ in [] }
+        var perField: [[(m: [Double], weight: Double)]] = MatchField.allCases.map { _ in [] }
         for rule in BlockingRule.allCases {
             let pairs = vectors(sample.blocked, rule: rule)
             let count = pairs.reduce(0) { $0 + $1.1 }
             guard count >= leastPairsPerRule else { continue }
             let r = run(pairs, u: u, known: knownM, start: union.m, prior: union.prior)
             report.runs.append(.init(rule: rule.rawValue, pairs: count, iterations: r.iterations, converged: r.converged, prior: r.prior))
-            for field in MatchField.allCases where !rule.fields.contains(field) { perField[field.index].append(r.m[field.index]) }
+            for field in MatchField.allCases where !rule.fields.contains(field) {
+                let weight = corroborated(field, pairs)
+                if weight > 0 { perField[field.index].append((r.m[field.index], weight)) }
+            }
         }
         let m = MatchField.allCases.map { f in
             perField[f.index].isEmpty ? union.m[f.index] : average(perField[f.index])
         }
         let floor = clamp(u[MatchField.name.index][0] / rareNameFactor)
-        report.blockedPrior = union.prior
-        let prior = randomPairPrior(blockedPrior: union.prior, blockedPairs: report.blockedPairs, sample: sample)
+        report.blockedPrior = blockedShare(sample.blocked, m: m, u: u, start: union.prior)
+        let prior = randomPairPrior(blockedPrior: report.blockedPrior, blockedPairs: report.blockedPairs, sample: sample)
         return (MatchModel(version: version, prior: prior, m: m, u: u, termFrequencyFloor: floor), report)
     }
 
@@ -80,11 +98,14 @@ public enum EMTrainer {
         return min(max(perAccount / Double(sample.accounts - 1), 1e-12), 1 - MatchModel.epsilon)
     }
 
-    /// Per field, the share of each level among random pairs that have the field.
-    static func estimateU(_ random: [ComparisonVector: Int]) -> [[Double]] {
+    /// Per field, the share of each level among random pairs that have the field; with `apart`, each
+    /// pair counted by the probability that it is two people under that model (with its prior, the
+    /// chance that two accounts drawn at random are one person).
+    static func estimateU(_ random: [ComparisonVector: Int], apart model: MatchModel? = nil) -> [[Double]] {
         var counts = MatchField.allCases.map { [Double](repeating: 0, count: $0.levels.count) }
         for (v, n) in sorted(random.map { ($0.key, $0.value) }) {
-            for f in MatchField.allCases where v[f] != ComparisonVector.missing { counts[f.index][Int(v[f])] += Double(n) }
+            let twoPeople = model.map { 1 - matchProbability(v, m: $0.m, u: $0.u, prior: $0.prior) } ?? 1
+            for f in MatchField.allCases where v[f] != ComparisonVector.missing { counts[f.index][Int(v[f])] += Double(n) * twoPeople }
         }
         return counts.map(normalise)
     }
@@ -130,6 +151,55 @@ public enum EMTrainer {
         return Outcome(m: m, prior: lambda, iterations: maxIterations, converged: false)
     }
 
+    /// The share of matches among `pairs` with `m` and `u` as estimated: expectation–maximisation of
+    /// that one parameter. The run over all pairs estimates it along with an `m` of its own, which
+    /// pairs with a single field left to compare can pull far off (strangers alike in what found
+    /// them taken for matches); with the fields' `m` from the runs that corroborate them, the share
+    /// rests on the evidence the model will use.
+    static func share(_ pairs: [(ComparisonVector, Int)], m: [[Double]], u: [[Double]], start: Double) -> Double {
+        let total = Double(pairs.reduce(0) { $0 + $1.1 })
+        guard total > 0 else { return clamp(start) }
+        var lambda = clamp(start)
+        for _ in 1...maxIterations {
+            let matched = pairs.reduce(0.0) { $0 + matchProbability($1.0, m: m, u: u, prior: lambda) * Double($1.1) }
+            let next = clamp(matched / total)
+            let settled = abs(next - lambda) < tolerance
+            lambda = next
+            if settled { break }
+        }
+        return lambda
+    }
+
+    /// The share of matches among all blocked pairs, each pair judged within the rules that found it.
+    /// Within one rule's pairs, leaving out that rule's fields is all blocking asks; across rules it is
+    /// not: a pair found by surname and address but not by birthday has birthdays that differ or are
+    /// missing, because the birthday rule did not find it, so one run over all pairs with every finding
+    /// rule's fields left out would count its matches as strangers. So each rule's share of matches
+    /// is estimated over its own pairs (with the fitted `m` and `u`), and a pair's chance of being one
+    /// person is the mean of its chances within each rule that found it.
+    static func blockedShare(_ blocked: [TrainingSample.Pattern: Int], m: [[Double]], u: [[Double]], start: Double) -> Double {
+        var lambda: [BlockingRule: Double] = [:]
+        for rule in BlockingRule.allCases { lambda[rule] = share(vectors(blocked, rule: rule), m: m, u: u, start: start) }
+        var matched = 0.0, total = 0.0
+        // In one fixed order, so the sum comes out the same in every process.
+        let ordered = blocked.sorted { x, y in
+            x.key.vector.levels != y.key.vector.levels ? x.key.vector.levels.lexicographicallyPrecedes(y.key.vector.levels) : x.key.rules < y.key.rules
+        }
+        for (pattern, n) in ordered {
+            let rules = BlockingRule.allCases.filter { pattern.rules & $0.bit != 0 }
+            guard !rules.isEmpty else { continue }
+            var chance = 0.0
+            for rule in rules {
+                var v = pattern.vector
+                for f in rule.fields { v[f] = ComparisonVector.missing }
+                chance += matchProbability(v, m: m, u: u, prior: lambda[rule]!)
+            }
+            matched += chance / Double(rules.count) * Double(n)
+            total += Double(n)
+        }
+        return total > 0 ? clamp(matched / total) : clamp(start)
+    }
+
     /// P(match | v) under the current parameters, through log odds (no underflow).
     static func matchProbability(_ v: ComparisonVector, m: [[Double]], u: [[Double]], prior: Double) -> Double {
         var bits = log2(prior / (1 - prior))
@@ -144,11 +214,26 @@ public enum EMTrainer {
         return counts.map { clamp(($0 + smoothing) / total) }
     }
 
-    static func average(_ rows: [[Double]]) -> [Double] {
-        let sums = rows.dropFirst().reduce(rows[0]) { zip($0, $1).map(+) }
-        let mean = sums.map { $0 / Double(rows.count) }
+    /// The runs' `m` of one field, each weighted by its pairs that corroborate the field.
+    static func average(_ rows: [(m: [Double], weight: Double)]) -> [Double] {
+        let weights = rows.reduce(0) { $0 + $1.weight }
+        var mean = [Double](repeating: 0, count: rows[0].m.count)
+        for row in rows { for i in mean.indices { mean[i] += row.m[i] * row.weight / weights } }
         let total = mean.reduce(0, +)
         return mean.map { clamp($0 / total) }
+    }
+
+    /// How many of a run's pairs compare `field` and at least one other field: only those can tell
+    /// whether the field agrees because of the person. Where the field is all a rule leaves to compare
+    /// (records found by surname and address, without phones, leave only the birthday), EM can only
+    /// sort pairs by that field itself, and any group of strangers alike in the rest (a family at one
+    /// address) is taken for matches that disagree on it.
+    static func corroborated(_ field: MatchField, _ pairs: [(ComparisonVector, Int)]) -> Double {
+        var n = 0
+        for (v, count) in pairs where v[field] != ComparisonVector.missing {
+            if MatchField.allCases.contains(where: { $0 != field && v[$0] != ComparisonVector.missing }) { n += count }
+        }
+        return Double(n)
     }
 
     static func clamp(_ p: Double) -> Double { min(max(p, MatchModel.epsilon), 1 - MatchModel.epsilon) }

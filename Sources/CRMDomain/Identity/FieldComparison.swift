@@ -10,8 +10,8 @@ public enum FieldComparison {
         var v = ComparisonVector(levels: Array(repeating: ComparisonVector.missing, count: MatchField.allCases.count))
         if a.name != nil, b.name != nil { v[.name] = name(a, b) }
         if let x = a.birthday, let y = b.birthday { v[.birthday] = birthday(x, y) }
-        if a.address != nil, b.address != nil { v[.address] = address(a.addressFolded, b.addressFolded) }
         if a.region != nil, b.region != nil { v[.region] = a.regionFolded == b.regionFolded ? 0 : 1 }
+        if a.address != nil, b.address != nil, v[.region] != 1 { v[.address] = address(a.addressFolded, b.addressFolded) }
         if let x = a.phone, let y = b.phone { v[.phone] = x == y ? 0 : 1 }
         return v
     }

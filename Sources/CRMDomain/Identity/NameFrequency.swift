@@ -20,4 +20,14 @@ public enum NameFrequency {
         let total = max(accounts, Double(holders) + 1)
         return (Double(holders) + priorAccounts * average) / (total + priorAccounts)
     }
+
+    /// The name's share as evidence about one candidate: the candidate's own accounts that hold the
+    /// name are left out of `holders`. Whether two records agree on a name by chance is a question about
+    /// everyone else; counting the candidate's accounts would make a name that only this person has
+    /// look as common as the person's own records are many (three records of one 诸葛明月 made her name
+    /// as common as the average name), and would count the very agreement being weighed as evidence
+    /// that agreeing is common.
+    public static func estimate(holders: Int, candidateHolders: Int, accounts: Double, model: MatchModel) -> Double {
+        estimate(holders: max(holders - candidateHolders, 0), accounts: accounts, model: model)
+    }
 }

@@ -104,8 +104,10 @@ struct IdentityResolver {
     func fuzzyMatch(accountID: Int64, memberID: Int64, fields: PersonFields) throws -> (member: Int64, merged: Bool) {
         let found = try candidates(memberID: memberID, fields: fields)
         var best: [Int64: (decision: MatchDecision, score: PairScore)] = [:]
+        let nameHolders = found.nameHoldersByMember(fields)
         for candidate in found.accounts {
-            let scored = Self.decide(fields, candidate.fields, model: model, nameFrequency: found.nameFrequency, policy: policy)
+            let frequency = found.nameFrequency(leavingOut: nameHolders[candidate.member] ?? 0, model: model)
+            let scored = Self.decide(fields, candidate.fields, model: model, nameFrequency: frequency, policy: policy)
             if let held = best[candidate.member], !Self.ranks(scored.score, above: held.score) { continue }
             best[candidate.member] = scored
         }
@@ -149,8 +151,24 @@ struct IdentityResolver {
     /// Accounts of other members that share a blocking key with `fields`, as fuzzy matching compares them.
     struct Candidates {
         var accounts: [(member: Int64, fields: PersonFields)] = []
-        /// The record's name's share among accounts (`NameFrequency`), nil without a name.
-        var nameFrequency: Double?
+        /// Accounts other than the record's own holding its name's key (at most `NameFrequency.countCap`)
+        /// and all accounts (the planner's estimate); nil without a name.
+        var nameHolders: (holders: Int, accounts: Double)?
+
+        /// Per member, its accounts found that hold the record's name (the same folded name: its `nm:` key).
+        func nameHoldersByMember(_ fields: PersonFields) -> [Int64: Int] {
+            guard nameHolders != nil, !fields.nameFolded.isEmpty else { return [:] }
+            var out: [Int64: Int] = [:]
+            for a in accounts where a.fields.nameFolded == fields.nameFolded { out[a.member, default: 0] += 1 }
+            return out
+        }
+
+        /// The record's name's share among accounts as evidence about a candidate member
+        /// (`NameFrequency`), that member's own `candidateHolders` accounts with the name left out.
+        func nameFrequency(leavingOut candidateHolders: Int, model: MatchModel) -> Double? {
+            guard let (holders, total) = nameHolders else { return nil }
+            return NameFrequency.estimate(holders: holders, candidateHolders: candidateHolders, accounts: total, model: model)
+        }
     }
 
     /// The candidates and the name's frequency, in one statement: every blocking key of the record
@@ -187,10 +205,9 @@ struct IdentityResolver {
             ])
         var out = Candidates()
         for row in rows {
-            if out.nameFrequency == nil, nameKey != nil {
+            if out.nameHolders == nil, nameKey != nil {
                 // The account itself holds its name's key.
-                let holders = max(try row.decode(Int.self, at: 0) - 1, 0)
-                out.nameFrequency = NameFrequency.estimate(holders: holders, accounts: try row.decode(Double?.self, at: 1) ?? 0, model: model)
+                out.nameHolders = (max(try row.decode(Int.self, at: 0) - 1, 0), try row.decode(Double?.self, at: 1) ?? 0)
             }
             let account: Int64 = try row.decode(at: 2)
             let fields = try opened?.fields(account: account, row, at: 4, codec: codec) ?? SealedProfile.personFields(row, at: 4, codec: codec)

@@ -1,0 +1,171 @@
+import CRMDomain
+import Foundation
+
+/// `crm-bench identity-explain OUT --offline`: the model trained and applied outside crmd on the same
+/// generated records, in seconds instead of a whole `scripts/bench identity` run, to compare changes
+/// of the comparison levels or the trainer before measuring one for real. Training draws its sample
+/// as `crmctl identity train` does (random pairs for `u`; every training record's blocked candidates,
+/// keys held by more than `maxPerBlock` passed over, at most `maxCandidates` each), with its own
+/// random numbers; the held-out records are then compared with every earlier record sharing a usable
+/// key, and the pairs at or above auto-merge joined (as merges do, transitively; the records joined so
+/// far stand for a member, whose accounts are left out of its name's frequency). Only an estimate of
+/// what crmd does: block sizes are those of all records, and a record is compared with records, not
+/// with members.
+struct OfflineRun {
+    let records: ExplainRecords
+    let heldFrom: Int
+    let maxPerBlock: Int
+    let maxCandidates = 200
+    let autoMerge: Double
+    let review: Double
+    var showPatterns = false
+
+    /// The model trained on the training records, as `crmctl identity train --seed` would.
+    func train(seed: UInt64, randomPairs: Int = 200_000) -> (MatchModel, EMTrainer.Report) {
+        var sample = TrainingSample()
+        let n = heldFrom
+        var state = seed
+        for _ in 0..<randomPairs {
+            let a = Int(Self.next(&state) % UInt64(n)), b = Int(Self.next(&state) % UInt64(n))
+            guard a != b else { continue }
+            sample.addRandom(FieldComparison.compare(records.all[a].fields, records.all[b].fields))
+        }
+        let blocks = Self.blockIndex(records.all[0..<n])
+        for a in 0..<n {
+            for (b, rules) in candidates(of: a, blocks: blocks, below: n) {
+                sample.addBlocked(FieldComparison.compare(records.all[a].fields, records.all[b].fields), rules: rules)
+            }
+        }
+        sample.accounts = n
+        sample.sampledAccounts = n
+        if showPatterns {
+            var same = 0, total = 0
+            for a in 0..<n {
+                for (b, _) in candidates(of: a, blocks: blocks, below: n) { total += 1; if records.all[a].person == records.all[b].person { same += 1 } }
+            }
+            let share = Double(same) / Double(total)
+            print(
+                String(
+                    format: "blocked pairs: %d, one person: %d (%.4f): the prior of a random pair is then %.2f bits", total, same, share,
+                    log2(share * Double(total) / Double(n) / Double(n - 1))))
+        }
+        return EMTrainer.train(sample, version: 1)
+    }
+
+    /// Pairwise precision and recall of the automatic merges (joined transitively) and the review band
+    /// over the held-out records' true pairs, and the false pairs scored at or above auto-merge.
+    func evaluate(_ model: MatchModel) -> String {
+        let blocks = Self.blockIndex(records.all[...])
+        var parent = Array(0..<records.all.count)
+        func root(_ x: Int) -> Int {
+            var x = x
+            while parent[x] != x { parent[x] = parent[parent[x]]; x = parent[x] }
+            return x
+        }
+        var falseMerges = 0, reviewed = Set<[Int]>(), falseReview = 0
+        var patterns: [String: (same: Int, other: Int, below: Int, weight: Double)] = [:]
+        for a in heldFrom..<records.all.count {
+            let x = records.all[a]
+            let holders = x.fields.nameFrequencyKey.flatMap { blocks[$0] }?.filter { $0 != a && $0 < a }
+            for (b, _) in candidates(of: a, blocks: blocks, below: a) {
+                let y = records.all[b]
+                // The candidate's own accounts (those merged with it so far) are left out of the count.
+                let frequency = holders.map { h in
+                    NameFrequency.estimate(holders: h.count, candidateHolders: h.filter { root($0) == root(b) }.count, accounts: Double(a), model: model)
+                }
+                let v = FieldComparison.compare(x.fields, y.fields)
+                let score = model.score(v, nameFrequency: frequency)
+                let p = score.probability
+                let same = x.person == y.person
+                let t = patterns[v.description] ?? (0, 0, 0, 0)
+                patterns[v.description] = (
+                    t.same + (same ? 1 : 0), t.other + (same ? 0 : 1), t.below + (same && p < autoMerge ? 1 : 0), t.weight + score.weight
+                )
+                if p >= autoMerge {
+                    if x.person != y.person {
+                        falseMerges += 1
+                        if showPatterns { print("  false merge \(p) \(IdentityExplain.waterfall(score)) | \(x.labels) / \(y.labels)") }
+                    }
+                    parent[root(a)] = root(b)
+                } else if p >= review {
+                    if x.person != y.person { falseReview += 1 } else { reviewed.insert([a, b]) }
+                }
+            }
+        }
+        let truth = records.truePairs(from: heldFrom)
+        if showPatterns {
+            print(empiricalM(truth, model))
+            print(Self.patternSummary(patterns))
+        }
+        let merged = truth.filter { root($0.0) == root($0.1) }.count
+        var members: [Int: [Int: Int]] = [:]
+        for i in heldFrom..<records.all.count { members[root(i), default: [:]][records.all[i].person, default: 0] += 1 }
+        let mergedPairs = members.values.reduce(0) { sum, byPerson in
+            let n = byPerson.values.reduce(0, +)
+            return sum + n * (n - 1) / 2
+        }
+        let precision = mergedPairs == 0 ? 1 : Double(merged) / Double(mergedPairs)
+        let queued = truth.filter { root($0.0) != root($0.1) && reviewed.contains([max($0.0, $0.1), min($0.0, $0.1)]) }.count
+        return String(
+            format: "offline: automatic merges precision %.4f recall %.4f (%d of %d true pairs; %d false pairs scored at or above auto-merge); "
+                + "review band: %d true pairs not merged, %d false pairs",
+            precision, Double(merged) / Double(truth.count), merged, truth.count, falseMerges, queued, falseReview)
+    }
+
+    /// The comparison patterns with the most true pairs below auto-merge.
+    static func patternSummary(_ patterns: [String: (same: Int, other: Int, below: Int, weight: Double)]) -> String {
+        var lines = ["blocked pairs of held-out records by pattern, most true pairs below auto-merge first (true, false, true below auto-merge, mean weight):"]
+        for (pattern, t) in patterns.sorted(by: { $0.value.below > $1.value.below }).prefix(25) {
+            lines.append(String(format: "  %5d %6d %5d %+7.2f  %@", t.same, t.other, t.below, t.weight / Double(t.same + t.other), pattern))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Records (below `below`) sharing a usable key with record `a`, with the rules of the keys they
+    /// share: those sharing the most keys first, then the oldest, at most `maxCandidates`.
+    func candidates(of a: Int, blocks: [String: [Int]], below: Int) -> [(Int, UInt8)] {
+        var found: [Int: (count: Int, rules: UInt8)] = [:]
+        for key in records.all[a].keys {
+            guard let holders = blocks[key], holders.count <= maxPerBlock, let rule = BlockingRule(key: key) else { continue }
+            for b in holders where b != a && b < below {
+                let f = found[b] ?? (0, 0)
+                found[b] = (f.count + 1, f.rules | rule.bit)
+            }
+        }
+        return found.sorted { $0.value.count > $1.value.count || ($0.value.count == $1.value.count && $0.key < $1.key) }
+            .prefix(maxCandidates).map { ($0.key, $0.value.rules) }
+    }
+
+    /// Per field and level, the share among the true pairs (what `m` should be) against the model's `m`.
+    func empiricalM(_ truth: [(Int, Int)], _ model: MatchModel) -> String {
+        var counts = MatchField.allCases.map { [Double](repeating: 0, count: $0.levels.count) }
+        for (a, b) in truth {
+            let v = FieldComparison.compare(records.all[a].fields, records.all[b].fields)
+            for f in MatchField.allCases where v[f] != ComparisonVector.missing { counts[f.index][Int(v[f])] += 1 }
+        }
+        var lines = ["m among the true pairs (model's m):"]
+        for f in MatchField.allCases {
+            let total = max(counts[f.index].reduce(0, +), 1)
+            lines.append(
+                "  \(f.rawValue): "
+                    + f.levels.indices.map { String(format: "%@ %.4f (%.4f)", f.levels[$0], counts[f.index][$0] / total, model.m[f.index][$0]) }.joined(
+                        separator: ", "))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func blockIndex(_ records: ArraySlice<ExplainRecords.Record>) -> [String: [Int]] {
+        var out: [String: [Int]] = [:]
+        for (i, r) in zip(records.indices, records) { for k in r.keys { out[k, default: []].append(i) } }
+        return out
+    }
+
+    /// SplitMix64.
+    static func next(_ state: inout UInt64) -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
