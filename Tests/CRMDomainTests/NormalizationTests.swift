@@ -99,3 +99,31 @@ struct TimestampTests {
     @Test("not RFC 3339", arguments: ["2026-03-01", "2026-03-01 10:00", "2026-02-30T00:00:00Z", "2026-03-01T10:00:00+8:00", "2026-03-01T10:00:00"])
     func invalid(_ text: String) { #expect(!Timestamp.isRFC3339(text)) }
 }
+
+/// The fast answers matching uses agree with Unicode's tables on every code point.
+@Suite("character classes without the property tables")
+struct CharacterClassTests {
+    @Test("WhiteSpace says what the White_Space property says, for every scalar and as Character.isWhitespace does")
+    func whiteSpace() {
+        var disagreements: [UInt32] = []
+        for value in UInt32(0)...0x10FFFF {
+            guard let s = Unicode.Scalar(value) else { continue }
+            if WhiteSpace.contains(s) != s.properties.isWhitespace { disagreements.append(value) }
+            if WhiteSpace.contains(Character(s)) != Character(s).isWhitespace { disagreements.append(value) }
+        }
+        #expect(disagreements.isEmpty)
+        #expect(WhiteSpace.contains(Character("\r\n")) == Character("\r\n").isWhitespace)
+    }
+
+    @Test("the letters and digits punctuation skips looking up are letters and digits")
+    func punctuationShortcut() {
+        for range in [0x30...0x39, 0x41...0x5A, 0x61...0x7A, 0x3400...0x4DBF, 0x4E00...0x9FFF] as [ClosedRange<UInt32>] {
+            for value in range {
+                let s = Unicode.Scalar(value)!
+                let lettersOrDigits: Set<Unicode.GeneralCategory> = [.uppercaseLetter, .lowercaseLetter, .otherLetter, .decimalNumber]
+                #expect(lettersOrDigits.contains(s.properties.generalCategory), "U+\(String(value, radix: 16))")
+            }
+        }
+        #expect(TextSimilarity.compact("上海市，浦東 新區-100號!") == "上海市浦東新區100號")
+    }
+}

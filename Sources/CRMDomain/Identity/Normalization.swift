@@ -61,7 +61,7 @@ public enum TextKey {
         var out = ""
         var pendingSpace = false
         for scalar in folded.unicodeScalars {
-            if scalar.properties.isWhitespace {
+            if WhiteSpace.contains(scalar) {
                 pendingSpace = !out.isEmpty
             } else {
                 if pendingSpace { out.append(" ") }

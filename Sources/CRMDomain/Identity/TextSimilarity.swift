@@ -3,13 +3,19 @@ public enum TextSimilarity {
     /// Lower-cased, without white space and punctuation.
     public static func compact(_ text: String) -> String {
         var out = String.UnicodeScalarView()
-        for scalar in text.lowercased().unicodeScalars where !scalar.properties.isWhitespace && !isPunctuation(scalar) {
+        for scalar in text.lowercased().unicodeScalars where !WhiteSpace.contains(scalar) && !isPunctuation(scalar) {
             out.append(scalar)
         }
         return String(out)
     }
 
     static func isPunctuation(_ s: Unicode.Scalar) -> Bool {
+        // Digits, Latin letters and the unified ideographs (nearly every character of a name or an
+        // address) are letters or digits: no need to look their category up.
+        switch s.value {
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, 0x3400...0x4DBF, 0x4E00...0x9FFF: return false
+        default: break
+        }
         switch s.properties.generalCategory {
         case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation,
             .finalPunctuation, .otherPunctuation, .mathSymbol, .otherSymbol:

@@ -71,7 +71,7 @@ public struct BlindIndex: Sendable {
     /// script) and lower-cased. A keyword is in the text only if all its grams are among the text's
     /// (the converse can fail: the pairs may sit apart), so a keyword match on grams is a superset.
     public func grams(kind: String, of text: String) -> [Int64] {
-        let chars = Array(text.filter { !$0.isWhitespace })
+        let chars = Array(text.filter { !WhiteSpace.contains($0) })
         var grams = Set<String>()
         for (i, ch) in chars.enumerated() {
             grams.insert(String(ch))
