@@ -38,10 +38,12 @@ public struct PersonalDataCodec: Sendable {
         guard let id: Int64 = try row.decode(at: index), let master: String = try row.decode(at: index + 1),
             let wrapped: [UInt8] = try row.decode(at: index + 2)
         else { return nil }
-        guard let key = keys.keyring.unwrap(WrappedKey(masterKeyID: master, bytes: wrapped)) else {
-            preconditionFailure("data key \(id) is wrapped with master key \(master), which the key file \(keys.path) does not hold")
+        return keys.dataKeys.cipher(id: id, masterKeyID: master, wrapped: wrapped) {
+            guard let key = keys.keyring.unwrap(WrappedKey(masterKeyID: master, bytes: wrapped)) else {
+                preconditionFailure("data key \(id) is wrapped with master key \(master), which the key file \(keys.path) does not hold")
+            }
+            return FieldCipher(keyID: id, key: key)
         }
-        return FieldCipher(keyID: id, key: key)
     }
 
     /// The sealed value at column `value` of a row, opened with the data key selected by `keyColumns`

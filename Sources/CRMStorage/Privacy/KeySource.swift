@@ -13,6 +13,8 @@ public final class KeySource: Sendable {
         var checked: ContinuousClock.Instant
     }
     private let state: Mutex<Loaded>
+    /// Data keys unwrapped already (`PersonalDataCodec.cipher`).
+    let dataKeys = DataKeyCache()
     /// How often the file's modification time is looked at.
     static let recheck = Duration.seconds(1)
 

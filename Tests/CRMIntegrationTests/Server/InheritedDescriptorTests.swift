@@ -9,7 +9,7 @@ import Testing
 struct InheritedDescriptorTests {
     @Test("a connection the server closes ends for its client while a child spawned meanwhile lives on")
     func closedConnectionEndsDespiteChild() async throws {
-        try await withTestServer({ $0.idleTimeoutSeconds = 5 }) { server in
+        try await withTestServer({ $0.idleTimeoutSeconds = 10 }) { server in
             let c = try RawConnection(port: server.port)
             c.send(#"{"jsonrpc":"2.0","method":"server.health","id":1}"# + "\n")
             #expect(await c.readJSON()?["id"] == 1)
