@@ -99,8 +99,12 @@ public final class RPCServer: Service, Sendable {
                     if let sslContext {
                         try pipeline.addHandler(NIOSSLServerHandler(context: sslContext))
                     }
+                    // Set while the dispatcher runs one of the connection's requests: idle then means
+                    // waiting for the database, not a client gone quiet.
+                    let dispatching = NIOLockedValueBox(false)
                     try pipeline.addHandler(IdleStateHandler(allTimeout: .seconds(Int64(configuration.idleTimeoutSeconds))))
-                    try pipeline.addHandler(IdleCloseHandler(logger: logger, countClose: metrics.countIdleClose))
+                    try pipeline.addHandler(
+                        IdleCloseHandler(logger: logger, countClose: metrics.countIdleClose, isBusy: { dispatching.withLockedValue { $0 } }))
                     try pipeline.addHandler(MessageDeadlineHandler(timeoutSeconds: configuration.messageTimeoutSeconds, metrics: metrics, logger: logger))
                     try pipeline.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLineBytes: configuration.maxLineBytes)))
                     let account = BudgetAccount(budget: metrics.budget)
@@ -109,7 +113,7 @@ public final class RPCServer: Service, Sendable {
                         wrappingChannelSynchronously: channel,
                         configuration: .init(backPressureStrategy: watermarks, isOutboundHalfClosureEnabled: true)
                     )
-                    let accepted = AcceptedConnection(channel: wrapped, budget: account)
+                    let accepted = AcceptedConnection(channel: wrapped, budget: account, dispatching: dispatching)
                     if !pending.arrived(accepted) { Task { await AcceptedConnections.closeUnserved(accepted) } }
                     return accepted
                 }
@@ -168,7 +172,7 @@ public final class RPCServer: Service, Sendable {
         // While a request runs the connection is busy; a shutdown closes idle connections at once.
         let busy = NIOLockedValueBox(false)
         // Only while the dispatcher runs (not while a reply waits for a client that does not read).
-        let dispatching = NIOLockedValueBox(false)
+        let dispatching = accepted.dispatching
         let helloDeadline = scheduleHelloDeadline(channel, id: id, dispatching: dispatching, logger: logger)
         defer { helloDeadline.cancel() }
         let unregister = shutdown.onBegin {
@@ -294,6 +298,8 @@ public final class RPCServer: Service, Sendable {
 struct AcceptedConnection: Sendable {
     let channel: NIOAsyncChannel<LineFrame, ByteBuffer>
     let budget: BudgetAccount
+    /// Whether the dispatcher is running one of the connection's requests (the idle timer spares it).
+    let dispatching: NIOLockedValueBox<Bool>
 }
 
 /// Set once when graceful shutdown begins; connections register to hear of it.

@@ -1,4 +1,5 @@
 import CRMClient
+import CRMPostgres
 import CRMProtocol
 import Foundation
 import Testing
@@ -42,6 +43,33 @@ struct LimitTests {
             let c = try RawConnection(port: server.port)
             c.send(#"{"jsonrpc":"2.0","method":"server.health","id":1}"# + "\n")
             #expect(await c.readJSON()?["id"] == 1)
+            #expect(await c.isClosedByPeer(timeout: 30))
+        }
+    }
+
+    @Test("a request still running is not cut by the idle timeout: its answer comes, then the idle connection closes")
+    func idleTimeoutSparesRunningRequest() async throws {
+        try await withTestServer({ $0.idleTimeoutSeconds = 8 }) { server in
+            // A push that resolves members waits for the identity lock, held here for two and a half idle
+            // periods (long ones: a loaded machine must answer the first two requests within one).
+            let holder = try PostgresConnection(configuration: server.database.configuration)
+            defer { holder.close() }
+            try holder.query("SELECT pg_advisory_lock($1)", [.int(ShutdownTests.identityLockKey)])
+            // Sent in one write, so that the connection is never quiet between them on a busy machine.
+            let c = try RawConnection(port: server.port)
+            let push: JSONValue = [
+                "jsonrpc": "2.0", "method": "sync.push", "id": 3,
+                "params": ["shop": "sh01", "events": [Events.upsert("u1", "web", "w-1", ["name": "王小明"])]],
+            ]
+            c.send(
+                #"{"jsonrpc":"2.0","method":"session.hello","id":1,"params":{"token":"\#(server.adminToken)"}}"# + "\n"
+                    + #"{"jsonrpc":"2.0","method":"shop.create","id":2,"params":{"code":"sh01"}}"# + "\n" + JSONSerializer.serialize(push) + "\n")
+            #expect(await c.readJSON()?["result"] != nil)
+            #expect(await c.readJSON()?["result"] != nil)
+            try await Task.sleep(nanoseconds: 20_000_000_000)
+            try holder.query("SELECT pg_advisory_unlock($1)", [.int(ShutdownTests.identityLockKey)])
+            let reply = await c.readJSON()
+            #expect(reply?["result"]?["results"]?.arrayValue?.first?["status"] == "applied", "\(String(describing: reply))")
             #expect(await c.isClosedByPeer(timeout: 30))
         }
     }
