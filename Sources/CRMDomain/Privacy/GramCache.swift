@@ -6,17 +6,15 @@ import Synchronization
 /// Bounded: once it holds `capacity` grams it starts again empty. Holds nothing a stored row does
 /// not already reveal to whoever has the index key (the hashes are what `address_grams` stores).
 final class GramCache: Sendable {
-    /// Grams remembered at most (about 10 MB at this bound).
-    let capacity: Int
     /// Grams longer than this are hashed without being remembered (only single characters and pairs
     /// are expected; the bound keeps an odd input from filling the cache with long keys).
     static let maxGramBytes = 16
 
-    private let hashes = Mutex<[String: Int64]>([:])
+    /// At most 100,000 grams by default (about 10 MB).
+    private let hashes: Mutex<BoundedTable<String, Int64>>
 
     init(capacity: Int = 100_000) {
-        precondition(capacity > 0, "a cache holds at least one gram")
-        self.capacity = capacity
+        hashes = Mutex(BoundedTable(capacity: capacity))
     }
 
     /// Grams remembered now.
@@ -37,10 +35,7 @@ final class GramCache: Sendable {
         guard !missing.isEmpty else { return out }
         let computed = missing.map { (key: $0.key, hash: hash($0.gram), keep: $0.gram.utf8.count <= Self.maxGramBytes) }
         out += computed.map(\.hash)
-        hashes.withLock { known in
-            if known.count + computed.count > capacity { known.removeAll(keepingCapacity: true) }
-            for c in computed where c.keep { known[c.key] = c.hash }
-        }
+        hashes.withLock { $0.store(computed.filter(\.keep).map { ($0.key, $0.hash) }) }
         return out
     }
 }

@@ -16,8 +16,11 @@ public struct Keyring: Sendable {
     /// Whether the keyring holds master key `id`.
     public func hasMaster(_ id: String) -> Bool { masters[id] != nil }
 
+    /// A member's data key in plain (what `wrap` wraps and `FieldCipher` uses).
+    public typealias DataKey = SymmetricKey
+
     /// A new random data key.
-    public static func newDataKey() -> SymmetricKey { SymmetricKey(size: .bits256) }
+    public static func newDataKey() -> DataKey { SymmetricKey(size: .bits256) }
 
     /// `dataKey` wrapped with the current master key (AES-256-GCM, nonce, ciphertext and tag: 60 bytes).
     public func wrap(_ dataKey: SymmetricKey) -> WrappedKey {

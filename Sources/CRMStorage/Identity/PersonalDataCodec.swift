@@ -57,8 +57,7 @@ public struct PersonalDataCodec: Sendable {
     func newCiphers(_ c: PostgresConnection, members: [Int64]) throws -> [FieldCipher] {
         guard !members.isEmpty else { return [] }
         let ring = keys.keyring
-        let plain = members.map { _ in Keyring.newDataKey() }
-        let wrapped = plain.map { ring.wrap($0) }
+        let (plain, wrapped) = Self.newKeys(members.count, ring: ring)
         let ids = try c.queryPrepared(
             """
             WITH k AS (
@@ -66,7 +65,7 @@ public struct PersonalDataCodec: Sendable {
                 SELECT m, $2, decode(w, 'base64') FROM unnest($1::bigint[], $3::text[]) WITH ORDINALITY AS t(m, w, n) ORDER BY n
                 RETURNING id, member_id)
             UPDATE member m SET key_id = k.id FROM k WHERE m.id = k.member_id RETURNING m.id, k.id
-            """, [.intArray(members), .text(ring.currentMasterID), .textArray(wrapped.map { Data($0.bytes).base64EncodedString() })])
+            """, [.intArray(members), .text(ring.currentMasterID), .textArray(wrapped.map { Data($0).base64EncodedString() })])
         var keyOf: [Int64: Int64] = [:]
         for row in ids { keyOf[try row.decode(at: 0)] = try row.decode(at: 1) }
         return members.enumerated().map { i, m in FieldCipher(keyID: keyOf[m]!, key: plain[i]) }
@@ -79,8 +78,7 @@ public struct PersonalDataCodec: Sendable {
     func newMemberKeys(_ c: PostgresConnection, count: Int) throws -> (members: [Int64], ciphers: [FieldCipher]) {
         guard count > 0 else { return ([], []) }
         let ring = keys.keyring
-        let plain = (0..<count).map { _ in Keyring.newDataKey() }
-        let wrapped = plain.map { ring.wrap($0).bytes }
+        let (plain, wrapped) = Self.newKeys(count, ring: ring)
         let plainOf = Dictionary(uniqueKeysWithValues: wrapped.enumerated().map { ($1, $0) })
         var made: [(member: Int64, cipher: FieldCipher)] = []
         for row in try c.queryPrepared(
@@ -97,6 +95,12 @@ public struct PersonalDataCodec: Sendable {
         precondition(made.count == count, "one data key per new member")
         made.sort { $0.member < $1.member }
         return (made.map(\.member), made.map(\.cipher))
+    }
+
+    /// `count` new random data keys, each wrapped with `ring`'s current master key.
+    private static func newKeys(_ count: Int, ring: Keyring) -> (plain: [Keyring.DataKey], wrapped: [[UInt8]]) {
+        let plain = (0..<count).map { _ in Keyring.newDataKey() }
+        return (plain, plain.map { ring.wrap($0).bytes })
     }
 
     // MARK: derived indexes of a golden record

@@ -9,19 +9,17 @@ import Synchronization
 /// again empty. crmd holds the master keys that unwrap every data key, so keeping some unwrapped in
 /// its memory exposes nothing more.
 final class DataKeyCache: Sendable {
-    private struct Entry {
+    private struct Entry: Sendable {
         let masterKeyID: String
         let wrapped: [UInt8]
         let cipher: FieldCipher
     }
 
-    /// Keys kept at most (about 200 bytes each).
-    let capacity: Int
-    private let entries = Mutex<[Int64: Entry]>([:])
+    /// At most 50,000 keys by default (about 200 bytes each).
+    private let entries: Mutex<BoundedTable<Int64, Entry>>
 
     init(capacity: Int = 50_000) {
-        precondition(capacity > 0, "a cache holds at least one key")
-        self.capacity = capacity
+        entries = Mutex(BoundedTable(capacity: capacity))
     }
 
     /// The cipher of data key `id` wrapped as `wrapped` by `masterKeyID`, unwrapping it with `unwrap`
@@ -30,10 +28,7 @@ final class DataKeyCache: Sendable {
         if let hit = entries.withLock({ $0[id] }), hit.masterKeyID == masterKeyID, hit.wrapped == wrapped { return hit.cipher }
         let cipher = unwrap()
         precondition(cipher.keyID == id, "a data key unwrapped under another id")
-        entries.withLock { e in
-            if e.count >= capacity && e[id] == nil { e.removeAll(keepingCapacity: true) }
-            e[id] = Entry(masterKeyID: masterKeyID, wrapped: wrapped, cipher: cipher)
-        }
+        entries.withLock { $0.store([(id, Entry(masterKeyID: masterKeyID, wrapped: wrapped, cipher: cipher))]) }
         return cipher
     }
 
