@@ -27,7 +27,9 @@ struct IdentityResolver {
     func resolveCounting(accountID: Int64, keys: [IdentityKey], fields: PersonFields) throws -> (member: Int64, merges: Int) {
         let guards = IdentityGuards(policy: policy)
         var merges = 0
-        var memberID = try currentMember(of: accountID)
+        // The account's member and how many accounts it holds: until a key links it, that stays so.
+        let (startMember, startAccounts) = try currentMember(of: accountID)
+        var memberID = startMember
         var linked = false
         for key in keys {
             let value = codec.index(kind: key.kind, key.value)
@@ -59,7 +61,7 @@ struct IdentityResolver {
                 linked = true
             }
         }
-        if !linked, try accountCount(of: memberID) == 1 {
+        if !linked, startAccounts == 1 {
             let matched = try fuzzyMatch(accountID: accountID, memberID: memberID, fields: fields)
             if matched.merged { merges += 1 }
             memberID = matched.member
@@ -118,9 +120,8 @@ struct IdentityResolver {
         var merged = false
         for (candidate, (decision, score)) in order {
             guard decision != .none else { break }
-            let other = try merger.liveMember(candidate)
-            if other == current { continue }
-            if try merger.areSeparated(current, other) { continue }
+            let (other, separated) = try merger.liveMember(candidate, separatedFrom: current)
+            if other == current || separated { continue }
             let evidence = score.evidence(modelVersion: model.version)
             if decision == .merge, try !merged || sharesPhonesOrLacksThem(current, other) {
                 current = try merger.merge(
@@ -260,11 +261,12 @@ struct IdentityResolver {
             """, [.text(fired.name), .text(key.kind), .text(value), .text(JSONSerializer.canonicalObject(detail)), .text(key.masked)])
     }
 
-    private func currentMember(of accountID: Int64) throws -> Int64 {
-        try c.queryPrepared("SELECT member_id FROM account WHERE id = $1", [.int(accountID)]).single!.decode(at: 0)
-    }
-
-    private func accountCount(of memberID: Int64) throws -> Int {
-        try c.queryPrepared("SELECT count(*) FROM account WHERE member_id = $1", [.int(memberID)]).single!.decode(at: 0)
+    /// The account's member, and how many accounts that member holds.
+    private func currentMember(of accountID: Int64) throws -> (member: Int64, accounts: Int) {
+        let row = try c.queryPrepared(
+            "SELECT a.member_id, (SELECT count(*) FROM account z WHERE z.member_id = a.member_id) FROM account a WHERE a.id = $1",
+            [.int(accountID)]
+        ).single!
+        return (try row.decode(at: 0), try row.decode(at: 1))
     }
 }
