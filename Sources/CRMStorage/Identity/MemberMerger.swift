@@ -11,6 +11,8 @@ struct MemberMerger {
     let policy: IdentityPolicy
     let codec: PersonalDataCodec
     let loyalty: LoyaltyPolicy
+    /// With a queue, merges leave their survivors' golden records to `flushGolden` (see `PendingGolden`).
+    var pendingGolden: PendingGolden? = nil
 
     /// The member that answers for `id` now (following merges).
     func liveMember(_ id: Int64) throws -> Int64 { try Self.liveMember(c, id) }
@@ -63,9 +65,10 @@ struct MemberMerger {
         precondition(x != y, "a member cannot merge with itself")
         let survivor = min(x, y)
         let merged = max(x, y)
+        try beforeMergingAway([merged])
         let recordID = try moveAccounts(
             from: merged, to: survivor, rule: rule, score: score, evidence: evidence, actor: actor, reason: reason, modelVersion: modelVersion)
-        try recomputeGolden(survivor)
+        try goldenChanged([survivor])
         if newMembers.contains(merged) {
             try checkHoldNothing([merged])
             return (survivor, recordID)
@@ -168,6 +171,32 @@ struct MemberMerger {
         try LevelKeeper(c: c, ladder: loyalty.ladder, offsetMinutes: loyalty.points.offsetMinutes).afterUnmerge(
             [currentSurvivor, merged], mergeID: recordID, now: try ledger.now(), actor: actor)
         return (currentSurvivor, merged)
+    }
+
+    /// Members whose accounts changed: their golden records are derived now, or queued when the
+    /// merger has a queue.
+    func goldenChanged(_ members: [Int64]) throws {
+        if let pendingGolden {
+            pendingGolden.members.formUnion(members)
+        } else {
+            try recomputeGolden(members)
+        }
+    }
+
+    /// Before members are merged away: a queued golden record of theirs is derived first, so that the
+    /// merge record's snapshot of them holds the record their accounts make, as without a queue.
+    func beforeMergingAway(_ members: [Int64]) throws {
+        guard let pendingGolden else { return }
+        let due = members.filter { pendingGolden.members.remove($0) != nil }
+        try recomputeGolden(due.sorted())
+    }
+
+    /// Derives every queued golden record (the end of a run of merges).
+    func flushGolden() throws {
+        guard let pendingGolden else { return }
+        let due = pendingGolden.members.sorted()
+        pendingGolden.members = []
+        try recomputeGolden(due)
     }
 
     /// Derives the member's golden record from its accounts by survivorship.

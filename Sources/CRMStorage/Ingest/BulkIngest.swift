@@ -385,7 +385,8 @@ struct BulkIngest {
     func resolveUpserts(_ inserted: InsertedUpserts, slow: Set<Int64>, model: MatchModel) throws -> [EventOutcome] {
         let (run, accounts, keys, fields) = (inserted.run, inserted.accounts, inserted.keys, inserted.fields)
         guard !run.isEmpty else { return [] }
-        let merger = MemberMerger(c: c, policy: policy, codec: codec, loyalty: loyalty)
+        var merger = MemberMerger(c: c, policy: policy, codec: codec, loyalty: loyalty)
+        merger.pendingGolden = PendingGolden()
         let newMembers = Set(inserted.members)
         let resolver = IdentityResolver(c: c, policy: policy, model: model, codec: codec, merger: merger, newMembers: newMembers, opened: opened)
         let batch = KeyMergeBatch(c: c, policy: policy, codec: codec, merger: merger, newMembers: newMembers)
@@ -409,6 +410,7 @@ struct BulkIngest {
             }
         }
         try batch.merge(pending)
+        try merger.flushGolden()
         let memberOf = try members(ofAccounts: accounts)
         return run.enumerated().map { i, item in EventOutcome(eventID: item.event.id, status: .applied, memberID: memberOf[accounts[i]]!) }
     }
