@@ -344,9 +344,10 @@ struct BulkIngest {
                              (SELECT account_id FROM blocking_key x WHERE x.key = k.key LIMIT $3 + 1) x) b),
                      pairs AS MATERIALIZED (
                          SELECT DISTINCT m.account_id, o.candidate FROM mine m JOIN blocks b ON b.key = m.key AND cardinality(b.ids) <= $3
-                         CROSS JOIN LATERAL unnest(b.ids) AS o(candidate) WHERE o.candidate <> m.account_id)
-                SELECT p.account_id, a.id, a.region, \(SealedProfile.columns("a")), \(PersonalDataCodec.keyColumns("k"))
-                FROM pairs p JOIN account a ON a.id = p.candidate LEFT JOIN data_key k ON k.id = a.key_id
+                         CROSS JOIN LATERAL unnest(b.ids) AS o(candidate) WHERE o.candidate <> m.account_id),
+                     grouped AS (SELECT candidate, array_to_string(array_agg(account_id), ',') AS accounts FROM pairs GROUP BY candidate)
+                SELECT g.accounts, a.id, a.region, \(SealedProfile.columns("a")), \(PersonalDataCodec.keyColumns("k"))
+                FROM grouped g JOIN account a ON a.id = g.candidate LEFT JOIN data_key k ON k.id = a.key_id
                 """, [.intArray(rows.blockAccounts), .textArray(rows.blockKeys), .int(Int64(policy.maxCandidatesPerBlock))]
             ).map { $0 }
             : try c.queryPrepared(
@@ -354,25 +355,28 @@ struct BulkIngest {
                 WITH theirs AS MATERIALIZED (SELECT account_id, key FROM blocking_key WHERE account_id = ANY($3::bigint[])),
                      pairs AS MATERIALIZED (
                          SELECT DISTINCT m.account_id, o.account_id AS candidate FROM unnest($1::bigint[], $2::text[]) AS m(account_id, key)
-                         JOIN theirs o ON o.key = m.key AND o.account_id <> m.account_id)
-                SELECT p.account_id, a.id, a.region, \(SealedProfile.columns("a")), \(PersonalDataCodec.keyColumns("k"))
-                FROM pairs p JOIN account a ON a.id = p.candidate LEFT JOIN data_key k ON k.id = a.key_id
+                         JOIN theirs o ON o.key = m.key AND o.account_id <> m.account_id),
+                     grouped AS (SELECT candidate, array_to_string(array_agg(account_id), ',') AS accounts FROM pairs GROUP BY candidate)
+                SELECT g.accounts, a.id, a.region, \(SealedProfile.columns("a")), \(PersonalDataCodec.keyColumns("k"))
+                FROM grouped g JOIN account a ON a.id = g.candidate LEFT JOIN data_key k ON k.id = a.key_id
                 """, [.intArray(rows.blockAccounts), .textArray(rows.blockKeys), .intArray(among!)]
             ).map { $0 }
         return try mayMatch(candidates, inserted: inserted, model: model, slow: slow)
     }
 
-    /// `slow` and the new accounts with a candidate among `rows` (new account, candidate account,
-    /// then the candidate's region, sealed fields and data key) that could reach the review threshold.
+    /// `slow` and the new accounts with a candidate among `rows` that could reach the review threshold.
+    /// A row is one candidate account, read once however many new accounts share a block with it (they
+    /// come first, as a comma-separated list), then its id, region, sealed fields and data key.
     private func mayMatch(_ rows: [PostgresRow], inserted: InsertedUpserts, model: MatchModel, slow: Set<Int64>) throws -> Set<Int64> {
         var slow = slow
         let position = Dictionary(uniqueKeysWithValues: inserted.accounts.enumerated().map { ($1, $0) })
         // A candidate of several new accounts is opened, folded and spelled in pinyin once per push.
         for row in rows {
-            let account: Int64 = try row.decode(at: 0)
-            if slow.contains(account) { continue }
+            let accounts = try row.decode(String.self, at: 0).split(separator: ",").map { Int64($0)! }.filter { !slow.contains($0) }
+            if accounts.isEmpty { continue }
             let other = try opened.fields(account: try row.decode(at: 1), row, at: 2, codec: codec)
-            if IdentityResolver.mayReachReview(inserted.fields[position[account]!], other, model: model, policy: policy) {
+            for account in accounts
+            where IdentityResolver.mayReachReview(inserted.fields[position[account]!], other, model: model, policy: policy) {
                 slow.insert(account)
             }
         }
