@@ -16,6 +16,8 @@ struct IdentityResolver {
     var newMembers: Set<Int64> = []
     /// Candidates a push's screen already opened (nil: open every candidate read).
     var opened: OpenedProfiles? = nil
+    /// The push's accounts' candidates, read at once under the identity lock (nil: read each account's).
+    var prefetched: PushCandidates? = nil
 
     /// Links `accountID` (whose keys are already stored) to whoever it shares keys with.
     /// Returns the member the account belongs to afterwards.
@@ -28,7 +30,7 @@ struct IdentityResolver {
         let guards = IdentityGuards(policy: policy)
         var merges = 0
         // The account's member and how many accounts it holds: until a key links it, that stays so.
-        let (startMember, startAccounts) = try currentMember(of: accountID)
+        let (startMember, single) = try prefetched?.member(of: accountID) ?? currentMember(of: accountID)
         var memberID = startMember
         var linked = false
         for key in keys {
@@ -61,7 +63,7 @@ struct IdentityResolver {
                 linked = true
             }
         }
-        if !linked, startAccounts == 1 {
+        if !linked, single {
             let matched = try fuzzyMatch(accountID: accountID, memberID: memberID, fields: fields)
             if matched.merged { merges += 1 }
             memberID = matched.member
@@ -104,7 +106,7 @@ struct IdentityResolver {
     /// for review, as every other candidate at or above the review threshold does. Rescanning existing
     /// members calls this as ingest does.
     func fuzzyMatch(accountID: Int64, memberID: Int64, fields: PersonFields) throws -> (member: Int64, merged: Bool) {
-        let found = try candidates(memberID: memberID, fields: fields)
+        let found = try prefetched?.candidates(of: accountID) ?? candidates(memberID: memberID, fields: fields)
         var best: [Int64: (decision: MatchDecision, score: PairScore)] = [:]
         let nameHolders = found.nameHoldersByMember(fields)
         for candidate in found.accounts {
@@ -120,7 +122,7 @@ struct IdentityResolver {
         var merged = false
         for (candidate, (decision, score)) in order {
             guard decision != .none else { break }
-            let (other, separated) = try merger.liveMember(candidate, separatedFrom: current)
+            let (other, separated) = try liveMember(candidate, separatedFrom: current)
             if other == current || separated { continue }
             let evidence = score.evidence(modelVersion: model.version)
             if decision == .merge, try !merged || sharesPhonesOrLacksThem(current, other) {
@@ -261,12 +263,20 @@ struct IdentityResolver {
             """, [.text(fired.name), .text(key.kind), .text(value), .text(JSONSerializer.canonicalObject(detail)), .text(key.masked)])
     }
 
-    /// The account's member, and how many accounts that member holds.
-    private func currentMember(of accountID: Int64) throws -> (member: Int64, accounts: Int) {
+    /// The account's member, and whether it holds no other account.
+    private func currentMember(of accountID: Int64) throws -> (member: Int64, single: Bool) {
         let row = try c.queryPrepared(
             "SELECT a.member_id, (SELECT count(*) FROM account z WHERE z.member_id = a.member_id) FROM account a WHERE a.id = $1",
             [.int(accountID)]
         ).single!
-        return (try row.decode(at: 0), try row.decode(at: 1))
+        return (try row.decode(at: 0), try row.decode(Int.self, at: 1) == 1)
+    }
+
+    /// The member that answers for `candidate` now and whether it and `current` are kept apart: from
+    /// what the push read under the lock where it can, else from the database.
+    private func liveMember(_ candidate: Int64, separatedFrom current: Int64) throws -> (member: Int64, separated: Bool) {
+        guard let prefetched else { return try merger.liveMember(candidate, separatedFrom: current) }
+        let other = prefetched.live(candidate)
+        return (other, try prefetched.separated(current, other) ?? merger.areSeparated(current, other))
     }
 }

@@ -196,6 +196,7 @@ struct KeyMergeBatch {
             recordOf[member] = try row.decode(at: 1)
         }
         precondition(recordOf.count == leads.count, "every lead was merged")
+        for lead in leads { merger.pushMerges?.record(merged: lead.member, into: lead.survivor) }
         try c.queryPrepared(
             """
             UPDATE review_item r SET status = 'obsolete', decided_at = now(), decided_by = 'system', decision_reason = 'merged'

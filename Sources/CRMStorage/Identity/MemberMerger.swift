@@ -13,6 +13,8 @@ struct MemberMerger {
     let loyalty: LoyaltyPolicy
     /// With a queue, merges leave their survivors' golden records to `flushGolden` (see `PendingGolden`).
     var pendingGolden: PendingGolden? = nil
+    /// With a record, merges are noted there as they are made (see `PushMerges`).
+    var pushMerges: PushMerges? = nil
 
     /// The member that answers for `id` now (following merges).
     func liveMember(_ id: Int64) throws -> Int64 { try Self.liveMember(c, id) }
@@ -68,6 +70,7 @@ struct MemberMerger {
         try beforeMergingAway([merged])
         let recordID = try moveAccounts(
             from: merged, to: survivor, rule: rule, score: score, evidence: evidence, actor: actor, reason: reason, modelVersion: modelVersion)
+        pushMerges?.record(merged: merged, into: survivor)
         try goldenChanged([survivor])
         if newMembers.contains(merged) {
             try checkHoldNothing([merged])

@@ -391,8 +391,9 @@ struct BulkIngest {
         guard !run.isEmpty else { return [] }
         var merger = MemberMerger(c: c, policy: policy, codec: codec, loyalty: loyalty)
         merger.pendingGolden = PendingGolden()
+        merger.pushMerges = PushMerges()
         let newMembers = Set(inserted.members)
-        let resolver = IdentityResolver(c: c, policy: policy, model: model, codec: codec, merger: merger, newMembers: newMembers, opened: opened)
+        var resolver = IdentityResolver(c: c, policy: policy, model: model, codec: codec, merger: merger, newMembers: newMembers, opened: opened)
         let batch = KeyMergeBatch(c: c, policy: policy, codec: codec, merger: merger, newMembers: newMembers)
         // In push order: accounts whose keys lead to one known member merge in batches; the others go
         // through the resolver, each after the batch before it, and when it merged anything, where the
@@ -400,6 +401,11 @@ struct BulkIngest {
         // merged with no one keeps the one `insertUpserts` gave its new member.
         let order = accounts.indices.filter { slow.contains(accounts[$0]) }
         var leads = try batch.leads(order.map { (accounts[$0], keys[$0]) })
+        let resolved = order.filter { leads[accounts[$0]] == nil }
+        resolver.prefetched = try PushCandidates.read(
+            c, policy: policy, codec: codec, opened: opened, merges: merger.pushMerges!, accounts: resolved.map { accounts[$0] },
+            members: resolved.map { inserted.members[$0] }, blocks: resolved.map { codec.blockingIndexes(fields[$0]) },
+            names: resolved.map { i in fields[i].nameFrequencyKey.map { codec.index(kind: "block", $0) } })
         var pending: [KeyMergeBatch.Lead] = []
         for (k, i) in order.enumerated() {
             if let lead = leads[accounts[i]] {

@@ -317,6 +317,33 @@ struct IdentityTests {
         }
     }
 
+    @Test("a new record like two people an operator separated joins one of them, and does not bring the other back to review")
+    func separatedPairMetAgain() async throws {
+        try await withTestServer { server in
+            let admin = try await server.adminWithShops()
+            let address: JSONValue = "上海市浦东新区世纪大道100号"
+            let r = try await admin.push(
+                "sh01",
+                [
+                    Events.upsert("a", "web", "a", ["name": "王小明", "birthday": "1990-05-17", "address": address]),
+                    Events.upsert("b", "mobile", "b", ["name": "王小名", "birthday": "1990-05-17", "address": address]),
+                ])
+            let item = try await admin.call("review.list")["items"]!.arrayValue![0]
+            _ = try await admin.call("review.decide", ["id": item["id"]!, "decision": "separate", "reason": "twins"])
+            // In one push with an unrelated record, so the push reads its candidates together.
+            let c = try await admin.push(
+                "sh02",
+                [
+                    Events.upsert("c", "group_buy", "c", ["name": "王小明", "birthday": "1990-05-17", "address": address]),
+                    Events.upsert("d", "web", "d", ["name": "李四", "birthday": "1985-01-02", "address": "北京市朝阳区建国路1号"]),
+                ])
+            #expect(c[0]["member_id"] == r[0]["member_id"])
+            #expect(try await admin.member(["member_id": r[1]["member_id"]!])["member_id"] == r[1]["member_id"])
+            #expect(try await admin.member(["member_id": r[1]["member_id"]!])["accounts"]?.arrayValue?.count == 1)
+            #expect(try await admin.call("review.list")["items"] == [])
+        }
+    }
+
     @Test("unmerge restores both members exactly, and they are not merged again by the same key")
     func unmerge() async throws {
         try await withTestServer { server in
