@@ -397,15 +397,18 @@ struct BulkIngest {
         let batch = KeyMergeBatch(c: c, policy: policy, codec: codec, merger: merger, newMembers: newMembers)
         // In push order: accounts whose keys lead to one known member merge in batches; the others go
         // through the resolver, each after the batch before it, and when it merged anything, where the
-        // rest lead is read again. A merge recomputes its survivor's golden record; an account that
-        // merged with no one keeps the one `insertUpserts` gave its new member.
+        // rest lead is read again. Each survivor's golden record is derived once, when the run ends
+        // (`PendingGolden`); an account that merged with no one keeps the one `insertUpserts` gave its
+        // new member. The resolver's candidates are read at once (`PushCandidates`).
         let order = accounts.indices.filter { slow.contains(accounts[$0]) }
         var leads = try batch.leads(order.map { (accounts[$0], keys[$0]) })
         let resolved = order.filter { leads[accounts[$0]] == nil }
-        resolver.prefetched = try PushCandidates.read(
-            c, policy: policy, codec: codec, opened: opened, merges: merger.pushMerges!, accounts: resolved.map { accounts[$0] },
-            members: resolved.map { inserted.members[$0] }, blocks: resolved.map { codec.blockingIndexes(fields[$0]) },
-            names: resolved.map { i in fields[i].nameFrequencyKey.map { codec.index(kind: "block", $0) } })
+        if !resolved.isEmpty {
+            resolver.prefetched = try PushCandidates.read(
+                c, policy: policy, codec: codec, opened: opened, merges: merger.pushMerges!, accounts: resolved.map { accounts[$0] },
+                members: resolved.map { inserted.members[$0] }, blocks: resolved.map { codec.blockingIndexes(fields[$0]) },
+                names: resolved.map { i in fields[i].nameFrequencyKey.map { codec.index(kind: "block", $0) } })
+        }
         var pending: [KeyMergeBatch.Lead] = []
         for (k, i) in order.enumerated() {
             if let lead = leads[accounts[i]] {
