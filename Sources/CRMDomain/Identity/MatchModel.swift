@@ -56,31 +56,46 @@ public struct MatchModel: Sendable, Equatable {
     /// log2(λ / (1 − λ)).
     public var priorBits: Double { log2(prior / (1 - prior)) }
 
-    /// log2(m/u) of one level, with `u` adjusted to the name's frequency where that applies: an
-    /// agreeing name level's `u` scaled by how much more (or less) common the name is than the average
-    /// name (`u` of `exact`), so a name of average frequency scores as if none were known, and each
-    /// level keeps its strength relative to the others.
-    public func bits(_ field: MatchField, level: Int8, nameFrequency: Double? = nil) -> (bits: Double, termFrequency: Bool) {
+    /// log2(m/u) of one level, with `u` adjusted to the value's frequency where that applies (an
+    /// agreeing name level, an exact address): the level's `u` scaled by how much more (or less)
+    /// common the value is than the average value (`u` of the field's `exact`), so a value of average
+    /// frequency scores as if none were known, and each level keeps its strength relative to the others.
+    public func bits(_ field: MatchField, level: Int8, nameFrequency: Double? = nil, addressFrequency: Double? = nil) -> (bits: Double, termFrequency: Bool) {
         let mi = m[field.index][Int(level)]
         var ui = u[field.index][Int(level)]
         var adjusted = false
-        if field == .name, Self.termFrequencyLevels.contains(level), let f = nameFrequency, f > 0 {
-            ui = min(ui * max(f, termFrequencyFloor) / u[field.index][0], 1 - Self.epsilon)
+        let frequency: Double? =
+            switch field {
+            case .name: Self.termFrequencyLevels.contains(level) ? nameFrequency : nil
+            case .address: level == 0 ? addressFrequency : nil
+            default: nil
+            }
+        if let f = frequency, f > 0 {
+            ui = min(ui * max(f, termFrequencyFloor(field)) / u[field.index][0], 1 - Self.epsilon)
             adjusted = true
         }
         return (log2(mi / ui), adjusted)
     }
 
-    /// The pair's weight, probability and waterfall. `nameFrequency`: the share of accounts with the
-    /// new record's name (nil when unknown: the level's own `u` is used).
-    public func score(_ v: ComparisonVector, nameFrequency: Double? = nil) -> PairScore {
+    /// The least frequency a value of `field` is taken to have: `termFrequencyFloor` for names; for
+    /// addresses the same share of the average address as the name's floor is of the average name, so
+    /// the rarest address counts at most as much more than an average one as the rarest name does.
+    public func termFrequencyFloor(_ field: MatchField) -> Double {
+        guard field == .address else { return termFrequencyFloor }
+        let name = MatchField.name.index, address = MatchField.address.index
+        return min(u[address][0] * termFrequencyFloor / u[name][0], u[address][0])
+    }
+
+    /// The pair's weight, probability and waterfall. `nameFrequency`, `addressFrequency`: the share of
+    /// accounts with the new record's name, its address (nil when unknown: the level's own `u` is used).
+    public func score(_ v: ComparisonVector, nameFrequency: Double? = nil, addressFrequency: Double? = nil) -> PairScore {
         var contributions: [FieldContribution] = []
         for field in MatchField.allCases {
             let level = v[field]
             if level == ComparisonVector.missing {
                 contributions.append(FieldContribution(field: field, level: nil, bits: 0, termFrequency: false))
             } else {
-                let (b, tf) = bits(field, level: level, nameFrequency: nameFrequency)
+                let (b, tf) = bits(field, level: level, nameFrequency: nameFrequency, addressFrequency: addressFrequency)
                 contributions.append(FieldContribution(field: field, level: field.levels[Int(level)], bits: b, termFrequency: tf))
             }
         }

@@ -16,7 +16,12 @@ public enum NameFrequency {
     /// The name's share among accounts. `holders`: accounts holding the name other than the record's
     /// own; `accounts`: all accounts (an estimate; at least `holders + 1`).
     public static func estimate(holders: Int, accounts: Double, model: MatchModel) -> Double {
-        let average = model.u[MatchField.name.index][0]
+        estimate(holders: holders, accounts: accounts, average: model.u[MatchField.name.index][0])
+    }
+
+    /// The share of accounts holding a value held by `holders` others, starting from `average` (the
+    /// model's `u` of an exact agreement on the field) as if seen on `priorAccounts` accounts.
+    public static func estimate(holders: Int, accounts: Double, average: Double) -> Double {
         let total = max(accounts, Double(holders) + 1)
         return (Double(holders) + priorAccounts * average) / (total + priorAccounts)
     }

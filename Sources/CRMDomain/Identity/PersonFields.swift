@@ -60,7 +60,8 @@ public struct PersonFields: Sendable, Equatable {
     /// other records through another rule:
     /// `bd:` birthday; `nm:` folded name; `py:` pinyin; `ns:` the pinyin's letters sorted (given and
     /// family name in either order); `ny:` the first two folded name characters and the birth year;
-    /// `sa:` surname and the start of the address.
+    /// `sa:` surname and the start of the address; `ad:` the whole address (a household: its records
+    /// meet whatever their names, a record without surname or birthday included).
     public var blockingKeys: [String] {
         var keys: [String] = []
         if let birthday { keys.append("bd:" + birthday) }
@@ -75,6 +76,7 @@ public struct PersonFields: Sendable, Equatable {
         if let surname, addressFolded.count >= 4 {
             keys.append("sa:" + surname + "|" + String(addressFolded.prefix(Self.addressBlockLength)))
         }
+        if let address = addressFrequencyKey { keys.append(address) }
         var seen = Set<String>()
         return keys.filter { seen.insert($0).inserted }
     }
@@ -82,4 +84,9 @@ public struct PersonFields: Sendable, Equatable {
     /// The name's blocking key (`nm:`), under which accounts with this name are also counted for the
     /// name's frequency.
     public var nameFrequencyKey: String? { nameFolded.isEmpty ? nil : "nm:" + nameFolded }
+
+    /// The address's blocking key (`ad:`, the whole address folded and compact), under which accounts
+    /// at this address are also counted for the address's frequency; nil for an address too short to
+    /// say where someone lives.
+    public var addressFrequencyKey: String? { addressFolded.count >= Self.addressBlockLength ? "ad:" + addressFolded : nil }
 }
