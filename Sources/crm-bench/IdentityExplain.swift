@@ -29,6 +29,10 @@ struct IdentityExplain: ParsableCommand {
     var offline = false
     @Option(help: "Seed of the offline training.") var seed: UInt64 = 1
     @Option(help: "Random pairs the offline training draws (crmctl identity train --pairs).") var pairs = 200_000
+    @Option(help: "Blocking rules left out of the offline run (prefixes, comma-separated: ad,ny), to measure what a rule adds.")
+    var withoutRules = ""
+    @Flag(help: "The offline run weighs an exact address by the average address, not by its own frequency.")
+    var withoutAddressFrequency = false
 
     func run() throws {
         let matchModel = try loadModel()
@@ -51,8 +55,16 @@ struct IdentityExplain: ParsableCommand {
             let frequency = holders.map {
                 NameFrequency.estimate(holders: $0, candidateHolders: own, accounts: Double(records.all.count), model: matchModel)
             }
+            // The address likewise: its holders but the record and the other record's member's accounts.
+            let atAddress = x.fields.addressFrequencyKey.map { key in
+                (max((blocks[key] ?? 1) - 1, 0), records.all.indices.filter { $0 != a && outcome.member[$0] != nil && outcome.member[$0] == outcome.member[b] }
+                    .filter { records.all[$0].fields.addressFrequencyKey == key }.count)
+            }
+            let addressFrequency = atAddress.map {
+                AddressFrequency.estimate(holders: $0.0, candidateHolders: $0.1, accounts: Double(records.all.count), model: matchModel)
+            }
             let v = FieldComparison.compare(x.fields, y.fields)
-            let score = matchModel.score(v, nameFrequency: frequency)
+            let score = matchModel.score(v, nameFrequency: frequency, addressFrequency: addressFrequency)
             let category: String
             if shared.isEmpty {
                 category = "never a candidate: no blocking key shared"
@@ -77,7 +89,10 @@ struct IdentityExplain: ParsableCommand {
         print(tally.summary(patterns: patterns))
         print("(one line per pair: \(out)/\(side)-missed-pairs.tsv)")
         if offline {
+            let left = Set(withoutRules.split(separator: ",").map { String($0) + ":" })
+            for i in records.all.indices { records.all[i].keys.removeAll { left.contains(String($0.prefix(3))) } }
             var run = OfflineRun(records: records, heldFrom: heldFrom, maxPerBlock: maxPerBlock, autoMerge: autoMerge, review: review)
+            run.addressFrequency = !withoutAddressFrequency
             print("side's model: " + run.evaluate(matchModel))
             run.showPatterns = true
             let (trained, report) = run.train(seed: seed, randomPairs: pairs)
