@@ -51,7 +51,7 @@ struct IdentityExplain: ParsableCommand {
             let holders = x.fields.nameFrequencyKey.map { max((blocks[$0] ?? 1) - 1, 0) }
             // The other record's member's accounts with the name are left out, as crmd does.
             let own = records.all.indices.filter { $0 != a && outcome.member[$0] != nil && outcome.member[$0] == outcome.member[b] }
-                .filter { records.all[$0].fields.nameFrequencyKey == x.fields.nameFrequencyKey }.count
+                .filter { x.fields.sharesNameFrequencyKey(with: records.all[$0].fields) }.count
             let frequency = holders.map {
                 NameFrequency.estimate(holders: $0, candidateHolders: own, accounts: Double(records.all.count), model: matchModel)
             }
@@ -96,7 +96,9 @@ struct IdentityExplain: ParsableCommand {
             print("side's model: " + run.evaluate(matchModel))
             run.showPatterns = true
             let (trained, report) = run.train(seed: seed, randomPairs: pairs)
-            print("trained offline (\(report.randomPairs) random, \(report.blockedPairs) blocked pairs): " + Self.parameters(trained))
+            print(
+                "trained offline (\(report.randomPairs) random, \(report.blockedPairs) blocked pairs; the average name weighs "
+                    + String(format: "%.0f accounts, the average address %.0f): ", report.namePriorAccounts, report.addressPriorAccounts) + Self.parameters(trained))
             print("offline model: " + run.evaluate(trained))
         }
     }

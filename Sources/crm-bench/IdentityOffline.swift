@@ -40,6 +40,16 @@ struct OfflineRun {
         }
         sample.accounts = n
         sample.sampledAccounts = n
+        // Other members' accounts holding each account's name and address, one person's records standing
+        // for one member (as ingest has merged most of them by the time a merchant trains).
+        for a in 0..<n {
+            let person = records.all[a].person
+            func others(_ key: String?) -> Int? {
+                key.map { k in (blocks[k] ?? []).filter { $0 != a && records.all[$0].person != person }.count }
+            }
+            if let k = others(records.all[a].fields.nameFrequencyKey) { sample.nameHolders.add(k) }
+            if let k = others(records.all[a].fields.addressFrequencyKey) { sample.addressHolders.add(k) }
+        }
         if showPatterns {
             var same = 0, total = 0
             for a in 0..<n {

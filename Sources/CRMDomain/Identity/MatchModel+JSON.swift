@@ -22,6 +22,7 @@ extension MatchModel {
         return [
             "version": .int(version), "prior": .double(prior), "prior_bits": .double(PairScore.hundredths(priorBits)),
             "term_frequency_floor": .double(termFrequencyFloor), "fields": .object(fields),
+            "term_frequency_prior_accounts": .object(["name": .double(namePriorAccounts), "address": .double(addressPriorAccounts)]),
         ]
     }
 
@@ -46,7 +47,11 @@ extension MatchModel {
             m.append(fm)
             u.append(fu)
         }
-        let candidate = MatchModel(unchecked: version, prior: prior, m: m, u: u, termFrequencyFloor: floor)
+        // Absent from models stored before it was estimated: those weighed names as they did.
+        let weights = json["term_frequency_prior_accounts"]?.objectValue
+        var candidate = MatchModel(unchecked: version, prior: prior, m: m, u: u, termFrequencyFloor: floor)
+        candidate.namePriorAccounts = weights?["name"]?.doubleValue ?? NameFrequency.priorAccounts
+        candidate.addressPriorAccounts = weights?["address"]?.doubleValue ?? NameFrequency.priorAccounts
         if let problem = candidate.problems().first { throw MatchModelError(message: problem) }
         self = candidate
     }
@@ -57,6 +62,8 @@ extension MatchModel {
         self.m = m
         self.u = u
         self.termFrequencyFloor = termFrequencyFloor
+        namePriorAccounts = NameFrequency.priorAccounts
+        addressPriorAccounts = NameFrequency.priorAccounts
     }
 }
 

@@ -159,11 +159,11 @@ struct IdentityResolver {
         /// and all accounts; nil without an address key.
         var addressHolders: (holders: Int, accounts: Double)?
 
-        /// Per member, its accounts found that hold the record's name (the same folded name: its `nm:` key).
+        /// Per member, its accounts found that hold the record's name's key (`PersonFields.nameFrequencyKey`).
         func nameHoldersByMember(_ fields: PersonFields) -> [Int64: Int] {
             guard nameHolders != nil, !fields.nameFolded.isEmpty else { return [:] }
             var out: [Int64: Int] = [:]
-            for a in accounts where a.fields.nameFolded == fields.nameFolded { out[a.member, default: 0] += 1 }
+            for a in accounts where fields.sharesNameFrequencyKey(with: a.fields) { out[a.member, default: 0] += 1 }
             return out
         }
 
