@@ -17,6 +17,7 @@ extension MatchModel {
             if field == .name {
                 entry["term_frequency_levels"] = .array(Self.termFrequencyLevels.map { .string(field.levels[Int($0)]) })
             }
+            if field == .address { entry["term_frequency_levels"] = .array([.string(field.levels[0])]) }
             fields[field.rawValue] = .object(entry)
         }
         return [
