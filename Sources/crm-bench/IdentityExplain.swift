@@ -57,8 +57,8 @@ struct IdentityExplain: ParsableCommand {
             }
             // The address likewise: its holders but the record and the other record's member's accounts.
             let atAddress = x.fields.addressFrequencyKey.map { key in
-                (max((blocks[key] ?? 1) - 1, 0), records.all.indices.filter { $0 != a && outcome.member[$0] != nil && outcome.member[$0] == outcome.member[b] }
-                    .filter { records.all[$0].fields.addressFrequencyKey == key }.count)
+                let own = records.all.indices.filter { $0 != a && outcome.member[$0] != nil && outcome.member[$0] == outcome.member[b] }
+                return (max((blocks[key] ?? 1) - 1, 0), own.filter { records.all[$0].fields.addressFrequencyKey == key }.count)
             }
             let addressFrequency = atAddress.map {
                 AddressFrequency.estimate(holders: $0.0, candidateHolders: $0.1, accounts: Double(records.all.count), model: matchModel)
@@ -98,7 +98,8 @@ struct IdentityExplain: ParsableCommand {
             let (trained, report) = run.train(seed: seed, randomPairs: pairs)
             print(
                 "trained offline (\(report.randomPairs) random, \(report.blockedPairs) blocked pairs; the average name weighs "
-                    + String(format: "%.0f accounts, the average address %.0f): ", report.namePriorAccounts, report.addressPriorAccounts) + Self.parameters(trained))
+                    + String(format: "%.0f accounts, the average address %.0f): ", report.namePriorAccounts, report.addressPriorAccounts)
+                    + Self.parameters(trained))
             print("offline model: " + run.evaluate(trained))
         }
     }

@@ -157,7 +157,9 @@ struct OfflineRun {
         var lines = ["persons split over members: \(total) true pairs across them; by the best pair's weight (floor: pairs):"]
         lines.append("  " + byWeight.sorted { $0.key > $1.key }.map { "\($0.key == -99 ? "never" : String($0.key)): \($0.value)" }.joined(separator: ", "))
         lines.append("by the best pair's pattern (links, true pairs joining would add):")
-        for (p, t) in byPattern.sorted(by: { $0.value.pairs > $1.value.pairs }).prefix(30) { lines.append(String(format: "  %4d %5d  %@", t.links, t.pairs, p)) }
+        for (p, t) in byPattern.sorted(by: { $0.value.pairs > $1.value.pairs }).prefix(30) {
+            lines.append(String(format: "  %4d %5d  %@", t.links, t.pairs, p))
+        }
         return lines.joined(separator: "\n")
     }
 

@@ -11,7 +11,8 @@ public enum AddressFrequency {
     /// own hold it, `candidateHolders` of them the candidate's, who are left out (whether a stranger
     /// shares this address is a question about everyone else, as for a name).
     public static func estimate(holders: Int, candidateHolders: Int, accounts: Double, model: MatchModel) -> Double {
-        NameFrequency.estimate(holders: max(holders - candidateHolders, 0), accounts: accounts, average: model.averageFrequency(.address),
+        NameFrequency.estimate(
+            holders: max(holders - candidateHolders, 0), accounts: accounts, average: model.averageFrequency(.address),
             weight: model.addressPriorAccounts)
     }
 }
