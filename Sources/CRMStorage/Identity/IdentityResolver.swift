@@ -31,6 +31,12 @@ struct IdentityResolver {
         var merges = 0
         // The account's member and how many accounts it holds: until a key links it, that stays so.
         let (startMember, single) = try prefetched?.member(of: accountID) ?? currentMember(of: accountID)
+        #if DEBUG
+        if prefetched?.member(of: accountID) != nil {
+            let read = try currentMember(of: accountID)
+            precondition(read == (startMember, single), "the push's own record of merges disagrees with the database")
+        }
+        #endif
         var memberID = startMember
         var linked = false
         for key in keys {
@@ -107,11 +113,21 @@ struct IdentityResolver {
     /// members calls this as ingest does.
     func fuzzyMatch(accountID: Int64, memberID: Int64, fields: PersonFields) throws -> (member: Int64, merged: Bool) {
         let found = try prefetched?.candidates(of: accountID) ?? candidates(memberID: memberID, fields: fields)
+        #if DEBUG
+        if prefetched?.candidates(of: accountID) != nil {
+            let read = try candidates(memberID: memberID, fields: fields)
+            precondition(
+                read.accounts.map(\.member) == found.accounts.map(\.member) && read.accounts.map(\.fields) == found.accounts.map(\.fields)
+                    && read.nameHolders?.holders == found.nameHolders?.holders && read.addressHolders?.holders == found.addressHolders?.holders,
+                "the candidates read for the whole push differ from the account's own")
+        }
+        #endif
         var best: [Int64: (decision: MatchDecision, score: PairScore)] = [:]
         let nameHolders = found.nameHoldersByMember(fields)
         for candidate in found.accounts {
             let frequency = found.nameFrequency(leavingOut: nameHolders[candidate.member] ?? 0, model: model)
-            let scored = Self.decide(fields, candidate.fields, model: model, nameFrequency: frequency, policy: policy)
+            let address = found.addressFrequency(fields, of: candidate.member, model: model)
+            let scored = Self.decide(fields, candidate.fields, model: model, nameFrequency: frequency, addressFrequency: address, policy: policy)
             if let held = best[candidate.member], !Self.ranks(scored.score, above: held.score) { continue }
             best[candidate.member] = scored
         }
@@ -157,12 +173,15 @@ struct IdentityResolver {
         /// Accounts other than the record's own holding its name's key (at most `NameFrequency.countCap`)
         /// and all accounts (the planner's estimate); nil without a name.
         var nameHolders: (holders: Int, accounts: Double)?
+        /// Accounts other than the record's own at its address (its `ad:` key, at most `NameFrequency.countCap`)
+        /// and all accounts; nil without an address key.
+        var addressHolders: (holders: Int, accounts: Double)?
 
-        /// Per member, its accounts found that hold the record's name (the same folded name: its `nm:` key).
+        /// Per member, its accounts found that hold the record's name's key (`PersonFields.nameFrequencyKey`).
         func nameHoldersByMember(_ fields: PersonFields) -> [Int64: Int] {
             guard nameHolders != nil, !fields.nameFolded.isEmpty else { return [:] }
             var out: [Int64: Int] = [:]
-            for a in accounts where a.fields.nameFolded == fields.nameFolded { out[a.member, default: 0] += 1 }
+            for a in accounts where fields.sharesNameFrequencyKey(with: a.fields) { out[a.member, default: 0] += 1 }
             return out
         }
 
@@ -184,6 +203,7 @@ struct IdentityResolver {
         let blocks = codec.blockingIndexes(fields)
         guard !blocks.isEmpty else { return Candidates() }
         let nameKey = fields.nameFrequencyKey.map { codec.index(kind: "block", $0) }
+        let addressKey = fields.addressFrequencyKey.map { codec.index(kind: "block", $0) }
         let rows = try c.queryPrepared(
             """
             WITH usable AS MATERIALIZED (
@@ -198,13 +218,14 @@ struct IdentityResolver {
             )
             SELECT (SELECT count(*) FROM (SELECT 1 FROM blocking_key n WHERE n.key = $5 LIMIT $6) n),
                    (SELECT GREATEST(reltuples, 0)::float8 FROM pg_class WHERE oid = 'account'::regclass),
+                   (SELECT count(*) FROM (SELECT 1 FROM blocking_key n WHERE n.key = $7 LIMIT $6) n),
                    a.id, a.member_id, a.region, \(SealedProfile.columns("a")), \(PersonalDataCodec.keyColumns("k"))
             FROM found f JOIN account a ON a.id = f.account_id LEFT JOIN data_key k ON k.id = a.key_id
             ORDER BY f.shared DESC, a.id
             """,
             [
                 .textArray(blocks), .int(Int64(policy.maxCandidatesPerBlock)), .int(memberID), .int(Int64(policy.maxCandidates)),
-                .optional(nameKey), .int(Int64(NameFrequency.countCap)),
+                .optional(nameKey), .int(Int64(NameFrequency.countCap)), .optional(addressKey),
             ])
         var out = Candidates()
         for row in rows {
@@ -212,28 +233,35 @@ struct IdentityResolver {
                 // The account itself holds its name's key.
                 out.nameHolders = (max(try row.decode(Int.self, at: 0) - 1, 0), try row.decode(Double?.self, at: 1) ?? 0)
             }
-            let account: Int64 = try row.decode(at: 2)
-            let fields = try opened?.fields(account: account, row, at: 4, codec: codec) ?? SealedProfile.personFields(row, at: 4, codec: codec)
-            out.accounts.append((try row.decode(at: 3), fields))
+            if out.addressHolders == nil, addressKey != nil {
+                out.addressHolders = (max(try row.decode(Int.self, at: 2) - 1, 0), try row.decode(Double?.self, at: 1) ?? 0)
+            }
+            let account: Int64 = try row.decode(at: 3)
+            let fields = try opened?.fields(account: account, row, at: 5, codec: codec) ?? SealedProfile.personFields(row, at: 5, codec: codec)
+            out.accounts.append((try row.decode(at: 4), fields))
         }
         return out
     }
 
     /// What ingest decides for a pair: the model's score and the decision on it (with its guard).
     static func decide(
-        _ a: PersonFields, _ b: PersonFields, model: MatchModel, nameFrequency: Double?, policy: IdentityPolicy
+        _ a: PersonFields, _ b: PersonFields, model: MatchModel, nameFrequency: Double?, addressFrequency: Double? = nil, policy: IdentityPolicy
     ) -> (decision: MatchDecision, score: PairScore) {
-        let (decision, score) = MatchDecision.decide(model.score(FieldComparison.compare(a, b), nameFrequency: nameFrequency), a, b, policy: policy)
-        return (decision, score)
+        let score = model.score(FieldComparison.compare(a, b), nameFrequency: nameFrequency, addressFrequency: addressFrequency)
+        return MatchDecision.decide(score, a, b, policy: policy)
     }
 
-    /// Whether a pair could reach the review threshold whatever the name's frequency turns out to be:
-    /// what screening asks before the identity lock, where the frequency is not read. The frequency
-    /// moves only the name's agreeing levels, most in the pair's favour at the floor (the rarest name)
-    /// or unknown (the level's own `u`), so a pair that reaches review with neither never reaches it.
+    /// Whether a pair could reach the review threshold whatever the name's and the address's frequencies
+    /// turn out to be: what screening asks before the identity lock, where they are not read. They move
+    /// only the name's agreeing levels and an exact address, most in the pair's favour at their floors
+    /// (the rarest values) or unknown (the levels' own `u`), so a pair that reaches review with neither
+    /// never reaches it.
     static func mayReachReview(_ a: PersonFields, _ b: PersonFields, model: MatchModel, policy: IdentityPolicy) -> Bool {
         let v = FieldComparison.compare(a, b)
-        for frequency in [nil, model.termFrequencyFloor] where MatchDecision.decide(model.score(v, nameFrequency: frequency), a, b, policy: policy).0 != .none {
+        for floor in [false, true] {
+            let score = model.score(
+                v, nameFrequency: floor ? model.termFrequencyFloor : nil, addressFrequency: floor ? model.termFrequencyFloor(.address) : nil)
+            guard MatchDecision.decide(score, a, b, policy: policy).0 != .none else { continue }
             return true
         }
         return false
@@ -277,6 +305,11 @@ struct IdentityResolver {
     private func liveMember(_ candidate: Int64, separatedFrom current: Int64) throws -> (member: Int64, separated: Bool) {
         guard let prefetched else { return try merger.liveMember(candidate, separatedFrom: current) }
         let other = prefetched.live(candidate)
-        return (other, try prefetched.separated(current, other) ?? merger.areSeparated(current, other))
+        let separated = try prefetched.separated(current, other) ?? merger.areSeparated(current, other)
+        #if DEBUG
+        let read = try merger.liveMember(candidate, separatedFrom: current)
+        precondition(read == (other, separated), "the push's own record of merges or separations disagrees with the database")
+        #endif
+        return (other, separated)
     }
 }

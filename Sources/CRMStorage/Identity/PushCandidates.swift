@@ -54,39 +54,51 @@ final class PushCandidates {
         return separations.contains(SeparatedPair(a, b))
     }
 
+    /// The blind indexes of one account's keys: its blocking keys, and those it is counted under for
+    /// its name's and its address's frequencies.
+    struct Keys {
+        let blocks: [String]
+        let name: String?
+        let address: String?
+    }
+
     /// Reads the candidates of `accounts` (new in the push, each still the only account of its new
-    /// member `members[i]`, with blocking keys `blocks[i]` and name key `names[i]`), two statements.
+    /// member `members[i]`, with keys `keys[i]`), two statements.
     static func read(
         _ c: PostgresConnection, policy: IdentityPolicy, codec: PersonalDataCodec, opened: OpenedProfiles?, merges: PushMerges,
-        accounts: [Int64], members: [Int64], blocks: [[String]], names: [String?]
+        accounts: [Int64], members: [Int64], keys all: [Keys]
     ) throws -> PushCandidates {
-        precondition(accounts.count == members.count && accounts.count == blocks.count && accounts.count == names.count, "one row per account")
+        precondition(accounts.count == members.count && accounts.count == all.count, "one row per account")
         var keyAccounts: [Int64] = [], keys: [String?] = []
-        for (account, mine) in zip(accounts, blocks) {
-            for key in mine {
+        for (account, mine) in zip(accounts, all) {
+            for key in mine.blocks {
                 keyAccounts.append(account)
                 keys.append(key)
             }
         }
-        let named = zip(accounts, names).filter { $0.1 != nil }
+        let named = zip(accounts, all).filter { $0.1.name != nil }
+        let housed = zip(accounts, all).filter { $0.1.address != nil }
         var found: [Int64: IdentityResolver.Candidates] = [:]
         for row in try c.queryPrepared(
             statement,
             [
                 .intArray(keyAccounts), .textArray(keys), .int(Int64(policy.maxCandidatesPerBlock)), .int(Int64(policy.maxCandidates)),
-                .intArray(named.map(\.0)), .textArray(named.map(\.1)), .int(Int64(NameFrequency.countCap)),
+                .intArray(named.map(\.0)), .textArray(named.map(\.1.name)), .int(Int64(NameFrequency.countCap)),
+                .intArray(housed.map(\.0)), .textArray(housed.map(\.1.address)),
             ])
         {
             let account: Int64 = try row.decode(at: 0)
             if found[account] == nil {
                 var empty = IdentityResolver.Candidates()
-                // The account itself holds its name's key.
-                if let holders: Int = try row.decode(at: 1) { empty.nameHolders = (max(holders - 1, 0), try row.decode(Double?.self, at: 2) ?? 0) }
+                // The account itself holds its name's key and its address's.
+                let total = try row.decode(Double?.self, at: 2) ?? 0
+                if let holders: Int = try row.decode(at: 1) { empty.nameHolders = (max(holders - 1, 0), total) }
+                if let holders: Int = try row.decode(at: 3) { empty.addressHolders = (max(holders - 1, 0), total) }
                 found[account] = empty
             }
-            let candidate: Int64 = try row.decode(at: 3)
-            let fields = try opened?.fields(account: candidate, row, at: 5, codec: codec) ?? SealedProfile.personFields(row, at: 5, codec: codec)
-            found[account]!.accounts.append((try row.decode(at: 4), fields))
+            let candidate: Int64 = try row.decode(at: 4)
+            let fields = try opened?.fields(account: candidate, row, at: 6, codec: codec) ?? SealedProfile.personFields(row, at: 6, codec: codec)
+            found[account]!.accounts.append((try row.decode(at: 5), fields))
         }
         let known = Set(members).union(found.values.flatMap { $0.accounts.map(\.member) })
         var separations = Set<SeparatedPair>()
@@ -103,8 +115,8 @@ final class PushCandidates {
 
     /// `IdentityResolver.candidates` for many accounts: per account, every blocking key held by at most
     /// `max_candidates_per_block` accounts, at most `max_candidates` accounts other than itself, those
-    /// sharing the most keys first, then the oldest; the accounts holding its name's key (at most
-    /// `NameFrequency.countCap`) and the planner's estimate of all accounts.
+    /// sharing the most keys first, then the oldest; the accounts holding its name's key and its
+    /// address's (each at most `NameFrequency.countCap`) and the planner's estimate of all accounts.
     private static let statement = """
         WITH t AS MATERIALIZED (SELECT * FROM unnest($1::bigint[], $2::text[]) AS t(acc, key)),
         usable AS MATERIALIZED (
@@ -119,10 +131,14 @@ final class PushCandidates {
             WHERE r <= $4),
         names AS (
             SELECT n.acc, (SELECT count(*) FROM (SELECT 1 FROM blocking_key z WHERE z.key = n.key LIMIT $7) z) AS holders
-            FROM unnest($5::bigint[], $6::text[]) AS n(acc, key))
-        SELECT r.acc, nm.holders, (SELECT GREATEST(reltuples, 0)::float8 FROM pg_class WHERE oid = 'account'::regclass),
+            FROM unnest($5::bigint[], $6::text[]) AS n(acc, key)),
+        homes AS (
+            SELECT h.acc, (SELECT count(*) FROM (SELECT 1 FROM blocking_key z WHERE z.key = h.key LIMIT $7) z) AS holders
+            FROM unnest($8::bigint[], $9::text[]) AS h(acc, key))
+        SELECT r.acc, nm.holders, (SELECT GREATEST(reltuples, 0)::float8 FROM pg_class WHERE oid = 'account'::regclass), hm.holders,
                a.id, a.member_id, a.region, \(SealedProfile.columns("a")), \(PersonalDataCodec.keyColumns("k"))
-        FROM ranked r JOIN account a ON a.id = r.account_id LEFT JOIN data_key k ON k.id = a.key_id LEFT JOIN names nm ON nm.acc = r.acc
+        FROM ranked r JOIN account a ON a.id = r.account_id LEFT JOIN data_key k ON k.id = a.key_id
+             LEFT JOIN names nm ON nm.acc = r.acc LEFT JOIN homes hm ON hm.acc = r.acc
         ORDER BY r.acc, r.shared DESC, a.id
         """
 }

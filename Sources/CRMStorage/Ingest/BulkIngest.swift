@@ -406,8 +406,12 @@ struct BulkIngest {
         if !resolved.isEmpty {
             resolver.prefetched = try PushCandidates.read(
                 c, policy: policy, codec: codec, opened: opened, merges: merger.pushMerges!, accounts: resolved.map { accounts[$0] },
-                members: resolved.map { inserted.members[$0] }, blocks: resolved.map { codec.blockingIndexes(fields[$0]) },
-                names: resolved.map { i in fields[i].nameFrequencyKey.map { codec.index(kind: "block", $0) } })
+                members: resolved.map { inserted.members[$0] },
+                keys: resolved.map { i in
+                    PushCandidates.Keys(
+                        blocks: codec.blockingIndexes(fields[i]), name: fields[i].nameFrequencyKey.map { codec.index(kind: "block", $0) },
+                        address: fields[i].addressFrequencyKey.map { codec.index(kind: "block", $0) })
+                })
         }
         var pending: [KeyMergeBatch.Lead] = []
         for (k, i) in order.enumerated() {
