@@ -110,16 +110,13 @@ struct IdentityResolver {
     /// all — unless phones set it apart from what the record has joined (both hold phones and share
     /// none: two people the guards keep apart are never joined through a third record); then it waits
     /// for review, as every other candidate at or above the review threshold does. Rescanning existing
-    /// members calls this as ingest does.
+    /// members calls this as ingest does. `accountID` is the only account of `memberID`.
     func fuzzyMatch(accountID: Int64, memberID: Int64, fields: PersonFields) throws -> (member: Int64, merged: Bool) {
-        let found = try prefetched?.candidates(of: accountID) ?? candidates(memberID: memberID, fields: fields)
+        let found = try prefetched?.candidates(of: accountID) ?? candidates(accountID: accountID, fields: fields)
         #if DEBUG
         if prefetched?.candidates(of: accountID) != nil {
-            let read = try candidates(memberID: memberID, fields: fields)
-            precondition(
-                read.accounts.map(\.member) == found.accounts.map(\.member) && read.accounts.map(\.fields) == found.accounts.map(\.fields)
-                    && read.nameHolders?.holders == found.nameHolders?.holders && read.addressHolders?.holders == found.addressHolders?.holders,
-                "the candidates read for the whole push differ from the account's own")
+            let read = try candidates(accountID: accountID, fields: fields)
+            precondition(read.accounts.map(\.member) == found.accounts.map(\.member), "the push's own record of merges disagrees with the database")
         }
         #endif
         var best: [Int64: (decision: MatchDecision, score: PairScore)] = [:]
@@ -193,54 +190,14 @@ struct IdentityResolver {
         }
     }
 
-    /// The candidates and the name's frequency, in one statement: every blocking key of the record
-    /// held by at most `max_candidates_per_block` accounts (a key more hold says little, and would
-    /// make the cost per event grow with the members), at most `max_candidates` accounts in all,
-    /// those sharing the most keys with the record first (then the oldest, so a rescan compares the
-    /// same ones); the accounts holding the name's key (at most `NameFrequency.countCap`) and the
-    /// planner's estimate of all accounts.
-    func candidates(memberID: Int64, fields: PersonFields) throws -> Candidates {
-        let blocks = codec.blockingIndexes(fields)
-        guard !blocks.isEmpty else { return Candidates() }
-        let nameKey = fields.nameFrequencyKey.map { codec.index(kind: "block", $0) }
-        let addressKey = fields.addressFrequencyKey.map { codec.index(kind: "block", $0) }
-        let rows = try c.queryPrepared(
-            """
-            WITH usable AS MATERIALIZED (
-                SELECT k.key FROM unnest($1::text[]) AS k(key)
-                WHERE (SELECT count(*) FROM (SELECT 1 FROM blocking_key x WHERE x.key = k.key LIMIT $2 + 1) c) <= $2
-            ), found AS (
-                SELECT b.account_id, count(*) AS shared
-                FROM usable u CROSS JOIN LATERAL (SELECT account_id FROM blocking_key b WHERE b.key = u.key LIMIT $2 + 1) b
-                JOIN account a ON a.id = b.account_id
-                WHERE a.member_id <> $3
-                GROUP BY b.account_id ORDER BY shared DESC, b.account_id LIMIT $4
-            )
-            SELECT (SELECT count(*) FROM (SELECT 1 FROM blocking_key n WHERE n.key = $5 LIMIT $6) n),
-                   (SELECT GREATEST(reltuples, 0)::float8 FROM pg_class WHERE oid = 'account'::regclass),
-                   (SELECT count(*) FROM (SELECT 1 FROM blocking_key n WHERE n.key = $7 LIMIT $6) n),
-                   a.id, a.member_id, a.region, \(SealedProfile.columns("a")), \(PersonalDataCodec.keyColumns("k"))
-            FROM found f JOIN account a ON a.id = f.account_id LEFT JOIN data_key k ON k.id = a.key_id
-            ORDER BY f.shared DESC, a.id
-            """,
-            [
-                .textArray(blocks), .int(Int64(policy.maxCandidatesPerBlock)), .int(memberID), .int(Int64(policy.maxCandidates)),
-                .optional(nameKey), .int(Int64(NameFrequency.countCap)), .optional(addressKey),
-            ])
-        var out = Candidates()
-        for row in rows {
-            if out.nameHolders == nil, nameKey != nil {
-                // The account itself holds its name's key.
-                out.nameHolders = (max(try row.decode(Int.self, at: 0) - 1, 0), try row.decode(Double?.self, at: 1) ?? 0)
-            }
-            if out.addressHolders == nil, addressKey != nil {
-                out.addressHolders = (max(try row.decode(Int.self, at: 2) - 1, 0), try row.decode(Double?.self, at: 1) ?? 0)
-            }
-            let account: Int64 = try row.decode(at: 3)
-            let fields = try opened?.fields(account: account, row, at: 5, codec: codec) ?? SealedProfile.personFields(row, at: 5, codec: codec)
-            out.accounts.append((try row.decode(at: 4), fields))
-        }
-        return out
+    /// The candidates of an account that is the only one of its member, and its name's and address's
+    /// frequencies, in one statement (`PushCandidates.candidates`, which reads a whole push's at once):
+    /// those sharing the most blocking keys with it first, then the oldest, so a rescan compares the
+    /// same ones.
+    func candidates(accountID: Int64, fields: PersonFields) throws -> Candidates {
+        try PushCandidates.candidates(
+            c, policy: policy, codec: codec, opened: opened, accounts: [accountID], keys: [PushCandidates.Keys(fields, codec: codec)]
+        )[accountID] ?? Candidates()
     }
 
     /// What ingest decides for a pair: the model's score and the decision on it (with its guard).

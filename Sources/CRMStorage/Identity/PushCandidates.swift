@@ -60,6 +60,12 @@ final class PushCandidates {
         let blocks: [String]
         let name: String?
         let address: String?
+
+        init(_ fields: PersonFields, codec: PersonalDataCodec) {
+            blocks = codec.blockingIndexes(fields)
+            name = fields.nameFrequencyKey.map { codec.index(kind: "block", $0) }
+            address = fields.addressFrequencyKey.map { codec.index(kind: "block", $0) }
+        }
     }
 
     /// Reads the candidates of `accounts` (new in the push, each still the only account of its new
@@ -69,6 +75,26 @@ final class PushCandidates {
         accounts: [Int64], members: [Int64], keys all: [Keys]
     ) throws -> PushCandidates {
         precondition(accounts.count == members.count && accounts.count == all.count, "one row per account")
+        let found = try candidates(c, policy: policy, codec: codec, opened: opened, accounts: accounts, keys: all)
+        let known = Set(members).union(found.values.flatMap { $0.accounts.map(\.member) })
+        var separations = Set<SeparatedPair>()
+        for row in try c.queryPrepared(
+            "SELECT member_a, member_b FROM identity_separation WHERE member_a = ANY($1::bigint[]) OR member_b = ANY($1::bigint[])",
+            [.intArray(Array(known))])
+        {
+            separations.insert(SeparatedPair(try row.decode(at: 0), try row.decode(at: 1)))
+        }
+        return PushCandidates(
+            merges: merges, startMember: Dictionary(uniqueKeysWithValues: zip(accounts, members)), found: found, known: known,
+            separations: separations)
+    }
+
+    /// The candidates of `accounts`, each the only account of its member, with keys `keys[i]`, in one
+    /// statement: for each, what `IdentityResolver.fuzzyMatch` compares (members as they are now).
+    static func candidates(
+        _ c: PostgresConnection, policy: IdentityPolicy, codec: PersonalDataCodec, opened: OpenedProfiles?, accounts: [Int64],
+        keys all: [Keys]
+    ) throws -> [Int64: IdentityResolver.Candidates] {
         var keyAccounts: [Int64] = [], keys: [String?] = []
         for (account, mine) in zip(accounts, all) {
             for key in mine.blocks {
@@ -100,21 +126,12 @@ final class PushCandidates {
             let fields = try opened?.fields(account: candidate, row, at: 6, codec: codec) ?? SealedProfile.personFields(row, at: 6, codec: codec)
             found[account]!.accounts.append((try row.decode(at: 5), fields))
         }
-        let known = Set(members).union(found.values.flatMap { $0.accounts.map(\.member) })
-        var separations = Set<SeparatedPair>()
-        for row in try c.queryPrepared(
-            "SELECT member_a, member_b FROM identity_separation WHERE member_a = ANY($1::bigint[]) OR member_b = ANY($1::bigint[])",
-            [.intArray(Array(known))])
-        {
-            separations.insert(SeparatedPair(try row.decode(at: 0), try row.decode(at: 1)))
-        }
-        return PushCandidates(
-            merges: merges, startMember: Dictionary(uniqueKeysWithValues: zip(accounts, members)), found: found, known: known,
-            separations: separations)
+        return found
     }
 
-    /// `IdentityResolver.candidates` for many accounts: per account, every blocking key held by at most
-    /// `max_candidates_per_block` accounts, at most `max_candidates` accounts other than itself, those
+    /// Per account, every blocking key held by at most `max_candidates_per_block` accounts (a key more
+    /// hold says little, and would make the cost per event grow with the members), at most
+    /// `max_candidates` accounts other than itself, those
     /// sharing the most keys first, then the oldest; the accounts holding its name's key and its
     /// address's (each at most `NameFrequency.countCap`) and the planner's estimate of all accounts.
     private static let statement = """

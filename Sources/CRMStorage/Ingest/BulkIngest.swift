@@ -407,11 +407,7 @@ struct BulkIngest {
             resolver.prefetched = try PushCandidates.read(
                 c, policy: policy, codec: codec, opened: opened, merges: merger.pushMerges!, accounts: resolved.map { accounts[$0] },
                 members: resolved.map { inserted.members[$0] },
-                keys: resolved.map { i in
-                    PushCandidates.Keys(
-                        blocks: codec.blockingIndexes(fields[i]), name: fields[i].nameFrequencyKey.map { codec.index(kind: "block", $0) },
-                        address: fields[i].addressFrequencyKey.map { codec.index(kind: "block", $0) })
-                })
+                keys: resolved.map { PushCandidates.Keys(fields[$0], codec: codec) })
         }
         var pending: [KeyMergeBatch.Lead] = []
         for (k, i) in order.enumerated() {
