@@ -54,6 +54,9 @@ final class PushCandidates {
         return separations.contains(SeparatedPair(a, b))
     }
 
+    /// The most candidate rows one statement of `read` may return: about 15 MB of sealed columns.
+    static let rowsPerStatement = 20_000
+
     /// The blind indexes of one account's keys: its blocking keys, and those it is counted under for
     /// its name's and its address's frequencies.
     struct Keys {
@@ -75,7 +78,15 @@ final class PushCandidates {
         accounts: [Int64], members: [Int64], keys all: [Keys]
     ) throws -> PushCandidates {
         precondition(accounts.count == members.count && accounts.count == all.count, "one row per account")
-        let found = try candidates(c, policy: policy, codec: codec, opened: opened, accounts: accounts, keys: all)
+        // At most `rowsPerStatement` candidate rows in one result (libpq holds a result whole).
+        var found: [Int64: IdentityResolver.Candidates] = [:]
+        let chunk = max(1, rowsPerStatement / policy.maxCandidates)
+        for start in stride(from: 0, to: accounts.count, by: chunk) {
+            let end = min(start + chunk, accounts.count)
+            found.merge(
+                try candidates(c, policy: policy, codec: codec, opened: opened, accounts: Array(accounts[start..<end]), keys: Array(all[start..<end])),
+                uniquingKeysWith: { first, _ in first })
+        }
         let known = Set(members).union(found.values.flatMap { $0.accounts.map(\.member) })
         var separations = Set<SeparatedPair>()
         for row in try c.queryPrepared(
