@@ -39,11 +39,8 @@ extension MemberMerger {
                             (1, $1::bigint, 'merged', $9::jsonb || jsonb_build_object('merge_id', rec.id, 'merged', $2::bigint, 'accounts', to_jsonb(rec.account_ids))),
                             (2, $2::bigint, 'merged_into', $9::jsonb || jsonb_build_object('merge_id', rec.id, 'survivor', $1::bigint))
                         ) AS h(n, member, action, detail) ORDER BY h.n),
-            untagged AS (DELETE FROM member_tag g WHERE g.member_id = $2
-                         RETURNING g.tag_id, g.source, g.account_id, g.rule_id, g.segment_id, g.actor, g.created_at),
-            tagged AS (INSERT INTO member_tag (member_id, tag_id, source, account_id, rule_id, segment_id, actor, created_at)
-                       SELECT $1, tag_id, source, account_id, rule_id, segment_id, actor, created_at FROM untagged
-                       ON CONFLICT (member_id, tag_id, source, COALESCE(account_id, 0)) DO NOTHING)
+            tag_moves AS (SELECT $2::bigint AS merged, $1::bigint AS survivor, 1 AS n),
+            \(MemberTagTransfer.movingTags)
             SELECT id FROM rec
             """,
             [
