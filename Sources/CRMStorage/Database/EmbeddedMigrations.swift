@@ -1144,5 +1144,13 @@ SELECT id, member_id, at, action, actor, detail FROM member_history_unpartitione
 SELECT setval(pg_get_serial_sequence('member_history', 'id'), s.last_value, s.is_called) FROM member_history_unpartitioned_id_seq s;
 DROP TABLE member_history_unpartitioned;
 """#),
+        Migration(version: 22, name: "account_match_form", sql: #"""
+-- An account's fields as identity matching compares them (raw, folded to Simplified characters, in
+-- pinyin), sealed with the account's data key like its other personal fields, so that a candidate is
+-- read back with one decryption and no folding (PersonFields.storedForm). NULL for accounts written
+-- before this migration, after erasure, and for forms of an older version: matching then opens the
+-- sealed fields and derives the forms, as before.
+ALTER TABLE account ADD COLUMN match_sealed text;
+"""#),
     ]
 }

@@ -57,27 +57,40 @@ struct RescanBatch {
     let policy: IdentityPolicy
     let loyalty: LoyaltyPolicy
 
-    /// Remakes the next accounts' blocking keys; those that changed are noted in the identity journal
-    /// as replaced, so a push screening meanwhile screens in full.
+    /// Remakes the next accounts' blocking keys, and their stored match forms (from their sealed fields,
+    /// so that a form written by an older folding is written again); accounts whose keys changed are
+    /// noted in the identity journal as replaced, so a push screening meanwhile screens in full.
     func refreshKeys(_ job: inout IdentityJob, limit: Int) throws {
         let rows = try c.queryPrepared(
             """
-            SELECT a.id, a.region, \(SealedProfile.columns("a")), \(PersonalDataCodec.keyColumns("k")),
+            SELECT a.id, \(SealedProfile.matchColumns("a")), \(PersonalDataCodec.keyColumns("k")),
                    (SELECT COALESCE(string_agg(b.key, ','), '') FROM blocking_key b WHERE b.account_id = a.id)
             FROM account a LEFT JOIN data_key k ON k.id = a.key_id WHERE a.id > $1 ORDER BY a.id LIMIT $2
             """, [.int(job.cursor), .int(Int64(limit))])
-        let storedAt = 2 + SealedProfile.fields.count + 3
+        let keyAt = 1 + SealedProfile.matchColumnCount
         var changed: [Int64] = [], accounts: [Int64?] = [], keys: [String?] = []
+        var reformed: [Int64] = [], forms: [String?] = []
         for row in rows {
             let id: Int64 = try row.decode(at: 0)
-            let fresh = Set(codec.blockingIndexes(try SealedProfile.personFields(row, at: 1, codec: codec)))
-            let stored = Set(try row.decode(String.self, at: storedAt).split(separator: ",").map(String.init))
+            let cipher = try codec.cipher(row, at: keyAt)
+            let fields = try SealedProfile.derivedFields(row, at: 1, cipher: cipher)
+            if let cipher, cipher.open(try row.decode(String?.self, at: 2)) != fields.storedForm {
+                reformed.append(id)
+                forms.append(cipher.seal(fields.storedForm))
+            }
+            let fresh = Set(codec.blockingIndexes(fields))
+            let stored = Set(try row.decode(String.self, at: keyAt + 3).split(separator: ",").map(String.init))
             guard fresh != stored else { continue }
             changed.append(id)
             for key in fresh.sorted() {
                 accounts.append(id)
                 keys.append(key)
             }
+        }
+        if !reformed.isEmpty {
+            try c.queryPrepared(
+                "UPDATE account a SET match_sealed = t.f FROM unnest($1::bigint[], $2::text[]) AS t(id, f) WHERE a.id = t.id",
+                [.intArray(reformed), .textArray(forms)])
         }
         if !changed.isEmpty {
             try c.queryPrepared("DELETE FROM blocking_key WHERE account_id = ANY($1::bigint[])", [.intArray(changed)])
@@ -108,7 +121,7 @@ struct RescanBatch {
             guard try merger.liveMember(member) == member,
                 let row = try c.queryPrepared(
                     """
-                    SELECT a.region, \(SealedProfile.columns("a")), \(PersonalDataCodec.keyColumns("k"))
+                    SELECT \(SealedProfile.matchColumns("a")), \(PersonalDataCodec.keyColumns("k"))
                     FROM account a LEFT JOIN data_key k ON k.id = a.key_id WHERE a.id = $1 AND a.member_id = $2
                     AND (SELECT count(*) FROM account o WHERE o.member_id = $2) = 1
                     """, [.int(account), .int(member)]

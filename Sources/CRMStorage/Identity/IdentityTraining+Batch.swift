@@ -194,7 +194,7 @@ struct TrainingBatch {
         var out: [Int64: Loaded] = [:]
         for row in try c.queryPrepared(
             """
-            SELECT a.id, a.member_id, a.region, \(SealedProfile.columns("a")), \(PersonalDataCodec.keyColumns("k"))
+            SELECT a.id, a.member_id, \(SealedProfile.matchColumns("a")), \(PersonalDataCodec.keyColumns("k"))
             FROM account a LEFT JOIN data_key k ON k.id = a.key_id WHERE a.id = ANY($1::bigint[])
             """, [.intArray(ids.sorted())])
         {

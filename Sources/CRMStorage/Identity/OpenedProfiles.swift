@@ -14,11 +14,11 @@ final class OpenedProfiles {
     /// are opened each time, as without the cache.
     static let limit = 10_000
 
-    /// The fields of the account whose region is at `index`, followed by its six sealed columns and
-    /// its data key's columns (`SealedProfile.personFields`' layout).
+    /// The fields of the account whose `SealedProfile.matchColumns` are at `index`, followed by its data
+    /// key's columns (`SealedProfile.personFields`' layout).
     func fields(account: Int64, _ row: PostgresRow, at index: Int, codec: PersonalDataCodec) throws -> PersonFields {
-        var sealed: [String?] = [try row.decode(at: index)]
-        for i in SealedProfile.fields.indices { sealed.append(try row.decode(at: index + 1 + i)) }
+        var sealed: [String?] = []
+        for i in 0..<SealedProfile.matchColumnCount { sealed.append(try row.decode(at: index + i)) }
         if let hit = entries[account], hit.sealed == sealed { return hit.fields }
         let fields = try SealedProfile.personFields(row, at: index, codec: codec)
         if entries.count < Self.limit { entries[account] = (sealed, fields) }

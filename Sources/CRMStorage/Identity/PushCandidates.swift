@@ -164,7 +164,7 @@ final class PushCandidates {
             SELECT h.acc, (SELECT count(*) FROM (SELECT 1 FROM blocking_key z WHERE z.key = h.key LIMIT $7) z) AS holders
             FROM unnest($8::bigint[], $9::text[]) AS h(acc, key))
         SELECT r.acc, nm.holders, (SELECT GREATEST(reltuples, 0)::float8 FROM pg_class WHERE oid = 'account'::regclass), hm.holders,
-               a.id, a.member_id, a.region, \(SealedProfile.columns("a")), \(PersonalDataCodec.keyColumns("k"))
+               a.id, a.member_id, \(SealedProfile.matchColumns("a")), \(PersonalDataCodec.keyColumns("k"))
         FROM ranked r JOIN account a ON a.id = r.account_id LEFT JOIN data_key k ON k.id = a.key_id
              LEFT JOIN names nm ON nm.acc = r.acc LEFT JOIN homes hm ON hm.acc = r.acc
         ORDER BY r.acc, r.shared DESC, a.id

@@ -50,11 +50,37 @@ enum SealedProfile {
         return fields.indices.map { f in values.indices.map { ciphers[$0].seal(values[$0][f]) } }
     }
 
-    /// What fuzzy matching compares of an account, from a row holding its region at `at`, then the six
-    /// sealed columns and the data key's columns.
+    /// An account's columns matching reads, in the order `personFields` takes them: its region, its
+    /// stored form (`PersonFields.storedForm`, sealed), then the sealed fields matching compares (read
+    /// when there is no stored form to read). The data key's `PersonalDataCodec.keyColumns` follow.
+    static func matchColumns(_ alias: String) -> String {
+        (["\(alias).region", "\(alias).match_sealed"] + matched.map { "\(alias).\(fields[$0])_sealed" }).joined(separator: ", ")
+    }
+
+    /// How many columns `matchColumns` selects.
+    static let matchColumnCount = 2 + matched.count
+
+    /// What fuzzy matching compares of an account, from a row holding `matchColumns` at `at`, then the
+    /// data key's columns: read from the stored form when it is of this version, else opened and derived.
     static func personFields(_ row: PostgresRow, at index: Int, codec: PersonalDataCodec) throws -> PersonFields {
-        let cipher = try codec.cipher(row, at: index + 1 + fields.count)
-        let f = try open(row, at: index + 1, cipher: cipher, only: matched)
+        let cipher = try codec.cipher(row, at: index + matchColumnCount)
+        if let stored = cipher?.open(try row.decode(String?.self, at: index + 1)), let fields = PersonFields(storedForm: stored) {
+            #if DEBUG
+            let derived = try derivedFields(row, at: index, cipher: cipher)
+            precondition(fields == derived, "an account's stored match form differs from its sealed fields")
+            #endif
+            return fields
+        }
+        return try derivedFields(row, at: index, cipher: cipher)
+    }
+
+    /// The matched fields of a row holding `matchColumns` at `at`, opened from their sealed columns and
+    /// their forms derived (the stored form is not read).
+    static func derivedFields(_ row: PostgresRow, at index: Int, cipher: FieldCipher?) throws -> PersonFields {
+        var f: [String: String] = [:]
+        for (column, i) in matched.enumerated() {
+            if let value = cipher?.open(try row.decode(String?.self, at: index + 2 + column)) { f[fields[i]] = value }
+        }
         return PersonFields(
             name: f["name"], birthday: f["birthday"], address: f["address"], region: try row.decode(at: index), phone: f["phone"], forms: ChineseForms.shared)
     }

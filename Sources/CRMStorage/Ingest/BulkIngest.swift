@@ -234,18 +234,21 @@ struct BulkIngest {
         let p = run.map(\.value.profile)
         let values = p.map(Self.accountFields)
         let sealed = SealedProfile.sealed(values, ciphers: ciphers)
+        let fields = p.map {
+            PersonFields(name: $0.nameKey, birthday: $0.birthday, address: $0.address, region: $0.region, phone: $0.phoneKey, forms: ChineseForms.shared)
+        }
         try GoldenRecordWriter(c: c, codec: codec).insert(
             members: members, golden: p.map(Self.goldenOfOne), ciphers: ciphers, accounts: .init(values: values, sealed: sealed))
         let created = try c.queryPrepared(
             """
             INSERT INTO account (shop_id, channel, external_id, member_id, key_id, gender, region, name_sealed, nickname_sealed, phone_sealed,
                 email_sealed, birthday_sealed, address_sealed, platform_ids_sealed, attributes_sealed, raw_sealed, attribute_hashes,
-                registered_at, referral_code, source_updated_at)
-            SELECT $1, ch, ext, m, k, g, rg, nm, nick, ph, em, bd, ad, pl, at, raw, ah::bigint[], reg::timestamptz, rc, occ::timestamptz
+                registered_at, referral_code, source_updated_at, match_sealed)
+            SELECT $1, ch, ext, m, k, g, rg, nm, nick, ph, em, bd, ad, pl, at, raw, ah::bigint[], reg::timestamptz, rc, occ::timestamptz, mf
             FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
                         $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[],
-                        $20::text[])
-                 WITH ORDINALITY AS t(ch, ext, m, k, g, rg, nm, nick, ph, em, bd, ad, pl, at, raw, ah, reg, rc, occ, n)
+                        $20::text[], $21::text[])
+                 WITH ORDINALITY AS t(ch, ext, m, k, g, rg, nm, nick, ph, em, bd, ad, pl, at, raw, ah, reg, rc, occ, mf, n)
             ORDER BY n
             RETURNING id, member_id
             """,
@@ -259,6 +262,7 @@ struct BulkIngest {
                     .textArray(zip(run, ciphers).map { $1.seal($0.value.raw) }),
                     .textArray(run.map { codec.attributeHashesText($0.value.attributes) }),
                     .textArray(p.map(\.registeredAt)), .textArray(p.map(\.referralCode)), .textArray(run.map(\.event.occurredAt)),
+                    .textArray(zip(fields, ciphers).map { $1.seal($0.storedForm) }),
                 ])
         var accountOfMember: [Int64: Int64] = [:]
         for row in created { accountOfMember[try row.decode(at: 1)] = try row.decode(at: 0) }
@@ -267,9 +271,6 @@ struct BulkIngest {
         try accountsAddedHistory(members: members, channels: run.map { $0.event.channel.rawValue }, externals: p.map(\.externalID), events: run.map(\.event.id))
 
         let keys = p.map { IdentityKey.keys(of: $0, priority: policy.keyPriority) }
-        let fields = p.map {
-            PersonFields(name: $0.nameKey, birthday: $0.birthday, address: $0.address, region: $0.region, phone: $0.phoneKey, forms: ChineseForms.shared)
-        }
         let rows = keyRows(accounts, keys, fields)
         if !rows.keyAccounts.isEmpty {
             try c.queryPrepared(
@@ -346,7 +347,7 @@ struct BulkIngest {
                          SELECT DISTINCT m.account_id, o.candidate FROM mine m JOIN blocks b ON b.key = m.key AND cardinality(b.ids) <= $3
                          CROSS JOIN LATERAL unnest(b.ids) AS o(candidate) WHERE o.candidate <> m.account_id),
                      grouped AS (SELECT candidate, array_to_string(array_agg(account_id), ',') AS accounts FROM pairs GROUP BY candidate)
-                SELECT g.accounts, a.id, a.region, \(SealedProfile.columns("a")), \(PersonalDataCodec.keyColumns("k"))
+                SELECT g.accounts, a.id, \(SealedProfile.matchColumns("a")), \(PersonalDataCodec.keyColumns("k"))
                 FROM grouped g JOIN account a ON a.id = g.candidate LEFT JOIN data_key k ON k.id = a.key_id
                 """, [.intArray(rows.blockAccounts), .textArray(rows.blockKeys), .int(Int64(policy.maxCandidatesPerBlock))]
             ).map { $0 }
@@ -357,7 +358,7 @@ struct BulkIngest {
                          SELECT DISTINCT m.account_id, o.account_id AS candidate FROM unnest($1::bigint[], $2::text[]) AS m(account_id, key)
                          JOIN theirs o ON o.key = m.key AND o.account_id <> m.account_id),
                      grouped AS (SELECT candidate, array_to_string(array_agg(account_id), ',') AS accounts FROM pairs GROUP BY candidate)
-                SELECT g.accounts, a.id, a.region, \(SealedProfile.columns("a")), \(PersonalDataCodec.keyColumns("k"))
+                SELECT g.accounts, a.id, \(SealedProfile.matchColumns("a")), \(PersonalDataCodec.keyColumns("k"))
                 FROM grouped g JOIN account a ON a.id = g.candidate LEFT JOIN data_key k ON k.id = a.key_id
                 """, [.intArray(rows.blockAccounts), .textArray(rows.blockKeys), .intArray(among!)]
             ).map { $0 }

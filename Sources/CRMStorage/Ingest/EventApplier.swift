@@ -1,6 +1,6 @@
 import CRMDomain
-import CRMText
 import CRMPostgres
+import CRMText
 
 /// Applies, one at a time, the events the set-based path does not take: upserts of accounts that
 /// exist already (updates), paid orders that name coupons (`CouponOrder`), and the refunds of a
@@ -52,19 +52,21 @@ struct EventApplier {
         // found here: erasure renames its external id).
         guard let cipher = try codec.cipher(existing, at: 3) else { preconditionFailure("account \(accountID) has no data key") }
         let sealed = SealedProfile.sealedColumns([BulkIngest.accountFields(p)], cipher: cipher)
+        let fields = PersonFields(name: p.nameKey, birthday: p.birthday, address: p.address, region: p.region, phone: p.phoneKey, forms: ChineseForms.shared)
         try c.queryPrepared(
             """
             UPDATE account SET gender = $2, region = $3, name_sealed = ($4::text[])[1], nickname_sealed = ($5::text[])[1], phone_sealed = ($6::text[])[1],
                 email_sealed = ($7::text[])[1], birthday_sealed = ($8::text[])[1], address_sealed = ($9::text[])[1], platform_ids_sealed = $10,
                 attributes_sealed = $11, raw_sealed = $12, attribute_hashes = $13::bigint[],
                 registered_at = COALESCE($14::timestamptz, registered_at), referral_code = COALESCE($15, referral_code),
-                source_updated_at = $16::timestamptz, updated_at = now()
+                source_updated_at = $16::timestamptz, match_sealed = $17, updated_at = now()
             WHERE id = $1
             """,
             [.int(accountID), .optional(p.gender), .optional(p.region)] + sealed
                 + [
                     .optional(cipher.seal(platformIDs)), .optional(cipher.seal(attributes)), .optional(cipher.seal(raw)),
                     .text(codec.attributeHashesText(attributes)), .optional(p.registeredAt), .optional(p.referralCode), .text(event.occurredAt),
+                    .optional(cipher.seal(fields.storedForm)),
                 ])
         try AttributeTagger(c: c).apply(accounts: [accountID], attributes: [attributes], actor: "sync")
         let keys = IdentityKey.keys(of: p, priority: policy.keyPriority)
@@ -74,7 +76,6 @@ struct EventApplier {
                 "INSERT INTO identity_key (account_id, kind, value) SELECT $1, k, v FROM unnest($2::text[], $3::text[]) AS t(k, v) ON CONFLICT DO NOTHING",
                 [.int(accountID), .textArray(keys.map(\.kind)), .textArray(keys.map { codec.index(kind: $0.kind, $0.value) })])
         }
-        let fields = PersonFields(name: p.nameKey, birthday: p.birthday, address: p.address, region: p.region, phone: p.phoneKey, forms: ChineseForms.shared)
         try c.queryPrepared("DELETE FROM blocking_key WHERE account_id = $1", [.int(accountID)])
         let blocks = codec.blockingIndexes(fields)
         if !blocks.isEmpty {

@@ -150,7 +150,7 @@ public struct MemberEraser: Sendable {
         try c.queryPrepared(
             """
             UPDATE account SET external_id = 'erased:' || id, name_sealed = NULL, nickname_sealed = NULL, phone_sealed = NULL,
-                   email_sealed = NULL, birthday_sealed = NULL, address_sealed = NULL, gender = NULL, region = NULL,
+                   email_sealed = NULL, birthday_sealed = NULL, address_sealed = NULL, match_sealed = NULL, gender = NULL, region = NULL,
                    platform_ids_sealed = NULL, attributes_sealed = NULL, raw_sealed = NULL, attribute_hashes = '{}',
                    platform_ids_legacy = NULL, attributes_legacy = NULL, raw_legacy = NULL, updated_at = now()
             WHERE id = ANY($1::bigint[])

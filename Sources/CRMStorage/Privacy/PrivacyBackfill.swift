@@ -101,7 +101,7 @@ struct PrivacyBackfill {
         try c.query(
             """
             UPDATE account a SET key_id = t.k, name_sealed = t.n, nickname_sealed = t.nick, phone_sealed = t.ph, email_sealed = t.em,
-                birthday_sealed = t.bd, address_sealed = t.ad, platform_ids_sealed = t.pl, attributes_sealed = t.at, raw_sealed = t.raw,
+                birthday_sealed = t.bd, address_sealed = t.ad, match_sealed = NULL, platform_ids_sealed = t.pl, attributes_sealed = t.at, raw_sealed = t.raw,
                 attribute_hashes = t.ah::bigint[], platform_ids_legacy = NULL, attributes_legacy = NULL, raw_legacy = NULL
             FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
                         $10::text[], $11::text[], $12::text[]) AS t(id, k, n, nick, ph, em, bd, ad, pl, at, raw, ah)

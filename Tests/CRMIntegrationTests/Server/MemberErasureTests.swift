@@ -127,7 +127,7 @@ struct MemberErasureTests {
             try await server.database.scalar(
                 """
                 SELECT count(*) FROM account WHERE member_id = \(f.live.stringValue!) AND (num_nonnulls(name_sealed, phone_sealed, email_sealed,
-                address_sealed, platform_ids_sealed, attributes_sealed, raw_sealed) > 0 OR attribute_hashes <> '{}' OR external_id NOT LIKE 'erased:%')
+                address_sealed, match_sealed, platform_ids_sealed, attributes_sealed, raw_sealed) > 0 OR attribute_hashes <> '{}' OR external_id NOT LIKE 'erased:%')
                 """) == 0)
         #expect(
             try await server.database.scalar(
@@ -184,7 +184,7 @@ struct MemberErasureTests {
                 _ = try c.query(
                     """
                     UPDATE account x SET key_id = a.key_id, name_sealed = a.name_sealed, phone_sealed = a.phone_sealed, raw_sealed = a.raw_sealed,
-                           platform_ids_sealed = a.platform_ids_sealed, attributes_sealed = a.attributes_sealed
+                           platform_ids_sealed = a.platform_ids_sealed, attributes_sealed = a.attributes_sealed, match_sealed = NULL
                     FROM account a WHERE a.external_id = 'share-a' AND x.external_id = 'share-x'
                     """)
                 _ = try c.query(
