@@ -16,7 +16,8 @@ struct ReportCommand: AsyncParsableCommand {
 
     @OptionGroup var options: CommonOptions
     @Option(help: ArgumentHelp("Write every report to this HTML file.", valueName: "file")) var html: String?
-    @Option(name: .customLong("as-of"), help: ArgumentHelp("Evaluate as of this time (RFC 3339).", valueName: "time")) var asOf: String?
+    @Option(name: .customLong("as-of"), help: ArgumentHelp("Evaluate every report as of this time (RFC 3339).", valueName: "time"))
+    var asOf: String?
     @Option(
         name: .customLong("campaign"),
         help: ArgumentHelp("Only this campaign's report on the HTML page (repeatable; default: every campaign launched).", valueName: "name"))
@@ -68,6 +69,9 @@ struct ReportCommand: AsyncParsableCommand {
         }
     }
 
+    /// The subcommands' note on `--as-of`, which belongs to `crmctl report` and is given after them too.
+    static let asOfHelp = "--as-of TIME evaluates the report as of that time (RFC 3339), e.g. crmctl report rfm --as-of 2026-07-01T00:00:00+08:00."
+
     /// Days measured by the server (fractions of a day) to a tenth: `26.8`.
     static func days(_ value: Double) -> String { Formats.rounded(value) }
 
@@ -79,12 +83,14 @@ struct ReportCommand: AsyncParsableCommand {
 
     enum Kind {
         struct RFM: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(commandName: "rfm", abstract: "Members by recency, frequency and monetary band, and the R×F grid.")
+            static let configuration = CommandConfiguration(
+                commandName: "rfm", abstract: "Members by recency, frequency and monetary band, and the R×F grid.", discussion: ReportCommand.asOfHelp)
             @OptionGroup var options: CommonOptions
-            @Option(name: .customLong("as-of"), help: "Evaluate as of this time (RFC 3339).") var asOf: String?
+            /// `--as-of` is the report command's: given after the subcommand, it is still parsed as the parent's.
+            @ParentCommand var report: ReportCommand
 
             func run() async throws {
-                try await ReportCommand.show(options, RPC.Report.RFM.self, .init(asOf: asOf)) { r in
+                try await ReportCommand.show(options, RPC.Report.RFM.self, .init(asOf: report.asOf)) { r in
                     print("RFM of \(r.members) members, window \(r.windowDays) days, as of \(r.asOf)\n")
                     for (bands, title) in [(r.r, "R — last purchase"), (r.f, "F — purchases in the window"), (r.m, "M — spend in the window (yuan)")] {
                         print(ReportCommand.chart(title, bands) { "\($0.band) \($0.label)" })
@@ -103,22 +109,26 @@ struct ReportCommand: AsyncParsableCommand {
         }
 
         struct Pyramid: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(commandName: "pyramid", abstract: "The contribution pyramid (貢獻值金字塔).")
+            static let configuration = CommandConfiguration(
+                commandName: "pyramid", abstract: "The contribution pyramid (貢獻值金字塔).", discussion: ReportCommand.asOfHelp)
             @OptionGroup var options: CommonOptions
-            @Option(name: .customLong("as-of"), help: "Evaluate as of this time (RFC 3339).") var asOf: String?
+            /// `--as-of` is the report command's: given after the subcommand, it is still parsed as the parent's.
+            @ParentCommand var report: ReportCommand
 
             func run() async throws {
-                try await ReportCommand.show(options, RPC.Report.Pyramid.self, .init(asOf: asOf)) { r in print(PyramidText.report(r)) }
+                try await ReportCommand.show(options, RPC.Report.Pyramid.self, .init(asOf: report.asOf)) { r in print(PyramidText.report(r)) }
             }
         }
 
         struct Lifecycle: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(commandName: "lifecycle", abstract: "Members by lifecycle stage (生命週期), with the thresholds used.")
+            static let configuration = CommandConfiguration(
+                commandName: "lifecycle", abstract: "Members by lifecycle stage (生命週期), with the thresholds used.", discussion: ReportCommand.asOfHelp)
             @OptionGroup var options: CommonOptions
-            @Option(name: .customLong("as-of"), help: "Evaluate as of this time (RFC 3339).") var asOf: String?
+            /// `--as-of` is the report command's: given after the subcommand, it is still parsed as the parent's.
+            @ParentCommand var report: ReportCommand
 
             func run() async throws {
-                try await ReportCommand.show(options, RPC.Report.Lifecycle.self, .init(asOf: asOf)) { r in
+                try await ReportCommand.show(options, RPC.Report.Lifecycle.self, .init(asOf: report.asOf)) { r in
                     let t = r.thresholds
                     print(
                         "Lifecycle (\(r.mode) thresholds: new ≤ \(t.newDays) days since the first purchase; active ≤ \(t.activeDays), silent ≤ \(t.silentDays), sleeping ≤ \(t.sleepingDays) days since the last)"
@@ -143,13 +153,15 @@ struct ReportCommand: AsyncParsableCommand {
         }
 
         struct Channels: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(commandName: "channels", abstract: "Members by the channels they buy in, and the overlap.")
+            static let configuration = CommandConfiguration(
+                commandName: "channels", abstract: "Members by the channels they buy in, and the overlap.", discussion: ReportCommand.asOfHelp)
             @OptionGroup var options: CommonOptions
-            @Option(name: .customLong("as-of"), help: "Evaluate as of this time (RFC 3339).") var asOf: String?
+            /// `--as-of` is the report command's: given after the subcommand, it is still parsed as the parent's.
+            @ParentCommand var report: ReportCommand
             @Option(name: .customLong("within-days"), help: "Only purchases in the last days (default: ever).") var withinDays: Int?
 
             func run() async throws {
-                try await ReportCommand.show(options, RPC.Report.Channels.self, .init(asOf: asOf, withinDays: withinDays)) { r in
+                try await ReportCommand.show(options, RPC.Report.Channels.self, .init(asOf: report.asOf, withinDays: withinDays)) { r in
                     print("\(r.multiChannel) of \(r.buyers) buyers (\(r.multiChannelShare)%) buy in several channels\n")
                     print(ReportCommand.chart("By channel", r.byChannel) { $0.channel })
                     print("")
@@ -159,24 +171,27 @@ struct ReportCommand: AsyncParsableCommand {
         }
 
         struct Groups: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(commandName: "groups", abstract: "Purchase-count groups.")
+            static let configuration = CommandConfiguration(commandName: "groups", abstract: "Purchase-count groups.", discussion: ReportCommand.asOfHelp)
             @OptionGroup var options: CommonOptions
-            @Option(name: .customLong("as-of"), help: "Evaluate as of this time (RFC 3339).") var asOf: String?
+            /// `--as-of` is the report command's: given after the subcommand, it is still parsed as the parent's.
+            @ParentCommand var report: ReportCommand
 
             func run() async throws {
-                try await ReportCommand.show(options, RPC.Report.PurchaseGroups.self, .init(asOf: asOf)) { r in
+                try await ReportCommand.show(options, RPC.Report.PurchaseGroups.self, .init(asOf: report.asOf)) { r in
                     print(ReportCommand.chart("Purchase-count groups", r.groups) { $0.group })
                 }
             }
         }
 
         struct Seasons: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(commandName: "seasons", abstract: "Buyers by the number of seasons they bought in.")
+            static let configuration = CommandConfiguration(
+                commandName: "seasons", abstract: "Buyers by the number of seasons they bought in.", discussion: ReportCommand.asOfHelp)
             @OptionGroup var options: CommonOptions
-            @Option(name: .customLong("as-of"), help: "Evaluate as of this time (RFC 3339).") var asOf: String?
+            /// `--as-of` is the report command's: given after the subcommand, it is still parsed as the parent's.
+            @ParentCommand var report: ReportCommand
 
             func run() async throws {
-                try await ReportCommand.show(options, RPC.Report.Seasons.self, .init(asOf: asOf)) { r in
+                try await ReportCommand.show(options, RPC.Report.Seasons.self, .init(asOf: report.asOf)) { r in
                     print("\(r.allFour) bought in all four seasons; \(r.atRisk) bought in the window but in neither of the last two seasons\n")
                     print(ReportCommand.chart("Seasons bought in", r.bySeasons) { "\($0.seasons) season(s)" })
                 }
@@ -185,12 +200,13 @@ struct ReportCommand: AsyncParsableCommand {
 
         struct Repurchase: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
-                commandName: "repurchase", abstract: "Repurchase rate, old customers' share of spend, average order.")
+                commandName: "repurchase", abstract: "Repurchase rate, old customers' share of spend, average order.", discussion: ReportCommand.asOfHelp)
             @OptionGroup var options: CommonOptions
-            @Option(name: .customLong("as-of"), help: "Evaluate as of this time (RFC 3339).") var asOf: String?
+            /// `--as-of` is the report command's: given after the subcommand, it is still parsed as the parent's.
+            @ParentCommand var report: ReportCommand
 
             func run() async throws {
-                try await ReportCommand.show(options, RPC.Report.Repurchase.self, .init(asOf: asOf)) { r in
+                try await ReportCommand.show(options, RPC.Report.Repurchase.self, .init(asOf: report.asOf)) { r in
                     printLabelled([
                         ("repurchase rate (window)", "\(r.repurchaseRateInWindow)%  (\(r.repeatBuyersInWindow) of \(r.buyersInWindow) buyers)"),
                         ("repurchase rate (ever)", "\(r.repurchaseRateEver)%  (\(r.repeatBuyersEver) of \(r.buyersEver))"),
