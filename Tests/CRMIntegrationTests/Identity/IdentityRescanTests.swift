@@ -86,4 +86,22 @@ struct IdentityRescanTests {
             await admin.close()
         }
     }
+
+    @Test("accounts stored without a match form (before there were any) are opened and matched as before, and a rescan writes their forms")
+    func storedForms() async throws {
+        try await withTestServer { server in
+            let admin = try await server.adminWithShops()
+            try await IdentityPeople.push(admin, "sh01", [Events.upsert("f1", "web", "f", IdentityPeople.person(5))])
+            let missing = "SELECT count(*) FROM account WHERE match_sealed IS NULL AND key_id IS NOT NULL"
+            #expect(try await server.database.scalar(missing) == 0)
+            try server.database.withConnection { c in _ = try c.query("UPDATE account SET match_sealed = NULL") }
+            try await IdentityPeople.push(admin, "sh02", [Events.upsert("f2", "mobile", "f", IdentityPeople.person(5))])
+            #expect(try await Self.memberID(admin, "sh02", "mobile", "f") == Self.memberID(admin, "sh01", "web", "f"))
+            #expect(try await server.database.scalar(missing) == 1)
+            let r = try await Self.rescan(admin)
+            #expect(r["keys_refreshed"] == 0 && r["merged"] == 0, "\(r)")
+            #expect(try await server.database.scalar(missing) == 0)
+            await admin.close()
+        }
+    }
 }
