@@ -39,7 +39,8 @@ public enum FieldComparison {
     /// Whether some rotation of `syllables` (the family name moved to the end, or the given name to
     /// the front) spells `pinyin`.
     static func swapped(_ syllables: [String], _ pinyin: String) -> Bool {
-        guard syllables.count >= 2 else { return false }
+        // Every rotation is as long as the syllables together: most pairs differ there, before any is spelled.
+        guard syllables.count >= 2, syllables.reduce(0, { $0 + $1.utf8.count }) == pinyin.utf8.count else { return false }
         for k in 1..<syllables.count where (syllables[k...] + syllables[..<k]).joined() == pinyin { return true }
         return false
     }
