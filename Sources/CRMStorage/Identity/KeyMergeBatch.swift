@@ -155,70 +155,23 @@ struct KeyMergeBatch {
     }
 
     /// Merges each lead's member into its survivor, in order, as `MemberMerger.merge` does for a
-    /// member new in the push: the account moves, a merge record with the merged member's snapshot,
-    /// open reviews between the two settled, history on both sides, the merged member's tags moved,
-    /// and each survivor's golden record recomputed once.
+    /// member new in the push (`MemberMerger.moveAccounts`: the account moves, a merge record with the
+    /// merged member's snapshot, open reviews between the two settled, history on both sides, the merged
+    /// member's tags moved), and each survivor's golden record recomputed once.
     func merge(_ leads: [Lead]) throws {
         guard !leads.isEmpty else { return }
         let merged = leads.map(\.member), survivors = leads.map(\.survivor)
-        precondition(Set(merged).count == merged.count && Set(merged).isDisjoint(with: survivors), "each new member merges once, into a member that stays")
-        let involved = Array(Set(merged + survivors)).sorted()
-        // NO KEY UPDATE, in id order: rows that merely reference these members (lots, history) do not block it.
-        let live = try c.queryPrepared(
-            "SELECT id FROM member WHERE id = ANY($1::bigint[]) AND merged_into IS NULL ORDER BY id FOR NO KEY UPDATE",
-            [.intArray(involved)])
-        precondition(live.count == involved.count, "merge of members that are not all live")
         try merger.checkHoldNothing(merged)
         try merger.beforeMergingAway(merged)
-        let rules = leads.map { "key:\($0.kind)" }, reasons = leads.map { "shared \($0.kind)" }
-        let evidence = leads.map { JSONSerializer.canonicalObject(["kind": .string($0.kind)]) }
-        // Snapshot, move, mark, record: one statement, records in the leads' order.
-        var recordOf: [Int64: Int64] = [:]
-        for row in try c.queryPrepared(
-            """
-            WITH t AS MATERIALIZED (
-                SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS t(merged, survivor, rule, reason, evidence, n)),
-            snap AS MATERIALIZED (SELECT t.n, to_jsonb(m) - 'merged_into' AS snapshot FROM t JOIN member m ON m.id = t.merged),
-            moved AS (UPDATE account a SET member_id = t.survivor, updated_at = now() FROM t WHERE a.member_id = t.merged RETURNING t.n, a.id),
-            marked AS (UPDATE member m SET merged_into = t.survivor, updated_at = now() FROM t WHERE m.id = t.merged),
-            rec AS (INSERT INTO merge_record (survivor_id, merged_id, account_ids, snapshot, rule, score, evidence, actor, reason)
-                    SELECT t.survivor, t.merged, ARRAY(SELECT mv.id FROM moved mv WHERE mv.n = t.n ORDER BY mv.id), s.snapshot, t.rule, NULL,
-                           t.evidence::jsonb, 'system', t.reason
-                    FROM t JOIN snap s USING (n) ORDER BY t.n
-                    RETURNING id, merged_id, cardinality(account_ids) AS moved, account_ids[1] AS account)
-            SELECT merged_id, id, moved, account FROM rec
-            """, [.intArray(merged), .intArray(survivors), .textArray(rules), .textArray(reasons), .textArray(evidence)])
-        {
-            let member: Int64 = try row.decode(at: 0)
-            let moved: Int64 = try row.decode(at: 2)
-            let account: Int64? = try row.decode(at: 3)
-            precondition(moved == 1 && leads.contains { $0.member == member && $0.account == account }, "each merged member had exactly its one new account")
-            recordOf[member] = try row.decode(at: 1)
+        let moves = leads.map {
+            AccountMove(
+                merged: $0.member, survivor: $0.survivor, rule: "key:\($0.kind)", score: nil, evidence: ["kind": .string($0.kind)], actor: "system",
+                reason: "shared \($0.kind)", modelVersion: nil)
         }
-        precondition(recordOf.count == leads.count, "every lead was merged")
-        for lead in leads { merger.pushMerges?.record(merged: lead.member, into: lead.survivor) }
-        try c.queryPrepared(
-            """
-            UPDATE review_item r SET status = 'obsolete', decided_at = now(), decided_by = 'system', decision_reason = 'merged'
-            FROM unnest($1::bigint[], $2::bigint[]) AS t(a, b)
-            WHERE r.status = 'open' AND r.member_a = LEAST(t.a, t.b) AND r.member_b = GREATEST(t.a, t.b)
-            """, [.intArray(survivors), .intArray(merged)])
-        // History, in the order the merges are made: the survivor's line, then the merged member's.
-        var historyMembers: [Int64?] = [], actions: [String?] = [], details: [String?] = []
-        for (lead, (rule, reason)) in zip(leads, zip(rules, reasons)) {
-            let sides = MemberMerger.mergeHistory(
-                recordID: recordOf[lead.member]!, rule: rule, score: nil, reason: reason,
-                survivor: lead.survivor, merged: lead.member, accounts: [lead.account])
-            historyMembers += [lead.survivor, lead.member]
-            actions += ["merged", "merged_into"]
-            details += [JSONSerializer.canonicalObject(sides.survivor), JSONSerializer.canonicalObject(sides.merged)]
+        for (lead, moved) in zip(leads, try merger.moveAccounts(moves)) {
+            precondition(moved.accounts == [lead.account], "each merged member had exactly its one new account")
+            merger.pushMerges?.record(merged: lead.member, into: lead.survivor)
         }
-        try c.queryPrepared(
-            """
-            INSERT INTO member_history (member_id, action, actor, detail)
-            SELECT m, a, 'system', d::jsonb FROM unnest($1::bigint[], $2::text[], $3::text[]) WITH ORDINALITY AS t(m, a, d, n) ORDER BY n
-            """, [.intArray(historyMembers), .textArray(actions), .textArray(details)])
         try merger.goldenChanged(Array(Set(survivors)).sorted())
-        try MemberTagTransfer(c: c).merge(from: merged, to: survivors)
     }
 }

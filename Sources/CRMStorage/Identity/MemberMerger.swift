@@ -68,8 +68,10 @@ struct MemberMerger {
         let survivor = min(x, y)
         let merged = max(x, y)
         try beforeMergingAway([merged])
-        let recordID = try moveAccounts(
-            from: merged, to: survivor, rule: rule, score: score, evidence: evidence, actor: actor, reason: reason, modelVersion: modelVersion)
+        let recordID = try moveAccounts([
+            AccountMove(
+                merged: merged, survivor: survivor, rule: rule, score: score, evidence: evidence, actor: actor, reason: reason, modelVersion: modelVersion)
+        ])[0].record
         pushMerges?.record(merged: merged, into: survivor)
         try goldenChanged([survivor])
         if newMembers.contains(merged) {
@@ -102,26 +104,6 @@ struct MemberMerger {
         ).single!.decode(at: 0)
         precondition(held == 0, "members \(members), new in this push, already hold points, a referral, a level or a coupon")
         #endif
-    }
-
-    /// What a merge's history says on each side: the survivor's `merged` line and the merged member's
-    /// `merged_into`. A merge the match model decided also shows its evidence (the waterfall, as the
-    /// merge record keeps it).
-    static func mergeHistory(
-        recordID: Int64, rule: String, score: Double?, reason: String?, survivor: Int64, merged: Int64,
-        accounts: [Int64], evidence: JSONObject? = nil
-    ) -> (survivor: JSONObject, merged: JSONObject) {
-        var detail: JSONObject = [
-            "merge_id": .int(recordID), "rule": .string(rule), "score": score.map { .double($0) } ?? .null,
-            "reason": reason.map { .string($0) } ?? .null,
-        ]
-        if let evidence { detail["evidence"] = .object(evidence) }
-        var survivorDetail = detail
-        survivorDetail["merged"] = .int(merged)
-        survivorDetail["accounts"] = .array(accounts.map { .int($0) })
-        var mergedDetail = detail
-        mergedDetail["survivor"] = .int(survivor)
-        return (survivorDetail, mergedDetail)
     }
 
     /// Undoes a merge: the merged member gets back exactly the accounts it had, both golden records

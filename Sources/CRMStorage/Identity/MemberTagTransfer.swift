@@ -6,21 +6,10 @@ import CRMPostgres
 struct MemberTagTransfer {
     let c: PostgresConnection
 
-    /// Several merges at once, as if made in order: `merged[i]`'s tags move to `survivor[i]`; where
-    /// the survivor already holds a tag from the same source, the one it held first stays.
-    func merge(from merged: [Int64], to survivors: [Int64]) throws {
-        precondition(merged.count == survivors.count, "one survivor per merged member")
-        guard !merged.isEmpty else { return }
-        try c.queryPrepared(
-            """
-            WITH tag_moves AS MATERIALIZED (SELECT * FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS t(merged, survivor, n)),
-            \(Self.movingTags)
-            SELECT 1
-            """, [.intArray(merged), .intArray(survivors)])
-    }
-
-    /// The data-modifying steps of `merge`, for a statement that defines `tag_moves(merged, survivor,
-    /// n)` before them (`MemberMerger.moveAccounts` makes one merge's part of its statement).
+    /// The data-modifying steps of a merge's tags, for a statement that defines `tag_moves(merged,
+    /// survivor, n)` before them (`MemberMerger.moveAccounts`): `merged`'s tags move to `survivor`, as if
+    /// in the order of `n`; where the survivor already holds a tag from the same source, the one it held
+    /// first stays.
     static let movingTags = """
         untagged AS (DELETE FROM member_tag g USING tag_moves t WHERE g.member_id = t.merged
                      RETURNING t.n, t.survivor, g.tag_id, g.source, g.account_id, g.rule_id, g.segment_id, g.actor, g.created_at),
