@@ -16,6 +16,7 @@ struct DatabaseOutageTests {
         let context = ServerContext(configuration: ServerConfiguration(), pool: pool, keys: TestKeys.source, logger: logger)
         let server = try RPCServer(context: context)  // builds the metrics
         let statistics = StatisticsService(context: context, interval: .milliseconds(20))
+        let started = ContinuousClock.now
         let run = Task { try await statistics.run() }
         var failures: UInt64 = 0
         for _ in 0..<1_000 where failures < 30 {
@@ -27,7 +28,10 @@ struct DatabaseOutageTests {
         await pool.close()
         #expect(failures >= 30)
         let warnings = captured.all.filter { $0.level >= .warning }
-        #expect(warnings.count >= 1 && warnings.count <= 2, "\(warnings.map(\.message))")
+        // Once when it started (twice at most: the pool's and the work's), and a reminder for each minute a
+        // loaded machine took to gather the failures; never once a round.
+        let minutes = Int((ContinuousClock.now - started) / .seconds(60))
+        #expect(warnings.count >= 1 && warnings.count <= 2 + minutes, "\(warnings.map(\.message)) over \(minutes) min")
         #expect(warnings.allSatisfy { !($0.metadata["error"] ?? "").contains("\n") })
     }
 
