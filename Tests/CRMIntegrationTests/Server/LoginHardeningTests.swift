@@ -48,9 +48,12 @@ struct LoginHardeningTests {
             let port = freePort()
             let admin = AccessToken.generate()
             // An hour's window: on a busy machine the twenty failures below can take more than the
-            // default minute, and the first would age out before the address is refused.
+            // default minute, and the first would age out before the address is refused; and the first
+            // connection's seven tries can take longer than the ten seconds a connection has for its hello.
             let crmd = try await startCRMD(
-                arguments: ["--database-url", db.connectionString, "--failed-login-window", "3600"], environment: ["CRM_ADMIN_TOKEN": admin], port: port)
+                arguments: ["--database-url", db.connectionString, "--failed-login-window", "3600", "--hello-timeout", "600"],
+                environment: ["CRM_ADMIN_TOKEN": admin],
+                port: port)
             defer { Task { await crmd.kill9() } }
             // One connection: five wrong guesses, then even hello is refused on it.
             let first = try RawConnection(port: port)
