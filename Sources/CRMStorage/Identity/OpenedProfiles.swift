@@ -3,9 +3,9 @@ import CRMPostgres
 
 /// Candidates' fields as matching compares them, opened once per push: the screen before the
 /// identity lock and the resolver after it read many of the same accounts, and opening one (a data
-/// key unwrapped, six fields decrypted, folded and spelled in pinyin) was a fifth of crmd's time in
-/// the identity benchmark. An entry is keyed by the account and its sealed columns as read: an account
-/// rewritten in between is sealed anew (a fresh nonce), so it is opened again, never served stale.
+/// key unwrapped, its stored form or four fields decrypted) was a fifth of crmd's time in the identity
+/// benchmark. An entry is keyed by the account and its sealed columns as read: an account rewritten in
+/// between is sealed anew (a fresh nonce), so it is opened again, never served stale.
 /// One push's, on one connection's thread: not shared.
 final class OpenedProfiles {
     private var entries: [Int64: (sealed: [String?], fields: PersonFields)] = [:]
@@ -17,8 +17,10 @@ final class OpenedProfiles {
     /// The fields of the account whose `SealedProfile.matchColumns` are at `index`, followed by its data
     /// key's columns (`SealedProfile.personFields`' layout).
     func fields(account: Int64, _ row: PostgresRow, at index: Int, codec: PersonalDataCodec) throws -> PersonFields {
-        var sealed: [String?] = []
-        for i in 0..<SealedProfile.matchColumnCount { sealed.append(try row.decode(at: index + i)) }
+        // An account with a stored form is known by it (read with or without its sealed fields); one
+        // without, by its sealed fields.
+        var sealed: [String?] = [try row.decode(at: index), try row.decode(at: index + 1)]
+        if sealed[1] == nil { for i in 2..<SealedProfile.matchColumnCount { sealed.append(try row.decode(at: index + i)) } }
         if let hit = entries[account], hit.sealed == sealed { return hit.fields }
         let fields = try SealedProfile.personFields(row, at: index, codec: codec)
         if entries.count < Self.limit { entries[account] = (sealed, fields) }

@@ -53,8 +53,13 @@ enum SealedProfile {
     /// An account's columns matching reads, in the order `personFields` takes them: its region, its
     /// stored form (`PersonFields.storedForm`, sealed), then the sealed fields matching compares (read
     /// when there is no stored form to read). The data key's `PersonalDataCodec.keyColumns` follow.
-    static func matchColumns(_ alias: String) -> String {
-        (["\(alias).region", "\(alias).match_sealed"] + matched.map { "\(alias).\(fields[$0])_sealed" }).joined(separator: ", ")
+    /// `formFirst`: the sealed fields only of accounts without a stored form (NULL otherwise), for the
+    /// statement that reads a dozen candidates for every new account of a push: half its bytes.
+    static func matchColumns(_ alias: String, formFirst: Bool = false) -> String {
+        let sealed = matched.map { i in
+            formFirst ? "CASE WHEN \(alias).match_sealed IS NULL THEN \(alias).\(fields[i])_sealed END" : "\(alias).\(fields[i])_sealed"
+        }
+        return (["\(alias).region", "\(alias).match_sealed"] + sealed).joined(separator: ", ")
     }
 
     /// How many columns `matchColumns` selects.
@@ -66,8 +71,11 @@ enum SealedProfile {
         let cipher = try codec.cipher(row, at: index + matchColumnCount)
         if let stored = cipher?.open(try row.decode(String?.self, at: index + 1)), let fields = PersonFields(storedForm: stored) {
             #if DEBUG
-            let derived = try derivedFields(row, at: index, cipher: cipher)
-            precondition(fields == derived, "an account's stored match form differs from its sealed fields")
+            // Where the row holds the sealed fields too (not `formFirst`), the form must be what they give.
+            if try (2..<matchColumnCount).contains(where: { try row.decode(String?.self, at: index + $0) != nil }) {
+                let derived = try derivedFields(row, at: index, cipher: cipher)
+                precondition(fields == derived, "an account's stored match form differs from its sealed fields")
+            }
             #endif
             return fields
         }

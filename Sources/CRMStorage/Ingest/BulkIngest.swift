@@ -347,7 +347,7 @@ struct BulkIngest {
                          SELECT DISTINCT m.account_id, o.candidate FROM mine m JOIN blocks b ON b.key = m.key AND cardinality(b.ids) <= $3
                          CROSS JOIN LATERAL unnest(b.ids) AS o(candidate) WHERE o.candidate <> m.account_id),
                      grouped AS (SELECT candidate, array_to_string(array_agg(account_id), ',') AS accounts FROM pairs GROUP BY candidate)
-                SELECT g.accounts, a.id, \(SealedProfile.matchColumns("a")), \(PersonalDataCodec.keyColumns("k"))
+                SELECT g.accounts, a.id, \(SealedProfile.matchColumns("a", formFirst: true)), \(PersonalDataCodec.keyColumns("k"))
                 FROM grouped g JOIN account a ON a.id = g.candidate LEFT JOIN data_key k ON k.id = a.key_id
                 """, [.intArray(rows.blockAccounts), .textArray(rows.blockKeys), .int(Int64(policy.maxCandidatesPerBlock))]
             ).map { $0 }
@@ -358,7 +358,7 @@ struct BulkIngest {
                          SELECT DISTINCT m.account_id, o.account_id AS candidate FROM unnest($1::bigint[], $2::text[]) AS m(account_id, key)
                          JOIN theirs o ON o.key = m.key AND o.account_id <> m.account_id),
                      grouped AS (SELECT candidate, array_to_string(array_agg(account_id), ',') AS accounts FROM pairs GROUP BY candidate)
-                SELECT g.accounts, a.id, \(SealedProfile.matchColumns("a")), \(PersonalDataCodec.keyColumns("k"))
+                SELECT g.accounts, a.id, \(SealedProfile.matchColumns("a", formFirst: true)), \(PersonalDataCodec.keyColumns("k"))
                 FROM grouped g JOIN account a ON a.id = g.candidate LEFT JOIN data_key k ON k.id = a.key_id
                 """, [.intArray(rows.blockAccounts), .textArray(rows.blockKeys), .intArray(among!)]
             ).map { $0 }
