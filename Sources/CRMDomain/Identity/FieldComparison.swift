@@ -27,9 +27,7 @@ public enum FieldComparison {
         {
             return 4
         }
-        if TextSimilarity.damerauLevenshtein(a.nameFolded, b.nameFolded, limit: 1) <= 1
-            || TextSimilarity.damerauLevenshtein(a.namePinyin, b.namePinyin, limit: 1) <= 1
-        {
+        if TextSimilarity.withinOneEdit(a.nameFolded, b.nameFolded) || TextSimilarity.withinOneEdit(a.namePinyin, b.namePinyin) {
             return 5
         }
         if TextSimilarity.jaroWinkler(a.namePinyin, b.namePinyin) >= similarNames { return 6 }

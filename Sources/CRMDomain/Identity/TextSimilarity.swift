@@ -47,6 +47,24 @@ public enum TextSimilarity {
         return d[x.count][y.count]
     }
 
+    /// Whether one edit at most (insert, delete, replace, swap two neighbours) turns one text into the
+    /// other: `damerauLevenshtein(a, b, limit: 1) <= 1`, found in one pass without the table (matching
+    /// asks it of two names' forms for every candidate pair).
+    public static func withinOneEdit(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.unicodeScalars), y = Array(b.unicodeScalars)
+        let (short, long) = x.count <= y.count ? (x, y) : (y, x)
+        guard long.count - short.count <= 1 else { return false }
+        var i = 0
+        while i < short.count, short[i] == long[i] { i += 1 }
+        if i == short.count { return true }  // equal, or one character added at the end
+        if short.count == long.count {
+            // One replaced, or two neighbours swapped; the rest equal.
+            if short[(i + 1)...] == long[(i + 1)...] { return true }
+            return i + 1 < short.count && short[i] == long[i + 1] && short[i + 1] == long[i] && short[(i + 2)...] == long[(i + 2)...]
+        }
+        return short[i...] == long[(i + 1)...]  // one inserted into the shorter
+    }
+
     /// 1 − (Damerau–Levenshtein distance / longer length).
     public static func editSimilarity(_ a: String, _ b: String) -> Double {
         let n = max(a.unicodeScalars.count, b.unicodeScalars.count)
