@@ -32,6 +32,11 @@ struct ChineseFormsTests {
         #expect(nameLevel("王小明", "Xiaoming Wang") == "swapped")
         #expect(nameLevel("王小明", "小明") == "partial")
         #expect(nameLevel("歐陽靜怡", "欧阳静") == "partial")
+        // By syllables: the first or the last of the other's, however the words are cut.
+        #expect(nameLevel("王小明", "Xiaoming") == "partial")
+        #expect(nameLevel("Wang Xiaoming", "Wang") == "partial")
+        #expect(nameLevel("Wang Xiaoming", "xiaoming") == "partial")
+        #expect(nameLevel("Wang Xiaoming", "Xiao") == "similar" || nameLevel("Wang Xiaoming", "Xiao") == "different")
         #expect(nameLevel("王小明", "王大明") == "one_edit")
     }
 

@@ -61,7 +61,14 @@ public enum FieldComparison {
         let (short, long) = a.count <= b.count ? (a, b) : (b, a)
         let spelled = short.joined()
         guard !short.isEmpty, spelled.count >= 2, short.count < long.count || spelled != long.joined() else { return false }
-        for k in 1..<max(1, long.count) where long[..<k].joined() == spelled || long[k...].joined() == spelled { return true }
+        // Only a run of syllables as long as the shorter name can spell it: compare lengths before spelling.
+        let lengths = long.map(\.utf8.count), total = lengths.reduce(0, +), target = spelled.utf8.count
+        var head = 0
+        for k in 1..<max(1, long.count) {
+            head += lengths[k - 1]
+            if head == target, long[..<k].joined() == spelled { return true }
+            if total - head == target, long[k...].joined() == spelled { return true }
+        }
         return false
     }
 
