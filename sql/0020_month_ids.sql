@@ -24,6 +24,19 @@ CREATE FUNCTION crm_month_floor(id bigint) RETURNS bigint
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     RETURN (id >> 40) << 40;
 
+-- When ids began to carry their month (the time this migration ran): rows written before have small ids.
+DO $$ BEGIN
+    EXECUTE format('CREATE FUNCTION crm_month_ids_since() RETURNS timestamptz LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN %L::timestamptz', now());
+END $$;
+
+-- The smallest id a row written after `at` can have: the first id of at's month, or 0 when `at` is
+-- before month ids began. An account's orders are written after the account was created, so
+-- `o.id >= crm_written_after(a.created_at)` skips the months before it.
+CREATE FUNCTION crm_written_after(at timestamptz) RETURNS bigint
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN CASE WHEN at < crm_month_ids_since() THEN 0
+                ELSE ((extract(year FROM at AT TIME ZONE 'UTC')::bigint - 1970) * 12 + extract(month FROM at AT TIME ZONE 'UTC')::bigint - 1) << 40 END;
+
 -- The partition that holds (or held, before it was archived) the row of `parent` with this id:
 -- <parent>_before for ids written before migration 20, else <parent>_YYYY_MM. `crmctl verify` excuses
 -- a key whose row is missing only when this partition is no longer attached.

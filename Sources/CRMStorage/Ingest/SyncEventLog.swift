@@ -17,9 +17,10 @@ enum SyncEventLog {
         var seen: [String: PushOutcomes.First] = [:]
         for row in try c.queryPrepared(
             """
-            SELECT k.event_id, k.content_hash, k.status, k.member_id, e.error->>'kind', e.error->>'reason', e.error->>'message', e.error->>'field'
-            FROM sync_event_key k LEFT JOIN sync_event e ON k.status = 'rejected' AND e.id = k.id
-            WHERE k.shop_id = $1 AND k.event_id = ANY($2::text[])
+            SELECT event_id, content_hash, status, member_id, error->>'kind', error->>'reason', error->>'message', error->>'field'
+            FROM (SELECT k.event_id, k.content_hash, k.status, k.member_id,
+                         CASE WHEN k.status = 'rejected' THEN (SELECT e.error FROM sync_event e WHERE e.id = k.id) END AS error
+                  FROM sync_event_key k WHERE k.shop_id = $1 AND k.event_id = ANY($2::text[])) k
             """, [.int(shopID), .textArray(ids.compactMap { $0 })])
         {
             let status = EventOutcome.Status(rawValue: try row.decode(at: 2))!

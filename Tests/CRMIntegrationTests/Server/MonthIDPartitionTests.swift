@@ -18,8 +18,10 @@ struct MonthIDPartitionTests {
     }
 
     /// TEST SUPPORT SQL: ids are written as of `monthsBack` months ago (0: the clock again), so that
-    /// what crmd writes meanwhile goes to an older month's partition, as rows written then would.
+    /// what crmd writes meanwhile goes to an older month's partition, as rows written then would;
+    /// accounts made meanwhile are dated then too (readers bound an account's orders by it).
     static func writeAsOf(_ c: PostgresConnection, monthsBack: Int) throws {
+        try c.query("ALTER TABLE account ALTER COLUMN created_at SET DEFAULT now() - interval '\(monthsBack) months'")
         try c.query(
             """
             CREATE OR REPLACE FUNCTION crm_month_id(seq bigint) RETURNS bigint
