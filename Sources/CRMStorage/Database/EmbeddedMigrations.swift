@@ -1194,7 +1194,7 @@ CREATE FUNCTION crm_month_partition_name(parent text, id bigint) RETURNS text
 
 -- Makes the partition of `parent` for the UTC month starting at `month`, as in migration 19, for a
 -- table partitioned by a timestamp (that month's instants) or by a month id (that month's ids; month
--- 0, 1970-01, is the <table>_before partition of rows written before migration 20).
+-- 0, 1970-01, is the <table>_before partition of rows written before migration 20), and analyses it.
 CREATE OR REPLACE FUNCTION crm_ensure_month_partition(parent regclass, month date) RETURNS boolean
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -1236,6 +1236,9 @@ BEGIN
     ELSE
         EXECUTE format('CREATE TABLE %I PARTITION OF %s FOR VALUES FROM (%L) TO (%L)', name, parent, low, high);
     END IF;
+    -- Analysed at once: a table never analysed is planned as ten pages, and forty empty months
+    -- planned so make a one-row lookup look costly enough for parallel workers and JIT compilation.
+    EXECUTE format('ANALYZE %I', name);
     RETURN true;
 END $$;
 

@@ -32,6 +32,10 @@ public struct IngestEngine: Sendable {
     public func push(shopCode: String, events: [PushedEvent], policy: IdentityPolicy, loyalty: LoyaltyPolicy) async throws -> [EventOutcome] {
         let codec = self.codec
         return try await pool.withTransaction { c in
+            // A push's statements are short lookups. Over tables partitioned by month the planner adds
+            // up every month's index before run-time pruning leaves one, and that estimate crosses the
+            // thresholds of JIT compilation and parallel workers: each costs far more than the lookup.
+            try c.queryPrepared("SELECT set_config('jit', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)", [])
             guard let shopRow = try c.queryPrepared("SELECT id FROM shop WHERE code = $1", [.text(shopCode)]).single else {
                 throw StorageError.notFound(reason: .shopNotFound, message: "no shop with code \(shopCode)")
             }
