@@ -97,6 +97,11 @@ BEGIN
 END $$;
 
 -- Foreign keys naming orders or ledger entries are made again once their tables are partitioned.
+-- Those naming an order point at its key (order_key.order_id, unique): a check against a table of 42
+-- partitions cost 31 µs a row against 9 µs against a plain one (PostgreSQL 15 locks every partition
+-- of the plan it keeps for the check), and ingest writes several per order. An order and its key are
+-- written in one statement and `crmctl verify` checks that each names the other; a month of orders
+-- can then be archived, its keys (and what names them) staying.
 ALTER TABLE refund DROP CONSTRAINT refund_order_id_fkey;
 ALTER TABLE points_lot DROP CONSTRAINT points_lot_order_id_fkey;
 ALTER TABLE points_entry DROP CONSTRAINT points_entry_order_id_fkey;
@@ -145,7 +150,7 @@ CREATE TABLE order_key (
     shop_id   bigint NOT NULL,
     channel   text NOT NULL,
     order_no  text NOT NULL,
-    order_id  bigint NOT NULL,
+    order_id  bigint NOT NULL CONSTRAINT order_key_order_id_key UNIQUE,
     CONSTRAINT shop_order_shop_id_channel_order_no_key PRIMARY KEY (shop_id, channel, order_no)
 );
 INSERT INTO order_key SELECT shop_id, channel, order_no, id FROM shop_order_before;
@@ -172,7 +177,7 @@ CREATE TABLE points_entry (
     points           bigint NOT NULL,
     debt_change      bigint NOT NULL DEFAULT 0,
     at               timestamptz NOT NULL DEFAULT now(),
-    order_id         bigint REFERENCES shop_order (id),
+    order_id         bigint REFERENCES order_key (order_id),
     refund_id        bigint REFERENCES refund (id),
     merge_id         bigint REFERENCES merge_record (id),
     run_id           bigint REFERENCES job_run (id),
@@ -267,11 +272,11 @@ FROM unnest(ARRAY['shop_order', 'points_entry', 'sync_event']::regclass[]) t,
      generate_series(date_trunc('month', now() AT TIME ZONE 'UTC'), date_trunc('month', now() AT TIME ZONE 'UTC') + interval '3 months',
                      interval '1 month') m;
 
-ALTER TABLE refund ADD CONSTRAINT refund_order_id_fkey FOREIGN KEY (order_id) REFERENCES shop_order (id);
-ALTER TABLE points_lot ADD CONSTRAINT points_lot_order_id_fkey FOREIGN KEY (order_id) REFERENCES shop_order (id);
-ALTER TABLE referral_binding ADD CONSTRAINT referral_binding_qualified_order_id_fkey FOREIGN KEY (qualified_order_id) REFERENCES shop_order (id);
-ALTER TABLE referral_reward ADD CONSTRAINT referral_reward_order_id_fkey FOREIGN KEY (order_id) REFERENCES shop_order (id);
-ALTER TABLE coupon ADD CONSTRAINT coupon_redeemed_order_id_fkey FOREIGN KEY (redeemed_order_id) REFERENCES shop_order (id);
+ALTER TABLE refund ADD CONSTRAINT refund_order_id_fkey FOREIGN KEY (order_id) REFERENCES order_key (order_id);
+ALTER TABLE points_lot ADD CONSTRAINT points_lot_order_id_fkey FOREIGN KEY (order_id) REFERENCES order_key (order_id);
+ALTER TABLE referral_binding ADD CONSTRAINT referral_binding_qualified_order_id_fkey FOREIGN KEY (qualified_order_id) REFERENCES order_key (order_id);
+ALTER TABLE referral_reward ADD CONSTRAINT referral_reward_order_id_fkey FOREIGN KEY (order_id) REFERENCES order_key (order_id);
+ALTER TABLE coupon ADD CONSTRAINT coupon_redeemed_order_id_fkey FOREIGN KEY (redeemed_order_id) REFERENCES order_key (order_id);
 ALTER TABLE points_entry_lot ADD CONSTRAINT points_entry_lot_entry_id_fkey FOREIGN KEY (entry_id) REFERENCES points_entry (id);
 ALTER TABLE points_request ADD CONSTRAINT points_request_entry_id_fkey FOREIGN KEY (entry_id) REFERENCES points_entry (id);
 ALTER TABLE referral_reward ADD CONSTRAINT referral_reward_entry_id_fkey FOREIGN KEY (entry_id) REFERENCES points_entry (id);

@@ -142,7 +142,7 @@ struct MonthIDPartitionTests {
         }
     }
 
-    @Test("archiving a month of stored events: replays still answer duplicate with the first status and member; verify excuses only detached months")
+    @Test("archiving a month of stored events and orders: replays still answer duplicate with the first status and member; verify excuses only detached months")
     func archivedEvents() async throws {
         try await withTestServer { server in
             let admin = try await server.adminWithShops()
@@ -158,19 +158,28 @@ struct MonthIDPartitionTests {
             let first = try await admin.push("sh01", [paid, bad])
             try server.database.withConnection { c throws in
                 try Self.writeAsOf(c, monthsBack: 0)
-                // Orders and entries are named by refunds, lots and lot changes: their months cannot be detached.
-                #expect(throws: PostgresError.self) { try c.query("ALTER TABLE shop_order DETACH PARTITION shop_order_\(back)") }
+                // Entries are named by lot changes: their month cannot be detached.
                 #expect(throws: PostgresError.self) { try c.query("ALTER TABLE points_entry DETACH PARTITION points_entry_\(back)") }
-                try c.query("ALTER TABLE sync_event DETACH PARTITION sync_event_\(back)")
-                try c.query("DROP TABLE sync_event_\(back)")
+                // Lots and entries name an order by its key, which stays: a month of orders can be archived.
+                for table in ["sync_event", "shop_order"] {
+                    try c.query("ALTER TABLE \(table) DETACH PARTITION \(table)_\(back)")
+                    try c.query("DROP TABLE \(table)_\(back)")
+                }
             }
             let replay = try await admin.push("sh01", [paid, bad])
             #expect(replay.map { $0["status"]! } == ["duplicate", "duplicate"])
             #expect(replay[0]["first_status"] == "applied" && replay[0]["member_id"] == first[0]["member_id"])
             #expect(replay[1]["first_status"] == "rejected")
-            // The same ids with other content are still refused as reused.
-            let reused = try await admin.push("sh01", [Events.paid("o1", "web", order: "5002", member: "u-1", amount: "1.00")])
-            #expect(reused[0]["error"]?["data"]?["reason"] == "event_id_reused")
+            // The same ids with other content are still refused as reused, the archived order's number
+            // is still taken, and a refund of it finds no order.
+            let later = try await admin.push(
+                "sh01",
+                [
+                    Events.paid("o1", "web", order: "5002", member: "u-1", amount: "1.00"),
+                    Events.paid("o1-again", "web", order: "5001", member: "u-1", amount: "1.00"),
+                    Events.refunded("r1", "web", order: "5001", refund: "R1", amount: "1.00"),
+                ])
+            #expect(later.map { $0["error"]?["data"]?["reason"] } == ["event_id_reused", "order_exists", "order_not_found"])
             #expect(try await admin.verify()["ok"] == true)
             // A record missing from a month still attached is a violation.
             _ = try await admin.push("sh01", [Events.upsert("u3", "web", "u-3")])
