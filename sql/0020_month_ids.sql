@@ -1,6 +1,7 @@
 -- Orders, ledger entries and stored events partitioned by month (issue 20), by RANGE of their id: the
 -- id carries the UTC month it was written in (crm_month_id), so that every lookup by id prunes to one
--- month's partition, the primary key stays (id), and foreign keys to these tables keep working.
+-- month's partition and the primary key stays (id). Foreign keys to entries keep naming them; those
+-- to orders name the order's key (see below, where they are made again).
 -- Rules, archiving and what `crmctl verify` checks then: docs/operations.md, "Partitions".
 --
 -- An id is (months since 1970-01) << 40 | n, n from the table's sequence: unique (the sequence is),
