@@ -29,6 +29,10 @@ struct IdentityExplain: ParsableCommand {
     var offline = false
     @Option(help: "Seed of the offline training.") var seed: UInt64 = 1
     @Option(help: "Random pairs the offline training draws (crmctl identity train --pairs).") var pairs = 200_000
+    @Option(help: "Blocking rules left out of the offline run (prefixes, comma-separated: ad,ny), to measure what a rule adds.")
+    var withoutRules = ""
+    @Flag(help: "The offline run weighs an exact address by the average address, not by its own frequency.")
+    var withoutAddressFrequency = false
 
     func run() throws {
         let matchModel = try loadModel()
@@ -47,12 +51,20 @@ struct IdentityExplain: ParsableCommand {
             let holders = x.fields.nameFrequencyKey.map { max((blocks[$0] ?? 1) - 1, 0) }
             // The other record's member's accounts with the name are left out, as crmd does.
             let own = records.all.indices.filter { $0 != a && outcome.member[$0] != nil && outcome.member[$0] == outcome.member[b] }
-                .filter { records.all[$0].fields.nameFrequencyKey == x.fields.nameFrequencyKey }.count
+                .filter { x.fields.sharesNameFrequencyKey(with: records.all[$0].fields) }.count
             let frequency = holders.map {
                 NameFrequency.estimate(holders: $0, candidateHolders: own, accounts: Double(records.all.count), model: matchModel)
             }
+            // The address likewise: its holders but the record and the other record's member's accounts.
+            let atAddress = x.fields.addressFrequencyKey.map { key in
+                let own = records.all.indices.filter { $0 != a && outcome.member[$0] != nil && outcome.member[$0] == outcome.member[b] }
+                return (max((blocks[key] ?? 1) - 1, 0), own.filter { records.all[$0].fields.addressFrequencyKey == key }.count)
+            }
+            let addressFrequency = atAddress.map {
+                AddressFrequency.estimate(holders: $0.0, candidateHolders: $0.1, accounts: Double(records.all.count), model: matchModel)
+            }
             let v = FieldComparison.compare(x.fields, y.fields)
-            let score = matchModel.score(v, nameFrequency: frequency)
+            let score = matchModel.score(v, nameFrequency: frequency, addressFrequency: addressFrequency)
             let category: String
             if shared.isEmpty {
                 category = "never a candidate: no blocking key shared"
@@ -77,11 +89,17 @@ struct IdentityExplain: ParsableCommand {
         print(tally.summary(patterns: patterns))
         print("(one line per pair: \(out)/\(side)-missed-pairs.tsv)")
         if offline {
+            let left = Set(withoutRules.split(separator: ",").map { String($0) + ":" })
+            for i in records.all.indices { records.all[i].keys.removeAll { left.contains(String($0.prefix(3))) } }
             var run = OfflineRun(records: records, heldFrom: heldFrom, maxPerBlock: maxPerBlock, autoMerge: autoMerge, review: review)
+            run.addressFrequency = !withoutAddressFrequency
             print("side's model: " + run.evaluate(matchModel))
             run.showPatterns = true
             let (trained, report) = run.train(seed: seed, randomPairs: pairs)
-            print("trained offline (\(report.randomPairs) random, \(report.blockedPairs) blocked pairs): " + Self.parameters(trained))
+            print(
+                "trained offline (\(report.randomPairs) random, \(report.blockedPairs) blocked pairs; the average name weighs "
+                    + String(format: "%.0f accounts, the average address %.0f): ", report.namePriorAccounts, report.addressPriorAccounts)
+                    + Self.parameters(trained))
             print("offline model: " + run.evaluate(trained))
         }
     }

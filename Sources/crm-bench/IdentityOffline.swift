@@ -19,6 +19,8 @@ struct OfflineRun {
     let autoMerge: Double
     let review: Double
     var showPatterns = false
+    /// Whether an exact address is weighed by its own frequency (as crmd does) or by the average address's.
+    var addressFrequency = true
 
     /// The model trained on the training records, as `crmctl identity train --seed` would.
     func train(seed: UInt64, randomPairs: Int = 200_000) -> (MatchModel, EMTrainer.Report) {
@@ -38,6 +40,16 @@ struct OfflineRun {
         }
         sample.accounts = n
         sample.sampledAccounts = n
+        // Other members' accounts holding each account's name and address, one person's records standing
+        // for one member (as ingest has merged most of them by the time a merchant trains).
+        for a in 0..<n {
+            let person = records.all[a].person
+            func others(_ key: String?) -> Int? {
+                key.map { k in (blocks[k] ?? []).filter { $0 != a && records.all[$0].person != person }.count }
+            }
+            if let k = others(records.all[a].fields.nameFrequencyKey) { sample.nameHolders.add(k) }
+            if let k = others(records.all[a].fields.addressFrequencyKey) { sample.addressHolders.add(k) }
+        }
         if showPatterns {
             var same = 0, total = 0
             for a in 0..<n {
@@ -66,15 +78,11 @@ struct OfflineRun {
         var patterns: [String: (same: Int, other: Int, below: Int, weight: Double)] = [:]
         for a in heldFrom..<records.all.count {
             let x = records.all[a]
-            let holders = x.fields.nameFrequencyKey.flatMap { blocks[$0] }?.filter { $0 != a && $0 < a }
             for (b, _) in candidates(of: a, blocks: blocks, below: a) {
                 let y = records.all[b]
-                // The candidate's own accounts (those merged with it so far) are left out of the count.
-                let frequency = holders.map { h in
-                    NameFrequency.estimate(holders: h.count, candidateHolders: h.filter { root($0) == root(b) }.count, accounts: Double(a), model: model)
-                }
                 let v = FieldComparison.compare(x.fields, y.fields)
-                let score = model.score(v, nameFrequency: frequency)
+                let (name, address) = frequencies(a, b, blocks: blocks, model: model, root: root)
+                let score = model.score(v, nameFrequency: name, addressFrequency: address)
                 let p = score.probability
                 let same = x.person == y.person
                 let t = patterns[v.description] ?? (0, 0, 0, 0)
@@ -96,6 +104,7 @@ struct OfflineRun {
         if showPatterns {
             print(empiricalM(truth, model))
             print(Self.patternSummary(patterns))
+            print(splitPersons(model, blocks: blocks, root: root))
         }
         let merged = truth.filter { root($0.0) == root($0.1) }.count
         var members: [Int: [Int: Int]] = [:]
@@ -110,6 +119,66 @@ struct OfflineRun {
             format: "offline: automatic merges precision %.4f recall %.4f (%d of %d true pairs; %d false pairs scored at or above auto-merge); "
                 + "review band: %d true pairs not merged, %d false pairs",
             precision, Double(merged) / Double(truth.count), merged, truth.count, falseMerges, queued, falseReview)
+    }
+
+    /// Every person left in more than one member: for each two of its members, the best-scoring pair
+    /// of records across them (whether blocking made them candidates), and the true pairs joining
+    /// those two members would add, tallied by that pair's pattern and by its weight.
+    func splitPersons(_ model: MatchModel, blocks: [String: [Int]], root: (Int) -> Int) -> String {
+        var byPerson: [Int: [Int: [Int]]] = [:]
+        for i in heldFrom..<records.all.count { byPerson[records.all[i].person, default: [:]][root(i), default: []].append(i) }
+        var byPattern: [String: (links: Int, pairs: Int)] = [:]
+        var byWeight: [Int: Int] = [:]
+        var total = 0
+        for (_, clusters) in byPerson where clusters.count > 1 {
+            let groups = Array(clusters.values)
+            for i in groups.indices {
+                for j in groups.indices where j > i {
+                    var best = -Double.infinity, pattern = "never candidates"
+                    for a in groups[i] {
+                        for b in groups[j] {
+                            let (x, y) = a > b ? (a, b) : (b, a)
+                            let met = Set(records.all[x].keys).intersection(records.all[y].keys).contains { (blocks[$0]?.count ?? 0) <= maxPerBlock }
+                            guard met else { continue }
+                            let (name, address) = frequencies(x, y, blocks: blocks, model: model, root: root)
+                            let v = FieldComparison.compare(records.all[x].fields, records.all[y].fields)
+                            let w = model.score(v, nameFrequency: name, addressFrequency: address).weight
+                            if w > best { best = w; pattern = v.description }
+                        }
+                    }
+                    let n = groups[i].count * groups[j].count
+                    total += n
+                    let t = byPattern[pattern] ?? (0, 0)
+                    byPattern[pattern] = (t.links + 1, t.pairs + n)
+                    byWeight[best.isFinite ? Int(floor(best)) : -99, default: 0] += n
+                }
+            }
+        }
+        var lines = ["persons split over members: \(total) true pairs across them; by the best pair's weight (floor: pairs):"]
+        lines.append("  " + byWeight.sorted { $0.key > $1.key }.map { "\($0.key == -99 ? "never" : String($0.key)): \($0.value)" }.joined(separator: ", "))
+        lines.append("by the best pair's pattern (links, true pairs joining would add):")
+        for (p, t) in byPattern.sorted(by: { $0.value.pairs > $1.value.pairs }).prefix(30) {
+            lines.append(String(format: "  %4d %5d  %@", t.links, t.pairs, p))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The frequencies of record `a`'s name and address among the records before it, as crmd counts
+    /// them when `a` arrives: the candidate `b`'s own records (those joined with it so far) left out.
+    func frequencies(_ a: Int, _ b: Int, blocks: [String: [Int]], model: MatchModel, root: (Int) -> Int) -> (name: Double?, address: Double?) {
+        let x = records.all[a].fields
+        func holders(_ key: String?) -> (all: Int, candidate: Int)? {
+            guard let key else { return nil }
+            let h = (blocks[key] ?? []).filter { $0 != a && $0 < a }
+            return (h.count, h.filter { root($0) == root(b) }.count)
+        }
+        let name = holders(x.nameFrequencyKey).map {
+            NameFrequency.estimate(holders: $0.all, candidateHolders: $0.candidate, accounts: Double(a), model: model)
+        }
+        let address = holders(x.addressFrequencyKey).map {
+            AddressFrequency.estimate(holders: $0.all, candidateHolders: $0.candidate, accounts: Double(a), model: model)
+        }
+        return (name, addressFrequency ? address : nil)
     }
 
     /// The comparison patterns with the most true pairs below auto-merge.

@@ -125,7 +125,7 @@ struct IdentityCommand: AsyncParsableCommand {
                 }
             }
             lines.append(table.render())
-            lines.append("* u replaced by the name's own frequency when it is known")
+            lines.append("* u replaced by the name's (the address's) own frequency when it is known")
             if let pairs = m.report["random_pairs"]?.int64Value {
                 let blocked = m.report["blocked_pairs"]?.int64Value ?? 0, known = m.report["known_pairs"]?.int64Value ?? 0
                 lines.append("trained on \(pairs) random pairs, \(blocked) blocked pairs, \(known) known matches")

@@ -39,7 +39,8 @@ enum ReviewWaterfallText {
         table.add(["prior", "", bits(prior), bits(total)])
         for step in item.fields {
             total += step.bits
-            let level = step.level.map { $0 + (step.termFrequency == true ? " (name frequency)" : "") } ?? "missing: no evidence"
+            // The bits of that very value: a name's or an address's own frequency.
+            let level = step.level.map { $0 + (step.termFrequency == true ? " (\(step.field) frequency)" : "") } ?? "missing: no evidence"
             table.add([step.field, level, bits(step.bits), bits(total)])
         }
         lines.append("")

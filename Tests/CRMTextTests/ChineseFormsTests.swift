@@ -49,4 +49,19 @@ struct ChineseFormsTests {
         #expect(!simplified.isDisjoint(with: person("Wang Xiaoming").blockingKeys))
         #expect(!simplified.isDisjoint(with: person("Xiaoming Wang").blockingKeys))
     }
+
+    @Test("a name in Latin letters is counted by its sound: Chen Wei is as common as 陈伟, 陳偉 and 晨伟 together")
+    func latinNameFrequency() {
+        let latin = person("Chen Wei"), simplified = person("陈伟"), traditional = person("陳偉")
+        #expect(latin.nameFrequencyKey == "py:chenwei")
+        #expect(simplified.nameFrequencyKey == "nm:陈伟")
+        #expect(traditional.nameFrequencyKey == simplified.nameFrequencyKey)
+        // Every one of them holds the Latin spelling's key, so each counts among its name's holders.
+        for other in [simplified, traditional, person("晨伟"), person("CHEN wei")] {
+            #expect(other.blockingKeys.contains(latin.nameFrequencyKey!))
+            #expect(latin.sharesNameFrequencyKey(with: other))
+        }
+        #expect(!simplified.sharesNameFrequencyKey(with: latin))
+        #expect(simplified.sharesNameFrequencyKey(with: traditional))
+    }
 }

@@ -7,6 +7,8 @@ public enum BlockingRule: String, CaseIterable, Sendable {
     case sortedPinyin = "ns"
     case nameAndYear = "ny"
     case surnameAndAddress = "sa"
+    /// Added after the others, so the rule bits of samples stored before it keep their meaning.
+    case address = "ad"
 
     /// The fields two records found by this rule agree on (at least in part) by construction.
     public var fields: Set<MatchField> {
@@ -16,6 +18,7 @@ public enum BlockingRule: String, CaseIterable, Sendable {
         case .nameAndYear: [.name, .birthday]
         // The start of an address names its city, so records found by it share the region too.
         case .surnameAndAddress: [.name, .address, .region]
+        case .address: [.address, .region]
         }
     }
 

@@ -30,6 +30,9 @@ public enum EMTrainer {
         public var knownPairs: Int
         /// The share of matches among blocked pairs (the model's prior is per random pair).
         public var blockedPrior: Double = 0
+        /// The weights of the average name and address against their own counts (`priorAccounts`).
+        public var namePriorAccounts = NameFrequency.priorAccounts
+        public var addressPriorAccounts = NameFrequency.priorAccounts
         /// EM iterations and whether it converged, for all pairs and per rule that had enough.
         public var runs: [Run]
 
@@ -87,7 +90,33 @@ public enum EMTrainer {
         let floor = clamp(u[MatchField.name.index][0] / rareNameFactor)
         report.blockedPrior = blockedShare(sample.blocked, m: m, u: u, start: union.prior)
         let prior = randomPairPrior(blockedPrior: report.blockedPrior, blockedPairs: report.blockedPairs, sample: sample)
-        return (MatchModel(version: version, prior: prior, m: m, u: u, termFrequencyFloor: floor), report)
+        report.namePriorAccounts = priorAccounts(sample.nameHolders, accounts: sample.accounts)
+        report.addressPriorAccounts = priorAccounts(sample.addressHolders, accounts: sample.accounts)
+        let model = MatchModel(
+            version: version, prior: prior, m: m, u: u, termFrequencyFloor: floor, namePriorAccounts: report.namePriorAccounts,
+            addressPriorAccounts: report.addressPriorAccounts)
+        return (model, report)
+    }
+
+    /// Sampled accounts with a value needed before its holder counts are believed.
+    public static let leastHolderAccounts = 100
+
+    /// How many accounts' worth of weight the average value gets against a value's own count
+    /// (`NameFrequency`), from how far the sampled accounts' holder counts spread (empirical Bayes: the
+    /// method of moments of a beta-binomial). Were every value equally common, the counts would spread
+    /// as a binomial's; the more they spread beyond that, the more the values' frequencies differ, and
+    /// the sooner a value's own count is to be believed: a name no other member holds is then rarer
+    /// than the average name by more. At most `NameFrequency.priorAccounts` (no more weight on the
+    /// average than before it was estimated), which is also the answer without enough counts or spread.
+    public static func priorAccounts(_ h: HolderCounts, accounts: Int) -> Double {
+        let most = NameFrequency.priorAccounts
+        guard h.accounts >= leastHolderAccounts, accounts > 2 else { return most }
+        let n = Double(h.accounts), others = Double(accounts - 1)
+        let mean = Double(h.sum) / n
+        let share = mean / others
+        let spread = (Double(h.squares) / n - mean * mean) / (others * share * (1 - share))
+        guard share > 0, share < 1, spread > 1 else { return most }
+        return min(max((others - 1) / (spread - 1) - 1, 1), most)
     }
 
     /// λ for any two accounts: matches per sampled account (the blocked share times blocked pairs per

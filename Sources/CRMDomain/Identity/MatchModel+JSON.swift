@@ -17,11 +17,13 @@ extension MatchModel {
             if field == .name {
                 entry["term_frequency_levels"] = .array(Self.termFrequencyLevels.map { .string(field.levels[Int($0)]) })
             }
+            if field == .address { entry["term_frequency_levels"] = .array([.string(field.levels[0])]) }
             fields[field.rawValue] = .object(entry)
         }
         return [
             "version": .int(version), "prior": .double(prior), "prior_bits": .double(PairScore.hundredths(priorBits)),
             "term_frequency_floor": .double(termFrequencyFloor), "fields": .object(fields),
+            "term_frequency_prior_accounts": .object(["name": .double(namePriorAccounts), "address": .double(addressPriorAccounts)]),
         ]
     }
 
@@ -46,7 +48,11 @@ extension MatchModel {
             m.append(fm)
             u.append(fu)
         }
-        let candidate = MatchModel(unchecked: version, prior: prior, m: m, u: u, termFrequencyFloor: floor)
+        // Absent from models stored before it was estimated: those weighed names as they did.
+        let weights = json["term_frequency_prior_accounts"]?.objectValue
+        var candidate = MatchModel(unchecked: version, prior: prior, m: m, u: u, termFrequencyFloor: floor)
+        candidate.namePriorAccounts = weights?["name"]?.doubleValue ?? NameFrequency.priorAccounts
+        candidate.addressPriorAccounts = weights?["address"]?.doubleValue ?? NameFrequency.priorAccounts
         if let problem = candidate.problems().first { throw MatchModelError(message: problem) }
         self = candidate
     }
@@ -57,6 +63,8 @@ extension MatchModel {
         self.m = m
         self.u = u
         self.termFrequencyFloor = termFrequencyFloor
+        namePriorAccounts = NameFrequency.priorAccounts
+        addressPriorAccounts = NameFrequency.priorAccounts
     }
 }
 

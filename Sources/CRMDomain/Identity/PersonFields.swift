@@ -60,12 +60,13 @@ public struct PersonFields: Sendable, Equatable {
     /// other records through another rule:
     /// `bd:` birthday; `nm:` folded name; `py:` pinyin; `ns:` the pinyin's letters sorted (given and
     /// family name in either order); `ny:` the first two folded name characters and the birth year;
-    /// `sa:` surname and the start of the address.
+    /// `sa:` surname and the start of the address; `ad:` the whole address (a household: its records
+    /// meet whatever their names, a record without surname or birthday included).
     public var blockingKeys: [String] {
         var keys: [String] = []
         if let birthday { keys.append("bd:" + birthday) }
-        if let name = nameFrequencyKey {
-            keys.append(name)
+        if !nameFolded.isEmpty {
+            keys.append("nm:" + nameFolded)
             if let birthday { keys.append("ny:" + String(nameFolded.prefix(2)) + "|" + birthday.prefix(4)) }
         }
         if namePinyin.count >= 2 {
@@ -75,11 +76,31 @@ public struct PersonFields: Sendable, Equatable {
         if let surname, addressFolded.count >= 4 {
             keys.append("sa:" + surname + "|" + String(addressFolded.prefix(Self.addressBlockLength)))
         }
+        if let address = addressFrequencyKey { keys.append(address) }
         var seen = Set<String>()
         return keys.filter { seen.insert($0).inserted }
     }
 
-    /// The name's blocking key (`nm:`), under which accounts with this name are also counted for the
-    /// name's frequency.
-    public var nameFrequencyKey: String? { nameFolded.isEmpty ? nil : "nm:" + nameFolded }
+    /// The blocking key under which accounts with this name are also counted for the name's frequency:
+    /// the folded name's (`nm:`); for a name written in Latin letters its pinyin's (`py:`). Few records
+    /// spell a name in Latin letters, so counted as written Chen Wei would look rare however common
+    /// 陈伟 is, and what a Latin spelling agrees on with a name in characters is its sound.
+    public var nameFrequencyKey: String? {
+        guard !nameFolded.isEmpty else { return nil }
+        if spelledInLatin { return namePinyin.count >= 2 ? "py:" + namePinyin : nil }
+        return "nm:" + nameFolded
+    }
+
+    /// Whether `other` holds this record's `nameFrequencyKey` (is counted among the name's holders).
+    public func sharesNameFrequencyKey(with other: PersonFields) -> Bool {
+        spelledInLatin ? !namePinyin.isEmpty && other.namePinyin == namePinyin : !nameFolded.isEmpty && other.nameFolded == nameFolded
+    }
+
+    /// Whether the name has no Chinese character (`Wang Xiaoming`).
+    var spelledInLatin: Bool { !nameFolded.unicodeScalars.contains { $0.properties.isIdeographic } }
+
+    /// The address's blocking key (`ad:`, the whole address folded and compact), under which accounts
+    /// at this address are also counted for the address's frequency; nil for an address too short to
+    /// say where someone lives.
+    public var addressFrequencyKey: String? { addressFolded.count >= Self.addressBlockLength ? "ad:" + addressFolded : nil }
 }

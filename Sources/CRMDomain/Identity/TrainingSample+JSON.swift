@@ -10,7 +10,19 @@ extension TrainingSample {
             "random": .array(Self.rows(random.map { ($0.key.levels, $0.value) })),
             "blocked": .array(Self.rows(blocked.map { ($0.key.vector.levels + [Int8(bitPattern: $0.key.rules)], $0.value) })),
             "known": .array(Self.rows(known.map { ($0.key.levels, $0.value) })),
+            "name_holders": Self.counts(nameHolders), "address_holders": Self.counts(addressHolders),
         ]
+    }
+
+    private static func counts(_ h: HolderCounts) -> JSONValue { .array([.int(Int64(h.accounts)), .int(Int64(h.sum)), .int(Int64(h.squares))]) }
+
+    /// `[accounts, Σk, Σk²]`; absent in a sample stored before holders were counted (then none).
+    private static func counts(_ value: JSONValue?) throws(TrainingSampleError) -> HolderCounts {
+        guard let value else { return HolderCounts() }
+        guard let items = value.arrayValue?.compactMap(\.int64Value), items.count == 3, items.allSatisfy({ $0 >= 0 }) else {
+            throw TrainingSampleError(message: "holder counts are three numbers: accounts, sum and sum of squares")
+        }
+        return HolderCounts(accounts: Int(items[0]), sum: Int(items[1]), squares: Int(items[2]))
     }
 
     /// A sample from `json`, checked: every pattern has one level per field (in range) and a count.
@@ -21,6 +33,8 @@ extension TrainingSample {
         }
         self.accounts = Int(accounts)
         self.sampledAccounts = Int(sampled)
+        nameHolders = try Self.counts(json["name_holders"])
+        addressHolders = try Self.counts(json["address_holders"])
         let fields = MatchField.allCases.count
         for (levels, n) in try Self.patterns(json["random"], width: fields) { random[try Self.vector(levels), default: 0] += n }
         for (levels, n) in try Self.patterns(json["known"], width: fields) { known[try Self.vector(levels), default: 0] += n }

@@ -25,6 +25,9 @@ public struct TrainingSample: Sendable, Equatable {
     /// a random pair.
     public var accounts: Int = 0
     public var sampledAccounts: Int = 0
+    /// Per sampled account, the other members' accounts holding its name, its address.
+    public var nameHolders = HolderCounts()
+    public var addressHolders = HolderCounts()
 
     public init() {}
 
@@ -40,5 +43,7 @@ public struct TrainingSample: Sendable, Equatable {
         known.merge(other.known, uniquingKeysWith: +)
         accounts = max(accounts, other.accounts)
         sampledAccounts += other.sampledAccounts
+        nameHolders.merge(other.nameHolders)
+        addressHolders.merge(other.addressHolders)
     }
 }

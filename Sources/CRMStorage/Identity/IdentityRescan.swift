@@ -98,7 +98,8 @@ struct RescanBatch {
         ).map { try $0.decode(Int64.self, at: 0) }
         let single = try singleAccounts(of: members)
         let queuedBefore: Int64 = try c.queryPrepared("SELECT COALESCE(max(id), 0) FROM review_item", []).single!.decode(at: 0)
-        let merger = MemberMerger(c: c, policy: policy, codec: codec, loyalty: loyalty)
+        var merger = MemberMerger(c: c, policy: policy, codec: codec, loyalty: loyalty)
+        merger.pendingGolden = PendingGolden()
         let resolver = IdentityResolver(c: c, policy: policy, model: try IdentityModelStore.current(c), codec: codec, merger: merger)
         var merged: Int64 = 0
         for member in members {
@@ -116,6 +117,7 @@ struct RescanBatch {
             let fields = try SealedProfile.personFields(row, at: 0, codec: codec)
             if try resolver.fuzzyMatch(accountID: account, memberID: member, fields: fields).merged { merged += 1 }
         }
+        try merger.flushGolden()
         let queued: Int64 = try c.queryPrepared("SELECT count(*) FROM review_item WHERE id > $1", [.int(queuedBefore)]).single!.decode(at: 0)
         job.add("scanned", Int64(members.count))
         job.add("merged", merged)

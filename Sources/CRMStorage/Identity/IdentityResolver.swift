@@ -16,6 +16,8 @@ struct IdentityResolver {
     var newMembers: Set<Int64> = []
     /// Candidates a push's screen already opened (nil: open every candidate read).
     var opened: OpenedProfiles? = nil
+    /// The push's accounts' candidates, read at once under the identity lock (nil: read each account's).
+    var prefetched: PushCandidates? = nil
 
     /// Links `accountID` (whose keys are already stored) to whoever it shares keys with.
     /// Returns the member the account belongs to afterwards.
@@ -27,7 +29,15 @@ struct IdentityResolver {
     func resolveCounting(accountID: Int64, keys: [IdentityKey], fields: PersonFields) throws -> (member: Int64, merges: Int) {
         let guards = IdentityGuards(policy: policy)
         var merges = 0
-        var memberID = try currentMember(of: accountID)
+        // The account's member and how many accounts it holds: until a key links it, that stays so.
+        let (startMember, single) = try prefetched?.member(of: accountID) ?? currentMember(of: accountID)
+        #if DEBUG
+        if prefetched?.member(of: accountID) != nil {
+            let read = try currentMember(of: accountID)
+            precondition(read == (startMember, single), "the push's own record of merges disagrees with the database")
+        }
+        #endif
+        var memberID = startMember
         var linked = false
         for key in keys {
             let value = codec.index(kind: key.kind, key.value)
@@ -59,7 +69,7 @@ struct IdentityResolver {
                 linked = true
             }
         }
-        if !linked, try accountCount(of: memberID) == 1 {
+        if !linked, single {
             let matched = try fuzzyMatch(accountID: accountID, memberID: memberID, fields: fields)
             if matched.merged { merges += 1 }
             memberID = matched.member
@@ -100,14 +110,21 @@ struct IdentityResolver {
     /// all — unless phones set it apart from what the record has joined (both hold phones and share
     /// none: two people the guards keep apart are never joined through a third record); then it waits
     /// for review, as every other candidate at or above the review threshold does. Rescanning existing
-    /// members calls this as ingest does.
+    /// members calls this as ingest does. `accountID` is the only account of `memberID`.
     func fuzzyMatch(accountID: Int64, memberID: Int64, fields: PersonFields) throws -> (member: Int64, merged: Bool) {
-        let found = try candidates(memberID: memberID, fields: fields)
+        let found = try prefetched?.candidates(of: accountID) ?? candidates(accountID: accountID, fields: fields)
+        #if DEBUG
+        if prefetched?.candidates(of: accountID) != nil {
+            let read = try candidates(accountID: accountID, fields: fields)
+            precondition(read.accounts.map(\.member) == found.accounts.map(\.member), "the push's own record of merges disagrees with the database")
+        }
+        #endif
         var best: [Int64: (decision: MatchDecision, score: PairScore)] = [:]
         let nameHolders = found.nameHoldersByMember(fields)
         for candidate in found.accounts {
             let frequency = found.nameFrequency(leavingOut: nameHolders[candidate.member] ?? 0, model: model)
-            let scored = Self.decide(fields, candidate.fields, model: model, nameFrequency: frequency, policy: policy)
+            let address = found.addressFrequency(fields, of: candidate.member, model: model)
+            let scored = Self.decide(fields, candidate.fields, model: model, nameFrequency: frequency, addressFrequency: address, policy: policy)
             if let held = best[candidate.member], !Self.ranks(scored.score, above: held.score) { continue }
             best[candidate.member] = scored
         }
@@ -118,9 +135,8 @@ struct IdentityResolver {
         var merged = false
         for (candidate, (decision, score)) in order {
             guard decision != .none else { break }
-            let other = try merger.liveMember(candidate)
-            if other == current { continue }
-            if try merger.areSeparated(current, other) { continue }
+            let (other, separated) = try liveMember(candidate, separatedFrom: current)
+            if other == current || separated { continue }
             let evidence = score.evidence(modelVersion: model.version)
             if decision == .merge, try !merged || sharesPhonesOrLacksThem(current, other) {
                 current = try merger.merge(
@@ -154,12 +170,15 @@ struct IdentityResolver {
         /// Accounts other than the record's own holding its name's key (at most `NameFrequency.countCap`)
         /// and all accounts (the planner's estimate); nil without a name.
         var nameHolders: (holders: Int, accounts: Double)?
+        /// Accounts other than the record's own at its address (its `ad:` key, at most `NameFrequency.countCap`)
+        /// and all accounts; nil without an address key.
+        var addressHolders: (holders: Int, accounts: Double)?
 
-        /// Per member, its accounts found that hold the record's name (the same folded name: its `nm:` key).
+        /// Per member, its accounts found that hold the record's name's key (`PersonFields.nameFrequencyKey`).
         func nameHoldersByMember(_ fields: PersonFields) -> [Int64: Int] {
             guard nameHolders != nil, !fields.nameFolded.isEmpty else { return [:] }
             var out: [Int64: Int] = [:]
-            for a in accounts where a.fields.nameFolded == fields.nameFolded { out[a.member, default: 0] += 1 }
+            for a in accounts where fields.sharesNameFrequencyKey(with: a.fields) { out[a.member, default: 0] += 1 }
             return out
         }
 
@@ -171,66 +190,35 @@ struct IdentityResolver {
         }
     }
 
-    /// The candidates and the name's frequency, in one statement: every blocking key of the record
-    /// held by at most `max_candidates_per_block` accounts (a key more hold says little, and would
-    /// make the cost per event grow with the members), at most `max_candidates` accounts in all,
-    /// those sharing the most keys with the record first (then the oldest, so a rescan compares the
-    /// same ones); the accounts holding the name's key (at most `NameFrequency.countCap`) and the
-    /// planner's estimate of all accounts.
-    func candidates(memberID: Int64, fields: PersonFields) throws -> Candidates {
-        let blocks = codec.blockingIndexes(fields)
-        guard !blocks.isEmpty else { return Candidates() }
-        let nameKey = fields.nameFrequencyKey.map { codec.index(kind: "block", $0) }
-        let rows = try c.queryPrepared(
-            """
-            WITH usable AS MATERIALIZED (
-                SELECT k.key FROM unnest($1::text[]) AS k(key)
-                WHERE (SELECT count(*) FROM (SELECT 1 FROM blocking_key x WHERE x.key = k.key LIMIT $2 + 1) c) <= $2
-            ), found AS (
-                SELECT b.account_id, count(*) AS shared
-                FROM usable u CROSS JOIN LATERAL (SELECT account_id FROM blocking_key b WHERE b.key = u.key LIMIT $2 + 1) b
-                JOIN account a ON a.id = b.account_id
-                WHERE a.member_id <> $3
-                GROUP BY b.account_id ORDER BY shared DESC, b.account_id LIMIT $4
-            )
-            SELECT (SELECT count(*) FROM (SELECT 1 FROM blocking_key n WHERE n.key = $5 LIMIT $6) n),
-                   (SELECT GREATEST(reltuples, 0)::float8 FROM pg_class WHERE oid = 'account'::regclass),
-                   a.id, a.member_id, a.region, \(SealedProfile.columns("a")), \(PersonalDataCodec.keyColumns("k"))
-            FROM found f JOIN account a ON a.id = f.account_id LEFT JOIN data_key k ON k.id = a.key_id
-            ORDER BY f.shared DESC, a.id
-            """,
-            [
-                .textArray(blocks), .int(Int64(policy.maxCandidatesPerBlock)), .int(memberID), .int(Int64(policy.maxCandidates)),
-                .optional(nameKey), .int(Int64(NameFrequency.countCap)),
-            ])
-        var out = Candidates()
-        for row in rows {
-            if out.nameHolders == nil, nameKey != nil {
-                // The account itself holds its name's key.
-                out.nameHolders = (max(try row.decode(Int.self, at: 0) - 1, 0), try row.decode(Double?.self, at: 1) ?? 0)
-            }
-            let account: Int64 = try row.decode(at: 2)
-            let fields = try opened?.fields(account: account, row, at: 4, codec: codec) ?? SealedProfile.personFields(row, at: 4, codec: codec)
-            out.accounts.append((try row.decode(at: 3), fields))
-        }
-        return out
+    /// The candidates of an account that is the only one of its member, and its name's and address's
+    /// frequencies, in one statement (`PushCandidates.candidates`, which reads a whole push's at once):
+    /// those sharing the most blocking keys with it first, then the oldest, so a rescan compares the
+    /// same ones.
+    func candidates(accountID: Int64, fields: PersonFields) throws -> Candidates {
+        try PushCandidates.candidates(
+            c, policy: policy, codec: codec, opened: opened, accounts: [accountID], keys: [PushCandidates.Keys(fields, codec: codec)]
+        )[accountID] ?? Candidates()
     }
 
     /// What ingest decides for a pair: the model's score and the decision on it (with its guard).
     static func decide(
-        _ a: PersonFields, _ b: PersonFields, model: MatchModel, nameFrequency: Double?, policy: IdentityPolicy
+        _ a: PersonFields, _ b: PersonFields, model: MatchModel, nameFrequency: Double?, addressFrequency: Double? = nil, policy: IdentityPolicy
     ) -> (decision: MatchDecision, score: PairScore) {
-        let (decision, score) = MatchDecision.decide(model.score(FieldComparison.compare(a, b), nameFrequency: nameFrequency), a, b, policy: policy)
-        return (decision, score)
+        let score = model.score(FieldComparison.compare(a, b), nameFrequency: nameFrequency, addressFrequency: addressFrequency)
+        return MatchDecision.decide(score, a, b, policy: policy)
     }
 
-    /// Whether a pair could reach the review threshold whatever the name's frequency turns out to be:
-    /// what screening asks before the identity lock, where the frequency is not read. The frequency
-    /// moves only the name's agreeing levels, most in the pair's favour at the floor (the rarest name)
-    /// or unknown (the level's own `u`), so a pair that reaches review with neither never reaches it.
+    /// Whether a pair could reach the review threshold whatever the name's and the address's frequencies
+    /// turn out to be: what screening asks before the identity lock, where they are not read. They move
+    /// only the name's agreeing levels and an exact address, most in the pair's favour at their floors
+    /// (the rarest values) or unknown (the levels' own `u`), so a pair that reaches review with neither
+    /// never reaches it.
     static func mayReachReview(_ a: PersonFields, _ b: PersonFields, model: MatchModel, policy: IdentityPolicy) -> Bool {
         let v = FieldComparison.compare(a, b)
-        for frequency in [nil, model.termFrequencyFloor] where MatchDecision.decide(model.score(v, nameFrequency: frequency), a, b, policy: policy).0 != .none {
+        for floor in [false, true] {
+            let score = model.score(
+                v, nameFrequency: floor ? model.termFrequencyFloor : nil, addressFrequency: floor ? model.termFrequencyFloor(.address) : nil)
+            guard MatchDecision.decide(score, a, b, policy: policy).0 != .none else { continue }
             return true
         }
         return false
@@ -260,11 +248,25 @@ struct IdentityResolver {
             """, [.text(fired.name), .text(key.kind), .text(value), .text(JSONSerializer.canonicalObject(detail)), .text(key.masked)])
     }
 
-    private func currentMember(of accountID: Int64) throws -> Int64 {
-        try c.queryPrepared("SELECT member_id FROM account WHERE id = $1", [.int(accountID)]).single!.decode(at: 0)
+    /// The account's member, and whether it holds no other account.
+    private func currentMember(of accountID: Int64) throws -> (member: Int64, single: Bool) {
+        let row = try c.queryPrepared(
+            "SELECT a.member_id, (SELECT count(*) FROM account z WHERE z.member_id = a.member_id) FROM account a WHERE a.id = $1",
+            [.int(accountID)]
+        ).single!
+        return (try row.decode(at: 0), try row.decode(Int.self, at: 1) == 1)
     }
 
-    private func accountCount(of memberID: Int64) throws -> Int {
-        try c.queryPrepared("SELECT count(*) FROM account WHERE member_id = $1", [.int(memberID)]).single!.decode(at: 0)
+    /// The member that answers for `candidate` now and whether it and `current` are kept apart: from
+    /// what the push read under the lock where it can, else from the database.
+    private func liveMember(_ candidate: Int64, separatedFrom current: Int64) throws -> (member: Int64, separated: Bool) {
+        guard let prefetched else { return try merger.liveMember(candidate, separatedFrom: current) }
+        let other = prefetched.live(candidate)
+        let separated = try prefetched.separated(current, other) ?? merger.areSeparated(current, other)
+        #if DEBUG
+        let read = try merger.liveMember(candidate, separatedFrom: current)
+        precondition(read == (other, separated), "the push's own record of merges or separations disagrees with the database")
+        #endif
+        return (other, separated)
     }
 }

@@ -79,6 +79,7 @@ struct TrainingBatch {
                 pairs += 1
             }
         }
+        try countHolders(of: chosen, fields)
         sample.sampledAccounts += chosen.count
         job.add("blocked_pairs", pairs)
         job.add("sampled_accounts", Int64(chosen.count))
@@ -121,6 +122,34 @@ struct TrainingBatch {
             out[a, default: [:]][try row.decode(at: 1)] = UInt8(try row.decode(Int64.self, at: 2))
         }
         return out
+    }
+
+    /// Per sampled account, the other members' accounts holding its name's key and its address's (at
+    /// most `NameFrequency.countCap`, as ingest counts them): the spread from which `EMTrainer.priorAccounts`
+    /// estimates how soon a name's or an address's own count is to be believed.
+    mutating func countHolders(of chosen: [Int64], _ fields: [Int64: Loaded]) throws {
+        var src: [Int64] = [], member: [Int64] = [], keys: [String] = [], kinds: [Int64] = []
+        for a in chosen {
+            guard let f = fields[a] else { continue }
+            for (kind, key) in [(Int64(0), f.fields.nameFrequencyKey), (1, f.fields.addressFrequencyKey)] {
+                guard let key else { continue }
+                src.append(a)
+                member.append(f.member)
+                keys.append(codec.index(kind: "block", key))
+                kinds.append(kind)
+            }
+        }
+        guard !src.isEmpty else { return }
+        let rows = try c.queryPrepared(
+            """
+            SELECT t.kind, (SELECT count(*) FROM (SELECT 1 FROM blocking_key b JOIN account a ON a.id = b.account_id
+                                                  WHERE b.key = t.key AND a.member_id <> t.member LIMIT $5) n)
+            FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[]) AS t(src, member, key, kind) ORDER BY t.src, t.kind
+            """, [.intArray(src), .intArray(member), .textArray(keys), .intArray(kinds), .int(Int64(NameFrequency.countCap))])
+        for row in rows {
+            let kind: Int64 = try row.decode(at: 0), holders: Int64 = try row.decode(at: 1)
+            if kind == 0 { sample.nameHolders.add(Int(holders)) } else { sample.addressHolders.add(Int(holders)) }
+        }
     }
 
     /// Pairs of the next members' accounts that share a deterministic key: known to be one person.

@@ -120,6 +120,7 @@ public struct IdentityTraining: Sendable {
             "job_id": .int(job.id), "accounts": .int(sample.accounts), "sampled_accounts": .int(sample.sampledAccounts),
             "random_pairs": .int(r.randomPairs), "blocked_pairs": .int(r.blockedPairs), "known_pairs": .int(r.knownPairs),
             "blocked_prior": .double(r.blockedPrior),
+            "term_frequency_prior_accounts": .object(["name": .double(r.namePriorAccounts), "address": .double(r.addressPriorAccounts)]),
             "runs": .array(
                 r.runs.map { run in
                     .object([

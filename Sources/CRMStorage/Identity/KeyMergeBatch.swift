@@ -169,6 +169,7 @@ struct KeyMergeBatch {
             [.intArray(involved)])
         precondition(live.count == involved.count, "merge of members that are not all live")
         try merger.checkHoldNothing(merged)
+        try merger.beforeMergingAway(merged)
         let rules = leads.map { "key:\($0.kind)" }, reasons = leads.map { "shared \($0.kind)" }
         let evidence = leads.map { JSONSerializer.canonicalObject(["kind": .string($0.kind)]) }
         // Snapshot, move, mark, record: one statement, records in the leads' order.
@@ -195,6 +196,7 @@ struct KeyMergeBatch {
             recordOf[member] = try row.decode(at: 1)
         }
         precondition(recordOf.count == leads.count, "every lead was merged")
+        for lead in leads { merger.pushMerges?.record(merged: lead.member, into: lead.survivor) }
         try c.queryPrepared(
             """
             UPDATE review_item r SET status = 'obsolete', decided_at = now(), decided_by = 'system', decision_reason = 'merged'
@@ -216,7 +218,7 @@ struct KeyMergeBatch {
             INSERT INTO member_history (member_id, action, actor, detail)
             SELECT m, a, 'system', d::jsonb FROM unnest($1::bigint[], $2::text[], $3::text[]) WITH ORDINALITY AS t(m, a, d, n) ORDER BY n
             """, [.intArray(historyMembers), .textArray(actions), .textArray(details)])
-        try merger.recomputeGolden(Array(Set(survivors)).sorted())
+        try merger.goldenChanged(Array(Set(survivors)).sorted())
         try MemberTagTransfer(c: c).merge(from: merged, to: survivors)
     }
 }

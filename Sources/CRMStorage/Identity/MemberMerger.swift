@@ -11,6 +11,10 @@ struct MemberMerger {
     let policy: IdentityPolicy
     let codec: PersonalDataCodec
     let loyalty: LoyaltyPolicy
+    /// With a queue, merges leave their survivors' golden records to `flushGolden` (see `PendingGolden`).
+    var pendingGolden: PendingGolden? = nil
+    /// With a record, merges are noted there as they are made (see `PushMerges`).
+    var pushMerges: PushMerges? = nil
 
     /// The member that answers for `id` now (following merges).
     func liveMember(_ id: Int64) throws -> Int64 { try Self.liveMember(c, id) }
@@ -26,6 +30,24 @@ struct MemberMerger {
             current = next
         }
         preconditionFailure("merge chain of member \(id) is longer than 64 or circular")
+    }
+
+    /// The member that answers for `id` now, and whether it and `current` are kept apart
+    /// (`identity_separation`), in one statement: what fuzzy matching asks of every candidate it decides on.
+    func liveMember(_ id: Int64, separatedFrom current: Int64) throws -> (member: Int64, separated: Bool) {
+        let row = try c.queryPrepared(
+            """
+            WITH RECURSIVE chain (id, next, depth) AS (
+                SELECT id, merged_into, 1 FROM member WHERE id = $1
+                UNION ALL
+                SELECT m.id, m.merged_into, c.depth + 1 FROM chain c JOIN member m ON m.id = c.next WHERE c.depth < 64)
+            SELECT c.id, EXISTS (SELECT 1 FROM identity_separation s WHERE s.member_a = LEAST(c.id, $2) AND s.member_b = GREATEST(c.id, $2))
+            FROM chain c WHERE c.next IS NULL
+            """, [.int(id), .int(current)]
+        ).single
+        // No end within 64 links, or no such member: `liveMember` says which.
+        guard let row else { return (try liveMember(id), try areSeparated(try liveMember(id), current)) }
+        return (try row.decode(at: 0), try row.decode(at: 1))
     }
 
     func areSeparated(_ a: Int64, _ b: Int64) throws -> Bool {
@@ -45,40 +67,11 @@ struct MemberMerger {
         precondition(x != y, "a member cannot merge with itself")
         let survivor = min(x, y)
         let merged = max(x, y)
-        // NO KEY UPDATE: rows that merely reference these members (lots, history) do not block a merge.
-        let live = try c.queryPrepared(
-            "SELECT id FROM member WHERE id = ANY($1::bigint[]) AND merged_into IS NULL ORDER BY id FOR NO KEY UPDATE",
-            [.intArray([survivor, merged])])
-        precondition(live.count == 2, "merge of members that are not both live: \(survivor), \(merged)")
-        let snapshot = try c.queryPrepared("SELECT to_jsonb(m) - 'merged_into' FROM member m WHERE id = $1", [.int(merged)]).single!.decode(String.self, at: 0)
-        let moved = try c.queryPrepared(
-            "UPDATE account SET member_id = $1, updated_at = now() WHERE member_id = $2 RETURNING id",
-            [.int(survivor), .int(merged)]
-        ).map { try $0.decode(Int64.self, at: 0) }
-        try c.queryPrepared("UPDATE member SET merged_into = $1, updated_at = now() WHERE id = $2", [.int(survivor), .int(merged)])
-        let recordID: Int64 = try c.queryPrepared(
-            """
-            INSERT INTO merge_record (survivor_id, merged_id, account_ids, snapshot, rule, score, evidence, actor, reason, model_version)
-            VALUES ($1, $2, $3::bigint[], $4::jsonb, $5, $6::double precision, $7::jsonb, $8, $9, $10) RETURNING id
-            """,
-            [
-                .int(survivor), .int(merged), .intArray(moved), .text(snapshot), .text(rule), score.map { .text(String($0)) } ?? .null,
-                .text(JSONSerializer.canonicalObject(evidence)), .text(actor), .optional(reason), modelVersion.map { .int($0) } ?? .null,
-            ]
-        ).single!.decode(at: 0)
-        // Open reviews between the two are settled by the merge; others of the merged member now concern the survivor.
-        try c.queryPrepared(
-            """
-            UPDATE review_item SET status = 'obsolete', decided_at = now(), decided_by = $3, decision_reason = 'merged'
-            WHERE status = 'open' AND member_a = LEAST($1::bigint, $2::bigint) AND member_b = GREATEST($1::bigint, $2::bigint)
-            """, [.int(survivor), .int(merged), .text(actor)])
-        let details = Self.mergeHistory(
-            recordID: recordID, rule: rule, score: score, reason: reason, survivor: survivor, merged: merged, accounts: moved,
-            evidence: modelVersion == nil ? nil : evidence)
-        try history(survivor, "merged", actor, details.survivor)
-        try history(merged, "merged_into", actor, details.merged)
-        try recomputeGolden(survivor)
-        try MemberTagTransfer(c: c).merge(from: merged, to: survivor)
+        try beforeMergingAway([merged])
+        let recordID = try moveAccounts(
+            from: merged, to: survivor, rule: rule, score: score, evidence: evidence, actor: actor, reason: reason, modelVersion: modelVersion)
+        pushMerges?.record(merged: merged, into: survivor)
+        try goldenChanged([survivor])
         if newMembers.contains(merged) {
             try checkHoldNothing([merged])
             return (survivor, recordID)
@@ -183,32 +176,64 @@ struct MemberMerger {
         return (currentSurvivor, merged)
     }
 
+    /// Members whose accounts changed: their golden records are derived now, or queued when the
+    /// merger has a queue.
+    func goldenChanged(_ members: [Int64]) throws {
+        if let pendingGolden {
+            pendingGolden.members.formUnion(members)
+        } else {
+            try recomputeGolden(members)
+        }
+    }
+
+    /// Before members are merged away: a queued golden record of theirs is derived first, so that the
+    /// merge record's snapshot of them holds the record their accounts make, as without a queue.
+    func beforeMergingAway(_ members: [Int64]) throws {
+        guard let pendingGolden else { return }
+        let due = members.filter { pendingGolden.members.remove($0) != nil }
+        try recomputeGolden(due.sorted())
+    }
+
+    /// Derives every queued golden record (the end of a run of merges).
+    func flushGolden() throws {
+        guard let pendingGolden else { return }
+        let due = pendingGolden.members.sorted()
+        pendingGolden.members = []
+        try recomputeGolden(due)
+    }
+
     /// Derives the member's golden record from its accounts by survivorship.
     func recomputeGolden(_ memberID: Int64) throws {
         try recomputeGolden([memberID])
     }
 
-    /// Derives several members' golden records from their accounts by survivorship, in three
-    /// statements: the accounts' sealed fields (each opened with its own data key), the members' keys,
-    /// and the update that seals the golden records under them with their derived blind indexes.
+    /// Derives several members' golden records from their accounts by survivorship, in two
+    /// statements: the accounts' sealed fields (each opened with its own data key) with their members'
+    /// keys, and the update that seals the golden records under those keys with their derived blind
+    /// indexes. A member without accounts, or whose key was destroyed (erased), keeps nothing.
     func recomputeGolden(_ members: [Int64]) throws {
         guard !members.isEmpty else { return }
         var views: [Int64: [AccountView]] = [:]
+        var ciphers: [Int64: FieldCipher] = [:]
+        let keyAt = 5 + SealedProfile.fields.count
         for row in try c.queryPrepared(
             """
             SELECT a.member_id, a.channel, crm_rfc3339(COALESCE(a.source_updated_at, a.created_at)), a.gender, a.region,
-                   \(SealedProfile.columns("a")), \(PersonalDataCodec.keyColumns("k"))
-            FROM account a LEFT JOIN data_key k ON k.id = a.key_id WHERE a.member_id = ANY($1::bigint[])
+                   \(SealedProfile.columns("a")), \(PersonalDataCodec.keyColumns("k")), \(PersonalDataCodec.keyColumns("mk"))
+            FROM account a LEFT JOIN data_key k ON k.id = a.key_id JOIN member m ON m.id = a.member_id LEFT JOIN data_key mk ON mk.id = m.key_id
+            WHERE a.member_id = ANY($1::bigint[])
             """, [.intArray(members)])
         {
-            var fields = try SealedProfile.open(row, at: 5, cipher: try codec.cipher(row, at: 5 + SealedProfile.fields.count))
+            let member: Int64 = try row.decode(at: 0)
+            if ciphers[member] == nil, let cipher = try codec.cipher(row, at: keyAt + 3) { ciphers[member] = cipher }
+            var fields = try SealedProfile.open(row, at: 5, cipher: try codec.cipher(row, at: keyAt))
             if let gender: String = try row.decode(at: 3) { fields["gender"] = gender }
             if let region: String = try row.decode(at: 4) { fields["region"] = region }
-            views[try row.decode(at: 0), default: []].append(
+            views[member, default: []].append(
                 AccountView(channel: Channel(rawValue: try row.decode(at: 1))!, updatedAt: try row.decode(at: 2), fields: fields))
         }
         let golden = members.map { Survivorship.golden(views[$0] ?? [], trust: policy.channelTrust) }
-        try GoldenRecordWriter(c: c, codec: codec).write(members: members, golden: golden)
+        try GoldenRecordWriter(c: c, codec: codec).write(members: members, golden: golden, ciphers: ciphers)
     }
 
     func history(_ memberID: Int64, _ action: String, _ actor: String, _ detail: JSONObject) throws {

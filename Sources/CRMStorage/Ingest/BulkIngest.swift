@@ -348,9 +348,10 @@ struct BulkIngest {
                              (SELECT account_id FROM blocking_key x WHERE x.key = k.key LIMIT $3 + 1) x) b),
                      pairs AS MATERIALIZED (
                          SELECT DISTINCT m.account_id, o.candidate FROM mine m JOIN blocks b ON b.key = m.key AND cardinality(b.ids) <= $3
-                         CROSS JOIN LATERAL unnest(b.ids) AS o(candidate) WHERE o.candidate <> m.account_id)
-                SELECT p.account_id, a.id, a.region, \(SealedProfile.columns("a")), \(PersonalDataCodec.keyColumns("k"))
-                FROM pairs p JOIN account a ON a.id = p.candidate LEFT JOIN data_key k ON k.id = a.key_id
+                         CROSS JOIN LATERAL unnest(b.ids) AS o(candidate) WHERE o.candidate <> m.account_id),
+                     grouped AS (SELECT candidate, array_to_string(array_agg(account_id), ',') AS accounts FROM pairs GROUP BY candidate)
+                SELECT g.accounts, a.id, a.region, \(SealedProfile.columns("a")), \(PersonalDataCodec.keyColumns("k"))
+                FROM grouped g JOIN account a ON a.id = g.candidate LEFT JOIN data_key k ON k.id = a.key_id
                 """, [.intArray(rows.blockAccounts), .textArray(rows.blockKeys), .int(Int64(policy.maxCandidatesPerBlock))]
             ).map { $0 }
             : try c.queryPrepared(
@@ -358,25 +359,28 @@ struct BulkIngest {
                 WITH theirs AS MATERIALIZED (SELECT account_id, key FROM blocking_key WHERE account_id = ANY($3::bigint[])),
                      pairs AS MATERIALIZED (
                          SELECT DISTINCT m.account_id, o.account_id AS candidate FROM unnest($1::bigint[], $2::text[]) AS m(account_id, key)
-                         JOIN theirs o ON o.key = m.key AND o.account_id <> m.account_id)
-                SELECT p.account_id, a.id, a.region, \(SealedProfile.columns("a")), \(PersonalDataCodec.keyColumns("k"))
-                FROM pairs p JOIN account a ON a.id = p.candidate LEFT JOIN data_key k ON k.id = a.key_id
+                         JOIN theirs o ON o.key = m.key AND o.account_id <> m.account_id),
+                     grouped AS (SELECT candidate, array_to_string(array_agg(account_id), ',') AS accounts FROM pairs GROUP BY candidate)
+                SELECT g.accounts, a.id, a.region, \(SealedProfile.columns("a")), \(PersonalDataCodec.keyColumns("k"))
+                FROM grouped g JOIN account a ON a.id = g.candidate LEFT JOIN data_key k ON k.id = a.key_id
                 """, [.intArray(rows.blockAccounts), .textArray(rows.blockKeys), .intArray(among!)]
             ).map { $0 }
         return try mayMatch(candidates, inserted: inserted, model: model, slow: slow)
     }
 
-    /// `slow` and the new accounts with a candidate among `rows` (new account, candidate account,
-    /// then the candidate's region, sealed fields and data key) that could reach the review threshold.
+    /// `slow` and the new accounts with a candidate among `rows` that could reach the review threshold.
+    /// A row is one candidate account, read once however many new accounts share a block with it (they
+    /// come first, as a comma-separated list), then its id, region, sealed fields and data key.
     private func mayMatch(_ rows: [PostgresRow], inserted: InsertedUpserts, model: MatchModel, slow: Set<Int64>) throws -> Set<Int64> {
         var slow = slow
         let position = Dictionary(uniqueKeysWithValues: inserted.accounts.enumerated().map { ($1, $0) })
         // A candidate of several new accounts is opened, folded and spelled in pinyin once per push.
         for row in rows {
-            let account: Int64 = try row.decode(at: 0)
-            if slow.contains(account) { continue }
+            let accounts = try row.decode(String.self, at: 0).split(separator: ",").map { Int64($0)! }.filter { !slow.contains($0) }
+            if accounts.isEmpty { continue }
             let other = try opened.fields(account: try row.decode(at: 1), row, at: 2, codec: codec)
-            if IdentityResolver.mayReachReview(inserted.fields[position[account]!], other, model: model, policy: policy) {
+            for account in accounts
+            where IdentityResolver.mayReachReview(inserted.fields[position[account]!], other, model: model, policy: policy) {
                 slow.insert(account)
             }
         }
@@ -389,16 +393,26 @@ struct BulkIngest {
     func resolveUpserts(_ inserted: InsertedUpserts, slow: Set<Int64>, model: MatchModel) throws -> [EventOutcome] {
         let (run, accounts, keys, fields) = (inserted.run, inserted.accounts, inserted.keys, inserted.fields)
         guard !run.isEmpty else { return [] }
-        let merger = MemberMerger(c: c, policy: policy, codec: codec, loyalty: loyalty)
+        var merger = MemberMerger(c: c, policy: policy, codec: codec, loyalty: loyalty)
+        merger.pendingGolden = PendingGolden()
+        merger.pushMerges = PushMerges()
         let newMembers = Set(inserted.members)
-        let resolver = IdentityResolver(c: c, policy: policy, model: model, codec: codec, merger: merger, newMembers: newMembers, opened: opened)
+        var resolver = IdentityResolver(c: c, policy: policy, model: model, codec: codec, merger: merger, newMembers: newMembers, opened: opened)
         let batch = KeyMergeBatch(c: c, policy: policy, codec: codec, merger: merger, newMembers: newMembers)
         // In push order: accounts whose keys lead to one known member merge in batches; the others go
         // through the resolver, each after the batch before it, and when it merged anything, where the
-        // rest lead is read again. A merge recomputes its survivor's golden record; an account that
-        // merged with no one keeps the one `insertUpserts` gave its new member.
+        // rest lead is read again. Each survivor's golden record is derived once, when the run ends
+        // (`PendingGolden`); an account that merged with no one keeps the one `insertUpserts` gave its
+        // new member. The resolver's candidates are read at once (`PushCandidates`).
         let order = accounts.indices.filter { slow.contains(accounts[$0]) }
         var leads = try batch.leads(order.map { (accounts[$0], keys[$0]) })
+        let resolved = order.filter { leads[accounts[$0]] == nil }
+        if !resolved.isEmpty {
+            resolver.prefetched = try PushCandidates.read(
+                c, policy: policy, codec: codec, opened: opened, merges: merger.pushMerges!, accounts: resolved.map { accounts[$0] },
+                members: resolved.map { inserted.members[$0] },
+                keys: resolved.map { PushCandidates.Keys(fields[$0], codec: codec) })
+        }
         var pending: [KeyMergeBatch.Lead] = []
         for (k, i) in order.enumerated() {
             if let lead = leads[accounts[i]] {
@@ -413,6 +427,7 @@ struct BulkIngest {
             }
         }
         try batch.merge(pending)
+        try merger.flushGolden()
         let memberOf = try members(ofAccounts: accounts)
         return run.enumerated().map { i, item in EventOutcome(eventID: item.event.id, status: .applied, memberID: memberOf[accounts[i]]!) }
     }

@@ -317,6 +317,55 @@ struct IdentityTests {
         }
     }
 
+    @Test("a new record like two people an operator separated joins one of them, and does not bring the other back to review")
+    func separatedPairMetAgain() async throws {
+        try await withTestServer { server in
+            let admin = try await server.adminWithShops()
+            let address: JSONValue = "上海市浦东新区世纪大道100号"
+            let r = try await admin.push(
+                "sh01",
+                [
+                    Events.upsert("a", "web", "a", ["name": "王小明", "birthday": "1990-05-17", "address": address]),
+                    Events.upsert("b", "mobile", "b", ["name": "王小名", "birthday": "1990-05-17", "address": address]),
+                ])
+            let item = try await admin.call("review.list")["items"]!.arrayValue![0]
+            _ = try await admin.call("review.decide", ["id": item["id"]!, "decision": "separate", "reason": "twins"])
+            // In one push with an unrelated record, so the push reads its candidates together.
+            let c = try await admin.push(
+                "sh02",
+                [
+                    Events.upsert("c", "group_buy", "c", ["name": "王小明", "birthday": "1990-05-17", "address": address]),
+                    Events.upsert("d", "web", "d", ["name": "李四", "birthday": "1985-01-02", "address": "北京市朝阳区建国路1号"]),
+                ])
+            #expect(c[0]["member_id"] == r[0]["member_id"])
+            #expect(try await admin.member(["member_id": r[1]["member_id"]!])["member_id"] == r[1]["member_id"])
+            #expect(try await admin.member(["member_id": r[1]["member_id"]!])["accounts"]?.arrayValue?.count == 1)
+            #expect(try await admin.call("review.list")["items"] == [])
+        }
+    }
+
+    @Test("with max_candidates at its ceiling a push reads its candidates in several statements and still joins each person's records")
+    func candidatesInChunks() async throws {
+        try await withTestServer { server in
+            let admin = try await server.adminWithShops()
+            _ = try await admin.call("config.set", ["name": "identity", "value": ["max_candidates": 5_000]])
+            let people: [(name: String, birthday: String, address: String)] = [
+                ("王小明", "1990-05-17", "上海市浦东新区世纪大道100号"), ("李静怡", "1985-11-02", "北京市朝阳区建国路88号"),
+                ("张伟强", "1978-03-21", "广州市天河区体育西路15号"), ("陈晓红", "1992-07-09", "杭州市西湖区文三路256号"),
+                ("刘建国", "1969-12-30", "成都市武侯区人民南路四段9号"),
+            ]
+            var events: [JSONValue] = []
+            for (i, p) in people.enumerated() {
+                let profile: JSONObject = ["name": .string(p.name), "birthday": .string(p.birthday), "address": .string(p.address)]
+                events.append(Events.upsert("w\(i)", "web", "w\(i)", profile))
+                events.append(Events.upsert("m\(i)", "mobile", "m\(i)", profile))
+            }
+            let r = try await admin.push("sh01", events)
+            for i in people.indices { #expect(r[2 * i]["member_id"] == r[2 * i + 1]["member_id"]) }
+            #expect(Set(people.indices.compactMap { r[2 * $0]["member_id"]?.stringValue }).count == people.count)
+        }
+    }
+
     @Test("unmerge restores both members exactly, and they are not merged again by the same key")
     func unmerge() async throws {
         try await withTestServer { server in
