@@ -1,29 +1,25 @@
--- Orders, ledger entries and stored events partitioned by month (issue 20), by RANGE of their id: the
--- id carries the UTC month it was written in (crm_month_id), so that every lookup by id prunes to one
--- month's partition and the primary key stays (id). Foreign keys to entries keep naming them; those
--- to orders name the order's key (see below, where they are made again).
+-- Orders and stored events partitioned by month (issue 20), by RANGE of their id: the id carries the
+-- UTC month it was written in (crm_month_id), so that every lookup by id prunes to one month's
+-- partition and the primary key stays (id). Foreign keys to orders name the order's key (see below,
+-- where they are made again). The ledger (points_entry) stays one table: partitioned alike, it made
+-- ingest's PostgreSQL work a quarter more (docs/performance.md).
 -- Rules, archiving and what `crmctl verify` checks then: docs/operations.md, "Partitions".
 --
 -- An id is (months since 1970-01) << 40 | n, n from the table's sequence: unique (the sequence is),
 -- increasing (a later month is larger), below 2^53 until the year 2652 (exact in JSON). Rows written
 -- before this migration keep their small ids and stay where they are: the old table becomes the
 -- partition <table>_before (FROM MINVALUE TO 1 << 40, the range of month 0); nothing is copied.
--- Uniqueness that does not hold the id (an order number, an event id, a clearing period) is kept
--- global in a narrow unpartitioned key table written in the same statement as the row.
+-- Uniqueness that does not hold the id (an order number, an event id) is kept global in a narrow
+-- unpartitioned key table written in the same statement as the row.
 
 -- The id of a row written now, `seq` taken from its table's sequence. The month is that of the clock
 -- (not of the transaction's start): a row written after another one has committed gets a month at
--- least as late, which the readers' bounds rely on (an entry of an order is written after the order,
--- so it sits in the order's month or a later one).
+-- least as late, which the readers' bounds rely on (an account's orders are written after the account,
+-- so they sit in the account's month or later ones).
 CREATE FUNCTION crm_month_id(seq bigint) RETURNS bigint
     LANGUAGE sql VOLATILE PARALLEL SAFE
     RETURN (((extract(year FROM clock_timestamp() AT TIME ZONE 'UTC')::bigint - 1970) * 12
              + extract(month FROM clock_timestamp() AT TIME ZONE 'UTC')::bigint - 1) << 40) | seq;
-
--- The smallest id of the month an id was written in: a row written after it has an id at least this.
-CREATE FUNCTION crm_month_floor(id bigint) RETURNS bigint
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    RETURN (id >> 40) << 40;
 
 -- When ids began to carry their month (the time this migration ran): rows written before have small ids.
 DO $$ BEGIN
@@ -97,7 +93,7 @@ BEGIN
     RETURN true;
 END $$;
 
--- Foreign keys naming orders or ledger entries are made again once their tables are partitioned.
+-- Foreign keys naming orders are made again once their table is partitioned.
 -- Those naming an order point at its key (order_key.order_id, unique): a check against a table of 42
 -- partitions cost 31 µs a row against 9 µs against a plain one (PostgreSQL 15 locks every partition
 -- of the plan it keeps for the check), and ingest writes several per order. An order and its key are
@@ -109,11 +105,6 @@ ALTER TABLE points_entry DROP CONSTRAINT points_entry_order_id_fkey;
 ALTER TABLE referral_binding DROP CONSTRAINT referral_binding_qualified_order_id_fkey;
 ALTER TABLE referral_reward DROP CONSTRAINT referral_reward_order_id_fkey;
 ALTER TABLE coupon DROP CONSTRAINT coupon_redeemed_order_id_fkey;
-ALTER TABLE points_entry_lot DROP CONSTRAINT points_entry_lot_entry_id_fkey;
-ALTER TABLE points_request DROP CONSTRAINT points_request_entry_id_fkey;
-ALTER TABLE referral_reward DROP CONSTRAINT referral_reward_entry_id_fkey;
-ALTER TABLE referral_reward DROP CONSTRAINT referral_reward_reversed_entry_id_fkey;
-ALTER TABLE campaign_touch DROP CONSTRAINT campaign_touch_entry_id_fkey;
 
 -- Orders. Their number is unique per shop and channel across all months: order_key.
 ALTER TABLE shop_order RENAME TO shop_order_before;
@@ -157,80 +148,6 @@ CREATE TABLE order_key (
 INSERT INTO order_key SELECT shop_id, channel, order_no, id FROM shop_order_before;
 ALTER TABLE shop_order ATTACH PARTITION shop_order_before FOR VALUES FROM (MINVALUE) TO (1099511627776);
 
--- Ledger entries. One clearing (or gift) per member and period across all months: points_entry_period,
--- filled by a trigger as entries with a period are written (a second fails on the constraint named
--- points_entry_clearing, as before).
-ALTER TABLE points_entry RENAME TO points_entry_before;
-ALTER INDEX points_entry_pkey RENAME TO points_entry_before_pkey;
-ALTER INDEX points_entry_member RENAME TO points_entry_before_member;
-ALTER INDEX points_entry_order RENAME TO points_entry_before_order;
-ALTER SEQUENCE points_entry_id_seq RENAME TO points_entry_before_id_seq;
-CREATE SEQUENCE points_entry_id_seq;
-SELECT setval('points_entry_id_seq', last_value, is_called) FROM points_entry_before_id_seq;
-ALTER TABLE points_entry_before ALTER COLUMN id DROP IDENTITY;
-
-CREATE TABLE points_entry (
-    id               bigint NOT NULL DEFAULT crm_month_id(nextval('points_entry_id_seq')),
-    member_id        bigint NOT NULL REFERENCES member (id),
-    kind             text NOT NULL CONSTRAINT points_entry_kind_check
-                     CHECK (kind IN ('earn', 'referral', 'gift', 'reverse', 'spend', 'donate', 'adjust', 'expire',
-                                     'merge_in', 'merge_out', 'unmerge_in', 'unmerge_out')),
-    points           bigint NOT NULL,
-    debt_change      bigint NOT NULL DEFAULT 0,
-    at               timestamptz NOT NULL DEFAULT now(),
-    order_id         bigint REFERENCES order_key (order_id),
-    refund_id        bigint REFERENCES refund (id),
-    merge_id         bigint REFERENCES merge_record (id),
-    run_id           bigint REFERENCES job_run (id),
-    -- Clearing period of the yearly policy, or the cause of a gift (one per member and period).
-    period           text,
-    detail           jsonb,
-    actor            text NOT NULL,
-    reason           text,
-    idempotency_key  text,
-    created_at       timestamptz NOT NULL DEFAULT now(),
-    CONSTRAINT points_entry_pkey PRIMARY KEY (id),
-    CONSTRAINT points_entry_check
-    CHECK (CASE WHEN kind IN ('earn', 'referral', 'gift') THEN points > 0
-                WHEN kind IN ('spend', 'donate', 'expire') THEN points < 0
-                WHEN kind = 'reverse' THEN points <= 0
-                WHEN kind = 'adjust' THEN points <> 0
-                ELSE true END)
-) PARTITION BY RANGE (id);
-ALTER SEQUENCE points_entry_id_seq OWNED BY points_entry.id;
-CREATE INDEX points_entry_member ON points_entry (member_id, id);
-CREATE INDEX points_entry_order ON points_entry (order_id) WHERE order_id IS NOT NULL;
-CREATE TABLE points_entry_default PARTITION OF points_entry DEFAULT;
-
-DROP INDEX points_entry_clearing;
-CREATE TABLE points_entry_period (
-    member_id  bigint NOT NULL,
-    period     text NOT NULL,
-    entry_id   bigint NOT NULL,
-    CONSTRAINT points_entry_clearing PRIMARY KEY (member_id, period)
-);
-INSERT INTO points_entry_period SELECT member_id, period, id FROM points_entry_before WHERE period IS NOT NULL;
-
-CREATE FUNCTION points_entry_period_key() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP = 'UPDATE' THEN
-        IF (OLD.member_id, OLD.period) IS NOT DISTINCT FROM (NEW.member_id, NEW.period) THEN
-            RETURN NEW;
-        END IF;
-        DELETE FROM points_entry_period WHERE member_id = OLD.member_id AND period = OLD.period;
-    END IF;
-    IF NEW.period IS NOT NULL THEN
-        INSERT INTO points_entry_period (member_id, period, entry_id) VALUES (NEW.member_id, NEW.period, NEW.id);
-    END IF;
-    RETURN NEW;
-END $$;
-CREATE TRIGGER points_entry_period_insert BEFORE INSERT ON points_entry
-    FOR EACH ROW WHEN (NEW.period IS NOT NULL) EXECUTE FUNCTION points_entry_period_key();
-CREATE TRIGGER points_entry_period_update BEFORE UPDATE OF member_id, period ON points_entry
-    FOR EACH ROW EXECUTE FUNCTION points_entry_period_key();
-ALTER TABLE points_entry ATTACH PARTITION points_entry_before FOR VALUES FROM (MINVALUE) TO (1099511627776);
-
 -- Stored events get an id. Their key (shop, event id) and what a replay is answered with (the
 -- content's hash, the first status and member) stay in sync_event_key for good; the partitions keep
 -- the whole record (with the type, a rejection's error and when it came) and can be archived.
@@ -269,17 +186,13 @@ INSERT INTO sync_event_key SELECT shop_id, event_id, id, content_hash, status, m
 ALTER TABLE sync_event ATTACH PARTITION sync_event_before FOR VALUES FROM (MINVALUE) TO (1099511627776);
 
 SELECT crm_ensure_month_partition(t, m::date)
-FROM unnest(ARRAY['shop_order', 'points_entry', 'sync_event']::regclass[]) t,
+FROM unnest(ARRAY['shop_order', 'sync_event']::regclass[]) t,
      generate_series(date_trunc('month', now() AT TIME ZONE 'UTC'), date_trunc('month', now() AT TIME ZONE 'UTC') + interval '3 months',
                      interval '1 month') m;
 
 ALTER TABLE refund ADD CONSTRAINT refund_order_id_fkey FOREIGN KEY (order_id) REFERENCES order_key (order_id);
 ALTER TABLE points_lot ADD CONSTRAINT points_lot_order_id_fkey FOREIGN KEY (order_id) REFERENCES order_key (order_id);
+ALTER TABLE points_entry ADD CONSTRAINT points_entry_order_id_fkey FOREIGN KEY (order_id) REFERENCES order_key (order_id);
 ALTER TABLE referral_binding ADD CONSTRAINT referral_binding_qualified_order_id_fkey FOREIGN KEY (qualified_order_id) REFERENCES order_key (order_id);
 ALTER TABLE referral_reward ADD CONSTRAINT referral_reward_order_id_fkey FOREIGN KEY (order_id) REFERENCES order_key (order_id);
 ALTER TABLE coupon ADD CONSTRAINT coupon_redeemed_order_id_fkey FOREIGN KEY (redeemed_order_id) REFERENCES order_key (order_id);
-ALTER TABLE points_entry_lot ADD CONSTRAINT points_entry_lot_entry_id_fkey FOREIGN KEY (entry_id) REFERENCES points_entry (id);
-ALTER TABLE points_request ADD CONSTRAINT points_request_entry_id_fkey FOREIGN KEY (entry_id) REFERENCES points_entry (id);
-ALTER TABLE referral_reward ADD CONSTRAINT referral_reward_entry_id_fkey FOREIGN KEY (entry_id) REFERENCES points_entry (id);
-ALTER TABLE referral_reward ADD CONSTRAINT referral_reward_reversed_entry_id_fkey FOREIGN KEY (reversed_entry_id) REFERENCES points_entry (id);
-ALTER TABLE campaign_touch ADD CONSTRAINT campaign_touch_entry_id_fkey FOREIGN KEY (entry_id) REFERENCES points_entry (id);

@@ -1,5 +1,5 @@
 /// `crmctl verify`'s checks of the key tables kept beside the tables partitioned by month id
-/// (migration 20): every order number, stored event id and ledger period names a row that exists —
+/// (migration 20): every order number and stored event id names a row that exists —
 /// unless the month partition that held it was archived (detached), which `crm_month_partition_name`
 /// tells: a missing row is a violation only while its month's partition is still attached. Every
 /// order has its number's key too (an order written around `order_key` would let its number in twice).
@@ -32,13 +32,6 @@ enum MonthKeyChecks {
             """
             SELECT 'event ' || k.event_id || ' (shop ' || k.shop_id || '): record ' || k.id || ' is missing'
             FROM sync_event_key k WHERE NOT EXISTS (SELECT 1 FROM sync_event e WHERE e.id = k.id) AND \(attached("sync_event", "k.id"))
-            """
-        ),
-        (
-            "period_keys_name_entries",
-            """
-            SELECT 'member ' || k.member_id || ', period ' || k.period || ': entry ' || k.entry_id || ' is missing'
-            FROM points_entry_period k WHERE NOT EXISTS (SELECT 1 FROM points_entry e WHERE e.id = k.entry_id) AND \(attached("points_entry", "k.entry_id"))
             """
         ),
     ]

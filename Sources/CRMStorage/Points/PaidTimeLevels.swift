@@ -105,7 +105,7 @@ extension PointsLedger {
             JOIN account a ON a.member_id = t.m
             JOIN shop_order o ON o.account_id = a.id AND o.id >= crm_written_after(a.created_at) AND o.paid_at > t.p::timestamptz AND o.id <> ALL($3::bigint[])
             JOIN shop s ON s.id = o.shop_id
-            JOIN LATERAL (SELECT detail FROM points_entry e WHERE e.order_id = o.id AND e.id >= crm_month_floor(o.id) AND e.detail ? 'level'
+            JOIN LATERAL (SELECT detail FROM points_entry e WHERE e.order_id = o.id AND e.detail ? 'level'
                                  AND (e.kind = 'earn' OR (e.kind = 'reverse' AND e.detail ? 'rerate_points'))
                           ORDER BY e.id DESC LIMIT 1) last ON true
             ORDER BY t.m, o.paid_at, o.id
