@@ -32,14 +32,13 @@ struct LevelKeeper {
         let params: [PostgresValue] = [.text(CivilTime.rfc3339(asOfEnd)), .optional(windowStart), .intArray(members)]
         return try c.queryPrepared(
             """
-            WITH \(AccountOrderIDs.cte(members: "$3::bigint[]"))
             SELECT m.id, COALESCE(s.spend, 0)::bigint, COALESCE(s.orders, 0)::bigint, l.level_code, COALESCE(l.manual, false),
                    CASE WHEN l.below_since IS NULL THEN NULL
                         ELSE floor(extract(epoch FROM ($1::timestamptz - l.below_since)) / 86400)::bigint END
             FROM (SELECT id FROM member WHERE id = ANY($3::bigint[]) AND merged_into IS NULL) m
             LEFT JOIN LATERAL (
                 SELECT sum(o.amount_fen - o.refunded_fen) AS spend, count(*) FILTER (WHERE o.refunded_fen < o.amount_fen) AS orders
-                FROM account a JOIN shop_order o ON o.account_id = a.id AND \(AccountOrderIDs.within("o"))
+                FROM account a JOIN shop_order o ON o.account_id = a.id
                 WHERE a.member_id = m.id AND o.paid_at < $1::timestamptz AND ($2::timestamptz IS NULL OR o.paid_at >= $2::timestamptz)) s ON true
             LEFT JOIN member_level l ON l.member_id = m.id
             ORDER BY m.id

@@ -23,12 +23,11 @@ extension PointsLedger {
         let window: Int64? = ladder.basis == .rolling ? ladder.windowMonths : nil
         for row in try c.queryPrepared(
             """
-            WITH \(AccountOrderIDs.cte(members: "$2::bigint[]"))
             SELECT t.o, COALESCE(s.spend, 0)::bigint, COALESCE(s.n, 0)::bigint, mf.code
             FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS t(o, m, p)
             LEFT JOIN LATERAL (
                 SELECT LEAST(COALESCE(sum(x.amount_fen), 0), 9223372036854775807) AS spend, count(*) AS n
-                FROM account a JOIN shop_order x ON x.account_id = a.id AND \(AccountOrderIDs.within("x"))
+                FROM account a JOIN shop_order x ON x.account_id = a.id
                 WHERE a.member_id = t.m AND x.paid_at < t.p::timestamptz
                   AND ($4::integer IS NULL OR x.paid_at >= t.p::timestamptz - make_interval(months => $4::integer))) s ON true
             LEFT JOIN LATERAL (
@@ -97,7 +96,6 @@ extension PointsLedger {
     private func earnedAfter(_ after: [Int64: String], excluding: [Int64]) throws -> [Earned] {
         try c.queryPrepared(
             """
-            WITH \(AccountOrderIDs.cte(members: "$1::bigint[]"))
             SELECT o.id, t.m, crm_rfc3339(o.paid_at), last.detail::text,
                    \(OrderPointsSQL.earned),
                    o.amount_fen, s.code, o.channel, o.payment_method, o.items::text, o.refunded_fen,
@@ -105,7 +103,7 @@ extension PointsLedger {
                    (SELECT max(r.id) FROM refund r WHERE r.order_id = o.id)
             FROM unnest($1::bigint[], $2::text[]) AS t(m, p)
             JOIN account a ON a.member_id = t.m
-            JOIN shop_order o ON o.account_id = a.id AND \(AccountOrderIDs.within("o")) AND o.paid_at > t.p::timestamptz AND o.id <> ALL($3::bigint[])
+            JOIN shop_order o ON o.account_id = a.id AND o.paid_at > t.p::timestamptz AND o.id <> ALL($3::bigint[])
             JOIN shop s ON s.id = o.shop_id
             JOIN LATERAL (SELECT detail FROM points_entry e WHERE e.order_id = o.id AND e.detail ? 'level'
                                  AND (e.kind = 'earn' OR (e.kind = 'reverse' AND e.detail ? 'rerate_points'))

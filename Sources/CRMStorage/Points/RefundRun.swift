@@ -113,8 +113,8 @@ struct RefundRun {
                    \(OrderPointsSQL.earned),
                    \(OrderPointsSQL.refundsDue),
                    EXISTS (SELECT 1 FROM referral_binding b WHERE b.qualified_order_id = o.id AND b.status = 'rewarded')
-            FROM order_key k JOIN shop_order o ON o.id = k.order_id JOIN account a ON a.id = o.account_id JOIN member m ON m.id = a.member_id
-            WHERE k.shop_id = $1 AND (k.channel, k.order_no) IN (SELECT * FROM unnest($2::text[], $3::text[]))
+            FROM shop_order o JOIN account a ON a.id = o.account_id JOIN member m ON m.id = a.member_id
+            WHERE o.shop_id = $1 AND (o.channel, o.order_no) IN (SELECT * FROM unnest($2::text[], $3::text[]))
             ORDER BY o.id FOR UPDATE OF o
             """, [.int(shopID), .textArray(items.map { $0.event.channel.rawValue }), .textArray(items.map(\.value.orderNo))])
         {
@@ -157,8 +157,8 @@ struct RefundRun {
     private func lockMembers(_ items: [Item]) throws {
         let members = try c.queryPrepared(
             """
-            SELECT DISTINCT a.member_id FROM order_key k JOIN shop_order o ON o.id = k.order_id JOIN account a ON a.id = o.account_id
-            WHERE k.shop_id = $1 AND (k.channel, k.order_no) IN (SELECT * FROM unnest($2::text[], $3::text[]))
+            SELECT DISTINCT a.member_id FROM shop_order o JOIN account a ON a.id = o.account_id
+            WHERE o.shop_id = $1 AND (o.channel, o.order_no) IN (SELECT * FROM unnest($2::text[], $3::text[]))
             """, [.int(shopID), .textArray(items.map { $0.event.channel.rawValue }), .textArray(items.map(\.value.orderNo))]
         )
         .map { try $0.decode(Int64.self, at: 0) }

@@ -127,7 +127,7 @@ struct ReferralBook {
                     let first = try c.queryPrepared(
                         """
                         SELECT o.id, o.amount_fen, crm_rfc3339(o.paid_at), o.order_no FROM shop_order o JOIN account a ON a.id = o.account_id
-                        WHERE a.member_id = $1 AND o.id >= crm_written_after(a.created_at) AND o.amount_fen >= $2 ORDER BY o.id LIMIT 1
+                        WHERE a.member_id = $1 AND o.amount_fen >= $2 ORDER BY o.id LIMIT 1
                         """, [.int(referred), .int(program.minOrderFen)]
                     ).single
                 else { continue }
