@@ -41,12 +41,14 @@ public struct IngestEngine: Sendable {
             }
             let shopID: Int64 = try shopRow.decode(at: 0)
             try PushLocks.lockShop(c, shopID: shopID)
-            var outcomes = PushOutcomes(seen: try SyncEventLog.firstOutcomes(c, shopID: shopID, of: events), capacity: events.count)
+            let seen = try SyncEventLog.firstOutcomes(c, shopID: shopID, of: events)
+            var outcomes = PushOutcomes(seen: seen, capacity: events.count)
             let push = PushCoupons(c: c, shopCode: shopCode, events: events, ladder: loyalty.ladder)
             let bulk = BulkIngest(c: c, shopID: shopID, shopCode: shopCode, policy: policy, codec: codec, loyalty: loyalty, push: push)
             let single = SingleEventExecutor(c: c, applier: EventApplier(c: c, shopID: shopID, policy: policy, codec: codec, loyalty: loyalty, bulk: bulk))
             try Self.apply(events, bulk: bulk, single: single, outcomes: &outcomes)
-            try SyncEventLog.record(c, shopID: shopID, outcomes.records)
+            let rejectedBefore = Set(seen.filter { $0.value.outcome.status == .rejected }.keys)
+            try SyncEventLog.record(c, shopID: shopID, outcomes.records, rejectedBefore: rejectedBefore)
             return outcomes.outcomes
         }
     }

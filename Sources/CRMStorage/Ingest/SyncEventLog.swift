@@ -42,12 +42,16 @@ enum SyncEventLog {
     /// other content replaces its record (the last outcome in the push, when it came more than once).
     /// The key (`sync_event_key`, one row per shop and event id for good) holds what a replay is
     /// answered with; the record with its id (the month it came in) goes into `sync_event`'s partition.
-    /// A replaced rejection's old record is deleted, and the new one gets a new id.
-    static func record(_ c: PostgresConnection, shopID: Int64, _ all: [PushOutcomes.Record]) throws {
+    /// A replaced rejection's old record is deleted, and the new one gets a new id. `rejectedBefore`
+    /// is the ids recorded as rejected when the push began (`firstOutcomes`; the push holds its shop's
+    /// lock, so no other push records one meanwhile): only when one of them is recorded again does
+    /// the statement look for old records to delete, a second read of every key otherwise.
+    static func record(_ c: PostgresConnection, shopID: Int64, _ all: [PushOutcomes.Record], rejectedBefore: Set<String>) throws {
         guard !all.isEmpty else { return }
         var last: [String: Int] = [:]
         for (i, row) in all.enumerated() { last[row.outcome.eventID!] = i }
         let rows = all.indices.filter { last[all[$0].outcome.eventID!] == $0 }.map { all[$0] }
+        let replacing = rows.contains { rejectedBefore.contains($0.outcome.eventID!) }
         try c.queryPrepared(
             """
             WITH t AS MATERIALIZED (
@@ -55,14 +59,14 @@ enum SyncEventLog {
                        CASE WHEN k IS NULL THEN NULL ELSE jsonb_build_object('kind', k, 'reason', r, 'message', msg, 'field', f) END AS error
                 FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::text[])
                      AS u(ev, h, ty, st, m, k, r, msg, f)),
-            replaced AS (SELECT k.event_id, k.id FROM sync_event_key k WHERE k.shop_id = $1 AND k.event_id = ANY($2::text[]) AND k.status = 'rejected'),
+            \(replacing ? "replaced AS (SELECT k.event_id, k.id FROM sync_event_key k WHERE k.shop_id = $1 AND k.event_id = ANY($2::text[]) AND k.status = 'rejected')," : "")
             kept AS (
                 INSERT INTO sync_event_key AS k (shop_id, event_id, id, content_hash, status, member_id) SELECT $1, ev, id, hash, st, m FROM t
                 ON CONFLICT (shop_id, event_id) DO UPDATE
                     SET id = EXCLUDED.id, content_hash = EXCLUDED.content_hash, status = EXCLUDED.status, member_id = EXCLUDED.member_id
                     WHERE k.status = 'rejected'
-                RETURNING k.id, k.event_id),
-            gone AS (DELETE FROM sync_event WHERE id = ANY(ARRAY(SELECT r.id FROM replaced r JOIN kept USING (event_id))))
+                RETURNING k.id, k.event_id)\(replacing ? "," : "")
+            \(replacing ? "gone AS (DELETE FROM sync_event WHERE id = ANY(ARRAY(SELECT r.id FROM replaced r JOIN kept USING (event_id))))" : "")
             INSERT INTO sync_event (id, shop_id, event_id, content_hash, type, status, member_id, error)
             SELECT t.id, $1, t.ev, t.hash, t.ty, t.st, t.m, t.error FROM t JOIN kept USING (id)
             """,
