@@ -18,6 +18,6 @@ enum MonthKeyChecks {
             SELECT 'event ' || k.event_id || ' (shop ' || k.shop_id || '): record ' || k.id || ' is missing'
             FROM sync_event_key k WHERE NOT EXISTS (SELECT 1 FROM sync_event e WHERE e.id = k.id) AND \(attached("sync_event", "k.id"))
             """
-        ),
+        )
     ]
 }

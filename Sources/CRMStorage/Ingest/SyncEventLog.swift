@@ -59,14 +59,14 @@ enum SyncEventLog {
                        CASE WHEN k IS NULL THEN NULL ELSE jsonb_build_object('kind', k, 'reason', r, 'message', msg, 'field', f) END AS error
                 FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::text[])
                      AS u(ev, h, ty, st, m, k, r, msg, f)),
-            \(replacing ? "replaced AS (SELECT k.event_id, k.id FROM sync_event_key k WHERE k.shop_id = $1 AND k.event_id = ANY($2::text[]) AND k.status = 'rejected')," : "")
+            \(replacing ? Self.replaced + "," : "")
             kept AS (
                 INSERT INTO sync_event_key AS k (shop_id, event_id, id, content_hash, status, member_id) SELECT $1, ev, id, hash, st, m FROM t
                 ON CONFLICT (shop_id, event_id) DO UPDATE
                     SET id = EXCLUDED.id, content_hash = EXCLUDED.content_hash, status = EXCLUDED.status, member_id = EXCLUDED.member_id
                     WHERE k.status = 'rejected'
                 RETURNING k.id, k.event_id)\(replacing ? "," : "")
-            \(replacing ? "gone AS (DELETE FROM sync_event WHERE id = ANY(ARRAY(SELECT r.id FROM replaced r JOIN kept USING (event_id))))" : "")
+            \(replacing ? Self.gone : "")
             INSERT INTO sync_event (id, shop_id, event_id, content_hash, type, status, member_id, error)
             SELECT t.id, $1, t.ev, t.hash, t.ty, t.st, t.m, t.error FROM t JOIN kept USING (id)
             """,
@@ -77,6 +77,16 @@ enum SyncEventLog {
                 .textArray(rows.map { $0.outcome.rejection?.message }), .textArray(rows.map { $0.outcome.rejection?.field }),
             ])
     }
+
+    /// The keys of the push's ids recorded as rejected, with their old records' ids.
+    private static let replaced = """
+        replaced AS (SELECT k.event_id, k.id FROM sync_event_key k WHERE k.shop_id = $1 AND k.event_id = ANY($2::text[]) AND k.status = 'rejected')
+        """
+
+    /// Deletes the old records of the rejections replaced (their keys now name the new records).
+    private static let gone = """
+        gone AS (DELETE FROM sync_event WHERE id = ANY(ARRAY(SELECT r.id FROM replaced r JOIN kept USING (event_id))))
+        """
 
     static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)

@@ -71,10 +71,13 @@ struct MonthIDPartitionTests {
                 #expect(try Self.partitions(c, "SELECT tableoid::regclass::text FROM shop_order WHERE id = \(order)") == ["shop_order"])
                 #expect(try Self.partitions(c, "SELECT tableoid::regclass::text FROM points_entry WHERE id = \(entry)") == ["points_entry"])
                 #expect(try Self.partitions(c, "SELECT tableoid::regclass::text FROM sync_event") == ["sync_event_before"])
-                #expect(try c.query("SELECT count(*) FROM sync_event_key k JOIN sync_event e USING (id) WHERE k.event_id = 'o1'").single!.decode(Int.self, at: 0) == 1)
+                #expect(
+                    try c.query("SELECT count(*) FROM sync_event_key k JOIN sync_event e USING (id) WHERE k.event_id = 'o1'").single!.decode(Int.self, at: 0)
+                        == 1)
                 // The period stays taken.
                 #expect(throws: PostgresError.self) {
-                    try c.query("INSERT INTO points_entry (member_id, kind, points, period, actor) SELECT member_id, 'expire', -1, period, 'test' FROM points_entry")
+                    try c.query(
+                        "INSERT INTO points_entry (member_id, kind, points, period, actor) SELECT member_id, 'expire', -1, period, 'test' FROM points_entry")
                 }
                 // A record written now: its id says this month, and it lands in this month's partition.
                 let row = try c.query(
@@ -135,7 +138,9 @@ struct MonthIDPartitionTests {
             try server.database.withConnection { c throws in
                 #expect(try c.query("SELECT count(*), sum(refunded_fen) FROM shop_order WHERE order_no = '5001'").single!.decode(Int.self, at: 0) == 1)
                 #expect(try c.query("SELECT refunded_fen FROM shop_order").single!.decode(Int64.self, at: 0) == 4000)
-                #expect(try c.query("SELECT count(*) FROM points_entry e JOIN shop_order o ON o.id = e.order_id WHERE e.kind = 'reverse' AND o.order_no = '5001'").single!.decode(Int.self, at: 0) == 1)
+                #expect(
+                    try c.query("SELECT count(*) FROM points_entry e JOIN shop_order o ON o.id = e.order_id WHERE e.kind = 'reverse' AND o.order_no = '5001'")
+                        .single!.decode(Int.self, at: 0) == 1)
                 #expect(try Self.partitions(c, "SELECT tableoid::regclass::text FROM sync_event WHERE event_id = 'r1'") == ["sync_event_" + now])
             }
             #expect(try await admin.verify()["ok"] == true)
