@@ -32,17 +32,23 @@ public struct IngestEngine: Sendable {
     public func push(shopCode: String, events: [PushedEvent], policy: IdentityPolicy, loyalty: LoyaltyPolicy) async throws -> [EventOutcome] {
         let codec = self.codec
         return try await pool.withTransaction { c in
+            // A push's statements are short lookups. Over tables partitioned by month the planner adds
+            // up every month's index before run-time pruning leaves one, and that estimate crosses the
+            // thresholds of JIT compilation and parallel workers: each costs far more than the lookup.
+            try c.queryPrepared("SELECT set_config('jit', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)", [])
             guard let shopRow = try c.queryPrepared("SELECT id FROM shop WHERE code = $1", [.text(shopCode)]).single else {
                 throw StorageError.notFound(reason: .shopNotFound, message: "no shop with code \(shopCode)")
             }
             let shopID: Int64 = try shopRow.decode(at: 0)
             try PushLocks.lockShop(c, shopID: shopID)
-            var outcomes = PushOutcomes(seen: try SyncEventLog.firstOutcomes(c, shopID: shopID, of: events), capacity: events.count)
+            let seen = try SyncEventLog.firstOutcomes(c, shopID: shopID, of: events)
+            var outcomes = PushOutcomes(seen: seen, capacity: events.count)
             let push = PushCoupons(c: c, shopCode: shopCode, events: events, ladder: loyalty.ladder)
             let bulk = BulkIngest(c: c, shopID: shopID, shopCode: shopCode, policy: policy, codec: codec, loyalty: loyalty, push: push)
             let single = SingleEventExecutor(c: c, applier: EventApplier(c: c, shopID: shopID, policy: policy, codec: codec, loyalty: loyalty, bulk: bulk))
             try Self.apply(events, bulk: bulk, single: single, outcomes: &outcomes)
-            try SyncEventLog.record(c, shopID: shopID, outcomes.records)
+            let rejectedBefore = Set(seen.filter { $0.value.outcome.status == .rejected }.keys)
+            try SyncEventLog.record(c, shopID: shopID, outcomes.records, rejectedBefore: rejectedBefore)
             return outcomes.outcomes
         }
     }

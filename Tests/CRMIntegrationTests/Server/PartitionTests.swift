@@ -83,7 +83,8 @@ struct PartitionTests {
             async let b = Task.detached { try PostgresConnection(configuration: configuration).ensureClosing { try maker.ensure(on: $0) } }.value
             let (ra, rb) = try await (a, b)
             let wanted = try db.withConnection { c in try (4...6).map { "member_history_" + (try Self.month(c, $0)) } }
-            #expect((ra.created + rb.created).sorted() == wanted)
+            // Member history's months (the tables partitioned by month id get theirs too: MonthIDPartitionTests).
+            #expect((ra.created + rb.created).filter { $0.hasPrefix("member_history_") }.sorted() == wanted)
             #expect(ra.created.isEmpty || rb.created.isEmpty)
             let again = try db.withConnection { try maker.ensure(on: $0) }
             #expect(again.created.isEmpty)
@@ -113,10 +114,10 @@ struct PartitionTests {
                 #expect(try Self.partitionOf(c, action: "future") == "member_history_default")
                 #expect(try Self.partitionOf(c, action: "now") == "member_history_" + Self.month(c, 0))
                 // Making partitions ahead leaves the DEFAULT rows alone and nothing fails.
-                #expect(try PartitionMaintainer(monthsAhead: 5).ensure(on: c).created.count == 2)
+                #expect(try PartitionMaintainer(monthsAhead: 5).ensure(on: c).created.filter { $0.hasPrefix("member_history_") }.count == 2)
                 // The future row's month, once made, takes it out of the DEFAULT partition.
                 let made = try PartitionMaintainer(monthsAhead: 24).ensure(on: c)
-                #expect(made.created.count == 19)
+                #expect(made.created.filter { $0.hasPrefix("member_history_") }.count == 19)
                 #expect(try Self.partitionOf(c, action: "future") == "member_history_" + Self.month(c, 24))
                 #expect(try Self.partitionOf(c, action: "past") == "member_history_default")
                 #expect(try c.query("SELECT count(*) FROM member_history").single!.decode(Int.self, at: 0) == 3)
