@@ -181,6 +181,7 @@ struct KeyMergeBatch {
             snap AS MATERIALIZED (SELECT t.n, to_jsonb(m) - 'merged_into' AS snapshot FROM t JOIN member m ON m.id = t.merged),
             moved AS (UPDATE account a SET member_id = t.survivor, updated_at = now() FROM t WHERE a.member_id = t.merged RETURNING t.n, a.id),
             marked AS (UPDATE member m SET merged_into = t.survivor, updated_at = now() FROM t WHERE m.id = t.merged),
+            purchases_moved AS (UPDATE member_purchase p SET member_id = t.survivor FROM t WHERE p.member_id = t.merged),
             rec AS (INSERT INTO merge_record (survivor_id, merged_id, account_ids, snapshot, rule, score, evidence, actor, reason)
                     SELECT t.survivor, t.merged, ARRAY(SELECT mv.id FROM moved mv WHERE mv.n = t.n ORDER BY mv.id), s.snapshot, t.rule, NULL,
                            t.evidence::jsonb, 'system', t.reason

@@ -29,6 +29,7 @@ extension MemberMerger {
                 SELECT to_jsonb(m) - 'merged_into' AS snapshot FROM member m WHERE m.id = $2 AND (SELECT count(*) FROM live) = 2),
             moved AS (UPDATE account SET member_id = $1, updated_at = now() WHERE member_id = $2 RETURNING id),
             marked AS (UPDATE member SET merged_into = $1, updated_at = now() WHERE id = $2),
+            purchases_moved AS (UPDATE member_purchase SET member_id = $1 WHERE member_id = $2),
             rec AS (INSERT INTO merge_record (survivor_id, merged_id, account_ids, snapshot, rule, score, evidence, actor, reason, model_version)
                     SELECT $1, $2, ARRAY(SELECT id FROM moved ORDER BY id), s.snapshot, $3, $4::double precision, $5::jsonb, $6, $7, $8
                     FROM snap s RETURNING id, account_ids),
