@@ -128,8 +128,8 @@ struct SegmentCompiler {
     // MARK: predicates
 
     /// `predicate` for the whole WHERE: the conditions of its top-level AND (or its one condition)
-    /// without COALESCE, which excludes a NULL as false would. A condition on the pass's columns that
-    /// is then strict lets the planner join the pass's members alone instead of every member.
+    /// without COALESCE (a NULL there excludes the member as false does), so that a member-only
+    /// condition such as `m.id IN (…)` can become a semi-join built from the smaller side.
     mutating func topLevel(_ f: SegmentFilter) -> String {
         switch f {
         case .and(let parts):
