@@ -13,22 +13,30 @@ import CRMPostgres
 struct PurchaseRows {
     let c: PostgresConnection
 
-    /// Adds the rows of the paid orders `orders` (those not wholly refunded), after putting the items
-    /// they name into the dictionary.
+    /// Adds the rows of the paid orders `orders` (those not wholly refunded): one statement, the
+    /// orders' items matched with the dictionary set-based. An order naming an item the dictionary
+    /// lacks (a new product, or one another push is adding) has its row's items made again once the
+    /// item is in (`refold`), after that push commits if it was adding it.
     func add(_ orders: [Int64]) throws {
         guard !orders.isEmpty else { return }
-        try addItems(of: orders)
-        // A second statement: its snapshot holds the items just added, and those another push added
-        // and committed while this one waited on them (`ON CONFLICT` waits for the other's commit).
-        try c.queryPrepared(
+        let missing = try c.queryPrepared(
             """
-            INSERT INTO member_purchase (order_id, member_id, paid_at, spend_fen, shop_id, channel, payment_method, items)
-            SELECT o.id, a.member_id, o.paid_at, o.amount_fen - o.refunded_fen, o.shop_id, o.channel, o.payment_method,
-                   purchase_item_ids(COALESCE(o.items_fold, o.items))
-            FROM shop_order o JOIN account a ON a.id = o.account_id
-            WHERE o.id = ANY($1::bigint[]) AND o.refunded_fen < o.amount_fen
-            ORDER BY o.id
-            """, [.intArray(orders)])
+            WITH o AS MATERIALIZED (
+                SELECT o.id, a.member_id, o.paid_at, o.amount_fen - o.refunded_fen AS spend, o.shop_id, o.channel, o.payment_method,
+                       COALESCE(o.items_fold, o.items) AS items
+                FROM shop_order o JOIN account a ON a.id = o.account_id
+                WHERE o.id = ANY($1::bigint[]) AND o.refunded_fen < o.amount_fen),
+            i AS MATERIALIZED (
+                SELECT o.id, array_agg(DISTINCT p.id ORDER BY p.id) FILTER (WHERE p.id IS NOT NULL) AS ids, bool_or(p.id IS NULL) AS missing
+                FROM o CROSS JOIN LATERAL jsonb_array_elements(o.items) e LEFT JOIN purchase_item p ON p.item = purchase_item_key(e)
+                WHERE jsonb_typeof(e) = 'object' GROUP BY o.id),
+            ins AS (INSERT INTO member_purchase (order_id, member_id, paid_at, spend_fen, shop_id, channel, payment_method, items)
+                    SELECT o.id, o.member_id, o.paid_at, o.spend, o.shop_id, o.channel, o.payment_method, COALESCE(i.ids, '{}')
+                    FROM o LEFT JOIN i ON i.id = o.id ORDER BY o.id)
+            SELECT id FROM i WHERE missing ORDER BY id
+            """, [.intArray(orders)]
+        ).map { try $0.decode(Int64.self, at: 0) }
+        try refold(missing)
     }
 
     /// The orders `orders` were refunded (in part or whole): their rows take their new worth, and
@@ -43,7 +51,10 @@ struct PurchaseRows {
             """, [.intArray(orders)])
     }
 
-    /// The script-folded items of `orders` changed (`ScriptFoldBackfill`): their rows' items again.
+    /// The items of `orders` changed (`ScriptFoldBackfill`) or were not all in the dictionary
+    /// (`add`): the new ones go into it, then their rows' items are made again (a second statement:
+    /// its snapshot holds the items another push added and committed while this one waited on them,
+    /// `ON CONFLICT` waiting for the other's commit).
     func refold(_ orders: [Int64]) throws {
         guard !orders.isEmpty else { return }
         try addItems(of: orders)
