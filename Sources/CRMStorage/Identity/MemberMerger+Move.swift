@@ -20,7 +20,8 @@ extension MemberMerger {
     /// The part of a merge that is the same for every member, for several merges at once as if made in
     /// order, in one statement: the members locked (NO KEY UPDATE, in id order: rows that merely
     /// reference them, such as lots and history, do not block it), each merged member's snapshot taken,
-    /// its accounts moved to its survivor, the member marked as merged into it, the merge record written,
+    /// its accounts moved to its survivor, the member marked as merged into it, its purchases (segments'
+    /// `member_purchase`) moved with it, the merge record written,
     /// open reviews between the two settled (others of the merged member now concern the survivor),
     /// history on both sides and the merged member's tags moved (where the survivor already holds a tag
     /// from the same source, its own stays). Returns each move's merge record and the accounts it moved,
@@ -52,6 +53,7 @@ extension MemberMerger {
                 WHERE (SELECT count(*) FROM live) = (SELECT count(*) FROM (SELECT merged FROM t UNION SELECT survivor FROM t) x)),
             moved AS (UPDATE account a SET member_id = t.survivor, updated_at = now() FROM t WHERE a.member_id = t.merged RETURNING t.n, a.id),
             marked AS (UPDATE member m SET merged_into = t.survivor, updated_at = now() FROM t JOIN snap s USING (n) WHERE m.id = t.merged),
+            purchases_moved AS (UPDATE member_purchase p SET member_id = t.survivor FROM t JOIN snap s USING (n) WHERE p.member_id = t.merged),
             rec AS (INSERT INTO merge_record (survivor_id, merged_id, account_ids, snapshot, rule, score, evidence, actor, reason, model_version)
                     SELECT t.survivor, t.merged, ARRAY(SELECT mv.id FROM moved mv WHERE mv.n = t.n ORDER BY mv.id), s.snapshot, t.rule,
                            t.score::double precision, t.evidence::jsonb, t.actor, t.reason, t.model

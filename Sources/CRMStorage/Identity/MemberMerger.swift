@@ -151,6 +151,7 @@ struct MemberMerger {
         let ledger = PointsLedger(c: c, policy: loyalty.points)
         try ledger.unmergeTransfer(survivor: currentSurvivor, restored: merged, accounts: accounts, mergeID: recordID, actor: actor)
         try MemberTagTransfer(c: c).unmerge(survivor: currentSurvivor, restored: merged, accounts: accounts)
+        try PurchaseRows(c: c).move(accounts: accounts, to: merged)
         try ConsentTransfer(c: c).unmerge(survivor: currentSurvivor, restored: merged, mergeID: recordID, actor: actor)
         try CouponTransfer(c: c).unmerge(survivor: currentSurvivor, restored: merged, mergeID: recordID, actor: actor)
         try LevelKeeper(c: c, ladder: loyalty.ladder, offsetMinutes: loyalty.points.offsetMinutes).afterUnmerge(

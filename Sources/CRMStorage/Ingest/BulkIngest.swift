@@ -118,6 +118,7 @@ struct BulkIngest {
         let ledger = PointsLedger(c: c, policy: loyalty.points)
         try ledger.earn(rows, ladder: loyalty.ladder, actor: "sync")
         try OrderTagger(c: c, codec: codec).apply(orderIDs: rows.map(\.orderID), actor: "sync")
+        try PurchaseRows(c: c).add(rows.map(\.orderID))
         if let push { try TierIssuer(c: c, offsetMinutes: loyalty.points.offsetMinutes).issue(rows, push: push) }
         let members = Array(Set(rows.map(\.member))).sorted()
         // A rise may issue a level gift: its template is taken in the push's name order with the others.

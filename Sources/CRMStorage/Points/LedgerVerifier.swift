@@ -92,7 +92,7 @@ public struct LedgerVerifier: Sendable {
             // A full pass over a large ledger outlasts the per-request statement limit; it reads only.
             try c.query("SET LOCAL statement_timeout = '\(Self.timeoutSeconds)s'")
             var checks: [Check] = []
-            for (name, sql) in Self.checks + CouponBooks.checks + MonthKeyChecks.checks {
+            for (name, sql) in Self.checks + CouponBooks.checks + MonthKeyChecks.checks + PurchaseRowsCheck.checks {
                 let row = try c.query("SELECT count(*), array_to_string((array_agg(x))[1:5], '|') FROM (\(sql)) v(x)").single!
                 let text: String? = try row.decode(at: 1)
                 checks.append(Check(name: name, violations: try row.decode(at: 0), examples: text.map { $0.split(separator: "|").map(String.init) } ?? []))

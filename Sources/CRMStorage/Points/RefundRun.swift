@@ -190,6 +190,7 @@ struct RefundRun {
             UPDATE shop_order o SET refunded_fen = o.refunded_fen + s.amt
             FROM (SELECT o, sum(amt) AS amt FROM unnest($1::bigint[], $2::bigint[]) AS t(o, amt) GROUP BY o) s WHERE o.id = s.o
             """, [.intArray(accepted.map(\.order)), .intArray(accepted.map(\.item.value.amountFen))])
+        try PurchaseRows(c: c).refunded(accepted.map(\.order))
         try CouponRelease(c: c).afterRefunds(orders: accepted.map(\.order), actor: "sync")
 
         let entries = accepted.filter { $0.due > 0 }

@@ -61,6 +61,7 @@ struct ScriptFoldBackfill {
         try c.query(
             "UPDATE shop_order o SET items_fold = t.f::jsonb FROM unnest($1::bigint[], $2::text[]) AS t(id, f) WHERE o.id = t.id",
             [.intArray(ids), .textArray(folds)])
+        try PurchaseRows(c: c).refold(ids)
         return ids.count
     }
 

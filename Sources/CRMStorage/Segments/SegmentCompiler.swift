@@ -19,6 +19,9 @@ struct SegmentCompiler {
         var offsetMinutes: Int
         /// Makes the blind indexes personal conditions compare (`SegmentCompiler+Personal`).
         var codec: PersonalDataCodec
+        /// Whether purchases are read from the member purchases kept at ingest (`member_purchase`,
+        /// `SegmentCompiler+Purchases`) rather than the orders joined with their accounts.
+        var purchaseRows = PurchaseRowsSwitch.inForce
     }
 
     let context: Context
@@ -53,7 +56,7 @@ struct SegmentCompiler {
     /// The statement: `SELECT m.id FROM … WHERE …` over live members.
     static func compile(_ filter: SegmentFilter, context: Context, asOf: String) -> (sql: String, params: [PostgresValue]) {
         var c = SegmentCompiler(context: context, asOf: asOf)
-        let predicate = c.predicate(filter)
+        let predicate = context.purchaseRows ? c.topLevel(filter) : c.predicate(filter)
         c.restrict(to: filter)
         return (c.statement(select: "m.id", predicate: predicate), c.binder.values)
     }
@@ -80,8 +83,10 @@ struct SegmentCompiler {
         }
         let usable = conjuncts.filter(Self.isMemberOnly)
         guard !usable.isEmpty, !orderColumns.isEmpty || !pointColumns.isEmpty || !refundColumns.isEmpty else { return }
-        restriction =
-            "SELECT m.id FROM member m WHERE m.merged_into IS NULL AND " + usable.map { "COALESCE((\(condition($0))), false)" }.joined(separator: " AND ")
+        // In a WHERE's top-level AND, NULL excludes a row as false does: without COALESCE, the planner
+        // can make `m.id IN (…)` a semi-join driven by the smaller side (`topLevel`).
+        let wrap: (String) -> String = context.purchaseRows ? { "(\($0))" } : { "COALESCE((\($0)), false)" }
+        restriction = "SELECT m.id FROM member m WHERE m.merged_into IS NULL AND " + usable.map { wrap(condition($0)) }.joined(separator: " AND ")
     }
 
     /// The FROM/WHERE around a predicate built by this compiler. `materialized` computes each pass
@@ -93,13 +98,7 @@ struct SegmentCompiler {
         var with: [String] = []
         var joins = ""
         if !orderColumns.isEmpty {
-            with.append(
-                """
-                s \(cte) (SELECT a.member_id AS mid, \(orderColumns.enumerated().map { "\($1) AS o\($0)" }.joined(separator: ", "))
-                      FROM shop_order o JOIN account a ON a.id = o.account_id
-                      WHERE o.paid_at <= $1::timestamptz AND o.refunded_fen < o.amount_fen\(restriction.map { " AND a.member_id IN (\($0))" } ?? "")
-                      GROUP BY a.member_id)
-                """)
+            with.append("s \(cte) (\(purchasesPass(orderColumns.enumerated().map { "\($1) AS o\($0)" }.joined(separator: ", "))))")
             joins += " LEFT JOIN s ON s.mid = m.id"
         }
         if !pointColumns.isEmpty {
@@ -127,6 +126,18 @@ struct SegmentCompiler {
     }
 
     // MARK: predicates
+
+    /// `predicate` for the whole WHERE: the conditions of its top-level AND (or its one condition)
+    /// without COALESCE (a NULL there excludes the member as false does), so that a member-only
+    /// condition such as `m.id IN (…)` can become a semi-join built from the smaller side.
+    mutating func topLevel(_ f: SegmentFilter) -> String {
+        switch f {
+        case .and(let parts):
+            return "(" + parts.map { if case .condition(let c) = $0 { "(\(condition(c)))" } else { predicate($0) } }.joined(separator: " AND ") + ")"
+        case .condition(let c): return "(\(condition(c)))"
+        default: return predicate(f)
+        }
+    }
 
     mutating func predicate(_ f: SegmentFilter) -> String {
         switch f {
@@ -188,7 +199,7 @@ struct SegmentCompiler {
 
     /// Spend (fen) in a window, as an aggregate column (never NULL).
     mutating func spendIn(_ days: Int?, _ period: DatePeriod? = nil) -> String {
-        let sum = "sum(o.amount_fen - o.refunded_fen)"
+        let sum = context.purchaseRows ? "sum(o.spend_fen)" : "sum(o.amount_fen - o.refunded_fen)"
         return "COALESCE(\(orderColumn(days == nil && period == nil ? sum : "\(sum) FILTER (WHERE \(window(days, period)))")), 0)"
     }
 
@@ -243,11 +254,16 @@ struct SegmentCompiler {
     private mutating func folded(_ values: [String]) -> String { texts(values.map(ScriptFolder.shared.fold)) }
 
     /// What an item of `o.items` must match, as a condition on the order (on its script-folded items).
+    /// With purchase rows, the same test over the item dictionary, once per statement: the ids of the
+    /// distinct items that match, which the purchase's item ids must overlap.
     private mutating func itemMatch(_ m: ItemMatch) -> String {
+        let rows = context.purchaseRows
+        let (name, sku, category) = rows ? ("d.name", "d.sku", "d.category") : ("i.e->>'name'", "i.e->>'sku'", "i.e->>'category'")
         var parts: [String] = []
-        if !m.nameContains.isEmpty { parts.append("EXISTS (SELECT 1 FROM unnest(\(folded(m.nameContains))) k(w) WHERE strpos(i.e->>'name', k.w) > 0)") }
-        if !m.skus.isEmpty { parts.append("i.e->>'sku' = ANY(\(folded(m.skus)))") }
-        if !m.categories.isEmpty { parts.append("i.e->>'category' = ANY(\(folded(m.categories)))") }
+        if !m.nameContains.isEmpty { parts.append("EXISTS (SELECT 1 FROM unnest(\(folded(m.nameContains))) k(w) WHERE strpos(\(name), k.w) > 0)") }
+        if !m.skus.isEmpty { parts.append("\(sku) = ANY(\(folded(m.skus)))") }
+        if !m.categories.isEmpty { parts.append("\(category) = ANY(\(folded(m.categories)))") }
+        if rows { return "o.items && ARRAY(SELECT d.id FROM purchase_item d WHERE \(parts.joined(separator: " AND ")))" }
         return "EXISTS (SELECT 1 FROM jsonb_array_elements(COALESCE(o.items_fold, o.items)) i(e) WHERE \(parts.joined(separator: " AND ")))"
     }
 
