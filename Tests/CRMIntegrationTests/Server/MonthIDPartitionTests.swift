@@ -1,3 +1,4 @@
+import CRMClient
 import CRMJSON
 import CRMPostgres
 import CRMStorage
@@ -106,20 +107,26 @@ struct MonthIDPartitionTests {
         }
     }
 
+    /// Makes the month two months back, and pushes an order paid and an upsert rejected written then
+    /// (as the database's clock says, `writeAsOf`): the month's name, the two events and their outcomes.
+    static func pushTwoMonthsBack(_ server: TestServer, _ admin: RPCClient) async throws -> (String, JSONValue, JSONValue, [JSONValue]) {
+        let back = try server.database.withConnection { c in
+            try c.query(
+                "SELECT crm_ensure_month_partition(t::regclass, (date_trunc('month', now() AT TIME ZONE 'UTC') - interval '2 months')::date) FROM unnest($1::text[]) t",
+                [.textArray(Self.tables)])
+            try Self.writeAsOf(c, monthsBack: 2)
+            return try PartitionTests.month(c, -2)
+        }
+        let paid = Events.paid("o1", "web", order: "5001", member: "u-1", amount: "100.00")
+        let bad = Events.upsert("bad", "web", "u-2", ["phone": "not a phone"])
+        return (back, paid, bad, try await admin.push("sh01", [paid, bad]))
+    }
+
     @Test("events of an older month: replays answer their first outcome; their order's number is not taken twice and it can be refunded")
     func olderMonth() async throws {
         try await withTestServer { server in
             let admin = try await server.adminWithShops()
-            let back = try server.database.withConnection { c in
-                try c.query(
-                    "SELECT crm_ensure_month_partition(t::regclass, (date_trunc('month', now() AT TIME ZONE 'UTC') - interval '2 months')::date) FROM unnest($1::text[]) t",
-                    [.textArray(Self.tables)])
-                try Self.writeAsOf(c, monthsBack: 2)
-                return try PartitionTests.month(c, -2)
-            }
-            let paid = Events.paid("o1", "web", order: "5001", member: "u-1", amount: "100.00")
-            let bad = Events.upsert("bad", "web", "u-2", ["phone": "not a phone"])
-            let first = try await admin.push("sh01", [paid, bad])
+            let (back, paid, bad, first) = try await Self.pushTwoMonthsBack(server, admin)
             #expect(first.map { $0["status"]! } == ["applied", "rejected"])
             let now = try server.database.withConnection { c in
                 try Self.writeAsOf(c, monthsBack: 0)
@@ -151,16 +158,7 @@ struct MonthIDPartitionTests {
     func archivedEvents() async throws {
         try await withTestServer { server in
             let admin = try await server.adminWithShops()
-            let back = try server.database.withConnection { c in
-                try c.query(
-                    "SELECT crm_ensure_month_partition(t::regclass, (date_trunc('month', now() AT TIME ZONE 'UTC') - interval '2 months')::date) FROM unnest($1::text[]) t",
-                    [.textArray(Self.tables)])
-                try Self.writeAsOf(c, monthsBack: 2)
-                return try PartitionTests.month(c, -2)
-            }
-            let paid = Events.paid("o1", "web", order: "5001", member: "u-1", amount: "100.00")
-            let bad = Events.upsert("bad", "web", "u-2", ["phone": "not a phone"])
-            let first = try await admin.push("sh01", [paid, bad])
+            let (back, paid, bad, first) = try await Self.pushTwoMonthsBack(server, admin)
             try server.database.withConnection { c throws in
                 try Self.writeAsOf(c, monthsBack: 0)
                 try c.query("ALTER TABLE sync_event DETACH PARTITION sync_event_\(back)")
