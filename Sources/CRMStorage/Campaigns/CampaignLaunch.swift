@@ -82,7 +82,7 @@ extension CampaignStore {
         guard let filter else { preconditionFailure("a campaign without a trigger has a segment, read by the caller") }
         try MeasureContext.prepare(c)
         let resolved = try context.resolve(c)
-        let q = SegmentCompiler.compile(filter, context: resolved.compiler, asOf: resolved.asOf)
+        let q = try SegmentCompiler.compile(filter, context: resolved.compiler, asOf: resolved.asOf, on: c)
         let ids = try c.query("SELECT id FROM (\(q.sql)) seg ORDER BY id", q.params).map { try $0.decode(Int64.self, at: 0) }
         for chunk in stride(from: 0, to: ids.count, by: 10_000) {
             let part = Array(ids[chunk..<min(chunk + 10_000, ids.count)])

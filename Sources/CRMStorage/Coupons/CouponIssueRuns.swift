@@ -126,7 +126,7 @@ extension CouponStore {
             ).single!.decode(at: 0)
             try MeasureContext.prepare(c)
             let resolved = try context.resolve(c)
-            let q = SegmentCompiler.compile(filter, context: resolved.compiler, asOf: resolved.asOf)
+            let q = try SegmentCompiler.compile(filter, context: resolved.compiler, asOf: resolved.asOf, on: c)
             let n = q.params.count
             try c.query(
                 """

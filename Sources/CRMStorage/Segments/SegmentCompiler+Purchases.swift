@@ -24,6 +24,14 @@ extension SegmentCompiler {
                   GROUP BY a.member_id
             """
     }
+
+    /// The same columns over one member's purchases (`m`, the statement's member), for a lateral
+    /// join (`PurchasePass.perMember`). It always yields one row: a member who never bought gets
+    /// counts of 0 and NULL for the rest, as the grouped pass's missing row reads through the
+    /// conditions' COALESCE.
+    func purchasesOfMember(_ columns: String) -> String {
+        "SELECT \(columns) FROM member_purchase o WHERE o.member_id = m.id AND o.paid_at <= $1::timestamptz"
+    }
 }
 
 /// Whether segments and reports read the member purchases (`member_purchase`): yes unless crmd's

@@ -22,6 +22,9 @@ struct SegmentCompiler {
         /// Whether purchases are read from the member purchases kept at ingest (`member_purchase`,
         /// `SegmentCompiler+Purchases`) rather than the orders joined with their accounts.
         var purchaseRows = PurchaseRowsSwitch.inForce
+        /// How the member purchases are read: one aggregate over all of them, or each member's
+        /// alone (`PurchasePass`; chosen per statement by `compile(_:context:asOf:on:)`).
+        var purchasePass = PurchasePass.grouped
     }
 
     let context: Context
@@ -70,19 +73,30 @@ struct SegmentCompiler {
         }
     }
 
-    /// When the filter is an AND (or one condition) with member-only parts, the passes over the
-    /// purchases and lots read only the members those parts accept: a member failing one of them
-    /// is out whatever its purchases, and the members that pass keep all their rows, so the result
-    /// is the same with a fraction of the aggregation.
-    mutating func restrict(to filter: SegmentFilter) {
+    /// The member-only conditions of the filter's top-level AND (or its one condition): a member
+    /// failing any of them is out whatever else holds.
+    static func memberOnlyConjuncts(_ filter: SegmentFilter) -> [SegmentCondition] {
         let conjuncts: [SegmentCondition]
         switch filter {
         case .condition(let c): conjuncts = [c]
         case .and(let parts): conjuncts = parts.compactMap { if case .condition(let c) = $0 { return c } else { return nil } }
         default: conjuncts = []
         }
-        let usable = conjuncts.filter(Self.isMemberOnly)
-        guard !usable.isEmpty, !orderColumns.isEmpty || !pointColumns.isEmpty || !refundColumns.isEmpty else { return }
+        return conjuncts.filter(Self.isMemberOnly)
+    }
+
+    /// Whether a predicate compiled so far reads the purchases (has columns of their pass).
+    var readsPurchases: Bool { !orderColumns.isEmpty }
+
+    /// When the filter is an AND (or one condition) with member-only parts, the passes over the
+    /// purchases and lots read only the members those parts accept: a member failing one of them
+    /// is out whatever its purchases, and the members that pass keep all their rows, so the result
+    /// is the same with a fraction of the aggregation.
+    mutating func restrict(to filter: SegmentFilter) {
+        let usable = Self.memberOnlyConjuncts(filter)
+        // Read per member, the purchases are limited by the statement's own members.
+        let purchasesGrouped = !orderColumns.isEmpty && !(context.purchaseRows && context.purchasePass == .perMember)
+        guard !usable.isEmpty, purchasesGrouped || !pointColumns.isEmpty || !refundColumns.isEmpty else { return }
         // In a WHERE's top-level AND, NULL excludes a row as false does: without COALESCE, the planner
         // can make `m.id IN (…)` a semi-join driven by the smaller side (`topLevel`).
         let wrap: (String) -> String = context.purchaseRows ? { "(\($0))" } : { "COALESCE((\($0)), false)" }
@@ -98,8 +112,13 @@ struct SegmentCompiler {
         var with: [String] = []
         var joins = ""
         if !orderColumns.isEmpty {
-            with.append("s \(cte) (\(purchasesPass(orderColumns.enumerated().map { "\($1) AS o\($0)" }.joined(separator: ", "))))")
-            joins += " LEFT JOIN s ON s.mid = m.id"
+            let columns = orderColumns.enumerated().map { "\($1) AS o\($0)" }.joined(separator: ", ")
+            if context.purchaseRows && context.purchasePass == .perMember && !materialized {
+                joins += " CROSS JOIN LATERAL (\(purchasesOfMember(columns))) s"
+            } else {
+                with.append("s \(cte) (\(purchasesPass(columns)))")
+                joins += " LEFT JOIN s ON s.mid = m.id"
+            }
         }
         if !pointColumns.isEmpty {
             with.append(
@@ -267,7 +286,7 @@ struct SegmentCompiler {
         return "EXISTS (SELECT 1 FROM jsonb_array_elements(COALESCE(o.items_fold, o.items)) i(e) WHERE \(parts.joined(separator: " AND ")))"
     }
 
-    private mutating func condition(_ c: SegmentCondition) -> String {
+    mutating func condition(_ c: SegmentCondition) -> String {
         switch c {
         case .rfm(let r, let f, let m):
             var parts: [String] = []

@@ -96,7 +96,7 @@ public struct SegmentStore: Sendable {
         return try await pool.withTransaction { c in
             try MeasureContext.prepare(c)
             let resolved = try context.resolve(c)
-            let q = SegmentCompiler.compile(filter, context: resolved.compiler, asOf: resolved.asOf)
+            let q = try SegmentCompiler.compile(filter, context: resolved.compiler, asOf: resolved.asOf, on: c)
             let n = q.params.count + 1
             let row = try c.query(
                 """
@@ -114,7 +114,7 @@ public struct SegmentStore: Sendable {
         try await pool.withTransaction { c in
             try MeasureContext.prepare(c)
             let resolved = try context.resolve(c)
-            let q = SegmentCompiler.compile(filter, context: resolved.compiler, asOf: resolved.asOf)
+            let q = try SegmentCompiler.compile(filter, context: resolved.compiler, asOf: resolved.asOf, on: c)
             return try c.query("EXPLAIN (ANALYZE, BUFFERS) SELECT count(*) FROM (\(q.sql)) seg", q.params)
                 .map { try $0.decode(String.self, at: 0) }.joined(separator: "\n")
         }
@@ -134,7 +134,7 @@ public struct SegmentStore: Sendable {
                 "INSERT INTO segment_export (segment_id, total, actor) VALUES ($1, 0, $2) RETURNING id",
                 [.int(segmentID), .text(actor)]
             ).single!.decode(at: 0)
-            let q = SegmentCompiler.compile(filter, context: resolved.compiler, asOf: resolved.asOf)
+            let q = try SegmentCompiler.compile(filter, context: resolved.compiler, asOf: resolved.asOf, on: c)
             let total = try c.query(
                 """
                 WITH ins AS (INSERT INTO segment_export_member (export_id, member_id) SELECT $\(q.params.count + 1)::bigint, id FROM (\(q.sql)) seg RETURNING 1)
@@ -172,7 +172,7 @@ public struct SegmentStore: Sendable {
             let tagID = try TagStore.tagID(c, tag)
             try MeasureContext.prepare(c)
             let resolved = try context.resolve(c)
-            let q = SegmentCompiler.compile(filter, context: resolved.compiler, asOf: resolved.asOf)
+            let q = try SegmentCompiler.compile(filter, context: resolved.compiler, asOf: resolved.asOf, on: c)
             let n = q.params.count
             let row = try c.query(
                 """

@@ -2,8 +2,9 @@ import CRMClient
 import CRMDomain
 import CRMPostgres
 import CRMProtocol
-@testable import CRMStorage
 import Testing
+
+@testable import CRMStorage
 
 /// The member purchases (migration 21, `PurchaseRows`) against the orders: kept exact through pushes,
 /// refunds, merges, unmerges, script folding and erasure, and segments and reports selecting the same
@@ -20,7 +21,8 @@ struct PurchaseRowsTests {
         try c.query("SELECT setseed(0.2026)")
         try c.query("INSERT INTO shop (code, name) VALUES ('s1', '一店'), ('s2', '二店')")
         try c.query(
-            "INSERT INTO member (name_sealed, region, created_at) SELECT '會員' || g, CASE WHEN g % 3 = 0 THEN '浙江 杭州' END, '2024-01-01' FROM generate_series(1, 300) g")
+            "INSERT INTO member (name_sealed, region, created_at) SELECT '會員' || g, CASE WHEN g % 3 = 0 THEN '浙江 杭州' END, '2024-01-01' FROM generate_series(1, 300) g"
+        )
         try c.query(
             """
             INSERT INTO account (shop_id, channel, external_id, member_id)
@@ -63,7 +65,10 @@ struct PurchaseRowsTests {
                 RETURNING id
                 """, [.text(asOf)]))
         // An order of nothing is no purchase.
-        try rows.add(try ids("INSERT INTO shop_order (shop_id, channel, order_no, account_id, amount_fen, paid_at, event_id) VALUES (1, 'web', 'zero', 1, 0, $1, 'zero') RETURNING id", [.text(asOf)]))
+        try rows.add(
+            try ids(
+                "INSERT INTO shop_order (shop_id, channel, order_no, account_id, amount_fen, paid_at, event_id) VALUES (1, 'web', 'zero', 1, 0, $1, 'zero') RETURNING id",
+                [.text(asOf)]))
         try rows.refunded(try ids("UPDATE shop_order SET refunded_fen = amount_fen WHERE id % 17 = 0 RETURNING id"))
         try rows.refunded(try ids("UPDATE shop_order SET refunded_fen = amount_fen / 3 WHERE id % 13 = 0 AND refunded_fen = 0 RETURNING id"))
         // Merges: member 2k-1's accounts to member 2k (k = 1…20), as a merge's statement moves them;
@@ -79,21 +84,26 @@ struct PurchaseRowsTests {
         try rows.add(try ids(batch, [.text("b4"), .text(asOf)]))
         // Items folded after the fact (what `ScriptFoldBackfill` does to orders written before folding).
         try rows.refold(
-            try ids("UPDATE shop_order SET items_fold = replace(items::text, '棉襪', '棉袜')::jsonb WHERE order_no LIKE 'ob4-%' AND items_fold IS NULL AND id % 3 = 0 RETURNING id"))
+            try ids(
+                "UPDATE shop_order SET items_fold = replace(items::text, '棉襪', '棉袜')::jsonb WHERE order_no LIKE 'ob4-%' AND items_fold IS NULL AND id % 3 = 0 RETURNING id"
+            ))
         // Orders of one push, one of them refunded whole in the same push, another partly.
         let pushed = try ids(batch, [.text("b5"), .text(asOf)])
         try rows.add(pushed)
         try rows.refunded(
-            try ids("UPDATE shop_order SET refunded_fen = amount_fen - (id % 2) * 50 WHERE id = ANY($1::bigint[]) AND id % 7 = 0 RETURNING id", [.intArray(pushed)]))
+            try ids(
+                "UPDATE shop_order SET refunded_fen = amount_fen - (id % 2) * 50 WHERE id = ANY($1::bigint[]) AND id % 7 = 0 RETURNING id", [.intArray(pushed)])
+        )
     }
 
-    static func context(rows: Bool) -> SegmentCompiler.Context {
+    static func context(rows: Bool, pass: PurchasePass = .grouped) -> SegmentCompiler.Context {
         SegmentCompiler.Context(
-            rfm: RFMBands(), lifecycle: LifecycleThresholds(), firstLevel: "regular", offsetMinutes: 480, codec: TestKeys.codec, purchaseRows: rows)
+            rfm: RFMBands(), lifecycle: LifecycleThresholds(), firstLevel: "regular", offsetMinutes: 480, codec: TestKeys.codec, purchaseRows: rows,
+            purchasePass: pass)
     }
 
-    static func members(_ c: PostgresConnection, _ filter: SegmentFilter, asOf: String, rows: Bool) throws -> Set<Int64> {
-        let q = SegmentCompiler.compile(filter, context: context(rows: rows), asOf: asOf)
+    static func members(_ c: PostgresConnection, _ filter: SegmentFilter, asOf: String, rows: Bool, pass: PurchasePass = .grouped) throws -> Set<Int64> {
+        let q = SegmentCompiler.compile(filter, context: context(rows: rows, pass: pass), asOf: asOf)
         return Set(try c.query(q.sql, q.params).map { try $0.decode(Int64.self, at: 0) })
     }
 
@@ -166,11 +176,47 @@ struct PurchaseRowsTests {
                     for filter in Self.filters {
                         let fromRows = try Self.members(c, filter, asOf: asOf, rows: true)
                         let fromOrders = try Self.members(c, filter, asOf: asOf, rows: false)
+                        let perMember = try Self.members(c, filter, asOf: asOf, rows: true, pass: .perMember)
                         #expect(fromRows == fromOrders, "\(filter) at \(asOf)")
+                        #expect(perMember == fromOrders, "per member: \(filter) at \(asOf)")
                         selected += fromOrders.count
                     }
                 }
                 #expect(selected > 5_000)
+            }
+        }
+    }
+
+    @Test("a filter whose tags and region leave a few members reads each one's purchases; one whose tags take every member reads them grouped")
+    func passChosenByShare() async throws {
+        try await withTestDatabase { db in
+            try db.withConnection { c in
+                try Self.generate(c)
+                try c.query("ANALYZE")
+                let lace = SegmentCondition.items(ItemMatch(nameContains: ["蕾絲"]), withinDays: 365)
+                let few = SegmentFilter.and([.condition(.tags(.any, ["蕾絲控"])), .condition(.region(["杭州"])), .condition(lace)])
+                let tagged = SegmentFilter.and([.condition(.tags(.any, ["蕾絲控"])), .condition(lace)])
+                let noMemberPart = SegmentFilter.condition(lace)
+                let context = Self.context(rows: true)
+                func chosen(_ f: SegmentFilter) throws -> (share: Double?, lateral: Bool) {
+                    let share = try SegmentCompiler.restrictedShare(f, context: context, asOf: Self.asOf, on: c)
+                    let q = try SegmentCompiler.compile(f, context: context, asOf: Self.asOf, on: c)
+                    return (share, q.sql.contains("CROSS JOIN LATERAL"))
+                }
+                let a = try chosen(few), n = try chosen(noMemberPart)
+                #expect(a.share.map { $0 < 0.2 } == true, "\(String(describing: a.share))")
+                #expect(a.lateral)
+                #expect(n.share == nil && !n.lateral)
+                // Without the member purchases (CRM_PURCHASE_ROWS=off) the orders are read grouped.
+                #expect(try !SegmentCompiler.compile(few, context: Self.context(rows: false), asOf: Self.asOf, on: c).sql.contains("LATERAL"))
+                #expect(try Self.members(c, few, asOf: Self.asOf, rows: true, pass: .perMember) == Self.members(c, few, asOf: Self.asOf, rows: false))
+                // Every member given both tags: the tag's members are estimated to be all of them.
+                try c.query(
+                    "INSERT INTO member_tag (member_id, tag_id, source, actor) SELECT m.id, t.id, 'manual', 't' FROM member m, tag t ON CONFLICT DO NOTHING")
+                try c.query("ANALYZE member_tag")
+                let b = try chosen(tagged)
+                #expect(b.share.map { $0 > 0.9 } == true, "\(String(describing: b.share))")
+                #expect(!b.lateral)
             }
         }
     }
