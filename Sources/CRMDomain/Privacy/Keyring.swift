@@ -49,6 +49,14 @@ public struct Keyring: Sendable {
         return SymmetricKey(data: key)
     }
 
+    /// Whether `wrapped` opens with the keyring's master key of its id: false when the keyring lacks
+    /// that key or holds another key under its id (a key file made again for the same database).
+    /// For checking a key file against the database before reading with it.
+    public func opens(_ wrapped: WrappedKey) -> Bool {
+        guard let master = masters[wrapped.masterKeyID], let box = try? AES.GCM.SealedBox(combined: wrapped.bytes) else { return false }
+        return (try? AES.GCM.open(box, using: master, authenticating: Self.wrapContext(wrapped.masterKeyID))) != nil
+    }
+
     private static func wrapContext(_ id: String) -> [UInt8] { Array("crm data key under \(id)".utf8) }
 }
 

@@ -1,3 +1,4 @@
+import CRMDomain
 import CRMPostgres
 import CRMText
 import Logging
@@ -122,9 +123,10 @@ extension Migrator {
         return migrations.map(\.version).filter { !applied.contains($0) }
     }
 
-    /// Refuses, by name, a key file without a master key the database's data keys are wrapped with:
-    /// crmd would read nothing of theirs, and would seal new members under a key the other instances
-    /// lack. One index probe per master key (`data_key_master`), not a pass over every data key.
+    /// Refuses, by name, a key file without a master key the database's data keys are wrapped with,
+    /// or with another key under that key's id: crmd would read nothing of theirs, and would seal new
+    /// members under a key the other instances lack. Two index probes per master key
+    /// (`data_key_master`), not a pass over every data key.
     static func refuseMissingMasterKeys(_ connection: PostgresConnection, keys: KeySource) throws {
         let held = try connection.query(
             """
@@ -142,6 +144,16 @@ extension Migrator {
             throw MigrationError(
                 message: "the database holds data keys wrapped with master key \(missing.joined(separator: ", ")), which the key file "
                     + "\(keys.path) does not hold: start crmd with the key file that has \(missing.count == 1 ? "it" : "them")")
+        }
+        // The same id is not the same key (`crmd keys init` names a new file's key m1 again): one data
+        // key of each master must open, or crmd would stop at the first member it reads.
+        for id in held {
+            guard let row = try connection.query("SELECT wrapped FROM data_key WHERE master_key_id = $1 LIMIT 1", [.text(id)]).single else { continue }
+            guard ring.opens(WrappedKey(masterKeyID: id, bytes: try row.decode(at: 0))) else {
+                throw MigrationError(
+                    message: "master key \(id) of the key file \(keys.path) is not the key the database's data keys were wrapped with "
+                        + "(a key file made again holds a new key under the same id): start crmd with the key file made for this database")
+            }
         }
     }
 }

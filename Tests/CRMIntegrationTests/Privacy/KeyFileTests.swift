@@ -1,3 +1,5 @@
+import CRMDomain
+import CRMStorage
 import Foundation
 import Testing
 
@@ -37,5 +39,27 @@ struct KeyFileTests {
         let refused = try await runBinary(
             "crmd", ["serve", "--database-url", db.connectionString, "--listen", "127.0.0.1:\(freePort())", "--key-file", TestKeys.path])
         #expect(refused.status != 0 && refused.stderr.contains("master key m7") && refused.stderr.contains(TestKeys.path), "\(refused.stderr)")
+    }
+
+    @Test("crmd refuses a key file holding another key under the id of the database's master key, instead of stopping at the first member it reads")
+    func sameIDOtherKey() async throws {
+        try await withTemporaryDirectory { dir in
+            let db = try TestDatabase.create()
+            let test = try KeyFile.read(TestKeys.path).0
+            try db.withConnection { c in
+                let wrapped = Keyring(test).wrap(Keyring.newDataKey())
+                _ = try c.query("INSERT INTO member DEFAULT VALUES")
+                _ = try c.query(
+                    "INSERT INTO data_key (member_id, master_key_id, wrapped) VALUES (1, $1, $2)", [.text(wrapped.masterKeyID), .bytes(wrapped.bytes)])
+            }
+            let other = dir + "/other.json"
+            try KeyFile.write(
+                KeyFileFormat(current: test.current, master: [test.current: Array(repeating: 0x33, count: 32)], index: test.index), to: other, replacing: false)
+            let arguments = ["migrate", "--database-url", db.connectionString]
+            let refused = try await runBinary("crmd", arguments + ["--key-file", other])
+            #expect(refused.status != 0 && refused.stderr.contains("master key \(test.current) of the key file \(other)"), "\(refused.stderr)")
+            let accepted = try await runBinary("crmd", arguments + ["--key-file", TestKeys.path])
+            #expect(accepted.status == 0, "\(accepted.stderr)")
+        }
     }
 }
