@@ -126,8 +126,8 @@ struct ReferralBook {
                 guard
                     let first = try c.queryPrepared(
                         """
-                        SELECT o.id, o.amount_fen, crm_rfc3339(o.paid_at), o.order_no FROM shop_order o JOIN account a ON a.id = o.account_id
-                        WHERE a.member_id = $1 AND o.amount_fen >= $2 ORDER BY o.id LIMIT 1
+                        SELECT o.order_id, o.amount_fen, crm_rfc3339(o.paid_at), o.order_no FROM order_key o JOIN account a ON a.id = o.account_id
+                        WHERE a.member_id = $1 AND o.amount_fen >= $2 ORDER BY o.order_id LIMIT 1
                         """, [.int(referred), .int(program.minOrderFen)]
                     ).single
                 else { continue }
