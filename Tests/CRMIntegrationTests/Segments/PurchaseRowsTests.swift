@@ -2,8 +2,9 @@ import CRMClient
 import CRMDomain
 import CRMPostgres
 import CRMProtocol
-@testable import CRMStorage
 import Testing
+
+@testable import CRMStorage
 
 /// The member purchases (migration 21, `PurchaseRows`) against the orders: kept exact through pushes,
 /// refunds, merges, unmerges, script folding and erasure, and segments and reports selecting the same
@@ -20,7 +21,8 @@ struct PurchaseRowsTests {
         try c.query("SELECT setseed(0.2026)")
         try c.query("INSERT INTO shop (code, name) VALUES ('s1', '一店'), ('s2', '二店')")
         try c.query(
-            "INSERT INTO member (name_sealed, region, created_at) SELECT '會員' || g, CASE WHEN g % 3 = 0 THEN '浙江 杭州' END, '2024-01-01' FROM generate_series(1, 300) g")
+            "INSERT INTO member (name_sealed, region, created_at) SELECT '會員' || g, CASE WHEN g % 3 = 0 THEN '浙江 杭州' END, '2024-01-01' FROM generate_series(1, 300) g"
+        )
         try c.query(
             """
             INSERT INTO account (shop_id, channel, external_id, member_id)
@@ -63,9 +65,23 @@ struct PurchaseRowsTests {
                 RETURNING id
                 """, [.text(asOf)]))
         // An order of nothing is no purchase.
-        try rows.add(try ids("INSERT INTO shop_order (shop_id, channel, order_no, account_id, amount_fen, paid_at, event_id) VALUES (1, 'web', 'zero', 1, 0, $1, 'zero') RETURNING id", [.text(asOf)]))
+        try rows.add(
+            try ids(
+                "INSERT INTO shop_order (shop_id, channel, order_no, account_id, amount_fen, paid_at, event_id) VALUES (1, 'web', 'zero', 1, 0, $1, 'zero') RETURNING id",
+                [.text(asOf)]))
         try rows.refunded(try ids("UPDATE shop_order SET refunded_fen = amount_fen WHERE id % 17 = 0 RETURNING id"))
         try rows.refunded(try ids("UPDATE shop_order SET refunded_fen = amount_fen / 3 WHERE id % 13 = 0 AND refunded_fen = 0 RETURNING id"))
+        // TEST SUPPORT SQL: the orders' keys (migration 24), which crmd writes with each order and
+        // refund, and which merges and levels read by account.
+        func keys() throws {
+            try c.query(
+                """
+                INSERT INTO order_key (shop_id, channel, order_no, order_id, account_id, paid_at, amount_fen, refunded_fen)
+                SELECT shop_id, channel, order_no, id, account_id, paid_at, amount_fen, refunded_fen FROM shop_order
+                ON CONFLICT (order_id) DO UPDATE SET refunded_fen = EXCLUDED.refunded_fen
+                """)
+        }
+        try keys()
         // Merges: member 2k-1's accounts to member 2k (k = 1…20), as a merge's statement moves them;
         // then half of them undone account by account.
         try c.query("UPDATE account SET member_id = member_id + 1 WHERE member_id % 2 = 1 AND member_id < 40")
@@ -79,12 +95,17 @@ struct PurchaseRowsTests {
         try rows.add(try ids(batch, [.text("b4"), .text(asOf)]))
         // Items folded after the fact (what `ScriptFoldBackfill` does to orders written before folding).
         try rows.refold(
-            try ids("UPDATE shop_order SET items_fold = replace(items::text, '棉襪', '棉袜')::jsonb WHERE order_no LIKE 'ob4-%' AND items_fold IS NULL AND id % 3 = 0 RETURNING id"))
+            try ids(
+                "UPDATE shop_order SET items_fold = replace(items::text, '棉襪', '棉袜')::jsonb WHERE order_no LIKE 'ob4-%' AND items_fold IS NULL AND id % 3 = 0 RETURNING id"
+            ))
         // Orders of one push, one of them refunded whole in the same push, another partly.
         let pushed = try ids(batch, [.text("b5"), .text(asOf)])
         try rows.add(pushed)
         try rows.refunded(
-            try ids("UPDATE shop_order SET refunded_fen = amount_fen - (id % 2) * 50 WHERE id = ANY($1::bigint[]) AND id % 7 = 0 RETURNING id", [.intArray(pushed)]))
+            try ids(
+                "UPDATE shop_order SET refunded_fen = amount_fen - (id % 2) * 50 WHERE id = ANY($1::bigint[]) AND id % 7 = 0 RETURNING id", [.intArray(pushed)])
+        )
+        try keys()
     }
 
     static func context(rows: Bool) -> SegmentCompiler.Context {
