@@ -51,7 +51,7 @@ CREATE TABLE scratch_member_notice (LIKE member_notice INCLUDING ALL);
 ALTER TABLE scratch_coupon ADD FOREIGN KEY (template_id) REFERENCES coupon_template_version (id),
     ADD FOREIGN KEY (template) REFERENCES coupon_template (name), ADD FOREIGN KEY (member_id) REFERENCES member (id),
     ADD FOREIGN KEY (origin_member_id) REFERENCES member (id), ADD FOREIGN KEY (redeemed_shop_id) REFERENCES shop (id),
-    ADD FOREIGN KEY (redeemed_order_id) REFERENCES shop_order (id);
+    ADD FOREIGN KEY (redeemed_order_id) REFERENCES order_key (order_id);
 ALTER TABLE scratch_coupon_event ADD FOREIGN KEY (coupon_id) REFERENCES scratch_coupon (id), ADD FOREIGN KEY (member_id) REFERENCES member (id);
 ALTER TABLE scratch_member_notice ADD FOREIGN KEY (member_id) REFERENCES member (id);
 \copy (SELECT * FROM coupon WHERE source = 'segment' AND source_ref = '$run') TO '$work/coupon.copy'

@@ -66,7 +66,8 @@ struct BirthdayGifts {
         try ledger.lockAccounts(wanted.map(\.member))
         let given = Set(
             try c.queryPrepared(
-                "SELECT member_id FROM points_entry WHERE member_id = ANY($1::bigint[]) AND period = $2", [.intArray(wanted.map(\.member)), .text(period)]
+                "SELECT member_id FROM points_entry_period WHERE member_id = ANY($1::bigint[]) AND period = $2",
+                [.intArray(wanted.map(\.member)), .text(period)]
             ).map { try $0.decode(Int64.self, at: 0) })
         // Given already this year: passed over. The rest are granted set-based, a group per rung
         // (its points, level and gift name); the balance limit passes over whoever has no room.

@@ -128,7 +128,7 @@ extension CampaignStore {
                 AND NOT EXISTS (SELECT 1 FROM campaign_touch t WHERE t.campaign_id = $1 AND t.member_id = cm.member_id AND t.occasion < $3
                                 AND t.status = 'no_consent')
                 AND NOT EXISTS (
-                    SELECT 1 FROM account a JOIN shop_order o ON o.account_id = a.id JOIN shop s ON s.id = o.shop_id
+                    SELECT 1 FROM account a JOIN order_key o ON o.account_id = a.id JOIN shop s ON s.id = o.shop_id
                     WHERE a.member_id = cm.member_id AND o.refunded_fen < o.amount_fen
                       AND o.paid_at >= (SELECT launched_at FROM campaign WHERE id = $1)
                       AND o.paid_at < (SELECT started_at FROM campaign_occasion WHERE campaign_id = $1 AND occasion = $3)

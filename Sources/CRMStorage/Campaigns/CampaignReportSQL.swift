@@ -55,12 +55,12 @@ enum CampaignReportSQL {
             FROM unit u LEFT JOIN lost l ON l.occasion = u.occasion AND l.member_id = u.member_id
         ),
         hit AS MATERIALIZED (
-            SELECT f.occasion, f.live, o.id AS order_id, o.amount_fen - o.refunded_fen AS worth,
+            SELECT f.occasion, f.live, o.order_id, o.amount_fen - o.refunded_fen AS worth,
                    -- an old customer: bought (anywhere) before the campaign started
-                   EXISTS (SELECT 1 FROM account b JOIN shop_order p ON p.account_id = b.id
+                   EXISTS (SELECT 1 FROM account b JOIN order_key p ON p.account_id = b.id
                            WHERE b.member_id = f.live AND p.paid_at < (SELECT at FROM began) AND p.refunded_fen < p.amount_fen) AS old
             FROM flag f JOIN occ ON occ.occasion = f.occasion JOIN account a ON a.member_id = f.live
-            JOIN shop_order o ON o.account_id = a.id AND o.paid_at >= occ.started_at AND o.paid_at < occ.ends_at
+            JOIN order_key o ON o.account_id = a.id AND o.paid_at >= occ.started_at AND o.paid_at < occ.ends_at
             WHERE f.kept AND o.refunded_fen < o.amount_fen
               -- the span of every window, so that a scan of the orders keeps only those at once
               AND o.paid_at >= (SELECT min(started_at) FROM occ) AND o.paid_at < (SELECT max(ends_at) FROM occ)

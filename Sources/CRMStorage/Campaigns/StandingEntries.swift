@@ -88,8 +88,8 @@ struct StandingEntries {
             let first = comp.firstPurchase()
             let gap = comp.binder.bind(.int(Int64(t.activeDays)))
             let start = """
-                (SELECT max(x.paid_at) FROM (SELECT o.paid_at, lag(o.paid_at) OVER (ORDER BY o.paid_at, o.id) AS prev
-                    FROM shop_order o JOIN account a ON a.id = o.account_id
+                (SELECT max(x.paid_at) FROM (SELECT o.paid_at, lag(o.paid_at) OVER (ORDER BY o.paid_at, o.order_id) AS prev
+                    FROM order_key o JOIN account a ON a.id = o.account_id
                     WHERE a.member_id = m.id AND o.paid_at <= $1::timestamptz AND o.refunded_fen < o.amount_fen) x
                  WHERE x.prev IS NULL OR x.paid_at - x.prev > \(gap)::int * interval '1 day')
                 """

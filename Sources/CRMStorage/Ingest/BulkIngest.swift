@@ -39,12 +39,12 @@ struct BulkIngest {
         guard !run.isEmpty else { return PlacedOrders() }
         var placed = PlacedOrders()
         var outcomes = [EventOutcome?](repeating: nil, count: run.count)
-        // Order numbers taken before this run, or earlier in it.
+        // Order numbers taken before this run (order_key holds them across every month), or earlier in it.
         let taken = Set(
             try c.queryPrepared(
                 """
-                SELECT o.channel || ' ' || o.order_no FROM shop_order o
-                JOIN unnest($2::text[], $3::text[]) AS t(ch, no) ON o.shop_id = $1 AND o.channel = t.ch AND o.order_no = t.no
+                SELECT k.channel || ' ' || k.order_no FROM order_key k
+                JOIN unnest($2::text[], $3::text[]) AS t(ch, no) ON k.shop_id = $1 AND k.channel = t.ch AND k.order_no = t.no
                 """, [.int(shopID), .textArray(run.map { $0.event.channel.rawValue }), .textArray(run.map { $0.value.orderNo })]
             )
             .map { try $0.decode(String.self, at: 0) })
@@ -64,12 +64,17 @@ struct BulkIngest {
         }
         let accounts = try ensureAccounts(accepted.map { (run[$0].event.channel, run[$0].value.memberExternalID, run[$0].event.id) })
         if !accepted.isEmpty {
+            // The order and its number's key in one statement: the id (its month) is taken first.
             let ids = try c.queryPrepared(
                 """
-                INSERT INTO shop_order (shop_id, channel, order_no, account_id, amount_fen, paid_at, payment_method, items, event_id, items_fold)
-                SELECT $1, ch, no, acc, amt, paid::timestamptz, pm, items::jsonb, ev, fold::jsonb
-                FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
-                     WITH ORDINALITY AS t(ch, no, acc, amt, paid, pm, items, ev, fold, n)
+                WITH t AS MATERIALIZED (
+                    SELECT crm_month_id(nextval('shop_order_id_seq')) AS id, *
+                    FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+                         WITH ORDINALITY AS u(ch, no, acc, amt, paid, pm, items, ev, fold, n)),
+                k AS (INSERT INTO order_key (shop_id, channel, order_no, order_id, account_id, paid_at, amount_fen)
+                      SELECT $1, ch, no, id, acc, paid::timestamptz, amt FROM t)
+                INSERT INTO shop_order (id, shop_id, channel, order_no, account_id, amount_fen, paid_at, payment_method, items, event_id, items_fold)
+                SELECT id, $1, ch, no, acc, amt, paid::timestamptz, pm, items::jsonb, ev, fold::jsonb FROM t
                 ORDER BY n
                 RETURNING channel || ' ' || order_no, id
                 """,

@@ -158,7 +158,7 @@ public struct ExpiryJob: Sendable {
         let row = try c.queryPrepared(
             """
             WITH picked AS (SELECT DISTINCT member_id FROM points_lot WHERE remaining > 0 AND member_id > $1 ORDER BY member_id LIMIT $2),
-            todo AS (SELECT p.member_id FROM picked p WHERE NOT EXISTS (SELECT 1 FROM points_entry e WHERE e.member_id = p.member_id AND e.period = $3)),
+            todo AS (SELECT p.member_id FROM picked p WHERE NOT EXISTS (SELECT 1 FROM points_entry_period e WHERE e.member_id = p.member_id AND e.period = $3)),
             locked AS MATERIALIZED (
                 SELECT l.id, l.member_id, l.remaining, l.expires_at, l.earned_at,
                        l.available_at <= now() AND (l.expires_at IS NULL OR l.expires_at > now()) AS usable
@@ -198,7 +198,7 @@ public struct ExpiryJob: Sendable {
                         SELECT \(ClearingShare.sql(balance: "sum(l.remaining) - COALESCE(max(a.debt), 0)", percent: "$1")) AS s
                         FROM points_lot l LEFT JOIN points_account a ON a.member_id = l.member_id
                         WHERE l.remaining > 0 AND l.available_at <= now() AND (l.expires_at IS NULL OR l.expires_at > now())
-                          AND NOT EXISTS (SELECT 1 FROM points_entry e WHERE e.member_id = l.member_id AND e.period = $2)
+                          AND NOT EXISTS (SELECT 1 FROM points_entry_period e WHERE e.member_id = l.member_id AND e.period = $2)
                         GROUP BY l.member_id) t
                     """, [.int(share), .text(period)]
                 ).single!

@@ -38,7 +38,7 @@ struct LevelKeeper {
             FROM (SELECT id FROM member WHERE id = ANY($3::bigint[]) AND merged_into IS NULL) m
             LEFT JOIN LATERAL (
                 SELECT sum(o.amount_fen - o.refunded_fen) AS spend, count(*) FILTER (WHERE o.refunded_fen < o.amount_fen) AS orders
-                FROM account a JOIN shop_order o ON o.account_id = a.id
+                FROM account a JOIN order_key o ON o.account_id = a.id
                 WHERE a.member_id = m.id AND o.paid_at < $1::timestamptz AND ($2::timestamptz IS NULL OR o.paid_at >= $2::timestamptz)) s ON true
             LEFT JOIN member_level l ON l.member_id = m.id
             ORDER BY m.id

@@ -27,7 +27,7 @@ extension PointsLedger {
             FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS t(o, m, p)
             LEFT JOIN LATERAL (
                 SELECT LEAST(COALESCE(sum(x.amount_fen), 0), 9223372036854775807) AS spend, count(*) AS n
-                FROM account a JOIN shop_order x ON x.account_id = a.id
+                FROM account a JOIN order_key x ON x.account_id = a.id
                 WHERE a.member_id = t.m AND x.paid_at < t.p::timestamptz
                   AND ($4::integer IS NULL OR x.paid_at >= t.p::timestamptz - make_interval(months => $4::integer))) s ON true
             LEFT JOIN LATERAL (
@@ -103,9 +103,10 @@ extension PointsLedger {
                    (SELECT max(r.id) FROM refund r WHERE r.order_id = o.id)
             FROM unnest($1::bigint[], $2::text[]) AS t(m, p)
             JOIN account a ON a.member_id = t.m
-            JOIN shop_order o ON o.account_id = a.id AND o.paid_at > t.p::timestamptz AND o.id <> ALL($3::bigint[])
+            JOIN order_key k ON k.account_id = a.id AND k.paid_at > t.p::timestamptz AND k.order_id <> ALL($3::bigint[])
+            JOIN shop_order o ON o.id = k.order_id
             JOIN shop s ON s.id = o.shop_id
-            JOIN LATERAL (SELECT detail FROM points_entry e WHERE e.order_id = o.id AND e.detail ? 'level'
+            JOIN LATERAL (SELECT detail FROM points_entry e WHERE e.order_id = o.id AND e.id >= crm_month_floor(o.id) AND e.detail ? 'level'
                                  AND (e.kind = 'earn' OR (e.kind = 'reverse' AND e.detail ? 'rerate_points'))
                           ORDER BY e.id DESC LIMIT 1) last ON true
             ORDER BY t.m, o.paid_at, o.id

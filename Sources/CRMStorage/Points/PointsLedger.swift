@@ -461,7 +461,7 @@ struct PointsLedger {
             WITH m AS (UPDATE points_lot l SET member_id = $2
                        WHERE l.member_id = $1
                          AND ($3::bigint[] IS NULL
-                              OR (l.order_id IS NOT NULL AND EXISTS (SELECT 1 FROM shop_order o WHERE o.id = l.order_id AND o.account_id = ANY($3::bigint[])))
+                              OR (l.order_id IS NOT NULL AND EXISTS (SELECT 1 FROM order_key o WHERE o.order_id = l.order_id AND o.account_id = ANY($3::bigint[])))
                               OR (l.order_id IS NULL AND l.origin_member_id = $2))
                        RETURNING remaining)
             SELECT COALESCE(sum(remaining), 0)::bigint FROM m

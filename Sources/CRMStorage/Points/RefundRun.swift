@@ -113,8 +113,8 @@ struct RefundRun {
                    \(OrderPointsSQL.earned),
                    \(OrderPointsSQL.refundsDue),
                    EXISTS (SELECT 1 FROM referral_binding b WHERE b.qualified_order_id = o.id AND b.status = 'rewarded')
-            FROM shop_order o JOIN account a ON a.id = o.account_id JOIN member m ON m.id = a.member_id
-            WHERE o.shop_id = $1 AND (o.channel, o.order_no) IN (SELECT * FROM unnest($2::text[], $3::text[]))
+            FROM order_key k JOIN shop_order o ON o.id = k.order_id JOIN account a ON a.id = o.account_id JOIN member m ON m.id = a.member_id
+            WHERE k.shop_id = $1 AND (k.channel, k.order_no) IN (SELECT * FROM unnest($2::text[], $3::text[]))
             ORDER BY o.id FOR UPDATE OF o
             """, [.int(shopID), .textArray(items.map { $0.event.channel.rawValue }), .textArray(items.map(\.value.orderNo))])
         {
@@ -157,15 +157,16 @@ struct RefundRun {
     private func lockMembers(_ items: [Item]) throws {
         let members = try c.queryPrepared(
             """
-            SELECT DISTINCT a.member_id FROM shop_order o JOIN account a ON a.id = o.account_id
-            WHERE o.shop_id = $1 AND (o.channel, o.order_no) IN (SELECT * FROM unnest($2::text[], $3::text[]))
+            SELECT DISTINCT a.member_id FROM order_key k JOIN account a ON a.id = k.account_id
+            WHERE k.shop_id = $1 AND (k.channel, k.order_no) IN (SELECT * FROM unnest($2::text[], $3::text[]))
             """, [.int(shopID), .textArray(items.map { $0.event.channel.rawValue }), .textArray(items.map(\.value.orderNo))]
         )
         .map { try $0.decode(Int64.self, at: 0) }
         try PointsLedger(c: c, policy: policy).lockAccounts(members)
     }
 
-    /// Writes the accepted refunds, their orders' refunded amounts and their `reverse` entries.
+    /// Writes the accepted refunds, their orders' refunded amounts (the order's and its key's) and their
+    /// `reverse` entries.
     private func write(_ accepted: [Accepted]) throws {
         var refundID: [String: Int64] = [:]
         for row in try c.queryPrepared(
@@ -187,8 +188,9 @@ struct RefundRun {
         precondition(refundID.count == accepted.count, "every accepted refund number was free")
         try c.queryPrepared(
             """
-            UPDATE shop_order o SET refunded_fen = o.refunded_fen + s.amt
-            FROM (SELECT o, sum(amt) AS amt FROM unnest($1::bigint[], $2::bigint[]) AS t(o, amt) GROUP BY o) s WHERE o.id = s.o
+            WITH s AS MATERIALIZED (SELECT o, sum(amt) AS amt FROM unnest($1::bigint[], $2::bigint[]) AS t(o, amt) GROUP BY o),
+            k AS (UPDATE order_key k SET refunded_fen = k.refunded_fen + s.amt FROM s WHERE k.order_id = s.o)
+            UPDATE shop_order o SET refunded_fen = o.refunded_fen + s.amt FROM s WHERE o.id = s.o
             """, [.intArray(accepted.map(\.order)), .intArray(accepted.map(\.item.value.amountFen))])
         try PurchaseRows(c: c).refunded(accepted.map(\.order))
         try CouponRelease(c: c).afterRefunds(orders: accepted.map(\.order), actor: "sync")

@@ -6,7 +6,7 @@ extension MemberExporter.Reader {
         SELECT count(*) OVER (), jsonb_build_object(
                    'shop', s.code, 'channel', o.channel, 'order_no', o.order_no, 'amount_fen', o.amount_fen, 'refunded_fen', o.refunded_fen,
                    'paid_at', crm_rfc3339(o.paid_at), 'payment_method', o.payment_method, 'items', o.items)::text
-        FROM shop_order o JOIN shop s ON s.id = o.shop_id WHERE o.account_id = ANY($1::bigint[])
+        FROM order_key k JOIN shop_order o ON o.id = k.order_id JOIN shop s ON s.id = o.shop_id WHERE k.account_id = ANY($1::bigint[])
         ORDER BY o.paid_at DESC, o.id DESC LIMIT $2
         """
 
@@ -14,7 +14,7 @@ extension MemberExporter.Reader {
         SELECT count(*) OVER (), jsonb_build_object(
                    'shop', s.code, 'order_no', o.order_no, 'refund_no', r.refund_no, 'amount_fen', r.amount_fen,
                    'refunded_at', crm_rfc3339(r.refunded_at))::text
-        FROM refund r JOIN shop_order o ON o.id = r.order_id JOIN shop s ON s.id = r.shop_id WHERE o.account_id = ANY($1::bigint[])
+        FROM refund r JOIN order_key o ON o.order_id = r.order_id JOIN shop s ON s.id = r.shop_id WHERE o.account_id = ANY($1::bigint[])
         ORDER BY r.refunded_at DESC, r.id DESC LIMIT $2
         """
 

@@ -126,8 +126,8 @@ struct ReferralBook {
                 guard
                     let first = try c.queryPrepared(
                         """
-                        SELECT o.id, o.amount_fen, crm_rfc3339(o.paid_at), o.order_no FROM shop_order o JOIN account a ON a.id = o.account_id
-                        WHERE a.member_id = $1 AND o.amount_fen >= $2 ORDER BY o.id LIMIT 1
+                        SELECT o.order_id, o.amount_fen, crm_rfc3339(o.paid_at), o.order_no FROM order_key o JOIN account a ON a.id = o.account_id
+                        WHERE a.member_id = $1 AND o.amount_fen >= $2 ORDER BY o.order_id LIMIT 1
                         """, [.int(referred), .int(program.minOrderFen)]
                     ).single
                 else { continue }
@@ -161,10 +161,10 @@ struct ReferralBook {
             guard let qualifying, let shareUntil, program.sharePercent > 0 else { continue }
             for row in try c.queryPrepared(
                 """
-                SELECT o.id, o.amount_fen, crm_rfc3339(o.paid_at), o.order_no FROM shop_order o JOIN account a ON a.id = o.account_id
-                WHERE a.member_id = $1 AND o.id > $2 AND o.paid_at < $3::timestamptz
-                  AND NOT EXISTS (SELECT 1 FROM referral_reward r WHERE r.binding_id = $4 AND r.side = 'share' AND r.order_id = o.id)
-                ORDER BY o.id
+                SELECT o.order_id, o.amount_fen, crm_rfc3339(o.paid_at), o.order_no FROM order_key o JOIN account a ON a.id = o.account_id
+                WHERE a.member_id = $1 AND o.order_id > $2 AND o.paid_at < $3::timestamptz
+                  AND NOT EXISTS (SELECT 1 FROM referral_reward r WHERE r.binding_id = $4 AND r.side = 'share' AND r.order_id = o.order_id)
+                ORDER BY o.order_id
                 """, [.int(referred), .int(qualifying), .text(shareUntil), .int(binding)])
             {
                 let paidAt: String = try row.decode(at: 2)

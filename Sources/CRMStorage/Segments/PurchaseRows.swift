@@ -71,7 +71,7 @@ struct PurchaseRows {
         try c.queryPrepared(
             """
             UPDATE member_purchase p SET member_id = $1
-            FROM shop_order o WHERE o.account_id = ANY($2::bigint[]) AND p.order_id = o.id AND p.member_id <> $1
+            FROM order_key o WHERE o.account_id = ANY($2::bigint[]) AND p.order_id = o.order_id AND p.member_id <> $1
             """, [.int(member), .intArray(accounts)])
     }
 

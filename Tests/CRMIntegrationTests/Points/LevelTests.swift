@@ -76,7 +76,11 @@ struct LevelTests {
             _ = try await admin.paid("o3", order: "3", member: "u-1", amount: "10.00", at: When.at(days: -9))
             #expect(try await admin.member(["member_id": m])["level"]?["code"] == "silver")
             // With no grace, evaluation a year on lowers at once (the orders move a year back in time).
-            try server.database.withConnection { _ = try $0.query("UPDATE shop_order SET paid_at = paid_at - interval '400 days'") }
+            // TEST SUPPORT SQL: the order and its key (which levels read) alike.
+            try server.database.withConnection { c in
+                _ = try c.query("UPDATE shop_order SET paid_at = paid_at - interval '400 days'")
+                _ = try c.query("UPDATE order_key SET paid_at = paid_at - interval '400 days'")
+            }
             let r = try await admin.call("level.evaluate", ["as_of": .string(When.date(days: 0))])
             #expect(r["lowered"] == 1)
             let bad = await rpcError { try await admin.call("level.rules.set", ["value": ["levels": [["code": "a", "name": "A", "min_spend": "10"]]]]) }

@@ -71,6 +71,7 @@ struct PurchaseRowsTests {
                 [.text(asOf)]))
         try rows.refunded(try ids("UPDATE shop_order SET refunded_fen = amount_fen WHERE id % 17 = 0 RETURNING id"))
         try rows.refunded(try ids("UPDATE shop_order SET refunded_fen = amount_fen / 3 WHERE id % 13 = 0 AND refunded_fen = 0 RETURNING id"))
+        try Self.writeKeys(c)
         // Merges: member 2k-1's accounts to member 2k (k = 1…20), as a merge's statement moves them;
         // then half of them undone account by account.
         try c.query("UPDATE account SET member_id = member_id + 1 WHERE member_id % 2 = 1 AND member_id < 40")
@@ -94,6 +95,18 @@ struct PurchaseRowsTests {
             try ids(
                 "UPDATE shop_order SET refunded_fen = amount_fen - (id % 2) * 50 WHERE id = ANY($1::bigint[]) AND id % 7 = 0 RETURNING id", [.intArray(pushed)])
         )
+    }
+
+    /// TEST SUPPORT SQL: the orders' keys (migration 24) for the orders written here by SQL, as crmd
+    /// writes them with each order and refund (merges and levels read an account's orders from them);
+    /// again after `generate`, for the refunds it wrote since.
+    static func writeKeys(_ c: PostgresConnection) throws {
+        try c.query(
+            """
+            INSERT INTO order_key (shop_id, channel, order_no, order_id, account_id, paid_at, amount_fen, refunded_fen)
+            SELECT shop_id, channel, order_no, id, account_id, paid_at, amount_fen, refunded_fen FROM shop_order
+            ON CONFLICT (order_id) DO UPDATE SET refunded_fen = EXCLUDED.refunded_fen
+            """)
     }
 
     static func context(rows: Bool, pass: PurchasePass = .grouped) -> SegmentCompiler.Context {
@@ -160,6 +173,7 @@ struct PurchaseRowsTests {
         try await withTestDatabase { db in
             try db.withConnection { c in
                 try Self.generate(c)
+                try Self.writeKeys(c)
                 #expect(try Self.drift(c) == 0)
                 #expect(try c.query("SELECT count(*) FROM member_purchase").single!.decode(Int64.self, at: 0) > 2_000)
                 // The evaluation time itself, an order's instant, a year after an order, earlier times.
@@ -192,6 +206,7 @@ struct PurchaseRowsTests {
         try await withTestDatabase { db in
             try db.withConnection { c in
                 try Self.generate(c)
+                try Self.writeKeys(c)
                 try c.query("ANALYZE")
                 let lace = SegmentCondition.items(ItemMatch(nameContains: ["蕾絲"]), withinDays: 365)
                 let few = SegmentFilter.and([.condition(.tags(.any, ["蕾絲控"])), .condition(.region(["杭州"])), .condition(lace)])
@@ -224,7 +239,10 @@ struct PurchaseRowsTests {
     @Test("reports give the same figures from the rows as from the orders")
     func sameReports() async throws {
         try await withTestDatabase { db in
-            try db.withConnection { try Self.generate($0) }
+            try db.withConnection { c in
+                try Self.generate(c)
+                try Self.writeKeys(c)
+            }
             let pool = PostgresPool(configuration: db.configuration, limits: .init(maxConnections: 2))
             var settings = SegmentSettings()
             for derived in [false, true] {

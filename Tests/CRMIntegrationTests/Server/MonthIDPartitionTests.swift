@@ -5,13 +5,15 @@ import CRMStorage
 import Foundation
 import Testing
 
-/// Stored events partitioned by the month written into their ids (migration 20): old records stay in
-/// `sync_event_before`, new ones land in their month's partition, the key kept beside them (shop and
-/// event id) holds across months, orders and the ledger stay one table each, and archiving a month of
-/// stored events leaves replays answered and `crmctl verify` meaningful.
+/// Stored events (migration 20), orders and the points ledger (migration 24) partitioned by the month
+/// written into their ids: old rows stay in `<table>_before`, new ones land in their month's partition
+/// (an entry's lot changes in the partition of the entry's month), the keys kept beside them (an
+/// event's shop and id, an order's number, a member's clearing period) hold across months, and
+/// archiving a month of stored events or of orders leaves replays answered, numbers taken and
+/// `crmctl verify` meaningful.
 @Suite("partitions by month id")
 struct MonthIDPartitionTests {
-    static let tables = ["sync_event"]
+    static let tables = ["sync_event", "shop_order", "points_entry", "points_entry_lot"]
 
     /// The partition (table name) holding the rows `sql` selects by `tableoid`.
     static func partitions(_ c: PostgresConnection, _ sql: String) throws -> [String] {
@@ -30,7 +32,7 @@ struct MonthIDPartitionTests {
             """)
     }
 
-    @Test("migration 20 leaves the rows written before it in <table>_before with their ids and keys; new rows carry their month")
+    @Test("migrations 20 and 24 leave the rows written before them in <table>_before with their ids and keys; new rows carry their month")
     func migratesInPlace() async throws {
         try await withTestDatabase(migrate: false) { db in
             try Migrator(migrations: Migration.embedded.filter { $0.version <= 19 }).migrate(configuration: db.configuration)
@@ -65,12 +67,21 @@ struct MonthIDPartitionTests {
                         #expect(try c.query("SELECT to_regclass($1) IS NOT NULL", [.text(name)]).single!.decode(Bool.self, at: 0))
                     }
                 }
-                // Orders and the ledger are not partitioned: their rows and ids are as they were.
-                for table in ["shop_order", "points_entry"] {
-                    #expect(try c.query("SELECT relkind::text FROM pg_class WHERE relname = $1", [.text(table)]).single!.decode(String.self, at: 0) == "r")
+                // Orders and entries written before keep their ids in <table>_before; the order's number is its key's.
+                #expect(try Self.partitions(c, "SELECT tableoid::regclass::text FROM shop_order WHERE id = \(order)") == ["shop_order_before"])
+                #expect(try Self.partitions(c, "SELECT tableoid::regclass::text FROM points_entry WHERE id = \(entry)") == ["points_entry_before"])
+                #expect(
+                    try c.query("SELECT order_id, amount_fen FROM order_key WHERE order_no = '5001'").map {
+                        [try $0.decode(Int64.self, at: 0), try $0.decode(at: 1)]
+                    }
+                        == [[order, 10000]])
+                #expect(throws: PostgresError.self) {
+                    try c.query(
+                        """
+                        INSERT INTO order_key (shop_id, channel, order_no, order_id, account_id, paid_at, amount_fen)
+                        SELECT shop_id, channel, order_no, order_id + 1, account_id, paid_at, amount_fen FROM order_key
+                        """)
                 }
-                #expect(try Self.partitions(c, "SELECT tableoid::regclass::text FROM shop_order WHERE id = \(order)") == ["shop_order"])
-                #expect(try Self.partitions(c, "SELECT tableoid::regclass::text FROM points_entry WHERE id = \(entry)") == ["points_entry"])
                 #expect(try Self.partitions(c, "SELECT tableoid::regclass::text FROM sync_event") == ["sync_event_before"])
                 #expect(
                     try c.query("SELECT count(*) FROM sync_event_key k JOIN sync_event e USING (id) WHERE k.event_id = 'o1'").single!.decode(Int.self, at: 0)
@@ -143,6 +154,14 @@ struct MonthIDPartitionTests {
             let refund = try await admin.push("sh01", [Events.refunded("r1", "web", order: "5001", refund: "R1", amount: "40.00")])
             #expect(refund[0]["status"] == "applied")
             try server.database.withConnection { c throws in
+                // The order, its earning and the earning's lot change in the older month; the refund's entry in this one.
+                #expect(try Self.partitions(c, "SELECT tableoid::regclass::text FROM shop_order") == ["shop_order_" + back])
+                #expect(
+                    try Self.partitions(c, "SELECT tableoid::regclass::text || ' ' || kind FROM points_entry ORDER BY id")
+                        == ["points_entry_\(back) earn", "points_entry_\(now) reverse"])
+                #expect(
+                    try Self.partitions(c, "SELECT DISTINCT tableoid::regclass::text FROM points_entry_lot ORDER BY 1")
+                        == ["points_entry_lot_" + back, "points_entry_lot_" + now])
                 #expect(try c.query("SELECT count(*), sum(refunded_fen) FROM shop_order WHERE order_no = '5001'").single!.decode(Int.self, at: 0) == 1)
                 #expect(try c.query("SELECT refunded_fen FROM shop_order").single!.decode(Int64.self, at: 0) == 4000)
                 #expect(
@@ -186,6 +205,88 @@ struct MonthIDPartitionTests {
             let broken = try await admin.verify()
             let failed = broken["checks"]!.arrayValue!.filter { $0["ok"] != true }.map { $0["name"]!.stringValue! }
             #expect(failed == ["event_keys_name_records"])
+        }
+    }
+
+    @Test("archiving a month of orders: their numbers stay taken, their refunds find no order, verify excuses only detached months")
+    func archivedOrders() async throws {
+        try await withTestServer { server in
+            let admin = try await server.adminWithShops()
+            let (back, _, _, first) = try await Self.pushTwoMonthsBack(server, admin)
+            #expect(first[0]["status"] == "applied")
+            try server.database.withConnection { c throws in
+                try Self.writeAsOf(c, monthsBack: 0)
+                try c.query("ALTER TABLE shop_order DETACH PARTITION shop_order_\(back)")
+                try c.query("DROP TABLE shop_order_\(back)")
+            }
+            let later = try await admin.push(
+                "sh01",
+                [
+                    Events.paid("o1-again", "web", order: "5001", member: "u-1", amount: "1.00"),
+                    Events.refunded("r1", "web", order: "5001", refund: "R1", amount: "1.00"),
+                    Events.paid("o2", "web", order: "5002", member: "u-1", amount: "1.00"),
+                ])
+            #expect(later.map { $0["status"]! } == ["rejected", "rejected", "applied"])
+            #expect(later[0]["error"]?["data"]?["reason"] == "order_exists")
+            #expect(try await admin.verify()["ok"] == true)
+            // An order written around its key, and a key that no longer says what its order says, are violations.
+            try server.database.withConnection { c throws in
+                try c.query(
+                    """
+                    INSERT INTO shop_order (shop_id, channel, order_no, account_id, amount_fen, paid_at, event_id)
+                    SELECT shop_id, channel, '5003', account_id, 0, paid_at, 'x' FROM shop_order
+                    """)
+                try c.query("UPDATE order_key SET amount_fen = amount_fen + 1 WHERE order_no = '5002'")
+            }
+            let broken = try await admin.verify()
+            let failed = broken["checks"]!.arrayValue!.filter { $0["ok"] != true }.map { $0["name"]!.stringValue! }
+            #expect(failed.sorted() == ["order_keys_match_orders", "orders_have_keys"])
+        }
+    }
+
+    @Test("a ledger over three months stays whole through refunds, merges, an unmerge and expiry; a lost lot change's entry is a violation")
+    func ledgerAcrossMonths() async throws {
+        try await withTestServer { server in
+            let admin = try await server.adminWithShops()
+            let (back, _, _, first) = try await Self.pushTwoMonthsBack(server, admin)
+            let a = first[0]["member_id"]!
+            let b = try await admin.paid("o2", order: "5002", member: "u-2", amount: "200.00", at: When.at(days: -40))
+            let middle = try server.database.withConnection { c in
+                try c.query(
+                    "SELECT crm_ensure_month_partition(t::regclass, (date_trunc('month', now() AT TIME ZONE 'UTC') - interval '1 month')::date) FROM unnest($1::text[]) t",
+                    [.textArray(Self.tables)])
+                try Self.writeAsOf(c, monthsBack: 1)
+                return try PartitionTests.month(c, -1)
+            }
+            _ = try await admin.push("sh01", [Events.refunded("r1", "web", order: "5001", refund: "R1", amount: "30.00")])
+            _ = try await admin.paid("o3", order: "5003", member: "u-1", amount: "80.00", at: When.at(days: -10))
+            try server.database.withConnection { c in try Self.writeAsOf(c, monthsBack: 0) }
+            let merged = try await admin.call("member.merge", ["member_id": a, "other_member_id": b, "reason": "same person"])
+            let live = merged["member_id"]!
+            _ = try await admin.push("sh01", [Events.refunded("r2", "web", order: "5002", refund: "R2", amount: "50.00")])
+            _ = try await admin.call("member.unmerge", ["member_id": live == a ? b : a, "reason": "two people"])
+            _ = try await admin.expireAll(asOf: When.date(days: 0))
+            try server.database.withConnection { c throws in
+                let months = try Self.partitions(c, "SELECT DISTINCT tableoid::regclass::text FROM points_entry ORDER BY 1")
+                #expect(months.contains("points_entry_" + back) && months.contains("points_entry_" + middle))
+                // Every lot change sits in the partition of its entry's month.
+                #expect(
+                    try c.query(
+                        """
+                        SELECT count(*) FROM points_entry_lot l JOIN points_entry e ON e.id = l.entry_id
+                        WHERE replace(l.tableoid::regclass::text, 'points_entry_lot_', '') <> replace(e.tableoid::regclass::text, 'points_entry_', '')
+                        """
+                    ).single!.decode(Int.self, at: 0) == 0)
+            }
+            #expect(try await admin.verify()["ok"] == true)
+            // A lot change whose entry is missing (its foreign key is verify's check now) is a violation.
+            try server.database.withConnection { c throws in
+                _ = try c.query(
+                    "INSERT INTO points_entry_lot (entry_id, lot_id, points) SELECT crm_month_id(nextval('points_entry_id_seq')), min(id), 1 FROM points_lot")
+            }
+            let broken = try await admin.verify()
+            let failed = broken["checks"]!.arrayValue!.filter { $0["ok"] != true }.map { $0["name"]!.stringValue! }
+            #expect(failed.contains("lot_changes_name_entries"))
         }
     }
 }
