@@ -50,6 +50,8 @@ public struct Migrator: Sendable {
         for row in try connection.query("SELECT version, checksum FROM schema_migration") {
             applied[try row.decode(Int.self, at: 0)] = try row.decode(String.self, at: 1)
         }
+        // A key file that does not match the database is refused before anything is applied.
+        if let keys, applied[15] != nil { try Self.refuseMissingMasterKeys(connection, keys: keys) }
         var done: [Int] = []
         for migration in migrations {
             let checksum = try connection.query("SELECT md5($1)", [.text(migration.sql)]).single!.decode(String.self, at: 0)
