@@ -77,7 +77,8 @@ public struct Migrator: Sendable {
         }
         // Rows written before migration 15 hold personal data in plain text until they are sealed.
         if let keys, migrations.contains(where: { $0.version == 15 }) {
-            try Self.refuseMissingMasterKeys(connection, keys: keys)
+            // Checked before the migrations when 15 was applied already.
+            if applied[15] == nil { try Self.refuseMissingMasterKeys(connection, keys: keys) }
             try PrivacyBackfill(connection: connection, codec: PersonalDataCodec(keys: keys), logger: logger).run()
         }
         let known = Set(migrations.map(\.version))
