@@ -88,6 +88,9 @@ struct SegmentCompiler {
     /// Whether a predicate compiled so far reads the purchases (has columns of their pass).
     var readsPurchases: Bool { !orderColumns.isEmpty }
 
+    /// Whether each member's purchases are read alone (`PurchasePass.perMember`).
+    private var readsPerMember: Bool { context.purchaseRows && context.purchasePass == .perMember }
+
     /// When the filter is an AND (or one condition) with member-only parts, the passes over the
     /// purchases and lots read only the members those parts accept: a member failing one of them
     /// is out whatever its purchases, and the members that pass keep all their rows, so the result
@@ -95,7 +98,7 @@ struct SegmentCompiler {
     mutating func restrict(to filter: SegmentFilter) {
         let usable = Self.memberOnlyConjuncts(filter)
         // Read per member, the purchases are limited by the statement's own members.
-        let purchasesGrouped = !orderColumns.isEmpty && !(context.purchaseRows && context.purchasePass == .perMember)
+        let purchasesGrouped = !orderColumns.isEmpty && !readsPerMember
         guard !usable.isEmpty, purchasesGrouped || !pointColumns.isEmpty || !refundColumns.isEmpty else { return }
         // In a WHERE's top-level AND, NULL excludes a row as false does: without COALESCE, the planner
         // can make `m.id IN (…)` a semi-join driven by the smaller side (`topLevel`).
@@ -113,7 +116,7 @@ struct SegmentCompiler {
         var joins = ""
         if !orderColumns.isEmpty {
             let columns = orderColumns.enumerated().map { "\($1) AS o\($0)" }.joined(separator: ", ")
-            if context.purchaseRows && context.purchasePass == .perMember && !materialized {
+            if readsPerMember && !materialized {
                 joins += " CROSS JOIN LATERAL (\(purchasesOfMember(columns))) s"
             } else {
                 with.append("s \(cte) (\(purchasesPass(columns)))")
