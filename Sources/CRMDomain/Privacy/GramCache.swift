@@ -3,7 +3,7 @@ import Synchronization
 /// The 64-bit blind indexes of short n-grams already computed under one index key. Names and
 /// addresses share most of their characters and character pairs (省, 市, 路, 浙江, 杭州 …), so
 /// each golden record written would otherwise pay dozens of HMACs for values made many times before.
-/// Bounded: once it holds `capacity` grams it starts again empty. Holds nothing a stored row does
+/// Bounded (`BoundedTable`: grams not used for a while are dropped first). Holds nothing a stored row does
 /// not already reveal to whoever has the index key (the hashes are what `address_grams` stores).
 final class GramCache: Sendable {
     /// Grams longer than this are hashed without being remembered (only single characters and pairs
@@ -28,7 +28,7 @@ final class GramCache: Sendable {
         let missing: [(gram: String, key: String)] = hashes.withLock { known in
             var missing: [(gram: String, key: String)] = []
             for g in keyed {
-                if let h = known[g.key] { out.append(h) } else { missing.append(g) }
+                if let h = known.lookup(g.key) { out.append(h) } else { missing.append(g) }
             }
             return missing
         }

@@ -14,8 +14,6 @@ struct IdentityResolver {
     let merger: MemberMerger
     /// Members made by the caller's push for accounts seen for the first time (see `MemberMerger.merge`).
     var newMembers: Set<Int64> = []
-    /// Candidates a push's screen already opened (nil: open every candidate read).
-    var opened: OpenedProfiles? = nil
     /// The push's accounts' candidates, read at once under the identity lock (nil: read each account's).
     var prefetched: PushCandidates? = nil
 
@@ -196,7 +194,7 @@ struct IdentityResolver {
     /// same ones.
     func candidates(accountID: Int64, fields: PersonFields) throws -> Candidates {
         try PushCandidates.candidates(
-            c, policy: policy, codec: codec, opened: opened, accounts: [accountID], keys: [PushCandidates.Keys(fields, codec: codec)]
+            c, policy: policy, codec: codec, accounts: [accountID], keys: [PushCandidates.Keys(fields, codec: codec)]
         )[accountID] ?? Candidates()
     }
 

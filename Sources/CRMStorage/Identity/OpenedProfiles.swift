@@ -1,30 +1,73 @@
 import CRMDomain
 import CRMPostgres
+import Synchronization
 
-/// Candidates' fields as matching compares them, opened once per push: the screen before the
-/// identity lock and the resolver after it read many of the same accounts, and opening one (a data
-/// key unwrapped, its stored form or four fields decrypted) was a fifth of crmd's time in the identity
-/// benchmark. An entry is keyed by the account and what was read of it (its region and stored form,
-/// or, without a form, its sealed fields): an account rewritten in between is sealed anew (a fresh
-/// nonce), so it is opened again, never served stale.
-/// One push's, on one connection's thread: not shared.
-final class OpenedProfiles {
-    private var entries: [Int64: (sealed: [String?], fields: PersonFields)] = [:]
-    /// Entries kept at most. An entry (the opened fields, their derived forms and the sealed text it was
-    /// read as) is at most about 1.5 KB (less when known by its stored form), so a push holds at most
-    /// some 15 MB of them; candidates past the limit are opened each time, as without the cache.
-    static let limit = 10_000
+/// Candidates' fields as matching compares them, opened once and kept across pushes: a push's
+/// screen compares each new account with the accounts sharing a blocking key with it, and at
+/// 100,000 people one account is read back as a candidate about thirteen times over a merchant's
+/// history (opening one, a data key unwrapped and its stored form decrypted, was a tenth of crmd's
+/// ingest time). An entry is keyed by the account and a digest of what was read of it (its region
+/// and sealed stored form, or, without a form, its sealed fields): an account rewritten since is
+/// sealed anew under a fresh nonce, so it is opened again, never served stale; an erased one has no
+/// sealed fields and no blocking keys left, so it is neither found nor served.
+/// Bounded (`BoundedTable`); crmd holds the keys that open every account, so keeping some opened in
+/// its memory exposes nothing more.
+final class OpenedProfiles: Sendable {
+    /// What was read of an account, as a 128-bit digest under this process's random seeds.
+    struct Stamp: Hashable, Sendable {
+        let a: Int
+        let b: Int
+    }
+
+    private struct Entry: Sendable {
+        let stamp: Stamp
+        let fields: PersonFields
+    }
+
+    private let entries: Mutex<BoundedTable<Int64, Entry>>
+
+    /// At most 100,000 accounts by default: an entry (the opened fields and their derived forms) takes
+    /// about 0.7 KB, so some 70 MB when full.
+    init(capacity: Int = 100_000) {
+        entries = Mutex(BoundedTable(capacity: capacity))
+    }
+
+    /// Accounts kept now.
+    var count: Int { entries.withLock { $0.count } }
+
+    /// The stamp of the account whose `SealedProfile.matchColumns` are at `index` of `row`.
+    static func stamp(_ row: PostgresRow, at index: Int) throws -> Stamp {
+        // An account with a stored form is known by it (read with or without its sealed fields); one
+        // without, by its sealed fields.
+        var read: [String?] = [try row.decode(at: index), try row.decode(at: index + 1)]
+        if read[1] == nil { for i in 2..<SealedProfile.matchColumnCount { read.append(try row.decode(at: index + i)) } }
+        var a = Hasher(), b = Hasher()
+        b.combine(0x5EA1_ED)
+        for value in read {
+            a.combine(value)
+            b.combine(value)
+        }
+        return Stamp(a: a.finalize(), b: b.finalize())
+    }
+
+    /// The fields kept for `account` read as `stamp`, if any.
+    func fields(account: Int64, stamp: Stamp) -> PersonFields? {
+        guard let hit = entries.withLock({ $0.lookup(account) }), hit.stamp == stamp else { return nil }
+        return hit.fields
+    }
+
+    /// Keeps `fields`, opened from `account` read as `stamp`.
+    func keep(_ fields: PersonFields, account: Int64, stamp: Stamp) {
+        entries.withLock { $0.store(CollectionOfOne((account, Entry(stamp: stamp, fields: fields)))) }
+    }
 
     /// The fields of the account whose `SealedProfile.matchColumns` are at `index`, followed by its data
     /// key's columns (`SealedProfile.personFields`' layout).
     func fields(account: Int64, _ row: PostgresRow, at index: Int, codec: PersonalDataCodec) throws -> PersonFields {
-        // An account with a stored form is known by it (read with or without its sealed fields); one
-        // without, by its sealed fields.
-        var sealed: [String?] = [try row.decode(at: index), try row.decode(at: index + 1)]
-        if sealed[1] == nil { for i in 2..<SealedProfile.matchColumnCount { sealed.append(try row.decode(at: index + i)) } }
-        if let hit = entries[account], hit.sealed == sealed { return hit.fields }
+        let stamp = try Self.stamp(row, at: index)
+        if let hit = fields(account: account, stamp: stamp) { return hit }
         let fields = try SealedProfile.personFields(row, at: index, codec: codec)
-        if entries.count < Self.limit { entries[account] = (sealed, fields) }
+        keep(fields, account: account, stamp: stamp)
         return fields
     }
 }

@@ -74,7 +74,7 @@ final class PushCandidates {
     /// Reads the candidates of `accounts` (new in the push, each still the only account of its new
     /// member `members[i]`, with keys `keys[i]`), two statements.
     static func read(
-        _ c: PostgresConnection, policy: IdentityPolicy, codec: PersonalDataCodec, opened: OpenedProfiles?, merges: PushMerges,
+        _ c: PostgresConnection, policy: IdentityPolicy, codec: PersonalDataCodec, merges: PushMerges,
         accounts: [Int64], members: [Int64], keys all: [Keys]
     ) throws -> PushCandidates {
         precondition(accounts.count == members.count && accounts.count == all.count, "one row per account")
@@ -84,7 +84,7 @@ final class PushCandidates {
         for start in stride(from: 0, to: accounts.count, by: chunk) {
             let end = min(start + chunk, accounts.count)
             found.merge(
-                try candidates(c, policy: policy, codec: codec, opened: opened, accounts: Array(accounts[start..<end]), keys: Array(all[start..<end])),
+                try candidates(c, policy: policy, codec: codec, accounts: Array(accounts[start..<end]), keys: Array(all[start..<end])),
                 uniquingKeysWith: { first, _ in first })
         }
         let known = Set(members).union(found.values.flatMap { $0.accounts.map(\.member) })
@@ -103,7 +103,7 @@ final class PushCandidates {
     /// The candidates of `accounts`, each the only account of its member, with keys `keys[i]`, in one
     /// statement: for each, what `IdentityResolver.fuzzyMatch` compares (members as they are now).
     static func candidates(
-        _ c: PostgresConnection, policy: IdentityPolicy, codec: PersonalDataCodec, opened: OpenedProfiles?, accounts: [Int64],
+        _ c: PostgresConnection, policy: IdentityPolicy, codec: PersonalDataCodec, accounts: [Int64],
         keys all: [Keys]
     ) throws -> [Int64: IdentityResolver.Candidates] {
         var keyAccounts: [Int64] = [], keys: [String?] = []
@@ -134,7 +134,7 @@ final class PushCandidates {
                 found[account] = empty
             }
             let candidate: Int64 = try row.decode(at: 4)
-            let fields = try opened?.fields(account: candidate, row, at: 6, codec: codec) ?? SealedProfile.personFields(row, at: 6, codec: codec)
+            let fields = try codec.keys.opened.fields(account: candidate, row, at: 6, codec: codec)
             found[account]!.accounts.append((try row.decode(at: 5), fields))
         }
         return found

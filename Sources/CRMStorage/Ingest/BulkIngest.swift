@@ -16,8 +16,8 @@ struct BulkIngest {
     let loyalty: LoyaltyPolicy
     /// The push's coupon side (tier rules, template locks); nil: orders issue no coupons.
     var push: PushCoupons? = nil
-    /// Candidates opened by the screen, for the resolver to reuse.
-    let opened = OpenedProfiles()
+    /// Candidates opened before, by this push's screen or earlier pushes, for the screen and the resolver to reuse.
+    var opened: OpenedProfiles { codec.keys.opened }
 
     struct Indexed<T> {
         let index: Int
@@ -335,11 +335,14 @@ struct BulkIngest {
             if let among { params.append(.intArray(among)) }
             slow = Set(try c.queryPrepared(sharing, params).map { try $0.decode(Int64.self, at: 0) })
         }
-        guard !rows.blockAccounts.isEmpty else { return slow }
-        // So do those with a candidate that scores at least the review threshold. Against all accounts,
-        // each distinct key's block is read once (at most one row past the limit), and a block with
-        // more accounts than the resolver compares is left out (as the resolver does);
-        // against `among`, every block counts (at worst an account goes through the resolver for nothing).
+        // So do those with a candidate that scores at least the review threshold, of those not known
+        // to already. Against all accounts, each distinct key's block is read once (at most one row past
+        // the limit), and a block with more accounts than the resolver compares is left out (as the
+        // resolver does); against `among`, every block counts (at worst an account goes through the
+        // resolver for nothing). A candidate's data key is read only when it was not opened before.
+        let unsure = rows.blockAccounts.indices.filter { !slow.contains(rows.blockAccounts[$0]) }
+        guard !unsure.isEmpty else { return slow }
+        let blockAccounts = unsure.map { rows.blockAccounts[$0] }, blockKeys = unsure.map { rows.blockKeys[$0] }
         let candidates =
             among == nil
             ? try c.queryPrepared(
@@ -353,9 +356,9 @@ struct BulkIngest {
                          SELECT DISTINCT m.account_id, o.candidate FROM mine m JOIN blocks b ON b.key = m.key AND cardinality(b.ids) <= $3
                          CROSS JOIN LATERAL unnest(b.ids) AS o(candidate) WHERE o.candidate <> m.account_id),
                      grouped AS (SELECT candidate, array_to_string(array_agg(account_id), ',') AS accounts FROM pairs GROUP BY candidate)
-                SELECT g.accounts, a.id, \(SealedProfile.matchColumns("a", formFirst: true)), \(PersonalDataCodec.keyColumns("k"))
-                FROM grouped g JOIN account a ON a.id = g.candidate LEFT JOIN data_key k ON k.id = a.key_id
-                """, [.intArray(rows.blockAccounts), .textArray(rows.blockKeys), .int(Int64(policy.maxCandidatesPerBlock))]
+                SELECT g.accounts, a.id, \(SealedProfile.matchColumns("a", formFirst: true)), a.key_id
+                FROM grouped g JOIN account a ON a.id = g.candidate
+                """, [.intArray(blockAccounts), .textArray(blockKeys), .int(Int64(policy.maxCandidatesPerBlock))]
             ).map { $0 }
             : try c.queryPrepared(
                 """
@@ -364,28 +367,43 @@ struct BulkIngest {
                          SELECT DISTINCT m.account_id, o.account_id AS candidate FROM unnest($1::bigint[], $2::text[]) AS m(account_id, key)
                          JOIN theirs o ON o.key = m.key AND o.account_id <> m.account_id),
                      grouped AS (SELECT candidate, array_to_string(array_agg(account_id), ',') AS accounts FROM pairs GROUP BY candidate)
-                SELECT g.accounts, a.id, \(SealedProfile.matchColumns("a", formFirst: true)), \(PersonalDataCodec.keyColumns("k"))
-                FROM grouped g JOIN account a ON a.id = g.candidate LEFT JOIN data_key k ON k.id = a.key_id
-                """, [.intArray(rows.blockAccounts), .textArray(rows.blockKeys), .intArray(among!)]
+                SELECT g.accounts, a.id, \(SealedProfile.matchColumns("a", formFirst: true)), a.key_id
+                FROM grouped g JOIN account a ON a.id = g.candidate
+                """, [.intArray(blockAccounts), .textArray(blockKeys), .intArray(among!)]
             ).map { $0 }
         return try mayMatch(candidates, inserted: inserted, model: model, slow: slow)
     }
 
     /// `slow` and the new accounts with a candidate among `rows` that could reach the review threshold.
     /// A row is one candidate account, read once however many new accounts share a block with it (they
-    /// come first, as a comma-separated list), then its id, region, sealed fields and data key.
+    /// come first, as a comma-separated list), then its id, `SealedProfile.matchColumns` and data key's
+    /// id. Candidates opened before are taken from `opened`; the others' data keys are read at once.
     private func mayMatch(_ rows: [PostgresRow], inserted: InsertedUpserts, model: MatchModel, slow: Set<Int64>) throws -> Set<Int64> {
         var slow = slow
         let position = Dictionary(uniqueKeysWithValues: inserted.accounts.enumerated().map { ($1, $0) })
-        // A candidate of several new accounts is opened, folded and spelled in pinyin once per push.
+        func compare(_ accounts: [Int64], with other: PersonFields) {
+            for account in accounts
+            where !slow.contains(account) && IdentityResolver.mayReachReview(inserted.fields[position[account]!], other, model: model, policy: policy) {
+                slow.insert(account)
+            }
+        }
+        var unopened: [(accounts: [Int64], row: PostgresRow, stamp: OpenedProfiles.Stamp)] = []
         for row in rows {
             let accounts = try row.decode(String.self, at: 0).split(separator: ",").map { Int64($0)! }.filter { !slow.contains($0) }
             if accounts.isEmpty { continue }
-            let other = try opened.fields(account: try row.decode(at: 1), row, at: 2, codec: codec)
-            for account in accounts
-            where IdentityResolver.mayReachReview(inserted.fields[position[account]!], other, model: model, policy: policy) {
-                slow.insert(account)
+            let stamp = try OpenedProfiles.stamp(row, at: 2)
+            if let other = opened.fields(account: try row.decode(at: 1), stamp: stamp) {
+                compare(accounts, with: other)
+            } else {
+                unopened.append((accounts, row, stamp))
             }
+        }
+        let keyColumn = 2 + SealedProfile.matchColumnCount
+        let ciphers = try codec.ciphers(c, keys: Set(try unopened.compactMap { try $0.row.decode(Int64?.self, at: keyColumn) }))
+        for (accounts, row, stamp) in unopened {
+            let other = try SealedProfile.personFields(row, at: 2, cipher: try row.decode(Int64?.self, at: keyColumn).flatMap { ciphers[$0] })
+            opened.keep(other, account: try row.decode(at: 1), stamp: stamp)
+            compare(accounts, with: other)
         }
         return slow
     }
@@ -400,7 +418,7 @@ struct BulkIngest {
         merger.pendingGolden = PendingGolden()
         merger.pushMerges = PushMerges()
         let newMembers = Set(inserted.members)
-        var resolver = IdentityResolver(c: c, policy: policy, model: model, codec: codec, merger: merger, newMembers: newMembers, opened: opened)
+        var resolver = IdentityResolver(c: c, policy: policy, model: model, codec: codec, merger: merger, newMembers: newMembers)
         let batch = KeyMergeBatch(c: c, policy: policy, codec: codec, merger: merger, newMembers: newMembers)
         // In push order: accounts whose keys lead to one known member merge in batches; the others go
         // through the resolver, each after the batch before it, and when it merged anything, where the
@@ -412,7 +430,7 @@ struct BulkIngest {
         let resolved = order.filter { leads[accounts[$0]] == nil }
         if !resolved.isEmpty {
             resolver.prefetched = try PushCandidates.read(
-                c, policy: policy, codec: codec, opened: opened, merges: merger.pushMerges!, accounts: resolved.map { accounts[$0] },
+                c, policy: policy, codec: codec, merges: merger.pushMerges!, accounts: resolved.map { accounts[$0] },
                 members: resolved.map { inserted.members[$0] },
                 keys: resolved.map { PushCandidates.Keys(fields[$0], codec: codec) })
         }

@@ -5,8 +5,8 @@ import Synchronization
 /// each opening unwrapped its member's data key again (an AES-GCM open, a twentieth of crmd's
 /// ingest time at 100,000 people). An entry keeps the wrapped key it came from and is served only
 /// for the same one, so a key rewrapped by rotation is unwrapped afresh, and a key destroyed by
-/// erasure (its row holds no wrapped key) never reaches the cache. Bounded: once full it starts
-/// again empty. crmd holds the master keys that unwrap every data key, so keeping some unwrapped in
+/// erasure (its row holds no wrapped key) never reaches the cache. Bounded (`BoundedTable`: keys
+/// not used for a while are dropped first). crmd holds the master keys that unwrap every data key, so keeping some unwrapped in
 /// its memory exposes nothing more.
 final class DataKeyCache: Sendable {
     private struct Entry: Sendable {
@@ -25,7 +25,7 @@ final class DataKeyCache: Sendable {
     /// The cipher of data key `id` wrapped as `wrapped` by `masterKeyID`, unwrapping it with `unwrap`
     /// unless it was unwrapped from the same bytes before.
     func cipher(id: Int64, masterKeyID: String, wrapped: [UInt8], unwrap: () -> FieldCipher) -> FieldCipher {
-        if let hit = entries.withLock({ $0[id] }), hit.masterKeyID == masterKeyID, hit.wrapped == wrapped { return hit.cipher }
+        if let hit = entries.withLock({ $0.lookup(id) }), hit.masterKeyID == masterKeyID, hit.wrapped == wrapped { return hit.cipher }
         let cipher = unwrap()
         precondition(cipher.keyID == id, "a data key unwrapped under another id")
         entries.withLock { $0.store([(id, Entry(masterKeyID: masterKeyID, wrapped: wrapped, cipher: cipher))]) }

@@ -15,6 +15,8 @@ public final class KeySource: Sendable {
     private let state: Mutex<Loaded>
     /// Data keys unwrapped already (`PersonalDataCodec.cipher`).
     let dataKeys = DataKeyCache()
+    /// Accounts' fields opened with those keys for matching (`OpenedProfiles`).
+    let opened = OpenedProfiles()
     /// How often the file's modification time is looked at.
     static let recheck = Duration.seconds(1)
 

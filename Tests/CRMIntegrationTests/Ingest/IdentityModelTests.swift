@@ -170,6 +170,25 @@ struct IdentityModelTests {
         }
     }
 
+    @Test("a candidate opened by an earlier push and rewritten since is compared as it is now, not as it was opened")
+    func candidateRewrittenSinceOpened() async throws {
+        try await withTestServer { server in
+            let admin = try await server.adminWithShops()
+            let first = Self.person("龔夢瑤", "1986-02-19", "上海市静安区南京西路1788号", "上海")
+            let a = try await admin.push("sh01", [Events.upsert("a1", "web", "a", first)])[0]["member_id"]!
+            // A stranger born the same day: `a` is read and opened as her candidate, and kept.
+            let stranger = Self.person("闕曉嵐", "1986-02-19", "杭州市西湖区文三路10号", "浙江")
+            let s = try await admin.push("sh02", [Events.upsert("s1", "web", "s", stranger)])[0]["member_id"]!
+            #expect(s != a)
+            // The account is written again as someone else entirely (same shop, channel and id).
+            let now = Self.person("邵雨桐", "1986-02-19", "成都市锦江区春熙路35号", "四川")
+            #expect(try await admin.push("sh01", [Events.upsert("a2", "web", "a", now)])[0]["member_id"] == a)
+            // Her record from another shop merges with `a` as it is now; as opened before, it would not.
+            let again = try await admin.push("sh02", [Events.upsert("n1", "mobile", "n", now)])[0]["member_id"]!
+            #expect(again == a)
+        }
+    }
+
     @Test("a blocking key held by more accounts than max_candidates_per_block brings no candidates; one held by exactly that many does")
     func blockLimit() async throws {
         try await withTestServer { server in
