@@ -19,9 +19,15 @@ final class OpenedProfiles: Sendable {
         let b: Int
     }
 
-    private struct Entry: Sendable {
+    /// A class, so that a lookup retains one reference, not each of the fields' strings.
+    private final class Entry: Sendable {
         let stamp: Stamp
         let fields: PersonFields
+
+        init(stamp: Stamp, fields: PersonFields) {
+            self.stamp = stamp
+            self.fields = fields
+        }
     }
 
     private let entries: Mutex<BoundedTable<Int64, Entry>>
@@ -41,11 +47,22 @@ final class OpenedProfiles: Sendable {
         // without, by its sealed fields.
         var read: [String?] = [try row.decode(at: index), try row.decode(at: index + 1)]
         if read[1] == nil { for i in 2..<SealedProfile.matchColumnCount { read.append(try row.decode(at: index + i)) } }
+        // Their bytes, not the strings: hashing a String normalises it first.
         var a = Hasher(), b = Hasher()
         b.combine(0x5EA1_ED)
         for value in read {
-            a.combine(value)
-            b.combine(value)
+            // Each value's length first, so that no two readings run together alike.
+            guard var text = value else {
+                a.combine(-1)
+                b.combine(-1)
+                continue
+            }
+            a.combine(text.utf8.count)
+            b.combine(text.utf8.count)
+            text.withUTF8 { utf8 in
+                a.combine(bytes: UnsafeRawBufferPointer(utf8))
+                b.combine(bytes: UnsafeRawBufferPointer(utf8))
+            }
         }
         return Stamp(a: a.finalize(), b: b.finalize())
     }
