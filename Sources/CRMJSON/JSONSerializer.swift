@@ -1,58 +1,59 @@
 /// Writes `JSONValue`s as compact UTF-8 JSON on one line (control characters and line
-/// separators escaped), the form every message on the wire takes.
+/// separators escaped), the form every message on the wire takes. Written as bytes: a push of a
+/// thousand events is serialised twice over (each event's canonical text for its content hash, and
+/// its member's raw object to seal), and appending to a `String` piece by piece (each append
+/// checking the string's capacity and flags) cost crmd several per cent of an ingest.
 public enum JSONSerializer {
     public static func serialize(_ value: JSONValue) -> String {
-        var out = ""
+        String(decoding: bytes(value), as: UTF8.self)
+    }
+
+    public static func bytes(_ value: JSONValue) -> [UInt8] {
+        var out: [UInt8] = []
         write(value, into: &out)
         return out
     }
 
-    public static func bytes(_ value: JSONValue) -> [UInt8] {
-        Array(serialize(value).utf8)
+    public static func write(_ value: JSONValue, into out: inout String) {
+        out += serialize(value)
     }
 
-    public static func write(_ value: JSONValue, into out: inout String) {
+    static func write(_ value: JSONValue, into out: inout [UInt8]) {
         switch value {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .number(let n): out += n
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .number(let n): out.append(contentsOf: n.utf8)
         case .string(let s): writeString(s, into: &out)
         case .array(let elements):
-            out += "["
-            var first = true
-            for element in elements {
-                if !first { out += "," }
-                first = false
+            out.append(UInt8(ascii: "["))
+            for (i, element) in elements.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
                 write(element, into: &out)
             }
-            out += "]"
+            out.append(UInt8(ascii: "]"))
         case .object(let object):
-            out += "{"
-            var first = true
-            for (key, element) in object.entries {
-                if !first { out += "," }
-                first = false
+            out.append(UInt8(ascii: "{"))
+            for (i, (key, element)) in object.entries.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
                 writeString(key, into: &out)
-                out += ":"
+                out.append(UInt8(ascii: ":"))
                 write(element, into: &out)
             }
-            out += "}"
+            out.append(UInt8(ascii: "}"))
         }
     }
 
-    static func writeString(_ s: String, into out: inout String) {
-        out += "\""
+    static func writeString(_ s: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
         // Most strings need no escape: copy them whole.
         guard s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0xE2 }) else {
-            out += s
-            out += "\""
+            out.append(contentsOf: s.utf8)
+            out.append(UInt8(ascii: "\""))
             return
         }
         let source = Array(s.utf8)
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(source.count + 16)
         func append(_ text: StaticString) {
-            text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+            text.withUTF8Buffer { out.append(contentsOf: $0) }
         }
         var i = 0
         while i < source.count {
@@ -72,16 +73,15 @@ public enum JSONSerializer {
                 if b < 0x20 {
                     let digits = Array("0123456789abcdef".utf8)
                     append("\\u00")
-                    bytes.append(digits[Int(b >> 4)])
-                    bytes.append(digits[Int(b & 15)])
+                    out.append(digits[Int(b >> 4)])
+                    out.append(digits[Int(b & 15)])
                 } else {
-                    bytes.append(b)
+                    out.append(b)
                 }
             }
             i += 1
         }
-        out += String(decoding: bytes, as: UTF8.self)
-        out += "\""
+        out.append(UInt8(ascii: "\""))
     }
 }
 
@@ -89,29 +89,34 @@ extension JSONSerializer {
     /// The canonical text of a value: object keys sorted, no white space. Two documents that mean
     /// the same thing (key order aside) have the same canonical text; content hashes use it.
     public static func canonical(_ value: JSONValue) -> String {
-        var out = ""
+        String(decoding: canonicalBytes(value), as: UTF8.self)
+    }
+
+    /// `canonical(value)` as UTF-8.
+    public static func canonicalBytes(_ value: JSONValue) -> [UInt8] {
+        var out: [UInt8] = []
         writeCanonical(value, into: &out)
         return out
     }
 
-    static func writeCanonical(_ value: JSONValue, into out: inout String) {
+    static func writeCanonical(_ value: JSONValue, into out: inout [UInt8]) {
         switch value {
         case .array(let elements):
-            out += "["
+            out.append(UInt8(ascii: "["))
             for (i, element) in elements.enumerated() {
-                if i > 0 { out += "," }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
                 writeCanonical(element, into: &out)
             }
-            out += "]"
+            out.append(UInt8(ascii: "]"))
         case .object(let object):
-            out += "{"
+            out.append(UInt8(ascii: "{"))
             for (i, entry) in object.entries.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }).enumerated() {
-                if i > 0 { out += "," }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
                 writeString(entry.key, into: &out)
-                out += ":"
+                out.append(UInt8(ascii: ":"))
                 writeCanonical(entry.value, into: &out)
             }
-            out += "}"
+            out.append(UInt8(ascii: "}"))
         default:
             write(value, into: &out)
         }
@@ -126,8 +131,8 @@ extension JSONSerializer {
 
     /// A string as a JSON string literal.
     public static func quoted(_ s: String) -> String {
-        var out = ""
+        var out: [UInt8] = []
         writeString(s, into: &out)
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -213,8 +213,10 @@ public final class PostgresConnection: @unchecked Sendable {
                 buffers.append(copy.assumingMemoryBound(to: CChar.self))
                 lengths.append(Int32(bytes.count))
                 formats.append(1)
-            } else if let text = parameter.textEncoding {
-                buffers.append(strdup(text))
+            } else if let text = parameter.textBytes {
+                let copy = malloc(text.count)!
+                text.withUnsafeBytes { copy.copyMemory(from: $0.baseAddress!, byteCount: text.count) }
+                buffers.append(copy.assumingMemoryBound(to: CChar.self))
                 lengths.append(0)
                 formats.append(0)
             } else {

@@ -15,7 +15,7 @@ enum EventParser {
 
     static func parse(_ value: JSONValue, index: Int) -> PushedEvent {
         let path = "events[\(index)]"
-        let hash = ContentHash.sha256(Array(JSONSerializer.canonical(value).utf8))
+        let hash = ContentHash.sha256(JSONSerializer.canonicalBytes(value))
         guard case .object(let object) = value else {
             return .invalid(id: nil, contentHash: hash, type: "?", rejection: invalid(path, "an event must be an object", .wrongType))
         }

@@ -26,6 +26,13 @@ struct PostgresLayerTests {
             #expect(try rows.map { try $0.decode(String?.self, at: 0) } == values)
             let ints = try c.query("SELECT sum(v)::bigint FROM unnest($1::bigint[]) AS t(v)", [.intArray([1, nil, Int64.max - 10, 9])]).single!
             #expect(try ints.decode(Int64.self, at: 0) == Int64.max)
+            // Every digit count and sign, the extremes included, as array elements and alone.
+            let edges: [Int64?] = [Int64.min, -1, 0, 7, nil, 1_000_000_000, Int64.max]
+            let listed = try c.query("SELECT $1::bigint[]::text", [.intArray(edges)]).single!
+            #expect(try listed.decode(String.self, at: 0) == "{-9223372036854775808,-1,0,7,NULL,1000000000,9223372036854775807}")
+            for value in edges.compactMap({ $0 }) {
+                #expect(try c.query("SELECT $1::bigint", [.int(value)]).single!.decode(Int64.self, at: 0) == value)
+            }
         }
     }
 
