@@ -43,6 +43,11 @@ public struct ScriptFolder: Sendable {
 
     /// Characters that fold to another (about 4,000 with OpenCC 1.1's tables).
     let table: [UInt32: Unicode.Scalar]
+    /// The same for the Basic Multilingual Plane as a flat array from U+2E80 (the folded scalar's
+    /// value, 0 for a character left alone): every order's items are folded, and a dictionary
+    /// lookup per character was most of it.
+    private let bmp: [UInt32]
+    private static let bmpStart: UInt32 = 0x2E80
 
     /// Builds the table with OpenCC's `config` (a file name in OpenCC's data directory, or a path).
     public init(config: String = "t2s.json") throws(ScriptFolderError) {
@@ -81,20 +86,35 @@ public struct ScriptFolder: Sendable {
             if out.count == 1, let folded = out.first, folded != c { table[c.value] = folded }
         }
         self.table = table
+        var bmp = [UInt32](repeating: 0, count: Int(0x10000 - Self.bmpStart))
+        for (c, folded) in table where c < 0x10000 { bmp[Int(c - Self.bmpStart)] = folded.value }
+        self.bmp = bmp
+    }
+
+    /// What `c` folds to, or nil when it is left alone.
+    @inline(__always)
+    private func folded(_ c: Unicode.Scalar) -> Unicode.Scalar? {
+        let v = c.value
+        guard v >= Self.bmpStart else { return nil }
+        guard v < 0x10000 else { return table[v] }
+        let f = bmp[Int(v - Self.bmpStart)]
+        return f == 0 ? nil : Unicode.Scalar(f)
     }
 
     /// `text` in one script (text without CJK characters comes back as it is).
     public func fold(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: { $0.value >= 0x2E80 && table[$0.value] != nil }) else { return text }
-        var out = String.UnicodeScalarView()
-        for c in text.unicodeScalars { out.append(c.value >= 0x2E80 ? table[c.value] ?? c : c) }
-        return String(out)
+        foldedIfChanged(text) ?? text
     }
 
-    /// The folded text, or nil when folding leaves it as it is (what a `*_fold` column holds).
+    /// The folded text, or nil when folding leaves it as it is (what a `*_fold` column holds): nil
+    /// exactly when no character of it folds to another.
     public func foldedIfChanged(_ text: String) -> String? {
-        let folded = fold(text)
-        return folded == text ? nil : folded
+        let scalars = text.unicodeScalars
+        guard let first = scalars.firstIndex(where: { folded($0) != nil }) else { return nil }
+        var out = String.UnicodeScalarView()
+        out.append(contentsOf: scalars[..<first])
+        for c in scalars[first...] { out.append(folded(c) ?? c) }
+        return String(out)
     }
 
     /// The part of the table that matters for comparing stored text with `folded` texts (already

@@ -1,9 +1,24 @@
-import CRMText
 import Testing
+
+@testable import CRMText
 
 @Suite("script folding")
 struct ScriptFolderTests {
     let folder = ScriptFolder.shared
+
+    @Test("every character OpenCC folds is folded alone and inside text, in and beyond the Basic Multilingual Plane; others are left alone")
+    func everyCharacterOfTheTable() {
+        var wrong: [UInt32] = []
+        for (c, f) in folder.table {
+            let alone = String(Unicode.Scalar(c)!)
+            if folder.fold(alone) != String(f) || folder.fold("a" + alone + "丝") != "a" + String(f) + "丝" || folder.foldedIfChanged(alone) == nil {
+                wrong.append(c)
+            }
+        }
+        #expect(wrong.isEmpty, "\(wrong.prefix(10))")
+        #expect(folder.table.keys.contains { $0 >= 0x10000 }, "the table holds supplementary characters")
+        #expect(folder.foldedIfChanged("丝 silk 𠀀") == nil)
+    }
 
     @Test("Traditional and Simplified spellings fold to the same text")
     func bothScriptsMeet() {

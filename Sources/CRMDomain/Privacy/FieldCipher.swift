@@ -23,7 +23,7 @@ public struct FieldCipher: Sendable {
 
     public func seal(_ value: String?) -> String? {
         guard let value else { return nil }
-        let box = try! AES.GCM.seal(Array(value.utf8), using: key, authenticating: context)
+        let box = try! AES.GCM.seal(Array(value.utf8), using: key, nonce: NonceSource.shared.next(), authenticating: context)
         return prefix + box.combined!.base64EncodedString()
     }
 
