@@ -68,7 +68,7 @@ struct RescanBatch {
             FROM account a LEFT JOIN data_key k ON k.id = a.key_id WHERE a.id > $1 ORDER BY a.id LIMIT $2
             """, [.int(job.cursor), .int(Int64(limit))])
         let keyAt = 1 + SealedProfile.matchColumnCount
-        var changed: [Int64] = [], accounts: [Int64?] = [], keys: [String?] = []
+        var changed: [Int64] = [], accounts: [Int64] = [], keys: [String?] = []
         var reformed: [Int64] = [], forms: [String?] = []
         for row in rows {
             let id: Int64 = try row.decode(at: 0)
@@ -94,8 +94,7 @@ struct RescanBatch {
         }
         if !changed.isEmpty {
             try c.queryPrepared("DELETE FROM blocking_key WHERE account_id = ANY($1::bigint[])", [.intArray(changed)])
-            try c.queryPrepared(
-                "INSERT INTO blocking_key (account_id, key) SELECT * FROM unnest($1::bigint[], $2::text[])", [.intArray(accounts), .textArray(keys)])
+            try BlockingKeyRows.insert(c, accounts: accounts, keys: keys)
             try IdentityJournal(c: c).note(changed, replaced: true)
         }
         job.add("keys_refreshed", Int64(changed.count))

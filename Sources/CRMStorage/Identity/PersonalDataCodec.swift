@@ -46,16 +46,6 @@ public struct PersonalDataCodec: Sendable {
         }
     }
 
-    /// The ciphers of data keys `ids`, read in one statement: a key destroyed by erasure (or missing) has none.
-    func ciphers(_ c: PostgresConnection, keys ids: Set<Int64>) throws -> [Int64: FieldCipher] {
-        guard !ids.isEmpty else { return [:] }
-        var out: [Int64: FieldCipher] = [:]
-        for row in try c.queryPrepared("SELECT \(Self.keyColumns("k")) FROM data_key k WHERE k.id = ANY($1::bigint[])", [.intArray(Array(ids))]) {
-            if let cipher = try cipher(row, at: 0) { out[cipher.keyID] = cipher }
-        }
-        return out
-    }
-
     /// The sealed value at column `value` of a row, opened with the data key selected by `keyColumns`
     /// at `key` (nil when there is none, or the key was destroyed).
     public func open(_ row: PostgresRow, value: Int, key: Int) throws -> String? {

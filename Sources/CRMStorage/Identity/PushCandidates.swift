@@ -134,7 +134,8 @@ final class PushCandidates {
                 found[account] = empty
             }
             let candidate: Int64 = try row.decode(at: 4)
-            let fields = try codec.keys.opened.fields(account: candidate, row, at: 6, codec: codec)
+            let stamp: Int64? = try row.decode(at: 6 + SealedProfile.matchColumnCount + 3)
+            let fields = try codec.keys.opened.fields(account: candidate, stamp: stamp, row, at: 6, codec: codec)
             found[account]!.accounts.append((try row.decode(at: 5), fields))
         }
         return found
@@ -164,7 +165,7 @@ final class PushCandidates {
             SELECT h.acc, (SELECT count(*) FROM (SELECT 1 FROM blocking_key z WHERE z.key = h.key LIMIT $7) z) AS holders
             FROM unnest($8::bigint[], $9::text[]) AS h(acc, key))
         SELECT r.acc, nm.holders, (SELECT GREATEST(reltuples, 0)::float8 FROM pg_class WHERE oid = 'account'::regclass), hm.holders,
-               a.id, a.member_id, \(SealedProfile.matchColumns("a")), \(PersonalDataCodec.keyColumns("k"))
+               a.id, a.member_id, \(SealedProfile.matchColumns("a")), \(PersonalDataCodec.keyColumns("k")), a.match_stamp
         FROM ranked r JOIN account a ON a.id = r.account_id LEFT JOIN data_key k ON k.id = a.key_id
              LEFT JOIN names nm ON nm.acc = r.acc LEFT JOIN homes hm ON hm.acc = r.acc
         ORDER BY r.acc, r.shared DESC, a.id

@@ -283,11 +283,7 @@ struct BulkIngest {
                 "INSERT INTO identity_key (account_id, kind, value) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])",
                 [.intArray(rows.keyAccounts), .textArray(rows.kinds), .textArray(rows.values)])
         }
-        if !rows.blockAccounts.isEmpty {
-            try c.queryPrepared(
-                "INSERT INTO blocking_key (account_id, key) SELECT * FROM unnest($1::bigint[], $2::text[])",
-                [.intArray(rows.blockAccounts), .textArray(rows.blockKeys)])
-        }
+        try BlockingKeyRows.insert(c, accounts: rows.blockAccounts, keys: rows.blockKeys)
         return InsertedUpserts(run: run, accounts: accounts, members: members, keys: keys, fields: fields, rows: rows)
     }
 
@@ -339,7 +335,8 @@ struct BulkIngest {
         // to already. Against all accounts, each distinct key's block is read once (at most one row past
         // the limit), and a block with more accounts than the resolver compares is left out (as the
         // resolver does); against `among`, every block counts (at worst an account goes through the
-        // resolver for nothing). A candidate's data key is read only when it was not opened before.
+        // resolver for nothing). Candidates come as ids and stamps from the keys (migration 26); only
+        // those not opened before as they are now are read from their rows (`mayMatch`).
         let unsure = rows.blockAccounts.indices.filter { !slow.contains(rows.blockAccounts[$0]) }
         guard !unsure.isEmpty else { return slow }
         let blockAccounts = unsure.map { rows.blockAccounts[$0] }, blockKeys = unsure.map { rows.blockKeys[$0] }
@@ -349,26 +346,22 @@ struct BulkIngest {
                 """
                 WITH mine AS MATERIALIZED (SELECT * FROM unnest($1::bigint[], $2::text[]) AS t(account_id, key)),
                      blocks AS MATERIALIZED (
-                         SELECT k.key, b.ids FROM (SELECT DISTINCT key FROM mine) k
-                         CROSS JOIN LATERAL (SELECT array_agg(x.account_id) AS ids FROM
-                             (SELECT account_id FROM blocking_key x WHERE x.key = k.key LIMIT $3 + 1) x) b),
+                         SELECT k.key, b.ids, b.stamps FROM (SELECT DISTINCT key FROM mine) k
+                         CROSS JOIN LATERAL (SELECT array_agg(x.account_id) AS ids, array_agg(x.stamp) AS stamps FROM
+                             (SELECT account_id, stamp FROM blocking_key x WHERE x.key = k.key LIMIT $3 + 1) x) b),
                      pairs AS MATERIALIZED (
-                         SELECT DISTINCT m.account_id, o.candidate FROM mine m JOIN blocks b ON b.key = m.key AND cardinality(b.ids) <= $3
-                         CROSS JOIN LATERAL unnest(b.ids) AS o(candidate) WHERE o.candidate <> m.account_id),
-                     grouped AS (SELECT candidate, array_to_string(array_agg(account_id), ',') AS accounts FROM pairs GROUP BY candidate)
-                SELECT g.accounts, a.id, \(SealedProfile.matchColumns("a", formFirst: true)), a.key_id
-                FROM grouped g JOIN account a ON a.id = g.candidate
+                         SELECT DISTINCT m.account_id, o.candidate, o.stamp FROM mine m JOIN blocks b ON b.key = m.key AND cardinality(b.ids) <= $3
+                         CROSS JOIN LATERAL unnest(b.ids, b.stamps) AS o(candidate, stamp) WHERE o.candidate <> m.account_id)
+                SELECT array_to_string(array_agg(account_id), ','), candidate, stamp FROM pairs GROUP BY candidate, stamp
                 """, [.intArray(blockAccounts), .textArray(blockKeys), .int(Int64(policy.maxCandidatesPerBlock))]
             ).map { $0 }
             : try c.queryPrepared(
                 """
-                WITH theirs AS MATERIALIZED (SELECT account_id, key FROM blocking_key WHERE account_id = ANY($3::bigint[])),
+                WITH theirs AS MATERIALIZED (SELECT account_id, key, stamp FROM blocking_key WHERE account_id = ANY($3::bigint[])),
                      pairs AS MATERIALIZED (
-                         SELECT DISTINCT m.account_id, o.account_id AS candidate FROM unnest($1::bigint[], $2::text[]) AS m(account_id, key)
-                         JOIN theirs o ON o.key = m.key AND o.account_id <> m.account_id),
-                     grouped AS (SELECT candidate, array_to_string(array_agg(account_id), ',') AS accounts FROM pairs GROUP BY candidate)
-                SELECT g.accounts, a.id, \(SealedProfile.matchColumns("a", formFirst: true)), a.key_id
-                FROM grouped g JOIN account a ON a.id = g.candidate
+                         SELECT DISTINCT m.account_id, o.account_id AS candidate, o.stamp FROM unnest($1::bigint[], $2::text[]) AS m(account_id, key)
+                         JOIN theirs o ON o.key = m.key AND o.account_id <> m.account_id)
+                SELECT array_to_string(array_agg(account_id), ','), candidate, stamp FROM pairs GROUP BY candidate, stamp
                 """, [.intArray(blockAccounts), .textArray(blockKeys), .intArray(among!)]
             ).map { $0 }
         return try mayMatch(candidates, inserted: inserted, model: model, slow: slow)
@@ -376,8 +369,8 @@ struct BulkIngest {
 
     /// `slow` and the new accounts with a candidate among `rows` that could reach the review threshold.
     /// A row is one candidate account, read once however many new accounts share a block with it (they
-    /// come first, as a comma-separated list), then its id, `SealedProfile.matchColumns` and data key's
-    /// id. Candidates opened before are taken from `opened`; the others' data keys are read at once.
+    /// come first, as a comma-separated list), then its id and its stamp as its blocking keys carry it.
+    /// Candidates opened before at that stamp are taken from `opened`; the others are read at once.
     private func mayMatch(_ rows: [PostgresRow], inserted: InsertedUpserts, model: MatchModel, slow: Set<Int64>) throws -> Set<Int64> {
         var slow = slow
         let position = Dictionary(uniqueKeysWithValues: inserted.accounts.enumerated().map { ($1, $0) })
@@ -387,23 +380,28 @@ struct BulkIngest {
                 slow.insert(account)
             }
         }
-        var unopened: [(accounts: [Int64], row: PostgresRow, stamp: OpenedProfiles.Stamp)] = []
+        var unopened: [Int64: [Int64]] = [:]
         for row in rows {
             let accounts = try row.decode(String.self, at: 0).split(separator: ",").map { Int64($0)! }.filter { !slow.contains($0) }
             if accounts.isEmpty { continue }
-            let stamp = try OpenedProfiles.stamp(row, at: 2)
-            if let other = opened.fields(account: try row.decode(at: 1), stamp: stamp) {
+            let candidate: Int64 = try row.decode(at: 1)
+            if let stamp: Int64 = try row.decode(at: 2), let other = opened.fields(account: candidate, stamp: stamp) {
                 compare(accounts, with: other)
             } else {
-                unopened.append((accounts, row, stamp))
+                unopened[candidate, default: []] += accounts
             }
         }
-        let keyColumn = 2 + SealedProfile.matchColumnCount
-        let ciphers = try codec.ciphers(c, keys: Set(try unopened.compactMap { try $0.row.decode(Int64?.self, at: keyColumn) }))
-        for (accounts, row, stamp) in unopened {
-            let other = try SealedProfile.personFields(row, at: 2, cipher: try row.decode(Int64?.self, at: keyColumn).flatMap { ciphers[$0] })
-            opened.keep(other, account: try row.decode(at: 1), stamp: stamp)
-            compare(accounts, with: other)
+        guard !unopened.isEmpty else { return slow }
+        let stampAt = 1 + SealedProfile.matchColumnCount + 3
+        for row in try c.queryPrepared(
+            """
+            SELECT a.id, \(SealedProfile.matchColumns("a", formFirst: true)), \(PersonalDataCodec.keyColumns("k")), a.match_stamp
+            FROM account a LEFT JOIN data_key k ON k.id = a.key_id WHERE a.id = ANY($1::bigint[])
+            """, [.intArray(Array(unopened.keys))])
+        {
+            let candidate: Int64 = try row.decode(at: 0)
+            let other = try opened.fields(account: candidate, stamp: try row.decode(at: stampAt), row, at: 1, codec: codec)
+            compare(unopened[candidate] ?? [], with: other)
         }
         return slow
     }

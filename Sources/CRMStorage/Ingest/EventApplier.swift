@@ -78,11 +78,7 @@ struct EventApplier {
         }
         try c.queryPrepared("DELETE FROM blocking_key WHERE account_id = $1", [.int(accountID)])
         let blocks = codec.blockingIndexes(fields)
-        if !blocks.isEmpty {
-            try c.queryPrepared(
-                "INSERT INTO blocking_key (account_id, key) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
-                [.int(accountID), .textArray(blocks)])
-        }
+        try BlockingKeyRows.insert(c, accounts: blocks.map { _ in accountID }, keys: blocks)
         try IdentityJournal(c: c).note([accountID], replaced: true)
         let resolver = IdentityResolver(c: c, policy: policy, model: try IdentityModelStore.current(c), codec: codec, merger: merger)
         let memberID = try resolver.resolve(accountID: accountID, keys: keys, fields: fields)

@@ -131,9 +131,7 @@ struct PrivacyBackfill {
             blockAccounts.append(try row.decode(at: 0))
             blocks.append(codec.index(kind: "block", try row.decode(at: 1)))
         }
-        try c.query(
-            "INSERT INTO blocking_key (account_id, key) SELECT * FROM unnest($1::bigint[], $2::text[]) ON CONFLICT DO NOTHING",
-            [.intArray(blockAccounts), .textArray(blocks)])
+        try BlockingKeyRows.insert(c, accounts: blockAccounts, keys: blocks)
     }
 
     /// Merge snapshots of these members (as the merged member): the member's row as JSON, as 0014

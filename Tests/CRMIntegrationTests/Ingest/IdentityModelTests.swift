@@ -186,6 +186,17 @@ struct IdentityModelTests {
             // Her record from another shop merges with `a` as it is now; as opened before, it would not.
             let again = try await admin.push("sh02", [Events.upsert("n1", "mobile", "n", now)])[0]["member_id"]!
             #expect(again == a)
+            // Every blocking key carries its account's stamp as it is now, also when the account
+            // changes without its keys being written again (the trigger of migration 26).
+            let stale = "SELECT count(*) FROM blocking_key b JOIN account a ON a.id = b.account_id WHERE b.stamp IS DISTINCT FROM a.match_stamp"
+            let (before, after, moved) = try server.database.withConnection { c in
+                let before = try c.query(stale).single!.decode(Int64.self, at: 0)
+                let old = try c.query("SELECT match_stamp FROM account ORDER BY id LIMIT 1").single!.decode(Int64.self, at: 0)
+                try c.query("UPDATE account SET region = region || '市' WHERE id = (SELECT min(id) FROM account)")
+                let new = try c.query("SELECT match_stamp FROM account ORDER BY id LIMIT 1").single!.decode(Int64.self, at: 0)
+                return (before, try c.query(stale).single!.decode(Int64.self, at: 0), old != new)
+            }
+            #expect(before == 0 && after == 0 && moved)
         }
     }
 
