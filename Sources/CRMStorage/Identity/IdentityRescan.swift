@@ -57,14 +57,15 @@ struct RescanBatch {
     let policy: IdentityPolicy
     let loyalty: LoyaltyPolicy
 
-    /// Remakes the next accounts' blocking keys, and their stored match forms (from their sealed fields,
+    /// Remakes the next accounts' blocking keys (also those written without a stamp), and their stored match forms (from their sealed fields,
     /// so that a form written by an older folding is written again); accounts whose keys changed are
     /// noted in the identity journal as replaced, so a push screening meanwhile screens in full.
     func refreshKeys(_ job: inout IdentityJob, limit: Int) throws {
         let rows = try c.queryPrepared(
             """
             SELECT a.id, \(SealedProfile.matchColumns("a")), \(PersonalDataCodec.keyColumns("k")),
-                   (SELECT COALESCE(string_agg(b.key, ','), '') FROM blocking_key b WHERE b.account_id = a.id)
+                   (SELECT COALESCE(string_agg(b.key, ','), '') FROM blocking_key b WHERE b.account_id = a.id),
+                   EXISTS (SELECT 1 FROM blocking_key b WHERE b.account_id = a.id AND b.stamp IS NULL)
             FROM account a LEFT JOIN data_key k ON k.id = a.key_id WHERE a.id > $1 ORDER BY a.id LIMIT $2
             """, [.int(job.cursor), .int(Int64(limit))])
         let keyAt = 1 + SealedProfile.matchColumnCount
@@ -80,7 +81,9 @@ struct RescanBatch {
             }
             let fresh = Set(codec.blockingIndexes(fields))
             let stored = Set(try row.decode(String.self, at: keyAt + 3).split(separator: ",").map(String.init))
-            guard fresh != stored else { continue }
+            // Keys written without their account's stamp (by a release before migration 26) are written again too.
+            let unstamped: Bool = try row.decode(at: keyAt + 4)
+            guard fresh != stored || unstamped else { continue }
             changed.append(id)
             for key in fresh.sorted() {
                 accounts.append(id)

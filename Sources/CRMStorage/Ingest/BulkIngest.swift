@@ -256,7 +256,7 @@ struct BulkIngest {
                         $20::text[], $21::text[])
                  WITH ORDINALITY AS t(ch, ext, m, k, g, rg, nm, nick, ph, em, bd, ad, pl, at, raw, ah, reg, rc, occ, mf, n)
             ORDER BY n
-            RETURNING id, member_id
+            RETURNING id, member_id, match_stamp
             """,
             [
                 .int(shopID), .textArray(run.map { $0.event.channel.rawValue }), .textArray(p.map(\.externalID)), .intArray(members),
@@ -270,8 +270,11 @@ struct BulkIngest {
                     .textArray(p.map(\.registeredAt)), .textArray(p.map(\.referralCode)), .textArray(run.map(\.event.occurredAt)),
                     .textArray(zip(fields, ciphers).map { $1.seal($0.storedForm) }),
                 ])
-        var accountOfMember: [Int64: Int64] = [:]
-        for row in created { accountOfMember[try row.decode(at: 1)] = try row.decode(at: 0) }
+        var accountOfMember: [Int64: Int64] = [:], stamps: [Int64: Int64] = [:]
+        for row in created {
+            accountOfMember[try row.decode(at: 1)] = try row.decode(at: 0)
+            stamps[try row.decode(at: 0)] = try row.decode(at: 2)
+        }
         let accounts = members.map { accountOfMember[$0]! }
         try AttributeTagger(c: c).apply(accounts: accounts, attributes: run.map(\.value.attributes), actor: "sync")
         try accountsAddedHistory(members: members, channels: run.map { $0.event.channel.rawValue }, externals: p.map(\.externalID), events: run.map(\.event.id))
@@ -283,7 +286,7 @@ struct BulkIngest {
                 "INSERT INTO identity_key (account_id, kind, value) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])",
                 [.intArray(rows.keyAccounts), .textArray(rows.kinds), .textArray(rows.values)])
         }
-        try BlockingKeyRows.insert(c, accounts: rows.blockAccounts, keys: rows.blockKeys)
+        try BlockingKeyRows.insert(c, accounts: rows.blockAccounts, keys: rows.blockKeys, stamps: rows.blockAccounts.map { stamps[$0]! })
         return InsertedUpserts(run: run, accounts: accounts, members: members, keys: keys, fields: fields, rows: rows)
     }
 
