@@ -6,7 +6,7 @@ import Testing
 /// Unwrapped data keys are reused only for the wrapped bytes they came from.
 @Suite("data keys kept unwrapped")
 struct DataKeyCacheTests {
-    @Test("a key is unwrapped once for the same wrapping, again when rotation rewrapped it, and the cache starts over when full")
+    @Test("a key is unwrapped once for the same wrapping, again when rotation rewrapped it, and the cache drops what was not used lately when full")
     func reuse() {
         let cache = DataKeyCache(capacity: 2)
         var unwrapped = 0
@@ -27,6 +27,10 @@ struct DataKeyCacheTests {
         _ = cipher(2, "m2", [4])
         #expect(cache.count == 2)
         _ = cipher(3, "m2", [5])
-        #expect(unwrapped == 5 && cache.count == 1, "full: started over")
+        #expect(unwrapped == 5 && cache.count == 2, "full: the key not used lately is dropped")
+        _ = cipher(2, "m2", [4])
+        #expect(unwrapped == 5, "the key used just before is still kept")
+        _ = cipher(1, "m2", [9, 9, 8])
+        #expect(unwrapped == 6, "the key used longest ago was dropped")
     }
 }
