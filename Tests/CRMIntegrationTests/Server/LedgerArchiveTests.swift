@@ -1,0 +1,180 @@
+import CRMClient
+import CRMJSON
+import CRMPostgres
+import CRMStorage
+import Foundation
+import Testing
+
+/// Archiving a month of the points ledger (migration 25, `crm_archive_ledger_month`, run by the
+/// operator as docs/operations.md says): the month's effect is carried in narrow rows, its partitions
+/// are detached, balances, lots and `crmctl verify` (`points.verify`) stay exact, and a broken carried
+/// row is still found.
+@Suite("archiving a ledger month")
+struct LedgerArchiveTests {
+    /// The first day of the month `offset` months from this one (UTC), as SQL.
+    static func monthSQL(_ offset: Int) -> String {
+        "(date_trunc('month', now() AT TIME ZONE 'UTC') + interval '\(offset) months')::date"
+    }
+
+    /// Archives the month `offset` months from this one, as the operator would in psql: its message, or
+    /// the error's message.
+    static func archive(_ server: TestServer, _ offset: Int) throws -> Result<String, PostgresError> {
+        try server.database.withConnection { c in
+            do {
+                return .success(try c.query("SELECT crm_archive_ledger_month(\(monthSQL(offset)))").single!.decode(String.self, at: 0))
+            } catch let e as PostgresError {
+                return .failure(e)
+            }
+        }
+    }
+
+    /// What the books say of the members: each one's balance, pending points, debt and lots.
+    static func books(_ admin: RPCClient, _ members: [JSONValue]) async throws -> [String] {
+        var out: [String] = []
+        for m in members {
+            let p = try await admin.points(m)
+            out.append("\(m): \(p.balance) \(p.pending) \(p.debt) \(p.lots)")
+        }
+        return out
+    }
+
+    static func failed(_ report: JSONValue) -> [String] {
+        report["checks"]!.arrayValue!.filter { $0["ok"] != true }.map { $0["name"]!.stringValue! }.sorted()
+    }
+
+    /// Two months back: two orders, a spending and an adjustment (points requests naming their entries);
+    /// last month: a refund and an order; this month: a merge, a refund, the unmerge and expiry.
+    /// Returns the two members.
+    static func ledgerOverThreeMonths(_ server: TestServer, _ admin: RPCClient) async throws -> (JSONValue, JSONValue) {
+        let (_, _, _, first) = try await MonthIDPartitionTests.pushTwoMonthsBack(server, admin)
+        let a = first[0]["member_id"]!
+        let b = try await admin.paid("o2", order: "5002", member: "u-2", amount: "200.00", at: When.at(days: -40))
+        _ = try await admin.redeem(a, 7, key: "spend-a")
+        _ = try await admin.adjust(b, 5, key: "adjust-b")
+        try server.database.withConnection { c in
+            try c.query(
+                "SELECT crm_ensure_month_partition(t::regclass, \(monthSQL(-1))) FROM unnest($1::text[]) t", [.textArray(MonthIDPartitionTests.tables)])
+            try MonthIDPartitionTests.writeAsOf(c, monthsBack: 1)
+        }
+        _ = try await admin.push("sh01", [Events.refunded("r1", "web", order: "5001", refund: "R1", amount: "30.00")])
+        _ = try await admin.paid("o3", order: "5003", member: "u-1", amount: "80.00", at: When.at(days: -10))
+        try server.database.withConnection { c in try MonthIDPartitionTests.writeAsOf(c, monthsBack: 0) }
+        let merged = try await admin.call("member.merge", ["member_id": a, "other_member_id": b, "reason": "same person"])
+        _ = try await admin.push("sh01", [Events.refunded("r2", "web", order: "5002", refund: "R2", amount: "50.00")])
+        _ = try await admin.call("member.unmerge", ["member_id": merged["member_id"]! == a ? b : a, "reason": "two people"])
+        _ = try await admin.expireAll(asOf: When.date(days: 0))
+        return (a, b)
+    }
+
+    @Test(
+        "a month archived after its orders: balances, lots and verify unchanged; earning, spending and expiry after it exact; refused twice, now, and while its orders are live"
+    )
+    func archiveOldestMonth() async throws {
+        try await withTestServer { server in
+            let admin = try await server.adminWithShops()
+            let (a, b) = try await Self.ledgerOverThreeMonths(server, admin)
+            let before = try await Self.books(admin, [a, b])
+            let verified = try await admin.verify()
+            #expect(verified["ok"] == true)
+            let back = try server.database.withConnection { c in try PartitionTests.month(c, -2) }
+
+            // Its orders are still in shop_order (a refund reads their entries): refused, nothing changed.
+            guard case .failure(let live) = try Self.archive(server, -2) else { Issue.record("archived with its orders live"); return }
+            #expect(live.message.contains("shop_order_\(back)"))
+            // The orders' month archived first, then the ledger's.
+            try server.database.withConnection { c throws in
+                #expect(try c.query("SELECT count(*) FROM points_archived_month").single!.decode(Int.self, at: 0) == 0)
+                try c.query("ALTER TABLE shop_order DETACH PARTITION shop_order_\(back)")
+                try c.query("DROP TABLE shop_order_\(back)")
+            }
+            guard case .success(let done) = try Self.archive(server, -2) else { Issue.record("not archived"); return }
+            #expect(done.contains("points_entry_\(back)"))
+            // Refused: the same month again, this month, and last month (order 5003 is live).
+            for (offset, words) in [(-2, "archived already"), (0, "is not over"), (-1, "name orders still in shop_order")] {
+                guard case .failure(let e) = try Self.archive(server, offset) else { Issue.record("month \(offset) archived"); continue }
+                #expect(e.message.contains(words))
+            }
+            try server.database.withConnection { c throws in
+                try c.query("DROP TABLE points_entry_\(back), points_entry_lot_\(back)")
+                #expect(try c.query("SELECT count(*) FROM points_entry_kept").single!.decode(Int.self, at: 0) == 2)
+            }
+            #expect(try await Self.books(admin, [a, b]) == before)
+            let after = try await admin.verify()
+            #expect(after["ok"] == true)
+            #expect(after["totals"] == verified["totals"])
+            // The history of the archived month is gone; later months' entries stay.
+            let history = try await admin.call("points.history", ["member_id": a, "limit": 100])["entries"]!.arrayValue!
+            #expect(!history.isEmpty && !history.contains { $0["kind"] == "spend" })
+
+            // Expiry, earning and spending go on exactly, on lots earned in the archived month too.
+            let held = try await admin.points(a).balance
+            let due: Int64 = try server.database.withConnection { c in
+                // TEST SUPPORT SQL: the member's oldest lot (earned in the archived month) falls due.
+                try c.query(
+                    """
+                    UPDATE points_lot SET expires_at = now() - interval '1 day'
+                    WHERE id = (SELECT min(id) FROM points_lot WHERE member_id = $1::bigint AND remaining > 0) RETURNING remaining
+                    """, [.text(a.stringValue ?? "\(a.int64Value!)")]
+                ).single!.decode(at: 0)
+            }
+            #expect(due > 0 && due < held)
+            #expect(try await admin.expireAll(asOf: When.date(days: 0)).points == due)
+            _ = try await admin.paid("o4", order: "5004", member: "u-1", amount: "10.00", at: When.at(days: -20))
+            let earned = try await admin.points(a).balance - (held - due)
+            #expect(earned > 0)
+            _ = try await admin.redeem(a, held - due + earned - 1, key: "spend-a-2")
+            #expect(try await admin.points(a).balance == 1)
+            #expect(try await admin.verify()["ok"] == true)
+        }
+    }
+
+    @Test("verify finds a broken carried-forward row of an archived month, a named entry lost, and an archived month attached again")
+    func brokenCarriedRows() async throws {
+        try await withTestServer { server in
+            let admin = try await server.adminWithShops()
+            _ = try await Self.ledgerOverThreeMonths(server, admin)
+            let back = try server.database.withConnection { c in
+                let back = try PartitionTests.month(c, -2)
+                try c.query("ALTER TABLE shop_order DETACH PARTITION shop_order_\(back)")
+                return back
+            }
+            guard case .success = try Self.archive(server, -2) else { Issue.record("not archived"); return }
+            #expect(try await admin.verify()["ok"] == true)
+            let breakages: [(String, String, [String])] = [
+                (
+                    "UPDATE points_member_carried SET points_in = points_in + 1 WHERE kind = 'earn' AND member_id = (SELECT min(member_id) FROM points_member_carried)",
+                    "UPDATE points_member_carried SET points_in = points_in - 1 WHERE kind = 'earn' AND member_id = (SELECT min(member_id) FROM points_member_carried)",
+                    ["carried_rows_match_months", "member_matches_lots", "program_balances"]
+                ),
+                (
+                    "UPDATE points_lot_carried SET points = points - 1 WHERE lot_id = (SELECT min(lot_id) FROM points_lot_carried)",
+                    "UPDATE points_lot_carried SET points = points + 1 WHERE lot_id = (SELECT min(lot_id) FROM points_lot_carried)",
+                    ["carried_rows_match_months", "lot_matches_entries"]
+                ),
+                (
+                    "UPDATE points_entry_kept SET id = -id", "UPDATE points_entry_kept SET id = -id",
+                    ["named_entries_exist"]
+                ),
+                (
+                    "ALTER TABLE points_entry ATTACH PARTITION points_entry_\(back) FOR VALUES FROM (\(back.monthID << 40)) TO (\((back.monthID + 1) << 40))",
+                    "ALTER TABLE points_entry DETACH PARTITION points_entry_\(back)",
+                    ["archived_months_detached", "entry_matches_lots", "member_matches_lots", "program_balances"]
+                ),
+            ]
+            for (breaking, mending, checks) in breakages {
+                _ = try server.database.withConnection { c in try c.query(breaking) }
+                #expect(Self.failed(try await admin.verify()) == checks, "\(breaking)")
+                _ = try server.database.withConnection { c in try c.query(mending) }
+                #expect(try await admin.verify()["ok"] == true)
+            }
+        }
+    }
+}
+
+extension String {
+    /// The month id (`id >> 40`) of a partition suffix `YYYY_MM`.
+    fileprivate var monthID: Int {
+        let parts = split(separator: "_").map { Int($0)! }
+        return (parts[0] - 1970) * 12 + parts[1] - 1
+    }
+}
