@@ -169,6 +169,37 @@ struct LedgerArchiveTests {
             }
         }
     }
+
+    @Test("a campaign's points given in an archived month: the report still counts them, the touches' entries are kept, verify stays clean")
+    func campaignPointsArchived() async throws {
+        try await withTestServer { server in
+            let admin = try await server.adminWithShops()
+            try server.database.withConnection { c in
+                try c.query(
+                    "SELECT crm_ensure_month_partition(t::regclass, \(Self.monthSQL(-2))) FROM unnest($1::text[]) t",
+                    [.textArray(MonthIDPartitionTests.tables)])
+                try MonthIDPartitionTests.writeAsOf(c, monthsBack: 2)
+            }
+            let members = try await admin.members(3, prefix: "ar", region: "寧波")
+            try server.database.grantConsent(members)
+            _ = try await admin.call("segment.save", ["name": "寧波", "filter": ["region": ["寧波"]]])
+            _ = try await admin.call("campaign.create", ["name": "ar", "segment": "寧波", "holdout_percent": 0, "action": ["kind": "points", "points": 30]])
+            let (wave, _) = try await admin.launchWave("ar")
+            #expect(wave["touched"] == 3)
+            try server.database.withConnection { c in try MonthIDPartitionTests.writeAsOf(c, monthsBack: 0) }
+            let before = try await admin.call("campaign.report", ["name": "ar"])
+            guard case .success = try Self.archive(server, -2) else { Issue.record("not archived"); return }
+            #expect(before["treated"]?["cost"] == "0.90")
+            let after = try await admin.call("campaign.report", ["name": "ar"])
+            #expect(after["arms"] == before["arms"] && after["waves"] == before["waves"])
+            try server.database.withConnection { c throws in
+                #expect(try c.query("SELECT count(*), sum(points) FROM points_entry_kept").single!.decode(Int.self, at: 0) == 3)
+                #expect(try c.query("SELECT count(*) FROM points_entry WHERE kind = 'gift'").single!.decode(Int.self, at: 0) == 0)
+            }
+            for m in members { #expect(try await admin.points(m).balance == 30) }
+            #expect(try await admin.failedChecks() == [])
+        }
+    }
 }
 
 extension String {
