@@ -1650,7 +1650,7 @@ BEGIN
             USING ERRCODE = '22023';
     END IF;
     IF EXISTS (SELECT 1 FROM points_archived_month a WHERE a.month = crm_archive_ledger_month.month) THEN
-        RAISE EXCEPTION 'crm_archive_ledger_month: % is archived already', to_char(month, 'YYYY-MM') USING ERRCODE = '55000';
+        RAISE EXCEPTION 'crm_archive_ledger_month: % is archived already', to_char(month, 'YYYY-MM') USING ERRCODE = '42710';
     END IF;
     IF (SELECT count(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
         WHERE (i.inhparent, c.relname) IN (('points_entry'::regclass, entries), ('points_entry_lot'::regclass, changes))) <> 2 THEN
@@ -1658,6 +1658,8 @@ BEGIN
     END IF;
     low := m << 40;
     high := (m + 1) << 40;
+    -- crmd's partition rounds take turns under this lock (migration 19); so does archiving.
+    PERFORM pg_advisory_xact_lock(x'63726d5f70617274'::bigint);
     -- Nothing writes into a month that is over; the lock makes sure, and the sums below are what is detached.
     EXECUTE format('LOCK TABLE %I, %I IN SHARE MODE', entries, changes);
     IF EXISTS (SELECT 1 FROM points_entry_default WHERE id >= low AND id < high)

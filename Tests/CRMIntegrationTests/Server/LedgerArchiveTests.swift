@@ -5,10 +5,10 @@ import CRMStorage
 import Foundation
 import Testing
 
-/// Archiving a month of the points ledger (migration 25, `crm_archive_ledger_month`, run by the
-/// operator as docs/operations.md says): the month's effect is carried in narrow rows, its partitions
-/// are detached, balances, lots and `crmctl verify` (`points.verify`) stay exact, and a broken carried
-/// row is still found.
+/// Archiving a month of the points ledger (migration 25: `ledger.archive`, which `crmctl ledger
+/// archive` calls, or `crm_archive_ledger_month` in psql): the month's effect is carried in narrow
+/// rows, its partitions are detached, balances, lots and `crmctl verify` (`points.verify`) stay exact,
+/// and a broken carried row is still found.
 @Suite("archiving a ledger month")
 struct LedgerArchiveTests {
     /// The first day of the month `offset` months from this one (UTC), as SQL.
@@ -26,6 +26,11 @@ struct LedgerArchiveTests {
                 return .failure(e)
             }
         }
+    }
+
+    /// `ledger.archive` of the month `YYYY_MM` (a partition's suffix) or as written.
+    static func archive(_ admin: RPCClient, _ month: String) async throws -> JSONValue {
+        try await admin.call("ledger.archive", ["month": .string(month.replacingOccurrences(of: "_", with: "-"))])
     }
 
     /// What the books say of the members: each one's balance, pending points, debt and lots.
@@ -79,20 +84,25 @@ struct LedgerArchiveTests {
             let back = try server.database.withConnection { c in try PartitionTests.month(c, -2) }
 
             // Its orders are still in shop_order (a refund reads their entries): refused, nothing changed.
-            guard case .failure(let live) = try Self.archive(server, -2) else { Issue.record("archived with its orders live"); return }
-            #expect(live.message.contains("shop_order_\(back)"))
+            let live = await rpcError { try await Self.archive(admin, back) }
+            #expect(live?.reason == "month_not_archivable" && live?.message.contains("shop_order_\(back)") == true, "\(String(describing: live))")
             // The orders' month archived first, then the ledger's.
             try server.database.withConnection { c throws in
                 #expect(try c.query("SELECT count(*) FROM points_archived_month").single!.decode(Int.self, at: 0) == 0)
                 try c.query("ALTER TABLE shop_order DETACH PARTITION shop_order_\(back)")
                 try c.query("DROP TABLE shop_order_\(back)")
             }
-            guard case .success(let done) = try Self.archive(server, -2) else { Issue.record("not archived"); return }
-            #expect(done.contains("points_entry_\(back)"))
-            // Refused: the same month again, this month, and last month (order 5003 is live).
-            for (offset, words) in [(-2, "archived already"), (0, "is not over"), (-1, "name orders still in shop_order")] {
-                guard case .failure(let e) = try Self.archive(server, offset) else { Issue.record("month \(offset) archived"); continue }
-                #expect(e.message.contains(words))
+            let done = try await Self.archive(admin, back)
+            #expect(
+                done["detached"] == .array([.string("points_entry_\(back)"), .string("points_entry_lot_\(back)")]) && done["kept"] == 2 && done["entries"] != 0)
+            // Refused: the same month again, this month, last month (order 5003 is live), a month not YYYY-MM.
+            let (now, middle) = try server.database.withConnection { c in (try PartitionTests.month(c, 0), try PartitionTests.month(c, -1)) }
+            for (month, reason, words) in [
+                (back, "already_archived", "archived already"), (now, "month_not_archivable", "is not over"),
+                (middle, "month_not_archivable", "shop_order_\(middle)"), ("2026-13", "bad_date", "YYYY-MM"),
+            ] {
+                let e = await rpcError { try await Self.archive(admin, month) }
+                #expect(e?.reason.rawValue == reason && e?.message.contains(words) == true, "\(month): \(String(describing: e))")
             }
             try server.database.withConnection { c throws in
                 try c.query("DROP TABLE points_entry_\(back), points_entry_lot_\(back)")
@@ -138,7 +148,7 @@ struct LedgerArchiveTests {
                 try c.query("ALTER TABLE shop_order DETACH PARTITION shop_order_\(back)")
                 return back
             }
-            guard case .success = try Self.archive(server, -2) else { Issue.record("not archived"); return }
+            _ = try await Self.archive(admin, back)
             #expect(try await admin.verify()["ok"] == true)
             let breakages: [(String, String, [String])] = [
                 (
