@@ -98,6 +98,10 @@ public struct LedgerVerifier: Sendable {
             try c.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             // A full pass over a large ledger outlasts the per-request statement limit; it reads only.
             try c.query("SET LOCAL statement_timeout = '\(Self.timeoutSeconds)s'")
+            // Locked before the snapshot is taken: a ledger month archived meanwhile (partitions detached,
+            // sums carried) is then wholly before the snapshot, or waits for the checks; otherwise the plans
+            // would leave its partitions out while the snapshot does not see its carried rows yet.
+            try c.query("LOCK TABLE points_entry, points_entry_lot IN ACCESS SHARE MODE")
             var checks: [Check] = []
             for (name, sql) in Self.checks + CouponBooks.checks + MonthKeyChecks.checks + ArchivedLedgerChecks.checks + PurchaseRowsCheck.checks {
                 let row = try c.query("SELECT count(*), array_to_string((array_agg(x))[1:5], '|') FROM (\(sql)) v(x)").single!
