@@ -1623,8 +1623,8 @@ CREATE TABLE points_entry_kept (
 -- a month not yet over, a month archived already, the entries written before migration 24
 -- (`points_entry_before`), a month without attached partitions or with entries still in the DEFAULT
 -- partitions, a month whose entries name an order still in `shop_order` (refunds and re-rating read
--- an order's entries: archive the order's month first), and a month whose entries and lot changes do
--- not agree (`crmctl verify` would report it; archiving would hide it).
+-- an order's entries: archive the order's month first), and a month whose entries, lot changes and
+-- period keys do not agree (`crmctl verify` would report it; archiving would hide it).
 CREATE FUNCTION crm_archive_ledger_month(month date) RETURNS text
 LANGUAGE plpgsql SET lock_timeout = '5s' AS $$
 DECLARE
@@ -1676,10 +1676,13 @@ BEGIN
     END IF;
     EXECUTE format('SELECT (SELECT count(*) FROM %1$I e LEFT JOIN (SELECT entry_id, sum(points) AS s FROM %2$I GROUP BY entry_id) k ON k.entry_id = e.id
                             WHERE e.kind NOT IN (''merge_in'', ''merge_out'', ''unmerge_in'', ''unmerge_out'') AND e.points <> COALESCE(k.s, 0) - e.debt_change)
-                         + (SELECT count(*) FROM %2$I l WHERE NOT EXISTS (SELECT 1 FROM %1$I e WHERE e.id = l.entry_id))', entries, changes)
-        INTO n;
+                         + (SELECT count(*) FROM %2$I l WHERE NOT EXISTS (SELECT 1 FROM %1$I e WHERE e.id = l.entry_id))
+                         + (SELECT count(*) FROM points_entry_period k WHERE k.entry_id >= $1 AND k.entry_id < $2
+                            AND NOT EXISTS (SELECT 1 FROM %1$I e WHERE e.id = k.entry_id AND e.member_id = k.member_id AND e.period = k.period))',
+                   entries, changes)
+        INTO n USING low, high;
     IF n > 0 THEN
-        RAISE EXCEPTION 'crm_archive_ledger_month: % entries or lot changes of % do not agree with each other: run crmctl verify', n, to_char(month, 'YYYY-MM')
+        RAISE EXCEPTION 'crm_archive_ledger_month: % entries, lot changes or period keys of % do not agree with each other: run crmctl verify', n, to_char(month, 'YYYY-MM')
             USING ERRCODE = '55000';
     END IF;
 

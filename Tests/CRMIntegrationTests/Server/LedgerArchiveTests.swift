@@ -166,6 +166,12 @@ struct LedgerArchiveTests {
                 try c.query("ALTER TABLE shop_order DETACH PARTITION shop_order_\(back)")
                 return back
             }
+            // A month whose entries and lot changes disagree is refused: archiving would bury what verify reports.
+            let skew = "UPDATE points_entry_lot_\(back) SET points = points + $1 WHERE entry_id = (SELECT min(entry_id) FROM points_entry_lot_\(back))"
+            _ = try server.database.withConnection { c in try c.query(skew, [.int(1)]) }
+            let refused = await rpcError { try await Self.archive(admin, back) }
+            #expect(refused?.reason == "month_not_archivable" && refused?.message.contains("do not agree") == true, "\(String(describing: refused))")
+            _ = try server.database.withConnection { c in try c.query(skew, [.int(-1)]) }
             _ = try await Self.archive(admin, back)
             #expect(try await admin.verify()["ok"] == true)
             let breakages: [(String, String, [String])] = [
@@ -226,6 +232,30 @@ struct LedgerArchiveTests {
             }
             for m in members { #expect(try await admin.points(m).balance == 30) }
             #expect(try await admin.failedChecks() == [])
+        }
+    }
+
+    @Test(
+        "crmctl ledger archive: a month that is over is archived and verify stays clean; the same month, this month and a month not YYYY-MM are refused, exit 1"
+    )
+    func crmctlArchive() async throws {
+        try await PointsProcessTests.withDueLots(members: 2) { db, _, env in
+            // Last month's partitions, made as crmd made them then (empty: the orders were written this month).
+            let (last, now) = try db.withConnection { c in
+                try c.query(
+                    "SELECT crm_ensure_month_partition(t::regclass, \(Self.monthSQL(-1))) FROM unnest($1::text[]) t", [.textArray(MonthIDPartitionTests.tables)]
+                )
+                return (try PartitionTests.month(c, -1), try PartitionTests.month(c, 0))
+            }
+            let month = last.replacingOccurrences(of: "_", with: "-")
+            let done = try await runBinary("crmctl", ["ledger", "archive", "--month", month], environment: env)
+            #expect(done.status == 0 && done.stdout.contains("points_entry_lot_\(last)"), "\(done.stdout)\(done.stderr)")
+            for (m, words) in [(month, "archived already"), (now.replacingOccurrences(of: "_", with: "-"), "is not over"), ("2026-13", "YYYY-MM")] {
+                let refused = try await runBinary("crmctl", ["ledger", "archive", "--month", m], environment: env)
+                #expect(refused.status == 1 && refused.stderr.contains(words), "\(m): \(refused.stdout)\(refused.stderr)")
+            }
+            let verify = try await runBinary("crmctl", ["verify"], environment: env)
+            #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
         }
     }
 }
