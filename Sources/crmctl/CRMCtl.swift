@@ -15,7 +15,7 @@ struct CRMCtl: AsyncParsableCommand {
         version: RPC.productVersion,
         subcommands: [
             Health.self, Stats.self, ShopCommand.self, TokenCommand.self, MemberCommand.self, ReviewCommand.self,
-            PointsCommand.self, LevelCommand.self, VerifyCommand.self, ReferralCommand.self, CouponCommand.self, TagCommand.self,
+            PointsCommand.self, LedgerCommand.self, LevelCommand.self, VerifyCommand.self, ReferralCommand.self, CouponCommand.self, TagCommand.self,
             SegmentCommand.self, ReportCommand.self, ConfigCommand.self,
             NoticeCommand.self, ConsentCommand.self, CampaignCommand.self, AuditCommand.self, IdentityCommand.self,
         ]

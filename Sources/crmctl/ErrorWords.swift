@@ -12,7 +12,7 @@ extension ErrorWording {
             "sleeping_days": "--sleeping", "share_percent": "--share", "min_purchases": "--purchases", "max_purchases": "--purchases",
             "min_spend": "--min-spend", "valid_days": "--valid-days", "valid_from": "--valid-from", "valid_until": "--valid-until",
             "per_member_limit": "--per-member", "budget": "--budget", "cap": "--cap", "segment": "--segment", "amount": "--amount",
-            "tiers": "--tier",
+            "tiers": "--tier", "month": "--month",
         ],
         hints: [
             "tag_not_found": "define it with `crmctl tag define NAME`",

@@ -126,6 +126,8 @@ public struct ErrorReason: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let runNotRunning = ErrorReason(rawValue: "run_not_running")
     /// An erased member cannot be merged or unmerged (erasure is irreversible).
     public static let memberErased = ErrorReason(rawValue: "member_erased")
+    /// A ledger month archived already (`ledger.archive`).
+    public static let alreadyArchived = ErrorReason(rawValue: "already_archived")
 
     // MARK: Refused by a business rule (-32010)
     public static let refundExceedsOrder = ErrorReason(rawValue: "refund_exceeds_order")
@@ -148,6 +150,8 @@ public struct ErrorReason: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let budgetExhausted = ErrorReason(rawValue: "budget_exhausted")
     public static let perMemberLimit = ErrorReason(rawValue: "per_member_limit")
     public static let notForPoints = ErrorReason(rawValue: "not_for_points")
+    /// A ledger month `ledger.archive` refuses: not over, its orders still live, its partitions not as made.
+    public static let monthNotArchivable = ErrorReason(rawValue: "month_not_archivable")
 
     // MARK: Overloaded and unavailable (-32029, -32050)
     public static let overloaded = ErrorReason(rawValue: "overloaded")
@@ -182,6 +186,7 @@ public struct ErrorReason: RawRepresentable, Hashable, Sendable, CustomStringCon
         .helloTimeout, .databaseUnavailable, .shuttingDown,
         .badCampaign, .campaignNotFound, .campaignExists,
         .memberErased,
+        .alreadyArchived, .monthNotArchivable,
     ]
 
     private static let knownWords = Set(known.map(\.rawValue))

@@ -19,7 +19,7 @@ public enum RPC {
         + Member.methods + MemberPrivacy.methods
         + Review.methods
         + Identity.methods
-        + Points.methods
+        + Points.methods + Ledger.methods
         + Level.methods
         + Benefit.methods
         + Referral.methods

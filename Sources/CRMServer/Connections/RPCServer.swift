@@ -30,7 +30,7 @@ public final class RPCServer: Service, Sendable {
         let registry = MethodRegistry(
             SessionMethods.specs(context) + ServerMethods.specs(context) + AdminMethods.specs(context)
                 + SyncMethods.specs(context) + MemberMethods.specs(context) + MemberPrivacyMethods.specs(context) + ConfigMethods.specs(context)
-                + PointsMethods.specs(context) + LevelMethods.specs(context) + BenefitMethods.specs(context)
+                + PointsMethods.specs(context) + LedgerMethods.specs(context) + LevelMethods.specs(context) + BenefitMethods.specs(context)
                 + ReferralMethods.specs(context)
                 + CouponMethods.specs(context)
                 + TagMethods.specs(context) + SegmentMethods.specs(context) + ReportMethods.specs(context)

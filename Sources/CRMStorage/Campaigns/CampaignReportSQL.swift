@@ -51,7 +51,9 @@ enum CampaignReportSQL {
                    -- key only where there is one (a join could read the whole of two large tables)
                    CASE WHEN u.coupon_id IS NOT NULL THEN (SELECT c.discount_fen FROM coupon c WHERE c.id = u.coupon_id AND c.status = 'redeemed') END
                        AS discount,
-                   CASE WHEN u.entry_id IS NOT NULL THEN (SELECT e.points FROM points_entry e WHERE e.id = u.entry_id) END AS points
+                   -- (an entry of an archived ledger month was kept with its points)
+                   CASE WHEN u.entry_id IS NOT NULL THEN COALESCE((SELECT e.points FROM points_entry e WHERE e.id = u.entry_id),
+                                                                  (SELECT k.points FROM points_entry_kept k WHERE k.id = u.entry_id)) END AS points
             FROM unit u LEFT JOIN lost l ON l.occasion = u.occasion AND l.member_id = u.member_id
         ),
         hit AS MATERIALIZED (
