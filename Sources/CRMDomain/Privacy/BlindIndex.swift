@@ -63,7 +63,7 @@ public struct BlindIndex: Sendable {
     /// A 64-bit index of `value` of `kind`, for sets of many small values kept in `bigint[]` columns
     /// (address n-grams, attribute values): a collision costs a false match once in 2^64.
     public func hash64(kind: String, _ value: String) -> Int64 {
-        return mac(Self.message(kind, value)).prefix(8).reduce(Int64(0)) { ($0 << 8) | Int64($1) }
+        mac64(Self.message(kind, value))
     }
 
     /// The n-gram indexes of a text for keyword conditions: every character and every pair of
@@ -71,16 +71,34 @@ public struct BlindIndex: Sendable {
     /// script) and lower-cased. A keyword is in the text only if all its grams are among the text's
     /// (the converse can fail: the pairs may sit apart), so a keyword match on grams is a superset.
     public func grams(kind: String, of text: String) -> [Int64] {
-        let chars = Array(text.filter { !WhiteSpace.contains($0) })
-        var grams = Set<String>()
-        for (i, ch) in chars.enumerated() {
-            grams.insert(String(ch))
-            if i + 1 < chars.count { grams.insert(String([ch, chars[i + 1]])) }
+        var packed = Set<UInt64>(), long = Set<String>()
+        func add(_ gram: String.UTF8View, _ text: @autoclosure () -> String) {
+            if let p = GramCache.pack(gram) { packed.insert(p) } else { long.insert(text()) }
         }
-        return Array(Set(gramCache.hashes(kind: kind, of: grams) { hash64(kind: kind, $0) })).sorted()
+        var previous: Character?
+        for ch in text where !WhiteSpace.contains(ch) {
+            add(String(ch).utf8, String(ch))
+            if let previous {
+                let pair = String([previous, ch])
+                add(pair.utf8, pair)
+            }
+            previous = ch
+        }
+        var hashes = gramCache.hashes(kind: kind, of: packed) { mac64(Self.message(kind, $0)) }
+        hashes += long.map { hash64(kind: kind, $0) }
+        return Array(Set(hashes)).sorted()
     }
 
     private static func message(_ kind: String, _ value: String) -> [UInt8] {
-        Array(kind.utf8) + [0x1F] + Array(value.utf8)
+        message(kind, Array(value.utf8))
+    }
+
+    private static func message(_ kind: String, _ utf8: [UInt8]) -> [UInt8] {
+        Array(kind.utf8) + [0x1F] + utf8
+    }
+
+    /// The first 64 bits of the MAC of `message`, as `hash64` takes them.
+    private func mac64(_ message: [UInt8]) -> Int64 {
+        mac(message).prefix(8).reduce(Int64(0)) { ($0 << 8) | Int64($1) }
     }
 }
