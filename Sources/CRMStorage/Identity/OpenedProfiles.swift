@@ -37,9 +37,6 @@ final class OpenedProfiles: Sendable {
         entries = Mutex(BoundedTable(capacity: capacity))
     }
 
-    /// Accounts kept now.
-    var count: Int { entries.withLock { $0.count } }
-
     /// The fields kept for `account` opened at `stamp`, if any.
     func fields(account: Int64, stamp: Stamp) -> PersonFields? {
         guard let hit = entries.withLock({ $0.lookup(account) }), hit.stamp == stamp else { return nil }

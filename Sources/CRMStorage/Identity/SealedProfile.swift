@@ -68,12 +68,7 @@ enum SealedProfile {
     /// What fuzzy matching compares of an account, from a row holding `matchColumns` at `at`, then the
     /// data key's columns: read from the stored form when it is of this version, else opened and derived.
     static func personFields(_ row: PostgresRow, at index: Int, codec: PersonalDataCodec) throws -> PersonFields {
-        try personFields(row, at: index, cipher: try codec.cipher(row, at: index + matchColumnCount))
-    }
-
-    /// What fuzzy matching compares of an account, from a row holding `matchColumns` at `at`, opened with
-    /// `cipher` (its data key, nil when destroyed).
-    static func personFields(_ row: PostgresRow, at index: Int, cipher: FieldCipher?) throws -> PersonFields {
+        let cipher = try codec.cipher(row, at: index + matchColumnCount)
         if let stored = cipher?.open(try row.decode(String?.self, at: index + 1)), let fields = PersonFields(storedForm: stored) {
             #if DEBUG
             // Where the row holds the sealed fields too (not `formFirst`), the form must be what they give.
