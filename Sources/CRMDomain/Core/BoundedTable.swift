@@ -11,12 +11,12 @@ public struct BoundedTable<Key: Hashable, Value> {
     private var older: [Key: Value] = [:]
 
     public init(capacity: Int) {
-        precondition(capacity > 0, "a table holds at least one entry")
+        precondition(capacity >= 2, "a table holds two generations of at least one entry each")
         self.capacity = capacity
     }
 
     /// Entries of the recent generation at most.
-    private var generation: Int { max(1, capacity / 2) }
+    private var generation: Int { capacity / 2 }
 
     public var count: Int { recent.count + older.count }
 
